@@ -1,0 +1,128 @@
+# safepath build. One build tree per profile: build/gcc (default), build/clang, build/asan,
+# build/fuzz. `make check` builds the gcc and clang trees with warnings as errors, runs the unit
+# suite in gcc and asan, replays the fuzz corpora, and ends with "N passed, N failed".
+
+PROFILE ?= gcc
+B := build/$(PROFILE)
+PREFIX ?= /usr/local
+
+PKGS := libsodium sqlite3 jansson icu-uc icu-i18n icu-io
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wcast-qual -Wstrict-prototypes \
+	-Wmissing-prototypes -Wold-style-definition -Wvla -Wwrite-strings -Wnull-dereference \
+	-Wimplicit-fallthrough -fno-common -Werror
+STD := -std=c11 -D_POSIX_C_SOURCE=200809L
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN_LD := -pie -Wl,-z,relro,-z,now
+
+ifeq ($(PROFILE),gcc)
+CC := gcc
+OPT := -O2 -g $(HARDEN)
+WARN += -Wduplicated-cond -Wlogical-op
+LDX := $(HARDEN_LD)
+else ifeq ($(PROFILE),clang)
+CC := clang
+OPT := -O2 -g $(HARDEN)
+LDX := $(HARDEN_LD)
+else ifeq ($(PROFILE),asan)
+CC := clang
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDX := -fsanitize=address,undefined
+else ifeq ($(PROFILE),fuzz)
+CC := clang
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
+LDX := -fsanitize=fuzzer,address,undefined
+else
+$(error unknown PROFILE $(PROFILE): gcc, clang, asan or fuzz)
+endif
+
+VERSION := 0.1.0
+CFLAGS := -DSAFEPATH_VERSION=\"$(VERSION)\" $(STD) $(WARN) $(OPT) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
+
+LIB_SRC := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+EMBED_IN := $(sort $(wildcard src/store/migrations/*.sql) $(wildcard protocols/*.json) $(wildcard config/*.json) $(wildcard config/*/*.json))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/embedded.o
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+
+.PHONY: all build run check bench fuzz fuzz-build asan lint install clean units
+.DEFAULT_GOAL := all
+
+all:
+	@$(MAKE) --no-print-directory PROFILE=gcc build
+
+build: $(B)/libsafepath.a $(B)/safepath
+
+$(B)/libsafepath.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/safepath: $(CLI_OBJ) $(B)/libsafepath.a
+	$(CC) $(OPT) $(LDX) -o $@ $(CLI_OBJ) $(B)/libsafepath.a $(PKG_LIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Data files (migrations, protocols, configuration) are compiled into the binary.
+$(B)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	cc -std=c11 -O1 -Wall -Wextra -Werror -o $@ $<
+
+$(B)/gen/embedded.c: $(B)/tools/embed $(EMBED_IN)
+	@mkdir -p $(dir $@)
+	$(B)/tools/embed $(EMBED_IN) > $@.tmp && mv $@.tmp $@
+
+$(B)/gen/embedded.o: $(B)/gen/embedded.c
+	$(CC) $(STD) $(OPT) -Iinclude -c -o $@ $<
+
+units: $(UNIT_BIN)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libsafepath.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libsafepath.a $(LDX) $(PKG_LIBS) $(TEST_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/libsafepath.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libsafepath.a $(LDX) $(PKG_LIBS)
+
+run:
+	bash scripts/deps.sh
+	@$(MAKE) --no-print-directory PROFILE=gcc build
+	bash scripts/run.sh
+
+check:
+	bash tests/run.sh
+
+asan:
+	@$(MAKE) --no-print-directory PROFILE=asan build units
+	bash tests/run.sh --only unit-asan
+
+fuzz:
+	@$(MAKE) --no-print-directory PROFILE=fuzz build fuzz-build
+	bash tests/fuzz/run.sh long
+
+bench:
+	@$(MAKE) --no-print-directory PROFILE=gcc build
+	bash bench/run.sh
+
+lint:
+	bash scripts/lint.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 build/gcc/safepath $(DESTDIR)$(PREFIX)/bin/safepath
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

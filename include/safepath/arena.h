@@ -1,0 +1,26 @@
+/* Per-request arena: many small allocations freed at once. Decrypted personal data lives
+ * here, so releasing the arena zeroes every byte it handed out. */
+#ifndef SAFEPATH_ARENA_H
+#define SAFEPATH_ARENA_H
+
+#include <stddef.h>
+
+struct sp_arena_block;
+
+struct sp_arena {
+	struct sp_arena_block *head;
+	size_t block_size;
+	size_t total;      /* bytes handed out, for caps and tests */
+	size_t max;        /* hard cap; 0 = none */
+};
+
+void sp_arena_init(struct sp_arena *a, size_t block_size, size_t max);
+/* Zero and free everything. The arena can be used again afterwards. */
+void sp_arena_release(struct sp_arena *a);
+/* NULL when out of memory or over the cap. Memory is zero-filled, aligned for any type. */
+void *sp_arena_alloc(struct sp_arena *a, size_t n);
+char *sp_arena_strndup(struct sp_arena *a, const char *s, size_t n);
+char *sp_arena_strdup(struct sp_arena *a, const char *s);
+void *sp_arena_memdup(struct sp_arena *a, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,32 @@
+/* JSON helpers on jansson. Every parse rejects duplicate keys (a body with two "name" keys is
+ * ambiguous, and different readers would take different ones). Getters report the field path
+ * of a missing or mistyped member in the error object, never its value. */
+#ifndef SAFEPATH_JSON_H
+#define SAFEPATH_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "safepath/err.h"
+
+/* Parse text of len bytes (need not be NUL-terminated). Returns a new reference or NULL with
+ * err set (SP_EINVAL with "line L column C: reason"). Rejects duplicate keys and trailing data. */
+json_t *sp_json_parse(const char *text, size_t len, struct sp_err *err);
+
+/* Typed members of an object; `required` false lets a missing or null member through with
+ * *out untouched (return SP_ENOTFOUND then, which callers treat as "absent"). */
+int sp_json_get_str(json_t *obj, const char *key, bool required, const char **out,
+		    struct sp_err *err) SP_MUST;
+int sp_json_get_int(json_t *obj, const char *key, bool required, int64_t *out,
+		    struct sp_err *err) SP_MUST;
+int sp_json_get_bool(json_t *obj, const char *key, bool required, bool *out,
+		     struct sp_err *err) SP_MUST;
+/* Fail with the name of the first member of obj not in the NULL-terminated list. */
+int sp_json_only_keys(json_t *obj, const char *const *allowed, struct sp_err *err) SP_MUST;
+/* Serialise compactly with sorted keys; caller frees with free(). */
+char *sp_json_dump(const json_t *j);
+
+#endif

@@ -1,0 +1,119 @@
+/* The store: one driver interface (SQLite now, PostgreSQL next) behind a thin wrapper that
+ * counts calls for fault injection and caches prepared statements.
+ *
+ * SQL is portable text (DESIGN.md §2): `?` placeholders bound in order; timestamps INTEGER
+ * microseconds; booleans SMALLINT 0/1; ids 16-byte blobs made by the application; DDL type
+ * tokens {id} {int64} {int} {text} {blob} {bool} expanded by the driver. */
+#ifndef SAFEPATH_STORE_H
+#define SAFEPATH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "safepath/err.h"
+#include "safepath/id.h"
+
+#define SP_STORE_DRIVER_VERSION 1
+
+struct sp_db;   /* a driver's connection */
+struct sp_dstmt; /* a driver's prepared statement */
+
+enum sp_store_caps {
+	SP_STORE_CAP_ROW_LOCKS = 1 << 0,  /* "begin for write" needs SELECT ... FOR UPDATE */
+	SP_STORE_CAP_BACKUP = 1 << 1,
+};
+
+struct sp_store_options {
+	int busy_timeout_ms;
+	int create;  /* create the database if missing */
+};
+
+/* A driver. Methods return 0 or a negative SP_E* code classified as the store's error classes:
+ * SP_EBUSY (retry), SP_ECONFLICT (constraint), SP_EUNAVAIL, SP_EUNKNOWN (outcome unknown). */
+struct sp_store_driver {
+	int version;
+	const char *name;
+	unsigned caps;
+	int (*open)(const char *target, const struct sp_store_options *opt, struct sp_db **out,
+		    struct sp_err *err);
+	void (*close)(struct sp_db *db);
+	/* Run text with no parameters (may hold several statements: migrations). */
+	int (*exec)(struct sp_db *db, const char *sql, struct sp_err *err);
+	int (*begin_read)(struct sp_db *db, struct sp_err *err);
+	int (*begin_write)(struct sp_db *db, struct sp_err *err);
+	int (*commit)(struct sp_db *db, struct sp_err *err);
+	void (*rollback)(struct sp_db *db);
+	int (*prepare)(struct sp_db *db, const char *sql, struct sp_dstmt **out, struct sp_err *err);
+	int (*bind_int64)(struct sp_dstmt *st, int idx, int64_t v);
+	int (*bind_text)(struct sp_dstmt *st, int idx, const char *s, size_t n);
+	int (*bind_blob)(struct sp_dstmt *st, int idx, const void *p, size_t n);
+	int (*bind_null)(struct sp_dstmt *st, int idx);
+	/* 1 = a row is ready, 0 = done, < 0 = error. */
+	int (*step)(struct sp_dstmt *st, struct sp_err *err);
+	int (*column_is_null)(struct sp_dstmt *st, int col);
+	int64_t (*column_int64)(struct sp_dstmt *st, int col);
+	const void *(*column_blob)(struct sp_dstmt *st, int col, size_t *n);
+	const char *(*column_text)(struct sp_dstmt *st, int col, size_t *n);
+	/* Rows changed by the last step of an INSERT/UPDATE/DELETE. */
+	int64_t (*changes)(struct sp_dstmt *st);
+	/* Clear bindings and rewind, for reuse. */
+	void (*reset)(struct sp_dstmt *st);
+	void (*finalize)(struct sp_dstmt *st);
+	/* Expand a DDL type token ("id", "int64", ...) or NULL if unknown. */
+	const char *(*type_token)(const char *token);
+	/* Optional: online copy of the whole database to a file (SP_STORE_CAP_BACKUP). */
+	int (*backup_to)(struct sp_db *db, const char *path, struct sp_err *err);
+};
+
+extern const struct sp_store_driver sp_store_sqlite;
+
+struct sp_store;
+struct sp_stmt;
+
+/* Open by URL: "sqlite:PATH", a plain PATH, or "postgresql://..." once that driver exists. */
+int sp_store_open(const char *url, const struct sp_store_options *opt, struct sp_store **out,
+		  struct sp_err *err) SP_MUST;
+void sp_store_close(struct sp_store *s);
+const struct sp_store_driver *sp_store_driver_of(const struct sp_store *s);
+
+/* Fault injection: make the Nth fallible call from now on (1-based) fail with SP_EFAULT;
+ * 0 turns it off. sp_store_calls() counts the fallible calls made since the last arm. */
+void sp_store_fail_at(struct sp_store *s, long n);
+long sp_store_calls(const struct sp_store *s);
+
+int sp_store_exec(struct sp_store *s, const char *sql, struct sp_err *err) SP_MUST;
+int sp_store_begin_read(struct sp_store *s, struct sp_err *err) SP_MUST;
+/* BEGIN IMMEDIATE on SQLite: take the write lock up front so the transaction never
+ * fails half-way for lock upgrade. */
+int sp_store_begin_write(struct sp_store *s, struct sp_err *err) SP_MUST;
+int sp_store_commit(struct sp_store *s, struct sp_err *err) SP_MUST;
+void sp_store_rollback(struct sp_store *s);
+int sp_store_in_transaction(const struct sp_store *s);
+
+/* Prepare (from a per-connection cache keyed by the SQL text); release with sp_stmt_done. */
+int sp_store_prepare(struct sp_store *s, const char *sql, struct sp_stmt **out,
+		     struct sp_err *err) SP_MUST;
+int sp_stmt_bind_int64(struct sp_stmt *st, int idx, int64_t v) SP_MUST;
+int sp_stmt_bind_text(struct sp_stmt *st, int idx, const char *s) SP_MUST;  /* NULL binds NULL */
+int sp_stmt_bind_blob(struct sp_stmt *st, int idx, const void *p, size_t n) SP_MUST;
+int sp_stmt_bind_id(struct sp_stmt *st, int idx, const struct sp_id *id) SP_MUST;
+int sp_stmt_bind_null(struct sp_stmt *st, int idx) SP_MUST;
+/* 1 = row, 0 = done, < 0 = error (err filled). */
+int sp_stmt_step(struct sp_stmt *st, struct sp_err *err) SP_MUST;
+int sp_stmt_is_null(struct sp_stmt *st, int col);
+int64_t sp_stmt_int64(struct sp_stmt *st, int col);
+const void *sp_stmt_blob(struct sp_stmt *st, int col, size_t *n);
+const char *sp_stmt_text(struct sp_stmt *st, int col);  /* NULL for SQL NULL */
+/* Copy a 16-byte id column; SP_EINVAL if it is not 16 bytes. */
+int sp_stmt_id(struct sp_stmt *st, int col, struct sp_id *out) SP_MUST;
+int64_t sp_stmt_changes(struct sp_stmt *st);
+/* Return the statement to the cache (reset, bindings cleared). */
+void sp_stmt_done(struct sp_stmt *st);
+
+/* Apply every embedded migration (src/store/migrations/NNNN_name.sql) not yet recorded in
+ * schema_migrations, each in its own write transaction, in order. Up only. */
+int sp_store_migrate(struct sp_store *s, struct sp_err *err) SP_MUST;
+/* Highest applied migration number, 0 for an empty database. */
+int sp_store_schema_version(struct sp_store *s, int *out, struct sp_err *err) SP_MUST;
+
+#endif

@@ -1,0 +1,139 @@
+/* Configuration table and its three sources (file, environment, flags). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "safepath/config.h"
+
+const struct sp_config_entry sp_config_entries[] = {
+	{"data", "./var", "data folder"},
+	{"db", "", "database URL (sqlite:PATH or postgresql://...); default sqlite:DATA/safepath.db"},
+	{"key-file", "./keys/master.key", "master key file, kept outside the data folder"},
+	{"log-level", "info", "debug, info, warn or error"},
+	{"argon2-ops", "3", "Argon2id passes for passwords"},
+	{"argon2-mem-kib", "65536", "Argon2id memory for passwords, KiB"},
+	{"busy-timeout-ms", "5000", "how long a writer waits for a lock"},
+	{"listen", "127.0.0.1:8080", "address the server listens on"},
+	{NULL, NULL, NULL},
+};
+
+enum { N_ENTRIES = sizeof sp_config_entries / sizeof sp_config_entries[0] - 1 };
+_Static_assert(N_ENTRIES <= 32, "grow struct sp_config");
+
+static int find(const char *name)
+{
+	for (int i = 0; sp_config_entries[i].name; i++)
+		if (strcmp(sp_config_entries[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+void sp_config_init(struct sp_config *c)
+{
+	memset(c, 0, sizeof *c);
+}
+
+void sp_config_free(struct sp_config *c)
+{
+	for (int i = 0; i < N_ENTRIES; i++)
+		free(c->values[i]);
+	memset(c, 0, sizeof *c);
+}
+
+int sp_config_set(struct sp_config *c, const char *name, const char *value,
+		  enum sp_config_source src, struct sp_err *err)
+{
+	int i = find(name);
+	if (i < 0)
+		return sp_err_set(err, SP_EINVAL, name, "unknown setting");
+	char *v = strdup(value);
+	if (!v)
+		return sp_err_set(err, SP_ENOMEM, name, "out of memory");
+	free(c->values[i]);
+	c->values[i] = v;
+	c->source[i] = src;
+	return SP_OK;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int sp_config_load_file(struct sp_config *c, const char *path, struct sp_err *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return sp_err_set(err, errno == ENOENT ? SP_ENOTFOUND : SP_EIO, "config",
+				  "cannot open the configuration file");
+	char line[1024];
+	int lineno = 0, rc = SP_OK;
+	while (rc == SP_OK && fgets(line, sizeof line, f)) {
+		lineno++;
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *s = trim(line);
+		if (!*s)
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			rc = sp_err_set(err, SP_EINVAL, "config", "line %d: expected name = value",
+					lineno);
+			break;
+		}
+		*eq = '\0';
+		rc = sp_config_set(c, trim(s), trim(eq + 1), SP_CONF_FILE, err);
+		if (rc)
+			sp_err_set(err, rc, trim(s), "line %d: unknown setting", lineno);
+	}
+	fclose(f);
+	return rc;
+}
+
+int sp_config_load_env(struct sp_config *c, char *const *envp, struct sp_err *err)
+{
+	for (int i = 0; sp_config_entries[i].name; i++) {
+		char var[64] = "SAFEPATH_";
+		size_t o = strlen(var);
+		for (const char *p = sp_config_entries[i].name; *p && o < sizeof var - 1; p++)
+			var[o++] = (*p == '-' || *p == '.') ? '_' : (char)toupper((unsigned char)*p);
+		var[o] = '\0';
+		for (char *const *e = envp; e && *e; e++) {
+			if (strncmp(*e, var, o) == 0 && (*e)[o] == '=') {
+				int rc = sp_config_set(c, sp_config_entries[i].name, *e + o + 1,
+						       SP_CONF_ENV, err);
+				if (rc)
+					return rc;
+			}
+		}
+	}
+	return SP_OK;
+}
+
+const char *sp_config_get(const struct sp_config *c, const char *name)
+{
+	int i = find(name);
+	if (i < 0)
+		return NULL;
+	return c->values[i] ? c->values[i] : sp_config_entries[i].def;
+}
+
+long long sp_config_get_int(const struct sp_config *c, const char *name)
+{
+	const char *v = sp_config_get(c, name);
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+enum sp_config_source sp_config_source_of(const struct sp_config *c, const char *name)
+{
+	int i = find(name);
+	return i < 0 ? SP_CONF_DEFAULT : c->source[i];
+}

@@ -1,0 +1,110 @@
+/* JSON helpers on jansson: strict parsing and typed member access with field paths. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "safepath/json.h"
+
+json_t *sp_json_parse(const char *text, size_t len, struct sp_err *err)
+{
+	json_error_t je;
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		/* jansson's text may quote a key from the input; keep only our own words. */
+		const char *why = strstr(je.text, "duplicate")	     ? "duplicate object key"
+				  : strstr(je.text, "end of file")   ? "unexpected end of input"
+				  : strstr(je.text, "end of input")  ? "trailing data after the value"
+				  : strstr(je.text, "NUL")	     ? "NUL byte in a string"
+				  : strstr(je.text, "nvalid UTF-8") ? "invalid UTF-8"
+								     : "syntax error";
+		sp_err_set(err, SP_EINVAL, "", "line %d column %d: %s", je.line, je.column, why);
+	}
+	return j;
+}
+
+static int type_error(struct sp_err *err, const char *key, const char *what)
+{
+	char path[128];
+	snprintf(path, sizeof path, "/%s", key);
+	return sp_err_set(err, SP_EINVAL, path, "must be %s", what);
+}
+
+static int member(json_t *obj, const char *key, bool required, json_t **out, struct sp_err *err)
+{
+	if (!json_is_object(obj))
+		return sp_err_set(err, SP_EINVAL, "", "must be an object");
+	json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v)) {
+		if (!required)
+			return SP_ENOTFOUND;
+		char path[128];
+		snprintf(path, sizeof path, "/%s", key);
+		return sp_err_set(err, SP_EINVAL, path, "is required");
+	}
+	*out = v;
+	return SP_OK;
+}
+
+int sp_json_get_str(json_t *obj, const char *key, bool required, const char **out,
+		    struct sp_err *err)
+{
+	json_t *v;
+	int rc = member(obj, key, required, &v, err);
+	if (rc)
+		return rc;
+	if (!json_is_string(v))
+		return type_error(err, key, "a string");
+	*out = json_string_value(v);
+	return SP_OK;
+}
+
+int sp_json_get_int(json_t *obj, const char *key, bool required, int64_t *out,
+		    struct sp_err *err)
+{
+	json_t *v;
+	int rc = member(obj, key, required, &v, err);
+	if (rc)
+		return rc;
+	if (!json_is_integer(v))
+		return type_error(err, key, "an integer");
+	*out = (int64_t)json_integer_value(v);
+	return SP_OK;
+}
+
+int sp_json_get_bool(json_t *obj, const char *key, bool required, bool *out,
+		     struct sp_err *err)
+{
+	json_t *v;
+	int rc = member(obj, key, required, &v, err);
+	if (rc)
+		return rc;
+	if (!json_is_boolean(v))
+		return type_error(err, key, "true or false");
+	*out = json_is_true(v);
+	return SP_OK;
+}
+
+int sp_json_only_keys(json_t *obj, const char *const *allowed, struct sp_err *err)
+{
+	if (!json_is_object(obj))
+		return sp_err_set(err, SP_EINVAL, "", "must be an object");
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v) {
+		const char *const *a = allowed;
+		while (*a && strcmp(*a, key) != 0)
+			a++;
+		if (!*a) {
+			/* The key is input, but a field name is not personal data; cap its length. */
+			char path[128];
+			snprintf(path, sizeof path, "/%.100s", key);
+			return sp_err_set(err, SP_EINVAL, path, "is not a known field");
+		}
+	}
+	return SP_OK;
+}
+
+char *sp_json_dump(const json_t *j)
+{
+	return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+}

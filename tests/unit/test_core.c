@@ -1,0 +1,195 @@
+/* core/: capped buffer, arena, JSON helpers, ids, configuration precedence, log redaction. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "safepath/arena.h"
+#include "safepath/buf.h"
+#include "safepath/config.h"
+#include "safepath/id.h"
+#include "safepath/json.h"
+#include "safepath/log.h"
+
+static void buf_caps_and_appends(void **state)
+{
+	(void)state;
+	struct sp_buf b;
+	sp_buf_init(&b, 10);
+	assert_int_equal(sp_buf_adds(&b, "hello"), SP_OK);
+	assert_int_equal(sp_buf_addf(&b, "%d", 1234), SP_OK);
+	assert_string_equal(b.data, "hello1234");
+	assert_int_equal(b.len, 9);
+	assert_int_equal(sp_buf_adds(&b, "xy"), SP_ETOOBIG);
+	assert_string_equal(b.data, "hello1234"); /* a refused append changes nothing */
+	assert_int_equal(sp_buf_addc(&b, '!'), SP_OK);
+	assert_int_equal(b.len, 10);
+	assert_int_equal(sp_buf_addf(&b, "%s", "z"), SP_ETOOBIG);
+	size_t n;
+	char *p = sp_buf_detach(&b, &n);
+	assert_int_equal(n, 10);
+	assert_null(b.data);
+	free(p);
+	sp_buf_free(&b);
+}
+
+static void arena_allocates_aligned_and_caps(void **state)
+{
+	(void)state;
+	struct sp_arena a;
+	sp_arena_init(&a, 64, 1000);
+	char *s = sp_arena_strdup(&a, "abc");
+	assert_string_equal(s, "abc");
+	double *d = sp_arena_alloc(&a, sizeof(double) * 3);
+	assert_non_null(d);
+	assert_int_equal((uintptr_t)d % _Alignof(max_align_t), 0);
+	void *big = sp_arena_alloc(&a, 500); /* larger than a block: own block */
+	assert_non_null(big);
+	assert_null(sp_arena_alloc(&a, 600)); /* over the cap */
+	sp_arena_release(&a);
+	assert_null(a.head);
+	assert_non_null(sp_arena_alloc(&a, 10)); /* reusable */
+	sp_arena_release(&a);
+}
+
+static void json_rejects_duplicates_and_names_fields(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	const char *dup = "{\"name\":\"a\",\"name\":\"b\"}";
+	assert_null(sp_json_parse(dup, strlen(dup), &err));
+	assert_int_equal(err.code, SP_EINVAL);
+	assert_non_null(strstr(err.msg, "duplicate"));
+	assert_null(strstr(err.msg, "name")); /* the message never quotes input */
+
+	const char *trailing = "{} x";
+	assert_null(sp_json_parse(trailing, strlen(trailing), &err));
+
+	const char *ok = "{\"a\":\"x\",\"n\":5,\"b\":true,\"q\":1}";
+	json_t *j = sp_json_parse(ok, strlen(ok), &err);
+	assert_non_null(j);
+	const char *s;
+	int64_t n;
+	bool b;
+	assert_int_equal(sp_json_get_str(j, "a", true, &s, &err), SP_OK);
+	assert_string_equal(s, "x");
+	assert_int_equal(sp_json_get_int(j, "n", true, &n, &err), SP_OK);
+	assert_int_equal(n, 5);
+	assert_int_equal(sp_json_get_bool(j, "b", true, &b, &err), SP_OK);
+	assert_true(b);
+	assert_int_equal(sp_json_get_str(j, "n", true, &s, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/n");
+	assert_int_equal(sp_json_get_str(j, "missing", true, &s, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/missing");
+	assert_string_equal(err.msg, "is required");
+	assert_int_equal(sp_json_get_str(j, "missing", false, &s, &err), SP_ENOTFOUND);
+	static const char *const allowed[] = {"a", "n", "b", NULL};
+	assert_int_equal(sp_json_only_keys(j, allowed, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/q");
+	json_decref(j);
+}
+
+static void uuid7_layout_and_round_trip(void **state)
+{
+	(void)state;
+	struct sp_id a, b;
+	sp_id_new(&a);
+	sp_id_new(&b);
+	assert_int_equal(a.b[6] >> 4, 7);
+	assert_int_equal(a.b[8] >> 6, 2);
+	assert_true(memcmp(a.b, b.b, 6) <= 0); /* time-ordered prefix */
+	char s[SP_ID_STRLEN + 1];
+	sp_id_format(&a, s);
+	assert_int_equal(strlen(s), 36);
+	assert_int_equal(s[14], '7');
+	struct sp_id c;
+	assert_int_equal(sp_id_parse(s, &c), SP_OK);
+	assert_memory_equal(a.b, c.b, 16);
+	assert_int_equal(sp_id_parse("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5", &c), SP_EINVAL);
+	assert_int_equal(sp_id_parse("0190a1b2xc3d4-7e5f-8a9b-0c1d2e3f4a5b", &c), SP_EINVAL);
+	assert_int_equal(sp_id_parse("0190A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B", &c), SP_OK);
+	assert_int_equal(c.b[0], 0x01);
+	assert_int_equal(c.b[15], 0x5b);
+}
+
+static void config_precedence_file_env_flag(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sp-conf-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *text = "# test\nlog-level = warn\nlisten = 0.0.0.0:1\nbusy-timeout-ms=7\n";
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct sp_config c;
+	struct sp_err err = {0};
+	sp_config_init(&c);
+	assert_string_equal(sp_config_get(&c, "log-level"), "info"); /* default */
+	assert_int_equal(sp_config_load_file(&c, path, &err), SP_OK);
+	char e1[] = "SAFEPATH_LISTEN=127.0.0.1:9", e2[] = "SAFEPATH_BUSY_TIMEOUT_MS=8",
+	     e3[] = "OTHER=1";
+	char *env[] = {e1, e2, e3, NULL};
+	assert_int_equal(sp_config_load_env(&c, env, &err), SP_OK);
+	assert_int_equal(sp_config_set(&c, "busy-timeout-ms", "9", SP_CONF_FLAG, &err), SP_OK);
+	assert_string_equal(sp_config_get(&c, "log-level"), "warn");	 /* file */
+	assert_string_equal(sp_config_get(&c, "listen"), "127.0.0.1:9"); /* env over file */
+	assert_int_equal(sp_config_get_int(&c, "busy-timeout-ms"), 9);	 /* flag over env */
+	assert_int_equal(sp_config_source_of(&c, "listen"), SP_CONF_ENV);
+	assert_int_equal(sp_config_set(&c, "passphrase", "x", SP_CONF_FLAG, &err), SP_EINVAL);
+	assert_string_equal(err.field, "passphrase");
+	sp_config_free(&c);
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	const char *bad = "nonsense here\n";
+	assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+	close(fd);
+	sp_config_init(&c);
+	assert_int_equal(sp_config_load_file(&c, path, &err), SP_EINVAL);
+	assert_non_null(strstr(err.msg, "line 1"));
+	sp_config_free(&c);
+	unlink(path);
+}
+
+static void log_prints_tokens_and_redacts_the_rest(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sp-log-XXXXXX";
+	int fd = mkstemp(path);
+	sp_log_set_fd(fd);
+	sp_log(SP_LOG_INFO, "case.create", "case", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "name",
+	       "Amina Yusuf", "count", "3", NULL);
+	sp_log(SP_LOG_DEBUG, "hidden", NULL); /* below the default level */
+	sp_log_set_fd(2);
+	char out[512] = {0};
+	assert_true(pread(fd, out, sizeof out - 1, 0) > 0);
+	close(fd);
+	unlink(path);
+	assert_non_null(strstr(out, "level=info event=case.create case=0190a1b2-"));
+	assert_non_null(strstr(out, "name=[redacted] count=3\n"));
+	assert_null(strstr(out, "Amina"));
+	assert_null(strstr(out, "hidden"));
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(buf_caps_and_appends),
+		cmocka_unit_test(arena_allocates_aligned_and_caps),
+		cmocka_unit_test(json_rejects_duplicates_and_names_fields),
+		cmocka_unit_test(uuid7_layout_and_round_trip),
+		cmocka_unit_test(config_precedence_file_env_flag),
+		cmocka_unit_test(log_prints_tokens_and_redacts_the_rest),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
