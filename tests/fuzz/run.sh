@@ -13,10 +13,11 @@ for bin in build/fuzz/fuzz/fuzz_*; do
 	mkdir -p "$corpus"
 	if [ "$mode" = replay ]; then
 		"$bin" -runs=0 "$corpus" >/tmp/sp-$name.log 2>&1 || { tail -30 /tmp/sp-$name.log; status=1; continue; }
-		"$bin" -seed=1 -runs=20000 -max_len=512 "$corpus" -rss_limit_mb=1024 \
+		# new inputs go to the first folder (a scratch one): the committed corpus stays as it is
+		scratch=$(mktemp -d)
+		"$bin" -seed=1 -runs=20000 -max_len=512 -rss_limit_mb=1024 "$scratch" "$corpus" \
 			-artifact_prefix=/tmp/sp-$name- >>/tmp/sp-$name.log 2>&1 || { tail -30 /tmp/sp-$name.log; status=1; }
-		# a fixed-seed run may add files to the corpus folder: keep the committed set as it was
-		git checkout -q -- "$corpus" 2>/dev/null; git clean -qfd -- "$corpus" 2>/dev/null
+		rm -rf "$scratch"
 	else
 		"$bin" -max_total_time="${FUZZ_SECONDS:-300}" -artifact_prefix="$corpus/crash-" "$corpus" || status=1
 	fi
