@@ -110,6 +110,9 @@ int64_t sp_stmt_changes(struct sp_stmt *st);
 /* Return the statement to the cache (reset, bindings cleared). */
 void sp_stmt_done(struct sp_stmt *st);
 
+/* Online copy of the whole database into a new file (SQLite backup API). */
+int sp_store_backup_to(struct sp_store *s, const char *path, struct sp_err *err) SP_MUST;
+
 /* Apply every embedded migration (src/store/migrations/NNNN_name.sql) not yet recorded in
  * schema_migrations, each in its own write transaction, in order. Up only. */
 int sp_store_migrate(struct sp_store *s, struct sp_err *err) SP_MUST;

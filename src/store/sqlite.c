@@ -1,0 +1,285 @@
+/* The SQLite driver: WAL, foreign keys, busy timeout, synchronous=FULL, BEGIN IMMEDIATE for
+ * writes, and SQLite's result codes mapped onto the store's error classes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "safepath/store.h"
+
+struct sp_db {
+	sqlite3 *h;
+};
+
+struct sp_dstmt {
+	sqlite3_stmt *st;
+	sqlite3 *h;
+};
+
+/* busy (retry), conflict (constraint), unavailable (cannot open / disk / I/O), internal. */
+static int classify(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return SP_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return SP_EBUSY;
+	case SQLITE_CONSTRAINT:
+		return SP_ECONFLICT;
+	case SQLITE_NOMEM:
+		return SP_ENOMEM;
+	case SQLITE_TOOBIG:
+		return SP_ETOOBIG;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return SP_EUNAVAIL;
+	default:
+		return SP_EINTERNAL;
+	}
+}
+
+static int fail(sqlite3 *h, int rc, struct sp_err *err, const char *what)
+{
+	/* SQLite messages name tables and constraints, never bound values. */
+	return sp_err_set(err, classify(rc), "", "sqlite %s: %s", what,
+			  h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+}
+
+static int sq_exec(struct sp_db *db, const char *sql, struct sp_err *err)
+{
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? SP_OK : fail(db->h, rc, err, "exec");
+}
+
+static int sq_open(const char *target, const struct sp_store_options *opt, struct sp_db **out,
+		   struct sp_err *err)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (opt && opt->create)
+		flags |= SQLITE_OPEN_CREATE;
+	sqlite3 *h = NULL;
+	int rc = sqlite3_open_v2(target, &h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		int r = sp_err_set(err, classify(rc), "db", "cannot open the database: %s",
+				   sqlite3_errstr(rc));
+		sqlite3_close(h);
+		return r;
+	}
+	sqlite3_extended_result_codes(h, 1);
+	sqlite3_busy_timeout(h, opt && opt->busy_timeout_ms ? opt->busy_timeout_ms : 5000);
+	struct sp_db *db = calloc(1, sizeof *db);
+	if (!db) {
+		sqlite3_close(h);
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	}
+	db->h = h;
+	rc = sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+			 "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;",
+		     err);
+	if (rc) {
+		sqlite3_close(h);
+		free(db);
+		return rc;
+	}
+	*out = db;
+	return SP_OK;
+}
+
+static void sq_close(struct sp_db *db)
+{
+	if (!db)
+		return;
+	sqlite3_close_v2(db->h);
+	free(db);
+}
+
+static int sq_begin_read(struct sp_db *db, struct sp_err *err)
+{
+	return sq_exec(db, "BEGIN", err);
+}
+
+static int sq_begin_write(struct sp_db *db, struct sp_err *err)
+{
+	return sq_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+static int sq_commit(struct sp_db *db, struct sp_err *err)
+{
+	int rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return SP_OK;
+	/* An I/O error during COMMIT leaves the outcome unknown to the caller. */
+	int r = fail(db->h, rc, err, "commit");
+	if ((rc & 0xff) == SQLITE_IOERR)
+		err->code = r = SP_EUNKNOWN;
+	return r;
+}
+
+static void sq_rollback(struct sp_db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int sq_prepare(struct sp_db *db, const char *sql, struct sp_dstmt **out, struct sp_err *err)
+{
+	struct sp_dstmt *s = calloc(1, sizeof *s);
+	if (!s)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL);
+	if (rc != SQLITE_OK) {
+		free(s);
+		return fail(db->h, rc, err, "prepare");
+	}
+	s->h = db->h;
+	*out = s;
+	return SP_OK;
+}
+
+static int sq_bind_int64(struct sp_dstmt *s, int i, int64_t v)
+{
+	return classify(sqlite3_bind_int64(s->st, i, v));
+}
+
+static int sq_bind_text(struct sp_dstmt *s, int i, const char *p, size_t n)
+{
+	return classify(sqlite3_bind_text64(s->st, i, p, n, SQLITE_TRANSIENT, SQLITE_UTF8));
+}
+
+static int sq_bind_blob(struct sp_dstmt *s, int i, const void *p, size_t n)
+{
+	/* An empty blob is still a blob, not NULL. */
+	return classify(n ? sqlite3_bind_blob64(s->st, i, p, n, SQLITE_TRANSIENT)
+			  : sqlite3_bind_zeroblob(s->st, i, 0));
+}
+
+static int sq_bind_null(struct sp_dstmt *s, int i)
+{
+	return classify(sqlite3_bind_null(s->st, i));
+}
+
+static int sq_step(struct sp_dstmt *s, struct sp_err *err)
+{
+	int rc = sqlite3_step(s->st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return fail(s->h, rc, err, "step");
+}
+
+static int sq_column_is_null(struct sp_dstmt *s, int c)
+{
+	return sqlite3_column_type(s->st, c) == SQLITE_NULL;
+}
+
+static int64_t sq_column_int64(struct sp_dstmt *s, int c)
+{
+	return sqlite3_column_int64(s->st, c);
+}
+
+static const void *sq_column_blob(struct sp_dstmt *s, int c, size_t *n)
+{
+	const void *p = sqlite3_column_blob(s->st, c);
+	*n = (size_t)sqlite3_column_bytes(s->st, c);
+	return p;
+}
+
+static const char *sq_column_text(struct sp_dstmt *s, int c, size_t *n)
+{
+	const char *p = (const char *)sqlite3_column_text(s->st, c);
+	if (n)
+		*n = (size_t)sqlite3_column_bytes(s->st, c);
+	return p;
+}
+
+static int64_t sq_changes(struct sp_dstmt *s)
+{
+	return sqlite3_changes64(s->h);
+}
+
+static void sq_reset(struct sp_dstmt *s)
+{
+	sqlite3_reset(s->st);
+	sqlite3_clear_bindings(s->st);
+}
+
+static void sq_finalize(struct sp_dstmt *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->st);
+	free(s);
+}
+
+static const char *sq_type_token(const char *t)
+{
+	static const char *const map[][2] = {
+		{"id", "BLOB"},	  {"int64", "INTEGER"}, {"int", "INTEGER"},
+		{"text", "TEXT"}, {"blob", "BLOB"},	{"bool", "SMALLINT"},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(map[i][0], t) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+static int sq_backup_to(struct sp_db *db, const char *path, struct sp_err *err)
+{
+	sqlite3 *dst = NULL;
+	int rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_close(dst);
+		return sp_err_set(err, SP_EIO, "to", "cannot create the backup file");
+	}
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", db->h, "main");
+	if (!b) {
+		int r = fail(dst, sqlite3_errcode(dst), err, "backup");
+		sqlite3_close(dst);
+		return r;
+	}
+	do {
+		rc = sqlite3_backup_step(b, 256);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(5);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	int r = rc == SQLITE_DONE ? SP_OK : fail(dst, rc, err, "backup");
+	sqlite3_close(dst);
+	return r;
+}
+
+const struct sp_store_driver sp_store_sqlite = {
+	.version = SP_STORE_DRIVER_VERSION,
+	.name = "sqlite",
+	.caps = SP_STORE_CAP_BACKUP,
+	.open = sq_open,
+	.close = sq_close,
+	.exec = sq_exec,
+	.begin_read = sq_begin_read,
+	.begin_write = sq_begin_write,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.prepare = sq_prepare,
+	.bind_int64 = sq_bind_int64,
+	.bind_text = sq_bind_text,
+	.bind_blob = sq_bind_blob,
+	.bind_null = sq_bind_null,
+	.step = sq_step,
+	.column_is_null = sq_column_is_null,
+	.column_int64 = sq_column_int64,
+	.column_blob = sq_column_blob,
+	.column_text = sq_column_text,
+	.changes = sq_changes,
+	.reset = sq_reset,
+	.finalize = sq_finalize,
+	.type_token = sq_type_token,
+	.backup_to = sq_backup_to,
+};
