@@ -79,8 +79,13 @@ s_cli() {
 	done
 }
 
+s_lint() {
+	if bash scripts/lint.sh >/tmp/sp-lint.log 2>&1; then pass; else tail -40 /tmp/sp-lint.log; fail "make lint"; fi
+}
+
 suite build s_build
 suite lint-banned s_banned
+suite lint s_lint
 suite unit s_unit gcc
 suite unit-asan s_unit asan
 suite fuzz s_fuzz

@@ -165,16 +165,24 @@ static int parse_globals(struct sp_cli *cli, int *argc, char **argv)
 				argv[out++] = argv[i];
 			continue;
 		}
-		if (matched < 4)
-			flag_val[matched] = val;
-		else if (matched == 4)
+		switch (matched) {
+		case 4:
 			config_file = val;
-		else if (matched == 5)
+			break;
+		case 5:
 			cli->as_user = val;
-		else if (matched == 6 && parse_fd("--password-fd", val, &cli->password_fd))
-			return -1;
-		else if (matched == 7 && parse_fd("--passphrase-fd", val, &cli->passphrase_fd))
-			return -1;
+			break;
+		case 6:
+			if (parse_fd("--password-fd", val, &cli->password_fd))
+				return -1;
+			break;
+		case 7:
+			if (parse_fd("--passphrase-fd", val, &cli->passphrase_fd))
+				return -1;
+			break;
+		default:
+			flag_val[matched] = val;
+		}
 	}
 	argv[out] = NULL;
 	*argc = out;

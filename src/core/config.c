@@ -104,7 +104,7 @@ int sp_config_load_env(struct sp_config *c, char *const *envp, struct sp_err *er
 		char var[64] = "SAFEPATH_";
 		size_t o = strlen(var);
 		for (const char *p = sp_config_entries[i].name; *p && o < sizeof var - 1; p++)
-			var[o++] = (*p == '-' || *p == '.') ? '_' : (char)toupper((unsigned char)*p);
+			var[o++] = (char)((*p == '-' || *p == '.') ? '_' : toupper((unsigned char)*p));
 		var[o] = '\0';
 		for (char *const *e = envp; e && *e; e++) {
 			if (strncmp(*e, var, o) == 0 && (*e)[o] == '=') {

@@ -48,7 +48,7 @@ static int member(json_t *obj, const char *key, bool required, json_t **out, str
 int sp_json_get_str(json_t *obj, const char *key, bool required, const char **out,
 		    struct sp_err *err)
 {
-	json_t *v;
+	json_t *v = NULL;
 	int rc = member(obj, key, required, &v, err);
 	if (rc)
 		return rc;
@@ -61,7 +61,7 @@ int sp_json_get_str(json_t *obj, const char *key, bool required, const char **ou
 int sp_json_get_int(json_t *obj, const char *key, bool required, int64_t *out,
 		    struct sp_err *err)
 {
-	json_t *v;
+	json_t *v = NULL;
 	int rc = member(obj, key, required, &v, err);
 	if (rc)
 		return rc;
@@ -74,7 +74,7 @@ int sp_json_get_int(json_t *obj, const char *key, bool required, int64_t *out,
 int sp_json_get_bool(json_t *obj, const char *key, bool required, bool *out,
 		     struct sp_err *err)
 {
-	json_t *v;
+	json_t *v = NULL;
 	int rc = member(obj, key, required, &v, err);
 	if (rc)
 		return rc;
