@@ -93,8 +93,8 @@ int sp_date_compare(const struct sp_date *a, const struct sp_date *b);
  * whatever calendar the document used: born 1 Farvardin 1385 = 2006-03-21, a person is 18 on
  * 2024-03-21, a day after 1 Farvardin 1403); born on 29 February, on 1 March in common years.
  * SP_EINVAL when `on` is surely before the birth; a span overlapping it counts as age 0. */
-int sp_date_age_at(const struct sp_date *dob, const struct sp_date *on, int *min_age,
-		   int *max_age, struct sp_err *err) SP_MUST;
+int sp_date_age_at(const struct sp_date *dob, const struct sp_date *on, int *min_age, int *max_age,
+		   struct sp_err *err) SP_MUST;
 
 enum sp_child {
 	SP_CHILD_NO,	  /* 18 or older on every possible day */

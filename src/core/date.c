@@ -8,6 +8,10 @@
 
 #include "safepath/date.h"
 
+/* Fill err and yield code. sp_err_set returns its code too, but from another file, where the
+ * static analyser cannot see that an error path never returns 0. */
+#define FAIL(err, code, ...) (sp_err_set((err), (code), "", __VA_ARGS__), (code))
+
 /* ---- Gregorian day numbers (days since 1970-01-01), after H. Hinnant's civil algorithms ---- */
 
 static bool is_leap(int y)
@@ -86,7 +90,7 @@ int sp_calendar_parse(const char *name, enum sp_calendar *out, struct sp_err *er
 			return SP_OK;
 		}
 	}
-	return sp_err_set(err, SP_EINVAL, "", "is not a known calendar");
+	return FAIL(err, SP_EINVAL, "is not a known calendar");
 }
 
 /* ---- ISO 8601 text ---- */
@@ -109,21 +113,22 @@ static int digits(const char *s, int n)
 static int parse_one(const char *s, size_t len, int32_t *first, int32_t *last, struct sp_err *err)
 {
 	if (len != 4 && len != 7 && len != 10)
-		return sp_err_set(err, SP_EINVAL, "", ISO_SHAPE);
+		return FAIL(err, SP_EINVAL, ISO_SHAPE);
 	int y = digits(s, 4), m = 0, d = 0;
 	if (len >= 7 && (s[4] != '-' || (m = digits(s + 5, 2)) < 0))
-		return sp_err_set(err, SP_EINVAL, "", ISO_SHAPE);
+		return FAIL(err, SP_EINVAL, ISO_SHAPE);
 	if (len == 10 && (s[7] != '-' || (d = digits(s + 8, 2)) < 0))
-		return sp_err_set(err, SP_EINVAL, "", ISO_SHAPE);
+		return FAIL(err, SP_EINVAL, ISO_SHAPE);
 	if (y < 0)
-		return sp_err_set(err, SP_EINVAL, "", ISO_SHAPE);
-	if (y < SP_DATE_MIN_YEAR || y > SP_DATE_MAX_YEAR)
-		return sp_err_set(err, SP_EINVAL, "", "year must be %d-%d", SP_DATE_MIN_YEAR,
-				  SP_DATE_MAX_YEAR);
+		return FAIL(err, SP_EINVAL, ISO_SHAPE);
+	if (y < SP_DATE_MIN_YEAR || y > SP_DATE_MAX_YEAR) {
+		return FAIL(err, SP_EINVAL, "year must be %d-%d", SP_DATE_MIN_YEAR,
+			    SP_DATE_MAX_YEAR);
+	}
 	if (len >= 7 && (m < 1 || m > 12))
-		return sp_err_set(err, SP_EINVAL, "", "month must be 01-12");
+		return FAIL(err, SP_EINVAL, "month must be 01-12");
 	if (len == 10 && (d < 1 || d > month_days(y, m)))
-		return sp_err_set(err, SP_EINVAL, "", "day is not in that month");
+		return FAIL(err, SP_EINVAL, "day is not in that month");
 	*first = days_from_civil(y, m ? m : 1, d ? d : 1);
 	*last = days_from_civil(y, m ? m : 12, d ? d : (m ? month_days(y, m) : 31));
 	return SP_OK;
@@ -133,8 +138,8 @@ int sp_date_parse_iso(const char *s, struct sp_date *out, struct sp_err *err)
 {
 	size_t len = strnlen(s, SP_DATE_ISO_SIZE);
 	if (len >= SP_DATE_ISO_SIZE)
-		return sp_err_set(err, SP_EINVAL, "", ISO_SHAPE);
-	int32_t first, last, unused;
+		return FAIL(err, SP_EINVAL, ISO_SHAPE);
+	int32_t first = 0, last = 0, unused;
 	int rc;
 	const char *slash = memchr(s, '/', len);
 	if (!slash) {
@@ -146,15 +151,15 @@ int sp_date_parse_iso(const char *s, struct sp_date *out, struct sp_err *err)
 		 * "2006-01-01/2007-12-31" and the canonical text must stay unique. */
 		size_t n1 = (size_t)(slash - s);
 		if (n1 != 10 || len - n1 - 1 != 10)
-			return sp_err_set(err, SP_EINVAL, "", ISO_SHAPE);
+			return FAIL(err, SP_EINVAL, ISO_SHAPE);
 		if ((rc = parse_one(s, 10, &first, &unused, err)) != 0 ||
 		    (rc = parse_one(slash + 1, 10, &last, &unused, err)) != 0)
 			return rc;
 		if (last < first)
-			return sp_err_set(err, SP_EINVAL, "", "interval ends before it starts");
+			return FAIL(err, SP_EINVAL, "interval ends before it starts");
 	}
-	*out = (struct sp_date){.first = first, .last = last, .estimated = false,
-				.entered_in = SP_CAL_GREGORIAN};
+	*out = (struct sp_date){
+		.first = first, .last = last, .estimated = false, .entered_in = SP_CAL_GREGORIAN};
 	return SP_OK;
 }
 
@@ -247,15 +252,15 @@ void sp_date_release_thread_cache(void)
 static int icu_calendar(enum sp_calendar cal, UCalendar **out, struct sp_err *err)
 {
 	if (pthread_once(&cache_once, cache_key_create) != 0 || !cache_key_ok)
-		return sp_err_set(err, SP_EINTERNAL, "", "cannot create the calendar cache");
+		return FAIL(err, SP_EINTERNAL, "cannot create the calendar cache");
 	struct cal_cache *c = pthread_getspecific(cache_key);
 	if (!c) {
 		c = calloc(1, sizeof *c);
 		if (!c)
-			return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			return FAIL(err, SP_ENOMEM, "out of memory");
 		if (pthread_setspecific(cache_key, c) != 0) {
 			free(c);
-			return sp_err_set(err, SP_EINTERNAL, "", "cannot keep the calendar cache");
+			return FAIL(err, SP_EINTERNAL, "cannot keep the calendar cache");
 		}
 	}
 	if (!c->cal[cal]) {
@@ -266,14 +271,14 @@ static int icu_calendar(enum sp_calendar cal, UCalendar **out, struct sp_err *er
 		if (U_FAILURE(st) || !u) {
 			if (u)
 				ucal_close(u);
-			return sp_err_set(err, SP_EUNAVAIL, "", "ICU cannot open the %s calendar",
-					  calendars[cal].name);
+			return FAIL(err, SP_EUNAVAIL, "ICU cannot open the %s calendar",
+				    calendars[cal].name);
 		}
 		const char *type = ucal_getType(u, &st);
 		if (U_FAILURE(st) || !type || strcmp(type, calendars[cal].icu_type) != 0) {
 			ucal_close(u);
-			return sp_err_set(err, SP_EUNAVAIL, "", "ICU has no %s calendar",
-					  calendars[cal].name);
+			return FAIL(err, SP_EUNAVAIL, "ICU has no %s calendar",
+				    calendars[cal].name);
 		}
 		c->cal[cal] = u;
 	}
@@ -368,29 +373,29 @@ static int year_span(UCalendar *u, int year, int32_t *first, int *len)
 static int out_of_range(struct sp_err *err, enum sp_calendar cal)
 {
 	if (cal == SP_CAL_GREGORIAN)
-		return sp_err_set(err, SP_EINVAL, "", "year must be %d-%d", SP_DATE_MIN_YEAR,
-				  SP_DATE_MAX_YEAR);
-	return sp_err_set(err, SP_EINVAL, "", "year must be %d-%d in the %s calendar",
-			  cal_years[cal].min_year, cal_years[cal].max_year, calendars[cal].name);
+		return FAIL(err, SP_EINVAL, "year must be %d-%d", SP_DATE_MIN_YEAR,
+			    SP_DATE_MAX_YEAR);
+	return FAIL(err, SP_EINVAL, "year must be %d-%d in the %s calendar",
+		    cal_years[cal].min_year, cal_years[cal].max_year, calendars[cal].name);
 }
 
 int sp_date_from_calendar(enum sp_calendar cal, int year, int month, int day, bool estimated,
 			  struct sp_date *out, struct sp_err *err)
 {
 	if (!cal_valid(cal))
-		return sp_err_set(err, SP_EINVAL, "", "is not a known calendar");
+		return FAIL(err, SP_EINVAL, "is not a known calendar");
 	if (year < cal_years[cal].min_year || year > cal_years[cal].max_year)
 		return out_of_range(err, cal);
 	if (month < 0 || month > months_in_year(cal))
-		return sp_err_set(err, SP_EINVAL, "", "month must be 1-%d in the %s calendar",
-				  months_in_year(cal), calendars[cal].name);
+		return FAIL(err, SP_EINVAL, "month must be 1-%d in the %s calendar",
+			    months_in_year(cal), calendars[cal].name);
 	if (day < 0 || (month == 0 && day != 0))
-		return sp_err_set(err, SP_EINVAL, "", "day needs a month");
+		return FAIL(err, SP_EINVAL, "day needs a month");
 
 	int32_t first, last;
 	if (cal == SP_CAL_GREGORIAN) {
 		if (day > (month ? month_days(year, month) : 0))
-			return sp_err_set(err, SP_EINVAL, "", "day is not in that month");
+			return FAIL(err, SP_EINVAL, "day is not in that month");
 		first = days_from_civil(year, month ? month : 1, day ? day : 1);
 		last = days_from_civil(year, month ? month : 12,
 				       day ? day : (month ? month_days(year, month) : 31));
@@ -403,19 +408,19 @@ int sp_date_from_calendar(enum sp_calendar cal, int year, int month, int day, bo
 		rc = month ? month_span(u, cal, year, month, &first, &len)
 			   : year_span(u, year, &first, &len);
 		if (rc)
-			return sp_err_set(err, SP_EINTERNAL, "", "ICU failed on the %s calendar",
-					  calendars[cal].name);
+			return FAIL(err, SP_EINTERNAL, "ICU failed on the %s calendar",
+				    calendars[cal].name);
 		if (day > len)
-			return sp_err_set(err, SP_EINVAL, "", "day is not in that month");
+			return FAIL(err, SP_EINVAL, "day is not in that month");
 		if (day)
 			first += day - 1;
 		last = day ? first : first + len - 1;
 	}
 	if (!day_in_range(first) || !day_in_range(last))
-		return sp_err_set(err, SP_EINVAL, "", "date must fall in the years %d-%d",
-				  SP_DATE_MIN_YEAR, SP_DATE_MAX_YEAR);
-	*out = (struct sp_date){.first = first, .last = last, .estimated = estimated,
-				.entered_in = cal};
+		return FAIL(err, SP_EINVAL, "date must fall in the years %d-%d", SP_DATE_MIN_YEAR,
+			    SP_DATE_MAX_YEAR);
+	*out = (struct sp_date){
+		.first = first, .last = last, .estimated = estimated, .entered_in = cal};
 	return SP_OK;
 }
 
@@ -423,9 +428,9 @@ int sp_date_to_calendar(const struct sp_date *d, enum sp_calendar cal, int *year
 			int *day, struct sp_err *err)
 {
 	if (!cal_valid(cal))
-		return sp_err_set(err, SP_EINVAL, "", "is not a known calendar");
+		return FAIL(err, SP_EINVAL, "is not a known calendar");
 	if (!day_in_range(d->first) || !day_in_range(d->last) || d->last < d->first)
-		return sp_err_set(err, SP_EINVAL, "", "is not a date");
+		return FAIL(err, SP_EINVAL, "is not a date");
 	int y, m, dd;
 	if (cal == SP_CAL_GREGORIAN) {
 		civil_from_days(d->first, &y, &m, &dd);
@@ -438,17 +443,17 @@ int sp_date_to_calendar(const struct sp_date *d, enum sp_calendar cal, int *year
 		} else if (dd == 1 && m == 1 && ly == y && lm == 12 && ld == 31) {
 			m = dd = 0;
 		} else {
-			return sp_err_set(err, SP_EINVAL, "",
-					  "is no whole day, month or year of that calendar");
+			return FAIL(err, SP_EINVAL,
+				    "is no whole day, month or year of that calendar");
 		}
 	} else {
 		UCalendar *u;
 		int rc = icu_calendar(cal, &u, err);
 		if (rc)
 			return rc;
-		if ((rc = icu_from_days(u, d->first, &y, &m, &dd)) != 0)
-			return sp_err_set(err, SP_EINTERNAL, "", "ICU failed on the %s calendar",
-					  calendars[cal].name);
+		if (icu_from_days(u, d->first, &y, &m, &dd) != 0)
+			return FAIL(err, SP_EINTERNAL, "ICU failed on the %s calendar",
+				    calendars[cal].name);
 		if (y < cal_years[cal].min_year || y > cal_years[cal].max_year)
 			return out_of_range(err, cal);
 		if (d->first != d->last) {
@@ -458,16 +463,15 @@ int sp_date_to_calendar(const struct sp_date *d, enum sp_calendar cal, int *year
 			if (!rc)
 				rc = year_span(u, y, &yfirst, &ylen);
 			if (rc)
-				return sp_err_set(err, SP_EINTERNAL, "",
-						  "ICU failed on the %s calendar",
-						  calendars[cal].name);
+				return FAIL(err, SP_EINTERNAL, "ICU failed on the %s calendar",
+					    calendars[cal].name);
 			if (d->first == mfirst && d->last == mfirst + mlen - 1)
 				dd = 0;
 			else if (d->first == yfirst && d->last == yfirst + ylen - 1)
 				m = dd = 0;
 			else
-				return sp_err_set(err, SP_EINVAL, "",
-						  "is no whole day, month or year of that calendar");
+				return FAIL(err, SP_EINVAL,
+					    "is no whole day, month or year of that calendar");
 		}
 	}
 	*year = y;
@@ -510,13 +514,13 @@ static bool valid_span(const struct sp_date *d)
 	return day_in_range(d->first) && day_in_range(d->last) && d->first <= d->last;
 }
 
-int sp_date_age_at(const struct sp_date *dob, const struct sp_date *on, int *min_age,
-		   int *max_age, struct sp_err *err)
+int sp_date_age_at(const struct sp_date *dob, const struct sp_date *on, int *min_age, int *max_age,
+		   struct sp_err *err)
 {
 	if (!valid_span(dob) || !valid_span(on))
-		return sp_err_set(err, SP_EINVAL, "", "is not a date");
+		return FAIL(err, SP_EINVAL, "is not a date");
 	if (on->last < dob->first)
-		return sp_err_set(err, SP_EINVAL, "", "is before the date of birth");
+		return FAIL(err, SP_EINVAL, "is before the date of birth");
 	*min_age = on->first >= dob->last ? age_days(dob->last, on->first) : 0;
 	*max_age = age_days(dob->first, on->last);
 	return SP_OK;

@@ -1,5 +1,5 @@
 /* core/date.c: partial dates, ISO 8601 text, calendar conversions against hand-written golden
- * files (tests/data/dates/), ordering, age ranges and child status. Run from the repository root. */
+ * files (tests/data/dates/), ordering, age ranges and child status. Runs from the repo root. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -137,15 +137,16 @@ static void golden_ages_and_child_status(void **state)
 			fail_msg("line %d: want 8 fields", t.lineno);
 		struct sp_date dob, on;
 		struct sp_err err = {0};
-		if (sp_date_from_calendar(cal_field(&t, 0), num(&t, 1), num(&t, 2), num(&t, 3), false,
-					  &dob, &err) != SP_OK ||
+		if (sp_date_from_calendar(cal_field(&t, 0), num(&t, 1), num(&t, 2), num(&t, 3),
+					  false, &dob, &err) != SP_OK ||
 		    sp_date_parse_iso(t.field[4], &on, &err) != SP_OK)
 			fail_msg("line %d: bad date (%s)", t.lineno, err.msg);
 		int lo, hi;
 		enum sp_child child;
 		assert_int_equal(sp_date_age_at(&dob, &on, &lo, &hi, &err), SP_OK);
 		assert_int_equal(sp_date_is_child_at(&dob, &on, &child, &err), SP_OK);
-		if (lo != num(&t, 5) || hi != num(&t, 6) || strcmp(sp_child_name(child), t.field[7]))
+		if (lo != num(&t, 5) || hi != num(&t, 6) ||
+		    strcmp(sp_child_name(child), t.field[7]))
 			fail_msg("line %d: got %d..%d %s", t.lineno, lo, hi, sp_child_name(child));
 		rows++;
 	}
@@ -156,13 +157,43 @@ static void iso_parse_is_strict_and_quiet(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"", "2024-", "2024-1", "2024-1-01", "2024-01-1", " 2024", "2024 ", "+2024",
-		"-2024", "2024-01-01 ", "2024-01-01T00:00", "20240101", "2024--01", "2024-00",
-		"2024-13", "2024-02-30", "2023-02-29", "1900-02-29", "2024-04-31", "2024-00-10",
-		"2024-01-00", "1799", "2201", "0000", "99999", "2024/2025", "2024-01/2024-02",
-		"2024-01-01/", "/2024-01-01", "2024-01-01/2023-12-31", "2024-01-01//2024-01-02",
-		"2024-01-01/2024-01-02/", "2024-01-01-2024-01-02", "2024-01-01/2024-01-0x",
-		"\xd9\xa2\xd9\xa0\xd9\xa2\xd9\xa4", "2O24", "2024-01-01\n",
+		"",
+		"2024-",
+		"2024-1",
+		"2024-1-01",
+		"2024-01-1",
+		" 2024",
+		"2024 ",
+		"+2024",
+		"-2024",
+		"2024-01-01 ",
+		"2024-01-01T00:00",
+		"20240101",
+		"2024--01",
+		"2024-00",
+		"2024-13",
+		"2024-02-30",
+		"2023-02-29",
+		"1900-02-29",
+		"2024-04-31",
+		"2024-00-10",
+		"2024-01-00",
+		"1799",
+		"2201",
+		"0000",
+		"99999",
+		"2024/2025",
+		"2024-01/2024-02",
+		"2024-01-01/",
+		"/2024-01-01",
+		"2024-01-01/2023-12-31",
+		"2024-01-01//2024-01-02",
+		"2024-01-01/2024-01-02/",
+		"2024-01-01-2024-01-02",
+		"2024-01-01/2024-01-0x",
+		"\xd9\xa2\xd9\xa0\xd9\xa2\xd9\xa4",
+		"2O24",
+		"2024-01-01\n",
 		"2024-01-01/2024-01-02 extra text that runs on",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -256,8 +287,8 @@ static void compare_is_a_total_order(void **state)
 static void calendar_names_round_trip(void **state)
 {
 	(void)state;
-	static const char *const names[SP_CAL_COUNT] = {
-		"gregorian", "persian", "islamic-umalqura", "islamic-civil", "ethiopian"};
+	static const char *const names[SP_CAL_COUNT] = {"gregorian", "persian", "islamic-umalqura",
+							"islamic-civil", "ethiopian"};
 	for (int i = 0; i < SP_CAL_COUNT; i++) {
 		enum sp_calendar c;
 		struct sp_err err = {0};
@@ -272,10 +303,10 @@ static void calendar_names_round_trip(void **state)
 	assert_int_equal(sp_calendar_parse("ethiopic", &c, &err), SP_EINVAL);
 	assert_int_equal(c, SP_CAL_PERSIAN);
 	assert_string_equal(sp_calendar_name(SP_CAL_COUNT), "unknown");
-	assert_string_equal(sp_calendar_name((enum sp_calendar)-1), "unknown");
-	assert_int_equal(sp_date_from_calendar(SP_CAL_COUNT, 2000, 1, 1, false, &(struct sp_date){0},
-					       &err),
-			 SP_EINVAL);
+	assert_string_equal(sp_calendar_name((enum sp_calendar) - 1), "unknown");
+	assert_int_equal(
+		sp_date_from_calendar(SP_CAL_COUNT, 2000, 1, 1, false, &(struct sp_date){0}, &err),
+		SP_EINVAL);
 	assert_string_equal(sp_child_name(SP_CHILD_UNKNOWN), "unknown");
 	assert_string_equal(sp_child_name((enum sp_child)9), "unknown");
 }
@@ -285,25 +316,31 @@ static void calendar_entry_keeps_flags_and_refuses_nonsense(void **state)
 	(void)state;
 	struct sp_date d;
 	struct sp_err err = {0};
-	assert_int_equal(sp_date_from_calendar(SP_CAL_ETHIOPIAN, 2000, 1, 1, true, &d, &err), SP_OK);
+	assert_int_equal(sp_date_from_calendar(SP_CAL_ETHIOPIAN, 2000, 1, 1, true, &d, &err),
+			 SP_OK);
 	assert_true(d.estimated);
 	assert_int_equal(d.entered_in, SP_CAL_ETHIOPIAN);
 
 	static const int bad[][4] = {
-		{SP_CAL_PERSIAN, 1403, 0, 5},	   /* a day without a month */
-		{SP_CAL_PERSIAN, 1403, -1, 0},	   {SP_CAL_PERSIAN, 1403, 1, -1},
-		{SP_CAL_PERSIAN, 1403, 1, 32},	   {SP_CAL_PERSIAN, -5, 1, 1},
-		{SP_CAL_PERSIAN, 1000, 1, 1},	   {SP_CAL_PERSIAN, 2147483647, 1, 1},
+		{SP_CAL_PERSIAN, 1403, 0, 5}, /* a day without a month */
+		{SP_CAL_PERSIAN, 1403, -1, 0},
+		{SP_CAL_PERSIAN, 1403, 1, -1},
+		{SP_CAL_PERSIAN, 1403, 1, 32},
+		{SP_CAL_PERSIAN, -5, 1, 1},
+		{SP_CAL_PERSIAN, 1000, 1, 1},
+		{SP_CAL_PERSIAN, 2147483647, 1, 1},
 		{SP_CAL_ETHIOPIAN, -2147483647 - 1, 1, 1},
 		{SP_CAL_ISLAMIC_CIVIL, 1213, 1, 1}, /* before 1800 */
 		{SP_CAL_ISLAMIC_CIVIL, 1640, 1, 1}, /* after 2200 */
-		{SP_CAL_ETHIOPIAN, 1791, 1, 1},	   {SP_CAL_ETHIOPIAN, 2194, 1, 1},
-		{SP_CAL_GREGORIAN, 2024, 2, 30},   {SP_CAL_GREGORIAN, 2024, 1, 2147483647},
+		{SP_CAL_ETHIOPIAN, 1791, 1, 1},
+		{SP_CAL_ETHIOPIAN, 2194, 1, 1},
+		{SP_CAL_GREGORIAN, 2024, 2, 30},
+		{SP_CAL_GREGORIAN, 2024, 1, 2147483647},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		d.first = 7;
-		if (sp_date_from_calendar((enum sp_calendar)bad[i][0], bad[i][1], bad[i][2], bad[i][3],
-					  false, &d, &err) != SP_EINVAL)
+		if (sp_date_from_calendar((enum sp_calendar)bad[i][0], bad[i][1], bad[i][2],
+					  bad[i][3], false, &d, &err) != SP_EINVAL)
 			fail_msg("accepted bad entry #%zu", i);
 		assert_int_equal(d.first, 7);
 	}
@@ -336,7 +373,8 @@ static void to_calendar_refuses_what_it_cannot_say(void **state)
 	struct sp_date early = iso("1850-06-01");
 	assert_int_equal(sp_date_to_calendar(&early, SP_CAL_ISLAMIC_UMALQURA, &y, &m, &d, &err),
 			 SP_EINVAL);
-	assert_int_equal(sp_date_to_calendar(&early, SP_CAL_ISLAMIC_CIVIL, &y, &m, &d, &err), SP_OK);
+	assert_int_equal(sp_date_to_calendar(&early, SP_CAL_ISLAMIC_CIVIL, &y, &m, &d, &err),
+			 SP_OK);
 	assert_int_equal(sp_date_to_calendar(&g, SP_CAL_COUNT, &y, &m, &d, &err), SP_EINVAL);
 	struct sp_date junk = {.first = 1, .last = 0};
 	assert_int_equal(sp_date_to_calendar(&junk, SP_CAL_GREGORIAN, &y, &m, &d, &err), SP_EINVAL);
@@ -363,12 +401,12 @@ static void every_day_survives_every_calendar(void **state)
 			if (back.first != z || back.last != z)
 				fail_msg("%s: day %d came back as %d", sp_calendar_name(c), z,
 					 back.first);
-			if (d == 1 && sp_date_from_calendar((enum sp_calendar)c, y, m, 0, false, &back,
-							    &err) == SP_OK) {
+			if (d == 1 && sp_date_from_calendar((enum sp_calendar)c, y, m, 0, false,
+							    &back, &err) == SP_OK) {
 				int by, bm, bd;
 				assert_int_equal(back.first, z);
-				assert_int_equal(sp_date_to_calendar(&back, (enum sp_calendar)c, &by,
-								     &bm, &bd, &err),
+				assert_int_equal(sp_date_to_calendar(&back, (enum sp_calendar)c,
+								     &by, &bm, &bd, &err),
 						 SP_OK);
 				assert_true(by == y && bm == m && bd == 0);
 			}
