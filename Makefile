@@ -35,9 +35,12 @@ else ifeq ($(PROFILE),fuzz)
 CC := clang
 OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
 LDX := -fsanitize=fuzzer,address,undefined
+# The CLI has its own main(): link it without libFuzzer's (the coverage hooks stay).
+CLI_LDX := -fsanitize=fuzzer-no-link,address,undefined
 else
 $(error unknown PROFILE $(PROFILE): gcc, clang, asan or fuzz)
 endif
+CLI_LDX ?= $(LDX)
 
 VERSION := 0.1.0
 CFLAGS := -DSAFEPATH_VERSION=\"$(VERSION)\" $(STD) $(WARN) $(OPT) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
@@ -65,7 +68,7 @@ $(B)/libsafepath.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/safepath: $(CLI_OBJ) $(B)/libsafepath.a
-	$(CC) $(OPT) $(LDX) -o $@ $(CLI_OBJ) $(B)/libsafepath.a $(PKG_LIBS)
+	$(CC) $(OPT) $(CLI_LDX) -o $@ $(CLI_OBJ) $(B)/libsafepath.a $(PKG_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
