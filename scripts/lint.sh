@@ -5,13 +5,15 @@ cd "$(dirname "$0")/.."
 flags="-std=c11 -D_POSIX_C_SOURCE=200809L -DSAFEPATH_VERSION=\"lint\" -Iinclude -Isrc $(pkg-config --cflags libsodium sqlite3 jansson icu-uc icu-i18n)"
 files=$(ls src/*/*.c)
 status=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 echo "clang-tidy: $(echo "$files" | wc -l) files"
 # shellcheck disable=SC2086
 export flags
-if ! printf '%s\n' $files | xargs -P"$(nproc)" -n4 bash -c 'clang-tidy --quiet "$@" -- $flags' _ >/tmp/sp-tidy.log 2>&1; then
+if ! printf '%s\n' $files | xargs -P"$(nproc)" -n4 bash -c 'clang-tidy --quiet "$@" -- $flags' _ >"$log" 2>&1; then
 	status=1
 fi
-grep -E 'warning:|error:' /tmp/sp-tidy.log && status=1
+grep -E 'warning:|error:' "$log" && status=1
 echo "cppcheck"
 # shellcheck disable=SC2086
 cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \

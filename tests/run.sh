@@ -9,6 +9,8 @@ only=""
 JOBS=${JOBS:-$(nproc)}
 passed=0 failed=0
 failures=()
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 export SAFEPATH_TEST_SHARED=${SAFEPATH_TEST_SHARED:-$(cd .. && pwd)/shared}
 
 pass() { passed=$((passed + ${2:-1})); }
@@ -20,14 +22,15 @@ run_cmocka() {
 	log=$(mktemp)
 	if "$bin" >"$log" 2>&1; then :; fi
 	local p f
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+	# cmocka writes its summary lines to stdout and stderr: match them anywhere on a line
+	p=$(grep -o '\[  PASSED  \] [0-9]* test' "$log" | tail -1 | grep -o '[0-9][0-9]*')
+	f=$(grep -o '\[  FAILED  \] [0-9]* test' "$log" | tail -1 | grep -o '[0-9][0-9]*')
 	p=${p:-0} f=${f:-0}
 	if [ "$p" = 0 ] && [ "$f" = 0 ]; then
 		cat "$log"; fail "$(basename "$bin") (crashed or ran nothing)"
 	else
 		pass x "$p"
-		[ "$f" != 0 ] && { grep -E '^\[  (FAILED|  ERROR) \]|^\[  ERROR' "$log"; cat "$log" | tail -20; fail "$(basename "$bin")" "$f"; }
+		if [ "$f" != 0 ]; then tail -30 "$log"; fail "$(basename "$bin")" "$f"; fi
 	fi
 	rm -f "$log"
 }
@@ -43,8 +46,8 @@ suite() {
 
 s_build() {
 	for p in gcc clang; do
-		if make -s -j"$JOBS" PROFILE=$p build units >/tmp/sp-build-$p.log 2>&1; then pass build-$p
-		else cat /tmp/sp-build-$p.log | tail -40; fail "build with $p (warnings are errors)"; fi
+		if make -s -j"$JOBS" PROFILE=$p build units >$tmp/build-$p.log 2>&1; then pass build-$p
+		else cat $tmp/build-$p.log | tail -40; fail "build with $p (warnings are errors)"; fi
 	done
 }
 
@@ -57,8 +60,8 @@ s_banned() {
 s_unit() {
 	local profile=$1
 	if [ "$profile" != gcc ]; then
-		make -s -j"$JOBS" PROFILE=$profile build units >/tmp/sp-build-$profile.log 2>&1 ||
-			{ tail -40 /tmp/sp-build-$profile.log; fail "build $profile"; return; }
+		make -s -j"$JOBS" PROFILE=$profile build units >$tmp/build-$profile.log 2>&1 ||
+			{ tail -40 $tmp/build-$profile.log; fail "build $profile"; return; }
 	fi
 	for t in build/$profile/tests/test_*; do
 		[ -x "$t" ] && run_cmocka "$t"
@@ -66,21 +69,21 @@ s_unit() {
 }
 
 s_fuzz() {
-	make -s -j"$JOBS" PROFILE=fuzz build fuzz-build >/tmp/sp-build-fuzz.log 2>&1 ||
-		{ tail -40 /tmp/sp-build-fuzz.log; fail "build fuzz targets"; return; }
+	make -s -j"$JOBS" PROFILE=fuzz build fuzz-build >$tmp/build-fuzz.log 2>&1 ||
+		{ tail -40 $tmp/build-fuzz.log; fail "build fuzz targets"; return; }
 	if bash tests/fuzz/run.sh replay; then pass; else fail "fuzz replay"; fi
 }
 
 s_cli() {
 	for t in tests/cli/*.sh; do
 		[ -f "$t" ] || continue
-		if bash "$t" build/gcc/safepath >/tmp/sp-cli.log 2>&1; then pass
-		else tail -30 /tmp/sp-cli.log; fail "$(basename "$t")"; fi
+		if bash "$t" build/gcc/safepath >$tmp/cli.log 2>&1; then pass
+		else tail -30 $tmp/cli.log; fail "$(basename "$t")"; fi
 	done
 }
 
 s_lint() {
-	if bash scripts/lint.sh >/tmp/sp-lint.log 2>&1; then pass; else tail -40 /tmp/sp-lint.log; fail "make lint"; fi
+	if bash scripts/lint.sh >$tmp/lint.log 2>&1; then pass; else tail -40 $tmp/lint.log; fail "make lint"; fi
 }
 
 suite build s_build
