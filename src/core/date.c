@@ -1,5 +1,6 @@
 /* Partial dates as spans of Gregorian days: ISO 8601 text in and out, entry and display in the
  * Solar Hijri, Islamic and Ethiopian calendars through ICU, ordering and age ranges. */
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,11 +287,12 @@ static int icu_calendar(enum sp_calendar cal, UCalendar **out, struct sp_err *er
 	return SP_OK;
 }
 
-/* Julian day numbers (noon-based, as ICU's UCAL_JULIAN_DAY) against our day numbers. */
-#define JD_1970 2440588
+#define MS_PER_DAY 86400000.0
 
-/* Day number of year/month(1-based)/day in an ICU calendar. Lenient ICU arithmetic: month 13 of
- * a 12-month year is the next year's first, which month_len relies on. */
+/* Day number of year/month(1-based)/day in an ICU calendar, fields checked by the caller.
+ * UCAL_EXTENDED_YEAR, not UCAL_YEAR: it has no era to get wrong. In ICU's "ethiopic" calendar it
+ * is the Amete Mihret year (ERA 1) for every date we accept (Amete Alem, ERA 0, only counts the
+ * years before 1 AM); in the Persian and Islamic ones it is the plain year. */
 static int icu_to_days(UCalendar *u, int year, int month, int day, int32_t *out)
 {
 	UErrorCode st = U_ZERO_ERROR;
@@ -298,10 +300,12 @@ static int icu_to_days(UCalendar *u, int year, int month, int day, int32_t *out)
 	ucal_set(u, UCAL_EXTENDED_YEAR, year);
 	ucal_set(u, UCAL_MONTH, month - 1);
 	ucal_set(u, UCAL_DATE, day);
-	int32_t jd = ucal_get(u, UCAL_JULIAN_DAY, &st);
+	/* The time only: ucal_get would also compute every field back from it, which for
+	 * Umm al-Qura scans its years from 1300 (33 us a call in ICU 72, 1 us this way). */
+	UDate ms = ucal_getMillis(u, &st);
 	if (U_FAILURE(st))
 		return SP_EINTERNAL;
-	*out = jd - JD_1970;
+	*out = (int32_t)floor(ms / MS_PER_DAY);
 	return SP_OK;
 }
 
@@ -309,7 +313,7 @@ static int icu_from_days(UCalendar *u, int32_t z, int *year, int *month, int *da
 {
 	UErrorCode st = U_ZERO_ERROR;
 	ucal_clear(u);
-	ucal_setMillis(u, (UDate)z * 86400000.0, &st);
+	ucal_setMillis(u, (UDate)z * MS_PER_DAY, &st);
 	int y = ucal_get(u, UCAL_EXTENDED_YEAR, &st);
 	int m = ucal_get(u, UCAL_MONTH, &st);
 	int d = ucal_get(u, UCAL_DATE, &st);
@@ -355,6 +359,36 @@ static int month_span(UCalendar *u, enum sp_calendar cal, int year, int month, i
 		return rc;
 	*len = (int)(next - *first);
 	return SP_OK;
+}
+
+/* Umm al-Qura from a day. ICU 72 finds the year by scanning its tables from 1300 (14 us a call);
+ * the civil calendar, never more than days away, names the month, and the Umm al-Qura month
+ * starts, cheap to compute, settle it. */
+static int umalqura_from_days(UCalendar *uq, UCalendar *civil, int32_t z, int *year, int *month,
+			      int *day)
+{
+	int y, m, d;
+	if (icu_from_days(civil, z, &y, &m, &d) != 0)
+		return SP_EINTERNAL;
+	for (int step = 0; step < 4; step++) {
+		int32_t start;
+		int len;
+		if (month_span(uq, SP_CAL_ISLAMIC_UMALQURA, y, m, &start, &len) != 0)
+			return SP_EINTERNAL;
+		if (z < start) {
+			y -= m == 1;
+			m = m == 1 ? 12 : m - 1;
+		} else if (z >= start + len) {
+			y += m == 12;
+			m = m == 12 ? 1 : m + 1;
+		} else {
+			*year = y;
+			*month = m;
+			*day = (int)(z - start) + 1;
+			return SP_OK;
+		}
+	}
+	return SP_EINTERNAL;
 }
 
 /* First day and length of a year of cal. */
@@ -451,7 +485,12 @@ int sp_date_to_calendar(const struct sp_date *d, enum sp_calendar cal, int *year
 		int rc = icu_calendar(cal, &u, err);
 		if (rc)
 			return rc;
-		if (icu_from_days(u, d->first, &y, &m, &dd) != 0)
+		UCalendar *civil = NULL;
+		if (cal == SP_CAL_ISLAMIC_UMALQURA &&
+		    (rc = icu_calendar(SP_CAL_ISLAMIC_CIVIL, &civil, err)) != 0)
+			return rc;
+		if (civil ? umalqura_from_days(u, civil, d->first, &y, &m, &dd) != 0
+			  : icu_from_days(u, d->first, &y, &m, &dd) != 0)
 			return FAIL(err, SP_EINTERNAL, "ICU failed on the %s calendar",
 				    calendars[cal].name);
 		if (y < cal_years[cal].min_year || y > cal_years[cal].max_year)

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/ucal.h>
+
 #include "safepath/date.h"
 
 #define CONVERSIONS "tests/data/dates/conversions.tsv"
@@ -441,6 +443,48 @@ static void every_day_survives_every_calendar(void **state)
 	}
 }
 
+static void display_agrees_with_icu_fields(void **state)
+{
+	(void)state;
+	/* sp_date_to_calendar takes shortcuts (Umm al-Qura goes by the civil calendar and month
+	 * starts): on every day it must say what ICU's own field computation says. */
+	static const char *const locale[SP_CAL_COUNT] = {
+		[SP_CAL_PERSIAN] = "@calendar=persian",
+		[SP_CAL_ISLAMIC_UMALQURA] = "@calendar=islamic-umalqura",
+		[SP_CAL_ISLAMIC_CIVIL] = "@calendar=islamic-civil",
+		[SP_CAL_ETHIOPIAN] = "@calendar=ethiopic",
+	};
+	static const UChar utc[] = {'U', 'T', 'C', 0};
+	struct sp_date first = iso("1800-01-01"), last = iso("2200-12-31");
+	for (int c = SP_CAL_PERSIAN; c < SP_CAL_COUNT; c++) {
+		UErrorCode st = U_ZERO_ERROR;
+		UCalendar *u = ucal_open(utc, -1, locale[c], UCAL_DEFAULT, &st);
+		assert_true(U_SUCCESS(st));
+		int shown = 0;
+		for (int32_t z = first.first; z <= last.first; z++) {
+			struct sp_date day = {.first = z, .last = z};
+			struct sp_err err = {0};
+			int y, m, d;
+			if (sp_date_to_calendar(&day, (enum sp_calendar)c, &y, &m, &d, &err) !=
+			    SP_OK)
+				continue;
+			ucal_setMillis(u, (UDate)z * 86400000.0, &st);
+			int iy = ucal_get(u, UCAL_EXTENDED_YEAR, &st);
+			int im = ucal_get(u, UCAL_MONTH, &st) + 1;
+			int id = ucal_get(u, UCAL_DATE, &st);
+			assert_true(U_SUCCESS(st));
+			if (y != iy || m != im || d != id)
+				fail_msg("%s: day %d is %d/%d/%d, ICU says %d/%d/%d",
+					 sp_calendar_name(c), z, y, m, d, iy, im, id);
+			if (c == SP_CAL_ETHIOPIAN)
+				assert_int_equal(ucal_get(u, UCAL_ERA, &st), 1); /* Amete Mihret */
+			shown++;
+		}
+		assert_true(shown > 100 * 365);
+		ucal_close(u);
+	}
+}
+
 static void age_needs_a_birth_first(void **state)
 {
 	(void)state;
@@ -527,6 +571,7 @@ int main(void)
 		cmocka_unit_test(calendar_entry_keeps_flags_and_refuses_nonsense),
 		cmocka_unit_test(to_calendar_refuses_what_it_cannot_say),
 		cmocka_unit_test(every_day_survives_every_calendar),
+		cmocka_unit_test(display_agrees_with_icu_fields),
 		cmocka_unit_test(age_needs_a_birth_first),
 		cmocka_unit_test(threads_keep_their_own_calendars),
 	};
