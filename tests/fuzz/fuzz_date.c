@@ -69,22 +69,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum sp_child child;
 
 	if (data[0] & 1) {
-		/* ISO text: the rest of the input, up to an optional NUL that starts a second date.
-		 */
-		char s1[64] = "", s2[64] = "";
+		/* ISO text: the rest of the input, up to an optional NUL that starts a second date,
+		 * each in a buffer of its own size so ASan sees any read past the end. */
 		const uint8_t *nul = memchr(p, 0, n);
 		size_t n1 = nul ? (size_t)(nul - p) : n;
-		memcpy(s1, p, n1 < sizeof s1 - 1 ? n1 : sizeof s1 - 1);
-		if (nul) {
-			size_t n2 = n - n1 - 1;
-			memcpy(s2, nul + 1, n2 < sizeof s2 - 1 ? n2 : sizeof s2 - 1);
-		}
-		if (n1 >= sizeof s1)
-			return 0;
-		if (sp_date_parse_iso(s1, &a, &err) != SP_OK)
+		size_t n2 = nul ? n - n1 - 1 : 0;
+		char *s1 = malloc(n1 + 1), *s2 = malloc(n2 + 1);
+		if (!s1 || !s2)
+			abort();
+		memcpy(s1, p, n1);
+		s1[n1] = '\0';
+		if (n2)
+			memcpy(s2, nul + 1, n2);
+		s2[n2] = '\0';
+		int rc1 = sp_date_parse_iso(s1, &a, &err);
+		int rc2 = sp_date_parse_iso(s2, &b, &err);
+		free(s1);
+		free(s2);
+		if (rc1 != SP_OK)
 			return 0;
 		check_date(&a);
-		if (sp_date_parse_iso(s2, &b, &err) == SP_OK) {
+		if (rc2 == SP_OK) {
 			int c = sp_date_compare(&a, &b);
 			if (c != -sp_date_compare(&b, &a) || (c == 0) != same_span(&a, &b))
 				abort();
@@ -97,8 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 
-	/* Calendar entry: calendar (or an invalid one), year near its era or any int, month, day.
-	 */
+	/* Calendar entry: a calendar (or no valid one), a year near its era or any int, month
+	 * and day. */
 	uint8_t sel = take8(&p, &n);
 	enum sp_calendar cal = (enum sp_calendar)(sel % (SP_CAL_COUNT + 1));
 	int year = (sel & 0x80) ? take32(&p, &n) : base_year[cal] + (int8_t)take8(&p, &n);
