@@ -9,6 +9,9 @@
 
 #include "safepath/crypto.h"
 
+/* sp_err_set whose result the analyser can see (it cannot look into err.c). */
+#define SP_FAIL(err, code, ...) (sp_err_set((err), (code), __VA_ARGS__), (code))
+
 /* Subkeys: crypto_kdf_derive_from_key(master, context, id). Changing any of these makes
  * existing data unreadable: they are part of the format. */
 #define SP_KDF_CTX_KEYS "spkeys01"

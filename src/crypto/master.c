@@ -22,13 +22,14 @@
 
 #include "crypto/crypto.h"
 
-#define KEYFILE_MAGIC "SAFEPATH-MASTER-KEY-1\n"
-#define KEYFILE_MAGIC_LEN (sizeof KEYFILE_MAGIC - 1)
-#define KEYFILE_LEN (KEYFILE_MAGIC_LEN + 2 * SP_KEY_LEN + 1)
-#define SALT_MAGIC "SPMSALT1"
+static const unsigned char keyfile_magic[22] = "SAFEPATH-MASTER-KEY-1\n";
+#define KEYFILE_MAGIC_LEN sizeof keyfile_magic
+#define KEY_HEX_LEN ((size_t)SP_KEY_LEN * 2)
+#define KEYFILE_LEN (KEYFILE_MAGIC_LEN + KEY_HEX_LEN + 1)
+static const unsigned char salt_magic[8] = "SPMSALT1";
 #define SALT_NAME "master.salt"
 #define SALT_LEN (8 + 4 + 8 + crypto_pwhash_SALTBYTES)
-#define BACKUP_MAGIC "SPMKBAK1"
+static const unsigned char backup_magic[8] = "SPMKBAK1";
 #define BACKUP_NONCE (8 + 4 + 8 + crypto_pwhash_SALTBYTES)
 #define BACKUP_AD_LEN (BACKUP_NONCE + SP_NONCE_LEN)
 #define BACKUP_LEN (BACKUP_AD_LEN + SP_KEY_LEN + SP_TAG_LEN)
@@ -198,7 +199,7 @@ static int write_new_file(const char *path, const unsigned char *p, size_t n, co
 	struct sp_buf dir;
 	struct stat st;
 	char real[PATH_MAX];
-	int fd = -1, rc;
+	int fd, rc;
 	sp_buf_init(&dir, PATH_MAX);
 	dir_of(path, &dir);
 	if ((rc = make_dirs(dir.data, err)))
@@ -221,12 +222,10 @@ static int write_new_file(const char *path, const unsigned char *p, size_t n, co
 	if (fchmod(fd, 0600) != 0 || write_all(fd, p, n) != 0 || fsync(fd) != 0) {
 		rc = sp_err_set(err, SP_EIO, field, "cannot write the file: %s", strerror(errno));
 		close(fd);
-		fd = -1;
 		unlink(path);
 		goto out;
 	}
 	if (close(fd) != 0) {
-		fd = -1;
 		unlink(path);
 		rc = sp_err_set(err, SP_EIO, field, "cannot write the file: %s", strerror(errno));
 		goto out;
@@ -285,7 +284,8 @@ static int master_new(struct sp_master **out, struct sp_err *err)
 	struct sp_master *m = calloc(1, sizeof *m);
 	if (!m || !(m->key = sodium_malloc(SP_KEY_LEN))) {
 		free(m);
-		return sp_err_set(err, SP_ENOMEM, "", "out of memory for the master key");
+		sp_err_set(err, SP_ENOMEM, "", "out of memory for the master key");
+		return SP_ENOMEM;
 	}
 	*out = m;
 	return SP_OK;
@@ -297,8 +297,8 @@ static int write_key_file(const char *kp, const unsigned char *key, struct sp_er
 	unsigned char *txt = sodium_malloc(KEYFILE_LEN + 1);
 	if (!txt)
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	memcpy(txt, KEYFILE_MAGIC, KEYFILE_MAGIC_LEN);
-	sodium_bin2hex((char *)txt + KEYFILE_MAGIC_LEN, 2 * SP_KEY_LEN + 1, key, SP_KEY_LEN);
+	memcpy(txt, keyfile_magic, KEYFILE_MAGIC_LEN);
+	sodium_bin2hex((char *)txt + KEYFILE_MAGIC_LEN, KEY_HEX_LEN + 1, key, SP_KEY_LEN);
 	txt[KEYFILE_LEN - 1] = '\n';
 	int rc = write_new_file(kp, txt, KEYFILE_LEN, "key-file", err);
 	sodium_free(txt);
@@ -350,9 +350,9 @@ int sp_master_key_file_load(const char *key_path, const char *data_dir, struct s
 		goto out;
 	size_t bin_len = 0;
 	const char *end = NULL;
-	if (memcmp(txt, KEYFILE_MAGIC, KEYFILE_MAGIC_LEN) != 0 || txt[KEYFILE_LEN - 1] != '\n' ||
+	if (memcmp(txt, keyfile_magic, KEYFILE_MAGIC_LEN) != 0 || txt[KEYFILE_LEN - 1] != '\n' ||
 	    sodium_hex2bin(m->key, SP_KEY_LEN, (const char *)txt + KEYFILE_MAGIC_LEN,
-			   2 * SP_KEY_LEN, NULL, &bin_len, &end) != 0 ||
+			   KEY_HEX_LEN, NULL, &bin_len, &end) != 0 ||
 	    bin_len != SP_KEY_LEN || end != (const char *)txt + KEYFILE_LEN - 1) {
 		rc = sp_err_set(err, SP_EINVAL, "key-file", "not a safepath master key file");
 		goto out;
@@ -402,7 +402,7 @@ int sp_master_from_passphrase(const char *data_dir, const char *pass, size_t pas
 {
 	struct sp_buf path;
 	struct sp_master *m = NULL;
-	unsigned char file[SALT_LEN];
+	unsigned char file[SALT_LEN] = {0};
 	struct sp_kdf_params kdf;
 	*out = NULL;
 	sp_buf_init(&path, PATH_MAX);
@@ -415,14 +415,14 @@ int sp_master_from_passphrase(const char *data_dir, const char *pass, size_t pas
 	if (rc == SP_ENOTFOUND && create) {
 		if ((rc = sp_kdf_params_check(create, err)))
 			goto out;
-		memcpy(file, SALT_MAGIC, 8);
+		memcpy(file, salt_magic, sizeof salt_magic);
 		put_kdf(file + 8, create);
 		randombytes_buf(file + 20, crypto_pwhash_SALTBYTES);
 		rc = write_new_file(path.data, file, SALT_LEN, "master.salt", err);
 	}
 	if (rc)
 		goto out;
-	if (memcmp(file, SALT_MAGIC, 8) != 0) {
+	if (memcmp(file, salt_magic, 8) != 0) {
 		rc = sp_err_set(err, SP_EINVAL, "master.salt", "not a safepath salt file");
 		goto out;
 	}
@@ -519,7 +519,7 @@ int sp_master_backup(const struct sp_master *m, const char *backup_path, const c
 		     size_t pass_len, const struct sp_kdf_params *kdf, struct sp_err *err)
 {
 	struct sp_buf path;
-	unsigned char file[BACKUP_LEN];
+	unsigned char file[BACKUP_LEN] = {0};
 	unsigned char *wk = NULL;
 	sp_buf_init(&path, PATH_MAX);
 	int rc = sp_kdf_params_check(kdf, err);
@@ -531,7 +531,7 @@ int sp_master_backup(const struct sp_master *m, const char *backup_path, const c
 		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
 		goto out;
 	}
-	memcpy(file, BACKUP_MAGIC, 8);
+	memcpy(file, backup_magic, sizeof backup_magic);
 	put_kdf(file + 8, kdf);
 	randombytes_buf(file + 20, crypto_pwhash_SALTBYTES + SP_NONCE_LEN); /* salt, nonce */
 	if ((rc = derive(pass, pass_len, file + 20, kdf, wk, err)))
@@ -551,7 +551,7 @@ int sp_master_restore(const char *backup_path, const char *pass, size_t pass_len
 {
 	struct sp_buf bp, kp;
 	struct sp_master *m = NULL;
-	unsigned char file[BACKUP_LEN];
+	unsigned char file[BACKUP_LEN] = {0};
 	unsigned char *wk = NULL;
 	struct sp_kdf_params kdf;
 	if (out)
@@ -565,7 +565,7 @@ int sp_master_restore(const char *backup_path, const char *pass, size_t pass_len
 		rc = read_exact(bp.data, file, BACKUP_LEN, 0, "backup", err);
 	if (rc)
 		goto out;
-	if (memcmp(file, BACKUP_MAGIC, 8) != 0) {
+	if (memcmp(file, backup_magic, 8) != 0) {
 		rc = sp_err_set(err, SP_EINVAL, "backup", "not a safepath master key backup");
 		goto out;
 	}

@@ -52,11 +52,13 @@ int sp_name_normalise(const char *in, size_t n, struct sp_buf *out, struct sp_er
 		return sp_err_set(err, SP_EINVAL, "name", "a name holds no NUL character");
 	/* Folding and decomposing grow text at most about threefold per stage. */
 	int32_t cap = (int32_t)n * 4 + 16;
-	if ((rc = u16_alloc(&a, cap)) || (rc = u16_alloc(&b, cap))) {
+	if (u16_alloc(&a, cap) || u16_alloc(&b, cap)) {
 		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
 		goto out;
 	}
-	u_strFromUTF8(a.p, a.cap, &a.len, in, (int32_t)n, &st);
+	int32_t len = 0; /* not &a.len: the analyser then loses track of a.p */
+	u_strFromUTF8(a.p, a.cap, &len, in, (int32_t)n, &st);
+	a.len = len;
 	if (U_FAILURE(st)) {
 		rc = sp_err_set(err, SP_EINVAL, "name", "not valid UTF-8");
 		goto out;

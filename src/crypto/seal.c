@@ -29,6 +29,7 @@ static int build_ad(const struct sp_field *f, const unsigned char hdr[SP_SEAL_HE
 		    unsigned char ad[AD_MAX], size_t *ad_len, struct sp_err *err)
 {
 	size_t tl, cl;
+	*ad_len = 0;
 	if (!f || !name_ok(f->table, &tl) || !name_ok(f->column, &cl) || !f->record)
 		return sp_err_set(err, SP_EINVAL, "", "a sealed field needs a table, a column (at most %d bytes each) and a record id",
 				  SP_FIELD_NAME_MAX);
@@ -135,30 +136,32 @@ static int open_prepare(const struct sp_keys *k, const struct sp_person_key *pk,
 			const struct sp_person_key **locked, struct sp_err *err)
 {
 	*locked = NULL;
+	*key = NULL;
+	*ad_len = 0;
 	enum sp_key_kind kind;
 	uint32_t version;
 	if (sp_field_key_of(ct, n, &kind, &version))
-		return sp_err_set(err, SP_ECRYPTO, "", "not a sealed field");
+		return SP_FAIL(err, SP_ECRYPTO, "", "not a sealed field");
 	if (n - SP_SEAL_OVERHEAD > SP_SEAL_MAX)
-		return sp_err_set(err, SP_ETOOBIG, "", "sealed field too large");
+		return SP_FAIL(err, SP_ETOOBIG, "", "sealed field too large");
 	int rc = build_ad(f, ct, ad, ad_len, err);
 	if (rc)
-		return rc;
+		return rc < 0 ? rc : SP_EINTERNAL;
 	if (kind == SP_KEY_DATA) {
 		if (!k)
-			return sp_err_set(err, SP_EINVAL, "", "the field is sealed with a data key");
+			return SP_FAIL(err, SP_EINVAL, "", "the field is sealed with a data key");
 		if (!(*key = sp_keys_data_key_(k, version)))
-			return sp_err_set(err, SP_ECRYPTO, "", "no data key version %lu",
+			return SP_FAIL(err, SP_ECRYPTO, "", "no data key version %lu",
 					  (unsigned long)version);
 		return SP_OK;
 	}
 	if (!pk)
-		return sp_err_set(err, SP_EINVAL, "", "the field is sealed with a person key");
+		return SP_FAIL(err, SP_EINVAL, "", "the field is sealed with a person key");
 	if (version != pk->version_)
-		return sp_err_set(err, SP_ECRYPTO, "", "no person-key version %lu",
+		return SP_FAIL(err, SP_ECRYPTO, "", "no person-key version %lu",
 				  (unsigned long)version);
-	if ((rc = sp_person_key_lock_(pk, version, key)))
-		return sp_err_set(err, rc, "", "stale person-key reference: get the key again");
+	if (sp_person_key_lock_(pk, version, key))
+		return SP_FAIL(err, SP_ENOTFOUND, "", "stale person-key reference: get the key again");
 	*locked = pk;
 	return SP_OK;
 }
