@@ -58,6 +58,11 @@ int sp_master_from_passphrase(const char *data_dir, const char *pass, size_t pas
 			      const struct sp_kdf_params *create, struct sp_master **out,
 			      struct sp_err *err) SP_MUST;
 void sp_master_free(struct sp_master *m);
+/* What every command does: with passphrase_fd >= 0, passphrase mode (read from that fd);
+ * else the key file when it exists; else, when DATA/master.salt exists, passphrase mode
+ * asking on the terminal; else SP_ENOTFOUND ("run init"). Nothing is created. */
+int sp_master_open(const char *key_path, const char *data_dir, int passphrase_fd,
+		   struct sp_master **out, struct sp_err *err) SP_MUST;
 
 /* Read a passphrase from file descriptor fd (up to a newline or end of file), or, with fd < 0,
  * from the controlling terminal with echo off after printing prompt. Never from the
@@ -131,6 +136,8 @@ struct sp_person_key {
 int sp_keystore_open(const char *url, int create, struct sp_keystore **out,
 		     struct sp_err *err) SP_MUST;
 void sp_keystore_close(struct sp_keystore *ks);
+/* The default key store URL for a key file: "sqlite:" + its folder + "/persons.db". */
+int sp_keystore_default_url(const char *key_path, struct sp_buf *out) SP_MUST;
 /* Direct access to its store (fault injection in tests). */
 struct sp_store *sp_keystore_store(struct sp_keystore *ks);
 /* The person's key from the thread's cache, else unwrapped from the key store; with create,

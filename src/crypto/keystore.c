@@ -84,6 +84,15 @@ void sp_keystore_close(struct sp_keystore *ks)
 	free(ks);
 }
 
+int sp_keystore_default_url(const char *key_path, struct sp_buf *out)
+{
+	const char *slash = strrchr(key_path, '/');
+	int rc = sp_buf_adds(out, "sqlite:");
+	if (!rc && slash)
+		rc = sp_buf_add(out, key_path, (size_t)(slash - key_path) + 1);
+	return rc ? rc : sp_buf_adds(out, "persons.db");
+}
+
 struct sp_store *sp_keystore_store(struct sp_keystore *ks)
 {
 	return ks->store;

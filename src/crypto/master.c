@@ -597,3 +597,35 @@ out:
 	sp_buf_free(&kp);
 	return rc;
 }
+
+/* ---- choosing the mode ----------------------------------------------------------------- */
+
+int sp_master_open(const char *key_path, const char *data_dir, int passphrase_fd,
+		   struct sp_master **out, struct sp_err *err)
+{
+	char *pass = NULL;
+	size_t len = 0;
+	*out = NULL;
+	if (passphrase_fd < 0) {
+		int rc = sp_master_key_file_load(key_path, data_dir, out, err);
+		if (rc != SP_ENOTFOUND)
+			return rc;
+		struct sp_buf salt;
+		sp_buf_init(&salt, PATH_MAX);
+		rc = resolve(data_dir, &salt, "data", err);
+		if (!rc && path_add(&salt, SALT_NAME, strlen(SALT_NAME)))
+			rc = SP_FAIL(err, SP_ETOOBIG, "data", "path too long");
+		int salted = !rc && access(salt.data, F_OK) == 0;
+		sp_buf_free(&salt);
+		if (rc)
+			return rc;
+		if (!salted)
+			return SP_FAIL(err, SP_ENOTFOUND, "key-file",
+				       "no master key file and no passphrase salt: run init first");
+	}
+	int rc = sp_passphrase_read(passphrase_fd, "Master passphrase: ", &pass, &len, err);
+	if (!rc)
+		rc = sp_master_from_passphrase(data_dir, pass, len, NULL, out, err);
+	sp_passphrase_free(pass);
+	return rc;
+}

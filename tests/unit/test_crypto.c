@@ -593,6 +593,47 @@ static void backup_and_restore(void **state)
 	rmtree(root);
 }
 
+static void master_open_picks_the_mode(void **state)
+{
+	(void)state;
+	char root[64], data[128], key[160];
+	struct sp_master *m, *o;
+	struct sp_err err = {0};
+	int fds[2];
+	tmpdir(root);
+	join(data, sizeof data, root, "var");
+	join(key, sizeof key, root, "keys/master.key");
+	/* Nothing yet: not found, and nothing created. */
+	assert_int_equal(sp_master_open(key, data, -1, &o, &err), SP_ENOTFOUND);
+	assert_int_equal(access(key, F_OK), -1);
+	/* Passphrase mode from a descriptor. */
+	assert_int_equal(sp_master_from_passphrase(data, "pw", 2, &cheap, &m, &err), SP_OK);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "pw\n", 3), 3);
+	close(fds[1]);
+	assert_int_equal(sp_master_open(key, data, fds[0], &o, &err), SP_OK);
+	assert_true(same_master(m, o));
+	close(fds[0]);
+	sp_master_free(o);
+	sp_master_free(m);
+	/* A key file wins when no descriptor is given. */
+	assert_int_equal(sp_master_key_file_create(key, data, &m, &err), SP_OK);
+	assert_int_equal(sp_master_open(key, data, -1, &o, &err), SP_OK);
+	assert_true(same_master(m, o));
+	sp_master_free(o);
+	sp_master_free(m);
+
+	struct sp_buf url;
+	sp_buf_init(&url, 256);
+	assert_int_equal(sp_keystore_default_url("./keys/master.key", &url), SP_OK);
+	assert_string_equal(url.data, "sqlite:./keys/persons.db");
+	sp_buf_reset(&url);
+	assert_int_equal(sp_keystore_default_url("master.key", &url), SP_OK);
+	assert_string_equal(url.data, "sqlite:persons.db");
+	sp_buf_free(&url);
+	rmtree(root);
+}
+
 /* ---- passwords -------------------------------------------------------------------------- */
 
 static void passwords_hash_verify_rehash(void **state)
@@ -732,6 +773,7 @@ int main(void)
 		cmocka_unit_test(key_file_refused_inside_data_folder),
 		cmocka_unit_test(passphrase_from_fd_and_salt_file),
 		cmocka_unit_test(backup_and_restore),
+		cmocka_unit_test(master_open_picks_the_mode),
 		cmocka_unit_test(passwords_hash_verify_rehash),
 		cmocka_unit_test(key_cache_evicts_wipes_and_forgets),
 		cmocka_unit_test(key_cache_refs_are_per_thread),
