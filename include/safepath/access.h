@@ -183,7 +183,7 @@ int sp_approval_list(struct sp_access *a, const struct sp_subject *actor, int pe
 		     int (*cb)(const struct sp_approval *ap, void *ctx), void *ctx,
 		     struct sp_err *err) SP_MUST;
 /* Grant (actor: approval.grant over the target user, and neither the requester nor the
- * target). An agency with no active supervisor yet could never get its first one: there,
+ * target). An agency that never had a supervisor could never get its first one: there,
  * and only there, an administrator other than the requester decides (audited as
  * approval.grant_bootstrap, flagged to the DPO like every grant). grant_role adds the roles; both kinds set must_change_password and flag the DPO.
  * When the user still holds an administrator-issued one-time password (or for a reset), a

@@ -73,3 +73,10 @@ int access_username_ok(const char *username, struct sp_err *err)
 	}
 	return SP_OK;
 }
+
+int access_recheck(struct sp_access *a, const struct sp_subject *actor, enum sp_action action,
+		   struct sp_subject *out, struct sp_err *err)
+{
+	int rc = access_actor_refresh(a, actor, out, err);
+	return rc ? rc : access_allowed(out, action, NULL, SP_AGENCY_NGO, err);
+}

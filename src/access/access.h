@@ -39,7 +39,8 @@ int access_user_insert(struct sp_access *a, const char *username, const struct s
 		       unsigned roles, const char *pw_hash, struct sp_user *out,
 		       struct sp_err *err) SP_MUST;
 int access_user_count(struct sp_access *a, long *out, struct sp_err *err) SP_MUST;
-/* Active (not disabled) supervisors of an agency. */
+/* Supervisors an agency has or had (disabled ones count: disabling every supervisor must
+ * not reopen the bootstrap path of approval.c). */
 int access_user_count_supervisors(struct sp_access *a, const struct sp_id *agency, long *out,
 				  struct sp_err *err) SP_MUST;
 /* Add roles and/or replace the password hash (NULL keeps it); force_change sets
@@ -54,6 +55,14 @@ int access_approval_insert(struct sp_access *a, enum sp_approval_kind kind,
 /* Is an approval of this kind pending for the user? */
 int access_approval_pending(struct sp_access *a, const struct sp_id *user,
 			    enum sp_approval_kind kind, int *yes, struct sp_err *err) SP_MUST;
+
+/* The acting user as the store has it now (roles, agency, not disabled): a subject from a
+ * login can be stale by the time it acts. SP_EDENIED when unknown or disabled. */
+int access_actor_refresh(struct sp_access *a, const struct sp_subject *actor,
+			 struct sp_subject *out, struct sp_err *err) SP_MUST;
+/* access_actor_refresh, then access_allowed for an action on no object. */
+int access_recheck(struct sp_access *a, const struct sp_subject *actor, enum sp_action action,
+		   struct sp_subject *out, struct sp_err *err) SP_MUST;
 
 /* Shared checks. */
 int access_username_ok(const char *username, struct sp_err *err) SP_MUST;

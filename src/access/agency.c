@@ -94,7 +94,10 @@ int sp_agency_add(struct sp_access *a, const struct sp_subject *actor, const str
 	rc = sp_store_begin_write(a->store, err);
 	if (rc)
 		return rc;
-	rc = access_agency_insert(a, in, &ag, err);
+	struct sp_subject me;
+	rc = access_recheck(a, actor, SP_ACT_AGENCY_MANAGE, &me, err);
+	if (!rc)
+		rc = access_agency_insert(a, in, &ag, err);
 	if (!rc) {
 		struct sp_access_event ev = {.action = "agency.add", .actor = actor->user,
 					     .object_kind = "agency", .object = ag.id};

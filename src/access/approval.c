@@ -137,13 +137,17 @@ int sp_approval_list(struct sp_access *a, const struct sp_subject *actor, int pe
 		     int (*cb)(const struct sp_approval *ap, void *ctx), void *ctx,
 		     struct sp_err *err)
 {
-	int all = (actor->roles & SP_ROLE_ADMIN) != 0;
-	int agency = (actor->roles & SP_ROLE_SUPERVISOR) != 0;
-	int flagged = (actor->roles & SP_ROLE_DPO) != 0;
+	struct sp_subject me;
+	int rc = access_actor_refresh(a, actor, &me, err);
+	if (rc)
+		return rc;
+	int all = (me.roles & SP_ROLE_ADMIN) != 0;
+	int agency = (me.roles & SP_ROLE_SUPERVISOR) != 0;
+	int flagged = (me.roles & SP_ROLE_DPO) != 0;
 	if (!all && !agency && !flagged)
 		return sp_err_set(err, SP_EDENIED, "", "approval.list: denied: no_role");
 	struct sp_stmt *st;
-	int rc = sp_store_prepare(a->store,
+	rc = sp_store_prepare(a->store,
 				  "SELECT " APPROVAL_COLS APPROVAL_FROM
 				  "WHERE (? = 1 OR (? = 1 AND u.agency_id = ?) "
 				  "OR (? = 1 AND p.flagged_to_dpo = 1)) "
@@ -152,7 +156,7 @@ int sp_approval_list(struct sp_access *a, const struct sp_subject *actor, int pe
 	if (rc)
 		return rc;
 	if (sp_stmt_bind_int64(st, 1, all) || sp_stmt_bind_int64(st, 2, agency) ||
-	    sp_stmt_bind_id(st, 3, &actor->agency) || sp_stmt_bind_int64(st, 4, flagged) ||
+	    sp_stmt_bind_id(st, 3, &me.agency) || sp_stmt_bind_int64(st, 4, flagged) ||
 	    sp_stmt_bind_int64(st, 5, pending_only ? 1 : 0)) {
 		sp_stmt_done(st);
 		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
@@ -176,21 +180,26 @@ static int same(const struct sp_id *x, const struct sp_id *y)
 
 /* Everything a decision needs, checked inside the write transaction.
  *
- * The approver is a supervisor of the user's agency (policy: approval.grant). An agency with
- * no active supervisor yet (a new installation, a new agency) could never get its first one,
+ * The approver is a supervisor of the user's agency (policy: approval.grant). An agency that
+ * never had a supervisor (a new installation, a new agency) could never get its first one,
  * so there, and only there, another administrator may decide; it is still four eyes (never
- * the requester nor the user) and every grant is flagged to the DPO. *bootstrap says so. */
+ * the requester nor the user) and every grant is flagged to the DPO. *bootstrap says so.
+ * Disabled supervisors count as had: disabling them all does not reopen this path. */
 static int decidable(struct sp_access *a, const struct sp_subject *actor, const struct sp_id *id,
 		     struct sp_approval *ap, struct sp_user *target, int *bootstrap,
 		     struct sp_err *err)
 {
 	long supervisors = 0;
+	struct sp_subject me;
 	*bootstrap = 0;
-	int rc = sp_approval_get(a, id, ap, err);
+	int rc = access_actor_refresh(a, actor, &me, err);
+	if (!rc)
+		rc = sp_approval_get(a, id, ap, err);
 	if (!rc)
 		rc = sp_user_get(a, &ap->target, target, err);
 	if (rc)
 		return rc;
+	actor = &me;
 	rc = access_allowed(actor, SP_ACT_APPROVAL_GRANT, &target->agency, target->agency_kind,
 			    err);
 	if (rc == SP_EDENIED && (actor->roles & SP_ROLE_ADMIN)) {

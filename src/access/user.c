@@ -86,6 +86,19 @@ static int load(struct sp_access *a, const char *username, const struct sp_id *i
 	return rc;
 }
 
+int access_actor_refresh(struct sp_access *a, const struct sp_subject *actor,
+			 struct sp_subject *out, struct sp_err *err)
+{
+	struct sp_user u;
+	int rc = load(a, NULL, &actor->user, &u, NULL, err);
+	if (rc == SP_ENOTFOUND || (!rc && u.disabled))
+		return sp_err_set(err, SP_EDENIED, "", "the acting user is unknown or disabled");
+	if (rc)
+		return rc;
+	sp_user_subject(&u, out);
+	return SP_OK;
+}
+
 int sp_user_get_by_name(struct sp_access *a, const char *username, struct sp_user *out,
 			struct sp_err *err)
 {
@@ -103,7 +116,7 @@ static int count(struct sp_access *a, const struct sp_id *agency, long *out, str
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(a->store,
 				  agency ? "SELECT COUNT(*) FROM users WHERE agency_id = ? AND "
-					   "disabled = 0 AND (roles & ?) <> 0"
+					   "(roles & ?) <> 0"
 					 : "SELECT COUNT(*) FROM users",
 				  &st, err);
 	if (rc)
@@ -259,6 +272,7 @@ int sp_user_add(struct sp_access *a, const struct sp_subject *actor, const char 
 	struct sp_agency ag;
 	struct sp_user u = {0};
 	struct sp_id ap = {{0}};
+	struct sp_subject me;
 	otp[0] = '\0';
 	int rc = access_allowed(actor, SP_ACT_USER_MANAGE, NULL, SP_AGENCY_NGO, err);
 	if (!rc)
@@ -273,11 +287,13 @@ int sp_user_add(struct sp_access *a, const struct sp_subject *actor, const char 
 	rc = sp_store_begin_write(a->store, err);
 	if (rc)
 		goto out;
-	rc = sp_agency_get_by_code(a, agency_code, &ag, err);
+	rc = access_recheck(a, actor, SP_ACT_USER_MANAGE, &me, err);
+	if (!rc)
+		rc = sp_agency_get_by_code(a, agency_code, &ag, err);
 	if (!rc)
 		rc = access_user_insert(a, username, &ag, roles & ~SP_ROLES_DATA, hash, &u, err);
 	if (!rc && (roles & SP_ROLES_DATA))
-		rc = access_approval_insert(a, SP_APPROVAL_GRANT_ROLE, &u, &actor->user,
+		rc = access_approval_insert(a, SP_APPROVAL_GRANT_ROLE, &u, &me.user,
 					    roles & SP_ROLES_DATA, &ap, err);
 	struct sp_access_event ev = {.action = "user.add", .actor = actor->user,
 				     .object_kind = "user", .roles = roles, .approval = ap};
@@ -300,7 +316,8 @@ out:
 int sp_user_list(struct sp_access *a, const struct sp_subject *actor,
 		 int (*cb)(const struct sp_user *u, void *ctx), void *ctx, struct sp_err *err)
 {
-	int rc = access_allowed(actor, SP_ACT_USER_MANAGE, NULL, SP_AGENCY_NGO, err);
+	struct sp_subject me;
+	int rc = access_recheck(a, actor, SP_ACT_USER_MANAGE, &me, err);
 	if (rc)
 		return rc;
 	struct sp_stmt *st;
@@ -334,7 +351,10 @@ int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, con
 	rc = sp_store_begin_write(a->store, err);
 	if (rc)
 		return rc;
-	rc = load(a, username, NULL, &u, NULL, err);
+	struct sp_subject me = {0};
+	rc = access_recheck(a, actor, SP_ACT_USER_MANAGE, &me, err);
+	if (!rc)
+		rc = load(a, username, NULL, &u, NULL, err);
 	unsigned add = roles & ~u.roles;
 	if (!rc && u.disabled)
 		rc = sp_err_set(err, SP_ECONFLICT, "username", "the user is disabled");
@@ -348,7 +368,7 @@ int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, con
 			rc = sp_err_set(err, SP_ECONFLICT, "username",
 					"a role grant for this user is pending already");
 		if (!rc)
-			rc = access_approval_insert(a, SP_APPROVAL_GRANT_ROLE, &u, &actor->user,
+			rc = access_approval_insert(a, SP_APPROVAL_GRANT_ROLE, &u, &me.user,
 						    add & SP_ROLES_DATA, &ap, err);
 	}
 	if (!rc && (add & ~SP_ROLES_DATA))
@@ -372,7 +392,10 @@ int sp_user_disable(struct sp_access *a, const struct sp_subject *actor, const c
 	rc = sp_store_begin_write(a->store, err);
 	if (rc)
 		return rc;
-	rc = load(a, username, NULL, &u, NULL, err);
+	struct sp_subject me;
+	rc = access_recheck(a, actor, SP_ACT_USER_MANAGE, &me, err);
+	if (!rc)
+		rc = load(a, username, NULL, &u, NULL, err);
 	if (!rc && memcmp(u.id.b, actor->user.b, SP_ID_LEN) == 0)
 		rc = sp_err_set(err, SP_EINVAL, "username", "you cannot disable yourself");
 	struct sp_stmt *st = NULL;
@@ -562,6 +585,12 @@ int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
 	rc = sp_store_begin_write(a->store, err);
 	if (rc)
 		goto out;
+	struct sp_subject me;
+	rc = access_recheck(a, actor, SP_ACT_USER_MANAGE, &me, err);
+	if (rc) {
+		sp_store_rollback(a->store);
+		goto out;
+	}
 	if (gated) {
 		rc = access_approval_pending(a, &u.id, SP_APPROVAL_RESET_PASSWORD, &pending, err);
 		if (!rc && pending)

@@ -353,6 +353,14 @@ static void data_roles_wait_for_a_supervisor(void **state)
 	assert_int_equal(sp_user_add(&acc, &root, "x.y", "NOPE", SP_ROLE_COORDINATOR, otp2, NULL,
 				     NULL, &err),
 			 SP_ENOTFOUND);
+	/* disabling every supervisor of NGA does not let an admin approve there */
+	struct sp_id ap_after;
+	assert_int_equal(sp_user_add(&acc, &root, "cw.b", "NGA", SP_ROLE_CASEWORKER, otp2, NULL,
+				     &ap_after, &err),
+			 SP_OK);
+	assert_int_equal(sp_user_disable(&acc, &root, "sup.a", &err), SP_OK);
+	assert_int_equal(sp_approval_grant(&acc, &root2, &ap_after, otp, &err), SP_EDENIED);
+	assert_int_equal(sp_approval_grant(&acc, &supa, &ap_after, otp, &err), SP_EDENIED);
 	/* only admins add users */
 	assert_int_equal(sp_user_add(&acc, &supa, "x.z", "NGA", SP_ROLE_COORDINATOR, otp2, NULL,
 				     NULL, &err),
