@@ -89,7 +89,7 @@ static int load(struct sp_access *a, const char *username, const struct sp_id *i
 int access_actor_refresh(struct sp_access *a, const struct sp_subject *actor,
 			 struct sp_subject *out, struct sp_err *err)
 {
-	struct sp_user u;
+	struct sp_user u = {0};
 	int rc = load(a, NULL, &actor->user, &u, NULL, err);
 	if (rc == SP_ENOTFOUND || (!rc && u.disabled))
 		return sp_err_set(err, SP_EDENIED, "", "the acting user is unknown or disabled");
