@@ -51,4 +51,19 @@ typedef int (*sp_audit_line_fn)(void *ctx, const char *line, size_t n, long line
 int sp_audit_cp_read(const char *dir, sp_audit_line_fn fn, void *ctx, int *torn,
 		     struct sp_err *err) SP_MUST;
 
+struct sp_stmt;
+
+/* The audit_log columns in the order sp_audit_row_read expects them. */
+#define SP_AUDIT_COLUMNS                                                                   \
+	"seq, ts_us, actor, agency, roles, action, object_type, object_id, fields, reason, " \
+	"flags, request_id, mac"
+/* Read a row selected with SP_AUDIT_COLUMNS; strings point into the statement (SQL NULL
+ * reads as ""). SP_EINVAL when an id or the mac has the wrong size: the row was tampered
+ * with. Tokens are not checked here. */
+int sp_audit_row_read(struct sp_stmt *st, struct sp_audit_rec *rec) SP_MUST;
+/* The head row: *seq and mac (32 zero bytes at seq 0). With lock, the row is locked for
+ * the rest of the write transaction where the driver needs it (PostgreSQL). */
+int sp_audit_head_read(struct sp_store *s, int lock, int64_t *seq,
+		       unsigned char mac[SP_AUDIT_MAC_LEN], struct sp_err *err) SP_MUST;
+
 #endif

@@ -36,8 +36,9 @@ static void put_i64(unsigned char *p, int64_t v)
 static size_t cp_message(const struct sp_audit_cp *cp, unsigned char msg[CP_MSG_MAX])
 {
 	const char *ctx = kind_context[cp->kind];
-	size_t n = strlen(ctx);
-	memcpy(msg, ctx, n);
+	size_t n = 0;
+	for (; ctx[n]; n++) /* the context without its terminator */
+		msg[n] = (unsigned char)ctx[n];
 	put_i64(msg + n, cp->seq);
 	memcpy(msg + n + 8, cp->mac, SP_AUDIT_MAC_LEN);
 	put_i64(msg + n + 8 + SP_AUDIT_MAC_LEN, cp->ts_us);

@@ -79,10 +79,10 @@ static size_t put_id(unsigned char *p, const struct sp_id *id)
 
 static size_t put_str(unsigned char *p, const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
+	size_t n = 0;
+	for (; s && s[n]; n++) /* the bytes without their terminator */
+		p[4 + n] = (unsigned char)s[n];
 	put_u32(p, (uint32_t)n);
-	if (n)
-		memcpy(p + 4, s, n);
 	return 4 + n;
 }
 
