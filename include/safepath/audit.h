@@ -148,4 +148,32 @@ typedef int (*sp_audit_row_fn)(void *ctx, const struct sp_audit_rec *rec);
 int sp_audit_list(struct sp_store *s, const struct sp_audit_query *q, sp_audit_row_fn fn,
 		  void *ctx, int64_t *next_seq, struct sp_err *err) SP_MUST;
 
+/* Group commit for reads (DESIGN.md §3): one writer thread collects records from many
+ * request threads and appends each batch in one write transaction; submit returns only once
+ * its record's batch is committed, so a response never goes out before its audit record is
+ * durable. While one batch commits, the next gathers. */
+struct sp_audit_writer;
+struct sp_audit_writer_options {
+	int max_batch; /* records per transaction; 0 = 256 */
+};
+/* Start the writer thread on s, which it uses alone until sp_audit_writer_stop (the caller
+ * still owns s and closes it afterwards). keys are borrowed for as long. */
+int sp_audit_writer_start(struct sp_store *s, const struct sp_audit_keys *keys,
+			  const struct sp_audit_writer_options *opt, struct sp_audit_writer **out,
+			  struct sp_err *err) SP_MUST;
+/* Queue rec (checked here first, borrowed until return) and wait until its batch committed.
+ * A failed batch fails every record in it with the store's error; SP_EUNAVAIL once stopping.
+ * *seq_out (if not NULL) gets the record's seq. Safe from any number of threads. */
+int sp_audit_writer_submit(struct sp_audit_writer *w, const struct sp_audit_rec *rec,
+			   int64_t *seq_out, struct sp_err *err) SP_MUST;
+struct sp_audit_writer_stats {
+	long batches;  /* transactions committed */
+	long records;  /* records committed */
+	long failed;   /* records whose batch failed */
+	long pending;  /* submitted and not yet answered */
+};
+void sp_audit_writer_stats(struct sp_audit_writer *w, struct sp_audit_writer_stats *out);
+/* Refuse new records, commit those already queued, join the thread and free w. */
+void sp_audit_writer_stop(struct sp_audit_writer *w);
+
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -540,6 +541,132 @@ static void concurrent_appenders_never_fork(void **state)
 	sp_store_close(s);
 }
 
+struct submitter {
+	struct sp_audit_writer *w;
+	int n;
+	int64_t seq[25];
+	int rc;
+};
+
+static void *submit_some(void *arg)
+{
+	struct submitter *t = arg;
+	for (int i = 0; i < t->n && t->rc == 0; i++) {
+		struct sp_audit_rec r;
+		sample(&r, i);
+		r.action = "case.read";
+		struct sp_err err = {0};
+		t->rc = sp_audit_writer_submit(t->w, &r, &t->seq[i], &err);
+	}
+	return NULL;
+}
+
+/* While the database is busy, reads queue up; once it is free they go in one batch. */
+static void writer_groups_reads_into_one_transaction(void **state)
+{
+	(void)state;
+	struct sp_store *ws = open_db(url), *blocker = open_db(url);
+	struct sp_err err = {0};
+	struct sp_audit_writer *w;
+	assert_int_equal(sp_audit_writer_start(ws, keys, NULL, &w, &err), SP_OK);
+	assert_int_equal(sp_store_begin_write(blocker, &err), SP_OK); /* hold the write lock */
+
+	struct submitter t[8];
+	pthread_t th[8];
+	for (int i = 0; i < 8; i++) {
+		t[i] = (struct submitter){.w = w, .n = 1};
+		assert_int_equal(pthread_create(&th[i], NULL, submit_some, &t[i]), 0);
+	}
+	struct sp_audit_writer_stats st;
+	for (int spin = 0; spin < 5000; spin++) {
+		sp_audit_writer_stats(w, &st);
+		if (st.pending == 8)
+			break;
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
+	assert_int_equal(st.pending, 8);
+	assert_int_equal(st.batches, 0); /* nobody answered while the database is busy */
+	sp_store_rollback(blocker);
+	int seen[9] = {0};
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(t[i].rc, SP_OK);
+		assert_true(t[i].seq[0] >= 1 && t[i].seq[0] <= 8);
+		seen[t[i].seq[0]]++;
+	}
+	for (int i = 1; i <= 8; i++)
+		assert_int_equal(seen[i], 1);
+	sp_audit_writer_stats(w, &st);
+	assert_int_equal(st.records, 8);
+	assert_true(st.batches <= 2); /* the one taken before the lock was seen, then the rest */
+	assert_int_equal(st.pending, 0);
+	sp_audit_writer_stop(w);
+	assert_true(verify(ws).ok);
+	sp_store_close(blocker);
+	sp_store_close(ws);
+}
+
+static void writer_under_load_keeps_the_chain(void **state)
+{
+	(void)state;
+	struct sp_store *ws = open_db(url);
+	struct sp_err err = {0};
+	struct sp_audit_writer *w;
+	struct sp_audit_writer_options opt = {.max_batch = 16};
+	assert_int_equal(sp_audit_writer_start(ws, keys, &opt, &w, &err), SP_OK);
+	struct submitter t[8];
+	pthread_t th[8];
+	for (int i = 0; i < 8; i++) {
+		t[i] = (struct submitter){.w = w, .n = 25};
+		assert_int_equal(pthread_create(&th[i], NULL, submit_some, &t[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(t[i].rc, SP_OK);
+		for (int j = 1; j < 25; j++)
+			assert_true(t[i].seq[j] > t[i].seq[j - 1]); /* each thread's own order holds */
+	}
+	struct sp_audit_writer_stats st;
+	sp_audit_writer_stats(w, &st);
+	assert_int_equal(st.records, 200);
+	assert_int_equal(st.failed, 0);
+	sp_audit_writer_stop(w);
+	struct sp_audit_report rep = verify(ws);
+	assert_true(rep.ok);
+	assert_int_equal(rep.records, 200);
+	sp_store_close(ws);
+}
+
+/* A failed transaction fails every record of its batch, and the writer goes on. A bad record
+ * is refused before it can spoil a batch. */
+static void writer_reports_failures(void **state)
+{
+	(void)state;
+	struct sp_store *ws = open_db(url);
+	struct sp_err err = {0};
+	sp_store_fail_at(ws, 1); /* the first batch's begin */
+	struct sp_audit_writer *w;
+	assert_int_equal(sp_audit_writer_start(ws, keys, NULL, &w, &err), SP_OK);
+	struct sp_audit_rec r;
+	sample(&r, 0);
+	int64_t seq = -1;
+	assert_int_equal(sp_audit_writer_submit(w, &r, &seq, &err), SP_EFAULT);
+	assert_int_equal(sp_audit_writer_submit(w, &r, &seq, &err), SP_OK);
+	assert_int_equal(seq, 1);
+	r.fields = "names,Jean Dupont";
+	assert_int_equal(sp_audit_writer_submit(w, &r, &seq, &err), SP_EINVAL);
+	assert_string_equal(err.field, "fields");
+	struct sp_audit_writer_stats st;
+	sp_audit_writer_stats(w, &st);
+	assert_int_equal(st.failed, 1);
+	assert_int_equal(st.records, 1);
+	sp_audit_writer_stop(w);
+	struct sp_audit_report rep = verify(ws);
+	assert_true(rep.ok);
+	assert_int_equal(rep.records, 1);
+	sp_store_close(ws);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -564,6 +691,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dpo_listing_filters_and_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(faults_leave_nothing_half_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_appenders_never_fork, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer_groups_reads_into_one_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer_under_load_keeps_the_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer_reports_failures, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	sodium_free(keys);
