@@ -78,7 +78,9 @@ int sp_audit_append_batch(struct sp_store *s, const struct sp_audit_keys *keys,
  * A checkpoint signs ("safepath-audit-checkpoint v1" || seq || head mac || ts); a restore
  * checkpoint, written by `safepath restore` after it replaced the database, signs
  * ("safepath-audit-restore v1" || ...) and tells verify that the checkpoints before it with a
- * higher seq were rolled back by that restore rather than cut off. Both sign the head row. */
+ * higher seq were rolled back by that restore rather than cut off. Both sign the committed
+ * head row, so they run outside any transaction (SP_EINVAL inside one), and refuse
+ * (SP_ECONFLICT) a head that disagrees with the last record. */
 #define SP_AUDIT_CHECKPOINT_FILE "checkpoints"
 enum sp_audit_cp_kind { SP_AUDIT_CP_CHECKPOINT = 0, SP_AUDIT_CP_RESTORE = 1 };
 int sp_audit_checkpoint(struct sp_store *s, const struct sp_audit_keys *keys, const char *dir,

@@ -218,16 +218,19 @@ out:
 static int checkpoint(struct sp_store *s, const struct sp_audit_keys *keys, const char *dir,
 		      enum sp_audit_cp_kind kind, struct sp_err *err)
 {
-	int own = !sp_store_in_transaction(s);
-	int rc;
-	if (own && (rc = sp_store_begin_read(s, err)))
+	/* Inside a transaction the head may be uncommitted and then rolled back: a checkpoint
+	 * of it would later read as a cut tail. Sign committed records only. */
+	if (sp_store_in_transaction(s))
+		return sp_err_set(err, SP_EINVAL, NULL,
+				  "an audit checkpoint is taken outside any transaction");
+	int rc = sp_store_begin_read(s, err);
+	if (rc)
 		return rc;
 	struct sp_audit_cp cp = {.kind = kind};
 	rc = sp_audit_head_read(s, 0, &cp.seq, cp.mac, err);
 	if (rc == 0)
 		rc = head_matches_tail(s, cp.seq, cp.mac, err);
-	if (own)
-		sp_store_rollback(s); /* read only: nothing to commit */
+	sp_store_rollback(s); /* read only: nothing to commit */
 	if (rc)
 		return rc;
 	cp.ts_us = sp_now_us();

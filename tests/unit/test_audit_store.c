@@ -541,6 +541,75 @@ static void concurrent_appenders_never_fork(void **state)
 	sp_store_close(s);
 }
 
+static long count_lines(void)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", cpdir, SP_AUDIT_CHECKPOINT_FILE);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	long n = 0;
+	int c;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/* A checkpoint signs committed records only, and a failing store call writes no line. */
+static void checkpoint_faults_write_nothing(void **state)
+{
+	(void)state;
+	struct sp_store *s = open_db(url);
+	append_n(s, 3);
+	struct sp_err err = {0};
+	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+	assert_int_equal(sp_audit_checkpoint(s, keys, cpdir, &err), SP_EINVAL);
+	sp_store_rollback(s);
+	for (long n = 1;; n++) {
+		long before = count_lines();
+		sp_store_fail_at(s, n);
+		int rc = sp_audit_checkpoint(s, keys, cpdir, &err);
+		long calls = sp_store_calls(s);
+		sp_store_fail_at(s, 0);
+		if (rc == SP_OK) {
+			assert_int_equal(count_lines(), before + 1);
+			assert_true(n > calls);
+			break;
+		}
+		assert_int_equal(rc, SP_EFAULT);
+		assert_int_equal(count_lines(), before);
+	}
+	assert_true(verify(s).ok);
+	sp_store_close(s);
+}
+
+/* Verify that cannot read says so; it never reports a trail it did not finish as intact
+ * or as tampered with. */
+static void verify_faults_are_errors_not_findings(void **state)
+{
+	(void)state;
+	struct sp_store *s = trail_of_10();
+	exec(s, "UPDATE audit_log SET action = 'case.close' WHERE seq = 5"); /* reach classify too */
+	for (long n = 1;; n++) {
+		struct sp_audit_report rep;
+		struct sp_err err = {0};
+		sp_store_fail_at(s, n);
+		int rc = sp_audit_verify(s, keys, cpdir, &rep, &err);
+		long calls = sp_store_calls(s);
+		sp_store_fail_at(s, 0);
+		assert_false(sp_store_in_transaction(s));
+		if (rc == SP_OK) {
+			assert_true(n > calls);
+			expect_first(&rep, SP_AUDIT_P_EDITED, 5);
+			break;
+		}
+		assert_int_equal(rc, SP_EFAULT);
+		assert_false(rep.ok);
+	}
+	sp_store_close(s);
+}
+
 struct submitter {
 	struct sp_audit_writer *w;
 	int n;
@@ -691,6 +760,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dpo_listing_filters_and_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(faults_leave_nothing_half_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_appenders_never_fork, setup, teardown),
+		cmocka_unit_test_setup_teardown(checkpoint_faults_write_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_faults_are_errors_not_findings, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_groups_reads_into_one_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_under_load_keeps_the_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_reports_failures, setup, teardown),
