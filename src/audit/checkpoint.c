@@ -2,6 +2,7 @@
  * appended and fsynced, so a database rolled back or cut short no longer matches them. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,20 @@ static int drop_torn_tail(int fd, off_t size)
 	return ftruncate(fd, from + i + 1);
 }
 
+/* Writers in other processes are kept out with a POSIX lock on the file, threads of this
+ * process (whose POSIX locks do not exclude each other) with a mutex: the torn-tail repair
+ * must never cut a line another writer is still writing. */
+static pthread_mutex_t append_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int lock_file(int fd)
+{
+	struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+	int rc;
+	while ((rc = fcntl(fd, F_SETLKW, &lk)) != 0 && errno == EINTR)
+		;
+	return rc;
+}
+
 int sp_audit_cp_append(const char *dir, const struct sp_audit_cp *cp, struct sp_err *err)
 {
 	char path[4096];
@@ -193,12 +208,20 @@ int sp_audit_cp_append(const char *dir, const struct sp_audit_cp *cp, struct sp_
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return sp_err_set(err, SP_EIO, "dir", "cannot create the audit folder: %s",
 				  strerror(errno));
+	pthread_mutex_lock(&append_mu);
 	struct stat st;
 	int created = stat(path, &st) != 0;
-	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return sp_err_set(err, SP_EIO, "dir", "cannot open the checkpoint file: %s",
-				  strerror(errno));
+	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		rc = sp_err_set(err, SP_EIO, "dir", "cannot open the checkpoint file: %s",
+				strerror(errno));
+		goto out;
+	}
+	if (lock_file(fd) != 0) {
+		rc = sp_err_set(err, SP_EIO, "dir", "cannot lock the checkpoint file: %s",
+				strerror(errno));
+		goto out;
+	}
 	char line[SP_AUDIT_CP_LINE_MAX + 1];
 	size_t o = 0;
 	if (fstat(fd, &st) == 0 && st.st_size > 0 && drop_torn_tail(fd, st.st_size) != 0)
@@ -207,16 +230,21 @@ int sp_audit_cp_append(const char *dir, const struct sp_audit_cp *cp, struct sp_
 	if (write_all(fd, line, o) != 0 || fsync(fd) != 0) {
 		rc = sp_err_set(err, SP_EIO, "dir", "cannot write the checkpoint file: %s",
 				strerror(errno));
-		close(fd);
-		return rc;
+		goto out;
 	}
-	if (close(fd) != 0)
-		return sp_err_set(err, SP_EIO, "dir", "cannot write the checkpoint file: %s",
-				  strerror(errno));
-	if (created && fsync_dir(dir) != 0)
-		return sp_err_set(err, SP_EIO, "dir", "cannot sync the audit folder: %s",
-				  strerror(errno));
-	return SP_OK;
+	int closed = close(fd); /* drops the lock */
+	fd = -1;
+	if (closed != 0)
+		rc = sp_err_set(err, SP_EIO, "dir", "cannot write the checkpoint file: %s",
+				strerror(errno));
+	else if (created && fsync_dir(dir) != 0)
+		rc = sp_err_set(err, SP_EIO, "dir", "cannot sync the audit folder: %s",
+				strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	pthread_mutex_unlock(&append_mu);
+	return rc;
 }
 
 int sp_audit_cp_read(const char *dir, sp_audit_line_fn fn, void *ctx, int *torn,
@@ -227,7 +255,7 @@ int sp_audit_cp_read(const char *dir, sp_audit_line_fn fn, void *ctx, int *torn,
 	*torn = 0;
 	if (rc)
 		return rc;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return SP_OK;

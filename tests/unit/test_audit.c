@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,6 +398,65 @@ static void checkpoint_file_appends_and_heals_torn_tail(void **state)
 	free(root);
 }
 
+struct collect_all {
+	const unsigned char *pk;
+	int good, bad;
+};
+
+static int count_good(void *ctx, const char *line, size_t n, long lineno)
+{
+	(void)lineno;
+	struct collect_all *c = ctx;
+	struct sp_audit_cp cp;
+	if (sp_audit_cp_parse(line, n, &cp) == SP_OK && sp_audit_cp_check(&cp, c->pk) == SP_OK)
+		c->good++;
+	else
+		c->bad++;
+	return 0;
+}
+
+static char conc_dir[300];
+static unsigned char conc_sk[64];
+
+static void *append_many(void *arg)
+{
+	struct sp_audit_cp cp = {.kind = SP_AUDIT_CP_CHECKPOINT, .seq = (int64_t)(intptr_t)arg};
+	for (int i = 0; i < 20; i++) {
+		cp.ts_us = i;
+		sp_audit_cp_sign(&cp, conc_sk);
+		if (sp_audit_cp_append(conc_dir, &cp, NULL) != SP_OK)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+/* Writers at once never interleave or cut each other's lines. */
+static void checkpoint_appends_from_threads_stay_whole(void **state)
+{
+	(void)state;
+	char *root = temp_dir();
+	snprintf(conc_dir, sizeof conc_dir, "%s/audit", root);
+	unsigned char pk[32];
+	kat_sign_keys(pk, conc_sk);
+	pthread_t t[8];
+	for (intptr_t i = 0; i < 8; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, append_many, (void *)(i + 1)), 0);
+	for (int i = 0; i < 8; i++) {
+		void *rv;
+		assert_int_equal(pthread_join(t[i], &rv), 0);
+		assert_null(rv);
+	}
+	struct collect_all c = {.pk = pk};
+	int torn = 1;
+	struct sp_err err = {0};
+	assert_int_equal(sp_audit_cp_read(conc_dir, count_good, &c, &torn, &err), SP_OK);
+	assert_int_equal(c.good, 160);
+	assert_int_equal(c.bad, 0);
+	assert_int_equal(torn, 0);
+	remove_dir(root);
+	free(root);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -411,6 +471,7 @@ int main(void)
 		cmocka_unit_test(checkpoint_signature_binds_every_part),
 		cmocka_unit_test(checkpoint_parser_rejects_bad_lines),
 		cmocka_unit_test(checkpoint_file_appends_and_heals_torn_tail),
+		cmocka_unit_test(checkpoint_appends_from_threads_stay_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
