@@ -1,0 +1,197 @@
+/* Agencies, users and approvals: the store-backed side of access (the decisions themselves
+ * are safepath/policy.h). Every write is one store transaction with its audit record inside;
+ * a library function never prints. Passwords and one-time passwords are the caller's
+ * buffers: wipe them (sodium_memzero) when done.
+ *
+ * Granting a data-reading role (SP_ROLES_DATA) or resetting the password of a user who holds
+ * one does not happen at once: it creates a pending approval that a supervisor of the user's
+ * agency (not the requester, not the user) grants or denies. Granting forces a password
+ * change and is flagged to the DPO. */
+#ifndef SAFEPATH_ACCESS_H
+#define SAFEPATH_ACCESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "safepath/config.h"
+#include "safepath/err.h"
+#include "safepath/id.h"
+#include "safepath/policy.h"
+#include "safepath/store.h"
+
+#define SP_AGENCY_CODE_MAX 8     /* bytes with the terminator: 2 to 6 upper-case letters */
+#define SP_AGENCY_NAME_MAX 128
+#define SP_USERNAME_MAX 64       /* bytes with the terminator */
+#define SP_OTP_SIZE 32           /* a one-time password's buffer: "xxxxx-xxxxx-xxxxx-xxxxx" */
+#define SP_PASSWORD_MIN 12       /* bytes */
+#define SP_PASSWORD_MAX 1024
+#define SP_PWHASH_SIZE 128       /* an Argon2id string ($argon2id$v=19$m=...) */
+
+/* Output conventions: out-structures and approval ids are written only on success; an otp
+ * buffer is always written, and left empty on failure or when there is nothing to show.
+ *
+ * An access context: the store and the password parameters. Filled by sp_access_init. One
+ * per thread, like the store connection it borrows. */
+struct sp_access_event;
+struct sp_access {
+	struct sp_store *store;
+	unsigned long long pw_ops;  /* Argon2id passes */
+	size_t pw_mem;              /* Argon2id memory, bytes */
+	char dummy_hash[SP_PWHASH_SIZE]; /* verified for unknown users: same cost as a real one */
+	/* Test seam until the audit module lands: called once per operation, inside its
+	 * transaction; a non-zero return rolls the operation back. */
+	int (*audit_hook)(void *ctx, const struct sp_access_event *ev, struct sp_err *err);
+	void *audit_ctx;
+};
+
+/* What one operation records: ids and names, never personal values. */
+struct sp_access_event {
+	const char *action;        /* "user.add", "approval.grant", "user.login", ... */
+	int outcome;               /* SP_OK or the refusal's status */
+	struct sp_id actor;        /* zero when none (bootstrap, failed login of unknown user) */
+	const char *object_kind;   /* "agency", "user", "approval" */
+	struct sp_id object;
+	unsigned roles;            /* roles granted or requested, 0 if none */
+	struct sp_id approval;     /* the approval created or decided, zero if none */
+	int flag_dpo;
+};
+
+/* Read pw_ops/pw_mem from the configuration (argon2-ops, argon2-mem-kib); checked against
+ * libsodium's limits. The store is borrowed. */
+int sp_access_init(struct sp_access *a, struct sp_store *s, const struct sp_config *cfg,
+		   struct sp_err *err) SP_MUST;
+/* Same, with explicit parameters (tests use the smallest). */
+int sp_access_init_params(struct sp_access *a, struct sp_store *s, unsigned long long ops,
+			  size_t mem_bytes, struct sp_err *err) SP_MUST;
+
+/* ---- agencies ---- */
+
+struct sp_agency {
+	struct sp_id id;
+	char code[SP_AGENCY_CODE_MAX];   /* prefix of its case numbers: "IMM" */
+	char name[SP_AGENCY_NAME_MAX];   /* an organisation's name, never a person's */
+	enum sp_agency_kind kind;
+	char country[3];                 /* ISO 3166-1 alpha-2, or XK / ZZ */
+	int64_t created_us;
+};
+
+/* Add an agency (actor needs agency.manage). in->id and created_us are filled into out. */
+int sp_agency_add(struct sp_access *a, const struct sp_subject *actor, const struct sp_agency *in,
+		  struct sp_agency *out, struct sp_err *err) SP_MUST;
+int sp_agency_get_by_code(struct sp_access *a, const char *code, struct sp_agency *out,
+			  struct sp_err *err) SP_MUST;
+int sp_agency_get(struct sp_access *a, const struct sp_id *id, struct sp_agency *out,
+		  struct sp_err *err) SP_MUST;
+/* Every agency in code order; cb returning non-zero stops the walk with that value. */
+int sp_agency_list(struct sp_access *a, int (*cb)(const struct sp_agency *ag, void *ctx),
+		   void *ctx, struct sp_err *err) SP_MUST;
+
+/* ---- users ---- */
+
+struct sp_user {
+	struct sp_id id;
+	char username[SP_USERNAME_MAX];
+	struct sp_id agency;
+	enum sp_agency_kind agency_kind;
+	unsigned roles;                  /* active roles (pending ones are in approvals) */
+	int must_change_password;
+	int disabled;
+	int64_t created_us;
+	int64_t updated_us;
+};
+
+/* The policy subject for a user (id, agency, kind, roles). */
+void sp_user_subject(const struct sp_user *u, struct sp_subject *out);
+
+/* Create the first agency and the first admin, once: SP_ECONFLICT when any user exists.
+ * Writes the admin's one-time password into otp (shown once; must be changed at first
+ * login). */
+int sp_access_bootstrap(struct sp_access *a, const struct sp_agency *agency, const char *username,
+			char otp[SP_OTP_SIZE], struct sp_user *out, struct sp_err *err) SP_MUST;
+
+/* Add a user to an agency (actor needs user.manage). Roles outside SP_ROLES_DATA are active
+ * at once; data-reading ones become one pending grant_role approval (its id in *approval,
+ * zero when none). The one-time password goes to otp; must_change_password is set.
+ * admin never combines with a data-reading role: SP_EINVAL. */
+int sp_user_add(struct sp_access *a, const struct sp_subject *actor, const char *username,
+		const char *agency_code, unsigned roles, char otp[SP_OTP_SIZE], struct sp_user *out,
+		struct sp_id *approval, struct sp_err *err) SP_MUST;
+int sp_user_get_by_name(struct sp_access *a, const char *username, struct sp_user *out,
+			struct sp_err *err) SP_MUST;
+int sp_user_get(struct sp_access *a, const struct sp_id *id, struct sp_user *out,
+		struct sp_err *err) SP_MUST;
+/* Every user in username order (actor needs user.manage). */
+int sp_user_list(struct sp_access *a, const struct sp_subject *actor,
+		 int (*cb)(const struct sp_user *u, void *ctx), void *ctx, struct sp_err *err) SP_MUST;
+/* Grant more roles (actor needs user.manage): as sp_user_add, data-reading roles become a
+ * pending approval (*approval), the others are active at once. */
+int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, const char *username,
+			unsigned roles, struct sp_id *approval, struct sp_err *err) SP_MUST;
+/* Disable a user (actor needs user.manage; not oneself). Disabled users cannot log in. */
+int sp_user_disable(struct sp_access *a, const struct sp_subject *actor, const char *username,
+		    struct sp_err *err) SP_MUST;
+/* Change one's own password: the old one must verify; clears must_change_password. */
+int sp_user_passwd(struct sp_access *a, const char *username, const char *old_password,
+		   const char *new_password, struct sp_err *err) SP_MUST;
+/* Reset a user's password (actor needs user.manage). For a user without data-reading roles
+ * the new one-time password is written to otp at once (*approval zero); otherwise a pending
+ * reset_password approval is created (*approval), otp is left empty, and the one-time
+ * password goes to the supervisor who grants it — the admin never holds a credential of a
+ * data-reading account. */
+int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
+			   const char *username, char otp[SP_OTP_SIZE], struct sp_id *approval,
+			   struct sp_err *err) SP_MUST;
+
+/* Check a username and password. Unknown users, wrong passwords and disabled users all give
+ * SP_EDENIED with the same message, after the same Argon2id work (a dummy hash for unknown
+ * users). On success the hash is upgraded when the configured parameters changed, and out
+ * says whether the password must be changed now. Throttling is the caller's, before this. */
+int sp_user_authenticate(struct sp_access *a, const char *username, const char *password,
+			 struct sp_user *out, struct sp_err *err) SP_MUST;
+
+/* ---- approvals ---- */
+
+enum sp_approval_kind { SP_APPROVAL_GRANT_ROLE, SP_APPROVAL_RESET_PASSWORD, SP_APPROVAL_KIND_COUNT };
+enum sp_approval_status {
+	SP_APPROVAL_PENDING,
+	SP_APPROVAL_GRANTED,
+	SP_APPROVAL_DENIED,
+	SP_APPROVAL_STATUS_COUNT
+};
+const char *sp_approval_kind_name(enum sp_approval_kind k);       /* "grant_role" */
+const char *sp_approval_status_name(enum sp_approval_status s);   /* "pending" */
+
+struct sp_approval {
+	struct sp_id id;
+	enum sp_approval_kind kind;
+	struct sp_id target;           /* the user */
+	struct sp_id target_agency;
+	struct sp_id requested_by;
+	unsigned requested_roles;      /* grant_role */
+	enum sp_approval_status status;
+	int64_t requested_us;
+	struct sp_id decided_by;       /* zero while pending */
+	int64_t decided_us;            /* 0 while pending */
+	int flagged_to_dpo;
+};
+
+int sp_approval_get(struct sp_access *a, const struct sp_id *id, struct sp_approval *out,
+		    struct sp_err *err) SP_MUST;
+/* Approvals the actor may see, oldest first: a supervisor those of its agency's users, an
+ * admin all (no secrets in them), a dpo those flagged to it. pending_only filters. */
+int sp_approval_list(struct sp_access *a, const struct sp_subject *actor, int pending_only,
+		     int (*cb)(const struct sp_approval *ap, void *ctx), void *ctx,
+		     struct sp_err *err) SP_MUST;
+/* Grant (actor: approval.grant over the target user, and neither the requester nor the
+ * target). An agency that never had a supervisor could never get its first one: there,
+ * and only there, an administrator other than the requester decides (audited as
+ * approval.grant_bootstrap, flagged to the DPO like every grant). grant_role adds the roles; both kinds set must_change_password and flag the DPO.
+ * When the user still holds an administrator-issued one-time password (or for a reset), a
+ * fresh one is written to otp for the granting supervisor to hand over, and the old one
+ * stops working; otherwise otp is left empty. SP_ECONFLICT when not pending. */
+int sp_approval_grant(struct sp_access *a, const struct sp_subject *actor, const struct sp_id *id,
+		      char otp[SP_OTP_SIZE], struct sp_err *err) SP_MUST;
+int sp_approval_deny(struct sp_access *a, const struct sp_subject *actor, const struct sp_id *id,
+		     struct sp_err *err) SP_MUST;
+
+#endif

@@ -1,0 +1,75 @@
+/* Internal to src/access/: the password wrapper, one-time passwords, the audit call site and
+ * the cross-table steps each table's owning file offers the others (agency.c owns agencies,
+ * user.c users, approval.c approvals). The access_* step functions run inside the caller's
+ * transaction and never open or close one. */
+#ifndef SAFEPATH_ACCESS_INT_H
+#define SAFEPATH_ACCESS_INT_H
+
+#include "safepath/access.h"
+
+/* ---- passwords (password.c) ----
+ * ACCESS_PW_*: a local wrapper over libsodium's crypto_pwhash_str (Argon2id) until
+ * include/safepath/crypto.h lands; then these bodies become calls to it and nothing else
+ * changes. */
+int access_pw_hash(const struct sp_access *a, const char *password, char out[SP_PWHASH_SIZE],
+		   struct sp_err *err) SP_MUST;
+/* 0 when the password matches the hash, -1 otherwise (including a malformed hash). */
+int access_pw_verify(const char *hash, const char *password) SP_MUST;
+/* 1 when the hash was made with other parameters than a's. */
+int access_pw_needs_rehash(const struct sp_access *a, const char *hash);
+/* Length and content rules for a password a user chooses. */
+int access_pw_acceptable(const char *password, struct sp_err *err) SP_MUST;
+/* A random one-time password (about 100 bits) and its hash. */
+int access_otp_new(const struct sp_access *a, char otp[SP_OTP_SIZE], char hash[SP_PWHASH_SIZE],
+		   struct sp_err *err) SP_MUST;
+
+/* ---- audit (access.c) ----
+ * The one call site per operation, inside its transaction before the commit. Wire
+ * sp_audit_append(...) here when the audit module lands. */
+int access_audit(struct sp_access *a, const struct sp_access_event *ev, struct sp_err *err) SP_MUST;
+
+/* ---- steps offered across files ---- */
+
+/* agency.c */
+int access_agency_insert(struct sp_access *a, const struct sp_agency *in, struct sp_agency *out,
+			 struct sp_err *err) SP_MUST;
+
+/* user.c */
+int access_user_insert(struct sp_access *a, const char *username, const struct sp_agency *ag,
+		       unsigned roles, const char *pw_hash, struct sp_user *out,
+		       struct sp_err *err) SP_MUST;
+int access_user_count(struct sp_access *a, long *out, struct sp_err *err) SP_MUST;
+/* Supervisors an agency has or had (disabled ones count: disabling every supervisor must
+ * not reopen the bootstrap path of approval.c). */
+int access_user_count_supervisors(struct sp_access *a, const struct sp_id *agency, long *out,
+				  struct sp_err *err) SP_MUST;
+/* Add roles and/or replace the password hash (NULL keeps it); force_change sets
+ * must_change_password. SP_ENOTFOUND when no such user. */
+int access_user_grant(struct sp_access *a, const struct sp_id *user, unsigned add_roles,
+		      const char *new_hash, int force_change, struct sp_err *err) SP_MUST;
+
+/* approval.c */
+int access_approval_insert(struct sp_access *a, enum sp_approval_kind kind,
+			   const struct sp_user *target, const struct sp_id *requested_by,
+			   unsigned roles, struct sp_id *out, struct sp_err *err) SP_MUST;
+/* Is an approval of this kind pending for the user? */
+int access_approval_pending(struct sp_access *a, const struct sp_id *user,
+			    enum sp_approval_kind kind, int *yes, struct sp_err *err) SP_MUST;
+
+/* The acting user as the store has it now (roles, agency, not disabled): a subject from a
+ * login can be stale by the time it acts. SP_EDENIED when unknown or disabled. */
+int access_actor_refresh(struct sp_access *a, const struct sp_subject *actor,
+			 struct sp_subject *out, struct sp_err *err) SP_MUST;
+/* access_actor_refresh, then access_allowed for an action on no object. */
+int access_recheck(struct sp_access *a, const struct sp_subject *actor, enum sp_action action,
+		   struct sp_subject *out, struct sp_err *err) SP_MUST;
+
+/* Shared checks. */
+int access_username_ok(const char *username, struct sp_err *err) SP_MUST;
+/* Is the actor allowed `action` (on the target user's agency for approval.grant)? Fills err
+ * with the policy's reason when not. */
+int access_allowed(const struct sp_subject *actor, enum sp_action action,
+		   const struct sp_id *target_agency, enum sp_agency_kind target_kind,
+		   struct sp_err *err) SP_MUST;
+
+#endif

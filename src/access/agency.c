@@ -1,0 +1,173 @@
+/* Agencies (the agencies table): the organisations users belong to and cases are owned by,
+ * each with the code that prefixes its case numbers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "access/access.h"
+
+#define AGENCY_COLS "id, code, name, kind, country, created_us"
+
+static int check(const struct sp_agency *in, struct sp_err *err)
+{
+	size_t n = strnlen(in->code, SP_AGENCY_CODE_MAX);
+	if (n < 2 || n > 6)
+		return sp_err_set(err, SP_EINVAL, "code", "must be 2 to 6 letters A-Z");
+	for (size_t i = 0; i < n; i++)
+		if (in->code[i] < 'A' || in->code[i] > 'Z')
+			return sp_err_set(err, SP_EINVAL, "code", "must be 2 to 6 letters A-Z");
+	n = strnlen(in->name, SP_AGENCY_NAME_MAX);
+	if (n == 0 || n >= SP_AGENCY_NAME_MAX)
+		return sp_err_set(err, SP_EINVAL, "name", "must be 1 to %d bytes",
+				  SP_AGENCY_NAME_MAX - 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in->name[i];
+		if (c < 0x20 || c == 0x7f)
+			return sp_err_set(err, SP_EINVAL, "name", "must not hold control characters");
+	}
+	if ((unsigned)in->kind >= SP_AGENCY_KIND_COUNT)
+		return sp_err_set(err, SP_EINVAL, "kind", "unknown agency kind");
+	if (strnlen(in->country, sizeof in->country) != 2 || in->country[0] < 'A' ||
+	    in->country[0] > 'Z' || in->country[1] < 'A' || in->country[1] > 'Z')
+		return sp_err_set(err, SP_EINVAL, "country", "must be a two-letter country code");
+	return SP_OK;
+}
+
+static int copy_text(char *dst, size_t n, const char *src)
+{
+	if (!src || strlen(src) >= n)
+		return -1;
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+static int read_row(struct sp_stmt *st, struct sp_agency *out, struct sp_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (sp_stmt_id(st, 0, &out->id) || copy_text(out->code, sizeof out->code, sp_stmt_text(st, 1)) ||
+	    copy_text(out->name, sizeof out->name, sp_stmt_text(st, 2)) ||
+	    !sp_stmt_text(st, 3) || sp_agency_kind_parse(sp_stmt_text(st, 3), &out->kind) ||
+	    copy_text(out->country, sizeof out->country, sp_stmt_text(st, 4)))
+		return sp_err_set(err, SP_EINTERNAL, "", "malformed agencies row");
+	out->created_us = sp_stmt_int64(st, 5);
+	return SP_OK;
+}
+
+int access_agency_insert(struct sp_access *a, const struct sp_agency *in, struct sp_agency *out,
+			 struct sp_err *err)
+{
+	int rc = check(in, err);
+	if (rc)
+		return rc;
+	struct sp_agency ag = *in;
+	sp_id_new(&ag.id);
+	ag.created_us = sp_now_us();
+	struct sp_stmt *st;
+	rc = sp_store_prepare(a->store,
+			      "INSERT INTO agencies (" AGENCY_COLS ") VALUES (?, ?, ?, ?, ?, ?)", &st,
+			      err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(st, 1, &ag.id) || sp_stmt_bind_text(st, 2, ag.code) ||
+	    sp_stmt_bind_text(st, 3, ag.name) ||
+	    sp_stmt_bind_text(st, 4, sp_agency_kind_name(ag.kind)) ||
+	    sp_stmt_bind_text(st, 5, ag.country) || sp_stmt_bind_int64(st, 6, ag.created_us))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	else
+		rc = sp_stmt_step(st, err);
+	sp_stmt_done(st);
+	if (rc == SP_ECONFLICT)
+		return sp_err_set(err, SP_ECONFLICT, "code", "an agency with this code exists");
+	if (rc < 0)
+		return rc;
+	if (out)
+		*out = ag;
+	return SP_OK;
+}
+
+int sp_agency_add(struct sp_access *a, const struct sp_subject *actor, const struct sp_agency *in,
+		  struct sp_agency *out, struct sp_err *err)
+{
+	int rc = access_allowed(actor, SP_ACT_AGENCY_MANAGE, NULL, SP_AGENCY_NGO, err);
+	if (rc)
+		return rc;
+	struct sp_agency ag;
+	rc = sp_store_begin_write(a->store, err);
+	if (rc)
+		return rc;
+	struct sp_subject me;
+	rc = access_recheck(a, actor, SP_ACT_AGENCY_MANAGE, &me, err);
+	if (!rc)
+		rc = access_agency_insert(a, in, &ag, err);
+	if (!rc) {
+		struct sp_access_event ev = {.action = "agency.add", .actor = actor->user,
+					     .object_kind = "agency", .object = ag.id};
+		rc = access_audit(a, &ev, err);
+	}
+	if (!rc)
+		rc = sp_store_commit(a->store, err);
+	if (rc) {
+		sp_store_rollback(a->store);
+		return rc;
+	}
+	if (out)
+		*out = ag;
+	return SP_OK;
+}
+
+static int get_one(struct sp_access *a, const char *sql, const char *code, const struct sp_id *id,
+		   struct sp_agency *out, struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(a->store, sql, &st, err);
+	if (rc)
+		return rc;
+	if (code)
+		rc = sp_stmt_bind_text(st, 1, code);
+	else if (id)
+		rc = sp_stmt_bind_id(st, 1, id);
+	else
+		rc = SP_EINVAL;
+	if (rc)
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	else
+		rc = sp_stmt_step(st, err);
+	if (rc == 1)
+		rc = read_row(st, out, err);
+	else if (rc == 0)
+		rc = sp_err_set(err, SP_ENOTFOUND, code ? "code" : "agency", "no such agency");
+	sp_stmt_done(st);
+	return rc;
+}
+
+int sp_agency_get_by_code(struct sp_access *a, const char *code, struct sp_agency *out,
+			  struct sp_err *err)
+{
+	return get_one(a, "SELECT " AGENCY_COLS " FROM agencies WHERE code = ?", code, NULL, out,
+		       err);
+}
+
+int sp_agency_get(struct sp_access *a, const struct sp_id *id, struct sp_agency *out,
+		  struct sp_err *err)
+{
+	return get_one(a, "SELECT " AGENCY_COLS " FROM agencies WHERE id = ?", NULL, id, out, err);
+}
+
+int sp_agency_list(struct sp_access *a, int (*cb)(const struct sp_agency *ag, void *ctx),
+		   void *ctx, struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(a->store, "SELECT " AGENCY_COLS " FROM agencies ORDER BY code",
+				  &st, err);
+	if (rc)
+		return rc;
+	while ((rc = sp_stmt_step(st, err)) == 1) {
+		struct sp_agency ag;
+		rc = read_row(st, &ag, err);
+		if (!rc)
+			rc = cb(&ag, ctx);
+		if (rc)
+			break;
+	}
+	sp_stmt_done(st);
+	return rc;
+}

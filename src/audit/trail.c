@@ -1,0 +1,314 @@
+/* The trail in the database: append (single and batched, inside the caller's write
+ * transaction), the chain head, checkpoints of the head, and the DPO's listing. Owns the
+ * audit_log and audit_head tables (migration 0002_audit.sql). */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "audit/audit.h"
+#include "safepath/store.h"
+
+static const char sql_head[] = "SELECT seq, mac FROM audit_head WHERE id = 1";
+static const char sql_head_lock[] = "SELECT seq, mac FROM audit_head WHERE id = 1 FOR UPDATE";
+/* Compare-and-set on seq: a head moved under us is a conflict, never a fork. */
+static const char sql_head_move[] = "UPDATE audit_head SET seq = ?, mac = ? WHERE id = 1 AND seq = ?";
+static const char sql_insert[] = "INSERT INTO audit_log (" SP_AUDIT_COLUMNS ") "
+				 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char sql_mac_at[] = "SELECT mac FROM audit_log WHERE seq = ?";
+static const char sql_after_head[] = "SELECT COUNT(*) FROM audit_log WHERE seq > ?";
+
+int sp_audit_row_read(struct sp_stmt *st, struct sp_audit_rec *rec)
+{
+	memset(rec, 0, sizeof *rec);
+	rec->seq = sp_stmt_int64(st, 0);
+	rec->ts_us = sp_stmt_int64(st, 1);
+	const char *s[5];
+	static const int str_col[] = {4, 5, 6, 8, 9};
+	for (int i = 0; i < 5; i++) {
+		s[i] = sp_stmt_text(st, str_col[i]);
+		if (!s[i])
+			s[i] = "";
+	}
+	rec->roles = s[0];
+	rec->action = s[1];
+	rec->object_type = s[2];
+	rec->fields = s[3];
+	rec->reason = s[4];
+	const char *req = sp_stmt_text(st, 11);
+	rec->request_id = req ? req : "";
+	int64_t flags = sp_stmt_int64(st, 10);
+	size_t n = 0;
+	const void *mac = sp_stmt_blob(st, 12, &n);
+	if (sp_stmt_id(st, 2, &rec->actor) || sp_stmt_id(st, 3, &rec->agency) ||
+	    sp_stmt_id(st, 7, &rec->object_id) || !mac || n != SP_AUDIT_MAC_LEN || flags < 0 ||
+	    flags > (int64_t)UINT32_MAX)
+		return SP_EINVAL;
+	rec->flags = (unsigned)flags;
+	memcpy(rec->mac, mac, SP_AUDIT_MAC_LEN);
+	return SP_OK;
+}
+
+int sp_audit_head_read(struct sp_store *s, int lock, int64_t *seq,
+		       unsigned char mac[SP_AUDIT_MAC_LEN], struct sp_err *err)
+{
+	int row_locks = (sp_store_driver_of(s)->caps & SP_STORE_CAP_ROW_LOCKS) != 0;
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(s, lock && row_locks ? sql_head_lock : sql_head, &st, err);
+	if (rc)
+		return rc;
+	rc = sp_stmt_step(st, err);
+	if (rc == 0)
+		rc = sp_err_set(err, SP_EINTERNAL, NULL, "the audit head row is missing");
+	if (rc < 0)
+		goto out;
+	*seq = sp_stmt_int64(st, 0);
+	size_t n = 0;
+	const void *p = sp_stmt_blob(st, 1, &n);
+	if (*seq == 0) {
+		memset(mac, 0, SP_AUDIT_MAC_LEN);
+	} else if (*seq < 0 || !p || n != SP_AUDIT_MAC_LEN) {
+		rc = sp_err_set(err, SP_EINTERNAL, NULL, "the audit head row is damaged");
+		goto out;
+	} else {
+		memcpy(mac, p, SP_AUDIT_MAC_LEN);
+	}
+	rc = SP_OK;
+out:
+	sp_stmt_done(st);
+	return rc;
+}
+
+static int insert_row(struct sp_stmt *st, const struct sp_audit_rec *r, struct sp_err *err)
+{
+	int rc;
+	if ((rc = sp_stmt_bind_int64(st, 1, r->seq)) || (rc = sp_stmt_bind_int64(st, 2, r->ts_us)) ||
+	    (rc = sp_stmt_bind_id(st, 3, &r->actor)) || (rc = sp_stmt_bind_id(st, 4, &r->agency)) ||
+	    (rc = sp_stmt_bind_text(st, 5, r->roles ? r->roles : "")) ||
+	    (rc = sp_stmt_bind_text(st, 6, r->action)) ||
+	    (rc = sp_stmt_bind_text(st, 7, r->object_type ? r->object_type : "")) ||
+	    (rc = sp_stmt_bind_id(st, 8, &r->object_id)) ||
+	    (rc = sp_stmt_bind_text(st, 9, r->fields ? r->fields : "")) ||
+	    (rc = sp_stmt_bind_text(st, 10, r->reason ? r->reason : "")) ||
+	    (rc = sp_stmt_bind_int64(st, 11, (int64_t)r->flags)) ||
+	    (rc = sp_stmt_bind_text(st, 12, r->request_id ? r->request_id : "")) ||
+	    (rc = sp_stmt_bind_blob(st, 13, r->mac, SP_AUDIT_MAC_LEN)))
+		return sp_err_set(err, rc, NULL, "cannot bind an audit record");
+	rc = sp_stmt_step(st, err);
+	return rc < 0 ? rc : SP_OK;
+}
+
+int sp_audit_append_batch(struct sp_store *s, const struct sp_audit_keys *keys,
+			  const struct sp_audit_rec *recs, size_t n, int64_t *first_seq,
+			  struct sp_err *err)
+{
+	if (!sp_store_in_transaction(s))
+		return sp_err_set(err, SP_EINVAL, NULL,
+				  "an audit record is appended inside the caller's write transaction");
+	if (n == 0)
+		return sp_err_set(err, SP_EINVAL, NULL, "no audit records to append");
+	/* Check everything first, so a bad record leaves nothing behind even without rollback. */
+	for (size_t i = 0; i < n; i++) {
+		int rc = sp_audit_rec_check(&recs[i], err);
+		if (rc) {
+			if (n > 1 && err) { /* which record: "/3/reason" */
+				char field[sizeof err->field];
+				int len = snprintf(field, sizeof field, "/%zu/%s", i, err->field);
+				if (len > 0 && (size_t)len < sizeof field)
+					memcpy(err->field, field, (size_t)len + 1);
+			}
+			return rc;
+		}
+	}
+	int64_t head;
+	unsigned char mac[SP_AUDIT_MAC_LEN];
+	int rc = sp_audit_head_read(s, 1, &head, mac, err);
+	if (rc)
+		return rc;
+	struct sp_stmt *st;
+	int64_t now = sp_now_us();
+	unsigned char enc[SP_AUDIT_ENC_MAX];
+	for (size_t i = 0; i < n; i++) {
+		struct sp_audit_rec r = recs[i];
+		r.seq = head + 1 + (int64_t)i;
+		if (r.ts_us == 0)
+			r.ts_us = now;
+		size_t len = sp_audit_encode(&r, enc);
+		sp_audit_mac_enc(keys->chain_key, mac, enc, len, r.mac);
+		memcpy(mac, r.mac, SP_AUDIT_MAC_LEN);
+		if ((rc = sp_store_prepare(s, sql_insert, &st, err)))
+			return rc;
+		rc = insert_row(st, &r, err);
+		sp_stmt_done(st);
+		if (rc)
+			return rc;
+	}
+	if ((rc = sp_store_prepare(s, sql_head_move, &st, err)))
+		return rc;
+	if ((rc = sp_stmt_bind_int64(st, 1, head + (int64_t)n)) ||
+	    (rc = sp_stmt_bind_blob(st, 2, mac, SP_AUDIT_MAC_LEN)) ||
+	    (rc = sp_stmt_bind_int64(st, 3, head))) {
+		rc = sp_err_set(err, rc, NULL, "cannot bind the audit head");
+		goto out;
+	}
+	if ((rc = sp_stmt_step(st, err)) < 0)
+		goto out;
+	if (sp_stmt_changes(st) != 1) {
+		rc = sp_err_set(err, SP_ECONFLICT, NULL, "the audit head moved during the append");
+		goto out;
+	}
+	rc = SP_OK;
+	if (first_seq)
+		*first_seq = head + 1;
+out:
+	sp_stmt_done(st);
+	return rc;
+}
+
+int sp_audit_append(struct sp_store *s, const struct sp_audit_keys *keys,
+		    const struct sp_audit_rec *rec, int64_t *seq_out, struct sp_err *err)
+{
+	return sp_audit_append_batch(s, keys, rec, 1, seq_out, err);
+}
+
+/* Before signing, the head must be the last record and carry its mac: a checkpoint must
+ * never vouch for a head someone moved. (The full chain is verify's job.) */
+static int head_matches_tail(struct sp_store *s, int64_t seq, const unsigned char *mac,
+			     struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(s, sql_after_head, &st, err);
+	if (rc)
+		return rc;
+	if ((rc = sp_stmt_bind_int64(st, 1, seq))) {
+		rc = sp_err_set(err, rc, NULL, "cannot bind the audit head");
+		goto out;
+	}
+	if ((rc = sp_stmt_step(st, err)) < 0)
+		goto out;
+	if (rc == 0 || sp_stmt_int64(st, 0) != 0) {
+		rc = sp_err_set(err, SP_ECONFLICT, NULL,
+				"audit records lie beyond the head; run 'safepath audit verify'");
+		goto out;
+	}
+	sp_stmt_done(st);
+	if (seq == 0)
+		return SP_OK;
+	if ((rc = sp_store_prepare(s, sql_mac_at, &st, err)))
+		return rc;
+	if ((rc = sp_stmt_bind_int64(st, 1, seq))) {
+		rc = sp_err_set(err, rc, NULL, "cannot bind the audit head");
+		goto out;
+	}
+	if ((rc = sp_stmt_step(st, err)) < 0)
+		goto out;
+	size_t n = 0;
+	const void *p = rc == 1 ? sp_stmt_blob(st, 0, &n) : NULL;
+	if (!p || n != SP_AUDIT_MAC_LEN || sodium_memcmp(p, mac, SP_AUDIT_MAC_LEN) != 0) {
+		rc = sp_err_set(err, SP_ECONFLICT, NULL,
+				"the audit head disagrees with the last record; run 'safepath audit verify'");
+		goto out;
+	}
+	rc = SP_OK;
+out:
+	sp_stmt_done(st);
+	return rc;
+}
+
+static int checkpoint(struct sp_store *s, const struct sp_audit_keys *keys, const char *dir,
+		      enum sp_audit_cp_kind kind, struct sp_err *err)
+{
+	/* Inside a transaction the head may be uncommitted and then rolled back: a checkpoint
+	 * of it would later read as a cut tail. Sign committed records only. */
+	if (sp_store_in_transaction(s))
+		return sp_err_set(err, SP_EINVAL, NULL,
+				  "an audit checkpoint is taken outside any transaction");
+	int rc = sp_store_begin_read(s, err);
+	if (rc)
+		return rc;
+	struct sp_audit_cp cp = {.kind = kind};
+	rc = sp_audit_head_read(s, 0, &cp.seq, cp.mac, err);
+	if (rc == 0)
+		rc = head_matches_tail(s, cp.seq, cp.mac, err);
+	sp_store_rollback(s); /* read only: nothing to commit */
+	if (rc)
+		return rc;
+	cp.ts_us = sp_now_us();
+	sp_audit_cp_sign(&cp, keys->sign_sk);
+	return sp_audit_cp_append(dir, &cp, err);
+}
+
+int sp_audit_checkpoint(struct sp_store *s, const struct sp_audit_keys *keys, const char *dir,
+			struct sp_err *err)
+{
+	return checkpoint(s, keys, dir, SP_AUDIT_CP_CHECKPOINT, err);
+}
+
+int sp_audit_checkpoint_restore(struct sp_store *s, const struct sp_audit_keys *keys,
+				const char *dir, struct sp_err *err)
+{
+	return checkpoint(s, keys, dir, SP_AUDIT_CP_RESTORE, err);
+}
+
+/* The SQL names only the filters given, so each shape uses its index (and is one cached
+ * statement). */
+int sp_audit_list(struct sp_store *s, const struct sp_audit_query *q, sp_audit_row_fn fn,
+		  void *ctx, int64_t *next_seq, struct sp_err *err)
+{
+	*next_seq = 0;
+	if (q->limit < 1 || q->limit > SP_AUDIT_PAGE_MAX)
+		return sp_err_set(err, SP_EINVAL, "limit", "must be 1 to %d", SP_AUDIT_PAGE_MAX);
+	if (q->after_seq < 0)
+		return sp_err_set(err, SP_EINVAL, "after", "must not be negative");
+	if (q->object_type) {
+		struct sp_audit_rec probe = {.action = "x", .object_type = q->object_type};
+		int rc = sp_audit_rec_check(&probe, err);
+		if (rc)
+			return rc;
+	}
+	char sql[512];
+	int len = snprintf(sql, sizeof sql, "SELECT %s FROM audit_log WHERE seq > ?%s%s%s%s%s "
+			   "ORDER BY seq LIMIT ?", SP_AUDIT_COLUMNS,
+			   q->from_us ? " AND ts_us >= ?" : "", q->to_us ? " AND ts_us < ?" : "",
+			   q->actor ? " AND actor = ?" : "", q->object_type ? " AND object_type = ?" : "",
+			   q->object_id ? " AND object_id = ?" : "");
+	if (len < 0 || (size_t)len >= sizeof sql)
+		return sp_err_set(err, SP_EINTERNAL, NULL, "audit query too long");
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(s, sql, &st, err);
+	if (rc)
+		return rc;
+	int i = 1;
+	if ((rc = sp_stmt_bind_int64(st, i++, q->after_seq)) ||
+	    (q->from_us && (rc = sp_stmt_bind_int64(st, i++, q->from_us))) ||
+	    (q->to_us && (rc = sp_stmt_bind_int64(st, i++, q->to_us))) ||
+	    (q->actor && (rc = sp_stmt_bind_id(st, i++, q->actor))) ||
+	    (q->object_type && (rc = sp_stmt_bind_text(st, i++, q->object_type))) ||
+	    (q->object_id && (rc = sp_stmt_bind_id(st, i++, q->object_id))) ||
+	    (rc = sp_stmt_bind_int64(st, i++, (int64_t)q->limit + 1))) {
+		rc = sp_err_set(err, rc, NULL, "cannot bind the audit query");
+		goto out;
+	}
+	int rows = 0;
+	int64_t last = 0;
+	while ((rc = sp_stmt_step(st, err)) == 1) {
+		if (rows == q->limit) {
+			*next_seq = last; /* one more exists: the page is full */
+			break;
+		}
+		struct sp_audit_rec rec;
+		if (sp_audit_row_read(st, &rec) != SP_OK) {
+			rc = sp_err_set(err, SP_EINTERNAL, NULL, "a damaged audit record; run 'safepath audit verify'");
+			goto out;
+		}
+		rows++;
+		last = rec.seq;
+		if ((rc = fn(ctx, &rec)))
+			goto out;
+	}
+	if (rc > 0)
+		rc = SP_OK;
+out:
+	sp_stmt_done(st);
+	return rc;
+}

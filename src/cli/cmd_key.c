@@ -1,0 +1,208 @@
+/* safepath key: rotate the data key, back the master key up under a recovery passphrase,
+ * and restore it from such a backup. The master key comes from --key-file, or from a
+ * passphrase (--passphrase-fd, or the terminal when the data folder holds master.salt). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "safepath/crypto.h"
+#include "safepath/store.h"
+
+int sp_cmd_key(struct sp_cli *cli, int argc, char **argv);
+
+static const struct sp_cli_cmd key_cmd = {
+	"key", "rotate the data key; back up or restore the master key",
+	"key rotate\n"
+	"       safepath key backup [--recovery-fd N] FILE\n"
+	"       safepath key restore [--recovery-fd N] FILE",
+	sp_cmd_key,
+};
+
+struct key_ctx {
+	struct sp_cli *cli;
+	const char *data, *key_file, *file;
+	char db[4096];
+	int recovery_fd;
+};
+
+static int open_store(const struct key_ctx *c, struct sp_store **s, struct sp_err *err)
+{
+	struct sp_store_options opt = {.busy_timeout_ms = 5000, .create = 0};
+	return sp_store_open(c->db, &opt, s, err);
+}
+
+/* Does m open the data keys of the database? Leaves err set when not. */
+static int check_master(const struct key_ctx *c, const struct sp_master *m, struct sp_err *err)
+{
+	struct sp_store *s;
+	struct sp_keys *k;
+	int rc = open_store(c, &s, err);
+	if (rc)
+		return rc;
+	rc = sp_keys_open(s, m, &k, err);
+	sp_keys_free(k);
+	sp_store_close(s);
+	return rc;
+}
+
+static int read_recovery(const struct key_ctx *c, int confirm, char **pass, size_t *len,
+			 struct sp_err *err)
+{
+	int rc = sp_passphrase_read(c->recovery_fd, "Recovery passphrase: ", pass, len, err);
+	if (rc || !confirm || c->recovery_fd >= 0)
+		return rc;
+	char *again;
+	size_t again_len;
+	rc = sp_passphrase_read(-1, "Recovery passphrase again: ", &again, &again_len, err);
+	if (!rc && (again_len != *len || sodium_memcmp(again, *pass, *len) != 0))
+		rc = sp_err_set(err, SP_EINVAL, "recovery", "the two passphrases differ");
+	sp_passphrase_free(again);
+	if (rc) {
+		sp_passphrase_free(*pass);
+		*pass = NULL;
+	}
+	return rc;
+}
+
+static int key_rotate(struct key_ctx *c, struct sp_err *err)
+{
+	struct sp_master *m = NULL;
+	struct sp_store *s = NULL;
+	struct sp_keys *k = NULL;
+	int rc = sp_master_open(c->key_file, c->data, c->cli->passphrase_fd, &m, err);
+	if (!rc)
+		rc = open_store(c, &s, err);
+	if (!rc)
+		rc = sp_keys_open(s, m, &k, err);
+	if (!rc)
+		rc = sp_keys_rotate(s, k, err);
+	if (!rc) {
+		if (c->cli->json)
+			printf("{\"data_key_version\":%lu,\"versions\":%zu}\n",
+			       (unsigned long)sp_keys_data_version(k), sp_keys_data_count(k));
+		else
+			printf("data key version %lu is now used for new data; the %zu older version(s) still open older data\n",
+			       (unsigned long)sp_keys_data_version(k), sp_keys_data_count(k) - 1);
+	}
+	sp_keys_free(k);
+	sp_store_close(s);
+	sp_master_free(m);
+	return rc;
+}
+
+static int key_backup(struct key_ctx *c, struct sp_err *err)
+{
+	struct sp_master *m = NULL;
+	char *pass = NULL;
+	size_t len = 0;
+	int rc = sp_master_open(c->key_file, c->data, c->cli->passphrase_fd, &m, err);
+	/* A backup of a key that opens nothing (a mistyped master passphrase) is worthless. */
+	if (!rc)
+		rc = check_master(c, m, err);
+	if (!rc)
+		rc = read_recovery(c, 1, &pass, &len, err);
+	if (!rc)
+		rc = sp_master_backup(m, c->file, pass, len, &sp_kdf_master_default, err);
+	if (!rc) {
+		if (c->cli->json)
+			printf("{\"backup\":\"written\"}\n");
+		else
+			printf("master key backed up; keep the file and the recovery passphrase apart from the data folder and from each other\n");
+	}
+	sp_passphrase_free(pass);
+	sp_master_free(m);
+	return rc;
+}
+
+static int key_restore(struct key_ctx *c, struct sp_err *err)
+{
+	struct sp_master *m = NULL;
+	char *pass = NULL;
+	size_t len = 0;
+	int rc = read_recovery(c, 0, &pass, &len, err);
+	if (!rc)
+		rc = sp_master_restore(c->file, pass, len, c->key_file, c->data, &m, err);
+	int opens = -1; /* unknown: no database to check against */
+	if (!rc) {
+		struct sp_err check = {0};
+		int crc = check_master(c, m, &check);
+		opens = crc == SP_OK ? 1 : crc == SP_ECRYPTO ? 0 : -1;
+		if (c->cli->json)
+			printf("{\"key_file\":\"written\",\"opens_data_keys\":%s}\n",
+			       opens == 1 ? "true" : opens == 0 ? "false" : "null");
+		else if (opens == 0)
+			fprintf(stderr, "safepath: key restore: the restored key does not open this database's data keys\n");
+		else
+			printf("master key restored to the key file (mode 0600)%s\n",
+			       opens == 1 ? "; it opens the data keys" : "");
+	}
+	sp_passphrase_free(pass);
+	sp_master_free(m);
+	return rc ? rc : opens == 0 ? SP_ECRYPTO : SP_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct key_ctx *c, struct sp_err *err);
+	int takes_file;
+} subcommands[] = {
+	{"rotate", key_rotate, 0},
+	{"backup", key_backup, 1},
+	{"restore", key_restore, 1},
+};
+
+int sp_cmd_key(struct sp_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"recovery-fd", required_argument, NULL, 'r'},
+		{NULL, 0, NULL, 0},
+	};
+	struct key_ctx c = {.cli = cli, .recovery_fd = -1};
+	struct sp_err err = {0};
+	if (argc < 2)
+		return sp_cli_usage(&key_cmd, "key needs a subcommand");
+	size_t which = 0, n = sizeof subcommands / sizeof subcommands[0];
+	while (which < n && strcmp(subcommands[which].name, argv[1]) != 0)
+		which++;
+	if (which == n)
+		return sp_cli_usage(&key_cmd, "no key subcommand '%s'", argv[1]);
+	int ch;
+	optind = 0; /* restart getopt on the subcommand's arguments */
+	while ((ch = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		if (ch != 'r')
+			return sp_cli_usage(&key_cmd, "unknown option");
+		char *end;
+		long fd = strtol(optarg, &end, 10);
+		if (*optarg == '\0' || *end != '\0' || fd < 0 || fd > 1023)
+			return sp_cli_usage(&key_cmd, "--recovery-fd: must be a file descriptor number");
+		c.recovery_fd = (int)fd;
+	}
+	int rest = argc - 1 - optind;
+	if (subcommands[which].takes_file ? rest != 1 : rest != 0)
+		return sp_cli_usage(&key_cmd, subcommands[which].takes_file ? "key %s needs one FILE"
+									     : "key %s takes no arguments",
+				    argv[1]);
+	if (c.recovery_fd >= 0 && !subcommands[which].takes_file)
+		return sp_cli_usage(&key_cmd, "--recovery-fd is for backup and restore");
+	c.file = subcommands[which].takes_file ? argv[1 + optind] : NULL;
+	c.data = sp_config_get(&cli->cfg, "data");
+	c.key_file = sp_config_get(&cli->cfg, "key-file");
+	const char *db = sp_config_get(&cli->cfg, "db");
+	int w = db && *db ? snprintf(c.db, sizeof c.db, "%s", db)
+			  : snprintf(c.db, sizeof c.db, "sqlite:%s/safepath.db", c.data);
+	if (w < 0 || (size_t)w >= sizeof c.db)
+		return sp_cli_usage(&key_cmd, "--db or --data too long");
+	int rc = subcommands[which].run(&c, &err);
+	if (rc) {
+		char what[32];
+		snprintf(what, sizeof what, "key %s", argv[1]);
+		if (!err.msg[0])
+			sp_err_set(&err, rc, "", "%s", sp_status_name(rc));
+		return sp_cli_fail(&err, what);
+	}
+	return SP_EXIT_OK;
+}

@@ -1,0 +1,613 @@
+/* access/: agencies, users, approvals and login on a temporary SQLite database — the
+ * approval gate on data-reading roles, one-time passwords, the dummy hash, hash upgrades,
+ * one audit event per operation, and nothing half-written under injected store faults. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "safepath/access.h"
+
+#define OPS 1
+#define MEM 8192 /* libsodium's Argon2id minimum: tests stay fast */
+
+struct events {
+	int n;
+	char action[64][32];
+	int flag_dpo[64];
+	int fail; /* the hook fails when set */
+};
+
+static char dir[64];
+static struct sp_store *store;
+static struct sp_access acc;
+static struct events events;
+static struct sp_user admin;
+static char admin_pw[] = "admin-password-1234";
+
+static int record(void *ctx, const struct sp_access_event *ev, struct sp_err *err)
+{
+	struct events *e = ctx;
+	if (e->fail)
+		return sp_err_set(err, SP_EIO, "", "audit hook failed (test)");
+	if (e->n < 64) {
+		snprintf(e->action[e->n], sizeof e->action[0], "%s", ev->action);
+		e->flag_dpo[e->n] = ev->flag_dpo;
+		e->n++;
+	}
+	return SP_OK;
+}
+
+static const char *last_event(void)
+{
+	return events.n ? events.action[events.n - 1] : "";
+}
+
+static struct sp_subject subject_of(const char *username)
+{
+	struct sp_user u;
+	struct sp_subject s;
+	struct sp_err err = {0};
+	assert_int_equal(sp_user_get_by_name(&acc, username, &u, &err), SP_OK);
+	sp_user_subject(&u, &s);
+	return s;
+}
+
+static int64_t scalar(const char *sql)
+{
+	struct sp_stmt *st;
+	struct sp_err err = {0};
+	assert_int_equal(sp_store_prepare(store, sql, &st, &err), SP_OK);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	int64_t v = sp_stmt_int64(st, 0);
+	sp_stmt_done(st);
+	return v;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	snprintf(dir, sizeof dir, "/tmp/sp-access-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	char url[128];
+	snprintf(url, sizeof url, "sqlite:%s/t.db", dir);
+	struct sp_store_options opt = {.busy_timeout_ms = 1000, .create = 1};
+	if (sp_store_open(url, &opt, &store, &err) || sp_store_migrate(store, &err) ||
+	    sp_access_init_params(&acc, store, OPS, MEM, &err)) {
+		fprintf(stderr, "setup: %s\n", err.msg);
+		return -1;
+	}
+	memset(&events, 0, sizeof events);
+	acc.audit_hook = record;
+	acc.audit_ctx = &events;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sp_store_close(store);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* bootstrap + the admin's first password change, shared by the other tests */
+static struct sp_subject boot(void)
+{
+	struct sp_err err = {0};
+	struct sp_agency sys = {.code = "SYS", .name = "Ministry of Interior IT unit",
+				.kind = SP_AGENCY_CHILD_PROTECTION, .country = "GR"};
+	char otp[SP_OTP_SIZE];
+	assert_int_equal(sp_access_bootstrap(&acc, &sys, "root", otp, &admin, &err), SP_OK);
+	assert_int_equal(sp_user_passwd(&acc, "root", otp, admin_pw, &err), SP_OK);
+	struct sp_subject s;
+	assert_int_equal(sp_user_get_by_name(&acc, "root", &admin, &err), SP_OK);
+	sp_user_subject(&admin, &s);
+	return s;
+}
+
+static void add_agency(const struct sp_subject *as, const char *code, enum sp_agency_kind kind)
+{
+	struct sp_err err = {0};
+	struct sp_agency in = {.kind = kind, .country = "GR"};
+	snprintf(in.code, sizeof in.code, "%s", code);
+	snprintf(in.name, sizeof in.name, "Agency %s", code);
+	assert_int_equal(sp_agency_add(&acc, as, &in, NULL, &err), SP_OK);
+}
+
+static void bootstrap_once_with_a_one_time_password(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_agency sys = {.code = "SYS", .name = "IT unit", .kind = SP_AGENCY_NGO,
+				.country = "GR"};
+	char otp[SP_OTP_SIZE];
+	struct sp_user u;
+	assert_int_equal(sp_access_bootstrap(&acc, &sys, "root", otp, &u, &err), SP_OK);
+	assert_int_equal(strlen(otp), 23);
+	assert_int_equal(u.roles, SP_ROLE_ADMIN);
+	assert_true(u.must_change_password);
+	assert_string_equal(last_event(), "user.bootstrap");
+
+	char otp2[SP_OTP_SIZE];
+	assert_int_equal(sp_access_bootstrap(&acc, &sys, "root2", otp2, NULL, &err), SP_ECONFLICT);
+	assert_string_equal(otp2, "");
+
+	struct sp_user me;
+	assert_int_equal(sp_user_authenticate(&acc, "root", otp, &me, &err), SP_OK);
+	assert_true(me.must_change_password);
+	assert_int_equal(sp_user_passwd(&acc, "root", otp, "short", &err), SP_EINVAL);
+	assert_int_equal(sp_user_passwd(&acc, "root", "wrong-one-time-pw", admin_pw, &err),
+			 SP_EDENIED);
+	assert_int_equal(sp_user_passwd(&acc, "root", otp, otp, &err), SP_EINVAL);
+	assert_int_equal(sp_user_passwd(&acc, "root", otp, admin_pw, &err), SP_OK);
+	assert_string_equal(last_event(), "user.passwd");
+	assert_int_equal(sp_user_authenticate(&acc, "root", otp, &me, &err), SP_EDENIED);
+	assert_int_equal(sp_user_authenticate(&acc, "root", admin_pw, &me, &err), SP_OK);
+	assert_false(me.must_change_password);
+	/* the hash is an Argon2id string, never the password */
+	assert_int_equal(scalar("SELECT COUNT(*) FROM users WHERE password_hash LIKE '$argon2id$%'"),
+			 1);
+}
+
+static void agencies_are_admin_managed(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_subject root = boot();
+	add_agency(&root, "NGA", SP_AGENCY_NGO);
+	add_agency(&root, "IMM", SP_AGENCY_IMMIGRATION);
+	assert_string_equal(last_event(), "agency.add");
+
+	struct sp_agency in = {.code = "NGA", .name = "Dup", .kind = SP_AGENCY_NGO, .country = "GR"};
+	assert_int_equal(sp_agency_add(&acc, &root, &in, NULL, &err), SP_ECONFLICT);
+	assert_string_equal(err.field, "code");
+	static const char *const bad_codes[] = {"", "A", "abc", "TOOLONGX", "A1B"};
+	for (size_t i = 0; i < sizeof bad_codes / sizeof bad_codes[0]; i++) {
+		snprintf(in.code, sizeof in.code, "%s", bad_codes[i]);
+		assert_int_equal(sp_agency_add(&acc, &root, &in, NULL, &err), SP_EINVAL);
+		assert_string_equal(err.field, "code");
+	}
+	snprintf(in.code, sizeof in.code, "OK");
+	snprintf(in.country, sizeof in.country, "g1");
+	assert_int_equal(sp_agency_add(&acc, &root, &in, NULL, &err), SP_EINVAL);
+	assert_string_equal(err.field, "country");
+	snprintf(in.country, sizeof in.country, "GR");
+	snprintf(in.name, sizeof in.name, "bad\nname");
+	assert_int_equal(sp_agency_add(&acc, &root, &in, NULL, &err), SP_EINVAL);
+
+	struct sp_agency got;
+	assert_int_equal(sp_agency_get_by_code(&acc, "IMM", &got, &err), SP_OK);
+	assert_int_equal(got.kind, SP_AGENCY_IMMIGRATION);
+	assert_string_equal(got.name, "Agency IMM");
+	struct sp_agency again;
+	assert_int_equal(sp_agency_get(&acc, &got.id, &again, &err), SP_OK);
+	assert_string_equal(again.code, "IMM");
+	assert_int_equal(sp_agency_get_by_code(&acc, "NOPE", &got, &err), SP_ENOTFOUND);
+
+	/* a coordinator (active at once, no approval) may not manage agencies */
+	char otp[SP_OTP_SIZE];
+	struct sp_id ap;
+	assert_int_equal(sp_user_add(&acc, &root, "coord", "NGA", SP_ROLE_COORDINATOR, otp, NULL,
+				     &ap, &err),
+			 SP_OK);
+	assert_true(sp_id_is_zero(&ap));
+	struct sp_subject coord = subject_of("coord");
+	snprintf(in.code, sizeof in.code, "NEW");
+	snprintf(in.name, sizeof in.name, "New");
+	assert_int_equal(sp_agency_add(&acc, &coord, &in, NULL, &err), SP_EDENIED);
+	assert_non_null(strstr(err.msg, "no_role"));
+}
+
+static int count_cb(const struct sp_agency *ag, void *ctx)
+{
+	(void)ag;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void data_roles_wait_for_a_supervisor(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_subject root = boot();
+	add_agency(&root, "NGA", SP_AGENCY_NGO);
+	add_agency(&root, "NGB", SP_AGENCY_NGO);
+	int n = 0;
+	assert_int_equal(sp_agency_list(&acc, count_cb, &n, &err), SP_OK);
+	assert_int_equal(n, 3);
+
+	/* a second admin, active at once */
+	char otp_admin2[SP_OTP_SIZE];
+	assert_int_equal(sp_user_add(&acc, &root, "root2", "SYS", SP_ROLE_ADMIN, otp_admin2, NULL,
+				     NULL, &err),
+			 SP_OK);
+	struct sp_subject root2 = subject_of("root2");
+
+	/* the first supervisor of NGA: pending, no role yet */
+	char otp_sup[SP_OTP_SIZE];
+	struct sp_user sup;
+	struct sp_id ap_sup;
+	assert_int_equal(sp_user_add(&acc, &root, "sup.a", "NGA", SP_ROLE_SUPERVISOR, otp_sup, &sup,
+				     &ap_sup, &err),
+			 SP_OK);
+	assert_false(sp_id_is_zero(&ap_sup));
+	assert_int_equal(sup.roles, 0);
+	struct sp_approval ap;
+	assert_int_equal(sp_approval_get(&acc, &ap_sup, &ap, &err), SP_OK);
+	assert_int_equal(ap.kind, SP_APPROVAL_GRANT_ROLE);
+	assert_int_equal(ap.status, SP_APPROVAL_PENDING);
+	assert_int_equal(ap.requested_roles, SP_ROLE_SUPERVISOR);
+
+	/* the requester cannot grant; with no supervisor at NGA yet, another admin may */
+	char otp[SP_OTP_SIZE];
+	assert_int_equal(sp_approval_grant(&acc, &root, &ap_sup, otp, &err), SP_EDENIED);
+	assert_string_equal(otp, "");
+	assert_int_equal(sp_approval_grant(&acc, &root2, &ap_sup, otp, &err), SP_OK);
+	assert_string_equal(last_event(), "approval.grant_bootstrap");
+	assert_int_equal(events.flag_dpo[events.n - 1], 1);
+	/* the admin-issued password stops working; the fresh one must be changed */
+	assert_int_equal(strlen(otp), 23);
+	struct sp_user me;
+	assert_int_equal(sp_user_authenticate(&acc, "sup.a", otp_sup, &me, &err), SP_EDENIED);
+	assert_int_equal(sp_user_authenticate(&acc, "sup.a", otp, &me, &err), SP_OK);
+	assert_int_equal(me.roles, SP_ROLE_SUPERVISOR);
+	assert_true(me.must_change_password);
+	assert_int_equal(sp_user_passwd(&acc, "sup.a", otp, "supervisor-pass-A", &err), SP_OK);
+	assert_int_equal(sp_approval_get(&acc, &ap_sup, &ap, &err), SP_OK);
+	assert_int_equal(ap.status, SP_APPROVAL_GRANTED);
+	assert_true(ap.flagged_to_dpo);
+	assert_true(ap.decided_us > 0);
+	assert_memory_equal(ap.decided_by.b, root2.user.b, SP_ID_LEN);
+	struct sp_subject supa = subject_of("sup.a");
+
+	/* a caseworker at NGA: now only NGA's supervisor may grant */
+	char otp_cw[SP_OTP_SIZE];
+	struct sp_id ap_cw;
+	assert_int_equal(sp_user_add(&acc, &root, "cw.a", "NGA",
+				     SP_ROLE_CASEWORKER | SP_ROLE_COORDINATOR, otp_cw, NULL, &ap_cw,
+				     &err),
+			 SP_OK);
+	assert_int_equal(subject_of("cw.a").roles, SP_ROLE_COORDINATOR); /* not data: at once */
+	assert_int_equal(sp_approval_grant(&acc, &root2, &ap_cw, otp, &err), SP_EDENIED);
+
+	/* a supervisor of another agency cannot */
+	char otp_supb[SP_OTP_SIZE], otp2[SP_OTP_SIZE];
+	struct sp_id ap_supb;
+	assert_int_equal(sp_user_add(&acc, &root, "sup.b", "NGB", SP_ROLE_SUPERVISOR, otp_supb,
+				     NULL, &ap_supb, &err),
+			 SP_OK);
+	assert_int_equal(sp_approval_grant(&acc, &root2, &ap_supb, otp2, &err), SP_OK);
+	struct sp_subject supb = subject_of("sup.b");
+	assert_int_equal(sp_approval_grant(&acc, &supb, &ap_cw, otp, &err), SP_EDENIED);
+	assert_non_null(strstr(err.msg, "other_agency"));
+
+	assert_int_equal(sp_approval_grant(&acc, &supa, &ap_cw, otp, &err), SP_OK);
+	assert_string_equal(last_event(), "approval.grant");
+	assert_int_equal(subject_of("cw.a").roles, SP_ROLE_CASEWORKER | SP_ROLE_COORDINATOR);
+	assert_int_equal(sp_user_authenticate(&acc, "cw.a", otp_cw, &me, &err), SP_EDENIED);
+	assert_int_equal(sp_user_authenticate(&acc, "cw.a", otp, &me, &err), SP_OK);
+	/* a second decision is a conflict */
+	char otp_again[SP_OTP_SIZE];
+	assert_int_equal(sp_approval_grant(&acc, &supa, &ap_cw, otp_again, &err), SP_ECONFLICT);
+	assert_string_equal(otp_again, "");
+	assert_int_equal(sp_approval_deny(&acc, &supa, &ap_cw, &err), SP_ECONFLICT);
+	assert_int_equal(sp_user_passwd(&acc, "cw.a", otp, "caseworker-pass-A", &err), SP_OK);
+
+	/* more roles for a user who chose a password: it stays, a change is forced */
+	struct sp_id ap_id;
+	assert_int_equal(sp_user_grant_roles(&acc, &root, "cw.a", SP_ROLE_IDENTIFIER, &ap_id, &err),
+			 SP_OK);
+	assert_false(sp_id_is_zero(&ap_id));
+	assert_int_equal(sp_user_grant_roles(&acc, &root, "cw.a", SP_ROLE_IDENTIFIER, &ap_id, &err),
+			 SP_ECONFLICT); /* pending already */
+	assert_int_equal(sp_user_grant_roles(&acc, &root, "cw.a", SP_ROLE_ADMIN, NULL, &err),
+			 SP_EINVAL); /* admin never with a data-reading role */
+	assert_int_equal(sp_approval_grant(&acc, &supa, &ap_id, otp, &err), SP_OK);
+	assert_string_equal(otp, "");
+	assert_int_equal(sp_user_authenticate(&acc, "cw.a", "caseworker-pass-A", &me, &err), SP_OK);
+	assert_true(me.must_change_password);
+	assert_int_equal(me.roles, SP_ROLE_CASEWORKER | SP_ROLE_COORDINATOR | SP_ROLE_IDENTIFIER);
+
+	/* denial */
+	struct sp_id ap_deny;
+	assert_int_equal(sp_user_add(&acc, &root, "prov.a", "NGA", SP_ROLE_PROVIDER, otp2, NULL,
+				     &ap_deny, &err),
+			 SP_OK);
+	assert_int_equal(sp_approval_deny(&acc, &root, &ap_deny, &err), SP_EDENIED);
+	assert_int_equal(sp_approval_deny(&acc, &supa, &ap_deny, &err), SP_OK);
+	assert_string_equal(last_event(), "approval.deny");
+	assert_int_equal(subject_of("prov.a").roles, 0);
+	assert_int_equal(sp_approval_get(&acc, &ap_deny, &ap, &err), SP_OK);
+	assert_int_equal(ap.status, SP_APPROVAL_DENIED);
+	assert_false(ap.flagged_to_dpo);
+
+	/* nobody decides on their own access */
+	struct sp_id ap_self;
+	assert_int_equal(sp_user_grant_roles(&acc, &root, "sup.a", SP_ROLE_IDENTIFIER, &ap_self,
+					     &err),
+			 SP_OK);
+	assert_int_equal(sp_approval_grant(&acc, &supa, &ap_self, otp, &err), SP_EDENIED);
+
+	/* admin + data role at creation is refused */
+	assert_int_equal(sp_user_add(&acc, &root, "mix", "NGA", SP_ROLE_ADMIN | SP_ROLE_DPO, otp2,
+				     NULL, NULL, &err),
+			 SP_EINVAL);
+	assert_int_equal(sp_user_add(&acc, &root, "Bad Name", "NGA", SP_ROLE_COORDINATOR, otp2,
+				     NULL, NULL, &err),
+			 SP_EINVAL);
+	assert_int_equal(sp_user_add(&acc, &root, "cw.a", "NGA", SP_ROLE_COORDINATOR, otp2, NULL,
+				     NULL, &err),
+			 SP_ECONFLICT);
+	assert_int_equal(sp_user_add(&acc, &root, "x.y", "NOPE", SP_ROLE_COORDINATOR, otp2, NULL,
+				     NULL, &err),
+			 SP_ENOTFOUND);
+	/* disabling every supervisor of NGA does not let an admin approve there */
+	struct sp_id ap_after;
+	assert_int_equal(sp_user_add(&acc, &root, "cw.b", "NGA", SP_ROLE_CASEWORKER, otp2, NULL,
+				     &ap_after, &err),
+			 SP_OK);
+	assert_int_equal(sp_user_disable(&acc, &root, "sup.a", &err), SP_OK);
+	assert_int_equal(sp_approval_grant(&acc, &root2, &ap_after, otp, &err), SP_EDENIED);
+	assert_int_equal(sp_approval_grant(&acc, &supa, &ap_after, otp, &err), SP_EDENIED);
+	/* only admins add users */
+	assert_int_equal(sp_user_add(&acc, &supa, "x.z", "NGA", SP_ROLE_COORDINATOR, otp2, NULL,
+				     NULL, &err),
+			 SP_EDENIED);
+}
+
+struct approvals_seen {
+	int n;
+	int pending;
+};
+
+static int approvals_cb(const struct sp_approval *ap, void *ctx)
+{
+	struct approvals_seen *s = ctx;
+	s->n++;
+	s->pending += ap->status == SP_APPROVAL_PENDING;
+	return 0;
+}
+
+static void resets_of_data_accounts_need_approval(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_subject root = boot();
+	add_agency(&root, "NGA", SP_AGENCY_NGO);
+	char otp[SP_OTP_SIZE], otp2[SP_OTP_SIZE], otp_root2[SP_OTP_SIZE];
+	struct sp_id ap;
+	assert_int_equal(sp_user_add(&acc, &root, "root2", "SYS", SP_ROLE_ADMIN, otp_root2, NULL,
+				     NULL, &err),
+			 SP_OK);
+	struct sp_subject root2 = subject_of("root2");
+	assert_int_equal(sp_user_add(&acc, &root, "sup.a", "NGA", SP_ROLE_SUPERVISOR, otp, NULL, &ap,
+				     &err),
+			 SP_OK);
+	assert_int_equal(sp_approval_grant(&acc, &root2, &ap, otp, &err), SP_OK);
+	assert_int_equal(sp_user_passwd(&acc, "sup.a", otp, "supervisor-pass-A", &err), SP_OK);
+	struct sp_subject supa = subject_of("sup.a");
+	assert_int_equal(sp_user_add(&acc, &root, "cw.a", "NGA", SP_ROLE_CASEWORKER, otp, NULL, &ap,
+				     &err),
+			 SP_OK);
+	assert_int_equal(sp_approval_grant(&acc, &supa, &ap, otp, &err), SP_OK);
+	assert_int_equal(sp_user_passwd(&acc, "cw.a", otp, "caseworker-pass-A", &err), SP_OK);
+
+	/* reset of a data-reading account: pending, nothing for the admin, old password works */
+	struct sp_id ap_reset;
+	assert_int_equal(sp_user_reset_password(&acc, &root, "cw.a", otp, &ap_reset, &err), SP_OK);
+	assert_string_equal(otp, "");
+	assert_false(sp_id_is_zero(&ap_reset));
+	assert_string_equal(last_event(), "user.reset_password");
+	assert_int_equal(sp_user_reset_password(&acc, &root, "cw.a", otp, NULL, &err), SP_ECONFLICT);
+	struct sp_user me;
+	assert_int_equal(sp_user_authenticate(&acc, "cw.a", "caseworker-pass-A", &me, &err), SP_OK);
+
+	struct approvals_seen seen = {0};
+	assert_int_equal(sp_approval_list(&acc, &supa, 1, approvals_cb, &seen, &err), SP_OK);
+	assert_int_equal(seen.n, 1);
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(sp_approval_list(&acc, &root, 0, approvals_cb, &seen, &err), SP_OK);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.pending, 1);
+	struct sp_subject cw = subject_of("cw.a");
+	assert_int_equal(sp_approval_list(&acc, &cw, 0, approvals_cb, &seen, &err), SP_EDENIED);
+
+	assert_int_equal(sp_approval_grant(&acc, &supa, &ap_reset, otp, &err), SP_OK);
+	assert_int_equal(strlen(otp), 23);
+	assert_int_equal(sp_user_authenticate(&acc, "cw.a", "caseworker-pass-A", &me, &err),
+			 SP_EDENIED);
+	assert_int_equal(sp_user_authenticate(&acc, "cw.a", otp, &me, &err), SP_OK);
+	assert_true(me.must_change_password);
+
+	/* a coordinator's reset is immediate */
+	assert_int_equal(sp_user_add(&acc, &root, "coord", "NGA", SP_ROLE_COORDINATOR, otp2, NULL,
+				     NULL, &err),
+			 SP_OK);
+	char otp3[SP_OTP_SIZE];
+	struct sp_id none;
+	assert_int_equal(sp_user_reset_password(&acc, &root, "coord", otp3, &none, &err), SP_OK);
+	assert_true(sp_id_is_zero(&none));
+	assert_int_equal(strlen(otp3), 23);
+	assert_int_equal(sp_user_authenticate(&acc, "coord", otp2, &me, &err), SP_EDENIED);
+	assert_int_equal(sp_user_authenticate(&acc, "coord", otp3, &me, &err), SP_OK);
+	assert_int_equal(sp_user_reset_password(&acc, &root, "root", otp3, NULL, &err), SP_EINVAL);
+	assert_int_equal(sp_user_reset_password(&acc, &supa, "coord", otp3, NULL, &err),
+			 SP_EDENIED);
+
+	/* the DPO sees the grants flagged to it */
+	assert_int_equal(sp_user_add(&acc, &root, "dpo", "SYS", SP_ROLE_DPO, otp2, NULL, &ap, &err),
+			 SP_OK);
+	assert_int_equal(sp_approval_grant(&acc, &root2, &ap, otp2, &err), SP_OK); /* no sup at SYS */
+	struct sp_subject dpo = subject_of("dpo");
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(sp_approval_list(&acc, &dpo, 0, approvals_cb, &seen, &err), SP_OK);
+	assert_int_equal(seen.n, 4); /* sup.a, cw.a, the reset, dpo */
+}
+
+static void login_is_uniform_and_upgrades_hashes(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_subject root = boot();
+	add_agency(&root, "NGA", SP_AGENCY_NGO);
+	char otp[SP_OTP_SIZE];
+	assert_int_equal(sp_user_add(&acc, &root, "coord", "NGA", SP_ROLE_COORDINATOR, otp, NULL,
+				     NULL, &err),
+			 SP_OK);
+	assert_int_equal(sp_user_passwd(&acc, "coord", otp, "coordinator-pass", &err), SP_OK);
+
+	struct sp_user me;
+	char unknown[sizeof err.msg], wrong[sizeof err.msg], invalid[sizeof err.msg];
+	assert_int_equal(sp_user_authenticate(&acc, "nobody", "whatever-password", &me, &err),
+			 SP_EDENIED);
+	snprintf(unknown, sizeof unknown, "%s", err.msg);
+	assert_string_equal(last_event(), "user.login");
+	assert_int_equal(sp_user_authenticate(&acc, "coord", "wrong-password!!", &me, &err),
+			 SP_EDENIED);
+	snprintf(wrong, sizeof wrong, "%s", err.msg);
+	assert_int_equal(sp_user_authenticate(&acc, "NOT A NAME", "x", &me, &err), SP_EDENIED);
+	snprintf(invalid, sizeof invalid, "%s", err.msg);
+	assert_string_equal(unknown, wrong);
+	assert_string_equal(unknown, invalid);
+	assert_true(acc.dummy_hash[0] != '\0');
+
+	/* new parameters: the next good login rewrites the hash */
+	struct sp_access stronger = acc;
+	assert_int_equal(sp_access_init_params(&stronger, store, OPS + 1, MEM, &err), SP_OK);
+	stronger.audit_hook = record;
+	stronger.audit_ctx = &events;
+	assert_int_equal(scalar("SELECT COUNT(*) FROM users WHERE password_hash LIKE '%t=1,%'"), 2);
+	assert_int_equal(sp_user_authenticate(&stronger, "coord", "coordinator-pass", &me, &err),
+			 SP_OK);
+	assert_int_equal(scalar("SELECT COUNT(*) FROM users WHERE password_hash LIKE '%t=2,%'"), 1);
+	assert_int_equal(sp_user_authenticate(&stronger, "coord", "coordinator-pass", &me, &err),
+			 SP_OK);
+
+	/* disabled: same refusal; never oneself */
+	assert_int_equal(sp_user_disable(&acc, &root, "root", &err), SP_EINVAL);
+	assert_int_equal(sp_user_disable(&acc, &root, "coord", &err), SP_OK);
+	assert_string_equal(last_event(), "user.disable");
+	assert_int_equal(sp_user_authenticate(&acc, "coord", "coordinator-pass", &me, &err),
+			 SP_EDENIED);
+	assert_string_equal(err.msg, unknown);
+	assert_int_equal(sp_user_disable(&acc, &root, "nobody", &err), SP_ENOTFOUND);
+	struct sp_subject gone = subject_of("coord");
+	assert_int_equal(gone.roles, 0); /* a disabled user's subject holds no role */
+}
+
+/* Walk an injected store fault over every call of an operation: each run either fails with
+ * nothing written or succeeds; then the operation completes once. */
+static void nothing_half_written(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_subject root = boot();
+	add_agency(&root, "NGA", SP_AGENCY_NGO);
+	char otp[SP_OTP_SIZE];
+	struct sp_id ap;
+	int64_t users0 = scalar("SELECT COUNT(*) FROM users");
+	int64_t appr0 = scalar("SELECT COUNT(*) FROM approvals");
+	long n;
+	int rc = -1;
+	for (n = 1; n < 200 && rc != SP_OK; n++) {
+		sp_store_fail_at(store, n);
+		rc = sp_user_add(&acc, &root, "sup.a", "NGA", SP_ROLE_SUPERVISOR, otp, NULL, &ap, &err);
+		sp_store_fail_at(store, 0);
+		if (rc) {
+			assert_int_equal(rc, SP_EFAULT);
+			assert_string_equal(otp, "");
+			assert_false(sp_store_in_transaction(store));
+			assert_int_equal(scalar("SELECT COUNT(*) FROM users"), users0);
+			assert_int_equal(scalar("SELECT COUNT(*) FROM approvals"), appr0);
+		}
+	}
+	assert_int_equal(rc, SP_OK);
+	assert_true(n > 4);
+	assert_int_equal(scalar("SELECT COUNT(*) FROM users"), users0 + 1);
+	assert_int_equal(scalar("SELECT COUNT(*) FROM approvals"), appr0 + 1);
+
+	char otp2[SP_OTP_SIZE];
+	assert_int_equal(sp_user_add(&acc, &root, "root2", "SYS", SP_ROLE_ADMIN, otp2, NULL, NULL,
+				     &err),
+			 SP_OK);
+	struct sp_subject root2 = subject_of("root2");
+	rc = -1;
+	for (n = 1; n < 200 && rc != SP_OK; n++) {
+		sp_store_fail_at(store, n);
+		rc = sp_approval_grant(&acc, &root2, &ap, otp, &err);
+		sp_store_fail_at(store, 0);
+		if (rc) {
+			assert_int_equal(rc, SP_EFAULT);
+			assert_int_equal(subject_of("sup.a").roles, 0);
+			assert_int_equal(scalar("SELECT COUNT(*) FROM approvals WHERE status = "
+						"'pending'"),
+					 1);
+		}
+	}
+	assert_int_equal(rc, SP_OK);
+	assert_int_equal(subject_of("sup.a").roles, SP_ROLE_SUPERVISOR);
+
+	/* a failing audit record rolls the operation back too */
+	events.fail = 1;
+	assert_int_equal(sp_user_add(&acc, &root, "late", "NGA", SP_ROLE_COORDINATOR, otp, NULL,
+				     NULL, &err),
+			 SP_EIO);
+	events.fail = 0;
+	struct sp_user u;
+	assert_int_equal(sp_user_get_by_name(&acc, "late", &u, &err), SP_ENOTFOUND);
+}
+
+static int count_users(const struct sp_user *u, void *ctx)
+{
+	(void)u;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void one_event_per_operation(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_subject root = boot();
+	int before = events.n;
+	add_agency(&root, "NGA", SP_AGENCY_NGO);
+	assert_int_equal(events.n, before + 1);
+	char otp[SP_OTP_SIZE];
+	assert_int_equal(sp_user_add(&acc, &root, "cw", "NGA", SP_ROLE_CASEWORKER, otp, NULL, NULL,
+				     &err),
+			 SP_OK);
+	assert_int_equal(events.n, before + 2);
+	int n = 0;
+	assert_int_equal(sp_user_list(&acc, &root, count_users, &n, &err), SP_OK);
+	assert_int_equal(n, 2);
+	struct sp_subject coordless = subject_of("cw");
+	assert_int_equal(sp_user_list(&acc, &coordless, count_users, &n, &err), SP_EDENIED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(bootstrap_once_with_a_one_time_password, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(agencies_are_admin_managed, setup, teardown),
+		cmocka_unit_test_setup_teardown(data_roles_wait_for_a_supervisor, setup, teardown),
+		cmocka_unit_test_setup_teardown(resets_of_data_accounts_need_approval, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(login_is_uniform_and_upgrades_hashes, setup, teardown),
+		cmocka_unit_test_setup_teardown(nothing_half_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(one_event_per_operation, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
