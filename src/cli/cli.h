@@ -37,3 +37,40 @@ int sp_cli_wants_help(const struct sp_cli_cmd *cmd, int argc, char **argv);
 const struct sp_cli_cmd *sp_cli_find(const char *name);
 
 #endif
+
+#include "safepath/access.h"
+#include "safepath/audit.h"
+#include "safepath/crypto.h"
+#include "safepath/store.h"
+
+/* Everything a command works with, opened from the configuration: the database, the keys,
+ * the person-key store, the access context and the acting user. */
+struct sp_app {
+	struct sp_cli *cli;
+	const char *data_dir;
+	const char *key_file;
+	char db_url[4096];
+	char audit_dir[4096];
+	struct sp_store *store;
+	struct sp_keys *keys;
+	struct sp_keystore *ks;
+	struct sp_audit_keys *akeys; /* sodium_malloc */
+	struct sp_access access;
+	int has_user;                /* --as given and authenticated */
+	struct sp_user user;
+	struct sp_subject subject;   /* the user, or the system (all zero) */
+};
+
+enum sp_app_flags {
+	SP_APP_USER = 1 << 0,      /* --as USER is required and authenticated */
+	SP_APP_ALLOW_OTP = 1 << 1, /* a one-time password is enough (user passwd) */
+	SP_APP_CREATE = 1 << 2,    /* init: create the database, keys and key store */
+};
+
+/* Open what the command needs; prints the reason on failure and returns the exit code. */
+int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app);
+/* Write an audit checkpoint for what the command did, and close everything. */
+int sp_app_close(struct sp_app *app);
+/* Append one audit record as the acting user (or the system), in its own transaction when
+ * the store has none open. */
+int sp_app_audit(struct sp_app *app, struct sp_audit_rec *rec, struct sp_err *err);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <sodium.h>
 
 #include "cli/cli.h"
@@ -14,8 +16,15 @@ extern char **environ;
 
 static int cmd_version(struct sp_cli *cli, int argc, char **argv);
 static int cmd_help(struct sp_cli *cli, int argc, char **argv);
+int sp_cmd_init(struct sp_cli *cli, int argc, char **argv);
+int sp_cmd_key(struct sp_cli *cli, int argc, char **argv);
 
 const struct sp_cli_cmd sp_cli_commands[] = {
+	{"init", "create the data folder, master key, database and first administrator",
+	 "init [options]; see safepath init --help", sp_cmd_init},
+	{"key", "rotate the data key; back up or restore the master key",
+	 "key rotate | key backup [--recovery-fd N] FILE | key restore [--recovery-fd N] FILE",
+	 sp_cmd_key},
 	{"help", "show the commands, or one command's help", "help [COMMAND]", cmd_help},
 	{"version", "print the version", "version", cmd_version},
 	{NULL, NULL, NULL, NULL},
@@ -223,6 +232,7 @@ int main(int argc, char **argv)
 {
 	struct sp_cli cli = {.password_fd = -1, .passphrase_fd = -1, .prog = argv[0]};
 	sp_config_init(&cli.cfg);
+	umask(077); /* every file safepath makes is its user's alone */
 	if (sodium_init() < 0) {
 		fprintf(stderr, "safepath: libsodium failed to initialise\n");
 		return SP_EXIT_FAIL;

@@ -1,0 +1,179 @@
+/* Opening what a command works with, in one place: database (migrated), master and data
+ * keys, the person-key store, audit keys, the access context and the --as user. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "safepath/buf.h"
+
+static int fail(struct sp_app *app, const struct sp_err *err, const char *what)
+{
+	sp_app_close(app);
+	return sp_cli_fail(err, what);
+}
+
+static int audit_keys(struct sp_app *app, struct sp_err *err)
+{
+	app->akeys = sodium_malloc(sizeof *app->akeys);
+	if (!app->akeys)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	const unsigned char *pk, *sk;
+	memcpy(app->akeys->chain_key, sp_keys_audit_chain_key(app->keys), SP_AUDIT_KEY_LEN);
+	sp_keys_audit_signing(app->keys, &pk, &sk);
+	memcpy(app->akeys->sign_pk, pk, sizeof app->akeys->sign_pk);
+	memcpy(app->akeys->sign_sk, sk, sizeof app->akeys->sign_sk);
+	return SP_OK;
+}
+
+/* Ask for the --as user's password and check it. */
+static int authenticate(struct sp_app *app, unsigned flags, struct sp_err *err)
+{
+	struct sp_cli *cli = app->cli;
+	char prompt[128];
+	snprintf(prompt, sizeof prompt, "Password for %.64s: ", cli->as_user);
+	char *pw = NULL;
+	size_t len = 0;
+	int rc = sp_passphrase_read(cli->password_fd, prompt, &pw, &len, err);
+	if (rc) {
+		err->field[0] = '\0';
+		snprintf(err->field, sizeof err->field, "password");
+		return rc;
+	}
+	rc = sp_user_authenticate(&app->access, cli->as_user, pw, &app->user, err);
+	sp_passphrase_free(pw);
+	if (rc)
+		return rc;
+	if (app->user.must_change_password && !(flags & SP_APP_ALLOW_OTP))
+		return sp_err_set(err, SP_EDENIED, "as",
+				  "the password must be changed first: safepath user passwd --as %.64s",
+				  cli->as_user);
+	app->has_user = 1;
+	sp_user_subject(&app->user, &app->subject);
+	return SP_OK;
+}
+
+int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
+{
+	struct sp_err err = {0};
+	struct sp_master *m = NULL;
+	memset(app, 0, sizeof *app);
+	app->cli = cli;
+	app->data_dir = sp_config_get(&cli->cfg, "data");
+	app->key_file = sp_config_get(&cli->cfg, "key-file");
+	const char *db = sp_config_get(&cli->cfg, "db");
+	int w = db && *db ? snprintf(app->db_url, sizeof app->db_url, "%s", db)
+			  : snprintf(app->db_url, sizeof app->db_url, "sqlite:%s/safepath.db",
+				     app->data_dir);
+	int w2 = snprintf(app->audit_dir, sizeof app->audit_dir, "%s/audit", app->data_dir);
+	if (w < 0 || (size_t)w >= sizeof app->db_url || w2 < 0 || (size_t)w2 >= sizeof app->audit_dir) {
+		sp_err_set(&err, SP_EINVAL, "data", "path too long");
+		return fail(app, &err, "open");
+	}
+	if ((flags & SP_APP_USER) && !cli->as_user) {
+		fprintf(stderr, "safepath: this command reads or writes personal data: name the acting user with --as USER\n");
+		return SP_EXIT_USAGE;
+	}
+
+	int rc;
+	if (flags & SP_APP_CREATE) {
+		if (mkdir(app->data_dir, 0700) != 0 && errno != EEXIST) {
+			sp_err_set(&err, SP_EIO, "data", "cannot create the data folder: %s",
+				   strerror(errno));
+			return fail(app, &err, "init");
+		}
+		if (cli->passphrase_fd >= 0) {
+			char *pass = NULL;
+			size_t len = 0;
+			rc = sp_passphrase_read(cli->passphrase_fd, "Master passphrase: ", &pass, &len,
+						&err);
+			if (!rc)
+				rc = sp_master_from_passphrase(app->data_dir, pass, len,
+							       &sp_kdf_master_default, &m, &err);
+			sp_passphrase_free(pass);
+		} else {
+			rc = sp_master_key_file_create(app->key_file, app->data_dir, &m, &err);
+		}
+	} else {
+		rc = sp_master_open(app->key_file, app->data_dir, cli->passphrase_fd, &m, &err);
+		if (rc == SP_ENOTFOUND)
+			sp_err_set(&err, rc, "key-file",
+				   "no master key here; run 'safepath init' first, or give --key-file or --passphrase-fd");
+	}
+	if (rc)
+		return fail(app, &err, "master key");
+
+	struct sp_store_options opt = {
+		.busy_timeout_ms = (int)sp_config_get_int(&cli->cfg, "busy-timeout-ms"),
+		.create = (flags & SP_APP_CREATE) != 0,
+	};
+	rc = sp_store_open(app->db_url, &opt, &app->store, &err);
+	if (rc == SP_EUNAVAIL && !(flags & SP_APP_CREATE))
+		sp_err_set(&err, rc, "db", "cannot open the database; run 'safepath init' first");
+	if (!rc)
+		rc = sp_store_migrate(app->store, &err);
+	if (!rc)
+		rc = sp_keys_open(app->store, m, &app->keys, &err);
+	sp_master_free(m);
+	if (rc == SP_ECRYPTO)
+		sp_err_set(&err, rc, "key-file", "this master key does not open this database");
+	if (rc)
+		return fail(app, &err, "open");
+
+	struct sp_buf ks_url;
+	sp_buf_init(&ks_url, 4200);
+	rc = sp_keystore_default_url(app->key_file, &ks_url);
+	if (!rc)
+		rc = sp_keystore_open(ks_url.data, (flags & SP_APP_CREATE) != 0, &app->ks, &err);
+	sp_buf_free(&ks_url);
+	if (!rc)
+		rc = audit_keys(app, &err);
+	if (!rc)
+		rc = sp_access_init(&app->access, app->store, &cli->cfg, &err);
+	if (rc)
+		return fail(app, &err, "open");
+	if (flags & SP_APP_USER) {
+		rc = authenticate(app, flags, &err);
+		if (rc)
+			return fail(app, &err, "--as");
+	}
+	return SP_EXIT_OK;
+}
+
+int sp_app_audit(struct sp_app *app, struct sp_audit_rec *rec, struct sp_err *err)
+{
+	rec->actor = app->subject.user;
+	rec->agency = app->subject.agency;
+	int own = !sp_store_in_transaction(app->store);
+	int rc = own ? sp_store_begin_write(app->store, err) : SP_OK;
+	if (!rc)
+		rc = sp_audit_append(app->store, app->akeys, rec, NULL, err);
+	if (own) {
+		if (!rc)
+			rc = sp_store_commit(app->store, err);
+		if (rc)
+			sp_store_rollback(app->store);
+	}
+	return rc;
+}
+
+int sp_app_close(struct sp_app *app)
+{
+	int rc = SP_OK;
+	if (app->store && app->akeys) {
+		struct sp_err err = {0};
+		rc = sp_audit_checkpoint(app->store, app->akeys, app->audit_dir, &err);
+		if (rc)
+			sp_cli_fail(&err, "audit checkpoint");
+	}
+	if (app->akeys)
+		sodium_free(app->akeys);
+	sp_keystore_close(app->ks);
+	sp_keys_free(app->keys);
+	sp_store_close(app->store);
+	memset(app, 0, sizeof *app);
+	return rc;
+}

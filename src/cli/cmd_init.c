@@ -1,0 +1,111 @@
+/* safepath init: create the data folder, the master key (outside it), the database, the
+ * person-key store, the first agency and the first administrator, whose one-time password
+ * is printed once and must be changed at first login. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+
+int sp_cmd_init(struct sp_cli *cli, int argc, char **argv);
+
+static const struct sp_cli_cmd init_cmd = {
+	"init", "create the data folder, master key, database and first administrator",
+	"init [--agency-code CODE] [--agency-name NAME] [--agency-kind KIND] [--country CC]\n"
+	"                    [--admin USERNAME]\n"
+	"  --agency-code  case-number prefix of the first agency, 2-6 letters (default SYS)\n"
+	"  --agency-name  its name (default \"System administration\")\n"
+	"  --agency-kind  immigration, police, labour_inspection, child_protection, ngo, health,\n"
+	"                 shelter, legal_aid, guardian_service, international_organisation,\n"
+	"                 partner_authority_abroad (default ngo)\n"
+	"  --country      ISO 3166-1 alpha-2 code (default ZZ, unknown)\n"
+	"  --admin        the first administrator's user name (default admin)\n"
+	"The master key goes to --key-file (default ./keys/master.key), never inside the data\n"
+	"folder; with --passphrase-fd N it is derived from a passphrase instead",
+	sp_cmd_init,
+};
+
+int sp_cmd_init(struct sp_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"agency-code", required_argument, NULL, 'c'},
+		{"agency-name", required_argument, NULL, 'n'},
+		{"agency-kind", required_argument, NULL, 'k'},
+		{"country", required_argument, NULL, 'C'},
+		{"admin", required_argument, NULL, 'a'},
+		{NULL, 0, NULL, 0},
+	};
+	struct sp_agency ag = {.kind = SP_AGENCY_NGO};
+	const char *code = "SYS", *name = "System administration", *country = "ZZ",
+		   *admin = "admin";
+	int ch;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			code = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'k':
+			if (sp_agency_kind_parse(optarg, &ag.kind) != SP_OK)
+				return sp_cli_usage(&init_cmd, "--agency-kind: unknown kind");
+			break;
+		case 'C':
+			country = optarg;
+			break;
+		case 'a':
+			admin = optarg;
+			break;
+		default:
+			return sp_cli_usage(&init_cmd, "unknown option");
+		}
+	}
+	if (optind != argc)
+		return sp_cli_usage(&init_cmd, "init takes no arguments");
+	if (strlen(code) >= sizeof ag.code || strlen(name) >= sizeof ag.name ||
+	    strlen(country) >= sizeof ag.country)
+		return sp_cli_usage(&init_cmd, "--agency-code, --agency-name or --country too long");
+	memcpy(ag.code, code, strlen(code) + 1);
+	memcpy(ag.name, name, strlen(name) + 1);
+	memcpy(ag.country, country, strlen(country) + 1);
+
+	/* Refuse before creating anything: init never touches an existing installation. */
+	const char *data = sp_config_get(&cli->cfg, "data");
+	char marker[4096];
+	struct stat st;
+	int w = snprintf(marker, sizeof marker, "%s/safepath.db", data);
+	if (w > 0 && (size_t)w < sizeof marker && stat(marker, &st) == 0) {
+		fprintf(stderr, "safepath: init: %s is already set up\n", data);
+		return SP_EXIT_FAIL;
+	}
+	struct sp_app app;
+	int rc = sp_app_open(cli, SP_APP_CREATE, &app);
+	if (rc)
+		return rc;
+	struct sp_err err = {0};
+	char otp[SP_OTP_SIZE] = {0};
+	struct sp_user user;
+	rc = sp_access_bootstrap(&app.access, &ag, admin, otp, &user, &err);
+	if (rc) {
+		sp_app_close(&app);
+		if (rc == SP_ECONFLICT)
+			sp_err_set(&err, rc, "", "this data folder is already set up");
+		return sp_cli_fail(&err, "init");
+	}
+	if (cli->json)
+		printf("{\"data\":\"%s\",\"admin\":\"%s\",\"one_time_password\":\"%s\"}\n",
+		       app.data_dir, admin, otp);
+	else
+		printf("safepath is set up in %s (master key: %s)\n"
+		       "administrator: %s\none-time password: %s\n"
+		       "It is shown only now; change it with: safepath user passwd --as %s\n",
+		       app.data_dir, cli->passphrase_fd >= 0 ? "from the passphrase" : app.key_file,
+		       admin, otp, admin);
+	sodium_memzero(otp, sizeof otp);
+	return sp_app_close(&app) ? SP_EXIT_FAIL : SP_EXIT_OK;
+}
