@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# make bench: build every bench/*.c against build/gcc/libsafepath.a and run them in turn.
+# Benchmarks are not tests: they print figures (copy them into docs/performance.md with the
+# machine line) and never pass or fail on a timing.
+set -eu
+cd "$(dirname "$0")/.."
+B=build/gcc/bench
+mkdir -p "$B"
+libs="$(pkg-config --cflags --libs libsodium sqlite3 jansson icu-uc icu-i18n icu-io) -lpthread -lm"
+for src in bench/*.c; do
+	name=$(basename "$src" .c)
+	# shellcheck disable=SC2086
+	cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Iinclude -Isrc "$src" build/gcc/libsafepath.a $libs -o "$B/$name"
+done
+echo "machine: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+echo "== seal and open one field"
+"$B/bench_seal" "${SEAL_ITERATIONS:-200000}"
+if [ -x "$B/bench_case" ]; then
+	echo "== create a case with its person, one transaction each (library vs plain SQLite)"
+	bash bench/case.sh
+fi
