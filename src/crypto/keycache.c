@@ -33,6 +33,7 @@ struct sp_keycache {
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_key_t tls;
+static int tls_ok;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sp_keycache *registry;
 static _Atomic uint64_t destroy_epoch;
@@ -64,13 +65,13 @@ static void cache_free(void *p)
 
 static void make_key(void)
 {
-	(void)pthread_key_create(&tls, cache_free);
+	tls_ok = pthread_key_create(&tls, cache_free) == 0;
 }
 
 static struct sp_keycache *mine(void)
 {
 	pthread_once(&once, make_key);
-	return pthread_getspecific(tls);
+	return tls_ok ? pthread_getspecific(tls) : NULL;
 }
 
 static struct sp_keycache *mine_or_new(struct sp_err *err)
@@ -78,6 +79,10 @@ static struct sp_keycache *mine_or_new(struct sp_err *err)
 	struct sp_keycache *c = mine();
 	if (c)
 		return c;
+	if (!tls_ok) {
+		sp_err_set(err, SP_EINTERNAL, "", "cannot set up the key cache");
+		return NULL;
+	}
 	c = calloc(1, sizeof *c);
 	if (!c || !(c->slab = sodium_malloc((size_t)SP_KEYCACHE_SLOTS * SP_KEY_LEN))) {
 		free(c);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -439,14 +440,24 @@ out:
 	return rc;
 }
 
+/* Set by the handler while the terminal has echo off; the read then stops, the terminal is
+ * restored and the signal delivered again (as OpenSSH's readpassphrase does), so Ctrl-C
+ * never leaves a terminal without echo. */
+static volatile sig_atomic_t caught;
+
+static void on_signal(int sig)
+{
+	caught = sig;
+}
+
 /* Read one line from fd, byte by byte so nothing after it is consumed. */
-static int read_line(int fd, char *buf, size_t max, size_t *len)
+static int read_line(int fd, char *buf, size_t max, size_t *len, int stop_on_signal)
 {
 	size_t n = 0;
 	for (;;) {
 		char c;
 		ssize_t r = read(fd, &c, 1);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR && !(stop_on_signal && caught))
 			continue;
 		if (r < 0)
 			return SP_EIO;
@@ -463,46 +474,66 @@ static int read_line(int fd, char *buf, size_t max, size_t *len)
 	return SP_OK;
 }
 
+static const int tty_signals[] = {SIGALRM, SIGHUP, SIGINT, SIGPIPE, SIGQUIT,
+				  SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU};
+#define TTY_SIGNALS (sizeof tty_signals / sizeof tty_signals[0])
+
+static int read_tty(const char *prompt, char *buf, size_t max, size_t *len)
+{
+	struct termios old, noecho;
+	struct sigaction sa, saved[TTY_SIGNALS];
+	int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (tty < 0 || tcgetattr(tty, &old) != 0) {
+		if (tty >= 0)
+			close(tty);
+		return SP_EUNAVAIL;
+	}
+	caught = 0;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal; /* no SA_RESTART: read() returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < TTY_SIGNALS; i++)
+		(void)sigaction(tty_signals[i], &sa, &saved[i]);
+	noecho = old;
+	noecho.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+	noecho.c_lflag |= ICANON;
+	(void)tcsetattr(tty, TCSAFLUSH, &noecho);
+	if (prompt)
+		(void)write_all(tty, (const unsigned char *)prompt, strlen(prompt));
+	int rc = read_line(tty, buf, max, len, 1);
+	(void)tcsetattr(tty, TCSAFLUSH, &old);
+	(void)write_all(tty, (const unsigned char *)"\n", 1);
+	close(tty);
+	for (size_t i = 0; i < TTY_SIGNALS; i++)
+		(void)sigaction(tty_signals[i], &saved[i], NULL);
+	if (caught) {
+		sodium_memzero(buf, max + 1);
+		*len = 0;
+		(void)raise(caught); /* with the caller's handling back in place */
+		return SP_EIO;
+	}
+	return rc;
+}
+
 int sp_passphrase_read(int fd, const char *prompt, char **out, size_t *len, struct sp_err *err)
 {
 	*out = NULL;
 	*len = 0;
 	char *buf = sodium_malloc(PASS_MAX + 1);
 	if (!buf)
-		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	int rc;
-	if (fd >= 0) {
-		rc = read_line(fd, buf, PASS_MAX, len);
-	} else {
-		int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-		struct termios old, noecho;
-		if (tty < 0 || tcgetattr(tty, &old) != 0) {
-			if (tty >= 0)
-				close(tty);
-			sodium_free(buf);
-			return sp_err_set(err, SP_EUNAVAIL, "passphrase-fd",
-					  "no terminal to ask for the passphrase: use --passphrase-fd");
-		}
-		noecho = old;
-		noecho.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
-		noecho.c_lflag |= ICANON;
-		(void)tcsetattr(tty, TCSAFLUSH, &noecho);
-		if (prompt)
-			(void)write_all(tty, (const unsigned char *)prompt, strlen(prompt));
-		rc = read_line(tty, buf, PASS_MAX, len);
-		(void)tcsetattr(tty, TCSAFLUSH, &old);
-		(void)write_all(tty, (const unsigned char *)"\n", 1);
-		close(tty);
-	}
+		return SP_FAIL(err, SP_ENOMEM, "", "out of memory");
+	int rc = fd >= 0 ? read_line(fd, buf, PASS_MAX, len, 0) : read_tty(prompt, buf, PASS_MAX, len);
 	if (!rc && *len == 0)
 		rc = SP_EINVAL;
 	if (rc) {
 		sodium_free(buf);
 		*len = 0;
-		return sp_err_set(err, rc, "passphrase",
-				  rc == SP_EINVAL    ? "empty passphrase"
-				  : rc == SP_ETOOBIG ? "passphrase longer than 1024 bytes"
-						     : "cannot read the passphrase");
+		return SP_FAIL(err, rc, "passphrase",
+			       rc == SP_EINVAL	  ? "empty passphrase"
+			       : rc == SP_ETOOBIG ? "passphrase longer than 1024 bytes"
+			       : rc == SP_EUNAVAIL
+				       ? "no terminal to ask for the passphrase: use --passphrase-fd"
+				       : "cannot read the passphrase");
 	}
 	*out = buf;
 	return SP_OK;

@@ -94,7 +94,10 @@ int sp_name_normalise(const char *in, size_t n, struct sp_buf *out, struct sp_er
 	}
 	a.len = unorm2_normalize(nfc, b.p, b.len, a.p, a.cap, &st);
 	if (U_FAILURE(st)) {
-		rc = sp_err_set(err, SP_EINTERNAL, "name", "normalisation failed: %s", u_errorName(st));
+		rc = st == U_BUFFER_OVERFLOW_ERROR
+			     ? sp_err_set(err, SP_EINVAL, "name", "name grows too much when composed")
+			     : sp_err_set(err, SP_EINTERNAL, "name", "normalisation failed: %s",
+					  u_errorName(st));
 		goto out;
 	}
 	if (a.len == 0) {
