@@ -50,7 +50,7 @@ int sp_password_hash(const char *pw, size_t n, const struct sp_kdf_params *p,
 		return rc;
 	if (!pw || n == 0 || n > PW_MAX)
 		return sp_err_set(err, SP_EINVAL, "password", "a password is 1 to %d bytes", PW_MAX);
-	if (crypto_pwhash_str(out, pw, n, p->ops, p->mem) != 0)
+	if (crypto_pwhash_str_alg(out, pw, n, p->ops, p->mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
 		return sp_err_set(err, SP_ENOMEM, "", "not enough memory to hash the password");
 	return SP_OK;
 }
@@ -67,7 +67,8 @@ static int dummy_hash(const struct sp_kdf_params *p, char out[SP_PWHASH_LEN])
 	if (!dummy[0] || dummy_params.ops != p->ops || dummy_params.mem != p->mem) {
 		unsigned char pw[16];
 		randombytes_buf(pw, sizeof pw);
-		if (crypto_pwhash_str(dummy, (const char *)pw, sizeof pw, p->ops, p->mem) == 0)
+		if (crypto_pwhash_str_alg(dummy, (const char *)pw, sizeof pw, p->ops, p->mem,
+					  crypto_pwhash_ALG_ARGON2ID13) == 0)
 			dummy_params = *p;
 		else {
 			dummy[0] = '\0';
@@ -90,8 +91,10 @@ int sp_password_verify(const char *stored, const char *pw, size_t n,
 		return rc;
 	if (!pw || n > PW_MAX)
 		n = 0; /* still do the work below */
+	/* Only Argon2id: crypto_pwhash_str_verify would accept an Argon2i string as well. */
 	int known = stored && strnlen(stored, SP_PWHASH_LEN) < SP_PWHASH_LEN &&
-		    strncmp(stored, crypto_pwhash_STRPREFIX, strlen(crypto_pwhash_STRPREFIX)) == 0;
+		    strncmp(stored, crypto_pwhash_argon2id_STRPREFIX,
+			    sizeof crypto_pwhash_argon2id_STRPREFIX - 1) == 0;
 	if (!known) {
 		if ((rc = dummy_hash(p, dummy_copy)))
 			return sp_err_set(err, rc, "", "not enough memory to check the password");
@@ -101,6 +104,6 @@ int sp_password_verify(const char *stored, const char *pw, size_t n,
 	if (!ok)
 		return sp_err_set(err, SP_EDENIED, "", "wrong user name or password");
 	if (rehash)
-		*rehash = crypto_pwhash_str_needs_rehash(stored, p->ops, p->mem) != 0;
+		*rehash = crypto_pwhash_argon2id_str_needs_rehash(stored, p->ops, p->mem) != 0;
 	return SP_OK;
 }

@@ -649,6 +649,10 @@ static void passwords_hash_verify_rehash(void **state)
 	assert_int_equal(sp_password_verify(h, "s3cret pX", 9, &cheap, &rehash, &err), SP_EDENIED);
 	assert_int_equal(sp_password_verify(NULL, "s3cret pw", 9, &cheap, &rehash, &err), SP_EDENIED);
 	assert_int_equal(sp_password_verify("garbage", "s3cret pw", 9, &cheap, &rehash, &err), SP_EDENIED);
+	char argon2i[SP_PWHASH_LEN];
+	assert_int_equal(crypto_pwhash_str_alg(argon2i, "s3cret pw", 9, 3, cheap.mem,
+					       crypto_pwhash_ALG_ARGON2I13), 0);
+	assert_int_equal(sp_password_verify(argon2i, "s3cret pw", 9, &cheap, &rehash, &err), SP_EDENIED);
 	struct sp_kdf_params more = {cheap.ops + 1, cheap.mem};
 	assert_int_equal(sp_password_verify(h, "s3cret pw", 9, &more, &rehash, &err), SP_OK);
 	assert_int_equal(rehash, 1);
