@@ -387,6 +387,101 @@ static void shredding_reaches_other_threads(void **state)
 	sp_store_close(s);
 }
 
+/* Workers seal and open with person keys while the main thread destroys half of them: a
+ * reference either works (and round-trips) or is stale, never a wrong or half-wiped key. */
+#define STRESS_PERSONS 16
+#define STRESS_THREADS 4
+struct stress {
+	const struct sp_keys *k;
+	const struct sp_id *persons;
+	int bad, ok, stale;
+};
+
+static void *stress_main(void *p)
+{
+	struct stress *w = p;
+	struct sp_keystore *ks;
+	struct sp_err err = {0};
+	struct sp_buf ct, pt;
+	struct sp_id rec;
+	sp_id_new(&rec);
+	struct sp_field f = {"notes", "body", &rec};
+	sp_buf_init(&ct, 4096);
+	sp_buf_init(&pt, 4096);
+	if (sp_keystore_open(ksurl, 0, &ks, &err) != SP_OK) {
+		w->bad = 1000;
+		return NULL;
+	}
+	for (int i = 0; i < 400; i++) {
+		struct sp_person_key pk;
+		int rc = sp_person_key_get(ks, w->k, &w->persons[i % STRESS_PERSONS], 0, &pk, &err);
+		if (rc == SP_ENOTFOUND) {
+			w->stale++;
+			continue;
+		}
+		if (rc != SP_OK) {
+			w->bad++;
+			continue;
+		}
+		sp_buf_reset(&ct);
+		sp_buf_reset(&pt);
+		rc = sp_field_seal_person(&pk, &f, "stress", 6, &ct, &err);
+		if (rc == SP_OK)
+			rc = sp_field_open(w->k, &pk, &f, ct.data, ct.len, &pt, &err);
+		if (rc == SP_OK && pt.len == 6 && memcmp(pt.data, "stress", 6) == 0)
+			w->ok++;
+		else if (rc == SP_ENOTFOUND)
+			w->stale++;
+		else
+			w->bad++;
+	}
+	sp_buf_free(&ct);
+	sp_buf_free(&pt);
+	sp_keystore_close(ks);
+	sp_keycache_thread_release();
+	return NULL;
+}
+
+static void person_keys_under_concurrent_shredding(void **state)
+{
+	(void)state;
+	struct sp_store *s = open_db(dburl);
+	struct sp_master *m = new_master();
+	struct sp_keys *k;
+	struct sp_keystore *ks;
+	struct sp_person_key pk;
+	struct sp_err err = {0};
+	struct sp_id persons[STRESS_PERSONS];
+	struct stress w[STRESS_THREADS] = {{0}};
+	pthread_t t[STRESS_THREADS];
+	assert_int_equal(sp_keys_open(s, m, &k, &err), SP_OK);
+	assert_int_equal(sp_keystore_open(ksurl, 1, &ks, &err), SP_OK);
+	for (int i = 0; i < STRESS_PERSONS; i++) {
+		sp_id_new(&persons[i]);
+		assert_int_equal(sp_person_key_get(ks, k, &persons[i], 1, &pk, &err), SP_OK);
+	}
+	for (int i = 0; i < STRESS_THREADS; i++) {
+		w[i].k = k;
+		w[i].persons = persons;
+		assert_int_equal(pthread_create(&t[i], NULL, stress_main, &w[i]), 0);
+	}
+	for (int i = 0; i < STRESS_PERSONS; i += 2)
+		assert_int_equal(sp_person_key_destroy(ks, &persons[i], &err), SP_OK);
+	for (int i = 0; i < STRESS_THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(w[i].bad, 0);
+		assert_true(w[i].ok > 0);
+	}
+	sp_keycache_thread_release();
+	for (int i = 0; i < STRESS_PERSONS; i++)
+		assert_int_equal(sp_person_key_get(ks, k, &persons[i], 0, &pk, &err),
+				 i % 2 ? SP_OK : SP_ENOTFOUND);
+	sp_keystore_close(ks);
+	sp_keys_free(k);
+	sp_master_free(m);
+	sp_store_close(s);
+}
+
 /* Fail every store call of first-time key creation in turn: each failure leaves either no
  * data key or exactly one, and a retry then works. Same for a person key. */
 static void key_creation_survives_every_fault(void **state)
@@ -462,6 +557,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(data_folder_copy_decrypts_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(person_keys_seal_and_shred, setup, teardown),
 		cmocka_unit_test_setup_teardown(shredding_reaches_other_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(person_keys_under_concurrent_shredding, setup, teardown),
 		cmocka_unit_test_setup_teardown(key_creation_survives_every_fault, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
