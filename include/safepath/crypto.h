@@ -51,7 +51,7 @@ int sp_master_key_file_create(const char *key_path, const char *data_dir, struct
 int sp_master_key_file_load(const char *key_path, const char *data_dir, struct sp_master **out,
 			    struct sp_err *err) SP_MUST;
 /* Derive the master key from a passphrase with Argon2id. Salt and cost are not secret and
- * live in DATA/master.salt (see sp_master_salt_path). With create != NULL a missing salt file
+ * live in DATA/master.salt (format in src/crypto/master.c). With create != NULL a missing salt file
  * is made with those parameters; with create == NULL it must exist (SP_ENOTFOUND). A wrong
  * passphrase is only detected later, when the data keys fail to open (SP_ECRYPTO). */
 int sp_master_from_passphrase(const char *data_dir, const char *pass, size_t pass_len,
