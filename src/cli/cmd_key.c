@@ -1,14 +1,18 @@
 /* safepath key: rotate the data key, back the master key up under a recovery passphrase,
  * and restore it from such a backup. The master key comes from --key-file, or from a
- * passphrase (--passphrase-fd, or the terminal when the data folder holds master.salt). */
+ * passphrase (--passphrase-fd, or the terminal when the data folder holds master.salt).
+ * Each is audited (key.rotate; key.backup and key.restore flagged to the DPO), as the
+ * system or as the --as user when one is given. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "safepath/audit.h"
 #include "safepath/crypto.h"
 #include "safepath/store.h"
 
@@ -68,45 +72,105 @@ static int read_recovery(const struct key_ctx *c, int confirm, char **pass, size
 	return rc;
 }
 
+/* Append one audit record for what was done, as the --as user or the system. */
+static int audit(struct sp_app *app, const char *action, const char *object, unsigned flags,
+		 struct sp_err *err)
+{
+	struct sp_audit_rec rec = {.action = action, .object_type = object, .flags = flags};
+	return sp_app_audit(app, &rec, err);
+}
+
+static int open_app(struct key_ctx *c, struct sp_app *app)
+{
+	return sp_app_open(c->cli, c->cli->as_user ? SP_APP_USER : 0, app);
+}
+
 static int key_rotate(struct key_ctx *c, struct sp_err *err)
 {
-	struct sp_master *m = NULL;
-	struct sp_store *s = NULL;
-	struct sp_keys *k = NULL;
-	int rc = sp_master_open(c->key_file, c->data, c->cli->passphrase_fd, &m, err);
+	struct sp_app app;
+	int rc = open_app(c, &app);
+	if (rc)
+		return rc; /* printed */
+	/* The rotation commits before its audit record: sp_keys_rotate must not share the
+	 * caller's transaction, since a rollback would leave a loaded key the database lacks. */
+	rc = sp_keys_rotate(app.store, app.keys, err);
 	if (!rc)
-		rc = open_store(c, &s, err);
-	if (!rc)
-		rc = sp_keys_open(s, m, &k, err);
-	if (!rc)
-		rc = sp_keys_rotate(s, k, err);
+		rc = audit(&app, "key.rotate", "data_key", 0, err);
 	if (!rc) {
 		if (c->cli->json)
 			printf("{\"data_key_version\":%lu,\"versions\":%zu}\n",
-			       (unsigned long)sp_keys_data_version(k), sp_keys_data_count(k));
+			       (unsigned long)sp_keys_data_version(app.keys), sp_keys_data_count(app.keys));
 		else
 			printf("data key version %lu is now used for new data; the %zu older version(s) still open older data\n",
-			       (unsigned long)sp_keys_data_version(k), sp_keys_data_count(k) - 1);
+			       (unsigned long)sp_keys_data_version(app.keys),
+			       sp_keys_data_count(app.keys) - 1);
 	}
-	sp_keys_free(k);
-	sp_store_close(s);
-	sp_master_free(m);
-	return rc;
+	int crc = sp_app_close(&app);
+	return rc ? sp_cli_fail(err, "key rotate") : crc ? SP_EXIT_FAIL : SP_EXIT_OK;
+}
+
+/* Backup needs the master key itself, which sp_app_open does not keep: load it here, and in
+ * passphrase mode hand the passphrase read here to sp_app_open through a pipe (it reads
+ * cli->passphrase_fd) instead of asking twice. *fd is that pipe's read end, or -1. */
+static int master_once(struct key_ctx *c, struct sp_master **m, int *fd, struct sp_err *err)
+{
+	char *pass = NULL, salt[4096];
+	size_t len = 0;
+	int p[2] = {-1, -1};
+	*fd = -1;
+	if (c->cli->passphrase_fd < 0) {
+		int rc = sp_master_key_file_load(c->key_file, c->data, m, err);
+		int w = snprintf(salt, sizeof salt, "%s/master.salt", c->data);
+		if (rc != SP_ENOTFOUND || w < 0 || (size_t)w >= sizeof salt || access(salt, F_OK) != 0)
+			return rc;
+	}
+	int rc = sp_passphrase_read(c->cli->passphrase_fd, "Master passphrase: ", &pass, &len, err);
+	if (!rc)
+		rc = sp_master_from_passphrase(c->data, pass, len, NULL, m, err);
+	if (!rc && (pipe(p) != 0 || write(p[1], pass, len) != (ssize_t)len || write(p[1], "\n", 1) != 1))
+		rc = sp_err_set(err, SP_EIO, "", "cannot pass the passphrase on");
+	sp_passphrase_free(pass);
+	if (p[1] >= 0)
+		close(p[1]);
+	if (rc) {
+		if (p[0] >= 0)
+			close(p[0]);
+		sp_master_free(*m);
+		*m = NULL;
+		return rc;
+	}
+	*fd = p[0];
+	return SP_OK;
 }
 
 static int key_backup(struct key_ctx *c, struct sp_err *err)
 {
+	struct sp_app app;
 	struct sp_master *m = NULL;
 	char *pass = NULL;
 	size_t len = 0;
-	int rc = sp_master_open(c->key_file, c->data, c->cli->passphrase_fd, &m, err);
-	/* A backup of a key that opens nothing (a mistyped master passphrase) is worthless. */
-	if (!rc)
-		rc = check_master(c, m, err);
-	if (!rc)
-		rc = read_recovery(c, 1, &pass, &len, err);
+	int fd;
+	int rc = master_once(c, &m, &fd, err);
+	if (rc)
+		return sp_cli_fail(err, "key backup");
+	/* Opening the app proves the master key opens the data keys (a backup of a mistyped
+	 * passphrase's key would be worthless) and authenticates --as. */
+	int saved_fd = c->cli->passphrase_fd;
+	if (fd >= 0)
+		c->cli->passphrase_fd = fd;
+	rc = open_app(c, &app);
+	c->cli->passphrase_fd = saved_fd;
+	if (fd >= 0)
+		close(fd);
+	if (rc) {
+		sp_master_free(m);
+		return rc; /* printed */
+	}
+	rc = read_recovery(c, 1, &pass, &len, err);
 	if (!rc)
 		rc = sp_master_backup(m, c->file, pass, len, &sp_kdf_master_default, err);
+	if (!rc)
+		rc = audit(&app, "key.backup", "master_key", SP_AUDIT_F_DPO, err);
 	if (!rc) {
 		if (c->cli->json)
 			printf("{\"backup\":\"written\"}\n");
@@ -115,7 +179,8 @@ static int key_backup(struct key_ctx *c, struct sp_err *err)
 	}
 	sp_passphrase_free(pass);
 	sp_master_free(m);
-	return rc;
+	int crc = sp_app_close(&app);
+	return rc ? sp_cli_fail(err, "key backup") : crc ? SP_EXIT_FAIL : SP_EXIT_OK;
 }
 
 static int key_restore(struct key_ctx *c, struct sp_err *err)
@@ -126,28 +191,41 @@ static int key_restore(struct key_ctx *c, struct sp_err *err)
 	int rc = read_recovery(c, 0, &pass, &len, err);
 	if (!rc)
 		rc = sp_master_restore(c->file, pass, len, c->key_file, c->data, &m, err);
-	int opens = -1; /* unknown: no database to check against */
-	if (!rc) {
-		struct sp_err check = {0};
-		int crc = check_master(c, m, &check);
-		opens = crc == SP_OK ? 1 : crc == SP_ECRYPTO ? 0 : -1;
-		if (c->cli->json)
-			printf("{\"key_file\":\"written\",\"opens_data_keys\":%s}\n",
-			       opens == 1 ? "true" : opens == 0 ? "false" : "null");
-		else if (opens == 0)
-			fprintf(stderr, "safepath: key restore: the restored key does not open this database's data keys\n");
-		else
-			printf("master key restored to the key file (mode 0600)%s\n",
-			       opens == 1 ? "; it opens the data keys" : "");
-	}
 	sp_passphrase_free(pass);
+	if (rc) {
+		sp_master_free(m);
+		return sp_cli_fail(err, "key restore");
+	}
+	/* A restore may come before the data does: check quietly, audit only if it opens. */
+	struct sp_err check = {0};
+	int crc = check_master(c, m, &check);
 	sp_master_free(m);
-	return rc ? rc : opens == 0 ? SP_ECRYPTO : SP_OK;
+	int opens = crc == SP_OK ? 1 : crc == SP_ECRYPTO ? 0 : -1;
+	if (opens == 1) {
+		struct sp_app app;
+		if ((rc = open_app(c, &app)))
+			return rc; /* printed */
+		rc = audit(&app, "key.restore", "master_key", SP_AUDIT_F_DPO, err);
+		int arc = sp_app_close(&app);
+		if (rc)
+			return sp_cli_fail(err, "key restore");
+		if (arc)
+			return SP_EXIT_FAIL;
+	}
+	if (c->cli->json)
+		printf("{\"key_file\":\"written\",\"opens_data_keys\":%s}\n",
+		       opens == 1 ? "true" : opens == 0 ? "false" : "null");
+	else if (opens == 0)
+		fprintf(stderr, "safepath: key restore: the key file is written, but the restored key does not open this database's data keys\n");
+	else
+		printf("master key restored to the key file (mode 0600)%s\n",
+		       opens == 1 ? "; it opens the data keys" : "");
+	return opens == 0 ? SP_EXIT_FAIL : SP_EXIT_OK;
 }
 
 static const struct {
 	const char *name;
-	int (*run)(struct key_ctx *c, struct sp_err *err);
+	int (*run)(struct key_ctx *c, struct sp_err *err); /* returns the exit code */
 	int takes_file;
 } subcommands[] = {
 	{"rotate", key_rotate, 0},
@@ -196,13 +274,5 @@ int sp_cmd_key(struct sp_cli *cli, int argc, char **argv)
 			  : snprintf(c.db, sizeof c.db, "sqlite:%s/safepath.db", c.data);
 	if (w < 0 || (size_t)w >= sizeof c.db)
 		return sp_cli_usage(&key_cmd, "--db or --data too long");
-	int rc = subcommands[which].run(&c, &err);
-	if (rc) {
-		char what[32];
-		snprintf(what, sizeof what, "key %s", argv[1]);
-		if (!err.msg[0])
-			sp_err_set(&err, rc, "", "%s", sp_status_name(rc));
-		return sp_cli_fail(&err, what);
-	}
-	return SP_EXIT_OK;
+	return subcommands[which].run(&c, &err);
 }

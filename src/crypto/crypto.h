@@ -55,6 +55,8 @@ enum {
 	SP_SUB_SIZE = SP_SUB_SCRATCH + SP_KEY_LEN,
 };
 
+/* Make the missing folders above file_path, each 0700 (nothing for a bare file name). */
+int sp_private_dirs_(const char *file_path, struct sp_err *err);
 /* A master key object around fresh sodium memory (tests, restore). */
 int sp_master_from_bytes_(const unsigned char key[SP_KEY_LEN], struct sp_master **out,
 			  struct sp_err *err);

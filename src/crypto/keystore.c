@@ -43,6 +43,12 @@ int sp_keystore_open(const char *url, int create, struct sp_keystore **out, stru
 	struct sp_store *s;
 	char sql[512];
 	*out = NULL;
+	/* A file beside the key file: its folder may not exist yet (passphrase mode). */
+	if (create && (strncmp(url, "sqlite:", 7) == 0 || !strstr(url, "://"))) {
+		int rc = sp_private_dirs_(strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url, err);
+		if (rc)
+			return rc;
+	}
 	int rc = sp_store_open(url, &opt, &s, err);
 	if (rc)
 		return rc;

@@ -192,6 +192,17 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
+int sp_private_dirs_(const char *file_path, struct sp_err *err)
+{
+	struct sp_buf dir;
+	sp_buf_init(&dir, PATH_MAX);
+	dir_of(file_path, &dir);
+	int rc = !strchr(file_path, '/') ? SP_OK : dir.data ? make_dirs(dir.data, err)
+							    : SP_FAIL(err, SP_ETOOBIG, "", "path too long");
+	sp_buf_free(&dir);
+	return rc;
+}
+
 /* Write a new file (never replacing one) with mode 0600 in a folder that others cannot
  * write, making missing folders 0700; fsync file and folder. path is canonical. */
 static int write_new_file(const char *path, const unsigned char *p, size_t n, const char *field,

@@ -311,6 +311,16 @@ static void person_keys_seal_and_shred(void **state)
 	sp_buf_free(&ct);
 	sp_buf_free(&pt);
 	sp_keystore_close(ks);
+
+	/* Passphrase mode has no key folder yet: creating the key store makes it, 0700. */
+	char url2[256], sub[192];
+	snprintf(sub, sizeof sub, "%s/nokeys/sub", root);
+	snprintf(url2, sizeof url2, "sqlite:%s/persons.db", sub);
+	assert_int_equal(sp_keystore_open(url2, 0, &ks, &err), SP_EUNAVAIL);
+	assert_int_equal(sp_keystore_open(url2, 1, &ks, &err), SP_OK);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	sp_keystore_close(ks);
 	sp_keys_free(k);
 	sp_master_free(m);
 	sp_store_close(s);
