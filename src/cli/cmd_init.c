@@ -10,9 +10,9 @@
 
 #include "cli/cli.h"
 
-int sp_cmd_init(struct sp_cli *cli, int argc, char **argv);
+static int sp_cmd_init(struct sp_cli *cli, int argc, char **argv);
 
-static const struct sp_cli_cmd init_cmd = {
+const struct sp_cli_cmd sp_cli_cmd_init = {
 	"init", "create the data folder, master key, database and first administrator",
 	"init [--agency-code CODE] [--agency-name NAME] [--agency-kind KIND] [--country CC]\n"
 	"                    [--admin USERNAME]\n"
@@ -28,7 +28,7 @@ static const struct sp_cli_cmd init_cmd = {
 	sp_cmd_init,
 };
 
-int sp_cmd_init(struct sp_cli *cli, int argc, char **argv)
+static int sp_cmd_init(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"agency-code", required_argument, NULL, 'c'},
@@ -53,7 +53,7 @@ int sp_cmd_init(struct sp_cli *cli, int argc, char **argv)
 			break;
 		case 'k':
 			if (sp_agency_kind_parse(optarg, &ag.kind) != SP_OK)
-				return sp_cli_usage(&init_cmd, "--agency-kind: unknown kind");
+				return sp_cli_usage(&sp_cli_cmd_init, "--agency-kind: unknown kind");
 			break;
 		case 'C':
 			country = optarg;
@@ -62,14 +62,14 @@ int sp_cmd_init(struct sp_cli *cli, int argc, char **argv)
 			admin = optarg;
 			break;
 		default:
-			return sp_cli_usage(&init_cmd, "unknown option");
+			return sp_cli_usage(&sp_cli_cmd_init, "unknown option");
 		}
 	}
 	if (optind != argc)
-		return sp_cli_usage(&init_cmd, "init takes no arguments");
+		return sp_cli_usage(&sp_cli_cmd_init, "init takes no arguments");
 	if (strlen(code) >= sizeof ag.code || strlen(name) >= sizeof ag.name ||
 	    strlen(country) >= sizeof ag.country)
-		return sp_cli_usage(&init_cmd, "--agency-code, --agency-name or --country too long");
+		return sp_cli_usage(&sp_cli_cmd_init, "--agency-code, --agency-name or --country too long");
 	memcpy(ag.code, code, strlen(code) + 1);
 	memcpy(ag.name, name, strlen(name) + 1);
 	memcpy(ag.country, country, strlen(country) + 1);

@@ -16,9 +16,9 @@
 #include "safepath/crypto.h"
 #include "safepath/store.h"
 
-int sp_cmd_key(struct sp_cli *cli, int argc, char **argv);
+static int sp_cmd_key(struct sp_cli *cli, int argc, char **argv);
 
-static const struct sp_cli_cmd key_cmd = {
+const struct sp_cli_cmd sp_cli_cmd_key = {
 	"key", "rotate the data key; back up or restore the master key",
 	"key rotate\n"
 	"       safepath key backup [--recovery-fd N] FILE\n"
@@ -233,7 +233,7 @@ static const struct {
 	{"restore", key_restore, 1},
 };
 
-int sp_cmd_key(struct sp_cli *cli, int argc, char **argv)
+static int sp_cmd_key(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"recovery-fd", required_argument, NULL, 'r'},
@@ -242,30 +242,30 @@ int sp_cmd_key(struct sp_cli *cli, int argc, char **argv)
 	struct key_ctx c = {.cli = cli, .recovery_fd = -1};
 	struct sp_err err = {0};
 	if (argc < 2)
-		return sp_cli_usage(&key_cmd, "key needs a subcommand");
+		return sp_cli_usage(&sp_cli_cmd_key, "key needs a subcommand");
 	size_t which = 0, n = sizeof subcommands / sizeof subcommands[0];
 	while (which < n && strcmp(subcommands[which].name, argv[1]) != 0)
 		which++;
 	if (which == n)
-		return sp_cli_usage(&key_cmd, "no key subcommand '%s'", argv[1]);
+		return sp_cli_usage(&sp_cli_cmd_key, "no key subcommand '%s'", argv[1]);
 	int ch;
 	optind = 0; /* restart getopt on the subcommand's arguments */
 	while ((ch = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
 		if (ch != 'r')
-			return sp_cli_usage(&key_cmd, "unknown option");
+			return sp_cli_usage(&sp_cli_cmd_key, "unknown option");
 		char *end;
 		long fd = strtol(optarg, &end, 10);
 		if (*optarg == '\0' || *end != '\0' || fd < 0 || fd > 1023)
-			return sp_cli_usage(&key_cmd, "--recovery-fd: must be a file descriptor number");
+			return sp_cli_usage(&sp_cli_cmd_key, "--recovery-fd: must be a file descriptor number");
 		c.recovery_fd = (int)fd;
 	}
 	int rest = argc - 1 - optind;
 	if (subcommands[which].takes_file ? rest != 1 : rest != 0)
-		return sp_cli_usage(&key_cmd, subcommands[which].takes_file ? "key %s needs one FILE"
+		return sp_cli_usage(&sp_cli_cmd_key, subcommands[which].takes_file ? "key %s needs one FILE"
 									     : "key %s takes no arguments",
 				    argv[1]);
 	if (c.recovery_fd >= 0 && !subcommands[which].takes_file)
-		return sp_cli_usage(&key_cmd, "--recovery-fd is for backup and restore");
+		return sp_cli_usage(&sp_cli_cmd_key, "--recovery-fd is for backup and restore");
 	c.file = subcommands[which].takes_file ? argv[1 + optind] : NULL;
 	c.data = sp_config_get(&cli->cfg, "data");
 	c.key_file = sp_config_get(&cli->cfg, "key-file");
@@ -273,6 +273,6 @@ int sp_cmd_key(struct sp_cli *cli, int argc, char **argv)
 	int w = db && *db ? snprintf(c.db, sizeof c.db, "%s", db)
 			  : snprintf(c.db, sizeof c.db, "sqlite:%s/safepath.db", c.data);
 	if (w < 0 || (size_t)w >= sizeof c.db)
-		return sp_cli_usage(&key_cmd, "--db or --data too long");
+		return sp_cli_usage(&sp_cli_cmd_key, "--db or --data too long");
 	return subcommands[which].run(&c, &err);
 }

@@ -16,18 +16,19 @@ extern char **environ;
 
 static int cmd_version(struct sp_cli *cli, int argc, char **argv);
 static int cmd_help(struct sp_cli *cli, int argc, char **argv);
-int sp_cmd_init(struct sp_cli *cli, int argc, char **argv);
-int sp_cmd_key(struct sp_cli *cli, int argc, char **argv);
 
-const struct sp_cli_cmd sp_cli_commands[] = {
-	{"init", "create the data folder, master key, database and first administrator",
-	 "init [options]; see safepath init --help", sp_cmd_init},
-	{"key", "rotate the data key; back up or restore the master key",
-	 "key rotate | key backup [--recovery-fd N] FILE | key restore [--recovery-fd N] FILE",
-	 sp_cmd_key},
-	{"help", "show the commands, or one command's help", "help [COMMAND]", cmd_help},
-	{"version", "print the version", "version", cmd_version},
-	{NULL, NULL, NULL, NULL},
+static const struct sp_cli_cmd cmd_help_entry = {
+	"help", "show the commands, or one command's help", "help [COMMAND]", cmd_help};
+static const struct sp_cli_cmd cmd_version_entry = {"version", "print the version", "version",
+						      cmd_version};
+
+/* Every command, in the order `safepath help` lists them. */
+static const struct sp_cli_cmd *const commands[] = {
+	&sp_cli_cmd_init,
+	&sp_cli_cmd_key,
+	&cmd_help_entry,
+	&cmd_version_entry,
+	NULL,
 };
 
 static const char global_help[] =
@@ -44,9 +45,9 @@ static const char global_help[] =
 
 const struct sp_cli_cmd *sp_cli_find(const char *name)
 {
-	for (const struct sp_cli_cmd *c = sp_cli_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
+	for (const struct sp_cli_cmd *const *c = commands; *c; c++)
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
 	return NULL;
 }
 
@@ -86,8 +87,8 @@ int sp_cli_wants_help(const struct sp_cli_cmd *cmd, int argc, char **argv)
 static void print_commands(FILE *f)
 {
 	fprintf(f, "usage: safepath [global options] COMMAND [options]\n\nCommands:\n");
-	for (const struct sp_cli_cmd *c = sp_cli_commands; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	for (const struct sp_cli_cmd *const *c = commands; *c; c++)
+		fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
 	fprintf(f, "\n%s\nRun 'safepath COMMAND --help' for a command's options.\n", global_help);
 }
 
