@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -60,6 +61,7 @@ int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
 {
 	struct sp_err err = {0};
 	struct sp_master *m = NULL;
+	int made_dir = 0;
 	memset(app, 0, sizeof *app);
 	app->cli = cli;
 	app->data_dir = sp_config_get(&cli->cfg, "data");
@@ -80,7 +82,8 @@ int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
 
 	int rc;
 	if (flags & SP_APP_CREATE) {
-		if (mkdir(app->data_dir, 0700) != 0 && errno != EEXIST) {
+		made_dir = mkdir(app->data_dir, 0700) == 0;
+		if (!made_dir && errno != EEXIST) {
 			sp_err_set(&err, SP_EIO, "data", "cannot create the data folder: %s",
 				   strerror(errno));
 			return fail(app, &err, "init");
@@ -103,8 +106,11 @@ int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
 			sp_err_set(&err, rc, "key-file",
 				   "no master key here; run 'safepath init' first, or give --key-file or --passphrase-fd");
 	}
-	if (rc)
+	if (rc) {
+		if (made_dir)
+			rmdir(app->data_dir); /* a failed init leaves nothing behind */
 		return fail(app, &err, "master key");
+	}
 
 	struct sp_store_options opt = {
 		.busy_timeout_ms = (int)sp_config_get_int(&cli->cfg, "busy-timeout-ms"),
