@@ -20,6 +20,8 @@ struct sp_store;
 /* Longest token in any string field, and longest field-name list. */
 #define SP_AUDIT_TOKEN_MAX 128
 #define SP_AUDIT_FIELDS_MAX 2048
+/* Most further objects one record names (the rows of a list page). */
+#define SP_AUDIT_OBJECTS_MAX 256
 
 /* The caller keeps this in sodium_malloc memory; the audit module only borrows it. */
 struct sp_audit_keys {
@@ -47,6 +49,8 @@ struct sp_audit_rec {
 	const char *action;       /* "case.read", "user.login", "export" (required) */
 	const char *object_type;  /* "case", "person", "" */
 	struct sp_id object_id;   /* all zero = none */
+	const struct sp_id *objects; /* further objects of object_type, e.g. a list page's rows */
+	size_t nobjects;          /* 0..SP_AUDIT_OBJECTS_MAX, none zero or repeated */
 	const char *fields;       /* "names,dob,documents" */
 	const char *reason;       /* a code such as a break-glass category, never free text */
 	const char *request_id;   /* correlates with logs */
@@ -54,7 +58,8 @@ struct sp_audit_rec {
 	unsigned char mac[SP_AUDIT_MAC_LEN]; /* set by append and on read-back */
 };
 
-/* Check that rec holds tokens only and known flags; err->field names the bad field. */
+/* Check that rec holds tokens only, known flags and a valid objects list; err->field names
+ * the bad field. */
 int sp_audit_rec_check(const struct sp_audit_rec *rec, struct sp_err *err) SP_MUST;
 
 /* mac_n = BLAKE2b-256(key = chain_key, mac_{n-1} || encoding(rec_n)); mac_0 is 32 zero
@@ -138,7 +143,7 @@ struct sp_audit_query {
 	int64_t to_us;                   /* ts_us < to_us; 0 = no upper bound */
 	const struct sp_id *actor;       /* NULL = anyone (a zero id = the system) */
 	const char *object_type;         /* NULL = any; with object_id for one object */
-	const struct sp_id *object_id;   /* NULL = any */
+	const struct sp_id *object_id;   /* NULL = any; matches object_id and objects */
 	int64_t after_seq;               /* page cursor: records with seq > after_seq */
 	int limit;                       /* 1..SP_AUDIT_PAGE_MAX */
 };

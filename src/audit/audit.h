@@ -11,11 +11,12 @@
 /* Canonical encoding v1, fixed field order, integers big-endian, strings as a u32 length
  * then the bytes, ids as 16 raw bytes:
  *   u8 version (1) | i64 seq | i64 ts_us | actor | agency | roles | action | object_type |
- *   object_id | fields | reason | u32 flags | request_id
+ *   object_id | u32 nobjects, then each object id | fields | reason | u32 flags | request_id
  * It is what the chain MACs, so it is the same whichever store holds the rows. */
 #define SP_AUDIT_ENC_VERSION 1
 #define SP_AUDIT_ENC_MAX                                                                   \
-	(1 + 8 + 8 + 3 * SP_ID_LEN + 4 + 6 * 4 + 5 * SP_AUDIT_TOKEN_MAX + SP_AUDIT_FIELDS_MAX)
+	(1 + 8 + 8 + 3 * SP_ID_LEN + 4 + 6 * 4 + 5 * SP_AUDIT_TOKEN_MAX + SP_AUDIT_FIELDS_MAX + \
+	 4 + SP_AUDIT_OBJECTS_MAX * SP_ID_LEN)
 
 /* Encode a checked record into out (at least SP_AUDIT_ENC_MAX bytes); returns the length. */
 size_t sp_audit_encode(const struct sp_audit_rec *rec, unsigned char out[SP_AUDIT_ENC_MAX]);
@@ -56,10 +57,10 @@ struct sp_stmt;
 /* The audit_log columns in the order sp_audit_row_read expects them. */
 #define SP_AUDIT_COLUMNS                                                                   \
 	"seq, ts_us, actor, agency, roles, action, object_type, object_id, fields, reason, " \
-	"flags, request_id, mac"
-/* Read a row selected with SP_AUDIT_COLUMNS; strings point into the statement (SQL NULL
- * reads as ""). SP_EINVAL when an id or the mac has the wrong size: the row was tampered
- * with. Tokens are not checked here. */
+	"flags, request_id, mac, objects"
+/* Read a row selected with SP_AUDIT_COLUMNS; strings and objects point into the statement
+ * (SQL NULL reads as ""). SP_EINVAL when an id, the objects or the mac have the wrong size:
+ * the row was tampered with. Tokens are not checked here. */
 int sp_audit_row_read(struct sp_stmt *st, struct sp_audit_rec *rec) SP_MUST;
 /* The head row: *seq and mac (32 zero bytes at seq 0). With lock, the row is locked for
  * the rest of the write transaction where the driver needs it (PostgreSQL). */

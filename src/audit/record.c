@@ -8,6 +8,7 @@
 #include "audit/audit.h"
 
 static_assert(SP_AUDIT_MAC_LEN == crypto_generichash_BYTES, "chain MAC is BLAKE2b-256");
+static_assert(sizeof(struct sp_id) == SP_ID_LEN, "an objects array is packed ids");
 static_assert(SP_AUDIT_KEY_LEN >= crypto_generichash_KEYBYTES_MIN &&
 		      SP_AUDIT_KEY_LEN <= crypto_generichash_KEYBYTES_MAX,
 	      "chain key fits BLAKE2b");
@@ -49,6 +50,20 @@ int sp_audit_rec_check(const struct sp_audit_rec *rec, struct sp_err *err)
 	    (rc = check_token(rec->reason, "reason", SP_AUDIT_TOKEN_MAX, 0, err)) ||
 	    (rc = check_token(rec->request_id, "request_id", SP_AUDIT_TOKEN_MAX, 0, err)))
 		return rc;
+	if (rec->nobjects > SP_AUDIT_OBJECTS_MAX)
+		return sp_err_set(err, SP_EINVAL, "objects", "names more than %d objects",
+				  SP_AUDIT_OBJECTS_MAX);
+	if (rec->nobjects && !rec->objects)
+		return sp_err_set(err, SP_EINVAL, "objects", "is missing");
+	for (size_t i = 0; i < rec->nobjects; i++) {
+		if (sp_id_is_zero(&rec->objects[i]))
+			return sp_err_set(err, SP_EINVAL, "objects", "holds an empty id");
+		if (memcmp(&rec->objects[i], &rec->object_id, SP_ID_LEN) == 0)
+			return sp_err_set(err, SP_EINVAL, "objects", "repeats object_id");
+		for (size_t j = 0; j < i; j++)
+			if (memcmp(&rec->objects[i], &rec->objects[j], SP_ID_LEN) == 0)
+				return sp_err_set(err, SP_EINVAL, "objects", "names an object twice");
+	}
 	if (rec->flags & ~(unsigned)SP_AUDIT_F_ALL)
 		return sp_err_set(err, SP_EINVAL, "flags", "has unknown bits");
 	if (rec->ts_us < 0)
@@ -98,6 +113,9 @@ size_t sp_audit_encode(const struct sp_audit_rec *rec, unsigned char out[SP_AUDI
 	o += put_str(out + o, rec->action);
 	o += put_str(out + o, rec->object_type);
 	o += put_id(out + o, &rec->object_id);
+	o += put_u32(out + o, (uint32_t)rec->nobjects);
+	for (size_t i = 0; i < rec->nobjects; i++)
+		o += put_id(out + o, &rec->objects[i]);
 	o += put_str(out + o, rec->fields);
 	o += put_str(out + o, rec->reason);
 	o += put_u32(out + o, (uint32_t)rec->flags);

@@ -14,7 +14,8 @@ static const char sql_head_lock[] = "SELECT seq, mac FROM audit_head WHERE id = 
 /* Compare-and-set on seq: a head moved under us is a conflict, never a fork. */
 static const char sql_head_move[] = "UPDATE audit_head SET seq = ?, mac = ? WHERE id = 1 AND seq = ?";
 static const char sql_insert[] = "INSERT INTO audit_log (" SP_AUDIT_COLUMNS ") "
-				 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+				 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char sql_index[] = "INSERT INTO audit_object (object_id, seq) VALUES (?, ?)";
 static const char sql_mac_at[] = "SELECT mac FROM audit_log WHERE seq = ?";
 static const char sql_after_head[] = "SELECT COUNT(*) FROM audit_log WHERE seq > ?";
 
@@ -38,7 +39,12 @@ int sp_audit_row_read(struct sp_stmt *st, struct sp_audit_rec *rec)
 	const char *req = sp_stmt_text(st, 11);
 	rec->request_id = req ? req : "";
 	int64_t flags = sp_stmt_int64(st, 10);
-	size_t n = 0;
+	size_t n = 0, on = 0;
+	const void *objects = sp_stmt_blob(st, 13, &on);
+	if (on % SP_ID_LEN || on > (size_t)SP_AUDIT_OBJECTS_MAX * SP_ID_LEN || (on && !objects))
+		return SP_EINVAL;
+	rec->objects = objects; /* struct sp_id is 16 bytes, alignment 1 */
+	rec->nobjects = on / SP_ID_LEN;
 	const void *mac = sp_stmt_blob(st, 12, &n);
 	if (sp_stmt_id(st, 2, &rec->actor) || sp_stmt_id(st, 3, &rec->agency) ||
 	    sp_stmt_id(st, 7, &rec->object_id) || !mac || n != SP_AUDIT_MAC_LEN || flags < 0 ||
@@ -92,10 +98,43 @@ static int insert_row(struct sp_stmt *st, const struct sp_audit_rec *r, struct s
 	    (rc = sp_stmt_bind_text(st, 10, r->reason ? r->reason : "")) ||
 	    (rc = sp_stmt_bind_int64(st, 11, (int64_t)r->flags)) ||
 	    (rc = sp_stmt_bind_text(st, 12, r->request_id ? r->request_id : "")) ||
-	    (rc = sp_stmt_bind_blob(st, 13, r->mac, SP_AUDIT_MAC_LEN)))
+	    (rc = sp_stmt_bind_blob(st, 13, r->mac, SP_AUDIT_MAC_LEN)) ||
+	    (rc = sp_stmt_bind_blob(st, 14, r->nobjects ? r->objects : (const void *)"",
+				    r->nobjects * SP_ID_LEN)))
 		return sp_err_set(err, rc, NULL, "cannot bind an audit record");
 	rc = sp_stmt_step(st, err);
 	return rc < 0 ? rc : SP_OK;
+}
+
+static int index_object(struct sp_store *s, const struct sp_id *id, int64_t seq,
+			struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(s, sql_index, &st, err);
+	if (rc)
+		return rc;
+	if ((rc = sp_stmt_bind_id(st, 1, id)) || (rc = sp_stmt_bind_int64(st, 2, seq)))
+		rc = sp_err_set(err, rc, NULL, "cannot bind an audit object");
+	else if ((rc = sp_stmt_step(st, err)) > 0)
+		rc = SP_OK;
+	sp_stmt_done(st);
+	return rc < 0 ? rc : SP_OK;
+}
+
+/* The record and the index of every object it names. */
+static int insert_rec(struct sp_store *s, const struct sp_audit_rec *r, struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(s, sql_insert, &st, err);
+	if (rc)
+		return rc;
+	rc = insert_row(st, r, err);
+	sp_stmt_done(st);
+	if (rc == 0 && !sp_id_is_zero(&r->object_id))
+		rc = index_object(s, &r->object_id, r->seq, err);
+	for (size_t i = 0; rc == 0 && i < r->nobjects; i++)
+		rc = index_object(s, &r->objects[i], r->seq, err);
+	return rc;
 }
 
 int sp_audit_append_batch(struct sp_store *s, const struct sp_audit_keys *keys,
@@ -136,11 +175,7 @@ int sp_audit_append_batch(struct sp_store *s, const struct sp_audit_keys *keys,
 		size_t len = sp_audit_encode(&r, enc);
 		sp_audit_mac_enc(keys->chain_key, mac, enc, len, r.mac);
 		memcpy(mac, r.mac, SP_AUDIT_MAC_LEN);
-		if ((rc = sp_store_prepare(s, sql_insert, &st, err)))
-			return rc;
-		rc = insert_row(st, &r, err);
-		sp_stmt_done(st);
-		if (rc)
+		if ((rc = insert_rec(s, &r, err)))
 			return rc;
 	}
 	if ((rc = sp_store_prepare(s, sql_head_move, &st, err)))
@@ -271,7 +306,8 @@ int sp_audit_list(struct sp_store *s, const struct sp_audit_query *q, sp_audit_r
 			   "ORDER BY seq LIMIT ?", SP_AUDIT_COLUMNS,
 			   q->from_us ? " AND ts_us >= ?" : "", q->to_us ? " AND ts_us < ?" : "",
 			   q->actor ? " AND actor = ?" : "", q->object_type ? " AND object_type = ?" : "",
-			   q->object_id ? " AND object_id = ?" : "");
+			   q->object_id ? " AND seq IN (SELECT seq FROM audit_object WHERE object_id = ?)"
+					: "");
 	if (len < 0 || (size_t)len >= sizeof sql)
 		return sp_err_set(err, SP_EINTERNAL, NULL, "audit query too long");
 	struct sp_stmt *st;

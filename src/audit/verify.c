@@ -46,6 +46,7 @@ struct row {
 	char roles[SP_AUDIT_TOKEN_MAX + 1], action[SP_AUDIT_TOKEN_MAX + 1];
 	char object_type[SP_AUDIT_TOKEN_MAX + 1], fields[SP_AUDIT_FIELDS_MAX + 1];
 	char reason[SP_AUDIT_TOKEN_MAX + 1], request_id[SP_AUDIT_TOKEN_MAX + 1];
+	struct sp_id objects[SP_AUDIT_OBJECTS_MAX];
 };
 
 static int copy_str(char *dst, size_t cap, const char **src)
@@ -80,6 +81,10 @@ static void row_load(struct sp_stmt *st, struct row *r)
 	    copy_str(r->reason, sizeof r->reason, &x->reason) ||
 	    copy_str(r->request_id, sizeof r->request_id, &x->request_id))
 		return;
+	if (x->nobjects) { /* row_read bounded it */
+		memcpy(r->objects, x->objects, x->nobjects * SP_ID_LEN);
+		x->objects = r->objects;
+	}
 	r->ok = sp_audit_rec_check(x, NULL) == SP_OK;
 }
 

@@ -19,10 +19,18 @@
 
 #include "audit/audit.h"
 
+static struct sp_id kat_objects[2];
+
 /* The fixed record of the known-answer tests. */
 static void kat_record(struct sp_audit_rec *r)
 {
 	memset(r, 0, sizeof *r);
+	for (int i = 0; i < 16; i++) {
+		kat_objects[0].b[i] = (unsigned char)(0x50 + i);
+		kat_objects[1].b[i] = (unsigned char)(0x60 + i);
+	}
+	r->objects = kat_objects;
+	r->nobjects = 2;
 	r->seq = 1;
 	r->ts_us = 1764331200000000; /* 2025-11-28T12:00:00Z */
 	for (int i = 0; i < 16; i++) {
@@ -58,6 +66,11 @@ static const unsigned char kat_encoding[] = {
 	0, 0, 0, 4, 'c', 'a', 's', 'e',                                /* object type */
 	0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, /* object id */
 	0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+	0, 0, 0, 2,                                     /* two further objects */
+	0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57,
+	0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+	0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
+	0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
 	0, 0, 0, 9, 'n', 'a', 'm', 'e', 's', ',', 'd', 'o', 'b', /* fields */
 	0, 0, 0, 0,                                              /* reason "" */
 	0, 0, 0, 1,                                              /* flags: dpo */
@@ -66,10 +79,10 @@ static const unsigned char kat_encoding[] = {
 
 /* hashlib.blake2b(bytes(32) + encoding, key=bytes(range(32)), digest_size=32) */
 static const char kat_mac1[] =
-	"2ecbf8983423e575d0949d839642fa8e1dc56db7459fd8a64c8eb4b29332248f";
+	"514057d8a7b40f8b26c9d5bc35b2e545d9e6982659e4b558bc8fcde0f04209ef";
 /* Then seq 2, ts +1, all ids zero, action "user.login", every other string empty, chained. */
 static const char kat_mac2[] =
-	"74d9f09fdf4041a2222f903ce355a79038a3964396b5e8858adfbfcfdd763d1c";
+	"4042b629c36cc4256e17ccff4dafefbd305811495b1b4a37c085ff8751e23e4f";
 
 static void hex_of(const unsigned char *p, size_t n, char *out)
 {
@@ -181,6 +194,31 @@ static void tokens_only(void **state)
 	assert_int_equal(sp_audit_rec_check(&r, &err), SP_EINVAL);
 	assert_string_equal(err.field, "reason");
 
+	/* objects: bounded, no empty id, none twice, not object_id again */
+	kat_record(&r);
+	struct sp_id objs[SP_AUDIT_OBJECTS_MAX + 1];
+	memset(objs, 0, sizeof objs);
+	for (int i = 0; i <= SP_AUDIT_OBJECTS_MAX; i++) {
+		objs[i].b[0] = (unsigned char)(i >> 8);
+		objs[i].b[1] = (unsigned char)i;
+		objs[i].b[2] = 1;
+	}
+	r.objects = objs;
+	r.nobjects = SP_AUDIT_OBJECTS_MAX;
+	assert_int_equal(sp_audit_rec_check(&r, &err), SP_OK);
+	r.nobjects++;
+	assert_int_equal(sp_audit_rec_check(&r, &err), SP_EINVAL);
+	assert_string_equal(err.field, "objects");
+	r.nobjects = 3;
+	objs[2] = objs[0];
+	assert_int_equal(sp_audit_rec_check(&r, &err), SP_EINVAL);
+	objs[2] = r.object_id;
+	assert_int_equal(sp_audit_rec_check(&r, &err), SP_EINVAL);
+	memset(&objs[2], 0, sizeof objs[2]);
+	assert_int_equal(sp_audit_rec_check(&r, &err), SP_EINVAL);
+	r.objects = NULL;
+	assert_int_equal(sp_audit_rec_check(&r, &err), SP_EINVAL);
+
 	kat_record(&r);
 	r.flags = 1u << 7;
 	assert_int_equal(sp_audit_rec_check(&r, &err), SP_EINVAL);
@@ -195,10 +233,17 @@ static void encoding_bound_holds(void **state)
 {
 	(void)state;
 	static char tok[SP_AUDIT_TOKEN_MAX + 1], fields[SP_AUDIT_FIELDS_MAX + 1];
+	static struct sp_id objs[SP_AUDIT_OBJECTS_MAX];
 	memset(tok, 'x', SP_AUDIT_TOKEN_MAX);
 	memset(fields, 'y', SP_AUDIT_FIELDS_MAX);
+	for (int i = 0; i < SP_AUDIT_OBJECTS_MAX; i++) {
+		objs[i].b[0] = (unsigned char)(i >> 8);
+		objs[i].b[1] = (unsigned char)i;
+		objs[i].b[2] = 1;
+	}
 	struct sp_audit_rec r = {.roles = tok, .action = tok, .object_type = tok, .fields = fields,
-				 .reason = tok, .request_id = tok, .flags = SP_AUDIT_F_ALL};
+				 .reason = tok, .request_id = tok, .flags = SP_AUDIT_F_ALL,
+				 .objects = objs, .nobjects = SP_AUDIT_OBJECTS_MAX};
 	struct sp_err err = {0};
 	assert_int_equal(sp_audit_rec_check(&r, &err), SP_OK);
 	unsigned char enc[SP_AUDIT_ENC_MAX];

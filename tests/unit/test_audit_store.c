@@ -456,6 +456,31 @@ static void dpo_listing_filters_and_pages(void **state)
 	assert_int_equal(p.seq[2], 8);
 	assert_int_equal(next, 0);
 
+	/* A list page is one record naming every row shown: found by any of them. */
+	struct sp_id rows[3] = {{{0}}};
+	for (int i = 0; i < 3; i++)
+		rows[i].b[0] = (unsigned char)(0xa0 + i);
+	struct sp_audit_rec page = {.action = "case.list", .object_type = "case",
+				    .objects = rows, .nobjects = 3, .fields = "names,status",
+				    .ts_us = 1764331300000000};
+	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+	assert_int_equal(sp_audit_append(s, keys, &page, NULL, &err), SP_OK);
+	assert_int_equal(sp_store_commit(s, &err), SP_OK);
+	memset(&p, 0, sizeof p);
+	struct sp_audit_query q3 = {.object_id = &rows[1], .limit = 10};
+	assert_int_equal(sp_audit_list(s, &q3, take, &p, &next, &err), SP_OK);
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.seq[0], 11);
+	memset(&p, 0, sizeof p);
+	q2.from_us = 0;
+	q2.to_us = 0;
+	assert_int_equal(sp_audit_list(s, &q2, take, &p, &next, &err), SP_OK);
+	assert_int_equal(p.n, 5); /* object 101 as the record's own object: seq 2, 4, 6, 8, 10 */
+	assert_true(verify(s).ok);
+	exec(s, "UPDATE audit_log SET objects = substr(objects, 1, 32) WHERE seq = 11");
+	struct sp_audit_report rep = verify(s);
+	expect_first(&rep, SP_AUDIT_P_EDITED, 11); /* dropping a row from a page shows */
+
 	struct sp_audit_query bad = {.limit = 0};
 	assert_int_equal(sp_audit_list(s, &bad, take, &p, &next, &err), SP_EINVAL);
 	assert_string_equal(err.field, "limit");

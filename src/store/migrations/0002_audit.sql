@@ -1,6 +1,8 @@
 -- The audit trail (owned by src/audit/trail.c): append-only records holding ids and
 -- field-name tokens only, and the one-row chain head moved in the same transaction as each
--- append, so two writers on one database never fork the chain.
+-- append, so two writers on one database never fork the chain. objects holds further object
+-- ids (a list page's rows) as concatenated 16-byte ids; audit_object indexes every object a
+-- record names, for the DPO's "who saw this record" (it is derived, not chained).
 CREATE TABLE audit_log (
 	seq {int64} PRIMARY KEY,
 	ts_us {int64} NOT NULL,
@@ -14,11 +16,17 @@ CREATE TABLE audit_log (
 	reason {text} NOT NULL,
 	flags {int} NOT NULL,
 	request_id {text} NOT NULL,
-	mac {blob} NOT NULL
+	mac {blob} NOT NULL,
+	objects {blob} NOT NULL
 );
 CREATE INDEX audit_log_ts ON audit_log (ts_us, seq);
 CREATE INDEX audit_log_actor ON audit_log (actor, seq);
-CREATE INDEX audit_log_object ON audit_log (object_id, seq);
+
+CREATE TABLE audit_object (
+	object_id {id} NOT NULL,
+	seq {int64} NOT NULL,
+	PRIMARY KEY (object_id, seq)
+);
 
 -- mac is NULL while seq is 0 (the chain starts from 32 zero bytes).
 CREATE TABLE audit_head (
