@@ -113,8 +113,9 @@ size_t sp_audit_encode(const struct sp_audit_rec *rec, unsigned char out[SP_AUDI
 	o += put_str(out + o, rec->action);
 	o += put_str(out + o, rec->object_type);
 	o += put_id(out + o, &rec->object_id);
-	o += put_u32(out + o, (uint32_t)rec->nobjects);
-	for (size_t i = 0; i < rec->nobjects; i++)
+	size_t nobj = rec->objects ? rec->nobjects : 0; /* a checked record has them */
+	o += put_u32(out + o, (uint32_t)nobj);
+	for (size_t i = 0; i < nobj; i++)
 		o += put_id(out + o, &rec->objects[i]);
 	o += put_str(out + o, rec->fields);
 	o += put_str(out + o, rec->reason);
