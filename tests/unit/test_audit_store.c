@@ -609,6 +609,49 @@ static void checkpoint_faults_write_nothing(void **state)
 	sp_store_close(s);
 }
 
+/* Rows past the head (inserted behind append's back) and a head pointing at another MAC. */
+static void detects_head_disagreeing(void **state)
+{
+	(void)state;
+	struct sp_store *s = trail_of_10();
+	exec(s, "INSERT INTO audit_log (" SP_AUDIT_COLUMNS ") SELECT 11, ts_us, actor, agency, "
+		"roles, action, object_type, object_id, fields, reason, flags, request_id, mac, "
+		"objects FROM audit_log WHERE seq = 10");
+	struct sp_audit_report rep = verify(s);
+	expect_first(&rep, SP_AUDIT_P_REORDERED, 11); /* record 10's MAC, at 11 */
+	assert_int_equal(rep.nfound, 2);
+	assert_int_equal(rep.found[1].kind, SP_AUDIT_P_HEAD_MISMATCH);
+	assert_int_equal(rep.found[1].seq, 11);
+	exec(s, "DELETE FROM audit_log WHERE seq = 11");
+	exec(s, "UPDATE audit_head SET mac = (SELECT mac FROM audit_log WHERE seq = 9)");
+	rep = verify(s);
+	expect_first(&rep, SP_AUDIT_P_HEAD_MISMATCH, 10);
+	assert_int_equal(rep.nfound, 1);
+	sp_store_close(s);
+}
+
+/* A crash while writing a checkpoint leaves a partial last line: noted, not a problem. */
+static void torn_checkpoint_line_is_noted_not_failed(void **state)
+{
+	(void)state;
+	struct sp_store *s = trail_of_10();
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", cpdir, SP_AUDIT_CHECKPOINT_FILE);
+	FILE *f = fopen(path, "a");
+	assert_non_null(f);
+	fputs("v1 checkpoint 10 17643", f);
+	fclose(f);
+	struct sp_audit_report rep = verify(s);
+	assert_true(rep.ok);
+	assert_int_equal(rep.torn_last_line, 1);
+	checkpoint(s); /* cuts the partial line off first */
+	rep = verify(s);
+	assert_true(rep.ok);
+	assert_int_equal(rep.torn_last_line, 0);
+	assert_int_equal(rep.checkpoints, 2);
+	sp_store_close(s);
+}
+
 /* Verify that cannot read says so; it never reports a trail it did not finish as intact
  * or as tampered with. */
 static void verify_faults_are_errors_not_findings(void **state)
@@ -780,6 +823,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(detects_truncated_tail_by_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(detects_forged_checkpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(detects_rewritten_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(detects_head_disagreeing, setup, teardown),
+		cmocka_unit_test_setup_teardown(torn_checkpoint_line_is_noted_not_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(checkpoint_refuses_moved_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(restore_checkpoint_excuses_rolled_back_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(dpo_listing_filters_and_pages, setup, teardown),
