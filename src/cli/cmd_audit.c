@@ -7,9 +7,9 @@
 
 #include "cli/cli.h"
 
-int sp_cmd_audit(struct sp_cli *cli, int argc, char **argv);
+static int sp_cmd_audit(struct sp_cli *cli, int argc, char **argv);
 
-static const struct sp_cli_cmd audit_cmd = {
+const struct sp_cli_cmd sp_cli_cmd_audit = {
 	"audit", "verify the audit trail, or checkpoint its head",
 	"audit verify\n"
 	"       safepath audit checkpoint",
@@ -84,15 +84,15 @@ static const struct {
 	{"checkpoint", audit_checkpoint},
 };
 
-int sp_cmd_audit(struct sp_cli *cli, int argc, char **argv)
+static int sp_cmd_audit(struct sp_cli *cli, int argc, char **argv)
 {
 	if (argc != 2)
-		return sp_cli_usage(&audit_cmd, "audit needs one subcommand: verify or checkpoint");
+		return sp_cli_usage(&sp_cli_cmd_audit, "audit needs one subcommand: verify or checkpoint");
 	size_t which = 0, n = sizeof subcommands / sizeof subcommands[0];
 	while (which < n && strcmp(subcommands[which].name, argv[1]) != 0)
 		which++;
 	if (which == n)
-		return sp_cli_usage(&audit_cmd, "no audit subcommand '%s'", argv[1]);
+		return sp_cli_usage(&sp_cli_cmd_audit, "no audit subcommand '%s'", argv[1]);
 	struct sp_app app;
 	int code = sp_app_open(cli, 0, &app);
 	if (code != SP_EXIT_OK)

@@ -26,6 +26,7 @@ static const struct sp_cli_cmd cmd_version_entry = {"version", "print the versio
 static const struct sp_cli_cmd *const commands[] = {
 	&sp_cli_cmd_init,
 	&sp_cli_cmd_key,
+	&sp_cli_cmd_audit,
 	&cmd_help_entry,
 	&cmd_version_entry,
 	NULL,
