@@ -1,0 +1,136 @@
+/* safepath approval: the supervisor's side of the four-eyes gate on data-reading roles and
+ * password resets — list, grant (prints a fresh one-time password when there is one to hand
+ * over), deny. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "safepath/access.h"
+
+/* From cmd_user.c (cli.h should take them). */
+int sp_cli_access_open(struct sp_cli *cli, struct sp_store **store, struct sp_access *acc);
+int sp_cli_access_login(struct sp_cli *cli, struct sp_access *acc, struct sp_subject *as);
+int cmd_approval(struct sp_cli *cli, int argc, char **argv);
+
+static const char approval_usage[] = "approval list [--pending] --as USER\n"
+				     "       safepath approval grant ID --as SUPERVISOR\n"
+				     "       safepath approval deny ID --as SUPERVISOR";
+
+static int usage(const char *msg)
+{
+	fprintf(stderr, "safepath: approval: %s\nusage: safepath %s\n", msg, approval_usage);
+	return SP_EXIT_USAGE;
+}
+
+struct list_ctx {
+	const struct sp_cli *cli;
+	struct sp_access *acc;
+};
+
+static int approval_print(const struct sp_approval *ap, void *ctx)
+{
+	const struct list_ctx *lc = ctx;
+	char id[SP_ID_STRLEN + 1], roles[256];
+	struct sp_user target;
+	struct sp_err err = {0};
+	sp_id_format(&ap->id, id);
+	if (sp_roles_format(ap->requested_roles, roles, sizeof roles))
+		roles[0] = '\0';
+	if (sp_user_get(lc->acc, &ap->target, &target, &err))
+		snprintf(target.username, sizeof target.username, "?");
+	if (lc->cli->json) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", id, "kind",
+				      sp_approval_kind_name(ap->kind), "user", target.username,
+				      "roles", roles, "status", sp_approval_status_name(ap->status),
+				      "flagged_to_dpo", ap->flagged_to_dpo);
+		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		if (s)
+			printf("%s\n", s);
+		free(s);
+		json_decref(j);
+	} else {
+		printf("%s %-8s %-15s %-24s %s\n", id, sp_approval_status_name(ap->status),
+		       sp_approval_kind_name(ap->kind), target.username, roles);
+	}
+	return 0;
+}
+
+int cmd_approval(struct sp_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"pending", no_argument, NULL, 'p'},
+		{NULL, 0, NULL, 0},
+	};
+	if (argc < 2)
+		return usage("which subcommand?");
+	const char *sub = argv[1];
+	int pending = 0, c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		if (c == 'p')
+			pending = 1;
+		else
+			return usage("unknown option");
+	}
+	int nargs = argc - 1 - optind;
+	int is_list = strcmp(sub, "list") == 0, is_grant = strcmp(sub, "grant") == 0;
+	int is_deny = strcmp(sub, "deny") == 0;
+	if (!is_list && !is_grant && !is_deny)
+		return usage("unknown subcommand");
+	if (is_list ? nargs != 0 : nargs != 1)
+		return usage(is_list ? "list takes no argument" : "ID missing");
+	struct sp_id id = {{0}};
+	if (!is_list && sp_id_parse(argv[1 + optind], &id))
+		return usage("ID must be an approval id (as approval list prints it)");
+	if (!cli->as_user)
+		return usage("needs --as USER");
+
+	struct sp_store *store = NULL;
+	struct sp_access acc;
+	struct sp_err err = {0};
+	int rc = sp_cli_access_open(cli, &store, &acc);
+	if (rc)
+		return rc;
+	struct sp_subject as;
+	rc = sp_cli_access_login(cli, &acc, &as);
+	if (rc)
+		goto out;
+	if (is_list) {
+		struct list_ctx lc = {cli, &acc};
+		if (sp_approval_list(&acc, &as, pending, approval_print, &lc, &err))
+			rc = sp_cli_fail(&err, "approval list");
+	} else if (is_deny) {
+		if (sp_approval_deny(&acc, &as, &id, &err))
+			rc = sp_cli_fail(&err, "approval deny");
+		else if (!cli->json)
+			printf("denied\n");
+	} else {
+		char otp[SP_OTP_SIZE];
+		if (sp_approval_grant(&acc, &as, &id, otp, &err)) {
+			rc = sp_cli_fail(&err, "approval grant");
+		} else if (cli->json) {
+			json_t *j = json_pack("{s:s, s:s?}", "status", "granted", "one_time_password",
+					      otp[0] ? otp : NULL);
+			char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+			if (s)
+				printf("%s\n", s);
+			free(s);
+			json_decref(j);
+		} else {
+			printf("granted; flagged to the DPO; the user must change the password at the "
+			       "next login\n");
+			if (otp[0])
+				printf("one-time password to hand to the user: %s (shown once)\n", otp);
+		}
+		sodium_memzero(otp, sizeof otp);
+	}
+out:
+	sp_store_close(store);
+	return rc;
+}
