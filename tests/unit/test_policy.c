@@ -304,9 +304,11 @@ static void matrix_covers_every_cell(void **state)
 {
 	(void)state;
 	static unsigned char seen[SP_ROLE_COUNT][SP_ACTION_COUNT][4];
+	static unsigned char read_class[SP_ROLE_COUNT][4][SP_FIELD_CLASS_COUNT];
 	static int reason_seen[SP_REASON_COUNT];
 	int firewall_rows = 0, restricted_rows = 0, pending_rows = 0, accepted_rows = 0;
 	memset(seen, 0, sizeof seen);
+	memset(read_class, 0, sizeof read_class);
 	for (int i = 0; i < nrows; i++) {
 		const struct row *r = &rows[i];
 		reason_seen[r->expect_reason] = 1;
@@ -326,6 +328,8 @@ static void matrix_covers_every_cell(void **state)
 			continue;
 		int role = __builtin_ctz(r->sub.roles);
 		seen[role][r->req.action][r->relation] = 1;
+		if (r->req.action == SP_ACT_CASE_READ && __builtin_popcount(r->req.fields) == 1)
+			read_class[role][r->relation][__builtin_ctz(r->req.fields)] = 1;
 	}
 	int missing = 0;
 	for (int role = 0; role < SP_ROLE_COUNT; role++)
@@ -344,6 +348,18 @@ static void matrix_covers_every_cell(void **state)
 					missing++;
 				}
 		}
+	/* sensitivity: each staff role reads each class alone, assigned and not */
+	static const unsigned staff[] = {SP_ROLE_SCREENER, SP_ROLE_IDENTIFIER, SP_ROLE_CASEWORKER,
+					 SP_ROLE_FOCAL_POINT, SP_ROLE_SUPERVISOR};
+	for (size_t k = 0; k < sizeof staff / sizeof staff[0]; k++)
+		for (int rel = 1; rel <= 2; rel++)
+			for (int c = 0; c < SP_FIELD_CLASS_COUNT; c++)
+				if (!read_class[__builtin_ctz(staff[k])][rel][c]) {
+					fprintf(stderr, "matrix: no case.read %s row for %s relation %d\n",
+						sp_field_class_name((enum sp_field_class)c),
+						sp_role_name(staff[k]), rel);
+					missing++;
+				}
 	for (int why = 0; why < SP_REASON_COUNT; why++)
 		if (!reason_seen[why]) {
 			fprintf(stderr, "matrix: reason %s never expected\n",
