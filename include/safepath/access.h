@@ -13,7 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "safepath/audit.h"
 #include "safepath/config.h"
+#include "safepath/crypto.h"
 #include "safepath/err.h"
 #include "safepath/id.h"
 #include "safepath/policy.h"
@@ -25,44 +27,26 @@
 #define SP_OTP_SIZE 32           /* a one-time password's buffer: "xxxxx-xxxxx-xxxxx-xxxxx" */
 #define SP_PASSWORD_MIN 12       /* bytes */
 #define SP_PASSWORD_MAX 1024
-#define SP_PWHASH_SIZE 128       /* an Argon2id string ($argon2id$v=19$m=...) */
+#define SP_PWHASH_SIZE SP_PWHASH_LEN /* an Argon2id string ($argon2id$v=19$m=...) */
 
 /* Output conventions: out-structures and approval ids are written only on success; an otp
  * buffer is always written, and left empty on failure or when there is nothing to show.
  *
- * An access context: the store and the password parameters. Filled by sp_access_init. One
- * per thread, like the store connection it borrows. */
-struct sp_access_event;
+ * An access context: the store, the password cost and the audit keys, all borrowed. One per
+ * thread, like the store connection. Every write appends its audit record (sp_audit_append)
+ * in its own transaction; without audit keys writes are refused. */
 struct sp_access {
 	struct sp_store *store;
-	unsigned long long pw_ops;  /* Argon2id passes */
-	size_t pw_mem;              /* Argon2id memory, bytes */
-	char dummy_hash[SP_PWHASH_SIZE]; /* verified for unknown users: same cost as a real one */
-	/* Test seam until the audit module lands: called once per operation, inside its
-	 * transaction; a non-zero return rolls the operation back. */
-	int (*audit_hook)(void *ctx, const struct sp_access_event *ev, struct sp_err *err);
-	void *audit_ctx;
+	struct sp_kdf_params pw;                 /* Argon2id cost for new hashes */
+	const struct sp_audit_keys *audit_keys;  /* sodium_malloc memory of the caller */
 };
 
-/* What one operation records: ids and names, never personal values. */
-struct sp_access_event {
-	const char *action;        /* "user.add", "approval.grant", "user.login", ... */
-	int outcome;               /* SP_OK or the refusal's status */
-	struct sp_id actor;        /* zero when none (bootstrap, failed login of unknown user) */
-	const char *object_kind;   /* "agency", "user", "approval" */
-	struct sp_id object;
-	unsigned roles;            /* roles granted or requested, 0 if none */
-	struct sp_id approval;     /* the approval created or decided, zero if none */
-	int flag_dpo;
-};
-
-/* Read pw_ops/pw_mem from the configuration (argon2-ops, argon2-mem-kib); checked against
- * libsodium's limits. The store is borrowed. */
+/* Cost from the configuration (argon2-ops, argon2-mem-kib). */
 int sp_access_init(struct sp_access *a, struct sp_store *s, const struct sp_config *cfg,
-		   struct sp_err *err) SP_MUST;
-/* Same, with explicit parameters (tests use the smallest). */
-int sp_access_init_params(struct sp_access *a, struct sp_store *s, unsigned long long ops,
-			  size_t mem_bytes, struct sp_err *err) SP_MUST;
+		   const struct sp_audit_keys *keys, struct sp_err *err) SP_MUST;
+/* Same, with an explicit cost (tests use the smallest). */
+int sp_access_init_params(struct sp_access *a, struct sp_store *s, const struct sp_kdf_params *pw,
+			  const struct sp_audit_keys *keys, struct sp_err *err) SP_MUST;
 
 /* ---- agencies ---- */
 
@@ -144,8 +128,9 @@ int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
 
 /* Check a username and password. Unknown users, wrong passwords and disabled users all give
  * SP_EDENIED with the same message, after the same Argon2id work (a dummy hash for unknown
- * users). On success the hash is upgraded when the configured parameters changed, and out
- * says whether the password must be changed now. Throttling is the caller's, before this. */
+ * users), and are audited as user.login_failed. On success (user.login) the hash is upgraded
+ * when the configured cost changed, and out says whether the password must be changed now.
+ * Throttling is the caller's, before this. */
 int sp_user_authenticate(struct sp_access *a, const char *username, const char *password,
 			 struct sp_user *out, struct sp_err *err) SP_MUST;
 

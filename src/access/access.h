@@ -7,26 +7,36 @@
 
 #include "safepath/access.h"
 
-/* ---- passwords (password.c) ----
- * ACCESS_PW_*: a local wrapper over libsodium's crypto_pwhash_str (Argon2id) until
- * include/safepath/crypto.h lands; then these bodies become calls to it and nothing else
- * changes. */
+/* ---- passwords (password.c), over the crypto module's Argon2id functions ---- */
 int access_pw_hash(const struct sp_access *a, const char *password, char out[SP_PWHASH_SIZE],
 		   struct sp_err *err) SP_MUST;
-/* 0 when the password matches the hash, -1 otherwise (including a malformed hash). */
-int access_pw_verify(const char *hash, const char *password) SP_MUST;
-/* 1 when the hash was made with other parameters than a's. */
-int access_pw_needs_rehash(const struct sp_access *a, const char *hash);
-/* Length and content rules for a password a user chooses. */
+/* SP_OK when password matches stored; SP_EDENIED when not. stored == NULL (unknown user)
+ * costs the same work against a dummy hash. *rehash says the stored cost is outdated. */
+int access_pw_verify(const struct sp_access *a, const char *stored, const char *password,
+		     int *rehash, struct sp_err *err) SP_MUST;
+/* Length rules for a password a user chooses. */
 int access_pw_acceptable(const char *password, struct sp_err *err) SP_MUST;
-/* A random one-time password (about 100 bits) and its hash. */
+/* A random one-time password (about 99 bits) and its hash. */
 int access_otp_new(const struct sp_access *a, char otp[SP_OTP_SIZE], char hash[SP_PWHASH_SIZE],
 		   struct sp_err *err) SP_MUST;
 
-/* ---- audit (access.c) ----
- * The one call site per operation, inside its transaction before the commit. Wire
- * sp_audit_append(...) here when the audit module lands. */
-int access_audit(struct sp_access *a, const struct sp_access_event *ev, struct sp_err *err) SP_MUST;
+/* ---- audit (access.c) ---- */
+
+/* What one operation records: ids, names and field names, never personal values. */
+struct access_event {
+	const char *action;              /* "user.add", "approval.grant", "user.login", ... */
+	const struct sp_subject *actor;  /* NULL: the system (bootstrap) or an unknown user */
+	const char *object_kind;         /* "agency", "user" */
+	struct sp_id object;
+	const char *fields;              /* what changed: "roles,password_hash" */
+	unsigned roles;                  /* roles granted or requested, 0 if none */
+	struct sp_id approval;           /* the approval created or decided, zero if none */
+	int flag_dpo;
+};
+
+/* The one audit call per operation, inside its write transaction, before the commit: a
+ * failure rolls the operation back with it. */
+int access_audit(struct sp_access *a, const struct access_event *ev, struct sp_err *err) SP_MUST;
 
 /* ---- steps offered across files ---- */
 

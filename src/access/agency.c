@@ -99,8 +99,9 @@ int sp_agency_add(struct sp_access *a, const struct sp_subject *actor, const str
 	if (!rc)
 		rc = access_agency_insert(a, in, &ag, err);
 	if (!rc) {
-		struct sp_access_event ev = {.action = "agency.add", .actor = actor->user,
-					     .object_kind = "agency", .object = ag.id};
+		struct access_event ev = {.action = "agency.add", .actor = &me,
+					  .object_kind = "agency", .object = ag.id,
+					  .fields = "code,name,kind,country"};
 		rc = access_audit(a, &ev, err);
 	}
 	if (!rc)

@@ -186,20 +186,19 @@ static int same(const struct sp_id *x, const struct sp_id *y)
  * the requester nor the user) and every grant is flagged to the DPO. *bootstrap says so.
  * Disabled supervisors count as had: disabling them all does not reopen this path. */
 static int decidable(struct sp_access *a, const struct sp_subject *actor, const struct sp_id *id,
-		     struct sp_approval *ap, struct sp_user *target, int *bootstrap,
-		     struct sp_err *err)
+		     struct sp_approval *ap, struct sp_user *target, struct sp_subject *me,
+		     int *bootstrap, struct sp_err *err)
 {
 	long supervisors = 0;
-	struct sp_subject me;
 	*bootstrap = 0;
-	int rc = access_actor_refresh(a, actor, &me, err);
+	int rc = access_actor_refresh(a, actor, me, err);
 	if (!rc)
 		rc = sp_approval_get(a, id, ap, err);
 	if (!rc)
 		rc = sp_user_get(a, &ap->target, target, err);
 	if (rc)
 		return rc;
-	actor = &me;
+	actor = me;
 	rc = access_allowed(actor, SP_ACT_APPROVAL_GRANT, &target->agency, target->agency_kind,
 			    err);
 	if (rc == SP_EDENIED && (actor->roles & SP_ROLE_ADMIN)) {
@@ -253,6 +252,7 @@ int sp_approval_grant(struct sp_access *a, const struct sp_subject *actor, const
 	struct sp_approval ap = {0};
 	struct sp_user target = {0};
 	char hash[SP_PWHASH_SIZE] = "";
+	struct sp_subject me = *actor;
 	int bootstrap = 0;
 	otp[0] = '\0';
 	/* Argon2id before the write lock; thrown away when the grant does not need it */
@@ -262,7 +262,7 @@ int sp_approval_grant(struct sp_access *a, const struct sp_subject *actor, const
 	rc = sp_store_begin_write(a->store, err);
 	if (rc)
 		goto out;
-	rc = decidable(a, actor, id, &ap, &target, &bootstrap, err);
+	rc = decidable(a, actor, id, &ap, &target, &me, &bootstrap, err);
 	if (!rc && target.disabled)
 		rc = sp_err_set(err, SP_ECONFLICT, "approval", "the user is disabled");
 	if (!rc && ap.kind == SP_APPROVAL_GRANT_ROLE && (target.roles & SP_ROLE_ADMIN))
@@ -272,17 +272,20 @@ int sp_approval_grant(struct sp_access *a, const struct sp_subject *actor, const
 	 * administrator was shown: the admin must never hold a data-reading credential. */
 	int fresh = ap.kind == SP_APPROVAL_RESET_PASSWORD || target.must_change_password;
 	if (!rc)
-		rc = set_status(a, id, &actor->user, SP_APPROVAL_GRANTED, err);
+		rc = set_status(a, id, &me.user, SP_APPROVAL_GRANTED, err);
 	if (!rc)
 		rc = access_user_grant(a, &target.id,
 				       ap.kind == SP_APPROVAL_GRANT_ROLE ? ap.requested_roles : 0,
 				       fresh ? hash : NULL, 1, err);
-	struct sp_access_event ev = {.action = bootstrap ? "approval.grant_bootstrap"
-							 : "approval.grant",
-				     .actor = actor->user,
-				     .object_kind = "user", .object = target.id,
-				     .roles = ap.kind == SP_APPROVAL_GRANT_ROLE ? ap.requested_roles : 0,
-				     .approval = *id, .flag_dpo = 1};
+	struct access_event ev = {.action = bootstrap ? "approval.grant_bootstrap" : "approval.grant",
+				  .actor = &me,
+				  .object_kind = "user",
+				  .object = target.id,
+				  .fields = fresh ? "approval_status,must_change_password,password_hash"
+						  : "approval_status,must_change_password",
+				  .roles = ap.kind == SP_APPROVAL_GRANT_ROLE ? ap.requested_roles : 0,
+				  .approval = *id,
+				  .flag_dpo = 1};
 	if (!rc)
 		rc = access_audit(a, &ev, err);
 	if (!rc)
@@ -303,16 +306,17 @@ int sp_approval_deny(struct sp_access *a, const struct sp_subject *actor, const 
 {
 	struct sp_approval ap = {0};
 	struct sp_user target = {0};
+	struct sp_subject me = *actor;
 	int bootstrap = 0;
 	int rc = sp_store_begin_write(a->store, err);
 	if (rc)
 		return rc;
-	rc = decidable(a, actor, id, &ap, &target, &bootstrap, err);
+	rc = decidable(a, actor, id, &ap, &target, &me, &bootstrap, err);
 	if (!rc)
-		rc = set_status(a, id, &actor->user, SP_APPROVAL_DENIED, err);
-	struct sp_access_event ev = {.action = "approval.deny", .actor = actor->user,
-				     .object_kind = "user", .object = target.id,
-				     .roles = ap.requested_roles, .approval = *id};
+		rc = set_status(a, id, &me.user, SP_APPROVAL_DENIED, err);
+	struct access_event ev = {.action = "approval.deny", .actor = &me, .object_kind = "user",
+				  .object = target.id, .fields = "approval_status",
+				  .roles = ap.requested_roles, .approval = *id};
 	if (!rc)
 		rc = access_audit(a, &ev, err);
 	if (!rc)

@@ -1,36 +1,23 @@
-/* Passwords for access: Argon2id strings, parameter upgrades, one-time passwords.
- * A local wrapper straight over libsodium's crypto_pwhash_str until the crypto module's
- * include/safepath/crypto.h lands; only these bodies change then. */
-#include <assert.h>
+/* Passwords for access: Argon2id through the crypto module (sp_password_hash/_verify, which
+ * also keep the dummy hash for unknown users), the rules for chosen passwords, and one-time
+ * passwords. */
 #include <string.h>
 
 #include <sodium.h>
 
 #include "access/access.h"
 
-static_assert(SP_PWHASH_SIZE >= crypto_pwhash_STRBYTES, "an Argon2id string fits");
-
 int access_pw_hash(const struct sp_access *a, const char *password, char out[SP_PWHASH_SIZE],
 		   struct sp_err *err)
 {
-	if (crypto_pwhash_str_alg(out, password, strlen(password), a->pw_ops, a->pw_mem,
-				  crypto_pwhash_ALG_ARGON2ID13) != 0)
-		return sp_err_set(err, SP_ENOMEM, "", "password hashing ran out of memory");
-	return SP_OK;
+	return sp_password_hash(password, strlen(password), &a->pw, out, err);
 }
 
-int access_pw_verify(const char *hash, const char *password)
+int access_pw_verify(const struct sp_access *a, const char *stored, const char *password,
+		     int *rehash, struct sp_err *err)
 {
-	/* crypto_pwhash_str_verify reads the algorithm from the string: insist on Argon2id */
-	if (strncmp(hash, crypto_pwhash_argon2id_STRPREFIX,
-		    sizeof crypto_pwhash_argon2id_STRPREFIX - 1) != 0)
-		return -1;
-	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 ? 0 : -1;
-}
-
-int access_pw_needs_rehash(const struct sp_access *a, const char *hash)
-{
-	return crypto_pwhash_argon2id_str_needs_rehash(hash, a->pw_ops, a->pw_mem) != 0;
+	return sp_password_verify(stored, password, strnlen(password, SP_PASSWORD_MAX + 1), &a->pw,
+				  rehash, err);
 }
 
 int access_pw_acceptable(const char *password, struct sp_err *err)

@@ -208,7 +208,7 @@ int access_user_grant(struct sp_access *a, const struct sp_id *user, unsigned ad
 }
 
 /* Run body-less operations' common ending: audit, commit, or roll back on any error. */
-static int finish(struct sp_access *a, int rc, const struct sp_access_event *ev,
+static int finish(struct sp_access *a, int rc, const struct access_event *ev,
 		  struct sp_err *err)
 {
 	if (!rc)
@@ -248,8 +248,8 @@ int sp_access_bootstrap(struct sp_access *a, const struct sp_agency *agency, con
 	}
 	if (!rc)
 		rc = access_user_insert(a, username, &ag, SP_ROLE_ADMIN, hash, &u, err);
-	struct sp_access_event ev = {.action = "user.bootstrap", .object_kind = "user",
-				     .roles = SP_ROLE_ADMIN};
+	struct access_event ev = {.action = "user.bootstrap", .object_kind = "user",
+				  .fields = "username,agency_id,password_hash", .roles = SP_ROLE_ADMIN};
 	if (!rc)
 		ev.object = u.id;
 	rc = finish(a, rc, &ev, err);
@@ -272,7 +272,7 @@ int sp_user_add(struct sp_access *a, const struct sp_subject *actor, const char 
 	struct sp_agency ag;
 	struct sp_user u = {0};
 	struct sp_id ap = {{0}};
-	struct sp_subject me;
+	struct sp_subject me = *actor;
 	otp[0] = '\0';
 	int rc = access_allowed(actor, SP_ACT_USER_MANAGE, NULL, SP_AGENCY_NGO, err);
 	if (!rc)
@@ -295,8 +295,9 @@ int sp_user_add(struct sp_access *a, const struct sp_subject *actor, const char 
 	if (!rc && (roles & SP_ROLES_DATA))
 		rc = access_approval_insert(a, SP_APPROVAL_GRANT_ROLE, &u, &me.user,
 					    roles & SP_ROLES_DATA, &ap, err);
-	struct sp_access_event ev = {.action = "user.add", .actor = actor->user,
-				     .object_kind = "user", .roles = roles, .approval = ap};
+	struct access_event ev = {.action = "user.add", .actor = &me, .object_kind = "user",
+				  .fields = "username,agency_id,password_hash", .roles = roles,
+				  .approval = ap};
 	if (!rc)
 		ev.object = u.id;
 	rc = finish(a, rc, &ev, err);
@@ -351,7 +352,7 @@ int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, con
 	rc = sp_store_begin_write(a->store, err);
 	if (rc)
 		return rc;
-	struct sp_subject me = {0};
+	struct sp_subject me = *actor;
 	rc = access_recheck(a, actor, SP_ACT_USER_MANAGE, &me, err);
 	if (!rc)
 		rc = load(a, username, NULL, &u, NULL, err);
@@ -373,9 +374,8 @@ int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, con
 	}
 	if (!rc && (add & ~SP_ROLES_DATA))
 		rc = access_user_grant(a, &u.id, add & ~SP_ROLES_DATA, NULL, 0, err);
-	struct sp_access_event ev = {.action = "user.grant_roles", .actor = actor->user,
-				     .object_kind = "user", .object = u.id, .roles = add,
-				     .approval = ap};
+	struct access_event ev = {.action = "user.grant_roles", .actor = &me, .object_kind = "user",
+				  .object = u.id, .roles = add, .approval = ap};
 	rc = finish(a, rc, &ev, err);
 	if (!rc && approval)
 		*approval = ap;
@@ -392,7 +392,7 @@ int sp_user_disable(struct sp_access *a, const struct sp_subject *actor, const c
 	rc = sp_store_begin_write(a->store, err);
 	if (rc)
 		return rc;
-	struct sp_subject me;
+	struct sp_subject me = *actor;
 	rc = access_recheck(a, actor, SP_ACT_USER_MANAGE, &me, err);
 	if (!rc)
 		rc = load(a, username, NULL, &u, NULL, err);
@@ -412,8 +412,8 @@ int sp_user_disable(struct sp_access *a, const struct sp_subject *actor, const c
 	}
 	/* Sessions end with the account: the sessions module deletes this user's sessions in
 	 * this same transaction once it exists. */
-	struct sp_access_event ev = {.action = "user.disable", .actor = actor->user,
-				     .object_kind = "user", .object = u.id};
+	struct access_event ev = {.action = "user.disable", .actor = &me, .object_kind = "user",
+				  .object = u.id, .fields = "disabled"};
 	return finish(a, rc < 0 ? rc : SP_OK, &ev, err);
 }
 
@@ -441,75 +441,52 @@ static int swap_hash(struct sp_access *a, const struct sp_id *id, const char *ol
 	return rc < 0 ? rc : SP_OK;
 }
 
-/* Make the dummy hash the first time it is needed, with the current parameters, so an
- * unknown user costs one verification like a known one. */
-static int dummy_ready(struct sp_access *a, struct sp_err *err)
-{
-	if (a->dummy_hash[0])
-		return SP_OK;
-	unsigned char r[32];
-	char pw[2 * sizeof r + 1];
-	randombytes_buf(r, sizeof r);
-	sodium_bin2hex(pw, sizeof pw, r, sizeof r);
-	int rc = access_pw_hash(a, pw, a->dummy_hash, err);
-	sodium_memzero(pw, sizeof pw);
-	return rc;
-}
-
-/* Look the user up and verify the password, spending the same work either way. */
+/* Look the user up and verify the password, spending the same Argon2id work whether the user
+ * exists or not (the crypto module verifies an unknown user against a dummy hash). */
 static int check_password(struct sp_access *a, const char *username, const char *password,
-			  struct sp_user *u, char hash[SP_PWHASH_SIZE], struct sp_err *err)
+			  struct sp_user *u, char hash[SP_PWHASH_SIZE], int *rehash,
+			  struct sp_err *err)
 {
-	int rc = dummy_ready(a, err);
-	if (rc)
-		return rc;
-	int known = 0;
+	int known = 0, rc;
 	if (access_username_ok(username, NULL) == SP_OK) {
 		rc = load(a, username, NULL, u, hash, err);
 		if (rc && rc != SP_ENOTFOUND)
 			return rc;
 		known = rc == SP_OK;
 	}
-	size_t n = strnlen(password, SP_PASSWORD_MAX + 1);
-	int ok = access_pw_verify(known ? hash : a->dummy_hash,
-				  n <= SP_PASSWORD_MAX ? password : "") == 0;
-	if (!known || !ok || n > SP_PASSWORD_MAX || u->disabled) {
-		if (!known)
-			memset(u, 0, sizeof *u);
+	if (!known)
+		memset(u, 0, sizeof *u);
+	rc = access_pw_verify(a, known ? hash : NULL, password, rehash, err);
+	if (rc == SP_EDENIED || (!rc && u->disabled))
 		return sp_err_set(err, SP_EDENIED, "", "%s", denied_msg);
-	}
-	return SP_OK;
-}
-
-static int audit_alone(struct sp_access *a, const struct sp_access_event *ev,
-		       struct sp_err *err)
-{
-	int rc = sp_store_begin_write(a->store, err);
-	if (rc)
-		return rc;
-	return finish(a, SP_OK, ev, err);
+	return rc;
 }
 
 int sp_user_authenticate(struct sp_access *a, const char *username, const char *password,
 			 struct sp_user *out, struct sp_err *err)
 {
 	struct sp_user u = {0};
+	struct sp_subject who;
 	char hash[SP_PWHASH_SIZE] = "";
 	char upgraded[SP_PWHASH_SIZE] = "";
-	int rc = check_password(a, username, password, &u, hash, err);
-	struct sp_access_event ev = {.action = "user.login", .outcome = rc, .actor = u.id,
-				     .object_kind = "user", .object = u.id};
-	if (rc) {
-		if (rc == SP_EDENIED) {
-			struct sp_err ignored;
-			/* a failed login is recorded; a failure to record it does not change
-			 * the answer */
-			(void)audit_alone(a, &ev, &ignored);
-			sp_err_set(err, SP_EDENIED, "", "%s", denied_msg);
-		}
+	int rehash = 0;
+	int rc = check_password(a, username, password, &u, hash, &rehash, err);
+	sp_user_subject(&u, &who);
+	struct access_event ev = {.action = "user.login", .actor = &who, .object_kind = "user",
+				  .object = u.id};
+	if (rc == SP_EDENIED) {
+		/* recorded with the account it named, if any; the refusal stands even when
+		 * recording fails */
+		struct sp_err ignored;
+		ev.action = "user.login_failed";
+		ev.actor = NULL;
+		if (sp_store_begin_write(a->store, &ignored) == SP_OK)
+			(void)finish(a, SP_OK, &ev, &ignored);
 		goto out;
 	}
-	if (access_pw_needs_rehash(a, hash)) {
+	if (rc)
+		goto out;
+	if (rehash) {
 		rc = access_pw_hash(a, password, upgraded, err);
 		if (rc)
 			goto out;
@@ -521,6 +498,8 @@ int sp_user_authenticate(struct sp_access *a, const char *username, const char *
 		rc = swap_hash(a, &u.id, hash, upgraded, 0, err);
 		if (rc == SP_ECONFLICT) /* changed meanwhile: the login stands, the upgrade waits */
 			rc = SP_OK;
+		else if (!rc)
+			ev.fields = "password_hash";
 	}
 	rc = finish(a, rc, &ev, err);
 	if (!rc && out)
@@ -535,6 +514,7 @@ int sp_user_passwd(struct sp_access *a, const char *username, const char *old_pa
 		   const char *new_password, struct sp_err *err)
 {
 	struct sp_user u = {0};
+	struct sp_subject who;
 	char hash[SP_PWHASH_SIZE] = "";
 	char fresh[SP_PWHASH_SIZE] = "";
 	int rc = access_pw_acceptable(new_password, err);
@@ -542,15 +522,17 @@ int sp_user_passwd(struct sp_access *a, const char *username, const char *old_pa
 		return rc;
 	if (strcmp(old_password, new_password) == 0)
 		return sp_err_set(err, SP_EINVAL, "password", "must differ from the old one");
-	rc = check_password(a, username, old_password, &u, hash, err);
+	rc = check_password(a, username, old_password, &u, hash, NULL, err);
 	if (!rc)
 		rc = access_pw_hash(a, new_password, fresh, err);
 	if (!rc)
 		rc = sp_store_begin_write(a->store, err);
 	if (!rc) {
 		rc = swap_hash(a, &u.id, hash, fresh, 1, err);
-		struct sp_access_event ev = {.action = "user.passwd", .actor = u.id,
-					     .object_kind = "user", .object = u.id};
+		sp_user_subject(&u, &who);
+		struct access_event ev = {.action = "user.passwd", .actor = &who,
+					  .object_kind = "user", .object = u.id,
+					  .fields = "password_hash,must_change_password"};
 		rc = finish(a, rc, &ev, err);
 	}
 	sodium_memzero(hash, sizeof hash);
@@ -585,7 +567,7 @@ int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
 	rc = sp_store_begin_write(a->store, err);
 	if (rc)
 		goto out;
-	struct sp_subject me;
+	struct sp_subject me = *actor;
 	rc = access_recheck(a, actor, SP_ACT_USER_MANAGE, &me, err);
 	if (rc) {
 		sp_store_rollback(a->store);
@@ -609,8 +591,10 @@ int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
 		if (!rc)
 			rc = access_user_grant(a, &u.id, 0, hash, 1, err);
 	}
-	struct sp_access_event ev = {.action = "user.reset_password", .actor = actor->user,
-				     .object_kind = "user", .object = u.id, .approval = ap};
+	struct access_event ev = {.action = "user.reset_password", .actor = &me,
+				  .object_kind = "user", .object = u.id,
+				  .fields = gated ? "" : "password_hash,must_change_password",
+				  .approval = ap};
 	rc = finish(a, rc, &ev, err);
 out:
 	sodium_memzero(hash, sizeof hash);

@@ -10,7 +10,10 @@
 #include "safepath/access.h"
 
 /* From cmd_user.c (cli.h should take them). */
-int sp_cli_access_open(struct sp_cli *cli, struct sp_store **store, struct sp_access *acc);
+struct sp_cli_access;
+int sp_cli_access_open(struct sp_cli *cli, int with_keys, struct sp_cli_access **out);
+void sp_cli_access_close(struct sp_cli_access *ca);
+struct sp_access *sp_cli_access_get(struct sp_cli_access *ca);
 int sp_cli_access_login(struct sp_cli *cli, struct sp_access *acc, struct sp_subject *as);
 int cmd_agency(struct sp_cli *cli, int argc, char **argv);
 
@@ -107,27 +110,27 @@ int cmd_agency(struct sp_cli *cli, int argc, char **argv)
 	if (is_list && have)
 		return usage("list takes no options");
 
-	struct sp_store *store = NULL;
-	struct sp_access acc;
+	struct sp_cli_access *ca = NULL;
 	struct sp_err err = {0};
-	int rc = sp_cli_access_open(cli, &store, &acc);
+	int rc = sp_cli_access_open(cli, is_add, &ca);
 	if (rc)
 		return rc;
+	struct sp_access *acc = sp_cli_access_get(ca);
 	if (is_list) {
-		if (sp_agency_list(&acc, agency_print, cli, &err))
+		if (sp_agency_list(acc, agency_print, cli, &err))
 			rc = sp_cli_fail(&err, "agency list");
 		goto out;
 	}
 	struct sp_subject as;
-	rc = sp_cli_access_login(cli, &acc, &as);
+	rc = sp_cli_access_login(cli, acc, &as);
 	if (rc)
 		goto out;
 	struct sp_agency out;
-	if (sp_agency_add(&acc, &as, &in, &out, &err))
+	if (sp_agency_add(acc, &as, &in, &out, &err))
 		rc = sp_cli_fail(&err, "agency add");
 	else
 		agency_print(&out, cli);
 out:
-	sp_store_close(store);
+	sp_cli_access_close(ca);
 	return rc;
 }

@@ -13,7 +13,10 @@
 #include "safepath/access.h"
 
 /* From cmd_user.c (cli.h should take them). */
-int sp_cli_access_open(struct sp_cli *cli, struct sp_store **store, struct sp_access *acc);
+struct sp_cli_access;
+int sp_cli_access_open(struct sp_cli *cli, int with_keys, struct sp_cli_access **out);
+void sp_cli_access_close(struct sp_cli_access *ca);
+struct sp_access *sp_cli_access_get(struct sp_cli_access *ca);
 int sp_cli_access_login(struct sp_cli *cli, struct sp_access *acc, struct sp_subject *as);
 int cmd_approval(struct sp_cli *cli, int argc, char **argv);
 
@@ -91,28 +94,28 @@ int cmd_approval(struct sp_cli *cli, int argc, char **argv)
 	if (!cli->as_user)
 		return usage("needs --as USER");
 
-	struct sp_store *store = NULL;
-	struct sp_access acc;
+	struct sp_cli_access *ca = NULL;
 	struct sp_err err = {0};
-	int rc = sp_cli_access_open(cli, &store, &acc);
+	int rc = sp_cli_access_open(cli, 1, &ca);
 	if (rc)
 		return rc;
+	struct sp_access *acc = sp_cli_access_get(ca);
 	struct sp_subject as;
-	rc = sp_cli_access_login(cli, &acc, &as);
+	rc = sp_cli_access_login(cli, acc, &as);
 	if (rc)
 		goto out;
 	if (is_list) {
-		struct list_ctx lc = {cli, &acc};
-		if (sp_approval_list(&acc, &as, pending, approval_print, &lc, &err))
+		struct list_ctx lc = {cli, acc};
+		if (sp_approval_list(acc, &as, pending, approval_print, &lc, &err))
 			rc = sp_cli_fail(&err, "approval list");
 	} else if (is_deny) {
-		if (sp_approval_deny(&acc, &as, &id, &err))
+		if (sp_approval_deny(acc, &as, &id, &err))
 			rc = sp_cli_fail(&err, "approval deny");
 		else if (!cli->json)
 			printf("denied\n");
 	} else {
 		char otp[SP_OTP_SIZE];
-		if (sp_approval_grant(&acc, &as, &id, otp, &err)) {
+		if (sp_approval_grant(acc, &as, &id, otp, &err)) {
 			rc = sp_cli_fail(&err, "approval grant");
 		} else if (cli->json) {
 			json_t *j = json_pack("{s:s, s:s?}", "status", "granted", "one_time_password",
@@ -131,6 +134,6 @@ int cmd_approval(struct sp_cli *cli, int argc, char **argv)
 		sodium_memzero(otp, sizeof otp);
 	}
 out:
-	sp_store_close(store);
+	sp_cli_access_close(ca);
 	return rc;
 }

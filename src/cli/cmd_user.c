@@ -15,40 +15,102 @@
 
 #include "cli/cli.h"
 #include "safepath/access.h"
+#include "safepath/crypto.h"
 
-/* Shared with cmd_agency.c and cmd_approval.c (declared there too; cli.h should take them). */
-int sp_cli_access_open(struct sp_cli *cli, struct sp_store **store, struct sp_access *acc);
+/* Shared with cmd_agency.c and cmd_approval.c (declared there too; cli.h should take them).
+ * An opened access context: the store, the keys from the master key (for the audit trail)
+ * and the library's struct sp_access. */
+struct sp_cli_access {
+	struct sp_store *store;
+	struct sp_keys *keys;
+	struct sp_audit_keys *audit_keys; /* sodium_malloc */
+	struct sp_access acc;
+};
+int sp_cli_access_open(struct sp_cli *cli, int with_keys, struct sp_cli_access **out);
+void sp_cli_access_close(struct sp_cli_access *ca);
+struct sp_access *sp_cli_access_get(struct sp_cli_access *ca);
 int sp_cli_read_secret(struct sp_cli *cli, const char *prompt, char *buf, size_t n);
 int sp_cli_access_login(struct sp_cli *cli, struct sp_access *acc, struct sp_subject *as);
 int cmd_user(struct sp_cli *cli, int argc, char **argv);
 
-int sp_cli_access_open(struct sp_cli *cli, struct sp_store **store, struct sp_access *acc)
+void sp_cli_access_close(struct sp_cli_access *ca)
+{
+	if (!ca)
+		return;
+	sp_keys_free(ca->keys);
+	if (ca->audit_keys)
+		sodium_free(ca->audit_keys);
+	sp_store_close(ca->store);
+	free(ca);
+}
+
+struct sp_access *sp_cli_access_get(struct sp_cli_access *ca)
+{
+	return &ca->acc;
+}
+
+/* The audit trail's keys, derived from the master key, in sodium_malloc memory. */
+static int copy_audit_keys(struct sp_cli_access *ca, struct sp_err *err)
+{
+	const unsigned char *chain = sp_keys_audit_chain_key(ca->keys), *pk = NULL, *sk = NULL;
+	sp_keys_audit_signing(ca->keys, &pk, &sk);
+	if (!chain || !pk || !sk)
+		return sp_err_set(err, SP_EINTERNAL, "", "no audit keys");
+	struct sp_audit_keys *k = sodium_malloc(sizeof *k);
+	if (!k)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	memcpy(k->chain_key, chain, sizeof k->chain_key);
+	memcpy(k->sign_pk, pk, sizeof k->sign_pk);
+	memcpy(k->sign_sk, sk, sizeof k->sign_sk);
+	ca->audit_keys = k;
+	return SP_OK;
+}
+
+/* with_keys: open the master key too; every command that writes (logins included) needs it
+ * for the audit trail. */
+int sp_cli_access_open(struct sp_cli *cli, int with_keys, struct sp_cli_access **out)
 {
 	struct sp_err err = {0};
 	char url[4096];
+	const char *data = sp_config_get(&cli->cfg, "data");
 	const char *db = sp_config_get(&cli->cfg, "db");
+	struct sp_cli_access *ca = calloc(1, sizeof *ca);
+	struct sp_master *m = NULL;
+	int version = 0;
+	*out = NULL;
+	if (!ca) {
+		fprintf(stderr, "safepath: out of memory\n");
+		return SP_EXIT_FAIL;
+	}
 	if (db && *db)
 		snprintf(url, sizeof url, "%s", db);
 	else
-		snprintf(url, sizeof url, "sqlite:%s/safepath.db", sp_config_get(&cli->cfg, "data"));
+		snprintf(url, sizeof url, "sqlite:%s/safepath.db", data);
 	long long busy = sp_config_get_int(&cli->cfg, "busy-timeout-ms");
 	struct sp_store_options opt = {.busy_timeout_ms = busy > 0 && busy < 600000 ? (int)busy : 5000,
 				       .create = 0};
-	int version = 0;
-	if (sp_store_open(url, &opt, store, &err))
-		return sp_cli_fail(&err, "open the database");
-	if (sp_store_schema_version(*store, &version, &err) || version < 3) {
-		sp_store_close(*store);
-		*store = NULL;
-		if (!err.msg[0])
-			sp_err_set(&err, SP_EUNAVAIL, "", "the database is not set up: run safepath init");
-		return sp_cli_fail(&err, "open the database");
+	int rc = sp_store_open(url, &opt, &ca->store, &err);
+	if (!rc) {
+		rc = sp_store_schema_version(ca->store, &version, &err);
+		if (!rc && version < 3)
+			rc = sp_err_set(&err, SP_EUNAVAIL, "", "the database is not set up: run safepath init");
 	}
-	if (sp_access_init(acc, *store, &cli->cfg, &err)) {
-		sp_store_close(*store);
-		*store = NULL;
-		return sp_cli_fail(&err, "configuration");
+	if (!rc && with_keys) {
+		rc = sp_master_open(sp_config_get(&cli->cfg, "key-file"), data, cli->passphrase_fd, &m,
+				    &err);
+		if (!rc)
+			rc = sp_keys_open(ca->store, m, &ca->keys, &err);
+		sp_master_free(m);
+		if (!rc)
+			rc = copy_audit_keys(ca, &err);
 	}
+	if (!rc)
+		rc = sp_access_init(&ca->acc, ca->store, &cli->cfg, ca->audit_keys, &err);
+	if (rc) {
+		sp_cli_access_close(ca);
+		return sp_cli_fail(&err, "open");
+	}
+	*out = ca;
 	return SP_EXIT_OK;
 }
 
@@ -251,11 +313,11 @@ int cmd_user(struct sp_cli *cli, int argc, char **argv)
 	if (!cli->as_user)
 		return usage("needs --as USER");
 
-	struct sp_store *store = NULL;
-	struct sp_access acc;
-	int rc = sp_cli_access_open(cli, &store, &acc);
+	struct sp_cli_access *ca = NULL;
+	int rc = sp_cli_access_open(cli, 1, &ca);
 	if (rc)
 		return rc;
+	struct sp_access *acc = sp_cli_access_get(ca);
 	struct sp_err err = {0};
 	char otp[SP_OTP_SIZE] = "";
 	struct sp_id approval = {{0}};
@@ -271,7 +333,7 @@ int cmd_user(struct sp_cli *cli, int argc, char **argv)
 			fprintf(stderr, "safepath: could not read the password\n");
 		else if (cli->password_fd < 0 && strcmp(fresh, again) != 0)
 			fprintf(stderr, "safepath: the new passwords differ\n");
-		else if (sp_user_passwd(&acc, cli->as_user, old, fresh, &err))
+		else if (sp_user_passwd(acc, cli->as_user, old, fresh, &err))
 			sp_cli_fail(&err, "passwd");
 		else {
 			printf("password changed\n");
@@ -283,35 +345,35 @@ int cmd_user(struct sp_cli *cli, int argc, char **argv)
 		goto out;
 	}
 
-	rc = sp_cli_access_login(cli, &acc, &as);
+	rc = sp_cli_access_login(cli, acc, &as);
 	if (rc)
 		goto out;
 	if (is_add) {
-		if (sp_user_add(&acc, &as, name, agency, roles, otp, NULL, &approval, &err))
+		if (sp_user_add(acc, &as, name, agency, roles, otp, NULL, &approval, &err))
 			rc = sp_cli_fail(&err, "user add");
 		else
 			print_otp(cli, name, otp, &approval);
 	} else if (is_list) {
-		if (sp_user_list(&acc, &as, user_print, cli, &err))
+		if (sp_user_list(acc, &as, user_print, cli, &err))
 			rc = sp_cli_fail(&err, "user list");
 	} else if (is_grant) {
-		if (sp_user_grant_roles(&acc, &as, name, roles, &approval, &err))
+		if (sp_user_grant_roles(acc, &as, name, roles, &approval, &err))
 			rc = sp_cli_fail(&err, "user grant");
 		else
 			print_otp(cli, name, NULL, &approval);
 	} else if (is_disable) {
-		if (sp_user_disable(&acc, &as, name, &err))
+		if (sp_user_disable(acc, &as, name, &err))
 			rc = sp_cli_fail(&err, "user disable");
 		else if (!cli->json)
 			printf("%s disabled\n", name);
 	} else if (is_reset) {
-		if (sp_user_reset_password(&acc, &as, name, otp, &approval, &err))
+		if (sp_user_reset_password(acc, &as, name, otp, &approval, &err))
 			rc = sp_cli_fail(&err, "user reset-password");
 		else
 			print_otp(cli, name, otp, &approval);
 	}
 out:
 	sodium_memzero(otp, sizeof otp);
-	sp_store_close(store);
+	sp_cli_access_close(ca);
 	return rc;
 }
