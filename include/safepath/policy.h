@@ -176,6 +176,12 @@ int sp_policy_check(const struct sp_subject *sub, const struct sp_policy_request
 		    const struct sp_policy_object *obj, struct sp_decision *out,
 		    struct sp_err *err) SP_MUST __attribute__((nonnull(1, 2, 4)));
 
+/* May a refused search or match candidate be reported as "a possible match exists
+ * elsewhere; the focal point has been told" (DESIGN.md §4)? Only for other_agency and
+ * not_assigned: never across the firewall, and never for a restricted case, whose mere
+ * existence is need-to-know. */
+int sp_policy_may_hint(const struct sp_decision *d) __attribute__((nonnull));
+
 /* The action's default field classes (what fields = 0 means); 0 for actions on no data. */
 unsigned sp_action_default_fields(enum sp_action a);
 

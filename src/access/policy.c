@@ -76,7 +76,7 @@
  *
  * Reads drop what is out of reach and deny only when nothing requested is left. Deny
  * decisions carry no fields. A firewall decision must not be turned into a hint ("a possible
- * match exists elsewhere") by a caller: only other_agency may be. */
+ * match exists elsewhere") by a caller: sp_policy_may_hint says which refusals may. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -588,6 +588,12 @@ void sp_policy_decide(const struct sp_subject *sub, const struct sp_policy_reque
 			plain_role(role, ar, sub, obj, &d);
 		combine(out, &d, requested, &any);
 	}
+}
+
+int sp_policy_may_hint(const struct sp_decision *d)
+{
+	return !d->allow &&
+	       (d->reason == SP_REASON_OTHER_AGENCY || d->reason == SP_REASON_NOT_ASSIGNED);
 }
 
 int sp_policy_check(const struct sp_subject *sub, const struct sp_policy_request *req,

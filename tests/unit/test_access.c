@@ -596,6 +596,151 @@ static void nothing_half_written(void **state)
 	assert_int_equal(sp_user_get_by_name(&acc, "late", &u, &err), SP_ENOTFOUND);
 }
 
+/* Everything access and the audit trail hold, as one string. */
+static void fingerprint(char *out, size_t n)
+{
+	static const char sql[] =
+		"SELECT (SELECT COUNT(*) FROM agencies) || '|' || "
+		"(SELECT COALESCE(group_concat(username || roles || must_change_password || disabled "
+		"|| password_hash, ';'), '') FROM (SELECT * FROM users ORDER BY username)) || '|' || "
+		"(SELECT COALESCE(group_concat(status || flagged_to_dpo, ';'), '') "
+		"FROM (SELECT * FROM approvals ORDER BY id)) || '|' || "
+		"(SELECT COUNT(*) FROM audit_log)";
+	struct sp_stmt *st;
+	struct sp_err err = {0};
+	assert_int_equal(sp_store_prepare(store, sql, &st, &err), SP_OK);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	snprintf(out, n, "%s", sp_stmt_text(st, 0));
+	sp_stmt_done(st);
+}
+
+struct walk_ctx {
+	struct sp_subject as;
+	const char *name;
+	struct sp_id approval;
+	char otp[SP_OTP_SIZE];
+};
+
+typedef int (*walk_op)(struct walk_ctx *c, struct sp_err *err);
+
+/* Fail the Nth store call for N = 1, 2, ... until the operation succeeds: every failed run
+ * must leave the database exactly as it was. */
+static void walk(const char *what, walk_op op, struct walk_ctx *c)
+{
+	char before[8192], after[8192];
+	struct sp_err err = {0};
+	fingerprint(before, sizeof before);
+	int rc = -1;
+	long n;
+	for (n = 1; n < 300 && rc != SP_OK; n++) {
+		sp_store_fail_at(store, n);
+		rc = op(c, &err);
+		sp_store_fail_at(store, 0);
+		if (rc == SP_OK)
+			break;
+		if (rc != SP_EFAULT)
+			fprintf(stderr, "%s: call %ld: %s\n", what, n, err.msg);
+		assert_int_equal(rc, SP_EFAULT);
+		assert_false(sp_store_in_transaction(store));
+		fingerprint(after, sizeof after);
+		if (strcmp(before, after) != 0)
+			fprintf(stderr, "%s: half-written after a fault at call %ld\n", what, n);
+		assert_string_equal(before, after);
+	}
+	assert_int_equal(rc, SP_OK);
+	fingerprint(after, sizeof after);
+	assert_string_not_equal(before, after);
+}
+
+static int op_agency(struct walk_ctx *c, struct sp_err *err)
+{
+	struct sp_agency in = {.code = "WLK", .name = "Walked", .kind = SP_AGENCY_SHELTER,
+			       .country = "IT"};
+	return sp_agency_add(&acc, &c->as, &in, NULL, err);
+}
+static int op_add(struct walk_ctx *c, struct sp_err *err)
+{
+	return sp_user_add(&acc, &c->as, c->name, "WLK", SP_ROLE_CASEWORKER | SP_ROLE_COORDINATOR,
+			   c->otp, NULL, &c->approval, err);
+}
+static int op_grant_data(struct walk_ctx *c, struct sp_err *err)
+{
+	return sp_user_grant_roles(&acc, &c->as, c->name, SP_ROLE_IDENTIFIER, &c->approval, err);
+}
+static int op_approve(struct walk_ctx *c, struct sp_err *err)
+{
+	return sp_approval_grant(&acc, &c->as, &c->approval, c->otp, err);
+}
+static int op_refuse(struct walk_ctx *c, struct sp_err *err)
+{
+	return sp_approval_deny(&acc, &c->as, &c->approval, err);
+}
+static int op_reset(struct walk_ctx *c, struct sp_err *err)
+{
+	return sp_user_reset_password(&acc, &c->as, c->name, c->otp, &c->approval, err);
+}
+static int op_passwd(struct walk_ctx *c, struct sp_err *err)
+{
+	return sp_user_passwd(&acc, c->name, c->otp, "a-chosen-password", err);
+}
+static int op_login(struct walk_ctx *c, struct sp_err *err)
+{
+	struct sp_user me;
+	return sp_user_authenticate(&acc, c->name, "a-chosen-password", &me, err);
+}
+static int op_disable(struct walk_ctx *c, struct sp_err *err)
+{
+	return sp_user_disable(&acc, &c->as, c->name, err);
+}
+
+static void every_operation_is_all_or_nothing(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct walk_ctx c = {.as = boot()};
+	char otp[SP_OTP_SIZE];
+	walk("agency add", op_agency, &c);
+	assert_int_equal(sp_user_add(&acc, &c.as, "root2", "SYS", SP_ROLE_ADMIN, otp, NULL, NULL,
+				     &err),
+			 SP_OK);
+	struct sp_subject root2 = subject_of("root2");
+
+	c.name = "sup.w";
+	assert_int_equal(sp_user_add(&acc, &c.as, "sup.w", "WLK", SP_ROLE_SUPERVISOR, otp, NULL,
+				     &c.approval, &err),
+			 SP_OK);
+	struct sp_subject root = c.as;
+	c.as = root2;
+	walk("approval grant (bootstrap)", op_approve, &c);
+	walk("passwd", op_passwd, &c);
+	struct sp_subject sup = subject_of("sup.w");
+
+	c.as = root;
+	c.name = "cw.w";
+	walk("user add", op_add, &c);
+	c.as = sup;
+	walk("approval grant", op_approve, &c);
+	walk("passwd", op_passwd, &c);
+	c.as = root;
+	walk("user grant (data role)", op_grant_data, &c);
+	c.as = sup;
+	walk("approval deny", op_refuse, &c);
+	c.as = root;
+	walk("reset-password (gated)", op_reset, &c);
+	c.as = sup;
+	walk("approval grant (reset)", op_approve, &c);
+	walk("passwd after reset", op_passwd, &c);
+	struct sp_access stronger;
+	const struct sp_kdf_params more = {.ops = OPS + 1, .mem = MEM};
+	assert_int_equal(sp_access_init_params(&stronger, store, &more, keys, &err), SP_OK);
+	struct sp_access plain = acc;
+	acc = stronger; /* the login walks with a new cost: it rewrites the hash */
+	walk("login with hash upgrade", op_login, &c);
+	acc = plain;
+	c.as = root;
+	walk("user disable", op_disable, &c);
+}
+
 static int count_users(const struct sp_user *u, void *ctx)
 {
 	(void)u;
@@ -637,6 +782,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(login_is_uniform_and_upgrades_hashes, setup, teardown),
 		cmocka_unit_test_setup_teardown(nothing_half_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(every_operation_is_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(one_event_per_operation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -535,6 +535,35 @@ static void malformed_input_is_denied(void **state)
 	assert_int_equal(sp_policy_check(&sub, &req, &obj, &d, &err), SP_OK);
 }
 
+/* Which refusals a search may turn into "a possible match exists elsewhere". */
+static void hints_never_cross_the_firewall(void **state)
+{
+	(void)state;
+	for (int r = 0; r < SP_REASON_COUNT; r++) {
+		struct sp_decision d = {.allow = 0, .reason = (enum sp_reason)r};
+		int want = r == SP_REASON_OTHER_AGENCY || r == SP_REASON_NOT_ASSIGNED;
+		assert_int_equal(sp_policy_may_hint(&d), want);
+	}
+	struct sp_decision ok = {.allow = 1, .reason = SP_REASON_OK};
+	assert_false(sp_policy_may_hint(&ok));
+
+	/* a police screener's search over an NGO's case: no hint */
+	struct sp_subject police = {.agency_kind = SP_AGENCY_POLICE, .roles = SP_ROLE_SCREENER};
+	memset(&police.agency, 1, sizeof police.agency);
+	struct sp_policy_object ngo_case = {.agency_kind = SP_AGENCY_NGO};
+	memset(&ngo_case.agency, 2, sizeof ngo_case.agency);
+	struct sp_policy_request search = {.action = SP_ACT_CASE_SEARCH};
+	struct sp_decision d;
+	sp_policy_decide(&police, &search, &ngo_case, &d);
+	assert_false(sp_policy_may_hint(&d));
+	/* an NGO caseworker's search over a shelter's case: a hint */
+	struct sp_subject ngo = {.agency_kind = SP_AGENCY_NGO, .roles = SP_ROLE_CASEWORKER};
+	struct sp_policy_object shelter_case = {.agency_kind = SP_AGENCY_SHELTER};
+	memset(&shelter_case.agency, 3, sizeof shelter_case.agency);
+	sp_policy_decide(&ngo, &search, &shelter_case, &d);
+	assert_true(sp_policy_may_hint(&d));
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -546,6 +575,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(names_round_trip),
 		cmocka_unit_test(roles_parse_and_format),
 		cmocka_unit_test(malformed_input_is_denied),
+		cmocka_unit_test(hints_never_cross_the_firewall),
 	};
 	return cmocka_run_group_tests(tests, load_matrix, NULL);
 }
