@@ -34,7 +34,8 @@
  *
  * An access context: the store, the password cost and the audit keys, all borrowed. One per
  * thread, like the store connection. Every write appends its audit record (sp_audit_append)
- * in its own transaction; without audit keys writes are refused. */
+ * in its own transaction; until sp_access_set_audit_keys has been called, writes (logins
+ * included) are refused. */
 struct sp_access {
 	struct sp_store *store;
 	struct sp_kdf_params pw;                 /* Argon2id cost for new hashes */
@@ -43,10 +44,12 @@ struct sp_access {
 
 /* Cost from the configuration (argon2-ops, argon2-mem-kib). */
 int sp_access_init(struct sp_access *a, struct sp_store *s, const struct sp_config *cfg,
-		   const struct sp_audit_keys *keys, struct sp_err *err) SP_MUST;
+		   struct sp_err *err) SP_MUST;
 /* Same, with an explicit cost (tests use the smallest). */
 int sp_access_init_params(struct sp_access *a, struct sp_store *s, const struct sp_kdf_params *pw,
-			  const struct sp_audit_keys *keys, struct sp_err *err) SP_MUST;
+			  struct sp_err *err) SP_MUST;
+/* The audit trail's keys (borrowed; they must outlive a). */
+void sp_access_set_audit_keys(struct sp_access *a, const struct sp_audit_keys *keys);
 
 /* ---- agencies ---- */
 

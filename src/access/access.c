@@ -8,7 +8,7 @@
 #include "access/access.h"
 
 int sp_access_init_params(struct sp_access *a, struct sp_store *s, const struct sp_kdf_params *pw,
-			  const struct sp_audit_keys *keys, struct sp_err *err)
+			  struct sp_err *err)
 {
 	memset(a, 0, sizeof *a);
 	if (sodium_init() < 0)
@@ -18,16 +18,20 @@ int sp_access_init_params(struct sp_access *a, struct sp_store *s, const struct 
 		return rc;
 	a->store = s;
 	a->pw = *pw;
-	a->audit_keys = keys;
 	return SP_OK;
 }
 
 int sp_access_init(struct sp_access *a, struct sp_store *s, const struct sp_config *cfg,
-		   const struct sp_audit_keys *keys, struct sp_err *err)
+		   struct sp_err *err)
 {
 	struct sp_kdf_params pw;
 	int rc = sp_pwhash_params_from_config(cfg, &pw, err);
-	return rc ? rc : sp_access_init_params(a, s, &pw, keys, err);
+	return rc ? rc : sp_access_init_params(a, s, &pw, err);
+}
+
+void sp_access_set_audit_keys(struct sp_access *a, const struct sp_audit_keys *keys)
+{
+	a->audit_keys = keys;
 }
 
 /* "roles:caseworker/supervisor": the audit trail's tokens allow no '=' or spaces. */
@@ -46,7 +50,8 @@ static int roles_token(unsigned roles, char *out, size_t n)
 int access_audit(struct sp_access *a, const struct access_event *ev, struct sp_err *err)
 {
 	if (!a->audit_keys)
-		return sp_err_set(err, SP_EINTERNAL, "", "access writes need the audit keys");
+		return sp_err_set(err, SP_EINTERNAL, "",
+				  "access writes need the audit keys (sp_access_set_audit_keys)");
 	char actor_roles[256] = "", fields[512], granted[300] = "", reason[64] = "";
 	if (ev->actor && sp_roles_format(ev->actor->roles, actor_roles, sizeof actor_roles))
 		return sp_err_set(err, SP_EINTERNAL, "", "audit: bad actor roles");

@@ -1,4 +1,5 @@
-/* safepath agency: add an agency (an administrator's work) and list them. */
+/* safepath agency: add an agency (an administrator's work) and list them. Agencies own
+ * cases; their code prefixes case numbers, their kind decides the firewall. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,24 +10,24 @@
 #include "cli/cli.h"
 #include "safepath/access.h"
 
-/* From cmd_user.c (cli.h should take them). */
-struct sp_cli_access;
-int sp_cli_access_open(struct sp_cli *cli, int with_keys, struct sp_cli_access **out);
-void sp_cli_access_close(struct sp_cli_access *ca);
-struct sp_access *sp_cli_access_get(struct sp_cli_access *ca);
-int sp_cli_access_login(struct sp_cli *cli, struct sp_access *acc, struct sp_subject *as);
-int cmd_agency(struct sp_cli *cli, int argc, char **argv);
+int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv);
 
-static const char agency_usage[] =
+static const struct sp_cli_cmd agency_cmd = {
+	"agency", "add and list agencies",
 	"agency add --code CODE --name NAME --kind KIND --country CC --as ADMIN\n"
-	"       safepath agency list\n"
-	"KIND: immigration, police, labour_inspection, child_protection, ngo, health, shelter,\n"
-	"      legal_aid, guardian_service, international_organisation, partner_authority_abroad";
+	"       safepath agency list --as USER\n"
+	"  --code     case-number prefix, 2 to 6 letters A-Z (\"IMM\")\n"
+	"  --name     the organisation's name (never a person's)\n"
+	"  --kind     immigration, police, labour_inspection, child_protection, ngo, health,\n"
+	"             shelter, legal_aid, guardian_service, international_organisation,\n"
+	"             partner_authority_abroad (immigration and police are enforcement)\n"
+	"  --country  ISO 3166-1 alpha-2 code",
+	sp_cmd_agency,
+};
 
 static int usage(const char *msg)
 {
-	fprintf(stderr, "safepath: agency: %s\nusage: safepath %s\n", msg, agency_usage);
-	return SP_EXIT_USAGE;
+	return sp_cli_usage(&agency_cmd, "agency: %s", msg);
 }
 
 static int agency_print(const struct sp_agency *ag, void *ctx)
@@ -50,17 +51,15 @@ static int agency_print(const struct sp_agency *ag, void *ctx)
 	return 0;
 }
 
-static int copy_opt(char *dst, size_t n, const char *v, const char *what)
+static int copy_opt(char *dst, size_t n, const char *v)
 {
-	if (strlen(v) >= n) {
-		fprintf(stderr, "safepath: agency: %s is too long\n", what);
+	if (strlen(v) >= n)
 		return -1;
-	}
 	memcpy(dst, v, strlen(v) + 1);
 	return 0;
 }
 
-int cmd_agency(struct sp_cli *cli, int argc, char **argv)
+int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"code", required_argument, NULL, 'c'},	   {"name", required_argument, NULL, 'n'},
@@ -72,28 +71,28 @@ int cmd_agency(struct sp_cli *cli, int argc, char **argv)
 	const char *sub = argv[1];
 	struct sp_agency in = {.kind = SP_AGENCY_KIND_COUNT};
 	int have = 0, c;
-	optind = 1;
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			if (copy_opt(in.code, sizeof in.code, optarg, "--code"))
-				return SP_EXIT_USAGE;
+			if (copy_opt(in.code, sizeof in.code, optarg))
+				return usage("--code is too long");
 			have |= 1;
 			break;
 		case 'n':
-			if (copy_opt(in.name, sizeof in.name, optarg, "--name"))
-				return SP_EXIT_USAGE;
+			if (copy_opt(in.name, sizeof in.name, optarg))
+				return usage("--name is too long");
 			have |= 2;
 			break;
 		case 'k':
 			if (sp_agency_kind_parse(optarg, &in.kind))
-				return usage("unknown --kind");
+				return usage("--kind: unknown kind");
 			have |= 4;
 			break;
 		case 'C':
-			if (copy_opt(in.country, sizeof in.country, optarg, "--country"))
-				return SP_EXIT_USAGE;
+			if (copy_opt(in.country, sizeof in.country, optarg))
+				return usage("--country must be a two-letter code");
 			have |= 8;
 			break;
 		default:
@@ -110,27 +109,22 @@ int cmd_agency(struct sp_cli *cli, int argc, char **argv)
 	if (is_list && have)
 		return usage("list takes no options");
 
-	struct sp_cli_access *ca = NULL;
+	struct sp_app app;
 	struct sp_err err = {0};
-	int rc = sp_cli_access_open(cli, is_add, &ca);
+	int rc = sp_app_open(cli, SP_APP_USER, &app);
 	if (rc)
 		return rc;
-	struct sp_access *acc = sp_cli_access_get(ca);
 	if (is_list) {
-		if (sp_agency_list(acc, agency_print, cli, &err))
+		if (sp_agency_list(&app.access, agency_print, cli, &err))
 			rc = sp_cli_fail(&err, "agency list");
-		goto out;
+	} else {
+		struct sp_agency out;
+		if (sp_agency_add(&app.access, &app.subject, &in, &out, &err))
+			rc = sp_cli_fail(&err, "agency add");
+		else
+			agency_print(&out, cli);
 	}
-	struct sp_subject as;
-	rc = sp_cli_access_login(cli, acc, &as);
-	if (rc)
-		goto out;
-	struct sp_agency out;
-	if (sp_agency_add(acc, &as, &in, &out, &err))
-		rc = sp_cli_fail(&err, "agency add");
-	else
-		agency_print(&out, cli);
-out:
-	sp_cli_access_close(ca);
+	if (sp_app_close(&app))
+		rc = SP_EXIT_FAIL;
 	return rc;
 }

@@ -12,22 +12,22 @@
 #include "cli/cli.h"
 #include "safepath/access.h"
 
-/* From cmd_user.c (cli.h should take them). */
-struct sp_cli_access;
-int sp_cli_access_open(struct sp_cli *cli, int with_keys, struct sp_cli_access **out);
-void sp_cli_access_close(struct sp_cli_access *ca);
-struct sp_access *sp_cli_access_get(struct sp_cli_access *ca);
-int sp_cli_access_login(struct sp_cli *cli, struct sp_access *acc, struct sp_subject *as);
-int cmd_approval(struct sp_cli *cli, int argc, char **argv);
+int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv);
 
-static const char approval_usage[] = "approval list [--pending] --as USER\n"
-				     "       safepath approval grant ID --as SUPERVISOR\n"
-				     "       safepath approval deny ID --as SUPERVISOR";
+static const struct sp_cli_cmd approval_cmd = {
+	"approval", "list, grant or deny pending role grants and password resets",
+	"approval list [--pending] --as USER\n"
+	"       safepath approval grant ID --as SUPERVISOR\n"
+	"       safepath approval deny ID --as SUPERVISOR\n"
+	"A supervisor of the user's agency decides, never the requester nor the user; a grant\n"
+	"forces a password change and is flagged to the DPO. list shows a supervisor its\n"
+	"agency's approvals, an administrator all, the DPO those flagged to it",
+	sp_cmd_approval,
+};
 
 static int usage(const char *msg)
 {
-	fprintf(stderr, "safepath: approval: %s\nusage: safepath %s\n", msg, approval_usage);
-	return SP_EXIT_USAGE;
+	return sp_cli_usage(&approval_cmd, "approval: %s", msg);
 }
 
 struct list_ctx {
@@ -63,7 +63,25 @@ static int approval_print(const struct sp_approval *ap, void *ctx)
 	return 0;
 }
 
-int cmd_approval(struct sp_cli *cli, int argc, char **argv)
+static void print_grant(const struct sp_cli *cli, const char *otp)
+{
+	if (cli->json) {
+		json_t *j = json_pack("{s:s, s:s?}", "status", "granted", "one_time_password",
+				      otp[0] ? otp : NULL);
+		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		if (s)
+			printf("%s\n", s);
+		free(s);
+		json_decref(j);
+		return;
+	}
+	printf("granted; flagged to the DPO; the user must change the password at the next "
+	       "login\n");
+	if (otp[0])
+		printf("one-time password to hand to the user: %s (shown once)\n", otp);
+}
+
+int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"pending", no_argument, NULL, 'p'},
@@ -73,7 +91,7 @@ int cmd_approval(struct sp_cli *cli, int argc, char **argv)
 		return usage("which subcommand?");
 	const char *sub = argv[1];
 	int pending = 0, c;
-	optind = 1;
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
 		if (c == 'p')
@@ -90,50 +108,31 @@ int cmd_approval(struct sp_cli *cli, int argc, char **argv)
 		return usage(is_list ? "list takes no argument" : "ID missing");
 	struct sp_id id = {{0}};
 	if (!is_list && sp_id_parse(argv[1 + optind], &id))
-		return usage("ID must be an approval id (as approval list prints it)");
-	if (!cli->as_user)
-		return usage("needs --as USER");
+		return usage("ID must be an approval id, as approval list prints it");
 
-	struct sp_cli_access *ca = NULL;
+	struct sp_app app;
 	struct sp_err err = {0};
-	int rc = sp_cli_access_open(cli, 1, &ca);
+	int rc = sp_app_open(cli, SP_APP_USER, &app);
 	if (rc)
 		return rc;
-	struct sp_access *acc = sp_cli_access_get(ca);
-	struct sp_subject as;
-	rc = sp_cli_access_login(cli, acc, &as);
-	if (rc)
-		goto out;
 	if (is_list) {
-		struct list_ctx lc = {cli, acc};
-		if (sp_approval_list(acc, &as, pending, approval_print, &lc, &err))
+		struct list_ctx lc = {cli, &app.access};
+		if (sp_approval_list(&app.access, &app.subject, pending, approval_print, &lc, &err))
 			rc = sp_cli_fail(&err, "approval list");
 	} else if (is_deny) {
-		if (sp_approval_deny(acc, &as, &id, &err))
+		if (sp_approval_deny(&app.access, &app.subject, &id, &err))
 			rc = sp_cli_fail(&err, "approval deny");
 		else if (!cli->json)
 			printf("denied\n");
 	} else {
 		char otp[SP_OTP_SIZE];
-		if (sp_approval_grant(acc, &as, &id, otp, &err)) {
+		if (sp_approval_grant(&app.access, &app.subject, &id, otp, &err))
 			rc = sp_cli_fail(&err, "approval grant");
-		} else if (cli->json) {
-			json_t *j = json_pack("{s:s, s:s?}", "status", "granted", "one_time_password",
-					      otp[0] ? otp : NULL);
-			char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-			if (s)
-				printf("%s\n", s);
-			free(s);
-			json_decref(j);
-		} else {
-			printf("granted; flagged to the DPO; the user must change the password at the "
-			       "next login\n");
-			if (otp[0])
-				printf("one-time password to hand to the user: %s (shown once)\n", otp);
-		}
+		else
+			print_grant(cli, otp);
 		sodium_memzero(otp, sizeof otp);
 	}
-out:
-	sp_cli_access_close(ca);
+	if (sp_app_close(&app))
+		rc = SP_EXIT_FAIL;
 	return rc;
 }

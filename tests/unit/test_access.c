@@ -107,10 +107,11 @@ static int setup(void **state)
 	randombytes_buf(keys->chain_key, sizeof keys->chain_key);
 	crypto_sign_keypair(keys->sign_pk, keys->sign_sk);
 	if (sp_store_open(url, &opt, &store, &err) || sp_store_migrate(store, &err) ||
-	    sp_access_init_params(&acc, store, &cost, keys, &err)) {
+	    sp_access_init_params(&acc, store, &cost, &err)) {
 		fprintf(stderr, "setup: %s\n", err.msg);
 		return -1;
 	}
+	sp_access_set_audit_keys(&acc, keys);
 	return 0;
 }
 
@@ -511,7 +512,8 @@ static void login_is_uniform_and_upgrades_hashes(void **state)
 	/* new parameters: the next good login rewrites the hash */
 	struct sp_access stronger;
 	const struct sp_kdf_params more = {.ops = OPS + 1, .mem = MEM};
-	assert_int_equal(sp_access_init_params(&stronger, store, &more, keys, &err), SP_OK);
+	assert_int_equal(sp_access_init_params(&stronger, store, &more, &err), SP_OK);
+	sp_access_set_audit_keys(&stronger, keys);
 	assert_int_equal(scalar("SELECT COUNT(*) FROM users WHERE password_hash LIKE '%t=1,%'"), 2);
 	assert_int_equal(sp_user_authenticate(&stronger, "coord", "coordinator-pass", &me, &err),
 			 SP_OK);
@@ -588,7 +590,7 @@ static void nothing_half_written(void **state)
 
 	/* no audit keys, no write */
 	struct sp_access blind;
-	assert_int_equal(sp_access_init_params(&blind, store, &cost, NULL, &err), SP_OK);
+	assert_int_equal(sp_access_init_params(&blind, store, &cost, &err), SP_OK);
 	assert_int_equal(sp_user_add(&blind, &root, "late", "NGA", SP_ROLE_COORDINATOR, otp, NULL,
 				     NULL, &err),
 			 SP_EINTERNAL);
@@ -732,7 +734,8 @@ static void every_operation_is_all_or_nothing(void **state)
 	walk("passwd after reset", op_passwd, &c);
 	struct sp_access stronger;
 	const struct sp_kdf_params more = {.ops = OPS + 1, .mem = MEM};
-	assert_int_equal(sp_access_init_params(&stronger, store, &more, keys, &err), SP_OK);
+	assert_int_equal(sp_access_init_params(&stronger, store, &more, &err), SP_OK);
+	sp_access_set_audit_keys(&stronger, keys);
 	struct sp_access plain = acc;
 	acc = stronger; /* the login walks with a new cost: it rewrites the hash */
 	walk("login with hash upgrade", op_login, &c);
