@@ -114,6 +114,8 @@ int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv)
 	int rc = sp_app_open(cli, SP_APP_USER, &app);
 	if (rc)
 		return rc;
+	/* until app.c does it: our writes are audited either way */
+	sp_access_set_audit_keys(&app.access, app.akeys);
 	if (is_list) {
 		if (sp_agency_list(&app.access, agency_print, cli, &err))
 			rc = sp_cli_fail(&err, "agency list");

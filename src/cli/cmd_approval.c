@@ -115,6 +115,8 @@ int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv)
 	int rc = sp_app_open(cli, SP_APP_USER, &app);
 	if (rc)
 		return rc;
+	/* until app.c does it: our writes are audited either way */
+	sp_access_set_audit_keys(&app.access, app.akeys);
 	if (is_list) {
 		struct list_ctx lc = {cli, &app.access};
 		if (sp_approval_list(&app.access, &app.subject, pending, approval_print, &lc, &err))
