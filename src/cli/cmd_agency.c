@@ -10,9 +10,12 @@
 #include "cli/cli.h"
 #include "safepath/access.h"
 
-int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv);
+static int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv);
 
-static const struct sp_cli_cmd agency_cmd = {
+/* Declared here until cli.h lists it with the other commands. */
+extern const struct sp_cli_cmd sp_cli_cmd_agency;
+
+const struct sp_cli_cmd sp_cli_cmd_agency = {
 	"agency", "add and list agencies",
 	"agency add --code CODE --name NAME --kind KIND --country CC --as ADMIN\n"
 	"       safepath agency list --as USER\n"
@@ -27,7 +30,7 @@ static const struct sp_cli_cmd agency_cmd = {
 
 static int usage(const char *msg)
 {
-	return sp_cli_usage(&agency_cmd, "agency: %s", msg);
+	return sp_cli_usage(&sp_cli_cmd_agency, "agency: %s", msg);
 }
 
 static int agency_print(const struct sp_agency *ag, void *ctx)
@@ -59,7 +62,7 @@ static int copy_opt(char *dst, size_t n, const char *v)
 	return 0;
 }
 
-int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv)
+static int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"code", required_argument, NULL, 'c'},	   {"name", required_argument, NULL, 'n'},

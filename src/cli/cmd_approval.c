@@ -12,9 +12,12 @@
 #include "cli/cli.h"
 #include "safepath/access.h"
 
-int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv);
+static int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv);
 
-static const struct sp_cli_cmd approval_cmd = {
+/* Declared here until cli.h lists it with the other commands. */
+extern const struct sp_cli_cmd sp_cli_cmd_approval;
+
+const struct sp_cli_cmd sp_cli_cmd_approval = {
 	"approval", "list, grant or deny pending role grants and password resets",
 	"approval list [--pending] --as USER\n"
 	"       safepath approval grant ID --as SUPERVISOR\n"
@@ -27,7 +30,7 @@ static const struct sp_cli_cmd approval_cmd = {
 
 static int usage(const char *msg)
 {
-	return sp_cli_usage(&approval_cmd, "approval: %s", msg);
+	return sp_cli_usage(&sp_cli_cmd_approval, "approval: %s", msg);
 }
 
 struct list_ctx {
@@ -81,7 +84,7 @@ static void print_grant(const struct sp_cli *cli, const char *otp)
 		printf("one-time password to hand to the user: %s (shown once)\n", otp);
 }
 
-int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv)
+static int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"pending", no_argument, NULL, 'p'},

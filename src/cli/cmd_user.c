@@ -12,9 +12,12 @@
 #include "cli/cli.h"
 #include "safepath/access.h"
 
-int sp_cmd_user(struct sp_cli *cli, int argc, char **argv);
+static int sp_cmd_user(struct sp_cli *cli, int argc, char **argv);
 
-static const struct sp_cli_cmd user_cmd = {
+/* Declared here until cli.h lists it with the other commands. */
+extern const struct sp_cli_cmd sp_cli_cmd_user;
+
+const struct sp_cli_cmd sp_cli_cmd_user = {
 	"user", "add, list, grant roles to, disable users; reset and change passwords",
 	"user add USERNAME --agency CODE --roles ROLE[,ROLE...] --as ADMIN\n"
 	"       safepath user list --as ADMIN\n"
@@ -93,7 +96,7 @@ static int user_print(const struct sp_user *u, void *ctx)
 
 static int usage(const char *msg)
 {
-	return sp_cli_usage(&user_cmd, "user: %s", msg);
+	return sp_cli_usage(&sp_cli_cmd_user, "user: %s", msg);
 }
 
 /* Read one secret (sodium_malloc memory) into buf; 0 or -1 after printing why. */
@@ -159,7 +162,7 @@ out:
 	return rc;
 }
 
-int sp_cmd_user(struct sp_cli *cli, int argc, char **argv)
+static int sp_cmd_user(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"agency", required_argument, NULL, 'a'},
