@@ -50,15 +50,8 @@ static int roles_token(unsigned roles, char *out, size_t n)
 
 int access_audit(struct sp_access *a, const struct access_event *ev, struct sp_err *err)
 {
-	if (!a->audit_keys) {
-		/* TRANSITIONAL, until src/cli/app.c calls sp_access_set_audit_keys: refusing here
-		 * would break init and every login on main. Once it does, make this
-		 * `return sp_err_set(err, SP_EINTERNAL, "", "access writes need the audit keys");`
-		 * so no access write can ever go unrecorded. */
-		sp_log(SP_LOG_WARN, "access.unaudited", "action", ev->action,
-		       (const char *)NULL);
-		return SP_OK;
-	}
+	if (!a->audit_keys) /* no access write ever goes unrecorded */
+		return sp_err_set(err, SP_EINTERNAL, "", "access writes need the audit keys");
 	char actor_roles[256] = "", fields[512], granted[300] = "", reason[64] = "";
 	if (ev->actor && sp_roles_format(ev->actor->roles, actor_roles, sizeof actor_roles))
 		return sp_err_set(err, SP_EINTERNAL, "", "audit: bad actor roles");

@@ -139,6 +139,8 @@ int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
 		rc = audit_keys(app, &err);
 	if (!rc)
 		rc = sp_access_init(&app->access, app->store, &cli->cfg, &err);
+	if (!rc)
+		sp_access_set_audit_keys(&app->access, app->akeys);
 	if (rc)
 		return fail(app, &err, "open");
 	if (flags & SP_APP_USER) {

@@ -25,6 +25,9 @@ static const struct sp_cli_cmd cmd_version_entry = {"version", "print the versio
 /* Every command, in the order `safepath help` lists them. */
 static const struct sp_cli_cmd *const commands[] = {
 	&sp_cli_cmd_init,
+	&sp_cli_cmd_agency,
+	&sp_cli_cmd_user,
+	&sp_cli_cmd_approval,
 	&sp_cli_cmd_key,
 	&sp_cli_cmd_audit,
 	&cmd_help_entry,
