@@ -138,6 +138,21 @@ int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
 int sp_user_authenticate(struct sp_access *a, const char *username, const char *password,
 			 struct sp_user *out, struct sp_err *err) SP_MUST;
 
+/* ---- demo accounts ---- */
+
+struct sp_demo_user {
+	const char *username;
+	const char *agency_code;
+	unsigned roles;
+};
+
+/* Add the demo agencies and users (roles active at once, password usable without a change)
+ * in one transaction as the system; each is audited, data-reading ones flagged to the DPO.
+ * SP_ECONFLICT when any of the agencies exists already. */
+int sp_access_demo_seed(struct sp_access *a, const struct sp_agency *agencies, size_t n_agencies,
+			const struct sp_demo_user *users, size_t n_users, const char *password,
+			struct sp_err *err) SP_MUST;
+
 /* ---- approvals ---- */
 
 enum sp_approval_kind { SP_APPROVAL_GRANT_ROLE, SP_APPROVAL_RESET_PASSWORD, SP_APPROVAL_KIND_COUNT };

@@ -45,8 +45,9 @@ int access_agency_insert(struct sp_access *a, const struct sp_agency *in, struct
 			 struct sp_err *err) SP_MUST;
 
 /* user.c */
+/* must_change: the password is a one-time password to be changed at the next login. */
 int access_user_insert(struct sp_access *a, const char *username, const struct sp_agency *ag,
-		       unsigned roles, const char *pw_hash, struct sp_user *out,
+		       unsigned roles, const char *pw_hash, int must_change, struct sp_user *out,
 		       struct sp_err *err) SP_MUST;
 int access_user_count(struct sp_access *a, long *out, struct sp_err *err) SP_MUST;
 /* Supervisors an agency has or had (disabled ones count: disabling every supervisor must

@@ -148,7 +148,7 @@ int access_user_count_supervisors(struct sp_access *a, const struct sp_id *agenc
 }
 
 int access_user_insert(struct sp_access *a, const char *username, const struct sp_agency *ag,
-		       unsigned roles, const char *pw_hash, struct sp_user *out,
+		       unsigned roles, const char *pw_hash, int must_change, struct sp_user *out,
 		       struct sp_err *err)
 {
 	struct sp_user u = {0};
@@ -157,20 +157,20 @@ int access_user_insert(struct sp_access *a, const char *username, const struct s
 	u.agency = ag->id;
 	u.agency_kind = ag->kind;
 	u.roles = roles;
-	u.must_change_password = 1;
+	u.must_change_password = must_change != 0;
 	u.created_us = u.updated_us = sp_now_us();
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(a->store,
 				  "INSERT INTO users (id, username, agency_id, roles, password_hash, "
 				  "must_change_password, disabled, created_us, updated_us) "
-				  "VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)",
+				  "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
 				  &st, err);
 	if (rc)
 		return rc;
 	if (sp_stmt_bind_id(st, 1, &u.id) || sp_stmt_bind_text(st, 2, u.username) ||
 	    sp_stmt_bind_id(st, 3, &u.agency) || sp_stmt_bind_int64(st, 4, u.roles) ||
-	    sp_stmt_bind_text(st, 5, pw_hash) || sp_stmt_bind_int64(st, 6, u.created_us) ||
-	    sp_stmt_bind_int64(st, 7, u.updated_us))
+	    sp_stmt_bind_text(st, 5, pw_hash) || sp_stmt_bind_int64(st, 6, u.must_change_password) ||
+	    sp_stmt_bind_int64(st, 7, u.created_us) || sp_stmt_bind_int64(st, 8, u.updated_us))
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	else
 		rc = sp_stmt_step(st, err);
@@ -247,7 +247,7 @@ int sp_access_bootstrap(struct sp_access *a, const struct sp_agency *agency, con
 			rc = access_agency_insert(a, agency, &ag, err);
 	}
 	if (!rc)
-		rc = access_user_insert(a, username, &ag, SP_ROLE_ADMIN, hash, &u, err);
+		rc = access_user_insert(a, username, &ag, SP_ROLE_ADMIN, hash, 1, &u, err);
 	struct access_event ev = {.action = "user.bootstrap", .object_kind = "user",
 				  .fields = "username,agency_id,password_hash", .roles = SP_ROLE_ADMIN};
 	if (!rc)
@@ -291,7 +291,7 @@ int sp_user_add(struct sp_access *a, const struct sp_subject *actor, const char 
 	if (!rc)
 		rc = sp_agency_get_by_code(a, agency_code, &ag, err);
 	if (!rc)
-		rc = access_user_insert(a, username, &ag, roles & ~SP_ROLES_DATA, hash, &u, err);
+		rc = access_user_insert(a, username, &ag, roles & ~SP_ROLES_DATA, hash, 1, &u, err);
 	if (!rc && (roles & SP_ROLES_DATA))
 		rc = access_approval_insert(a, SP_APPROVAL_GRANT_ROLE, &u, &me.user,
 					    roles & SP_ROLES_DATA, &ap, err);

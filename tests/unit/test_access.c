@@ -777,6 +777,46 @@ static void one_event_per_operation(void **state)
 	assert_int_equal(sp_user_list(&acc, &coordless, count_users, &n, &err), SP_EDENIED);
 }
 
+/* Demo accounts: active roles, a usable password, audited and flagged, once only. */
+static void demo_seed_is_audited_and_once_only(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_agency ags[] = {
+		{.code = "DIMM", .name = "Demo immigration (synthetic)", .kind = SP_AGENCY_IMMIGRATION,
+		 .country = "ZZ"},
+		{.code = "DNGO", .name = "Demo NGO (synthetic)", .kind = SP_AGENCY_NGO, .country = "ZZ"},
+	};
+	const struct sp_demo_user users[] = {
+		{"demo.caseworker", "DNGO", SP_ROLE_CASEWORKER},
+		{"demo.coordinator", "DIMM", SP_ROLE_COORDINATOR},
+	};
+	long before = trail().n;
+	assert_int_equal(sp_access_demo_seed(&acc, ags, 2, users, 2, "demo-password-42", &err),
+			 SP_OK);
+	struct sp_user u;
+	assert_int_equal(sp_user_authenticate(&acc, "demo.caseworker", "demo-password-42", &u,
+					      &err),
+			 SP_OK);
+	assert_int_equal(u.roles, SP_ROLE_CASEWORKER); /* active at once */
+	assert_int_equal(u.must_change_password, 0);
+	assert_int_equal(scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'user.demo_seed' "
+				"AND flags = 1"),
+			 1); /* the data-reading one is flagged to the DPO */
+	assert_int_equal(scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'agency.demo_seed'"),
+			 2);
+	assert_int_equal(trail().n, before + 4 + 1 /* the login */);
+	/* a second run changes nothing */
+	assert_int_equal(sp_access_demo_seed(&acc, ags, 2, users, 2, "demo-password-42", &err),
+			 SP_ECONFLICT);
+	assert_int_equal(scalar("SELECT COUNT(*) FROM users WHERE username LIKE 'demo.%'"), 2);
+	/* a weak password is refused before anything is written */
+	ags[0].code[0] = 'X';
+	ags[1].code[0] = 'X';
+	assert_int_equal(sp_access_demo_seed(&acc, ags, 2, NULL, 0, "short", &err), SP_EINVAL);
+	assert_int_equal(scalar("SELECT COUNT(*) FROM agencies WHERE code LIKE 'X%'"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -790,6 +830,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(nothing_half_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_operation_is_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(one_event_per_operation, setup, teardown),
+		cmocka_unit_test_setup_teardown(demo_seed_is_audited_and_once_only, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
