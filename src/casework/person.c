@@ -1,0 +1,494 @@
+/* The person object: enumeration tables, strict JSON decoding with field paths, encoding.
+ * Decoding copies every value into the caller's arena and canonicalises codes, so what is
+ * sealed is exactly what was validated. Errors name the field, never the value. */
+#include <stdio.h>
+#include <string.h>
+
+#include "casework/casework.h"
+#include "safepath/json.h"
+#include "safepath/person.h"
+
+static const char *const role_names[SP_NAME_ROLE_COUNT] = {
+	[SP_NAME_GIVEN] = "given",
+	[SP_NAME_FATHER] = "father",
+	[SP_NAME_GRANDFATHER] = "grandfather",
+	[SP_NAME_FAMILY] = "family",
+	[SP_NAME_CLAN_LINEAGE] = "clan_lineage",
+	[SP_NAME_OTHER] = "other",
+};
+
+static const char *const sex_names[SP_SEX_COUNT] = {
+	[SP_SEX_UNKNOWN] = "unknown",
+	[SP_SEX_FEMALE] = "female",
+	[SP_SEX_MALE] = "male",
+	[SP_SEX_OTHER] = "other",
+};
+
+/* HTCDS prs_Gender words, used when exporting sex to HTCDS/CTDC-shaped files. */
+static const char *const sex_htcds[SP_SEX_COUNT] = {
+	[SP_SEX_UNKNOWN] = "NonSpecifiedUnknown",
+	[SP_SEX_FEMALE] = "Feminine",
+	[SP_SEX_MALE] = "Masculine",
+	[SP_SEX_OTHER] = "NonConforming",
+};
+
+static const char *const gender_names[SP_GENDER_COUNT] = {
+	[SP_GENDER_NONE] = "none",
+	[SP_GENDER_FEMININE] = "feminine",
+	[SP_GENDER_MASCULINE] = "masculine",
+	[SP_GENDER_TRANSGENDER_FEMININE] = "transgender_feminine",
+	[SP_GENDER_TRANSGENDER_MASCULINE] = "transgender_masculine",
+	[SP_GENDER_NON_CONFORMING] = "non_conforming",
+	[SP_GENDER_NON_SPECIFIED_UNKNOWN] = "non_specified_unknown",
+};
+
+static const char *const doc_names[SP_DOC_TYPE_COUNT] = {
+	[SP_DOC_PASSPORT] = "passport",
+	[SP_DOC_NATIONAL_ID] = "national_id",
+	[SP_DOC_RESIDENCE_PERMIT] = "residence_permit",
+	[SP_DOC_TRAVEL_DOCUMENT] = "travel_document",
+	[SP_DOC_BIRTH_CERTIFICATE] = "birth_certificate",
+	[SP_DOC_OTHER] = "other",
+};
+
+static const char *const contact_names[SP_CONTACT_KIND_COUNT] = {
+	[SP_CONTACT_PHONE] = "phone",
+	[SP_CONTACT_EMAIL] = "email",
+	[SP_CONTACT_OTHER] = "other",
+};
+
+const char *sp_name_role_name(enum sp_name_role r)
+{
+	return cw_enum_name(role_names, SP_NAME_ROLE_COUNT, (int)r);
+}
+int sp_name_role_parse(const char *s)
+{
+	return cw_enum_parse(role_names, SP_NAME_ROLE_COUNT, s);
+}
+const char *sp_sex_name(enum sp_sex s)
+{
+	return cw_enum_name(sex_names, SP_SEX_COUNT, (int)s);
+}
+int sp_sex_parse(const char *s)
+{
+	return cw_enum_parse(sex_names, SP_SEX_COUNT, s);
+}
+const char *sp_sex_htcds(enum sp_sex s)
+{
+	return cw_enum_name(sex_htcds, SP_SEX_COUNT, (int)s);
+}
+const char *sp_gender_name(enum sp_gender g)
+{
+	return cw_enum_name(gender_names, SP_GENDER_COUNT, (int)g);
+}
+int sp_gender_parse(const char *s)
+{
+	return cw_enum_parse(gender_names, SP_GENDER_COUNT, s);
+}
+const char *sp_doc_type_name(enum sp_doc_type t)
+{
+	return cw_enum_name(doc_names, SP_DOC_TYPE_COUNT, (int)t);
+}
+int sp_doc_type_parse(const char *s)
+{
+	return cw_enum_parse(doc_names, SP_DOC_TYPE_COUNT, s);
+}
+const char *sp_contact_kind_name(enum sp_contact_kind k)
+{
+	return cw_enum_name(contact_names, SP_CONTACT_KIND_COUNT, (int)k);
+}
+int sp_contact_kind_parse(const char *s)
+{
+	return cw_enum_parse(contact_names, SP_CONTACT_KIND_COUNT, s);
+}
+
+/* --- decoding -------------------------------------------------------------------------- */
+
+static int decode_part(json_t *j, struct sp_arena *a, struct sp_name_part *out, struct sp_err *err)
+{
+	static const char *const keys[] = {"role", "original", "script", "romanised", NULL};
+	int rc = sp_json_only_keys(j, keys, err);
+	if (rc)
+		return rc;
+	const char *role;
+	if ((rc = sp_json_get_str(j, "role", true, &role, err)))
+		return rc;
+	int r = sp_name_role_parse(role);
+	if (r < 0)
+		return sp_err_set(err, SP_EINVAL, "/role", "unknown role");
+	out->role = (enum sp_name_role)r;
+	if ((rc = cw_get_text(j, "original", false, SP_PERSON_MAX_TEXT, a, &out->original, err)) ||
+	    (rc = cw_get_text(j, "romanised", false, SP_PERSON_MAX_TEXT, a, &out->romanised, err)))
+		return rc;
+	if (!out->original && !out->romanised)
+		return sp_err_set(err, SP_EINVAL, "/original", "needs original or romanised");
+	const char *script = NULL;
+	rc = sp_json_get_str(j, "script", false, &script, err);
+	if (rc && rc != SP_ENOTFOUND)
+		return rc;
+	if (script && !out->original)
+		return sp_err_set(err, SP_EINVAL, "/script", "only with original");
+	if (script) {
+		if ((rc = sp_script_code(script, out->script, err)))
+			return cw_err_at(err, rc, "/script");
+	} else if (out->original) {
+		/* The writing system of the text itself ("Arab", "Ethi"), when not given. */
+		if ((rc = cw_script_of(out->original, out->script, err)))
+			return cw_err_at(err, rc, "/original");
+	}
+	return SP_OK;
+}
+
+static int decode_name(json_t *arr, struct sp_arena *a, struct sp_name *out, struct sp_err *err)
+{
+	if (!json_is_array(arr))
+		return sp_err_set(err, SP_EINVAL, "", "must be an array");
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return sp_err_set(err, SP_EINVAL, "", "needs at least one name part");
+	if (n > SP_PERSON_MAX_PARTS)
+		return sp_err_set(err, SP_ETOOBIG, "", "more than %d name parts", SP_PERSON_MAX_PARTS);
+	out->parts = sp_arena_alloc(a, n * sizeof *out->parts);
+	if (!out->parts)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		int rc = decode_part(json_array_get(arr, i), a, &out->parts[i], err);
+		if (rc) {
+			cw_err_index(err, i);
+			return rc;
+		}
+	}
+	out->n_parts = n;
+	return SP_OK;
+}
+
+/* An optional array member; *arr NULL when absent. Caps the length. */
+static int get_array(json_t *obj, const char *key, size_t max, json_t **arr, struct sp_err *err)
+{
+	json_t *v = json_object_get(obj, key);
+	*arr = NULL;
+	if (!v || json_is_null(v))
+		return SP_OK;
+	char path[64];
+	snprintf(path, sizeof path, "/%s", key);
+	if (!json_is_array(v))
+		return sp_err_set(err, SP_EINVAL, path, "must be an array");
+	if (json_array_size(v) > max)
+		return sp_err_set(err, SP_ETOOBIG, path, "more than %zu entries", max);
+	*arr = v;
+	return SP_OK;
+}
+
+typedef int (*code_fn)(const char *, char[SP_CODE_MAX], struct sp_err *);
+
+static int decode_codes(json_t *obj, const char *key, code_fn check, struct sp_arena *a,
+			char (**out)[SP_CODE_MAX], size_t *n_out, struct sp_err *err)
+{
+	json_t *arr;
+	int rc = get_array(obj, key, SP_PERSON_MAX_LIST, &arr, err);
+	if (rc || !arr)
+		return rc;
+	size_t n = json_array_size(arr);
+	char(*codes)[SP_CODE_MAX] = sp_arena_alloc(a, (n ? n : 1) * sizeof *codes);
+	if (!codes)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_string_value(json_array_get(arr, i));
+		rc = s ? check(s, codes[i], err) : sp_err_set(err, SP_EINVAL, "", "must be a string");
+		for (size_t k = 0; !rc && k < i; k++)
+			if (strcmp(codes[k], codes[i]) == 0)
+				rc = sp_err_set(err, SP_EINVAL, "", "duplicate code");
+		if (rc) {
+			err->field[0] = '\0';
+			cw_err_index(err, i);
+			sp_err_prefix(err, key);
+			return rc;
+		}
+	}
+	*out = codes;
+	*n_out = n;
+	return SP_OK;
+}
+
+static int decode_document(json_t *j, struct sp_arena *a, struct sp_document *d, struct sp_err *err)
+{
+	static const char *const keys[] = {"type", "country", "number", "description", NULL};
+	const char *s;
+	int rc = sp_json_only_keys(j, keys, err);
+	if (rc || (rc = sp_json_get_str(j, "type", true, &s, err)))
+		return rc;
+	int t = sp_doc_type_parse(s);
+	if (t < 0)
+		return sp_err_set(err, SP_EINVAL, "/type", "unknown document type");
+	d->type = (enum sp_doc_type)t;
+	if ((rc = sp_json_get_str(j, "country", true, &s, err)))
+		return rc;
+	if ((rc = sp_country_code(s, d->country, err)))
+		return cw_err_at(err, rc, "/country");
+	if ((rc = cw_get_text(j, "number", true, SP_PERSON_MAX_TEXT, a, &d->number, err)) ||
+	    (rc = cw_get_text(j, "description", false, SP_PERSON_MAX_TEXT, a, &d->description, err)))
+		return rc;
+	return SP_OK;
+}
+
+static int decode_contact(json_t *j, struct sp_arena *a, struct sp_contact *c, struct sp_err *err)
+{
+	static const char *const keys[] = {"kind", "value", "note", NULL};
+	const char *s;
+	int rc = sp_json_only_keys(j, keys, err);
+	if (rc || (rc = sp_json_get_str(j, "kind", true, &s, err)))
+		return rc;
+	int k = sp_contact_kind_parse(s);
+	if (k < 0)
+		return sp_err_set(err, SP_EINVAL, "/kind", "unknown contact kind");
+	c->kind = (enum sp_contact_kind)k;
+	if ((rc = cw_get_text(j, "value", true, SP_PERSON_MAX_TEXT, a, &c->value, err)) ||
+	    (rc = cw_get_text(j, "note", false, SP_PERSON_MAX_TEXT, a, &c->note, err)))
+		return rc;
+	if (c->kind == SP_CONTACT_PHONE && !cw_phone_plausible(c->value))
+		return sp_err_set(err, SP_EINVAL, "/value", "is not a phone number");
+	if (c->kind == SP_CONTACT_EMAIL && !cw_email_plausible(c->value))
+		return sp_err_set(err, SP_EINVAL, "/value", "is not an email address");
+	return SP_OK;
+}
+
+/* Decode each element of an optional array member with fn, into elements of size sz. */
+static int decode_list(json_t *obj, const char *key, size_t max, size_t sz, struct sp_arena *a,
+		       int (*fn)(json_t *, struct sp_arena *, void *, struct sp_err *), void **out,
+		       size_t *n_out, struct sp_err *err)
+{
+	json_t *arr;
+	int rc = get_array(obj, key, max, &arr, err);
+	if (rc || !arr)
+		return rc;
+	size_t n = json_array_size(arr);
+	unsigned char *items = sp_arena_alloc(a, (n ? n : 1) * sz);
+	if (!items)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(arr, i);
+		rc = json_is_object(e) ? fn(e, a, items + i * sz, err)
+				       : sp_err_set(err, SP_EINVAL, "", "must be an object");
+		if (rc) {
+			cw_err_index(err, i);
+			sp_err_prefix(err, key);
+			return rc;
+		}
+	}
+	*out = items;
+	*n_out = n;
+	return SP_OK;
+}
+
+static int document_fn(json_t *j, struct sp_arena *a, void *out, struct sp_err *err)
+{
+	return decode_document(j, a, out, err);
+}
+
+static int contact_fn(json_t *j, struct sp_arena *a, void *out, struct sp_err *err)
+{
+	return decode_contact(j, a, out, err);
+}
+
+static int alias_fn(json_t *j, struct sp_arena *a, void *out, struct sp_err *err)
+{
+	static const char *const keys[] = {"names", NULL};
+	int rc = sp_json_only_keys(j, keys, err);
+	if (rc)
+		return rc;
+	json_t *names = json_object_get(j, "names");
+	if (!names)
+		return sp_err_set(err, SP_EINVAL, "/names", "is required");
+	rc = decode_name(names, a, out, err);
+	if (rc)
+		sp_err_prefix(err, "names");
+	return rc;
+}
+
+static int decode_safety(json_t *obj, struct sp_arena *a, struct sp_person *p, struct sp_err *err)
+{
+	json_t *j = json_object_get(obj, "safety");
+	if (!j || json_is_null(j))
+		return SP_OK;
+	static const char *const keys[] = {"safe_contact", "never_use", "people_to_avoid", NULL};
+	int rc = sp_json_only_keys(j, keys, err);
+	if (!rc)
+		rc = cw_get_text(j, "safe_contact", false, SP_PERSON_MAX_NOTE, a, &p->safety.safe_contact,
+				 err);
+	if (!rc)
+		rc = cw_get_text(j, "never_use", false, SP_PERSON_MAX_NOTE, a, &p->safety.never_use, err);
+	if (!rc)
+		rc = cw_get_text(j, "people_to_avoid", false, SP_PERSON_MAX_NOTE, a,
+				 &p->safety.people_to_avoid, err);
+	if (rc) {
+		sp_err_prefix(err, "safety");
+		return rc;
+	}
+	p->has_safety = p->safety.safe_contact || p->safety.never_use || p->safety.people_to_avoid;
+	return SP_OK;
+}
+
+static int decode_enum(json_t *obj, const char *key, int (*parse)(const char *), const char *what,
+		       int *out, struct sp_err *err)
+{
+	const char *s;
+	int rc = sp_json_get_str(obj, key, false, &s, err);
+	if (rc == SP_ENOTFOUND)
+		return SP_OK;
+	if (rc)
+		return rc;
+	int v = parse(s);
+	if (v < 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/%s", key);
+		return sp_err_set(err, SP_EINVAL, path, "unknown %s", what);
+	}
+	*out = v;
+	return SP_OK;
+}
+
+int sp_person_decode(json_t *j, struct sp_arena *arena, struct sp_person *out, struct sp_err *err)
+{
+	static const char *const keys[] = {"names",	    "aliases",	 "sex",	      "gender_identity",
+					   "date_of_birth", "nationalities", "languages", "documents",
+					   "contacts",	    "safety",	 NULL};
+	memset(out, 0, sizeof *out);
+	int rc = sp_json_only_keys(j, keys, err);
+	if (rc)
+		return rc;
+	json_t *names = json_object_get(j, "names");
+	if (!names)
+		return sp_err_set(err, SP_EINVAL, "/names", "is required");
+	if ((rc = decode_name(names, arena, &out->name, err))) {
+		sp_err_prefix(err, "names");
+		return rc;
+	}
+	void *items = NULL;
+	if ((rc = decode_list(j, "aliases", SP_PERSON_MAX_ALIASES, sizeof(struct sp_name), arena,
+			      alias_fn, &items, &out->n_aliases, err)))
+		return rc;
+	out->aliases = items;
+	int v = SP_SEX_UNKNOWN;
+	if ((rc = decode_enum(j, "sex", sp_sex_parse, "sex", &v, err)))
+		return rc;
+	out->sex = (enum sp_sex)v;
+	v = SP_GENDER_NONE;
+	if ((rc = decode_enum(j, "gender_identity", sp_gender_parse, "gender identity", &v, err)))
+		return rc;
+	if (v == SP_GENDER_NONE && json_object_get(j, "gender_identity") &&
+	    !json_is_null(json_object_get(j, "gender_identity")))
+		return sp_err_set(err, SP_EINVAL, "/gender_identity", "unknown gender identity");
+	out->gender_identity = (enum sp_gender)v;
+	if ((rc = cw_birth_decode(j, arena, out, err)))
+		return rc;
+	if ((rc = decode_codes(j, "nationalities", sp_country_code, arena, &out->nationalities,
+			       &out->n_nationalities, err)) ||
+	    (rc = decode_codes(j, "languages", sp_language_code, arena, &out->languages,
+			       &out->n_languages, err)))
+		return rc;
+	items = NULL;
+	if ((rc = decode_list(j, "documents", SP_PERSON_MAX_LIST, sizeof(struct sp_document), arena,
+			      document_fn, &items, &out->n_documents, err)))
+		return rc;
+	out->documents = items;
+	items = NULL;
+	if ((rc = decode_list(j, "contacts", SP_PERSON_MAX_LIST, sizeof(struct sp_contact), arena,
+			      contact_fn, &items, &out->n_contacts, err)))
+		return rc;
+	out->contacts = items;
+	return decode_safety(j, arena, out, err);
+}
+
+/* --- encoding -------------------------------------------------------------------------- */
+
+/* Set key to a new string (skipped when s is NULL); returns nonzero on failure. */
+static int put_str(json_t *obj, const char *key, const char *s)
+{
+	return s ? json_object_set_new(obj, key, json_string(s)) : 0;
+}
+
+static json_t *encode_name(const struct sp_name *n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < n->n_parts; i++) {
+		const struct sp_name_part *p = &n->parts[i];
+		json_t *o = json_object();
+		if (!o || put_str(o, "role", sp_name_role_name(p->role)) ||
+		    put_str(o, "original", p->original) ||
+		    put_str(o, "script", p->script[0] ? p->script : NULL) ||
+		    put_str(o, "romanised", p->romanised) || json_array_append_new(arr, o)) {
+			json_decref(o);
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static json_t *encode_codes(char (*codes)[SP_CODE_MAX], size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < n; i++)
+		if (json_array_append_new(arr, json_string(codes[i]))) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+json_t *sp_person_encode(const struct sp_person *p, bool with_safety)
+{
+	json_t *o = json_object();
+	json_t *aliases = json_array(), *docs = json_array(), *contacts = json_array();
+	int bad = !o || !aliases || !docs || !contacts;
+	for (size_t i = 0; !bad && i < p->n_aliases; i++) {
+		json_t *a = json_object();
+		bad = !a || json_object_set_new(a, "names", encode_name(&p->aliases[i])) ||
+		      json_array_append_new(aliases, a);
+	}
+	for (size_t i = 0; !bad && i < p->n_documents; i++) {
+		const struct sp_document *d = &p->documents[i];
+		json_t *e = json_object();
+		bad = !e || put_str(e, "type", sp_doc_type_name(d->type)) ||
+		      put_str(e, "country", d->country) || put_str(e, "number", d->number) ||
+		      put_str(e, "description", d->description) || json_array_append_new(docs, e);
+	}
+	for (size_t i = 0; !bad && i < p->n_contacts; i++) {
+		const struct sp_contact *c = &p->contacts[i];
+		json_t *e = json_object();
+		bad = !e || put_str(e, "kind", sp_contact_kind_name(c->kind)) ||
+		      put_str(e, "value", c->value) || put_str(e, "note", c->note) ||
+		      json_array_append_new(contacts, e);
+	}
+	if (!bad)
+		bad = json_object_set_new(o, "names", encode_name(&p->name)) ||
+		      put_str(o, "sex", sp_sex_name(p->sex)) ||
+		      json_object_set_new(o, "nationalities",
+					  encode_codes(p->nationalities, p->n_nationalities)) ||
+		      json_object_set_new(o, "languages", encode_codes(p->languages, p->n_languages));
+	if (!bad && p->gender_identity != SP_GENDER_NONE)
+		bad = put_str(o, "gender_identity", sp_gender_name(p->gender_identity));
+	if (!bad && p->n_aliases)
+		bad = json_object_set(o, "aliases", aliases);
+	if (!bad && p->n_documents)
+		bad = json_object_set(o, "documents", docs);
+	if (!bad && p->n_contacts)
+		bad = json_object_set(o, "contacts", contacts);
+	if (!bad)
+		bad = cw_birth_encode(p, o);
+	if (!bad && with_safety && p->has_safety) {
+		json_t *s = json_object();
+		bad = !s || put_str(s, "safe_contact", p->safety.safe_contact) ||
+		      put_str(s, "never_use", p->safety.never_use) ||
+		      put_str(s, "people_to_avoid", p->safety.people_to_avoid) ||
+		      json_object_set_new(o, "safety", s);
+	}
+	json_decref(aliases);
+	json_decref(docs);
+	json_decref(contacts);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}

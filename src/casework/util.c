@@ -1,0 +1,159 @@
+/* Small helpers shared by the casework files: enumeration tables, JSON text members with caps,
+ * error paths, and the normalisers behind the phone, email and document blind indexes. */
+#include <stdio.h>
+#include <string.h>
+
+#include "casework/casework.h"
+#include "safepath/json.h"
+
+const char *cw_enum_name(const char *const *names, int n, int v)
+{
+	return v >= 0 && v < n ? names[v] : NULL;
+}
+
+int cw_enum_parse(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; s && i < n; i++)
+		if (names[i] && strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+void cw_err_index(struct sp_err *err, size_t i)
+{
+	char seg[24];
+	snprintf(seg, sizeof seg, "%zu", i);
+	sp_err_prefix(err, seg);
+}
+
+int cw_err_at(struct sp_err *err, int code, const char *field)
+{
+	if (err) {
+		err->code = code;
+		snprintf(err->field, sizeof err->field, "%s", field);
+	}
+	return code;
+}
+
+int cw_get_text(json_t *obj, const char *key, bool required, size_t max, struct sp_arena *a,
+		const char **out, struct sp_err *err)
+{
+	const char *s;
+	char path[64];
+	snprintf(path, sizeof path, "/%s", key);
+	int rc = sp_json_get_str(obj, key, required, &s, err);
+	if (rc == SP_ENOTFOUND) {
+		*out = NULL;
+		return SP_OK;
+	}
+	if (rc)
+		return rc;
+	size_t n = strlen(s);
+	if (n > max)
+		return sp_err_set(err, SP_ETOOBIG, path, "longer than %zu bytes", max);
+	/* jansson allows U+0000 inside strings; strlen would then cut the value short. */
+	if (n != json_string_length(json_object_get(obj, key)))
+		return sp_err_set(err, SP_EINVAL, path, "contains a NUL character");
+	bool blank = true;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+			return sp_err_set(err, SP_EINVAL, path, "contains a control character");
+		if (c != ' ' && c != '\t' && c != '\n')
+			blank = false;
+	}
+	if (blank)
+		return sp_err_set(err, SP_EINVAL, path, "must not be blank");
+	*out = sp_arena_strndup(a, s, n);
+	if (!*out)
+		return sp_err_set(err, SP_ENOMEM, path, "out of memory");
+	return SP_OK;
+}
+
+bool cw_phone_plausible(const char *s)
+{
+	size_t digits = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '+' ? p != s : !strchr(" -().", *p))
+			return false;
+	}
+	return digits >= 5 && digits <= 15;  /* E.164 allows at most 15 digits */
+}
+
+bool cw_email_plausible(const char *s)
+{
+	const char *at = strchr(s, '@');
+	if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.'))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (*p == ' ' || *p == '\t' || *p == '\n')
+			return false;
+	return at[1] != '.' && s[strlen(s) - 1] != '.';
+}
+
+int cw_norm_phone(const char *s, struct sp_arena *a, const char **out)
+{
+	size_t n = strlen(s);
+	char *d = sp_arena_alloc(a, n + 2);
+	if (!d)
+		return SP_ENOMEM;
+	size_t k = 0;
+	const char *p = s;
+	while (*p == ' ')
+		p++;
+	if (*p == '+')
+		d[k++] = '+';
+	else if (p[0] == '0' && p[1] == '0') {
+		d[k++] = '+';
+		p += 2;
+	}
+	for (; *p; p++)
+		if (*p >= '0' && *p <= '9')
+			d[k++] = *p;
+	d[k] = '\0';
+	*out = d;
+	return SP_OK;
+}
+
+int cw_norm_email(const char *s, struct sp_arena *a, const char **out)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	char *d = sp_arena_strndup(a, s, n);
+	if (!d)
+		return SP_ENOMEM;
+	for (char *p = d; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	*out = d;
+	return SP_OK;
+}
+
+int cw_norm_document(const struct sp_document *d, struct sp_arena *a, const char **out)
+{
+	const char *type = sp_doc_type_name(d->type);
+	size_t n = strlen(type) + strlen(d->country) + strlen(d->number) + 3;
+	char *s = sp_arena_alloc(a, n);
+	if (!s)
+		return SP_ENOMEM;
+	int k = snprintf(s, n, "%s|%s|", type, d->country);
+	if (k < 0)
+		return SP_EINTERNAL;
+	size_t j = (size_t)k;
+	/* Document numbers are copied with spaces, dashes and lower case; keep letters and digits. */
+	for (const char *p = d->number; *p; p++) {
+		char c = *p;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80)
+			s[j++] = c;
+	}
+	s[j] = '\0';
+	*out = s;
+	return SP_OK;
+}
