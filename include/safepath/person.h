@@ -17,6 +17,7 @@
 
 #include "safepath/arena.h"
 #include "safepath/codes.h"
+#include "safepath/date.h"
 #include "safepath/err.h"
 #include "safepath/id.h"
 
@@ -97,15 +98,6 @@ struct sp_safety {
 	const char *people_to_avoid;
 };
 
-/* Interim date of birth (ISO partial date plus an estimated flag) until core's partial dates
- * (safepath/date.h) land; then this becomes struct sp_date with the entered calendar kept. */
-struct sp_person_birth {
-	int year;                      /* 1..9999 */
-	int month;                     /* 0 when unknown */
-	int day;                       /* 0 when unknown */
-	bool estimated;
-};
-
 struct sp_person {
 	struct sp_name name;           /* at least one part */
 	struct sp_name *aliases;
@@ -113,7 +105,7 @@ struct sp_person {
 	enum sp_sex sex;
 	enum sp_gender gender_identity;
 	bool has_birth;
-	struct sp_person_birth birth;
+	struct sp_date birth;          /* partial or estimated; the entered calendar is kept */
 	char (*nationalities)[SP_CODE_MAX];
 	size_t n_nationalities;
 	char (*languages)[SP_CODE_MAX];
@@ -153,7 +145,7 @@ json_t *sp_person_encode(const struct sp_person *p, bool with_safety);
  * Latin accents), tatweel and format characters removed, dashes and runs of white space made
  * one space, trimmed. Writes a NUL-terminated string into the arena; SP_EINVAL for invalid
  * UTF-8 or a value that normalises to nothing. */
-int sp_name_normalise(const char *in, struct sp_arena *arena, const char **out,
-		      struct sp_err *err) SP_MUST;
+int sp_person_name_key(const char *in, struct sp_arena *arena, const char **out,
+		       struct sp_err *err) SP_MUST;
 
 #endif

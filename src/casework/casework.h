@@ -9,9 +9,13 @@
 #include <jansson.h>
 
 #include "safepath/arena.h"
+#include "safepath/buf.h"
 #include "safepath/codes.h"
 #include "safepath/err.h"
 #include "safepath/person.h"
+
+/* Cap on one sealed value's plaintext (a profile, a note). */
+#define SP_SEAL_LIMIT (1u << 20)
 
 /* Name of value v in a table of n names (NULL out of range); index of s, or -1. */
 const char *cw_enum_name(const char *const *names, int n, int v);
@@ -34,18 +38,96 @@ int cw_script_of(const char *s, char out[SP_CODE_MAX], struct sp_err *err) SP_MU
 bool cw_phone_plausible(const char *s);
 bool cw_email_plausible(const char *s);
 
-/* Normalised forms fed to the blind indexes (written into the arena):
- * phone: digits only, a leading + kept, a leading 00 read as +;
- * email: trimmed, lower-cased;
- * document: "TYPE|COUNTRY|NUMBER" with the number upper-cased and only letters and digits. */
-int cw_norm_phone(const char *s, struct sp_arena *a, const char **out) SP_MUST;
-int cw_norm_email(const char *s, struct sp_arena *a, const char **out) SP_MUST;
-int cw_norm_document(const struct sp_document *d, struct sp_arena *a, const char **out) SP_MUST;
-
 /* Date of birth: the one place that knows how a birth date is written in JSON. */
 int cw_birth_decode(json_t *person, struct sp_arena *a, struct sp_person *p,
 		    struct sp_err *err) SP_MUST;
 /* Add "date_of_birth" to obj when the person has one; nonzero when out of memory. */
 int cw_birth_encode(const struct sp_person *p, json_t *obj);
+/* The Gregorian years the birth date may fall in (clear statistics columns); -1 if none. */
+int cw_birth_years(const struct sp_person *p, int *min, int *max);
+
+/* ---- operations: one write transaction each ------------------------------------------ */
+
+struct sp_casework;
+struct sp_case;
+struct sp_stmt;
+
+/* Open the operation's write transaction; cw_finish commits when rc is 0 and rolls back
+ * otherwise (a failed commit too), returning the final status. */
+int cw_begin(struct sp_casework *cw, struct sp_err *err) SP_MUST;
+int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err) SP_MUST;
+
+/* Step a statement that returns no row, then release it. */
+int cw_exec_done(struct sp_stmt *st, struct sp_err *err) SP_MUST;
+/* Read a case row selected with CW_CASE_COLUMNS. */
+#define CW_CASE_COLUMNS                                                                     \
+	"id, number, person_id, agency_id, assigned_to, status, priority, flags, created_us, " \
+	"updated_us, closed_us, version"
+int cw_case_row(struct sp_stmt *st, struct sp_case *c, struct sp_err *err) SP_MUST;
+/* The case by id inside the open transaction; SP_ENOTFOUND when there is none. */
+int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case *c,
+		 struct sp_err *err) SP_MUST;
+
+/* Persons (person_store.c): insert or replace the row, its nationalities and index rows. */
+int cw_person_insert(struct sp_casework *cw, const struct sp_id *id, const struct sp_person *p,
+		     int64_t now, struct sp_err *err) SP_MUST;
+int cw_person_replace(struct sp_casework *cw, const struct sp_id *id, const struct sp_person *p,
+		      int64_t now, struct sp_err *err) SP_MUST;
+int cw_person_load(struct sp_casework *cw, const struct sp_id *id, bool with_safety,
+		   struct sp_person *out, struct sp_err *err) SP_MUST;
+
+/* ---- the single call sites into crypto, access and audit (deps.c) ---------------------- */
+
+enum cw_blind_kind { CW_BLIND_NAME, CW_BLIND_DOCUMENT, CW_BLIND_PHONE };
+#define CW_BLIND_LEN 32
+
+/* Make sure the person's key exists in the key store (before the write transaction: the key
+ * store is another database). */
+int cw_person_key_create(struct sp_casework *cw, const struct sp_id *person,
+			 struct sp_err *err) SP_MUST;
+/* Seal n bytes under the person's key, bound to table, column and record; appended to out. */
+int cw_seal(struct sp_casework *cw, const struct sp_id *person, const char *table,
+	    const char *column, const struct sp_id *record, const void *pt, size_t n,
+	    struct sp_buf *out, struct sp_err *err) SP_MUST;
+/* Open into cw->arena (NUL-terminated). */
+int cw_open(struct sp_casework *cw, const struct sp_id *person, const char *table,
+	    const char *column, const struct sp_id *record, const void *ct, size_t n,
+	    const char **pt, size_t *len, struct sp_err *err) SP_MUST;
+/* Blind index of an already normalised name word, a phone number or a document. */
+int cw_blind_text(struct sp_casework *cw, enum cw_blind_kind kind, const char *text,
+		  unsigned char out[CW_BLIND_LEN], struct sp_err *err) SP_MUST;
+int cw_blind_document(struct sp_casework *cw, const struct sp_document *d,
+		      unsigned char out[CW_BLIND_LEN], struct sp_err *err) SP_MUST;
+
+/* The actions the casework asks the policy about. */
+enum cw_action {
+	CW_CASE_CREATE,
+	CW_CASE_READ,
+	CW_CASE_UPDATE,
+	CW_CASE_SEARCH,
+	CW_NOTE_ADD,
+	CW_NOTE_READ,
+	CW_CONSENT_ADD,
+	CW_CONSENT_READ,
+	CW_PERSON_READ,
+	CW_PERSON_READ_SAFETY,
+	CW_PERSON_UPDATE,
+};
+/* Ask the policy. c is the case (NULL for create: the subject's own agency). SP_EDENIED with
+ * the reason in err when refused. */
+int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
+		 struct sp_err *err) SP_MUST;
+/* Whether the policy would allow action on c, without an error (search filtering). */
+bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c);
+/* Append the audit record of the operation to the open transaction: the action's name,
+ * object type and id, and the field classes touched (tokens only, never values). */
+int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,
+	     const struct sp_id *object, const char *fields, struct sp_err *err) SP_MUST;
+/* The acting user and agency (the subject). */
+const struct sp_id *cw_actor(const struct sp_casework *cw);
+const struct sp_id *cw_actor_agency(const struct sp_casework *cw);
+/* The case-number prefix of an agency ("IMM"): letters and digits, at most 8. */
+int cw_agency_prefix(struct sp_casework *cw, const struct sp_id *agency, char out[16],
+		     struct sp_err *err) SP_MUST;
 
 #endif

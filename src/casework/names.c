@@ -59,8 +59,8 @@ static bool separator(UChar32 c)
 	return u_isUWhiteSpace(c) || u_charType(c) == U_DASH_PUNCTUATION || c == '_';
 }
 
-int sp_name_normalise(const char *in, struct sp_arena *arena, const char **out,
-		      struct sp_err *err)
+int sp_person_name_key(const char *in, struct sp_arena *arena, const char **out,
+		       struct sp_err *err)
 {
 	size_t n = in ? strlen(in) : 0;
 	if (n > NAME_MAX_IN)

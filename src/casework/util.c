@@ -1,5 +1,5 @@
 /* Small helpers shared by the casework files: enumeration tables, JSON text members with caps,
- * error paths, and the normalisers behind the phone, email and document blind indexes. */
+ * error paths, shape checks of contacts, and the transaction frame of every operation. */
 #include <stdio.h>
 #include <string.h>
 
@@ -91,69 +91,4 @@ bool cw_email_plausible(const char *s)
 		if (*p == ' ' || *p == '\t' || *p == '\n')
 			return false;
 	return at[1] != '.' && s[strlen(s) - 1] != '.';
-}
-
-int cw_norm_phone(const char *s, struct sp_arena *a, const char **out)
-{
-	size_t n = strlen(s);
-	char *d = sp_arena_alloc(a, n + 2);
-	if (!d)
-		return SP_ENOMEM;
-	size_t k = 0;
-	const char *p = s;
-	while (*p == ' ')
-		p++;
-	if (*p == '+')
-		d[k++] = '+';
-	else if (p[0] == '0' && p[1] == '0') {
-		d[k++] = '+';
-		p += 2;
-	}
-	for (; *p; p++)
-		if (*p >= '0' && *p <= '9')
-			d[k++] = *p;
-	d[k] = '\0';
-	*out = d;
-	return SP_OK;
-}
-
-int cw_norm_email(const char *s, struct sp_arena *a, const char **out)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	char *d = sp_arena_strndup(a, s, n);
-	if (!d)
-		return SP_ENOMEM;
-	for (char *p = d; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	*out = d;
-	return SP_OK;
-}
-
-int cw_norm_document(const struct sp_document *d, struct sp_arena *a, const char **out)
-{
-	const char *type = sp_doc_type_name(d->type);
-	size_t n = strlen(type) + strlen(d->country) + strlen(d->number) + 3;
-	char *s = sp_arena_alloc(a, n);
-	if (!s)
-		return SP_ENOMEM;
-	int k = snprintf(s, n, "%s|%s|", type, d->country);
-	if (k < 0)
-		return SP_EINTERNAL;
-	size_t j = (size_t)k;
-	/* Document numbers are copied with spaces, dashes and lower case; keep letters and digits. */
-	for (const char *p = d->number; *p; p++) {
-		char c = *p;
-		if (c >= 'a' && c <= 'z')
-			c = (char)(c - 'a' + 'A');
-		if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80)
-			s[j++] = c;
-	}
-	s[j] = '\0';
-	*out = s;
-	return SP_OK;
 }

@@ -116,7 +116,7 @@ static void expect_norm(struct sp_arena *a, const char *in, const char *want)
 {
 	const char *out = NULL;
 	struct sp_err err = {0};
-	if (sp_name_normalise(in, a, &out, &err))
+	if (sp_person_name_key(in, a, &out, &err))
 		fail_msg("normalise failed: %s", err.msg);
 	if (strcmp(out, want) != 0)
 		fail_msg("normalise: got \"%s\", want \"%s\"", out, want);
@@ -145,8 +145,8 @@ static void names_normalise_for_exact_search(void **state)
 	expect_norm(&a, "Андрей", "андреи");
 	const char *out;
 	struct sp_err err = {0};
-	assert_int_equal(sp_name_normalise("  - ", &a, &out, &err), SP_EINVAL);
-	assert_int_equal(sp_name_normalise("\xff\xfe", &a, &out, &err), SP_EINVAL);
+	assert_int_equal(sp_person_name_key("  - ", &a, &out, &err), SP_EINVAL);
+	assert_int_equal(sp_person_name_key("\xff\xfe", &a, &out, &err), SP_EINVAL);
 	sp_arena_release(&a);
 }
 
