@@ -126,6 +126,12 @@ int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_t
 /* The acting user and agency (the subject). */
 const struct sp_id *cw_actor(const struct sp_casework *cw);
 const struct sp_id *cw_actor_agency(const struct sp_casework *cw);
+/* SP_EINVAL (field /assigned) unless user is an enabled user of agency. */
+int cw_user_in_agency(struct sp_casework *cw, const struct sp_id *user, const struct sp_id *agency,
+		      struct sp_err *err) SP_MUST;
+/* The last step of sp_person_name_key: crypto's normaliser decides the bytes blinded. */
+int cw_name_normalise_final(const char *in, struct sp_arena *a, const char **out,
+			    struct sp_err *err) SP_MUST;
 /* The case-number prefix of an agency ("IMM"): letters and digits, at most 8. */
 int cw_agency_prefix(struct sp_casework *cw, const struct sp_id *agency, char out[16],
 		     struct sp_err *err) SP_MUST;

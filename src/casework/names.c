@@ -110,8 +110,7 @@ int sp_person_name_key(const char *in, struct sp_arena *arena, const char **out,
 	u_strToUTF8(b, blen + 1, &blen, f, flen, &st);
 	if (U_FAILURE(st))
 		return sp_err_set(err, SP_EINTERNAL, "", "UTF-8 conversion failed");
-	*out = b;
-	return SP_OK;
+	return cw_name_normalise_final(b, arena, out, err);
 }
 
 int cw_script_of(const char *s, char out[SP_CODE_MAX], struct sp_err *err)

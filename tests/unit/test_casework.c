@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "safepath/arena.h"
+#include "safepath/case.h"
 #include "safepath/json.h"
 #include "safepath/person.h"
 
@@ -165,6 +166,55 @@ static void enum_tables_name_every_value(void **state)
 	assert_int_equal(sp_name_role_parse("surname"), -1);
 }
 
+static char *demo_json(uint64_t seed, unsigned i)
+{
+	struct sp_arena a;
+	sp_arena_init(&a, 4096, 0);
+	struct sp_person p;
+	struct sp_err err = {0};
+	if (sp_demo_person(seed, i, &a, &p, &err))
+		fail_msg("demo %u: %s", i, err.msg);
+	json_t *j = sp_person_encode(&p, true);
+	char *s = sp_json_dump(j);
+	/* What the generator makes passes the same validation as any body. */
+	struct sp_person q;
+	if (sp_person_decode(j, &a, &q, &err))
+		fail_msg("demo %u does not validate: %s %s", i, err.field, err.msg);
+	json_decref(j);
+	sp_arena_release(&a);
+	return s;
+}
+
+static void demo_persons_are_deterministic_and_varied(void **state)
+{
+	(void)state;
+	char *a = demo_json(42, 7), *b = demo_json(42, 7), *c = demo_json(43, 7);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	free(a);
+	free(b);
+	free(c);
+	int scripts[4] = {0}, no_family = 0, persian = 0, ethiopian = 0, stateless = 0;
+	for (unsigned i = 0; i < 300; i++) {
+		char *s = demo_json(42, i);
+		scripts[0] += strstr(s, "\"Ethi\"") != NULL;
+		scripts[1] += strstr(s, "\"Arab\"") != NULL;
+		scripts[2] += strstr(s, "\"Cyrl\"") != NULL;
+		scripts[3] += strstr(s, "\"Latn\"") != NULL;
+		no_family += strstr(s, "\"family\"") == NULL;
+		persian += strstr(s, "\"persian\"") != NULL;
+		ethiopian += strstr(s, "\"ethiopian\"") != NULL;
+		stateless += strstr(s, "\"XXA\"") != NULL;
+		free(s);
+	}
+	for (int k = 0; k < 4; k++)
+		assert_true(scripts[k] >= 10);
+	assert_true(no_family >= 50);
+	assert_true(persian >= 20);
+	assert_true(ethiopian >= 5);
+	assert_true(stateless >= 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +224,7 @@ int main(void)
 		cmocka_unit_test(person_rejects_embedded_nul),
 		cmocka_unit_test(names_normalise_for_exact_search),
 		cmocka_unit_test(enum_tables_name_every_value),
+		cmocka_unit_test(demo_persons_are_deterministic_and_varied),
 	};
 	return cmocka_run_group_tests_name("casework", tests, NULL, NULL);
 }

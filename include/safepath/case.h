@@ -1,0 +1,251 @@
+/* Cases, notes and consents (DESIGN.md §5), and the look-ups that find them without
+ * decrypting anything: by case number, by document and by name (blind indexes).
+ *
+ * Every operation runs in one write transaction: the policy decides before anything is read
+ * or written, the audit record is appended in the same transaction, and any failure rolls the
+ * whole operation back. Personal values are sealed per record under the person's own key (so
+ * erasure can crypto-shred them); only workflow and statistics columns are in clear.
+ * Decrypted values are put in the context's arena, which wipes them when released. */
+#ifndef SAFEPATH_CASE_H
+#define SAFEPATH_CASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "safepath/arena.h"
+#include "safepath/err.h"
+#include "safepath/id.h"
+#include "safepath/person.h"
+
+struct sp_access;
+struct sp_store;
+struct sp_keys;
+struct sp_keystore;
+struct sp_audit_keys;
+struct sp_subject;
+
+/* What every casework operation runs with; all borrowed. */
+struct sp_casework {
+	struct sp_store *store;
+	struct sp_access *access;            /* agencies and users */
+	const struct sp_keys *keys;          /* data and blind-index keys */
+	struct sp_keystore *keystore;        /* per-person keys, apart from the data */
+	const struct sp_audit_keys *audit;
+	const struct sp_subject *subject;    /* who acts: user, agency, roles */
+	struct sp_arena *arena;              /* request arena for decrypted values */
+	const char *request_id;              /* correlates audit and logs; may be NULL */
+};
+
+enum sp_case_status { SP_CASE_OPEN, SP_CASE_ACTIVE, SP_CASE_CLOSED, SP_CASE_STATUS_COUNT };
+enum sp_case_priority {
+	SP_PRIORITY_LOW,
+	SP_PRIORITY_NORMAL,
+	SP_PRIORITY_HIGH,
+	SP_PRIORITY_URGENT,
+	SP_PRIORITY_COUNT
+};
+
+/* Case flags, a bit set kept in clear for workflow and statistics. Bit positions are stored:
+ * never renumber, only add. */
+enum sp_case_flag {
+	SP_CASE_UNACCOMPANIED_CHILD = 1u << 0,
+	SP_CASE_SEPARATED_CHILD = 1u << 1,
+	SP_CASE_POSSIBLE_VOT = 1u << 2,      /* HTCDS PossibleVictimOfTrafficking */
+	SP_CASE_RESTRICTED = 1u << 3,        /* need-to-know: assigned staff and supervisors */
+	SP_CASE_AGE_DISPUTED = 1u << 4,
+	SP_CASE_SYNTHETIC = 1u << 5,         /* demo data, never a real person */
+};
+#define SP_CASE_FLAG_COUNT 6
+#define SP_CASE_FLAGS_ALL ((1u << SP_CASE_FLAG_COUNT) - 1)
+
+/* "IMM-2026-000123": agency prefix, year, six-digit counter per agency and year. */
+#define SP_CASE_NUMBER_MAX 32
+
+struct sp_case {
+	struct sp_id id;
+	char number[SP_CASE_NUMBER_MAX];
+	struct sp_id person;
+	struct sp_id agency;                 /* owning agency */
+	struct sp_id assigned;               /* caseworker (user); zero = nobody yet */
+	enum sp_case_status status;
+	enum sp_case_priority priority;
+	unsigned flags;                      /* enum sp_case_flag */
+	int64_t created_us;
+	int64_t updated_us;
+	int64_t closed_us;                   /* 0 while not closed */
+	int64_t version;                     /* bumped by every update (optimistic locking) */
+};
+
+const char *sp_case_status_name(enum sp_case_status s);
+int sp_case_status_parse(const char *s);
+const char *sp_case_priority_name(enum sp_case_priority p);
+int sp_case_priority_parse(const char *s);
+/* Name of one flag bit ("possible_victim_of_trafficking"), NULL for anything else. */
+const char *sp_case_flag_name(unsigned flag);
+/* One name -> its bit; 0 if unknown. */
+unsigned sp_case_flag_parse(const char *s);
+
+/* Open a case for a new person: the person (sealed, indexed), the case with the next number
+ * of the subject's agency for this year, assigned to `assigned` (a user of that agency), or to
+ * the subject when NULL (whoever opens a case is assigned to it until it is handed on). */
+struct sp_case_open {
+	const struct sp_person *person;
+	enum sp_case_priority priority;
+	unsigned flags;
+	const struct sp_id *assigned;
+};
+int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct sp_case *out,
+		 struct sp_err *err) SP_MUST;
+
+int sp_case_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case *out,
+		struct sp_err *err) SP_MUST;
+
+/* Change what is set; version must match the stored one (SP_ECONFLICT if the case moved on).
+ * Closing sets closed_us; reopening clears it. */
+struct sp_case_change {
+	int64_t version;
+	bool set_status;
+	enum sp_case_status status;
+	bool set_priority;
+	enum sp_case_priority priority;
+	unsigned flags_on;
+	unsigned flags_off;
+	bool set_assigned;
+	struct sp_id assigned;               /* zero = unassign */
+};
+int sp_case_update(struct sp_casework *cw, const struct sp_id *id,
+		   const struct sp_case_change *ch, struct sp_case *out, struct sp_err *err) SP_MUST;
+
+/* The case's person, decrypted into cw->arena; the safety block only when with_safety and
+ * the policy grants it (need-to-know), else has_safety is false. */
+int sp_case_person(struct sp_casework *cw, const struct sp_id *case_id, bool with_safety,
+		   struct sp_person *out, struct sp_err *err) SP_MUST;
+/* Replace the case's person record (re-sealed and re-indexed). */
+int sp_case_person_update(struct sp_casework *cw, const struct sp_id *case_id,
+			  const struct sp_person *p, struct sp_err *err) SP_MUST;
+
+/* ---- notes ---- */
+
+#define SP_NOTE_MAX 20000  /* bytes */
+
+struct sp_note {
+	struct sp_id id;
+	struct sp_id case_id;
+	struct sp_id author;
+	int64_t created_us;
+	const char *text;                    /* in cw->arena */
+};
+
+int sp_note_add(struct sp_casework *cw, const struct sp_id *case_id, const char *text,
+		struct sp_note *out, struct sp_err *err) SP_MUST;
+/* Notes oldest first, in cw->arena. */
+int sp_note_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_note **out,
+		 size_t *n, struct sp_err *err) SP_MUST;
+
+/* ---- consents ---- */
+
+enum sp_consent_purpose {
+	SP_PURPOSE_SERVICES,
+	SP_PURPOSE_REFERRAL,                 /* to one organisation (scope_agency) */
+	SP_PURPOSE_DATA_SHARING,             /* with one country (scope_country) */
+	SP_PURPOSE_STATISTICS,
+	SP_PURPOSE_TRACING,
+	SP_PURPOSE_COUNT
+};
+enum sp_consent_status { SP_CONSENT_GIVEN, SP_CONSENT_REFUSED, SP_CONSENT_WITHDRAWN, SP_CONSENT_STATUS_COUNT };
+enum sp_consent_method { SP_METHOD_VERBAL, SP_METHOD_WRITTEN, SP_METHOD_INTERPRETER, SP_METHOD_COUNT };
+/* Who gave the consent: the person, or for a child a guardian or legal representative. */
+enum sp_consent_by { SP_BY_PERSON, SP_BY_GUARDIAN, SP_BY_REPRESENTATIVE, SP_BY_COUNT };
+/* The child's own assent, recorded beside a guardian's or representative's consent. */
+enum sp_assent { SP_ASSENT_NONE, SP_ASSENT_GIVEN, SP_ASSENT_REFUSED, SP_ASSENT_NOT_ABLE, SP_ASSENT_COUNT };
+
+/* A consent record. Records are never changed: a withdrawal is a new record for the same
+ * purpose and scope, and the newest one is what holds. */
+struct sp_consent {
+	struct sp_id id;                     /* set by record */
+	struct sp_id case_id;                /* set by record */
+	enum sp_consent_purpose purpose;
+	struct sp_id scope_agency;           /* referral: the receiving organisation */
+	char scope_country[SP_CODE_MAX];     /* data_sharing: the country; "" otherwise */
+	enum sp_consent_status status;
+	enum sp_consent_method method;
+	bool interpreter_used;
+	char interpreter_language[SP_CODE_MAX]; /* "" when none */
+	enum sp_consent_by by;
+	enum sp_assent child_assent;         /* required when by is guardian or representative */
+	struct sp_id recorded_by;            /* set by record */
+	int64_t recorded_us;                 /* set by record */
+	const char *note;                    /* sealed; may be NULL */
+};
+
+const char *sp_consent_purpose_name(enum sp_consent_purpose p);
+int sp_consent_purpose_parse(const char *s);
+const char *sp_consent_status_name(enum sp_consent_status s);
+int sp_consent_status_parse(const char *s);
+const char *sp_consent_method_name(enum sp_consent_method m);
+int sp_consent_method_parse(const char *s);
+const char *sp_consent_by_name(enum sp_consent_by b);
+int sp_consent_by_parse(const char *s);
+const char *sp_assent_name(enum sp_assent a);
+int sp_assent_parse(const char *s);
+
+/* Decode {"purpose", "scope_agency", "scope_country", "status", "method", "interpreter_used",
+ * "interpreter_language", "by", "child_assent", "note"} with field paths in errors. */
+int sp_consent_decode(json_t *j, struct sp_arena *a, struct sp_consent *out,
+		      struct sp_err *err) SP_MUST;
+/* Check the rules that hold between fields (scope per purpose, assent beside a guardian's
+ * consent, interpreter). */
+int sp_consent_check(const struct sp_consent *c, struct sp_err *err) SP_MUST;
+json_t *sp_consent_encode(const struct sp_consent *c);
+
+int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
+		      const struct sp_consent *c, struct sp_consent *out, struct sp_err *err) SP_MUST;
+/* Every record, oldest first, in cw->arena. */
+int sp_consent_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_consent **out,
+		    size_t *n, struct sp_err *err) SP_MUST;
+/* The consent that holds now for a purpose (and scope): the newest record. SP_ENOTFOUND when
+ * none was ever recorded. */
+int sp_consent_current(struct sp_casework *cw, const struct sp_id *case_id,
+		       enum sp_consent_purpose purpose, const struct sp_id *scope_agency,
+		       const char *scope_country, struct sp_consent *out, struct sp_err *err) SP_MUST;
+
+/* ---- search ---- */
+
+#define SP_SEARCH_MAX_PARTS 8
+#define SP_SEARCH_MAX_HITS 50
+
+/* What a search returns: ids and clear workflow columns, nothing decrypted. Only cases the
+ * policy lets the subject search are returned; the search itself is audited. */
+struct sp_case_hit {
+	struct sp_id case_id;
+	struct sp_id person;
+	char number[SP_CASE_NUMBER_MAX];
+	enum sp_case_status status;
+};
+
+int sp_case_find_number(struct sp_casework *cw, const char *number, struct sp_case_hit *out,
+			struct sp_err *err) SP_MUST;
+int sp_case_find_document(struct sp_casework *cw, const struct sp_document *doc,
+			  struct sp_case_hit *out, size_t max, size_t *n, struct sp_err *err) SP_MUST;
+int sp_case_find_phone(struct sp_casework *cw, const char *phone, struct sp_case_hit *out,
+		       size_t max, size_t *n, struct sp_err *err) SP_MUST;
+/* Cases whose person has every searched word among the words of the parts (original or
+ * romanised) of their names or aliases, after normalisation (sp_person_name_key). Parts are
+ * split into words on both sides, so "Abdel Rahman" as one part and "Abdel" + "Rahman" as
+ * two find each other. At most SP_SEARCH_MAX_PARTS distinct words. */
+int sp_case_find_name(struct sp_casework *cw, const char *const *parts, size_t n_parts,
+		      struct sp_case_hit *out, size_t max, size_t *n, struct sp_err *err) SP_MUST;
+
+/* ---- demo data ---- */
+
+/* Build synthetic person number i of a demo set from its seed: names in Arabic, Ge'ez,
+ * Pashto, Cyrillic and Latin scripts with romanisations (some without a family name), some
+ * Solar Hijri birth dates. Deterministic: the same seed and i give the same person. The name
+ * lists come from the embedded config/demo/names.json. */
+int sp_demo_person(uint64_t seed, unsigned i, struct sp_arena *a, struct sp_person *out,
+		   struct sp_err *err) SP_MUST;
+/* Open n synthetic cases (flag SP_CASE_SYNTHETIC, a note saying so) through sp_case_open. */
+int sp_demo_cases(struct sp_casework *cw, uint64_t seed, unsigned n, struct sp_err *err) SP_MUST;
+
+#endif

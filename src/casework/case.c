@@ -1,0 +1,418 @@
+/* Cases (owner of the cases and case_sequences tables): numbering per agency and year,
+ * opening with the person, reading, updating, and the person behind a case. Each public
+ * operation is one write transaction: authorise, work, audit, commit, or roll back. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "casework/casework.h"
+#include "safepath/case.h"
+#include "safepath/store.h"
+
+static const char *const status_names[SP_CASE_STATUS_COUNT] = {
+	[SP_CASE_OPEN] = "open",
+	[SP_CASE_ACTIVE] = "active",
+	[SP_CASE_CLOSED] = "closed",
+};
+
+static const char *const priority_names[SP_PRIORITY_COUNT] = {
+	[SP_PRIORITY_LOW] = "low",
+	[SP_PRIORITY_NORMAL] = "normal",
+	[SP_PRIORITY_HIGH] = "high",
+	[SP_PRIORITY_URGENT] = "urgent",
+};
+
+/* By bit position. */
+static const char *const flag_names[SP_CASE_FLAG_COUNT] = {
+	"unaccompanied_child", "separated_child", "possible_victim_of_trafficking",
+	"restricted",	       "age_disputed",	  "synthetic",
+};
+
+const char *sp_case_status_name(enum sp_case_status s)
+{
+	return cw_enum_name(status_names, SP_CASE_STATUS_COUNT, (int)s);
+}
+int sp_case_status_parse(const char *s)
+{
+	return cw_enum_parse(status_names, SP_CASE_STATUS_COUNT, s);
+}
+const char *sp_case_priority_name(enum sp_case_priority p)
+{
+	return cw_enum_name(priority_names, SP_PRIORITY_COUNT, (int)p);
+}
+int sp_case_priority_parse(const char *s)
+{
+	return cw_enum_parse(priority_names, SP_PRIORITY_COUNT, s);
+}
+
+const char *sp_case_flag_name(unsigned flag)
+{
+	for (int i = 0; i < SP_CASE_FLAG_COUNT; i++)
+		if (flag == 1u << i)
+			return flag_names[i];
+	return NULL;
+}
+
+unsigned sp_case_flag_parse(const char *s)
+{
+	int i = cw_enum_parse(flag_names, SP_CASE_FLAG_COUNT, s);
+	return i < 0 ? 0 : 1u << i;
+}
+
+/* --- the transaction frame -------------------------------------------------------------- */
+
+int cw_begin(struct sp_casework *cw, struct sp_err *err)
+{
+	return sp_store_begin_write(cw->store, err);
+}
+
+int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err)
+{
+	if (!rc)
+		rc = sp_store_commit(cw->store, err);
+	if (rc)
+		sp_store_rollback(cw->store);
+	return rc;
+}
+
+int cw_exec_done(struct sp_stmt *st, struct sp_err *err)
+{
+	int rc = sp_stmt_step(st, err);
+	sp_stmt_done(st);
+	if (rc > 0)
+		return sp_err_set(err, SP_EINTERNAL, "", "statement returned a row");
+	return rc;
+}
+
+/* --- rows ------------------------------------------------------------------------------- */
+
+int cw_case_row(struct sp_stmt *st, struct sp_case *c, struct sp_err *err)
+{
+	memset(c, 0, sizeof *c);
+	const char *number = sp_stmt_text(st, 1);
+	int status = sp_case_status_parse(sp_stmt_text(st, 5));
+	int priority = sp_case_priority_parse(sp_stmt_text(st, 6));
+	int64_t flags = sp_stmt_int64(st, 7);
+	if (sp_stmt_id(st, 0, &c->id) || sp_stmt_id(st, 2, &c->person) ||
+	    sp_stmt_id(st, 3, &c->agency) ||
+	    (!sp_stmt_is_null(st, 4) && sp_stmt_id(st, 4, &c->assigned)) || !number ||
+	    strlen(number) >= sizeof c->number || status < 0 || priority < 0 || flags < 0 ||
+	    flags > SP_CASE_FLAGS_ALL)
+		return sp_err_set(err, SP_EINTERNAL, "", "malformed case row");
+	memcpy(c->number, number, strlen(number) + 1);
+	c->status = (enum sp_case_status)status;
+	c->priority = (enum sp_case_priority)priority;
+	c->flags = (unsigned)flags;
+	c->created_us = sp_stmt_int64(st, 8);
+	c->updated_us = sp_stmt_int64(st, 9);
+	c->closed_us = sp_stmt_is_null(st, 10) ? 0 : sp_stmt_int64(st, 10);
+	c->version = sp_stmt_int64(st, 11);
+	return SP_OK;
+}
+
+int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case *c,
+		 struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store, "SELECT " CW_CASE_COLUMNS " FROM cases WHERE id = ?",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(st, 1, id))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	if (!rc)
+		rc = sp_stmt_step(st, err);
+	if (rc == 0)
+		rc = sp_err_set(err, SP_ENOTFOUND, "", "no such case");
+	else if (rc == 1)
+		rc = cw_case_row(st, c, err);
+	sp_stmt_done(st);
+	return rc;
+}
+
+/* The next number of agency's counter for year, inside the open write transaction. */
+static int next_number(struct sp_casework *cw, const struct sp_id *agency, int year,
+		       int64_t *out, struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store,
+				  "UPDATE case_sequences SET last_number = last_number + 1 "
+				  "WHERE agency_id = ? AND year = ?",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(st, 1, agency) || sp_stmt_bind_int64(st, 2, year)) {
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	rc = sp_stmt_step(st, err);
+	int64_t changed = rc == 0 ? sp_stmt_changes(st) : 0;
+	sp_stmt_done(st);
+	if (rc)
+		return rc < 0 ? rc : sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
+	if (changed == 1) {
+		rc = sp_store_prepare(cw->store,
+				      "SELECT last_number FROM case_sequences "
+				      "WHERE agency_id = ? AND year = ?",
+				      &st, err);
+		if (rc)
+			return rc;
+		if (sp_stmt_bind_id(st, 1, agency) || sp_stmt_bind_int64(st, 2, year))
+			rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+		if (!rc)
+			rc = sp_stmt_step(st, err);
+		if (rc == 1) {
+			*out = sp_stmt_int64(st, 0);
+			rc = SP_OK;
+		} else if (rc == 0) {
+			rc = sp_err_set(err, SP_EINTERNAL, "", "case sequence vanished");
+		}
+		sp_stmt_done(st);
+		return rc;
+	}
+	/* First case of the year for this agency. On PostgreSQL two first cases can race here;
+	 * the loser gets SP_ECONFLICT and retries the whole operation. */
+	rc = sp_store_prepare(cw->store,
+			      "INSERT INTO case_sequences (agency_id, year, last_number) VALUES (?, ?, 1)",
+			      &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(st, 1, agency) || sp_stmt_bind_int64(st, 2, year)) {
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	rc = cw_exec_done(st, err);
+	if (!rc)
+		*out = 1;
+	return rc;
+}
+
+static int utc_year(int64_t us)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm))
+		return 1970;
+	return tm.tm_year + 1900;
+}
+
+static int format_number(const char *prefix, int year, int64_t n, char out[SP_CASE_NUMBER_MAX],
+			 struct sp_err *err)
+{
+	int k = snprintf(out, SP_CASE_NUMBER_MAX, "%s-%04d-%06lld", prefix, year, (long long)n);
+	if (k < 0 || k >= SP_CASE_NUMBER_MAX)
+		return sp_err_set(err, SP_EINTERNAL, "", "case number too long");
+	return SP_OK;
+}
+
+static int insert_case(struct sp_casework *cw, const struct sp_case *c, struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store,
+				  "INSERT INTO cases (" CW_CASE_COLUMNS ") "
+				  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				  &st, err);
+	if (rc)
+		return rc;
+	int b = sp_stmt_bind_id(st, 1, &c->id);
+	b |= sp_stmt_bind_text(st, 2, c->number);
+	b |= sp_stmt_bind_id(st, 3, &c->person);
+	b |= sp_stmt_bind_id(st, 4, &c->agency);
+	b |= sp_id_is_zero(&c->assigned) ? sp_stmt_bind_null(st, 5) : sp_stmt_bind_id(st, 5, &c->assigned);
+	b |= sp_stmt_bind_text(st, 6, sp_case_status_name(c->status));
+	b |= sp_stmt_bind_text(st, 7, sp_case_priority_name(c->priority));
+	b |= sp_stmt_bind_int64(st, 8, c->flags);
+	b |= sp_stmt_bind_int64(st, 9, c->created_us);
+	b |= sp_stmt_bind_int64(st, 10, c->updated_us);
+	b |= c->closed_us ? sp_stmt_bind_int64(st, 11, c->closed_us) : sp_stmt_bind_null(st, 11);
+	b |= sp_stmt_bind_int64(st, 12, c->version);
+	if (b) {
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	return cw_exec_done(st, err);
+}
+
+/* --- operations ------------------------------------------------------------------------- */
+
+int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct sp_case *out,
+		 struct sp_err *err)
+{
+	if (!in->person || (int)in->priority < 0 || in->priority >= SP_PRIORITY_COUNT ||
+	    (in->flags & ~SP_CASE_FLAGS_ALL))
+		return sp_err_set(err, SP_EINVAL, "", "invalid case");
+	struct sp_case c = {0};
+	sp_id_new(&c.id);
+	sp_id_new(&c.person);
+	c.agency = *cw_actor_agency(cw);
+	c.assigned = in->assigned ? *in->assigned : *cw_actor(cw);
+	c.status = SP_CASE_OPEN;
+	c.priority = in->priority;
+	c.flags = in->flags;
+	c.created_us = c.updated_us = sp_now_us();
+	c.version = 1;
+	int rc = cw_begin(cw, err);
+	if (rc)
+		return rc;
+	char prefix[16];
+	int64_t n = 0;
+	int year = utc_year(c.created_us);
+	rc = cw_authorise(cw, CW_CASE_CREATE, &c, err);
+	if (!rc && in->assigned)
+		rc = cw_user_in_agency(cw, &c.assigned, &c.agency, err);
+	/* The key store is another database, outside this transaction: if the transaction
+	 * fails after this, the new key is an orphan that seals nothing. */
+	if (!rc)
+		rc = cw_person_key_create(cw, &c.person, err);
+	if (!rc)
+		rc = cw_agency_prefix(cw, &c.agency, prefix, err);
+	if (!rc)
+		rc = next_number(cw, &c.agency, year, &n, err);
+	if (!rc)
+		rc = format_number(prefix, year, n, c.number, err);
+	if (!rc)
+		rc = cw_person_insert(cw, &c.person, in->person, c.created_us, err);
+	if (!rc)
+		rc = insert_case(cw, &c, err);
+	if (!rc)
+		rc = cw_audit(cw, CW_CASE_CREATE, "case", &c.id, "stat,identity,safety", err);
+	rc = cw_finish(cw, rc, err);
+	if (!rc && out)
+		*out = c;
+	return rc;
+}
+
+int sp_case_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case *out,
+		struct sp_err *err)
+{
+	int rc = cw_begin(cw, err);
+	if (rc)
+		return rc;
+	rc = cw_case_load(cw, id, out, err);
+	if (!rc)
+		rc = cw_authorise(cw, CW_CASE_READ, out, err);
+	if (!rc)
+		rc = cw_audit(cw, CW_CASE_READ, "case", id, "stat", err);
+	return cw_finish(cw, rc, err);
+}
+
+static int check_change(const struct sp_case_change *ch, struct sp_err *err)
+{
+	if (ch->set_status && ((int)ch->status < 0 || ch->status >= SP_CASE_STATUS_COUNT))
+		return sp_err_set(err, SP_EINVAL, "/status", "unknown status");
+	if (ch->set_priority && ((int)ch->priority < 0 || ch->priority >= SP_PRIORITY_COUNT))
+		return sp_err_set(err, SP_EINVAL, "/priority", "unknown priority");
+	if ((ch->flags_on | ch->flags_off) & ~SP_CASE_FLAGS_ALL)
+		return sp_err_set(err, SP_EINVAL, "/flags", "unknown flag");
+	if (ch->flags_on & ch->flags_off)
+		return sp_err_set(err, SP_EINVAL, "/flags", "set and cleared at once");
+	return SP_OK;
+}
+
+int sp_case_update(struct sp_casework *cw, const struct sp_id *id,
+		   const struct sp_case_change *ch, struct sp_case *out, struct sp_err *err)
+{
+	int rc = check_change(ch, err);
+	if (rc)
+		return rc;
+	if ((rc = cw_begin(cw, err)))
+		return rc;
+	struct sp_case c = {0};
+	struct sp_stmt *st = NULL;
+	rc = cw_case_load(cw, id, &c, err);
+	if (!rc)
+		rc = cw_authorise(cw, CW_CASE_UPDATE, &c, err);
+	if (!rc && c.version != ch->version)
+		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the case was changed meanwhile");
+	if (!rc && ch->set_assigned && !sp_id_is_zero(&ch->assigned))
+		rc = cw_user_in_agency(cw, &ch->assigned, &c.agency, err);
+	if (rc)
+		goto out;
+	int64_t now = sp_now_us();
+	if (ch->set_status && ch->status != c.status)
+		c.closed_us = ch->status == SP_CASE_CLOSED ? now : 0;
+	if (ch->set_status)
+		c.status = ch->status;
+	if (ch->set_priority)
+		c.priority = ch->priority;
+	c.flags = (c.flags | ch->flags_on) & ~ch->flags_off;
+	if (ch->set_assigned)
+		c.assigned = ch->assigned;
+	c.updated_us = now > c.updated_us ? now : c.updated_us + 1;
+	c.version++;
+	rc = sp_store_prepare(cw->store,
+			      "UPDATE cases SET status = ?, priority = ?, flags = ?, assigned_to = ?, "
+			      "updated_us = ?, closed_us = ?, version = ? WHERE id = ? AND version = ?",
+			      &st, err);
+	if (rc)
+		goto out;
+	int b = sp_stmt_bind_text(st, 1, sp_case_status_name(c.status));
+	b |= sp_stmt_bind_text(st, 2, sp_case_priority_name(c.priority));
+	b |= sp_stmt_bind_int64(st, 3, c.flags);
+	b |= sp_id_is_zero(&c.assigned) ? sp_stmt_bind_null(st, 4) : sp_stmt_bind_id(st, 4, &c.assigned);
+	b |= sp_stmt_bind_int64(st, 5, c.updated_us);
+	b |= c.closed_us ? sp_stmt_bind_int64(st, 6, c.closed_us) : sp_stmt_bind_null(st, 6);
+	b |= sp_stmt_bind_int64(st, 7, c.version);
+	b |= sp_stmt_bind_id(st, 8, id);
+	b |= sp_stmt_bind_int64(st, 9, ch->version);
+	if (b) {
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+		goto out;
+	}
+	rc = sp_stmt_step(st, err);
+	if (rc == 0 && sp_stmt_changes(st) != 1)
+		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the case was changed meanwhile");
+	else if (rc > 0)
+		rc = sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
+	sp_stmt_done(st);
+	st = NULL;
+	if (!rc)
+		rc = cw_audit(cw, CW_CASE_UPDATE, "case", id, "stat", err);
+out:
+	sp_stmt_done(st);
+	rc = cw_finish(cw, rc, err);
+	if (!rc && out)
+		*out = c;
+	return rc;
+}
+
+int sp_case_person(struct sp_casework *cw, const struct sp_id *case_id, bool with_safety,
+		   struct sp_person *out, struct sp_err *err)
+{
+	int rc = cw_begin(cw, err);
+	if (rc)
+		return rc;
+	struct sp_case c = {0};
+	rc = cw_case_load(cw, case_id, &c, err);
+	if (!rc)
+		rc = cw_authorise(cw, CW_PERSON_READ, &c, err);
+	/* Safety is need-to-know: asked for and refused means left out, not a failed read. */
+	bool safety = !rc && with_safety && cw_allowed(cw, CW_PERSON_READ_SAFETY, &c);
+	if (!rc)
+		rc = cw_person_load(cw, &c.person, safety, out, err);
+	if (!rc)
+		rc = cw_audit(cw, safety ? CW_PERSON_READ_SAFETY : CW_PERSON_READ, "person", &c.person,
+			      safety ? "identity,safety" : "identity", err);
+	return cw_finish(cw, rc, err);
+}
+
+int sp_case_person_update(struct sp_casework *cw, const struct sp_id *case_id,
+			  const struct sp_person *p, struct sp_err *err)
+{
+	int rc = cw_begin(cw, err);
+	if (rc)
+		return rc;
+	struct sp_case c = {0};
+	rc = cw_case_load(cw, case_id, &c, err);
+	if (!rc)
+		rc = cw_authorise(cw, CW_PERSON_UPDATE, &c, err);
+	/* Writing the safety block is need-to-know like reading it. */
+	if (!rc && p->has_safety)
+		rc = cw_authorise(cw, CW_PERSON_READ_SAFETY, &c, err);
+	if (!rc)
+		rc = cw_person_replace(cw, &c.person, p, sp_now_us(), err);
+	if (!rc)
+		rc = cw_audit(cw, CW_PERSON_UPDATE, "person", &c.person,
+			      p->has_safety ? "stat,identity,safety" : "stat,identity", err);
+	return cw_finish(cw, rc, err);
+}

@@ -1,0 +1,228 @@
+/* The single call sites from casework into the wings below it: crypto (person keys, sealing,
+ * blind indexes), access (the policy, agencies, users) and audit. Everything else in casework
+ * goes through these functions, so each dependency is visible in one place. */
+#include <stdio.h>
+#include <string.h>
+
+#include "casework/casework.h"
+#include "safepath/access.h"
+#include "safepath/audit.h"
+#include "safepath/case.h"
+#include "safepath/crypto.h"
+#include "safepath/policy.h"
+#include "safepath/store.h"
+
+/* ---- crypto ---------------------------------------------------------------------------- */
+
+int cw_person_key_create(struct sp_casework *cw, const struct sp_id *person, struct sp_err *err)
+{
+	struct sp_person_key pk;
+	return sp_person_key_get(cw->keystore, cw->keys, person, 1, &pk, err);
+}
+
+int cw_seal(struct sp_casework *cw, const struct sp_id *person, const char *table,
+	    const char *column, const struct sp_id *record, const void *pt, size_t n,
+	    struct sp_buf *out, struct sp_err *err)
+{
+	struct sp_person_key pk;
+	const struct sp_field f = {table, column, record};
+	int rc = sp_person_key_get(cw->keystore, cw->keys, person, 0, &pk, err);
+	return rc ? rc : sp_field_seal_person(&pk, &f, pt, n, out, err);
+}
+
+int cw_open(struct sp_casework *cw, const struct sp_id *person, const char *table,
+	    const char *column, const struct sp_id *record, const void *ct, size_t n,
+	    const char **pt, size_t *len, struct sp_err *err)
+{
+	struct sp_person_key pk;
+	const struct sp_field f = {table, column, record};
+	unsigned char *p = NULL;
+	int rc = sp_person_key_get(cw->keystore, cw->keys, person, 0, &pk, err);
+	if (rc == SP_ENOTFOUND) /* the key was destroyed: the person was erased */
+		return sp_err_set(err, SP_ENOTFOUND, "", "the person's data was erased");
+	if (!rc)
+		rc = sp_field_open_arena(cw->keys, &pk, &f, ct, n, cw->arena, &p, len, err);
+	*pt = (const char *)p;
+	return rc;
+}
+
+int cw_blind_text(struct sp_casework *cw, enum cw_blind_kind kind, const char *text,
+		  unsigned char out[CW_BLIND_LEN], struct sp_err *err)
+{
+	_Static_assert(CW_BLIND_LEN == SP_BLIND_LEN, "blind index length");
+	switch (kind) {
+	case CW_BLIND_NAME:
+		return sp_blind_name(cw->keys, text, strlen(text), out, err);
+	case CW_BLIND_PHONE:
+		return sp_blind_phone(cw->keys, text, out, err);
+	case CW_BLIND_DOCUMENT:
+		break;
+	}
+	return sp_err_set(err, SP_EINTERNAL, "", "documents are blinded with cw_blind_document");
+}
+
+int cw_blind_document(struct sp_casework *cw, const struct sp_document *d,
+		      unsigned char out[CW_BLIND_LEN], struct sp_err *err)
+{
+	return sp_blind_document(cw->keys, sp_doc_type_name(d->type), d->country, d->number, out,
+				 err);
+}
+
+/* sp_person_name_key's last step: crypto's normaliser decides the bytes that are blinded. */
+int cw_name_normalise_final(const char *in, struct sp_arena *a, const char **out,
+			    struct sp_err *err)
+{
+	struct sp_buf b;
+	sp_buf_init(&b, 4096);
+	int rc = sp_name_normalise(in, strlen(in), &b, err);
+	if (!rc) {
+		*out = sp_arena_strndup(a, b.data ? b.data : "", b.len);
+		if (!*out)
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	}
+	sp_buf_free(&b);
+	return rc;
+}
+
+/* ---- access ---------------------------------------------------------------------------- */
+
+static const enum sp_action actions[] = {
+	[CW_CASE_CREATE] = SP_ACT_CASE_CREATE,
+	[CW_CASE_READ] = SP_ACT_CASE_READ,
+	[CW_CASE_UPDATE] = SP_ACT_CASE_UPDATE,
+	[CW_CASE_SEARCH] = SP_ACT_CASE_SEARCH,
+	[CW_NOTE_ADD] = SP_ACT_NOTE_ADD,
+	[CW_NOTE_READ] = SP_ACT_NOTE_READ,
+	[CW_CONSENT_ADD] = SP_ACT_CONSENT_ADD,
+	[CW_CONSENT_READ] = SP_ACT_CONSENT_READ,
+	[CW_PERSON_READ] = SP_ACT_PERSON_READ_IDENTITY,
+	[CW_PERSON_READ_SAFETY] = SP_ACT_PERSON_READ_IDENTITY,
+	[CW_PERSON_UPDATE] = SP_ACT_CASE_UPDATE,
+};
+
+/* The field classes each casework action touches. */
+static const unsigned action_fields[] = {
+	[CW_CASE_CREATE] = SP_FIELD(SP_FC_STAT) | SP_FIELD(SP_FC_IDENTITY),
+	[CW_CASE_READ] = SP_FIELD(SP_FC_STAT),
+	[CW_CASE_UPDATE] = SP_FIELD(SP_FC_STAT),
+	[CW_CASE_SEARCH] = SP_FIELD(SP_FC_STAT),
+	[CW_NOTE_ADD] = SP_FIELD(SP_FC_NOTES),
+	[CW_NOTE_READ] = SP_FIELD(SP_FC_NOTES),
+	[CW_CONSENT_ADD] = SP_FIELD(SP_FC_STAT),
+	[CW_CONSENT_READ] = SP_FIELD(SP_FC_STAT),
+	[CW_PERSON_READ] = SP_FIELD(SP_FC_IDENTITY),
+	[CW_PERSON_READ_SAFETY] = SP_FIELD(SP_FC_SAFETY),
+	[CW_PERSON_UPDATE] = SP_FIELD(SP_FC_IDENTITY),
+};
+
+static const char *const action_names[] = {
+	[CW_CASE_CREATE] = "case.create",
+	[CW_CASE_READ] = "case.read",
+	[CW_CASE_UPDATE] = "case.update",
+	[CW_CASE_SEARCH] = "case.search",
+	[CW_NOTE_ADD] = "note.add",
+	[CW_NOTE_READ] = "note.read",
+	[CW_CONSENT_ADD] = "consent.add",
+	[CW_CONSENT_READ] = "consent.read",
+	[CW_PERSON_READ] = "person.read",
+	[CW_PERSON_READ_SAFETY] = "person.read",
+	[CW_PERSON_UPDATE] = "person.update",
+};
+
+/* The policy's view of case c: its owning agency's kind, and the subject's relation to it. */
+static int policy_object(struct sp_casework *cw, const struct sp_case *c,
+			 struct sp_policy_object *obj, struct sp_err *err)
+{
+	struct sp_agency ag;
+	int rc = sp_agency_get(cw->access, &c->agency, &ag, err);
+	if (rc)
+		return rc == SP_ENOTFOUND ? sp_err_set(err, SP_EINTERNAL, "", "case agency missing")
+					  : rc;
+	memset(obj, 0, sizeof *obj);
+	obj->agency = c->agency;
+	obj->agency_kind = ag.kind;
+	obj->assigned = !sp_id_is_zero(&c->assigned) &&
+			memcmp(c->assigned.b, cw->subject->user.b, SP_ID_LEN) == 0;
+	obj->restricted = (c->flags & SP_CASE_RESTRICTED) != 0;
+	obj->referral = SP_REFERRAL_NONE; /* the refer wing fills this in when it lands */
+	return SP_OK;
+}
+
+static int decide(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
+		  struct sp_decision *d, struct sp_err *err)
+{
+	struct sp_policy_object obj;
+	const struct sp_policy_request req = {actions[action], action_fields[action], NULL};
+	int rc = policy_object(cw, c, &obj, err);
+	if (rc)
+		return rc;
+	/* A new case belongs to the subject's agency and is theirs until assigned otherwise. */
+	if (action == CW_CASE_CREATE)
+		obj.assigned = 1;
+	return sp_policy_check(cw->subject, &req, &obj, d, err);
+}
+
+int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
+		 struct sp_err *err)
+{
+	struct sp_decision d;
+	return decide(cw, action, c, &d, err);
+}
+
+bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c)
+{
+	struct sp_decision d;
+	return decide(cw, action, c, &d, NULL) == SP_OK;
+}
+
+const struct sp_id *cw_actor(const struct sp_casework *cw)
+{
+	return &cw->subject->user;
+}
+
+const struct sp_id *cw_actor_agency(const struct sp_casework *cw)
+{
+	return &cw->subject->agency;
+}
+
+int cw_agency_prefix(struct sp_casework *cw, const struct sp_id *agency, char out[16],
+		     struct sp_err *err)
+{
+	struct sp_agency ag;
+	int rc = sp_agency_get(cw->access, agency, &ag, err);
+	if (rc)
+		return rc;
+	snprintf(out, 16, "%s", ag.code);
+	return SP_OK;
+}
+
+int cw_user_in_agency(struct sp_casework *cw, const struct sp_id *user, const struct sp_id *agency,
+		      struct sp_err *err)
+{
+	struct sp_user u;
+	int rc = sp_user_get(cw->access, user, &u, err);
+	if (rc == SP_ENOTFOUND || (!rc && (u.disabled || memcmp(u.agency.b, agency->b, SP_ID_LEN) != 0)))
+		return sp_err_set(err, SP_EINVAL, "/assigned", "is not a user of the owning agency");
+	return rc;
+}
+
+/* ---- audit ----------------------------------------------------------------------------- */
+
+int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,
+	     const struct sp_id *object, const char *fields, struct sp_err *err)
+{
+	char roles[160];
+	if (sp_roles_format(cw->subject->roles, roles, sizeof roles))
+		roles[0] = '\0';
+	struct sp_audit_rec rec = {
+		.actor = cw->subject->user,
+		.agency = cw->subject->agency,
+		.roles = roles,
+		.action = action_names[action],
+		.object_type = object_type,
+		.object_id = *object,
+		.fields = fields,
+		.request_id = cw->request_id,
+	};
+	return sp_audit_append(cw->store, cw->audit, &rec, NULL, err);
+}

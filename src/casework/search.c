@@ -1,0 +1,232 @@
+/* Exact search without decrypting: by case number (clear), and by document, phone or name
+ * through the person_index blind indexes. Each candidate case goes through the policy; what
+ * the subject may not search is left out without a trace in the answer. Every hit returned is
+ * audited (one record per case shown; one record with no object when nothing is shown). */
+#include <string.h>
+
+#include "casework/casework.h"
+#include "safepath/case.h"
+#include "safepath/store.h"
+
+struct hits {
+	struct sp_case_hit *out;
+	size_t max, n;
+};
+
+static int collect(struct sp_casework *cw, struct sp_stmt *st, struct hits *h,
+		   struct sp_err *err)
+{
+	int rc;
+	while ((rc = sp_stmt_step(st, err)) == 1) {
+		struct sp_case c;
+		if ((rc = cw_case_row(st, &c, err)))
+			return rc;
+		if (!cw_allowed(cw, CW_CASE_SEARCH, &c))
+			continue;
+		if (h->n == h->max)
+			break;
+		struct sp_case_hit *hit = &h->out[h->n++];
+		memset(hit, 0, sizeof *hit);
+		hit->case_id = c.id;
+		hit->person = c.person;
+		memcpy(hit->number, c.number, sizeof hit->number);
+		hit->status = c.status;
+	}
+	return rc < 0 ? rc : SP_OK;
+}
+
+static int audit_hits(struct sp_casework *cw, const struct hits *h, struct sp_err *err)
+{
+	if (h->n == 0) {
+		struct sp_id none = {{0}};
+		return cw_audit(cw, CW_CASE_SEARCH, "case", &none, "stat", err);
+	}
+	for (size_t i = 0; i < h->n; i++) {
+		int rc = cw_audit(cw, CW_CASE_SEARCH, "case", &h->out[i].case_id, "stat", err);
+		if (rc)
+			return rc;
+	}
+	return SP_OK;
+}
+
+/* Run sql (cases selected by CW_CASE_COLUMNS) with the blind values bound after kind. */
+static int by_index(struct sp_casework *cw, const char *sql, const char *kind,
+		    const unsigned char (*values)[CW_BLIND_LEN], size_t n_values, int64_t need,
+		    struct hits *h, struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store, sql, &st, err);
+	if (rc)
+		return rc;
+	int b = sp_stmt_bind_text(st, 1, kind);
+	for (size_t i = 0; i < n_values; i++)
+		b |= sp_stmt_bind_blob(st, (int)i + 2, values[i], CW_BLIND_LEN);
+	if (need)
+		b |= sp_stmt_bind_int64(st, (int)n_values + 2, need);
+	rc = b ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : collect(cw, st, h, err);
+	sp_stmt_done(st);
+	return rc;
+}
+
+static const char one_value_sql[] =
+	"SELECT " CW_CASE_COLUMNS " FROM cases WHERE person_id IN "
+	"(SELECT person_id FROM person_index WHERE kind = ? AND value = ?) "
+	"ORDER BY created_us, id";
+
+int sp_case_find_number(struct sp_casework *cw, const char *number, struct sp_case_hit *out,
+			struct sp_err *err)
+{
+	if (!number || !*number || strlen(number) >= SP_CASE_NUMBER_MAX)
+		return sp_err_set(err, SP_EINVAL, "/number", "is not a case number");
+	char norm[SP_CASE_NUMBER_MAX];
+	size_t k = 0;
+	for (const char *p = number; *p; p++) {
+		char c = *p;
+		if (c == ' ')
+			continue;
+		norm[k++] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+	}
+	norm[k] = '\0';
+	int rc = cw_begin(cw, err);
+	if (rc)
+		return rc;
+	struct hits h = {out, 1, 0};
+	struct sp_stmt *st;
+	rc = sp_store_prepare(cw->store, "SELECT " CW_CASE_COLUMNS " FROM cases WHERE number = ?",
+			      &st, err);
+	if (!rc) {
+		rc = sp_stmt_bind_text(st, 1, norm) ? sp_err_set(err, SP_EINTERNAL, "", "bind failed")
+						     : collect(cw, st, &h, err);
+		sp_stmt_done(st);
+	}
+	if (!rc)
+		rc = audit_hits(cw, &h, err);
+	rc = cw_finish(cw, rc, err);
+	if (!rc && h.n == 0)
+		rc = sp_err_set(err, SP_ENOTFOUND, "/number", "no such case");
+	return rc;
+}
+
+int sp_case_find_document(struct sp_casework *cw, const struct sp_document *doc,
+			  struct sp_case_hit *out, size_t max, size_t *n, struct sp_err *err)
+{
+	*n = 0;
+	unsigned char v[1][CW_BLIND_LEN];
+	int rc = cw_blind_document(cw, doc, v[0], err);
+	if (rc)
+		return rc;
+	if ((rc = cw_begin(cw, err)))
+		return rc;
+	struct hits h = {out, max, 0};
+	rc = by_index(cw, one_value_sql, "document", (const unsigned char(*)[CW_BLIND_LEN])v, 1, 0,
+		      &h, err);
+	if (!rc)
+		rc = audit_hits(cw, &h, err);
+	rc = cw_finish(cw, rc, err);
+	if (!rc)
+		*n = h.n;
+	return rc;
+}
+
+int sp_case_find_phone(struct sp_casework *cw, const char *phone, struct sp_case_hit *out,
+		       size_t max, size_t *n, struct sp_err *err)
+{
+	*n = 0;
+	if (!phone || !cw_phone_plausible(phone))
+		return sp_err_set(err, SP_EINVAL, "/phone", "is not a phone number");
+	unsigned char v[1][CW_BLIND_LEN];
+	int rc = cw_blind_text(cw, CW_BLIND_PHONE, phone, v[0], err);
+	if (rc)
+		return rc;
+	if ((rc = cw_begin(cw, err)))
+		return rc;
+	struct hits h = {out, max, 0};
+	rc = by_index(cw, one_value_sql, "phone", (const unsigned char(*)[CW_BLIND_LEN])v, 1, 0, &h,
+		      err);
+	if (!rc)
+		rc = audit_hits(cw, &h, err);
+	rc = cw_finish(cw, rc, err);
+	if (!rc)
+		*n = h.n;
+	return rc;
+}
+
+/* Split the normalised searched parts into words and blind each distinct word. */
+static int name_words(struct sp_casework *cw, const char *const *parts, size_t n_parts,
+		      unsigned char (*out)[CW_BLIND_LEN], size_t *n_out, struct sp_err *err)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < n_parts; i++) {
+		const char *norm;
+		int rc = sp_person_name_key(parts[i], cw->arena, &norm, err);
+		if (rc) {
+			cw_err_index(err, i);
+			sp_err_prefix(err, "parts");
+			return rc;
+		}
+		for (const char *w = norm; *w;) {
+			const char *sp = strchr(w, ' ');
+			size_t len = sp ? (size_t)(sp - w) : strlen(w);
+			if (n == SP_SEARCH_MAX_PARTS)
+				return sp_err_set(err, SP_ETOOBIG, "/parts",
+						  "more than %d words", SP_SEARCH_MAX_PARTS);
+			char *word = sp_arena_strndup(cw->arena, w, len);
+			if (!word)
+				return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			if ((rc = cw_blind_text(cw, CW_BLIND_NAME, word, out[n], err)))
+				return rc;
+			bool dup = false;
+			for (size_t k = 0; k < n && !dup; k++)
+				dup = memcmp(out[k], out[n], CW_BLIND_LEN) == 0;
+			if (!dup)
+				n++;
+			w += len;
+			if (*w == ' ')
+				w++;
+		}
+	}
+	*n_out = n;
+	return SP_OK;
+}
+
+int sp_case_find_name(struct sp_casework *cw, const char *const *parts, size_t n_parts,
+		      struct sp_case_hit *out, size_t max, size_t *n, struct sp_err *err)
+{
+	*n = 0;
+	if (n_parts == 0)
+		return sp_err_set(err, SP_EINVAL, "/parts", "needs at least one name part");
+	unsigned char words[SP_SEARCH_MAX_PARTS][CW_BLIND_LEN];
+	size_t n_words = 0;
+	int rc = name_words(cw, parts, n_parts, words, &n_words, err);
+	if (rc)
+		return rc;
+	/* The statement text holds placeholders only, never a value. A person matches when
+	 * every distinct searched word is among their index rows (unique per person). */
+	struct sp_buf sql;
+	sp_buf_init(&sql, 2048);
+	rc = sp_buf_adds(&sql, "SELECT " CW_CASE_COLUMNS " FROM cases WHERE person_id IN "
+			       "(SELECT person_id FROM person_index WHERE kind = ? AND value IN (?");
+	for (size_t i = 1; !rc && i < n_words; i++)
+		rc = sp_buf_adds(&sql, ", ?");
+	if (!rc)
+		rc = sp_buf_adds(&sql, ") GROUP BY person_id HAVING COUNT(*) = ?) "
+				       "ORDER BY created_us, id");
+	if (rc) {
+		sp_buf_free(&sql);
+		return sp_err_set(err, SP_EINTERNAL, "", "query too long");
+	}
+	if ((rc = cw_begin(cw, err))) {
+		sp_buf_free(&sql);
+		return rc;
+	}
+	struct hits h = {out, max, 0};
+	rc = by_index(cw, sql.data, "name", (const unsigned char(*)[CW_BLIND_LEN])words, n_words,
+		      (int64_t)n_words, &h, err);
+	if (!rc)
+		rc = audit_hits(cw, &h, err);
+	rc = cw_finish(cw, rc, err);
+	sp_buf_free(&sql);
+	if (!rc)
+		*n = h.n;
+	return rc;
+}

@@ -1,0 +1,651 @@
+/* casework/ on a real SQLite store with real keys, policy and audit: case numbers, sealing
+ * (no personal value in the database file), need-to-know, notes, consents, search by number,
+ * document, phone and name, crypto-shredding, and the all-or-nothing fault walk
+ * (acceptance item 9): every store call of opening a case, updating it and adding a note is
+ * made to fail in turn, and the domain tables must be exactly as before each time. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "safepath/access.h"
+#include "safepath/audit.h"
+#include "safepath/case.h"
+#include "safepath/crypto.h"
+#include "safepath/json.h"
+#include "safepath/store.h"
+
+#define DATA "tests/data/casework/"
+
+/* One test world: a store, keys, a key store, two agencies (an NGO and the immigration
+ * service) and their staff. */
+static char dir[64];
+static char db_path[128];
+static struct sp_store *store;
+static struct sp_keys *keys;
+static struct sp_keystore *keystore;
+static struct sp_audit_keys *akeys;
+static struct sp_access access_ctx;
+static struct sp_arena arena;
+
+static struct sp_id ngo, imm;
+static struct sp_subject cw_a, cw_b, sup, screener, imm_officer;
+
+static void ok(int rc, const struct sp_err *err, const char *what)
+{
+	if (rc)
+		fail_msg("%s: %s (%s) %s", what, sp_status_name(rc), err->field, err->msg);
+}
+
+static void exec_sql(const char *sql)
+{
+	struct sp_err err = {0};
+	ok(sp_store_exec(store, sql, &err), &err, sql);
+}
+
+/* Agencies and users go straight into access's tables: this test is about casework, and the
+ * approval flow that grants data-reading roles is access's own test. */
+static void add_agency(struct sp_id *id, const char *code, const char *kind)
+{
+	sp_id_new(id);
+	struct sp_stmt *st;
+	struct sp_err err = {0};
+	ok(sp_store_prepare(store,
+			    "INSERT INTO agencies (id, code, name, kind, country, created_us) "
+			    "VALUES (?, ?, ?, ?, 'DE', 0)",
+			    &st, &err),
+	   &err, "agency");
+	assert_int_equal(sp_stmt_bind_id(st, 1, id) | sp_stmt_bind_text(st, 2, code) |
+				 sp_stmt_bind_text(st, 3, code) | sp_stmt_bind_text(st, 4, kind),
+			 0);
+	assert_int_equal(sp_stmt_step(st, &err), 0);
+	sp_stmt_done(st);
+}
+
+static void add_user(struct sp_subject *s, const char *name, const struct sp_id *agency,
+		     enum sp_agency_kind kind, unsigned roles)
+{
+	memset(s, 0, sizeof *s);
+	sp_id_new(&s->user);
+	s->agency = *agency;
+	s->agency_kind = kind;
+	s->roles = roles;
+	struct sp_stmt *st;
+	struct sp_err err = {0};
+	ok(sp_store_prepare(store,
+			    "INSERT INTO users (id, username, agency_id, roles, password_hash, "
+			    "must_change_password, disabled, created_us, updated_us) "
+			    "VALUES (?, ?, ?, ?, 'x', 0, 0, 0, 0)",
+			    &st, &err),
+	   &err, "user");
+	assert_int_equal(sp_stmt_bind_id(st, 1, &s->user) | sp_stmt_bind_text(st, 2, name) |
+				 sp_stmt_bind_id(st, 3, agency) | sp_stmt_bind_int64(st, 4, roles),
+			 0);
+	assert_int_equal(sp_stmt_step(st, &err), 0);
+	sp_stmt_done(st);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (sodium_init() < 0)
+		return -1;
+	snprintf(dir, sizeof dir, "/tmp/sp-casework-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	char url[160], key[160], data[160], ks[160];
+	snprintf(db_path, sizeof db_path, "%s/var/safepath.db", dir);
+	snprintf(data, sizeof data, "%s/var", dir);
+	snprintf(url, sizeof url, "sqlite:%s", db_path);
+	snprintf(key, sizeof key, "%s/keys/master.key", dir);
+	snprintf(ks, sizeof ks, "sqlite:%s/keys/persons.db", dir);
+	char mk[200];
+	snprintf(mk, sizeof mk, "mkdir -p %s/var", dir);
+	if (system(mk) != 0)
+		return -1;
+	struct sp_err err = {0};
+	struct sp_store_options opt = {.busy_timeout_ms = 1000, .create = 1};
+	struct sp_master *m = NULL;
+	if (sp_store_open(url, &opt, &store, &err) || sp_store_migrate(store, &err) ||
+	    sp_master_key_file_create(key, data, &m, &err) || sp_keys_open(store, m, &keys, &err) ||
+	    sp_keystore_open(ks, 1, &keystore, &err)) {
+		fprintf(stderr, "setup: %s %s\n", err.field, err.msg);
+		return -1;
+	}
+	sp_master_free(m);
+	akeys = sodium_malloc(sizeof *akeys);
+	const unsigned char *pk, *sk;
+	memcpy(akeys->chain_key, sp_keys_audit_chain_key(keys), SP_AUDIT_KEY_LEN);
+	sp_keys_audit_signing(keys, &pk, &sk);
+	memcpy(akeys->sign_pk, pk, sizeof akeys->sign_pk);
+	memcpy(akeys->sign_sk, sk, sizeof akeys->sign_sk);
+	memset(&access_ctx, 0, sizeof access_ctx);
+	access_ctx.store = store;
+	add_agency(&ngo, "NGO", "ngo");
+	add_agency(&imm, "IMM", "immigration");
+	add_user(&cw_a, "cw_a", &ngo, SP_AGENCY_NGO, SP_ROLE_CASEWORKER);
+	add_user(&cw_b, "cw_b", &ngo, SP_AGENCY_NGO, SP_ROLE_CASEWORKER);
+	add_user(&sup, "sup", &ngo, SP_AGENCY_NGO, SP_ROLE_SUPERVISOR);
+	add_user(&screener, "scr", &ngo, SP_AGENCY_NGO, SP_ROLE_SCREENER);
+	add_user(&imm_officer, "imm", &imm, SP_AGENCY_IMMIGRATION,
+		 SP_ROLE_CASEWORKER | SP_ROLE_SUPERVISOR);
+	sp_arena_init(&arena, 8192, 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sp_arena_release(&arena);
+	sp_keystore_close(keystore);
+	sp_keys_free(keys);
+	sp_store_close(store);
+	sodium_free(akeys);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct sp_casework as(const struct sp_subject *s)
+{
+	struct sp_casework cw = {
+		.store = store,
+		.access = &access_ctx,
+		.keys = keys,
+		.keystore = keystore,
+		.audit = akeys,
+		.subject = s,
+		.arena = &arena,
+		.request_id = "test",
+	};
+	return cw;
+}
+
+/* The i-th valid person of the golden file, decoded into the arena. */
+static void golden_person(size_t i, struct sp_person *p)
+{
+	json_t *all = json_load_file(DATA "person_valid.json", 0, NULL);
+	assert_non_null(all);
+	struct sp_err err = {0};
+	ok(sp_person_decode(json_object_get(json_array_get(all, i), "input"), &arena, p, &err),
+	   &err, "golden person");
+	json_decref(all);
+}
+
+static int64_t count(const char *sql)
+{
+	struct sp_stmt *st;
+	struct sp_err err = {0};
+	ok(sp_store_prepare(store, sql, &st, &err), &err, sql);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	int64_t v = sp_stmt_int64(st, 0);
+	sp_stmt_done(st);
+	return v;
+}
+
+/* Whether the bytes of s appear anywhere in the database file. */
+static int file_contains(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	size_t k = strlen(s);
+	int found = 0;
+	for (long i = 0; !found && i + (long)k <= n; i++)
+		found = memcmp(buf + i, s, k) == 0;
+	free(buf);
+	return found;
+}
+
+static void expected_number(const char *prefix, int n, char out[SP_CASE_NUMBER_MAX])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(out, SP_CASE_NUMBER_MAX, "%s-%04d-%06d", prefix, tm.tm_year + 1900, n);
+}
+
+static void open_number_seal_and_read(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&cw_a);
+	struct sp_person p;
+	golden_person(0, &p);
+	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_HIGH,
+				  .flags = SP_CASE_UNACCOMPANIED_CHILD | SP_CASE_POSSIBLE_VOT};
+	struct sp_case c1, c2, c3;
+	struct sp_err err = {0};
+	int64_t audit_before = count("SELECT COUNT(*) FROM audit_log");
+	ok(sp_case_open(&cw, &in, &c1, &err), &err, "open 1");
+	ok(sp_case_open(&cw, &in, &c2, &err), &err, "open 2");
+	char want[SP_CASE_NUMBER_MAX];
+	expected_number("NGO", 1, want);
+	assert_string_equal(c1.number, want);
+	expected_number("NGO", 2, want);
+	assert_string_equal(c2.number, want);
+	/* Each agency counts on its own. */
+	struct sp_casework imm_cw = as(&imm_officer);
+	ok(sp_case_open(&imm_cw, &in, &c3, &err), &err, "open imm");
+	expected_number("IMM", 1, want);
+	assert_string_equal(c3.number, want);
+	assert_int_equal(count("SELECT COUNT(*) FROM audit_log"), audit_before + 3);
+	/* Opened by cw_a and assigned to them. */
+	assert_memory_equal(c1.assigned.b, cw_a.user.b, SP_ID_LEN);
+	assert_int_equal(c1.status, SP_CASE_OPEN);
+
+	/* Read back: the same person, safety included for the assigned caseworker. */
+	struct sp_person back;
+	ok(sp_case_person(&cw, &c1.id, true, &back, &err), &err, "person");
+	json_t *a = sp_person_encode(&p, true), *b = sp_person_encode(&back, true);
+	assert_true(json_equal(a, b));
+	json_decref(a);
+	json_decref(b);
+	ok(sp_case_person(&cw, &c1.id, false, &back, &err), &err, "person without safety");
+	assert_false(back.has_safety);
+
+	/* Clear columns only: statistics survive, personal values do not appear anywhere. */
+	assert_int_equal(count("SELECT COUNT(*) FROM persons WHERE sex = 'male' AND "
+			       "birth_year_min = 2010 AND birth_year_max = 2010 AND birth_estimated = 1"),
+			 3);
+	assert_int_equal(count("SELECT COUNT(*) FROM person_nationalities WHERE code = 'ER'"), 3);
+	exec_sql("PRAGMA wal_checkpoint(TRUNCATE)");
+	static const char *const secrets[] = {"Amanuel", "amanuel", "Tesfay", "ኣማኑኤል", "BC 123-45",
+					      "BC12345", "Facebook", "recruiter"};
+	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+		if (file_contains(db_path, secrets[i]))
+			fail_msg("personal value %zu found in the database file", i);
+
+	/* Another caseworker of the agency, not assigned: no identity. The immigration
+	 * service sees nothing of the NGO's case at all (firewall). */
+	struct sp_casework other = as(&cw_b);
+	assert_int_equal(sp_case_person(&other, &c1.id, false, &back, &err), SP_EDENIED);
+	assert_int_equal(sp_case_person(&imm_cw, &c1.id, false, &back, &err), SP_EDENIED);
+	assert_int_equal(sp_case_get(&imm_cw, &c1.id, &c3, &err), SP_EDENIED);
+	/* The supervisor of the agency reads everything. */
+	struct sp_casework s = as(&sup);
+	ok(sp_case_person(&s, &c1.id, true, &back, &err), &err, "supervisor");
+	assert_true(back.has_safety);
+	sp_arena_release(&arena);
+}
+
+static void update_close_and_conflict(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&cw_a);
+	struct sp_person p;
+	golden_person(1, &p);
+	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_NORMAL};
+	struct sp_case c, u;
+	struct sp_err err = {0};
+	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
+	struct sp_case_change ch = {.version = c.version, .set_status = true,
+				    .status = SP_CASE_ACTIVE, .flags_on = SP_CASE_RESTRICTED};
+	ok(sp_case_update(&cw, &c.id, &ch, &u, &err), &err, "activate");
+	assert_int_equal(u.status, SP_CASE_ACTIVE);
+	assert_int_equal(u.flags, SP_CASE_RESTRICTED);
+	assert_int_equal(u.version, c.version + 1);
+	/* A stale version is a conflict and changes nothing. */
+	assert_int_equal(sp_case_update(&cw, &c.id, &ch, &u, &err), SP_ECONFLICT);
+	assert_string_equal(err.field, "/version");
+	/* Close, reopen: closed_us follows. */
+	struct sp_case_change close = {.version = c.version + 1, .set_status = true,
+				       .status = SP_CASE_CLOSED};
+	ok(sp_case_update(&cw, &c.id, &close, &u, &err), &err, "close");
+	assert_true(u.closed_us > 0);
+	struct sp_case got;
+	ok(sp_case_get(&cw, &c.id, &got, &err), &err, "get");
+	assert_int_equal(got.status, SP_CASE_CLOSED);
+	assert_int_equal(got.closed_us, u.closed_us);
+	/* Assign to someone outside the agency: refused with the field named. */
+	struct sp_case_change give = {.version = got.version, .set_assigned = true,
+				      .assigned = imm_officer.user};
+	assert_int_equal(sp_case_update(&cw, &c.id, &give, &u, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/assigned");
+	/* Restricted: a colleague cannot even read the case row. */
+	struct sp_casework other = as(&cw_b);
+	assert_int_equal(sp_case_get(&other, &c.id, &got, &err), SP_EDENIED);
+	sp_arena_release(&arena);
+}
+
+static void notes_are_sealed_and_listed(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&cw_a);
+	struct sp_person p;
+	golden_person(2, &p);
+	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_URGENT};
+	struct sp_case c;
+	struct sp_note n1, n2, *list;
+	size_t n;
+	struct sp_err err = {0};
+	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
+	ok(sp_note_add(&cw, &c.id, "Met at the bus station; employer holds her passport.", &n1,
+		       &err),
+	   &err, "note 1");
+	ok(sp_note_add(&cw, &c.id, "Interpreter (Pashto) booked for Monday.", &n2, &err), &err,
+	   "note 2");
+	ok(sp_note_list(&cw, &c.id, &list, &n, &err), &err, "list");
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].text, "Met at the bus station; employer holds her passport.");
+	assert_string_equal(list[1].text, "Interpreter (Pashto) booked for Monday.");
+	assert_memory_equal(list[0].author.b, cw_a.user.b, SP_ID_LEN);
+	assert_int_equal(sp_note_add(&cw, &c.id, "  \n ", &n1, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/text");
+	struct sp_casework other = as(&cw_b);
+	assert_int_equal(sp_note_add(&other, &c.id, "not mine", &n1, &err), SP_EDENIED);
+	assert_int_equal(sp_note_list(&other, &c.id, &list, &n, &err), SP_EDENIED);
+	exec_sql("PRAGMA wal_checkpoint(TRUNCATE)");
+	assert_false(file_contains(db_path, "bus station"));
+	sp_arena_release(&arena);
+}
+
+static void consents_per_purpose_with_child_assent(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&cw_a);
+	struct sp_person p;
+	golden_person(0, &p);
+	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_HIGH,
+				  .flags = SP_CASE_UNACCOMPANIED_CHILD};
+	struct sp_case c;
+	struct sp_err err = {0};
+	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
+	json_t *cases = json_load_file(DATA "consents.json", 0, NULL);
+	assert_non_null(cases);
+	size_t i;
+	json_t *e;
+	json_array_foreach(cases, i, e) {
+		struct sp_consent con, rec;
+		const char *field = json_string_value(json_object_get(e, "field"));
+		int rc = sp_consent_decode(json_object_get(e, "input"), &arena, &con, &err);
+		if (field) {
+			if (rc == SP_OK || strcmp(err.field, field) != 0)
+				fail_msg("consent case %zu: got %d %s %s", i, rc, err.field, err.msg);
+			continue;
+		}
+		ok(rc, &err, "consent decode");
+		ok(sp_consent_record(&cw, &c.id, &con, &rec, &err), &err, "record");
+		json_t *enc = sp_consent_encode(&rec);
+		json_t *want = json_object_get(e, "expect");
+		const char *k;
+		json_t *v;
+		json_object_foreach(want, k, v) if (!json_equal(json_object_get(enc, k), v))
+			fail_msg("consent case %zu: member %s differs", i, k);
+		json_decref(enc);
+	}
+	json_decref(cases);
+	/* The newest record per purpose holds: services was given, then withdrawn. */
+	struct sp_consent cur;
+	ok(sp_consent_current(&cw, &c.id, SP_PURPOSE_SERVICES, NULL, NULL, &cur, &err), &err,
+	   "current");
+	assert_int_equal(cur.status, SP_CONSENT_WITHDRAWN);
+	ok(sp_consent_current(&cw, &c.id, SP_PURPOSE_DATA_SHARING, NULL, "ER", &cur, &err), &err,
+	   "current sharing");
+	assert_int_equal(cur.status, SP_CONSENT_REFUSED);
+	assert_int_equal(sp_consent_current(&cw, &c.id, SP_PURPOSE_TRACING, NULL, NULL, &cur, &err),
+			 SP_ENOTFOUND);
+	struct sp_consent *all;
+	size_t n;
+	ok(sp_consent_list(&cw, &c.id, &all, &n, &err), &err, "list");
+	assert_int_equal(n, 4);
+	assert_string_equal(all[0].note, "Explained with the Tigrinya interpreter; the boy agreed.");
+	sp_arena_release(&arena);
+}
+
+static void search_without_decrypting(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&sup);
+	struct sp_casework ngo_cw = as(&cw_a);
+	struct sp_person p;
+	golden_person(1, &p); /* Maryam al-Hassan, +962 7 9123 4567 */
+	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_NORMAL};
+	struct sp_case c;
+	struct sp_err err = {0};
+	ok(sp_case_open(&ngo_cw, &in, &c, &err), &err, "open");
+	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
+	size_t n;
+
+	struct sp_case_hit one;
+	char lower[SP_CASE_NUMBER_MAX];
+	snprintf(lower, sizeof lower, "%s", c.number);
+	for (char *q = lower; *q; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q - 'A' + 'a');
+	ok(sp_case_find_number(&cw, lower, &one, &err), &err, "by number");
+	assert_memory_equal(one.case_id.b, c.id.b, SP_ID_LEN);
+	assert_int_equal(sp_case_find_number(&cw, "NGO-1999-000001", &one, &err), SP_ENOTFOUND);
+
+	/* Names: original script without the vowel marks, romanised in any case, a word of a
+	 * multi-word part, and all words needed. */
+	const char *q1[] = {"مريم"};
+	ok(sp_case_find_name(&cw, q1, 1, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 1");
+	assert_true(n >= 1);
+	const char *q2[] = {"MARYAM", "Hassan"};
+	ok(sp_case_find_name(&cw, q2, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 2");
+	int found = 0;
+	for (size_t i = 0; i < n; i++)
+		found |= memcmp(hits[i].case_id.b, c.id.b, SP_ID_LEN) == 0;
+	assert_true(found);
+	const char *q3[] = {"maryam al-hassan"};
+	ok(sp_case_find_name(&cw, q3, 1, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 3");
+	assert_true(n >= 1);
+	const char *q4[] = {"Maryam", "Tesfay"}; /* no one has both */
+	ok(sp_case_find_name(&cw, q4, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 4");
+	assert_int_equal(n, 0);
+	const char *q5[] = {"Mariam"}; /* the alias */
+	ok(sp_case_find_name(&cw, q5, 1, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "alias");
+	assert_true(n >= 1);
+
+	/* Phone, written another way. */
+	ok(sp_case_find_phone(&cw, "+96279123 4567", hits, SP_SEARCH_MAX_HITS, &n, &err), &err,
+	   "phone");
+	assert_true(n >= 1);
+
+	/* Document: spaces, dashes and case do not matter; type and country do. */
+	struct sp_document d = {.type = SP_DOC_BIRTH_CERTIFICATE, .country = "ER",
+				.number = "bc12345"};
+	ok(sp_case_find_document(&cw, &d, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "document");
+	assert_true(n >= 1); /* the golden person 0 cases of the earlier tests */
+	d.type = SP_DOC_PASSPORT;
+	ok(sp_case_find_document(&cw, &d, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "document 2");
+	assert_int_equal(n, 0);
+
+	/* Firewall: the immigration service finds nothing of the NGO's cases. */
+	struct sp_casework imm_cw = as(&imm_officer);
+	ok(sp_case_find_name(&imm_cw, q2, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "imm");
+	assert_int_equal(n, 0);
+	assert_int_equal(sp_case_find_number(&imm_cw, c.number, &one, &err), SP_ENOTFOUND);
+	sp_arena_release(&arena);
+}
+
+static void erasure_shreds_the_person(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&cw_a);
+	struct sp_person p, back;
+	golden_person(3, &p);
+	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_LOW};
+	struct sp_case c;
+	struct sp_note note;
+	struct sp_err err = {0};
+	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
+	ok(sp_note_add(&cw, &c.id, "to be erased", &note, &err), &err, "note");
+	ok(sp_person_key_destroy(keystore, &c.person, &err), &err, "destroy");
+	assert_int_equal(sp_case_person(&cw, &c.id, false, &back, &err), SP_ENOTFOUND);
+	struct sp_note *list;
+	size_t n;
+	assert_int_equal(sp_note_list(&cw, &c.id, &list, &n, &err), SP_ENOTFOUND);
+	/* The case row and its statistics stay. */
+	struct sp_case got;
+	ok(sp_case_get(&cw, &c.id, &got, &err), &err, "get");
+	sp_arena_release(&arena);
+}
+
+static void demo_cases_are_flagged_synthetic(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&cw_a);
+	struct sp_err err = {0};
+	int64_t cases = count("SELECT COUNT(*) FROM cases");
+	ok(sp_demo_cases(&cw, 2026, 40, &err), &err, "demo");
+	assert_int_equal(count("SELECT COUNT(*) FROM cases"), cases + 40);
+	assert_int_equal(count("SELECT COUNT(*) FROM cases WHERE flags >= 32"), 40);
+	assert_true(count("SELECT COUNT(*) FROM cases WHERE flags >= 32 AND "
+			  "(flags % 4) > 0") > 0); /* some children */
+	/* Found by name like any case: the demo person 0 of seed 2026, by its first part. */
+	struct sp_person p;
+	ok(sp_demo_person(2026, 0, &arena, &p, &err), &err, "person 0");
+	const char *q[] = {p.name.parts[0].original};
+	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
+	size_t n;
+	ok(sp_case_find_name(&cw, q, 1, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "find");
+	assert_true(n >= 1);
+	sp_arena_release(&arena);
+}
+
+/* ---- fault injection ---- */
+
+/* Every row of every domain table (and the audit trail), as text, read through SQLite's own
+ * API: independent of the code under test. */
+static char *snapshot(void)
+{
+	static const char *const tables[] = {"persons", "person_nationalities", "person_index",
+					     "case_sequences", "cases", "case_notes", "consents",
+					     "audit_log"};
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	struct sp_buf b;
+	sp_buf_init(&b, 64u << 20);
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY rowid", tables[t]);
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sp_buf_addf(&b, "[%s]\n", tables[t]), 0);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int i = 0; i < sqlite3_column_count(st); i++) {
+				const unsigned char *v = sqlite3_column_blob(st, i);
+				int n = sqlite3_column_bytes(st, i);
+				assert_int_equal(sp_buf_addf(&b, "%d:", sqlite3_column_type(st, i)), 0);
+				for (int k = 0; k < n; k++)
+					assert_int_equal(sp_buf_addf(&b, "%02x", v[k]), 0);
+				assert_int_equal(sp_buf_addc(&b, '|'), 0);
+			}
+			assert_int_equal(sp_buf_addc(&b, '\n'), 0);
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	size_t n;
+	return sp_buf_detach(&b, &n);
+}
+
+/* One operation under the fault walk. */
+struct walk_op {
+	struct sp_casework *cw;
+	const struct sp_person *person;
+	struct sp_case c;          /* opened by the first operation, used by the others */
+	int which;                 /* 0 open, 1 update, 2 note */
+};
+
+static int run_op(struct walk_op *op, struct sp_err *err)
+{
+	if (op->which == 0) {
+		struct sp_case_open in = {.person = op->person, .priority = SP_PRIORITY_HIGH,
+					  .flags = SP_CASE_SEPARATED_CHILD};
+		return sp_case_open(op->cw, &in, &op->c, err);
+	}
+	if (op->which == 1) {
+		struct sp_case_change ch = {.version = op->c.version, .set_priority = true,
+					    .priority = SP_PRIORITY_URGENT, .flags_on = SP_CASE_POSSIBLE_VOT};
+		return sp_case_update(op->cw, &op->c.id, &ch, &op->c, err);
+	}
+	struct sp_note note;
+	return sp_note_add(op->cw, &op->c.id, "Fault walk note.", &note, err);
+}
+
+/* Fail call 1, 2, 3, ... of the operation until it no longer reaches the armed call (then it
+ * succeeds). Each failure must report the fault and leave every domain row as it was. */
+static long walk(struct walk_op *op)
+{
+	struct sp_err err = {0};
+	for (long n = 1;; n++) {
+		char *before = snapshot();
+		sp_store_fail_at(store, n);
+		int rc = run_op(op, &err);
+		long calls = sp_store_calls(store);
+		sp_store_fail_at(store, 0);
+		assert_false(sp_store_in_transaction(store));
+		if (rc == SP_OK) {
+			free(before);
+			assert_true(calls < n); /* it finished before the armed call */
+			return n - 1;
+		}
+		if (rc != SP_EFAULT)
+			fail_msg("operation %d, call %ld: %s (%s) %s", op->which, n,
+				 sp_status_name(rc), err.field, err.msg);
+		char *after = snapshot();
+		if (strcmp(before, after) != 0)
+			fail_msg("operation %d: failing call %ld left rows behind", op->which, n);
+		free(after);
+		free(before);
+	}
+}
+
+static void every_store_failure_leaves_nothing(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&cw_a);
+	struct sp_person p;
+	golden_person(1, &p);
+	struct walk_op op = {.cw = &cw, .person = &p};
+	long calls[3];
+	for (op.which = 0; op.which < 3; op.which++)
+		calls[op.which] = walk(&op);
+	print_message("fault walk: open %ld calls, update %ld, note %ld\n", calls[0], calls[1],
+		      calls[2]);
+	/* Opening a case reads the agency, bumps the counter, writes the person, its
+	 * nationalities and index rows, the case and the audit record: many calls, all walked. */
+	assert_true(calls[0] >= 12);
+	assert_true(calls[1] >= 6);
+	assert_true(calls[2] >= 6);
+	assert_int_equal(op.c.priority, SP_PRIORITY_URGENT);
+	struct sp_note *list;
+	size_t n;
+	struct sp_err err = {0};
+	ok(sp_note_list(&cw, &op.c.id, &list, &n, &err), &err, "notes");
+	assert_int_equal(n, 1);
+	sp_arena_release(&arena);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(open_number_seal_and_read),
+		cmocka_unit_test(update_close_and_conflict),
+		cmocka_unit_test(notes_are_sealed_and_listed),
+		cmocka_unit_test(consents_per_purpose_with_child_assent),
+		cmocka_unit_test(search_without_decrypting),
+		cmocka_unit_test(erasure_shreds_the_person),
+		cmocka_unit_test(demo_cases_are_flagged_synthetic),
+		cmocka_unit_test(every_store_failure_leaves_nothing),
+	};
+	return cmocka_run_group_tests_name("casework_store", tests, setup, teardown);
+}
