@@ -102,7 +102,9 @@ int sp_case_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case *
 		struct sp_err *err) SP_MUST;
 
 /* Change what is set; version must match the stored one (SP_ECONFLICT if the case moved on).
- * Closing sets closed_us; reopening clears it. */
+ * Status moves open -> active (assigned staff), open or active -> closed and closed -> active
+ * (a supervisor: SP_EDENIED for others); anything else is SP_ECONFLICT. Closing sets
+ * closed_us; reopening clears it. */
 struct sp_case_change {
 	int64_t version;
 	bool set_status;
@@ -153,12 +155,23 @@ enum sp_consent_purpose {
 	SP_PURPOSE_TRACING,
 	SP_PURPOSE_COUNT
 };
-enum sp_consent_status { SP_CONSENT_GIVEN, SP_CONSENT_REFUSED, SP_CONSENT_WITHDRAWN, SP_CONSENT_STATUS_COUNT };
+enum sp_consent_status {
+	SP_CONSENT_GIVEN,
+	SP_CONSENT_REFUSED,
+	SP_CONSENT_WITHDRAWN,
+	SP_CONSENT_STATUS_COUNT
+};
 enum sp_consent_method { SP_METHOD_VERBAL, SP_METHOD_WRITTEN, SP_METHOD_INTERPRETER, SP_METHOD_COUNT };
 /* Who gave the consent: the person, or for a child a guardian or legal representative. */
 enum sp_consent_by { SP_BY_PERSON, SP_BY_GUARDIAN, SP_BY_REPRESENTATIVE, SP_BY_COUNT };
 /* The child's own assent, recorded beside a guardian's or representative's consent. */
-enum sp_assent { SP_ASSENT_NONE, SP_ASSENT_GIVEN, SP_ASSENT_REFUSED, SP_ASSENT_NOT_ABLE, SP_ASSENT_COUNT };
+enum sp_assent {
+	SP_ASSENT_NONE,          /* not recorded: only beside the person's own consent */
+	SP_ASSENT_GIVEN,
+	SP_ASSENT_REFUSED,
+	SP_ASSENT_NOT_ABLE,      /* too young or unable to form a view */
+	SP_ASSENT_COUNT
+};
 
 /* A consent record. Records are never changed: a withdrawal is a new record for the same
  * purpose and scope, and the newest one is what holds. */

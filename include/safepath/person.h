@@ -63,7 +63,12 @@ enum sp_doc_type {
 	SP_DOC_TYPE_COUNT
 };
 
-enum sp_contact_kind { SP_CONTACT_PHONE, SP_CONTACT_EMAIL, SP_CONTACT_OTHER, SP_CONTACT_KIND_COUNT };
+enum sp_contact_kind {
+	SP_CONTACT_PHONE,
+	SP_CONTACT_EMAIL,
+	SP_CONTACT_OTHER,
+	SP_CONTACT_KIND_COUNT
+};
 
 struct sp_name_part {
 	enum sp_name_role role;

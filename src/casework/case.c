@@ -59,6 +59,32 @@ unsigned sp_case_flag_parse(const char *s)
 	return i < 0 ? 0 : 1u << i;
 }
 
+/* The case's life: from × to, and who may move it. Closing and reopening are a supervisor's
+ * decision (DESIGN.md §1: closure needs approval); the rest is the assigned staff's work, which
+ * the policy has already checked. Staying in the same status is no transition. */
+enum who { NOBODY, STAFF, SUPERVISOR };
+static const enum who transitions[SP_CASE_STATUS_COUNT][SP_CASE_STATUS_COUNT] = {
+	[SP_CASE_OPEN] = {[SP_CASE_ACTIVE] = STAFF, [SP_CASE_CLOSED] = SUPERVISOR},
+	[SP_CASE_ACTIVE] = {[SP_CASE_CLOSED] = SUPERVISOR},
+	[SP_CASE_CLOSED] = {[SP_CASE_ACTIVE] = SUPERVISOR},
+};
+
+static int check_transition(struct sp_casework *cw, enum sp_case_status from,
+			    enum sp_case_status to, struct sp_err *err)
+{
+	if (from == to)
+		return SP_OK;
+	enum who w = transitions[from][to];
+	if (w == NOBODY)
+		return sp_err_set(err, SP_ECONFLICT, "/status", "a case cannot go from %s to %s",
+				  sp_case_status_name(from), sp_case_status_name(to));
+	if (w == SUPERVISOR && !cw_actor_is_supervisor(cw))
+		return sp_err_set(err, SP_EDENIED, "/status",
+				  "only a supervisor may move a case from %s to %s",
+				  sp_case_status_name(from), sp_case_status_name(to));
+	return SP_OK;
+}
+
 /* --- the transaction frame -------------------------------------------------------------- */
 
 int cw_begin(struct sp_casework *cw, struct sp_err *err)
@@ -326,6 +352,8 @@ int sp_case_update(struct sp_casework *cw, const struct sp_id *id,
 		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the case was changed meanwhile");
 	if (!rc && ch->set_assigned && !sp_id_is_zero(&ch->assigned))
 		rc = cw_user_in_agency(cw, &ch->assigned, &c.agency, err);
+	if (!rc && ch->set_status)
+		rc = check_transition(cw, c.status, ch->status, err);
 	if (rc)
 		goto out;
 	int64_t now = sp_now_us();

@@ -126,6 +126,8 @@ int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_t
 /* The acting user and agency (the subject). */
 const struct sp_id *cw_actor(const struct sp_casework *cw);
 const struct sp_id *cw_actor_agency(const struct sp_casework *cw);
+/* Whether the subject holds the supervisor role (closing and reopening cases). */
+bool cw_actor_is_supervisor(const struct sp_casework *cw);
 /* SP_EINVAL (field /assigned) unless user is an enabled user of agency. */
 int cw_user_in_agency(struct sp_casework *cw, const struct sp_id *user, const struct sp_id *agency,
 		      struct sp_err *err) SP_MUST;

@@ -282,7 +282,8 @@ static int consent_row(struct sp_casework *cw, struct sp_stmt *st, const struct 
 	c->case_id = kase->id;
 	int purpose, status, method, by, assent;
 	const char *country = sp_stmt_text(st, 3), *lang = sp_stmt_text(st, 7);
-	if (sp_stmt_id(st, 0, &c->id) || parse_or(sp_stmt_text(st, 1), sp_consent_purpose_parse, -1, &purpose) ||
+	if (sp_stmt_id(st, 0, &c->id) ||
+	    parse_or(sp_stmt_text(st, 1), sp_consent_purpose_parse, -1, &purpose) ||
 	    (!sp_stmt_is_null(st, 2) && sp_stmt_id(st, 2, &c->scope_agency)) ||
 	    parse_or(sp_stmt_text(st, 4), sp_consent_status_parse, -1, &status) ||
 	    parse_or(sp_stmt_text(st, 5), sp_consent_method_parse, -1, &method) ||

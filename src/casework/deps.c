@@ -185,6 +185,11 @@ const struct sp_id *cw_actor_agency(const struct sp_casework *cw)
 	return &cw->subject->agency;
 }
 
+bool cw_actor_is_supervisor(const struct sp_casework *cw)
+{
+	return (cw->subject->roles & SP_ROLE_SUPERVISOR) != 0;
+}
+
 int cw_agency_prefix(struct sp_casework *cw, const struct sp_id *agency, char out[16],
 		     struct sp_err *err)
 {

@@ -265,8 +265,8 @@ static void open_number_seal_and_read(void **state)
 			 3);
 	assert_int_equal(count("SELECT COUNT(*) FROM person_nationalities WHERE code = 'ER'"), 3);
 	exec_sql("PRAGMA wal_checkpoint(TRUNCATE)");
-	static const char *const secrets[] = {"Amanuel", "amanuel", "Tesfay", "ኣማኑኤል", "BC 123-45",
-					      "BC12345", "Facebook", "recruiter"};
+	static const char *const secrets[] = {"Amanuel", "amanuel", "Tesfay",	"ኣማኑኤል",
+					      "BC 123-45", "BC12345", "Facebook", "recruiter"};
 	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
 		if (file_contains(db_path, secrets[i]))
 			fail_msg("personal value %zu found in the database file", i);
@@ -303,15 +303,27 @@ static void update_close_and_conflict(void **state)
 	/* A stale version is a conflict and changes nothing. */
 	assert_int_equal(sp_case_update(&cw, &c.id, &ch, &u, &err), SP_ECONFLICT);
 	assert_string_equal(err.field, "/version");
-	/* Close, reopen: closed_us follows. */
+	/* Back to open is no transition; closing is the supervisor's. */
+	struct sp_case_change back = {.version = u.version, .set_status = true,
+				      .status = SP_CASE_OPEN};
+	assert_int_equal(sp_case_update(&cw, &c.id, &back, &u, &err), SP_ECONFLICT);
+	assert_string_equal(err.field, "/status");
 	struct sp_case_change close = {.version = c.version + 1, .set_status = true,
 				       .status = SP_CASE_CLOSED};
-	ok(sp_case_update(&cw, &c.id, &close, &u, &err), &err, "close");
+	assert_int_equal(sp_case_update(&cw, &c.id, &close, &u, &err), SP_EDENIED);
+	struct sp_casework s = as(&sup);
+	ok(sp_case_update(&s, &c.id, &close, &u, &err), &err, "close");
 	assert_true(u.closed_us > 0);
 	struct sp_case got;
 	ok(sp_case_get(&cw, &c.id, &got, &err), &err, "get");
 	assert_int_equal(got.status, SP_CASE_CLOSED);
 	assert_int_equal(got.closed_us, u.closed_us);
+	/* Reopened by the supervisor: closed_us goes, the version moves on. */
+	struct sp_case_change reopen = {.version = got.version, .set_status = true,
+					.status = SP_CASE_ACTIVE};
+	ok(sp_case_update(&s, &c.id, &reopen, &got, &err), &err, "reopen");
+	assert_int_equal(got.closed_us, 0);
+	assert_int_equal(got.version, u.version + 1);
 	/* Assign to someone outside the agency: refused with the field named. */
 	struct sp_case_change give = {.version = got.version, .set_assigned = true,
 				      .assigned = imm_officer.user};
