@@ -1,0 +1,412 @@
+/* safepath case: open a case for a person, show it, change it, find it. Personal input (the
+ * person, search terms) is read as JSON from standard input, never from the command line,
+ * where other local users could read it (ps, shell history). Also what the note and consent
+ * commands share: the casework context over the opened app, and case references. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "safepath/access.h"
+#include "safepath/case.h"
+#include "safepath/crypto.h"
+#include "safepath/json.h"
+#include "safepath/store.h"
+
+/* Shared with cmd_note.c and cmd_consent.c (declared there too; cli.h could take them). */
+void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casework *cw);
+int sp_cli_read_stdin_json(json_t **out, struct sp_err *err);
+int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
+			struct sp_err *err);
+void sp_cli_print_json(json_t *j);
+int sp_cmd_case(struct sp_cli *cli, int argc, char **argv);
+
+static const struct sp_cli_cmd case_cmd = {
+	"case", "open, show, change and find cases",
+	"case open [--priority P] [--flag F]... [--assign USER] --as USER  < person.json\n"
+	"       safepath case show [--person] [--safety] --as USER CASE\n"
+	"       safepath case update --version N [--status S] [--priority P] [--flag F]...\n"
+	"                            [--unflag F]... [--assign USER | --unassign] --as USER CASE\n"
+	"       safepath case find --as USER  < query.json\n"
+	"CASE is a case number (NGO-2026-000123) or a case id. Personal data comes on standard\n"
+	"input, never on the command line, so pass the password with --password-fd 3 (or type\n"
+	"it at the terminal).\n"
+	"query.json: {\"number\": N} | {\"phone\": P} | {\"names\": [PART, ...]} |\n"
+	"            {\"document\": {\"type\": T, \"country\": CC, \"number\": N}}\n"
+	"P: low, normal, high, urgent. S: open, active, closed.\n"
+	"F: unaccompanied_child, separated_child, possible_victim_of_trafficking, restricted,\n"
+	"   age_disputed, synthetic",
+	sp_cmd_case,
+};
+
+/* ---- shared by the casework commands ---- */
+
+void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casework *cw)
+{
+	sp_arena_init(arena, 16384, 64u << 20);
+	memset(cw, 0, sizeof *cw);
+	cw->store = app->store;
+	cw->access = &app->access;
+	cw->keys = app->keys;
+	cw->keystore = app->ks;
+	cw->audit = app->akeys;
+	cw->subject = &app->subject;
+	cw->arena = arena;
+	cw->request_id = "cli";
+}
+
+int sp_cli_read_stdin_json(json_t **out, struct sp_err *err)
+{
+	struct sp_buf b;
+	char chunk[4096];
+	sp_buf_init(&b, 1u << 20);
+	ssize_t n;
+	int rc = SP_OK;
+	while (!rc && (n = read(0, chunk, sizeof chunk)) > 0)
+		rc = sp_buf_add(&b, chunk, (size_t)n);
+	if (rc)
+		rc = sp_err_set(err, rc, "stdin", "the input is larger than 1 MiB");
+	else if (!(*out = sp_json_parse(b.data ? b.data : "", b.len, err)))
+		rc = SP_EINVAL;
+	sp_buf_free(&b);
+	return rc;
+}
+
+int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
+			struct sp_err *err)
+{
+	if (sp_id_parse(ref, out) == SP_OK)
+		return SP_OK;
+	struct sp_case_hit hit;
+	int rc = sp_case_find_number(cw, ref, &hit, err);
+	if (!rc)
+		*out = hit.case_id;
+	return rc;
+}
+
+void sp_cli_print_json(json_t *j)
+{
+	char *text = j ? sp_json_dump(j) : NULL;
+	if (text)
+		printf("%s\n", text);
+	free(text);
+}
+
+/* ---- case ---- */
+
+struct case_opts {
+	int priority;         /* -1 = not given */
+	int status;           /* -1 = not given */
+	unsigned flags_on, flags_off;
+	const char *assign;
+	int unassign;
+	int64_t version;      /* -1 = not given */
+	int person, safety;
+};
+
+static json_t *case_json(const struct sp_case *c)
+{
+	char id[SP_ID_STRLEN + 1], person[SP_ID_STRLEN + 1], agency[SP_ID_STRLEN + 1];
+	char assigned[SP_ID_STRLEN + 1];
+	sp_id_format(&c->id, id);
+	sp_id_format(&c->person, person);
+	sp_id_format(&c->agency, agency);
+	sp_id_format(&c->assigned, assigned);
+	json_t *flags = json_array();
+	for (unsigned bit = 1; flags && bit <= SP_CASE_FLAGS_ALL; bit <<= 1)
+		if (c->flags & bit)
+			json_array_append_new(flags, json_string(sp_case_flag_name(bit)));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:o, s:I, s:I, s:I}", "id", id,
+			 "number", c->number, "person", person, "agency", agency, "assigned",
+			 sp_id_is_zero(&c->assigned) ? NULL : assigned, "status",
+			 sp_case_status_name(c->status), "priority",
+			 sp_case_priority_name(c->priority), "flags", flags ? flags : json_array(),
+			 "version", (json_int_t)c->version, "created_us", (json_int_t)c->created_us,
+			 "updated_us", (json_int_t)c->updated_us);
+}
+
+static void print_case(const struct sp_cli *cli, const struct sp_case *c)
+{
+	if (cli->json) {
+		json_t *j = case_json(c);
+		sp_cli_print_json(j);
+		json_decref(j);
+		return;
+	}
+	printf("%s  %s  %s  version %lld", c->number, sp_case_status_name(c->status),
+	       sp_case_priority_name(c->priority), (long long)c->version);
+	for (unsigned bit = 1; bit <= SP_CASE_FLAGS_ALL; bit <<= 1)
+		if (c->flags & bit)
+			printf("  %s", sp_case_flag_name(bit));
+	printf("\n");
+}
+
+static int user_id(struct sp_app *app, const char *name, struct sp_id *out, struct sp_err *err)
+{
+	struct sp_user u;
+	int rc = sp_user_get_by_name(&app->access, name, &u, err);
+	if (rc == SP_ENOTFOUND)
+		return sp_err_set(err, SP_EINVAL, "--assign", "no such user");
+	if (!rc)
+		*out = u.id;
+	return rc;
+}
+
+static int case_open(struct sp_cli *cli, struct sp_app *app, struct sp_casework *cw,
+		     const struct case_opts *o, struct sp_err *err)
+{
+	json_t *body = NULL;
+	struct sp_person p;
+	struct sp_id assignee = {{0}};
+	struct sp_case c;
+	int rc = sp_cli_read_stdin_json(&body, err);
+	if (!rc)
+		rc = sp_person_decode(body, cw->arena, &p, err);
+	json_decref(body);
+	if (!rc && o->assign)
+		rc = user_id(app, o->assign, &assignee, err);
+	struct sp_case_open in = {.person = &p,
+				  .priority = o->priority < 0 ? SP_PRIORITY_NORMAL
+							      : (enum sp_case_priority)o->priority,
+				  .flags = o->flags_on,
+				  .assigned = o->assign ? &assignee : NULL};
+	if (!rc)
+		rc = sp_case_open(cw, &in, &c, err);
+	if (!rc)
+		print_case(cli, &c);
+	return rc;
+}
+
+static int case_show(struct sp_cli *cli, struct sp_casework *cw, const struct case_opts *o,
+		     const char *ref, struct sp_err *err)
+{
+	struct sp_id id;
+	struct sp_case c;
+	struct sp_person p;
+	int rc = sp_cli_case_resolve(cw, ref, &id, err);
+	if (!rc)
+		rc = sp_case_get(cw, &id, &c, err);
+	if (rc)
+		return rc;
+	if (!o->person && !o->safety) {
+		print_case(cli, &c);
+		return SP_OK;
+	}
+	if ((rc = sp_case_person(cw, &id, o->safety, &p, err)))
+		return rc;
+	json_t *j = case_json(&c);
+	json_t *pj = sp_person_encode(&p, o->safety);
+	if (!j || !pj || json_object_set_new(j, "person", pj))
+		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	else
+		sp_cli_print_json(j); /* a person is structured: JSON either way */
+	json_decref(j);
+	return rc;
+}
+
+static int case_update(struct sp_cli *cli, struct sp_app *app, struct sp_casework *cw,
+		       const struct case_opts *o, const char *ref, struct sp_err *err)
+{
+	struct sp_id id;
+	struct sp_case c;
+	struct sp_case_change ch = {.version = o->version,
+				    .set_status = o->status >= 0,
+				    .status = (enum sp_case_status)(o->status < 0 ? 0 : o->status),
+				    .set_priority = o->priority >= 0,
+				    .priority = (enum sp_case_priority)(o->priority < 0 ? 0 : o->priority),
+				    .flags_on = o->flags_on,
+				    .flags_off = o->flags_off,
+				    .set_assigned = o->assign || o->unassign};
+	int rc = sp_cli_case_resolve(cw, ref, &id, err);
+	if (!rc && o->assign)
+		rc = user_id(app, o->assign, &ch.assigned, err);
+	if (!rc)
+		rc = sp_case_update(cw, &id, &ch, &c, err);
+	if (!rc)
+		print_case(cli, &c);
+	return rc;
+}
+
+static void print_hits(const struct sp_cli *cli, const struct sp_case_hit *h, size_t n)
+{
+	json_t *arr = cli->json ? json_array() : NULL;
+	for (size_t i = 0; i < n; i++) {
+		char id[SP_ID_STRLEN + 1];
+		sp_id_format(&h[i].case_id, id);
+		if (arr)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "id", id, "number",
+							     h[i].number, "status",
+							     sp_case_status_name(h[i].status)));
+		else
+			printf("%s  %s  %s\n", h[i].number, sp_case_status_name(h[i].status), id);
+	}
+	if (arr) {
+		sp_cli_print_json(arr);
+		json_decref(arr);
+	}
+}
+
+static int case_find(struct sp_cli *cli, struct sp_casework *cw, struct sp_err *err)
+{
+	static const char *const keys[] = {"number", "phone", "names", "document", NULL};
+	json_t *q = NULL;
+	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
+	size_t n = 0;
+	int rc = sp_cli_read_stdin_json(&q, err);
+	if (!rc)
+		rc = sp_json_only_keys(q, keys, err);
+	if (!rc && json_object_size(q) != 1)
+		rc = sp_err_set(err, SP_EINVAL, "", "give exactly one of number, phone, names, document");
+	const char *s_val = NULL;
+	json_t *v = q ? json_object_get(q, "number") : NULL;
+	if (!rc && v) {
+		if (!rc && !(rc = sp_json_get_str(q, "number", true, &s_val, err)))
+			rc = sp_case_find_number(cw, s_val, &hits[0], err);
+		n = rc == SP_OK;
+		if (rc == SP_ENOTFOUND)
+			rc = SP_OK;
+	} else if (!rc && json_object_get(q, "phone")) {
+		if (!(rc = sp_json_get_str(q, "phone", true, &s_val, err)))
+			rc = sp_case_find_phone(cw, s_val, hits, SP_SEARCH_MAX_HITS, &n, err);
+	} else if (!rc && (v = json_object_get(q, "names"))) {
+		const char *parts[SP_SEARCH_MAX_PARTS];
+		size_t np = json_array_size(v);
+		if (!json_is_array(v) || np == 0 || np > SP_SEARCH_MAX_PARTS)
+			rc = sp_err_set(err, SP_EINVAL, "/names", "must be 1 to %d strings",
+					SP_SEARCH_MAX_PARTS);
+		for (size_t i = 0; !rc && i < np; i++)
+			if (!(parts[i] = json_string_value(json_array_get(v, i))))
+				rc = sp_err_set(err, SP_EINVAL, "/names", "must be strings");
+		if (!rc)
+			rc = sp_case_find_name(cw, parts, np, hits, SP_SEARCH_MAX_HITS, &n, err);
+	} else if (!rc && (v = json_object_get(q, "document"))) {
+		static const char *const dkeys[] = {"type", "country", "number", NULL};
+		struct sp_document d = {0};
+		const char *t = NULL, *cc = NULL;
+		rc = sp_json_only_keys(v, dkeys, err);
+		if (!rc)
+			rc = sp_json_get_str(v, "type", true, &t, err);
+		if (!rc)
+			rc = sp_json_get_str(v, "country", true, &cc, err);
+		if (!rc)
+			rc = sp_json_get_str(v, "number", true, &d.number, err);
+		if (!rc && sp_doc_type_parse(t) < 0)
+			rc = sp_err_set(err, SP_EINVAL, "/document/type", "unknown document type");
+		if (!rc && (rc = sp_country_code(cc, d.country, err)))
+			snprintf(err->field, sizeof err->field, "/document/country");
+		if (!rc) {
+			d.type = (enum sp_doc_type)sp_doc_type_parse(t);
+			rc = sp_case_find_document(cw, &d, hits, SP_SEARCH_MAX_HITS, &n, err);
+		}
+	}
+	if (!rc)
+		print_hits(cli, hits, n);
+	json_decref(q);
+	return rc;
+}
+
+static int parse_flag(const char *name, unsigned *acc)
+{
+	unsigned f = sp_case_flag_parse(name);
+	if (!f)
+		return -1;
+	*acc |= f;
+	return 0;
+}
+
+int sp_cmd_case(struct sp_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"priority", required_argument, NULL, 'p'}, {"status", required_argument, NULL, 's'},
+		{"flag", required_argument, NULL, 'f'},	    {"unflag", required_argument, NULL, 'F'},
+		{"assign", required_argument, NULL, 'a'},   {"unassign", no_argument, NULL, 'U'},
+		{"version", required_argument, NULL, 'v'},  {"person", no_argument, NULL, 'P'},
+		{"safety", no_argument, NULL, 'S'},	    {NULL, 0, NULL, 0},
+	};
+	if (sp_cli_wants_help(&case_cmd, argc, argv))
+		return SP_EXIT_OK;
+	if (argc < 2)
+		return sp_cli_usage(&case_cmd, "case needs a subcommand");
+	const char *sub = argv[1];
+	struct case_opts o = {.priority = -1, .status = -1, .version = -1};
+	int ch;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		char *end = NULL;
+		switch (ch) {
+		case 'p':
+			if ((o.priority = sp_case_priority_parse(optarg)) < 0)
+				return sp_cli_usage(&case_cmd, "unknown --priority");
+			break;
+		case 's':
+			if ((o.status = sp_case_status_parse(optarg)) < 0)
+				return sp_cli_usage(&case_cmd, "unknown --status");
+			break;
+		case 'f':
+			if (parse_flag(optarg, &o.flags_on))
+				return sp_cli_usage(&case_cmd, "unknown --flag");
+			break;
+		case 'F':
+			if (parse_flag(optarg, &o.flags_off))
+				return sp_cli_usage(&case_cmd, "unknown --unflag");
+			break;
+		case 'a':
+			o.assign = optarg;
+			break;
+		case 'U':
+			o.unassign = 1;
+			break;
+		case 'v':
+			o.version = strtoll(optarg, &end, 10);
+			if (!*optarg || *end || o.version < 1)
+				return sp_cli_usage(&case_cmd, "--version must be a positive number");
+			break;
+		case 'P':
+			o.person = 1;
+			break;
+		case 'S':
+			o.safety = 1;
+			break;
+		default:
+			return sp_cli_usage(&case_cmd, "unknown option");
+		}
+	}
+	int rest = argc - 1 - optind;
+	const char *ref = rest == 1 ? argv[1 + optind] : NULL;
+	int is_open = strcmp(sub, "open") == 0, is_show = strcmp(sub, "show") == 0;
+	int is_update = strcmp(sub, "update") == 0, is_find = strcmp(sub, "find") == 0;
+	if (!is_open && !is_show && !is_update && !is_find)
+		return sp_cli_usage(&case_cmd, "no case subcommand '%s'", sub);
+	if ((is_show || is_update) != (rest == 1) || rest > 1)
+		return sp_cli_usage(&case_cmd, "case %s %s", sub,
+				    is_show || is_update ? "needs one CASE" : "takes no CASE");
+	if (is_update && o.version < 0)
+		return sp_cli_usage(&case_cmd, "case update needs --version (see case show)");
+	if (o.assign && o.unassign)
+		return sp_cli_usage(&case_cmd, "--assign or --unassign, not both");
+
+	struct sp_app app;
+	int rc = sp_app_open(cli, SP_APP_USER, &app);
+	if (rc)
+		return rc;
+	struct sp_arena arena;
+	struct sp_casework cw;
+	sp_cli_casework(&app, &arena, &cw);
+	struct sp_err err = {0};
+	if (is_open)
+		rc = case_open(cli, &app, &cw, &o, &err);
+	else if (is_show)
+		rc = case_show(cli, &cw, &o, ref, &err);
+	else if (is_update)
+		rc = case_update(cli, &app, &cw, &o, ref, &err);
+	else
+		rc = case_find(cli, &cw, &err);
+	sp_arena_release(&arena);
+	sp_app_close(&app);
+	return rc ? sp_cli_fail(&err, sub) : SP_EXIT_OK;
+}

@@ -1,0 +1,102 @@
+/* safepath note: add a note to a case (the text on standard input) and list a case's notes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "safepath/case.h"
+
+/* From cmd_case.c. */
+void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casework *cw);
+int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
+			struct sp_err *err);
+void sp_cli_print_json(json_t *j);
+int sp_cmd_note(struct sp_cli *cli, int argc, char **argv);
+
+static const struct sp_cli_cmd note_cmd = {
+	"note", "add a note to a case, or list its notes",
+	"note add --as USER CASE  < text\n"
+	"       safepath note list --as USER CASE\n"
+	"The note's text comes on standard input (at most 20000 bytes), so pass the password\n"
+	"with --password-fd 3 or type it at the terminal.",
+	sp_cmd_note,
+};
+
+/* The whole of standard input as text, capped one byte over the note limit. */
+static int read_text(struct sp_arena *a, const char **out, struct sp_err *err)
+{
+	char *buf = sp_arena_alloc(a, SP_NOTE_MAX + 2);
+	if (!buf)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	size_t len = 0;
+	ssize_t n;
+	while (len <= SP_NOTE_MAX && (n = read(0, buf + len, SP_NOTE_MAX + 1 - len)) > 0)
+		len += (size_t)n;
+	if (len > SP_NOTE_MAX)
+		return sp_err_set(err, SP_ETOOBIG, "/text", "longer than %d bytes", SP_NOTE_MAX);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return sp_err_set(err, SP_EINVAL, "/text", "contains a NUL character");
+	*out = buf;
+	return SP_OK;
+}
+
+int sp_cmd_note(struct sp_cli *cli, int argc, char **argv)
+{
+	if (sp_cli_wants_help(&note_cmd, argc, argv))
+		return SP_EXIT_OK;
+	if (argc != 3)
+		return sp_cli_usage(&note_cmd, "note needs a subcommand and a CASE");
+	int is_add = strcmp(argv[1], "add") == 0, is_list = strcmp(argv[1], "list") == 0;
+	if (!is_add && !is_list)
+		return sp_cli_usage(&note_cmd, "no note subcommand '%s'", argv[1]);
+	struct sp_app app;
+	int rc = sp_app_open(cli, SP_APP_USER, &app);
+	if (rc)
+		return rc;
+	struct sp_arena arena;
+	struct sp_casework cw;
+	sp_cli_casework(&app, &arena, &cw);
+	struct sp_err err = {0};
+	struct sp_id id;
+	rc = sp_cli_case_resolve(&cw, argv[2], &id, &err);
+	if (!rc && is_add) {
+		const char *text = NULL;
+		struct sp_note note;
+		rc = read_text(&arena, &text, &err);
+		if (!rc)
+			rc = sp_note_add(&cw, &id, text, &note, &err);
+		if (!rc) {
+			char nid[SP_ID_STRLEN + 1];
+			sp_id_format(&note.id, nid);
+			printf(cli->json ? "{\"id\":\"%s\"}\n" : "%s\n", nid);
+		}
+	} else if (!rc) {
+		struct sp_note *notes;
+		size_t n;
+		rc = sp_note_list(&cw, &id, &notes, &n, &err);
+		json_t *arr = rc ? NULL : json_array();
+		for (size_t i = 0; arr && i < n; i++) {
+			char nid[SP_ID_STRLEN + 1], author[SP_ID_STRLEN + 1];
+			sp_id_format(&notes[i].id, nid);
+			sp_id_format(&notes[i].author, author);
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:s}", "id", nid, "author",
+							     author, "created_us",
+							     (json_int_t)notes[i].created_us, "text",
+							     notes[i].text));
+			if (!cli->json)
+				printf("--- %s by %s\n%s\n", nid, author, notes[i].text);
+		}
+		if (arr && cli->json)
+			sp_cli_print_json(arr);
+		json_decref(arr);
+	}
+	sp_arena_release(&arena);
+	sp_app_close(&app);
+	return rc ? sp_cli_fail(&err, argv[1]) : SP_EXIT_OK;
+}
