@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,6 +533,88 @@ static void demo_cases_are_flagged_synthetic(void **state)
 	sp_arena_release(&arena);
 }
 
+/* ---- concurrency ---- */
+
+#define THREADS 4
+#define PER_THREAD 8
+
+struct worker {
+	char url[200], ks_url[200];
+	int rc;
+	char numbers[PER_THREAD][SP_CASE_NUMBER_MAX];
+};
+
+/* Each thread has its own connections (as the server's workers do) and opens cases for the
+ * same agency at once: the counter must hand out every number exactly once. */
+static void *open_many(void *arg)
+{
+	struct worker *w = arg;
+	struct sp_store *s = NULL;
+	struct sp_keystore *ks = NULL;
+	struct sp_access acc;
+	struct sp_arena a;
+	struct sp_err err = {0};
+	struct sp_store_options opt = {.busy_timeout_ms = 10000, .create = 0};
+	sp_arena_init(&a, 8192, 0);
+	w->rc = sp_store_open(w->url, &opt, &s, &err);
+	if (!w->rc)
+		w->rc = sp_keystore_open(w->ks_url, 0, &ks, &err);
+	memset(&acc, 0, sizeof acc);
+	acc.store = s;
+	struct sp_casework cw = {.store = s, .access = &acc, .keys = keys, .keystore = ks,
+				 .audit = akeys, .subject = &cw_b, .arena = &a};
+	for (int i = 0; !w->rc && i < PER_THREAD; i++) {
+		struct sp_person p;
+		struct sp_case c;
+		w->rc = sp_demo_person(99, (unsigned)i, &a, &p, &err);
+		struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_NORMAL,
+					  .flags = SP_CASE_SYNTHETIC};
+		if (!w->rc)
+			w->rc = sp_case_open(&cw, &in, &c, &err);
+		if (!w->rc)
+			memcpy(w->numbers[i], c.number, SP_CASE_NUMBER_MAX);
+		sp_arena_release(&a);
+	}
+	sp_keycache_thread_release();
+	sp_keystore_close(ks);
+	sp_store_close(s);
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void case_numbers_are_unique_under_concurrency(void **state)
+{
+	(void)state;
+	int64_t before = count("SELECT COALESCE(MAX(last_number), 0) FROM case_sequences s "
+			       "JOIN agencies a ON a.id = s.agency_id WHERE a.code = 'NGO'");
+	static struct worker w[THREADS];
+	pthread_t t[THREADS];
+	for (int i = 0; i < THREADS; i++) {
+		memset(&w[i], 0, sizeof w[i]);
+		snprintf(w[i].url, sizeof w[i].url, "sqlite:%s", db_path);
+		snprintf(w[i].ks_url, sizeof w[i].ks_url, "sqlite:%s/keys/persons.db", dir);
+		assert_int_equal(pthread_create(&t[i], NULL, open_many, &w[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	char all[THREADS * PER_THREAD][SP_CASE_NUMBER_MAX];
+	for (int i = 0; i < THREADS; i++) {
+		if (w[i].rc)
+			fail_msg("thread %d: %s", i, sp_status_name(w[i].rc));
+		memcpy(all[i * PER_THREAD], w[i].numbers, sizeof w[i].numbers);
+	}
+	qsort(all, THREADS * PER_THREAD, SP_CASE_NUMBER_MAX, cmp_str);
+	for (int i = 0; i < THREADS * PER_THREAD; i++) {
+		char want[SP_CASE_NUMBER_MAX];
+		expected_number("NGO", (int)before + 1 + i, want);
+		assert_string_equal(all[i], want);
+	}
+}
+
 /* ---- fault injection ---- */
 
 /* Every row of every domain table (and the audit trail), as text, read through SQLite's own
@@ -657,6 +740,7 @@ int main(void)
 		cmocka_unit_test(search_without_decrypting),
 		cmocka_unit_test(erasure_shreds_the_person),
 		cmocka_unit_test(demo_cases_are_flagged_synthetic),
+		cmocka_unit_test(case_numbers_are_unique_under_concurrency),
 		cmocka_unit_test(every_store_failure_leaves_nothing),
 	};
 	return cmocka_run_group_tests_name("casework_store", tests, setup, teardown);
