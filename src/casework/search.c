@@ -111,8 +111,15 @@ int sp_case_find_document(struct sp_casework *cw, const struct sp_document *doc,
 			  struct sp_case_hit *out, size_t max, size_t *n, struct sp_err *err)
 {
 	*n = 0;
+	/* Indexed with the canonical country (alpha-2): "AFG" must find "AF". */
+	struct sp_document d = *doc;
+	int rc = sp_country_code(doc->country, d.country, err);
+	if (rc)
+		return cw_err_at(err, rc, "/country");
+	if (!d.number || (int)d.type < 0 || d.type >= SP_DOC_TYPE_COUNT)
+		return sp_err_set(err, SP_EINVAL, "/number", "is required");
 	unsigned char v[1][CW_BLIND_LEN];
-	int rc = cw_blind_document(cw, doc, v[0], err);
+	rc = cw_blind_document(cw, &d, v[0], err);
 	if (rc)
 		return rc;
 	if ((rc = cw_begin(cw, err)))

@@ -476,6 +476,9 @@ static void search_without_decrypting(void **state)
 				.number = "bc12345"};
 	ok(sp_case_find_document(&cw, &d, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "document");
 	assert_true(n >= 1); /* the golden person 0 cases of the earlier tests */
+	snprintf(d.country, sizeof d.country, "eri"); /* alpha-3, any case */
+	ok(sp_case_find_document(&cw, &d, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "document 3");
+	assert_true(n >= 1);
 	d.type = SP_DOC_PASSPORT;
 	ok(sp_case_find_document(&cw, &d, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "document 2");
 	assert_int_equal(n, 0);
@@ -704,6 +707,40 @@ static long walk(struct walk_op *op)
 	}
 }
 
+/* The person key store is another database: a failure there must leave nothing either. */
+static void every_key_store_failure_leaves_nothing(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&cw_a);
+	struct sp_person p;
+	golden_person(0, &p);
+	struct walk_op op = {.cw = &cw, .person = &p, .which = 0};
+	struct sp_store *kss = sp_keystore_store(keystore);
+	struct sp_err err = {0};
+	long n;
+	for (n = 1;; n++) {
+		char *before = snapshot();
+		sp_store_fail_at(kss, n);
+		int rc = run_op(&op, &err);
+		sp_store_fail_at(kss, 0);
+		assert_false(sp_store_in_transaction(store));
+		if (rc == SP_OK) {
+			free(before);
+			break;
+		}
+		if (rc != SP_EFAULT)
+			fail_msg("key store call %ld: %s (%s) %s", n, sp_status_name(rc), err.field,
+				 err.msg);
+		char *after = snapshot();
+		if (strcmp(before, after) != 0)
+			fail_msg("failing key store call %ld left rows behind", n);
+		free(after);
+		free(before);
+	}
+	assert_true(n > 1); /* making the key took key store calls, and each was walked */
+	sp_arena_release(&arena);
+}
+
 static void every_store_failure_leaves_nothing(void **state)
 {
 	(void)state;
@@ -742,6 +779,7 @@ int main(void)
 		cmocka_unit_test(demo_cases_are_flagged_synthetic),
 		cmocka_unit_test(case_numbers_are_unique_under_concurrency),
 		cmocka_unit_test(every_store_failure_leaves_nothing),
+		cmocka_unit_test(every_key_store_failure_leaves_nothing),
 	};
 	return cmocka_run_group_tests_name("casework_store", tests, setup, teardown);
 }
