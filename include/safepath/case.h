@@ -229,7 +229,8 @@ int sp_consent_current(struct sp_casework *cw, const struct sp_id *case_id,
 #define SP_SEARCH_MAX_HITS 50
 
 /* What a search returns: ids and clear workflow columns, nothing decrypted. Only cases the
- * policy lets the subject search are returned; the search itself is audited. */
+ * policy lets the subject search are returned, at most max and at most SP_SEARCH_MAX_HITS,
+ * oldest first; the search is one audit record naming every case returned. */
 struct sp_case_hit {
 	struct sp_id case_id;
 	struct sp_id person;

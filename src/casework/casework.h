@@ -123,6 +123,11 @@ bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_c
  * object type and id, and the field classes touched (tokens only, never values). */
 int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,
 	     const struct sp_id *object, const char *fields, struct sp_err *err) SP_MUST;
+/* One record naming several objects of one type (a search's or a list's rows): the first is
+ * the record's object, the rest its further objects; n == 0 names none. */
+int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *object_type,
+		  const struct sp_id *objects, size_t n, const char *fields,
+		  struct sp_err *err) SP_MUST;
 /* The acting user and agency (the subject). */
 const struct sp_id *cw_actor(const struct sp_casework *cw);
 const struct sp_id *cw_actor_agency(const struct sp_casework *cw);

@@ -213,21 +213,32 @@ int cw_user_in_agency(struct sp_casework *cw, const struct sp_id *user, const st
 
 /* ---- audit ----------------------------------------------------------------------------- */
 
-int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,
-	     const struct sp_id *object, const char *fields, struct sp_err *err)
+int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *object_type,
+		  const struct sp_id *objects, size_t n, const char *fields, struct sp_err *err)
 {
 	char roles[160];
 	if (sp_roles_format(cw->subject->roles, roles, sizeof roles))
 		roles[0] = '\0';
+	if (n > SP_AUDIT_OBJECTS_MAX + 1)
+		return sp_err_set(err, SP_EINTERNAL, "", "too many objects for one audit record");
 	struct sp_audit_rec rec = {
 		.actor = cw->subject->user,
 		.agency = cw->subject->agency,
 		.roles = roles,
 		.action = action_names[action],
 		.object_type = object_type,
-		.object_id = *object,
+		.objects = n > 1 ? objects + 1 : NULL,
+		.nobjects = n > 1 ? n - 1 : 0,
 		.fields = fields,
 		.request_id = cw->request_id,
 	};
+	if (n)
+		rec.object_id = objects[0];
 	return sp_audit_append(cw->store, cw->audit, &rec, NULL, err);
+}
+
+int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,
+	     const struct sp_id *object, const char *fields, struct sp_err *err)
+{
+	return cw_audit_many(cw, action, object_type, object, 1, fields, err);
 }

@@ -1,7 +1,7 @@
 /* Exact search without decrypting: by case number (clear), and by document, phone or name
  * through the person_index blind indexes. Each candidate case goes through the policy; what
- * the subject may not search is left out without a trace in the answer. Every hit returned is
- * audited (one record per case shown; one record with no object when nothing is shown). */
+ * the subject may not search is left out without a trace in the answer. Each search is one
+ * audit record naming every case shown (none when nothing is). */
 #include <string.h>
 
 #include "casework/casework.h"
@@ -35,18 +35,14 @@ static int collect(struct sp_casework *cw, struct sp_stmt *st, struct hits *h,
 	return rc < 0 ? rc : SP_OK;
 }
 
+/* One audit record per search, naming every case shown. */
 static int audit_hits(struct sp_casework *cw, const struct hits *h, struct sp_err *err)
 {
-	if (h->n == 0) {
-		struct sp_id none = {{0}};
-		return cw_audit(cw, CW_CASE_SEARCH, "case", &none, "stat", err);
-	}
-	for (size_t i = 0; i < h->n; i++) {
-		int rc = cw_audit(cw, CW_CASE_SEARCH, "case", &h->out[i].case_id, "stat", err);
-		if (rc)
-			return rc;
-	}
-	return SP_OK;
+	struct sp_id ids[SP_SEARCH_MAX_HITS];
+	size_t n = h->n < SP_SEARCH_MAX_HITS ? h->n : SP_SEARCH_MAX_HITS;
+	for (size_t i = 0; i < n; i++)
+		ids[i] = h->out[i].case_id;
+	return cw_audit_many(cw, CW_CASE_SEARCH, "case", ids, n, "stat", err);
 }
 
 /* Run sql (cases selected by CW_CASE_COLUMNS) with the blind values bound after kind. */
@@ -124,7 +120,7 @@ int sp_case_find_document(struct sp_casework *cw, const struct sp_document *doc,
 		return rc;
 	if ((rc = cw_begin(cw, err)))
 		return rc;
-	struct hits h = {out, max, 0};
+	struct hits h = {out, max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS, 0};
 	rc = by_index(cw, one_value_sql, "document", (const unsigned char(*)[CW_BLIND_LEN])v, 1, 0,
 		      &h, err);
 	if (!rc)
@@ -147,7 +143,7 @@ int sp_case_find_phone(struct sp_casework *cw, const char *phone, struct sp_case
 		return rc;
 	if ((rc = cw_begin(cw, err)))
 		return rc;
-	struct hits h = {out, max, 0};
+	struct hits h = {out, max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS, 0};
 	rc = by_index(cw, one_value_sql, "phone", (const unsigned char(*)[CW_BLIND_LEN])v, 1, 0, &h,
 		      err);
 	if (!rc)
@@ -226,7 +222,7 @@ int sp_case_find_name(struct sp_casework *cw, const char *const *parts, size_t n
 		sp_buf_free(&sql);
 		return rc;
 	}
-	struct hits h = {out, max, 0};
+	struct hits h = {out, max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS, 0};
 	rc = by_index(cw, sql.data, "name", (const unsigned char(*)[CW_BLIND_LEN])words, n_words,
 		      (int64_t)n_words, &h, err);
 	if (!rc)

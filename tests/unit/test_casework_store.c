@@ -451,7 +451,9 @@ static void search_without_decrypting(void **state)
 	ok(sp_case_find_name(&cw, q1, 1, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 1");
 	assert_true(n >= 1);
 	const char *q2[] = {"MARYAM", "Hassan"};
+	int64_t audit_before = count("SELECT COUNT(*) FROM audit_log");
 	ok(sp_case_find_name(&cw, q2, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 2");
+	assert_int_equal(count("SELECT COUNT(*) FROM audit_log"), audit_before + 1);
 	int found = 0;
 	for (size_t i = 0; i < n; i++)
 		found |= memcmp(hits[i].case_id.b, c.id.b, SP_ID_LEN) == 0;
@@ -764,6 +766,13 @@ static void every_store_failure_leaves_nothing(void **state)
 	struct sp_err err = {0};
 	ok(sp_note_list(&cw, &op.c.id, &list, &n, &err), &err, "notes");
 	assert_int_equal(n, 1);
+	/* The audit trail is whole: no record half-written or lost by the failed attempts. */
+	char audit_dir[128];
+	snprintf(audit_dir, sizeof audit_dir, "%s/var/audit", dir);
+	struct sp_audit_report report;
+	ok(sp_audit_verify(store, akeys, audit_dir, &report, &err), &err, "verify");
+	assert_true(report.ok);
+	assert_true(report.records > 0);
 	sp_arena_release(&arena);
 }
 
