@@ -493,6 +493,53 @@ static void search_without_decrypting(void **state)
 	sp_arena_release(&arena);
 }
 
+static void person_update_reindexes_and_keeps_safety(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&cw_a);
+	struct sp_person p, q, back;
+	golden_person(0, &p); /* Amanuel Tesfay Gebre, with a safety block */
+	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_NORMAL};
+	struct sp_case c;
+	struct sp_err err = {0};
+	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
+	/* A corrected name and no safety member: the stored safety block stays. */
+	json_t *j = json_pack("{s:[{s:s, s:s, s:s}, {s:s, s:s}], s:s, s:[s]}", "names", "role",
+			      "given", "original", "ኣማኑኤል", "romanised", "Amanuel", "role",
+			      "family", "romanised", "Zerezghi", "sex", "male", "nationalities",
+			      "ER");
+	ok(sp_person_decode(j, &arena, &q, &err), &err, "decode");
+	json_decref(j);
+	ok(sp_case_person_update(&cw, &c.id, &q, &err), &err, "update");
+	ok(sp_case_person(&cw, &c.id, true, &back, &err), &err, "read");
+	assert_int_equal(back.name.n_parts, 2);
+	assert_string_equal(back.name.parts[1].romanised, "Zerezghi");
+	assert_true(back.has_safety);
+	assert_string_equal(back.safety.never_use, "Facebook messenger: the recruiter watches it");
+	assert_false(back.has_birth);
+	/* The index follows: the new family name finds the case, the old father's name no
+	 * longer does (for this case), the document is gone from the index. */
+	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
+	size_t n;
+	const char *q1[] = {"amanuel", "zerezghi"};
+	ok(sp_case_find_name(&cw, q1, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "new name");
+	assert_int_equal(n, 1);
+	assert_memory_equal(hits[0].case_id.b, c.id.b, SP_ID_LEN);
+	const char *q2[] = {"amanuel", "tesfay"};
+	ok(sp_case_find_name(&cw, q2, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "old name");
+	for (size_t i = 0; i < n; i++)
+		assert_memory_not_equal(hits[i].case_id.b, c.id.b, SP_ID_LEN);
+	struct sp_document d = {.type = SP_DOC_BIRTH_CERTIFICATE, .country = "ER",
+				.number = "BC 123-45"};
+	ok(sp_case_find_document(&cw, &d, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "document");
+	for (size_t i = 0; i < n; i++)
+		assert_memory_not_equal(hits[i].case_id.b, c.id.b, SP_ID_LEN);
+	/* A colleague without the case cannot change its person. */
+	struct sp_casework other = as(&cw_b);
+	assert_int_equal(sp_case_person_update(&other, &c.id, &q, &err), SP_EDENIED);
+	sp_arena_release(&arena);
+}
+
 static void erasure_shreds_the_person(void **state)
 {
 	(void)state;
@@ -784,6 +831,7 @@ int main(void)
 		cmocka_unit_test(notes_are_sealed_and_listed),
 		cmocka_unit_test(consents_per_purpose_with_child_assent),
 		cmocka_unit_test(search_without_decrypting),
+		cmocka_unit_test(person_update_reindexes_and_keeps_safety),
 		cmocka_unit_test(erasure_shreds_the_person),
 		cmocka_unit_test(demo_cases_are_flagged_synthetic),
 		cmocka_unit_test(case_numbers_are_unique_under_concurrency),
