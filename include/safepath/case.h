@@ -117,7 +117,8 @@ struct sp_case_change {
 	struct sp_id assigned;               /* zero = unassign */
 };
 int sp_case_update(struct sp_casework *cw, const struct sp_id *id,
-		   const struct sp_case_change *ch, struct sp_case *out, struct sp_err *err) SP_MUST;
+		   const struct sp_case_change *ch, struct sp_case *out,
+		   struct sp_err *err) SP_MUST;
 
 /* The case's person, decrypted into cw->arena; the safety block only when with_safety and
  * the policy grants it (need-to-know), else has_safety is false. */
@@ -161,7 +162,12 @@ enum sp_consent_status {
 	SP_CONSENT_WITHDRAWN,
 	SP_CONSENT_STATUS_COUNT
 };
-enum sp_consent_method { SP_METHOD_VERBAL, SP_METHOD_WRITTEN, SP_METHOD_INTERPRETER, SP_METHOD_COUNT };
+enum sp_consent_method {
+	SP_METHOD_VERBAL,
+	SP_METHOD_WRITTEN,
+	SP_METHOD_INTERPRETER,
+	SP_METHOD_COUNT
+};
 /* Who gave the consent: the person, or for a child a guardian or legal representative. */
 enum sp_consent_by { SP_BY_PERSON, SP_BY_GUARDIAN, SP_BY_REPRESENTATIVE, SP_BY_COUNT };
 /* The child's own assent, recorded beside a guardian's or representative's consent. */
@@ -213,7 +219,8 @@ int sp_consent_check(const struct sp_consent *c, struct sp_err *err) SP_MUST;
 json_t *sp_consent_encode(const struct sp_consent *c);
 
 int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
-		      const struct sp_consent *c, struct sp_consent *out, struct sp_err *err) SP_MUST;
+		      const struct sp_consent *c, struct sp_consent *out,
+		      struct sp_err *err) SP_MUST;
 /* Every record, oldest first, in cw->arena. */
 int sp_consent_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_consent **out,
 		    size_t *n, struct sp_err *err) SP_MUST;
@@ -221,7 +228,8 @@ int sp_consent_list(struct sp_casework *cw, const struct sp_id *case_id, struct 
  * none was ever recorded. */
 int sp_consent_current(struct sp_casework *cw, const struct sp_id *case_id,
 		       enum sp_consent_purpose purpose, const struct sp_id *scope_agency,
-		       const char *scope_country, struct sp_consent *out, struct sp_err *err) SP_MUST;
+		       const char *scope_country, struct sp_consent *out,
+		       struct sp_err *err) SP_MUST;
 
 /* ---- search ---- */
 
@@ -241,7 +249,8 @@ struct sp_case_hit {
 int sp_case_find_number(struct sp_casework *cw, const char *number, struct sp_case_hit *out,
 			struct sp_err *err) SP_MUST;
 int sp_case_find_document(struct sp_casework *cw, const struct sp_document *doc,
-			  struct sp_case_hit *out, size_t max, size_t *n, struct sp_err *err) SP_MUST;
+			  struct sp_case_hit *out, size_t max, size_t *n,
+			  struct sp_err *err) SP_MUST;
 int sp_case_find_phone(struct sp_casework *cw, const char *phone, struct sp_case_hit *out,
 		       size_t max, size_t *n, struct sp_err *err) SP_MUST;
 /* Cases whose person has every searched word among the words of the parts (original or
@@ -250,6 +259,19 @@ int sp_case_find_phone(struct sp_casework *cw, const char *phone, struct sp_case
  * two find each other. At most SP_SEARCH_MAX_PARTS distinct words. */
 int sp_case_find_name(struct sp_casework *cw, const char *const *parts, size_t n_parts,
 		      struct sp_case_hit *out, size_t max, size_t *n, struct sp_err *err) SP_MUST;
+
+/* The caseload: cases of the subject's agency (only those assigned to the subject with
+ * mine), in one status or any (status < 0), oldest first, a page of at most max (and
+ * SP_SEARCH_MAX_HITS) after the case `after` (NULL: from the start). Cases the policy does not
+ * let the subject list are left out. *next is the cursor for the next page, zero after the
+ * last. One audit record names the page's cases. */
+struct sp_case_query {
+	bool mine;
+	int status;
+	const struct sp_id *after;
+};
+int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct sp_case_hit *out,
+		 size_t max, size_t *n, struct sp_id *next, struct sp_err *err) SP_MUST;
 
 /* ---- demo data ---- */
 

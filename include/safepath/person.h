@@ -73,7 +73,7 @@ enum sp_contact_kind {
 struct sp_name_part {
 	enum sp_name_role role;
 	const char *original;          /* as written in the original script; may be NULL */
-	char script[SP_CODE_MAX];      /* ISO 15924 of original ("Arab", "Ethi"); "" with no original */
+	char script[SP_CODE_MAX];      /* ISO 15924 of original ("Arab"); "" without original */
 	const char *romanised;         /* Latin transcription; may be NULL (not both NULL) */
 };
 

@@ -28,8 +28,8 @@ static int get_int(json_t *j, const char *key, int lo, int hi, int *out, struct 
 
 static int decode(json_t *j, struct sp_date *out, struct sp_err *err)
 {
-	static const char *const keys[] = {"date", "estimated", "calendar", "year", "month", "day",
-					   NULL};
+	static const char *const keys[] = {"date",  "estimated", "calendar", "year",
+					   "month", "day",       NULL};
 	const char *iso = NULL, *cal_name = NULL;
 	bool est = false;
 	int rc = sp_json_only_keys(j, keys, err);
@@ -50,14 +50,16 @@ static int decode(json_t *j, struct sp_date *out, struct sp_err *err)
 	if (cal_name && cal != SP_CAL_GREGORIAN) {
 		int y = 0, m = 0, d = 0;
 		if ((rc = get_int(j, "year", 1, 9999, &y, err)) ||
-		    (rc = get_int(j, "month", 0, 13, &m, err)) || (rc = get_int(j, "day", 0, 31, &d, err)))
+		    (rc = get_int(j, "month", 0, 13, &m, err)) ||
+		    (rc = get_int(j, "day", 0, 31, &d, err)))
 			return rc;
 		if (!y)
 			return sp_err_set(err, SP_EINVAL, "/year", "is required with a calendar");
 		if ((rc = sp_date_from_calendar(cal, y, m, d, est, out, err)))
 			return cw_err_at(err, rc, "/year");
 		if (iso && (from_iso.first != out->first || from_iso.last != out->last))
-			return sp_err_set(err, SP_EINVAL, "/date", "disagrees with the calendar date");
+			return sp_err_set(err, SP_EINVAL, "/date",
+					  "disagrees with the calendar date");
 		return SP_OK;
 	}
 	if (json_object_get(j, "year") || json_object_get(j, "month") || json_object_get(j, "day"))

@@ -25,7 +25,7 @@ static const char *const priority_names[SP_PRIORITY_COUNT] = {
 /* By bit position. */
 static const char *const flag_names[SP_CASE_FLAG_COUNT] = {
 	"unaccompanied_child", "separated_child", "possible_victim_of_trafficking",
-	"restricted",	       "age_disputed",	  "synthetic",
+	"restricted",          "age_disputed",    "synthetic",
 };
 
 const char *sp_case_status_name(enum sp_case_status s)
@@ -157,8 +157,8 @@ int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case 
 }
 
 /* The next number of agency's counter for year, inside the open write transaction. */
-static int next_number(struct sp_casework *cw, const struct sp_id *agency, int year,
-		       int64_t *out, struct sp_err *err)
+static int next_number(struct sp_casework *cw, const struct sp_id *agency, int year, int64_t *out,
+		       struct sp_err *err)
 {
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(cw->store,
@@ -198,9 +198,10 @@ static int next_number(struct sp_casework *cw, const struct sp_id *agency, int y
 	}
 	/* First case of the year for this agency. On PostgreSQL two first cases can race here;
 	 * the loser gets SP_ECONFLICT and retries the whole operation. */
-	rc = sp_store_prepare(cw->store,
-			      "INSERT INTO case_sequences (agency_id, year, last_number) VALUES (?, ?, 1)",
-			      &st, err);
+	rc = sp_store_prepare(
+		cw->store,
+		"INSERT INTO case_sequences (agency_id, year, last_number) VALUES (?, ?, 1)", &st,
+		err);
 	if (rc)
 		return rc;
 	if (sp_stmt_bind_id(st, 1, agency) || sp_stmt_bind_int64(st, 2, year)) {
@@ -244,7 +245,8 @@ static int insert_case(struct sp_casework *cw, const struct sp_case *c, struct s
 	b |= sp_stmt_bind_text(st, 2, c->number);
 	b |= sp_stmt_bind_id(st, 3, &c->person);
 	b |= sp_stmt_bind_id(st, 4, &c->agency);
-	b |= sp_id_is_zero(&c->assigned) ? sp_stmt_bind_null(st, 5) : sp_stmt_bind_id(st, 5, &c->assigned);
+	b |= sp_id_is_zero(&c->assigned) ? sp_stmt_bind_null(st, 5)
+					 : sp_stmt_bind_id(st, 5, &c->assigned);
 	b |= sp_stmt_bind_text(st, 6, sp_case_status_name(c->status));
 	b |= sp_stmt_bind_text(st, 7, sp_case_priority_name(c->priority));
 	b |= sp_stmt_bind_int64(st, 8, c->flags);
@@ -335,8 +337,8 @@ static int check_change(const struct sp_case_change *ch, struct sp_err *err)
 	return SP_OK;
 }
 
-int sp_case_update(struct sp_casework *cw, const struct sp_id *id,
-		   const struct sp_case_change *ch, struct sp_case *out, struct sp_err *err)
+int sp_case_update(struct sp_casework *cw, const struct sp_id *id, const struct sp_case_change *ch,
+		   struct sp_case *out, struct sp_err *err)
 {
 	int rc = check_change(ch, err);
 	if (rc)
@@ -368,16 +370,18 @@ int sp_case_update(struct sp_casework *cw, const struct sp_id *id,
 		c.assigned = ch->assigned;
 	c.updated_us = now > c.updated_us ? now : c.updated_us + 1;
 	c.version++;
-	rc = sp_store_prepare(cw->store,
-			      "UPDATE cases SET status = ?, priority = ?, flags = ?, assigned_to = ?, "
-			      "updated_us = ?, closed_us = ?, version = ? WHERE id = ? AND version = ?",
-			      &st, err);
+	rc = sp_store_prepare(
+		cw->store,
+		"UPDATE cases SET status = ?, priority = ?, flags = ?, assigned_to = ?, "
+		"updated_us = ?, closed_us = ?, version = ? WHERE id = ? AND version = ?",
+		&st, err);
 	if (rc)
 		goto out;
 	int b = sp_stmt_bind_text(st, 1, sp_case_status_name(c.status));
 	b |= sp_stmt_bind_text(st, 2, sp_case_priority_name(c.priority));
 	b |= sp_stmt_bind_int64(st, 3, c.flags);
-	b |= sp_id_is_zero(&c.assigned) ? sp_stmt_bind_null(st, 4) : sp_stmt_bind_id(st, 4, &c.assigned);
+	b |= sp_id_is_zero(&c.assigned) ? sp_stmt_bind_null(st, 4)
+					: sp_stmt_bind_id(st, 4, &c.assigned);
 	b |= sp_stmt_bind_int64(st, 5, c.updated_us);
 	b |= c.closed_us ? sp_stmt_bind_int64(st, 6, c.closed_us) : sp_stmt_bind_null(st, 6);
 	b |= sp_stmt_bind_int64(st, 7, c.version);
@@ -419,8 +423,8 @@ int sp_case_person(struct sp_casework *cw, const struct sp_id *case_id, bool wit
 	if (!rc)
 		rc = cw_person_load(cw, &c.person, safety, out, err);
 	if (!rc)
-		rc = cw_audit(cw, safety ? CW_PERSON_READ_SAFETY : CW_PERSON_READ, "person", &c.person,
-			      safety ? "identity,safety" : "identity", err);
+		rc = cw_audit(cw, safety ? CW_PERSON_READ_SAFETY : CW_PERSON_READ, "person",
+			      &c.person, safety ? "identity,safety" : "identity", err);
 	return cw_finish(cw, rc, err);
 }
 

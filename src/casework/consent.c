@@ -10,7 +10,7 @@
 #include "safepath/store.h"
 
 static const char *const purpose_names[SP_PURPOSE_COUNT] = {
-	[SP_PURPOSE_SERVICES] = "services",	[SP_PURPOSE_REFERRAL] = "referral",
+	[SP_PURPOSE_SERVICES] = "services",         [SP_PURPOSE_REFERRAL] = "referral",
 	[SP_PURPOSE_DATA_SHARING] = "data_sharing", [SP_PURPOSE_STATISTICS] = "statistics",
 	[SP_PURPOSE_TRACING] = "tracing",
 };
@@ -36,14 +36,14 @@ static const char *const assent_names[SP_ASSENT_COUNT] = {
 	[SP_ASSENT_NOT_ABLE] = "not_able",
 };
 
-#define NAMES(fn, type, table, count)                                                      \
-	const char *sp_##fn##_name(type v)                                                  \
-	{                                                                                   \
-		return cw_enum_name(table, count, (int)v);                                  \
-	}                                                                                   \
-	int sp_##fn##_parse(const char *s)                                                  \
-	{                                                                                   \
-		return cw_enum_parse(table, count, s);                                      \
+#define NAMES(fn, type, table, count)                                                              \
+	const char *sp_##fn##_name(type v)                                                         \
+	{                                                                                          \
+		return cw_enum_name(table, count, (int)v);                                         \
+	}                                                                                          \
+	int sp_##fn##_parse(const char *s)                                                         \
+	{                                                                                          \
+		return cw_enum_parse(table, count, s);                                             \
 	}
 NAMES(consent_purpose, enum sp_consent_purpose, purpose_names, SP_PURPOSE_COUNT)
 NAMES(consent_status, enum sp_consent_status, status_names, SP_CONSENT_STATUS_COUNT)
@@ -77,7 +77,8 @@ int sp_consent_check(const struct sp_consent *c, struct sp_err *err)
 		return sp_err_set(err, SP_EINVAL, "/interpreter_used",
 				  "must be true when the method is interpreter");
 	if (!c->interpreter_used && c->interpreter_language[0])
-		return sp_err_set(err, SP_EINVAL, "/interpreter_language", "only with an interpreter");
+		return sp_err_set(err, SP_EINVAL, "/interpreter_language",
+				  "only with an interpreter");
 	/* A child's guardian or representative consents; the child's own view is recorded
 	 * beside it, never left out (CRC art. 12). */
 	if (c->by != SP_BY_PERSON && c->child_assent == SP_ASSENT_NONE)
@@ -89,8 +90,8 @@ int sp_consent_check(const struct sp_consent *c, struct sp_err *err)
 	return SP_OK;
 }
 
-static int get_enum(json_t *j, const char *key, bool required, int (*parse)(const char *),
-		    int *out, struct sp_err *err)
+static int get_enum(json_t *j, const char *key, bool required, int (*parse)(const char *), int *out,
+		    struct sp_err *err)
 {
 	const char *s;
 	int rc = sp_json_get_str(j, key, required, &s, err);
@@ -110,10 +111,17 @@ static int get_enum(json_t *j, const char *key, bool required, int (*parse)(cons
 
 int sp_consent_decode(json_t *j, struct sp_arena *a, struct sp_consent *out, struct sp_err *err)
 {
-	static const char *const keys[] = {"purpose", "scope_agency", "scope_country",
-					   "status", "method", "interpreter_used",
-					   "interpreter_language", "by", "child_assent",
-					   "note", NULL};
+	static const char *const keys[] = {"purpose",
+					   "scope_agency",
+					   "scope_country",
+					   "status",
+					   "method",
+					   "interpreter_used",
+					   "interpreter_language",
+					   "by",
+					   "child_assent",
+					   "note",
+					   NULL};
 	memset(out, 0, sizeof *out);
 	int rc = sp_json_only_keys(j, keys, err);
 	int purpose = 0, status = 0, method = 0, by = SP_BY_PERSON, assent = SP_ASSENT_NONE;
@@ -221,7 +229,8 @@ int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
 	if (!rc)
 		rc = sp_store_prepare(
 			cw->store,
-			"INSERT INTO consents (id, case_id, purpose, scope_agency_id, scope_country, "
+			"INSERT INTO consents (id, case_id, purpose, scope_agency_id, "
+			"scope_country, "
 			"status, method, interpreter_used, interpreter_language, given_by, "
 			"child_assent, recorded_by, recorded_us, note) "
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -239,9 +248,8 @@ int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
 	b |= sp_stmt_bind_int64(st, 8, c.interpreter_used);
 	b |= sp_stmt_bind_text(st, 9, c.interpreter_language[0] ? c.interpreter_language : NULL);
 	b |= sp_stmt_bind_text(st, 10, sp_consent_by_name(c.by));
-	b |= sp_stmt_bind_text(st, 11, c.child_assent == SP_ASSENT_NONE
-					       ? NULL
-					       : sp_assent_name(c.child_assent));
+	b |= sp_stmt_bind_text(
+		st, 11, c.child_assent == SP_ASSENT_NONE ? NULL : sp_assent_name(c.child_assent));
 	b |= sp_stmt_bind_id(st, 12, &c.recorded_by);
 	b |= sp_stmt_bind_int64(st, 13, c.recorded_us);
 	b |= c.note ? sp_stmt_bind_blob(st, 14, note.data, note.len) : sp_stmt_bind_null(st, 14);
@@ -252,7 +260,8 @@ int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
 	rc = cw_exec_done(st, err);
 	st = NULL;
 	if (!rc)
-		rc = cw_audit(cw, CW_CONSENT_ADD, "consent", &c.id, c.note ? "stat,notes" : "stat", err);
+		rc = cw_audit(cw, CW_CONSENT_ADD, "consent", &c.id, c.note ? "stat,notes" : "stat",
+			      err);
 out:
 	sp_stmt_done(st);
 	sp_buf_free(&note);

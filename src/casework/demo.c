@@ -113,20 +113,20 @@ static int build_name(json_t *g, struct rng *r, bool female, struct sp_arena *a,
 		else if (strcmp(what, "grandfather") == 0)
 			rc = part_from(male, r, SP_NAME_GRANDFATHER, script, a, part, err);
 		else if (strcmp(what, "family") == 0)
-			rc = part_from(json_object_get(g, "family"), r, SP_NAME_FAMILY, script, a, part,
-				       err);
-		else if (strcmp(what, "clan") == 0)
-			rc = part_from(json_object_get(g, "clan"), r, SP_NAME_CLAN_LINEAGE, script, a,
+			rc = part_from(json_object_get(g, "family"), r, SP_NAME_FAMILY, script, a,
 				       part, err);
+		else if (strcmp(what, "clan") == 0)
+			rc = part_from(json_object_get(g, "clan"), r, SP_NAME_CLAN_LINEAGE, script,
+				       a, part, err);
 		else if (strcmp(what, "patronymic") == 0)
-			rc = patronymic(json_object_get(g, "patronymic"), r, female, script, a, part,
-					err);
+			rc = patronymic(json_object_get(g, "patronymic"), r, female, script, a,
+					part, err);
 		else if (strcmp(what, "middle") == 0)
-			rc = part_from(json_object_get(g, female ? "middle_female" : "middle_male"), r,
-				       SP_NAME_OTHER, script, a, part, err);
+			rc = part_from(json_object_get(g, female ? "middle_female" : "middle_male"),
+				       r, SP_NAME_OTHER, script, a, part, err);
 		else if (strcmp(what, "other") == 0)
-			rc = part_from(json_object_get(g, "other"), r, SP_NAME_OTHER, script, a, part,
-				       err);
+			rc = part_from(json_object_get(g, "other"), r, SP_NAME_OTHER, script, a,
+				       part, err);
 		else
 			rc = sp_err_set(err, SP_EINTERNAL, "", "demo names: unknown pattern item");
 		if (rc)
@@ -186,7 +186,8 @@ static json_t *pick_group(json_t *groups, struct rng *r)
 	size_t i;
 	json_t *g;
 	json_int_t total = 0;
-	json_array_foreach(groups, i, g) total += json_integer_value(json_object_get(g, "weight"));
+	json_array_foreach(groups, i, g)
+		total += json_integer_value(json_object_get(g, "weight"));
 	if (total <= 0)
 		return NULL;
 	json_int_t w = (json_int_t)(next(r) % (uint64_t)total);
@@ -278,7 +279,8 @@ int sp_demo_cases(struct sp_casework *cw, uint64_t seed, unsigned n, struct sp_e
 		enum sp_case_priority prio = SP_PRIORITY_NORMAL;
 		int ymin = 0, ymax = 0;
 		if (!rc && cw_birth_years(&p, &ymin, &ymax) == 0 && ref_year - ymax < 18) {
-			flags |= chance(&r, 60) ? SP_CASE_UNACCOMPANIED_CHILD : SP_CASE_SEPARATED_CHILD;
+			flags |= chance(&r, 60) ? SP_CASE_UNACCOMPANIED_CHILD
+						: SP_CASE_SEPARATED_CHILD;
 			prio = SP_PRIORITY_HIGH;
 		}
 		if (chance(&r, 20)) {
@@ -291,8 +293,9 @@ int sp_demo_cases(struct sp_casework *cw, uint64_t seed, unsigned n, struct sp_e
 		if (!rc)
 			rc = sp_case_open(cw, &in, &c, err);
 		if (!rc)
-			rc = sp_note_add(cw, &c.id, notice ? notice : "SYNTHETIC DEMONSTRATION DATA.",
-					 &note, err);
+			rc = sp_note_add(cw, &c.id,
+					 notice ? notice : "SYNTHETIC DEMONSTRATION DATA.", &note,
+					 err);
 		sp_arena_release(&local);
 	}
 	cw->arena = caller;

@@ -91,6 +91,7 @@ static const enum sp_action actions[] = {
 	[CW_CASE_READ] = SP_ACT_CASE_READ,
 	[CW_CASE_UPDATE] = SP_ACT_CASE_UPDATE,
 	[CW_CASE_SEARCH] = SP_ACT_CASE_SEARCH,
+	[CW_CASE_LIST] = SP_ACT_CASE_LIST,
 	[CW_NOTE_ADD] = SP_ACT_NOTE_ADD,
 	[CW_NOTE_READ] = SP_ACT_NOTE_READ,
 	[CW_CONSENT_ADD] = SP_ACT_CONSENT_ADD,
@@ -106,6 +107,7 @@ static const unsigned action_fields[] = {
 	[CW_CASE_READ] = SP_FIELD(SP_FC_STAT),
 	[CW_CASE_UPDATE] = SP_FIELD(SP_FC_STAT),
 	[CW_CASE_SEARCH] = SP_FIELD(SP_FC_STAT),
+	[CW_CASE_LIST] = SP_FIELD(SP_FC_STAT),
 	[CW_NOTE_ADD] = SP_FIELD(SP_FC_NOTES),
 	[CW_NOTE_READ] = SP_FIELD(SP_FC_NOTES),
 	[CW_CONSENT_ADD] = SP_FIELD(SP_FC_STAT),
@@ -120,6 +122,7 @@ static const char *const action_names[] = {
 	[CW_CASE_READ] = "case.read",
 	[CW_CASE_UPDATE] = "case.update",
 	[CW_CASE_SEARCH] = "case.search",
+	[CW_CASE_LIST] = "case.list",
 	[CW_NOTE_ADD] = "note.add",
 	[CW_NOTE_READ] = "note.read",
 	[CW_CONSENT_ADD] = "consent.add",
@@ -206,8 +209,10 @@ int cw_user_in_agency(struct sp_casework *cw, const struct sp_id *user, const st
 {
 	struct sp_user u;
 	int rc = sp_user_get(cw->access, user, &u, err);
-	if (rc == SP_ENOTFOUND || (!rc && (u.disabled || memcmp(u.agency.b, agency->b, SP_ID_LEN) != 0)))
-		return sp_err_set(err, SP_EINVAL, "/assigned", "is not a user of the owning agency");
+	if (rc == SP_ENOTFOUND ||
+	    (!rc && (u.disabled || memcmp(u.agency.b, agency->b, SP_ID_LEN) != 0)))
+		return sp_err_set(err, SP_EINVAL, "/assigned",
+				  "is not a user of the owning agency");
 	return rc;
 }
 

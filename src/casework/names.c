@@ -1,6 +1,6 @@
 /* Name normalisation for exact, blind-indexed search, and script detection, on ICU.
- * "Mohammed", "MOHAMMED" and "Mohámmed" become one key; so do "عبد الرَّحمن" and "عبد الرحمن"
- * (harakat are optional in Arabic writing) and "Abdel-Rahman" and "Abdel  Rahman". Scratch
+ * "Mohammed", "MOHAMMED" and "Mohámmed" become one key; so do "عبد الرَّحمن" and
+ * "عبد الرحمن" (harakat are optional in Arabic writing) and "Abdel-Rahman" and "Abdel  Rahman". Scratch
  * buffers live in the caller's arena, which wipes them on release. */
 #include <string.h>
 
@@ -51,7 +51,8 @@ static UChar *normalize(const UNormalizer2 *nm, const UChar *src, int32_t n, str
 static bool dropped(UChar32 c)
 {
 	int8_t t = u_charType(c);
-	return t == U_NON_SPACING_MARK || t == U_ENCLOSING_MARK || t == U_FORMAT_CHAR || c == 0x0640;
+	return t == U_NON_SPACING_MARK || t == U_ENCLOSING_MARK || t == U_FORMAT_CHAR ||
+	       c == 0x0640;
 }
 
 static bool separator(UChar32 c)
@@ -59,8 +60,7 @@ static bool separator(UChar32 c)
 	return u_isUWhiteSpace(c) || u_charType(c) == U_DASH_PUNCTUATION || c == '_';
 }
 
-int sp_person_name_key(const char *in, struct sp_arena *arena, const char **out,
-		       struct sp_err *err)
+int sp_person_name_key(const char *in, struct sp_arena *arena, const char **out, struct sp_err *err)
 {
 	size_t n = in ? strlen(in) : 0;
 	if (n > NAME_MAX_IN)

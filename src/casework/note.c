@@ -47,13 +47,14 @@ int sp_note_add(struct sp_casework *cw, const struct sp_id *case_id, const char 
 	if (!rc)
 		rc = cw_authorise(cw, CW_NOTE_ADD, &c, err);
 	if (!rc)
-		rc = cw_seal(cw, &c.person, "case_notes", "body", &note.id, text, strlen(text), &body,
-			     err);
+		rc = cw_seal(cw, &c.person, "case_notes", "body", &note.id, text, strlen(text),
+			     &body, err);
 	if (!rc)
-		rc = sp_store_prepare(cw->store,
-				      "INSERT INTO case_notes (id, case_id, author_id, created_us, body) "
-				      "VALUES (?, ?, ?, ?, ?)",
-				      &st, err);
+		rc = sp_store_prepare(
+			cw->store,
+			"INSERT INTO case_notes (id, case_id, author_id, created_us, body) "
+			"VALUES (?, ?, ?, ?, ?)",
+			&st, err);
 	if (rc)
 		goto out;
 	if (sp_stmt_bind_id(st, 1, &note.id) || sp_stmt_bind_id(st, 2, case_id) ||
@@ -126,8 +127,8 @@ int sp_note_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_
 			goto out;
 		}
 		size_t tlen;
-		rc = cw_open(cw, &c.person, "case_notes", "body", &nt->id, ct, len, &nt->text, &tlen,
-			     err);
+		rc = cw_open(cw, &c.person, "case_notes", "body", &nt->id, ct, len, &nt->text,
+			     &tlen, err);
 		if (rc)
 			goto out;
 		count++;

@@ -147,7 +147,8 @@ static int decode_name(json_t *arr, struct sp_arena *a, struct sp_name *out, str
 	if (n == 0)
 		return sp_err_set(err, SP_EINVAL, "", "needs at least one name part");
 	if (n > SP_PERSON_MAX_PARTS)
-		return sp_err_set(err, SP_ETOOBIG, "", "more than %d name parts", SP_PERSON_MAX_PARTS);
+		return sp_err_set(err, SP_ETOOBIG, "", "more than %d name parts",
+				  SP_PERSON_MAX_PARTS);
 	out->parts = sp_arena_alloc(a, n * sizeof *out->parts);
 	if (!out->parts)
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
@@ -194,7 +195,8 @@ static int decode_codes(json_t *obj, const char *key, code_fn check, struct sp_a
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		const char *s = json_string_value(json_array_get(arr, i));
-		rc = s ? check(s, codes[i], err) : sp_err_set(err, SP_EINVAL, "", "must be a string");
+		rc = s ? check(s, codes[i], err)
+		       : sp_err_set(err, SP_EINVAL, "", "must be a string");
 		for (size_t k = 0; !rc && k < i; k++)
 			if (strcmp(codes[k], codes[i]) == 0)
 				rc = sp_err_set(err, SP_EINVAL, "", "duplicate code");
@@ -226,7 +228,8 @@ static int decode_document(json_t *j, struct sp_arena *a, struct sp_document *d,
 	if ((rc = sp_country_code(s, d->country, err)))
 		return cw_err_at(err, rc, "/country");
 	if ((rc = cw_get_text(j, "number", true, SP_PERSON_MAX_TEXT, a, &d->number, err)) ||
-	    (rc = cw_get_text(j, "description", false, SP_PERSON_MAX_TEXT, a, &d->description, err)))
+	    (rc = cw_get_text(j, "description", false, SP_PERSON_MAX_TEXT, a, &d->description,
+			      err)))
 		return rc;
 	return SP_OK;
 }
@@ -313,10 +316,11 @@ static int decode_safety(json_t *obj, struct sp_arena *a, struct sp_person *p, s
 	static const char *const keys[] = {"safe_contact", "never_use", "people_to_avoid", NULL};
 	int rc = sp_json_only_keys(j, keys, err);
 	if (!rc)
-		rc = cw_get_text(j, "safe_contact", false, SP_PERSON_MAX_NOTE, a, &p->safety.safe_contact,
-				 err);
+		rc = cw_get_text(j, "safe_contact", false, SP_PERSON_MAX_NOTE, a,
+				 &p->safety.safe_contact, err);
 	if (!rc)
-		rc = cw_get_text(j, "never_use", false, SP_PERSON_MAX_NOTE, a, &p->safety.never_use, err);
+		rc = cw_get_text(j, "never_use", false, SP_PERSON_MAX_NOTE, a, &p->safety.never_use,
+				 err);
 	if (!rc)
 		rc = cw_get_text(j, "people_to_avoid", false, SP_PERSON_MAX_NOTE, a,
 				 &p->safety.people_to_avoid, err);
@@ -349,9 +353,10 @@ static int decode_enum(json_t *obj, const char *key, int (*parse)(const char *),
 
 int sp_person_decode(json_t *j, struct sp_arena *arena, struct sp_person *out, struct sp_err *err)
 {
-	static const char *const keys[] = {"names",	    "aliases",	 "sex",	      "gender_identity",
-					   "date_of_birth", "nationalities", "languages", "documents",
-					   "contacts",	    "safety",	 NULL};
+	static const char *const keys[] = {
+		"names",         "aliases",       "sex",       "gender_identity",
+		"date_of_birth", "nationalities", "languages", "documents",
+		"contacts",      "safety",        NULL};
 	memset(out, 0, sizeof *out);
 	int rc = sp_json_only_keys(j, keys, err);
 	if (rc)
@@ -465,7 +470,8 @@ json_t *sp_person_encode(const struct sp_person *p, bool with_safety)
 		      put_str(o, "sex", sp_sex_name(p->sex)) ||
 		      json_object_set_new(o, "nationalities",
 					  encode_codes(p->nationalities, p->n_nationalities)) ||
-		      json_object_set_new(o, "languages", encode_codes(p->languages, p->n_languages));
+		      json_object_set_new(o, "languages",
+					  encode_codes(p->languages, p->n_languages));
 	if (!bad && p->gender_identity != SP_GENDER_NONE)
 		bad = put_str(o, "gender_identity", sp_gender_name(p->gender_identity));
 	if (!bad && p->n_aliases)

@@ -139,20 +139,22 @@ static int collect_index(struct sp_casework *cw, const struct sp_person *p, stru
 	return rc;
 }
 
-static int write_children(struct sp_casework *cw, const struct sp_id *id,
-			  const struct sp_person *p, struct sp_err *err)
+static int write_children(struct sp_casework *cw, const struct sp_id *id, const struct sp_person *p,
+			  struct sp_err *err)
 {
 	struct index_rows rows = {0};
 	int rc = collect_index(cw, p, &rows, err);
 	for (size_t i = 0; !rc && i < rows.n; i++) {
 		struct sp_stmt *st;
-		rc = sp_store_prepare(cw->store,
-				      "INSERT INTO person_index (kind, value, person_id) VALUES (?, ?, ?)",
-				      &st, err);
+		rc = sp_store_prepare(
+			cw->store,
+			"INSERT INTO person_index (kind, value, person_id) VALUES (?, ?, ?)", &st,
+			err);
 		if (rc)
 			break;
 		if (sp_stmt_bind_text(st, 1, rows.kind[i]) ||
-		    sp_stmt_bind_blob(st, 2, rows.v[i], CW_BLIND_LEN) || sp_stmt_bind_id(st, 3, id)) {
+		    sp_stmt_bind_blob(st, 2, rows.v[i], CW_BLIND_LEN) ||
+		    sp_stmt_bind_id(st, 3, id)) {
 			sp_stmt_done(st);
 			rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 			break;
@@ -161,9 +163,10 @@ static int write_children(struct sp_casework *cw, const struct sp_id *id,
 	}
 	for (size_t i = 0; !rc && i < p->n_nationalities; i++) {
 		struct sp_stmt *st;
-		rc = sp_store_prepare(cw->store,
-				      "INSERT INTO person_nationalities (person_id, code) VALUES (?, ?)",
-				      &st, err);
+		rc = sp_store_prepare(
+			cw->store,
+			"INSERT INTO person_nationalities (person_id, code) VALUES (?, ?)", &st,
+			err);
 		if (rc)
 			break;
 		if (sp_stmt_bind_id(st, 1, id) || sp_stmt_bind_text(st, 2, p->nationalities[i])) {
@@ -209,14 +212,15 @@ static int write_row(struct sp_casework *cw, const struct sp_id *id, const struc
 		rc = seal_json(cw, id, "safety", safety_json(p), &safety, err);
 	if (rc)
 		goto out;
-	rc = sp_store_prepare(cw->store,
-			      replace ? "UPDATE persons SET sex = ?, birth_year_min = ?, "
-					"birth_year_max = ?, birth_estimated = ?, profile = ?, "
-					"updated_us = ? WHERE id = ?"
-				      : "INSERT INTO persons (sex, birth_year_min, birth_year_max, "
-					"birth_estimated, profile, updated_us, id, created_us, safety) "
-					"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			      &st, err);
+	rc = sp_store_prepare(
+		cw->store,
+		replace ? "UPDATE persons SET sex = ?, birth_year_min = ?, "
+			  "birth_year_max = ?, birth_estimated = ?, profile = ?, "
+			  "updated_us = ? WHERE id = ?"
+			: "INSERT INTO persons (sex, birth_year_min, birth_year_max, "
+			  "birth_estimated, profile, updated_us, id, created_us, safety) "
+			  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		&st, err);
 	if (rc)
 		goto out;
 	int ymin = 0, ymax = 0;
@@ -295,8 +299,8 @@ int cw_person_load(struct sp_casework *cw, const struct sp_id *id, bool with_saf
 {
 	struct sp_stmt *st;
 	json_t *profile = NULL, *safety = NULL;
-	int rc = sp_store_prepare(cw->store, "SELECT profile, safety FROM persons WHERE id = ?", &st,
-				  err);
+	int rc = sp_store_prepare(cw->store, "SELECT profile, safety FROM persons WHERE id = ?",
+				  &st, err);
 	if (rc)
 		return rc;
 	if (sp_stmt_bind_id(st, 1, id)) {
@@ -319,7 +323,8 @@ int cw_person_load(struct sp_casework *cw, const struct sp_id *id, bool with_saf
 	}
 	if (!rc) {
 		rc = sp_person_decode(profile, cw->arena, out, err);
-		if (rc) /* what was sealed was validated: a failure here is ours, not the caller's */
+		/* What was sealed was validated: a failure here is ours, not the caller's. */
+		if (rc)
 			rc = sp_err_set(err, SP_EINTERNAL, "", "sealed profile does not decode");
 	}
 out:

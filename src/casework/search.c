@@ -2,6 +2,7 @@
  * through the person_index blind indexes. Each candidate case goes through the policy; what
  * the subject may not search is left out without a trace in the answer. Each search is one
  * audit record naming every case shown (none when nothing is). */
+#include <stdint.h>
 #include <string.h>
 
 #include "casework/casework.h"
@@ -13,15 +14,15 @@ struct hits {
 	size_t max, n;
 };
 
-static int collect(struct sp_casework *cw, struct sp_stmt *st, struct hits *h,
-		   struct sp_err *err)
+static int collect_as(struct sp_casework *cw, struct sp_stmt *st, struct hits *h,
+		      enum cw_action action, struct sp_err *err)
 {
 	int rc;
 	while ((rc = sp_stmt_step(st, err)) == 1) {
 		struct sp_case c;
 		if ((rc = cw_case_row(st, &c, err)))
 			return rc;
-		if (!cw_allowed(cw, CW_CASE_SEARCH, &c))
+		if (!cw_allowed(cw, action, &c))
 			continue;
 		if (h->n == h->max)
 			break;
@@ -35,14 +36,25 @@ static int collect(struct sp_casework *cw, struct sp_stmt *st, struct hits *h,
 	return rc < 0 ? rc : SP_OK;
 }
 
-/* One audit record per search, naming every case shown. */
-static int audit_hits(struct sp_casework *cw, const struct hits *h, struct sp_err *err)
+static int collect(struct sp_casework *cw, struct sp_stmt *st, struct hits *h, struct sp_err *err)
+{
+	return collect_as(cw, st, h, CW_CASE_SEARCH, err);
+}
+
+/* One audit record per search or page, naming every case shown. */
+static int audit_as(struct sp_casework *cw, const struct hits *h, enum cw_action action,
+		    struct sp_err *err)
 {
 	struct sp_id ids[SP_SEARCH_MAX_HITS];
 	size_t n = h->n < SP_SEARCH_MAX_HITS ? h->n : SP_SEARCH_MAX_HITS;
 	for (size_t i = 0; i < n; i++)
 		ids[i] = h->out[i].case_id;
-	return cw_audit_many(cw, CW_CASE_SEARCH, "case", ids, n, "stat", err);
+	return cw_audit_many(cw, action, "case", ids, n, "stat", err);
+}
+
+static int audit_hits(struct sp_casework *cw, const struct hits *h, struct sp_err *err)
+{
+	return audit_as(cw, h, CW_CASE_SEARCH, err);
 }
 
 /* Run sql (cases selected by CW_CASE_COLUMNS) with the blind values bound after kind. */
@@ -91,8 +103,9 @@ int sp_case_find_number(struct sp_casework *cw, const char *number, struct sp_ca
 	rc = sp_store_prepare(cw->store, "SELECT " CW_CASE_COLUMNS " FROM cases WHERE number = ?",
 			      &st, err);
 	if (!rc) {
-		rc = sp_stmt_bind_text(st, 1, norm) ? sp_err_set(err, SP_EINTERNAL, "", "bind failed")
-						     : collect(cw, st, &h, err);
+		rc = sp_stmt_bind_text(st, 1, norm)
+			     ? sp_err_set(err, SP_EINTERNAL, "", "bind failed")
+			     : collect(cw, st, &h, err);
 		sp_stmt_done(st);
 	}
 	if (!rc)
@@ -171,8 +184,8 @@ static int name_words(struct sp_casework *cw, const char *const *parts, size_t n
 			const char *sp = strchr(w, ' ');
 			size_t len = sp ? (size_t)(sp - w) : strlen(w);
 			if (n == SP_SEARCH_MAX_PARTS)
-				return sp_err_set(err, SP_ETOOBIG, "/parts",
-						  "more than %d words", SP_SEARCH_MAX_PARTS);
+				return sp_err_set(err, SP_ETOOBIG, "/parts", "more than %d words",
+						  SP_SEARCH_MAX_PARTS);
 			char *word = sp_arena_strndup(cw->arena, w, len);
 			if (!word)
 				return sp_err_set(err, SP_ENOMEM, "", "out of memory");
@@ -207,8 +220,9 @@ int sp_case_find_name(struct sp_casework *cw, const char *const *parts, size_t n
 	 * every distinct searched word is among their index rows (unique per person). */
 	struct sp_buf sql;
 	sp_buf_init(&sql, 2048);
-	rc = sp_buf_adds(&sql, "SELECT " CW_CASE_COLUMNS " FROM cases WHERE person_id IN "
-			       "(SELECT person_id FROM person_index WHERE kind = ? AND value IN (?");
+	rc = sp_buf_adds(&sql,
+			 "SELECT " CW_CASE_COLUMNS " FROM cases WHERE person_id IN "
+			 "(SELECT person_id FROM person_index WHERE kind = ? AND value IN (?");
 	for (size_t i = 1; !rc && i < n_words; i++)
 		rc = sp_buf_adds(&sql, ", ?");
 	if (!rc)
@@ -231,5 +245,75 @@ int sp_case_find_name(struct sp_casework *cw, const char *const *parts, size_t n
 	sp_buf_free(&sql);
 	if (!rc)
 		*n = h.n;
+	return rc;
+}
+
+int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct sp_case_hit *out,
+		 size_t max, size_t *n, struct sp_id *next, struct sp_err *err)
+{
+	*n = 0;
+	memset(next, 0, sizeof *next);
+	if (q->status >= SP_CASE_STATUS_COUNT)
+		return sp_err_set(err, SP_EINVAL, "/status", "unknown status");
+	size_t page = max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS;
+	if (page == 0)
+		return sp_err_set(err, SP_EINVAL, "/limit", "must be at least 1");
+	int rc = cw_begin(cw, err);
+	if (rc)
+		return rc;
+	struct sp_case after = {0};
+	struct sp_stmt *st = NULL;
+	if (q->after && (rc = cw_case_load(cw, q->after, &after, err)) == SP_ENOTFOUND)
+		rc = sp_err_set(err, SP_EINVAL, "/after", "no such case");
+	/* One statement per combination of filters; values are bound, never written in. */
+	static const char *const sql[2][2] = {
+		{"SELECT " CW_CASE_COLUMNS " FROM cases WHERE agency_id = ? "
+		 "AND (created_us > ? OR (created_us = ? AND id > ?)) ORDER BY created_us, id",
+		 "SELECT " CW_CASE_COLUMNS " FROM cases WHERE agency_id = ? AND status = ? "
+		 "AND (created_us > ? OR (created_us = ? AND id > ?)) ORDER BY created_us, id"},
+		{"SELECT " CW_CASE_COLUMNS " FROM cases WHERE agency_id = ? AND assigned_to = ? "
+		 "AND (created_us > ? OR (created_us = ? AND id > ?)) ORDER BY created_us, id",
+		 "SELECT " CW_CASE_COLUMNS " FROM cases WHERE agency_id = ? AND assigned_to = ? "
+		 "AND status = ? AND (created_us > ? OR (created_us = ? AND id > ?)) "
+		 "ORDER BY created_us, id"},
+	};
+	if (!rc)
+		rc = sp_store_prepare(cw->store, sql[q->mine][q->status >= 0], &st, err);
+	if (rc)
+		goto out;
+	int i = 1;
+	int b = sp_stmt_bind_id(st, i++, cw_actor_agency(cw));
+	if (q->mine)
+		b |= sp_stmt_bind_id(st, i++, cw_actor(cw));
+	if (q->status >= 0)
+		b |= sp_stmt_bind_text(st, i++,
+				       sp_case_status_name((enum sp_case_status)q->status));
+	b |= sp_stmt_bind_int64(st, i++, q->after ? after.created_us : INT64_MIN);
+	b |= sp_stmt_bind_int64(st, i++, q->after ? after.created_us : INT64_MIN);
+	b |= sp_stmt_bind_id(st, i, &after.id);
+	if (b) {
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+		goto out;
+	}
+	/* One row more than the page tells whether there is a next page. */
+	struct sp_case_hit extra[SP_SEARCH_MAX_HITS + 1];
+	struct hits h = {extra, page + 1, 0};
+	rc = collect_as(cw, st, &h, CW_CASE_LIST, err);
+	if (rc)
+		goto out;
+	*n = h.n > page ? page : h.n;
+	memcpy(out, extra, *n * sizeof *out);
+	if (h.n > page)
+		*next = extra[page - 1].case_id;
+	h.out = out;
+	h.n = *n;
+	rc = audit_as(cw, &h, CW_CASE_LIST, err);
+out:
+	sp_stmt_done(st);
+	rc = cw_finish(cw, rc, err);
+	if (rc) {
+		*n = 0;
+		memset(next, 0, sizeof *next);
+	}
 	return rc;
 }

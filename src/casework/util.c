@@ -79,7 +79,7 @@ bool cw_phone_plausible(const char *s)
 		else if (*p == '+' ? p != s : !strchr(" -().", *p))
 			return false;
 	}
-	return digits >= 5 && digits <= 15;  /* E.164 allows at most 15 digits */
+	return digits >= 5 && digits <= 15; /* E.164 allows at most 15 digits */
 }
 
 bool cw_email_plausible(const char *s)

@@ -23,15 +23,19 @@ int sp_cli_read_stdin_json(json_t **out, struct sp_err *err);
 int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
 			struct sp_err *err);
 void sp_cli_print_json(json_t *j);
-int sp_cmd_case(struct sp_cli *cli, int argc, char **argv);
+static int cmd_case(struct sp_cli *cli, int argc, char **argv);
+/* In the command table (main.c; cli.h declares the others). */
+extern const struct sp_cli_cmd sp_cli_cmd_case;
 
-static const struct sp_cli_cmd case_cmd = {
-	"case", "open, show, change and find cases",
+const struct sp_cli_cmd sp_cli_cmd_case = {
+	"case",
+	"open, show, change, find and list cases",
 	"case open [--priority P] [--flag F]... [--assign USER] --as USER  < person.json\n"
 	"       safepath case show [--person] [--safety] --as USER CASE\n"
 	"       safepath case update --version N [--status S] [--priority P] [--flag F]...\n"
 	"                            [--unflag F]... [--assign USER | --unassign] --as USER CASE\n"
 	"       safepath case find --as USER  < query.json\n"
+	"       safepath case list [--mine] [--status S] [--after CASE] [--limit N] --as USER\n"
 	"CASE is a case number (NGO-2026-000123) or a case id. Personal data comes on standard\n"
 	"input, never on the command line, so pass the password with --password-fd 3 (or type\n"
 	"it at the terminal).\n"
@@ -40,7 +44,7 @@ static const struct sp_cli_cmd case_cmd = {
 	"P: low, normal, high, urgent. S: open, active, closed.\n"
 	"F: unaccompanied_child, separated_child, possible_victim_of_trafficking, restricted,\n"
 	"   age_disputed, synthetic",
-	sp_cmd_case,
+	cmd_case,
 };
 
 /* ---- shared by the casework commands ---- */
@@ -99,13 +103,16 @@ void sp_cli_print_json(json_t *j)
 /* ---- case ---- */
 
 struct case_opts {
-	int priority;         /* -1 = not given */
-	int status;           /* -1 = not given */
+	int priority; /* -1 = not given */
+	int status; /* -1 = not given */
 	unsigned flags_on, flags_off;
 	const char *assign;
 	int unassign;
-	int64_t version;      /* -1 = not given */
+	int64_t version; /* -1 = not given */
 	int person, safety;
+	int mine;
+	const char *after;
+	long limit;
 };
 
 static json_t *case_json(const struct sp_case *c)
@@ -213,14 +220,15 @@ static int case_update(struct sp_cli *cli, struct sp_app *app, struct sp_casewor
 {
 	struct sp_id id;
 	struct sp_case c;
-	struct sp_case_change ch = {.version = o->version,
-				    .set_status = o->status >= 0,
-				    .status = (enum sp_case_status)(o->status < 0 ? 0 : o->status),
-				    .set_priority = o->priority >= 0,
-				    .priority = (enum sp_case_priority)(o->priority < 0 ? 0 : o->priority),
-				    .flags_on = o->flags_on,
-				    .flags_off = o->flags_off,
-				    .set_assigned = o->assign || o->unassign};
+	struct sp_case_change ch = {
+		.version = o->version,
+		.set_status = o->status >= 0,
+		.status = (enum sp_case_status)(o->status < 0 ? 0 : o->status),
+		.set_priority = o->priority >= 0,
+		.priority = (enum sp_case_priority)(o->priority < 0 ? 0 : o->priority),
+		.flags_on = o->flags_on,
+		.flags_off = o->flags_off,
+		.set_assigned = o->assign || o->unassign};
 	int rc = sp_cli_case_resolve(cw, ref, &id, err);
 	if (!rc && o->assign)
 		rc = user_id(app, o->assign, &ch.assigned, err);
@@ -260,7 +268,8 @@ static int case_find(struct sp_cli *cli, struct sp_casework *cw, struct sp_err *
 	if (!rc)
 		rc = sp_json_only_keys(q, keys, err);
 	if (!rc && json_object_size(q) != 1)
-		rc = sp_err_set(err, SP_EINVAL, "", "give exactly one of number, phone, names, document");
+		rc = sp_err_set(err, SP_EINVAL, "",
+				"give exactly one of number, phone, names, document");
 	const char *s_val = NULL;
 	json_t *v = q ? json_object_get(q, "number") : NULL;
 	if (!rc && v) {
@@ -309,6 +318,29 @@ static int case_find(struct sp_cli *cli, struct sp_casework *cw, struct sp_err *
 	return rc;
 }
 
+static int case_list(struct sp_cli *cli, struct sp_casework *cw, const struct case_opts *o,
+		     struct sp_err *err)
+{
+	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
+	struct sp_id after, next;
+	size_t n = 0;
+	struct sp_case_query q = {.mine = o->mine, .status = o->status, .after = NULL};
+	int rc = SP_OK;
+	if (o->after && !(rc = sp_cli_case_resolve(cw, o->after, &after, err)))
+		q.after = &after;
+	if (!rc)
+		rc = sp_case_list(cw, &q, hits, (size_t)o->limit, &n, &next, err);
+	if (rc)
+		return rc;
+	print_hits(cli, hits, n);
+	if (!sp_id_is_zero(&next)) {
+		char id[SP_ID_STRLEN + 1];
+		sp_id_format(&next, id);
+		fprintf(stderr, "more: --after %s\n", id);
+	}
+	return SP_OK;
+}
+
 static int parse_flag(const char *name, unsigned *acc)
 {
 	unsigned f = sp_case_flag_parse(name);
@@ -318,21 +350,29 @@ static int parse_flag(const char *name, unsigned *acc)
 	return 0;
 }
 
-int sp_cmd_case(struct sp_cli *cli, int argc, char **argv)
+static int cmd_case(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"priority", required_argument, NULL, 'p'}, {"status", required_argument, NULL, 's'},
-		{"flag", required_argument, NULL, 'f'},	    {"unflag", required_argument, NULL, 'F'},
-		{"assign", required_argument, NULL, 'a'},   {"unassign", no_argument, NULL, 'U'},
-		{"version", required_argument, NULL, 'v'},  {"person", no_argument, NULL, 'P'},
-		{"safety", no_argument, NULL, 'S'},	    {NULL, 0, NULL, 0},
+		{"priority", required_argument, NULL, 'p'},
+		{"status", required_argument, NULL, 's'},
+		{"flag", required_argument, NULL, 'f'},
+		{"unflag", required_argument, NULL, 'F'},
+		{"assign", required_argument, NULL, 'a'},
+		{"unassign", no_argument, NULL, 'U'},
+		{"version", required_argument, NULL, 'v'},
+		{"person", no_argument, NULL, 'P'},
+		{"safety", no_argument, NULL, 'S'},
+		{"mine", no_argument, NULL, 'm'},
+		{"after", required_argument, NULL, 'A'},
+		{"limit", required_argument, NULL, 'l'},
+		{NULL, 0, NULL, 0},
 	};
-	if (sp_cli_wants_help(&case_cmd, argc, argv))
+	if (sp_cli_wants_help(&sp_cli_cmd_case, argc, argv))
 		return SP_EXIT_OK;
 	if (argc < 2)
-		return sp_cli_usage(&case_cmd, "case needs a subcommand");
+		return sp_cli_usage(&sp_cli_cmd_case, "case needs a subcommand");
 	const char *sub = argv[1];
-	struct case_opts o = {.priority = -1, .status = -1, .version = -1};
+	struct case_opts o = {.priority = -1, .status = -1, .version = -1, .limit = 20};
 	int ch;
 	optind = 0;
 	opterr = 0;
@@ -341,19 +381,19 @@ int sp_cmd_case(struct sp_cli *cli, int argc, char **argv)
 		switch (ch) {
 		case 'p':
 			if ((o.priority = sp_case_priority_parse(optarg)) < 0)
-				return sp_cli_usage(&case_cmd, "unknown --priority");
+				return sp_cli_usage(&sp_cli_cmd_case, "unknown --priority");
 			break;
 		case 's':
 			if ((o.status = sp_case_status_parse(optarg)) < 0)
-				return sp_cli_usage(&case_cmd, "unknown --status");
+				return sp_cli_usage(&sp_cli_cmd_case, "unknown --status");
 			break;
 		case 'f':
 			if (parse_flag(optarg, &o.flags_on))
-				return sp_cli_usage(&case_cmd, "unknown --flag");
+				return sp_cli_usage(&sp_cli_cmd_case, "unknown --flag");
 			break;
 		case 'F':
 			if (parse_flag(optarg, &o.flags_off))
-				return sp_cli_usage(&case_cmd, "unknown --unflag");
+				return sp_cli_usage(&sp_cli_cmd_case, "unknown --unflag");
 			break;
 		case 'a':
 			o.assign = optarg;
@@ -364,7 +404,8 @@ int sp_cmd_case(struct sp_cli *cli, int argc, char **argv)
 		case 'v':
 			o.version = strtoll(optarg, &end, 10);
 			if (!*optarg || *end || o.version < 1)
-				return sp_cli_usage(&case_cmd, "--version must be a positive number");
+				return sp_cli_usage(&sp_cli_cmd_case,
+						    "--version must be a positive number");
 			break;
 		case 'P':
 			o.person = 1;
@@ -372,23 +413,37 @@ int sp_cmd_case(struct sp_cli *cli, int argc, char **argv)
 		case 'S':
 			o.safety = 1;
 			break;
+		case 'm':
+			o.mine = 1;
+			break;
+		case 'A':
+			o.after = optarg;
+			break;
+		case 'l':
+			o.limit = strtol(optarg, &end, 10);
+			if (!*optarg || *end || o.limit < 1 || o.limit > SP_SEARCH_MAX_HITS)
+				return sp_cli_usage(&sp_cli_cmd_case, "--limit must be 1 to %d",
+						    SP_SEARCH_MAX_HITS);
+			break;
 		default:
-			return sp_cli_usage(&case_cmd, "unknown option");
+			return sp_cli_usage(&sp_cli_cmd_case, "unknown option");
 		}
 	}
 	int rest = argc - 1 - optind;
 	const char *ref = rest == 1 ? argv[1 + optind] : NULL;
 	int is_open = strcmp(sub, "open") == 0, is_show = strcmp(sub, "show") == 0;
 	int is_update = strcmp(sub, "update") == 0, is_find = strcmp(sub, "find") == 0;
-	if (!is_open && !is_show && !is_update && !is_find)
-		return sp_cli_usage(&case_cmd, "no case subcommand '%s'", sub);
+	int is_list = strcmp(sub, "list") == 0;
+	if (!is_open && !is_show && !is_update && !is_find && !is_list)
+		return sp_cli_usage(&sp_cli_cmd_case, "no case subcommand '%s'", sub);
 	if ((is_show || is_update) != (rest == 1) || rest > 1)
-		return sp_cli_usage(&case_cmd, "case %s %s", sub,
+		return sp_cli_usage(&sp_cli_cmd_case, "case %s %s", sub,
 				    is_show || is_update ? "needs one CASE" : "takes no CASE");
 	if (is_update && o.version < 0)
-		return sp_cli_usage(&case_cmd, "case update needs --version (see case show)");
+		return sp_cli_usage(&sp_cli_cmd_case,
+				    "case update needs --version (see case show)");
 	if (o.assign && o.unassign)
-		return sp_cli_usage(&case_cmd, "--assign or --unassign, not both");
+		return sp_cli_usage(&sp_cli_cmd_case, "--assign or --unassign, not both");
 
 	struct sp_app app;
 	int rc = sp_app_open(cli, SP_APP_USER, &app);
@@ -404,6 +459,8 @@ int sp_cmd_case(struct sp_cli *cli, int argc, char **argv)
 		rc = case_show(cli, &cw, &o, ref, &err);
 	else if (is_update)
 		rc = case_update(cli, &app, &cw, &o, ref, &err);
+	else if (is_list)
+		rc = case_list(cli, &cw, &o, &err);
 	else
 		rc = case_find(cli, &cw, &err);
 	sp_arena_release(&arena);

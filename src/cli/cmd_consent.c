@@ -15,18 +15,22 @@ int sp_cli_read_stdin_json(json_t **out, struct sp_err *err);
 int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
 			struct sp_err *err);
 void sp_cli_print_json(json_t *j);
-int sp_cmd_consent(struct sp_cli *cli, int argc, char **argv);
+static int cmd_consent(struct sp_cli *cli, int argc, char **argv);
+/* In the command table (main.c; cli.h declares the others). */
+extern const struct sp_cli_cmd sp_cli_cmd_consent;
 
-static const struct sp_cli_cmd consent_cmd = {
-	"consent", "record a consent for a case, or list its consents",
+const struct sp_cli_cmd sp_cli_cmd_consent = {
+	"consent",
+	"record a consent for a case, or list its consents",
 	"consent add --as USER CASE  < consent.json\n"
 	"       safepath consent list --as USER CASE\n"
 	"consent.json: {\"purpose\": services|referral|data_sharing|statistics|tracing,\n"
 	"  \"status\": given|refused|withdrawn, \"method\": verbal|written|interpreter,\n"
 	"  \"interpreter_used\": bool, \"interpreter_language\": LANG,\n"
 	"  \"by\": person|guardian|representative, \"child_assent\": given|refused|not_able,\n"
-	"  \"scope_agency\": AGENCY-ID (referral), \"scope_country\": CC (data_sharing), \"note\": TEXT}",
-	sp_cmd_consent,
+	"  \"scope_agency\": AGENCY-ID (referral), \"scope_country\": CC (data_sharing), \"note\": "
+	"TEXT}",
+	cmd_consent,
 };
 
 static void print_consent(const struct sp_cli *cli, const struct sp_consent *c)
@@ -47,15 +51,15 @@ static void print_consent(const struct sp_cli *cli, const struct sp_consent *c)
 	json_decref(j);
 }
 
-int sp_cmd_consent(struct sp_cli *cli, int argc, char **argv)
+static int cmd_consent(struct sp_cli *cli, int argc, char **argv)
 {
-	if (sp_cli_wants_help(&consent_cmd, argc, argv))
+	if (sp_cli_wants_help(&sp_cli_cmd_consent, argc, argv))
 		return SP_EXIT_OK;
 	if (argc != 3)
-		return sp_cli_usage(&consent_cmd, "consent needs a subcommand and a CASE");
+		return sp_cli_usage(&sp_cli_cmd_consent, "consent needs a subcommand and a CASE");
 	int is_add = strcmp(argv[1], "add") == 0, is_list = strcmp(argv[1], "list") == 0;
 	if (!is_add && !is_list)
-		return sp_cli_usage(&consent_cmd, "no consent subcommand '%s'", argv[1]);
+		return sp_cli_usage(&sp_cli_cmd_consent, "no consent subcommand '%s'", argv[1]);
 	struct sp_app app;
 	int rc = sp_app_open(cli, SP_APP_USER, &app);
 	if (rc)

@@ -14,15 +14,18 @@ void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casew
 int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
 			struct sp_err *err);
 void sp_cli_print_json(json_t *j);
-int sp_cmd_note(struct sp_cli *cli, int argc, char **argv);
+static int cmd_note(struct sp_cli *cli, int argc, char **argv);
+/* In the command table (main.c; cli.h declares the others). */
+extern const struct sp_cli_cmd sp_cli_cmd_note;
 
-static const struct sp_cli_cmd note_cmd = {
-	"note", "add a note to a case, or list its notes",
+const struct sp_cli_cmd sp_cli_cmd_note = {
+	"note",
+	"add a note to a case, or list its notes",
 	"note add --as USER CASE  < text\n"
 	"       safepath note list --as USER CASE\n"
 	"The note's text comes on standard input (at most 20000 bytes), so pass the password\n"
 	"with --password-fd 3 or type it at the terminal.",
-	sp_cmd_note,
+	cmd_note,
 };
 
 /* The whole of standard input as text, capped one byte over the note limit. */
@@ -46,15 +49,15 @@ static int read_text(struct sp_arena *a, const char **out, struct sp_err *err)
 	return SP_OK;
 }
 
-int sp_cmd_note(struct sp_cli *cli, int argc, char **argv)
+static int cmd_note(struct sp_cli *cli, int argc, char **argv)
 {
-	if (sp_cli_wants_help(&note_cmd, argc, argv))
+	if (sp_cli_wants_help(&sp_cli_cmd_note, argc, argv))
 		return SP_EXIT_OK;
 	if (argc != 3)
-		return sp_cli_usage(&note_cmd, "note needs a subcommand and a CASE");
+		return sp_cli_usage(&sp_cli_cmd_note, "note needs a subcommand and a CASE");
 	int is_add = strcmp(argv[1], "add") == 0, is_list = strcmp(argv[1], "list") == 0;
 	if (!is_add && !is_list)
-		return sp_cli_usage(&note_cmd, "no note subcommand '%s'", argv[1]);
+		return sp_cli_usage(&sp_cli_cmd_note, "no note subcommand '%s'", argv[1]);
 	struct sp_app app;
 	int rc = sp_app_open(cli, SP_APP_USER, &app);
 	if (rc)
@@ -85,10 +88,10 @@ int sp_cmd_note(struct sp_cli *cli, int argc, char **argv)
 			char nid[SP_ID_STRLEN + 1], author[SP_ID_STRLEN + 1];
 			sp_id_format(&notes[i].id, nid);
 			sp_id_format(&notes[i].author, author);
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:s}", "id", nid, "author",
-							     author, "created_us",
-							     (json_int_t)notes[i].created_us, "text",
-							     notes[i].text));
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:s}", "id", nid,
+							     "author", author, "created_us",
+							     (json_int_t)notes[i].created_us,
+							     "text", notes[i].text));
 			if (!cli->json)
 				printf("--- %s by %s\n%s\n", nid, author, notes[i].text);
 		}

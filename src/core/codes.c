@@ -11,20 +11,20 @@
 #include "safepath/codes.h"
 
 struct country {
-	char a2[3];  /* "" when none (XXA) */
+	char a2[3]; /* "" when none (XXA) */
 	char a3[4];
 	const char *name;
 };
 
 struct language {
 	char a3[4];
-	char a2[3];  /* "" when ISO 639-1 has none */
+	char a2[3]; /* "" when ISO 639-1 has none */
 	const char *name;
 };
 
 struct table {
-	void *by_primary;    /* countries by a2, languages by a3, scripts */
-	void *by_secondary;  /* countries by a3, languages by a2 (only entries that have one) */
+	void *by_primary; /* countries by a2, languages by a3, scripts */
+	void *by_secondary; /* countries by a3, languages by a2 (only entries that have one) */
 	size_t n_primary, n_secondary;
 };
 
@@ -119,7 +119,8 @@ static int load_countries(void)
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(list, i);
 		struct country c = {0};
-		if (!copy_code(e, "alpha_2", c.a2, sizeof c.a2) || !copy_code(e, "alpha_3", c.a3, sizeof c.a3))
+		if (!copy_code(e, "alpha_2", c.a2, sizeof c.a2) ||
+		    !copy_code(e, "alpha_3", c.a3, sizeof c.a3))
 			continue;
 		const char *name = json_string_value(json_object_get(e, "name"));
 		c.name = strdup(name ? name : c.a2);
@@ -278,7 +279,8 @@ int sp_country_code(const char *code, char out[SP_CODE_MAX], struct sp_err *err)
 	const struct country *hit = NULL;
 	if (n == 2) {
 		memcpy(key.a2, s, 3);
-		hit = bsearch(&key, countries.by_primary, countries.n_primary, sizeof key, cmp_country_a2);
+		hit = bsearch(&key, countries.by_primary, countries.n_primary, sizeof key,
+			      cmp_country_a2);
 	} else if (n == 3) {
 		memcpy(key.a3, s, 4);
 		hit = bsearch(&key, countries.by_secondary, countries.n_secondary, sizeof key,
@@ -305,7 +307,8 @@ int sp_language_code(const char *code, char out[SP_CODE_MAX], struct sp_err *err
 			      cmp_language_a2);
 	} else if (n == 3) {
 		memcpy(key.a3, s, 4);
-		hit = bsearch(&key, languages.by_primary, languages.n_primary, sizeof key, cmp_language_a3);
+		hit = bsearch(&key, languages.by_primary, languages.n_primary, sizeof key,
+			      cmp_language_a3);
 	}
 	if (!hit)
 		return unknown(err, "language");
@@ -334,13 +337,14 @@ const char *sp_country_name(const char *code)
 	struct country key = {0};
 	if (strlen(c) == 3) {
 		memcpy(key.a3, c, 4);
-		const struct country *hit = bsearch(&key, countries.by_secondary, countries.n_secondary,
-						    sizeof key, cmp_country_a3);
+		const struct country *hit =
+			bsearch(&key, countries.by_secondary, countries.n_secondary, sizeof key,
+				cmp_country_a3);
 		return hit ? hit->name : NULL;
 	}
 	memcpy(key.a2, c, 3);
-	const struct country *hit =
-		bsearch(&key, countries.by_primary, countries.n_primary, sizeof key, cmp_country_a2);
+	const struct country *hit = bsearch(&key, countries.by_primary, countries.n_primary,
+					    sizeof key, cmp_country_a2);
 	return hit ? hit->name : NULL;
 }
 
@@ -352,12 +356,13 @@ const char *sp_language_name(const char *code)
 	struct language key = {0};
 	if (strlen(c) == 2) {
 		memcpy(key.a2, c, 3);
-		const struct language *hit = bsearch(&key, languages.by_secondary, languages.n_secondary,
-						     sizeof key, cmp_language_a2);
+		const struct language *hit =
+			bsearch(&key, languages.by_secondary, languages.n_secondary, sizeof key,
+				cmp_language_a2);
 		return hit ? hit->name : NULL;
 	}
 	memcpy(key.a3, c, 4);
-	const struct language *hit =
-		bsearch(&key, languages.by_primary, languages.n_primary, sizeof key, cmp_language_a3);
+	const struct language *hit = bsearch(&key, languages.by_primary, languages.n_primary,
+					     sizeof key, cmp_language_a3);
 	return hit ? hit->name : NULL;
 }

@@ -228,7 +228,8 @@ static void open_number_seal_and_read(void **state)
 	struct sp_casework cw = as(&cw_a);
 	struct sp_person p;
 	golden_person(0, &p);
-	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_HIGH,
+	struct sp_case_open in = {.person = &p,
+				  .priority = SP_PRIORITY_HIGH,
 				  .flags = SP_CASE_UNACCOMPANIED_CHILD | SP_CASE_POSSIBLE_VOT};
 	struct sp_case c1, c2, c3;
 	struct sp_err err = {0};
@@ -261,12 +262,13 @@ static void open_number_seal_and_read(void **state)
 	assert_false(back.has_safety);
 
 	/* Clear columns only: statistics survive, personal values do not appear anywhere. */
-	assert_int_equal(count("SELECT COUNT(*) FROM persons WHERE sex = 'male' AND "
-			       "birth_year_min = 2010 AND birth_year_max = 2010 AND birth_estimated = 1"),
-			 3);
+	assert_int_equal(
+		count("SELECT COUNT(*) FROM persons WHERE sex = 'male' AND "
+		      "birth_year_min = 2010 AND birth_year_max = 2010 AND birth_estimated = 1"),
+		3);
 	assert_int_equal(count("SELECT COUNT(*) FROM person_nationalities WHERE code = 'ER'"), 3);
 	exec_sql("PRAGMA wal_checkpoint(TRUNCATE)");
-	static const char *const secrets[] = {"Amanuel", "amanuel", "Tesfay",	"ኣማኑኤል",
+	static const char *const secrets[] = {"Amanuel",   "amanuel", "Tesfay",   "ኣማኑኤል",
 					      "BC 123-45", "BC12345", "Facebook", "recruiter"};
 	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
 		if (file_contains(db_path, secrets[i]))
@@ -295,8 +297,10 @@ static void update_close_and_conflict(void **state)
 	struct sp_case c, u;
 	struct sp_err err = {0};
 	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
-	struct sp_case_change ch = {.version = c.version, .set_status = true,
-				    .status = SP_CASE_ACTIVE, .flags_on = SP_CASE_RESTRICTED};
+	struct sp_case_change ch = {.version = c.version,
+				    .set_status = true,
+				    .status = SP_CASE_ACTIVE,
+				    .flags_on = SP_CASE_RESTRICTED};
 	ok(sp_case_update(&cw, &c.id, &ch, &u, &err), &err, "activate");
 	assert_int_equal(u.status, SP_CASE_ACTIVE);
 	assert_int_equal(u.flags, SP_CASE_RESTRICTED);
@@ -305,12 +309,12 @@ static void update_close_and_conflict(void **state)
 	assert_int_equal(sp_case_update(&cw, &c.id, &ch, &u, &err), SP_ECONFLICT);
 	assert_string_equal(err.field, "/version");
 	/* Back to open is no transition; closing is the supervisor's. */
-	struct sp_case_change back = {.version = u.version, .set_status = true,
-				      .status = SP_CASE_OPEN};
+	struct sp_case_change back = {
+		.version = u.version, .set_status = true, .status = SP_CASE_OPEN};
 	assert_int_equal(sp_case_update(&cw, &c.id, &back, &u, &err), SP_ECONFLICT);
 	assert_string_equal(err.field, "/status");
-	struct sp_case_change close = {.version = c.version + 1, .set_status = true,
-				       .status = SP_CASE_CLOSED};
+	struct sp_case_change close = {
+		.version = c.version + 1, .set_status = true, .status = SP_CASE_CLOSED};
 	assert_int_equal(sp_case_update(&cw, &c.id, &close, &u, &err), SP_EDENIED);
 	struct sp_casework s = as(&sup);
 	ok(sp_case_update(&s, &c.id, &close, &u, &err), &err, "close");
@@ -320,14 +324,14 @@ static void update_close_and_conflict(void **state)
 	assert_int_equal(got.status, SP_CASE_CLOSED);
 	assert_int_equal(got.closed_us, u.closed_us);
 	/* Reopened by the supervisor: closed_us goes, the version moves on. */
-	struct sp_case_change reopen = {.version = got.version, .set_status = true,
-					.status = SP_CASE_ACTIVE};
+	struct sp_case_change reopen = {
+		.version = got.version, .set_status = true, .status = SP_CASE_ACTIVE};
 	ok(sp_case_update(&s, &c.id, &reopen, &got, &err), &err, "reopen");
 	assert_int_equal(got.closed_us, 0);
 	assert_int_equal(got.version, u.version + 1);
 	/* Assign to someone outside the agency: refused with the field named. */
-	struct sp_case_change give = {.version = got.version, .set_assigned = true,
-				      .assigned = imm_officer.user};
+	struct sp_case_change give = {
+		.version = got.version, .set_assigned = true, .assigned = imm_officer.user};
 	assert_int_equal(sp_case_update(&cw, &c.id, &give, &u, &err), SP_EINVAL);
 	assert_string_equal(err.field, "/assigned");
 	/* Restricted: a colleague cannot even read the case row. */
@@ -374,8 +378,8 @@ static void consents_per_purpose_with_child_assent(void **state)
 	struct sp_casework cw = as(&cw_a);
 	struct sp_person p;
 	golden_person(0, &p);
-	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_HIGH,
-				  .flags = SP_CASE_UNACCOMPANIED_CHILD};
+	struct sp_case_open in = {
+		.person = &p, .priority = SP_PRIORITY_HIGH, .flags = SP_CASE_UNACCOMPANIED_CHILD};
 	struct sp_case c;
 	struct sp_err err = {0};
 	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
@@ -389,7 +393,8 @@ static void consents_per_purpose_with_child_assent(void **state)
 		int rc = sp_consent_decode(json_object_get(e, "input"), &arena, &con, &err);
 		if (field) {
 			if (rc == SP_OK || strcmp(err.field, field) != 0)
-				fail_msg("consent case %zu: got %d %s %s", i, rc, err.field, err.msg);
+				fail_msg("consent case %zu: got %d %s %s", i, rc, err.field,
+					 err.msg);
 			continue;
 		}
 		ok(rc, &err, "consent decode");
@@ -398,8 +403,9 @@ static void consents_per_purpose_with_child_assent(void **state)
 		json_t *want = json_object_get(e, "expect");
 		const char *k;
 		json_t *v;
-		json_object_foreach(want, k, v) if (!json_equal(json_object_get(enc, k), v))
-			fail_msg("consent case %zu: member %s differs", i, k);
+		json_object_foreach(want, k, v)
+			if (!json_equal(json_object_get(enc, k), v))
+				fail_msg("consent case %zu: member %s differs", i, k);
 		json_decref(enc);
 	}
 	json_decref(cases);
@@ -417,7 +423,8 @@ static void consents_per_purpose_with_child_assent(void **state)
 	size_t n;
 	ok(sp_consent_list(&cw, &c.id, &all, &n, &err), &err, "list");
 	assert_int_equal(n, 4);
-	assert_string_equal(all[0].note, "Explained with the Tigrinya interpreter; the boy agreed.");
+	assert_string_equal(all[0].note,
+			    "Explained with the Tigrinya interpreter; the boy agreed.");
 	sp_arena_release(&arena);
 }
 
@@ -474,8 +481,8 @@ static void search_without_decrypting(void **state)
 	assert_true(n >= 1);
 
 	/* Document: spaces, dashes and case do not matter; type and country do. */
-	struct sp_document d = {.type = SP_DOC_BIRTH_CERTIFICATE, .country = "ER",
-				.number = "bc12345"};
+	struct sp_document d = {
+		.type = SP_DOC_BIRTH_CERTIFICATE, .country = "ER", .number = "bc12345"};
 	ok(sp_case_find_document(&cw, &d, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "document");
 	assert_true(n >= 1); /* the golden person 0 cases of the earlier tests */
 	snprintf(d.country, sizeof d.country, "eri"); /* alpha-3, any case */
@@ -504,10 +511,10 @@ static void person_update_reindexes_and_keeps_safety(void **state)
 	struct sp_err err = {0};
 	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
 	/* A corrected name and no safety member: the stored safety block stays. */
-	json_t *j = json_pack("{s:[{s:s, s:s, s:s}, {s:s, s:s}], s:s, s:[s]}", "names", "role",
-			      "given", "original", "ኣማኑኤል", "romanised", "Amanuel", "role",
-			      "family", "romanised", "Zerezghi", "sex", "male", "nationalities",
-			      "ER");
+	json_t *j =
+		json_pack("{s:[{s:s, s:s, s:s}, {s:s, s:s}], s:s, s:[s]}", "names", "role", "given",
+			  "original", "ኣማኑኤል", "romanised", "Amanuel", "role", "family",
+			  "romanised", "Zerezghi", "sex", "male", "nationalities", "ER");
 	ok(sp_person_decode(j, &arena, &q, &err), &err, "decode");
 	json_decref(j);
 	ok(sp_case_person_update(&cw, &c.id, &q, &err), &err, "update");
@@ -529,8 +536,8 @@ static void person_update_reindexes_and_keeps_safety(void **state)
 	ok(sp_case_find_name(&cw, q2, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "old name");
 	for (size_t i = 0; i < n; i++)
 		assert_memory_not_equal(hits[i].case_id.b, c.id.b, SP_ID_LEN);
-	struct sp_document d = {.type = SP_DOC_BIRTH_CERTIFICATE, .country = "ER",
-				.number = "BC 123-45"};
+	struct sp_document d = {
+		.type = SP_DOC_BIRTH_CERTIFICATE, .country = "ER", .number = "BC 123-45"};
 	ok(sp_case_find_document(&cw, &d, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "document");
 	for (size_t i = 0; i < n; i++)
 		assert_memory_not_equal(hits[i].case_id.b, c.id.b, SP_ID_LEN);
@@ -585,6 +592,67 @@ static void demo_cases_are_flagged_synthetic(void **state)
 	sp_arena_release(&arena);
 }
 
+/* Walk every page of a caseload query; the number of cases seen. */
+static int64_t walk_pages(struct sp_casework *cw, bool mine, int status, size_t page)
+{
+	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
+	struct sp_id next, after;
+	struct sp_err err = {0};
+	int64_t total = 0;
+	struct sp_case_query q = {.mine = mine, .status = status, .after = NULL};
+	for (;;) {
+		size_t n;
+		ok(sp_case_list(cw, &q, hits, page, &n, &next, &err), &err, "list");
+		assert_true(n <= page);
+		total += (int64_t)n;
+		if (sp_id_is_zero(&next))
+			break;
+		assert_int_equal(n, page);
+		after = next;
+		q.after = &after;
+	}
+	return total;
+}
+
+static void caseload_pages_through_the_policy(void **state)
+{
+	(void)state;
+	struct sp_casework a = as(&cw_a), b = as(&cw_b);
+	char sql[256];
+	char user[2 * SP_ID_LEN + 1];
+	for (int i = 0; i < SP_ID_LEN; i++)
+		snprintf(user + 2 * i, 3, "%02x", cw_a.user.b[i]);
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cases WHERE hex(assigned_to) = upper('%s')",
+		 user);
+	int64_t mine = count(sql);
+	assert_true(mine > 3);
+	assert_int_equal(walk_pages(&a, true, -1, 3), mine);
+	assert_int_equal(walk_pages(&a, true, -1, SP_SEARCH_MAX_HITS), mine);
+	snprintf(sql, sizeof sql,
+		 "SELECT COUNT(*) FROM cases WHERE hex(assigned_to) = upper('%s') AND status = "
+		 "'open'",
+		 user);
+	assert_int_equal(walk_pages(&a, true, SP_CASE_OPEN, 4), count(sql));
+	/* A colleague sees the agency's caseload rows, but not the restricted case. */
+	int64_t visible =
+		count("SELECT COUNT(*) FROM cases c JOIN agencies g ON g.id = c.agency_id "
+		      "WHERE g.code = 'NGO' AND (c.flags / 8) % 2 = 0");
+	int64_t all = count("SELECT COUNT(*) FROM cases c JOIN agencies g ON g.id = c.agency_id "
+			    "WHERE g.code = 'NGO'");
+	assert_true(visible < all);
+	assert_int_equal(walk_pages(&b, false, -1, 7), visible);
+	/* One audit record per page. */
+	int64_t before = count("SELECT COUNT(*) FROM audit_log");
+	struct sp_case_hit hits[5];
+	struct sp_id next;
+	size_t n;
+	struct sp_err err = {0};
+	struct sp_case_query q = {.mine = true, .status = -1};
+	ok(sp_case_list(&a, &q, hits, 5, &n, &next, &err), &err, "page");
+	assert_int_equal(n, 5);
+	assert_int_equal(count("SELECT COUNT(*) FROM audit_log"), before + 1);
+}
+
 /* ---- concurrency ---- */
 
 #define THREADS 4
@@ -613,14 +681,19 @@ static void *open_many(void *arg)
 		w->rc = sp_keystore_open(w->ks_url, 0, &ks, &err);
 	memset(&acc, 0, sizeof acc);
 	acc.store = s;
-	struct sp_casework cw = {.store = s, .access = &acc, .keys = keys, .keystore = ks,
-				 .audit = akeys, .subject = &cw_b, .arena = &a};
+	struct sp_casework cw = {.store = s,
+				 .access = &acc,
+				 .keys = keys,
+				 .keystore = ks,
+				 .audit = akeys,
+				 .subject = &cw_b,
+				 .arena = &a};
 	for (int i = 0; !w->rc && i < PER_THREAD; i++) {
 		struct sp_person p;
 		struct sp_case c;
 		w->rc = sp_demo_person(99, (unsigned)i, &a, &p, &err);
-		struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_NORMAL,
-					  .flags = SP_CASE_SYNTHETIC};
+		struct sp_case_open in = {
+			.person = &p, .priority = SP_PRIORITY_NORMAL, .flags = SP_CASE_SYNTHETIC};
 		if (!w->rc)
 			w->rc = sp_case_open(&cw, &in, &c, &err);
 		if (!w->rc)
@@ -673,9 +746,9 @@ static void case_numbers_are_unique_under_concurrency(void **state)
  * API: independent of the code under test. */
 static char *snapshot(void)
 {
-	static const char *const tables[] = {"persons", "person_nationalities", "person_index",
-					     "case_sequences", "cases", "case_notes", "consents",
-					     "audit_log"};
+	static const char *const tables[] = {
+		"persons", "person_nationalities", "person_index", "case_sequences",
+		"cases",   "case_notes",           "consents",     "audit_log"};
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	struct sp_buf b;
@@ -690,7 +763,8 @@ static char *snapshot(void)
 			for (int i = 0; i < sqlite3_column_count(st); i++) {
 				const unsigned char *v = sqlite3_column_blob(st, i);
 				int n = sqlite3_column_bytes(st, i);
-				assert_int_equal(sp_buf_addf(&b, "%d:", sqlite3_column_type(st, i)), 0);
+				assert_int_equal(sp_buf_addf(&b, "%d:", sqlite3_column_type(st, i)),
+						 0);
 				for (int k = 0; k < n; k++)
 					assert_int_equal(sp_buf_addf(&b, "%02x", v[k]), 0);
 				assert_int_equal(sp_buf_addc(&b, '|'), 0);
@@ -708,20 +782,23 @@ static char *snapshot(void)
 struct walk_op {
 	struct sp_casework *cw;
 	const struct sp_person *person;
-	struct sp_case c;          /* opened by the first operation, used by the others */
-	int which;                 /* 0 open, 1 update, 2 note */
+	struct sp_case c; /* opened by the first operation, used by the others */
+	int which; /* 0 open, 1 update, 2 note */
 };
 
 static int run_op(struct walk_op *op, struct sp_err *err)
 {
 	if (op->which == 0) {
-		struct sp_case_open in = {.person = op->person, .priority = SP_PRIORITY_HIGH,
+		struct sp_case_open in = {.person = op->person,
+					  .priority = SP_PRIORITY_HIGH,
 					  .flags = SP_CASE_SEPARATED_CHILD};
 		return sp_case_open(op->cw, &in, &op->c, err);
 	}
 	if (op->which == 1) {
-		struct sp_case_change ch = {.version = op->c.version, .set_priority = true,
-					    .priority = SP_PRIORITY_URGENT, .flags_on = SP_CASE_POSSIBLE_VOT};
+		struct sp_case_change ch = {.version = op->c.version,
+					    .set_priority = true,
+					    .priority = SP_PRIORITY_URGENT,
+					    .flags_on = SP_CASE_POSSIBLE_VOT};
 		return sp_case_update(op->cw, &op->c.id, &ch, &op->c, err);
 	}
 	struct sp_note note;
@@ -834,6 +911,7 @@ int main(void)
 		cmocka_unit_test(person_update_reindexes_and_keeps_safety),
 		cmocka_unit_test(erasure_shreds_the_person),
 		cmocka_unit_test(demo_cases_are_flagged_synthetic),
+		cmocka_unit_test(caseload_pages_through_the_policy),
 		cmocka_unit_test(case_numbers_are_unique_under_concurrency),
 		cmocka_unit_test(every_store_failure_leaves_nothing),
 		cmocka_unit_test(every_key_store_failure_leaves_nothing),

@@ -53,11 +53,11 @@ static void countries_canonicalise_to_alpha2(void **state)
 static void countries_reject_unknown_and_malformed(void **state)
 {
 	(void)state;
-	expect_bad_country("QQ");   /* user-assigned, not in ISO */
-	expect_bad_country("UK");   /* exceptionally reserved; GB is the code */
+	expect_bad_country("QQ"); /* user-assigned, not in ISO */
+	expect_bad_country("UK"); /* exceptionally reserved; GB is the code */
 	expect_bad_country("XX");
 	expect_bad_country("ZZZ");
-	expect_bad_country("XXB");  /* ICAO refugee code: not accepted (yet) */
+	expect_bad_country("XXB"); /* ICAO refugee code: not accepted (yet) */
 	expect_bad_country("SYRI");
 	expect_bad_country("S");
 	expect_bad_country("");
@@ -82,16 +82,16 @@ static void expect_language(const char *in, const char *want)
 static void languages_prefer_639_1(void **state)
 {
 	(void)state;
-	expect_language("ti", "ti");    /* Tigrinya */
+	expect_language("ti", "ti"); /* Tigrinya */
 	expect_language("tir", "ti");
-	expect_language("ps", "ps");    /* Pashto */
+	expect_language("ps", "ps"); /* Pashto */
 	expect_language("pus", "ps");
 	expect_language("so", "so");
 	expect_language("AR", "ar");
-	expect_language("ara", "ar");   /* macrolanguage, has a 639-1 twin */
+	expect_language("ara", "ar"); /* macrolanguage, has a 639-1 twin */
 	expect_language("fa", "fa");
-	expect_language("prs", "prs");  /* Dari: 639-3 only */
-	expect_language("apc", "apc");  /* Levantine Arabic: 639-3 only */
+	expect_language("prs", "prs"); /* Dari: 639-3 only */
+	expect_language("apc", "apc"); /* Levantine Arabic: 639-3 only */
 	expect_language("am", "am");
 	char out[SP_CODE_MAX];
 	struct sp_err err = {0};
@@ -107,8 +107,11 @@ static void languages_prefer_639_1(void **state)
 static void scripts_are_iso_15924(void **state)
 {
 	(void)state;
-	const char *ok[][2] = {{"Arab", "Arab"}, {"ethi", "Ethi"}, {"CYRL", "Cyrl"},
-			       {"Latn", "Latn"}, {"Hani", "Hani"}};
+	const char *ok[][2] = {{"Arab", "Arab"},
+			       {"ethi", "Ethi"},
+			       {"CYRL", "Cyrl"},
+			       {"Latn", "Latn"},
+			       {"Hani", "Hani"}};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		char out[SP_CODE_MAX];
 		struct sp_err err = {0};
