@@ -128,6 +128,14 @@ int sp_case_person(struct sp_casework *cw, const struct sp_id *case_id, bool wit
 int sp_case_person_update(struct sp_casework *cw, const struct sp_id *case_id,
 			  const struct sp_person *p, struct sp_err *err) SP_MUST;
 
+/* Erase the case's person (a subject's erasure request, served by a supervisor of the owning
+ * agency): their index rows go in one transaction with its audit record, then their key is
+ * destroyed, so the sealed profile, safety block, notes and consent notes are unreadable in
+ * the database and in every backup. The case row and its statistics columns stay. Running it
+ * again after a failure finishes the job. */
+int sp_case_person_erase(struct sp_casework *cw, const struct sp_id *case_id,
+			 struct sp_err *err) SP_MUST;
+
 /* ---- notes ---- */
 
 #define SP_NOTE_MAX 20000  /* bytes */

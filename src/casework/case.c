@@ -448,3 +448,27 @@ int sp_case_person_update(struct sp_casework *cw, const struct sp_id *case_id,
 			      p->has_safety ? "stat,identity,safety" : "stat,identity", err);
 	return cw_finish(cw, rc, err);
 }
+
+int sp_case_person_erase(struct sp_casework *cw, const struct sp_id *case_id, struct sp_err *err)
+{
+	if (!cw_actor_is_supervisor(cw))
+		return sp_err_set(err, SP_EDENIED, "", "only a supervisor may erase a person");
+	int rc = cw_begin(cw, err);
+	if (rc)
+		return rc;
+	struct sp_case c = {0};
+	rc = cw_case_load(cw, case_id, &c, err);
+	if (!rc)
+		rc = cw_authorise(cw, CW_PERSON_ERASE, &c, err);
+	if (!rc)
+		rc = cw_person_unindex(cw, &c.person, err);
+	if (!rc)
+		rc = cw_audit(cw, CW_PERSON_ERASE, "person", &c.person, "identity,safety,notes",
+			      err);
+	rc = cw_finish(cw, rc, err);
+	/* Only once the erasure is recorded: a key destroyed for a rolled-back erasure would
+	 * shred a person nobody decided to erase. */
+	if (!rc)
+		rc = cw_person_key_destroy(cw, &c.person, err);
+	return rc;
+}

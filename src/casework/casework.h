@@ -75,6 +75,8 @@ int cw_person_replace(struct sp_casework *cw, const struct sp_id *id, const stru
 		      int64_t now, struct sp_err *err) SP_MUST;
 int cw_person_load(struct sp_casework *cw, const struct sp_id *id, bool with_safety,
 		   struct sp_person *out, struct sp_err *err) SP_MUST;
+/* Delete the person's index rows (erasure): nothing can find them by name any more. */
+int cw_person_unindex(struct sp_casework *cw, const struct sp_id *id, struct sp_err *err) SP_MUST;
 
 /* ---- the single call sites into crypto, access and audit (deps.c) ---------------------- */
 
@@ -85,6 +87,9 @@ enum cw_blind_kind { CW_BLIND_NAME, CW_BLIND_DOCUMENT, CW_BLIND_PHONE };
  * store is another database). */
 int cw_person_key_create(struct sp_casework *cw, const struct sp_id *person,
 			 struct sp_err *err) SP_MUST;
+/* Crypto-shredding: destroy the person's key (after the erasure's transaction committed). */
+int cw_person_key_destroy(struct sp_casework *cw, const struct sp_id *person,
+			  struct sp_err *err) SP_MUST;
 /* Seal n bytes under the person's key, bound to table, column and record; appended to out. */
 int cw_seal(struct sp_casework *cw, const struct sp_id *person, const char *table,
 	    const char *column, const struct sp_id *record, const void *pt, size_t n,
@@ -113,6 +118,7 @@ enum cw_action {
 	CW_PERSON_READ,
 	CW_PERSON_READ_SAFETY,
 	CW_PERSON_UPDATE,
+	CW_PERSON_ERASE,
 };
 /* Ask the policy. c is the case (NULL for create: the subject's own agency). SP_EDENIED with
  * the reason in err when refused. */

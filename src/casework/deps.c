@@ -20,6 +20,11 @@ int cw_person_key_create(struct sp_casework *cw, const struct sp_id *person, str
 	return sp_person_key_get(cw->keystore, cw->keys, person, 1, &pk, err);
 }
 
+int cw_person_key_destroy(struct sp_casework *cw, const struct sp_id *person, struct sp_err *err)
+{
+	return sp_person_key_destroy(cw->keystore, person, err);
+}
+
 int cw_seal(struct sp_casework *cw, const struct sp_id *person, const char *table,
 	    const char *column, const struct sp_id *record, const void *pt, size_t n,
 	    struct sp_buf *out, struct sp_err *err)
@@ -99,6 +104,7 @@ static const enum sp_action actions[] = {
 	[CW_PERSON_READ] = SP_ACT_PERSON_READ_IDENTITY,
 	[CW_PERSON_READ_SAFETY] = SP_ACT_PERSON_READ_IDENTITY,
 	[CW_PERSON_UPDATE] = SP_ACT_CASE_UPDATE,
+	[CW_PERSON_ERASE] = SP_ACT_CASE_UPDATE,
 };
 
 /* The field classes each casework action touches. */
@@ -115,6 +121,8 @@ static const unsigned action_fields[] = {
 	[CW_PERSON_READ] = SP_FIELD(SP_FC_IDENTITY),
 	[CW_PERSON_READ_SAFETY] = SP_FIELD(SP_FC_SAFETY),
 	[CW_PERSON_UPDATE] = SP_FIELD(SP_FC_IDENTITY),
+	[CW_PERSON_ERASE] =
+		SP_FIELD(SP_FC_IDENTITY) | SP_FIELD(SP_FC_SAFETY) | SP_FIELD(SP_FC_NOTES),
 };
 
 static const char *const action_names[] = {
@@ -130,6 +138,7 @@ static const char *const action_names[] = {
 	[CW_PERSON_READ] = "person.read",
 	[CW_PERSON_READ_SAFETY] = "person.read",
 	[CW_PERSON_UPDATE] = "person.update",
+	[CW_PERSON_ERASE] = "person.erase",
 };
 
 /* The policy's view of case c: its owning agency's kind, and the subject's relation to it. */

@@ -179,6 +179,20 @@ static int write_children(struct sp_casework *cw, const struct sp_id *id, const 
 	return rc;
 }
 
+int cw_person_unindex(struct sp_casework *cw, const struct sp_id *id, struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store, "DELETE FROM person_index WHERE person_id = ?", &st,
+				  err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(st, 1, id)) {
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	return cw_exec_done(st, err);
+}
+
 static int delete_children(struct sp_casework *cw, const struct sp_id *id, struct sp_err *err)
 {
 	static const char *const sql[] = {"DELETE FROM person_index WHERE person_id = ?",

@@ -559,7 +559,19 @@ static void erasure_shreds_the_person(void **state)
 	struct sp_err err = {0};
 	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
 	ok(sp_note_add(&cw, &c.id, "to be erased", &note, &err), &err, "note");
-	ok(sp_person_key_destroy(keystore, &c.person, &err), &err, "destroy");
+	const char *q[] = {"saba"};
+	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
+	size_t found_before, found_after;
+	ok(sp_case_find_name(&cw, q, 1, hits, SP_SEARCH_MAX_HITS, &found_before, &err), &err,
+	   "find");
+	/* A caseworker may not erase; the agency's supervisor may. */
+	assert_int_equal(sp_case_person_erase(&cw, &c.id, &err), SP_EDENIED);
+	struct sp_casework s = as(&sup);
+	ok(sp_case_person_erase(&s, &c.id, &err), &err, "erase");
+	ok(sp_case_find_name(&cw, q, 1, hits, SP_SEARCH_MAX_HITS, &found_after, &err), &err,
+	   "find after");
+	assert_int_equal(found_after, found_before - 1);
+	ok(sp_case_person_erase(&s, &c.id, &err), &err, "erase again"); /* idempotent */
 	assert_int_equal(sp_case_person(&cw, &c.id, false, &back, &err), SP_ENOTFOUND);
 	struct sp_note *list;
 	size_t n;
@@ -801,8 +813,11 @@ static int run_op(struct walk_op *op, struct sp_err *err)
 					    .flags_on = SP_CASE_POSSIBLE_VOT};
 		return sp_case_update(op->cw, &op->c.id, &ch, &op->c, err);
 	}
-	struct sp_note note;
-	return sp_note_add(op->cw, &op->c.id, "Fault walk note.", &note, err);
+	if (op->which == 2) {
+		struct sp_note note;
+		return sp_note_add(op->cw, &op->c.id, "Fault walk note.", &note, err);
+	}
+	return sp_case_person_erase(op->cw, &op->c.id, err);
 }
 
 /* Fail call 1, 2, 3, ... of the operation until it no longer reaches the armed call (then it
@@ -830,6 +845,11 @@ static long walk(struct walk_op *op)
 			fail_msg("operation %d: failing call %ld left rows behind", op->which, n);
 		free(after);
 		free(before);
+		if (op->which == 3) { /* a failed erasure must not have shredded the key */
+			struct sp_person p;
+			if (sp_case_person(op->cw, &op->c.id, false, &p, &err))
+				fail_msg("erasure failing at call %ld destroyed the key", n);
+		}
 	}
 }
 
@@ -874,7 +894,7 @@ static void every_store_failure_leaves_nothing(void **state)
 	struct sp_person p;
 	golden_person(1, &p);
 	struct walk_op op = {.cw = &cw, .person = &p};
-	long calls[3];
+	long calls[4];
 	for (op.which = 0; op.which < 3; op.which++)
 		calls[op.which] = walk(&op);
 	print_message("fault walk: open %ld calls, update %ld, note %ld\n", calls[0], calls[1],
@@ -890,6 +910,14 @@ static void every_store_failure_leaves_nothing(void **state)
 	struct sp_err err = {0};
 	ok(sp_note_list(&cw, &op.c.id, &list, &n, &err), &err, "notes");
 	assert_int_equal(n, 1);
+	/* Erasure, walked as well (by the agency's supervisor): afterwards the person is gone. */
+	struct sp_casework s = as(&sup);
+	op.cw = &s;
+	op.which = 3;
+	calls[3] = walk(&op);
+	assert_true(calls[3] >= 4);
+	struct sp_person gone;
+	assert_int_equal(sp_case_person(&s, &op.c.id, false, &gone, &err), SP_ENOTFOUND);
 	/* The audit trail is whole: no record half-written or lost by the failed attempts. */
 	char audit_dir[128];
 	snprintf(audit_dir, sizeof audit_dir, "%s/var/audit", dir);
