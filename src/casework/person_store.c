@@ -8,7 +8,6 @@
  * person_index: keyed BLAKE2b of each normalised name word, document and phone number. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -42,7 +41,7 @@ static json_t *safety_json(const struct sp_person *p)
 	return s;
 }
 
-/* Blind values of every word of every name part, document and phone, sorted and unique. */
+/* Blind values of every word of every name part, document and phone, each once. */
 struct index_rows {
 	unsigned char (*v)[CW_BLIND_LEN];
 	const char **kind;
@@ -53,7 +52,7 @@ static int add_row(struct index_rows *r, struct sp_arena *a, const char *kind,
 		   const unsigned char v[CW_BLIND_LEN])
 {
 	for (size_t i = 0; i < r->n; i++)
-		if (r->kind[i] == kind && memcmp(r->v[i], v, CW_BLIND_LEN) == 0)
+		if (strcmp(r->kind[i], kind) == 0 && memcmp(r->v[i], v, CW_BLIND_LEN) == 0)
 			return SP_OK;
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 32;
