@@ -289,7 +289,10 @@ int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct s
  * lists come from the embedded config/demo/names.json. */
 int sp_demo_person(uint64_t seed, unsigned i, struct sp_arena *a, struct sp_person *out,
 		   struct sp_err *err) SP_MUST;
-/* Open n synthetic cases (flag SP_CASE_SYNTHETIC, a note saying so) through sp_case_open. */
+/* Open n synthetic cases (flag SP_CASE_SYNTHETIC, a note saying so) through sp_case_open, as
+ * cw->subject (who is assigned to them), each in its own transaction and with its own arena;
+ * children get a child flag and a high priority, some a possible-victim flag. Persons 0..n-1
+ * of seed: give each call its own seed for different people. */
 int sp_demo_cases(struct sp_casework *cw, uint64_t seed, unsigned n, struct sp_err *err) SP_MUST;
 
 #endif
