@@ -89,6 +89,7 @@ static int check_transition(struct sp_casework *cw, enum sp_case_status from,
 
 int cw_begin(struct sp_casework *cw, struct sp_err *err)
 {
+	cw_denial_clear();
 	return sp_store_begin_write(cw->store, err);
 }
 
@@ -98,6 +99,9 @@ int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err)
 		rc = sp_store_commit(cw->store, err);
 	if (rc)
 		sp_store_rollback(cw->store);
+	/* The refusal itself is kept; failing to keep it does not change the answer. */
+	if (rc == SP_EDENIED)
+		(void)cw_denial_record(cw);
 	return rc;
 }
 

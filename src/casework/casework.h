@@ -124,6 +124,11 @@ enum cw_action {
  * the reason in err when refused. */
 int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
 		 struct sp_err *err) SP_MUST;
+/* A refusal by cw_authorise is audited too: after the operation rolled back, cw_finish calls
+ * cw_denial_record, which appends it (action, case, "denied:<reason>", DPO flag across the
+ * firewall) in a transaction of its own. cw_begin clears a stale one. */
+void cw_denial_clear(void);
+int cw_denial_record(struct sp_casework *cw);
 /* Whether the policy would allow action on c, without an error (search filtering). */
 bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c);
 /* Append the audit record of the operation to the open transaction: the action's name,

@@ -174,11 +174,64 @@ static int decide(struct sp_casework *cw, enum cw_action action, const struct sp
 	return sp_policy_check(cw->subject, &req, &obj, d, err);
 }
 
+/* The policy's last refusal in this thread's open operation, recorded by cw_finish after the
+ * rollback (the operation's own transaction cannot keep it). */
+static _Thread_local struct {
+	bool set;
+	enum cw_action action;
+	struct sp_id object;
+	enum sp_reason reason;
+} denial;
+
+void cw_denial_clear(void)
+{
+	denial.set = false;
+}
+
 int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
 		 struct sp_err *err)
 {
-	struct sp_decision d;
-	return decide(cw, action, c, &d, err);
+	struct sp_decision d = {.reason = SP_REASON_INVALID};
+	int rc = decide(cw, action, c, &d, err);
+	if (rc == SP_EDENIED) {
+		denial.set = true;
+		denial.action = action;
+		denial.object = c->id;
+		denial.reason = d.reason;
+	}
+	return rc;
+}
+
+int cw_denial_record(struct sp_casework *cw)
+{
+	if (!denial.set)
+		return SP_OK;
+	denial.set = false;
+	char roles[160], reason[48];
+	if (sp_roles_format(cw->subject->roles, roles, sizeof roles))
+		roles[0] = '\0';
+	snprintf(reason, sizeof reason, "denied:%s", sp_reason_name(denial.reason));
+	struct sp_audit_rec rec = {
+		.actor = cw->subject->user,
+		.agency = cw->subject->agency,
+		.roles = roles,
+		.action = action_names[denial.action],
+		.object_type = "case",
+		.object_id = denial.object,
+		.reason = reason,
+		.request_id = cw->request_id,
+		/* Crossing the firewall is never routine: the DPO looks at each attempt. */
+		.flags = denial.reason == SP_REASON_FIREWALL ? SP_AUDIT_F_DPO : 0,
+	};
+	struct sp_err err = {0};
+	int rc = sp_store_begin_write(cw->store, &err);
+	if (!rc)
+		rc = sp_audit_append(cw->store, cw->audit, &rec, NULL, &err);
+	if (!rc)
+		rc = sp_store_commit(cw->store, &err);
+	if (rc)
+		sp_store_rollback(cw->store);
+	return rc;
 }
 
 bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c)

@@ -279,7 +279,13 @@ static void open_number_seal_and_read(void **state)
 	struct sp_casework other = as(&cw_b);
 	assert_int_equal(sp_case_person(&other, &c1.id, false, &back, &err), SP_EDENIED);
 	assert_int_equal(sp_case_person(&imm_cw, &c1.id, false, &back, &err), SP_EDENIED);
+	int64_t denials = count("SELECT COUNT(*) FROM audit_log WHERE reason = 'denied:firewall' "
+				"AND action = 'case.read' AND flags = 1");
 	assert_int_equal(sp_case_get(&imm_cw, &c1.id, &c3, &err), SP_EDENIED);
+	/* The refused attempt is in the audit trail, flagged to the DPO. */
+	assert_int_equal(count("SELECT COUNT(*) FROM audit_log WHERE reason = 'denied:firewall' "
+			       "AND action = 'case.read' AND flags = 1"),
+			 denials + 1);
 	/* The supervisor of the agency reads everything. */
 	struct sp_casework s = as(&sup);
 	ok(sp_case_person(&s, &c1.id, true, &back, &err), &err, "supervisor");
