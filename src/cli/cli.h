@@ -28,7 +28,8 @@ struct sp_cli_cmd {
 
 /* The commands, each defined in its cmd_*.c file; the table is in main.c. */
 extern const struct sp_cli_cmd sp_cli_cmd_init, sp_cli_cmd_key, sp_cli_cmd_audit,
-	sp_cli_cmd_agency, sp_cli_cmd_user, sp_cli_cmd_approval;
+	sp_cli_cmd_agency, sp_cli_cmd_user, sp_cli_cmd_approval, sp_cli_cmd_case, sp_cli_cmd_note,
+	sp_cli_cmd_consent, sp_cli_cmd_demo;
 
 /* Print "safepath: <what>: <message> (field)" to stderr and return the exit code for err. */
 int sp_cli_fail(const struct sp_err *err, const char *what);
@@ -40,7 +41,10 @@ const struct sp_cli_cmd *sp_cli_find(const char *name);
 
 #endif
 
+#include <jansson.h>
+
 #include "safepath/access.h"
+#include "safepath/arena.h"
 #include "safepath/audit.h"
 #include "safepath/crypto.h"
 #include "safepath/store.h"
@@ -73,6 +77,16 @@ enum sp_app_flags {
 int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app);
 /* Write an audit checkpoint for what the command did, and close everything. */
 int sp_app_close(struct sp_app *app);
+/* Shared by the casework commands (cmd_case.c): a casework context over the app and a fresh
+ * request arena; the JSON document on standard input (personal data never comes on the
+ * command line); a case number or id to the case id; JSON output. */
+struct sp_casework;
+void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casework *cw);
+int sp_cli_read_stdin_json(json_t **out, struct sp_err *err);
+int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
+			struct sp_err *err);
+void sp_cli_print_json(json_t *j);
+
 /* Append one audit record as the acting user (or the system), in its own transaction when
  * the store has none open. */
 int sp_app_audit(struct sp_app *app, struct sp_audit_rec *rec, struct sp_err *err);

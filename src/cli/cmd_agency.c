@@ -13,7 +13,6 @@
 static int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv);
 
 /* Declared here until cli.h lists it with the other commands. */
-extern const struct sp_cli_cmd sp_cli_cmd_agency;
 
 const struct sp_cli_cmd sp_cli_cmd_agency = {
 	"agency", "add and list agencies",

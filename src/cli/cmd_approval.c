@@ -15,7 +15,6 @@
 static int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv);
 
 /* Declared here until cli.h lists it with the other commands. */
-extern const struct sp_cli_cmd sp_cli_cmd_approval;
 
 const struct sp_cli_cmd sp_cli_cmd_approval = {
 	"approval", "list, grant or deny pending role grants and password resets",

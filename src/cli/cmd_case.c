@@ -17,24 +17,16 @@
 #include "safepath/json.h"
 #include "safepath/store.h"
 
-/* Shared with cmd_note.c and cmd_consent.c (declared there too; cli.h could take them). */
-void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casework *cw);
-int sp_cli_read_stdin_json(json_t **out, struct sp_err *err);
-int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
-			struct sp_err *err);
-void sp_cli_print_json(json_t *j);
 static int cmd_case(struct sp_cli *cli, int argc, char **argv);
-/* In the command table (main.c; cli.h declares the others). */
-extern const struct sp_cli_cmd sp_cli_cmd_case;
 
 const struct sp_cli_cmd sp_cli_cmd_case = {
 	"case",
-	"open, show, change, find and list cases",
-	"case open [--priority P] [--flag F]... [--assign USER] --as USER  < person.json\n"
+	"add, show, update, search and list cases",
+	"case add [--priority P] [--flag F]... [--assign USER] --as USER  < person.json\n"
 	"       safepath case show [--person] [--safety] --as USER CASE\n"
 	"       safepath case update --version N [--status S] [--priority P] [--flag F]...\n"
 	"                            [--unflag F]... [--assign USER | --unassign] --as USER CASE\n"
-	"       safepath case find --as USER  < query.json\n"
+	"       safepath case search --as USER  < query.json\n"
 	"       safepath case list [--mine] [--status S] [--after CASE] [--limit N] --as USER\n"
 	"CASE is a case number (NGO-2026-000123) or a case id. Personal data comes on standard\n"
 	"input, never on the command line, so pass the password with --password-fd 3 (or type\n"
@@ -431,8 +423,8 @@ static int cmd_case(struct sp_cli *cli, int argc, char **argv)
 	}
 	int rest = argc - 1 - optind;
 	const char *ref = rest == 1 ? argv[1 + optind] : NULL;
-	int is_open = strcmp(sub, "open") == 0, is_show = strcmp(sub, "show") == 0;
-	int is_update = strcmp(sub, "update") == 0, is_find = strcmp(sub, "find") == 0;
+	int is_open = strcmp(sub, "add") == 0, is_show = strcmp(sub, "show") == 0;
+	int is_update = strcmp(sub, "update") == 0, is_find = strcmp(sub, "search") == 0;
 	int is_list = strcmp(sub, "list") == 0;
 	if (!is_open && !is_show && !is_update && !is_find && !is_list)
 		return sp_cli_usage(&sp_cli_cmd_case, "no case subcommand '%s'", sub);

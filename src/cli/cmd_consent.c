@@ -10,14 +10,7 @@
 #include "safepath/case.h"
 
 /* From cmd_case.c. */
-void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casework *cw);
-int sp_cli_read_stdin_json(json_t **out, struct sp_err *err);
-int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
-			struct sp_err *err);
-void sp_cli_print_json(json_t *j);
 static int cmd_consent(struct sp_cli *cli, int argc, char **argv);
-/* In the command table (main.c; cli.h declares the others). */
-extern const struct sp_cli_cmd sp_cli_cmd_consent;
 
 const struct sp_cli_cmd sp_cli_cmd_consent = {
 	"consent",

@@ -15,7 +15,6 @@
 static int sp_cmd_user(struct sp_cli *cli, int argc, char **argv);
 
 /* Declared here until cli.h lists it with the other commands. */
-extern const struct sp_cli_cmd sp_cli_cmd_user;
 
 const struct sp_cli_cmd sp_cli_cmd_user = {
 	"user", "add, list, grant roles to, disable users; reset and change passwords",
