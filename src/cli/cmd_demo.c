@@ -23,18 +23,17 @@ const struct sp_cli_cmd sp_cli_cmd_demo = {
 	cmd_demo,
 };
 
-#define DEMO_AGENCY(c, n, k) {.code = c, .name = n " (synthetic demo)", .kind = k, .country = "ZZ"}
 static const struct sp_agency agencies[] = {
-	DEMO_AGENCY("IMM", "Immigration service", SP_AGENCY_IMMIGRATION),
-	DEMO_AGENCY("POL", "Police anti-trafficking unit", SP_AGENCY_POLICE),
-	DEMO_AGENCY("LAB", "Labour inspectorate", SP_AGENCY_LABOUR_INSPECTION),
-	DEMO_AGENCY("CPA", "Child protection authority", SP_AGENCY_CHILD_PROTECTION),
-	DEMO_AGENCY("NGO", "Migrant support NGO", SP_AGENCY_NGO),
-	DEMO_AGENCY("SHL", "Shelter for survivors", SP_AGENCY_SHELTER),
-	DEMO_AGENCY("CLN", "Health clinic", SP_AGENCY_HEALTH),
-	DEMO_AGENCY("LEG", "Legal aid", SP_AGENCY_LEGAL_AID),
-	DEMO_AGENCY("GRD", "Guardianship service", SP_AGENCY_GUARDIAN_SERVICE),
-	DEMO_AGENCY("IOR", "International organisation", SP_AGENCY_INTERNATIONAL_ORGANISATION),
+	{.code = "IMM", .name = "Immigration service" " (synthetic demo)", .kind = SP_AGENCY_IMMIGRATION, .country = "ZZ"},
+	{.code = "POL", .name = "Police anti-trafficking unit" " (synthetic demo)", .kind = SP_AGENCY_POLICE, .country = "ZZ"},
+	{.code = "LAB", .name = "Labour inspectorate" " (synthetic demo)", .kind = SP_AGENCY_LABOUR_INSPECTION, .country = "ZZ"},
+	{.code = "CPA", .name = "Child protection authority" " (synthetic demo)", .kind = SP_AGENCY_CHILD_PROTECTION, .country = "ZZ"},
+	{.code = "NGO", .name = "Migrant support NGO" " (synthetic demo)", .kind = SP_AGENCY_NGO, .country = "ZZ"},
+	{.code = "SHL", .name = "Shelter for survivors" " (synthetic demo)", .kind = SP_AGENCY_SHELTER, .country = "ZZ"},
+	{.code = "CLN", .name = "Health clinic" " (synthetic demo)", .kind = SP_AGENCY_HEALTH, .country = "ZZ"},
+	{.code = "LEG", .name = "Legal aid" " (synthetic demo)", .kind = SP_AGENCY_LEGAL_AID, .country = "ZZ"},
+	{.code = "GRD", .name = "Guardianship service" " (synthetic demo)", .kind = SP_AGENCY_GUARDIAN_SERVICE, .country = "ZZ"},
+	{.code = "IOR", .name = "International organisation" " (synthetic demo)", .kind = SP_AGENCY_INTERNATIONAL_ORGANISATION, .country = "ZZ"},
 };
 
 static const struct sp_demo_user users[] = {
