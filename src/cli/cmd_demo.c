@@ -24,16 +24,26 @@ const struct sp_cli_cmd sp_cli_cmd_demo = {
 };
 
 static const struct sp_agency agencies[] = {
-	{.code = "IMM", .name = "Immigration service" " (synthetic demo)", .kind = SP_AGENCY_IMMIGRATION, .country = "ZZ"},
-	{.code = "POL", .name = "Police anti-trafficking unit" " (synthetic demo)", .kind = SP_AGENCY_POLICE, .country = "ZZ"},
-	{.code = "LAB", .name = "Labour inspectorate" " (synthetic demo)", .kind = SP_AGENCY_LABOUR_INSPECTION, .country = "ZZ"},
-	{.code = "CPA", .name = "Child protection authority" " (synthetic demo)", .kind = SP_AGENCY_CHILD_PROTECTION, .country = "ZZ"},
-	{.code = "NGO", .name = "Migrant support NGO" " (synthetic demo)", .kind = SP_AGENCY_NGO, .country = "ZZ"},
-	{.code = "SHL", .name = "Shelter for survivors" " (synthetic demo)", .kind = SP_AGENCY_SHELTER, .country = "ZZ"},
-	{.code = "CLN", .name = "Health clinic" " (synthetic demo)", .kind = SP_AGENCY_HEALTH, .country = "ZZ"},
-	{.code = "LEG", .name = "Legal aid" " (synthetic demo)", .kind = SP_AGENCY_LEGAL_AID, .country = "ZZ"},
-	{.code = "GRD", .name = "Guardianship service" " (synthetic demo)", .kind = SP_AGENCY_GUARDIAN_SERVICE, .country = "ZZ"},
-	{.code = "IOR", .name = "International organisation" " (synthetic demo)", .kind = SP_AGENCY_INTERNATIONAL_ORGANISATION, .country = "ZZ"},
+	{.code = "IMM", .name = "Immigration service (synthetic demo)",
+	 .kind = SP_AGENCY_IMMIGRATION, .country = "ZZ"},
+	{.code = "POL", .name = "Police anti-trafficking unit (synthetic demo)",
+	 .kind = SP_AGENCY_POLICE, .country = "ZZ"},
+	{.code = "LAB", .name = "Labour inspectorate (synthetic demo)",
+	 .kind = SP_AGENCY_LABOUR_INSPECTION, .country = "ZZ"},
+	{.code = "CPA", .name = "Child protection authority (synthetic demo)",
+	 .kind = SP_AGENCY_CHILD_PROTECTION, .country = "ZZ"},
+	{.code = "NGO", .name = "Migrant support NGO (synthetic demo)",
+	 .kind = SP_AGENCY_NGO, .country = "ZZ"},
+	{.code = "SHL", .name = "Shelter for survivors (synthetic demo)",
+	 .kind = SP_AGENCY_SHELTER, .country = "ZZ"},
+	{.code = "CLN", .name = "Health clinic (synthetic demo)",
+	 .kind = SP_AGENCY_HEALTH, .country = "ZZ"},
+	{.code = "LEG", .name = "Legal aid (synthetic demo)",
+	 .kind = SP_AGENCY_LEGAL_AID, .country = "ZZ"},
+	{.code = "GRD", .name = "Guardianship service (synthetic demo)",
+	 .kind = SP_AGENCY_GUARDIAN_SERVICE, .country = "ZZ"},
+	{.code = "IOR", .name = "International organisation (synthetic demo)",
+	 .kind = SP_AGENCY_INTERNATIONAL_ORGANISATION, .country = "ZZ"},
 };
 
 static const struct sp_demo_user users[] = {
