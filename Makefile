@@ -59,7 +59,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 .DEFAULT_GOAL := all
 
 all:
-	@$(MAKE) --no-print-directory PROFILE=gcc build
+	@$(MAKE) -s --no-print-directory PROFILE=gcc build
 
 build: $(B)/libsafepath.a $(B)/safepath
 
@@ -100,7 +100,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(B)/libsafepath.a
 
 run:
 	bash scripts/deps.sh
-	@$(MAKE) --no-print-directory PROFILE=gcc build
+	@$(MAKE) -s --no-print-directory PROFILE=gcc build
 	bash scripts/run.sh
 
 check:
@@ -115,7 +115,7 @@ fuzz:
 	bash tests/fuzz/run.sh long
 
 bench:
-	@$(MAKE) --no-print-directory PROFILE=gcc build
+	@$(MAKE) -s --no-print-directory PROFILE=gcc build
 	bash bench/run.sh
 
 lint:

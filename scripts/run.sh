@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Behind `make run`: on first use create ./var (master key in ./keys, outside it) with demo
+# data and print the accounts; afterwards say where things are. The HTTP server joins here
+# with the next issue.
+set -eu
+cd "$(dirname "$0")/.."
+SP=build/gcc/safepath
+if [ -d var ]; then
+	echo "safepath: ./var exists already: the demo accounts were printed when it was made."
+	echo "To start again: rm -rf var keys && make run"
+else
+	"$SP" init --agency-code SYS --agency-name "System administration"
+	echo
+	"$SP" demo
+fi
+cat <<'EOT'
+
+Try, for instance (the program asks for the password):
+  build/gcc/safepath case list --as demo.caseworker
+  echo '{"names": ["Amanuel"]}' | build/gcc/safepath case search --as demo.caseworker --password-fd 3 3<<<"PASSWORD"
+  build/gcc/safepath audit verify
+  build/gcc/safepath help
+EOT
