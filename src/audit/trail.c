@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "audit/audit.h"
+#include "safepath/log.h"
 #include "safepath/store.h"
 
 static const char sql_head[] = "SELECT seq, mac FROM audit_head WHERE id = 1";
@@ -177,6 +178,11 @@ int sp_audit_append_batch(struct sp_store *s, const struct sp_audit_keys *keys,
 		memcpy(mac, r.mac, SP_AUDIT_MAC_LEN);
 		if ((rc = insert_rec(s, &r, err)))
 			return rc;
+		char seqs[24], obj[SP_ID_STRLEN + 1]; /* ids and tokens only, like the record */
+		snprintf(seqs, sizeof seqs, "%lld", (long long)r.seq);
+		sp_id_format(&r.object_id, obj);
+		sp_log(SP_LOG_DEBUG, "audit.append", "seq", seqs, "action", r.action, "object", obj,
+		       (const char *)NULL);
 	}
 	if ((rc = sp_store_prepare(s, sql_head_move, &st, err)))
 		return rc;

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "safepath/id.h"
 #include "safepath/log.h"
 
 extern char **environ;
@@ -271,7 +272,14 @@ int main(int argc, char **argv)
 		rc = SP_EXIT_OK;
 		goto out;
 	}
+	int64_t t0 = sp_now_us();
 	rc = cmd->run(&cli, argc - 1, argv + 1);
+	char ms[24], code[8];
+	snprintf(ms, sizeof ms, "%lld", (long long)((sp_now_us() - t0) / 1000));
+	snprintf(code, sizeof code, "%d", rc);
+	/* only the command's own name: any other word on the line may be personal */
+	sp_log(SP_LOG_DEBUG, "cli.command", "command", cmd->name, "exit", code,
+	       "ms", ms, (const char *)NULL);
 out:
 	sp_config_free(&cli.cfg);
 	return rc;
