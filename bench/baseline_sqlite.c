@@ -1,7 +1,8 @@
 /* Baseline for bench_case: a plain C program that writes, per transaction, rows of the same
  * number and sizes as creating a case with its person through libsafepath (person row with
  * its sealed profile, blind-index rows, the case row, the case-number counter, one audit row
- * and the audit head), into SQLite with the same durability (WAL, synchronous=FULL). No
+ * and the audit head), into SQLite with the same durability (WAL, synchronous=FULL), plus the
+ * person-key row that the library commits first in its separate key store (DB.keys). No
  * crypto, no validation, no policy: the floor that the library is compared against.
  * Usage: baseline_sqlite DB N PROFILE_BYTES INDEX_ROWS [off]   (off: synchronous=OFF, to
  * measure the CPU spent outside the fsync) */
@@ -27,6 +28,13 @@ static double user_s(void)
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
 }
 
+static double sys_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static void check(int rc, sqlite3 *db, const char *what)
 {
 	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
@@ -43,7 +51,20 @@ int main(int argc, char **argv)
 	}
 	long n = strtol(argv[2], NULL, 10), profile = strtol(argv[3], NULL, 10),
 	     nindex = strtol(argv[4], NULL, 10);
-	sqlite3 *db;
+	sqlite3 *db, *kdb;
+	char kpath[4096];
+	snprintf(kpath, sizeof kpath, "%s.keys", argv[1]);
+	check(sqlite3_open(kpath, &kdb), kdb, "open keys");
+	check(sqlite3_exec(kdb, "PRAGMA journal_mode=WAL; CREATE TABLE k (id BLOB PRIMARY KEY, v INTEGER,"
+				" d INTEGER, w BLOB, t INTEGER)", NULL, NULL, NULL),
+	      kdb, "keys schema");
+	check(sqlite3_exec(kdb, argc == 6 ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=FULL", NULL,
+			   NULL, NULL),
+	      kdb, "synchronous");
+	sqlite3_stmt *ik;
+	check(sqlite3_prepare_v2(kdb, "INSERT INTO k VALUES (?, 1, 1, ?, 0)", -1, &ik, NULL), kdb, "k");
+	unsigned char wrapped[72];
+	memset(wrapped, 3, sizeof wrapped);
 	check(sqlite3_open(argv[1], &db), db, "open");
 	check(sqlite3_exec(db,
 			   "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
@@ -78,12 +99,18 @@ int main(int argc, char **argv)
 	unsigned char *body = malloc((size_t)profile);
 	memset(body, 0x5a, (size_t)profile);
 	memset(mac, 7, sizeof mac);
-	double t0 = now_s(), c0 = user_s();
+	double t0 = now_s(), c0 = user_s(), s0 = sys_s();
 	for (long i = 0; i < n; i++) {
 		memcpy(id, &i, sizeof i);
 		memset(id + 8, 1, 8);
 		memcpy(cid, &i, sizeof i);
 		memset(cid + 8, 2, 8);
+		check(sqlite3_exec(kdb, "BEGIN IMMEDIATE", NULL, NULL, NULL), kdb, "begin keys");
+		sqlite3_bind_blob(ik, 1, id, 16, SQLITE_STATIC);
+		sqlite3_bind_blob(ik, 2, wrapped, sizeof wrapped, SQLITE_STATIC);
+		check(sqlite3_step(ik), kdb, "k");
+		sqlite3_reset(ik);
+		check(sqlite3_exec(kdb, "COMMIT", NULL, NULL, NULL), kdb, "commit keys");
 		check(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), db, "begin");
 		sqlite3_bind_blob(ip, 1, id, 16, SQLITE_STATIC);
 		sqlite3_bind_blob(ip, 2, body, (int)profile, SQLITE_STATIC);
@@ -121,17 +148,19 @@ int main(int argc, char **argv)
 		sqlite3_reset(ih);
 		check(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db, "commit");
 	}
-	double wall = now_s() - t0, cpu = user_s() - c0;
+	double wall = now_s() - t0, cpu = user_s() - c0, sys = sys_s() - s0;
 	printf("baseline_sqlite sync=%s n=%ld profile_bytes=%ld index_rows=%ld wall_s=%.3f "
-	       "rate_per_s=%.0f user_cpu_us_per_op=%.1f\n",
+	       "rate_per_s=%.0f user_cpu_us_per_op=%.1f sys_cpu_us_per_op=%.1f\n",
 	       argc == 6 ? "off" : "full", n, profile, nindex, wall, (double)n / wall,
-	       cpu * 1e6 / (double)n);
+	       cpu * 1e6 / (double)n, sys * 1e6 / (double)n);
 	sqlite3_finalize(ip);
 	sqlite3_finalize(ii);
 	sqlite3_finalize(ic);
 	sqlite3_finalize(is);
 	sqlite3_finalize(ia);
 	sqlite3_finalize(ih);
+	sqlite3_finalize(ik);
+	sqlite3_close(kdb);
 	sqlite3_close(db);
 	free(body);
 	return 0;
