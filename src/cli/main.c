@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "safepath/id.h"
+#include "safepath/init.h"
 #include "safepath/log.h"
 
 extern char **environ;
@@ -243,7 +244,7 @@ int main(int argc, char **argv)
 	struct sp_cli cli = {.password_fd = -1, .passphrase_fd = -1, .prog = argv[0]};
 	sp_config_init(&cli.cfg);
 	umask(077); /* every file safepath makes is its user's alone */
-	if (sodium_init() < 0) {
+	if (sp_init() != SP_OK) {
 		fprintf(stderr, "safepath: libsodium failed to initialise\n");
 		return SP_EXIT_FAIL;
 	}

@@ -17,6 +17,9 @@
 #include "safepath/buf.h"
 #include "safepath/config.h"
 #include "safepath/id.h"
+#include "safepath/init.h"
+
+#include "../../src/core/init.c"
 #include "safepath/json.h"
 #include "safepath/log.h"
 
@@ -179,9 +182,33 @@ static void log_prints_tokens_and_redacts_the_rest(void **state)
 	assert_null(strstr(out, "hidden"));
 }
 
+/* jansson's memory is wiped on free: a decrypted name must not linger in the heap. */
+static void json_memory_is_wiped(void **state)
+{
+	(void)state;
+	json_malloc_t m;
+	json_free_t f;
+	json_get_alloc_funcs(&m, &f);
+	assert_ptr_equal(m, wiping_malloc); /* sp_init installed them */
+	assert_ptr_equal(f, wiping_free);
+	static const char secret[] = "Zarghunashtra Qadirovna";
+	char *p = wiping_malloc(sizeof secret);
+	assert_non_null(p);
+	if (!p)
+		return;
+	memcpy(p, secret, sizeof secret);
+	void *base = wipe(p);
+	for (size_t i = 0; i < sizeof secret; i++)
+		assert_int_equal(p[i], 0);
+	free(base);
+	json_t *j = json_string(secret); /* and jansson works through them */
+	assert_string_equal(json_string_value(j), secret);
+	json_decref(j);
+}
+
 int main(void)
 {
-	if (sodium_init() < 0)
+	if (sp_init() != SP_OK)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(buf_caps_and_appends),
@@ -190,6 +217,7 @@ int main(void)
 		cmocka_unit_test(uuid7_layout_and_round_trip),
 		cmocka_unit_test(config_precedence_file_env_flag),
 		cmocka_unit_test(log_prints_tokens_and_redacts_the_rest),
+		cmocka_unit_test(json_memory_is_wiped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
