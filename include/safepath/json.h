@@ -26,7 +26,9 @@ int sp_json_get_bool(json_t *obj, const char *key, bool required, bool *out,
 		     struct sp_err *err) SP_MUST;
 /* Fail with the name of the first member of obj not in the NULL-terminated list. */
 int sp_json_only_keys(json_t *obj, const char *const *allowed, struct sp_err *err) SP_MUST;
-/* Serialise compactly with sorted keys; caller frees with free(). */
+/* Serialise compactly with sorted keys; release with sp_json_free (jansson's allocator, which
+ * sp_init makes wipe on free, so never plain free()). */
 char *sp_json_dump(const json_t *j);
+void sp_json_free(char *s);
 
 #endif

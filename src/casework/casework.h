@@ -131,6 +131,10 @@ void cw_denial_clear(void);
 int cw_denial_record(struct sp_casework *cw);
 /* Whether the policy would allow action on c, without an error (search filtering). */
 bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c);
+/* May the subject do action on any case at all (its own agency's, assigned to it)? Refuses a
+ * whole list or search up front — an administrator, a coordinator, the DPO — instead of
+ * returning an empty page; the refusal is recorded like cw_authorise's. */
+int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_err *err) SP_MUST;
 /* Append the audit record of the operation to the open transaction: the action's name,
  * object type and id, and the field classes touched (tokens only, never values). */
 int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,

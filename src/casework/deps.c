@@ -234,6 +234,25 @@ int cw_denial_record(struct sp_casework *cw)
 	return rc;
 }
 
+int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_err *err)
+{
+	/* The most a subject could have: a case of its own agency, assigned to it. */
+	const struct sp_policy_object obj = {.agency = cw->subject->agency,
+					     .agency_kind = cw->subject->agency_kind,
+					     .assigned = 1,
+					     .referral = SP_REFERRAL_NONE};
+	const struct sp_policy_request req = {actions[action], action_fields[action], NULL};
+	struct sp_decision d = {.reason = SP_REASON_INVALID};
+	int rc = sp_policy_check(cw->subject, &req, &obj, &d, err);
+	if (rc == SP_EDENIED) {
+		denial.set = true;
+		denial.action = action;
+		memset(&denial.object, 0, sizeof denial.object);
+		denial.reason = d.reason;
+	}
+	return rc;
+}
+
 bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c)
 {
 	struct sp_decision d;

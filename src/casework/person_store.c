@@ -28,8 +28,7 @@ static int seal_json(struct sp_casework *cw, const struct sp_id *person, const c
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	size_t n = strlen(text);
 	int rc = cw_seal(cw, person, "persons", column, person, text, n, out, err);
-	sodium_memzero(text, n);
-	free(text);
+	sp_json_free(text); /* wipes */
 	return rc;
 }
 

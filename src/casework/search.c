@@ -81,6 +81,15 @@ static const char one_value_sql[] =
 	"(SELECT person_id FROM person_index WHERE kind = ? AND value = ?) "
 	"ORDER BY created_us, id";
 
+/* Open the operation's transaction once the subject may search or list at all. */
+static int begin_as(struct sp_casework *cw, enum cw_action action, struct sp_err *err)
+{
+	int rc = cw_begin(cw, err);
+	if (!rc && (rc = cw_authorise_any(cw, action, err)))
+		return cw_finish(cw, rc, err);
+	return rc;
+}
+
 int sp_case_find_number(struct sp_casework *cw, const char *number, struct sp_case_hit *out,
 			struct sp_err *err)
 {
@@ -95,7 +104,7 @@ int sp_case_find_number(struct sp_casework *cw, const char *number, struct sp_ca
 		norm[k++] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
 	}
 	norm[k] = '\0';
-	int rc = cw_begin(cw, err);
+	int rc = begin_as(cw, CW_CASE_SEARCH, err);
 	if (rc)
 		return rc;
 	struct hits h = {out, 1, 0};
@@ -131,7 +140,7 @@ int sp_case_find_document(struct sp_casework *cw, const struct sp_document *doc,
 	rc = cw_blind_document(cw, &d, v[0], err);
 	if (rc)
 		return rc;
-	if ((rc = cw_begin(cw, err)))
+	if ((rc = begin_as(cw, CW_CASE_SEARCH, err)))
 		return rc;
 	struct hits h = {out, max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS, 0};
 	rc = by_index(cw, one_value_sql, "document", (const unsigned char(*)[CW_BLIND_LEN])v, 1, 0,
@@ -154,7 +163,7 @@ int sp_case_find_phone(struct sp_casework *cw, const char *phone, struct sp_case
 	int rc = cw_blind_text(cw, CW_BLIND_PHONE, phone, v[0], err);
 	if (rc)
 		return rc;
-	if ((rc = cw_begin(cw, err)))
+	if ((rc = begin_as(cw, CW_CASE_SEARCH, err)))
 		return rc;
 	struct hits h = {out, max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS, 0};
 	rc = by_index(cw, one_value_sql, "phone", (const unsigned char(*)[CW_BLIND_LEN])v, 1, 0, &h,
@@ -232,7 +241,7 @@ int sp_case_find_name(struct sp_casework *cw, const char *const *parts, size_t n
 		sp_buf_free(&sql);
 		return sp_err_set(err, SP_EINTERNAL, "", "query too long");
 	}
-	if ((rc = cw_begin(cw, err))) {
+	if ((rc = begin_as(cw, CW_CASE_SEARCH, err))) {
 		sp_buf_free(&sql);
 		return rc;
 	}
@@ -258,7 +267,7 @@ int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct s
 	size_t page = max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS;
 	if (page == 0)
 		return sp_err_set(err, SP_EINVAL, "/limit", "must be at least 1");
-	int rc = cw_begin(cw, err);
+	int rc = begin_as(cw, CW_CASE_LIST, err);
 	if (rc)
 		return rc;
 	struct sp_case after = {0};

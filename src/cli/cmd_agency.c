@@ -41,10 +41,7 @@ static int agency_print(const struct sp_agency *ag, void *ctx)
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "code", ag->code, "name",
 				      ag->name, "kind", sp_agency_kind_name(ag->kind), "country",
 				      ag->country);
-		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-		if (s)
-			printf("%s\n", s);
-		free(s);
+		sp_cli_print_json(j);
 		json_decref(j);
 	} else {
 		printf("%-6s %-2s %-26s %s\n", ag->code, ag->country, sp_agency_kind_name(ag->kind),

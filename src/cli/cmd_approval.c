@@ -53,10 +53,7 @@ static int approval_print(const struct sp_approval *ap, void *ctx)
 				      sp_approval_kind_name(ap->kind), "user", target.username,
 				      "roles", roles, "status", sp_approval_status_name(ap->status),
 				      "flagged_to_dpo", ap->flagged_to_dpo);
-		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-		if (s)
-			printf("%s\n", s);
-		free(s);
+		sp_cli_print_json(j);
 		json_decref(j);
 	} else {
 		printf("%s %-8s %-15s %-24s %s\n", id, sp_approval_status_name(ap->status),
@@ -70,10 +67,7 @@ static void print_grant(const struct sp_cli *cli, const char *otp)
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:s?}", "status", "granted", "one_time_password",
 				      otp[0] ? otp : NULL);
-		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-		if (s)
-			printf("%s\n", s);
-		free(s);
+		sp_cli_print_json(j);
 		json_decref(j);
 		return;
 	}

@@ -89,7 +89,7 @@ void sp_cli_print_json(json_t *j)
 	char *text = j ? sp_json_dump(j) : NULL;
 	if (text)
 		printf("%s\n", text);
-	free(text);
+	sp_json_free(text);
 }
 
 /* ---- case ---- */

@@ -42,10 +42,7 @@ static void print_otp(const struct sp_cli *cli, const char *username, const char
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:s?, s:s?}", "username", username, "one_time_password",
 				      otp && *otp ? otp : NULL, "approval", pending ? id : NULL);
-		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-		if (s)
-			printf("%s\n", s);
-		free(s);
+		sp_cli_print_json(j);
 		json_decref(j);
 		return;
 	}
@@ -81,10 +78,7 @@ static int user_print(const struct sp_user *u, void *ctx)
 		json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b}", "id", id, "username", u->username,
 				      "roles", roles, "must_change_password", u->must_change_password,
 				      "disabled", u->disabled);
-		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-		if (s)
-			printf("%s\n", s);
-		free(s);
+		sp_cli_print_json(j);
 		json_decref(j);
 	} else {
 		printf("%-24s %-40s%s%s\n", u->username, roles[0] ? roles : "(no role yet)",

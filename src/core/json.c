@@ -108,3 +108,11 @@ char *sp_json_dump(const json_t *j)
 {
 	return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 }
+
+void sp_json_free(char *s)
+{
+	json_malloc_t m;
+	json_free_t f;
+	json_get_alloc_funcs(&m, &f);
+	f(s);
+}

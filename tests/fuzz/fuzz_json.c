@@ -125,8 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *again = sp_json_dump(k);
 	if (!again || strcmp(text, again) != 0)
 		abort();
-	free(again);
-	free(text);
+	sp_json_free(again);
+	sp_json_free(text);
 	json_decref(k);
 	json_decref(j);
 	return 0;

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "safepath/init.h"
 #include "safepath/access.h"
 #include "safepath/audit.h"
 #include "safepath/log.h"
@@ -101,7 +102,7 @@ static int setup(void **state)
 	char url[128];
 	snprintf(url, sizeof url, "sqlite:%s/t.db", dir);
 	struct sp_store_options opt = {.busy_timeout_ms = 1000, .create = 1};
-	if (sodium_init() < 0)
+	if (sp_init() != SP_OK)
 		return -1;
 	keys = sodium_malloc(sizeof *keys);
 	if (!keys)

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "audit/audit.h"
+#include "safepath/init.h"
 #include "safepath/store.h"
 
 static char dir[64];     /* the data folder of one test */
@@ -806,7 +807,7 @@ static void writer_reports_failures(void **state)
 
 int main(void)
 {
-	if (sodium_init() < 0)
+	if (sp_init() != SP_OK)
 		return 1;
 	keys = sodium_malloc(sizeof *keys);
 	if (!keys)

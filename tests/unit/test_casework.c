@@ -205,7 +205,7 @@ static void demo_persons_are_deterministic_and_varied(void **state)
 		persian += strstr(s, "\"persian\"") != NULL;
 		ethiopian += strstr(s, "\"ethiopian\"") != NULL;
 		stateless += strstr(s, "\"XXA\"") != NULL;
-		free(s);
+		sp_json_free(s);
 	}
 	for (int k = 0; k < 4; k++)
 		assert_true(scripts[k] >= 10);

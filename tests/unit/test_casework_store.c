@@ -19,6 +19,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "safepath/init.h"
 #include "safepath/access.h"
 #include "safepath/audit.h"
 #include "safepath/case.h"
@@ -40,7 +41,7 @@ static struct sp_access access_ctx;
 static struct sp_arena arena;
 
 static struct sp_id ngo, imm;
-static struct sp_subject cw_a, cw_b, sup, screener, imm_officer;
+static struct sp_subject cw_a, cw_b, sup, screener, imm_officer, coord;
 
 static void ok(int rc, const struct sp_err *err, const char *what)
 {
@@ -99,7 +100,7 @@ static void add_user(struct sp_subject *s, const char *name, const struct sp_id 
 static int setup(void **state)
 {
 	(void)state;
-	if (sodium_init() < 0)
+	if (sp_init() != SP_OK)
 		return -1;
 	snprintf(dir, sizeof dir, "/tmp/sp-casework-XXXXXX");
 	if (!mkdtemp(dir))
@@ -140,6 +141,7 @@ static int setup(void **state)
 	add_user(&screener, "scr", &ngo, SP_AGENCY_NGO, SP_ROLE_SCREENER);
 	add_user(&imm_officer, "imm", &imm, SP_AGENCY_IMMIGRATION,
 		 SP_ROLE_CASEWORKER | SP_ROLE_SUPERVISOR);
+	add_user(&coord, "coord", &ngo, SP_AGENCY_NGO, SP_ROLE_COORDINATOR);
 	sp_arena_init(&arena, 8192, 0);
 	return 0;
 }
@@ -893,6 +895,32 @@ static void every_key_store_failure_leaves_nothing(void **state)
 	sp_arena_release(&arena);
 }
 
+/* A subject that may read no case at all is refused a list or a search outright, and the
+ * refusal is on the trail; it does not get an empty page that looks like "no cases". */
+static void lists_and_searches_refused_up_front(void **state)
+{
+	(void)state;
+	struct sp_casework c = as(&coord);
+	struct sp_case_query q = {.status = -1};
+	struct sp_case_hit hits[4];
+	size_t n = 99;
+	struct sp_id next;
+	struct sp_err err = {0};
+	int64_t before = count("SELECT COUNT(*) FROM audit_log WHERE action = 'case.list' AND "
+			       "reason = 'denied:aggregates_only'");
+	assert_int_equal(sp_case_list(&c, &q, hits, 4, &n, &next, &err), SP_EDENIED);
+	assert_int_equal(n, 0);
+	assert_int_equal(count("SELECT COUNT(*) FROM audit_log WHERE action = 'case.list' AND "
+			       "reason = 'denied:aggregates_only'"),
+			 before + 1);
+	const char *parts[] = {"amina"};
+	assert_int_equal(sp_case_find_name(&c, parts, 1, hits, 4, &n, &err), SP_EDENIED);
+	assert_int_equal(sp_case_find_number(&c, "NGO-2026-000001", hits, &err), SP_EDENIED);
+	/* a caseworker of the same agency still lists */
+	struct sp_casework a = as(&cw_a);
+	assert_int_equal(sp_case_list(&a, &q, hits, 4, &n, &next, &err), SP_OK);
+}
+
 static void every_store_failure_leaves_nothing(void **state)
 {
 	(void)state;
@@ -947,6 +975,7 @@ int main(void)
 		cmocka_unit_test(demo_cases_are_flagged_synthetic),
 		cmocka_unit_test(caseload_pages_through_the_policy),
 		cmocka_unit_test(case_numbers_are_unique_under_concurrency),
+		cmocka_unit_test(lists_and_searches_refused_up_front),
 		cmocka_unit_test(every_store_failure_leaves_nothing),
 		cmocka_unit_test(every_key_store_failure_leaves_nothing),
 	};

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "crypto/crypto.h"
+#include "safepath/init.h"
 #include "safepath/crypto.h"
 #include "safepath/store.h"
 
@@ -560,7 +561,7 @@ static void key_creation_survives_every_fault(void **state)
 
 int main(void)
 {
-	if (sodium_init() < 0)
+	if (sp_init() != SP_OK)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(data_keys_open_rotate_reopen, setup, teardown),
