@@ -76,7 +76,7 @@ s_fuzz() {
 
 s_cli() {
 	for t in tests/cli/*.sh; do
-		[ -f "$t" ] || continue
+		[ "$(basename "$t")" = lib.sh ] && continue
 		if bash "$t" build/gcc/safepath >$tmp/cli.log 2>&1; then pass
 		else tail -30 $tmp/cli.log; fail "$(basename "$t")"; fi
 	done
