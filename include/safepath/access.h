@@ -63,6 +63,12 @@ struct sp_agency {
 	int64_t created_us;
 };
 
+/* Check an agency's fields (code, name, kind, country) and canonicalise its country code
+ * (any case, alpha-2 or alpha-3 in; alpha-2 out). */
+int sp_agency_check(struct sp_agency *in, struct sp_err *err) SP_MUST;
+/* Check a user name: 2 to 63 of a-z 0-9 . _ -, starting with a letter. */
+int sp_username_check(const char *username, struct sp_err *err) SP_MUST;
+
 /* Add an agency (actor needs agency.manage). in->id and created_us are filled into out. */
 int sp_agency_add(struct sp_access *a, const struct sp_subject *actor, const struct sp_agency *in,
 		  struct sp_agency *out, struct sp_err *err) SP_MUST;

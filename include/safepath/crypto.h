@@ -77,6 +77,7 @@ void sp_passphrase_free(char *p);
 extern const struct sp_kdf_params sp_kdf_master_default;
 int sp_kdf_params_check(const struct sp_kdf_params *p, struct sp_err *err) SP_MUST;
 
+#define SP_RECOVERY_MIN 12 /* bytes of a recovery passphrase */
 /* Wrap the master key under a recovery passphrase (Argon2id + XChaCha20-Poly1305) into a
  * new file (0600, never overwritten) with a versioned header. */
 int sp_master_backup(const struct sp_master *m, const char *backup_path, const char *pass,

@@ -95,7 +95,7 @@ int access_allowed(const struct sp_subject *actor, enum sp_action action,
 	return sp_policy_check(actor, &req, target_agency ? &obj : NULL, &d, err);
 }
 
-int access_username_ok(const char *username, struct sp_err *err)
+int sp_username_check(const char *username, struct sp_err *err)
 {
 	size_t n = strnlen(username, SP_USERNAME_MAX);
 	if (n < 2 || n >= SP_USERNAME_MAX)

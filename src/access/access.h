@@ -76,7 +76,6 @@ int access_recheck(struct sp_access *a, const struct sp_subject *actor, enum sp_
 		   struct sp_subject *out, struct sp_err *err) SP_MUST;
 
 /* Shared checks. */
-int access_username_ok(const char *username, struct sp_err *err) SP_MUST;
 /* Is the actor allowed `action` (on the target user's agency for approval.grant)? Fills err
  * with the policy's reason when not. */
 int access_allowed(const struct sp_subject *actor, enum sp_action action,

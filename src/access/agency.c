@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "access/access.h"
+#include "safepath/codes.h"
 
 #define AGENCY_COLS "id, code, name, kind, country, created_us"
 
-static int check(const struct sp_agency *in, struct sp_err *err)
+int sp_agency_check(struct sp_agency *in, struct sp_err *err)
 {
 	size_t n = strnlen(in->code, SP_AGENCY_CODE_MAX);
 	if (n < 2 || n > 6)
@@ -26,9 +27,15 @@ static int check(const struct sp_agency *in, struct sp_err *err)
 	}
 	if ((unsigned)in->kind >= SP_AGENCY_KIND_COUNT)
 		return sp_err_set(err, SP_EINVAL, "kind", "unknown agency kind");
-	if (strnlen(in->country, sizeof in->country) != 2 || in->country[0] < 'A' ||
-	    in->country[0] > 'Z' || in->country[1] < 'A' || in->country[1] > 'Z')
-		return sp_err_set(err, SP_EINVAL, "country", "must be a two-letter country code");
+	/* Any case, alpha-2 or alpha-3, stored as alpha-2; an agency is in a country (or ZZ,
+	 * unknown), never "stateless". */
+	char canon[SP_CODE_MAX];
+	int rc = sp_country_code(in->country, canon, err);
+	if (rc == SP_EINVAL || (rc == SP_OK && strlen(canon) != 2))
+		return sp_err_set(err, SP_EINVAL, "country", "must be an ISO 3166-1 country code");
+	if (rc)
+		return rc;
+	memcpy(in->country, canon, 3);
 	return SP_OK;
 }
 
@@ -55,10 +62,10 @@ static int read_row(struct sp_stmt *st, struct sp_agency *out, struct sp_err *er
 int access_agency_insert(struct sp_access *a, const struct sp_agency *in, struct sp_agency *out,
 			 struct sp_err *err)
 {
-	int rc = check(in, err);
+	struct sp_agency ag = *in;
+	int rc = sp_agency_check(&ag, err);
 	if (rc)
 		return rc;
-	struct sp_agency ag = *in;
 	sp_id_new(&ag.id);
 	ag.created_us = sp_now_us();
 	struct sp_stmt *st;

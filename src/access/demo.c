@@ -35,7 +35,7 @@ int sp_access_demo_seed(struct sp_access *a, const struct sp_agency *agencies, s
 	for (size_t i = 0; !rc && i < n_users; i++) {
 		struct sp_agency ag;
 		struct sp_user u;
-		rc = access_username_ok(users[i].username, err);
+		rc = sp_username_check(users[i].username, err);
 		if (!rc)
 			rc = sp_agency_get_by_code(a, users[i].agency_code, &ag, err);
 		if (!rc)

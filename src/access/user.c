@@ -228,7 +228,7 @@ int sp_access_bootstrap(struct sp_access *a, const struct sp_agency *agency, con
 	struct sp_agency ag;
 	long users = 0;
 	otp[0] = '\0';
-	int rc = access_username_ok(username, err);
+	int rc = sp_username_check(username, err);
 	if (rc)
 		return rc;
 	/* hash before the write lock is taken: Argon2id is slow on purpose */
@@ -276,7 +276,7 @@ int sp_user_add(struct sp_access *a, const struct sp_subject *actor, const char 
 	otp[0] = '\0';
 	int rc = access_allowed(actor, SP_ACT_USER_MANAGE, NULL, SP_AGENCY_NGO, err);
 	if (!rc)
-		rc = access_username_ok(username, err);
+		rc = sp_username_check(username, err);
 	if (!rc)
 		rc = roles_ok(roles, err);
 	if (rc)
@@ -448,7 +448,7 @@ static int check_password(struct sp_access *a, const char *username, const char 
 			  struct sp_err *err)
 {
 	int known = 0, rc;
-	if (access_username_ok(username, NULL) == SP_OK) {
+	if (sp_username_check(username, NULL) == SP_OK) {
 		rc = load(a, username, NULL, u, hash, err);
 		if (rc && rc != SP_ENOTFOUND)
 			return rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "casework/casework.h"
+#include "safepath/access.h"
 #include "safepath/case.h"
 #include "safepath/json.h"
 #include "safepath/store.h"
@@ -223,6 +224,12 @@ int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
 	rc = cw_case_load(cw, case_id, &kase, err);
 	if (!rc)
 		rc = cw_authorise(cw, CW_CONSENT_ADD, &kase, err);
+	if (!rc && !sp_id_is_zero(&c.scope_agency)) {
+		struct sp_agency ag; /* consent to a referral names an organisation that exists */
+		rc = sp_agency_get(cw->access, &c.scope_agency, &ag, err);
+		if (rc == SP_ENOTFOUND)
+			rc = sp_err_set(err, SP_EINVAL, "/scope_agency", "no such agency");
+	}
 	if (!rc && c.note)
 		rc = cw_seal(cw, &kase.person, "consents", "note", &c.id, c.note, strlen(c.note),
 			     &note, err);

@@ -49,7 +49,7 @@ static int authenticate(struct sp_app *app, unsigned flags, struct sp_err *err)
 	if (rc)
 		return rc;
 	if (app->user.must_change_password && !(flags & SP_APP_ALLOW_OTP))
-		return sp_err_set(err, SP_EDENIED, "as",
+		return sp_err_set(err, SP_EDENIED, "",
 				  "the password must be changed first: safepath user passwd --as %.64s",
 				  cli->as_user);
 	app->has_user = 1;
@@ -146,7 +146,7 @@ int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
 	if (flags & SP_APP_USER) {
 		rc = authenticate(app, flags, &err);
 		if (rc)
-			return fail(app, &err, "--as");
+			return fail(app, &err, "login");
 	}
 	return SP_EXIT_OK;
 }

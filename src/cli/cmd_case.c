@@ -456,6 +456,11 @@ static int cmd_case(struct sp_cli *cli, int argc, char **argv)
 	else
 		rc = case_find(cli, &cw, &err);
 	sp_arena_release(&arena);
-	sp_app_close(&app);
-	return rc ? sp_cli_fail(&err, sub) : SP_EXIT_OK;
+	int closed = sp_app_close(&app); /* the audit checkpoint */
+	if (rc) {
+		char cmd[64];
+		snprintf(cmd, sizeof cmd, "case %s", sub);
+		return sp_cli_fail(&err, cmd);
+	}
+	return closed ? SP_EXIT_FAIL : SP_EXIT_OK;
 }

@@ -82,6 +82,11 @@ static int cmd_consent(struct sp_cli *cli, int argc, char **argv)
 			print_consent(cli, &list[i]);
 	}
 	sp_arena_release(&arena);
-	sp_app_close(&app);
-	return rc ? sp_cli_fail(&err, argv[1]) : SP_EXIT_OK;
+	int closed = sp_app_close(&app); /* the audit checkpoint */
+	if (rc) {
+		char cmd[64];
+		snprintf(cmd, sizeof cmd, "consent %s", argv[1]);
+		return sp_cli_fail(&err, cmd);
+	}
+	return closed ? SP_EXIT_FAIL : SP_EXIT_OK;
 }

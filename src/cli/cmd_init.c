@@ -73,6 +73,21 @@ static int sp_cmd_init(struct sp_cli *cli, int argc, char **argv)
 	memcpy(ag.code, code, strlen(code) + 1);
 	memcpy(ag.name, name, strlen(name) + 1);
 	memcpy(ag.country, country, strlen(country) + 1);
+	/* Check every input before creating anything: a refused init leaves nothing behind. */
+	struct sp_err err = {0};
+	if (sp_agency_check(&ag, &err) || sp_username_check(admin, &err)) {
+		static const char *const option_of[][2] = {
+			{"code", "--agency-code"}, {"name", "--agency-name"},
+			{"kind", "--agency-kind"}, {"country", "--country"},
+			{"username", "--admin"},
+		};
+		for (size_t i = 0; i < sizeof option_of / sizeof option_of[0]; i++)
+			if (strcmp(err.field, option_of[i][0]) == 0) {
+				snprintf(err.field, sizeof err.field, "%s", option_of[i][1]);
+				break;
+			}
+		return sp_cli_fail(&err, "init");
+	}
 
 	/* Refuse before creating anything: init never touches an existing installation. */
 	const char *data = sp_config_get(&cli->cfg, "data");
@@ -87,7 +102,6 @@ static int sp_cmd_init(struct sp_cli *cli, int argc, char **argv)
 	int rc = sp_app_open(cli, SP_APP_CREATE, &app);
 	if (rc)
 		return rc;
-	struct sp_err err = {0};
 	char otp[SP_OTP_SIZE] = {0};
 	struct sp_user user;
 	rc = sp_access_bootstrap(&app.access, &ag, admin, otp, &user, &err);
@@ -97,10 +111,12 @@ static int sp_cmd_init(struct sp_cli *cli, int argc, char **argv)
 			sp_err_set(&err, rc, "", "this data folder is already set up");
 		return sp_cli_fail(&err, "init");
 	}
-	if (cli->json)
-		printf("{\"data\":\"%s\",\"admin\":\"%s\",\"one_time_password\":\"%s\"}\n",
-		       app.data_dir, admin, otp);
-	else
+	if (cli->json) {
+		json_t *j = json_pack("{s:s, s:s, s:s}", "data", app.data_dir, "admin", admin,
+				      "one_time_password", otp);
+		sp_cli_print_json(j);
+		json_decref(j);
+	} else
 		printf("safepath is set up in %s (master key: %s)\n"
 		       "administrator: %s\none-time password: %s\n"
 		       "It is shown only now; change it with: safepath user passwd --as %s\n",

@@ -543,7 +543,7 @@ int sp_passphrase_read(int fd, const char *prompt, char **out, size_t *len, stru
 			       rc == SP_EINVAL	  ? "empty passphrase"
 			       : rc == SP_ETOOBIG ? "passphrase longer than 1024 bytes"
 			       : rc == SP_EUNAVAIL
-				       ? "no terminal to ask for the passphrase: use --passphrase-fd"
+				       ? "no terminal to ask for it: pass it on a file descriptor"
 				       : "cannot read the passphrase");
 	}
 	*out = buf;
@@ -565,6 +565,10 @@ int sp_master_backup(const struct sp_master *m, const char *backup_path, const c
 	unsigned char *wk = NULL;
 	sp_buf_init(&path, PATH_MAX);
 	int rc = sp_kdf_params_check(kdf, err);
+	/* The recovery passphrase alone protects this copy of the master key. */
+	if (!rc && pass_len < SP_RECOVERY_MIN)
+		rc = sp_err_set(err, SP_EINVAL, "recovery", "must be at least %d bytes",
+				SP_RECOVERY_MIN);
 	if (!rc)
 		rc = resolve(backup_path, &path, "backup", err);
 	if (rc)
