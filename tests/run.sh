@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test harness behind `make check`: builds every profile it needs, runs each suite, prints
 # each suite's time and ends with one line "N passed, N failed".
-# Usage: tests/run.sh [--only SUITE]   (suites: build, lint-banned, unit, unit-asan, fuzz, cli)
+# Usage: tests/run.sh [--only SUITE]   (suites: build, lint-banned, lint, unit, unit-asan, fuzz,
+# cli, cli-asan)
 set -u
 cd "$(dirname "$0")/.."
 only=""
@@ -75,9 +76,11 @@ s_fuzz() {
 }
 
 s_cli() {
+	local bin=$1
+	[ -x "$bin" ] || { fail "no $bin to test"; return; }
 	for t in tests/cli/*.sh; do
 		[ "$(basename "$t")" = lib.sh ] && continue
-		if bash "$t" build/gcc/safepath >$tmp/cli.log 2>&1; then pass
+		if bash "$t" "$bin" >$tmp/cli.log 2>&1; then pass
 		else tail -30 $tmp/cli.log; fail "$(basename "$t")"; fi
 	done
 }
@@ -92,7 +95,8 @@ suite lint s_lint
 suite unit s_unit gcc
 suite unit-asan s_unit asan
 suite fuzz s_fuzz
-suite cli s_cli
+suite cli s_cli build/gcc/safepath
+suite cli-asan s_cli build/asan/safepath
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failures:"; printf '  %s\n' "${failures[@]}"
