@@ -59,12 +59,36 @@ int sp_config_set(struct sp_config *c, const char *name, const char *value,
 
 static char *trim(char *s)
 {
-	while (isspace((unsigned char)*s))
+	/* *s first: the analyser cannot see that isspace('\0') is false. */
+	while (*s && isspace((unsigned char)*s))
 		s++;
 	char *e = s + strlen(s);
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
+}
+
+enum { LINE_TOO_LONG = -1, LINE_NUL = -2 };
+
+/* One line into buf without its newline: 1 when a line was read, 0 at the end of the file.
+ * A line too long for buf or holding a NUL byte is read to its end and refused, never cut:
+ * the tail of a long line must not become a setting of its own. */
+static int read_line(FILE *f, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int c, bad = 0;
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (c == '\0')
+			bad = LINE_NUL;
+		else if (n + 1 >= cap)
+			bad = bad ? bad : LINE_TOO_LONG;
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	if (bad)
+		return bad;
+	return c != EOF || n > 0;
 }
 
 int sp_config_load_file(struct sp_config *c, const char *path, struct sp_err *err)
@@ -74,9 +98,18 @@ int sp_config_load_file(struct sp_config *c, const char *path, struct sp_err *er
 		return sp_err_set(err, errno == ENOENT ? SP_ENOTFOUND : SP_EIO, "config",
 				  "cannot open the configuration file");
 	char line[1024];
-	int lineno = 0, rc = SP_OK;
-	while (rc == SP_OK && fgets(line, sizeof line, f)) {
+	int lineno = 0, rc = SP_OK, got;
+	while (rc == SP_OK && (got = read_line(f, line, sizeof line)) != 0) {
 		lineno++;
+		if (got == LINE_TOO_LONG) {
+			rc = sp_err_set(err, SP_EINVAL, "config", "line %d: longer than %zu bytes",
+					lineno, sizeof line - 1);
+			break;
+		}
+		if (got == LINE_NUL) {
+			rc = sp_err_set(err, SP_EINVAL, "config", "line %d: holds a NUL byte", lineno);
+			break;
+		}
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
@@ -94,6 +127,8 @@ int sp_config_load_file(struct sp_config *c, const char *path, struct sp_err *er
 		if (rc)
 			sp_err_set(err, rc, trim(s), "line %d: unknown setting", lineno);
 	}
+	if (rc == SP_OK && ferror(f))
+		rc = sp_err_set(err, SP_EIO, "config", "cannot read the configuration file");
 	fclose(f);
 	return rc;
 }

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
 static char file[128];
-static unsigned char pk[32], sk[64];
+static unsigned char pk[32];
 
 static void cleanup(void)
 {
@@ -40,7 +40,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	snprintf(file, sizeof file, "%s/checkpoints", dir);
 	atexit(cleanup);
-	unsigned char seed[32] = {1};
+	unsigned char sk[64], seed[32] = {1};
 	crypto_sign_seed_keypair(pk, sk, seed);
 	return 0;
 }
@@ -61,10 +61,9 @@ static void check_line(const char *line, size_t n)
 			abort();
 		if (cp.seq < 0 || cp.ts_us < 0)
 			abort();
-		/* A forged line fails the check; the same line signed passes it. */
-		(void)sp_audit_cp_check(&cp, pk);
-		sp_audit_cp_sign(&cp, sk);
-		if (sp_audit_cp_check(&cp, pk) != SP_OK)
+		/* The signature check takes any parsed line (kind, seq, mac) and answers. */
+		rc = sp_audit_cp_check(&cp, pk);
+		if (rc != SP_OK && rc != SP_ECRYPTO)
 			abort();
 	} else if (rc != SP_EINVAL) {
 		abort();
