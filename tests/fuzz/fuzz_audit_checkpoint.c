@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "audit/audit.h"
+#include "safepath/init.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	if (sodium_init() < 0)
+	if (sp_init() != SP_OK)
 		abort();
 	/* One folder per process, reused by every input. */
 	snprintf(dir, sizeof dir, "/tmp/sp-fuzz-cp-XXXXXX");

@@ -14,12 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "casework/casework.h"
 #include "safepath/case.h"
 #include "safepath/codes.h"
 #include "safepath/crypto.h"
+#include "safepath/init.h"
 #include "safepath/json.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -30,7 +29,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	struct sp_err err = {0};
-	if (sodium_init() < 0 || sp_codes_load(&err) != SP_OK)
+	if (sp_init() != SP_OK || sp_codes_load(&err) != SP_OK)
 		abort();
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "safepath/config.h"
+#include "safepath/init.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,6 +37,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	if (sp_init() != SP_OK)
+		abort();
 	/* One file per process, rewritten for every input. */
 	snprintf(path, sizeof path, "/tmp/sp-fuzz-config-XXXXXX");
 	path_fd = mkstemp(path);

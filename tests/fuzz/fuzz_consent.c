@@ -8,6 +8,7 @@
 
 #include "safepath/case.h"
 #include "safepath/codes.h"
+#include "safepath/init.h"
 #include "safepath/json.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -18,7 +19,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	struct sp_err err = {0};
-	if (sp_codes_load(&err) != SP_OK)
+	if (sp_init() != SP_OK || sp_codes_load(&err) != SP_OK)
 		abort();
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "crypto/crypto.h"
+#include "safepath/init.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -60,7 +61,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	if (sodium_init() < 0)
+	if (sp_init() != SP_OK)
 		abort();
 	/* One folder per process, reused by every input: ROOT/data, ROOT/keys, ROOT/backup. */
 	snprintf(root, sizeof root, "/tmp/sp-fuzz-keys-XXXXXX");

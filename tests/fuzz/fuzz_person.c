@@ -8,6 +8,7 @@
 
 #include "safepath/codes.h"
 #include "safepath/date.h"
+#include "safepath/init.h"
 #include "safepath/json.h"
 #include "safepath/person.h"
 
@@ -20,7 +21,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	struct sp_err err = {0};
 	/* Without the code lists every person with a code is refused: nothing deep is reached. */
-	if (sp_codes_load(&err) != SP_OK)
+	if (sp_init() != SP_OK || sp_codes_load(&err) != SP_OK)
 		abort();
 	return 0;
 }
