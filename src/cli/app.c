@@ -1,5 +1,7 @@
 /* Opening what a command works with, in one place: database (migrated), master and data
- * keys, the person-key store, audit keys, the access context and the --as user. */
+ * keys, the person-key store, audit keys, the access context and the --as user. Also what
+ * the casework commands (case, note, consent) share: the casework context over the opened
+ * app, case references, JSON in and out, and running one subcommand. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +12,8 @@
 
 #include "cli/cli.h"
 #include "safepath/buf.h"
+#include "safepath/case.h"
+#include "safepath/json.h"
 
 static int fail(struct sp_app *app, const struct sp_err *err, const char *what)
 {
@@ -184,4 +188,105 @@ int sp_app_close(struct sp_app *app)
 	sp_store_close(app->store);
 	memset(app, 0, sizeof *app);
 	return rc;
+}
+
+/* ---- shared by the casework commands ---- */
+
+void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casework *cw)
+{
+	sp_arena_init(arena, 16384, 64u << 20);
+	memset(cw, 0, sizeof *cw);
+	cw->store = app->store;
+	cw->access = &app->access;
+	cw->keys = app->keys;
+	cw->keystore = app->ks;
+	cw->audit = app->akeys;
+	cw->subject = &app->subject;
+	cw->arena = arena;
+	cw->request_id = "cli";
+}
+
+int sp_cli_read_stdin_json(json_t **out, struct sp_err *err)
+{
+	struct sp_buf b;
+	char chunk[4096];
+	sp_buf_init(&b, 1u << 20);
+	ssize_t n;
+	int rc = SP_OK;
+	while (!rc && (n = read(0, chunk, sizeof chunk)) > 0)
+		rc = sp_buf_add(&b, chunk, (size_t)n);
+	if (rc)
+		rc = sp_err_set(err, rc, "stdin", "the input is larger than 1 MiB");
+	else if (!(*out = sp_json_parse(b.data ? b.data : "", b.len, err)))
+		rc = SP_EINVAL;
+	sp_buf_free(&b);
+	return rc;
+}
+
+int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
+			struct sp_err *err)
+{
+	if (sp_id_parse(ref, out) == SP_OK)
+		return SP_OK;
+	struct sp_case_hit hit;
+	int rc = sp_case_find_number(cw, ref, &hit, err);
+	if (!rc)
+		*out = hit.case_id;
+	return rc;
+}
+
+void sp_cli_print_json(json_t *j)
+{
+	char *text = j ? sp_json_dump(j) : NULL;
+	if (text)
+		printf("%s\n", text);
+	sp_json_free(text);
+}
+
+const struct sp_cli_case_sub *sp_cli_case_sub_find(const struct sp_cli_case_sub *subs,
+						   const char *name)
+{
+	for (; subs->name; subs++)
+		if (strcmp(subs->name, name) == 0)
+			return subs;
+	return NULL;
+}
+
+int sp_cli_case_sub_run(struct sp_cli *cli, const struct sp_cli_cmd *cmd,
+			const struct sp_cli_case_sub *sub, const char *ref, const void *opts)
+{
+	struct sp_app app;
+	int rc = sp_app_open(cli, SP_APP_USER, &app);
+	if (rc)
+		return rc;
+	struct sp_arena arena;
+	struct sp_casework cw;
+	sp_cli_casework(&app, &arena, &cw);
+	struct sp_err err = {0};
+	struct sp_id id;
+	if (ref)
+		rc = sp_cli_case_resolve(&cw, ref, &id, &err);
+	if (!rc)
+		rc = sub->run(cli, &cw, ref ? &id : NULL, opts, &err);
+	sp_arena_release(&arena);
+	int closed = sp_app_close(&app); /* the audit checkpoint */
+	if (rc) {
+		char what[64];
+		snprintf(what, sizeof what, "%s %s", cmd->name, sub->name);
+		return sp_cli_fail(&err, what);
+	}
+	return closed ? SP_EXIT_FAIL : SP_EXIT_OK;
+}
+
+int sp_cli_case_command(struct sp_cli *cli, const struct sp_cli_cmd *cmd,
+			const struct sp_cli_case_sub *subs, int argc, char **argv)
+{
+	if (sp_cli_wants_help(cmd, argc, argv))
+		return SP_EXIT_OK;
+	if (argc != 3)
+		return sp_cli_usage(cmd, "%s needs a subcommand and a CASE", cmd->name);
+	const struct sp_cli_case_sub *sub = sp_cli_case_sub_find(subs, argv[1]);
+	if (!sub)
+		return sp_cli_usage(cmd, "no %s subcommand '%s'", cmd->name, argv[1]);
+	return sp_cli_case_sub_run(cli, cmd, sub, argv[2], NULL);
 }

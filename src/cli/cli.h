@@ -77,7 +77,7 @@ enum sp_app_flags {
 int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app);
 /* Write an audit checkpoint for what the command did, and close everything. */
 int sp_app_close(struct sp_app *app);
-/* Shared by the casework commands (cmd_case.c): a casework context over the app and a fresh
+/* Shared by the casework commands (app.c): a casework context over the app and a fresh
  * request arena; the JSON document on standard input (personal data never comes on the
  * command line); a case number or id to the case id; JSON output. */
 struct sp_casework;
@@ -86,6 +86,27 @@ int sp_cli_read_stdin_json(json_t **out, struct sp_err *err);
 int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
 			struct sp_err *err);
 void sp_cli_print_json(json_t *j);
+
+/* A subcommand of a casework command, in its command's table (ended by a NULL name). run
+ * gets the case its CASE argument names (NULL when it takes none) and the command's parsed
+ * options; it returns a status and leaves the detail in err. */
+struct sp_cli_case_sub {
+	const char *name;
+	int (*run)(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *case_id,
+		   const void *opts, struct sp_err *err);
+	int takes_case; /* one CASE argument */
+};
+const struct sp_cli_case_sub *sp_cli_case_sub_find(const struct sp_cli_case_sub *subs,
+						   const char *name);
+/* Open the app as the --as user, resolve ref (a case number or id; NULL for none), run the
+ * subcommand, close (the audit checkpoint) and return the exit code; a failure is printed
+ * as "CMD SUB". */
+int sp_cli_case_sub_run(struct sp_cli *cli, const struct sp_cli_cmd *cmd,
+			const struct sp_cli_case_sub *sub, const char *ref, const void *opts);
+/* The whole of a `CMD SUB CASE` command with no options (note, consent): help, the
+ * arguments, then sp_cli_case_sub_run. */
+int sp_cli_case_command(struct sp_cli *cli, const struct sp_cli_cmd *cmd,
+			const struct sp_cli_case_sub *subs, int argc, char **argv);
 
 /* Append one audit record as the acting user (or the system), in its own transaction when
  * the store has none open. */

@@ -1,12 +1,9 @@
 /* safepath case: open a case for a person, show it, change it, find it. Personal input (the
  * person, search terms) is read as JSON from standard input, never from the command line,
- * where other local users could read it (ps, shell history). Also what the note and consent
- * commands share: the casework context over the opened app, and case references. */
+ * where other local users could read it (ps, shell history). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -38,59 +35,6 @@ const struct sp_cli_cmd sp_cli_cmd_case = {
 	"   age_disputed, synthetic",
 	cmd_case,
 };
-
-/* ---- shared by the casework commands ---- */
-
-void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casework *cw)
-{
-	sp_arena_init(arena, 16384, 64u << 20);
-	memset(cw, 0, sizeof *cw);
-	cw->store = app->store;
-	cw->access = &app->access;
-	cw->keys = app->keys;
-	cw->keystore = app->ks;
-	cw->audit = app->akeys;
-	cw->subject = &app->subject;
-	cw->arena = arena;
-	cw->request_id = "cli";
-}
-
-int sp_cli_read_stdin_json(json_t **out, struct sp_err *err)
-{
-	struct sp_buf b;
-	char chunk[4096];
-	sp_buf_init(&b, 1u << 20);
-	ssize_t n;
-	int rc = SP_OK;
-	while (!rc && (n = read(0, chunk, sizeof chunk)) > 0)
-		rc = sp_buf_add(&b, chunk, (size_t)n);
-	if (rc)
-		rc = sp_err_set(err, rc, "stdin", "the input is larger than 1 MiB");
-	else if (!(*out = sp_json_parse(b.data ? b.data : "", b.len, err)))
-		rc = SP_EINVAL;
-	sp_buf_free(&b);
-	return rc;
-}
-
-int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
-			struct sp_err *err)
-{
-	if (sp_id_parse(ref, out) == SP_OK)
-		return SP_OK;
-	struct sp_case_hit hit;
-	int rc = sp_case_find_number(cw, ref, &hit, err);
-	if (!rc)
-		*out = hit.case_id;
-	return rc;
-}
-
-void sp_cli_print_json(json_t *j)
-{
-	char *text = j ? sp_json_dump(j) : NULL;
-	if (text)
-		printf("%s\n", text);
-	sp_json_free(text);
-}
 
 /* ---- case ---- */
 
@@ -144,10 +88,11 @@ static void print_case(const struct sp_cli *cli, const struct sp_case *c)
 	printf("\n");
 }
 
-static int user_id(struct sp_app *app, const char *name, struct sp_id *out, struct sp_err *err)
+static int user_id(struct sp_casework *cw, const char *name, struct sp_id *out,
+		   struct sp_err *err)
 {
 	struct sp_user u;
-	int rc = sp_user_get_by_name(&app->access, name, &u, err);
+	int rc = sp_user_get_by_name(cw->access, name, &u, err);
 	if (rc == SP_ENOTFOUND)
 		return sp_err_set(err, SP_EINVAL, "--assign", "no such user");
 	if (!rc)
@@ -155,9 +100,11 @@ static int user_id(struct sp_app *app, const char *name, struct sp_id *out, stru
 	return rc;
 }
 
-static int case_open(struct sp_cli *cli, struct sp_app *app, struct sp_casework *cw,
-		     const struct case_opts *o, struct sp_err *err)
+static int case_open(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *case_id,
+		     const void *opts, struct sp_err *err)
 {
+	(void)case_id;
+	const struct case_opts *o = opts;
 	json_t *body = NULL;
 	struct sp_person p;
 	struct sp_id assignee = {{0}};
@@ -167,7 +114,7 @@ static int case_open(struct sp_cli *cli, struct sp_app *app, struct sp_casework 
 		rc = sp_person_decode(body, cw->arena, &p, err);
 	json_decref(body);
 	if (!rc && o->assign)
-		rc = user_id(app, o->assign, &assignee, err);
+		rc = user_id(cw, o->assign, &assignee, err);
 	struct sp_case_open in = {.person = &p,
 				  .priority = o->priority < 0 ? SP_PRIORITY_NORMAL
 							      : (enum sp_case_priority)o->priority,
@@ -180,22 +127,20 @@ static int case_open(struct sp_cli *cli, struct sp_app *app, struct sp_casework 
 	return rc;
 }
 
-static int case_show(struct sp_cli *cli, struct sp_casework *cw, const struct case_opts *o,
-		     const char *ref, struct sp_err *err)
+static int case_show(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *id,
+		     const void *opts, struct sp_err *err)
 {
-	struct sp_id id;
+	const struct case_opts *o = opts;
 	struct sp_case c;
 	struct sp_person p;
-	int rc = sp_cli_case_resolve(cw, ref, &id, err);
-	if (!rc)
-		rc = sp_case_get(cw, &id, &c, err);
+	int rc = sp_case_get(cw, id, &c, err);
 	if (rc)
 		return rc;
 	if (!o->person && !o->safety) {
 		print_case(cli, &c);
 		return SP_OK;
 	}
-	if ((rc = sp_case_person(cw, &id, o->safety, &p, err)))
+	if ((rc = sp_case_person(cw, id, o->safety, &p, err)))
 		return rc;
 	json_t *j = case_json(&c);
 	json_t *pj = sp_person_encode(&p, o->safety);
@@ -207,10 +152,10 @@ static int case_show(struct sp_cli *cli, struct sp_casework *cw, const struct ca
 	return rc;
 }
 
-static int case_update(struct sp_cli *cli, struct sp_app *app, struct sp_casework *cw,
-		       const struct case_opts *o, const char *ref, struct sp_err *err)
+static int case_update(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *id,
+		       const void *opts, struct sp_err *err)
 {
-	struct sp_id id;
+	const struct case_opts *o = opts;
 	struct sp_case c;
 	struct sp_case_change ch = {
 		.version = o->version,
@@ -221,11 +166,9 @@ static int case_update(struct sp_cli *cli, struct sp_app *app, struct sp_casewor
 		.flags_on = o->flags_on,
 		.flags_off = o->flags_off,
 		.set_assigned = o->assign || o->unassign};
-	int rc = sp_cli_case_resolve(cw, ref, &id, err);
-	if (!rc && o->assign)
-		rc = user_id(app, o->assign, &ch.assigned, err);
+	int rc = o->assign ? user_id(cw, o->assign, &ch.assigned, err) : SP_OK;
 	if (!rc)
-		rc = sp_case_update(cw, &id, &ch, &c, err);
+		rc = sp_case_update(cw, id, &ch, &c, err);
 	if (!rc)
 		print_case(cli, &c);
 	return rc;
@@ -250,8 +193,11 @@ static void print_hits(const struct sp_cli *cli, const struct sp_case_hit *h, si
 	}
 }
 
-static int case_find(struct sp_cli *cli, struct sp_casework *cw, struct sp_err *err)
+static int case_find(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *case_id,
+		     const void *opts, struct sp_err *err)
 {
+	(void)case_id;
+	(void)opts;
 	static const char *const keys[] = {"number", "phone", "names", "document", NULL};
 	json_t *q = NULL;
 	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
@@ -310,9 +256,11 @@ static int case_find(struct sp_cli *cli, struct sp_casework *cw, struct sp_err *
 	return rc;
 }
 
-static int case_list(struct sp_cli *cli, struct sp_casework *cw, const struct case_opts *o,
-		     struct sp_err *err)
+static int case_list(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *case_id,
+		     const void *opts, struct sp_err *err)
 {
+	(void)case_id;
+	const struct case_opts *o = opts;
 	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
 	struct sp_id after, next;
 	size_t n = 0;
@@ -342,6 +290,15 @@ static int parse_flag(const char *name, unsigned *acc)
 	return 0;
 }
 
+static const struct sp_cli_case_sub subcommands[] = {
+	{"add", case_open, 0},
+	{"show", case_show, 1},
+	{"update", case_update, 1},
+	{"search", case_find, 0},
+	{"list", case_list, 0},
+	{NULL, NULL, 0},
+};
+
 static int cmd_case(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -363,7 +320,6 @@ static int cmd_case(struct sp_cli *cli, int argc, char **argv)
 		return SP_EXIT_OK;
 	if (argc < 2)
 		return sp_cli_usage(&sp_cli_cmd_case, "case needs a subcommand");
-	const char *sub = argv[1];
 	struct case_opts o = {.priority = -1, .status = -1, .version = -1, .limit = 20};
 	int ch;
 	optind = 0;
@@ -423,44 +379,16 @@ static int cmd_case(struct sp_cli *cli, int argc, char **argv)
 	}
 	int rest = argc - 1 - optind;
 	const char *ref = rest == 1 ? argv[1 + optind] : NULL;
-	int is_open = strcmp(sub, "add") == 0, is_show = strcmp(sub, "show") == 0;
-	int is_update = strcmp(sub, "update") == 0, is_find = strcmp(sub, "search") == 0;
-	int is_list = strcmp(sub, "list") == 0;
-	if (!is_open && !is_show && !is_update && !is_find && !is_list)
-		return sp_cli_usage(&sp_cli_cmd_case, "no case subcommand '%s'", sub);
-	if ((is_show || is_update) != (rest == 1) || rest > 1)
-		return sp_cli_usage(&sp_cli_cmd_case, "case %s %s", sub,
-				    is_show || is_update ? "needs one CASE" : "takes no CASE");
-	if (is_update && o.version < 0)
+	const struct sp_cli_case_sub *sub = sp_cli_case_sub_find(subcommands, argv[1]);
+	if (!sub)
+		return sp_cli_usage(&sp_cli_cmd_case, "no case subcommand '%s'", argv[1]);
+	if (sub->takes_case != (rest == 1) || rest > 1)
+		return sp_cli_usage(&sp_cli_cmd_case, "case %s %s", sub->name,
+				    sub->takes_case ? "needs one CASE" : "takes no CASE");
+	if (sub->run == case_update && o.version < 0)
 		return sp_cli_usage(&sp_cli_cmd_case,
 				    "case update needs --version (see case show)");
 	if (o.assign && o.unassign)
 		return sp_cli_usage(&sp_cli_cmd_case, "--assign or --unassign, not both");
-
-	struct sp_app app;
-	int rc = sp_app_open(cli, SP_APP_USER, &app);
-	if (rc)
-		return rc;
-	struct sp_arena arena;
-	struct sp_casework cw;
-	sp_cli_casework(&app, &arena, &cw);
-	struct sp_err err = {0};
-	if (is_open)
-		rc = case_open(cli, &app, &cw, &o, &err);
-	else if (is_show)
-		rc = case_show(cli, &cw, &o, ref, &err);
-	else if (is_update)
-		rc = case_update(cli, &app, &cw, &o, ref, &err);
-	else if (is_list)
-		rc = case_list(cli, &cw, &o, &err);
-	else
-		rc = case_find(cli, &cw, &err);
-	sp_arena_release(&arena);
-	int closed = sp_app_close(&app); /* the audit checkpoint */
-	if (rc) {
-		char cmd[64];
-		snprintf(cmd, sizeof cmd, "case %s", sub);
-		return sp_cli_fail(&err, cmd);
-	}
-	return closed ? SP_EXIT_FAIL : SP_EXIT_OK;
+	return sp_cli_case_sub_run(cli, &sp_cli_cmd_case, sub, ref, &o);
 }

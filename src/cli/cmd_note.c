@@ -1,6 +1,5 @@
 /* safepath note: add a note to a case (the text on standard input) and list a case's notes. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -9,7 +8,6 @@
 #include "cli/cli.h"
 #include "safepath/case.h"
 
-/* From cmd_case.c. */
 static int cmd_note(struct sp_cli *cli, int argc, char **argv);
 
 const struct sp_cli_cmd sp_cli_cmd_note = {
@@ -43,62 +41,55 @@ static int read_text(struct sp_arena *a, const char **out, struct sp_err *err)
 	return SP_OK;
 }
 
+static int note_add(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *id,
+		    const void *opts, struct sp_err *err)
+{
+	(void)opts;
+	const char *text = NULL;
+	struct sp_note note;
+	int rc = read_text(cw->arena, &text, err);
+	if (!rc)
+		rc = sp_note_add(cw, id, text, &note, err);
+	if (!rc) {
+		char nid[SP_ID_STRLEN + 1];
+		sp_id_format(&note.id, nid);
+		printf(cli->json ? "{\"id\":\"%s\"}\n" : "%s\n", nid);
+	}
+	return rc;
+}
+
+static int note_list(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *id,
+		     const void *opts, struct sp_err *err)
+{
+	(void)opts;
+	struct sp_note *notes;
+	size_t n;
+	int rc = sp_note_list(cw, id, &notes, &n, err);
+	json_t *arr = rc ? NULL : json_array();
+	for (size_t i = 0; arr && i < n; i++) {
+		char nid[SP_ID_STRLEN + 1], author[SP_ID_STRLEN + 1];
+		sp_id_format(&notes[i].id, nid);
+		sp_id_format(&notes[i].author, author);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:s}", "id", nid, "author",
+						     author, "created_us",
+						     (json_int_t)notes[i].created_us, "text",
+						     notes[i].text));
+		if (!cli->json)
+			printf("--- %s by %s\n%s\n", nid, author, notes[i].text);
+	}
+	if (arr && cli->json)
+		sp_cli_print_json(arr);
+	json_decref(arr);
+	return rc;
+}
+
+static const struct sp_cli_case_sub subcommands[] = {
+	{"add", note_add, 1},
+	{"list", note_list, 1},
+	{NULL, NULL, 0},
+};
+
 static int cmd_note(struct sp_cli *cli, int argc, char **argv)
 {
-	if (sp_cli_wants_help(&sp_cli_cmd_note, argc, argv))
-		return SP_EXIT_OK;
-	if (argc != 3)
-		return sp_cli_usage(&sp_cli_cmd_note, "note needs a subcommand and a CASE");
-	int is_add = strcmp(argv[1], "add") == 0, is_list = strcmp(argv[1], "list") == 0;
-	if (!is_add && !is_list)
-		return sp_cli_usage(&sp_cli_cmd_note, "no note subcommand '%s'", argv[1]);
-	struct sp_app app;
-	int rc = sp_app_open(cli, SP_APP_USER, &app);
-	if (rc)
-		return rc;
-	struct sp_arena arena;
-	struct sp_casework cw;
-	sp_cli_casework(&app, &arena, &cw);
-	struct sp_err err = {0};
-	struct sp_id id;
-	rc = sp_cli_case_resolve(&cw, argv[2], &id, &err);
-	if (!rc && is_add) {
-		const char *text = NULL;
-		struct sp_note note;
-		rc = read_text(&arena, &text, &err);
-		if (!rc)
-			rc = sp_note_add(&cw, &id, text, &note, &err);
-		if (!rc) {
-			char nid[SP_ID_STRLEN + 1];
-			sp_id_format(&note.id, nid);
-			printf(cli->json ? "{\"id\":\"%s\"}\n" : "%s\n", nid);
-		}
-	} else if (!rc) {
-		struct sp_note *notes;
-		size_t n;
-		rc = sp_note_list(&cw, &id, &notes, &n, &err);
-		json_t *arr = rc ? NULL : json_array();
-		for (size_t i = 0; arr && i < n; i++) {
-			char nid[SP_ID_STRLEN + 1], author[SP_ID_STRLEN + 1];
-			sp_id_format(&notes[i].id, nid);
-			sp_id_format(&notes[i].author, author);
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:s}", "id", nid,
-							     "author", author, "created_us",
-							     (json_int_t)notes[i].created_us,
-							     "text", notes[i].text));
-			if (!cli->json)
-				printf("--- %s by %s\n%s\n", nid, author, notes[i].text);
-		}
-		if (arr && cli->json)
-			sp_cli_print_json(arr);
-		json_decref(arr);
-	}
-	sp_arena_release(&arena);
-	int closed = sp_app_close(&app); /* the audit checkpoint */
-	if (rc) {
-		char cmd[64];
-		snprintf(cmd, sizeof cmd, "note %s", argv[1]);
-		return sp_cli_fail(&err, cmd);
-	}
-	return closed ? SP_EXIT_FAIL : SP_EXIT_OK;
+	return sp_cli_case_command(cli, &sp_cli_cmd_note, subcommands, argc, argv);
 }
