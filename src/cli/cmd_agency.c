@@ -12,8 +12,6 @@
 
 static int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv);
 
-/* Declared here until cli.h lists it with the other commands. */
-
 const struct sp_cli_cmd sp_cli_cmd_agency = {
 	"agency", "add and list agencies",
 	"agency add --code CODE --name NAME --kind KIND --country CC --as ADMIN\n"
@@ -113,8 +111,6 @@ static int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv)
 	int rc = sp_app_open(cli, SP_APP_USER, &app);
 	if (rc)
 		return rc;
-	/* until app.c does it: our writes are audited either way */
-	sp_access_set_audit_keys(&app.access, app.akeys);
 	if (is_list) {
 		if (sp_agency_list(&app.access, agency_print, cli, &err))
 			rc = sp_cli_fail(&err, "agency list");

@@ -14,8 +14,6 @@
 
 static int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv);
 
-/* Declared here until cli.h lists it with the other commands. */
-
 const struct sp_cli_cmd sp_cli_cmd_approval = {
 	"approval", "list, grant or deny pending role grants and password resets",
 	"approval list [--pending] --as USER\n"
@@ -111,8 +109,6 @@ static int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv)
 	int rc = sp_app_open(cli, SP_APP_USER, &app);
 	if (rc)
 		return rc;
-	/* until app.c does it: our writes are audited either way */
-	sp_access_set_audit_keys(&app.access, app.akeys);
 	if (is_list) {
 		struct list_ctx lc = {cli, &app.access};
 		if (sp_approval_list(&app.access, &app.subject, pending, approval_print, &lc, &err))

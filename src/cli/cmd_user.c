@@ -14,8 +14,6 @@
 
 static int sp_cmd_user(struct sp_cli *cli, int argc, char **argv);
 
-/* Declared here until cli.h lists it with the other commands. */
-
 const struct sp_cli_cmd sp_cli_cmd_user = {
 	"user", "add, list, grant roles to, disable users; reset and change passwords",
 	"user add USERNAME --agency CODE --roles ROLE[,ROLE...] --as ADMIN\n"
@@ -138,8 +136,6 @@ static int passwd(struct sp_cli *cli)
 	rc = sp_app_open(cli, 0, &app);
 	if (rc)
 		goto out;
-	/* until app.c does it: our writes are audited either way */
-	sp_access_set_audit_keys(&app.access, app.akeys);
 	if (sp_user_passwd(&app.access, cli->as_user, old, fresh, &err)) {
 		rc = sp_cli_fail(&err, "user passwd");
 		sp_app_close(&app);
@@ -204,8 +200,6 @@ static int sp_cmd_user(struct sp_cli *cli, int argc, char **argv)
 	int rc = sp_app_open(cli, SP_APP_USER, &app);
 	if (rc)
 		return rc;
-	/* until app.c does it: our writes are audited either way */
-	sp_access_set_audit_keys(&app.access, app.akeys);
 	struct sp_access *acc = &app.access;
 	const struct sp_subject *as = &app.subject;
 	struct sp_err err = {0};
