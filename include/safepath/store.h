@@ -63,6 +63,9 @@ struct sp_store_driver {
 	const char *(*type_token)(const char *token);
 	/* Optional: online copy of the whole database to a file (SP_STORE_CAP_BACKUP). */
 	int (*backup_to)(struct sp_db *db, const char *path, struct sp_err *err);
+	/* Optional: make deleted data unrecoverable on disk, where the engine keeps copies
+	 * outside the live pages (SQLite: the write-ahead log). NULL: nothing to do. */
+	int (*compact)(struct sp_db *db, struct sp_err *err);
 };
 
 extern const struct sp_store_driver sp_store_sqlite;
@@ -112,6 +115,9 @@ void sp_stmt_done(struct sp_stmt *st);
 
 /* Online copy of the whole database into a new file (SQLite backup API). */
 int sp_store_backup_to(struct sp_store *s, const char *path, struct sp_err *err) SP_MUST;
+/* After deleting what must not be recoverable (crypto-shredding): the driver's compact,
+ * outside any transaction; SP_OK at once for a driver that keeps no such copies. */
+int sp_store_compact(struct sp_store *s, struct sp_err *err) SP_MUST;
 
 /* Apply every embedded migration (src/store/migrations/NNNN_name.sql) not yet recorded in
  * schema_migrations, each in its own write transaction, in order. Up only. */

@@ -5,8 +5,9 @@
  *   wrapped = sp_wrap_key_(data key data_version, key,
  *             ad = "safepath.person_key" ‖ person id ‖ key_version u32 ‖ data_version u32)
  * Keys are unwrapped straight into a slot of the thread's key cache (keycache.c). Deleting a
- * row is crypto-shredding: the SQLite driver runs with secure_delete, and the write-ahead log
- * is checkpointed and truncated afterwards so no copy of the wrapped key stays in it. */
+ * row is crypto-shredding: the SQLite driver runs with secure_delete, and the store is
+ * compacted afterwards (sp_store_compact: SQLite checkpoints and truncates its write-ahead
+ * log) so no copy of the wrapped key stays behind. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,11 +232,11 @@ int sp_person_key_destroy(struct sp_keystore *ks, const struct sp_id *person, st
 		sp_store_rollback(ks->store);
 	/* Wipe cached copies whatever happened: a wiped cache only costs a reload. */
 	sp_keycache_forget_(person);
-	if (rc == SP_OK && strcmp(sp_store_driver_of(ks->store)->name, "sqlite") == 0) {
+	if (rc == SP_OK) {
 		struct sp_err ignore = {0};
 		/* Best effort (a reader can hold the log): the row is already gone from the
 		 * database pages, which secure_delete overwrote. */
-		if (sp_store_exec(ks->store, "PRAGMA wal_checkpoint(TRUNCATE)", &ignore) != SP_OK)
+		if (sp_store_compact(ks->store, &ignore) != SP_OK)
 			sp_log(SP_LOG_WARN, "crypto.keystore_checkpoint", "status",
 			       sp_status_name(ignore.code), (const char *)NULL);
 	}

@@ -256,6 +256,14 @@ static int sq_backup_to(struct sp_db *db, const char *path, struct sp_err *err)
 	return r;
 }
 
+/* Deleted rows' old pages live on in the write-ahead log until a checkpoint: copy the log
+ * into the database (whose freed pages secure_delete overwrites) and truncate it. A reader
+ * holding the log can keep part of it, so this is best effort. */
+static int sq_compact(struct sp_db *db, struct sp_err *err)
+{
+	return sq_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+}
+
 const struct sp_store_driver sp_store_sqlite = {
 	.version = SP_STORE_DRIVER_VERSION,
 	.name = "sqlite",
@@ -282,4 +290,5 @@ const struct sp_store_driver sp_store_sqlite = {
 	.finalize = sq_finalize,
 	.type_token = sq_type_token,
 	.backup_to = sq_backup_to,
+	.compact = sq_compact,
 };

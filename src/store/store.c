@@ -289,3 +289,11 @@ int sp_store_backup_to(struct sp_store *s, const char *path, struct sp_err *err)
 	int rc = tick(s, err, "backup");
 	return rc ? rc : s->drv->backup_to(s->db, path, err);
 }
+
+int sp_store_compact(struct sp_store *s, struct sp_err *err)
+{
+	if (!s->drv->compact)
+		return SP_OK;
+	int rc = tick(s, err, "compact");
+	return rc ? rc : s->drv->compact(s->db, err);
+}
