@@ -113,6 +113,25 @@ int sp_username_check(const char *username, struct sp_err *err)
 	return SP_OK;
 }
 
+int access_step_key(struct sp_stmt *st, const char *text, const struct sp_id *id,
+		    struct sp_err *err)
+{
+	int rc = text ? sp_stmt_bind_text(st, 1, text) : id ? sp_stmt_bind_id(st, 1, id) : SP_EINVAL;
+	return rc ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : sp_stmt_step(st, err);
+}
+
+int access_each_row(struct sp_stmt *st,
+		    int (*row)(struct sp_stmt *st, void *ctx, struct sp_err *err), void *ctx,
+		    struct sp_err *err)
+{
+	int rc;
+	while ((rc = sp_stmt_step(st, err)) == 1)
+		if ((rc = row(st, ctx, err)))
+			break;
+	sp_stmt_done(st);
+	return rc;
+}
+
 int access_recheck(struct sp_access *a, const struct sp_subject *actor, enum sp_action action,
 		   struct sp_subject *out, struct sp_err *err)
 {

@@ -75,6 +75,18 @@ int access_actor_refresh(struct sp_access *a, const struct sp_subject *actor,
 int access_recheck(struct sp_access *a, const struct sp_subject *actor, enum sp_action action,
 		   struct sp_subject *out, struct sp_err *err) SP_MUST;
 
+/* ---- reading rows (access.c), for the table files ---- */
+
+/* Bind the one key of a single-row look-up, text when given and else id, and step:
+ * 1 = a row, 0 = none, < 0 = error (err filled). */
+int access_step_key(struct sp_stmt *st, const char *text, const struct sp_id *id,
+		    struct sp_err *err) SP_MUST;
+/* Step a bound SELECT to its end, handing each row to row(st, ctx, err) and stopping at
+ * the first nonzero it returns, which is returned; releases st. */
+int access_each_row(struct sp_stmt *st,
+		    int (*row)(struct sp_stmt *st, void *ctx, struct sp_err *err), void *ctx,
+		    struct sp_err *err) SP_MUST;
+
 /* Shared checks. */
 /* Is the actor allowed `action` (on the target user's agency for approval.grant)? Fills err
  * with the policy's reason when not. */

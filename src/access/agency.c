@@ -129,16 +129,7 @@ static int get_one(struct sp_access *a, const char *sql, const char *code, const
 	int rc = sp_store_prepare(a->store, sql, &st, err);
 	if (rc)
 		return rc;
-	if (code)
-		rc = sp_stmt_bind_text(st, 1, code);
-	else if (id)
-		rc = sp_stmt_bind_id(st, 1, id);
-	else
-		rc = SP_EINVAL;
-	if (rc)
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-	else
-		rc = sp_stmt_step(st, err);
+	rc = access_step_key(st, code, id, err);
 	if (rc == 1)
 		rc = read_row(st, out, err);
 	else if (rc == 0)
@@ -160,22 +151,25 @@ int sp_agency_get(struct sp_access *a, const struct sp_id *id, struct sp_agency 
 	return get_one(a, "SELECT " AGENCY_COLS " FROM agencies WHERE id = ?", NULL, id, out, err);
 }
 
+struct list_ctx {
+	int (*cb)(const struct sp_agency *ag, void *ctx);
+	void *ctx;
+};
+
+static int list_row(struct sp_stmt *st, void *ctx, struct sp_err *err)
+{
+	const struct list_ctx *l = ctx;
+	struct sp_agency ag;
+	int rc = read_row(st, &ag, err);
+	return rc ? rc : l->cb(&ag, l->ctx);
+}
+
 int sp_agency_list(struct sp_access *a, int (*cb)(const struct sp_agency *ag, void *ctx),
 		   void *ctx, struct sp_err *err)
 {
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(a->store, "SELECT " AGENCY_COLS " FROM agencies ORDER BY code",
 				  &st, err);
-	if (rc)
-		return rc;
-	while ((rc = sp_stmt_step(st, err)) == 1) {
-		struct sp_agency ag;
-		rc = read_row(st, &ag, err);
-		if (!rc)
-			rc = cb(&ag, ctx);
-		if (rc)
-			break;
-	}
-	sp_stmt_done(st);
-	return rc;
+	struct list_ctx l = {cb, ctx};
+	return rc ? rc : access_each_row(st, list_row, &l, err);
 }

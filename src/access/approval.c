@@ -121,16 +121,26 @@ int sp_approval_get(struct sp_access *a, const struct sp_id *id, struct sp_appro
 				  &st, err);
 	if (rc)
 		return rc;
-	if (sp_stmt_bind_id(st, 1, id))
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-	else
-		rc = sp_stmt_step(st, err);
+	rc = access_step_key(st, NULL, id, err);
 	if (rc == 1)
 		rc = read_row(st, out, err);
 	else if (rc == 0)
 		rc = sp_err_set(err, SP_ENOTFOUND, "approval", "no such approval");
 	sp_stmt_done(st);
 	return rc;
+}
+
+struct list_ctx {
+	int (*cb)(const struct sp_approval *ap, void *ctx);
+	void *ctx;
+};
+
+static int list_row(struct sp_stmt *st, void *ctx, struct sp_err *err)
+{
+	const struct list_ctx *l = ctx;
+	struct sp_approval ap;
+	int rc = read_row(st, &ap, err);
+	return rc ? rc : l->cb(&ap, l->ctx);
 }
 
 int sp_approval_list(struct sp_access *a, const struct sp_subject *actor, int pending_only,
@@ -161,16 +171,8 @@ int sp_approval_list(struct sp_access *a, const struct sp_subject *actor, int pe
 		sp_stmt_done(st);
 		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	}
-	while ((rc = sp_stmt_step(st, err)) == 1) {
-		struct sp_approval ap;
-		rc = read_row(st, &ap, err);
-		if (!rc)
-			rc = cb(&ap, ctx);
-		if (rc)
-			break;
-	}
-	sp_stmt_done(st);
-	return rc;
+	struct list_ctx l = {cb, ctx};
+	return access_each_row(st, list_row, &l, err);
 }
 
 static int same(const struct sp_id *x, const struct sp_id *y)

@@ -68,16 +68,7 @@ static int load(struct sp_access *a, const char *username, const struct sp_id *i
 				  &st, err);
 	if (rc)
 		return rc;
-	if (username)
-		rc = sp_stmt_bind_text(st, 1, username);
-	else if (id)
-		rc = sp_stmt_bind_id(st, 1, id);
-	else
-		rc = SP_EINVAL;
-	if (rc)
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-	else
-		rc = sp_stmt_step(st, err);
+	rc = access_step_key(st, username, id, err);
 	if (rc == 1)
 		rc = read_row(st, out, hash, err);
 	else if (rc == 0)
@@ -220,6 +211,16 @@ static int finish(struct sp_access *a, int rc, const struct access_event *ev,
 	return rc;
 }
 
+/* The ending of the operations that hand out a one-time password: its hash is wiped either
+ * way, the password itself unless all went well. Returns rc. */
+static int otp_done(int rc, char hash[SP_PWHASH_SIZE], char otp[SP_OTP_SIZE])
+{
+	sodium_memzero(hash, SP_PWHASH_SIZE);
+	if (rc)
+		sodium_memzero(otp, SP_OTP_SIZE);
+	return rc;
+}
+
 int sp_access_bootstrap(struct sp_access *a, const struct sp_agency *agency, const char *username,
 			char otp[SP_OTP_SIZE], struct sp_user *out, struct sp_err *err)
 {
@@ -249,16 +250,12 @@ int sp_access_bootstrap(struct sp_access *a, const struct sp_agency *agency, con
 	if (!rc)
 		rc = access_user_insert(a, username, &ag, SP_ROLE_ADMIN, hash, 1, &u, err);
 	struct access_event ev = {.action = "user.bootstrap", .object_kind = "user",
-				  .fields = "username,agency_id,password_hash", .roles = SP_ROLE_ADMIN};
-	if (!rc)
-		ev.object = u.id;
+				  .object = u.id, .fields = "username,agency_id,password_hash",
+				  .roles = SP_ROLE_ADMIN};
 	rc = finish(a, rc, &ev, err);
 out:
-	sodium_memzero(hash, sizeof hash);
-	if (rc) {
-		sodium_memzero(otp, SP_OTP_SIZE);
+	if (otp_done(rc, hash, otp))
 		return rc;
-	}
 	if (out)
 		*out = u;
 	return SP_OK;
@@ -296,22 +293,30 @@ int sp_user_add(struct sp_access *a, const struct sp_subject *actor, const char 
 		rc = access_approval_insert(a, SP_APPROVAL_GRANT_ROLE, &u, &me.user,
 					    roles & SP_ROLES_DATA, &ap, err);
 	struct access_event ev = {.action = "user.add", .actor = &me, .object_kind = "user",
-				  .fields = "username,agency_id,password_hash", .roles = roles,
-				  .approval = ap};
-	if (!rc)
-		ev.object = u.id;
+				  .object = u.id, .fields = "username,agency_id,password_hash",
+				  .roles = roles, .approval = ap};
 	rc = finish(a, rc, &ev, err);
 out:
-	sodium_memzero(hash, sizeof hash);
-	if (rc) {
-		sodium_memzero(otp, SP_OTP_SIZE);
+	if (otp_done(rc, hash, otp))
 		return rc;
-	}
 	if (out)
 		*out = u;
 	if (approval)
 		*approval = ap;
 	return SP_OK;
+}
+
+struct list_ctx {
+	int (*cb)(const struct sp_user *u, void *ctx);
+	void *ctx;
+};
+
+static int list_row(struct sp_stmt *st, void *ctx, struct sp_err *err)
+{
+	const struct list_ctx *l = ctx;
+	struct sp_user u;
+	int rc = read_row(st, &u, NULL, err);
+	return rc ? rc : l->cb(&u, l->ctx);
 }
 
 int sp_user_list(struct sp_access *a, const struct sp_subject *actor,
@@ -324,18 +329,8 @@ int sp_user_list(struct sp_access *a, const struct sp_subject *actor,
 	struct sp_stmt *st;
 	rc = sp_store_prepare(a->store, "SELECT " USER_COLS USER_FROM "ORDER BY u.username", &st,
 			      err);
-	if (rc)
-		return rc;
-	while ((rc = sp_stmt_step(st, err)) == 1) {
-		struct sp_user u;
-		rc = read_row(st, &u, NULL, err);
-		if (!rc)
-			rc = cb(&u, ctx);
-		if (rc)
-			break;
-	}
-	sp_stmt_done(st);
-	return rc;
+	struct list_ctx l = {cb, ctx};
+	return rc ? rc : access_each_row(st, list_row, &l, err);
 }
 
 int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, const char *username,
@@ -597,11 +592,8 @@ int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
 				  .approval = ap};
 	rc = finish(a, rc, &ev, err);
 out:
-	sodium_memzero(hash, sizeof hash);
-	if (rc) {
-		sodium_memzero(otp, SP_OTP_SIZE);
+	if (otp_done(rc, hash, otp))
 		return rc;
-	}
 	if (approval)
 		*approval = ap;
 	return SP_OK;
