@@ -48,6 +48,14 @@ static int build_ad(const struct sp_field *f, const unsigned char hdr[SP_SEAL_HE
 	return SP_OK;
 }
 
+/* Cut out back to its first start bytes. */
+static void unreserve(struct sp_buf *out, size_t start)
+{
+	out->len = start;
+	if (out->data)
+		out->data[start] = '\0';
+}
+
 /* Grow out by n bytes (zero-filled) and point at them: the AEAD writes in place, so no
  * plaintext passes through a temporary buffer. */
 static int reserve(struct sp_buf *out, size_t n, unsigned char **at)
@@ -58,9 +66,7 @@ static int reserve(struct sp_buf *out, size_t n, unsigned char **at)
 		size_t c = n < sizeof zeros ? n : sizeof zeros;
 		int rc = sp_buf_add(out, zeros, c);
 		if (rc) {
-			out->len = start;
-			if (out->data)
-				out->data[start] = '\0';
+			unreserve(out, start);
 			return rc;
 		}
 		n -= c;
@@ -180,9 +186,12 @@ static int decrypt(unsigned char *m, const unsigned char *key, const unsigned ch
 	return SP_OK;
 }
 
-int sp_field_open(const struct sp_keys *k, const struct sp_person_key *pk,
-		  const struct sp_field *f, const void *ct, size_t n, struct sp_buf *out,
-		  struct sp_err *err)
+/* What both ways of opening share: resolve the key, have room(ctx, length, &m, err) allot
+ * the plaintext's place, decrypt into it, and unlock a person key again. */
+static int open_into(const struct sp_keys *k, const struct sp_person_key *pk,
+		     const struct sp_field *f, const void *ct, size_t n,
+		     int (*room)(void *ctx, size_t len, unsigned char **m, struct sp_err *err),
+		     void *ctx, unsigned char **m, struct sp_err *err)
 {
 	const unsigned char *key;
 	const struct sp_person_key *locked;
@@ -191,50 +200,58 @@ int sp_field_open(const struct sp_keys *k, const struct sp_person_key *pk,
 	int rc = open_prepare(k, pk, f, ct, n, &key, ad, &ad_len, &locked, err);
 	if (rc)
 		return rc;
-	size_t start = out->len;
-	unsigned char *m;
-	if ((rc = reserve(out, n - SP_SEAL_OVERHEAD, &m))) {
-		rc = sp_err_set(err, rc, "", "no room for the opened field");
-		goto out;
-	}
-	if ((rc = decrypt(m, key, ad, ad_len, ct, n, err))) {
-		out->len = start;
-		if (out->data)
-			out->data[start] = '\0';
-	}
-out:
+	rc = room(ctx, n - SP_SEAL_OVERHEAD, m, err);
+	if (!rc)
+		rc = decrypt(*m, key, ad, ad_len, ct, n, err);
 	if (locked)
 		sp_person_key_unlock_(locked);
 	return rc;
+}
+
+/* The room functions return their status themselves rather than sp_err_set's, so that the
+ * analyser sees *m set whenever they return SP_OK. */
+static int buf_room(void *ctx, size_t len, unsigned char **m, struct sp_err *err)
+{
+	int rc = reserve(ctx, len, m);
+	if (rc)
+		sp_err_set(err, rc, "", "no room for the opened field");
+	return rc;
+}
+
+int sp_field_open(const struct sp_keys *k, const struct sp_person_key *pk,
+		  const struct sp_field *f, const void *ct, size_t n, struct sp_buf *out,
+		  struct sp_err *err)
+{
+	size_t start = out->len;
+	unsigned char *m;
+	int rc = open_into(k, pk, f, ct, n, buf_room, out, &m, err);
+	if (rc)
+		unreserve(out, start); /* nothing of a field that does not open */
+	return rc;
+}
+
+static int arena_room(void *ctx, size_t len, unsigned char **m, struct sp_err *err)
+{
+	*m = sp_arena_alloc(ctx, len + 1); /* zero-filled: NUL-terminated */
+	if (*m)
+		return SP_OK;
+	sp_err_set(err, SP_ENOMEM, "", "request arena full");
+	return SP_ENOMEM;
 }
 
 int sp_field_open_arena(const struct sp_keys *k, const struct sp_person_key *pk,
 			const struct sp_field *f, const void *ct, size_t n, struct sp_arena *a,
 			unsigned char **pt, size_t *pt_len, struct sp_err *err)
 {
-	const unsigned char *key;
-	const struct sp_person_key *locked;
-	unsigned char ad[AD_MAX];
-	size_t ad_len;
+	unsigned char *m;
 	*pt = NULL;
 	*pt_len = 0;
-	int rc = open_prepare(k, pk, f, ct, n, &key, ad, &ad_len, &locked, err);
+	int rc = open_into(k, pk, f, ct, n, arena_room, a, &m, err);
 	if (rc)
 		return rc;
-	size_t mlen = n - SP_SEAL_OVERHEAD;
-	unsigned char *m = sp_arena_alloc(a, mlen + 1); /* zero-filled: NUL-terminated */
-	if (!m) {
-		rc = sp_err_set(err, SP_ENOMEM, "", "request arena full");
-		goto out;
-	}
-	if ((rc = decrypt(m, key, ad, ad_len, ct, n, err)))
-		goto out;
 	*pt = m;
-	*pt_len = mlen;
-out:
-	if (locked)
-		sp_person_key_unlock_(locked);
-	return rc;
+	*pt_len = n - SP_SEAL_OVERHEAD;
+	return SP_OK;
 }
 
 /* ---- key wrapping ---------------------------------------------------------------------- */
