@@ -160,37 +160,44 @@ int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case 
 	return rc;
 }
 
+/* Prepare one of next_number's statements, whose parameters are the agency and the year. */
+static int prepare_sequence(struct sp_casework *cw, const char *sql, const struct sp_id *agency,
+			    int year, struct sp_stmt **st, struct sp_err *err)
+{
+	int rc = sp_store_prepare(cw->store, sql, st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(*st, 1, agency) || sp_stmt_bind_int64(*st, 2, year)) {
+		sp_stmt_done(*st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	return SP_OK;
+}
+
 /* The next number of agency's counter for year, inside the open write transaction. */
 static int next_number(struct sp_casework *cw, const struct sp_id *agency, int year, int64_t *out,
 		       struct sp_err *err)
 {
 	struct sp_stmt *st;
-	int rc = sp_store_prepare(cw->store,
+	int rc = prepare_sequence(cw,
 				  "UPDATE case_sequences SET last_number = last_number + 1 "
 				  "WHERE agency_id = ? AND year = ?",
-				  &st, err);
+				  agency, year, &st, err);
 	if (rc)
 		return rc;
-	if (sp_stmt_bind_id(st, 1, agency) || sp_stmt_bind_int64(st, 2, year)) {
-		sp_stmt_done(st);
-		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-	}
 	rc = sp_stmt_step(st, err);
 	int64_t changed = rc == 0 ? sp_stmt_changes(st) : 0;
 	sp_stmt_done(st);
 	if (rc)
 		return rc < 0 ? rc : sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
 	if (changed == 1) {
-		rc = sp_store_prepare(cw->store,
+		rc = prepare_sequence(cw,
 				      "SELECT last_number FROM case_sequences "
 				      "WHERE agency_id = ? AND year = ?",
-				      &st, err);
+				      agency, year, &st, err);
 		if (rc)
 			return rc;
-		if (sp_stmt_bind_id(st, 1, agency) || sp_stmt_bind_int64(st, 2, year))
-			rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-		if (!rc)
-			rc = sp_stmt_step(st, err);
+		rc = sp_stmt_step(st, err);
 		if (rc == 1) {
 			*out = sp_stmt_int64(st, 0);
 			rc = SP_OK;
@@ -202,16 +209,11 @@ static int next_number(struct sp_casework *cw, const struct sp_id *agency, int y
 	}
 	/* First case of the year for this agency. On PostgreSQL two first cases can race here;
 	 * the loser gets SP_ECONFLICT and retries the whole operation. */
-	rc = sp_store_prepare(
-		cw->store,
-		"INSERT INTO case_sequences (agency_id, year, last_number) VALUES (?, ?, 1)", &st,
-		err);
+	rc = prepare_sequence(
+		cw, "INSERT INTO case_sequences (agency_id, year, last_number) VALUES (?, ?, 1)",
+		agency, year, &st, err);
 	if (rc)
 		return rc;
-	if (sp_stmt_bind_id(st, 1, agency) || sp_stmt_bind_int64(st, 2, year)) {
-		sp_stmt_done(st);
-		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-	}
 	rc = cw_exec_done(st, err);
 	if (!rc)
 		*out = 1;
