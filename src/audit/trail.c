@@ -212,21 +212,32 @@ int sp_audit_append(struct sp_store *s, const struct sp_audit_keys *keys,
 	return sp_audit_append_batch(s, keys, rec, 1, seq_out, err);
 }
 
+/* Run sql with the head's seq as its one parameter: 1 = a row, 0 = none (st to release
+ * either way), < 0 = error (st released). */
+static int step_at_head(struct sp_store *s, const char *sql, int64_t seq, struct sp_stmt **st,
+			struct sp_err *err)
+{
+	int rc = sp_store_prepare(s, sql, st, err);
+	if (rc)
+		return rc;
+	if ((rc = sp_stmt_bind_int64(*st, 1, seq)))
+		rc = sp_err_set(err, rc, NULL, "cannot bind the audit head");
+	else
+		rc = sp_stmt_step(*st, err);
+	if (rc < 0)
+		sp_stmt_done(*st);
+	return rc;
+}
+
 /* Before signing, the head must be the last record and carry its mac: a checkpoint must
  * never vouch for a head someone moved. (The full chain is verify's job.) */
 static int head_matches_tail(struct sp_store *s, int64_t seq, const unsigned char *mac,
 			     struct sp_err *err)
 {
 	struct sp_stmt *st;
-	int rc = sp_store_prepare(s, sql_after_head, &st, err);
-	if (rc)
+	int rc = step_at_head(s, sql_after_head, seq, &st, err);
+	if (rc < 0)
 		return rc;
-	if ((rc = sp_stmt_bind_int64(st, 1, seq))) {
-		rc = sp_err_set(err, rc, NULL, "cannot bind the audit head");
-		goto out;
-	}
-	if ((rc = sp_stmt_step(st, err)) < 0)
-		goto out;
 	if (rc == 0 || sp_stmt_int64(st, 0) != 0) {
 		rc = sp_err_set(err, SP_ECONFLICT, NULL,
 				"audit records lie beyond the head; run 'safepath audit verify'");
@@ -235,14 +246,8 @@ static int head_matches_tail(struct sp_store *s, int64_t seq, const unsigned cha
 	sp_stmt_done(st);
 	if (seq == 0)
 		return SP_OK;
-	if ((rc = sp_store_prepare(s, sql_mac_at, &st, err)))
+	if ((rc = step_at_head(s, sql_mac_at, seq, &st, err)) < 0)
 		return rc;
-	if ((rc = sp_stmt_bind_int64(st, 1, seq))) {
-		rc = sp_err_set(err, rc, NULL, "cannot bind the audit head");
-		goto out;
-	}
-	if ((rc = sp_stmt_step(st, err)) < 0)
-		goto out;
 	size_t n = 0;
 	const void *p = rc == 1 ? sp_stmt_blob(st, 0, &n) : NULL;
 	if (!p || n != SP_AUDIT_MAC_LEN || sodium_memcmp(p, mac, SP_AUDIT_MAC_LEN) != 0) {
