@@ -160,6 +160,13 @@ int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case 
 	return rc;
 }
 
+int cw_case_load_for(struct sp_casework *cw, enum cw_action action, const struct sp_id *id,
+		     struct sp_case *c, struct sp_err *err)
+{
+	int rc = cw_case_load(cw, id, c, err);
+	return rc ? rc : cw_authorise(cw, action, c, err);
+}
+
 /* Prepare one of next_number's statements, whose parameters are the agency and the year. */
 static int prepare_sequence(struct sp_casework *cw, const char *sql, const struct sp_id *agency,
 			    int year, struct sp_stmt **st, struct sp_err *err)
@@ -322,9 +329,7 @@ int sp_case_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case *
 	int rc = cw_begin(cw, err);
 	if (rc)
 		return rc;
-	rc = cw_case_load(cw, id, out, err);
-	if (!rc)
-		rc = cw_authorise(cw, CW_CASE_READ, out, err);
+	rc = cw_case_load_for(cw, CW_CASE_READ, id, out, err);
 	if (!rc)
 		rc = cw_audit(cw, CW_CASE_READ, "case", id, "stat", err);
 	return cw_finish(cw, rc, err);
@@ -353,9 +358,7 @@ int sp_case_update(struct sp_casework *cw, const struct sp_id *id, const struct 
 		return rc;
 	struct sp_case c = {0};
 	struct sp_stmt *st = NULL;
-	rc = cw_case_load(cw, id, &c, err);
-	if (!rc)
-		rc = cw_authorise(cw, CW_CASE_UPDATE, &c, err);
+	rc = cw_case_load_for(cw, CW_CASE_UPDATE, id, &c, err);
 	if (!rc && c.version != ch->version)
 		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the case was changed meanwhile");
 	if (!rc && ch->set_assigned && !sp_id_is_zero(&ch->assigned))
@@ -421,9 +424,7 @@ int sp_case_person(struct sp_casework *cw, const struct sp_id *case_id, bool wit
 	if (rc)
 		return rc;
 	struct sp_case c = {0};
-	rc = cw_case_load(cw, case_id, &c, err);
-	if (!rc)
-		rc = cw_authorise(cw, CW_PERSON_READ, &c, err);
+	rc = cw_case_load_for(cw, CW_PERSON_READ, case_id, &c, err);
 	/* Safety is need-to-know: asked for and refused means left out, not a failed read. */
 	bool safety = !rc && with_safety && cw_allowed(cw, CW_PERSON_READ_SAFETY, &c);
 	if (!rc)
@@ -441,9 +442,7 @@ int sp_case_person_update(struct sp_casework *cw, const struct sp_id *case_id,
 	if (rc)
 		return rc;
 	struct sp_case c = {0};
-	rc = cw_case_load(cw, case_id, &c, err);
-	if (!rc)
-		rc = cw_authorise(cw, CW_PERSON_UPDATE, &c, err);
+	rc = cw_case_load_for(cw, CW_PERSON_UPDATE, case_id, &c, err);
 	/* Writing the safety block is need-to-know like reading it. */
 	if (!rc && p->has_safety)
 		rc = cw_authorise(cw, CW_PERSON_READ_SAFETY, &c, err);
@@ -463,9 +462,7 @@ int sp_case_person_erase(struct sp_casework *cw, const struct sp_id *case_id, st
 	if (rc)
 		return rc;
 	struct sp_case c = {0};
-	rc = cw_case_load(cw, case_id, &c, err);
-	if (!rc)
-		rc = cw_authorise(cw, CW_PERSON_ERASE, &c, err);
+	rc = cw_case_load_for(cw, CW_PERSON_ERASE, case_id, &c, err);
 	if (!rc)
 		rc = cw_person_unindex(cw, &c.person, err);
 	if (!rc)

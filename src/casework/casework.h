@@ -26,6 +26,11 @@ void cw_err_index(struct sp_err *err, size_t i);
 /* Keep err's message and code, set its field; returns code. */
 int cw_err_at(struct sp_err *err, int code, const char *field);
 
+/* An optional or required string member naming a value of an enumeration: parse's number for
+ * it in *out (left alone when an optional member is absent); "unknown <what>" when parse
+ * knows no such name. */
+int cw_get_enum(json_t *obj, const char *key, bool required, int (*parse)(const char *),
+		const char *what, int *out, struct sp_err *err) SP_MUST;
 /* An optional or required string member copied into the arena: at most max bytes, not blank,
  * no control characters but tab and newline. Absent optional members leave *out NULL. */
 int cw_get_text(json_t *obj, const char *key, bool required, size_t max, struct sp_arena *a,
@@ -124,6 +129,9 @@ enum cw_action {
  * the reason in err when refused. */
 int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
 		 struct sp_err *err) SP_MUST;
+/* The case by id (cw_case_load), if the policy allows action on it (cw_authorise). */
+int cw_case_load_for(struct sp_casework *cw, enum cw_action action, const struct sp_id *id,
+		     struct sp_case *c, struct sp_err *err) SP_MUST;
 /* A refusal by cw_authorise is audited too: after the operation rolled back, cw_finish calls
  * cw_denial_record, which appends it (action, case, "denied:<reason>", DPO flag across the
  * firewall) in a transaction of its own. cw_begin clears a stale one. */

@@ -91,25 +91,6 @@ int sp_consent_check(const struct sp_consent *c, struct sp_err *err)
 	return SP_OK;
 }
 
-static int get_enum(json_t *j, const char *key, bool required, int (*parse)(const char *), int *out,
-		    struct sp_err *err)
-{
-	const char *s;
-	int rc = sp_json_get_str(j, key, required, &s, err);
-	if (rc == SP_ENOTFOUND)
-		return SP_OK;
-	if (rc)
-		return rc;
-	int v = parse(s);
-	if (v < 0) {
-		char path[64];
-		snprintf(path, sizeof path, "/%s", key);
-		return sp_err_set(err, SP_EINVAL, path, "unknown value");
-	}
-	*out = v;
-	return SP_OK;
-}
-
 int sp_consent_decode(json_t *j, struct sp_arena *a, struct sp_consent *out, struct sp_err *err)
 {
 	static const char *const keys[] = {"purpose",
@@ -127,15 +108,16 @@ int sp_consent_decode(json_t *j, struct sp_arena *a, struct sp_consent *out, str
 	int rc = sp_json_only_keys(j, keys, err);
 	int purpose = 0, status = 0, method = 0, by = SP_BY_PERSON, assent = SP_ASSENT_NONE;
 	if (!rc)
-		rc = get_enum(j, "purpose", true, sp_consent_purpose_parse, &purpose, err);
+		rc = cw_get_enum(j, "purpose", true, sp_consent_purpose_parse, "value", &purpose,
+				 err);
 	if (!rc)
-		rc = get_enum(j, "status", true, sp_consent_status_parse, &status, err);
+		rc = cw_get_enum(j, "status", true, sp_consent_status_parse, "value", &status, err);
 	if (!rc)
-		rc = get_enum(j, "method", true, sp_consent_method_parse, &method, err);
+		rc = cw_get_enum(j, "method", true, sp_consent_method_parse, "value", &method, err);
 	if (!rc)
-		rc = get_enum(j, "by", false, sp_consent_by_parse, &by, err);
+		rc = cw_get_enum(j, "by", false, sp_consent_by_parse, "value", &by, err);
 	if (!rc)
-		rc = get_enum(j, "child_assent", false, sp_assent_parse, &assent, err);
+		rc = cw_get_enum(j, "child_assent", false, sp_assent_parse, "value", &assent, err);
 	if (rc)
 		return rc;
 	out->purpose = (enum sp_consent_purpose)purpose;
@@ -221,9 +203,7 @@ int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
 	c.case_id = *case_id;
 	c.recorded_by = *cw_actor(cw);
 	c.recorded_us = sp_now_us();
-	rc = cw_case_load(cw, case_id, &kase, err);
-	if (!rc)
-		rc = cw_authorise(cw, CW_CONSENT_ADD, &kase, err);
+	rc = cw_case_load_for(cw, CW_CONSENT_ADD, case_id, &kase, err);
 	if (!rc && !sp_id_is_zero(&c.scope_agency)) {
 		struct sp_agency ag; /* consent to a referral names an organisation that exists */
 		rc = sp_agency_get(cw->access, &c.scope_agency, &ag, err);
@@ -376,9 +356,7 @@ int sp_consent_list(struct sp_casework *cw, const struct sp_id *case_id, struct 
 	if (rc)
 		return rc;
 	struct sp_case kase = {0};
-	rc = cw_case_load(cw, case_id, &kase, err);
-	if (!rc)
-		rc = cw_authorise(cw, CW_CONSENT_READ, &kase, err);
+	rc = cw_case_load_for(cw, CW_CONSENT_READ, case_id, &kase, err);
 	if (!rc)
 		rc = load_all(cw, &kase, out, n, err);
 	if (!rc)

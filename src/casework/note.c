@@ -43,9 +43,7 @@ int sp_note_add(struct sp_casework *cw, const struct sp_id *case_id, const char 
 	note.case_id = *case_id;
 	note.author = *cw_actor(cw);
 	note.created_us = sp_now_us();
-	rc = cw_case_load(cw, case_id, &c, err);
-	if (!rc)
-		rc = cw_authorise(cw, CW_NOTE_ADD, &c, err);
+	rc = cw_case_load_for(cw, CW_NOTE_ADD, case_id, &c, err);
 	if (!rc)
 		rc = cw_seal(cw, &c.person, "case_notes", "body", &note.id, text, strlen(text),
 			     &body, err);
@@ -90,9 +88,7 @@ int sp_note_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_
 	struct sp_stmt *st = NULL;
 	struct sp_note *notes = NULL;
 	size_t count = 0, cap = 0;
-	rc = cw_case_load(cw, case_id, &c, err);
-	if (!rc)
-		rc = cw_authorise(cw, CW_NOTE_READ, &c, err);
+	rc = cw_case_load_for(cw, CW_NOTE_READ, case_id, &c, err);
 	if (!rc)
 		rc = sp_store_prepare(cw->store,
 				      "SELECT id, author_id, created_us, body FROM case_notes "

@@ -107,15 +107,12 @@ int sp_contact_kind_parse(const char *s)
 static int decode_part(json_t *j, struct sp_arena *a, struct sp_name_part *out, struct sp_err *err)
 {
 	static const char *const keys[] = {"role", "original", "script", "romanised", NULL};
+	int r = 0;
 	int rc = sp_json_only_keys(j, keys, err);
+	if (!rc)
+		rc = cw_get_enum(j, "role", true, sp_name_role_parse, "role", &r, err);
 	if (rc)
 		return rc;
-	const char *role;
-	if ((rc = sp_json_get_str(j, "role", true, &role, err)))
-		return rc;
-	int r = sp_name_role_parse(role);
-	if (r < 0)
-		return sp_err_set(err, SP_EINVAL, "/role", "unknown role");
 	out->role = (enum sp_name_role)r;
 	if ((rc = cw_get_text(j, "original", false, SP_PERSON_MAX_TEXT, a, &out->original, err)) ||
 	    (rc = cw_get_text(j, "romanised", false, SP_PERSON_MAX_TEXT, a, &out->romanised, err)))
@@ -216,12 +213,10 @@ static int decode_document(json_t *j, struct sp_arena *a, struct sp_document *d,
 {
 	static const char *const keys[] = {"type", "country", "number", "description", NULL};
 	const char *s;
+	int t = 0;
 	int rc = sp_json_only_keys(j, keys, err);
-	if (rc || (rc = sp_json_get_str(j, "type", true, &s, err)))
+	if (rc || (rc = cw_get_enum(j, "type", true, sp_doc_type_parse, "document type", &t, err)))
 		return rc;
-	int t = sp_doc_type_parse(s);
-	if (t < 0)
-		return sp_err_set(err, SP_EINVAL, "/type", "unknown document type");
 	d->type = (enum sp_doc_type)t;
 	if ((rc = sp_json_get_str(j, "country", true, &s, err)))
 		return rc;
@@ -237,13 +232,11 @@ static int decode_document(json_t *j, struct sp_arena *a, struct sp_document *d,
 static int decode_contact(json_t *j, struct sp_arena *a, struct sp_contact *c, struct sp_err *err)
 {
 	static const char *const keys[] = {"kind", "value", "note", NULL};
-	const char *s;
+	int k = 0;
 	int rc = sp_json_only_keys(j, keys, err);
-	if (rc || (rc = sp_json_get_str(j, "kind", true, &s, err)))
+	if (rc ||
+	    (rc = cw_get_enum(j, "kind", true, sp_contact_kind_parse, "contact kind", &k, err)))
 		return rc;
-	int k = sp_contact_kind_parse(s);
-	if (k < 0)
-		return sp_err_set(err, SP_EINVAL, "/kind", "unknown contact kind");
 	c->kind = (enum sp_contact_kind)k;
 	if ((rc = cw_get_text(j, "value", true, SP_PERSON_MAX_TEXT, a, &c->value, err)) ||
 	    (rc = cw_get_text(j, "note", false, SP_PERSON_MAX_TEXT, a, &c->note, err)))
@@ -293,19 +286,23 @@ static int contact_fn(json_t *j, struct sp_arena *a, void *out, struct sp_err *e
 	return decode_contact(j, a, out, err);
 }
 
+/* The required "names" member of a person or an alias. */
+static int decode_names(json_t *obj, struct sp_arena *a, struct sp_name *out, struct sp_err *err)
+{
+	json_t *names = json_object_get(obj, "names");
+	if (!names)
+		return sp_err_set(err, SP_EINVAL, "/names", "is required");
+	int rc = decode_name(names, a, out, err);
+	if (rc)
+		sp_err_prefix(err, "names");
+	return rc;
+}
+
 static int alias_fn(json_t *j, struct sp_arena *a, void *out, struct sp_err *err)
 {
 	static const char *const keys[] = {"names", NULL};
 	int rc = sp_json_only_keys(j, keys, err);
-	if (rc)
-		return rc;
-	json_t *names = json_object_get(j, "names");
-	if (!names)
-		return sp_err_set(err, SP_EINVAL, "/names", "is required");
-	rc = decode_name(names, a, out, err);
-	if (rc)
-		sp_err_prefix(err, "names");
-	return rc;
+	return rc ? rc : decode_names(j, a, out, err);
 }
 
 static int decode_safety(json_t *obj, struct sp_arena *a, struct sp_person *p, struct sp_err *err)
@@ -332,25 +329,6 @@ static int decode_safety(json_t *obj, struct sp_arena *a, struct sp_person *p, s
 	return SP_OK;
 }
 
-static int decode_enum(json_t *obj, const char *key, int (*parse)(const char *), const char *what,
-		       int *out, struct sp_err *err)
-{
-	const char *s;
-	int rc = sp_json_get_str(obj, key, false, &s, err);
-	if (rc == SP_ENOTFOUND)
-		return SP_OK;
-	if (rc)
-		return rc;
-	int v = parse(s);
-	if (v < 0) {
-		char path[64];
-		snprintf(path, sizeof path, "/%s", key);
-		return sp_err_set(err, SP_EINVAL, path, "unknown %s", what);
-	}
-	*out = v;
-	return SP_OK;
-}
-
 int sp_person_decode(json_t *j, struct sp_arena *arena, struct sp_person *out, struct sp_err *err)
 {
 	static const char *const keys[] = {
@@ -361,24 +339,20 @@ int sp_person_decode(json_t *j, struct sp_arena *arena, struct sp_person *out, s
 	int rc = sp_json_only_keys(j, keys, err);
 	if (rc)
 		return rc;
-	json_t *names = json_object_get(j, "names");
-	if (!names)
-		return sp_err_set(err, SP_EINVAL, "/names", "is required");
-	if ((rc = decode_name(names, arena, &out->name, err))) {
-		sp_err_prefix(err, "names");
+	if ((rc = decode_names(j, arena, &out->name, err)))
 		return rc;
-	}
 	void *items = NULL;
 	if ((rc = decode_list(j, "aliases", SP_PERSON_MAX_ALIASES, sizeof(struct sp_name), arena,
 			      alias_fn, &items, &out->n_aliases, err)))
 		return rc;
 	out->aliases = items;
 	int v = SP_SEX_UNKNOWN;
-	if ((rc = decode_enum(j, "sex", sp_sex_parse, "sex", &v, err)))
+	if ((rc = cw_get_enum(j, "sex", false, sp_sex_parse, "sex", &v, err)))
 		return rc;
 	out->sex = (enum sp_sex)v;
 	v = SP_GENDER_NONE;
-	if ((rc = decode_enum(j, "gender_identity", sp_gender_parse, "gender identity", &v, err)))
+	if ((rc = cw_get_enum(j, "gender_identity", false, sp_gender_parse, "gender identity", &v,
+			       err)))
 		return rc;
 	if (v == SP_GENDER_NONE && json_object_get(j, "gender_identity") &&
 	    !json_is_null(json_object_get(j, "gender_identity")))

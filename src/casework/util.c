@@ -35,6 +35,25 @@ int cw_err_at(struct sp_err *err, int code, const char *field)
 	return code;
 }
 
+int cw_get_enum(json_t *obj, const char *key, bool required, int (*parse)(const char *),
+		const char *what, int *out, struct sp_err *err)
+{
+	const char *s;
+	int rc = sp_json_get_str(obj, key, required, &s, err);
+	if (rc == SP_ENOTFOUND)
+		return SP_OK;
+	if (rc)
+		return rc;
+	int v = parse(s);
+	if (v < 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/%s", key);
+		return sp_err_set(err, SP_EINVAL, path, "unknown %s", what);
+	}
+	*out = v;
+	return SP_OK;
+}
+
 int cw_get_text(json_t *obj, const char *key, bool required, size_t max, struct sp_arena *a,
 		const char **out, struct sp_err *err)
 {
