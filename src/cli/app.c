@@ -1,7 +1,8 @@
 /* Opening what a command works with, in one place: database (migrated), master and data
  * keys, the person-key store, audit keys, the access context and the --as user. Also what
- * the casework commands (case, note, consent) share: the casework context over the opened
- * app, case references, JSON in and out, and running one subcommand. */
+ * the commands share: running a subcommand from its command's table (agency, approval and
+ * user on the opened app; case, note and consent with the casework context over it), case
+ * references, and JSON in and out. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -187,6 +188,34 @@ int sp_app_close(struct sp_app *app)
 	sp_keys_free(app->keys);
 	sp_store_close(app->store);
 	memset(app, 0, sizeof *app);
+	return rc;
+}
+
+/* ---- shared by the administrative commands ---- */
+
+const struct sp_cli_sub *sp_cli_sub_find(const struct sp_cli_sub *subs, const char *name)
+{
+	for (; subs->name; subs++)
+		if (strcmp(subs->name, name) == 0)
+			return subs;
+	return NULL;
+}
+
+int sp_cli_sub_run(struct sp_cli *cli, const struct sp_cli_cmd *cmd, const struct sp_cli_sub *sub,
+		   const void *args)
+{
+	struct sp_app app;
+	struct sp_err err = {0};
+	int rc = sp_app_open(cli, SP_APP_USER, &app);
+	if (rc)
+		return rc;
+	if (sub->run(cli, &app, args, &err)) {
+		char what[64];
+		snprintf(what, sizeof what, "%s %s", cmd->name, sub->name);
+		rc = sp_cli_fail(&err, what);
+	}
+	if (sp_app_close(&app))
+		rc = SP_EXIT_FAIL;
 	return rc;
 }
 

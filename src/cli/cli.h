@@ -111,3 +111,17 @@ int sp_cli_case_command(struct sp_cli *cli, const struct sp_cli_cmd *cmd,
 /* Append one audit record as the acting user (or the system), in its own transaction when
  * the store has none open. */
 int sp_app_audit(struct sp_app *app, struct sp_audit_rec *rec, struct sp_err *err);
+
+/* A subcommand of an administrative command (agency, approval, user), in its command's table
+ * (ended by a NULL name). run works on the opened app with the command's parsed arguments and
+ * prints what it did; it returns a status and leaves the detail in err. */
+struct sp_cli_sub {
+	const char *name;
+	int (*run)(struct sp_cli *cli, struct sp_app *app, const void *args, struct sp_err *err);
+	int takes_arg; /* one positional argument (ID, USERNAME) */
+};
+const struct sp_cli_sub *sp_cli_sub_find(const struct sp_cli_sub *subs, const char *name);
+/* Open the app as the --as user, run the subcommand, print a failure as "CMD SUB" and close
+ * (the audit checkpoint); returns the exit code. */
+int sp_cli_sub_run(struct sp_cli *cli, const struct sp_cli_cmd *cmd, const struct sp_cli_sub *sub,
+		   const void *args);

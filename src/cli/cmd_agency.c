@@ -56,6 +56,29 @@ static int copy_opt(char *dst, size_t n, const char *v)
 	return 0;
 }
 
+static int agency_add(struct sp_cli *cli, struct sp_app *app, const void *args,
+		      struct sp_err *err)
+{
+	struct sp_agency out;
+	int rc = sp_agency_add(&app->access, &app->subject, args, &out, err);
+	if (!rc)
+		agency_print(&out, cli);
+	return rc;
+}
+
+static int agency_list(struct sp_cli *cli, struct sp_app *app, const void *args,
+		       struct sp_err *err)
+{
+	(void)args;
+	return sp_agency_list(&app->access, agency_print, cli, err);
+}
+
+static const struct sp_cli_sub subcommands[] = {
+	{"add", agency_add, 0},
+	{"list", agency_list, 0},
+	{NULL, NULL, 0},
+};
+
 static int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -65,7 +88,6 @@ static int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv)
 	};
 	if (argc < 2)
 		return usage("which subcommand?");
-	const char *sub = argv[1];
 	struct sp_agency in = {.kind = SP_AGENCY_KIND_COUNT};
 	int have = 0, c;
 	optind = 0;
@@ -98,30 +120,12 @@ static int sp_cmd_agency(struct sp_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage("unexpected argument");
-	int is_add = strcmp(sub, "add") == 0, is_list = strcmp(sub, "list") == 0;
-	if (!is_add && !is_list)
+	const struct sp_cli_sub *sub = sp_cli_sub_find(subcommands, argv[1]);
+	if (!sub)
 		return usage("unknown subcommand");
-	if (is_add && have != 15)
+	if (sub->run == agency_add && have != 15)
 		return usage("add needs --code, --name, --kind and --country");
-	if (is_list && have)
+	if (sub->run == agency_list && have)
 		return usage("list takes no options");
-
-	struct sp_app app;
-	struct sp_err err = {0};
-	int rc = sp_app_open(cli, SP_APP_USER, &app);
-	if (rc)
-		return rc;
-	if (is_list) {
-		if (sp_agency_list(&app.access, agency_print, cli, &err))
-			rc = sp_cli_fail(&err, "agency list");
-	} else {
-		struct sp_agency out;
-		if (sp_agency_add(&app.access, &app.subject, &in, &out, &err))
-			rc = sp_cli_fail(&err, "agency add");
-		else
-			agency_print(&out, cli);
-	}
-	if (sp_app_close(&app))
-		rc = SP_EXIT_FAIL;
-	return rc;
+	return sp_cli_sub_run(cli, &sp_cli_cmd_agency, sub, &in);
 }

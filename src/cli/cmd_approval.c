@@ -75,6 +75,48 @@ static void print_grant(const struct sp_cli *cli, const char *otp)
 		printf("one-time password to hand to the user: %s (shown once)\n", otp);
 }
 
+struct approval_args {
+	int pending;     /* list --pending */
+	struct sp_id id; /* grant, deny */
+};
+
+static int approval_list(struct sp_cli *cli, struct sp_app *app, const void *args,
+			 struct sp_err *err)
+{
+	const struct approval_args *a = args;
+	struct list_ctx lc = {cli, &app->access};
+	return sp_approval_list(&app->access, &app->subject, a->pending, approval_print, &lc, err);
+}
+
+static int approval_grant(struct sp_cli *cli, struct sp_app *app, const void *args,
+			  struct sp_err *err)
+{
+	const struct approval_args *a = args;
+	char otp[SP_OTP_SIZE];
+	int rc = sp_approval_grant(&app->access, &app->subject, &a->id, otp, err);
+	if (!rc)
+		print_grant(cli, otp);
+	sodium_memzero(otp, sizeof otp);
+	return rc;
+}
+
+static int approval_deny(struct sp_cli *cli, struct sp_app *app, const void *args,
+			 struct sp_err *err)
+{
+	const struct approval_args *a = args;
+	int rc = sp_approval_deny(&app->access, &app->subject, &a->id, err);
+	if (!rc && !cli->json)
+		printf("denied\n");
+	return rc;
+}
+
+static const struct sp_cli_sub subcommands[] = {
+	{"list", approval_list, 0},
+	{"grant", approval_grant, 1},
+	{"deny", approval_deny, 1},
+	{NULL, NULL, 0},
+};
+
 static int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -83,7 +125,6 @@ static int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv)
 	};
 	if (argc < 2)
 		return usage("which subcommand?");
-	const char *sub = argv[1];
 	int pending = 0, c;
 	optind = 0;
 	opterr = 0;
@@ -94,39 +135,13 @@ static int sp_cmd_approval(struct sp_cli *cli, int argc, char **argv)
 			return usage("unknown option");
 	}
 	int nargs = argc - 1 - optind;
-	int is_list = strcmp(sub, "list") == 0, is_grant = strcmp(sub, "grant") == 0;
-	int is_deny = strcmp(sub, "deny") == 0;
-	if (!is_list && !is_grant && !is_deny)
+	const struct sp_cli_sub *sub = sp_cli_sub_find(subcommands, argv[1]);
+	if (!sub)
 		return usage("unknown subcommand");
-	if (is_list ? nargs != 0 : nargs != 1)
-		return usage(is_list ? "list takes no argument" : "ID missing");
-	struct sp_id id = {{0}};
-	if (!is_list && sp_id_parse(argv[1 + optind], &id))
+	if (nargs != sub->takes_arg)
+		return usage(sub->takes_arg ? "ID missing" : "list takes no argument");
+	struct approval_args a = {.pending = pending};
+	if (sub->takes_arg && sp_id_parse(argv[1 + optind], &a.id))
 		return usage("ID must be an approval id, as approval list prints it");
-
-	struct sp_app app;
-	struct sp_err err = {0};
-	int rc = sp_app_open(cli, SP_APP_USER, &app);
-	if (rc)
-		return rc;
-	if (is_list) {
-		struct list_ctx lc = {cli, &app.access};
-		if (sp_approval_list(&app.access, &app.subject, pending, approval_print, &lc, &err))
-			rc = sp_cli_fail(&err, "approval list");
-	} else if (is_deny) {
-		if (sp_approval_deny(&app.access, &app.subject, &id, &err))
-			rc = sp_cli_fail(&err, "approval deny");
-		else if (!cli->json)
-			printf("denied\n");
-	} else {
-		char otp[SP_OTP_SIZE];
-		if (sp_approval_grant(&app.access, &app.subject, &id, otp, &err))
-			rc = sp_cli_fail(&err, "approval grant");
-		else
-			print_grant(cli, otp);
-		sodium_memzero(otp, sizeof otp);
-	}
-	if (sp_app_close(&app))
-		rc = SP_EXIT_FAIL;
-	return rc;
+	return sp_cli_sub_run(cli, &sp_cli_cmd_approval, sub, &a);
 }

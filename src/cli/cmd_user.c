@@ -151,6 +151,76 @@ out:
 	return rc;
 }
 
+struct user_args {
+	const char *name; /* USERNAME */
+	const char *agency;
+	unsigned roles;
+};
+
+static int user_add(struct sp_cli *cli, struct sp_app *app, const void *args, struct sp_err *err)
+{
+	const struct user_args *a = args;
+	char otp[SP_OTP_SIZE] = "";
+	struct sp_id approval = {{0}};
+	int rc = sp_user_add(&app->access, &app->subject, a->name, a->agency, a->roles, otp, NULL,
+			     &approval, err);
+	if (!rc)
+		print_otp(cli, a->name, otp, &approval);
+	sodium_memzero(otp, sizeof otp);
+	return rc;
+}
+
+static int user_list(struct sp_cli *cli, struct sp_app *app, const void *args, struct sp_err *err)
+{
+	(void)args;
+	return sp_user_list(&app->access, &app->subject, user_print, cli, err);
+}
+
+static int user_grant(struct sp_cli *cli, struct sp_app *app, const void *args,
+		      struct sp_err *err)
+{
+	const struct user_args *a = args;
+	struct sp_id approval = {{0}};
+	int rc = sp_user_grant_roles(&app->access, &app->subject, a->name, a->roles, &approval, err);
+	if (!rc)
+		print_otp(cli, a->name, NULL, &approval);
+	return rc;
+}
+
+static int user_disable(struct sp_cli *cli, struct sp_app *app, const void *args,
+			struct sp_err *err)
+{
+	const struct user_args *a = args;
+	int rc = sp_user_disable(&app->access, &app->subject, a->name, err);
+	if (!rc && !cli->json)
+		printf("%s disabled\n", a->name);
+	return rc;
+}
+
+static int user_reset_password(struct sp_cli *cli, struct sp_app *app, const void *args,
+			       struct sp_err *err)
+{
+	const struct user_args *a = args;
+	char otp[SP_OTP_SIZE] = "";
+	struct sp_id approval = {{0}};
+	int rc = sp_user_reset_password(&app->access, &app->subject, a->name, otp, &approval, err);
+	if (!rc)
+		print_otp(cli, a->name, otp, &approval);
+	sodium_memzero(otp, sizeof otp);
+	return rc;
+}
+
+/* passwd has no run: it reads the passwords before opening the app, with no login. */
+static const struct sp_cli_sub subcommands[] = {
+	{"add", user_add, 1},
+	{"list", user_list, 0},
+	{"grant", user_grant, 1},
+	{"disable", user_disable, 1},
+	{"reset-password", user_reset_password, 1},
+	{"passwd", NULL, 0},
+	{NULL, NULL, 0},
+};
+
 static int sp_cmd_user(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -160,7 +230,6 @@ static int sp_cmd_user(struct sp_cli *cli, int argc, char **argv)
 	};
 	if (argc < 2)
 		return usage("which subcommand?");
-	const char *sub = argv[1];
 	const char *agency = NULL;
 	unsigned roles = 0;
 	int c;
@@ -176,62 +245,24 @@ static int sp_cmd_user(struct sp_cli *cli, int argc, char **argv)
 			return usage("unknown option");
 	}
 	int nargs = argc - 1 - optind;
-	const char *name = nargs >= 1 ? argv[1 + optind] : NULL;
+	struct user_args a = {.name = nargs >= 1 ? argv[1 + optind] : NULL, .agency = agency,
+			      .roles = roles};
 	if (nargs > 1)
 		return usage("too many arguments");
 
-	int is_add = strcmp(sub, "add") == 0, is_grant = strcmp(sub, "grant") == 0;
-	int is_list = strcmp(sub, "list") == 0, is_disable = strcmp(sub, "disable") == 0;
-	int is_reset = strcmp(sub, "reset-password") == 0, is_passwd = strcmp(sub, "passwd") == 0;
-	if (!(is_add || is_grant || is_list || is_disable || is_reset || is_passwd))
+	const struct sp_cli_sub *sub = sp_cli_sub_find(subcommands, argv[1]);
+	if (!sub)
 		return usage("unknown subcommand");
-	if ((is_list || is_passwd) ? name != NULL : name == NULL)
-		return usage(name ? "this subcommand takes no USERNAME" : "USERNAME missing");
-	if (is_add && (!agency || !roles))
+	if (sub->takes_arg != (a.name != NULL))
+		return usage(a.name ? "this subcommand takes no USERNAME" : "USERNAME missing");
+	if (sub->run == user_add && (!agency || !roles))
 		return usage("add needs --agency and --roles");
-	if (is_grant && !roles)
+	if (sub->run == user_grant && !roles)
 		return usage("grant needs --roles");
 
 	if (!cli->as_user)
 		return usage("name the acting user with --as USER");
-	if (is_passwd)
+	if (!sub->run)
 		return passwd(cli);
-	struct sp_app app;
-	int rc = sp_app_open(cli, SP_APP_USER, &app);
-	if (rc)
-		return rc;
-	struct sp_access *acc = &app.access;
-	const struct sp_subject *as = &app.subject;
-	struct sp_err err = {0};
-	char otp[SP_OTP_SIZE] = "";
-	struct sp_id approval = {{0}};
-
-	if (is_add) {
-		if (sp_user_add(acc, as, name, agency, roles, otp, NULL, &approval, &err))
-			rc = sp_cli_fail(&err, "user add");
-		else
-			print_otp(cli, name, otp, &approval);
-	} else if (is_list) {
-		if (sp_user_list(acc, as, user_print, cli, &err))
-			rc = sp_cli_fail(&err, "user list");
-	} else if (is_grant) {
-		if (sp_user_grant_roles(acc, as, name, roles, &approval, &err))
-			rc = sp_cli_fail(&err, "user grant");
-		else
-			print_otp(cli, name, NULL, &approval);
-	} else if (is_disable) {
-		if (sp_user_disable(acc, as, name, &err))
-			rc = sp_cli_fail(&err, "user disable");
-		else if (!cli->json)
-			printf("%s disabled\n", name);
-	} else if (is_reset) {
-		if (sp_user_reset_password(acc, as, name, otp, &approval, &err))
-			rc = sp_cli_fail(&err, "user reset-password");
-		else
-			print_otp(cli, name, otp, &approval);
-	}
-	sodium_memzero(otp, sizeof otp);
-	if (sp_app_close(&app))
-		rc = SP_EXIT_FAIL;
-	return rc;
+	return sp_cli_sub_run(cli, &sp_cli_cmd_user, sub, &a);
 }
