@@ -78,13 +78,13 @@ struct sp_case {
 };
 
 const char *sp_case_status_name(enum sp_case_status s);
-int sp_case_status_parse(const char *s);
+int sp_case_status_parse(const char *s) SP_MUST;
 const char *sp_case_priority_name(enum sp_case_priority p);
-int sp_case_priority_parse(const char *s);
+int sp_case_priority_parse(const char *s) SP_MUST;
 /* Name of one flag bit ("possible_victim_of_trafficking"), NULL for anything else. */
 const char *sp_case_flag_name(unsigned flag);
 /* One name -> its bit; 0 if unknown. */
-unsigned sp_case_flag_parse(const char *s);
+unsigned sp_case_flag_parse(const char *s) SP_MUST;
 
 /* Open a case for a new person: the person (sealed, indexed), the case with the next number
  * of the subject's agency for this year, assigned to `assigned` (a user of that agency), or to
@@ -207,15 +207,15 @@ struct sp_consent {
 };
 
 const char *sp_consent_purpose_name(enum sp_consent_purpose p);
-int sp_consent_purpose_parse(const char *s);
+int sp_consent_purpose_parse(const char *s) SP_MUST;
 const char *sp_consent_status_name(enum sp_consent_status s);
-int sp_consent_status_parse(const char *s);
+int sp_consent_status_parse(const char *s) SP_MUST;
 const char *sp_consent_method_name(enum sp_consent_method m);
-int sp_consent_method_parse(const char *s);
+int sp_consent_method_parse(const char *s) SP_MUST;
 const char *sp_consent_by_name(enum sp_consent_by b);
-int sp_consent_by_parse(const char *s);
+int sp_consent_by_parse(const char *s) SP_MUST;
 const char *sp_assent_name(enum sp_assent a);
-int sp_assent_parse(const char *s);
+int sp_assent_parse(const char *s) SP_MUST;
 
 /* Decode {"purpose", "scope_agency", "scope_country", "status", "method", "interpreter_used",
  * "interpreter_language", "by", "child_assent", "note"} with field paths in errors. */

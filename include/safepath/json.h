@@ -14,7 +14,7 @@
 
 /* Parse text of len bytes (need not be NUL-terminated). Returns a new reference or NULL with
  * err set (SP_EINVAL with "line L column C: reason"). Rejects duplicate keys and trailing data. */
-json_t *sp_json_parse(const char *text, size_t len, struct sp_err *err);
+json_t *sp_json_parse(const char *text, size_t len, struct sp_err *err) SP_MUST;
 
 /* Typed members of an object; `required` false lets a missing or null member through with
  * *out untouched (return SP_ENOTFOUND then, which callers treat as "absent"). */

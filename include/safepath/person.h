@@ -126,16 +126,16 @@ struct sp_person {
 /* Names of enumeration values ("given", "clan_lineage", "passport", ...); NULL if out of range.
  * sp_*_parse returns the value or -1. */
 const char *sp_name_role_name(enum sp_name_role r);
-int sp_name_role_parse(const char *s);
+int sp_name_role_parse(const char *s) SP_MUST;
 const char *sp_sex_name(enum sp_sex s);
-int sp_sex_parse(const char *s);
+int sp_sex_parse(const char *s) SP_MUST;
 const char *sp_sex_htcds(enum sp_sex s);    /* prs_Gender picklist word for exports */
 const char *sp_gender_name(enum sp_gender g);
-int sp_gender_parse(const char *s);
+int sp_gender_parse(const char *s) SP_MUST;
 const char *sp_doc_type_name(enum sp_doc_type t);
-int sp_doc_type_parse(const char *s);
+int sp_doc_type_parse(const char *s) SP_MUST;
 const char *sp_contact_kind_name(enum sp_contact_kind k);
-int sp_contact_kind_parse(const char *s);
+int sp_contact_kind_parse(const char *s) SP_MUST;
 
 /* Decode and validate a person object. Every string is copied into arena; codes are
  * canonicalised. Unknown members, wrong types, unknown codes and over-cap values fail with
