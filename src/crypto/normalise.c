@@ -39,6 +39,14 @@ static void u16_free(struct u16 *u)
 	u->p = NULL;
 }
 
+/* The error of a failed normalisation step; how: "decomposed" or "composed". */
+static int normalise_failed(UErrorCode st, const char *how, struct sp_err *err)
+{
+	if (st == U_BUFFER_OVERFLOW_ERROR)
+		return sp_err_set(err, SP_EINVAL, "name", "name grows too much when %s", how);
+	return sp_err_set(err, SP_EINTERNAL, "name", "normalisation failed: %s", u_errorName(st));
+}
+
 int sp_name_normalise(const char *in, size_t n, struct sp_buf *out, struct sp_err *err)
 {
 	struct u16 a = {0}, b = {0};
@@ -69,10 +77,7 @@ int sp_name_normalise(const char *in, size_t n, struct sp_buf *out, struct sp_er
 	if (U_SUCCESS(st))
 		a.len = unorm2_normalize(nfd, b.p, b.len, a.p, a.cap, &st);
 	if (U_FAILURE(st)) {
-		rc = st == U_BUFFER_OVERFLOW_ERROR
-			     ? sp_err_set(err, SP_EINVAL, "name", "name grows too much when decomposed")
-			     : sp_err_set(err, SP_EINTERNAL, "name", "normalisation failed: %s",
-					  u_errorName(st));
+		rc = normalise_failed(st, "decomposed", err);
 		goto out;
 	}
 	/* Drop marks and collapse white space, from a into b. */
@@ -94,10 +99,7 @@ int sp_name_normalise(const char *in, size_t n, struct sp_buf *out, struct sp_er
 	}
 	a.len = unorm2_normalize(nfc, b.p, b.len, a.p, a.cap, &st);
 	if (U_FAILURE(st)) {
-		rc = st == U_BUFFER_OVERFLOW_ERROR
-			     ? sp_err_set(err, SP_EINVAL, "name", "name grows too much when composed")
-			     : sp_err_set(err, SP_EINTERNAL, "name", "normalisation failed: %s",
-					  u_errorName(st));
+		rc = normalise_failed(st, "composed", err);
 		goto out;
 	}
 	if (a.len == 0) {
