@@ -34,9 +34,8 @@
  *
  * An access context: the store, the password cost and the audit keys, all borrowed. One per
  * thread, like the store connection. Every write appends its audit record (sp_audit_append)
- * in its own transaction. Call sp_access_set_audit_keys before any write: without the keys
- * a write is only logged as access.unaudited (transitional, until every caller sets them;
- * then it will be refused). */
+ * in the write's own transaction. Call sp_access_set_audit_keys before any write: without
+ * the keys a write is refused (SP_EINTERNAL) and nothing is written. */
 struct sp_access {
 	struct sp_store *store;
 	struct sp_kdf_params pw;                 /* Argon2id cost for new hashes */
