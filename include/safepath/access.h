@@ -153,7 +153,8 @@ struct sp_demo_user {
 
 /* Add the demo agencies and users (roles active at once, password usable without a change)
  * in one transaction as the system; each is audited, data-reading ones flagged to the DPO.
- * SP_ECONFLICT when any of the agencies exists already. */
+ * Only on a new installation: SP_ECONFLICT when there is any user but the first
+ * administrator, or when any of the agencies exists already. */
 int sp_access_demo_seed(struct sp_access *a, const struct sp_agency *agencies, size_t n_agencies,
 			const struct sp_demo_user *users, size_t n_users, const char *password,
 			struct sp_err *err) SP_MUST;

@@ -21,6 +21,5 @@ void sp_arena_release(struct sp_arena *a);
 void *sp_arena_alloc(struct sp_arena *a, size_t n);
 char *sp_arena_strndup(struct sp_arena *a, const char *s, size_t n);
 char *sp_arena_strdup(struct sp_arena *a, const char *s);
-void *sp_arena_memdup(struct sp_arena *a, const void *p, size_t n);
 
 #endif

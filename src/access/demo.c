@@ -19,6 +19,12 @@ int sp_access_demo_seed(struct sp_access *a, const struct sp_agency *agencies, s
 	if (rc)
 		return rc;
 	rc = sp_store_begin_write(a->store, err);
+	/* Demo accounts share one password and need no approval: only on a new installation,
+	 * where the first administrator is the only user. */
+	long existing = 0;
+	if (!rc && !(rc = access_user_count(a, &existing, err)) && existing > 1)
+		rc = sp_err_set(err, SP_ECONFLICT, "",
+				"demo data goes into a new installation only (users exist)");
 	for (size_t i = 0; !rc && i < n_agencies; i++) {
 		struct sp_agency ag;
 		rc = sp_agency_get_by_code(a, agencies[i].code, &ag, err);

@@ -64,14 +64,6 @@ void *sp_arena_alloc(struct sp_arena *a, size_t n)
 	return p;
 }
 
-void *sp_arena_memdup(struct sp_arena *a, const void *p, size_t n)
-{
-	void *q = sp_arena_alloc(a, n);
-	if (q && n)
-		memcpy(q, p, n);
-	return q;
-}
-
 char *sp_arena_strndup(struct sp_arena *a, const char *s, size_t n)
 {
 	char *q = sp_arena_alloc(a, n + 1);

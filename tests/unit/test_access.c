@@ -807,10 +807,14 @@ static void demo_seed_is_audited_and_once_only(void **state)
 	assert_int_equal(scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'agency.demo_seed'"),
 			 2);
 	assert_int_equal(trail().n, before + 4 + 1 /* the login */);
-	/* a second run changes nothing */
+	/* a second run changes nothing: users exist now, so this is no new installation */
+	ags[0].code[0] = 'Y';
+	ags[1].code[0] = 'Y';
 	assert_int_equal(sp_access_demo_seed(&acc, ags, 2, users, 2, "demo-password-42", &err),
 			 SP_ECONFLICT);
+	assert_non_null(strstr(err.msg, "new installation"));
 	assert_int_equal(scalar("SELECT COUNT(*) FROM users WHERE username LIKE 'demo.%'"), 2);
+	assert_int_equal(scalar("SELECT COUNT(*) FROM agencies WHERE code LIKE 'Y%'"), 0);
 	/* a weak password is refused before anything is written */
 	ags[0].code[0] = 'X';
 	ags[1].code[0] = 'X';
