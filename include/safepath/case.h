@@ -252,6 +252,8 @@ struct sp_case_hit {
 	struct sp_id person;
 	char number[SP_CASE_NUMBER_MAX];
 	enum sp_case_status status;
+	enum sp_case_priority priority;
+	unsigned flags;                 /* enum sp_case_flag bits: a child's case stands out */
 };
 
 int sp_case_find_number(struct sp_casework *cw, const char *number, struct sp_case_hit *out,

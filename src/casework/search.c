@@ -32,6 +32,8 @@ static int collect_as(struct sp_casework *cw, struct sp_stmt *st, struct hits *h
 		hit->person = c.person;
 		memcpy(hit->number, c.number, sizeof hit->number);
 		hit->status = c.status;
+		hit->priority = c.priority;
+		hit->flags = c.flags;
 	}
 	return rc < 0 ? rc : SP_OK;
 }

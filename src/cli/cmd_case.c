@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -174,18 +175,34 @@ static int case_update(struct sp_cli *cli, struct sp_casework *cw, const struct 
 	return rc;
 }
 
+/* One line a case: number, status, priority, flags (a child's case stands out), id. */
 static void print_hits(const struct sp_cli *cli, const struct sp_case_hit *h, size_t n)
 {
 	json_t *arr = cli->json ? json_array() : NULL;
 	for (size_t i = 0; i < n; i++) {
-		char id[SP_ID_STRLEN + 1];
+		char id[SP_ID_STRLEN + 1], flags[256] = "";
 		sp_id_format(&h[i].case_id, id);
+		json_t *fl = json_array();
+		for (unsigned bit = 0; bit < SP_CASE_FLAG_COUNT; bit++) {
+			if (!(h[i].flags & (1u << bit)))
+				continue;
+			const char *name = sp_case_flag_name(1u << bit);
+			json_array_append_new(fl, json_string(name));
+			size_t len = strlen(flags);
+			snprintf(flags + len, sizeof flags - len, "%s%s", len ? "," : "", name);
+		}
 		if (arr)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "id", id, "number",
-							     h[i].number, "status",
-							     sp_case_status_name(h[i].status)));
-		else
-			printf("%s  %s  %s\n", h[i].number, sp_case_status_name(h[i].status), id);
+			json_array_append_new(
+				arr, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "number",
+					       h[i].number, "status", sp_case_status_name(h[i].status),
+					       "priority", sp_case_priority_name(h[i].priority),
+					       "flags", fl));
+		else {
+			json_decref(fl);
+			printf("%-16s  %-6s  %-7s  %-40s  %s\n", h[i].number,
+			       sp_case_status_name(h[i].status), sp_case_priority_name(h[i].priority),
+			       flags[0] ? flags : "-", id);
+		}
 	}
 	if (arr) {
 		sp_cli_print_json(arr);
