@@ -50,6 +50,7 @@ for s in "Zarghunashtra" "P9X4K7Q2Z" "hides from the foreman behind the bakery";
 done
 echo '{"names": ["zarghunashtra"]}' | run case search --as demo.caseworker --password-fd 3 3<<<"$PW" >found.txt
 grep -q "$CASE" found.txt || die "name search did not find the case"
+grep "$CASE" found.txt | grep -q "possible_victim_of_trafficking" || die "the hit lacks the case's flag"
 echo '{"document": {"type": "passport", "country": "AF", "number": "p9x4-k7q2z"}}' |
 	run case search --as demo.caseworker --password-fd 3 3<<<"$PW" >found.txt
 grep -q "$CASE" found.txt || die "document search did not find the case"
