@@ -55,6 +55,17 @@ echo '{"document": {"type": "passport", "country": "AF", "number": "p9x4-k7q2z"}
 	run case search --as demo.caseworker --password-fd 3 3<<<"$PW" >found.txt
 grep -q "$CASE" found.txt || die "document search did not find the case"
 
+# After a data-key rotation the sealed data still opens, and new data goes in.
+run key rotate >/dev/null || die "key rotate"
+run case show --person --safety --as demo.caseworker --password-fd 3 "$CASE" 3<<<"$PW" >shown.json ||
+	die "case show after key rotate"
+grep -q -- "hides from the foreman behind the bakery" shown.json || die "old data unreadable after rotation"
+printf 'Second interview after the rotation; hides from the foreman behind the bakery.' |
+	run note add --as demo.caseworker --password-fd 3 "$CASE" 3<<<"$PW" >/dev/null || die "note after rotation"
+run note list --as demo.caseworker --password-fd 3 "$CASE" 3<<<"$PW" >notes.txt || die "note list"
+grep -q "Second interview after the rotation" notes.txt || die "new note unreadable"
+grep -q "Disclosed debt of 4000" notes.txt || die "old note unreadable"
+
 # Demo names are personal data too: sample every romanised demo name of 6+ letters.
 demo_names=$(grep -o '"[A-Z][a-z]\{5,\}"' "$(dirname "$SP")/../../config/demo/names.json" 2>/dev/null | tr -d '"' | sort -u | head -200)
 
