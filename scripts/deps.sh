@@ -19,7 +19,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ -f package-lock.json ] && [ ! -d node_modules ]; then
-	echo "deps: npm ci"
-	npm ci --no-audit --no-fund --loglevel=error
+# npm packages, exactly as the committed lockfile pins them; again whenever the lockfile is
+# newer than what is installed.
+if [ -f package-lock.json ]; then
+	if ! command -v npm >/dev/null 2>&1; then
+		echo "deps: installing nodejs npm"
+		SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+	fi
+	if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+		echo "deps: npm ci"
+		npm ci --no-audit --no-fund --loglevel=error
+	fi
 fi
