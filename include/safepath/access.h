@@ -143,6 +143,39 @@ int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
 int sp_user_authenticate(struct sp_access *a, const char *username, const char *password,
 			 struct sp_user *out, struct sp_err *err) SP_MUST;
 
+/* ---- sessions (the HTTP API's log-ins) ---- */
+
+/* A session token and a CSRF token are 256 random bits each, handed out once as 43
+ * characters of unpadded base64url. The store keeps only their keyed BLAKE2b hashes
+ * (sp_keys_token_hash), so a copy of the database opens no session. A session ends when it
+ * expires, when its user logs out, and at once when the user is disabled (sp_user_disable
+ * deletes the user's sessions in its own transaction). */
+#define SP_SESSION_TOKEN_STRLEN 43
+#define SP_SESSION_TOKEN_SIZE (SP_SESSION_TOKEN_STRLEN + 1)
+
+struct sp_session {
+	struct sp_id id;
+	struct sp_id user;
+	int64_t created_us;
+	int64_t expires_us;
+	unsigned char csrf_hash[SP_KEY_LEN]; /* keyed hash of its CSRF token */
+};
+
+/* Start a session for a user who has just authenticated (sp_user_authenticate), lasting
+ * ttl_s seconds; audited as session.create. token and csrf receive the two tokens. */
+int sp_session_create(struct sp_access *a, const struct sp_keys *k, const struct sp_user *u,
+		      int64_t ttl_s, char token[SP_SESSION_TOKEN_SIZE],
+		      char csrf[SP_SESSION_TOKEN_SIZE], struct sp_session *out,
+		      struct sp_err *err) SP_MUST;
+/* The live session a token names: SP_ENOTFOUND when there is none, it has expired or its
+ * user is disabled (one answer for all, so a caller cannot tell them apart). A read only. */
+int sp_session_lookup(struct sp_access *a, const struct sp_keys *k, const char *token,
+		      struct sp_session *out, struct sp_err *err) SP_MUST;
+/* Does csrf (may be NULL) belong to the session? Constant-time. 1 yes, 0 no. */
+int sp_session_csrf_ok(const struct sp_keys *k, const struct sp_session *s, const char *csrf);
+/* Log out: delete the session, audited as session.end. SP_ENOTFOUND when it is gone. */
+int sp_session_end(struct sp_access *a, const struct sp_session *s, struct sp_err *err) SP_MUST;
+
 /* ---- demo accounts ---- */
 
 struct sp_demo_user {

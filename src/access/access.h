@@ -59,6 +59,11 @@ int access_user_count_supervisors(struct sp_access *a, const struct sp_id *agenc
 int access_user_grant(struct sp_access *a, const struct sp_id *user, unsigned add_roles,
 		      const char *new_hash, int force_change, struct sp_err *err) SP_MUST;
 
+/* session.c */
+/* End every session of the user (disable), inside the caller's transaction. */
+int access_session_end_user(struct sp_access *a, const struct sp_id *user,
+			    struct sp_err *err) SP_MUST;
+
 /* approval.c */
 int access_approval_insert(struct sp_access *a, enum sp_approval_kind kind,
 			   const struct sp_user *target, const struct sp_id *requested_by,

@@ -405,8 +405,9 @@ int sp_user_disable(struct sp_access *a, const struct sp_subject *actor, const c
 			rc = sp_stmt_step(st, err);
 		sp_stmt_done(st);
 	}
-	/* Sessions end with the account: the sessions module deletes this user's sessions in
-	 * this same transaction once it exists. */
+	/* Sessions end with the account, in this same transaction. */
+	if (!rc)
+		rc = access_session_end_user(a, &u.id, err);
 	struct access_event ev = {.action = "user.disable", .actor = &me, .object_kind = "user",
 				  .object = u.id, .fields = "disabled"};
 	return finish(a, rc < 0 ? rc : SP_OK, &ev, err);

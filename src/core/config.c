@@ -16,6 +16,7 @@ const struct sp_config_entry sp_config_entries[] = {
 	{"argon2-mem-kib", "65536", "Argon2id memory for passwords, KiB"},
 	{"busy-timeout-ms", "5000", "how long a writer waits for a lock"},
 	{"listen", "127.0.0.1:8080", "address the server listens on"},
+	{"session-ttl-s", "43200", "how long an API session lasts, seconds"},
 	{NULL, NULL, NULL},
 };
 

@@ -5,6 +5,27 @@
 
 #include "safepath/json.h"
 
+/* jansson names the duplicate key ("duplicate object key near '"name"'") but not its path:
+ * point at the key alone, and only when it is a plain field name (the text is input). */
+static void duplicate_pointer(const char *text, struct sp_err *err)
+{
+	const char *p = strstr(text, "near '\"");
+	if (!p)
+		return;
+	p += 7;
+	size_t n = 0;
+	while (p[n] && p[n] != '"' && n < 64) {
+		char c = p[n];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '.'))
+			return;
+		n++;
+	}
+	if (n == 0 || p[n] != '"')
+		return;
+	snprintf(err->field, sizeof err->field, "/%.*s", (int)n, p);
+}
+
 json_t *sp_json_parse(const char *text, size_t len, struct sp_err *err)
 {
 	json_error_t je;
@@ -18,6 +39,8 @@ json_t *sp_json_parse(const char *text, size_t len, struct sp_err *err)
 				  : strstr(je.text, "nvalid UTF-8") ? "invalid UTF-8"
 								     : "syntax error";
 		sp_err_set(err, SP_EINVAL, "", "line %d column %d: %s", je.line, je.column, why);
+		if (err && strstr(je.text, "duplicate"))
+			duplicate_pointer(je.text, err);
 	}
 	return j;
 }

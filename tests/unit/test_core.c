@@ -73,6 +73,10 @@ static void json_rejects_duplicates_and_names_fields(void **state)
 	assert_int_equal(err.code, SP_EINVAL);
 	assert_non_null(strstr(err.msg, "duplicate"));
 	assert_null(strstr(err.msg, "name")); /* the message never quotes input */
+	assert_string_equal(err.field, "/name"); /* a plain field name is pointed at */
+	const char *odd = "{\"a b\":1,\"a b\":2}";
+	assert_null(sp_json_parse(odd, strlen(odd), &err));
+	assert_string_equal(err.field, ""); /* anything else is not repeated */
 
 	const char *trailing = "{} x";
 	assert_null(sp_json_parse(trailing, strlen(trailing), &err));
