@@ -2,7 +2,7 @@
 # The test harness behind `make check`: builds every profile it needs, runs each suite, prints
 # each suite's time and ends with one line "N passed, N failed".
 # Usage: tests/run.sh [--only SUITE]   (suites: build, lint-banned, lint, unit, unit-asan, fuzz,
-# cli, cli-asan)
+# cli, cli-asan, api, api-asan)
 set -u
 cd "$(dirname "$0")/.."
 only=""
@@ -85,6 +85,25 @@ s_cli() {
 	done
 }
 
+# The API suite: node's test runner (TAP) against a real server; every node test counts, and
+# so does each check the runner makes itself ("not ok - ...": a clean stop on SIGTERM).
+s_api() {
+	local bin=$1
+	[ -x "$bin" ] || { fail "no $bin to test"; return; }
+	command -v node >/dev/null || { fail "api: node is not installed"; return; }
+	bash tests/api/run.sh "$bin" >$tmp/api.log 2>&1
+	local rc=$? p f extra
+	p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' $tmp/api.log | awk '{s += $1} END {print s + 0}')
+	f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' $tmp/api.log | awk '{s += $1} END {print s + 0}')
+	extra=$(grep -c '^not ok - ' $tmp/api.log)
+	[ "$p" -gt 0 ] && pass x "$p"
+	if [ "$f" -gt 0 ] || [ "$extra" -gt 0 ] || [ "$rc" != 0 ] || [ "$p" = 0 ]; then
+		grep -E -A12 '^not ok' $tmp/api.log | head -80
+		[ "$f" -gt 0 ] || [ "$extra" -gt 0 ] || tail -30 $tmp/api.log
+		fail "api tests ($bin)" $((f + extra > 0 ? f + extra : 1))
+	fi
+}
+
 s_lint() {
 	if bash scripts/lint.sh >$tmp/lint.log 2>&1; then pass; else tail -40 $tmp/lint.log; fail "make lint"; fi
 }
@@ -97,6 +116,8 @@ suite unit-asan s_unit asan
 suite fuzz s_fuzz
 suite cli s_cli build/gcc/safepath
 suite cli-asan s_cli build/asan/safepath
+suite api s_api build/gcc/safepath
+suite api-asan s_api build/asan/safepath
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failures:"; printf '  %s\n' "${failures[@]}"

@@ -36,6 +36,7 @@ static const struct sp_cli_cmd *const commands[] = {
 	&sp_cli_cmd_key,
 	&sp_cli_cmd_audit,
 	&sp_cli_cmd_demo,
+	&sp_cli_cmd_serve,
 	&cmd_help_entry,
 	&cmd_version_entry,
 	NULL,

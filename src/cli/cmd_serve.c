@@ -1,0 +1,92 @@
+/* safepath serve: the HTTP API. Opens the keys and the database like every command, then
+ * serves until SIGTERM or SIGINT, with core dumps off (a dump would hold keys and decrypted
+ * data); on the way out it stops the server, which closes every thread's store connection,
+ * and writes an audit checkpoint. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "cli/cli.h"
+#include "safepath/http.h"
+#include "safepath/log.h"
+
+static int cmd_serve(struct sp_cli *cli, int argc, char **argv);
+
+const struct sp_cli_cmd sp_cli_cmd_serve = {
+	"serve",
+	"serve the HTTP API",
+	"serve [--listen ADDR:PORT]\n"
+	"  --listen ADDR:PORT  address to listen on: 127.0.0.1:8080 (the setting 'listen'),\n"
+	"                      or [::1]:8080 for IPv6\n"
+	"Runs until SIGTERM or SIGINT; logs one line per request (route, status, time)",
+	cmd_serve,
+};
+
+static int no_core_dumps(void)
+{
+	struct rlimit none = {0, 0};
+	return setrlimit(RLIMIT_CORE, &none) == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0
+												 : -1;
+}
+
+static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
+{
+	if (sp_cli_wants_help(&sp_cli_cmd_serve, argc, argv))
+		return SP_EXIT_OK;
+	const char *listen = sp_config_get(&cli->cfg, "listen");
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
+			listen = argv[++i];
+		else if (strncmp(argv[i], "--listen=", 9) == 0)
+			listen = argv[i] + 9;
+		else
+			return sp_cli_usage(&sp_cli_cmd_serve, "unexpected '%s'", argv[i]);
+	}
+	if (no_core_dumps()) {
+		fprintf(stderr, "safepath: serve: cannot disable core dumps\n");
+		return SP_EXIT_FAIL;
+	}
+	/* Blocked before any thread starts, so every thread inherits the mask and the signals
+	 * reach only sigwait below. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct sp_app app;
+	int rc = sp_app_open(cli, 0, &app);
+	if (rc)
+		return rc;
+	struct sp_http_options opt = {
+		.listen = listen,
+		.db_url = app.db_url,
+		.store = {.busy_timeout_ms = (int)sp_config_get_int(&cli->cfg, "busy-timeout-ms")},
+		.cfg = &cli->cfg,
+		.keys = app.keys,
+		.audit_keys = app.akeys,
+	};
+	struct sp_err err = {0};
+	struct sp_http_server *srv = NULL;
+	if (sp_http_server_start(&opt, &srv, &err)) {
+		rc = sp_cli_fail(&err, "serve");
+		sp_app_close(&app);
+		return rc;
+	}
+	char port[8];
+	snprintf(port, sizeof port, "%u", sp_http_server_port(srv));
+	sp_log(SP_LOG_INFO, "serve.listening", "listen", listen, "port", port,
+	       (const char *)NULL);
+	int sig = 0;
+	while (sigwait(&stop, &sig) != 0)
+		;
+	sp_log(SP_LOG_INFO, "serve.stopping", "signal", sig == SIGTERM ? "TERM" : "INT",
+	       (const char *)NULL);
+	sp_http_server_stop(srv);
+	rc = sp_app_close(&app) ? SP_EXIT_FAIL : SP_EXIT_OK;
+	sp_log(SP_LOG_INFO, "serve.stopped", (const char *)NULL);
+	return rc;
+}

@@ -1,0 +1,108 @@
+/* The session resource and the signed-in user: POST /api/v1/session logs in, DELETE logs
+ * out, GET /api/v1/me says who, POST /api/v1/me/password changes the password (the one
+ * request a one-time-password session may make, besides logging out). */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "http/http.h"
+#include "safepath/policy.h"
+
+static const struct http_field session_fields[] = {
+	{"username", HTTP_F_STRING, 1, 256},
+	{"password", HTTP_F_STRING, 1, SP_PASSWORD_MAX},
+	{NULL, HTTP_F_STRING, 0, 0},
+};
+const struct http_schema http_schema_session = {session_fields};
+
+static const struct http_field password_fields[] = {
+	{"current", HTTP_F_STRING, 1, SP_PASSWORD_MAX},
+	{"new", HTTP_F_STRING, 1, SP_PASSWORD_MAX},
+	{NULL, HTTP_F_STRING, 0, 0},
+};
+const struct http_schema http_schema_password = {password_fields};
+
+/* Ids, the user name, the agency and roles: what the client shows. */
+static json_t *user_json(const struct sp_user *u)
+{
+	char id[SP_ID_STRLEN + 1], agency[SP_ID_STRLEN + 1];
+	sp_id_format(&u->id, id);
+	sp_id_format(&u->agency, agency);
+	json_t *roles = json_array();
+	for (unsigned bit = 0; roles && bit < SP_ROLE_COUNT; bit++)
+		if (u->roles & (1u << bit))
+			json_array_append_new(roles, json_string(sp_role_name(1u << bit)));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o*, s:b}", "id", id, "username", u->username,
+			 "agency", agency, "agency_kind", sp_agency_kind_name(u->agency_kind),
+			 "roles", roles, "must_change_password", u->must_change_password);
+}
+
+static void session_cookie(struct http_req *r, const char *token, int64_t max_age)
+{
+	snprintf(r->set_cookie, sizeof r->set_cookie,
+		 HTTP_SESSION_COOKIE "=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
+		 token, (long long)max_age, r->tls ? "; Secure" : "");
+}
+
+int http_api_session_create(struct http_req *r)
+{
+	struct sp_err err = {0};
+	struct sp_user u;
+	const char *username = json_string_value(json_object_get(r->json, "username"));
+	const char *password = json_string_value(json_object_get(r->json, "password"));
+	int rc = sp_user_authenticate(&r->w->access, username, password, &u, &err);
+	if (rc == SP_EDENIED) /* one answer for unknown users, wrong passwords, disabled accounts */
+		return http_problem(r, 401, "login-failed", "Wrong username or password", NULL);
+	if (rc)
+		return http_problem_from_err(r, &err);
+	int64_t ttl = sp_config_get_int(r->opt->cfg, "session-ttl-s");
+	char token[SP_SESSION_TOKEN_SIZE], csrf[SP_SESSION_TOKEN_SIZE];
+	struct sp_session s;
+	rc = sp_session_create(&r->w->access, r->opt->keys, &u, ttl, token, csrf, &s, &err);
+	if (rc)
+		return http_problem_from_err(r, &err);
+	session_cookie(r, token, ttl);
+	rc = http_reply_json(r, 201,
+			     json_pack("{s:s, s:o*, s:b}", "csrf_token", csrf, "user", user_json(&u),
+				       "must_change_password", u.must_change_password));
+	sodium_memzero(token, sizeof token);
+	sodium_memzero(csrf, sizeof csrf);
+	return rc;
+}
+
+int http_api_session_delete(struct http_req *r)
+{
+	struct sp_err err = {0};
+	int rc = sp_session_end(&r->w->access, &r->session, &err);
+	if (rc && rc != SP_ENOTFOUND)
+		return http_problem_from_err(r, &err);
+	session_cookie(r, "", 0);
+	return http_reply_empty(r, 204);
+}
+
+int http_api_me(struct http_req *r)
+{
+	return http_reply_json(r, 200, user_json(&r->user));
+}
+
+int http_api_me_password(struct http_req *r)
+{
+	struct sp_err err = {0};
+	const char *current = json_string_value(json_object_get(r->json, "current"));
+	const char *fresh = json_string_value(json_object_get(r->json, "new"));
+	int rc = sp_user_passwd(&r->w->access, r->user.username, current, fresh, &err);
+	if (rc == SP_EDENIED) {
+		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
+		http_problem_field(r, "/current", "is not the current password");
+		return 1;
+	}
+	if (rc == SP_EINVAL) {
+		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
+		http_problem_field(r, "/new", err.msg);
+		return 1;
+	}
+	if (rc)
+		return http_problem_from_err(r, &err);
+	return http_reply_empty(r, 204);
+}

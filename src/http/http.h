@@ -1,0 +1,160 @@
+/* Internal to src/http/: the request as the pipeline sees it, the route table's shape, body
+ * schemas, problem documents and metrics. Only server.c knows libmicrohttpd; the pipeline
+ * works on struct http_req alone. */
+#ifndef SAFEPATH_HTTP_INT_H
+#define SAFEPATH_HTTP_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "safepath/access.h"
+#include "safepath/buf.h"
+#include "safepath/http.h"
+
+#define HTTP_BODY_MAX (1u << 20) /* bytes; over it is 413 */
+#define HTTP_PATH_MAX 1024
+#define HTTP_SESSION_COOKIE "sp_session"
+#define HTTP_CSRF_HEADER "X-CSRF-Token"
+
+enum http_method {
+	HTTP_GET,
+	HTTP_HEAD,
+	HTTP_POST,
+	HTTP_PUT,
+	HTTP_PATCH,
+	HTTP_DELETE,
+	HTTP_OPTIONS,
+	HTTP_METHOD_OTHER,
+	HTTP_METHOD_COUNT
+};
+const char *http_method_name(enum http_method m); /* "GET"; "OTHER" */
+enum http_method http_method_parse(const char *s);
+int http_method_mutates(enum http_method m);
+
+/* One thread's own connection and access context, opened on its first request. */
+struct http_worker {
+	struct sp_store *store;
+	struct sp_access access;
+};
+
+/* ---- body schemas (schema.c): declared next to the route, checked before the handler ---- */
+
+enum http_ftype { HTTP_F_STRING, HTTP_F_BOOL, HTTP_F_INT };
+struct http_field {
+	const char *name;
+	enum http_ftype type;
+	int required;
+	size_t max_len; /* strings: bytes */
+};
+struct http_schema {
+	const struct http_field *fields; /* ended by a NULL name */
+};
+
+/* ---- routes (routes.c) ---- */
+
+enum http_auth {
+	HTTP_AUTH_NONE,    /* anyone */
+	HTTP_AUTH_SESSION, /* a session whose password needs no change */
+	HTTP_AUTH_OTP_OK,  /* any session, even one logged in with a one-time password */
+};
+
+struct http_req;
+struct http_route {
+	enum http_method method;
+	const char *pattern;             /* "/api/v1/me"; a "{name}" segment matches one segment */
+	enum http_auth auth;
+	unsigned roles;                  /* any one of these roles; 0 = any signed-in user */
+	const struct http_schema *body;  /* NULL: the request takes no body */
+	int (*handle)(struct http_req *r);
+};
+/* The route table, ended by a NULL pattern. */
+extern const struct http_route http_routes[];
+/* Find the route for method and path. NULL with *path_known set when the path matches
+ * another method's route (405; allow lists them), NULL and 0 when nothing matches (404). */
+const struct http_route *http_route_find(enum http_method method, const char *path,
+					 int *path_known, char *allow, size_t allow_n);
+/* Strict segment match of a path against a pattern. */
+int http_path_match(const char *pattern, const char *path);
+
+/* ---- the request ---- */
+
+struct http_req {
+	/* from server.c */
+	const struct sp_http_options *opt;
+	struct http_worker *w;           /* NULL when the thread could not open the store */
+	enum http_method method;
+	const char *path;
+	const char *session_cookie;      /* NULL if none */
+	const char *csrf_header;
+	const char *content_type;
+	struct sp_buf body;              /* capped at HTTP_BODY_MAX */
+	size_t body_seen;                /* every byte received, counted past the cap */
+	int tls;
+	/* pipeline state */
+	const struct http_route *route;
+	int has_session;
+	struct sp_session session;
+	struct sp_user user;
+	struct sp_subject subject;
+	int csrf_ok;
+	json_t *json;                    /* the decoded body */
+	/* the response */
+	int status;
+	json_t *out;                     /* JSON body (owned), or the problem document */
+	int is_problem;
+	struct sp_buf text;              /* a non-JSON body (metrics) */
+	const char *text_type;
+	char set_cookie[256];
+	char allow[64];
+	/* encoded by the last phase: the JSON body (sp_json_free), or NULL with text used */
+	char *encoded;
+	size_t encoded_len;
+	const char *encoded_type;
+};
+
+void http_req_init(struct http_req *r);
+void http_req_free(struct http_req *r);
+/* Run the phases, then encode; leaves the response in r. */
+void http_pipeline_run(struct http_req *r);
+/* The route template for logs and metrics labels: never the raw path. */
+const char *http_req_template(const struct http_req *r);
+
+/* Reply with a JSON body (taking the reference) or no body. Return 0 for the handler. */
+int http_reply_json(struct http_req *r, int status, json_t *body);
+int http_reply_empty(struct http_req *r, int status);
+
+/* ---- problem documents (problem.c), RFC 9457 ---- */
+
+/* Start a problem: type urn:safepath:problem:SLUG. Returns 1, the "stop" value of a phase. */
+int http_problem(struct http_req *r, int status, const char *slug, const char *title,
+		 const char *detail);
+/* Add {pointer, reason} to its errors array (pointer "" is the whole body). */
+void http_problem_field(struct http_req *r, const char *pointer, const char *reason);
+/* A library error as a problem: invalid input 400 naming err->field, denied 403, not found
+ * 404, conflict 409, busy or unavailable 503, anything else 500 without detail. */
+int http_problem_from_err(struct http_req *r, const struct sp_err *err);
+
+/* ---- body checks (schema.c) ---- */
+
+/* Check r->json against the schema; every bad field becomes an error of one 400 problem.
+ * 0 when the body is acceptable, 1 (a problem is set) otherwise. */
+int http_schema_check(struct http_req *r, const struct http_schema *s);
+
+/* ---- metrics (metrics.c) ---- */
+
+void http_metrics_observe(const char *template, enum http_method m, int status, double seconds);
+/* Prometheus text exposition of everything observed. */
+int http_metrics_render(struct sp_buf *out);
+
+/* ---- handlers (api_*.c) ---- */
+int http_api_healthz(struct http_req *r);
+int http_api_metrics(struct http_req *r);
+int http_api_session_create(struct http_req *r);
+int http_api_session_delete(struct http_req *r);
+int http_api_me(struct http_req *r);
+int http_api_me_password(struct http_req *r);
+extern const struct http_schema http_schema_session, http_schema_password;
+
+#endif

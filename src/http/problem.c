@@ -1,0 +1,66 @@
+/* RFC 9457 problem documents (application/problem+json): type, title, status, detail and an
+ * errors array of {pointer, reason}, one per bad field. A problem names fields and reasons,
+ * never the value that was sent. */
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http.h"
+#include "safepath/log.h"
+
+int http_problem(struct http_req *r, int status, const char *slug, const char *title,
+		 const char *detail)
+{
+	char type[96];
+	snprintf(type, sizeof type, "urn:safepath:problem:%s", slug);
+	if (r->out)
+		json_decref(r->out);
+	r->out = json_pack("{s:s, s:s, s:i}", "type", type, "title", title, "status", status);
+	if (r->out && detail)
+		json_object_set_new(r->out, "detail", json_string(detail));
+	r->status = status;
+	r->is_problem = 1;
+	return 1;
+}
+
+void http_problem_field(struct http_req *r, const char *pointer, const char *reason)
+{
+	if (!r->out)
+		return;
+	json_t *errors = json_object_get(r->out, "errors");
+	if (!errors) {
+		errors = json_array();
+		if (!errors || json_object_set_new(r->out, "errors", errors))
+			return;
+	}
+	json_array_append_new(errors, json_pack("{s:s, s:s}", "pointer", pointer, "reason", reason));
+}
+
+int http_problem_from_err(struct http_req *r, const struct sp_err *err)
+{
+	char pointer[sizeof err->field + 1];
+	switch (err->code) {
+	case SP_EINVAL:
+		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
+		/* library fields are option-style names ("password") or pointers ("/name/0") */
+		snprintf(pointer, sizeof pointer, "%s%s",
+			 err->field[0] && err->field[0] != '/' ? "/" : "", err->field);
+		http_problem_field(r, pointer, err->msg[0] ? err->msg : "is not valid");
+		return 1;
+	case SP_ETOOBIG:
+		return http_problem(r, 413, "too-large", "The request is too large", err->msg);
+	case SP_EDENIED:
+		return http_problem(r, 403, "forbidden", "Not allowed", err->msg);
+	case SP_ENOTFOUND:
+		return http_problem(r, 404, "not-found", "Not found", NULL);
+	case SP_ECONFLICT:
+		return http_problem(r, 409, "conflict", "Conflict", err->msg);
+	case SP_EBUSY:
+	case SP_EUNAVAIL:
+		return http_problem(r, 503, "unavailable", "Try again shortly", NULL);
+	default:
+		/* the detail stays in the log, by status name only: no message reaches it */
+		sp_log(SP_LOG_ERROR, "http.internal_error", "status", sp_status_name(err->code),
+		       "route", http_req_template(r), (const char *)NULL);
+		return http_problem(r, 500, "internal", "Internal error", NULL);
+	}
+}

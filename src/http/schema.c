@@ -1,0 +1,94 @@
+/* Request bodies against the schema declared next to their route: an object whose members
+ * are known, of the declared type and size, with the required ones present. Every bad field
+ * is reported, by pointer and reason; values are never repeated back. */
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http.h"
+
+/* A member name may be reported when it is a plain field name; anything else is input we do
+ * not repeat (it could be a value sent as a key). */
+static int plain_name(const char *k)
+{
+	size_t n = strlen(k);
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *k; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') ||
+		      *k == '_' || *k == '-' || *k == '.'))
+			return 0;
+	return 1;
+}
+
+static const struct http_field *field_of(const struct http_schema *s, const char *name)
+{
+	for (const struct http_field *f = s->fields; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+static int bad(struct http_req *r, const char *pointer, const char *reason)
+{
+	if (!r->is_problem)
+		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
+	http_problem_field(r, pointer, reason);
+	return 1;
+}
+
+static void check_value(struct http_req *r, const struct http_field *f, json_t *v)
+{
+	char pointer[80];
+	snprintf(pointer, sizeof pointer, "/%s", f->name);
+	switch (f->type) {
+	case HTTP_F_STRING:
+		if (!json_is_string(v))
+			bad(r, pointer, "must be a string");
+		else if (f->max_len && json_string_length(v) > f->max_len)
+			bad(r, pointer, "is too long");
+		else if (strlen(json_string_value(v)) != json_string_length(v))
+			bad(r, pointer, "must not contain NUL");
+		break;
+	case HTTP_F_BOOL:
+		if (!json_is_boolean(v))
+			bad(r, pointer, "must be true or false");
+		break;
+	case HTTP_F_INT:
+		if (!json_is_integer(v))
+			bad(r, pointer, "must be an integer");
+		break;
+	}
+}
+
+int http_schema_check(struct http_req *r, const struct http_schema *s)
+{
+	if (!json_is_object(r->json))
+		return bad(r, "", "must be a JSON object");
+	const char *key;
+	json_t *v;
+	json_object_foreach(r->json, key, v) {
+		const struct http_field *f = field_of(s, key);
+		if (!f) {
+			char pointer[80];
+			if (plain_name(key)) {
+				snprintf(pointer, sizeof pointer, "/%s", key);
+				bad(r, pointer, "is not a known field");
+			} else {
+				bad(r, "", "has a member that is not a known field");
+			}
+			continue;
+		}
+		if (json_is_null(v) && !f->required)
+			continue;
+		check_value(r, f, v);
+	}
+	for (const struct http_field *f = s->fields; f->name; f++) {
+		json_t *m = json_object_get(r->json, f->name);
+		if (f->required && (!m || json_is_null(m))) {
+			char pointer[80];
+			snprintf(pointer, sizeof pointer, "/%s", f->name);
+			bad(r, pointer, "is required");
+		}
+	}
+	return r->is_problem;
+}

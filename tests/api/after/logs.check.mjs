@@ -1,0 +1,31 @@
+// Run after every other API test: the server's stdout and stderr hold logfmt lines of ids,
+// codes and counts only — no password, token, user name or path a client sent.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { demo, init } from '../lib.mjs';
+
+const err = readFileSync(process.env.SP_SERVER_LOG, 'utf8');
+const out = readFileSync(process.env.SP_SERVER_OUT, 'utf8');
+
+test('the server wrote nothing to stdout', () => {
+  assert.equal(out, '');
+});
+
+test('every log line is logfmt with known events, one per request', () => {
+  const lines = err.trim().split('\n');
+  assert.ok(lines.length > 20);
+  for (const line of lines) {
+    assert.match(line, /^ts=\S+ level=(debug|info|warn|error) event=[a-z_.]+( [a-z_]+=[A-Za-z0-9._:\/@{}+-]+)*$/, line);
+  }
+  const req = lines.filter((l) => l.includes('event=http.request'));
+  assert.ok(req.length > 20);
+  for (const l of req) assert.match(l, / route=(\/[a-z0-9\/._-]*|unmatched) method=[A-Z]+ status=\d{3} ms=\d+\.\d{3}$/);
+});
+
+test('nothing personal or secret reached the log', () => {
+  const secrets = [demo.password, init.one_time_password, 'admin-password-2026-new',
+    'Zanzibar', 'secret-looking-path', ...demo.accounts.map((a) => a.username)];
+  for (const s of secrets) assert.ok(!err.includes(s), `the log holds ${s}`);
+  assert.doesNotMatch(err, /[A-Za-z0-9_-]{43}/); // no session or CSRF token
+});

@@ -1,0 +1,65 @@
+// Shared by the API tests: the server's address, the demo accounts, a small client that
+// keeps the session cookie and CSRF token, and the CLI for what only it can do.
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import http from 'node:http';
+
+export const BASE = process.env.SP_BASE;
+const WORK = process.env.SP_WORK;
+export const demo = JSON.parse(readFileSync(join(WORK, 'demo.json'), 'utf8'));
+export const init = JSON.parse(readFileSync(join(WORK, 'init.json'), 'utf8'));
+
+export async function request(method, path, { body, raw, headers = {}, cookie, csrf } = {}) {
+  const h = { ...headers };
+  if (body !== undefined || raw !== undefined) h['content-type'] ??= 'application/json';
+  if (cookie) h.cookie = cookie;
+  if (csrf) h['x-csrf-token'] = csrf;
+  const res = await fetch(BASE + path, {
+    method, headers: h, body: raw !== undefined ? raw : body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+// Log in; returns { cookie, csrf, res }.
+export async function login(username, password) {
+  const res = await request('POST', '/api/v1/session', { body: { username, password } });
+  const set = res.headers.get('set-cookie') || '';
+  const m = /sp_session=([^;]*)/.exec(set);
+  return { cookie: m ? `sp_session=${m[1]}` : null, csrf: res.json?.csrf_token, res, setCookie: set };
+}
+
+// Run the CLI on the test's data folder with the password on file descriptor 3 (passed
+// through the environment to a here-string, never on a command line).
+export function cli(args, password) {
+  const bin = process.env.SP_BIN;
+  const all = ['--data', join(WORK, 'var'), '--key-file', join(WORK, 'keys/master.key'), ...args,
+    '--password-fd', '3'];
+  const r = spawnSync('bash', ['-c', '"$0" "$@" 3<<<"$SP_PW"', bin, ...all],
+    { env: { ...process.env, SP_PW: password }, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// A request exactly as written (fetch would normalise "/./" and "/../" away, and refuses a
+// GET with a body): { status, headers, text, json }.
+export function rawRequest(method, path, { raw, headers = {} } = {}) {
+  const url = new URL(BASE);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, path, method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        let json = null;
+        try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: new Headers(res.headers), text, json });
+      });
+    });
+    req.on('error', reject);
+    if (raw !== undefined) req.write(raw);
+    req.end();
+  });
+}
