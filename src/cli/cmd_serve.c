@@ -48,7 +48,11 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		fprintf(stderr, "safepath: serve: cannot disable core dumps\n");
 		return SP_EXIT_FAIL;
 	}
-	/* Blocked before any thread starts, so every thread inherits the mask and the signals
+	struct sp_app app;
+	int rc = sp_app_open(cli, 0, &app); /* a passphrase prompt can still be interrupted */
+	if (rc)
+		return rc;
+	/* Blocked before the server's threads start, so they inherit the mask and the signals
 	 * reach only sigwait below. */
 	sigset_t stop;
 	sigemptyset(&stop);
@@ -56,11 +60,6 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-
-	struct sp_app app;
-	int rc = sp_app_open(cli, 0, &app);
-	if (rc)
-		return rc;
 	struct sp_http_options opt = {
 		.listen = listen,
 		.db_url = app.db_url,

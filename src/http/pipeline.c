@@ -106,6 +106,8 @@ static int phase_authenticate(struct http_req *r)
 		return 0;
 	if (!rc)
 		rc = sp_user_get(&r->w->access, &r->session.user, &r->user, &err);
+	if (rc == SP_ENOTFOUND) /* the user went between the two reads: no session */
+		return 0;
 	if (rc)
 		return http_problem_from_err(r, &err);
 	sp_user_subject(&r->user, &r->subject);

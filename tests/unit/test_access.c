@@ -19,6 +19,7 @@
 #include "safepath/access.h"
 #include "safepath/audit.h"
 #include "safepath/log.h"
+#include "crypto/crypto.h"
 
 #define OPS 1
 #define MEM 8192 /* libsodium's Argon2id minimum: tests stay fast */
@@ -822,6 +823,67 @@ static void demo_seed_is_audited_and_once_only(void **state)
 	assert_int_equal(scalar("SELECT COUNT(*) FROM agencies WHERE code LIKE 'X%'"), 0);
 }
 
+/* Sessions: only hashes stored; log-out, expiry and disabling each end a session, and a
+ * CSRF token belongs to its own session only. */
+static void sessions_end_with_logout_expiry_and_disable(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_subject root = boot();
+	struct sp_master *m;
+	unsigned char raw[SP_KEY_LEN];
+	randombytes_buf(raw, sizeof raw);
+	assert_int_equal(sp_master_from_bytes_(raw, &m, &err), SP_OK);
+	struct sp_keys *k;
+	assert_int_equal(sp_keys_open(store, m, &k, &err), SP_OK);
+	sp_master_free(m);
+	char otp[SP_OTP_SIZE];
+	struct sp_user u;
+	assert_int_equal(sp_user_add(&acc, &root, "clerk", "SYS", SP_ROLE_COORDINATOR, otp, &u, NULL,
+				     &err),
+			 SP_OK);
+
+	char tok[SP_SESSION_TOKEN_SIZE], csrf[SP_SESSION_TOKEN_SIZE];
+	struct sp_session s, got;
+	assert_int_equal(sp_session_create(&acc, k, &u, 3600, tok, csrf, &s, &err), SP_OK);
+	assert_string_equal(last_event(), "session.create");
+	assert_int_equal(strlen(tok), SP_SESSION_TOKEN_STRLEN);
+	assert_string_not_equal(tok, csrf);
+	assert_int_equal(scalar("SELECT COUNT(*) FROM sessions"), 1);
+	assert_int_equal(scalar("SELECT length(token_hash) FROM sessions"), SP_KEY_LEN);
+	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_OK);
+	assert_memory_equal(got.user.b, u.id.b, SP_ID_LEN);
+	assert_true(got.expires_us > got.created_us);
+	assert_true(sp_session_csrf_ok(k, &got, csrf));
+	assert_false(sp_session_csrf_ok(k, &got, tok));
+	assert_false(sp_session_csrf_ok(k, &got, NULL));
+	assert_int_equal(sp_session_lookup(&acc, k, csrf, &got, &err), SP_ENOTFOUND);
+	assert_int_equal(sp_session_lookup(&acc, k, "short", &got, &err), SP_ENOTFOUND);
+	assert_int_equal(sp_session_lookup(&acc, k, NULL, &got, &err), SP_ENOTFOUND);
+
+	/* log-out */
+	assert_int_equal(sp_session_end(&acc, &got, &err), SP_OK);
+	assert_string_equal(last_event(), "session.end");
+	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_ENOTFOUND);
+	assert_int_equal(sp_session_end(&acc, &s, &err), SP_ENOTFOUND);
+
+	/* expiry */
+	assert_int_equal(sp_session_create(&acc, k, &u, 3600, tok, csrf, &s, &err), SP_OK);
+	assert_int_equal(sp_store_exec(store, "UPDATE sessions SET expires_us = 1", &err), SP_OK);
+	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_ENOTFOUND);
+
+	/* disabling the user ends every session of theirs in its own transaction */
+	assert_int_equal(sp_session_create(&acc, k, &u, 3600, tok, csrf, &s, &err), SP_OK);
+	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_OK);
+	assert_int_equal(sp_user_disable(&acc, &root, "clerk", &err), SP_OK);
+	assert_int_equal(scalar("SELECT COUNT(*) FROM sessions"), 0);
+	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_ENOTFOUND);
+
+	assert_int_equal(sp_session_create(&acc, k, &u, 0, tok, csrf, &s, &err), SP_EINVAL);
+	assert_string_equal(tok, "");
+	sp_keys_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -836,6 +898,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(every_operation_is_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(one_event_per_operation, setup, teardown),
 		cmocka_unit_test_setup_teardown(demo_seed_is_audited_and_once_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(sessions_end_with_logout_expiry_and_disable, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
