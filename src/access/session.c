@@ -42,6 +42,25 @@ static int finish(struct sp_access *a, int rc, const struct access_event *ev, st
 	return rc;
 }
 
+/* A user's expired sessions go at their next log-in, so the table holds about one row per
+ * user and device rather than one per log-in ever made. */
+static int sweep_expired(struct sp_access *a, const struct sp_id *user, int64_t now,
+			 struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(a->store,
+				  "DELETE FROM sessions WHERE user_id = ? AND expires_us <= ?", &st,
+				  err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(st, 1, user) || sp_stmt_bind_int64(st, 2, now))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	else
+		rc = sp_stmt_step(st, err);
+	sp_stmt_done(st);
+	return rc < 0 ? rc : SP_OK;
+}
+
 int sp_session_create(struct sp_access *a, const struct sp_keys *k, const struct sp_user *u,
 		      int64_t ttl_s, char token[SP_SESSION_TOKEN_SIZE],
 		      char csrf[SP_SESSION_TOKEN_SIZE], struct sp_session *out, struct sp_err *err)
@@ -84,6 +103,8 @@ int sp_session_create(struct sp_access *a, const struct sp_keys *k, const struct
 			rc = sp_stmt_step(st, err);
 		sp_stmt_done(st);
 	}
+	if (rc >= 0)
+		rc = sweep_expired(a, &s.user, s.created_us, err);
 	rc = finish(a, rc < 0 ? rc : SP_OK, &ev, err);
 out:
 	sodium_memzero(token_hash, sizeof token_hash);

@@ -51,7 +51,9 @@ int http_api_session_create(struct http_req *r)
 	struct sp_user u;
 	const char *username = json_string_value(json_object_get(r->json, "username"));
 	const char *password = json_string_value(json_object_get(r->json, "password"));
+	http_hash_begin(r);
 	int rc = sp_user_authenticate(&r->w->access, username, password, &u, &err);
+	http_hash_end(r);
 	if (rc == SP_EDENIED) /* one answer for unknown users, wrong passwords, disabled accounts */
 		return http_problem(r, 401, "login-failed", "Wrong username or password", NULL);
 	if (rc)
@@ -91,7 +93,9 @@ int http_api_me_password(struct http_req *r)
 	struct sp_err err = {0};
 	const char *current = json_string_value(json_object_get(r->json, "current"));
 	const char *fresh = json_string_value(json_object_get(r->json, "new"));
+	http_hash_begin(r);
 	int rc = sp_user_passwd(&r->w->access, r->user.username, current, fresh, &err);
+	http_hash_end(r);
 	if (rc == SP_EDENIED) {
 		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
 		http_problem_field(r, "/current", "is not the current password");

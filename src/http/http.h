@@ -4,6 +4,7 @@
 #ifndef SAFEPATH_HTTP_INT_H
 #define SAFEPATH_HTTP_INT_H
 
+#include <semaphore.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,6 +85,7 @@ struct http_req {
 	/* from server.c */
 	const struct sp_http_options *opt;
 	struct http_worker *w;           /* NULL when the thread could not open the store */
+	sem_t *hash_slots;               /* one Argon2id at a time per core; NULL = no limit */
 	enum http_method method;
 	const char *path;
 	const char *session_cookie;      /* NULL if none */
@@ -120,6 +122,11 @@ void http_req_free(struct http_req *r);
 void http_pipeline_run(struct http_req *r);
 /* The route template for logs and metrics labels: never the raw path. */
 const char *http_req_template(const struct http_req *r);
+
+/* Around a password check or change: wait for one of the server's hashing slots (one per
+ * core), so a burst of log-ins cannot take more memory and CPU than the machine has. */
+void http_hash_begin(struct http_req *r);
+void http_hash_end(struct http_req *r);
 
 /* Reply with a JSON body (taking the reference) or no body. Return 0 for the handler. */
 int http_reply_json(struct http_req *r, int status, json_t *body);

@@ -59,6 +59,19 @@ const char *http_req_template(const struct http_req *r)
 	return r->route ? r->route->pattern : "unmatched";
 }
 
+void http_hash_begin(struct http_req *r)
+{
+	if (r->hash_slots)
+		while (sem_wait(r->hash_slots) != 0)
+			; /* EINTR */
+}
+
+void http_hash_end(struct http_req *r)
+{
+	if (r->hash_slots)
+		sem_post(r->hash_slots);
+}
+
 int http_reply_json(struct http_req *r, int status, json_t *body)
 {
 	if (!body)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -24,6 +25,7 @@ struct sp_http_server {
 	struct MHD_Daemon *mhd;
 	struct sp_http_options opt;
 	unsigned port;
+	sem_t hash_slots; /* one Argon2id per core at a time */
 };
 
 struct conn_req {
@@ -155,6 +157,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	r->opt = &srv->opt;
 	r->w = worker_get(&srv->opt);
+	r->hash_slots = &srv->hash_slots;
 	r->method = http_method_parse(method);
 	r->path = url;
 	r->session_cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, HTTP_SESSION_COOKIE);
@@ -240,6 +243,11 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 	if (!srv)
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	srv->opt = *opt;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (sem_init(&srv->hash_slots, 0, cores > 0 && cores < 1024 ? (unsigned)cores : 1) != 0) {
+		free(srv);
+		return sp_err_set(err, SP_EINTERNAL, "", "cannot make the hashing semaphore");
+	}
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	if (addr.ss_family == AF_INET6)
@@ -251,6 +259,7 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
 		srv, MHD_OPTION_END);
 	if (!srv->mhd) {
+		sem_destroy(&srv->hash_slots);
 		free(srv);
 		return sp_err_set(err, SP_EUNAVAIL, "listen", "cannot listen there (in use?)");
 	}
@@ -265,6 +274,7 @@ void sp_http_server_stop(struct sp_http_server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->mhd); /* joins the connection threads: their stores close */
+	sem_destroy(&srv->hash_slots);
 	free(srv);
 }
 

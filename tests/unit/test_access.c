@@ -874,6 +874,7 @@ static void sessions_end_with_logout_expiry_and_disable(void **state)
 
 	/* disabling the user ends every session of theirs in its own transaction */
 	assert_int_equal(sp_session_create(&acc, k, &u, 3600, tok, csrf, &s, &err), SP_OK);
+	assert_int_equal(scalar("SELECT COUNT(*) FROM sessions"), 1); /* the expired one swept */
 	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_OK);
 	assert_int_equal(sp_user_disable(&acc, &root, "clerk", &err), SP_OK);
 	assert_int_equal(scalar("SELECT COUNT(*) FROM sessions"), 0);
