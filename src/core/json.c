@@ -5,10 +5,36 @@
 
 #include "safepath/json.h"
 
-/* jansson names the duplicate key ("duplicate object key near '"name"'") but not its path:
- * point at the key alone, and only when it is a plain field name (the text is input). */
-static void duplicate_pointer(const char *text, struct sp_err *err)
+/* How deeply nested the text is at byte end: brackets outside strings. */
+static int depth_at(const char *text, size_t end)
 {
+	int depth = 0, in_string = 0;
+	for (size_t i = 0; i < end; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return depth;
+}
+
+/* jansson names the duplicate key ("duplicate object key near '"name"'") but not its path:
+ * point at it when it is a member of the top-level object (deeper, the path is unknown) and a
+ * plain field name (the text is input). */
+static void duplicate_pointer(const char *input, size_t len, size_t pos, const char *text,
+			      struct sp_err *err)
+{
+	if (pos > len || depth_at(input, pos) != 1)
+		return;
 	const char *p = strstr(text, "near '\"");
 	if (!p)
 		return;
@@ -40,7 +66,7 @@ json_t *sp_json_parse(const char *text, size_t len, struct sp_err *err)
 								     : "syntax error";
 		sp_err_set(err, SP_EINVAL, "", "line %d column %d: %s", je.line, je.column, why);
 		if (err && strstr(je.text, "duplicate"))
-			duplicate_pointer(je.text, err);
+			duplicate_pointer(text, len, (size_t)je.position, je.text, err);
 	}
 	return j;
 }

@@ -1,6 +1,7 @@
 /* The request pipeline: a fixed list of phases (DESIGN.md §3), each of which either lets the
- * request through or leaves a response and stops it. The handler runs the domain operation,
- * which is one transaction with its audit record inside; encoding is server.c's. */
+ * request through or leaves a response and stops it; the last, encode, always runs. The
+ * handler runs the domain operation, which is one transaction with its audit record inside;
+ * sending the bytes is server.c's. */
 #include <string.h>
 #include <strings.h>
 
@@ -9,9 +10,14 @@
 #include "safepath/log.h"
 
 static const char *const method_names[HTTP_METHOD_COUNT] = {
-	[HTTP_GET] = "GET",	[HTTP_HEAD] = "HEAD",	  [HTTP_POST] = "POST",
-	[HTTP_PUT] = "PUT",	[HTTP_PATCH] = "PATCH",	  [HTTP_DELETE] = "DELETE",
-	[HTTP_OPTIONS] = "OPTIONS", [HTTP_METHOD_OTHER] = "OTHER",
+	[HTTP_GET] = "GET",
+	[HTTP_HEAD] = "HEAD",
+	[HTTP_POST] = "POST",
+	[HTTP_PUT] = "PUT",
+	[HTTP_PATCH] = "PATCH",
+	[HTTP_DELETE] = "DELETE",
+	[HTTP_OPTIONS] = "OPTIONS",
+	[HTTP_METHOD_OTHER] = "OTHER",
 };
 
 const char *http_method_name(enum http_method m)
@@ -210,9 +216,12 @@ static const struct phase {
 	const char *name;
 	int (*run)(struct http_req *r);
 } phases[] = {
-	{"parse", phase_parse},	      {"authenticate", phase_authenticate},
-	{"rate_limit", phase_rate_limit}, {"route", phase_route},
-	{"authorise", phase_authorise}, {"decode", phase_decode},
+	{"parse", phase_parse},
+	{"authenticate", phase_authenticate},
+	{"rate_limit", phase_rate_limit},
+	{"route", phase_route},
+	{"authorise", phase_authorise},
+	{"decode", phase_decode},
 	{"handle", phase_handle},
 };
 
@@ -235,8 +244,13 @@ static void phase_encode(struct http_req *r)
 
 void http_pipeline_run(struct http_req *r)
 {
-	for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++)
-		if (phases[i].run(r))
+	for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++) {
+		if (phases[i].run(r)) {
+			if (r->is_problem) /* which phase refused, for whoever debugs a client */
+				sp_log(SP_LOG_DEBUG, "http.refused", "phase", phases[i].name,
+				       (const char *)NULL);
 			break;
+		}
+	}
 	phase_encode(r);
 }

@@ -77,6 +77,12 @@ static void json_rejects_duplicates_and_names_fields(void **state)
 	const char *odd = "{\"a b\":1,\"a b\":2}";
 	assert_null(sp_json_parse(odd, strlen(odd), &err));
 	assert_string_equal(err.field, ""); /* anything else is not repeated */
+	const char *nested = "{\"a\":{\"name\":1,\"name\":2}}";
+	assert_null(sp_json_parse(nested, strlen(nested), &err));
+	assert_string_equal(err.field, ""); /* not "/name": its path is /a/name */
+	const char *later = "{\"s\":\"{[\\\"\",\"name\":1,\"name\":2}";
+	assert_null(sp_json_parse(later, strlen(later), &err));
+	assert_string_equal(err.field, "/name"); /* brackets inside strings do not count */
 
 	const char *trailing = "{} x";
 	assert_null(sp_json_parse(trailing, strlen(trailing), &err));
