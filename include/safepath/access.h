@@ -176,6 +176,47 @@ int sp_session_csrf_ok(const struct sp_keys *k, const struct sp_session *s, cons
 /* Log out: delete the session, audited as session.end. SP_ENOTFOUND when it is gone. */
 int sp_session_end(struct sp_access *a, const struct sp_session *s, struct sp_err *err) SP_MUST;
 
+/* ---- failed-login throttling (throttle.c, the login_throttle table) ---- */
+
+/* Failed log-ins are counted per user name and per client address in the database, so every
+ * server on it sees the same counts. A counter's window opens at its first failure; once it
+ * holds max failures, log-ins naming that user (or from that address) are refused until the
+ * window closes, before any password is hashed. Counters are keyed BLAKE2b hashes of the
+ * lower-cased user name or of the address (the token subkey, with a domain tag): the table
+ * never holds either in clear. */
+struct sp_throttle_limits {
+	int max_user;     /* failures per user name within a window (login-max-failures) */
+	int max_addr;     /* failures per address (login-max-failures-per-address) */
+	int64_t window_s; /* login-window-s */
+};
+/* The limits the configuration sets; SP_EINVAL naming the setting when one is out of range
+ * (1 to 1,000,000 failures; 1 second to 30 days). */
+int sp_throttle_limits_from_config(const struct sp_config *cfg, struct sp_throttle_limits *out,
+				   struct sp_err *err) SP_MUST;
+
+/* One log-in attempt's two counters, as read before its password is checked. */
+struct sp_throttle {
+	unsigned char user_key[SP_KEY_LEN];
+	unsigned char addr_key[SP_KEY_LEN];
+	int has_addr;
+	int user_failures;     /* in the open window: a success with none writes nothing */
+	int64_t retry_after_s; /* > 0: refuse the attempt, and wait this long */
+};
+/* Read the counters for username and addr (NULL or "": none) at now_us: a read only. */
+int sp_throttle_check(struct sp_access *a, const struct sp_keys *k,
+		      const struct sp_throttle_limits *lim, const char *username, const char *addr,
+		      int64_t now_us, struct sp_throttle *out, struct sp_err *err) SP_MUST;
+/* Count a failed attempt against both counters (one write transaction, which also drops
+ * counters whose window has closed). */
+int sp_throttle_failed(struct sp_access *a, const struct sp_throttle_limits *lim,
+		       const struct sp_throttle *t, int64_t now_us, struct sp_err *err) SP_MUST;
+/* A successful log-in clears its user name's counter: a write only when it had failures.
+ * The address counter stays (one user's success says nothing of another's guesses). */
+int sp_throttle_succeeded(struct sp_access *a, const struct sp_throttle *t,
+			  struct sp_err *err) SP_MUST;
+/* Wipe the keyed hashes from memory. */
+void sp_throttle_clear(struct sp_throttle *t);
+
 /* ---- demo accounts ---- */
 
 struct sp_demo_user {

@@ -17,6 +17,9 @@ const struct sp_config_entry sp_config_entries[] = {
 	{"busy-timeout-ms", "5000", "how long a writer waits for a lock"},
 	{"listen", "127.0.0.1:8080", "address the server listens on"},
 	{"session-ttl-s", "43200", "how long an API session lasts, seconds"},
+	{"login-max-failures", "5", "failed log-ins per user name within login-window-s before refusing"},
+	{"login-max-failures-per-address", "20", "failed log-ins per client address within login-window-s"},
+	{"login-window-s", "900", "window of the failed log-in counters, seconds"},
 	{NULL, NULL, NULL},
 };
 

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "http/http.h"
+#include "safepath/log.h"
 #include "safepath/policy.h"
 
 static const struct http_field session_fields[] = {
@@ -51,11 +52,42 @@ int http_api_session_create(struct http_req *r)
 	struct sp_user u;
 	const char *username = json_string_value(json_object_get(r->json, "username"));
 	const char *password = json_string_value(json_object_get(r->json, "password"));
+	struct sp_throttle_limits lim;
+	struct sp_throttle t;
+	int rc = sp_throttle_limits_from_config(r->opt->cfg, &lim, &err);
+	if (rc)
+		return http_problem_from_err(r, &err);
+	/* before any hashing: a locked-out guesser costs a read, not an Argon2id */
+	rc = sp_throttle_check(&r->w->access, r->opt->keys, &lim, username, r->client_addr,
+			       sp_now_us(), &t, &err);
+	if (rc)
+		return http_problem_from_err(r, &err);
+	if (t.retry_after_s > 0) {
+		r->retry_after_s = t.retry_after_s;
+		sp_throttle_clear(&t);
+		sp_log(SP_LOG_INFO, "http.login_throttled", (const char *)NULL);
+		return http_problem(r, 429, "login-throttled", "Too many failed log-ins",
+				    "Wait for the time in Retry-After before trying again.");
+	}
 	http_hash_begin(r);
-	int rc = sp_user_authenticate(&r->w->access, username, password, &u, &err);
+	rc = sp_user_authenticate(&r->w->access, username, password, &u, &err);
 	http_hash_end(r);
-	if (rc == SP_EDENIED) /* one answer for unknown users, wrong passwords, disabled accounts */
+	if (rc == SP_EDENIED) { /* one answer for unknown users, wrong passwords, disabled accounts */
+		struct sp_err ignored = {0};
+		/* the refusal stands even when counting fails; the log says so */
+		if (sp_throttle_failed(&r->w->access, &lim, &t, sp_now_us(), &ignored))
+			sp_log(SP_LOG_WARN, "http.login_count_failed", "status",
+			       sp_status_name(ignored.code), (const char *)NULL);
+		sp_throttle_clear(&t);
 		return http_problem(r, 401, "login-failed", "Wrong username or password", NULL);
+	}
+	if (!rc) {
+		struct sp_err ignored = {0};
+		if (sp_throttle_succeeded(&r->w->access, &t, &ignored))
+			sp_log(SP_LOG_WARN, "http.login_reset_failed", "status",
+			       sp_status_name(ignored.code), (const char *)NULL);
+	}
+	sp_throttle_clear(&t);
 	if (rc)
 		return http_problem_from_err(r, &err);
 	int64_t ttl = sp_config_get_int(r->opt->cfg, "session-ttl-s");

@@ -94,6 +94,7 @@ struct http_req {
 	struct sp_buf body;              /* capped at HTTP_BODY_MAX */
 	size_t body_seen;                /* every byte received, counted past the cap */
 	int tls;
+	char client_addr[48];            /* the peer's address as text; "" if unknown */
 	/* pipeline state */
 	const struct http_route *route;
 	int has_session;
@@ -110,6 +111,7 @@ struct http_req {
 	const char *text_type;
 	char set_cookie[256];
 	char allow[64];
+	int64_t retry_after_s;           /* > 0 on a 429: sent as Retry-After */
 	/* encoded by the last phase: the JSON body (sp_json_free), or NULL with text used */
 	char *encoded;
 	size_t encoded_len;

@@ -110,6 +110,11 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 		      MHD_YES;
 	if (r->status == 405 && r->allow[0])
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) == MHD_YES;
+	if (r->status == 429 && r->retry_after_s > 0) {
+		char after[24];
+		snprintf(after, sizeof after, "%lld", (long long)r->retry_after_s);
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, after) == MHD_YES;
+	}
 	enum MHD_Result res = ok ? MHD_queue_response(c, (unsigned)r->status, resp) : MHD_NO;
 	MHD_destroy_response(resp);
 
@@ -122,6 +127,33 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 	sp_log(SP_LOG_INFO, "http.request", "route", tmpl, "method", http_method_name(r->method),
 	       "status", status, "ms", ms, (const char *)NULL);
 	return res;
+}
+
+/* The peer's address as text, for the per-address counters (an IPv4-mapped IPv6 address
+ * as plain IPv4, so one client has one name). "" when libmicrohttpd cannot say. */
+static void client_addr(struct MHD_Connection *c, char *out, size_t n)
+{
+	out[0] = '\0';
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *a4 = (const struct sockaddr_in *)(const void *)sa;
+		if (!inet_ntop(AF_INET, &a4->sin_addr, out, (socklen_t)n))
+			out[0] = '\0';
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)sa;
+		const void *p = &a6->sin6_addr;
+		int fam = AF_INET6;
+		if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+			p = &a6->sin6_addr.s6_addr[12];
+			fam = AF_INET;
+		}
+		if (!inet_ntop(fam, p, out, (socklen_t)n))
+			out[0] = '\0';
+	}
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -159,6 +191,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->w = worker_get(&srv->opt);
 	r->hash_slots = &srv->hash_slots;
 	r->method = http_method_parse(method);
+	client_addr(c, r->client_addr, sizeof r->client_addr);
 	r->path = url;
 	r->session_cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, HTTP_SESSION_COOKIE);
 	r->csrf_header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HTTP_CSRF_HEADER);
@@ -238,6 +271,10 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 		return rc;
 	if (sp_config_get_int(opt->cfg, "session-ttl-s") <= 0)
 		return sp_err_set(err, SP_EINVAL, "session-ttl-s", "must be a positive number");
+	struct sp_throttle_limits lim;
+	rc = sp_throttle_limits_from_config(opt->cfg, &lim, err);
+	if (rc)
+		return rc;
 	pthread_once(&worker_once, worker_key_make);
 	struct sp_http_server *srv = calloc(1, sizeof *srv);
 	if (!srv)
