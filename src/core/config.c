@@ -20,6 +20,10 @@ const struct sp_config_entry sp_config_entries[] = {
 	{"login-max-failures", "5", "failed log-ins per user name within login-window-s before refusing"},
 	{"login-max-failures-per-address", "20", "failed log-ins per client address within login-window-s"},
 	{"login-window-s", "900", "window of the failed log-in counters, seconds"},
+	{"rate-limit-per-s", "20", "requests a second per session, on average"},
+	{"rate-limit-burst", "100", "requests a session may send at once"},
+	{"rate-limit-address-per-s", "100", "requests a second per client address, on average"},
+	{"rate-limit-address-burst", "400", "requests a client address may send at once"},
 	{NULL, NULL, NULL},
 };
 

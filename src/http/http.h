@@ -40,6 +40,24 @@ struct http_worker {
 	struct sp_access access;
 };
 
+/* ---- rate limits (ratelimit.c): token buckets per session and per address ---- */
+
+#define HTTP_RATE_MAX 1000000 /* the largest rate or burst a setting may give */
+struct http_rate {
+	double per_s; /* tokens added a second */
+	double burst; /* the bucket's size */
+};
+struct http_ratelimit;
+/* Buckets for rate-limit-per-s/-burst (sessions) and rate-limit-address-per-s/-burst;
+ * SP_EINVAL naming the setting when one is out of range. */
+int http_ratelimit_new(const struct sp_config *cfg, struct http_ratelimit **out,
+		       struct sp_err *err) SP_MUST;
+void http_ratelimit_free(struct http_ratelimit *rl);
+/* Charge one request to the address's bucket (addr NULL or "": none) and then to the
+ * session's (NULL: none). 0 when both had a token, else the seconds until one will. */
+int64_t http_ratelimit_take(struct http_ratelimit *rl, const char *addr,
+			    const struct sp_id *session, int64_t now_us);
+
 /* ---- body schemas (schema.c): declared next to the route, checked before the handler ---- */
 
 enum http_ftype { HTTP_F_STRING, HTTP_F_BOOL, HTTP_F_INT };
@@ -86,6 +104,7 @@ struct http_req {
 	const struct sp_http_options *opt;
 	struct http_worker *w;           /* NULL when the thread could not open the store */
 	sem_t *hash_slots;               /* one Argon2id at a time per core; NULL = no limit */
+	struct http_ratelimit *limits;   /* NULL = no rate limits (unit tests) */
 	enum http_method method;
 	const char *path;
 	const char *session_cookie;      /* NULL if none */

@@ -136,12 +136,19 @@ static int phase_authenticate(struct http_req *r)
 	return 0;
 }
 
-/* Rate limits per session and per address are not built yet: this phase lets everything
- * through, and holds their place in the order. */
+/* Every request is charged to its address and, with a session, to the session (ratelimit.c);
+ * health checks and metrics scrapes are free, so monitoring never locks itself out. */
 static int phase_rate_limit(struct http_req *r)
 {
-	(void)r;
-	return 0;
+	if (!r->limits || strcmp(r->path, "/healthz") == 0 || strcmp(r->path, "/metrics") == 0)
+		return 0;
+	int64_t wait = http_ratelimit_take(r->limits, r->client_addr,
+					   r->has_session ? &r->session.id : NULL, sp_now_us());
+	if (!wait)
+		return 0;
+	r->retry_after_s = wait;
+	return http_problem(r, 429, "rate-limited", "Too many requests",
+			    "Wait for the time in Retry-After before sending more.");
 }
 
 static int phase_route(struct http_req *r)

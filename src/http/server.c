@@ -26,6 +26,7 @@ struct sp_http_server {
 	struct sp_http_options opt;
 	unsigned port;
 	sem_t hash_slots; /* one Argon2id per core at a time */
+	struct http_ratelimit *limits;
 };
 
 struct conn_req {
@@ -190,6 +191,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->opt = &srv->opt;
 	r->w = worker_get(&srv->opt);
 	r->hash_slots = &srv->hash_slots;
+	r->limits = srv->limits;
 	r->method = http_method_parse(method);
 	client_addr(c, r->client_addr, sizeof r->client_addr);
 	r->path = url;
@@ -280,8 +282,14 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 	if (!srv)
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	srv->opt = *opt;
+	rc = http_ratelimit_new(opt->cfg, &srv->limits, err);
+	if (rc) {
+		free(srv);
+		return rc;
+	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	if (sem_init(&srv->hash_slots, 0, cores > 0 && cores < 1024 ? (unsigned)cores : 1) != 0) {
+		http_ratelimit_free(srv->limits);
 		free(srv);
 		return sp_err_set(err, SP_EINTERNAL, "", "cannot make the hashing semaphore");
 	}
@@ -297,6 +305,7 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 		srv, MHD_OPTION_END);
 	if (!srv->mhd) {
 		sem_destroy(&srv->hash_slots);
+		http_ratelimit_free(srv->limits);
 		free(srv);
 		return sp_err_set(err, SP_EUNAVAIL, "listen", "cannot listen there (in use?)");
 	}
@@ -312,6 +321,7 @@ void sp_http_server_stop(struct sp_http_server *srv)
 		return;
 	MHD_stop_daemon(srv->mhd); /* joins the connection threads: their stores close */
 	sem_destroy(&srv->hash_slots);
+	http_ratelimit_free(srv->limits);
 	free(srv);
 }
 

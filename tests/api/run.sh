@@ -9,6 +9,7 @@ WORK=$(mktemp -d)
 pid=""
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "${pid2:-}" ] && kill "$pid2" 2>/dev/null && wait "$pid2" 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -20,32 +21,52 @@ g=(--data "$WORK/var" --key-file "$WORK/keys/master.key")
 "$SP" "${g[@]}" --json demo --cases 20 >demo.json 2>demo.err || { cat demo.err; exit 1; }
 
 # Port 0: the kernel picks a free port, which the server logs. Every test logs in from
-# 127.0.0.1: the per-address limit on failed log-ins is set out of the suite's reach, the
-# per-user one stays at its default (throttle.test.mjs).
-SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 "$SP" "${g[@]}" serve --listen 127.0.0.1:0 >server.out 2>server.err &
-pid=$!
-port=""
-for _ in $(seq 1 100); do
-	port=$(sed -n 's/.*event=serve.listening .*port=\([0-9][0-9]*\).*/\1/p' server.err)
-	[ -n "$port" ] && break
-	kill -0 "$pid" 2>/dev/null || { cat server.err; echo "the server did not start"; exit 1; }
-	sleep 0.05
-done
-[ -n "$port" ] || { echo "no port logged"; exit 1; }
-for _ in $(seq 1 100); do
-	curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
-	sleep 0.05
-done
+# 127.0.0.1: on the main server the per-address limits are set out of the suite's reach and
+# the session ones too (concurrency tests); the per-user limit on failed log-ins stays at its
+# default. A second server on the same database, with low rate limits, is throttle.test.mjs's
+# (and shows the failed-login counters are shared between processes).
+start_server() { # NAME, then VAR=VALUE settings; sets $pidNAME and $portNAME
+	local name=$1 p="" got=""
+	shift
+	env "$@" "$SP" "${g[@]}" serve --listen 127.0.0.1:0 >"server$name.out" 2>"server$name.err" &
+	p=$!
+	eval "pid$name=$p"
+	for _ in $(seq 1 100); do
+		got=$(sed -n 's/.*event=serve.listening .*port=\([0-9][0-9]*\).*/\1/p' "server$name.err")
+		[ -n "$got" ] && break
+		kill -0 "$p" 2>/dev/null || { cat "server$name.err"; echo "the server did not start"; exit 1; }
+		sleep 0.05
+	done
+	[ -n "$got" ] || { echo "no port logged"; exit 1; }
+	for _ in $(seq 1 100); do
+		curl -sf "http://127.0.0.1:$got/healthz" >/dev/null && break
+		sleep 0.05
+	done
+	eval "port$name=$got"
+}
+pid="" pid2="" port="" port2=""
+start_server "" SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
+	SAFEPATH_RATE_LIMIT_PER_S=100000 SAFEPATH_RATE_LIMIT_BURST=100000 \
+	SAFEPATH_RATE_LIMIT_ADDRESS_PER_S=100000 SAFEPATH_RATE_LIMIT_ADDRESS_BURST=100000
+start_server 2 SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
+	SAFEPATH_RATE_LIMIT_PER_S=1 SAFEPATH_RATE_LIMIT_BURST=10 \
+	SAFEPATH_RATE_LIMIT_ADDRESS_PER_S=1 SAFEPATH_RATE_LIMIT_ADDRESS_BURST=60
 
-export SP_BASE="http://127.0.0.1:$port" SP_BIN="$SP" SP_WORK="$WORK"
+export SP_BASE="http://127.0.0.1:$port" SP_BASE2="http://127.0.0.1:$port2" SP_BIN="$SP" SP_WORK="$WORK"
 export SP_SERVER_LOG="$WORK/server.err" SP_SERVER_OUT="$WORK/server.out"
 status=0
 node --test --test-reporter=tap "$here"/*.test.mjs || status=1
-# Last, once every request is done: the server's output holds nothing personal.
+# Last, once every request is done: the servers' output holds nothing personal.
 node --test --test-reporter=tap "$here/after/logs.check.mjs" || status=1
-kill "$pid" && wait "$pid"
-serve_rc=$?
-pid=""
-if [ "$serve_rc" != 0 ]; then echo "not ok - serve exited $serve_rc on SIGTERM"; status=1; fi
-grep -q 'event=serve.stopped' "$WORK/server.err" || { echo "not ok - no clean stop logged"; status=1; }
+SP_SERVER_LOG="$WORK/server2.err" SP_SERVER_OUT="$WORK/server2.out" \
+	node --test --test-reporter=tap "$here/after/logs.check.mjs" || status=1
+for name in "" 2; do
+	eval "p=\$pid$name"
+	kill "$p" && wait "$p"
+	serve_rc=$?
+	eval "pid$name=''"
+	if [ "$serve_rc" != 0 ]; then echo "not ok - serve$name exited $serve_rc on SIGTERM"; status=1; fi
+	grep -q 'event=serve.stopped' "$WORK/server$name.err" ||
+		{ echo "not ok - no clean stop logged by serve$name"; status=1; }
+done
 exit $status

@@ -1,6 +1,7 @@
-// Failed-login throttling: counted per user name in the database, checked before any
-// password is hashed. run.sh starts the server with the default login-max-failures (5) and
-// a per-address limit the suite never reaches (every test logs in from 127.0.0.1).
+// Failed-login throttling (counted per user name in the database, checked before any
+// password is hashed) and rate limits. run.sh starts the main server with the default
+// login-max-failures (5) and the other limits out of the suite's reach (every test comes from
+// 127.0.0.1), and a second server on the same database with low rate limits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cli, demo, login } from './lib.mjs';
@@ -50,4 +51,60 @@ test('a success clears the user name counter', async () => {
   for (let i = 0; i < 4; i++)
     assert.equal((await login('throttle.reset', `wrong-password-${i}-abc`)).res.status, 401);
   assert.equal((await login('throttle.reset', otp)).res.status, 201);
+});
+
+// ---- the second server (SP_BASE2): same database, rate limits of 1 a second with bursts of
+// 10 per session and 60 per address ----
+
+const BASE2 = process.env.SP_BASE2;
+
+async function at2(method, path, { cookie, body } = {}) {
+  const headers = {};
+  if (cookie) headers.cookie = cookie;
+  if (body) headers['content-type'] = 'application/json';
+  const res = await fetch(BASE2 + path, { method, headers, body: body && JSON.stringify(body) });
+  const text = await res.text();
+  const json = /json/.test(res.headers.get('content-type') || '') ? JSON.parse(text) : null;
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+test('failed log-ins counted by one server lock the user name out on the other', async () => {
+  addUser('throttle.shared');
+  for (let i = 0; i < 3; i++)
+    assert.equal((await login('throttle.shared', `wrong-password-${i}-xyz`)).res.status, 401);
+  for (let i = 3; i < 5; i++) {
+    const r = await at2('POST', '/api/v1/session', { body: { username: 'throttle.shared', password: `wrong-password-${i}-xyz` } });
+    assert.equal(r.status, 401);
+  }
+  const r = await at2('POST', '/api/v1/session', { body: { username: 'throttle.shared', password: 'wrong-password-5-xyz' } });
+  assert.equal(r.status, 429);
+  assert.equal((await login('throttle.shared', 'wrong-password-6-xyz')).res.status, 429);
+});
+
+test('a burst from one session is refused with 429 and Retry-After', async () => {
+  const r = await at2('POST', '/api/v1/session', { body: { username: 'demo.coordinator', password: PW } });
+  assert.equal(r.status, 201);
+  const cookie = /sp_session=[^;]*/.exec(r.headers.get('set-cookie'))[0];
+  const replies = await Promise.all(Array.from({ length: 25 }, () => at2('GET', '/api/v1/me', { cookie })));
+  const ok = replies.filter((x) => x.status === 200).length;
+  const limited = replies.filter((x) => x.status === 429);
+  assert.ok(ok >= 10 && ok <= 13, `${ok} served`); // the burst, and what refilled meanwhile
+  assert.equal(ok + limited.length, 25);
+  for (const x of limited) {
+    assert.equal(x.headers.get('content-type'), 'application/problem+json');
+    assert.equal(x.json.type, 'urn:safepath:problem:rate-limited');
+    assert.ok(Number(x.headers.get('retry-after')) >= 1);
+  }
+});
+
+test('a burst from one address is refused; health checks and metrics are not limited', async () => {
+  const replies = await Promise.all(Array.from({ length: 80 }, () => at2('GET', '/api/v1/me')));
+  const limited = replies.filter((x) => x.status === 429);
+  assert.ok(limited.length >= 10, `${limited.length} limited`);
+  for (const x of replies) assert.ok(x.status === 401 || x.status === 429, String(x.status));
+  for (let i = 0; i < 5; i++) {
+    assert.equal((await at2('GET', '/healthz')).status, 200);
+    assert.equal((await at2('GET', '/metrics')).status, 200);
+  }
+  assert.equal((await at2('GET', '/api/v1/me')).status, 429);
 });
