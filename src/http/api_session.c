@@ -46,6 +46,40 @@ static void session_cookie(struct http_req *r, const char *token, int64_t max_ag
 		 token, (long long)max_age, r->tls ? "; Secure" : "");
 }
 
+/* Before any hashing: the counters of failed attempts for this user name and address. 0 to
+ * go on with t filled; 1 with the response set (429, or an error). */
+static int throttle_check(struct http_req *r, const char *username,
+			  struct sp_throttle_limits *lim, struct sp_throttle *t)
+{
+	struct sp_err err = {0};
+	int rc = sp_throttle_limits_from_config(r->opt->cfg, lim, &err);
+	if (!rc)
+		rc = sp_throttle_check(&r->w->access, r->opt->keys, lim, username, r->client_addr,
+				       sp_now_us(), t, &err);
+	if (rc)
+		return http_problem_from_err(r, &err);
+	if (t->retry_after_s <= 0)
+		return 0;
+	/* a locked-out guesser costs a read, not an Argon2id */
+	r->retry_after_s = t->retry_after_s;
+	sp_throttle_clear(t);
+	sp_log(SP_LOG_INFO, "http.login_throttled", (const char *)NULL);
+	return http_problem(r, 429, "login-throttled", "Too many failed log-ins",
+			    "Wait for the time in Retry-After before trying again.");
+}
+
+/* After a wrong password: count it. The refusal stands even when counting fails; the log
+ * says so. */
+static void throttle_failed(struct http_req *r, const struct sp_throttle_limits *lim,
+			    struct sp_throttle *t)
+{
+	struct sp_err err = {0};
+	if (sp_throttle_failed(&r->w->access, lim, t, sp_now_us(), &err))
+		sp_log(SP_LOG_WARN, "http.login_count_failed", "status", sp_status_name(err.code),
+		       (const char *)NULL);
+	sp_throttle_clear(t);
+}
+
 int http_api_session_create(struct http_req *r)
 {
 	struct sp_err err = {0};
@@ -54,31 +88,13 @@ int http_api_session_create(struct http_req *r)
 	const char *password = json_string_value(json_object_get(r->json, "password"));
 	struct sp_throttle_limits lim;
 	struct sp_throttle t;
-	int rc = sp_throttle_limits_from_config(r->opt->cfg, &lim, &err);
-	if (rc)
-		return http_problem_from_err(r, &err);
-	/* before any hashing: a locked-out guesser costs a read, not an Argon2id */
-	rc = sp_throttle_check(&r->w->access, r->opt->keys, &lim, username, r->client_addr,
-			       sp_now_us(), &t, &err);
-	if (rc)
-		return http_problem_from_err(r, &err);
-	if (t.retry_after_s > 0) {
-		r->retry_after_s = t.retry_after_s;
-		sp_throttle_clear(&t);
-		sp_log(SP_LOG_INFO, "http.login_throttled", (const char *)NULL);
-		return http_problem(r, 429, "login-throttled", "Too many failed log-ins",
-				    "Wait for the time in Retry-After before trying again.");
-	}
+	if (throttle_check(r, username, &lim, &t))
+		return 1;
 	http_hash_begin(r);
-	rc = sp_user_authenticate(&r->w->access, username, password, &u, &err);
+	int rc = sp_user_authenticate(&r->w->access, username, password, &u, &err);
 	http_hash_end(r);
 	if (rc == SP_EDENIED) { /* one answer for unknown users, wrong passwords, disabled accounts */
-		struct sp_err ignored = {0};
-		/* the refusal stands even when counting fails; the log says so */
-		if (sp_throttle_failed(&r->w->access, &lim, &t, sp_now_us(), &ignored))
-			sp_log(SP_LOG_WARN, "http.login_count_failed", "status",
-			       sp_status_name(ignored.code), (const char *)NULL);
-		sp_throttle_clear(&t);
+		throttle_failed(r, &lim, &t);
 		return http_problem(r, 401, "login-failed", "Wrong username or password", NULL);
 	}
 	if (!rc) {
@@ -125,9 +141,18 @@ int http_api_me_password(struct http_req *r)
 	struct sp_err err = {0};
 	const char *current = json_string_value(json_object_get(r->json, "current"));
 	const char *fresh = json_string_value(json_object_get(r->json, "new"));
+	/* whoever holds a session must not get to guess its user's password at full speed:
+	 * the same counters as logging in */
+	struct sp_throttle_limits lim;
+	struct sp_throttle t;
+	if (throttle_check(r, r->user.username, &lim, &t))
+		return 1;
 	http_hash_begin(r);
 	int rc = sp_user_passwd(&r->w->access, r->user.username, current, fresh, &err);
 	http_hash_end(r);
+	if (rc == SP_EDENIED)
+		throttle_failed(r, &lim, &t);
+	sp_throttle_clear(&t);
 	if (rc == SP_EDENIED) {
 		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
 		http_problem_field(r, "/current", "is not the current password");

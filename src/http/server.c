@@ -130,8 +130,10 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 	return res;
 }
 
-/* The peer's address as text, for the per-address counters (an IPv4-mapped IPv6 address
- * as plain IPv4, so one client has one name). "" when libmicrohttpd cannot say. */
+/* The peer's network as text, for the per-address counters: an IPv4 address (an
+ * IPv4-mapped IPv6 one too, so one client has one name), or an IPv6 address's /64 — the
+ * usual size of one site's network, which hands its hosts any address in it at will.
+ * "" when libmicrohttpd cannot say. */
 static void client_addr(struct MHD_Connection *c, char *out, size_t n)
 {
 	out[0] = '\0';
@@ -146,11 +148,14 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t n)
 			out[0] = '\0';
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)sa;
-		const void *p = &a6->sin6_addr;
+		struct in6_addr net = a6->sin6_addr;
+		const void *p = &net;
 		int fam = AF_INET6;
-		if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
-			p = &a6->sin6_addr.s6_addr[12];
+		if (IN6_IS_ADDR_V4MAPPED(&net)) {
+			p = &net.s6_addr[12];
 			fam = AF_INET;
+		} else {
+			memset(&net.s6_addr[8], 0, 8);
 		}
 		if (!inet_ntop(fam, p, out, (socklen_t)n))
 			out[0] = '\0';

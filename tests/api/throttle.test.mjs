@@ -4,7 +4,7 @@
 // 127.0.0.1), and a second server on the same database with low rate limits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cli, demo, login } from './lib.mjs';
+import { cli, demo, login, request } from './lib.mjs';
 
 const PW = demo.password;
 
@@ -51,6 +51,20 @@ test('a success clears the user name counter', async () => {
   for (let i = 0; i < 4; i++)
     assert.equal((await login('throttle.reset', `wrong-password-${i}-abc`)).res.status, 401);
   assert.equal((await login('throttle.reset', otp)).res.status, 201);
+});
+
+test('wrong current passwords in a password change count too', async () => {
+  const otp = addUser('throttle.passwd');
+  const { cookie, csrf, res } = await login('throttle.passwd', otp);
+  assert.equal(res.status, 201);
+  const change = (current) => request('POST', '/api/v1/me/password',
+    { cookie, csrf, body: { current, new: 'a-new-password-2026-abc' } });
+  for (let i = 0; i < 5; i++)
+    assert.equal((await change(`wrong-password-${i}-xyz`)).status, 400, `attempt ${i + 1}`);
+  const locked = await change(otp);
+  assert.equal(locked.status, 429);
+  assert.ok(Number(locked.headers.get('retry-after')) > 0);
+  assert.equal((await login('throttle.passwd', otp)).res.status, 429);
 });
 
 // ---- the second server (SP_BASE2): same database, rate limits of 1 a second with bursts of
