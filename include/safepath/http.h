@@ -1,6 +1,7 @@
 /* The HTTP API server (src/http/): libmicrohttpd with a thread per connection, so a slow
  * request (Argon2id, a database round trip, an fsync) never stalls another; each thread
- * opens its own store connection on its first request and keeps it until it ends. */
+ * opens its own store and key store connections on its first request and keeps them until
+ * it ends. */
 #ifndef SAFEPATH_HTTP_H
 #define SAFEPATH_HTTP_H
 
@@ -15,6 +16,7 @@
 struct sp_http_options {
 	const char *listen;                   /* "127.0.0.1:8080" or "[::1]:8080" */
 	const char *db_url;                   /* each thread opens its own connection */
+	const char *keystore_url;             /* person keys: each thread its own connection */
 	struct sp_store_options store;
 	const struct sp_config *cfg;          /* password cost, session-ttl-s */
 	const struct sp_keys *keys;           /* shared read-only by the threads */

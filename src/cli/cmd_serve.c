@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "cli/cli.h"
+#include "safepath/buf.h"
 #include "safepath/http.h"
 #include "safepath/log.h"
 
@@ -60,9 +61,18 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	struct sp_buf ks_url;
+	sp_buf_init(&ks_url, 4200);
+	if (sp_keystore_default_url(app.key_file, &ks_url)) {
+		fprintf(stderr, "safepath: serve: the key store path is too long\n");
+		sp_buf_free(&ks_url);
+		sp_app_close(&app);
+		return SP_EXIT_FAIL;
+	}
 	struct sp_http_options opt = {
 		.listen = listen,
 		.db_url = app.db_url,
+		.keystore_url = ks_url.data,
 		.store = {.busy_timeout_ms = (int)sp_config_get_int(&cli->cfg, "busy-timeout-ms")},
 		.cfg = &cli->cfg,
 		.keys = app.keys,
@@ -72,6 +82,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	struct sp_http_server *srv = NULL;
 	if (sp_http_server_start(&opt, &srv, &err)) {
 		rc = sp_cli_fail(&err, "serve");
+		sp_buf_free(&ks_url);
 		sp_app_close(&app);
 		return rc;
 	}
@@ -85,6 +96,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	sp_log(SP_LOG_INFO, "serve.stopping", "signal", sig == SIGTERM ? "TERM" : "INT",
 	       (const char *)NULL);
 	sp_http_server_stop(srv);
+	sp_buf_free(&ks_url);
 	rc = sp_app_close(&app) ? SP_EXIT_FAIL : SP_EXIT_OK;
 	sp_log(SP_LOG_INFO, "serve.stopped", (const char *)NULL);
 	return rc;

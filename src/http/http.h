@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "safepath/access.h"
+#include "safepath/arena.h"
 #include "safepath/buf.h"
 #include "safepath/http.h"
 
@@ -34,11 +35,16 @@ const char *http_method_name(enum http_method m); /* "GET"; "OTHER" */
 enum http_method http_method_parse(const char *s);
 int http_method_mutates(enum http_method m);
 
-/* One thread's own connection and access context, opened on its first request. */
+/* One thread's own connection, person-key store and access context, opened on its first
+ * request. */
 struct http_worker {
 	struct sp_store *store;
+	struct sp_keystore *keystore;
 	struct sp_access access;
 };
+
+#define HTTP_QUERY_MAX 8 /* query parameters kept; more is a 400 */
+#define HTTP_ARENA_MAX ((size_t)64 << 20)
 
 /* ---- rate limits (ratelimit.c): token buckets per session and per address ---- */
 
@@ -60,7 +66,9 @@ int64_t http_ratelimit_take(struct http_ratelimit *rl, const char *addr,
 
 /* ---- body schemas (schema.c): declared next to the route, checked before the handler ---- */
 
-enum http_ftype { HTTP_F_STRING, HTTP_F_BOOL, HTTP_F_INT };
+/* OBJECT and ARRAY are only checked for their JSON type; the handler's decoder checks what
+ * they hold, with pointers below the member's. */
+enum http_ftype { HTTP_F_STRING, HTTP_F_BOOL, HTTP_F_INT, HTTP_F_OBJECT, HTTP_F_ARRAY };
 struct http_field {
 	const char *name;
 	enum http_ftype type;
@@ -82,7 +90,8 @@ enum http_auth {
 struct http_req;
 struct http_route {
 	enum http_method method;
-	const char *pattern;             /* "/api/v1/me"; a "{name}" segment matches one segment */
+	const char *pattern;             /* "/api/v1/me"; a ":name" segment matches one segment
+					  * (logs and metrics print the pattern, so it stays a token) */
 	enum http_auth auth;
 	unsigned roles;                  /* any one of these roles; 0 = any signed-in user */
 	const struct http_schema *body;  /* NULL: the request takes no body */
@@ -107,6 +116,8 @@ struct http_req {
 	struct http_ratelimit *limits;   /* NULL = no rate limits (unit tests) */
 	enum http_method method;
 	const char *path;
+	struct { const char *name, *value; } query[HTTP_QUERY_MAX];
+	size_t n_query;                  /* parameters seen, counted past HTTP_QUERY_MAX */
 	const char *session_cookie;      /* NULL if none */
 	const char *csrf_header;
 	const char *content_type;
@@ -122,6 +133,7 @@ struct http_req {
 	struct sp_subject subject;
 	int csrf_ok;
 	json_t *json;                    /* the decoded body */
+	struct sp_arena arena;           /* decrypted values; zeroed and freed with the request */
 	/* the response */
 	int status;
 	json_t *out;                     /* JSON body (owned), or the problem document */
@@ -129,6 +141,7 @@ struct http_req {
 	struct sp_buf text;              /* a non-JSON body (metrics) */
 	const char *text_type;
 	char set_cookie[256];
+	char location[128];
 	char allow[64];
 	int64_t retry_after_s;           /* > 0 on a 429: sent as Retry-After */
 	/* encoded by the last phase: the JSON body (sp_json_free), or NULL with text used */
@@ -153,6 +166,13 @@ void http_hash_end(struct http_req *r);
 int http_reply_json(struct http_req *r, int status, json_t *body);
 int http_reply_empty(struct http_req *r, int status);
 
+/* The value of query parameter name, NULL when absent. */
+const char *http_query(const struct http_req *r, const char *name);
+/* 0 when every query parameter is one of allowed (NULL-ended), else a 400 problem and 1. */
+int http_query_only(struct http_req *r, const char *const *allowed);
+/* The path's n-th ":name" segment (0 first) parsed as a UUID, else a 404 problem and 1. */
+int http_path_id(struct http_req *r, size_t n, struct sp_id *out);
+
 /* ---- problem documents (problem.c), RFC 9457 ---- */
 
 /* Start a problem: type urn:safepath:problem:SLUG. Returns 1, the "stop" value of a phase. */
@@ -163,6 +183,9 @@ void http_problem_field(struct http_req *r, const char *pointer, const char *rea
 /* A library error as a problem: invalid input 400 naming err->field, denied 403, not found
  * 404, conflict 409, busy or unavailable 503, anything else 500 without detail. */
 int http_problem_from_err(struct http_req *r, const struct sp_err *err);
+/* The same, with a validation error's pointer put below prefix ("/person"). A policy
+ * refusal carries the policy's reason code in a "reason" member. */
+int http_problem_from_err_at(struct http_req *r, const struct sp_err *err, const char *prefix);
 
 /* ---- body checks (schema.c) ---- */
 
@@ -184,5 +207,15 @@ int http_api_session_delete(struct http_req *r);
 int http_api_me(struct http_req *r);
 int http_api_me_password(struct http_req *r);
 extern const struct http_schema http_schema_session, http_schema_password;
+int http_api_case_create(struct http_req *r);
+int http_api_case_get(struct http_req *r);
+int http_api_case_list(struct http_req *r);
+int http_api_case_search(struct http_req *r);
+int http_api_note_add(struct http_req *r);
+int http_api_note_list(struct http_req *r);
+int http_api_consent_add(struct http_req *r);
+int http_api_consent_list(struct http_req *r);
+extern const struct http_schema http_schema_case_create, http_schema_case_search,
+	http_schema_note, http_schema_consent;
 
 #endif

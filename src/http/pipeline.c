@@ -43,6 +43,7 @@ void http_req_init(struct http_req *r)
 	memset(r, 0, sizeof *r);
 	sp_buf_init(&r->body, HTTP_BODY_MAX);
 	sp_buf_init(&r->text, 4u << 20);
+	sp_arena_init(&r->arena, 16384, HTTP_ARENA_MAX);
 	r->method = HTTP_METHOD_OTHER;
 }
 
@@ -50,6 +51,7 @@ void http_req_free(struct http_req *r)
 {
 	sp_buf_free(&r->body); /* zeroes: it may hold a password */
 	sp_buf_free(&r->text);
+	sp_arena_release(&r->arena); /* zeroes: decrypted personal data */
 	if (r->json)
 		json_decref(r->json);
 	if (r->out)

@@ -6,6 +6,7 @@
 
 #include "http/http.h"
 #include "safepath/log.h"
+#include "safepath/policy.h"
 
 int http_problem(struct http_req *r, int status, const char *slug, const char *title,
 		 const char *detail)
@@ -35,21 +36,42 @@ void http_problem_field(struct http_req *r, const char *pointer, const char *rea
 	json_array_append_new(errors, json_pack("{s:s, s:s}", "pointer", pointer, "reason", reason));
 }
 
+/* The policy's reason code at the end of a refusal's message ("case.read: denied: firewall"),
+ * when it is one the policy knows; NULL otherwise. */
+static const char *denial_reason(const struct sp_err *err)
+{
+	static const char mark[] = "denied: ";
+	const char *p = strstr(err->msg, mark);
+	enum sp_reason reason;
+	if (!p || sp_reason_parse(p + sizeof mark - 1, &reason) != SP_OK)
+		return NULL;
+	return sp_reason_name(reason);
+}
+
 int http_problem_from_err(struct http_req *r, const struct sp_err *err)
 {
-	char pointer[sizeof err->field + 1];
+	return http_problem_from_err_at(r, err, "");
+}
+
+int http_problem_from_err_at(struct http_req *r, const struct sp_err *err, const char *prefix)
+{
+	char pointer[sizeof err->field + 64];
+	const char *reason;
 	switch (err->code) {
 	case SP_EINVAL:
 		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
 		/* library fields are option-style names ("password") or pointers ("/name/0") */
-		snprintf(pointer, sizeof pointer, "%s%s",
+		snprintf(pointer, sizeof pointer, "%s%s%s", prefix,
 			 err->field[0] && err->field[0] != '/' ? "/" : "", err->field);
 		http_problem_field(r, pointer, err->msg[0] ? err->msg : "is not valid");
 		return 1;
 	case SP_ETOOBIG:
 		return http_problem(r, 413, "too-large", "The request is too large", err->msg);
 	case SP_EDENIED:
-		return http_problem(r, 403, "forbidden", "Not allowed", err->msg);
+		http_problem(r, 403, "forbidden", "Not allowed", err->msg);
+		if (r->out && (reason = denial_reason(err)))
+			json_object_set_new(r->out, "reason", json_string(reason));
+		return 1;
 	case SP_ENOTFOUND:
 		return http_problem(r, 404, "not-found", "Not found", NULL);
 	case SP_ECONFLICT:

@@ -15,10 +15,23 @@ const struct http_route http_routes[] = {
 	{HTTP_GET, "/api/v1/me", HTTP_AUTH_SESSION, 0, NULL, http_api_me},
 	{HTTP_POST, "/api/v1/me/password", HTTP_AUTH_OTP_OK, 0, &http_schema_password,
 	 http_api_me_password},
+	{HTTP_POST, "/api/v1/cases", HTTP_AUTH_SESSION, 0, &http_schema_case_create,
+	 http_api_case_create},
+	{HTTP_GET, "/api/v1/cases", HTTP_AUTH_SESSION, 0, NULL, http_api_case_list},
+	{HTTP_POST, "/api/v1/cases/search", HTTP_AUTH_SESSION, 0, &http_schema_case_search,
+	 http_api_case_search},
+	{HTTP_GET, "/api/v1/cases/:id", HTTP_AUTH_SESSION, 0, NULL, http_api_case_get},
+	{HTTP_POST, "/api/v1/cases/:id/notes", HTTP_AUTH_SESSION, 0, &http_schema_note,
+	 http_api_note_add},
+	{HTTP_GET, "/api/v1/cases/:id/notes", HTTP_AUTH_SESSION, 0, NULL, http_api_note_list},
+	{HTTP_POST, "/api/v1/cases/:id/consents", HTTP_AUTH_SESSION, 0, &http_schema_consent,
+	 http_api_consent_add},
+	{HTTP_GET, "/api/v1/cases/:id/consents", HTTP_AUTH_SESSION, 0, NULL,
+	 http_api_consent_list},
 	{HTTP_METHOD_OTHER, NULL, HTTP_AUTH_NONE, 0, NULL, NULL},
 };
 
-/* One path segment: what a "{name}" pattern segment accepts (ids, case numbers). */
+/* One path segment: what a ":name" pattern segment accepts (ids, case numbers). */
 static int param_ok(const char *s, size_t n)
 {
 	if (n == 0 || n > 64)
@@ -43,7 +56,7 @@ int http_path_match(const char *pattern, const char *path)
 		if (sn == 0 || (sn == 1 && path[0] == '.') ||
 		    (sn == 2 && path[0] == '.' && path[1] == '.'))
 			return 0; /* empty, "." or ".." segment */
-		if (pn > 2 && pattern[0] == '{' && pattern[pn - 1] == '}') {
+		if (pn > 1 && pattern[0] == ':') {
 			if (!param_ok(path, sn))
 				return 0;
 		} else if (pn != sn || memcmp(pattern, path, sn) != 0) {
@@ -53,6 +66,63 @@ int http_path_match(const char *pattern, const char *path)
 		path += sn;
 	}
 	return *pattern == '\0' && *path == '\0';
+}
+
+/* Where the path's n-th parameter segment starts and how long it is; 0 if there is none. */
+static int path_param(const char *pattern, const char *path, size_t n, const char **at,
+		      size_t *len)
+{
+	while (*pattern == '/' && *path == '/') {
+		pattern++;
+		path++;
+		size_t pn = strcspn(pattern, "/"), sn = strcspn(path, "/");
+		if (pn > 1 && pattern[0] == ':' && n-- == 0) {
+			*at = path;
+			*len = sn;
+			return 1;
+		}
+		pattern += pn;
+		path += sn;
+	}
+	return 0;
+}
+
+int http_path_id(struct http_req *r, size_t n, struct sp_id *out)
+{
+	char s[SP_ID_STRLEN + 1];
+	const char *at;
+	size_t len;
+	if (!r->route || !path_param(r->route->pattern, r->path, n, &at, &len) ||
+	    len != SP_ID_STRLEN)
+		return http_problem(r, 404, "not-found", "Not found", NULL);
+	memcpy(s, at, len);
+	s[len] = '\0';
+	if (sp_id_parse(s, out) != SP_OK)
+		return http_problem(r, 404, "not-found", "Not found", NULL);
+	return 0;
+}
+
+const char *http_query(const struct http_req *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_query && i < HTTP_QUERY_MAX; i++)
+		if (strcmp(r->query[i].name, name) == 0)
+			return r->query[i].value ? r->query[i].value : "";
+	return NULL;
+}
+
+int http_query_only(struct http_req *r, const char *const *allowed)
+{
+	if (r->n_query > HTTP_QUERY_MAX)
+		return http_problem(r, 400, "validation", "Too many query parameters", NULL);
+	for (size_t i = 0; i < r->n_query; i++) {
+		size_t k = 0;
+		while (allowed && allowed[k] && strcmp(allowed[k], r->query[i].name) != 0)
+			k++;
+		if (!allowed || !allowed[k]) /* the name is not repeated: it is client input */
+			return http_problem(r, 400, "validation", "Unknown query parameter",
+					    "This request takes no other query parameters.");
+	}
+	return 0;
 }
 
 const struct http_route *http_route_find(enum http_method method, const char *path,

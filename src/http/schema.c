@@ -57,6 +57,14 @@ static void check_value(struct http_req *r, const struct http_field *f, json_t *
 		if (!json_is_integer(v))
 			bad(r, pointer, "must be an integer");
 		break;
+	case HTTP_F_OBJECT:
+		if (!json_is_object(v))
+			bad(r, pointer, "must be an object");
+		break;
+	case HTTP_F_ARRAY:
+		if (!json_is_array(v))
+			bad(r, pointer, "must be an array");
+		break;
 	}
 }
 

@@ -42,6 +42,7 @@ static void worker_free(void *p)
 	struct http_worker *w = p;
 	if (!w)
 		return;
+	sp_keystore_close(w->keystore);
 	sp_store_close(w->store);
 	free(w);
 }
@@ -64,6 +65,8 @@ static struct http_worker *worker_get(const struct sp_http_options *opt)
 	if (!w)
 		return NULL;
 	int rc = sp_store_open(opt->db_url, &opt->store, &w->store, &err);
+	if (!rc)
+		rc = sp_keystore_open(opt->keystore_url, 0, &w->keystore, &err);
 	if (!rc)
 		rc = sp_access_init(&w->access, w->store, opt->cfg, &err);
 	if (rc || pthread_setspecific(worker_key, w) != 0) {
@@ -109,6 +112,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 	if (r->set_cookie[0])
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie) ==
 		      MHD_YES;
+	if (r->location[0])
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location) == MHD_YES;
 	if (r->status == 405 && r->allow[0])
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) == MHD_YES;
 	if (r->status == 429 && r->retry_after_s > 0) {
@@ -162,6 +167,21 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t n)
 	}
 }
 
+/* Query parameters: the first HTTP_QUERY_MAX kept (libmicrohttpd owns the strings for the
+ * request's life), all counted. */
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	(void)kind;
+	struct http_req *r = cls;
+	if (r->n_query < HTTP_QUERY_MAX) {
+		r->query[r->n_query].name = key;
+		r->query[r->n_query].value = value;
+	}
+	r->n_query++;
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -200,6 +220,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->method = http_method_parse(method);
 	client_addr(c, r->client_addr, sizeof r->client_addr);
 	r->path = url;
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_query, r);
 	r->session_cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, HTTP_SESSION_COOKIE);
 	r->csrf_header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HTTP_CSRF_HEADER);
 	r->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -271,8 +292,9 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 {
 	struct sockaddr_storage addr;
 	socklen_t alen = 0;
-	if (!opt->db_url || !opt->cfg || !opt->keys || !opt->audit_keys)
-		return sp_err_set(err, SP_EINVAL, "", "the server needs a database, keys and audit keys");
+	if (!opt->db_url || !opt->keystore_url || !opt->cfg || !opt->keys || !opt->audit_keys)
+		return sp_err_set(err, SP_EINVAL, "",
+				  "the server needs a database, a key store, keys and audit keys");
 	int rc = parse_listen(opt->listen ? opt->listen : "", &addr, &alen, err);
 	if (rc)
 		return rc;

@@ -69,4 +69,6 @@ for name in "" 2; do
 	grep -q 'event=serve.stopped' "$WORK/server$name.err" ||
 		{ echo "not ok - no clean stop logged by serve$name"; status=1; }
 done
+# Once the servers have stopped and their files are final: nothing sent is in clear on disk.
+node --test --test-reporter=tap "$here/after/data.check.mjs" || status=1
 exit $status

@@ -21,12 +21,12 @@ static void paths_match_strictly(void **state)
 	assert_false(http_path_match("/api/v1/me", "/api/v1"));
 	assert_false(http_path_match("/api/v1/me", "/api/v1/me/x"));
 	assert_false(http_path_match("/api/v1/me", "api/v1/me"));
-	assert_true(http_path_match("/cases/{id}/notes", "/cases/0192-ab_C/notes"));
-	assert_false(http_path_match("/cases/{id}/notes", "/cases//notes"));
-	assert_false(http_path_match("/cases/{id}/notes", "/cases/../notes"));
-	assert_false(http_path_match("/cases/{id}/notes", "/cases/./notes"));
-	assert_false(http_path_match("/cases/{id}/notes", "/cases/a.b/notes"));
-	assert_false(http_path_match("/cases/{id}", "/cases/a%20b"));
+	assert_true(http_path_match("/cases/:id/notes", "/cases/0192-ab_C/notes"));
+	assert_false(http_path_match("/cases/:id/notes", "/cases//notes"));
+	assert_false(http_path_match("/cases/:id/notes", "/cases/../notes"));
+	assert_false(http_path_match("/cases/:id/notes", "/cases/./notes"));
+	assert_false(http_path_match("/cases/:id/notes", "/cases/a.b/notes"));
+	assert_false(http_path_match("/cases/:id", "/cases/a%20b"));
 }
 
 static void routes_say_404_or_405_with_allow(void **state)

@@ -1,0 +1,424 @@
+/* The case resource: open a case with its person, read it, list the caseload, search (POST,
+ * so no personal data is ever in a URL), and a case's notes and consents. Each request is one
+ * casework operation, which authorises through the policy and audits in its own transaction,
+ * exactly as the CLI does; decrypted values live in the request's arena. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http.h"
+#include "safepath/case.h"
+#include "safepath/json.h"
+
+/* ---- body schemas: the member types; the casework decoders check what they hold ---- */
+
+static const struct http_field case_create_fields[] = {
+	{"person", HTTP_F_OBJECT, 1, 0},
+	{"priority", HTTP_F_STRING, 0, 16},
+	{"flags", HTTP_F_ARRAY, 0, 0},
+	{"assigned", HTTP_F_STRING, 0, SP_ID_STRLEN},
+	{NULL, HTTP_F_STRING, 0, 0},
+};
+const struct http_schema http_schema_case_create = {case_create_fields};
+
+static const struct http_field case_search_fields[] = {
+	{"number", HTTP_F_STRING, 0, SP_CASE_NUMBER_MAX},
+	{"phone", HTTP_F_STRING, 0, SP_PERSON_MAX_TEXT},
+	{"names", HTTP_F_ARRAY, 0, 0},
+	{"document", HTTP_F_OBJECT, 0, 0},
+	{NULL, HTTP_F_STRING, 0, 0},
+};
+const struct http_schema http_schema_case_search = {case_search_fields};
+
+static const struct http_field note_fields[] = {
+	{"text", HTTP_F_STRING, 1, SP_NOTE_MAX},
+	{NULL, HTTP_F_STRING, 0, 0},
+};
+const struct http_schema http_schema_note = {note_fields};
+
+static const struct http_field consent_fields[] = {
+	{"purpose", HTTP_F_STRING, 1, 32},
+	{"scope_agency", HTTP_F_STRING, 0, SP_ID_STRLEN},
+	{"scope_country", HTTP_F_STRING, 0, 16},
+	{"status", HTTP_F_STRING, 1, 32},
+	{"method", HTTP_F_STRING, 1, 32},
+	{"interpreter_used", HTTP_F_BOOL, 0, 0},
+	{"interpreter_language", HTTP_F_STRING, 0, 16},
+	{"by", HTTP_F_STRING, 0, 32},
+	{"child_assent", HTTP_F_STRING, 0, 32},
+	{"note", HTTP_F_STRING, 0, SP_PERSON_MAX_NOTE},
+	{NULL, HTTP_F_STRING, 0, 0},
+};
+const struct http_schema http_schema_consent = {consent_fields};
+
+/* ---- shared ---- */
+
+/* This request's casework context: the thread's connections, the signed-in subject, the
+ * request arena. */
+static void casework(struct http_req *r, struct sp_casework *cw)
+{
+	memset(cw, 0, sizeof *cw);
+	cw->store = r->w->store;
+	cw->access = &r->w->access;
+	cw->keys = r->opt->keys;
+	cw->keystore = r->w->keystore;
+	cw->audit = r->opt->audit_keys;
+	cw->subject = &r->subject;
+	cw->arena = &r->arena;
+	cw->request_id = NULL;
+}
+
+static int invalid(struct http_req *r, const char *pointer, const char *reason)
+{
+	if (!r->is_problem)
+		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
+	http_problem_field(r, pointer, reason);
+	return 1;
+}
+
+static json_t *flags_json(unsigned flags)
+{
+	json_t *a = json_array();
+	for (unsigned bit = 1; a && bit <= SP_CASE_FLAGS_ALL; bit <<= 1)
+		if (flags & bit)
+			json_array_append_new(a, json_string(sp_case_flag_name(bit)));
+	return a;
+}
+
+static json_t *case_json(const struct sp_case *c)
+{
+	char id[SP_ID_STRLEN + 1], person[SP_ID_STRLEN + 1], agency[SP_ID_STRLEN + 1];
+	char assigned[SP_ID_STRLEN + 1];
+	sp_id_format(&c->id, id);
+	sp_id_format(&c->person, person);
+	sp_id_format(&c->agency, agency);
+	sp_id_format(&c->assigned, assigned);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:o*, s:I, s:I, s:I, s:I}", "id",
+			 id, "number", c->number, "person_id", person, "agency", agency,
+			 "assigned", sp_id_is_zero(&c->assigned) ? NULL : assigned, "status",
+			 sp_case_status_name(c->status), "priority",
+			 sp_case_priority_name(c->priority), "flags", flags_json(c->flags),
+			 "version", (json_int_t)c->version, "created_us",
+			 (json_int_t)c->created_us, "updated_us", (json_int_t)c->updated_us,
+			 "closed_us", (json_int_t)c->closed_us);
+}
+
+/* Ids and clear workflow columns only: what lists and searches return. */
+static json_t *hits_json(const struct sp_case_hit *h, size_t n)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; items && i < n; i++) {
+		char id[SP_ID_STRLEN + 1];
+		sp_id_format(&h[i].case_id, id);
+		if (json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:o*}", "id", id,
+							   "number", h[i].number, "status",
+							   sp_case_status_name(h[i].status),
+							   "priority",
+							   sp_case_priority_name(h[i].priority),
+							   "flags", flags_json(h[i].flags)))) {
+			json_decref(items);
+			return NULL;
+		}
+	}
+	return items;
+}
+
+/* ---- POST /api/v1/cases ---- */
+
+int http_api_case_create(struct http_req *r)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_person p;
+	struct sp_id assignee;
+	struct sp_case c;
+	casework(r, &cw);
+	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_NORMAL};
+	const char *s = json_string_value(json_object_get(r->json, "priority"));
+	if (s) {
+		int pr = sp_case_priority_parse(s);
+		if (pr < 0)
+			invalid(r, "/priority", "unknown priority");
+		else
+			in.priority = (enum sp_case_priority)pr;
+	}
+	json_t *flags = json_object_get(r->json, "flags"), *f;
+	size_t i;
+	json_array_foreach(flags, i, f) {
+		char pointer[32];
+		unsigned bit = json_is_string(f) ? sp_case_flag_parse(json_string_value(f)) : 0;
+		snprintf(pointer, sizeof pointer, "/flags/%zu", i);
+		if (!bit)
+			invalid(r, pointer, "unknown flag");
+		in.flags |= bit;
+	}
+	if ((s = json_string_value(json_object_get(r->json, "assigned")))) {
+		if (sp_id_parse(s, &assignee) != SP_OK)
+			invalid(r, "/assigned", "must be a user id");
+		in.assigned = &assignee;
+	}
+	if (sp_person_decode(json_object_get(r->json, "person"), &r->arena, &p, &err)) {
+		if (err.code != SP_EINVAL)
+			return http_problem_from_err(r, &err);
+		char pointer[sizeof err.field + 8];
+		snprintf(pointer, sizeof pointer, "/person%s%s",
+			 err.field[0] && err.field[0] != '/' ? "/" : "", err.field);
+		return invalid(r, pointer, err.msg[0] ? err.msg : "is not valid");
+	}
+	if (r->is_problem)
+		return 1;
+	if (sp_case_open(&cw, &in, &c, &err))
+		return http_problem_from_err(r, &err);
+	char id[SP_ID_STRLEN + 1];
+	sp_id_format(&c.id, id);
+	snprintf(r->location, sizeof r->location, "/api/v1/cases/%s", id);
+	return http_reply_json(r, 201, case_json(&c));
+}
+
+/* ---- GET /api/v1/cases/:id ---- */
+
+int http_api_case_get(struct http_req *r)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_id id;
+	struct sp_case c;
+	struct sp_person p;
+	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
+		return 1;
+	casework(r, &cw);
+	if (sp_case_get(&cw, &id, &c, &err))
+		return http_problem_from_err(r, &err);
+	json_t *j = case_json(&c);
+	if (!j)
+		return http_problem(r, 500, "internal", "Internal error", NULL);
+	/* The person when the policy allows it, safety only when it grants need-to-know; a
+	 * refusal of the person leaves the case's clear columns, which the read allowed. */
+	struct sp_err perr = {0};
+	int rc = sp_case_person(&cw, &id, true, &p, &perr);
+	if (rc == SP_OK) {
+		json_t *pj = sp_person_encode(&p, p.has_safety);
+		if (!pj || json_object_set_new(j, "person", pj)) {
+			json_decref(j);
+			return http_problem(r, 500, "internal", "Internal error", NULL);
+		}
+	} else if (rc != SP_EDENIED) {
+		json_decref(j);
+		return http_problem_from_err(r, &perr);
+	}
+	return http_reply_json(r, 200, j);
+}
+
+/* ---- GET /api/v1/cases?cursor=&limit=&status=&mine= ---- */
+
+int http_api_case_list(struct http_req *r)
+{
+	static const char *const params[] = {"cursor", "limit", "status", "mine", NULL};
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
+	struct sp_id after, next;
+	size_t n = 0;
+	long limit = 20;
+	struct sp_case_query q = {.mine = false, .status = -1, .after = NULL};
+	if (http_query_only(r, params))
+		return 1;
+	const char *v;
+	if ((v = http_query(r, "cursor"))) {
+		if (sp_id_parse(v, &after) != SP_OK)
+			invalid(r, "/cursor", "must be a next_cursor value");
+		q.after = &after;
+	}
+	if ((v = http_query(r, "limit"))) {
+		char *end = NULL;
+		limit = strtol(v, &end, 10);
+		if (!*v || *end || limit < 1 || limit > SP_SEARCH_MAX_HITS)
+			invalid(r, "/limit", "must be 1 to 50");
+	}
+	if ((v = http_query(r, "status")) && (q.status = sp_case_status_parse(v)) < 0)
+		invalid(r, "/status", "unknown status");
+	if ((v = http_query(r, "mine"))) {
+		if (strcmp(v, "true") == 0)
+			q.mine = true;
+		else if (strcmp(v, "false") != 0)
+			invalid(r, "/mine", "must be true or false");
+	}
+	if (r->is_problem)
+		return 1;
+	casework(r, &cw);
+	if (sp_case_list(&cw, &q, hits, (size_t)limit, &n, &next, &err))
+		return http_problem_from_err(r, &err);
+	char cursor[SP_ID_STRLEN + 1];
+	sp_id_format(&next, cursor);
+	return http_reply_json(r, 200,
+			       json_pack("{s:o*, s:s?}", "items", hits_json(hits, n), "next_cursor",
+					 sp_id_is_zero(&next) ? NULL : cursor));
+}
+
+/* ---- POST /api/v1/cases/search ---- */
+
+static int search_document(struct sp_casework *cw, json_t *v,
+			   struct sp_case_hit *hits, size_t *n, struct sp_err *err)
+{
+	static const char *const keys[] = {"type", "country", "number", NULL};
+	struct sp_document d = {0};
+	const char *t = NULL, *cc = NULL;
+	int rc = sp_json_only_keys(v, keys, err);
+	if (!rc)
+		rc = sp_json_get_str(v, "type", true, &t, err);
+	if (!rc)
+		rc = sp_json_get_str(v, "country", true, &cc, err);
+	if (!rc)
+		rc = sp_json_get_str(v, "number", true, &d.number, err);
+	if (rc) { /* the decoders name the member; it is below /document */
+		char field[64]; /* member names are short: a longer one is cut */
+		snprintf(field, sizeof field, "%.60s", err->field);
+		snprintf(err->field, sizeof err->field, "/document%s%s",
+			 field[0] && field[0] != '/' ? "/" : "", field);
+		return rc;
+	}
+	int type = sp_doc_type_parse(t);
+	if (type < 0)
+		return sp_err_set(err, SP_EINVAL, "/document/type", "unknown document type");
+	if ((rc = sp_country_code(cc, d.country, err))) {
+		snprintf(err->field, sizeof err->field, "/document/country");
+		return rc;
+	}
+	d.type = (enum sp_doc_type)type;
+	return sp_case_find_document(cw, &d, hits, SP_SEARCH_MAX_HITS, n, err);
+}
+
+int http_api_case_search(struct http_req *r)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
+	size_t n = 0;
+	int rc;
+	if (json_object_size(r->json) != 1)
+		return invalid(r, "", "give exactly one of number, phone, names, document");
+	casework(r, &cw);
+	json_t *v;
+	if ((v = json_object_get(r->json, "number"))) {
+		rc = sp_case_find_number(&cw, json_string_value(v), &hits[0], &err);
+		n = rc == SP_OK;
+		if (rc == SP_ENOTFOUND)
+			rc = SP_OK;
+	} else if ((v = json_object_get(r->json, "phone"))) {
+		rc = sp_case_find_phone(&cw, json_string_value(v), hits, SP_SEARCH_MAX_HITS, &n,
+					&err);
+	} else if ((v = json_object_get(r->json, "names"))) {
+		const char *parts[SP_SEARCH_MAX_PARTS];
+		size_t np = json_array_size(v);
+		if (np == 0 || np > SP_SEARCH_MAX_PARTS)
+			return invalid(r, "/names", "must be 1 to 8 strings");
+		for (size_t i = 0; i < np; i++) {
+			char pointer[32];
+			snprintf(pointer, sizeof pointer, "/names/%zu", i);
+			if (!(parts[i] = json_string_value(json_array_get(v, i))))
+				invalid(r, pointer, "must be a string");
+		}
+		if (r->is_problem)
+			return 1;
+		rc = sp_case_find_name(&cw, parts, np, hits, SP_SEARCH_MAX_HITS, &n, &err);
+	} else {
+		rc = search_document(&cw, json_object_get(r->json, "document"), hits, &n, &err);
+	}
+	if (rc)
+		return http_problem_from_err(r, &err);
+	return http_reply_json(r, 200, json_pack("{s:o*}", "items", hits_json(hits, n)));
+}
+
+/* ---- /api/v1/cases/:id/notes ---- */
+
+static json_t *note_json(const struct sp_note *note, int with_text)
+{
+	char id[SP_ID_STRLEN + 1], author[SP_ID_STRLEN + 1];
+	sp_id_format(&note->id, id);
+	sp_id_format(&note->author, author);
+	json_t *j = json_pack("{s:s, s:s, s:I}", "id", id, "author", author, "created_us",
+			      (json_int_t)note->created_us);
+	if (j && with_text && json_object_set_new(j, "text", json_string(note->text))) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+int http_api_note_add(struct http_req *r)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_id id;
+	struct sp_note note;
+	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
+		return 1;
+	casework(r, &cw);
+	const char *text = json_string_value(json_object_get(r->json, "text"));
+	if (sp_note_add(&cw, &id, text, &note, &err)) {
+		if (err.code == SP_EINVAL && !err.field[0])
+			snprintf(err.field, sizeof err.field, "/text");
+		return http_problem_from_err(r, &err);
+	}
+	/* the text is not sent back: the client has it, and answers are logged by proxies */
+	return http_reply_json(r, 201, note_json(&note, 0));
+}
+
+int http_api_note_list(struct http_req *r)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_id id;
+	struct sp_note *notes;
+	size_t n;
+	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
+		return 1;
+	casework(r, &cw);
+	if (sp_note_list(&cw, &id, &notes, &n, &err))
+		return http_problem_from_err(r, &err);
+	json_t *items = json_array();
+	for (size_t i = 0; items && i < n; i++)
+		if (json_array_append_new(items, note_json(&notes[i], 1))) {
+			json_decref(items);
+			items = NULL;
+		}
+	return http_reply_json(r, 200, json_pack("{s:o*}", "items", items));
+}
+
+/* ---- /api/v1/cases/:id/consents ---- */
+
+int http_api_consent_add(struct http_req *r)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_id id;
+	struct sp_consent in, out;
+	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
+		return 1;
+	casework(r, &cw);
+	if (sp_consent_decode(r->json, &r->arena, &in, &err) ||
+	    sp_consent_record(&cw, &id, &in, &out, &err))
+		return http_problem_from_err(r, &err);
+	return http_reply_json(r, 201, sp_consent_encode(&out));
+}
+
+int http_api_consent_list(struct http_req *r)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_id id;
+	struct sp_consent *list;
+	size_t n;
+	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
+		return 1;
+	casework(r, &cw);
+	if (sp_consent_list(&cw, &id, &list, &n, &err))
+		return http_problem_from_err(r, &err);
+	json_t *items = json_array();
+	for (size_t i = 0; items && i < n; i++)
+		if (json_array_append_new(items, sp_consent_encode(&list[i]))) {
+			json_decref(items);
+			items = NULL;
+		}
+	return http_reply_json(r, 200, json_pack("{s:o*}", "items", items));
+}

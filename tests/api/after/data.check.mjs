@@ -1,0 +1,25 @@
+// Run once the server has stopped: the distinctive values the case tests sent through the
+// API are in clear in no file under the data folder or the key folder (databases, their
+// write-ahead logs, audit checkpoints, the person-key store).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SECRET } from '../cases.data.mjs';
+
+function files(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []);
+}
+
+test('no value sent through the API is in clear under the data folder', () => {
+  const work = process.env.SP_WORK;
+  const all = [...files(join(work, 'var')), ...files(join(work, 'keys'))];
+  assert.ok(all.some((f) => f.endsWith('safepath.db')));
+  const needles = Object.values(SECRET).flatMap((s) => [s, s.toLowerCase()])
+    .map((s) => Buffer.from(s, 'utf8'));
+  for (const f of all) {
+    const bytes = readFileSync(f);
+    for (const n of needles) assert.equal(bytes.indexOf(n), -1, `${f} holds a value in clear`);
+  }
+});

@@ -1,0 +1,8 @@
+// Distinctive values the case tests send, which the after-checks look for in the server's
+// output and under the data folder (they must be found nowhere).
+export const SECRET = {
+  name: 'Quillowendra',
+  family: 'Tsembarova',
+  document: 'QX7Z9W4K1',
+  note: 'Owes the smuggler Varkonyi for the crossing; afraid of the night shift',
+};
