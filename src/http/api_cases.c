@@ -295,10 +295,14 @@ int http_api_case_search(struct http_req *r)
 	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
 	size_t n = 0;
 	int rc;
+	const char *key;
+	json_t *v;
 	if (json_object_size(r->json) != 1)
 		return invalid(r, "", "give exactly one of number, phone, names, document");
+	json_object_foreach(r->json, key, v) /* the schema let a null through: it is optional */
+		if (json_is_null(v))
+			return invalid(r, "", "give exactly one of number, phone, names, document");
 	casework(r, &cw);
-	json_t *v;
 	if ((v = json_object_get(r->json, "number"))) {
 		rc = sp_case_find_number(&cw, json_string_value(v), &hits[0], &err);
 		n = rc == SP_OK;
