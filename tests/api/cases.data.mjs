@@ -3,6 +3,8 @@
 export const SECRET = {
   name: 'Quillowendra',
   family: 'Tsembarova',
+  other: 'Ilvarettine', // the second case's person
   document: 'QX7Z9W4K1',
+  safety: 'Never phone the cousin in Drovask; only the aunt after dusk',
   note: 'Owes the smuggler Varkonyi for the crossing; afraid of the night shift',
 };

@@ -66,6 +66,27 @@ test('the case reads back with its person', async () => {
   assert.equal(res.json.person.documents[0].number, SECRET.document);
 });
 
+test('safety information only for those with need-to-know; colleagues see the case row', async () => {
+  const res = await request('POST', '/api/v1/cases', {
+    ...cw, body: { person: { names: [{ role: 'given', romanised: SECRET.other }], sex: 'male',
+      safety: { people_to_avoid: SECRET.safety } } },
+  });
+  assert.equal(res.status, 201, res.text);
+  const mine = await request('GET', `/api/v1/cases/${res.json.id}`, { cookie: cw.cookie });
+  assert.equal(mine.status, 200);
+  assert.equal(mine.json.person.safety.people_to_avoid, SECRET.safety);
+  // a colleague of the same agency who is not assigned: the case exists, nothing personal
+  const idf = await login('demo.identifier', PW);
+  const theirs = await request('GET', `/api/v1/cases/${res.json.id}`, { cookie: idf.cookie });
+  assert.equal(theirs.status, 200, theirs.text);
+  assert.equal(theirs.json.number, res.json.number);
+  assert.equal(theirs.json.person, undefined);
+  assert.ok(!theirs.text.includes(SECRET.other) && !theirs.text.includes(SECRET.safety));
+  const notes = await request('GET', `/api/v1/cases/${res.json.id}/notes`, { cookie: idf.cookie });
+  assertProblem(notes, 403, 'forbidden');
+  assert.equal(notes.json.reason, 'not_assigned');
+});
+
 test('a malformed or unknown case id is 404', async () => {
   for (const id of ['not-a-uuid', '0192aaaa-bbbb-7ccc-8ddd-eeeeffff000', created.id.toUpperCase().replace(/-/g, '_')]) {
     assertProblem(await request('GET', `/api/v1/cases/${id}`, { cookie: cw.cookie }), 404, 'not-found');
