@@ -93,7 +93,7 @@ static json_t *case_json(const struct sp_case *c)
 	sp_id_format(&c->person, person);
 	sp_id_format(&c->agency, agency);
 	sp_id_format(&c->assigned, assigned);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:o*, s:I, s:I, s:I, s:I}", "id",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:o, s:I, s:I, s:I, s:I}", "id",
 			 id, "number", c->number, "person_id", person, "agency", agency,
 			 "assigned", sp_id_is_zero(&c->assigned) ? NULL : assigned, "status",
 			 sp_case_status_name(c->status), "priority",
@@ -110,7 +110,7 @@ static json_t *hits_json(const struct sp_case_hit *h, size_t n)
 	for (size_t i = 0; items && i < n; i++) {
 		char id[SP_ID_STRLEN + 1];
 		sp_id_format(&h[i].case_id, id);
-		if (json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:o*}", "id", id,
+		if (json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id,
 							   "number", h[i].number, "status",
 							   sp_case_status_name(h[i].status),
 							   "priority",
@@ -251,7 +251,7 @@ int http_api_case_list(struct http_req *r)
 	char cursor[SP_ID_STRLEN + 1];
 	sp_id_format(&next, cursor);
 	return http_reply_json(r, 200,
-			       json_pack("{s:o*, s:s?}", "items", hits_json(hits, n), "next_cursor",
+			       json_pack("{s:o, s:s?}", "items", hits_json(hits, n), "next_cursor",
 					 sp_id_is_zero(&next) ? NULL : cursor));
 }
 
@@ -330,7 +330,7 @@ int http_api_case_search(struct http_req *r)
 	}
 	if (rc)
 		return http_problem_from_err(r, &err);
-	return http_reply_json(r, 200, json_pack("{s:o*}", "items", hits_json(hits, n)));
+	return http_reply_json(r, 200, json_pack("{s:o}", "items", hits_json(hits, n)));
 }
 
 /* ---- /api/v1/cases/:id/notes ---- */
@@ -386,7 +386,7 @@ int http_api_note_list(struct http_req *r)
 			json_decref(items);
 			items = NULL;
 		}
-	return http_reply_json(r, 200, json_pack("{s:o*}", "items", items));
+	return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
 /* ---- /api/v1/cases/:id/consents ---- */
@@ -424,5 +424,5 @@ int http_api_consent_list(struct http_req *r)
 			json_decref(items);
 			items = NULL;
 		}
-	return http_reply_json(r, 200, json_pack("{s:o*}", "items", items));
+	return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
 }

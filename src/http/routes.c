@@ -115,6 +115,10 @@ int http_query_only(struct http_req *r, const char *const *allowed)
 	if (r->n_query > HTTP_QUERY_MAX)
 		return http_problem(r, 400, "validation", "Too many query parameters", NULL);
 	for (size_t i = 0; i < r->n_query; i++) {
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(r->query[j].name, r->query[i].name) == 0)
+				return http_problem(r, 400, "validation",
+						    "A query parameter is repeated", NULL);
 		size_t k = 0;
 		while (allowed && allowed[k] && strcmp(allowed[k], r->query[i].name) != 0)
 			k++;

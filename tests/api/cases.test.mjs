@@ -130,6 +130,7 @@ test('bad list parameters are 400 naming the parameter, not its value', async ()
     const v = q.split('=')[1];
     if (!/^\d+$/.test(v)) assert.ok(!res.text.includes(v), res.text);
   }
+  assertProblem(await request('GET', '/api/v1/cases?limit=1&limit=50', { cookie: cw.cookie }), 400, 'validation');
   const unknown = await request('GET', '/api/v1/cases?name=Quillowendra', { cookie: cw.cookie });
   assertProblem(unknown, 400, 'validation');
   assert.ok(!unknown.text.includes('Quillowendra'));
