@@ -39,6 +39,7 @@ function assertProblem(res, status, type) {
 
 let cw; // demo.caseworker's session
 let created; // the case opened below
+const objects = []; // ids whose audit records the last test looks for
 
 test('a caseworker opens a case with its person: 201 with the case and its Location', async () => {
   cw = await login('demo.caseworker', PW);
@@ -158,6 +159,7 @@ test('notes: add one, list them', async () => {
   const add = await request('POST', `/api/v1/cases/${created.id}/notes`, { ...cw, body: { text: SECRET.note } });
   assert.equal(add.status, 201, add.text);
   assert.match(add.json.id, /^[0-9a-f-]{36}$/);
+  objects.push(add.json.id);
   const list = await request('GET', `/api/v1/cases/${created.id}/notes`, { cookie: cw.cookie });
   assert.equal(list.status, 200);
   assert.deepEqual(list.json.items.map((n) => n.text), [SECRET.note]);
@@ -170,6 +172,7 @@ test('consents: record one, list them', async () => {
   const add = await request('POST', `/api/v1/cases/${created.id}/consents`, { ...cw, body });
   assert.equal(add.status, 201, add.text);
   assert.equal(add.json.purpose, 'services');
+  objects.push(add.json.id);
   const list = await request('GET', `/api/v1/cases/${created.id}/consents`, { cookie: cw.cookie });
   assert.equal(list.status, 200);
   assert.equal(list.json.items.length, 1);
@@ -234,4 +237,19 @@ test('a mutating request without the CSRF token is 403 and changes nothing', asy
   }
   assert.equal(counts(), before);
   assertProblem(await request('GET', '/api/v1/cases'), 401, 'unauthenticated');
+});
+
+test('every request on the case left its audit record, refusals too', () => {
+  const db = join(process.env.SP_WORK, 'var', 'safepath.db');
+  const ids = [created.id, created.person_id, ...objects].map((i) => `X'${i.replace(/-/g, '')}'`).join(', ');
+  const sql = `SELECT DISTINCT action || '|' || reason || '|' || flags FROM audit_log WHERE object_id IN (${ids})
+    OR seq IN (SELECT seq FROM audit_object WHERE object_id IN (${ids}));`;
+  const r = spawnSync('sqlite3', ['-readonly', '-cmd', '.timeout 5000', db, sql], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const rows = new Set(r.stdout.trim().split('\n'));
+  for (const want of ['case.create||0', 'case.read||0', 'person.read||0', 'case.list||0', 'case.search||0',
+    'note.add||0', 'note.read||0', 'consent.add||0', 'consent.read||0',
+    'case.read|denied:firewall|1']) { // crossing the firewall is flagged to the DPO
+    assert.ok(rows.has(want), `no audit record ${want} in ${[...rows].join(', ')}`);
+  }
 });
