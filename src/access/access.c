@@ -138,3 +138,14 @@ int access_recheck(struct sp_access *a, const struct sp_subject *actor, enum sp_
 	int rc = access_actor_refresh(a, actor, out, err);
 	return rc ? rc : access_allowed(out, action, NULL, SP_AGENCY_NGO, err);
 }
+
+int access_finish(struct sp_access *a, int rc, const struct access_event *ev, struct sp_err *err)
+{
+	if (!rc)
+		rc = access_audit(a, ev, err);
+	if (!rc)
+		rc = sp_store_commit(a->store, err);
+	if (rc)
+		sp_store_rollback(a->store);
+	return rc;
+}

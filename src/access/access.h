@@ -37,6 +37,10 @@ struct access_event {
 /* The one audit call per operation, inside its write transaction, before the commit: a
  * failure rolls the operation back with it. */
 int access_audit(struct sp_access *a, const struct access_event *ev, struct sp_err *err) SP_MUST;
+/* The common ending of an operation: audit, commit, or roll back on any error (rc included).
+ * Returns the operation's result (not SP_MUST: a refused log-in records and ignores it). */
+int access_finish(struct sp_access *a, int rc, const struct access_event *ev,
+		  struct sp_err *err);
 
 /* ---- steps offered across files ---- */
 

@@ -31,17 +31,6 @@ static int token_wellformed(const char *t)
 	return 1;
 }
 
-static int finish(struct sp_access *a, int rc, const struct access_event *ev, struct sp_err *err)
-{
-	if (!rc)
-		rc = access_audit(a, ev, err);
-	if (!rc)
-		rc = sp_store_commit(a->store, err);
-	if (rc)
-		sp_store_rollback(a->store);
-	return rc;
-}
-
 /* A user's expired sessions go at their next log-in, so the table holds about one row per
  * user and device rather than one per log-in ever made. */
 static int sweep_expired(struct sp_access *a, const struct sp_id *user, int64_t now,
@@ -105,7 +94,7 @@ int sp_session_create(struct sp_access *a, const struct sp_keys *k, const struct
 	}
 	if (rc >= 0)
 		rc = sweep_expired(a, &s.user, s.created_us, err);
-	rc = finish(a, rc < 0 ? rc : SP_OK, &ev, err);
+	rc = access_finish(a, rc < 0 ? rc : SP_OK, &ev, err);
 out:
 	sodium_memzero(token_hash, sizeof token_hash);
 	if (rc) {
@@ -193,7 +182,7 @@ int sp_session_end(struct sp_access *a, const struct sp_session *s, struct sp_er
 			rc = sp_err_set(err, SP_ENOTFOUND, "", "no such session");
 		sp_stmt_done(st);
 	}
-	return finish(a, rc < 0 ? rc : SP_OK, &ev, err);
+	return access_finish(a, rc < 0 ? rc : SP_OK, &ev, err);
 }
 
 int access_session_end_user(struct sp_access *a, const struct sp_id *user, struct sp_err *err)

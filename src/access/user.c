@@ -198,19 +198,6 @@ int access_user_grant(struct sp_access *a, const struct sp_id *user, unsigned ad
 	return rc < 0 ? rc : SP_OK;
 }
 
-/* Run body-less operations' common ending: audit, commit, or roll back on any error. */
-static int finish(struct sp_access *a, int rc, const struct access_event *ev,
-		  struct sp_err *err)
-{
-	if (!rc)
-		rc = access_audit(a, ev, err);
-	if (!rc)
-		rc = sp_store_commit(a->store, err);
-	if (rc)
-		sp_store_rollback(a->store);
-	return rc;
-}
-
 /* The ending of the operations that hand out a one-time password: its hash is wiped either
  * way, the password itself unless all went well. Returns rc. */
 static int otp_done(int rc, char hash[SP_PWHASH_SIZE], char otp[SP_OTP_SIZE])
@@ -252,7 +239,7 @@ int sp_access_bootstrap(struct sp_access *a, const struct sp_agency *agency, con
 	struct access_event ev = {.action = "user.bootstrap", .object_kind = "user",
 				  .object = u.id, .fields = "username,agency_id,password_hash",
 				  .roles = SP_ROLE_ADMIN};
-	rc = finish(a, rc, &ev, err);
+	rc = access_finish(a, rc, &ev, err);
 out:
 	if (otp_done(rc, hash, otp))
 		return rc;
@@ -295,7 +282,7 @@ int sp_user_add(struct sp_access *a, const struct sp_subject *actor, const char 
 	struct access_event ev = {.action = "user.add", .actor = &me, .object_kind = "user",
 				  .object = u.id, .fields = "username,agency_id,password_hash",
 				  .roles = roles, .approval = ap};
-	rc = finish(a, rc, &ev, err);
+	rc = access_finish(a, rc, &ev, err);
 out:
 	if (otp_done(rc, hash, otp))
 		return rc;
@@ -371,7 +358,7 @@ int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, con
 		rc = access_user_grant(a, &u.id, add & ~SP_ROLES_DATA, NULL, 0, err);
 	struct access_event ev = {.action = "user.grant_roles", .actor = &me, .object_kind = "user",
 				  .object = u.id, .roles = add, .approval = ap};
-	rc = finish(a, rc, &ev, err);
+	rc = access_finish(a, rc, &ev, err);
 	if (!rc && approval)
 		*approval = ap;
 	return rc;
@@ -410,7 +397,7 @@ int sp_user_disable(struct sp_access *a, const struct sp_subject *actor, const c
 		rc = access_session_end_user(a, &u.id, err);
 	struct access_event ev = {.action = "user.disable", .actor = &me, .object_kind = "user",
 				  .object = u.id, .fields = "disabled"};
-	return finish(a, rc < 0 ? rc : SP_OK, &ev, err);
+	return access_finish(a, rc < 0 ? rc : SP_OK, &ev, err);
 }
 
 /* Replace the hash only if it is still `old` (someone may have changed it meanwhile). */
@@ -477,7 +464,7 @@ int sp_user_authenticate(struct sp_access *a, const char *username, const char *
 		ev.action = "user.login_failed";
 		ev.actor = NULL;
 		if (sp_store_begin_write(a->store, &ignored) == SP_OK)
-			(void)finish(a, SP_OK, &ev, &ignored);
+			(void)access_finish(a, SP_OK, &ev, &ignored);
 		goto out;
 	}
 	if (rc)
@@ -497,7 +484,7 @@ int sp_user_authenticate(struct sp_access *a, const char *username, const char *
 		else if (!rc)
 			ev.fields = "password_hash";
 	}
-	rc = finish(a, rc, &ev, err);
+	rc = access_finish(a, rc, &ev, err);
 	if (!rc && out)
 		*out = u;
 out:
@@ -529,7 +516,7 @@ int sp_user_passwd(struct sp_access *a, const char *username, const char *old_pa
 		struct access_event ev = {.action = "user.passwd", .actor = &who,
 					  .object_kind = "user", .object = u.id,
 					  .fields = "password_hash,must_change_password"};
-		rc = finish(a, rc, &ev, err);
+		rc = access_finish(a, rc, &ev, err);
 	}
 	sodium_memzero(hash, sizeof hash);
 	sodium_memzero(fresh, sizeof fresh);
@@ -591,7 +578,7 @@ int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
 				  .object_kind = "user", .object = u.id,
 				  .fields = gated ? "" : "password_hash,must_change_password",
 				  .approval = ap};
-	rc = finish(a, rc, &ev, err);
+	rc = access_finish(a, rc, &ev, err);
 out:
 	if (otp_done(rc, hash, otp))
 		return rc;
