@@ -148,6 +148,11 @@ struct sp_note {
 	const char *text;                    /* in cw->arena */
 };
 
+/* The JSON forms the API and `--json` share (times RFC 3339, ids as strings, no personal
+ * data but a note's text when with_text). NULL when out of memory. */
+json_t *sp_case_encode(const struct sp_case *c);
+json_t *sp_note_encode(const struct sp_note *n, bool with_text);
+
 int sp_note_add(struct sp_casework *cw, const struct sp_id *case_id, const char *text,
 		struct sp_note *out, struct sp_err *err) SP_MUST;
 /* Notes oldest first, in cw->arena. */
@@ -255,6 +260,8 @@ struct sp_case_hit {
 	enum sp_case_priority priority;
 	unsigned flags;                 /* enum sp_case_flag bits: a child's case stands out */
 };
+/* A list or search row: {"id", "number", "status", "priority", "flags"}. */
+json_t *sp_case_hit_encode(const struct sp_case_hit *h);
 
 int sp_case_find_number(struct sp_casework *cw, const char *number, struct sp_case_hit *out,
 			struct sp_err *err) SP_MUST;

@@ -24,4 +24,9 @@ int sp_id_is_zero(const struct sp_id *id);
 /* Wall clock in microseconds since the epoch, UTC: the timestamp type of every table. */
 int64_t sp_now_us(void);
 
+/* RFC 3339 in UTC with microseconds, as the API and --json output show times:
+ * 1700000000123456 -> "2023-11-14T22:13:20.123456Z". */
+#define SP_TIME_STRLEN 27
+void sp_time_format(int64_t us, char out[SP_TIME_STRLEN + 1]);
+
 #endif

@@ -475,3 +475,44 @@ int sp_case_person_erase(struct sp_casework *cw, const struct sp_id *case_id, st
 		rc = cw_person_key_destroy(cw, &c.person, err);
 	return rc;
 }
+
+static json_t *flags_encode(unsigned flags)
+{
+	json_t *a = json_array();
+	for (unsigned bit = 1; a && bit <= SP_CASE_FLAGS_ALL; bit <<= 1)
+		if ((flags & bit) && json_array_append_new(a, json_string(sp_case_flag_name(bit)))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+json_t *sp_case_encode(const struct sp_case *c)
+{
+	char id[SP_ID_STRLEN + 1], person[SP_ID_STRLEN + 1], agency[SP_ID_STRLEN + 1];
+	char assigned[SP_ID_STRLEN + 1], created[SP_TIME_STRLEN + 1], updated[SP_TIME_STRLEN + 1];
+	char closed[SP_TIME_STRLEN + 1];
+	sp_id_format(&c->id, id);
+	sp_id_format(&c->person, person);
+	sp_id_format(&c->agency, agency);
+	sp_id_format(&c->assigned, assigned);
+	sp_time_format(c->created_us, created);
+	sp_time_format(c->updated_us, updated);
+	sp_time_format(c->closed_us, closed);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:o?, s:I, s:s, s:s, s:s?}", "id",
+			 id, "number", c->number, "person_id", person, "agency", agency,
+			 "assigned", sp_id_is_zero(&c->assigned) ? NULL : assigned, "status",
+			 sp_case_status_name(c->status), "priority",
+			 sp_case_priority_name(c->priority), "flags", flags_encode(c->flags),
+			 "version", (json_int_t)c->version, "created_at", created, "updated_at",
+			 updated, "closed_at", c->closed_us ? closed : NULL);
+}
+
+json_t *sp_case_hit_encode(const struct sp_case_hit *h)
+{
+	char id[SP_ID_STRLEN + 1];
+	sp_id_format(&h->case_id, id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:o?}", "id", id, "number", h->number, "status",
+			 sp_case_status_name(h->status), "priority",
+			 sp_case_priority_name(h->priority), "flags", flags_encode(h->flags));
+}

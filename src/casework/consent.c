@@ -155,12 +155,14 @@ json_t *sp_consent_encode(const struct sp_consent *c)
 	sp_id_format(&c->id, id);
 	sp_id_format(&c->case_id, case_id);
 	sp_id_format(&c->recorded_by, by);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:I}", "id", id, "case",
+	char recorded[SP_TIME_STRLEN + 1];
+	sp_time_format(c->recorded_us, recorded);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s}", "id", id, "case",
 			      case_id, "purpose", sp_consent_purpose_name(c->purpose), "status",
 			      sp_consent_status_name(c->status), "method",
 			      sp_consent_method_name(c->method), "interpreter_used",
 			      c->interpreter_used, "by", sp_consent_by_name(c->by), "recorded_by",
-			      by, "recorded_us", (json_int_t)c->recorded_us);
+			      by, "recorded_at", recorded);
 	if (!o)
 		return NULL;
 	int bad = 0;

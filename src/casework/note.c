@@ -140,3 +140,13 @@ out:
 	}
 	return rc;
 }
+
+json_t *sp_note_encode(const struct sp_note *n, bool with_text)
+{
+	char id[SP_ID_STRLEN + 1], author[SP_ID_STRLEN + 1], created[SP_TIME_STRLEN + 1];
+	sp_id_format(&n->id, id);
+	sp_id_format(&n->author, author);
+	sp_time_format(n->created_us, created);
+	return json_pack("{s:s, s:s, s:s, s:s*}", "id", id, "author", author, "created_at", created,
+			 "text", with_text ? n->text : NULL);
+}

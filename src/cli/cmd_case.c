@@ -52,31 +52,10 @@ struct case_opts {
 	long limit;
 };
 
-static json_t *case_json(const struct sp_case *c)
-{
-	char id[SP_ID_STRLEN + 1], person[SP_ID_STRLEN + 1], agency[SP_ID_STRLEN + 1];
-	char assigned[SP_ID_STRLEN + 1];
-	sp_id_format(&c->id, id);
-	sp_id_format(&c->person, person);
-	sp_id_format(&c->agency, agency);
-	sp_id_format(&c->assigned, assigned);
-	json_t *flags = json_array();
-	for (unsigned bit = 1; flags && bit <= SP_CASE_FLAGS_ALL; bit <<= 1)
-		if (c->flags & bit)
-			json_array_append_new(flags, json_string(sp_case_flag_name(bit)));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:o, s:I, s:I, s:I}", "id", id,
-			 "number", c->number, "person", person, "agency", agency, "assigned",
-			 sp_id_is_zero(&c->assigned) ? NULL : assigned, "status",
-			 sp_case_status_name(c->status), "priority",
-			 sp_case_priority_name(c->priority), "flags", flags ? flags : json_array(),
-			 "version", (json_int_t)c->version, "created_us", (json_int_t)c->created_us,
-			 "updated_us", (json_int_t)c->updated_us);
-}
-
 static void print_case(const struct sp_cli *cli, const struct sp_case *c)
 {
 	if (cli->json) {
-		json_t *j = case_json(c);
+		json_t *j = sp_case_encode(c);
 		sp_cli_print_json(j);
 		json_decref(j);
 		return;
@@ -143,7 +122,7 @@ static int case_show(struct sp_cli *cli, struct sp_casework *cw, const struct sp
 	}
 	if ((rc = sp_case_person(cw, id, o->safety, &p, err)))
 		return rc;
-	json_t *j = case_json(&c);
+	json_t *j = sp_case_encode(&c);
 	json_t *pj = sp_person_encode(&p, o->safety);
 	if (!j || !pj || json_object_set_new(j, "person", pj))
 		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
@@ -180,29 +159,21 @@ static void print_hits(const struct sp_cli *cli, const struct sp_case_hit *h, si
 {
 	json_t *arr = cli->json ? json_array() : NULL;
 	for (size_t i = 0; i < n; i++) {
+		if (arr) {
+			json_array_append_new(arr, sp_case_hit_encode(&h[i]));
+			continue;
+		}
 		char id[SP_ID_STRLEN + 1], flags[256] = "";
 		sp_id_format(&h[i].case_id, id);
-		json_t *fl = json_array();
-		for (unsigned bit = 0; bit < SP_CASE_FLAG_COUNT; bit++) {
-			if (!(h[i].flags & (1u << bit)))
+		for (unsigned bit = 1; bit <= SP_CASE_FLAGS_ALL; bit <<= 1) {
+			if (!(h[i].flags & bit))
 				continue;
-			const char *name = sp_case_flag_name(1u << bit);
-			json_array_append_new(fl, json_string(name));
 			size_t len = strlen(flags);
-			snprintf(flags + len, sizeof flags - len, "%s%s", len ? "," : "", name);
+			snprintf(flags + len, sizeof flags - len, "%s%s", len ? "," : "",
+				 sp_case_flag_name(bit));
 		}
-		if (arr)
-			json_array_append_new(
-				arr, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "number",
-					       h[i].number, "status", sp_case_status_name(h[i].status),
-					       "priority", sp_case_priority_name(h[i].priority),
-					       "flags", fl));
-		else {
-			json_decref(fl);
-			printf("%-16s  %-6s  %-7s  %-40s  %s\n", h[i].number,
-			       sp_case_status_name(h[i].status), sp_case_priority_name(h[i].priority),
-			       flags[0] ? flags : "-", id);
-		}
+		printf("%-16s  %-6s  %-7s  %-40s  %s\n", h[i].number, sp_case_status_name(h[i].status),
+		       sp_case_priority_name(h[i].priority), flags[0] ? flags : "-", id);
 	}
 	if (arr) {
 		sp_cli_print_json(arr);

@@ -67,15 +67,13 @@ static int note_list(struct sp_cli *cli, struct sp_casework *cw, const struct sp
 	int rc = sp_note_list(cw, id, &notes, &n, err);
 	json_t *arr = rc ? NULL : json_array();
 	for (size_t i = 0; arr && i < n; i++) {
-		char nid[SP_ID_STRLEN + 1], author[SP_ID_STRLEN + 1];
-		sp_id_format(&notes[i].id, nid);
-		sp_id_format(&notes[i].author, author);
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:s}", "id", nid, "author",
-						     author, "created_us",
-						     (json_int_t)notes[i].created_us, "text",
-						     notes[i].text));
-		if (!cli->json)
-			printf("--- %s by %s\n%s\n", nid, author, notes[i].text);
+		json_array_append_new(arr, sp_note_encode(&notes[i], true));
+		if (!cli->json) {
+			char when[SP_TIME_STRLEN + 1], author[SP_ID_STRLEN + 1];
+			sp_time_format(notes[i].created_us, when);
+			sp_id_format(&notes[i].author, author);
+			printf("--- %.19sZ by %s\n%s\n", when, author, notes[i].text);
+		}
 	}
 	if (arr && cli->json)
 		sp_cli_print_json(arr);

@@ -14,6 +14,21 @@ int64_t sp_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void sp_time_format(int64_t us, char out[SP_TIME_STRLEN + 1])
+{
+	int64_t secs = us / 1000000, frac = us % 1000000;
+	if (frac < 0) { /* before 1970: floor, so the fraction stays positive */
+		secs -= 1;
+		frac += 1000000;
+	}
+	time_t t = (time_t)secs;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char date[20];
+	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, SP_TIME_STRLEN + 1, "%.19s.%06lldZ", date, (long long)frac);
+}
+
 void sp_id_new(struct sp_id *id)
 {
 	uint64_t ms = (uint64_t)(sp_now_us() / 1000);

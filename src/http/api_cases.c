@@ -76,46 +76,12 @@ static int invalid(struct http_req *r, const char *pointer, const char *reason)
 	return 1;
 }
 
-static json_t *flags_json(unsigned flags)
-{
-	json_t *a = json_array();
-	for (unsigned bit = 1; a && bit <= SP_CASE_FLAGS_ALL; bit <<= 1)
-		if (flags & bit)
-			json_array_append_new(a, json_string(sp_case_flag_name(bit)));
-	return a;
-}
-
-static json_t *case_json(const struct sp_case *c)
-{
-	char id[SP_ID_STRLEN + 1], person[SP_ID_STRLEN + 1], agency[SP_ID_STRLEN + 1];
-	char assigned[SP_ID_STRLEN + 1];
-	sp_id_format(&c->id, id);
-	sp_id_format(&c->person, person);
-	sp_id_format(&c->agency, agency);
-	sp_id_format(&c->assigned, assigned);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:o, s:I, s:I, s:I, s:I}", "id",
-			 id, "number", c->number, "person_id", person, "agency", agency,
-			 "assigned", sp_id_is_zero(&c->assigned) ? NULL : assigned, "status",
-			 sp_case_status_name(c->status), "priority",
-			 sp_case_priority_name(c->priority), "flags", flags_json(c->flags),
-			 "version", (json_int_t)c->version, "created_us",
-			 (json_int_t)c->created_us, "updated_us", (json_int_t)c->updated_us,
-			 "closed_us", (json_int_t)c->closed_us);
-}
-
 /* Ids and clear workflow columns only: what lists and searches return. */
 static json_t *hits_json(const struct sp_case_hit *h, size_t n)
 {
 	json_t *items = json_array();
 	for (size_t i = 0; items && i < n; i++) {
-		char id[SP_ID_STRLEN + 1];
-		sp_id_format(&h[i].case_id, id);
-		if (json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id,
-							   "number", h[i].number, "status",
-							   sp_case_status_name(h[i].status),
-							   "priority",
-							   sp_case_priority_name(h[i].priority),
-							   "flags", flags_json(h[i].flags)))) {
+		if (json_array_append_new(items, sp_case_hit_encode(&h[i]))) {
 			json_decref(items);
 			return NULL;
 		}
@@ -172,7 +138,7 @@ int http_api_case_create(struct http_req *r)
 	char id[SP_ID_STRLEN + 1];
 	sp_id_format(&c.id, id);
 	snprintf(r->location, sizeof r->location, "/api/v1/cases/%s", id);
-	return http_reply_json(r, 201, case_json(&c));
+	return http_reply_json(r, 201, sp_case_encode(&c));
 }
 
 /* ---- GET /api/v1/cases/:id ---- */
@@ -189,7 +155,7 @@ int http_api_case_get(struct http_req *r)
 	casework(r, &cw);
 	if (sp_case_get(&cw, &id, &c, &err))
 		return http_problem_from_err(r, &err);
-	json_t *j = case_json(&c);
+	json_t *j = sp_case_encode(&c);
 	if (!j)
 		return http_problem(r, 500, "internal", "Internal error", NULL);
 	/* The person when the policy allows it, safety only when it grants need-to-know; a
@@ -335,20 +301,6 @@ int http_api_case_search(struct http_req *r)
 
 /* ---- /api/v1/cases/:id/notes ---- */
 
-static json_t *note_json(const struct sp_note *note, int with_text)
-{
-	char id[SP_ID_STRLEN + 1], author[SP_ID_STRLEN + 1];
-	sp_id_format(&note->id, id);
-	sp_id_format(&note->author, author);
-	json_t *j = json_pack("{s:s, s:s, s:I}", "id", id, "author", author, "created_us",
-			      (json_int_t)note->created_us);
-	if (j && with_text && json_object_set_new(j, "text", json_string(note->text))) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
-}
-
 int http_api_note_add(struct http_req *r)
 {
 	struct sp_casework cw;
@@ -365,7 +317,7 @@ int http_api_note_add(struct http_req *r)
 		return http_problem_from_err(r, &err);
 	}
 	/* the text is not sent back: the client has it, and answers are logged by proxies */
-	return http_reply_json(r, 201, note_json(&note, 0));
+	return http_reply_json(r, 201, sp_note_encode(&note, 0));
 }
 
 int http_api_note_list(struct http_req *r)
@@ -382,7 +334,7 @@ int http_api_note_list(struct http_req *r)
 		return http_problem_from_err(r, &err);
 	json_t *items = json_array();
 	for (size_t i = 0; items && i < n; i++)
-		if (json_array_append_new(items, note_json(&notes[i], 1))) {
+		if (json_array_append_new(items, sp_note_encode(&notes[i], 1))) {
 			json_decref(items);
 			items = NULL;
 		}

@@ -28,7 +28,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
  * client sends has the rest. */
 static void drop_recorded(json_t *o)
 {
-	static const char *const set_by_record[] = {"id", "case", "recorded_by", "recorded_us",
+	static const char *const set_by_record[] = {"id", "case", "recorded_by", "recorded_at",
 						    NULL};
 	for (const char *const *k = set_by_record; *k; k++)
 		if (json_object_del(o, *k) != 0)

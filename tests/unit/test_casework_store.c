@@ -243,6 +243,24 @@ static void open_number_seal_and_read(void **state)
 	assert_string_equal(c1.number, want);
 	expected_number("NGO", 2, want);
 	assert_string_equal(c2.number, want);
+	/* The shared JSON form: ids as strings, RFC 3339 times, flags by name, no person data. */
+	json_t *j = sp_case_encode(&c1);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "number")), c1.number);
+	assert_string_equal(json_string_value(json_object_get(j, "priority")), "high");
+	json_t *flags = json_object_get(j, "flags");
+	assert_int_equal(json_array_size(flags), 2);
+	assert_string_equal(json_string_value(json_array_get(flags, 0)), "unaccompanied_child");
+	assert_string_equal(json_string_value(json_array_get(flags, 1)),
+			    "possible_victim_of_trafficking");
+	const char *created = json_string_value(json_object_get(j, "created_at"));
+	assert_non_null(created);
+	assert_int_equal(strlen(created), 27);
+	assert_int_equal(created[10], 'T');
+	assert_int_equal(created[26], 'Z');
+	assert_true(json_is_null(json_object_get(j, "closed_at")));
+	assert_null(json_object_get(j, "names"));
+	json_decref(j);
 	/* Each agency counts on its own. */
 	struct sp_casework imm_cw = as(&imm_officer);
 	ok(sp_case_open(&imm_cw, &in, &c3, &err), &err, "open imm");

@@ -134,6 +134,20 @@ static void uuid7_layout_and_round_trip(void **state)
 	assert_int_equal(c.b[15], 0x5b);
 }
 
+static void times_are_rfc3339_utc_with_microseconds(void **state)
+{
+	(void)state;
+	char t[SP_TIME_STRLEN + 1];
+	sp_time_format(0, t);
+	assert_string_equal(t, "1970-01-01T00:00:00.000000Z");
+	sp_time_format(1700000000123456LL, t); /* 1700000000 s is 2023-11-14 22:13:20 UTC */
+	assert_string_equal(t, "2023-11-14T22:13:20.123456Z");
+	sp_time_format(951782400000001LL, t); /* a leap day: 2000-02-29 00:00:00 UTC */
+	assert_string_equal(t, "2000-02-29T00:00:00.000001Z");
+	sp_time_format(-1, t); /* one microsecond before the epoch */
+	assert_string_equal(t, "1969-12-31T23:59:59.999999Z");
+}
+
 static void config_precedence_file_env_flag(void **state)
 {
 	(void)state;
@@ -225,6 +239,7 @@ int main(void)
 		cmocka_unit_test(arena_allocates_aligned_and_caps),
 		cmocka_unit_test(json_rejects_duplicates_and_names_fields),
 		cmocka_unit_test(uuid7_layout_and_round_trip),
+		cmocka_unit_test(times_are_rfc3339_utc_with_microseconds),
 		cmocka_unit_test(config_precedence_file_env_flag),
 		cmocka_unit_test(log_prints_tokens_and_redacts_the_rest),
 		cmocka_unit_test(json_memory_is_wiped),
