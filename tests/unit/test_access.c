@@ -21,6 +21,8 @@
 #include "safepath/log.h"
 #include "crypto/crypto.h"
 
+#include "helpers.h"
+
 #define OPS 1
 #define MEM 8192 /* libsodium's Argon2id minimum: tests stay fast */
 
@@ -82,17 +84,6 @@ static struct sp_subject subject_of(const char *username)
 	return s;
 }
 
-static int64_t scalar(const char *sql)
-{
-	struct sp_stmt *st;
-	struct sp_err err = {0};
-	assert_int_equal(sp_store_prepare(store, sql, &st, &err), SP_OK);
-	assert_int_equal(sp_stmt_step(st, &err), 1);
-	int64_t v = sp_stmt_int64(st, 0);
-	sp_stmt_done(st);
-	return v;
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -124,9 +115,7 @@ static int teardown(void **state)
 	(void)state;
 	sp_store_close(store);
 	sodium_free(keys);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dir);
 }
 
 /* bootstrap + the admin's first password change, shared by the other tests */
@@ -184,7 +173,7 @@ static void bootstrap_once_with_a_one_time_password(void **state)
 	assert_int_equal(sp_user_authenticate(&acc, "root", admin_pw, &me, &err), SP_OK);
 	assert_false(me.must_change_password);
 	/* the hash is an Argon2id string, never the password */
-	assert_int_equal(scalar("SELECT COUNT(*) FROM users WHERE password_hash LIKE '$argon2id$%'"),
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM users WHERE password_hash LIKE '$argon2id$%'"),
 			 1);
 }
 
@@ -518,10 +507,10 @@ static void login_is_uniform_and_upgrades_hashes(void **state)
 	const struct sp_kdf_params more = {.ops = OPS + 1, .mem = MEM};
 	assert_int_equal(sp_access_init_params(&stronger, store, &more, &err), SP_OK);
 	sp_access_set_audit_keys(&stronger, keys);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM users WHERE password_hash LIKE '%t=1,%'"), 2);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM users WHERE password_hash LIKE '%t=1,%'"), 2);
 	assert_int_equal(sp_user_authenticate(&stronger, "coord", "coordinator-pass", &me, &err),
 			 SP_OK);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM users WHERE password_hash LIKE '%t=2,%'"), 1);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM users WHERE password_hash LIKE '%t=2,%'"), 1);
 	struct trail t = trail();
 	assert_string_equal(t.action, "user.login");
 	assert_string_equal(t.fields, "password_hash");
@@ -550,8 +539,8 @@ static void nothing_half_written(void **state)
 	add_agency(&root, "NGA", SP_AGENCY_NGO);
 	char otp[SP_OTP_SIZE];
 	struct sp_id ap;
-	int64_t users0 = scalar("SELECT COUNT(*) FROM users");
-	int64_t appr0 = scalar("SELECT COUNT(*) FROM approvals");
+	int64_t users0 = test_scalar(store, "SELECT COUNT(*) FROM users");
+	int64_t appr0 = test_scalar(store, "SELECT COUNT(*) FROM approvals");
 	long n;
 	int rc = -1;
 	for (n = 1; n < 200 && rc != SP_OK; n++) {
@@ -562,14 +551,14 @@ static void nothing_half_written(void **state)
 			assert_int_equal(rc, SP_EFAULT);
 			assert_string_equal(otp, "");
 			assert_false(sp_store_in_transaction(store));
-			assert_int_equal(scalar("SELECT COUNT(*) FROM users"), users0);
-			assert_int_equal(scalar("SELECT COUNT(*) FROM approvals"), appr0);
+			assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM users"), users0);
+			assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM approvals"), appr0);
 		}
 	}
 	assert_int_equal(rc, SP_OK);
 	assert_true(n > 4);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM users"), users0 + 1);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM approvals"), appr0 + 1);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM users"), users0 + 1);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM approvals"), appr0 + 1);
 
 	char otp2[SP_OTP_SIZE];
 	assert_int_equal(sp_user_add(&acc, &root, "root2", "SYS", SP_ROLE_ADMIN, otp2, NULL, NULL,
@@ -584,7 +573,7 @@ static void nothing_half_written(void **state)
 		if (rc) {
 			assert_int_equal(rc, SP_EFAULT);
 			assert_int_equal(subject_of("sup.a").roles, 0);
-			assert_int_equal(scalar("SELECT COUNT(*) FROM approvals WHERE status = "
+			assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM approvals WHERE status = "
 						"'pending'"),
 					 1);
 		}
@@ -599,7 +588,7 @@ static void nothing_half_written(void **state)
 	assert_int_equal(sp_user_add(&blind, &root, "late", "NGA", SP_ROLE_COORDINATOR, otp, NULL,
 				     NULL, &err),
 			 SP_EINTERNAL);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM users WHERE username = 'late'"), 0);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM users WHERE username = 'late'"), 0);
 	assert_int_equal(trail().n, before);
 }
 
@@ -802,10 +791,10 @@ static void demo_seed_is_audited_and_once_only(void **state)
 			 SP_OK);
 	assert_int_equal(u.roles, SP_ROLE_CASEWORKER); /* active at once */
 	assert_int_equal(u.must_change_password, 0);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'user.demo_seed' "
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE action = 'user.demo_seed' "
 				"AND flags = 1"),
 			 1); /* the data-reading one is flagged to the DPO */
-	assert_int_equal(scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'agency.demo_seed'"),
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE action = 'agency.demo_seed'"),
 			 2);
 	assert_int_equal(trail().n, before + 4 + 1 /* the login */);
 	/* a second run changes nothing: users exist now, so this is no new installation */
@@ -814,13 +803,13 @@ static void demo_seed_is_audited_and_once_only(void **state)
 	assert_int_equal(sp_access_demo_seed(&acc, ags, 2, users, 2, "demo-password-42", &err),
 			 SP_ECONFLICT);
 	assert_non_null(strstr(err.msg, "new installation"));
-	assert_int_equal(scalar("SELECT COUNT(*) FROM users WHERE username LIKE 'demo.%'"), 2);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM agencies WHERE code LIKE 'Y%'"), 0);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM users WHERE username LIKE 'demo.%'"), 2);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM agencies WHERE code LIKE 'Y%'"), 0);
 	/* a weak password is refused before anything is written */
 	ags[0].code[0] = 'X';
 	ags[1].code[0] = 'X';
 	assert_int_equal(sp_access_demo_seed(&acc, ags, 2, NULL, 0, "short", &err), SP_EINVAL);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM agencies WHERE code LIKE 'X%'"), 0);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM agencies WHERE code LIKE 'X%'"), 0);
 }
 
 /* Sessions: only hashes stored; log-out, expiry and disabling each end a session, and a
@@ -849,8 +838,8 @@ static void sessions_end_with_logout_expiry_and_disable(void **state)
 	assert_string_equal(last_event(), "session.create");
 	assert_int_equal(strlen(tok), SP_SESSION_TOKEN_STRLEN);
 	assert_string_not_equal(tok, csrf);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM sessions"), 1);
-	assert_int_equal(scalar("SELECT length(token_hash) FROM sessions"), SP_KEY_LEN);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM sessions"), 1);
+	assert_int_equal(test_scalar(store, "SELECT length(token_hash) FROM sessions"), SP_KEY_LEN);
 	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_OK);
 	assert_memory_equal(got.user.b, u.id.b, SP_ID_LEN);
 	assert_true(got.expires_us > got.created_us);
@@ -874,10 +863,10 @@ static void sessions_end_with_logout_expiry_and_disable(void **state)
 
 	/* disabling the user ends every session of theirs in its own transaction */
 	assert_int_equal(sp_session_create(&acc, k, &u, 3600, tok, csrf, &s, &err), SP_OK);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM sessions"), 1); /* the expired one swept */
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM sessions"), 1); /* the expired one swept */
 	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_OK);
 	assert_int_equal(sp_user_disable(&acc, &root, "clerk", &err), SP_OK);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM sessions"), 0);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM sessions"), 0);
 	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_ENOTFOUND);
 
 	assert_int_equal(sp_session_create(&acc, k, &u, 0, tok, csrf, &s, &err), SP_EINVAL);

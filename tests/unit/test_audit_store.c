@@ -20,6 +20,8 @@
 #include "safepath/init.h"
 #include "safepath/store.h"
 
+#include "helpers.h"
+
 static char dir[64];     /* the data folder of one test */
 static char url[128];
 static char cpdir[128];  /* DATA/audit: the checkpoints */
@@ -39,9 +41,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dir);
 }
 
 static struct sp_store *open_db(const char *u)
@@ -59,17 +59,6 @@ static void exec(struct sp_store *s, const char *sql)
 	struct sp_err err = {0};
 	if (sp_store_exec(s, sql, &err) != SP_OK)
 		fail_msg("%s: %s", sql, err.msg);
-}
-
-static int64_t scalar(struct sp_store *s, const char *sql)
-{
-	struct sp_stmt *st;
-	struct sp_err err = {0};
-	assert_int_equal(sp_store_prepare(s, sql, &st, &err), SP_OK);
-	assert_int_equal(sp_stmt_step(st, &err), 1);
-	int64_t v = sp_stmt_int64(st, 0);
-	sp_stmt_done(st);
-	return v;
 }
 
 static const char *const actions[] = {"case.read", "case.update", "user.login", "export"};
@@ -161,13 +150,13 @@ static void clean_trail_verifies(void **state)
 	assert_int_equal(rep.head_seq, 10);
 	assert_int_equal(rep.checkpoints, 3);
 	assert_int_equal(rep.last_checkpoint_seq, 10);
-	assert_int_equal(scalar(s, "SELECT seq FROM audit_head"), 10);
+	assert_int_equal(test_scalar(s, "SELECT seq FROM audit_head"), 10);
 	/* ts_us 0 on input means now */
 	struct sp_audit_rec now = {.action = "user.logout"};
 	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
 	assert_int_equal(sp_audit_append(s, keys, &now, NULL, &err), SP_OK);
 	assert_int_equal(sp_store_commit(s, &err), SP_OK);
-	assert_true(scalar(s, "SELECT ts_us FROM audit_log WHERE seq = 11") > 1764331200000000);
+	assert_true(test_scalar(s, "SELECT ts_us FROM audit_log WHERE seq = 11") > 1764331200000000);
 	assert_true(verify(s).ok);
 	sp_store_close(s);
 }
@@ -190,8 +179,8 @@ static void append_rules(void **state)
 	assert_string_equal(err.field, "/1/reason");
 	assert_null(strstr(err.msg, "Amina"));
 	sp_store_rollback(s);
-	assert_int_equal(scalar(s, "SELECT COUNT(*) FROM audit_log"), 0);
-	assert_int_equal(scalar(s, "SELECT seq FROM audit_head"), 0);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM audit_log"), 0);
+	assert_int_equal(test_scalar(s, "SELECT seq FROM audit_head"), 0);
 	sp_store_close(s);
 }
 
@@ -504,7 +493,7 @@ static void faults_leave_nothing_half_written(void **state)
 	long calls = 0;
 	for (long n = 1;; n++) {
 		struct sp_err err = {0};
-		int64_t before = scalar(s, "SELECT COUNT(*) FROM audit_log");
+		int64_t before = test_scalar(s, "SELECT COUNT(*) FROM audit_log");
 		sp_store_fail_at(s, n);
 		int rc = sp_store_begin_write(s, &err);
 		if (rc == 0)
@@ -515,7 +504,7 @@ static void faults_leave_nothing_half_written(void **state)
 		sp_store_fail_at(s, 0);
 		if (rc)
 			sp_store_rollback(s);
-		int64_t after = scalar(s, "SELECT COUNT(*) FROM audit_log");
+		int64_t after = test_scalar(s, "SELECT COUNT(*) FROM audit_log");
 		assert_true(after == before || (rc == 0 && after == before + 3));
 		assert_true(verify(s).ok);
 		if (rc == 0 && n > calls)

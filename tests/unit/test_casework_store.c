@@ -27,6 +27,8 @@
 #include "safepath/json.h"
 #include "safepath/store.h"
 
+#include "helpers.h"
+
 #define DATA "tests/data/casework/"
 
 /* One test world: a store, keys, a key store, two agencies (an NGO and the immigration
@@ -154,9 +156,7 @@ static int teardown(void **state)
 	sp_keys_free(keys);
 	sp_store_close(store);
 	sodium_free(akeys);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dir);
 }
 
 static struct sp_casework as(const struct sp_subject *s)
@@ -183,17 +183,6 @@ static void golden_person(size_t i, struct sp_person *p)
 	ok(sp_person_decode(json_object_get(json_array_get(all, i), "input"), &arena, p, &err),
 	   &err, "golden person");
 	json_decref(all);
-}
-
-static int64_t count(const char *sql)
-{
-	struct sp_stmt *st;
-	struct sp_err err = {0};
-	ok(sp_store_prepare(store, sql, &st, &err), &err, sql);
-	assert_int_equal(sp_stmt_step(st, &err), 1);
-	int64_t v = sp_stmt_int64(st, 0);
-	sp_stmt_done(st);
-	return v;
 }
 
 /* Whether the bytes of s appear anywhere in the database file. */
@@ -235,7 +224,7 @@ static void open_number_seal_and_read(void **state)
 				  .flags = SP_CASE_UNACCOMPANIED_CHILD | SP_CASE_POSSIBLE_VOT};
 	struct sp_case c1, c2, c3;
 	struct sp_err err = {0};
-	int64_t audit_before = count("SELECT COUNT(*) FROM audit_log");
+	int64_t audit_before = test_scalar(store, "SELECT COUNT(*) FROM audit_log");
 	ok(sp_case_open(&cw, &in, &c1, &err), &err, "open 1");
 	ok(sp_case_open(&cw, &in, &c2, &err), &err, "open 2");
 	char want[SP_CASE_NUMBER_MAX];
@@ -266,7 +255,7 @@ static void open_number_seal_and_read(void **state)
 	ok(sp_case_open(&imm_cw, &in, &c3, &err), &err, "open imm");
 	expected_number("IMM", 1, want);
 	assert_string_equal(c3.number, want);
-	assert_int_equal(count("SELECT COUNT(*) FROM audit_log"), audit_before + 3);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log"), audit_before + 3);
 	/* Opened by cw_a and assigned to them. */
 	assert_memory_equal(c1.assigned.b, cw_a.user.b, SP_ID_LEN);
 	assert_int_equal(c1.status, SP_CASE_OPEN);
@@ -283,10 +272,10 @@ static void open_number_seal_and_read(void **state)
 
 	/* Clear columns only: statistics survive, personal values do not appear anywhere. */
 	assert_int_equal(
-		count("SELECT COUNT(*) FROM persons WHERE sex = 'male' AND "
+		test_scalar(store, "SELECT COUNT(*) FROM persons WHERE sex = 'male' AND "
 		      "birth_year_min = 2010 AND birth_year_max = 2010 AND birth_estimated = 1"),
 		3);
-	assert_int_equal(count("SELECT COUNT(*) FROM person_nationalities WHERE code = 'ER'"), 3);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM person_nationalities WHERE code = 'ER'"), 3);
 	exec_sql("PRAGMA wal_checkpoint(TRUNCATE)");
 	static const char *const secrets[] = {"Amanuel",   "amanuel", "Tesfay",   "ኣማኑኤል",
 					      "BC 123-45", "BC12345", "Facebook", "recruiter"};
@@ -299,11 +288,11 @@ static void open_number_seal_and_read(void **state)
 	struct sp_casework other = as(&cw_b);
 	assert_int_equal(sp_case_person(&other, &c1.id, false, &back, &err), SP_EDENIED);
 	assert_int_equal(sp_case_person(&imm_cw, &c1.id, false, &back, &err), SP_EDENIED);
-	int64_t denials = count("SELECT COUNT(*) FROM audit_log WHERE reason = 'denied:firewall' "
+	int64_t denials = test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE reason = 'denied:firewall' "
 				"AND action = 'case.read' AND flags = 1");
 	assert_int_equal(sp_case_get(&imm_cw, &c1.id, &c3, &err), SP_EDENIED);
 	/* The refused attempt is in the audit trail, flagged to the DPO. */
-	assert_int_equal(count("SELECT COUNT(*) FROM audit_log WHERE reason = 'denied:firewall' "
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE reason = 'denied:firewall' "
 			       "AND action = 'case.read' AND flags = 1"),
 			 denials + 1);
 	/* The supervisor of the agency reads everything. */
@@ -496,9 +485,9 @@ static void search_without_decrypting(void **state)
 	ok(sp_case_find_name(&cw, q1, 1, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 1");
 	assert_true(n >= 1);
 	const char *q2[] = {"MARYAM", "Hassan"};
-	int64_t audit_before = count("SELECT COUNT(*) FROM audit_log");
+	int64_t audit_before = test_scalar(store, "SELECT COUNT(*) FROM audit_log");
 	ok(sp_case_find_name(&cw, q2, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 2");
-	assert_int_equal(count("SELECT COUNT(*) FROM audit_log"), audit_before + 1);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log"), audit_before + 1);
 	int found = 0;
 	for (size_t i = 0; i < n; i++)
 		found |= memcmp(hits[i].case_id.b, c.id.b, SP_ID_LEN) == 0;
@@ -625,11 +614,11 @@ static void demo_cases_are_flagged_synthetic(void **state)
 	(void)state;
 	struct sp_casework cw = as(&cw_a);
 	struct sp_err err = {0};
-	int64_t cases = count("SELECT COUNT(*) FROM cases");
+	int64_t cases = test_scalar(store, "SELECT COUNT(*) FROM cases");
 	ok(sp_demo_cases(&cw, 2026, 40, &err), &err, "demo");
-	assert_int_equal(count("SELECT COUNT(*) FROM cases"), cases + 40);
-	assert_int_equal(count("SELECT COUNT(*) FROM cases WHERE flags >= 32"), 40);
-	assert_true(count("SELECT COUNT(*) FROM cases WHERE flags >= 32 AND "
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM cases"), cases + 40);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM cases WHERE flags >= 32"), 40);
+	assert_true(test_scalar(store, "SELECT COUNT(*) FROM cases WHERE flags >= 32 AND "
 			  "(flags % 4) > 0") > 0); /* some children */
 	/* Found by name like any case: the demo person 0 of seed 2026, by its first part. */
 	struct sp_person p;
@@ -674,7 +663,7 @@ static void caseload_pages_through_the_policy(void **state)
 		snprintf(user + 2 * i, 3, "%02x", cw_a.user.b[i]);
 	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cases WHERE hex(assigned_to) = upper('%s')",
 		 user);
-	int64_t mine = count(sql);
+	int64_t mine = test_scalar(store, sql);
 	assert_true(mine > 3);
 	assert_int_equal(walk_pages(&a, true, -1, 3), mine);
 	assert_int_equal(walk_pages(&a, true, -1, SP_SEARCH_MAX_HITS), mine);
@@ -682,17 +671,17 @@ static void caseload_pages_through_the_policy(void **state)
 		 "SELECT COUNT(*) FROM cases WHERE hex(assigned_to) = upper('%s') AND status = "
 		 "'open'",
 		 user);
-	assert_int_equal(walk_pages(&a, true, SP_CASE_OPEN, 4), count(sql));
+	assert_int_equal(walk_pages(&a, true, SP_CASE_OPEN, 4), test_scalar(store, sql));
 	/* A colleague sees the agency's caseload rows, but not the restricted case. */
 	int64_t visible =
-		count("SELECT COUNT(*) FROM cases c JOIN agencies g ON g.id = c.agency_id "
+		test_scalar(store, "SELECT COUNT(*) FROM cases c JOIN agencies g ON g.id = c.agency_id "
 		      "WHERE g.code = 'NGO' AND (c.flags / 8) % 2 = 0");
-	int64_t all = count("SELECT COUNT(*) FROM cases c JOIN agencies g ON g.id = c.agency_id "
+	int64_t all = test_scalar(store, "SELECT COUNT(*) FROM cases c JOIN agencies g ON g.id = c.agency_id "
 			    "WHERE g.code = 'NGO'");
 	assert_true(visible < all);
 	assert_int_equal(walk_pages(&b, false, -1, 7), visible);
 	/* One audit record per page. */
-	int64_t before = count("SELECT COUNT(*) FROM audit_log");
+	int64_t before = test_scalar(store, "SELECT COUNT(*) FROM audit_log");
 	struct sp_case_hit hits[5];
 	struct sp_id next;
 	size_t n;
@@ -700,7 +689,7 @@ static void caseload_pages_through_the_policy(void **state)
 	struct sp_case_query q = {.mine = true, .status = -1};
 	ok(sp_case_list(&a, &q, hits, 5, &n, &next, &err), &err, "page");
 	assert_int_equal(n, 5);
-	assert_int_equal(count("SELECT COUNT(*) FROM audit_log"), before + 1);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log"), before + 1);
 }
 
 /* ---- concurrency ---- */
@@ -764,7 +753,7 @@ static int cmp_str(const void *a, const void *b)
 static void case_numbers_are_unique_under_concurrency(void **state)
 {
 	(void)state;
-	int64_t before = count("SELECT COALESCE(MAX(last_number), 0) FROM case_sequences s "
+	int64_t before = test_scalar(store, "SELECT COALESCE(MAX(last_number), 0) FROM case_sequences s "
 			       "JOIN agencies a ON a.id = s.agency_id WHERE a.code = 'NGO'");
 	static struct worker w[THREADS];
 	pthread_t t[THREADS];
@@ -936,11 +925,11 @@ static void lists_and_searches_refused_up_front(void **state)
 	size_t n = 99;
 	struct sp_id next;
 	struct sp_err err = {0};
-	int64_t before = count("SELECT COUNT(*) FROM audit_log WHERE action = 'case.list' AND "
+	int64_t before = test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE action = 'case.list' AND "
 			       "reason = 'denied:aggregates_only'");
 	assert_int_equal(sp_case_list(&c, &q, hits, 4, &n, &next, &err), SP_EDENIED);
 	assert_int_equal(n, 0);
-	assert_int_equal(count("SELECT COUNT(*) FROM audit_log WHERE action = 'case.list' AND "
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE action = 'case.list' AND "
 			       "reason = 'denied:aggregates_only'"),
 			 before + 1);
 	const char *parts[] = {"amina"};

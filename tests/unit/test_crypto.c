@@ -23,6 +23,8 @@
 #include "safepath/config.h"
 #include "safepath/crypto.h"
 
+#include "helpers.h"
+
 /* libsodium's minimum Argon2id cost: the tests check the plumbing, not the strength. */
 static const struct sp_kdf_params cheap = {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
 
@@ -37,13 +39,6 @@ static void tmpdir(char out[64])
 {
 	snprintf(out, 64, "/tmp/sp-crypto-XXXXXX");
 	assert_non_null(mkdtemp(out));
-}
-
-static void rmtree(const char *dir)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
 }
 
 static void join(char *out, size_t n, const char *a, const char *b)
@@ -444,7 +439,7 @@ static void key_file_create_and_load(void **state)
 	join(open_key, sizeof open_key, open_dir, "master.key");
 	assert_int_equal(sp_master_key_file_create(open_key, data, &m2, &err), SP_EINVAL);
 	sp_master_free(m);
-	rmtree(root);
+	assert_int_equal(test_rmtree(root), 0);
 }
 
 static void key_file_refused_inside_data_folder(void **state)
@@ -491,7 +486,7 @@ static void key_file_refused_inside_data_folder(void **state)
 	assert_int_equal(link(p, lnk), 0);
 	assert_int_equal(sp_master_key_file_load(lnk, data, &m, &err), SP_EINVAL);
 	assert_null(m);
-	rmtree(root);
+	assert_int_equal(test_rmtree(root), 0);
 }
 
 /* ---- passphrases and backups ------------------------------------------------------------ */
@@ -539,7 +534,7 @@ static void passphrase_from_fd_and_salt_file(void **state)
 	assert_int_equal(sp_master_from_passphrase(data, "x", 1, NULL, &m3, &err), SP_EINVAL);
 	sp_master_free(m1);
 	sp_master_free(m2);
-	rmtree(root);
+	assert_int_equal(test_rmtree(root), 0);
 }
 
 static void backup_and_restore(void **state)
@@ -590,7 +585,7 @@ static void backup_and_restore(void **state)
 		buf[i] ^= 1;
 	}
 	sp_master_free(m);
-	rmtree(root);
+	assert_int_equal(test_rmtree(root), 0);
 }
 
 static void master_open_picks_the_mode(void **state)
@@ -631,7 +626,7 @@ static void master_open_picks_the_mode(void **state)
 	assert_int_equal(sp_keystore_default_url("master.key", &url), SP_OK);
 	assert_string_equal(url.data, "sqlite:persons.db");
 	sp_buf_free(&url);
-	rmtree(root);
+	assert_int_equal(test_rmtree(root), 0);
 }
 
 /* ---- passwords -------------------------------------------------------------------------- */

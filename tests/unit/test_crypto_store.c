@@ -23,6 +23,8 @@
 #include "safepath/crypto.h"
 #include "safepath/store.h"
 
+#include "helpers.h"
+
 static char root[64], data[128], keydir[128], keyfile[160], dburl[192], ksurl[192];
 
 static int setup(void **state)
@@ -42,10 +44,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
 	sp_keycache_thread_release();
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(root);
 }
 
 static struct sp_store *open_db(const char *url)

@@ -13,6 +13,8 @@
 
 #include "../../src/store/migrate.c"
 
+#include "helpers.h"
+
 static char dir[64];
 static char url[128];
 
@@ -29,9 +31,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dir);
 }
 
 static struct sp_store *open_store(int busy_ms)
@@ -41,17 +41,6 @@ static struct sp_store *open_store(int busy_ms)
 	struct sp_err err = {0};
 	assert_int_equal(sp_store_open(url, &opt, &s, &err), SP_OK);
 	return s;
-}
-
-static int64_t scalar(struct sp_store *s, const char *sql)
-{
-	struct sp_stmt *st;
-	struct sp_err err = {0};
-	assert_int_equal(sp_store_prepare(s, sql, &st, &err), SP_OK);
-	assert_int_equal(sp_stmt_step(st, &err), 1);
-	int64_t v = sp_stmt_int64(st, 0);
-	sp_stmt_done(st);
-	return v;
 }
 
 static void sqlite_settings(void **state)
@@ -64,8 +53,8 @@ static void sqlite_settings(void **state)
 	assert_int_equal(sp_stmt_step(st, &err), 1);
 	assert_string_equal(sp_stmt_text(st, 0), "wal");
 	sp_stmt_done(st);
-	assert_int_equal(scalar(s, "PRAGMA foreign_keys"), 1);
-	assert_int_equal(scalar(s, "PRAGMA synchronous"), 2); /* FULL */
+	assert_int_equal(test_scalar(s, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(test_scalar(s, "PRAGMA synchronous"), 2); /* FULL */
 	sp_store_close(s);
 }
 
@@ -133,7 +122,7 @@ static void statements_are_cached_and_bind_in_order(void **state)
 	assert_ptr_equal(st1, st2); /* reused from the cache, bindings cleared */
 	assert_int_equal(sp_stmt_step(st2, &err), 0);
 	sp_stmt_done(st2);
-	assert_int_equal(scalar(s, "SELECT COUNT(*) FROM u WHERE n IS NULL"), 1);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM u WHERE n IS NULL"), 1);
 
 	struct sp_stmt *q;
 	assert_int_equal(sp_store_prepare(s, "SELECT id, n, t, b FROM u WHERE n = ?", &q, &err), 0);
@@ -189,11 +178,11 @@ static void migrations_apply_once_and_are_recorded(void **state)
 	int v1 = -1, v2 = -1;
 	assert_int_equal(sp_store_migrate(s, &err), SP_OK);
 	assert_int_equal(sp_store_schema_version(s, &v1, &err), SP_OK);
-	int64_t rows = scalar(s, "SELECT COUNT(*) FROM schema_migrations");
+	int64_t rows = test_scalar(s, "SELECT COUNT(*) FROM schema_migrations");
 	assert_int_equal(sp_store_migrate(s, &err), SP_OK); /* nothing new to do */
 	assert_int_equal(sp_store_schema_version(s, &v2, &err), SP_OK);
 	assert_int_equal(v1, v2);
-	assert_int_equal(scalar(s, "SELECT COUNT(*) FROM schema_migrations"), rows);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM schema_migrations"), rows);
 	/* every embedded migration is recorded under its number */
 	int64_t embedded = 0;
 	for (const struct sp_embedded *m = sp_embedded_files; m->path; m++)
@@ -216,7 +205,7 @@ static void online_backup_copies_the_database(void **state)
 	snprintf(u, sizeof u, "sqlite:%s", path);
 	struct sp_store_options opt = {.create = 0};
 	assert_int_equal(sp_store_open(u, &opt, &s, &err), SP_OK);
-	assert_int_equal(scalar(s, "SELECT v FROM k"), 7);
+	assert_int_equal(test_scalar(s, "SELECT v FROM k"), 7);
 	sp_store_close(s);
 }
 

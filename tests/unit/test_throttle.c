@@ -18,6 +18,8 @@
 #include "safepath/access.h"
 #include "crypto/crypto.h"
 
+#include "helpers.h"
+
 #define S 1000000LL /* microseconds in a second */
 #define T0 (1800000000LL * S)
 
@@ -28,17 +30,6 @@ static struct sp_access acc, acc2;
 static struct sp_keys *keys;
 static const struct sp_kdf_params cost = {.ops = 1, .mem = 8192};
 static const struct sp_throttle_limits lim = {.max_user = 3, .max_addr = 5, .window_s = 60};
-
-static int64_t scalar(const char *sql)
-{
-	struct sp_stmt *st;
-	struct sp_err err = {0};
-	assert_int_equal(sp_store_prepare(store, sql, &st, &err), SP_OK);
-	assert_int_equal(sp_stmt_step(st, &err), 1);
-	int64_t v = sp_stmt_int64(st, 0);
-	sp_stmt_done(st);
-	return v;
-}
 
 static int setup(void **state)
 {
@@ -70,9 +61,7 @@ static int teardown(void **state)
 	sp_keys_free(keys);
 	sp_store_close(store2);
 	sp_store_close(store);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dir);
 }
 
 static struct sp_throttle check_on(struct sp_access *a, const char *user, const char *addr,
@@ -125,7 +114,7 @@ static void counts_per_user_name_until_the_window_closes(void **state)
 	assert_int_equal(t.user_failures, 1);
 	assert_int_equal(t.retry_after_s, 0);
 	/* the closed windows' rows went with that failure */
-	assert_int_equal(scalar("SELECT COUNT(*) FROM login_throttle WHERE window_start_us < "
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM login_throttle WHERE window_start_us < "
 				 "1800000060000000"),
 			 0);
 }
@@ -155,7 +144,7 @@ static void a_success_clears_the_user_name_only(void **state)
 	/* no failures: a success writes nothing (no row appears, none needed) */
 	struct sp_throttle t = check("dave", "192.0.2.5", T0);
 	assert_int_equal(sp_throttle_succeeded(&acc, &t, &err), SP_OK);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM login_throttle"), 0);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM login_throttle"), 0);
 
 	failed_once("dave", "192.0.2.5", T0);
 	failed_once("dave", "192.0.2.5", T0 + S);
@@ -164,8 +153,8 @@ static void a_success_clears_the_user_name_only(void **state)
 	assert_int_equal(sp_throttle_succeeded(&acc, &t, &err), SP_OK);
 	t = check("dave", "192.0.2.5", T0 + 3 * S);
 	assert_int_equal(t.user_failures, 0);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM login_throttle"), 1); /* the address's */
-	assert_int_equal(scalar("SELECT failures FROM login_throttle"), 2);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM login_throttle"), 1); /* the address's */
+	assert_int_equal(test_scalar(store, "SELECT failures FROM login_throttle"), 2);
 }
 
 static int file_holds(const char *path, const char *needle)
@@ -189,8 +178,8 @@ static void only_keyed_hashes_are_stored(void **state)
 	(void)state;
 	for (int i = 0; i < 3; i++)
 		failed_once("Correct-Horse-Battery", "198.51.100.77", T0 + i * S);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM login_throttle WHERE length(key) = 32"), 2);
-	assert_int_equal(scalar("SELECT COUNT(*) FROM login_throttle"), 2);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM login_throttle WHERE length(key) = 32"), 2);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM login_throttle"), 2);
 	/* both files of the database, the write-ahead log included */
 	const char *suffix[] = {"/t.db", "/t.db-wal"};
 	for (size_t i = 0; i < 2; i++) {
