@@ -5,6 +5,7 @@
 #ifndef SAFEPATH_HTTP_H
 #define SAFEPATH_HTTP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "safepath/audit.h"
@@ -22,7 +23,23 @@ struct sp_http_options {
 	const struct sp_keys *keys;           /* shared read-only by the threads */
 	const struct sp_audit_keys *audit_keys;
 	int max_connections;                  /* 0 = 256 */
+	const struct sp_http_tls *tls;        /* NULL: plain HTTP */
 };
+
+/* HTTPS material (tls.c): PEM text of the certificate chain and of the private key, the key
+ * in sodium_malloc memory. */
+struct sp_http_tls {
+	char *cert;
+	size_t cert_len;
+	char *key;
+	size_t key_len;
+};
+/* Read both files and check them (each parses, the key belongs to the certificate); errors
+ * name the setting (tls-cert or tls-key) and the reason. */
+int sp_http_tls_load(const char *cert_path, const char *key_path, struct sp_http_tls *out,
+		     struct sp_err *err) SP_MUST;
+/* Wipe the key and free both. The server has its own copy once started: free them then. */
+void sp_http_tls_free(struct sp_http_tls *t);
 
 struct sp_http_server;
 

@@ -18,9 +18,12 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv);
 const struct sp_cli_cmd sp_cli_cmd_serve = {
 	"serve",
 	"serve the HTTP API",
-	"serve [--listen ADDR:PORT]\n"
+	"serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
 	"  --listen ADDR:PORT  address to listen on: 127.0.0.1:8080 (the setting 'listen'),\n"
 	"                      or [::1]:8080 for IPv6\n"
+	"  --tls-cert FILE     serve HTTPS with this PEM certificate chain (the setting\n"
+	"                      'tls-cert'); needs --tls-key\n"
+	"  --tls-key FILE      the certificate's PEM private key (the setting 'tls-key')\n"
 	"Runs until SIGTERM or SIGINT; logs one line per request (route, status, time)",
 	cmd_serve,
 };
@@ -32,27 +35,59 @@ static int no_core_dumps(void)
 												 : -1;
 }
 
+/* "--NAME VALUE" or "--NAME=VALUE" at argv[*i]: 1 with *val set (and *i past the value). */
+static int option_value(const char *name, int argc, char **argv, int *i, const char **val)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+	if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
+		return 0;
+	if (a[2 + n] == '=') {
+		*val = a + 3 + n;
+		return 1;
+	}
+	if (a[2 + n] != '\0' || *i + 1 >= argc)
+		return 0;
+	*val = argv[++*i];
+	return 1;
+}
+
 static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 {
 	if (sp_cli_wants_help(&sp_cli_cmd_serve, argc, argv))
 		return SP_EXIT_OK;
-	const char *listen = sp_config_get(&cli->cfg, "listen");
+	static const char *const names[] = {"listen", "tls-cert", "tls-key"};
+	const char *val[3];
+	for (size_t k = 0; k < 3; k++)
+		val[k] = sp_config_get(&cli->cfg, names[k]);
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
-			listen = argv[++i];
-		else if (strncmp(argv[i], "--listen=", 9) == 0)
-			listen = argv[i] + 9;
-		else
+		size_t k = 0;
+		while (k < 3 && !option_value(names[k], argc, argv, &i, &val[k]))
+			k++;
+		if (k == 3)
 			return sp_cli_usage(&sp_cli_cmd_serve, "unexpected '%s'", argv[i]);
+	}
+	const char *listen = val[0];
+	if (!*val[1] != !*val[2])
+		return sp_cli_usage(&sp_cli_cmd_serve, "--tls-cert and --tls-key go together");
+	struct sp_http_tls tls = {0};
+	struct sp_err err = {0};
+	/* read before anything is opened: a bad file is a usage error, found at once */
+	if (*val[1] && sp_http_tls_load(val[1], val[2], &tls, &err)) {
+		sp_cli_fail(&err, "serve");
+		return SP_EXIT_USAGE;
 	}
 	if (no_core_dumps()) {
 		fprintf(stderr, "safepath: serve: cannot disable core dumps\n");
+		sp_http_tls_free(&tls);
 		return SP_EXIT_FAIL;
 	}
 	struct sp_app app;
 	int rc = sp_app_open(cli, 0, &app); /* a passphrase prompt can still be interrupted */
-	if (rc)
+	if (rc) {
+		sp_http_tls_free(&tls);
 		return rc;
+	}
 	/* Blocked before the server's threads start, so they inherit the mask and the signals
 	 * reach only sigwait below. */
 	sigset_t stop;
@@ -65,6 +100,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	sp_buf_init(&ks_url, 4200);
 	if (sp_keystore_default_url(app.key_file, &ks_url)) {
 		fprintf(stderr, "safepath: serve: the key store path is too long\n");
+		sp_http_tls_free(&tls);
 		sp_buf_free(&ks_url);
 		sp_app_close(&app);
 		return SP_EXIT_FAIL;
@@ -77,10 +113,14 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		.cfg = &cli->cfg,
 		.keys = app.keys,
 		.audit_keys = app.akeys,
+		.tls = tls.cert ? &tls : NULL,
 	};
-	struct sp_err err = {0};
 	struct sp_http_server *srv = NULL;
-	if (sp_http_server_start(&opt, &srv, &err)) {
+	rc = sp_http_server_start(&opt, &srv, &err);
+	/* the server holds the key in GnuTLS's credentials now: our copy is wiped */
+	sp_http_tls_free(&tls);
+	opt.tls = NULL;
+	if (rc) {
 		rc = sp_cli_fail(&err, "serve");
 		sp_buf_free(&ks_url);
 		sp_app_close(&app);

@@ -16,6 +16,8 @@ const struct sp_config_entry sp_config_entries[] = {
 	{"argon2-mem-kib", "65536", "Argon2id memory for passwords, KiB"},
 	{"busy-timeout-ms", "5000", "how long a writer waits for a lock"},
 	{"listen", "127.0.0.1:8080", "address the server listens on"},
+	{"tls-cert", "", "PEM certificate chain for HTTPS (with tls-key); empty: plain HTTP"},
+	{"tls-key", "", "PEM private key of tls-cert"},
 	{"session-ttl-s", "43200", "how long an API session lasts, seconds"},
 	{"login-max-failures", "5", "failed log-ins per user name within login-window-s before refusing"},
 	{"login-max-failures-per-address", "20", "failed log-ins per client address within login-window-s"},

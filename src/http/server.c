@@ -27,7 +27,14 @@ struct sp_http_server {
 	unsigned port;
 	sem_t hash_slots; /* one Argon2id per core at a time */
 	struct http_ratelimit *limits;
+	int tls;
 };
+
+/* TLS 1.2 and 1.3 only, forward-secret key exchange and AEAD ciphers only (no RSA key
+ * transport, no CBC, no SHA-1), in our order of preference. */
+static char tls_priorities[] = /* not const: MHD's option array takes a void * */
+	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-AES-128-CBC:-AES-256-CBC:"
+	"-CAMELLIA-128-CBC:-CAMELLIA-256-CBC:-SHA1:%SERVER_PRECEDENCE";
 
 struct conn_req {
 	struct http_req r;
@@ -112,6 +119,9 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 	if (r->set_cookie[0])
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie) ==
 		      MHD_YES;
+	if (r->tls) /* a browser that saw HTTPS here once never falls back to plain HTTP */
+		ok &= MHD_add_response_header(resp, "Strict-Transport-Security",
+					      "max-age=31536000") == MHD_YES;
 	if (r->location[0])
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location) == MHD_YES;
 	if (r->status == 405 && r->allow[0])
@@ -217,6 +227,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->w = worker_get(&srv->opt);
 	r->hash_slots = &srv->hash_slots;
 	r->limits = srv->limits;
+	r->tls = srv->tls;
 	r->method = http_method_parse(method);
 	client_addr(c, r->client_addr, sizeof r->client_addr);
 	r->path = url;
@@ -304,6 +315,9 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 	rc = sp_throttle_limits_from_config(opt->cfg, &lim, err);
 	if (rc)
 		return rc;
+	if (opt->tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return sp_err_set(err, SP_EUNAVAIL, "tls-cert",
+				  "this libmicrohttpd was built without TLS");
 	pthread_once(&worker_once, worker_key_make);
 	struct sp_http_server *srv = calloc(1, sizeof *srv);
 	if (!srv)
@@ -325,11 +339,23 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	unsigned limit = opt->max_connections > 0 ? (unsigned)opt->max_connections : 256;
+	struct MHD_OptionItem tls_opts[] = {
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, opt->tls ? opt->tls->cert : NULL},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, opt->tls ? opt->tls->key : NULL},
+		{MHD_OPTION_HTTPS_PRIORITIES, 0, tls_priorities},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	if (opt->tls) {
+		flags |= MHD_USE_TLS;
+		srv->tls = 1;
+	} else {
+		tls_opts[0].option = MHD_OPTION_END;
+	}
 	srv->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-		srv, MHD_OPTION_END);
+		srv, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (!srv->mhd) {
 		sem_destroy(&srv->hash_slots);
 		http_ratelimit_free(srv->limits);

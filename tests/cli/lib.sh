@@ -16,3 +16,18 @@ expect() {
 }
 has() { grep -q -- "$1" "${2:-$WORK/out}" || { cat "${2:-$WORK/out}" >&2; die "no '$1' in ${2:-output}"; }; }
 mode_of() { stat -c %a "$1"; }
+# serve_start LOG ARGS...: `safepath serve --listen 127.0.0.1:0 ARGS...` in the background,
+# stderr in LOG; sets $pid and $port once it listens, or dies.
+serve_start() {
+	local log=$1; shift
+	"$SP" serve --listen 127.0.0.1:0 "$@" 2>"$log" &
+	pid=$!
+	port=""
+	for _ in $(seq 1 100); do
+		port=$(sed -n 's/.*event=serve.listening .*port=\([0-9][0-9]*\).*/\1/p' "$log")
+		[ -n "$port" ] && return 0
+		sleep 0.05
+	done
+	cat "$log" >&2
+	die "serve did not start"
+}

@@ -14,15 +14,7 @@ expect 1 "$SP" serve --listen 300.1.1.1:80
 
 for sig in TERM INT; do
 	before=$(wc -l <var/audit/checkpoints 2>/dev/null || echo 0)
-	"$SP" serve --listen 127.0.0.1:0 2>"$WORK/serve.err" &
-	pid=$!
-	port=""
-	for _ in $(seq 1 100); do
-		port=$(sed -n 's/.*event=serve.listening .*port=\([0-9][0-9]*\).*/\1/p' "$WORK/serve.err")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
-	[ -n "$port" ] || { cat "$WORK/serve.err"; die "serve did not start"; }
+	serve_start "$WORK/serve.err"
 	curl -sf "http://127.0.0.1:$port/healthz" | grep -q '"ok"' || die "no health"
 	grep -Eq '^Max core file size +0 +0 ' "/proc/$pid/limits" || die "core dumps are on"
 	# the port is taken now
