@@ -7,6 +7,7 @@
 
 #include "casework/casework.h"
 #include "safepath/case.h"
+#include "safepath/cputime.h"
 #include "safepath/store.h"
 
 static const char *const status_names[SP_CASE_STATUS_COUNT] = {
@@ -95,10 +96,12 @@ int cw_begin(struct sp_casework *cw, struct sp_err *err)
 
 int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err)
 {
+	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_COMMIT);
 	if (!rc)
 		rc = sp_store_commit(cw->store, err);
 	if (rc)
 		sp_store_rollback(cw->store);
+	sp_cpu_enter(was);
 	/* The refusal itself is kept; failing to keep it does not change the answer. */
 	if (rc == SP_EDENIED)
 		(void)cw_denial_record(cw);

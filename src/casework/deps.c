@@ -8,6 +8,7 @@
 #include "safepath/access.h"
 #include "safepath/audit.h"
 #include "safepath/case.h"
+#include "safepath/cputime.h"
 #include "safepath/crypto.h"
 #include "safepath/policy.h"
 #include "safepath/store.h"
@@ -42,12 +43,14 @@ int cw_open(struct sp_casework *cw, const struct sp_id *person, const char *tabl
 	struct sp_person_key pk;
 	const struct sp_field f = {table, column, record};
 	unsigned char *p = NULL;
+	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_DECRYPT);
 	int rc = sp_person_key_get(cw->keystore, cw->keys, person, 0, &pk, err);
 	if (rc == SP_ENOTFOUND) /* the key was destroyed: the person was erased */
-		return sp_err_set(err, SP_ENOTFOUND, "", "the person's data was erased");
-	if (!rc)
+		rc = sp_err_set(err, SP_ENOTFOUND, "", "the person's data was erased");
+	else if (!rc)
 		rc = sp_field_open_arena(cw->keys, &pk, &f, ct, n, cw->arena, &p, len, err);
 	*pt = (const char *)p;
+	sp_cpu_enter(was);
 	return rc;
 }
 
@@ -165,13 +168,15 @@ static int decide(struct sp_casework *cw, enum cw_action action, const struct sp
 {
 	struct sp_policy_object obj;
 	const struct sp_policy_request req = {actions[action], action_fields[action], NULL};
+	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_POLICY);
 	int rc = policy_object(cw, c, &obj, err);
-	if (rc)
-		return rc;
 	/* A new case belongs to the subject's agency and is theirs until assigned otherwise. */
-	if (action == CW_CASE_CREATE)
+	if (!rc && action == CW_CASE_CREATE)
 		obj.assigned = 1;
-	return sp_policy_check(cw->subject, &req, &obj, d, err);
+	if (!rc)
+		rc = sp_policy_check(cw->subject, &req, &obj, d, err);
+	sp_cpu_enter(was);
+	return rc;
 }
 
 /* The policy's last refusal in this thread's open operation, recorded by cw_finish after the
@@ -320,7 +325,10 @@ int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *obj
 	};
 	if (n)
 		rec.object_id = objects[0];
-	return sp_audit_append(cw->store, cw->audit, &rec, NULL, err);
+	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_AUDIT);
+	int rc = sp_audit_append(cw->store, cw->audit, &rec, NULL, err);
+	sp_cpu_enter(was);
+	return rc;
 }
 
 int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,

@@ -196,6 +196,8 @@ int http_schema_check(struct http_req *r, const struct http_schema *s);
 /* ---- metrics (metrics.c) ---- */
 
 void http_metrics_observe(const char *template, enum http_method m, int status, double seconds);
+/* Add one request's thread CPU nanoseconds by phase (cputime.h) to its route's counters. */
+void http_metrics_cpu(const char *template, enum http_method m, const int64_t *ns);
 /* Prometheus text exposition of everything observed. */
 int http_metrics_render(struct sp_buf *out);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "safepath/cputime.h"
 
 static const double bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 #define NBOUNDS (sizeof bounds / sizeof bounds[0])
@@ -24,6 +25,67 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct series table[NSERIES];
 static size_t used;
 static unsigned long dropped;
+
+/* CPU time by phase per route and method: the routes are a small fixed table. */
+#define NCPU 64
+struct cpu_series {
+	const char *template;
+	enum http_method method;
+	unsigned long count;
+	int64_t ns[SP_CPU_PHASES];
+};
+static struct cpu_series cpu_table[NCPU];
+static size_t cpu_used;
+
+void http_metrics_cpu(const char *template, enum http_method m, const int64_t *ns)
+{
+	pthread_mutex_lock(&lock);
+	struct cpu_series *s = NULL;
+	for (size_t i = 0; i < cpu_used && !s; i++)
+		if (cpu_table[i].template == template && cpu_table[i].method == m)
+			s = &cpu_table[i];
+	if (!s && cpu_used < NCPU) {
+		s = &cpu_table[cpu_used++];
+		s->template = template;
+		s->method = m;
+	}
+	if (s) {
+		s->count++;
+		for (size_t p = 0; p < SP_CPU_PHASES; p++)
+			s->ns[p] += ns[p];
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+/* A metric family's HELP and TYPE lines. */
+static int family(struct sp_buf *out, const char *name, const char *type, const char *help)
+{
+	return sp_buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static int render_cpu(struct sp_buf *out)
+{
+	int rc = family(out, "safepath_http_cpu_seconds_total", "counter",
+			"Thread CPU time of the requests of a route, by phase.");
+	for (size_t i = 0; i < cpu_used; i++)
+		for (size_t p = 0; p < SP_CPU_PHASES; p++)
+			rc |= sp_buf_addf(out,
+					  "safepath_http_cpu_seconds_total{route=\"%s\",method=\"%s\","
+					  "phase=\"%s\"} %.9f\n",
+					  cpu_table[i].template,
+					  http_method_name(cpu_table[i].method),
+					  sp_cpu_phase_name((enum sp_cpu_phase)p),
+					  (double)cpu_table[i].ns[p] / 1e9);
+	rc |= family(out, "safepath_http_cpu_requests_total", "counter",
+		     "Requests counted in safepath_http_cpu_seconds_total.");
+	for (size_t i = 0; i < cpu_used; i++)
+		rc |= sp_buf_addf(out,
+				  "safepath_http_cpu_requests_total{route=\"%s\",method=\"%s\"} "
+				  "%lu\n",
+				  cpu_table[i].template, http_method_name(cpu_table[i].method),
+				  cpu_table[i].count);
+	return rc;
+}
 
 void http_metrics_observe(const char *template, enum http_method m, int status, double seconds)
 {
@@ -56,17 +118,15 @@ int http_metrics_render(struct sp_buf *out)
 {
 	int rc = 0;
 	pthread_mutex_lock(&lock);
-	rc |= sp_buf_adds(out, "# HELP safepath_http_requests_total HTTP requests answered.\n"
-			       "# TYPE safepath_http_requests_total counter\n");
+	rc |= family(out, "safepath_http_requests_total", "counter", "HTTP requests answered.");
 	for (size_t i = 0; i < used; i++)
 		rc |= sp_buf_addf(out,
 				  "safepath_http_requests_total{route=\"%s\",method=\"%s\","
 				  "status=\"%d\"} %lu\n",
 				  table[i].template, http_method_name(table[i].method),
 				  table[i].status, table[i].count);
-	rc |= sp_buf_adds(out, "# HELP safepath_http_request_duration_seconds Time from the "
-			       "request's first byte to its response.\n"
-			       "# TYPE safepath_http_request_duration_seconds histogram\n");
+	rc |= family(out, "safepath_http_request_duration_seconds", "histogram",
+		     "Time from the request's first byte to its response.");
 	for (size_t i = 0; i < used; i++) {
 		const struct series *s = &table[i];
 		char labels[160];
@@ -91,6 +151,7 @@ int http_metrics_render(struct sp_buf *out)
 			  "series.\n# TYPE safepath_http_series_dropped_total counter\n"
 			  "safepath_http_series_dropped_total %lu\n",
 			  dropped);
+	rc |= render_cpu(out);
 	pthread_mutex_unlock(&lock);
 	return rc ? SP_ETOOBIG : SP_OK;
 }

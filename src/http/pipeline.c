@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "http/http.h"
+#include "safepath/cputime.h"
 #include "safepath/json.h"
 #include "safepath/log.h"
 
@@ -221,17 +222,20 @@ static int phase_handle(struct http_req *r)
 	return r->route->handle(r) ? 1 : 0;
 }
 
+/* Each phase's CPU time is charged to a counter (cputime.h); inside the handler the casework
+ * wing moves it on to policy, decrypt, audit and commit. */
 static const struct phase {
 	const char *name;
 	int (*run)(struct http_req *r);
+	enum sp_cpu_phase cpu;
 } phases[] = {
-	{"parse", phase_parse},
-	{"authenticate", phase_authenticate},
-	{"rate_limit", phase_rate_limit},
-	{"route", phase_route},
-	{"authorise", phase_authorise},
-	{"decode", phase_decode},
-	{"handle", phase_handle},
+	{"parse", phase_parse, SP_CPU_DECODE},
+	{"authenticate", phase_authenticate, SP_CPU_SESSION},
+	{"rate_limit", phase_rate_limit, SP_CPU_SESSION},
+	{"route", phase_route, SP_CPU_DECODE},
+	{"authorise", phase_authorise, SP_CPU_POLICY},
+	{"decode", phase_decode, SP_CPU_DECODE},
+	{"handle", phase_handle, SP_CPU_STORE},
 };
 
 /* The last phase, whatever stopped the others: the response body's bytes. */
@@ -253,7 +257,9 @@ static void phase_encode(struct http_req *r)
 
 void http_pipeline_run(struct http_req *r)
 {
+	sp_cpu_begin(SP_CPU_DECODE); /* ended by the server once the response is queued */
 	for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++) {
+		sp_cpu_enter(phases[i].cpu);
 		if (phases[i].run(r)) {
 			if (r->is_problem) /* which phase refused, for whoever debugs a client */
 				sp_log(SP_LOG_DEBUG, "http.refused", "phase", phases[i].name,
@@ -261,5 +267,6 @@ void http_pipeline_run(struct http_req *r)
 			break;
 		}
 	}
+	sp_cpu_enter(SP_CPU_ENCODE);
 	phase_encode(r);
 }

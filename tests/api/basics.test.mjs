@@ -46,6 +46,12 @@ test('metrics are Prometheus text labelled by route template, never by raw path'
   assert.match(res.text, /^safepath_http_request_duration_seconds_bucket\{route="\/healthz",method="GET",status="200",le="\+Inf"\} \d+$/m);
   assert.match(res.text, /^safepath_http_request_duration_seconds_count\{route="\/healthz",method="GET",status="200"\} \d+$/m);
   assert.match(res.text, /route="unmatched",method="GET",status="404"/);
+  // thread CPU by phase, per route template and method (what bench/read.sh reads)
+  assert.match(res.text, /^# TYPE safepath_http_cpu_seconds_total counter$/m);
+  for (const phase of ['decode', 'session', 'policy', 'store', 'decrypt', 'audit', 'commit', 'encode']) {
+    assert.match(res.text, new RegExp(`^safepath_http_cpu_seconds_total\\{route="/healthz",method="GET",phase="${phase}"\\} [0-9.]+$`, 'm'));
+  }
+  assert.match(res.text, /^safepath_http_cpu_requests_total\{route="\/healthz",method="GET"\} [1-9]\d*$/m);
   assert.doesNotMatch(res.text, /secret-looking-path/);
   // every sample line is well formed
   for (const line of res.text.trim().split('\n')) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "safepath/arena.h"
 #include "safepath/buf.h"
 #include "safepath/config.h"
+#include "safepath/cputime.h"
 #include "safepath/id.h"
 #include "safepath/init.h"
 
@@ -230,6 +232,45 @@ static void json_memory_is_wiped(void **state)
 	json_decref(j);
 }
 
+/* Busy for at least ms of this thread's CPU. */
+static void spin_cpu_ms(long ms)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	do
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
+
+static void cputime_charges_the_phase_in_force(void **state)
+{
+	(void)state;
+	int64_t ns[SP_CPU_PHASES];
+	/* not counting: a switch is a no-op that hands back what it was given */
+	assert_int_equal(sp_cpu_enter(SP_CPU_AUDIT), SP_CPU_AUDIT);
+	sp_cpu_begin(SP_CPU_DECODE);
+	spin_cpu_ms(20);
+	assert_int_equal(sp_cpu_enter(SP_CPU_DECRYPT), SP_CPU_DECODE);
+	spin_cpu_ms(40);
+	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_AUDIT); /* nested, then put back */
+	assert_int_equal(was, SP_CPU_DECRYPT);
+	spin_cpu_ms(10);
+	assert_int_equal(sp_cpu_enter(was), SP_CPU_AUDIT);
+	assert_int_equal(sp_cpu_enter(SP_CPU_PHASES), SP_CPU_DECRYPT); /* out of range: ignored */
+	sp_cpu_end(ns);
+	assert_in_range(ns[SP_CPU_DECODE], 20000000, 30000000);
+	assert_in_range(ns[SP_CPU_DECRYPT], 40000000, 50000000);
+	assert_in_range(ns[SP_CPU_AUDIT], 10000000, 20000000);
+	assert_int_equal(ns[SP_CPU_STORE] + ns[SP_CPU_POLICY] + ns[SP_CPU_ENCODE], 0);
+	assert_string_equal(sp_cpu_phase_name(SP_CPU_STORE), "store");
+	assert_string_equal(sp_cpu_phase_name(SP_CPU_DECRYPT), "decrypt");
+	/* ended: nothing more is charged */
+	int64_t again[SP_CPU_PHASES];
+	spin_cpu_ms(5);
+	sp_cpu_end(again);
+	assert_memory_equal(again, ns, sizeof ns);
+}
+
 int main(void)
 {
 	if (sp_init() != SP_OK)
@@ -243,6 +284,7 @@ int main(void)
 		cmocka_unit_test(config_precedence_file_env_flag),
 		cmocka_unit_test(log_prints_tokens_and_redacts_the_rest),
 		cmocka_unit_test(json_memory_is_wiped),
+		cmocka_unit_test(cputime_charges_the_phase_in_force),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

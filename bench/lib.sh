@@ -1,0 +1,109 @@
+# Shared by the server benchmarks (read.sh, write.sh, memory.sh): a temporary data folder
+# with demo data, `safepath serve` pinned to core 0 with the benchmark profile
+# (bench/serve.conf), a log-in, and readers for wrk's output, /metrics and /proc.
+# Benchmarks are not tests: they print figures and never pass or fail on a timing.
+set -eu
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+SP=$ROOT/build/gcc/safepath
+SERVER_CORE=${SERVER_CORE:-0}
+LOAD_CORE=${LOAD_CORE:-1}
+for tool in wrk curl taskset; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (bash scripts/deps.sh)"; exit 1; }
+done
+WORK=$(mktemp -d -p "${BENCH_DIR:-$ROOT/build}")
+chmod 755 "$WORK" # nginx's worker may run as another user
+server_pid=""
+cleanup() {
+	for p in $server_pid ${nginx_pid:-}; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+# The demo accounts log in once: a cheap Argon2id keeps set-up short (it is not measured).
+export SAFEPATH_ARGON2_OPS=1 SAFEPATH_ARGON2_MEM_KIB=8192
+G=(--data "$WORK/var" --key-file "$WORK/keys/master.key" --config "$ROOT/bench/serve.conf")
+
+machine_line() {
+	echo "machine: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); server on core $SERVER_CORE, load tool on core $LOAD_CORE"
+}
+
+# make_data CASES: init and demo; sets PASSWORD (the demo accounts' password).
+make_data() {
+	"$SP" "${G[@]}" --json init >"$WORK/init.json" 2>"$WORK/init.err" || { cat "$WORK/init.err"; exit 1; }
+	"$SP" "${G[@]}" --json demo --cases "$1" >"$WORK/demo.json" 2>"$WORK/demo.err" || { cat "$WORK/demo.err"; exit 1; }
+	PASSWORD=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' "$WORK/demo.json")
+}
+
+# start_server: serve on a free port, pinned to SERVER_CORE; sets server_pid, BASE.
+start_server() {
+	local port=""
+	taskset -c "$SERVER_CORE" "$SP" "${G[@]}" --log-level warn serve --listen 127.0.0.1:0 \
+		2>"$WORK/serve.err" &
+	server_pid=$!
+	# warn hides the listening line: the port is the one the process listens on
+	for _ in $(seq 1 200); do
+		port=$(ss -ltnpH 2>/dev/null | grep "pid=$server_pid," | sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' | head -1)
+		[ -n "$port" ] && curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+		kill -0 "$server_pid" 2>/dev/null || { cat "$WORK/serve.err"; exit 1; }
+		sleep 0.02
+	done
+	[ -n "$port" ] || { echo "bench: the server did not start"; exit 1; }
+	BASE="http://127.0.0.1:$port"
+}
+
+stop_server() {
+	kill "$server_pid" && wait "$server_pid" || true
+	server_pid=""
+}
+
+# login USER: sets COOKIE (sp_session=...) and CSRF.
+login() {
+	curl -sf -D "$WORK/login.h" -o "$WORK/login.json" -H 'Content-Type: application/json' \
+		--data-binary "{\"username\":\"$1\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/session" ||
+		{ echo "bench: cannot log in as $1"; exit 1; }
+	COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(sp_session=[^;]*\);.*/\1/p' "$WORK/login.h")
+	CSRF=$(sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p' "$WORK/login.json")
+}
+
+# cpu_ticks PID: user + system CPU of the whole process so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+TICK=$(getconf CLK_TCK)
+
+# metric NAME LABELS: the value of a /metrics sample whose labels contain LABELS ("" if none).
+metrics_snapshot() { curl -sf "$BASE/metrics" >"$1"; }
+metric() { # FILE NAME LABELS
+	grep "^$2{" "$1" | grep -F "$3" | awk '{print $2}' | head -1
+}
+
+# phase_table BEFORE AFTER ROUTE METHOD: µs of thread CPU per request by phase between two
+# /metrics snapshots, from safepath_http_cpu_seconds_total (cputime.h).
+phase_table() {
+	local b=$1 a=$2 labels="route=\"$3\",method=\"$4\""
+	local n0 n1 n
+	n0=$(metric "$b" safepath_http_cpu_requests_total "$labels"); n1=$(metric "$a" safepath_http_cpu_requests_total "$labels")
+	n=$(( ${n1:-0} - ${n0:-0} ))
+	[ "$n" -gt 0 ] || { echo "  (no requests counted)"; return; }
+	local line="" total=0 ph s0 s1 us
+	for ph in decode session policy store decrypt audit commit encode; do
+		s0=$(metric "$b" safepath_http_cpu_seconds_total "$labels,phase=\"$ph\"")
+		s1=$(metric "$a" safepath_http_cpu_seconds_total "$labels,phase=\"$ph\"")
+		us=$(awk -v a="${s1:-0}" -v b="${s0:-0}" -v n="$n" 'BEGIN {printf "%.1f", (a - b) * 1e6 / n}')
+		line="$line $ph=$us"
+		total=$(awk -v t="$total" -v u="$us" 'BEGIN {printf "%.1f", t + u}')
+	done
+	echo "  CPU µs per request by phase (request thread, $n requests):$line, sum=$total"
+}
+
+# wrk_summary FILE: "req/s p50 p99 errors" from wrk --latency output.
+wrk_summary() {
+	local rps p50 p99 non2xx errs
+	rps=$(awk '/^Requests\/sec:/ {print $2}' "$1")
+	p50=$(awk '$1 == "50%" {print $2}' "$1")
+	p99=$(awk '$1 == "99%" {print $2}' "$1")
+	non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$1")
+	errs=$(awk '/Socket errors:/ {print $0}' "$1")
+	echo "req/s=$rps p50=$p50 p99=$p99 non-2xx=${non2xx:-0}${errs:+ ($errs)}"
+}
