@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: build every bench/*.c against build/gcc/libsafepath.a and run them in turn.
+# make bench: build every bench/*.c against build/gcc/libsafepath.a and run them in turn, then
+# the server's benchmarks (read.sh, write.sh, memory.sh).
 # Benchmarks are not tests: they print figures (copy them into docs/performance.md with the
 # machine line) and never pass or fail on a timing.
 set -eu
@@ -19,3 +20,11 @@ if [ -x "$B/bench_case" ]; then
 	echo "== create a case with its person, one transaction each (library vs plain SQLite)"
 	bash bench/case.sh
 fi
+# The server: read path against nginx, write path against plain SQLite, start-up and memory.
+# They need wrk and nginx (scripts/deps.sh) and a quiet machine: `uptime` first.
+echo "== the case list over HTTP (and nginx with a same-size file)"
+bash bench/read.sh
+echo "== creating cases over HTTP at 1 and 16 connections (and plain SQLite)"
+bash bench/write.sh
+echo "== serve: start-up and resident memory"
+bash bench/memory.sh
