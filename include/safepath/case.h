@@ -260,7 +260,10 @@ struct sp_case_hit {
 	enum sp_case_priority priority;
 	unsigned flags;                 /* enum sp_case_flag bits: a child's case stands out */
 };
-/* A list or search row: {"id", "number", "status", "priority", "flags"}. */
+/* A list or search row: {"id", "number", "status", "priority", "flags"}, written onto a
+ * streaming writer (the API's pages), or as a jansson object. */
+struct sp_jsonw;
+void sp_case_hit_write(struct sp_jsonw *w, const struct sp_case_hit *h);
 json_t *sp_case_hit_encode(const struct sp_case_hit *h);
 
 int sp_case_find_number(struct sp_casework *cw, const char *number, struct sp_case_hit *out,

@@ -27,7 +27,8 @@ void sp_cpu_begin(enum sp_cpu_phase p);
  * phase left, so a callee can put it back: `prev = sp_cpu_enter(X); ...; sp_cpu_enter(prev)`.
  * Does nothing (and returns p) when the thread is not counting. */
 enum sp_cpu_phase sp_cpu_enter(enum sp_cpu_phase p);
-/* Stop counting; ns[phase] receives the thread CPU nanoseconds spent in each phase. */
-void sp_cpu_end(int64_t ns[SP_CPU_PHASES]);
+/* Stop counting; ns[phase] receives the thread CPU nanoseconds spent in each phase (the
+ * cost of the clock reads taken off). 1 if the thread was counting, else 0. */
+int sp_cpu_end(int64_t ns[SP_CPU_PHASES]);
 
 #endif

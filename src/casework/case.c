@@ -8,6 +8,8 @@
 #include "casework/casework.h"
 #include "safepath/case.h"
 #include "safepath/cputime.h"
+#include "safepath/json.h"
+#include "safepath/jsonw.h"
 #include "safepath/store.h"
 
 static const char *const status_names[SP_CASE_STATUS_COUNT] = {
@@ -91,6 +93,7 @@ static int check_transition(struct sp_casework *cw, enum sp_case_status from,
 int cw_begin(struct sp_casework *cw, struct sp_err *err)
 {
 	cw_denial_clear();
+	cw_facts_clear();
 	return sp_store_begin_write(cw->store, err);
 }
 
@@ -101,6 +104,7 @@ int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err)
 		rc = sp_store_commit(cw->store, err);
 	if (rc)
 		sp_store_rollback(cw->store);
+	cw_facts_clear();
 	sp_cpu_enter(was);
 	/* The refusal itself is kept; failing to keep it does not change the answer. */
 	if (rc == SP_EDENIED)
@@ -511,11 +515,39 @@ json_t *sp_case_encode(const struct sp_case *c)
 			 updated, "closed_at", c->closed_us ? closed : NULL);
 }
 
-json_t *sp_case_hit_encode(const struct sp_case_hit *h)
+void sp_case_hit_write(struct sp_jsonw *w, const struct sp_case_hit *h)
 {
 	char id[SP_ID_STRLEN + 1];
 	sp_id_format(&h->case_id, id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:o?}", "id", id, "number", h->number, "status",
-			 sp_case_status_name(h->status), "priority",
-			 sp_case_priority_name(h->priority), "flags", flags_encode(h->flags));
+	/* members in sorted order, as every other response (sp_json_dump sorts keys) */
+	sp_jsonw_object(w);
+	sp_jsonw_key(w, "flags");
+	sp_jsonw_array(w);
+	for (unsigned bit = 1; bit <= SP_CASE_FLAGS_ALL; bit <<= 1)
+		if (h->flags & bit)
+			sp_jsonw_string(w, sp_case_flag_name(bit));
+	sp_jsonw_array_end(w);
+	sp_jsonw_key(w, "id");
+	sp_jsonw_string(w, id);
+	sp_jsonw_key(w, "number");
+	sp_jsonw_string(w, h->number);
+	sp_jsonw_key(w, "priority");
+	sp_jsonw_string(w, sp_case_priority_name(h->priority));
+	sp_jsonw_key(w, "status");
+	sp_jsonw_string(w, sp_case_status_name(h->status));
+	sp_jsonw_object_end(w);
+}
+
+json_t *sp_case_hit_encode(const struct sp_case_hit *h)
+{
+	/* one definition of the row's form: the writer's, read back for jansson callers */
+	struct sp_buf b;
+	struct sp_jsonw w;
+	struct sp_err err = {0};
+	sp_buf_init(&b, 4096);
+	sp_jsonw_init(&w, &b);
+	sp_case_hit_write(&w, h);
+	json_t *j = sp_jsonw_status(&w) ? NULL : sp_json_parse(b.data, b.len, &err);
+	sp_buf_free(&b);
+	return j;
 }

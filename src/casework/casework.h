@@ -60,6 +60,8 @@ struct sp_stmt;
 /* Open the operation's write transaction; cw_finish commits when rc is 0 and rolls back
  * otherwise (a failed commit too), returning the final status. */
 int cw_begin(struct sp_casework *cw, struct sp_err *err) SP_MUST;
+/* Forget what the policy read during the operation (deps.c), at its start and end. */
+void cw_facts_clear(void);
 int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err) SP_MUST;
 
 /* Step a statement that returns no row, then release it. */

@@ -144,18 +144,38 @@ static const char *const action_names[] = {
 	[CW_PERSON_ERASE] = "person.erase",
 };
 
+/* The last owning agency the policy read in this thread's open operation: a page of 50 cases
+ * of one agency reads it once, not 50 times. Forgotten when an operation begins and ends
+ * (cw_facts_clear), so it never outlives the transaction that read it. */
+static _Thread_local struct {
+	bool set;
+	struct sp_id id;
+	enum sp_agency_kind kind;
+} agency_seen;
+
+void cw_facts_clear(void)
+{
+	agency_seen.set = false;
+}
+
 /* The policy's view of case c: its owning agency's kind, and the subject's relation to it. */
 static int policy_object(struct sp_casework *cw, const struct sp_case *c,
 			 struct sp_policy_object *obj, struct sp_err *err)
 {
-	struct sp_agency ag;
-	int rc = sp_agency_get(cw->access, &c->agency, &ag, err);
-	if (rc)
-		return rc == SP_ENOTFOUND ? sp_err_set(err, SP_EINTERNAL, "", "case agency missing")
-					  : rc;
+	if (!agency_seen.set || memcmp(agency_seen.id.b, c->agency.b, SP_ID_LEN) != 0) {
+		struct sp_agency ag;
+		int rc = sp_agency_get(cw->access, &c->agency, &ag, err);
+		if (rc)
+			return rc == SP_ENOTFOUND
+				       ? sp_err_set(err, SP_EINTERNAL, "", "case agency missing")
+				       : rc;
+		agency_seen.set = true;
+		agency_seen.id = c->agency;
+		agency_seen.kind = ag.kind;
+	}
 	memset(obj, 0, sizeof *obj);
 	obj->agency = c->agency;
-	obj->agency_kind = ag.kind;
+	obj->agency_kind = agency_seen.kind;
 	obj->assigned = !sp_id_is_zero(&c->assigned) &&
 			memcmp(c->assigned.b, cw->subject->user.b, SP_ID_LEN) == 0;
 	obj->restricted = (c->flags & SP_CASE_RESTRICTED) != 0;

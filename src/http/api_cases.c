@@ -76,19 +76,6 @@ static int invalid(struct http_req *r, const char *pointer, const char *reason)
 	return 1;
 }
 
-/* Ids and clear workflow columns only: what lists and searches return. */
-static json_t *hits_json(const struct sp_case_hit *h, size_t n)
-{
-	json_t *items = json_array();
-	for (size_t i = 0; items && i < n; i++) {
-		if (json_array_append_new(items, sp_case_hit_encode(&h[i]))) {
-			json_decref(items);
-			return NULL;
-		}
-	}
-	return items;
-}
-
 /* ---- POST /api/v1/cases ---- */
 
 int http_api_case_create(struct http_req *r)
@@ -214,11 +201,7 @@ int http_api_case_list(struct http_req *r)
 	casework(r, &cw);
 	if (sp_case_list(&cw, &q, hits, (size_t)limit, &n, &next, &err))
 		return http_problem_from_err(r, &err);
-	char cursor[SP_ID_STRLEN + 1];
-	sp_id_format(&next, cursor);
-	return http_reply_json(r, 200,
-			       json_pack("{s:o, s:s?}", "items", hits_json(hits, n), "next_cursor",
-					 sp_id_is_zero(&next) ? NULL : cursor));
+	return http_reply_case_hits(r, hits, n, &next);
 }
 
 /* ---- POST /api/v1/cases/search ---- */
@@ -296,7 +279,7 @@ int http_api_case_search(struct http_req *r)
 	}
 	if (rc)
 		return http_problem_from_err(r, &err);
-	return http_reply_json(r, 200, json_pack("{s:o}", "items", hits_json(hits, n)));
+	return http_reply_case_hits(r, hits, n, NULL);
 }
 
 /* ---- /api/v1/cases/:id/notes ---- */

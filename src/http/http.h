@@ -162,6 +162,11 @@ const char *http_req_template(const struct http_req *r);
 void http_hash_begin(struct http_req *r);
 void http_hash_end(struct http_req *r);
 
+/* A page of cases, {"items": [...], "next_cursor": ...} (next NULL or zero: no member),
+ * written by the streaming writer straight into r->text (reply.c). */
+struct sp_case_hit;
+int http_reply_case_hits(struct http_req *r, const struct sp_case_hit *hits, size_t n,
+			 const struct sp_id *next);
 /* Reply with a JSON body (taking the reference) or no body. Return 0 for the handler. */
 int http_reply_json(struct http_req *r, int status, json_t *body);
 int http_reply_empty(struct http_req *r, int status);
@@ -196,7 +201,9 @@ int http_schema_check(struct http_req *r, const struct http_schema *s);
 /* ---- metrics (metrics.c) ---- */
 
 void http_metrics_observe(const char *template, enum http_method m, int status, double seconds);
-/* Add one request's thread CPU nanoseconds by phase (cputime.h) to its route's counters. */
+/* Add one measured request's thread CPU nanoseconds by phase (cputime.h) to its route's
+ * counters; one request in HTTP_CPU_SAMPLE per thread is measured. */
+#define HTTP_CPU_SAMPLE 8
 void http_metrics_cpu(const char *template, enum http_method m, const int64_t *ns);
 /* Prometheus text exposition of everything observed. */
 int http_metrics_render(struct sp_buf *out);

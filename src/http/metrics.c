@@ -63,6 +63,8 @@ static int family(struct sp_buf *out, const char *name, const char *type, const 
 	return sp_buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+_Static_assert(HTTP_CPU_SAMPLE == 8, "the help text below says one in 8");
+
 static int render_cpu(struct sp_buf *out)
 {
 	int rc = family(out, "safepath_http_cpu_seconds_total", "counter",
@@ -77,7 +79,8 @@ static int render_cpu(struct sp_buf *out)
 					  sp_cpu_phase_name((enum sp_cpu_phase)p),
 					  (double)cpu_table[i].ns[p] / 1e9);
 	rc |= family(out, "safepath_http_cpu_requests_total", "counter",
-		     "Requests counted in safepath_http_cpu_seconds_total.");
+		     "Requests measured in safepath_http_cpu_seconds_total (one in 8 "
+		     "per connection thread).");
 	for (size_t i = 0; i < cpu_used; i++)
 		rc |= sp_buf_addf(out,
 				  "safepath_http_cpu_requests_total{route=\"%s\",method=\"%s\"} "

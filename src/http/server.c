@@ -135,12 +135,13 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 	enum MHD_Result res = ok ? MHD_queue_response(c, (unsigned)r->status, resp) : MHD_NO;
 	MHD_destroy_response(resp);
 	int64_t cpu[SP_CPU_PHASES];
-	sp_cpu_end(cpu);
+	int measured = sp_cpu_end(cpu);
 
 	double s = elapsed_s(&cr->start);
 	const char *tmpl = http_req_template(r);
 	http_metrics_observe(tmpl, r->method, r->status, s);
-	http_metrics_cpu(tmpl, r->method, cpu);
+	if (measured)
+		http_metrics_cpu(tmpl, r->method, cpu);
 	char status[8], ms[32];
 	snprintf(status, sizeof status, "%d", r->status);
 	snprintf(ms, sizeof ms, "%.3f", s * 1000.0);

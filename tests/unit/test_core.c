@@ -23,6 +23,7 @@
 
 #include "../../src/core/init.c"
 #include "safepath/json.h"
+#include "safepath/jsonw.h"
 #include "safepath/log.h"
 
 static void buf_caps_and_appends(void **state)
@@ -232,6 +233,71 @@ static void json_memory_is_wiped(void **state)
 	json_decref(j);
 }
 
+static void jsonw_commas_escapes_and_failures(void **state)
+{
+	(void)state;
+	struct sp_buf b;
+	struct sp_jsonw w;
+	sp_buf_init(&b, 4096);
+	sp_jsonw_init(&w, &b);
+	sp_jsonw_object(&w);
+	sp_jsonw_key(&w, "a");
+	sp_jsonw_array(&w);
+	sp_jsonw_int(&w, -12);
+	sp_jsonw_bool(&w, 1);
+	sp_jsonw_null(&w);
+	sp_jsonw_object(&w);
+	sp_jsonw_object_end(&w);
+	sp_jsonw_array(&w);
+	sp_jsonw_array_end(&w);
+	sp_jsonw_string(&w, NULL);
+	sp_jsonw_array_end(&w);
+	sp_jsonw_key(&w, "q\"k");
+	sp_jsonw_string(&w, "tab\there \"q\" back\\ nl\n \x01 \xd8\xa3\xd9\x85\xd9\x8a\xd8\xb1 \xf0\x9f\x98\x80");
+	sp_jsonw_key(&w, "n");
+	sp_jsonw_bool(&w, 0);
+	sp_jsonw_object_end(&w);
+	assert_int_equal(sp_jsonw_status(&w), SP_OK);
+	assert_string_equal(b.data, "{\"a\":[-12,true,null,{},[],null],\"q\\\"k\":"
+				    "\"tab\\there \\\"q\\\" back\\\\ nl\\n \\u0001 "
+				    "\xd8\xa3\xd9\x85\xd9\x8a\xd8\xb1 \xf0\x9f\x98\x80\",\"n\":false}");
+	/* what jansson reads back is what was written */
+	struct sp_err err = {0};
+	json_t *j = sp_json_parse(b.data, b.len, &err);
+	assert_non_null(j);
+	json_decref(j);
+
+	/* invalid UTF-8: overlong, a surrogate, past U+10FFFF, a cut sequence */
+	static const char *const bad[] = {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ab\xe2\x82"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		sp_buf_reset(&b);
+		sp_jsonw_init(&w, &b);
+		sp_jsonw_string(&w, bad[i]);
+		assert_int_equal(sp_jsonw_status(&w), SP_EINVAL);
+	}
+	/* unclosed, a key outside an object, a value missing after a key */
+	sp_jsonw_init(&w, &b);
+	sp_jsonw_array(&w);
+	assert_int_equal(sp_jsonw_status(&w), SP_EINTERNAL);
+	sp_jsonw_init(&w, &b);
+	sp_jsonw_key(&w, "x");
+	assert_int_equal(sp_jsonw_status(&w), SP_EINTERNAL);
+	sp_jsonw_init(&w, &b);
+	sp_jsonw_object(&w);
+	sp_jsonw_key(&w, "x");
+	sp_jsonw_object_end(&w);
+	assert_int_equal(sp_jsonw_status(&w), SP_EINTERNAL);
+	sp_buf_free(&b);
+	/* over the buffer's cap: the first failure sticks */
+	sp_buf_init(&b, 8);
+	sp_jsonw_init(&w, &b);
+	sp_jsonw_array(&w);
+	sp_jsonw_string(&w, "longer than eight");
+	sp_jsonw_array_end(&w);
+	assert_int_equal(sp_jsonw_status(&w), SP_ETOOBIG);
+	sp_buf_free(&b);
+}
+
 /* Busy for at least ms of this thread's CPU. */
 static void spin_cpu_ms(long ms)
 {
@@ -285,6 +351,7 @@ int main(void)
 		cmocka_unit_test(log_prints_tokens_and_redacts_the_rest),
 		cmocka_unit_test(json_memory_is_wiped),
 		cmocka_unit_test(cputime_charges_the_phase_in_force),
+		cmocka_unit_test(jsonw_commas_escapes_and_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

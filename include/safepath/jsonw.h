@@ -1,0 +1,37 @@
+/* A streaming JSON writer onto a capped buffer (sp_buf): for responses on the hot path,
+ * where building a jansson tree and dumping it costs more than the request's own work. The
+ * writer places the commas; strings are escaped as RFC 8259 requires and must be valid
+ * UTF-8. The first failure (over the buffer's cap, invalid UTF-8, out of memory, nesting
+ * deeper than SP_JSONW_DEPTH) sticks: later calls do nothing and sp_jsonw_status reports it. */
+#ifndef SAFEPATH_JSONW_H
+#define SAFEPATH_JSONW_H
+
+#include <stdint.h>
+
+#include "safepath/buf.h"
+
+#define SP_JSONW_DEPTH 16
+
+struct sp_jsonw {
+	struct sp_buf *out;             /* borrowed */
+	int rc;                         /* 0, or the first failure */
+	unsigned depth;
+	unsigned char more[SP_JSONW_DEPTH + 1]; /* a value was written at this depth: comma next */
+	unsigned char after_key;        /* the next value is an object member's */
+};
+
+void sp_jsonw_init(struct sp_jsonw *w, struct sp_buf *out);
+void sp_jsonw_object(struct sp_jsonw *w);
+void sp_jsonw_object_end(struct sp_jsonw *w);
+void sp_jsonw_array(struct sp_jsonw *w);
+void sp_jsonw_array_end(struct sp_jsonw *w);
+/* A member's name, then its value with one of the calls below. */
+void sp_jsonw_key(struct sp_jsonw *w, const char *name);
+void sp_jsonw_string(struct sp_jsonw *w, const char *s); /* NULL writes null */
+void sp_jsonw_int(struct sp_jsonw *w, int64_t v);
+void sp_jsonw_bool(struct sp_jsonw *w, int v);
+void sp_jsonw_null(struct sp_jsonw *w);
+/* 0 when everything was written and every object and array closed, else the failure. */
+int sp_jsonw_status(const struct sp_jsonw *w) SP_MUST;
+
+#endif

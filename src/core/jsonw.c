@@ -1,0 +1,184 @@
+/* The streaming JSON writer (jsonw.h): commas by depth, RFC 8259 string escapes, UTF-8
+ * checked as it is copied (overlong forms, surrogates and code points past U+10FFFF
+ * refused, as jansson refuses them). */
+#include <stdio.h>
+#include <string.h>
+
+#include "safepath/jsonw.h"
+
+void sp_jsonw_init(struct sp_jsonw *w, struct sp_buf *out)
+{
+	memset(w, 0, sizeof *w);
+	w->out = out;
+}
+
+static void fail(struct sp_jsonw *w, int rc)
+{
+	if (!w->rc)
+		w->rc = rc;
+}
+
+static void add(struct sp_jsonw *w, const char *p, size_t n)
+{
+	if (!w->rc) {
+		int rc = sp_buf_add(w->out, p, n);
+		if (rc)
+			fail(w, rc);
+	}
+}
+
+/* Before any value: the comma between array items; a member's value follows its key. */
+static void value_start(struct sp_jsonw *w)
+{
+	if (w->after_key) {
+		w->after_key = 0;
+		return;
+	}
+	if (w->more[w->depth])
+		add(w, ",", 1);
+	w->more[w->depth] = 1;
+}
+
+static void container_begin(struct sp_jsonw *w, char c)
+{
+	value_start(w);
+	if (w->depth >= SP_JSONW_DEPTH) {
+		fail(w, SP_ETOOBIG);
+		return;
+	}
+	add(w, &c, 1);
+	w->more[++w->depth] = 0;
+}
+
+static void container_end(struct sp_jsonw *w, char c)
+{
+	if (w->depth == 0 || w->after_key) {
+		fail(w, SP_EINTERNAL);
+		return;
+	}
+	w->depth--;
+	add(w, &c, 1);
+}
+
+void sp_jsonw_object(struct sp_jsonw *w)
+{
+	container_begin(w, '{');
+}
+
+void sp_jsonw_object_end(struct sp_jsonw *w)
+{
+	container_end(w, '}');
+}
+
+void sp_jsonw_array(struct sp_jsonw *w)
+{
+	container_begin(w, '[');
+}
+
+void sp_jsonw_array_end(struct sp_jsonw *w)
+{
+	container_end(w, ']');
+}
+
+/* Length of the UTF-8 sequence at s (1 to 4), or 0 if it is not a valid one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	if (c < 0x80)
+		return 1;
+	size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+	if (n == 0 || c > 0xf4)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0) ||
+	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
+		return 0; /* overlong, surrogate, past U+10FFFF */
+	return n;
+}
+
+static void quoted(struct sp_jsonw *w, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	add(w, "\"", 1);
+	while (*p && !w->rc) {
+		unsigned c = *p;
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			p++;
+			continue;
+		}
+		add(w, (const char *)run, (size_t)(p - run));
+		if (c >= 0x80) {
+			size_t n = utf8_len(p);
+			if (!n) {
+				fail(w, SP_EINVAL);
+				return;
+			}
+			add(w, (const char *)p, n);
+			p += n;
+		} else {
+			char esc[8];
+			const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
+				      : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+			if (!e) {
+				snprintf(esc, sizeof esc, "\\u%04x", c);
+				e = esc;
+			}
+			add(w, e, strlen(e));
+			p++;
+		}
+		run = p;
+	}
+	add(w, (const char *)run, (size_t)(p - run));
+	add(w, "\"", 1);
+}
+
+void sp_jsonw_key(struct sp_jsonw *w, const char *name)
+{
+	if (w->after_key || w->depth == 0) {
+		fail(w, SP_EINTERNAL);
+		return;
+	}
+	value_start(w);
+	quoted(w, name);
+	add(w, ":", 1);
+	w->after_key = 1;
+}
+
+void sp_jsonw_string(struct sp_jsonw *w, const char *s)
+{
+	if (!s) {
+		sp_jsonw_null(w);
+		return;
+	}
+	value_start(w);
+	quoted(w, s);
+}
+
+void sp_jsonw_int(struct sp_jsonw *w, int64_t v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof num, "%lld", (long long)v);
+	value_start(w);
+	add(w, num, (size_t)n);
+}
+
+void sp_jsonw_bool(struct sp_jsonw *w, int v)
+{
+	value_start(w);
+	add(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void sp_jsonw_null(struct sp_jsonw *w)
+{
+	value_start(w);
+	add(w, "null", 4);
+}
+
+int sp_jsonw_status(const struct sp_jsonw *w)
+{
+	if (w->rc)
+		return w->rc;
+	return w->depth || w->after_key ? SP_EINTERNAL : SP_OK;
+}

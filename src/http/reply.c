@@ -1,0 +1,33 @@
+/* Responses written straight into the request's capped text buffer with the streaming JSON
+ * writer, for the pages that are asked for most (the caseload): no jansson tree to build,
+ * dump and free. The rows' form is casework's (sp_case_hit_write), shared with --json. */
+#include "http/http.h"
+#include "safepath/case.h"
+#include "safepath/jsonw.h"
+
+int http_reply_case_hits(struct http_req *r, const struct sp_case_hit *hits, size_t n,
+			 const struct sp_id *next)
+{
+	struct sp_jsonw w;
+	sp_buf_reset(&r->text);
+	sp_jsonw_init(&w, &r->text);
+	sp_jsonw_object(&w);
+	sp_jsonw_key(&w, "items");
+	sp_jsonw_array(&w);
+	for (size_t i = 0; i < n; i++)
+		sp_case_hit_write(&w, &hits[i]);
+	sp_jsonw_array_end(&w);
+	if (next && !sp_id_is_zero(next)) {
+		char cursor[SP_ID_STRLEN + 1];
+		sp_id_format(next, cursor);
+		sp_jsonw_key(&w, "next_cursor");
+		sp_jsonw_string(&w, cursor);
+	}
+	sp_jsonw_object_end(&w);
+	if (sp_jsonw_status(&w)) {
+		sp_buf_reset(&r->text);
+		return http_problem(r, 500, "internal", "Internal error", NULL);
+	}
+	r->text_type = "application/json";
+	return http_reply_empty(r, 200);
+}
