@@ -40,7 +40,7 @@ export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
     <a class="skip-link" href="#main">${t('app.skip')}</a>
     <header class="topbar">
       <div class="topbar__inner">
-        <${Link} href=${staff ? '/cases' : '/'} class="topbar__home" aria-label=${t('nav.home')}><${Brand} /><//>
+        <${Link} href=${staff ? '/cases' : '/'} class="topbar__home"><${Brand} /><//>
         <nav class="nav" aria-label=${t('nav.label')}>
           <ul>
             ${links.map((l) => html`<li><${Link} href=${l.href} aria-current=${l.current ? 'page' : undefined}>${l.text}<//></li>`)}

@@ -11,6 +11,7 @@ import { Brand } from './layout.js';
 // The pages shown before a full session: a centred card.
 export function Gate({ lang, onLanguage, title, children }) {
   return html`<div class="gate">
+    <a class="skip-link" href="#main">${t('app.skip')}</a>
     <header class="gate__top">
       <${Brand} />
       <${LanguagePicker} lang=${lang} onLanguage=${onLanguage} id="gate-language" />
