@@ -73,11 +73,11 @@ function App() {
   if (me === null) {
     return html`<${LoginPage} ...${langProps} notice=${notice} onLoggedIn=${(out) => {
       setNotice(null);
-      setMe(out.must_change_password ? { mustChange: true } : out.user);
+      setMe(out.must_change_password ? { mustChange: true, username: out.user.username } : out.user);
     }} />`;
   }
   if (me.mustChange) {
-    return html`<${PasswordPage} ...${langProps} onDone=${() => setMe(undefined)}
+    return html`<${PasswordPage} ...${langProps} username=${me.username} onDone=${() => setMe(undefined)}
       onLoggedOut=${() => setMe(null)} />`;
   }
   if (r.redirect) return null;

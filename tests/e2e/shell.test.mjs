@@ -227,6 +227,24 @@ test('every page fits a 360-pixel-wide phone, in English and in Arabic', async (
   }
 });
 
+test('the navigation follows the roles: a national coordinator gets no caseload', async () => {
+  const page = await openPage(browser, server.base, { lang: 'en' });
+  await withScreenshot(page, 'coordinator', async () => {
+    await page.goto('/login');
+    await logIn(page, 'demo.coordinator', demo.password);
+    await page.waitForSelector('#account-h');
+    assert.equal(await page.locator('nav a[href="/cases"]').count(), 0);
+    assert.deepEqual(await page.locator('nav a').allTextContents(), ['Home']);
+    assert.match(await page.textContent('.account__roles'), /National coordinator/);
+    await assertAccessible(page, 'the coordinator\'s home page');
+    // a typed address does not reach the caseload either (the API would refuse it: 403)
+    await page.goto('/cases');
+    await page.waitForSelector('#account-h');
+    assertClean(page);
+  });
+  await page.context().close();
+});
+
 test('logging in with the keyboard alone, with a visible focus', async () => {
   const page = await openPage(browser, server.base, { lang: 'en' });
   await withScreenshot(page, 'keyboard', async () => {

@@ -10,7 +10,7 @@ import { Gate } from './login.js';
 
 const NONE = { fields: {}, general: [] };
 
-export function PasswordPage({ lang, onLanguage, onDone, onLoggedOut }) {
+export function PasswordPage({ lang, onLanguage, username, onDone, onLoggedOut }) {
   usePage(t('password.title'));
   const [v, setV] = useState({ current: '', fresh: '', repeat: '' });
   const [errors, setErrors] = useState(NONE);
@@ -44,6 +44,7 @@ export function PasswordPage({ lang, onLanguage, onDone, onLoggedOut }) {
     <p class="lead">${t('password.intro')}</p>
     <form onSubmit=${submit} noValidate>
       <${ErrorSummary} ...${errors} labels=${labels} />
+      ${username && html`<input type="text" name="username" autocomplete="username" value=${username} hidden readonly />`}
       <${Field} id="pw-current" label=${labels['pw-current']} type="password" autocomplete="current-password"
         value=${v.current} onInput=${set('current')} error=${errors.fields['pw-current']} required />
       <${Field} id="pw-new" label=${labels['pw-new']} hint=${t('password.rules')} type="password"
