@@ -279,6 +279,33 @@ test('logging in with the keyboard alone, with a visible focus', async () => {
   await page.context().close();
 });
 
+test('the shell is served from the program: ETags and 304, the security headers, no catch-all', async () => {
+  const csp = "default-src 'self'; frame-ancestors 'none'";
+  for (const [path, type] of [['/', 'text/html; charset=utf-8'], ['/cases/new', 'text/html; charset=utf-8'],
+    ['/assets/app.js', 'text/javascript; charset=utf-8'], ['/assets/app.css', 'text/css; charset=utf-8']]) {
+    const res = await fetch(server.base + path);
+    assert.equal(res.status, 200, path);
+    assert.equal(res.headers.get('content-type'), type);
+    assert.equal(res.headers.get('content-security-policy'), csp);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('cache-control'), 'no-cache');
+    const etag = res.headers.get('etag');
+    assert.match(etag, /^"[0-9a-f]{16}"$/);
+    const again = await fetch(server.base + path, { headers: { 'if-none-match': etag } });
+    assert.equal(again.status, 304, path);
+    assert.equal(await again.text(), '');
+  }
+  const page = await (await fetch(`${server.base}/`)).text();
+  assert.doesNotMatch(page, /<script>|<script [^>]*>[^<]|style=/, 'nothing inline');
+  for (const path of ['/nowhere', '/cases/', '/assets/', '/web/app.js', '/api/v1/nowhere']) {
+    assert.equal((await fetch(server.base + path)).status, 404, path);
+  }
+  const api = await fetch(`${server.base}/api/v1/me`);
+  assert.equal(api.status, 401);
+  assert.equal(api.headers.get('cache-control'), 'no-store');
+  assert.equal(api.headers.get('etag'), null);
+});
+
 test('the checks can fail: an inline style attribute is a CSP violation the test sees', async () => {
   const page = await openPage(browser, server.base, { lang: 'en' });
   await page.goto('/login');

@@ -6,15 +6,17 @@ import { t } from './i18n.js';
 
 let firstPage = true;
 
-export function usePage(title) {
+// ready: false while the page still waits for its data (its heading is not the final one).
+export function usePage(title, ready = true) {
   useEffect(() => {
     document.title = `${title} · ${t('app.name')}`;
   }, [title]);
   useEffect(() => {
+    if (!ready) return;
     if (firstPage) {
       firstPage = false;
       return;
     }
     document.querySelector('main h1')?.focus();
-  }, []);
+  }, [ready]);
 }

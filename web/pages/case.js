@@ -241,7 +241,7 @@ function Consents({ caseId, onSessionEnded }) {
 export function CasePage({ id, me, onSessionEnded }) {
   const [c, setC] = useState(null);
   const [error, setError] = useState(null);
-  usePage(c ? t('case.title', { number: c.number }) : t('case.loading'));
+  usePage(c ? t('case.title', { number: c.number }) : t('case.loading'), Boolean(c || error));
   useEffect(() => {
     api('GET', `/api/v1/cases/${id}`).then(setC, (err) => {
       if (err.status === 401) onSessionEnded();
