@@ -12,6 +12,7 @@ import { startServer, launch, openPage, assertClean, assertAccessible, assertNoH
 let server;
 let browser;
 const accounts = {};
+let englishCase = null; // the number of the case the first test opens
 
 // A caseworker of the demo NGO with a one-time password: added by the administrator, the
 // role granted by the NGO's supervisor (four eyes), who receives the one-time password.
@@ -141,7 +142,7 @@ test('log in with a one-time password, change it, open a case, find it, add a no
     await firstLogIn(page, accounts.en, 'a-new-password-for-amani');
     await assertAccessible(page, 'the caseload');
 
-    const number = await openCase(page, { given: 'Selamawit', family: 'Tesfamariam', calendar: 'ethiopian',
+    const number = englishCase = await openCase(page, { given: 'Selamawit', family: 'Tesfamariam', calendar: 'ethiopian',
       year: '1997', month: '5', document: 'E2E-P-771234', safeContact: 'Only through the shelter office.' });
     assert.match(await page.textContent('.person-name'), /Selamawit Tesfamariam/);
     // the safety information, which the API sends to the assigned caseworker
@@ -193,6 +194,36 @@ test('the same in Arabic, laid out right to left', async () => {
     await findByName(page, 'سلمى', number);
     await logOut(page);
     assert.equal(await page.getAttribute('html', 'dir'), 'rtl', 'the language is remembered');
+    assertClean(page);
+  });
+  await page.context().close();
+});
+
+test('a colleague not assigned to the case sees its workflow, not the person, safety or notes', async () => {
+  assert.ok(englishCase, 'the first test opened a case');
+  const page = await openPage(browser, server.base, { lang: 'en' });
+  await withScreenshot(page, 'colleague', async () => {
+    await page.goto('/login');
+    await logIn(page, 'demo.caseworker', demo.password);
+    await page.waitForSelector('.case-row');
+    // the search finds the colleague's case (its summary is what search returns) ...
+    await page.fill('#s-names', 'Tesfamariam');
+    await page.click('form[role=search] button[type=submit]');
+    await page.waitForSelector('#results-h');
+    // ... and the policy decides what its page holds: the API refuses notes and consents (403)
+    page.expectHttpError(403, '/notes');
+    page.expectHttpError(403, '/consents');
+    await page.locator('#results-h ~ .case-list a', { hasText: englishCase }).click();
+    await page.waitForSelector('.notice');
+    await page.waitForSelector('#notes-h + p.muted');
+    await page.waitForSelector('#consents-h + p.muted');
+    assert.match(await page.textContent('h1'), new RegExp(englishCase));
+    assert.match(await page.textContent('.notice'), /not the person/);
+    assert.equal(await page.locator('#person-h').count(), 0);
+    assert.equal(await page.locator('#safety-h').count(), 0, 'no safety information');
+    assert.equal(await page.locator('#note-text').count(), 0);
+    assert.doesNotMatch(await page.textContent('main'), /Selamawit|shelter office|reception centre/);
+    await assertAccessible(page, 'a case page without the person');
     assertClean(page);
   });
   await page.context().close();

@@ -82,12 +82,14 @@ function Safety({ s }) {
 function Notes({ caseId, me, onSessionEnded }) {
   const [items, setItems] = useState(null);
   const [error, setError] = useState(null);
+  const [denied, setDenied] = useState(false);
   const [text, setText] = useState('');
   const [errors, setErrors] = useState(NONE);
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState('');
   const load = () => api('GET', `/api/v1/cases/${caseId}/notes`).then((o) => setItems(o.items), (err) => {
     if (err.status === 401) onSessionEnded();
+    else if (err.status === 403) setDenied(true);
     else setError(problemMessage(err));
   });
   useEffect(() => { load(); }, [caseId]);
@@ -110,6 +112,10 @@ function Notes({ caseId, me, onSessionEnded }) {
     }
     setBusy(false);
   };
+  if (denied) {
+    return html`<section class="card" aria-labelledby="notes-h">
+      <h2 id="notes-h">${t('notes.title')}</h2><p class="muted">${t('notes.denied')}</p></section>`;
+  }
   return html`<section class="card" aria-labelledby="notes-h">
     <h2 id="notes-h">${t('notes.title')}</h2>
     ${error && html`<p class="alert" role="alert">${error}</p>`}
@@ -136,6 +142,7 @@ const CONSENT_FIELDS = ['purpose', 'status', 'method', 'by', 'child_assent', 'sc
 function Consents({ caseId, onSessionEnded }) {
   const [items, setItems] = useState(null);
   const [error, setError] = useState(null);
+  const [denied, setDenied] = useState(false);
   const blank = { purpose: 'services', status: 'given', method: 'verbal', by: 'person', child_assent: '',
     scope_agency: '', scope_country: '', interpreter_used: false, interpreter_language: '', note: '' };
   const [v, setV] = useState(blank);
@@ -145,6 +152,7 @@ function Consents({ caseId, onSessionEnded }) {
   const set = (k) => (e) => setV({ ...v, [k]: e.currentTarget.value });
   const load = () => api('GET', `/api/v1/cases/${caseId}/consents`).then((o) => setItems(o.items), (err) => {
     if (err.status === 401) onSessionEnded();
+    else if (err.status === 403) setDenied(true);
     else setError(problemMessage(err));
   });
   useEffect(() => { load(); }, [caseId]);
@@ -187,6 +195,10 @@ function Consents({ caseId, onSessionEnded }) {
     'consent-interpreter_language': t('consent.interpreter_language'), 'consent-note': t('consent.note'),
   };
   const err = (f) => errors.fields[`consent-${f}`];
+  if (denied) {
+    return html`<section class="card" aria-labelledby="consents-h">
+      <h2 id="consents-h">${t('consents.title')}</h2><p class="muted">${t('consents.denied')}</p></section>`;
+  }
   return html`<section class="card" aria-labelledby="consents-h">
     <h2 id="consents-h">${t('consents.title')}</h2>
     ${error && html`<p class="alert" role="alert">${error}</p>`}
