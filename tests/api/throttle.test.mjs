@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cli, demo, login, request } from './lib.mjs';
+import { checkAnswer } from './openapi.mjs';
 
 const PW = demo.password;
 
@@ -79,7 +80,9 @@ async function at2(method, path, { cookie, body } = {}) {
   const res = await fetch(BASE2 + path, { method, headers, body: body && JSON.stringify(body) });
   const text = await res.text();
   const json = /json/.test(res.headers.get('content-type') || '') ? JSON.parse(text) : null;
-  return { status: res.status, headers: res.headers, text, json };
+  const out = { status: res.status, headers: res.headers, text, json };
+  checkAnswer(method, path, out);
+  return out;
 }
 
 test('failed log-ins counted by one server lock the user name out on the other', async () => {
