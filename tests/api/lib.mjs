@@ -13,12 +13,13 @@ const WORK = process.env.SP_WORK;
 export const demo = JSON.parse(readFileSync(join(WORK, 'demo.json'), 'utf8'));
 export const init = JSON.parse(readFileSync(join(WORK, 'init.json'), 'utf8'));
 
-export async function request(method, path, { body, raw, headers = {}, cookie, csrf } = {}) {
+// base: another server of the suite (SP_BASE2, SP_BASE3); the main one when absent.
+export async function request(method, path, { body, raw, headers = {}, cookie, csrf, base = BASE } = {}) {
   const h = { ...headers };
   if (body !== undefined || raw !== undefined) h['content-type'] ??= 'application/json';
   if (cookie) h.cookie = cookie;
   if (csrf) h['x-csrf-token'] = csrf;
-  const res = await fetch(BASE + path, {
+  const res = await fetch(base + path, {
     method, headers: h, body: raw !== undefined ? raw : body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();

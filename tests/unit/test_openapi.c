@@ -375,6 +375,13 @@ static void document_matches_the_route_table(void **state)
 	assert_int_equal(drift_check(doc, http_routes, stderr), 0);
 }
 
+/* The findings on an altered table or document beyond those on the real ones (which the test
+ * above reports): each alteration's count, whatever the state of the rest. */
+static int extra(json_t *d, const struct http_route *routes)
+{
+	return drift_check(d, routes, NULL) - drift_check(doc, http_routes, NULL);
+}
+
 /* A copy of the route table with room for changes. */
 static size_t table_copy(struct http_route *out, size_t cap)
 {
@@ -407,36 +414,36 @@ static void undocumented_or_missing_routes_are_found(void **state)
 	t[n + 1] = t[n];
 	t[n] = (struct http_route){HTTP_POST, "/api/v1/cases/:id/close", HTTP_AUTH_SESSION, 0, NULL,
 				   http_api_case_get};
-	assert_int_equal(drift_check(doc, t, NULL), 1);
+	assert_int_equal(extra(doc, t), 1);
 
 	/* a static web route is not the document's business */
 	t[n] = (struct http_route){HTTP_GET, "/assets/app.js", HTTP_AUTH_NONE, 0, NULL,
 				   http_api_healthz};
-	assert_int_equal(drift_check(doc, t, NULL), 0);
+	assert_int_equal(extra(doc, t), 0);
 
 	/* a route gone from the table that the document still has */
 	table_copy(t, 120);
 	size_t i = route_index(t, HTTP_GET, "/api/v1/cases/:id/consents");
 	memmove(&t[i], &t[i + 1], (n - i) * sizeof t[0]);
-	assert_int_equal(drift_check(doc, t, NULL), 1);
+	assert_int_equal(extra(doc, t), 1);
 
 	/* another method: both sides miss one */
 	table_copy(t, 120);
 	t[route_index(t, HTTP_GET, "/api/v1/me")].method = HTTP_PUT;
-	assert_true(drift_check(doc, t, NULL) >= 2);
+	assert_true(extra(doc, t) >= 2);
 
 	/* another path parameter name */
 	table_copy(t, 120);
 	t[route_index(t, HTTP_GET, "/api/v1/cases/:id")].pattern = "/api/v1/cases/:case";
-	assert_true(drift_check(doc, t, NULL) >= 2);
+	assert_true(extra(doc, t) >= 2);
 
 	/* who may call: anyone, or a role the document does not list */
 	table_copy(t, 120);
 	t[route_index(t, HTTP_GET, "/api/v1/me")].auth = HTTP_AUTH_NONE;
-	assert_int_equal(drift_check(doc, t, NULL), 1);
+	assert_int_equal(extra(doc, t), 1);
 	table_copy(t, 120);
 	t[route_index(t, HTTP_GET, "/api/v1/cases")].roles = 1u << 0;
-	assert_int_equal(drift_check(doc, t, NULL), 2);
+	assert_int_equal(extra(doc, t), 2);
 }
 
 /* The note route with another body schema (NULL: none): what the checker finds. */
@@ -445,7 +452,7 @@ static int with_note_body(const struct http_schema *s)
 	struct http_route t[128];
 	table_copy(t, 120);
 	t[route_index(t, HTTP_POST, "/api/v1/cases/:id/notes")].body = s;
-	return drift_check(doc, t, NULL);
+	return extra(doc, t);
 }
 
 static int with_note_fields(const struct http_field *fields)
@@ -487,14 +494,14 @@ static void document_changes_are_found(void **state)
 	json_t *consent = json_object_get(schemas, "ConsentCreate");
 	/* a field dropped from the document */
 	assert_int_equal(json_object_del(json_object_get(consent, "properties"), "note"), 0);
-	assert_int_equal(drift_check(d, http_routes, NULL), 2);
+	assert_int_equal(extra(d, http_routes), 2);
 	/* an optional field that no longer takes null */
 	json_object_set_new(json_object_get(json_object_get(consent, "properties"), "by"), "type",
 			    json_string("string"));
-	assert_int_equal(drift_check(d, http_routes, NULL), 3);
+	assert_int_equal(extra(d, http_routes), 3);
 	/* extra members allowed */
 	json_object_set_new(consent, "additionalProperties", json_true());
-	assert_int_equal(drift_check(d, http_routes, NULL), 4);
+	assert_int_equal(extra(d, http_routes), 4);
 	/* a request body on a route that takes none */
 	json_t *me = json_object_get(json_object_get(json_object_get(d, "paths"), "/api/v1/me"),
 				     "get");
@@ -502,11 +509,11 @@ static void document_changes_are_found(void **state)
 								   d, "paths"),
 								   "/api/v1/session"),
 							   "post"));
-	assert_int_equal(drift_check(d, http_routes, NULL), 5);
+	assert_int_equal(extra(d, http_routes), 5);
 	/* an operation the table does not have */
 	json_object_set_new(json_object_get(json_object_get(d, "paths"), "/api/v1/me"), "delete",
 			    json_object());
-	assert_int_equal(drift_check(d, http_routes, NULL), 6);
+	assert_int_equal(extra(d, http_routes), 6);
 	json_decref(d);
 }
 
