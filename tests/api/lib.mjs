@@ -19,14 +19,13 @@ export async function request(method, path, { body, raw, headers = {}, cookie, c
   if (body !== undefined || raw !== undefined) h['content-type'] ??= 'application/json';
   if (cookie) h.cookie = cookie;
   if (csrf) h['x-csrf-token'] = csrf;
-  const res = await fetch(base + path, {
-    method, headers: h, body: raw !== undefined ? raw : body !== undefined ? JSON.stringify(body) : undefined,
-  });
+  const sent = raw !== undefined ? raw : body !== undefined ? JSON.stringify(body) : undefined;
+  const res = await fetch(base + path, { method, headers: h, body: sent });
   const text = await res.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
   const out = { status: res.status, headers: res.headers, text, json };
-  checkAnswer(method, path, out);
+  checkAnswer(method, path, out, sent);
   return out;
 }
 
@@ -62,7 +61,7 @@ export function rawRequest(method, path, { raw, headers = {} } = {}) {
         let json = null;
         try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
         const out = { status: res.statusCode, headers: new Headers(res.headers), text, json };
-        try { checkAnswer(method, path, out); } catch (e) { reject(e); return; }
+        try { checkAnswer(method, path, out, raw); } catch (e) { reject(e); return; }
         resolve(out);
       });
     });

@@ -2,7 +2,8 @@
 // tools/yaml2json): the operation for the method and path, the status among its responses,
 // the media type, the documented headers present, and the JSON body valid against the
 // response schema — no undocumented member, no missing required one, the right types, enums
-// and formats. lib.mjs runs it on every answer its request helpers get; each operation and
+// and formats. A request the server accepted must also be one the document's request schema
+// describes. lib.mjs runs it on every answer its request helpers get; each operation and
 // status answered is noted in $SP_WORK/openapi-seen.jsonl for after/openapi.check.mjs.
 //
 // The validator knows a small set of JSON Schema keywords; a response schema using another
@@ -97,6 +98,38 @@ const KEYWORDS = new Set(['type', 'enum', 'const', 'format', 'pattern', 'minimum
   'items', 'minItems', 'maxItems', 'uniqueItems', 'properties', 'required',
   'additionalProperties', 'oneOf']);
 
+// Keywords that no check reads, in every schema of the document (components, parameters,
+// headers, request and response bodies, and what they hold): a list of "where: keyword".
+export function unknownKeywords(d) {
+  const out = [];
+  const seen = new Set();
+  const walk = (schema, at) => {
+    if (!schema || typeof schema !== 'object' || seen.has(schema)) return;
+    seen.add(schema);
+    for (const k of Object.keys(schema))
+      if (!KEYWORDS.has(k) && !IGNORED.has(k) && k !== '$ref' && !k.startsWith('x-')) out.push(`${at}: ${k}`);
+    for (const [k, v] of Object.entries(schema.properties || {})) walk(v, `${at}/properties/${k}`);
+    if (schema.items) walk(schema.items, `${at}/items`);
+    (schema.oneOf || []).forEach((b, i) => walk(b, `${at}/oneOf/${i}`));
+  };
+  for (const [name, schema] of Object.entries(d.components?.schemas || {})) walk(schema, `#/components/schemas/${name}`);
+  for (const [kind, all] of Object.entries({ parameters: d.components?.parameters, headers: d.components?.headers }))
+    for (const [name, v] of Object.entries(all || {})) walk(v.schema, `#/components/${kind}/${name}/schema`);
+  const bodies = (where, owner) => {
+    for (const [type, media] of Object.entries(owner?.content || {})) walk(media.schema, `${where}/content/${type}`);
+  };
+  for (const [name, r] of Object.entries(d.components?.responses || {})) bodies(`#/components/responses/${name}`, r);
+  for (const [t, item] of Object.entries(d.paths))
+    for (const m of METHODS) {
+      const op = item[m];
+      if (!op) continue;
+      bodies(`${m} ${t} request`, op.requestBody);
+      for (const [status, r] of Object.entries(op.responses || {})) bodies(`${m} ${t} ${status}`, r);
+      for (const p of op.parameters || []) walk(p.schema, `${m} ${t} parameter`);
+    }
+  return out;
+}
+
 // The document's path template for a request path ("/api/v1/cases/{id}"), or null.
 export function templateOf(d, pathname) {
   const segs = pathname.split('/');
@@ -112,6 +145,22 @@ export function templateOf(d, pathname) {
 // The paths the document covers; the web shell's static routes are not among them.
 export function inScope(pathname) {
   return pathname.startsWith('/api/') || pathname === '/healthz' || pathname === '/metrics';
+}
+
+// What is wrong with the request body sent (text, or undefined for none) that the server
+// accepted (2xx): it must be one the operation's request schema describes.
+export function acceptedRequestErrors(d, method, path, sent) {
+  const pathname = path.split('?')[0];
+  const template = inScope(pathname) && templateOf(d, pathname);
+  const op = template && d.paths[template][method.toLowerCase()];
+  if (!op) return [];
+  const where = `${method} ${template} request`;
+  const schema = op.requestBody?.content?.['application/json']?.schema;
+  if (!schema) return sent === undefined || sent === '' ? [] : [`${where}: a body was accepted where the document has none`];
+  if (sent === undefined) return [`${where}: accepted without the body the document requires`];
+  let body;
+  try { body = JSON.parse(sent); } catch { return [`${where}: accepted a body that is not JSON`]; }
+  return validate(d, schema, body).map((e) => `${where}: body${e}`);
 }
 
 // What is wrong with an answer { status, headers, text } to method path: a list of reasons.
@@ -154,10 +203,12 @@ export function operations(d) {
   return out;
 }
 
-// Check an answer the tests got: throws listing what the document does not say; notes the
-// operation and status as seen.
-export function checkAnswer(method, path, res) {
+// Check an answer the tests got (and, when it is a success, the body sent: sent is its text,
+// undefined when none): throws listing what the document does not say; notes the operation
+// and status as seen.
+export function checkAnswer(method, path, res, sent) {
   const errors = answerErrors(doc, method, path, res);
+  if (res.status >= 200 && res.status < 300) errors.push(...acceptedRequestErrors(doc, method, path, sent));
   if (errors.length) throw new Error(`the answer differs from docs/openapi.yaml:\n  ${errors.join('\n  ')}`);
   const pathname = path.split('?')[0];
   const template = inScope(pathname) && templateOf(doc, pathname);

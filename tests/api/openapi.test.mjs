@@ -2,7 +2,7 @@
 // by hand: it passes what the document describes and finds each kind of difference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { answerErrors, doc, validate } from './openapi.mjs';
+import { acceptedRequestErrors, answerErrors, doc, unknownKeywords, validate } from './openapi.mjs';
 
 const ID = '0192f0c4-7a1b-7c3d-8e4f-0123456789ab';
 const TIME = '2026-11-28T13:20:18.352123Z';
@@ -72,4 +72,27 @@ test('a schema keyword the check does not know is refused, not ignored', () => {
   assert.throws(() => validate(doc, { type: 'string', maxLength: 3 }, 'abcd'), /keyword maxLength is not checked/);
   assert.throws(() => validate(doc, { type: 'object', properties: { a: { type: 'string' } } }, { a: 'x' }),
     /additionalProperties: false/);
+});
+
+test('every schema of the document uses only keywords the check reads', () => {
+  assert.deepEqual(unknownKeywords(doc), []);
+  const altered = structuredClone(doc);
+  altered.components.schemas.NoteCreate.properties.text['no control characters'] = null;
+  altered.components.schemas.Case.properties.number.maxLength = 32;
+  assert.deepEqual(unknownKeywords(altered), [
+    '#/components/schemas/Case/properties/number: maxLength',
+    '#/components/schemas/NoteCreate/properties/text: no control characters',
+  ]);
+});
+
+test('a request the server accepted must be one the document describes', () => {
+  const person = { names: [{ role: 'given', romanised: 'Amanuel' }], sex: 'male' };
+  assert.deepEqual(acceptedRequestErrors(doc, 'POST', '/api/v1/cases', JSON.stringify({ person, priority: 'high' })), []);
+  assert.match(acceptedRequestErrors(doc, 'POST', '/api/v1/cases', JSON.stringify({ person, colour: 'red' })).join(),
+    /POST \/api\/v1\/cases request: body\/colour: is not in the document/);
+  assert.match(acceptedRequestErrors(doc, 'POST', '/api/v1/cases', JSON.stringify({ person: { ...person, sex: 'x' } })).join(),
+    /body\/person\/sex: "x" is not in the enum/);
+  assert.match(acceptedRequestErrors(doc, 'POST', '/api/v1/cases', undefined).join(), /accepted without the body/);
+  assert.match(acceptedRequestErrors(doc, 'GET', '/api/v1/me', '{}').join(), /a body was accepted where the document has none/);
+  assert.deepEqual(acceptedRequestErrors(doc, 'GET', '/api/v1/me', undefined), []);
 });
