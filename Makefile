@@ -61,7 +61,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 all:
 	@$(MAKE) -s --no-print-directory PROFILE=gcc build
 
-build: $(B)/libsafepath.a $(B)/safepath $(B)/openapi.json
+build: $(B)/libsafepath.a $(B)/safepath
 
 $(B)/libsafepath.a: $(LIB_OBJ)
 	@rm -f $@
@@ -86,7 +86,8 @@ $(B)/gen/embedded.c: $(B)/tools/embed $(EMBED_IN)
 $(B)/gen/embedded.o: $(B)/gen/embedded.c
 	$(CC) $(STD) $(OPT) -Iinclude -c -o $@ $<
 
-# docs/openapi.yaml as JSON, for the drift test (tests/unit/test_openapi.c) and the API tests.
+# docs/openapi.yaml as JSON, for the drift test (tests/unit/test_openapi.c) and the API tests;
+# made with the unit tests, so the program itself needs no YAML library.
 $(B)/tools/yaml2json: tools/yaml2json.c
 	@mkdir -p $(dir $@)
 	cc -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -Wall -Wextra -Werror $(shell pkg-config --cflags yaml-0.1 jansson) \
