@@ -97,6 +97,19 @@ $(B)/gen/embedded.c: $(B)/tools/embed $(EMBED_IN) $(WEB_FILES) $(B)/web/app.js
 $(B)/gen/embedded.o: $(B)/gen/embedded.c
 	$(CC) $(STD) $(OPT) -Iinclude -c -o $@ $<
 
+# docs/openapi.yaml as JSON, for the drift test (tests/unit/test_openapi.c) and the API tests;
+# made with the unit tests, so the program itself needs no YAML library.
+$(B)/tools/yaml2json: tools/yaml2json.c
+	@mkdir -p $(dir $@)
+	cc -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -Wall -Wextra -Werror $(shell pkg-config --cflags yaml-0.1 jansson) \
+		-o $@ $< $(shell pkg-config --libs yaml-0.1 jansson) -lm
+
+$(B)/openapi.json: docs/openapi.yaml $(B)/tools/yaml2json
+	$(B)/tools/yaml2json docs/openapi.yaml > $@.tmp && mv $@.tmp $@
+
+$(B)/tests/test_openapi: $(B)/openapi.json
+$(B)/tests/test_openapi: private CFLAGS += -DSP_OPENAPI_JSON=\"$(B)/openapi.json\"
+
 units: $(UNIT_BIN)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libsafepath.a
