@@ -21,5 +21,8 @@ g=(--data "$WORK/var" --key-file "$WORK/keys/master.key")
 "$SP" "${g[@]}" --json init >init.json 2>init.err || { cat init.err; status=1; exit 1; }
 "$SP" "${g[@]}" --json demo --cases 20 >demo.json 2>demo.err || { cat demo.err; status=1; exit 1; }
 export SP_BIN="$SP" SP_WORK="$WORK" SP_ROOT="$root"
+# The API tests' helpers (lib.mjs) check answers against the OpenAPI document.
+export SP_OPENAPI="$(dirname "$SP")/openapi.json"
+[ -f "$SP_OPENAPI" ] || { echo "not ok - no $SP_OPENAPI: make units first"; status=1; exit 1; }
 node --test --test-reporter=tap --test-concurrency=1 "$here"/*.test.mjs || status=1
 exit $status
