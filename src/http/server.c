@@ -98,7 +98,6 @@ static const char *const security_headers[][2] = {
 	{"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"},
 	{"X-Content-Type-Options", "nosniff"},
 	{"Referrer-Policy", "no-referrer"},
-	{"Cache-Control", "no-store"},
 };
 
 static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
@@ -107,6 +106,15 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 	static char empty[1];
 	char *body = r->encoded ? r->encoded : r->text.data ? r->text.data : empty;
 	size_t n = r->encoded ? r->encoded_len : r->text.len;
+	if (r->asset) {
+		/* an embedded file, const; MHD_RESPMEM_MUST_COPY only reads it */
+		union {
+			const char *in;
+			char *out;
+		} asset = {.in = r->asset};
+		body = asset.out;
+		n = r->asset_len;
+	}
 	struct MHD_Response *resp = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
@@ -114,7 +122,13 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 	for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
 		ok &= MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]) ==
 		      MHD_YES;
-	const char *type = r->encoded ? r->encoded_type : r->text_type;
+	/* nothing is kept by a browser or a proxy but the web shell's files, which are
+	 * revalidated by their ETag every time */
+	ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+				      r->etag[0] ? "no-cache" : "no-store") == MHD_YES;
+	if (r->etag[0])
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag) == MHD_YES;
+	const char *type = r->asset ? r->asset_type : r->encoded ? r->encoded_type : r->text_type;
 	if (type)
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES;
 	if (r->set_cookie[0])
@@ -241,6 +255,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->csrf_header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HTTP_CSRF_HEADER);
 	r->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						      MHD_HTTP_HEADER_CONTENT_TYPE);
+	r->if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_IF_NONE_MATCH);
 	http_pipeline_run(r);
 	return respond(c, cr);
 }
