@@ -172,7 +172,8 @@ const char *http_req_template(const struct http_req *r);
 void http_hash_begin(struct http_req *r);
 void http_hash_end(struct http_req *r);
 
-/* A page of cases, {"items": [...], "next_cursor": ...} (next NULL or zero: no member),
+/* A page of cases, {"items": [...], "next_cursor": ...} (next zero: null; next NULL, as
+ * for a search: no such member),
  * written by the streaming writer straight into r->text (reply.c). */
 struct sp_case_hit;
 int http_reply_case_hits(struct http_req *r, const struct sp_case_hit *hits, size_t n,

@@ -17,11 +17,11 @@ int http_reply_case_hits(struct http_req *r, const struct sp_case_hit *hits, siz
 	for (size_t i = 0; i < n; i++)
 		sp_case_hit_write(&w, &hits[i]);
 	sp_jsonw_array_end(&w);
-	if (next && !sp_id_is_zero(next)) {
+	if (next) { /* a list page: null after the last */
 		char cursor[SP_ID_STRLEN + 1];
 		sp_id_format(next, cursor);
 		sp_jsonw_key(&w, "next_cursor");
-		sp_jsonw_string(&w, cursor);
+		sp_jsonw_string(&w, sp_id_is_zero(next) ? NULL : cursor);
 	}
 	sp_jsonw_object_end(&w);
 	if (sp_jsonw_status(&w)) {
