@@ -28,7 +28,7 @@ for k in 1 2; do
 	taskset -c "$LOAD_CORE" wrk -t1 -c"$CONN" -d120s -s "$ROOT/bench/count.lua" "$URL" >"$WORK/m.$k"
 	echo "rss after $((k * REQ)) pages on $CONN connections: $(rss_kib "$server_pid") KiB ($(awk '/requests in/ {print $1}' "$WORK/m.$k") answered in this batch)"
 done
-taskset -c "$LOAD_CORE" wrk -t1 -c64 -d10s -H "Cookie: $COOKIE" "$URL" >"$WORK/m.64"
+taskset -c "$LOAD_CORE" wrk -t1 -c64 -d10s --latency -H "Cookie: $COOKIE" "$URL" >"$WORK/m.64"
 echo "rss after 10 s on 64 connections: $(rss_kib "$server_pid") KiB ($(wrk_summary "$WORK/m.64"))"
 sleep 2
 echo "rss 2 s later (connection threads gone): $(rss_kib "$server_pid") KiB"

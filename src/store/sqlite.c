@@ -1,7 +1,10 @@
 /* The SQLite driver: WAL, foreign keys, busy timeout, synchronous=FULL, BEGIN IMMEDIATE for
  * writes, and SQLite's result codes mapped onto the store's error classes. */
+#include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -9,7 +12,51 @@
 
 struct sp_db {
 	sqlite3 *h;
+	pthread_mutex_t *write_lock; /* this file's writers in this process; NULL: none */
+	int write_locked;
+	int busy_ms;
 };
+
+/* Writers of one database file in this process queue on a mutex before BEGIN IMMEDIATE.
+ * SQLite's busy handler polls with growing sleeps (up to 100 ms each), so under load a
+ * waiting writer can be passed over for a second and more; the mutex hands the lock on as
+ * soon as it is free. It waits no longer than the busy timeout, and gives the same SP_EBUSY;
+ * other processes still meet SQLite's own locking. */
+#define WRITE_LOCKS 8
+static struct {
+	char path[PATH_MAX];
+	pthread_mutex_t m;
+} write_locks[WRITE_LOCKS];
+static size_t n_write_locks;
+static pthread_mutex_t write_locks_guard = PTHREAD_MUTEX_INITIALIZER;
+
+/* The mutex of the file at target (NULL for :memory:, or when the table is full). */
+static pthread_mutex_t *write_lock_for(const char *target)
+{
+	char real[PATH_MAX];
+	if (!realpath(target, real))
+		return NULL;
+	pthread_mutex_t *m = NULL;
+	pthread_mutex_lock(&write_locks_guard);
+	for (size_t i = 0; i < n_write_locks && !m; i++)
+		if (strcmp(write_locks[i].path, real) == 0)
+			m = &write_locks[i].m;
+	if (!m && n_write_locks < WRITE_LOCKS && pthread_mutex_init(&write_locks[n_write_locks].m,
+								    NULL) == 0) {
+		memcpy(write_locks[n_write_locks].path, real, sizeof real);
+		m = &write_locks[n_write_locks++].m;
+	}
+	pthread_mutex_unlock(&write_locks_guard);
+	return m;
+}
+
+static void write_unlock(struct sp_db *db)
+{
+	if (db->write_locked) {
+		db->write_locked = 0;
+		pthread_mutex_unlock(db->write_lock);
+	}
+}
 
 struct sp_dstmt {
 	sqlite3_stmt *st;
@@ -80,6 +127,8 @@ static int sq_open(const char *target, const struct sp_store_options *opt, struc
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	}
 	db->h = h;
+	db->busy_ms = opt && opt->busy_timeout_ms ? opt->busy_timeout_ms : 5000;
+	db->write_lock = write_lock_for(target);
 	rc = sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
 			 "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;",
 		     err);
@@ -96,6 +145,7 @@ static void sq_close(struct sp_db *db)
 {
 	if (!db)
 		return;
+	write_unlock(db);
 	sqlite3_close_v2(db->h);
 	free(db);
 }
@@ -107,14 +157,32 @@ static int sq_begin_read(struct sp_db *db, struct sp_err *err)
 
 static int sq_begin_write(struct sp_db *db, struct sp_err *err)
 {
-	return sq_exec(db, "BEGIN IMMEDIATE", err);
+	if (db->write_lock && !db->write_locked) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += db->busy_ms / 1000;
+		until.tv_nsec += (long)(db->busy_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_mutex_timedlock(db->write_lock, &until) != 0)
+			return sp_err_set(err, SP_EBUSY, "", "the database is busy");
+		db->write_locked = 1;
+	}
+	int rc = sq_exec(db, "BEGIN IMMEDIATE", err);
+	if (rc)
+		write_unlock(db);
+	return rc;
 }
 
 static int sq_commit(struct sp_db *db, struct sp_err *err)
 {
 	int rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
+		write_unlock(db);
 		return SP_OK;
+	}
 	/* An I/O error during COMMIT leaves the outcome unknown to the caller. */
 	int r = fail(db->h, rc, err, "commit");
 	if ((rc & 0xff) == SQLITE_IOERR)
@@ -126,6 +194,7 @@ static void sq_rollback(struct sp_db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	write_unlock(db);
 }
 
 static int sq_prepare(struct sp_db *db, const char *sql, struct sp_dstmt **out, struct sp_err *err)
