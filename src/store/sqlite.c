@@ -52,7 +52,7 @@ static pthread_mutex_t *write_lock_for(const char *target)
 
 static void write_unlock(struct sp_db *db)
 {
-	if (db->write_locked) {
+	if (db->write_locked && db->write_lock) {
 		db->write_locked = 0;
 		pthread_mutex_unlock(db->write_lock);
 	}
