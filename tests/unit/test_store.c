@@ -6,9 +6,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../src/store/migrate.c"
@@ -92,6 +94,54 @@ static void write_lock_taken_at_begin_and_busy_classified(void **state)
 	assert_int_equal(sp_store_commit(b, &err), SP_OK);
 	/* a constraint failure is a conflict */
 	assert_int_equal(sp_store_exec(b, "INSERT INTO t VALUES (1, 'y')", &err), SP_ECONFLICT);
+	sp_store_close(a);
+	sp_store_close(b);
+}
+
+static void *hold_then_commit(void *p)
+{
+	struct sp_store *a = p;
+	struct sp_err err = {0};
+	struct timespec pause = {0, 150 * 1000000L};
+	nanosleep(&pause, NULL);
+	if (sp_store_exec(a, "INSERT INTO t VALUES (2, 'a')", &err) ||
+	    sp_store_commit(a, &err))
+		return p; /* failure */
+	return NULL;
+}
+
+/* A second writer in the same process waits (within its busy timeout) for the first one's
+ * commit, then goes on and sees its rows; a rollback lets the next writer in as well. */
+static void writers_in_one_process_take_turns(void **state)
+{
+	(void)state;
+	struct sp_store *a = open_store(5000), *b = open_store(5000);
+	struct sp_err err = {0};
+	assert_int_equal(sp_store_exec(a, "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)", &err), 0);
+	assert_int_equal(sp_store_begin_write(a, &err), SP_OK);
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, hold_then_commit, a), 0);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(sp_store_begin_write(b, &err), SP_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	void *failed = NULL;
+	pthread_join(th, &failed);
+	assert_null(failed);
+	long ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_in_range(ms, 100, 1000);
+	/* b sees a's row: it began after a's commit */
+	struct sp_stmt *st = NULL;
+	assert_int_equal(sp_store_prepare(b, "SELECT count(*) FROM t", &st, &err), SP_OK);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	assert_int_equal(sp_stmt_int64(st, 0), 1);
+	sp_stmt_done(st);
+	sp_store_rollback(b);
+	/* and a rolled-back writer lets the next one in too */
+	assert_int_equal(sp_store_begin_write(a, &err), SP_OK);
+	sp_store_rollback(a);
+	assert_int_equal(sp_store_begin_write(b, &err), SP_OK);
+	assert_int_equal(sp_store_commit(b, &err), SP_OK);
 	sp_store_close(a);
 	sp_store_close(b);
 }
@@ -216,6 +266,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(url_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_lock_taken_at_begin_and_busy_classified, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(writers_in_one_process_take_turns, setup, teardown),
 		cmocka_unit_test_setup_teardown(statements_are_cached_and_bind_in_order, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(nth_call_fails_on_demand, setup, teardown),
