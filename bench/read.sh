@@ -5,8 +5,11 @@
 # nginx (1 worker, sendfile, no access log, keep-alive) serving a static file of the same size
 # on the same core, in the same run, for context. Per round: the API's req/s and latency,
 # nginx's, the whole server process's CPU per request (/proc), and the request thread's CPU
-# by phase (safepath_http_cpu_seconds_total on /metrics). Settings: SECONDS_PER_RUN (30),
-# CONNECTIONS (64), ROUNDS (3), CASES (300 demo cases).
+# by phase (safepath_http_cpu_seconds_total on /metrics). The caseload page holds no names
+# (ids and clear workflow columns only), so a third run per round reads one case with its
+# person (GET /api/v1/cases/:id: the person's sealed profile opened with its key) to show
+# the decrypt phase. Settings: SECONDS_PER_RUN (30), CONNECTIONS (64), ROUNDS (3), CASES
+# (300 demo cases).
 . "$(dirname "$0")/lib.sh"
 DUR=${SECONDS_PER_RUN:-30}
 CONN=${CONNECTIONS:-64}
@@ -21,6 +24,8 @@ URL="$BASE/api/v1/cases?limit=50"
 curl -sf -H "Cookie: $COOKIE" "$URL" >"$WORK/page.json"
 SIZE=$(wc -c <"$WORK/page.json")
 ITEMS=$(grep -o '"id":' "$WORK/page.json" | wc -l)
+CASE_URL="$BASE/api/v1/cases/$(sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p' "$WORK/page.json" | head -1)"
+curl -sf -H "Cookie: $COOKIE" "$CASE_URL" | grep -q '"names"' || { echo "bench: the case read shows no person"; exit 1; }
 echo "read path: GET /api/v1/cases?limit=50, $ITEMS items, $SIZE bytes; wrk -t1 -c$CONN -d${DUR}s --latency on core $LOAD_CORE, $DUR s per run, $ROUNDS rounds"
 
 # nginx with its own configuration in the temporary folder, on a free port
@@ -61,18 +66,23 @@ echo "nginx: 1 worker on core $SERVER_CORE, sendfile on, access_log off, keep-al
 
 # a warm-up, not measured: every connection's thread opens its store connections
 taskset -c "$LOAD_CORE" wrk -t1 -c"$CONN" -d3s -H "Cookie: $COOKIE" "$URL" >/dev/null
+# measure LABEL PID SECONDS URL [ROUTE]: one wrk run; req/s, latency, the process PID's CPU per
+# request, and with ROUTE the request thread's CPU by phase from /metrics.
+measure() {
+	local label=$1 pid=$2 secs=$3 url=$4 route=${5:-} out="$WORK/wrk.$RANDOM" t0 t1 n
+	[ -n "$route" ] && metrics_snapshot "$WORK/m0"
+	t0=$(cpu_ticks "$pid")
+	taskset -c "$LOAD_CORE" wrk -t1 -c"$CONN" -d"${secs}s" --latency -H "Cookie: $COOKIE" "$url" >"$out"
+	t1=$(cpu_ticks "$pid")
+	n=$(awk '/requests in/ {print $1}' "$out")
+	echo "round $r $label: $(wrk_summary "$out") CPU µs/request=$(awk -v t=$((t1 - t0)) -v h="$TICK" -v n="$n" 'BEGIN {printf "%.1f", t / h * 1e6 / n}') rss_kib=$(rss_kib "$pid")"
+	if [ -n "$route" ]; then
+		metrics_snapshot "$WORK/m1"
+		phase_table "$WORK/m0" "$WORK/m1" "$route" GET
+	fi
+}
 for r in $(seq "$ROUNDS"); do
-	metrics_snapshot "$WORK/m0"
-	t0=$(cpu_ticks "$server_pid")
-	taskset -c "$LOAD_CORE" wrk -t1 -c"$CONN" -d"${DUR}s" --latency -H "Cookie: $COOKIE" "$URL" >"$WORK/api.$r"
-	t1=$(cpu_ticks "$server_pid")
-	metrics_snapshot "$WORK/m1"
-	n=$(awk '/requests in/ {print $1}' "$WORK/api.$r")
-	echo "round $r api:   $(wrk_summary "$WORK/api.$r") server CPU µs/request=$(awk -v t=$((t1 - t0)) -v h="$TICK" -v n="$n" 'BEGIN {printf "%.0f", t / h * 1e6 / n}') rss_kib=$(rss_kib "$server_pid")"
-	phase_table "$WORK/m0" "$WORK/m1" /api/v1/cases GET
-	t0=$(cpu_ticks "$NWORKER")
-	taskset -c "$LOAD_CORE" wrk -t1 -c"$CONN" -d"${DUR}s" --latency "http://127.0.0.1:$NPORT/page.json" >"$WORK/nginx.$r"
-	t1=$(cpu_ticks "$NWORKER")
-	n=$(awk '/requests in/ {print $1}' "$WORK/nginx.$r")
-	echo "round $r nginx: $(wrk_summary "$WORK/nginx.$r") worker CPU µs/request=$(awk -v t=$((t1 - t0)) -v h="$TICK" -v n="$n" 'BEGIN {printf "%.1f", t / h * 1e6 / n}')"
+	measure "api (whole server process)" "$server_pid" "$DUR" "$URL" /api/v1/cases
+	measure "nginx (its worker)" "$NWORKER" "$DUR" "http://127.0.0.1:$NPORT/page.json"
+	measure "one case with its person" "$server_pid" "$(( (DUR + 2) / 3 ))" "$CASE_URL" /api/v1/cases/:id
 done
