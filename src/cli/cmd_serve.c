@@ -77,6 +77,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		.cfg = &cli->cfg,
 		.keys = app.keys,
 		.audit_keys = app.akeys,
+		.audit_dir = app.audit_dir,
 	};
 	struct sp_err err = {0};
 	struct sp_http_server *srv = NULL;

@@ -27,6 +27,8 @@ struct sp_http_server {
 	unsigned port;
 	sem_t hash_slots; /* one Argon2id per core at a time */
 	struct http_ratelimit *limits;
+	struct sp_store *audit_store; /* the read-audit writer's own connection */
+	struct sp_audit_writer *audit_writer;
 };
 
 struct conn_req {
@@ -114,6 +116,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 		      MHD_YES;
 	if (r->location[0])
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location) == MHD_YES;
+	if (r->etag[0])
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag) == MHD_YES;
 	if (r->status == 405 && r->allow[0])
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) == MHD_YES;
 	if (r->status == 429 && r->retry_after_s > 0) {
@@ -217,6 +221,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->w = worker_get(&srv->opt);
 	r->hash_slots = &srv->hash_slots;
 	r->limits = srv->limits;
+	r->audit_writer = srv->audit_writer;
 	r->method = http_method_parse(method);
 	client_addr(c, r->client_addr, sizeof r->client_addr);
 	r->path = url;
@@ -225,6 +230,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->csrf_header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HTTP_CSRF_HEADER);
 	r->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						      MHD_HTTP_HEADER_CONTENT_TYPE);
+	r->if_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
 	http_pipeline_run(r);
 	return respond(c, cr);
 }
@@ -287,6 +293,30 @@ static int parse_listen(const char *s, struct sockaddr_storage *out, socklen_t *
 	return SP_OK;
 }
 
+/* The read-audit writer: one per server, on its own store connection, committing the read
+ * records of every connection thread in batches (DESIGN.md §3). */
+static int read_audit_start(struct sp_http_server *srv, struct sp_err *err)
+{
+	int rc = sp_store_open(srv->opt.db_url, &srv->opt.store, &srv->audit_store, err);
+	if (!rc)
+		rc = sp_audit_writer_start(srv->audit_store, srv->opt.audit_keys, NULL,
+					   &srv->audit_writer, err);
+	if (rc) {
+		sp_store_close(srv->audit_store);
+		srv->audit_store = NULL;
+	}
+	return rc;
+}
+
+static void read_audit_stop(struct sp_http_server *srv)
+{
+	if (srv->audit_writer)
+		sp_audit_writer_stop(srv->audit_writer);
+	sp_store_close(srv->audit_store);
+	srv->audit_writer = NULL;
+	srv->audit_store = NULL;
+}
+
 int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_server **out,
 			 struct sp_err *err)
 {
@@ -314,8 +344,15 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 		free(srv);
 		return rc;
 	}
+	rc = read_audit_start(srv, err);
+	if (rc) {
+		http_ratelimit_free(srv->limits);
+		free(srv);
+		return rc;
+	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	if (sem_init(&srv->hash_slots, 0, cores > 0 && cores < 1024 ? (unsigned)cores : 1) != 0) {
+		read_audit_stop(srv);
 		http_ratelimit_free(srv->limits);
 		free(srv);
 		return sp_err_set(err, SP_EINTERNAL, "", "cannot make the hashing semaphore");
@@ -331,6 +368,7 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
 		srv, MHD_OPTION_END);
 	if (!srv->mhd) {
+		read_audit_stop(srv);
 		sem_destroy(&srv->hash_slots);
 		http_ratelimit_free(srv->limits);
 		free(srv);
@@ -347,6 +385,7 @@ void sp_http_server_stop(struct sp_http_server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->mhd); /* joins the connection threads: their stores close */
+	read_audit_stop(srv);      /* no request waits on it any more */
 	sem_destroy(&srv->hash_slots);
 	http_ratelimit_free(srv->limits);
 	free(srv);
