@@ -10,6 +10,7 @@ pid=""
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[ -n "${pid2:-}" ] && kill "$pid2" 2>/dev/null && wait "$pid2" 2>/dev/null
+	[ -n "${pid3:-}" ] && kill "$pid3" 2>/dev/null && wait "$pid3" 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -24,7 +25,8 @@ g=(--data "$WORK/var" --key-file "$WORK/keys/master.key")
 # 127.0.0.1: on the main server the per-address limits are set out of the suite's reach and
 # the session ones too (concurrency tests); the per-user limit on failed log-ins stays at its
 # default. A second server on the same database, with low rate limits, is throttle.test.mjs's
-# (and shows the failed-login counters are shared between processes).
+# (and shows the failed-login counters are shared between processes). A third, whose sessions
+# last one second, is expiry.test.mjs's.
 start_server() { # NAME, then VAR=VALUE settings; sets $pidNAME and $portNAME
 	local name=$1 p="" got=""
 	shift
@@ -44,15 +46,16 @@ start_server() { # NAME, then VAR=VALUE settings; sets $pidNAME and $portNAME
 	done
 	eval "port$name=$got"
 }
-pid="" pid2="" port="" port2=""
+pid="" pid2="" pid3="" port="" port2="" port3=""
 start_server "" SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
 	SAFEPATH_RATE_LIMIT_PER_S=100000 SAFEPATH_RATE_LIMIT_BURST=100000 \
 	SAFEPATH_RATE_LIMIT_ADDRESS_PER_S=100000 SAFEPATH_RATE_LIMIT_ADDRESS_BURST=100000
 start_server 2 SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
 	SAFEPATH_RATE_LIMIT_PER_S=1 SAFEPATH_RATE_LIMIT_BURST=10 \
 	SAFEPATH_RATE_LIMIT_ADDRESS_PER_S=1 SAFEPATH_RATE_LIMIT_ADDRESS_BURST=60
+start_server 3 SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 SAFEPATH_SESSION_TTL_S=1
 
-export SP_BASE="http://127.0.0.1:$port" SP_BASE2="http://127.0.0.1:$port2" SP_BIN="$SP" SP_WORK="$WORK"
+export SP_BASE="http://127.0.0.1:$port" SP_BASE2="http://127.0.0.1:$port2" SP_BASE3="http://127.0.0.1:$port3" SP_BIN="$SP" SP_WORK="$WORK"
 export SP_SERVER_LOG="$WORK/server.err" SP_SERVER_OUT="$WORK/server.out"
 status=0
 node --test --test-reporter=tap "$here"/*.test.mjs || status=1
@@ -60,7 +63,9 @@ node --test --test-reporter=tap "$here"/*.test.mjs || status=1
 node --test --test-reporter=tap "$here/after/logs.check.mjs" || status=1
 SP_SERVER_LOG="$WORK/server2.err" SP_SERVER_OUT="$WORK/server2.out" \
 	node --test --test-reporter=tap "$here/after/logs.check.mjs" || status=1
-for name in "" 2; do
+SP_SERVER_LOG="$WORK/server3.err" SP_SERVER_OUT="$WORK/server3.out" \
+	node --test --test-reporter=tap "$here/after/logs.check.mjs" || status=1
+for name in "" 2 3; do
 	eval "p=\$pid$name"
 	kill "$p" && wait "$p"
 	serve_rc=$?

@@ -13,14 +13,18 @@ test('the server wrote nothing to stdout', () => {
   assert.equal(out, '');
 });
 
+// The main server answers the whole suite; the others a few tests (the expiry one, two
+// requests besides its start).
+const fewest = process.env.SP_SERVER_LOG.endsWith('/server3.err') ? 2 : 20;
+
 test('every log line is logfmt with known events, one per request', () => {
   const lines = err.trim().split('\n');
-  assert.ok(lines.length > 20);
+  assert.ok(lines.length > fewest);
   for (const line of lines) {
     assert.match(line, /^ts=\S+ level=(debug|info|warn|error) event=[a-z_.]+( [a-z_]+=[A-Za-z0-9._:\/@{}+-]+)*$/, line);
   }
   const req = lines.filter((l) => l.includes('event=http.request'));
-  assert.ok(req.length > 20);
+  assert.ok(req.length > fewest);
   for (const l of req) assert.match(l, / route=(\/[a-z0-9\/._:-]*|unmatched) method=[A-Z]+ status=\d{3} ms=\d+\.\d{3}$/);
 });
 
