@@ -150,6 +150,26 @@ static void copy_member(struct http_req *r, const char *name, char *dst, size_t 
 		memcpy(dst, s, strlen(s) + 1);
 }
 
+/* The library checks an agency's fields in turn and stops at the first bad one: each field
+ * is checked here beside known-good others, so that every bad one is named. */
+static void agency_fields_check(struct http_req *r, const struct sp_agency *in)
+{
+	static const struct sp_agency good = {.code = "AA", .name = "a", .country = "ZZ"};
+	struct sp_err err = {0};
+	struct sp_agency probe = good;
+	memcpy(probe.code, in->code, sizeof probe.code);
+	if (sp_agency_check(&probe, &err))
+		http_invalid(r, "/code", err.msg);
+	probe = good;
+	memcpy(probe.name, in->name, sizeof probe.name);
+	if (sp_agency_check(&probe, &err))
+		http_invalid(r, "/name", err.msg);
+	probe = good;
+	memcpy(probe.country, in->country, sizeof probe.country);
+	if (sp_agency_check(&probe, &err))
+		http_invalid(r, "/country", err.msg);
+}
+
 int http_api_agency_create(struct http_req *r)
 {
 	struct sp_err err = {0};
@@ -161,6 +181,7 @@ int http_api_agency_create(struct http_req *r)
 	copy_member(r, "country", in.country, sizeof in.country);
 	if (sp_agency_kind_parse(json_string_value(json_object_get(r->json, "kind")), &in.kind))
 		http_invalid(r, "/kind", "unknown agency kind");
+	agency_fields_check(r, &in);
 	if (r->is_problem)
 		return 1;
 	if (sp_agency_add(&r->w->access, &r->subject, &in, &out, &err))

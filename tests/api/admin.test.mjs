@@ -59,8 +59,12 @@ test('agencies: the administrator adds one, codes canonical; bad codes name each
     ...admin, body: { code: 'LAWX', name: 'Other', kind: 'bakery', country: 'QQ' },
   });
   assertProblem(assert, bad, 400, 'validation');
-  assert.deepEqual(bad.json.errors.map((e) => e.pointer), ['/kind']);
-  assert.ok(!bad.text.includes('bakery'));
+  assert.deepEqual(bad.json.errors.map((e) => e.pointer), ['/kind', '/country']);
+  assert.ok(!bad.text.includes('bakery') && !bad.text.includes('QQ'));
+  const all = await request('POST', '/api/v1/agencies', {
+    ...admin, body: { code: 'L', name: 'Tab\there', kind: 'x', country: 'Q1' },
+  });
+  assert.deepEqual(all.json.errors.map((e) => e.pointer), ['/kind', '/code', '/name', '/country']);
   const codes = await request('POST', '/api/v1/agencies', {
     ...admin, body: { code: 'law', name: 'Other', kind: 'ngo', country: 'ZZ' },
   });
