@@ -116,9 +116,11 @@ test('bad filters are named, each of them', async () => {
 });
 
 test('only the DPO reads the trail; a refusal is recorded with its reason', async () => {
-  for (const who of ['demo.admin', 'demo.supervisor', 'demo.coordinator']) {
-    const s = await login(who, PW);
-    const id = s.res.json.user.id;
+  // accounts of their own, so that no other test's requests are counted with theirs
+  for (const [prefix, agency, roles] of [['adm', 'IOR', ['admin']], ['sup', 'NGO', ['supervisor']],
+    ['coord', 'IOR', ['coordinator']]]) {
+    const s = await freshUser(prefix, agency, roles);
+    const { id } = s;
     for (const path of ['/api/v1/audit', '/api/v1/audit/verify']) {
       const top = head();
       const res = await request('GET', path, s);
