@@ -357,6 +357,9 @@ int http_api_user_patch(struct http_req *r)
 					  : sp_user_enable(a, &r->subject, u.username, &err);
 	if (!rc)
 		rc = sp_user_get(a, &u.id, &u, &err);
+	if (rc == SP_EINVAL) /* the library names its own argument: point at the member sent */
+		snprintf(err.field, sizeof err.field, "/%s",
+			 json_object_iter_key(json_object_iter(r->json)));
 	if (rc)
 		return http_problem_from_err(r, &err);
 	return http_reply_json(r, 200, with_secrets(user_json(&u), otp, &approval));
@@ -373,6 +376,8 @@ int http_api_user_password_reset(struct http_req *r)
 	if (sp_user_reset_password(&r->w->access, &r->subject, u.username, otp, &approval,
 				   &err)) {
 		sodium_memzero(otp, sizeof otp);
+		if (err.code == SP_EINVAL) /* the user is in the path: no body member to name */
+			err.field[0] = '\0';
 		return http_problem_from_err(r, &err);
 	}
 	/* a data-reading account's reset waits for a supervisor, who hands the password over */

@@ -201,7 +201,12 @@ test('users: disabling ends the sessions at once; enabling lets the user back in
   const back = await login('api.leaver', pw);
   assert.equal((await request('GET', '/api/v1/me', back)).status, 200);
   const me = (await request('GET', '/api/v1/me', admin)).json.id;
-  assertProblem(assert, await request('PATCH', `/api/v1/users/${me}`, { ...admin, body: { disabled: true } }), 400, 'validation');
+  const self = await request('PATCH', `/api/v1/users/${me}`, { ...admin, body: { disabled: true } });
+  assertProblem(assert, self, 400, 'validation');
+  assert.deepEqual(self.json.errors.map((e) => e.pointer), ['/disabled']);
+  const selfReset = await request('POST', `/api/v1/users/${me}/password-reset`, admin);
+  assertProblem(assert, selfReset, 400, 'validation');
+  assert.deepEqual(selfReset.json.errors.map((e) => e.pointer), ['']);
   const trail = sql(`SELECT action FROM audit_log WHERE object_id = ${blob(add.json.id)} AND action LIKE 'user.%' AND action NOT LIKE 'user.log%' ORDER BY seq`);
   assert.deepEqual(trail, ['user.add', 'user.passwd', 'user.disable', 'user.enable']);
 });
@@ -225,7 +230,9 @@ test('users: roles granted and revoked one change at a time; bad patches name th
   assert.deepEqual(dpo.json.roles, ['coordinator']);
   assert.match(dpo.json.approval, /^[0-9a-f-]{36}$/);
   // the last role cannot go
-  assertProblem(assert, await request('PATCH', path, { ...admin, body: { revoke_roles: ['coordinator'] } }), 400, 'validation');
+  const last = await request('PATCH', path, { ...admin, body: { revoke_roles: ['coordinator'] } });
+  assertProblem(assert, last, 400, 'validation');
+  assert.deepEqual(last.json.errors.map((e) => e.pointer), ['/revoke_roles']);
   const grant = await request('PATCH', path, { ...admin, body: { grant_roles: ['admin'] } });
   assert.deepEqual(grant.json.roles, ['coordinator', 'admin']);
   const revoke = await request('PATCH', path, { ...admin, body: { revoke_roles: ['coordinator'] } });
