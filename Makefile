@@ -48,6 +48,10 @@ CFLAGS := -DSAFEPATH_VERSION=\"$(VERSION)\" $(STD) $(WARN) $(OPT) -Iinclude -Isr
 LIB_SRC := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 EMBED_IN := $(sort $(wildcard src/store/migrations/*.sql) $(wildcard protocols/*.json) $(wildcard config/*.json) $(wildcard config/*/*.json))
+# The web shell (docs/web.md): web/ bundled by esbuild (bare imports resolved from node_modules)
+# into $(B)/web/app.js, embedded as web/app.js beside the files served as they are.
+WEB_SRC := $(sort $(wildcard web/*.js web/*/*.js web/i18n/*.json))
+WEB_FILES := web/app.css web/icon.svg web/index.html
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/embedded.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -79,12 +83,32 @@ $(B)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
 	cc -std=c11 -O1 -Wall -Wextra -Werror -o $@ $<
 
-$(B)/gen/embedded.c: $(B)/tools/embed $(EMBED_IN)
+$(B)/web/app.js: $(WEB_SRC) package-lock.json
 	@mkdir -p $(dir $@)
-	$(B)/tools/embed $(EMBED_IN) > $@.tmp && mv $@.tmp $@
+	node_modules/.bin/esbuild web/main.js --bundle --format=esm --minify --target=es2020 \
+		--legal-comments=none --log-level=warning --outfile=$@
+
+# Sorted by stored path: web/app.css, web/app.js, web/icon.svg, web/index.html come last.
+$(B)/gen/embedded.c: $(B)/tools/embed $(EMBED_IN) $(WEB_FILES) $(B)/web/app.js
+	@mkdir -p $(dir $@)
+	$(B)/tools/embed $(EMBED_IN) web/app.css web/app.js=$(B)/web/app.js web/icon.svg \
+		web/index.html > $@.tmp && mv $@.tmp $@
 
 $(B)/gen/embedded.o: $(B)/gen/embedded.c
 	$(CC) $(STD) $(OPT) -Iinclude -c -o $@ $<
+
+# docs/openapi.yaml as JSON, for the drift test (tests/unit/test_openapi.c) and the API tests;
+# made with the unit tests, so the program itself needs no YAML library.
+$(B)/tools/yaml2json: tools/yaml2json.c
+	@mkdir -p $(dir $@)
+	cc -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -Wall -Wextra -Werror $(shell pkg-config --cflags yaml-0.1 jansson) \
+		-o $@ $< $(shell pkg-config --libs yaml-0.1 jansson) -lm
+
+$(B)/openapi.json: docs/openapi.yaml $(B)/tools/yaml2json
+	$(B)/tools/yaml2json docs/openapi.yaml > $@.tmp && mv $@.tmp $@
+
+$(B)/tests/test_openapi: $(B)/openapi.json
+$(B)/tests/test_openapi: private CFLAGS += -DSP_OPENAPI_JSON=\"$(B)/openapi.json\"
 
 units: $(UNIT_BIN)
 

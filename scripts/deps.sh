@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 debs=(build-essential pkg-config clang libclang-rt-14-dev clang-tidy cppcheck
 	libsodium-dev libsqlite3-dev sqlite3 libjansson-dev libicu-dev libcmocka-dev
-	libmicrohttpd-dev libpq-dev iso-codes curl)
+	libmicrohttpd-dev libpq-dev iso-codes curl chromium libyaml-dev)
 
 missing=()
 for p in "${debs[@]}"; do

@@ -2,7 +2,7 @@
 # The test harness behind `make check`: builds every profile it needs, runs each suite, prints
 # each suite's time and ends with one line "N passed, N failed".
 # Usage: tests/run.sh [--only SUITE]   (suites: build, lint-banned, lint, unit, unit-asan, fuzz,
-# cli, cli-asan, api, api-asan)
+# cli, cli-asan, api, api-asan, e2e)
 set -u
 cd "$(dirname "$0")/.."
 only=""
@@ -104,6 +104,24 @@ s_api() {
 	fi
 }
 
+# The browser suite: node's test runner (TAP) driving Chromium against a real server.
+s_e2e() {
+	local bin=$1
+	[ -x "$bin" ] || { fail "no $bin to test"; return; }
+	command -v node >/dev/null || { fail "e2e: node is not installed"; return; }
+	bash tests/e2e/run.sh "$bin" >$tmp/e2e.log 2>&1
+	local rc=$? p f
+	p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' $tmp/e2e.log | awk '{s += $1} END {print s + 0}')
+	f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' $tmp/e2e.log | awk '{s += $1} END {print s + 0}')
+	[ "$p" -gt 0 ] && pass x "$p"
+	if [ "$f" -gt 0 ] || [ "$rc" != 0 ] || [ "$p" = 0 ]; then
+		grep -E -A30 '^not ok' $tmp/e2e.log | head -120
+		[ "$f" -gt 0 ] || tail -30 $tmp/e2e.log
+		grep '^# e2e: kept' $tmp/e2e.log
+		fail "browser tests ($bin)" $((f > 0 ? f : 1))
+	fi
+}
+
 s_lint() {
 	if bash scripts/lint.sh >$tmp/lint.log 2>&1; then pass; else tail -40 $tmp/lint.log; fail "make lint"; fi
 }
@@ -118,6 +136,7 @@ suite cli s_cli build/gcc/safepath
 suite cli-asan s_cli build/asan/safepath
 suite api s_api build/gcc/safepath
 suite api-asan s_api build/asan/safepath
+suite e2e s_e2e build/gcc/safepath
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failures:"; printf '  %s\n' "${failures[@]}"

@@ -24,8 +24,12 @@ int sp_json_get_int(json_t *obj, const char *key, bool required, int64_t *out,
 		    struct sp_err *err) SP_MUST;
 int sp_json_get_bool(json_t *obj, const char *key, bool required, bool *out,
 		     struct sp_err *err) SP_MUST;
-/* Fail with the name of the first member of obj not in the NULL-terminated list. */
+/* Fail with the name of the first member of obj not in the NULL-terminated list; a name that
+ * is not plain (sp_json_name_plain) is not repeated: the error is then at "" (the object). */
 int sp_json_only_keys(json_t *obj, const char *const *allowed, struct sp_err *err) SP_MUST;
+/* Is a member name one that may be repeated in an error: 1 to 64 of a-z A-Z 0-9 _ - . (a
+ * field name, not a value sent as a key)? */
+bool sp_json_name_plain(const char *name);
 /* Serialise compactly with sorted keys; release with sp_json_free (jansson's allocator, which
  * sp_init makes wipe on free, so never plain free()). */
 char *sp_json_dump(const json_t *j);

@@ -144,13 +144,29 @@ int sp_json_only_keys(json_t *obj, const char *const *allowed, struct sp_err *er
 		while (*a && strcmp(*a, key) != 0)
 			a++;
 		if (!*a) {
-			/* The key is input, but a field name is not personal data; cap its length. */
-			char path[128];
-			snprintf(path, sizeof path, "/%.100s", key);
+			/* The key is input: a field name is not personal data, anything else may be
+			 * (a value sent as a key), so it is not repeated. */
+			if (!sp_json_name_plain(key))
+				return sp_err_set(err, SP_EINVAL, "",
+						  "has a member that is not a known field");
+			char path[80];
+			snprintf(path, sizeof path, "/%s", key);
 			return sp_err_set(err, SP_EINVAL, path, "is not a known field");
 		}
 	}
 	return SP_OK;
+}
+
+bool sp_json_name_plain(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 64)
+		return false;
+	for (; *name; name++)
+		if (!((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z') ||
+		      (*name >= '0' && *name <= '9') || *name == '_' || *name == '-' || *name == '.'))
+			return false;
+	return true;
 }
 
 char *sp_json_dump(const json_t *j)

@@ -19,6 +19,7 @@
 #define HTTP_PATH_MAX 1024
 #define HTTP_SESSION_COOKIE "sp_session"
 #define HTTP_CSRF_HEADER "X-CSRF-Token"
+#define HTTP_ETAG_SIZE 24 /* "\"" 16 hex digits "\"" and NUL */
 
 enum http_method {
 	HTTP_GET,
@@ -103,7 +104,10 @@ extern const struct http_route http_routes[];
  * another method's route (405; allow lists them), NULL and 0 when nothing matches (404). */
 const struct http_route *http_route_find(enum http_method method, const char *path,
 					 int *path_known, char *allow, size_t allow_n);
-/* Strict segment match of a path against a pattern. */
+/* Routes of the web shell (static.c) serve embedded files, not the API: a document of the
+ * API (docs/openapi.yaml) and tests over API routes skip the routes this answers 1 for. */
+int http_route_is_static(const struct http_route *rt);
+/* Strict segment match of a path against a pattern ("/" matches only "/"). */
 int http_path_match(const char *pattern, const char *path);
 
 /* ---- the request ---- */
@@ -123,6 +127,7 @@ struct http_req {
 	const char *content_type;
 	const char *if_match;            /* the If-Match header; NULL if none */
 	struct sp_audit_writer *audit_writer; /* read audit by group commit; NULL: in-transaction */
+	const char *if_none_match;       /* the header, for static assets */
 	struct sp_buf body;              /* capped at HTTP_BODY_MAX */
 	size_t body_seen;                /* every byte received, counted past the cap */
 	int tls;
@@ -144,9 +149,13 @@ struct http_req {
 	const char *text_type;
 	char set_cookie[256];
 	char location[128];
-	char etag[48];                   /* sent as ETag when set */
 	char allow[64];
 	int64_t retry_after_s;           /* > 0 on a 429: sent as Retry-After */
+	/* an embedded file (static.c): sent as it is, with its ETag and Cache-Control: no-cache */
+	const char *asset;
+	size_t asset_len;
+	const char *asset_type;
+	char etag[HTTP_ETAG_SIZE];
 	/* encoded by the last phase: the JSON body (sp_json_free), or NULL with text used */
 	char *encoded;
 	size_t encoded_len;
@@ -225,6 +234,8 @@ int http_api_consent_list(struct http_req *r);
 int http_api_case_patch(struct http_req *r);
 extern const struct http_schema http_schema_case_create, http_schema_case_search,
 	http_schema_note, http_schema_consent, http_schema_case_patch;
+/* static.c: the web shell's files, and index.html for its client-side routes */
+int http_static_get(struct http_req *r);
 /* api_admin.c: agencies and users */
 int http_api_agency_list(struct http_req *r);
 int http_api_agency_create(struct http_req *r);

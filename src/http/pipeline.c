@@ -216,7 +216,8 @@ static int phase_decode(struct http_req *r)
 
 static int phase_handle(struct http_req *r)
 {
-	if (!r->w)
+	/* the web shell's files need no database: they load even when it is away */
+	if (!r->w && !http_route_is_static(r->route))
 		return http_problem(r, 503, "unavailable", "Try again shortly", NULL);
 	return r->route->handle(r) ? 1 : 0;
 }

@@ -45,8 +45,21 @@ const struct http_route http_routes[] = {
 	 NULL, http_api_user_password_reset},
 	{HTTP_GET, "/api/v1/audit", HTTP_AUTH_SESSION, 0, NULL, http_api_audit_list},
 	{HTTP_GET, "/api/v1/audit/verify", HTTP_AUTH_SESSION, 0, NULL, http_api_audit_verify},
+	/* the web shell (static.c): its files, and its pages, which are all index.html */
+	{HTTP_GET, "/", HTTP_AUTH_NONE, 0, NULL, http_static_get},
+	{HTTP_GET, "/login", HTTP_AUTH_NONE, 0, NULL, http_static_get},
+	{HTTP_GET, "/cases", HTTP_AUTH_NONE, 0, NULL, http_static_get},
+	{HTTP_GET, "/cases/:id", HTTP_AUTH_NONE, 0, NULL, http_static_get},
+	{HTTP_GET, "/assets/app.js", HTTP_AUTH_NONE, 0, NULL, http_static_get},
+	{HTTP_GET, "/assets/app.css", HTTP_AUTH_NONE, 0, NULL, http_static_get},
+	{HTTP_GET, "/assets/icon.svg", HTTP_AUTH_NONE, 0, NULL, http_static_get},
 	{HTTP_METHOD_OTHER, NULL, HTTP_AUTH_NONE, 0, NULL, NULL},
 };
+
+int http_route_is_static(const struct http_route *rt)
+{
+	return rt->handle == http_static_get;
+}
 
 /* One path segment: what a ":name" pattern segment accepts (ids, case numbers). */
 static int param_ok(const char *s, size_t n)
@@ -66,6 +79,8 @@ int http_path_match(const char *pattern, const char *path)
 {
 	if (*pattern != '/' || *path != '/')
 		return 0;
+	if (pattern[1] == '\0')
+		return path[1] == '\0';
 	while (*pattern && *path) {
 		pattern++; /* the '/' of both */
 		path++;

@@ -5,20 +5,7 @@
 #include <string.h>
 
 #include "http/http.h"
-
-/* A member name may be reported when it is a plain field name; anything else is input we do
- * not repeat (it could be a value sent as a key). */
-static int plain_name(const char *k)
-{
-	size_t n = strlen(k);
-	if (n == 0 || n > 64)
-		return 0;
-	for (; *k; k++)
-		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') ||
-		      *k == '_' || *k == '-' || *k == '.'))
-			return 0;
-	return 1;
-}
+#include "safepath/json.h"
 
 static const struct http_field *field_of(const struct http_schema *s, const char *name)
 {
@@ -70,7 +57,7 @@ int http_schema_check(struct http_req *r, const struct http_schema *s)
 		const struct http_field *f = field_of(s, key);
 		if (!f) {
 			char pointer[80];
-			if (plain_name(key)) {
+			if (sp_json_name_plain(key)) {
 				snprintf(pointer, sizeof pointer, "/%s", key);
 				http_invalid(r, pointer, "is not a known field");
 			} else {

@@ -92,7 +92,6 @@ static const char *const security_headers[][2] = {
 	{"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"},
 	{"X-Content-Type-Options", "nosniff"},
 	{"Referrer-Policy", "no-referrer"},
-	{"Cache-Control", "no-store"},
 };
 
 static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
@@ -101,6 +100,15 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 	static char empty[1];
 	char *body = r->encoded ? r->encoded : r->text.data ? r->text.data : empty;
 	size_t n = r->encoded ? r->encoded_len : r->text.len;
+	if (r->asset) {
+		/* an embedded file, const; MHD_RESPMEM_MUST_COPY only reads it */
+		union {
+			const char *in;
+			char *out;
+		} asset = {.in = r->asset};
+		body = asset.out;
+		n = r->asset_len;
+	}
 	struct MHD_Response *resp = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
@@ -108,7 +116,15 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 	for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
 		ok &= MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]) ==
 		      MHD_YES;
-	const char *type = r->encoded ? r->encoded_type : r->text_type;
+	/* nothing is kept by a browser or a proxy but the web shell's files, which are
+	 * revalidated by their ETag every time; an API answer with an ETag (a case) holds
+	 * personal data and is never stored */
+	int cacheable = r->etag[0] && strncmp(r->path ? r->path : "", "/api/", 5) != 0;
+	ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+				      cacheable ? "no-cache" : "no-store") == MHD_YES;
+	if (r->etag[0])
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag) == MHD_YES;
+	const char *type = r->asset ? r->asset_type : r->encoded ? r->encoded_type : r->text_type;
 	if (type)
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES;
 	if (r->set_cookie[0])
@@ -116,8 +132,6 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 		      MHD_YES;
 	if (r->location[0])
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location) == MHD_YES;
-	if (r->etag[0])
-		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag) == MHD_YES;
 	if (r->status == 405 && r->allow[0])
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) == MHD_YES;
 	if (r->status == 429 && r->retry_after_s > 0) {
@@ -231,6 +245,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						      MHD_HTTP_HEADER_CONTENT_TYPE);
 	r->if_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
+	r->if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_IF_NONE_MATCH);
 	http_pipeline_run(r);
 	return respond(c, cr);
 }

@@ -182,6 +182,8 @@ test('consents: record one, list them', async () => {
 test('invalid bodies are 400 naming each pointer, never the value, and change nothing', async () => {
   const bad = [
     ['/api/v1/cases', { person: { ...person, eye_colour: 'Zorvanthic' } }, ['/person/eye_colour'], 'Zorvanthic'],
+    // a member name that could be a value sent as a key is not repeated: the error points at its object
+    ['/api/v1/cases', { person: { ...person, names: [{ role: 'given', 'Zorvanthic Vale': 'x' }] } }, ['/person/names/0'], 'Zorvanthic'],
     ['/api/v1/cases', { person: { ...person, nationalities: ['Zorvanthia'] } }, ['/person/nationalities/0'], 'Zorvanthia'],
     ['/api/v1/cases', { person: { ...person, date_of_birth: { date: '2009-02-30' } } }, ['/person/date_of_birth/date'], '2009-02-30'],
     ['/api/v1/cases', { person, priority: 'Zorvanthic', flags: ['Zorvanthia'] }, ['/priority', '/flags/0'], 'Zorvanth'],

@@ -8,13 +8,8 @@ import { demo, request } from './lib.mjs';
 
 const BASE3 = process.env.SP_BASE3;
 
-async function at3(method, path, { cookie, body } = {}) {
-  const headers = {};
-  if (cookie) headers.cookie = cookie;
-  if (body) headers['content-type'] = 'application/json';
-  const res = await fetch(BASE3 + path, { method, headers, body: body && JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
+function at3(method, path, opts = {}) {
+  return request(method, path, { ...opts, base: BASE3 });
 }
 
 test('an expired session gets 401 on every server', async () => {

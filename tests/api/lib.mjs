@@ -1,27 +1,32 @@
 // Shared by the API tests: the server's address, the demo accounts, a small client that
-// keeps the session cookie and CSRF token, and the CLI for what only it can do.
+// keeps the session cookie and CSRF token, and the CLI for what only it can do. Every answer
+// the request helpers get is checked against docs/openapi.yaml (openapi.mjs): one that the
+// document does not describe fails the test that asked.
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import http from 'node:http';
+import { checkAnswer } from './openapi.mjs';
 
 export const BASE = process.env.SP_BASE;
 const WORK = process.env.SP_WORK;
 export const demo = JSON.parse(readFileSync(join(WORK, 'demo.json'), 'utf8'));
 export const init = JSON.parse(readFileSync(join(WORK, 'init.json'), 'utf8'));
 
-export async function request(method, path, { body, raw, headers = {}, cookie, csrf } = {}) {
+// base: another server of the suite (SP_BASE2, SP_BASE3); the main one when absent.
+export async function request(method, path, { body, raw, headers = {}, cookie, csrf, base = BASE } = {}) {
   const h = { ...headers };
   if (body !== undefined || raw !== undefined) h['content-type'] ??= 'application/json';
   if (cookie) h.cookie = cookie;
   if (csrf) h['x-csrf-token'] = csrf;
-  const res = await fetch(BASE + path, {
-    method, headers: h, body: raw !== undefined ? raw : body !== undefined ? JSON.stringify(body) : undefined,
-  });
+  const sent = raw !== undefined ? raw : body !== undefined ? JSON.stringify(body) : undefined;
+  const res = await fetch(base + path, { method, headers: h, body: sent });
   const text = await res.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-  return { status: res.status, headers: res.headers, text, json };
+  const out = { status: res.status, headers: res.headers, text, json };
+  checkAnswer(method, path, out, sent);
+  return out;
 }
 
 // Log in; returns { cookie, csrf, res }.
@@ -55,7 +60,9 @@ export function rawRequest(method, path, { raw, headers = {} } = {}) {
       res.on('end', () => {
         let json = null;
         try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, headers: new Headers(res.headers), text, json });
+        const out = { status: res.statusCode, headers: new Headers(res.headers), text, json };
+        try { checkAnswer(method, path, out, raw); } catch (e) { reject(e); return; }
+        resolve(out);
       });
     });
     req.on('error', reject);

@@ -57,8 +57,14 @@ start_server 3 SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 SAFEPATH_SESSION_T
 
 export SP_BASE="http://127.0.0.1:$port" SP_BASE2="http://127.0.0.1:$port2" SP_BASE3="http://127.0.0.1:$port3" SP_BIN="$SP" SP_WORK="$WORK"
 export SP_SERVER_LOG="$WORK/server.err" SP_SERVER_OUT="$WORK/server.out"
+# docs/openapi.yaml as JSON, made with the unit tests beside the binary: every answer is checked
+# against it (openapi.mjs).
+export SP_OPENAPI="$(dirname "$SP")/openapi.json"
+[ -f "$SP_OPENAPI" ] || { echo "not ok - no $SP_OPENAPI: make units first"; exit 1; }
 status=0
 node --test --test-reporter=tap "$here"/*.test.mjs || status=1
+# Every operation of the document answered with success at least once.
+node --test --test-reporter=tap "$here/after/openapi.check.mjs" || status=1
 # Last, once every request is done: the servers' output holds nothing personal.
 node --test --test-reporter=tap "$here/after/logs.check.mjs" || status=1
 SP_SERVER_LOG="$WORK/server2.err" SP_SERVER_OUT="$WORK/server2.out" \

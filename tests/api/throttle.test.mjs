@@ -72,14 +72,8 @@ test('wrong current passwords in a password change count too', async () => {
 
 const BASE2 = process.env.SP_BASE2;
 
-async function at2(method, path, { cookie, body } = {}) {
-  const headers = {};
-  if (cookie) headers.cookie = cookie;
-  if (body) headers['content-type'] = 'application/json';
-  const res = await fetch(BASE2 + path, { method, headers, body: body && JSON.stringify(body) });
-  const text = await res.text();
-  const json = /json/.test(res.headers.get('content-type') || '') ? JSON.parse(text) : null;
-  return { status: res.status, headers: res.headers, text, json };
+function at2(method, path, opts = {}) {
+  return request(method, path, { ...opts, base: BASE2 });
 }
 
 test('failed log-ins counted by one server lock the user name out on the other', async () => {

@@ -2,8 +2,8 @@
  * with the input as its body and no store behind it. The answer is always a well-formed
  * problem document (400 for a bad body, 503 for a good one with no store), each error
  * pointing at "" or a plain field name; never a crash, UB or leak (abort() otherwise).
- * Routes that need a session get their declared schema checked the same way (their
- * handlers' decoders, person and consent, have targets of their own). */
+ * Routes that need a session get their declared schema checked the same way; their
+ * handlers, with their own decoders, run signed in over a real store in fuzz_http_routes.c. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -18,6 +18,7 @@ static void check_quiet(const struct sp_err *err)
 		"must be an integer",
 		"must be true or false",
 		"is not a known field",
+		"has a member that is not a known field",
 		NULL,
 	};
 	for (const char *const *m = msgs; *m; m++)

@@ -109,6 +109,22 @@ static void json_rejects_duplicates_and_names_fields(void **state)
 	assert_int_equal(sp_json_only_keys(j, allowed, &err), SP_EINVAL);
 	assert_string_equal(err.field, "/q");
 	json_decref(j);
+	/* a member name that is not a plain field name could be a value: it is not repeated */
+	j = sp_json_parse("{\"a\":1,\"Amanuel Tesfay\":2}", 26, &err);
+	assert_non_null(j);
+	assert_int_equal(sp_json_only_keys(j, allowed, &err), SP_EINVAL);
+	assert_string_equal(err.field, "");
+	assert_string_equal(err.msg, "has a member that is not a known field");
+	json_decref(j);
+	assert_true(sp_json_name_plain("date_of_birth"));
+	assert_true(sp_json_name_plain("x-max.bytes"));
+	assert_false(sp_json_name_plain(""));
+	assert_false(sp_json_name_plain("romanis!d"));
+	assert_false(sp_json_name_plain("a/b"));
+	assert_false(sp_json_name_plain("a~1"));
+	assert_false(sp_json_name_plain("é"));
+	assert_true(sp_json_name_plain("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	assert_false(sp_json_name_plain("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 }
 
 static void uuid7_layout_and_round_trip(void **state)

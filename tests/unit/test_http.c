@@ -1,11 +1,13 @@
-/* http/: strict path matching, the route table's 404/405 answers, body schemas and the
- * pipeline's refusals before any handler runs (no store needed for those). */
+/* http/: strict path matching, the route table's 404/405 answers, body schemas, the
+ * pipeline's refusals before any handler runs, and the web shell's files with their ETags (no
+ * store needed for those). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "http/http.h"
@@ -121,6 +123,92 @@ static void pipeline_refuses_before_the_handler(void **state)
 	http_req_free(&r);
 }
 
+/* GET path with an If-None-Match header (NULL: none). */
+static void get(struct http_req *r, const char *path, const char *if_none_match)
+{
+	http_req_init(r);
+	r->method = HTTP_GET;
+	r->path = path;
+	r->if_none_match = if_none_match;
+	http_pipeline_run(r);
+}
+
+static void web_shell_is_served_with_etags(void **state)
+{
+	(void)state;
+	struct http_req r;
+	char etag[HTTP_ETAG_SIZE], header[80];
+
+	/* the page, with nothing inline for the CSP to refuse, and its ETag */
+	get(&r, "/", NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.asset_type, "text/html; charset=utf-8");
+	assert_non_null(strstr(r.asset, "<script type=\"module\" src=\"/assets/app.js\"></script>"));
+	assert_null(strstr(r.asset, "<script>"));
+	assert_null(strstr(r.asset, "style="));
+	assert_int_equal(strlen(r.etag), 18);
+	assert_true(r.etag[0] == '"' && r.etag[17] == '"');
+	assert_int_equal(strspn(r.etag + 1, "0123456789abcdef"), 16);
+	memcpy(etag, r.etag, sizeof etag);
+	const char *page = r.asset;
+	http_req_free(&r);
+
+	/* every page of the shell is the same document, whatever the store says */
+	get(&r, "/cases/0192aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee", NULL);
+	assert_int_equal(r.status, 200);
+	assert_ptr_equal(r.asset, page);
+	assert_string_equal(r.etag, etag);
+	http_req_free(&r);
+
+	/* a matching ETag, alone, weak or in a list: 304 without a body */
+	const char *before[] = {"", "W/", "\"0000000000000000\", ", NULL};
+	for (size_t i = 0; i < sizeof before / sizeof before[0]; i++) {
+		if (before[i])
+			snprintf(header, sizeof header, "%s%s", before[i], etag);
+		else
+			snprintf(header, sizeof header, "*");
+		get(&r, "/login", header);
+		assert_int_equal(r.status, 304);
+		assert_null(r.asset);
+		assert_string_equal(r.etag, etag);
+		http_req_free(&r);
+	}
+	get(&r, "/", "\"0000000000000000\"");
+	assert_int_equal(r.status, 200);
+	http_req_free(&r);
+
+	get(&r, "/assets/app.js", NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.asset_type, "text/javascript; charset=utf-8");
+	assert_true(r.asset_len > 1000);
+	assert_string_not_equal(r.etag, etag);
+	http_req_free(&r);
+	get(&r, "/assets/app.css", NULL);
+	assert_string_equal(r.asset_type, "text/css; charset=utf-8");
+	http_req_free(&r);
+
+	/* no catch-all: other paths stay 404, the API's are not shadowed */
+	const char *missing[] = {"/assets/app.js/", "/assets/../web/app.js", "/assets/main.js",
+				 "/cases/", "/web/app.js", "//"};
+	for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
+		get(&r, missing[i], NULL);
+		assert_int_equal(r.status, 404);
+		assert_null(r.asset);
+		http_req_free(&r);
+	}
+	get(&r, "/api/v1/cases", NULL);
+	assert_int_equal(r.status, 401);
+	http_req_free(&r);
+
+	int known;
+	char allow[64];
+	const struct http_route *rt = http_route_find(HTTP_GET, "/", &known, allow, sizeof allow);
+	assert_non_null(rt);
+	assert_true(http_route_is_static(rt));
+	rt = http_route_find(HTTP_GET, "/api/v1/me", &known, allow, sizeof allow);
+	assert_false(http_route_is_static(rt));
+}
+
 int main(void)
 {
 	if (sp_init() != SP_OK)
@@ -129,6 +217,7 @@ int main(void)
 		cmocka_unit_test(paths_match_strictly),
 		cmocka_unit_test(routes_say_404_or_405_with_allow),
 		cmocka_unit_test(pipeline_refuses_before_the_handler),
+		cmocka_unit_test(web_shell_is_served_with_etags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

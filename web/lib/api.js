@@ -1,0 +1,67 @@
+// The JSON API (docs/api.md): the session cookie is HttpOnly and travels by itself; the CSRF
+// token of the log-in answer is kept in sessionStorage (one tab's life) and sent on every
+// mutating request. Errors are RFC 9457 problem documents, thrown as ApiError.
+const CSRF_KEY = 'safepath.csrf';
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem || {};
+  }
+
+  get type() {
+    return (this.problem.type || '').replace('urn:safepath:problem:', '');
+  }
+
+  get errors() {
+    return Array.isArray(this.problem.errors) ? this.problem.errors : [];
+  }
+}
+
+function storage() {
+  try { return window.sessionStorage; } catch { return null; }
+}
+
+export function hasSession() {
+  return Boolean(storage()?.getItem(CSRF_KEY));
+}
+
+export function forgetSession() {
+  storage()?.removeItem(CSRF_KEY);
+}
+
+export async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const csrf = storage()?.getItem(CSRF_KEY);
+  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
+  let res;
+  try {
+    res = await fetch(path, {
+      method, headers, credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, { type: 'urn:safepath:problem:network' });
+  }
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+  if (!res.ok) throw new ApiError(res.status, json);
+  return json;
+}
+
+export async function login(username, password) {
+  const out = await api('POST', '/api/v1/session', { username, password });
+  storage()?.setItem(CSRF_KEY, out.csrf_token);
+  return out;
+}
+
+export async function logout() {
+  try {
+    await api('DELETE', '/api/v1/session');
+  } finally {
+    forgetSession();
+  }
+}

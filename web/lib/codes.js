@@ -1,0 +1,31 @@
+// The API's code lists the forms offer and the pages name (src/casework/*.c, src/access/
+// policy.c), each shown through the catalog key "LIST.VALUE". No imports: the i18n test
+// (tests/e2e/i18n.test.mjs) reads this file to check every such key is in the catalogs.
+export const CODES = {
+  status: ['open', 'active', 'closed'],
+  priority: ['low', 'normal', 'high', 'urgent'],
+  flag: ['unaccompanied_child', 'separated_child', 'possible_victim_of_trafficking', 'restricted',
+    'age_disputed', 'synthetic'],
+  role: ['screener', 'identifier', 'caseworker', 'focal_point', 'provider', 'supervisor',
+    'coordinator', 'dpo', 'admin'],
+  agency_kind: ['immigration', 'police', 'labour_inspection', 'child_protection', 'ngo', 'health',
+    'shelter', 'legal_aid', 'guardian_service', 'international_organisation',
+    'partner_authority_abroad'],
+  sex: ['unknown', 'female', 'male', 'other'],
+  gender: ['feminine', 'masculine', 'transgender_feminine', 'transgender_masculine',
+    'non_conforming', 'non_specified_unknown'],
+  name_role: ['given', 'father', 'grandfather', 'family', 'clan_lineage', 'other'],
+  document_type: ['passport', 'national_id', 'residence_permit', 'travel_document',
+    'birth_certificate', 'other'],
+  contact_kind: ['phone', 'email', 'other'],
+  calendar: ['gregorian', 'persian', 'islamic-umalqura', 'islamic-civil', 'ethiopian'],
+  purpose: ['services', 'referral', 'data_sharing', 'statistics', 'tracing'],
+  consent_status: ['given', 'refused', 'withdrawn'],
+  method: ['verbal', 'written', 'interpreter'],
+  by: ['person', 'guardian', 'representative'],
+  assent: ['given', 'refused', 'not_able'],
+};
+
+// Roles that work with cases: the policy's STAFF (src/access/policy.c). The others see no
+// caseload (the API would answer 403).
+export const CASE_ROLES = ['screener', 'identifier', 'caseworker', 'focal_point', 'supervisor'];

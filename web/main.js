@@ -1,0 +1,90 @@
+// The web shell's entry: who is logged in (GET /api/v1/me), which page the path names, and
+// the language. Everything else is in pages/.
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { html } from './lib/html.js';
+import { api, ApiError, hasSession, forgetSession } from './lib/api.js';
+import { initialLanguage, setLanguage, t } from './lib/i18n.js';
+import { navigate, usePath } from './lib/router.js';
+import { CASE_ROLES } from './lib/codes.js';
+import { Layout } from './pages/layout.js';
+import { LoginPage } from './pages/login.js';
+import { PasswordPage } from './pages/password.js';
+import { HomePage } from './pages/home.js';
+import { CaseListPage } from './pages/cases.js';
+import { CasePage } from './pages/case.js';
+import { NewCasePage } from './pages/newcase.js';
+
+setLanguage(initialLanguage());
+
+function route(path, me) {
+  const staff = me.roles.some((r) => CASE_ROLES.includes(r));
+  if (path === '/' || path === '/login') return staff ? { redirect: '/cases' } : { page: HomePage };
+  if (!staff && path.startsWith('/cases')) return { page: HomePage };
+  if (path === '/cases') return { page: CaseListPage };
+  if (path === '/cases/new') return { page: NewCasePage };
+  const m = /^\/cases\/([0-9a-fA-F-]{36})$/.exec(path);
+  if (m) return { page: CasePage, props: { id: m[1] } };
+  return { page: NotFound };
+}
+
+function NotFound() {
+  return html`<h1 tabindex="-1">${t('error.page_not_found')}</h1>`;
+}
+
+function App() {
+  const [lang, setLang] = useState(document.documentElement.lang);
+  // undefined: asking; null: logged out; {mustChange: true}; else the user of GET /me
+  const [me, setMe] = useState(hasSession() ? undefined : null);
+  const [notice, setNotice] = useState(null);
+  const path = usePath();
+
+  const changeLanguage = (code) => {
+    setLanguage(code);
+    setLang(code);
+  };
+
+  useEffect(() => {
+    if (me !== undefined) return;
+    api('GET', '/api/v1/me').then(setMe, (err) => {
+      if (err instanceof ApiError && err.type === 'password-change-required') setMe({ mustChange: true });
+      else {
+        forgetSession();
+        setMe(null);
+      }
+    });
+  }, [me]);
+
+  // Any request that finds the session gone sends the user back to the log-in page.
+  const sessionEnded = () => {
+    forgetSession();
+    setNotice(t('login.session_ended'));
+    setMe(null);
+  };
+
+  const r = me && !me.mustChange ? route(path, me) : null;
+  useEffect(() => {
+    if (me === null && path !== '/login') navigate('/login', { replace: true });
+    if (r?.redirect) navigate(r.redirect, { replace: true });
+  });
+
+  if (me === undefined) return html`<div class="loading" role="status">${t('app.loading')}</div>`;
+  const langProps = { lang, onLanguage: changeLanguage };
+  if (me === null) {
+    return html`<${LoginPage} ...${langProps} notice=${notice} onLoggedIn=${(out) => {
+      setNotice(null);
+      setMe(out.must_change_password ? { mustChange: true, username: out.user.username } : out.user);
+    }} />`;
+  }
+  if (me.mustChange) {
+    return html`<${PasswordPage} ...${langProps} username=${me.username} onDone=${() => setMe(undefined)}
+      onLoggedOut=${() => setMe(null)} />`;
+  }
+  if (r.redirect) return null;
+  const Page = r.page;
+  return html`<${Layout} ...${langProps} me=${me} path=${path} onLoggedOut=${() => setMe(null)}>
+    <${Page} key=${path} me=${me} onSessionEnded=${sessionEnded} ...${r.props || {}} />
+  <//>`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));
