@@ -29,6 +29,7 @@ test('GET gives the case an ETag from its version; PATCH needs it in If-Match', 
   const got = await request('GET', `/api/v1/cases/${kase.id}`, cw);
   assert.equal(got.status, 200);
   assert.equal(got.headers.get('etag'), '"1"');
+  assert.equal(got.headers.get('cache-control'), 'no-store'); // personal data: an ETag is no licence to keep it
   const before = row(kase.id);
   assertProblem(assert, await patch(cw, { priority: 'high' }), 428, 'precondition-required');
   assertProblem(assert, await patch(cw, { priority: 'high' }, '"7"'), 412, 'precondition-failed');
