@@ -123,6 +123,14 @@ int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, con
 /* Disable a user (actor needs user.manage; not oneself). Disabled users cannot log in. */
 int sp_user_disable(struct sp_access *a, const struct sp_subject *actor, const char *username,
 		    struct sp_err *err) SP_MUST;
+/* Enable a disabled user again (actor needs user.manage). SP_ECONFLICT when not disabled. */
+int sp_user_enable(struct sp_access *a, const struct sp_subject *actor, const char *username,
+		   struct sp_err *err) SP_MUST;
+/* Take roles away (actor needs user.manage; not oneself): active at once, no approval (it
+ * narrows access). The user keeps at least one role: SP_EINVAL otherwise; SP_ECONFLICT when
+ * the user holds none of them. */
+int sp_user_revoke_roles(struct sp_access *a, const struct sp_subject *actor,
+			 const char *username, unsigned roles, struct sp_err *err) SP_MUST;
 /* Change one's own password: the old one must verify; clears must_change_password. */
 int sp_user_passwd(struct sp_access *a, const char *username, const char *old_password,
 		   const char *new_password, struct sp_err *err) SP_MUST;

@@ -146,6 +146,7 @@ struct sp_audit_query {
 	const struct sp_id *object_id;   /* NULL = any; matches object_id and objects */
 	int64_t after_seq;               /* page cursor: records with seq > after_seq */
 	int limit;                       /* 1..SP_AUDIT_PAGE_MAX */
+	const char *action;              /* NULL = any; "case.read" */
 };
 #define SP_AUDIT_PAGE_MAX 1000
 /* Called per record (strings valid during the call only); a non-zero return stops the walk

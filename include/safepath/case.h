@@ -35,6 +35,10 @@ struct sp_casework {
 	const struct sp_subject *subject;    /* who acts: user, agency, roles */
 	struct sp_arena *arena;              /* request arena for decrypted values */
 	const char *request_id;              /* correlates audit and logs; may be NULL */
+	/* Reads (case, person, notes, consents, lists, searches): NULL audits each in its own
+	 * write transaction; else the read runs in a read transaction and its one audit record
+	 * goes through this group-commit writer, the call returning once it is durable. */
+	struct sp_audit_writer *read_audit;
 };
 
 enum sp_case_status { SP_CASE_OPEN, SP_CASE_ACTIVE, SP_CASE_CLOSED, SP_CASE_STATUS_COUNT };
@@ -100,6 +104,12 @@ int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct s
 
 int sp_case_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case *out,
 		struct sp_err *err) SP_MUST;
+/* A case as its page shows it, in one read with one audit record (case.read) naming the
+ * field classes shown: the case, and its person into cw->arena when the policy allows it
+ * (*has_person), the safety block only with need-to-know (person->has_safety). A person the
+ * policy keeps from the subject, or one erased, leaves the case alone. */
+int sp_case_read(struct sp_casework *cw, const struct sp_id *id, struct sp_case *out,
+		 struct sp_person *person, bool *has_person, struct sp_err *err) SP_MUST;
 
 /* Change what is set; version must match the stored one (SP_ECONFLICT if the case moved on).
  * Status moves open -> active (assigned staff), open or active -> closed and closed -> active
@@ -115,6 +125,9 @@ struct sp_case_change {
 	unsigned flags_off;
 	bool set_assigned;
 	struct sp_id assigned;               /* zero = unassign */
+	/* A new person record for the case (as sp_case_person_update, in the same transaction
+	 * and version step); NULL keeps it. */
+	const struct sp_person *person;
 };
 int sp_case_update(struct sp_casework *cw, const struct sp_id *id,
 		   const struct sp_case_change *ch, struct sp_case *out,
@@ -281,7 +294,8 @@ int sp_case_find_name(struct sp_casework *cw, const char *const *parts, size_t n
 		      struct sp_case_hit *out, size_t max, size_t *n, struct sp_err *err) SP_MUST;
 
 /* The caseload: cases of the subject's agency (only those assigned to the subject with
- * mine), in one status or any (status < 0), oldest first, a page of at most max (and
+ * mine), in one status or any (status < 0), of one priority, with some flags, opened in a
+ * time range (each filter optional), oldest first, a page of at most max (and
  * SP_SEARCH_MAX_HITS) after the case `after` (NULL: from the start). Cases the policy does not
  * let the subject list are left out. *next is the cursor for the next page, zero after the
  * last. One audit record names the page's cases. */
@@ -289,6 +303,10 @@ struct sp_case_query {
 	bool mine;
 	int status;
 	const struct sp_id *after;
+	bool has_priority;                   /* only cases of this priority */
+	enum sp_case_priority priority;
+	unsigned flags;                      /* only cases with every one of these; 0 = any */
+	int64_t from_us, to_us;              /* opened at or after from, before to; 0 = open */
 };
 int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct sp_case_hit *out,
 		 size_t max, size_t *n, struct sp_id *next, struct sp_err *err) SP_MUST;

@@ -30,6 +30,8 @@ struct sp_err {
 	int code;
 	char field[128];   /* JSON pointer or option name of the bad input, "" if none */
 	char msg[256];
+	char reason[32];   /* a machine-readable reason code (a policy refusal's: "firewall"),
+			    * "" if none; sp_err_set clears it */
 };
 
 /* Name of a status code ("EINVAL" -> "invalid"), never NULL. */

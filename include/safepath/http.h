@@ -24,6 +24,7 @@ struct sp_http_options {
 	const struct sp_audit_keys *audit_keys;
 	int max_connections;                  /* 0 = 256 */
 	const struct sp_http_tls *tls;        /* NULL: plain HTTP */
+	const char *audit_dir;                /* the checkpoint folder (GET /api/v1/audit/verify) */
 };
 
 /* HTTPS material (tls.c): PEM text of the certificate chain and of the private key, the key
@@ -43,11 +44,13 @@ void sp_http_tls_free(struct sp_http_tls *t);
 
 struct sp_http_server;
 
-/* Check the options, bind and start serving; everything in opt is borrowed until stop. */
+/* Check the options, start the read-audit writer (one per server, on a connection of its
+ * own: reads are audited by group commit), bind and start serving; everything in opt is
+ * borrowed until stop. */
 int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_server **out,
 			 struct sp_err *err) SP_MUST;
 /* Stop accepting, finish and join every connection thread (closing their store
- * connections) and free the server. */
+ * connections), commit the read-audit writer's last batch and free the server. */
 void sp_http_server_stop(struct sp_http_server *srv);
 /* The port actually bound (useful with port 0). */
 unsigned sp_http_server_port(const struct sp_http_server *srv);

@@ -28,5 +28,8 @@ int64_t sp_now_us(void);
  * 1700000000123456 -> "2023-11-14T22:13:20.123456Z". */
 #define SP_TIME_STRLEN 27
 void sp_time_format(int64_t us, char out[SP_TIME_STRLEN + 1]);
+/* The other way: "2023-11-14T22:13:20Z", with up to six fraction digits, or a date alone
+ * ("2023-11-14", its midnight UTC); years 1970 to 9999. SP_EINVAL for anything else. */
+int sp_time_parse(const char *s, int64_t *us) SP_MUST;
 
 #endif

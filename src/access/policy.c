@@ -602,6 +602,9 @@ int sp_policy_check(const struct sp_subject *sub, const struct sp_policy_request
 	sp_policy_decide(sub, req, obj, out);
 	if (out->allow)
 		return SP_OK;
-	return sp_err_set(err, SP_EDENIED, "", "%s: denied: %s", sp_action_name(req->action),
-			  sp_reason_name(out->reason));
+	sp_err_set(err, SP_EDENIED, "", "%s: denied: %s", sp_action_name(req->action),
+		   sp_reason_name(out->reason));
+	if (err)
+		snprintf(err->reason, sizeof err->reason, "%s", sp_reason_name(out->reason));
+	return SP_EDENIED;
 }

@@ -364,8 +364,20 @@ int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, con
 	return rc;
 }
 
-int sp_user_disable(struct sp_access *a, const struct sp_subject *actor, const char *username,
-		    struct sp_err *err)
+/* Disable, enable or take roles away: one statement on the users row, with the actor
+ * rechecked, in one transaction with its audit record. Disabling ends the user's sessions in
+ * that same transaction; a role taken away is gone from the user's next request, which
+ * reloads the account. */
+struct account_change {
+	const char *action; /* "user.disable" */
+	const char *fields; /* what the audit record says changed */
+	int disabled;       /* the account's new state; -1 keeps it */
+	unsigned revoke;    /* roles to take away (user.revoke_roles) */
+};
+
+static int account_change(struct sp_access *a, const struct sp_subject *actor,
+			  const char *username, const struct account_change *ch,
+			  struct sp_err *err)
 {
 	struct sp_user u = {0};
 	int rc = access_allowed(actor, SP_ACT_USER_MANAGE, NULL, SP_AGENCY_NGO, err);
@@ -379,25 +391,59 @@ int sp_user_disable(struct sp_access *a, const struct sp_subject *actor, const c
 	if (!rc)
 		rc = load(a, username, NULL, &u, NULL, err);
 	if (!rc && memcmp(u.id.b, actor->user.b, SP_ID_LEN) == 0)
-		rc = sp_err_set(err, SP_EINVAL, "username", "you cannot disable yourself");
+		rc = sp_err_set(err, SP_EINVAL, "username", "you cannot change your own account");
+	if (!rc && ch->revoke && !(u.roles & ch->revoke))
+		rc = sp_err_set(err, SP_ECONFLICT, "roles", "the user holds none of these roles");
+	if (!rc && ch->revoke)
+		rc = roles_ok(u.roles & ~ch->revoke, err);
+	int disabled = ch->disabled < 0 ? u.disabled : ch->disabled;
+	if (!rc && !ch->revoke && u.disabled == ch->disabled)
+		rc = sp_err_set(err, SP_ECONFLICT, "disabled",
+				ch->disabled ? "the user is disabled already" : "the user is not disabled");
 	struct sp_stmt *st = NULL;
 	if (!rc)
 		rc = sp_store_prepare(a->store,
-				      "UPDATE users SET disabled = 1, updated_us = ? WHERE id = ?", &st,
-				      err);
+				      "UPDATE users SET disabled = ?, roles = roles & ?, "
+				      "updated_us = ? WHERE id = ?",
+				      &st, err);
 	if (!rc) {
-		if (sp_stmt_bind_int64(st, 1, sp_now_us()) || sp_stmt_bind_id(st, 2, &u.id))
+		if (sp_stmt_bind_int64(st, 1, disabled) ||
+		    sp_stmt_bind_int64(st, 2, (int64_t)(SP_ROLES_ALL & ~ch->revoke)) ||
+		    sp_stmt_bind_int64(st, 3, sp_now_us()) || sp_stmt_bind_id(st, 4, &u.id))
 			rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 		else
 			rc = sp_stmt_step(st, err);
 		sp_stmt_done(st);
 	}
 	/* Sessions end with the account, in this same transaction. */
-	if (!rc)
+	if (!rc && disabled)
 		rc = access_session_end_user(a, &u.id, err);
-	struct access_event ev = {.action = "user.disable", .actor = &me, .object_kind = "user",
-				  .object = u.id, .fields = "disabled"};
+	struct access_event ev = {.action = ch->action, .actor = &me, .object_kind = "user",
+				  .object = u.id, .fields = ch->fields, .roles = ch->revoke & u.roles};
 	return access_finish(a, rc < 0 ? rc : SP_OK, &ev, err);
+}
+
+int sp_user_disable(struct sp_access *a, const struct sp_subject *actor, const char *username,
+		    struct sp_err *err)
+{
+	const struct account_change ch = {"user.disable", "disabled", 1, 0};
+	return account_change(a, actor, username, &ch, err);
+}
+
+int sp_user_enable(struct sp_access *a, const struct sp_subject *actor, const char *username,
+		   struct sp_err *err)
+{
+	const struct account_change ch = {"user.enable", "disabled", 0, 0};
+	return account_change(a, actor, username, &ch, err);
+}
+
+int sp_user_revoke_roles(struct sp_access *a, const struct sp_subject *actor,
+			 const char *username, unsigned roles, struct sp_err *err)
+{
+	if (roles == 0 || (roles & ~SP_ROLES_ALL))
+		return sp_err_set(err, SP_EINVAL, "roles", "name at least one known role");
+	const struct account_change ch = {"user.revoke_roles", "roles", -1, roles};
+	return account_change(a, actor, username, &ch, err);
 }
 
 /* Replace the hash only if it is still `old` (someone may have changed it meanwhile). */

@@ -306,17 +306,19 @@ int sp_audit_list(struct sp_store *s, const struct sp_audit_query *q, sp_audit_r
 		return sp_err_set(err, SP_EINVAL, "limit", "must be 1 to %d", SP_AUDIT_PAGE_MAX);
 	if (q->after_seq < 0)
 		return sp_err_set(err, SP_EINVAL, "after", "must not be negative");
-	if (q->object_type) {
-		struct sp_audit_rec probe = {.action = "x", .object_type = q->object_type};
+	if (q->object_type || q->action) {
+		struct sp_audit_rec probe = {.action = q->action ? q->action : "x",
+					     .object_type = q->object_type};
 		int rc = sp_audit_rec_check(&probe, err);
 		if (rc)
 			return rc;
 	}
-	char sql[512];
-	int len = snprintf(sql, sizeof sql, "SELECT %s FROM audit_log WHERE seq > ?%s%s%s%s%s "
+	char sql[560];
+	int len = snprintf(sql, sizeof sql, "SELECT %s FROM audit_log WHERE seq > ?%s%s%s%s%s%s "
 			   "ORDER BY seq LIMIT ?", SP_AUDIT_COLUMNS,
 			   q->from_us ? " AND ts_us >= ?" : "", q->to_us ? " AND ts_us < ?" : "",
-			   q->actor ? " AND actor = ?" : "", q->object_type ? " AND object_type = ?" : "",
+			   q->actor ? " AND actor = ?" : "", q->action ? " AND action = ?" : "",
+			   q->object_type ? " AND object_type = ?" : "",
 			   q->object_id ? " AND seq IN (SELECT seq FROM audit_object WHERE object_id = ?)"
 					: "");
 	if (len < 0 || (size_t)len >= sizeof sql)
@@ -330,6 +332,7 @@ int sp_audit_list(struct sp_store *s, const struct sp_audit_query *q, sp_audit_r
 	    (q->from_us && (rc = sp_stmt_bind_int64(st, i++, q->from_us))) ||
 	    (q->to_us && (rc = sp_stmt_bind_int64(st, i++, q->to_us))) ||
 	    (q->actor && (rc = sp_stmt_bind_id(st, i++, q->actor))) ||
+	    (q->action && (rc = sp_stmt_bind_text(st, i++, q->action))) ||
 	    (q->object_type && (rc = sp_stmt_bind_text(st, i++, q->object_type))) ||
 	    (q->object_id && (rc = sp_stmt_bind_id(st, i++, q->object_id))) ||
 	    (rc = sp_stmt_bind_int64(st, i++, (int64_t)q->limit + 1))) {

@@ -94,7 +94,17 @@ int cw_begin(struct sp_casework *cw, struct sp_err *err)
 {
 	cw_denial_clear();
 	cw_facts_clear();
+	cw_deferred_clear();
 	return sp_store_begin_write(cw->store, err);
+}
+
+int cw_begin_read(struct sp_casework *cw, struct sp_err *err)
+{
+	cw_denial_clear();
+	cw_facts_clear();
+	cw_deferred_clear();
+	return cw->read_audit ? sp_store_begin_read(cw->store, err)
+			      : sp_store_begin_write(cw->store, err);
 }
 
 int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err)
@@ -109,6 +119,10 @@ int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err)
 	/* The refusal itself is kept; failing to keep it does not change the answer. */
 	if (rc == SP_EDENIED)
 		(void)cw_denial_record(cw);
+	/* A read answers only once its record is durable (the wait is no CPU of ours). */
+	was = sp_cpu_enter(SP_CPU_AUDIT);
+	rc = cw_deferred_submit(cw, rc, err);
+	sp_cpu_enter(was);
 	return rc;
 }
 
@@ -333,13 +347,49 @@ int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct s
 int sp_case_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case *out,
 		struct sp_err *err)
 {
-	int rc = cw_begin(cw, err);
+	bool has_person;
+	return sp_case_read(cw, id, out, NULL, &has_person, err);
+}
+
+int sp_case_read(struct sp_casework *cw, const struct sp_id *id, struct sp_case *out,
+		 struct sp_person *person, bool *has_person, struct sp_err *err)
+{
+	*has_person = false;
+	int rc = cw_begin_read(cw, err);
 	if (rc)
 		return rc;
-	rc = cw_case_load_for(cw, CW_CASE_READ, id, out, err);
+	struct sp_case c = {0};
+	rc = cw_case_load_for(cw, CW_CASE_READ, id, &c, err);
+	bool identity = !rc && person && cw_allowed(cw, CW_PERSON_READ, &c);
+	bool safety = identity && cw_allowed(cw, CW_PERSON_READ_SAFETY, &c);
+	if (identity) {
+		rc = cw_person_load(cw, &c.person, safety, person, err);
+		if (rc == SP_ENOTFOUND) { /* erased: the case stays readable */
+			identity = safety = false;
+			rc = SP_OK;
+		}
+	}
 	if (!rc)
-		rc = cw_audit(cw, CW_CASE_READ, "case", id, "stat", err);
-	return cw_finish(cw, rc, err);
+		rc = cw_audit(cw, CW_CASE_READ, "case", id,
+			      safety ? "stat,identity,safety" : identity ? "stat,identity" : "stat",
+			      err);
+	rc = cw_finish(cw, rc, err);
+	if (!rc) {
+		*out = c;
+		*has_person = identity;
+	}
+	return rc;
+}
+
+/* Replace case c's person inside the open transaction, if the policy allows it. */
+static int person_replace(struct sp_casework *cw, const struct sp_case *c,
+			  const struct sp_person *p, struct sp_err *err)
+{
+	int rc = cw_authorise(cw, CW_PERSON_UPDATE, c, err);
+	/* Writing the safety block is need-to-know like reading it. */
+	if (!rc && p->has_safety)
+		rc = cw_authorise(cw, CW_PERSON_READ_SAFETY, c, err);
+	return rc ? rc : cw_person_replace(cw, &c->person, p, sp_now_us(), err);
 }
 
 static int check_change(const struct sp_case_change *ch, struct sp_err *err)
@@ -414,8 +464,13 @@ int sp_case_update(struct sp_casework *cw, const struct sp_id *id, const struct 
 		rc = sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
 	sp_stmt_done(st);
 	st = NULL;
+	const struct sp_person *p = ch->person;
+	if (!rc && p)
+		rc = person_replace(cw, &c, p, err);
 	if (!rc)
-		rc = cw_audit(cw, CW_CASE_UPDATE, "case", id, "stat", err);
+		rc = cw_audit(cw, CW_CASE_UPDATE, "case", id,
+			      !p ? "stat" : p->has_safety ? "stat,identity,safety" : "stat,identity",
+			      err);
 out:
 	sp_stmt_done(st);
 	rc = cw_finish(cw, rc, err);
@@ -427,7 +482,7 @@ out:
 int sp_case_person(struct sp_casework *cw, const struct sp_id *case_id, bool with_safety,
 		   struct sp_person *out, struct sp_err *err)
 {
-	int rc = cw_begin(cw, err);
+	int rc = cw_begin_read(cw, err);
 	if (rc)
 		return rc;
 	struct sp_case c = {0};
@@ -449,12 +504,9 @@ int sp_case_person_update(struct sp_casework *cw, const struct sp_id *case_id,
 	if (rc)
 		return rc;
 	struct sp_case c = {0};
-	rc = cw_case_load_for(cw, CW_PERSON_UPDATE, case_id, &c, err);
-	/* Writing the safety block is need-to-know like reading it. */
-	if (!rc && p->has_safety)
-		rc = cw_authorise(cw, CW_PERSON_READ_SAFETY, &c, err);
+	rc = cw_case_load(cw, case_id, &c, err);
 	if (!rc)
-		rc = cw_person_replace(cw, &c.person, p, sp_now_us(), err);
+		rc = person_replace(cw, &c, p, err);
 	if (!rc)
 		rc = cw_audit(cw, CW_PERSON_UPDATE, "person", &c.person,
 			      p->has_safety ? "stat,identity,safety" : "stat,identity", err);

@@ -60,6 +60,10 @@ struct sp_stmt;
 /* Open the operation's write transaction; cw_finish commits when rc is 0 and rolls back
  * otherwise (a failed commit too), returning the final status. */
 int cw_begin(struct sp_casework *cw, struct sp_err *err) SP_MUST;
+/* The same for an operation that only reads: a read transaction when its audit record goes
+ * through cw->read_audit (cw_finish submits it after the commit and waits until it is
+ * durable), else a write transaction holding the record. */
+int cw_begin_read(struct sp_casework *cw, struct sp_err *err) SP_MUST;
 /* Forget what the policy read during the operation (deps.c), at its start and end. */
 void cw_facts_clear(void);
 int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err) SP_MUST;
@@ -139,6 +143,10 @@ int cw_case_load_for(struct sp_casework *cw, enum cw_action action, const struct
  * firewall) in a transaction of its own. cw_begin clears a stale one. */
 void cw_denial_clear(void);
 int cw_denial_record(struct sp_casework *cw);
+/* A read's audit record held back by cw_audit_many for cw->read_audit: cw_deferred_submit
+ * hands it to the writer when rc is 0 (and returns the writer's answer), drops it otherwise. */
+void cw_deferred_clear(void);
+int cw_deferred_submit(struct sp_casework *cw, int rc, struct sp_err *err) SP_MUST;
 /* Whether the policy would allow action on c, without an error (search filtering). */
 bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c);
 /* May the subject do action on any case at all (its own agency's, assigned to it)? Refuses a

@@ -354,7 +354,7 @@ int sp_consent_list(struct sp_casework *cw, const struct sp_id *case_id, struct 
 {
 	*out = NULL;
 	*n = 0;
-	int rc = cw_begin(cw, err);
+	int rc = cw_begin_read(cw, err);
 	if (rc)
 		return rc;
 	struct sp_case kase = {0};

@@ -324,6 +324,64 @@ int cw_user_in_agency(struct sp_casework *cw, const struct sp_id *user, const st
 
 /* ---- audit ----------------------------------------------------------------------------- */
 
+static bool action_reads(enum cw_action action)
+{
+	switch (action) {
+	case CW_CASE_READ:
+	case CW_CASE_SEARCH:
+	case CW_CASE_LIST:
+	case CW_NOTE_READ:
+	case CW_CONSENT_READ:
+	case CW_PERSON_READ:
+	case CW_PERSON_READ_SAFETY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A read's record, held from its operation's audit call until cw_finish hands it to the
+ * writer: a copy, since the operation's strings and ids are gone by then. */
+static _Thread_local struct {
+	bool set;
+	struct sp_audit_rec rec;
+	char roles[160];
+	char fields[64];
+	struct sp_id objects[SP_AUDIT_OBJECTS_MAX];
+} deferred;
+
+void cw_deferred_clear(void)
+{
+	deferred.set = false;
+}
+
+static int defer(const struct sp_audit_rec *rec, struct sp_err *err)
+{
+	if (strlen(rec->fields) >= sizeof deferred.fields ||
+	    strlen(rec->roles) >= sizeof deferred.roles)
+		return sp_err_set(err, SP_EINTERNAL, "", "audit record too long to defer");
+	deferred.rec = *rec;
+	snprintf(deferred.roles, sizeof deferred.roles, "%s", rec->roles);
+	snprintf(deferred.fields, sizeof deferred.fields, "%s", rec->fields);
+	if (rec->nobjects)
+		memcpy(deferred.objects, rec->objects, rec->nobjects * sizeof *rec->objects);
+	deferred.rec.roles = deferred.roles;
+	deferred.rec.fields = deferred.fields;
+	deferred.rec.objects = rec->nobjects ? deferred.objects : NULL;
+	deferred.set = true;
+	return SP_OK;
+}
+
+int cw_deferred_submit(struct sp_casework *cw, int rc, struct sp_err *err)
+{
+	if (!deferred.set)
+		return rc;
+	deferred.set = false;
+	if (rc)
+		return rc;
+	return sp_audit_writer_submit(cw->read_audit, &deferred.rec, NULL, err);
+}
+
 int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *object_type,
 		  const struct sp_id *objects, size_t n, const char *fields, struct sp_err *err)
 {
@@ -346,7 +404,9 @@ int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *obj
 	if (n)
 		rec.object_id = objects[0];
 	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_AUDIT);
-	int rc = sp_audit_append(cw->store, cw->audit, &rec, NULL, err);
+	int rc = cw->read_audit && action_reads(action)
+			 ? defer(&rec, err)
+			 : sp_audit_append(cw->store, cw->audit, &rec, NULL, err);
 	sp_cpu_enter(was);
 	return rc;
 }

@@ -81,7 +81,7 @@ int sp_note_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_
 {
 	*out = NULL;
 	*n = 0;
-	int rc = cw_begin(cw, err);
+	int rc = cw_begin_read(cw, err);
 	if (rc)
 		return rc;
 	struct sp_case c = {0};

@@ -3,6 +3,7 @@
  * the subject may not search is left out without a trace in the answer. Each search is one
  * audit record naming every case shown (none when nothing is). */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "casework/casework.h"
@@ -86,7 +87,7 @@ static const char one_value_sql[] =
 /* Open the operation's transaction once the subject may search or list at all. */
 static int begin_as(struct sp_casework *cw, enum cw_action action, struct sp_err *err)
 {
-	int rc = cw_begin(cw, err);
+	int rc = cw_begin_read(cw, err);
 	if (!rc && (rc = cw_authorise_any(cw, action, err)))
 		return cw_finish(cw, rc, err);
 	return rc;
@@ -266,6 +267,10 @@ int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct s
 	memset(next, 0, sizeof *next);
 	if (q->status >= SP_CASE_STATUS_COUNT)
 		return sp_err_set(err, SP_EINVAL, "/status", "unknown status");
+	if (q->has_priority && ((int)q->priority < 0 || q->priority >= SP_PRIORITY_COUNT))
+		return sp_err_set(err, SP_EINVAL, "/priority", "unknown priority");
+	if (q->flags & ~SP_CASE_FLAGS_ALL)
+		return sp_err_set(err, SP_EINVAL, "/flag", "unknown flag");
 	size_t page = max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS;
 	if (page == 0)
 		return sp_err_set(err, SP_EINVAL, "/limit", "must be at least 1");
@@ -276,20 +281,20 @@ int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct s
 	struct sp_stmt *st = NULL;
 	if (q->after && (rc = cw_case_load(cw, q->after, &after, err)) == SP_ENOTFOUND)
 		rc = sp_err_set(err, SP_EINVAL, "/after", "no such case");
-	/* One statement per combination of filters; values are bound, never written in. */
-	static const char *const sql[2][2] = {
-		{"SELECT " CW_CASE_COLUMNS " FROM cases WHERE agency_id = ? "
-		 "AND (created_us > ? OR (created_us = ? AND id > ?)) ORDER BY created_us, id",
-		 "SELECT " CW_CASE_COLUMNS " FROM cases WHERE agency_id = ? AND status = ? "
-		 "AND (created_us > ? OR (created_us = ? AND id > ?)) ORDER BY created_us, id"},
-		{"SELECT " CW_CASE_COLUMNS " FROM cases WHERE agency_id = ? AND assigned_to = ? "
-		 "AND (created_us > ? OR (created_us = ? AND id > ?)) ORDER BY created_us, id",
-		 "SELECT " CW_CASE_COLUMNS " FROM cases WHERE agency_id = ? AND assigned_to = ? "
-		 "AND status = ? AND (created_us > ? OR (created_us = ? AND id > ?)) "
-		 "ORDER BY created_us, id"},
-	};
+	/* The SQL names only the filters given (one cached statement per combination); values
+	 * are bound, never written in. */
+	char sql[512];
+	int len = snprintf(sql, sizeof sql,
+			   "SELECT " CW_CASE_COLUMNS " FROM cases WHERE agency_id = ?%s%s%s%s%s%s "
+			   "AND (created_us > ? OR (created_us = ? AND id > ?)) ORDER BY created_us, id",
+			   q->mine ? " AND assigned_to = ?" : "", q->status >= 0 ? " AND status = ?" : "",
+			   q->has_priority ? " AND priority = ?" : "",
+			   q->flags ? " AND (flags & ?) = ?" : "", q->from_us ? " AND created_us >= ?" : "",
+			   q->to_us ? " AND created_us < ?" : "");
+	if (!rc && (len < 0 || (size_t)len >= sizeof sql))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "list query too long");
 	if (!rc)
-		rc = sp_store_prepare(cw->store, sql[q->mine][q->status >= 0], &st, err);
+		rc = sp_store_prepare(cw->store, sql, &st, err);
 	if (rc)
 		goto out;
 	int i = 1;
@@ -299,6 +304,16 @@ int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct s
 	if (q->status >= 0)
 		b |= sp_stmt_bind_text(st, i++,
 				       sp_case_status_name((enum sp_case_status)q->status));
+	if (q->has_priority)
+		b |= sp_stmt_bind_text(st, i++, sp_case_priority_name(q->priority));
+	if (q->flags) {
+		b |= sp_stmt_bind_int64(st, i++, q->flags);
+		b |= sp_stmt_bind_int64(st, i++, q->flags);
+	}
+	if (q->from_us)
+		b |= sp_stmt_bind_int64(st, i++, q->from_us);
+	if (q->to_us)
+		b |= sp_stmt_bind_int64(st, i++, q->to_us);
 	b |= sp_stmt_bind_int64(st, i++, q->after ? after.created_us : INT64_MIN);
 	b |= sp_stmt_bind_int64(st, i++, q->after ? after.created_us : INT64_MIN);
 	b |= sp_stmt_bind_id(st, i, &after.id);

@@ -114,6 +114,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		.keys = app.keys,
 		.audit_keys = app.akeys,
 		.tls = tls.cert ? &tls : NULL,
+		.audit_dir = app.audit_dir,
 	};
 	struct sp_http_server *srv = NULL;
 	rc = sp_http_server_start(&opt, &srv, &err);

@@ -36,6 +36,7 @@ int sp_err_set(struct sp_err *err, int code, const char *field, const char *fmt,
 		return code;
 	err->code = code;
 	snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+	err->reason[0] = '\0';
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);

@@ -29,6 +29,65 @@ void sp_time_format(int64_t us, char out[SP_TIME_STRLEN + 1])
 	snprintf(out, SP_TIME_STRLEN + 1, "%.19s.%06lldZ", date, (long long)frac);
 }
 
+/* n decimal digits at s, or -1. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = y / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int sp_time_parse(const char *s, int64_t *us)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	size_t n = strlen(s);
+	if (n < 10 || s[4] != '-' || s[7] != '-')
+		return SP_EINVAL;
+	int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+	int h = 0, mi = 0, sec = 0;
+	int64_t frac = 0;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+		return SP_EINVAL;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return SP_EINVAL;
+	if (n > 10) {
+		if (n < 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z')
+			return SP_EINVAL;
+		h = digits(s + 11, 2);
+		mi = digits(s + 14, 2);
+		sec = digits(s + 17, 2);
+		if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+			return SP_EINVAL;
+		size_t nf = n - 20; /* "." and the fraction's digits */
+		if (nf == 1 || nf > 7 || (nf && s[19] != '.'))
+			return SP_EINVAL;
+		for (size_t i = 0; i < 6; i++) {
+			int dg = i + 1 < nf ? digits(s + 20 + i, 1) : 0;
+			if (dg < 0)
+				return SP_EINVAL;
+			frac = frac * 10 + dg;
+		}
+	}
+	int64_t secs = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + sec;
+	*us = secs * 1000000 + frac;
+	return SP_OK;
+}
+
 void sp_id_new(struct sp_id *id)
 {
 	uint64_t ms = (uint64_t)(sp_now_us() / 1000);

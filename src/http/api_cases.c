@@ -51,6 +51,16 @@ static const struct http_field consent_fields[] = {
 };
 const struct http_schema http_schema_consent = {consent_fields};
 
+static const struct http_field case_patch_fields[] = {
+	{"status", HTTP_F_STRING, 0, 16},
+	{"priority", HTTP_F_STRING, 0, 16},
+	{"flags", HTTP_F_ARRAY, 0, 0},
+	{"assigned", HTTP_F_STRING, 0, SP_ID_STRLEN},
+	{"person", HTTP_F_OBJECT, 0, 0},
+	{NULL, HTTP_F_STRING, 0, 0},
+};
+const struct http_schema http_schema_case_patch = {case_patch_fields};
+
 /* ---- shared ---- */
 
 /* This request's casework context: the thread's connections, the signed-in subject, the
@@ -66,14 +76,46 @@ static void casework(struct http_req *r, struct sp_casework *cw)
 	cw->subject = &r->subject;
 	cw->arena = &r->arena;
 	cw->request_id = NULL;
+	cw->read_audit = r->audit_writer;
 }
 
-static int invalid(struct http_req *r, const char *pointer, const char *reason)
+/* The case's entity tag: its row version, which every update bumps. */
+static void case_etag(struct http_req *r, const struct sp_case *c)
 {
-	if (!r->is_problem)
-		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
-	http_problem_field(r, pointer, reason);
-	return 1;
+	snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)c->version);
+}
+
+/* The "flags" member's names as bits, each unknown one reported; 0 when absent. */
+static unsigned flags_decode(struct http_req *r)
+{
+	json_t *flags = json_object_get(r->json, "flags"), *f;
+	size_t i;
+	unsigned bits = 0;
+	json_array_foreach(flags, i, f) {
+		char pointer[32];
+		unsigned bit = json_is_string(f) ? sp_case_flag_parse(json_string_value(f)) : 0;
+		snprintf(pointer, sizeof pointer, "/flags/%zu", i);
+		if (!bit)
+			http_invalid(r, pointer, "unknown flag");
+		bits |= bit;
+	}
+	return bits;
+}
+
+/* The "person" member through the casework decoder, its errors below /person. 0 when it
+ * and every field checked before it are good, else 1 with the problem set. */
+static int person_decode(struct http_req *r, struct sp_person *p)
+{
+	struct sp_err err = {0};
+	if (sp_person_decode(json_object_get(r->json, "person"), &r->arena, p, &err)) {
+		if (err.code != SP_EINVAL)
+			return http_problem_from_err(r, &err);
+		char pointer[sizeof err.field + 8];
+		snprintf(pointer, sizeof pointer, "/person%s%s",
+			 err.field[0] && err.field[0] != '/' ? "/" : "", err.field);
+		return http_invalid(r, pointer, err.msg[0] ? err.msg : "is not valid");
+	}
+	return r->is_problem;
 }
 
 /* ---- POST /api/v1/cases ---- */
@@ -91,34 +133,17 @@ int http_api_case_create(struct http_req *r)
 	if (s) {
 		int pr = sp_case_priority_parse(s);
 		if (pr < 0)
-			invalid(r, "/priority", "unknown priority");
+			http_invalid(r, "/priority", "unknown priority");
 		else
 			in.priority = (enum sp_case_priority)pr;
 	}
-	json_t *flags = json_object_get(r->json, "flags"), *f;
-	size_t i;
-	json_array_foreach(flags, i, f) {
-		char pointer[32];
-		unsigned bit = json_is_string(f) ? sp_case_flag_parse(json_string_value(f)) : 0;
-		snprintf(pointer, sizeof pointer, "/flags/%zu", i);
-		if (!bit)
-			invalid(r, pointer, "unknown flag");
-		in.flags |= bit;
-	}
+	in.flags = flags_decode(r);
 	if ((s = json_string_value(json_object_get(r->json, "assigned")))) {
 		if (sp_id_parse(s, &assignee) != SP_OK)
-			invalid(r, "/assigned", "must be a user id");
+			http_invalid(r, "/assigned", "must be a user id");
 		in.assigned = &assignee;
 	}
-	if (sp_person_decode(json_object_get(r->json, "person"), &r->arena, &p, &err)) {
-		if (err.code != SP_EINVAL)
-			return http_problem_from_err(r, &err);
-		char pointer[sizeof err.field + 8];
-		snprintf(pointer, sizeof pointer, "/person%s%s",
-			 err.field[0] && err.field[0] != '/' ? "/" : "", err.field);
-		return invalid(r, pointer, err.msg[0] ? err.msg : "is not valid");
-	}
-	if (r->is_problem)
+	if (person_decode(r, &p))
 		return 1;
 	if (sp_case_open(&cw, &in, &c, &err))
 		return http_problem_from_err(r, &err);
@@ -140,33 +165,117 @@ int http_api_case_get(struct http_req *r)
 	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
 	casework(r, &cw);
-	if (sp_case_get(&cw, &id, &c, &err))
+	/* One read, one audit record: the person when the policy allows it, safety only when
+	 * it grants need-to-know; a refused person leaves the case's clear columns. */
+	bool has_person = false;
+	if (sp_case_read(&cw, &id, &c, &p, &has_person, &err))
 		return http_problem_from_err(r, &err);
 	json_t *j = sp_case_encode(&c);
-	if (!j)
-		return http_problem(r, 500, "internal", "Internal error", NULL);
-	/* The person when the policy allows it, safety only when it grants need-to-know; a
-	 * refusal of the person leaves the case's clear columns, which the read allowed. */
-	struct sp_err perr = {0};
-	int rc = sp_case_person(&cw, &id, true, &p, &perr);
-	if (rc == SP_OK) {
+	if (j && has_person) {
 		json_t *pj = sp_person_encode(&p, p.has_safety);
 		if (!pj || json_object_set_new(j, "person", pj)) {
 			json_decref(j);
-			return http_problem(r, 500, "internal", "Internal error", NULL);
+			j = NULL;
 		}
-	} else if (rc != SP_EDENIED) {
-		json_decref(j);
-		return http_problem_from_err(r, &perr);
 	}
+	case_etag(r, &c);
 	return http_reply_json(r, 200, j);
 }
 
-/* ---- GET /api/v1/cases?cursor=&limit=&status=&mine= ---- */
+/* ---- PATCH /api/v1/cases/:id (If-Match required) ---- */
+
+/* The version an If-Match header names: 0 to go on, 1 with 428 (none) or 412 (not one of
+ * our entity tags: it cannot match). */
+static int if_match_version(struct http_req *r, int64_t *version)
+{
+	if (!r->if_match)
+		return http_problem(r, 428, "precondition-required", "If-Match is required",
+				    "Send the ETag of the case as last read in If-Match.");
+	const char *s = r->if_match;
+	size_t n = strlen(s);
+	char *end = NULL;
+	long long v = n > 2 && n < 24 && s[0] == '"' && s[1] >= '0' && s[1] <= '9'
+			      ? strtoll(s + 1, &end, 10)
+			      : -1;
+	if (v < 0 || !end || end != s + n - 1 || *end != '"')
+		return http_problem(r, 412, "precondition-failed", "The case has changed",
+				    "Read it again and send its new ETag in If-Match.");
+	*version = v;
+	return 0;
+}
+
+static void patch_enum(struct http_req *r, const char *name, int (*parse)(const char *),
+		       const char *reason, bool *set, int *value)
+{
+	json_t *v = json_object_get(r->json, name);
+	char pointer[24];
+	snprintf(pointer, sizeof pointer, "/%s", name);
+	if (!v)
+		return;
+	if (json_is_null(v) || (*value = parse(json_string_value(v))) < 0)
+		http_invalid(r, pointer, json_is_null(v) ? "must not be null" : reason);
+	else
+		*set = true;
+}
+
+int http_api_case_patch(struct http_req *r)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_id id;
+	struct sp_case c;
+	struct sp_person p;
+	struct sp_case_change ch = {0};
+	int status = 0, priority = 0;
+	if (http_query_only(r, NULL) || http_path_id(r, 0, &id) ||
+	    if_match_version(r, &ch.version))
+		return 1;
+	if (json_object_size(r->json) == 0)
+		return http_invalid(r, "", "name at least one field to change");
+	patch_enum(r, "status", sp_case_status_parse, "unknown status", &ch.set_status, &status);
+	patch_enum(r, "priority", sp_case_priority_parse, "unknown priority", &ch.set_priority,
+		   &priority);
+	ch.status = (enum sp_case_status)status;
+	ch.priority = (enum sp_case_priority)priority;
+	json_t *v = json_object_get(r->json, "flags");
+	if (json_is_null(v))
+		http_invalid(r, "/flags", "must not be null");
+	else if (v) { /* the whole set: what is not named is cleared */
+		ch.flags_on = flags_decode(r);
+		ch.flags_off = SP_CASE_FLAGS_ALL & ~ch.flags_on;
+	}
+	if ((v = json_object_get(r->json, "assigned"))) { /* null: nobody */
+		ch.set_assigned = true;
+		if (!json_is_null(v) && sp_id_parse(json_string_value(v), &ch.assigned) != SP_OK)
+			http_invalid(r, "/assigned", "must be a user id or null");
+	}
+	if ((v = json_object_get(r->json, "person"))) {
+		if (json_is_null(v))
+			http_invalid(r, "/person", "must not be null");
+		else if (person_decode(r, &p))
+			return 1;
+		else
+			ch.person = &p;
+	}
+	if (r->is_problem)
+		return 1;
+	casework(r, &cw);
+	if (sp_case_update(&cw, &id, &ch, &c, &err)) {
+		if (err.code == SP_ECONFLICT && strcmp(err.field, "/version") == 0)
+			return http_problem(r, 412, "precondition-failed", "The case has changed",
+					    "Read it again and send its new ETag in If-Match.");
+		return http_problem_from_err(r, &err);
+	}
+	case_etag(r, &c);
+	return http_reply_json(r, 200, sp_case_encode(&c));
+}
+
+/* ---- GET /api/v1/cases?cursor=&limit=&status=&priority=&flag=&mine=&from=&to= ---- */
 
 int http_api_case_list(struct http_req *r)
 {
-	static const char *const params[] = {"cursor", "limit", "status", "mine", NULL};
+	static const char *const params[] = {"cursor", "limit", "status", "priority", "flag",
+					     "mine", "from", "to", NULL};
 	struct sp_casework cw;
 	struct sp_err err = {0};
 	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
@@ -179,23 +288,29 @@ int http_api_case_list(struct http_req *r)
 	const char *v;
 	if ((v = http_query(r, "cursor"))) {
 		if (sp_id_parse(v, &after) != SP_OK)
-			invalid(r, "/cursor", "must be a next_cursor value");
+			http_invalid(r, "/cursor", "must be a next_cursor value");
 		q.after = &after;
 	}
-	if ((v = http_query(r, "limit"))) {
-		char *end = NULL;
-		limit = strtol(v, &end, 10);
-		if (!*v || *end || limit < 1 || limit > SP_SEARCH_MAX_HITS)
-			invalid(r, "/limit", "must be 1 to 50");
-	}
+	http_query_limit(r, SP_SEARCH_MAX_HITS, &limit);
 	if ((v = http_query(r, "status")) && (q.status = sp_case_status_parse(v)) < 0)
-		invalid(r, "/status", "unknown status");
+		http_invalid(r, "/status", "unknown status");
+	if ((v = http_query(r, "priority"))) {
+		int pr = sp_case_priority_parse(v);
+		if (pr < 0)
+			http_invalid(r, "/priority", "unknown priority");
+		q.has_priority = pr >= 0;
+		q.priority = pr >= 0 ? (enum sp_case_priority)pr : SP_PRIORITY_NORMAL;
+	}
+	if ((v = http_query(r, "flag")) && !(q.flags = sp_case_flag_parse(v)))
+		http_invalid(r, "/flag", "unknown flag");
 	if ((v = http_query(r, "mine"))) {
 		if (strcmp(v, "true") == 0)
 			q.mine = true;
 		else if (strcmp(v, "false") != 0)
-			invalid(r, "/mine", "must be true or false");
+			http_invalid(r, "/mine", "must be true or false");
 	}
+	http_query_time(r, "from", &q.from_us);
+	http_query_time(r, "to", &q.to_us);
 	if (r->is_problem)
 		return 1;
 	casework(r, &cw);
@@ -247,10 +362,10 @@ int http_api_case_search(struct http_req *r)
 	const char *key;
 	json_t *v;
 	if (json_object_size(r->json) != 1)
-		return invalid(r, "", "give exactly one of number, phone, names, document");
+		return http_invalid(r, "", "give exactly one of number, phone, names, document");
 	json_object_foreach(r->json, key, v) /* the schema let a null through: it is optional */
 		if (json_is_null(v))
-			return invalid(r, "", "give exactly one of number, phone, names, document");
+			return http_invalid(r, "", "give exactly one of number, phone, names, document");
 	casework(r, &cw);
 	if ((v = json_object_get(r->json, "number"))) {
 		rc = sp_case_find_number(&cw, json_string_value(v), &hits[0], &err);
@@ -264,12 +379,12 @@ int http_api_case_search(struct http_req *r)
 		const char *parts[SP_SEARCH_MAX_PARTS];
 		size_t np = json_array_size(v);
 		if (np == 0 || np > SP_SEARCH_MAX_PARTS)
-			return invalid(r, "/names", "must be 1 to 8 strings");
+			return http_invalid(r, "/names", "must be 1 to 8 strings");
 		for (size_t i = 0; i < np; i++) {
 			char pointer[32];
 			snprintf(pointer, sizeof pointer, "/names/%zu", i);
 			if (!(parts[i] = json_string_value(json_array_get(v, i))))
-				invalid(r, pointer, "must be a string");
+				http_invalid(r, pointer, "must be a string");
 		}
 		if (r->is_problem)
 			return 1;

@@ -25,7 +25,7 @@ static const struct http_field password_fields[] = {
 const struct http_schema http_schema_password = {password_fields};
 
 /* Ids, the user name, the agency and roles: what the client shows. */
-static json_t *user_json(const struct sp_user *u)
+json_t *http_user_json(const struct sp_user *u)
 {
 	char id[SP_ID_STRLEN + 1], agency[SP_ID_STRLEN + 1];
 	sp_id_format(&u->id, id);
@@ -114,7 +114,7 @@ int http_api_session_create(struct http_req *r)
 		return http_problem_from_err(r, &err);
 	session_cookie(r, token, ttl);
 	rc = http_reply_json(r, 201,
-			     json_pack("{s:s, s:o*, s:b}", "csrf_token", csrf, "user", user_json(&u),
+			     json_pack("{s:s, s:o*, s:b}", "csrf_token", csrf, "user", http_user_json(&u),
 				       "must_change_password", u.must_change_password));
 	sodium_memzero(token, sizeof token);
 	sodium_memzero(csrf, sizeof csrf);
@@ -133,7 +133,7 @@ int http_api_session_delete(struct http_req *r)
 
 int http_api_me(struct http_req *r)
 {
-	return http_reply_json(r, 200, user_json(&r->user));
+	return http_reply_json(r, 200, http_user_json(&r->user));
 }
 
 int http_api_me_password(struct http_req *r)

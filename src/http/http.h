@@ -125,6 +125,8 @@ struct http_req {
 	const char *session_cookie;      /* NULL if none */
 	const char *csrf_header;
 	const char *content_type;
+	const char *if_match;            /* the If-Match header; NULL if none */
+	struct sp_audit_writer *audit_writer; /* read audit by group commit; NULL: in-transaction */
 	const char *if_none_match;       /* the header, for static assets */
 	struct sp_buf body;              /* capped at HTTP_BODY_MAX */
 	size_t body_seen;                /* every byte received, counted past the cap */
@@ -194,6 +196,8 @@ int http_path_id(struct http_req *r, size_t n, struct sp_id *out);
 /* Start a problem: type urn:safepath:problem:SLUG. Returns 1, the "stop" value of a phase. */
 int http_problem(struct http_req *r, int status, const char *slug, const char *title,
 		 const char *detail);
+/* One more bad field of a 400 validation problem, started by the first: returns 1. */
+int http_invalid(struct http_req *r, const char *pointer, const char *reason);
 /* Add {pointer, reason} to its errors array (pointer "" is the whole body). */
 void http_problem_field(struct http_req *r, const char *pointer, const char *reason);
 /* A library error as a problem: invalid input 400 naming err->field, denied 403, not found
@@ -227,6 +231,8 @@ int http_api_session_delete(struct http_req *r);
 int http_api_me(struct http_req *r);
 int http_api_me_password(struct http_req *r);
 extern const struct http_schema http_schema_session, http_schema_password;
+/* Ids, the user name, the agency and roles: what GET /me shows (api_session.c). */
+json_t *http_user_json(const struct sp_user *u);
 int http_api_case_create(struct http_req *r);
 int http_api_case_get(struct http_req *r);
 int http_api_case_list(struct http_req *r);
@@ -235,9 +241,33 @@ int http_api_note_add(struct http_req *r);
 int http_api_note_list(struct http_req *r);
 int http_api_consent_add(struct http_req *r);
 int http_api_consent_list(struct http_req *r);
+int http_api_case_patch(struct http_req *r);
 extern const struct http_schema http_schema_case_create, http_schema_case_search,
-	http_schema_note, http_schema_consent;
+	http_schema_note, http_schema_consent, http_schema_case_patch;
 /* static.c: the web shell's files, and index.html for its client-side routes */
 int http_static_get(struct http_req *r);
+/* api_admin.c: agencies and users */
+int http_api_agency_list(struct http_req *r);
+int http_api_agency_create(struct http_req *r);
+int http_api_agency_get(struct http_req *r);
+int http_api_user_list(struct http_req *r);
+int http_api_user_create(struct http_req *r);
+int http_api_user_get(struct http_req *r);
+int http_api_user_patch(struct http_req *r);
+int http_api_user_password_reset(struct http_req *r);
+extern const struct http_schema http_schema_agency_create, http_schema_user_create,
+	http_schema_user_patch;
+/* api_audit.c: the DPO's view of the trail */
+int http_api_audit_list(struct http_req *r);
+int http_api_audit_verify(struct http_req *r);
+/* Audit a read the casework does not (users, the audit trail itself): one record naming
+ * the objects shown, through the group-commit writer when the server has one, else in a
+ * transaction of its own; 0, or 1 with a problem set (the read is not answered). */
+int http_audit_read(struct http_req *r, const char *action, const char *object_type,
+		    const struct sp_id *objects, size_t n, const char *fields, const char *reason);
+/* ?limit=N (1 to max) into *limit, left alone when absent; 1 with a problem field added. */
+int http_query_limit(struct http_req *r, long max, long *limit);
+/* ?name=TIME (RFC 3339 in UTC, or a date) into *us; 1 with a problem field added. */
+int http_query_time(struct http_req *r, const char *name, int64_t *us);
 
 #endif

@@ -6,7 +6,6 @@
 
 #include "http/http.h"
 #include "safepath/log.h"
-#include "safepath/policy.h"
 
 int http_problem(struct http_req *r, int status, const char *slug, const char *title,
 		 const char *detail)
@@ -23,6 +22,14 @@ int http_problem(struct http_req *r, int status, const char *slug, const char *t
 	return 1;
 }
 
+int http_invalid(struct http_req *r, const char *pointer, const char *reason)
+{
+	if (!r->is_problem)
+		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
+	http_problem_field(r, pointer, reason);
+	return 1;
+}
+
 void http_problem_field(struct http_req *r, const char *pointer, const char *reason)
 {
 	if (!r->out)
@@ -36,18 +43,6 @@ void http_problem_field(struct http_req *r, const char *pointer, const char *rea
 	json_array_append_new(errors, json_pack("{s:s, s:s}", "pointer", pointer, "reason", reason));
 }
 
-/* The policy's reason code at the end of a refusal's message ("case.read: denied: firewall"),
- * when it is one the policy knows; NULL otherwise. */
-static const char *denial_reason(const struct sp_err *err)
-{
-	static const char mark[] = "denied: ";
-	const char *p = strstr(err->msg, mark);
-	enum sp_reason reason;
-	if (!p || sp_reason_parse(p + sizeof mark - 1, &reason) != SP_OK)
-		return NULL;
-	return sp_reason_name(reason);
-}
-
 int http_problem_from_err(struct http_req *r, const struct sp_err *err)
 {
 	return http_problem_from_err_at(r, err, "");
@@ -56,7 +51,6 @@ int http_problem_from_err(struct http_req *r, const struct sp_err *err)
 int http_problem_from_err_at(struct http_req *r, const struct sp_err *err, const char *prefix)
 {
 	char pointer[sizeof err->field + 64];
-	const char *reason;
 	switch (err->code) {
 	case SP_EINVAL:
 		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
@@ -69,8 +63,8 @@ int http_problem_from_err_at(struct http_req *r, const struct sp_err *err, const
 		return http_problem(r, 413, "too-large", "The request is too large", err->msg);
 	case SP_EDENIED:
 		http_problem(r, 403, "forbidden", "Not allowed", err->msg);
-		if (r->out && (reason = denial_reason(err)))
-			json_object_set_new(r->out, "reason", json_string(reason));
+		if (r->out && err->reason[0]) /* the policy's reason code, set with the refusal */
+			json_object_set_new(r->out, "reason", json_string(err->reason));
 		return 1;
 	case SP_ENOTFOUND:
 		return http_problem(r, 404, "not-found", "Not found", NULL);

@@ -2,6 +2,7 @@
  * schema and its handler. Paths match strictly, segment by segment: case counts, and no
  * trailing slash, empty segment or dot segment ever matches. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http/http.h"
@@ -21,6 +22,8 @@ const struct http_route http_routes[] = {
 	{HTTP_POST, "/api/v1/cases/search", HTTP_AUTH_SESSION, 0, &http_schema_case_search,
 	 http_api_case_search},
 	{HTTP_GET, "/api/v1/cases/:id", HTTP_AUTH_SESSION, 0, NULL, http_api_case_get},
+	{HTTP_PATCH, "/api/v1/cases/:id", HTTP_AUTH_SESSION, 0, &http_schema_case_patch,
+	 http_api_case_patch},
 	{HTTP_POST, "/api/v1/cases/:id/notes", HTTP_AUTH_SESSION, 0, &http_schema_note,
 	 http_api_note_add},
 	{HTTP_GET, "/api/v1/cases/:id/notes", HTTP_AUTH_SESSION, 0, NULL, http_api_note_list},
@@ -28,6 +31,20 @@ const struct http_route http_routes[] = {
 	 http_api_consent_add},
 	{HTTP_GET, "/api/v1/cases/:id/consents", HTTP_AUTH_SESSION, 0, NULL,
 	 http_api_consent_list},
+	{HTTP_GET, "/api/v1/agencies", HTTP_AUTH_SESSION, 0, NULL, http_api_agency_list},
+	{HTTP_POST, "/api/v1/agencies", HTTP_AUTH_SESSION, 0, &http_schema_agency_create,
+	 http_api_agency_create},
+	{HTTP_GET, "/api/v1/agencies/:id", HTTP_AUTH_SESSION, 0, NULL, http_api_agency_get},
+	{HTTP_GET, "/api/v1/users", HTTP_AUTH_SESSION, 0, NULL, http_api_user_list},
+	{HTTP_POST, "/api/v1/users", HTTP_AUTH_SESSION, 0, &http_schema_user_create,
+	 http_api_user_create},
+	{HTTP_GET, "/api/v1/users/:id", HTTP_AUTH_SESSION, 0, NULL, http_api_user_get},
+	{HTTP_PATCH, "/api/v1/users/:id", HTTP_AUTH_SESSION, 0, &http_schema_user_patch,
+	 http_api_user_patch},
+	{HTTP_POST, "/api/v1/users/:id/password-reset", HTTP_AUTH_SESSION, 0,
+	 NULL, http_api_user_password_reset},
+	{HTTP_GET, "/api/v1/audit", HTTP_AUTH_SESSION, 0, NULL, http_api_audit_list},
+	{HTTP_GET, "/api/v1/audit/verify", HTTP_AUTH_SESSION, 0, NULL, http_api_audit_verify},
 	/* the web shell (static.c): its files, and its pages, which are all index.html */
 	{HTTP_GET, "/", HTTP_AUTH_NONE, 0, NULL, http_static_get},
 	{HTTP_GET, "/login", HTTP_AUTH_NONE, 0, NULL, http_static_get},
@@ -123,6 +140,32 @@ const char *http_query(const struct http_req *r, const char *name)
 		if (strcmp(r->query[i].name, name) == 0)
 			return r->query[i].value ? r->query[i].value : "";
 	return NULL;
+}
+
+int http_query_limit(struct http_req *r, long max, long *limit)
+{
+	const char *v = http_query(r, "limit");
+	if (!v)
+		return 0;
+	char *end = NULL;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || n < 1 || n > max) {
+		char reason[40];
+		snprintf(reason, sizeof reason, "must be 1 to %ld", max);
+		return http_invalid(r, "/limit", reason);
+	}
+	*limit = n;
+	return 0;
+}
+
+int http_query_time(struct http_req *r, const char *name, int64_t *us)
+{
+	const char *v = http_query(r, name);
+	char pointer[24];
+	snprintf(pointer, sizeof pointer, "/%s", name);
+	if (v && (sp_time_parse(v, us) != SP_OK || *us == 0))
+		return http_invalid(r, pointer, "must be an RFC 3339 time in UTC or a date");
+	return 0;
 }
 
 int http_query_only(struct http_req *r, const char *const *allowed)

@@ -15,14 +15,6 @@ static const struct http_field *field_of(const struct http_schema *s, const char
 	return NULL;
 }
 
-static int bad(struct http_req *r, const char *pointer, const char *reason)
-{
-	if (!r->is_problem)
-		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
-	http_problem_field(r, pointer, reason);
-	return 1;
-}
-
 static void check_value(struct http_req *r, const struct http_field *f, json_t *v)
 {
 	char pointer[80];
@@ -30,27 +22,27 @@ static void check_value(struct http_req *r, const struct http_field *f, json_t *
 	switch (f->type) {
 	case HTTP_F_STRING:
 		if (!json_is_string(v))
-			bad(r, pointer, "must be a string");
+			http_invalid(r, pointer, "must be a string");
 		else if (f->max_len && json_string_length(v) > f->max_len)
-			bad(r, pointer, "is too long");
+			http_invalid(r, pointer, "is too long");
 		else if (strlen(json_string_value(v)) != json_string_length(v))
-			bad(r, pointer, "must not contain NUL");
+			http_invalid(r, pointer, "must not contain NUL");
 		break;
 	case HTTP_F_BOOL:
 		if (!json_is_boolean(v))
-			bad(r, pointer, "must be true or false");
+			http_invalid(r, pointer, "must be true or false");
 		break;
 	case HTTP_F_INT:
 		if (!json_is_integer(v))
-			bad(r, pointer, "must be an integer");
+			http_invalid(r, pointer, "must be an integer");
 		break;
 	case HTTP_F_OBJECT:
 		if (!json_is_object(v))
-			bad(r, pointer, "must be an object");
+			http_invalid(r, pointer, "must be an object");
 		break;
 	case HTTP_F_ARRAY:
 		if (!json_is_array(v))
-			bad(r, pointer, "must be an array");
+			http_invalid(r, pointer, "must be an array");
 		break;
 	}
 }
@@ -58,7 +50,7 @@ static void check_value(struct http_req *r, const struct http_field *f, json_t *
 int http_schema_check(struct http_req *r, const struct http_schema *s)
 {
 	if (!json_is_object(r->json))
-		return bad(r, "", "must be a JSON object");
+		return http_invalid(r, "", "must be a JSON object");
 	const char *key;
 	json_t *v;
 	json_object_foreach(r->json, key, v) {
@@ -67,9 +59,9 @@ int http_schema_check(struct http_req *r, const struct http_schema *s)
 			char pointer[80];
 			if (sp_json_name_plain(key)) {
 				snprintf(pointer, sizeof pointer, "/%s", key);
-				bad(r, pointer, "is not a known field");
+				http_invalid(r, pointer, "is not a known field");
 			} else {
-				bad(r, "", "has a member that is not a known field");
+				http_invalid(r, "", "has a member that is not a known field");
 			}
 			continue;
 		}
@@ -82,7 +74,7 @@ int http_schema_check(struct http_req *r, const struct http_schema *s)
 		if (f->required && (!m || json_is_null(m))) {
 			char pointer[80];
 			snprintf(pointer, sizeof pointer, "/%s", f->name);
-			bad(r, pointer, "is required");
+			http_invalid(r, pointer, "is required");
 		}
 	}
 	return r->is_problem;

@@ -29,6 +29,8 @@ struct sp_http_server {
 	sem_t hash_slots; /* one Argon2id per core at a time */
 	struct http_ratelimit *limits;
 	int tls;
+	struct sp_store *audit_store; /* the read-audit writer's own connection */
+	struct sp_audit_writer *audit_writer;
 };
 
 /* TLS 1.2 and 1.3 only, forward-secret key exchange and AEAD ciphers only (no RSA key
@@ -123,9 +125,11 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 		ok &= MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]) ==
 		      MHD_YES;
 	/* nothing is kept by a browser or a proxy but the web shell's files, which are
-	 * revalidated by their ETag every time */
+	 * revalidated by their ETag every time; an API answer with an ETag (a case) holds
+	 * personal data and is never stored */
+	int cacheable = r->etag[0] && strncmp(r->path ? r->path : "", "/api/", 5) != 0;
 	ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-				      r->etag[0] ? "no-cache" : "no-store") == MHD_YES;
+				      cacheable ? "no-cache" : "no-store") == MHD_YES;
 	if (r->etag[0])
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag) == MHD_YES;
 	const char *type = r->asset ? r->asset_type : r->encoded ? r->encoded_type : r->text_type;
@@ -247,6 +251,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->hash_slots = &srv->hash_slots;
 	r->limits = srv->limits;
 	r->tls = srv->tls;
+	r->audit_writer = srv->audit_writer;
 	r->method = http_method_parse(method);
 	client_addr(c, r->client_addr, sizeof r->client_addr);
 	r->path = url;
@@ -255,6 +260,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->csrf_header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HTTP_CSRF_HEADER);
 	r->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						      MHD_HTTP_HEADER_CONTENT_TYPE);
+	r->if_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
 	r->if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_IF_NONE_MATCH);
 	http_pipeline_run(r);
@@ -319,6 +325,30 @@ static int parse_listen(const char *s, struct sockaddr_storage *out, socklen_t *
 	return SP_OK;
 }
 
+/* The read-audit writer: one per server, on its own store connection, committing the read
+ * records of every connection thread in batches (DESIGN.md §3). */
+static int read_audit_start(struct sp_http_server *srv, struct sp_err *err)
+{
+	int rc = sp_store_open(srv->opt.db_url, &srv->opt.store, &srv->audit_store, err);
+	if (!rc)
+		rc = sp_audit_writer_start(srv->audit_store, srv->opt.audit_keys, NULL,
+					   &srv->audit_writer, err);
+	if (rc) {
+		sp_store_close(srv->audit_store);
+		srv->audit_store = NULL;
+	}
+	return rc;
+}
+
+static void read_audit_stop(struct sp_http_server *srv)
+{
+	if (srv->audit_writer)
+		sp_audit_writer_stop(srv->audit_writer);
+	sp_store_close(srv->audit_store);
+	srv->audit_writer = NULL;
+	srv->audit_store = NULL;
+}
+
 int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_server **out,
 			 struct sp_err *err)
 {
@@ -349,8 +379,15 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 		free(srv);
 		return rc;
 	}
+	rc = read_audit_start(srv, err);
+	if (rc) {
+		http_ratelimit_free(srv->limits);
+		free(srv);
+		return rc;
+	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	if (sem_init(&srv->hash_slots, 0, cores > 0 && cores < 1024 ? (unsigned)cores : 1) != 0) {
+		read_audit_stop(srv);
 		http_ratelimit_free(srv->limits);
 		free(srv);
 		return sp_err_set(err, SP_EINTERNAL, "", "cannot make the hashing semaphore");
@@ -378,6 +415,7 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
 		srv, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (!srv->mhd) {
+		read_audit_stop(srv);
 		sem_destroy(&srv->hash_slots);
 		http_ratelimit_free(srv->limits);
 		free(srv);
@@ -394,6 +432,7 @@ void sp_http_server_stop(struct sp_http_server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->mhd); /* joins the connection threads: their stores close */
+	read_audit_stop(srv);      /* no request waits on it any more */
 	sem_destroy(&srv->hash_slots);
 	http_ratelimit_free(srv->limits);
 	free(srv);

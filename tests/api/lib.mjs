@@ -70,3 +70,46 @@ export function rawRequest(method, path, { raw, headers = {} } = {}) {
     req.end();
   });
 }
+
+// A problem document of this status and type (RFC 9457).
+export function assertProblem(assert, res, status, type) {
+  assert.equal(res.status, status, res.text);
+  assert.equal(res.headers.get('content-type'), 'application/problem+json');
+  assert.equal(res.json.type, `urn:safepath:problem:${type}`);
+}
+
+// One SQL statement, read-only, beside the running server: its output lines.
+export function sql(statement) {
+  const db = join(WORK, 'var', 'safepath.db');
+  const r = spawnSync('sqlite3', ['-readonly', '-cmd', '.timeout 5000', db, statement], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n');
+}
+
+// An id as an SQLite blob literal.
+export const blob = (id) => `X'${id.replace(/-/g, '')}'`;
+
+// A fresh account through the API, ready to use: the administrator adds it (a data-reading
+// role waits for the approval a supervisor of its agency grants with the CLI), it logs in
+// with its one-time password and changes it. Returns { id, username, password, cookie, csrf }.
+export async function freshUser(prefix, agencyCode, roles) {
+  const pw = demo.password;
+  const admin = await login('demo.admin', pw);
+  const agencies = await request('GET', '/api/v1/agencies?limit=100', admin);
+  const agency = agencies.json.items.find((a) => a.code === agencyCode);
+  const username = `${prefix}.${Math.random().toString(36).slice(2, 8)}`;
+  const add = await request('POST', '/api/v1/users', { ...admin, body: { username, agency: agency.id, roles } });
+  if (add.status !== 201) throw new Error(add.text);
+  let otp = add.json.one_time_password;
+  if (add.json.approval) {
+    const g = cli(['--json', 'approval', 'grant', add.json.approval, '--as', 'demo.supervisor'], pw);
+    if (g.status !== 0) throw new Error(g.stderr);
+    otp = JSON.parse(g.stdout).one_time_password ?? otp;
+  }
+  const first = await login(username, otp);
+  const password = `fresh-${Math.random().toString(36).slice(2)}-password`;
+  const ch = await request('POST', '/api/v1/me/password', { ...first, body: { current: otp, new: password } });
+  if (ch.status !== 204) throw new Error(ch.text);
+  const s = await login(username, password);
+  return { id: add.json.id, username, password, cookie: s.cookie, csrf: s.csrf };
+}

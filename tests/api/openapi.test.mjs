@@ -22,7 +22,7 @@ const kase = {
 test('an answer as documented passes', () => {
   assert.deepEqual(answerErrors(doc, 'POST', '/api/v1/cases',
     answer(201, { ...json, location: `/api/v1/cases/${ID}` }, kase)), []);
-  assert.deepEqual(answerErrors(doc, 'GET', `/api/v1/cases/${ID}`, answer(200, json, {
+  assert.deepEqual(answerErrors(doc, 'GET', `/api/v1/cases/${ID}`, answer(200, { ...json, etag: '"1"' }, {
     ...kase, person: { names: [{ role: 'given', romanised: 'Amanuel' }], sex: 'male', nationalities: ['ER'],
       languages: [], date_of_birth: { date: '2006', estimated: true } },
   })), []);

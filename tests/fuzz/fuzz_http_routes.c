@@ -1,7 +1,9 @@
 /* Fuzz every route of the table that takes a body, signed in, through the whole pipeline to
  * its real handler over a real temporary store: the input is the body of each in turn (log-in,
- * password change, case creation with its person, case search, note, consent), sent with a
- * live session's cookie and CSRF token, paths naming a case that exists. So each handler's own
+ * password change, case creation with its person, case search, case update with the case's
+ * ETag in If-Match, note, consent, and the administrator's routes, which refuse the caseworker
+ * once the body is decoded), sent with a live session's cookie and CSRF token, paths naming
+ * a case that exists. So each handler's own
  * decoding (the case envelope and the person below /person, the one-of search query and its
  * document, the note's text rules, the consent decoder and its rules, the password rules) runs
  * on the input, and what it accepts goes on to the casework, the policy and the audit trail.
@@ -255,6 +257,27 @@ static void restore_password(const uint8_t *data, size_t size)
 	json_decref(j);
 }
 
+/* The case's ETag as a GET answers it now: a PATCH quotes it in If-Match, so the input
+ * reaches the update's decoding and the casework instead of a 428. */
+static void case_etag(char *out, size_t n)
+{
+	char path[HTTP_PATH_MAX];
+	snprintf(path, sizeof path, "/api/v1/cases/%s", case_id);
+	struct http_req r;
+	http_req_init(&r);
+	r.opt = &opt;
+	r.w = &worker;
+	r.method = HTTP_GET;
+	r.path = path;
+	r.session_cookie = token;
+	snprintf(r.client_addr, sizeof r.client_addr, "127.0.0.1");
+	http_pipeline_run(&r);
+	if (r.status != 200 || !r.etag[0])
+		abort();
+	snprintf(out, n, "%s", r.etag);
+	http_req_free(&r);
+}
+
 static void one(const struct http_route *rt, const uint8_t *data, size_t size)
 {
 	char path[HTTP_PATH_MAX];
@@ -274,6 +297,11 @@ static void one(const struct http_route *rt, const uint8_t *data, size_t size)
 	r.csrf_header = csrf;
 	r.content_type = "application/json";
 	snprintf(r.client_addr, sizeof r.client_addr, "127.0.0.1");
+	char etag[sizeof r.etag];
+	if (rt->method == HTTP_PATCH && strncmp(rt->pattern, "/api/v1/cases/", 14) == 0) {
+		case_etag(etag, sizeof etag);
+		r.if_match = etag;
+	}
 	if (size > HTTP_BODY_MAX || sp_buf_add(&r.body, data, size))
 		abort();
 	r.body_seen = size;

@@ -525,8 +525,29 @@ static void login_is_uniform_and_upgrades_hashes(void **state)
 			 SP_EDENIED);
 	assert_string_equal(err.msg, unknown);
 	assert_int_equal(sp_user_disable(&acc, &root, "nobody", &err), SP_ENOTFOUND);
+	assert_int_equal(sp_user_disable(&acc, &root, "coord", &err), SP_ECONFLICT);
 	struct sp_subject gone = subject_of("coord");
 	assert_int_equal(gone.roles, 0); /* a disabled user's subject holds no role */
+
+	/* enabled again: back in, with its roles */
+	assert_int_equal(sp_user_enable(&acc, &root, "coord", &err), SP_OK);
+	assert_string_equal(last_event(), "user.enable");
+	assert_int_equal(sp_user_enable(&acc, &root, "coord", &err), SP_ECONFLICT);
+	assert_int_equal(sp_user_authenticate(&acc, "coord", "coordinator-pass", &me, &err), SP_OK);
+	assert_int_equal(subject_of("coord").roles, SP_ROLE_COORDINATOR);
+	struct sp_subject co = subject_of("coord");
+	assert_int_equal(sp_user_enable(&acc, &co, "root", &err), SP_EDENIED);
+
+	/* roles taken away at once; never the last one, never one not held */
+	assert_int_equal(sp_user_grant_roles(&acc, &root, "coord", SP_ROLE_ADMIN, NULL, &err), SP_OK);
+	assert_int_equal(sp_user_revoke_roles(&acc, &root, "coord", SP_ROLE_DPO, &err), SP_ECONFLICT);
+	assert_int_equal(sp_user_revoke_roles(&acc, &root, "coord", 0, &err), SP_EINVAL);
+	assert_int_equal(sp_user_revoke_roles(&acc, &root, "coord", SP_ROLE_COORDINATOR, &err),
+			 SP_OK);
+	assert_string_equal(last_event(), "user.revoke_roles");
+	assert_int_equal(subject_of("coord").roles, SP_ROLE_ADMIN);
+	assert_int_equal(sp_user_revoke_roles(&acc, &root, "coord", SP_ROLE_ADMIN, &err), SP_EINVAL);
+	assert_int_equal(sp_user_revoke_roles(&acc, &root, "root", SP_ROLE_ADMIN, &err), SP_EINVAL);
 }
 
 /* Walk an injected store fault over every call of an operation: each run either fails with
@@ -688,6 +709,14 @@ static int op_disable(struct walk_ctx *c, struct sp_err *err)
 {
 	return sp_user_disable(&acc, &c->as, c->name, err);
 }
+static int op_enable(struct walk_ctx *c, struct sp_err *err)
+{
+	return sp_user_enable(&acc, &c->as, c->name, err);
+}
+static int op_revoke(struct walk_ctx *c, struct sp_err *err)
+{
+	return sp_user_revoke_roles(&acc, &c->as, c->name, SP_ROLE_CASEWORKER, err);
+}
 
 static void every_operation_is_all_or_nothing(void **state)
 {
@@ -736,6 +765,8 @@ static void every_operation_is_all_or_nothing(void **state)
 	acc = plain;
 	c.as = root;
 	walk("user disable", op_disable, &c);
+	walk("user enable", op_enable, &c);
+	walk("user revoke roles", op_revoke, &c);
 }
 
 static int count_users(const struct sp_user *u, void *ctx)

@@ -692,6 +692,80 @@ static void caseload_pages_through_the_policy(void **state)
 	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log"), before + 1);
 }
 
+/* Reads through a group-commit writer (as the server runs them): the read in a read
+ * transaction, its one record committed by the writer before the call returns; a case page
+ * one record naming case and fields; the caseload's filters. */
+static void reads_audited_through_the_writer(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	char url[200];
+	snprintf(url, sizeof url, "sqlite:%s", db_path);
+	struct sp_store_options opt = {.busy_timeout_ms = 1000};
+	struct sp_store *ws = NULL;
+	struct sp_audit_writer *w = NULL;
+	ok(sp_store_open(url, &opt, &ws, &err), &err, "writer store");
+	ok(sp_audit_writer_start(ws, akeys, NULL, &w, &err), &err, "writer");
+	struct sp_casework a = as(&cw_a);
+	struct sp_person p;
+	struct sp_case c, got;
+	golden_person(0, &p);
+	const struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_URGENT,
+					.flags = SP_CASE_AGE_DISPUTED};
+	ok(sp_case_open(&a, &in, &c, &err), &err, "open");
+	a.read_audit = w;
+	int64_t before = test_scalar(store, "SELECT COUNT(*) FROM audit_log");
+	struct sp_person shown;
+	bool has_person = false;
+	ok(sp_case_read(&a, &c.id, &got, &shown, &has_person, &err), &err, "read");
+	assert_true(has_person);
+	assert_int_equal(got.version, c.version);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log"), before + 1);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE seq = (SELECT "
+					    "MAX(seq) FROM audit_log) AND action = 'case.read' AND "
+					    "fields = 'stat,identity,safety'"),
+			 1);
+	/* a supervisor of the agency, not assigned, sees the person too */
+	struct sp_casework s = as(&sup);
+	s.read_audit = w;
+	ok(sp_case_read(&s, &c.id, &got, &shown, &has_person, &err), &err, "supervisor read");
+	assert_true(has_person);
+	/* the caseload's filters, one record per page */
+	struct sp_case_hit hits[SP_SEARCH_MAX_HITS];
+	struct sp_id next;
+	size_t n;
+	struct sp_case_query q = {.mine = true, .status = -1, .has_priority = true,
+				  .priority = SP_PRIORITY_URGENT, .flags = SP_CASE_AGE_DISPUTED,
+				  .from_us = c.created_us, .to_us = c.created_us + 1};
+	before = test_scalar(store, "SELECT COUNT(*) FROM audit_log");
+	ok(sp_case_list(&a, &q, hits, SP_SEARCH_MAX_HITS, &n, &next, &err), &err, "filtered");
+	assert_int_equal(n, 1);
+	assert_memory_equal(hits[0].case_id.b, c.id.b, SP_ID_LEN);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log"), before + 1);
+	q.to_us = c.created_us;
+	ok(sp_case_list(&a, &q, hits, SP_SEARCH_MAX_HITS, &n, &next, &err), &err, "empty range");
+	assert_int_equal(n, 0);
+	q.to_us = 0;
+	q.priority = SP_PRIORITY_LOW;
+	ok(sp_case_list(&a, &q, hits, SP_SEARCH_MAX_HITS, &n, &next, &err), &err, "other priority");
+	assert_int_equal(n, 0);
+	q.priority = SP_PRIORITY_COUNT;
+	assert_int_equal(sp_case_list(&a, &q, hits, 5, &n, &next, &err), SP_EINVAL);
+	/* a refused read answers without a record from the writer, the refusal on its own */
+	struct sp_casework i = as(&imm_officer);
+	i.read_audit = w;
+	before = test_scalar(store, "SELECT COUNT(*) FROM audit_log");
+	assert_int_equal(sp_case_read(&i, &c.id, &got, &shown, &has_person, &err), SP_EDENIED);
+	assert_string_equal(err.reason, "firewall");
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log"), before + 1);
+	struct sp_audit_writer_stats st;
+	sp_audit_writer_stats(w, &st);
+	assert_int_equal(st.records, 5);
+	assert_int_equal(st.failed, 0);
+	sp_audit_writer_stop(w);
+	sp_store_close(ws);
+}
+
 /* ---- concurrency ---- */
 
 #define THREADS 4
@@ -993,6 +1067,7 @@ int main(void)
 		cmocka_unit_test(erasure_shreds_the_person),
 		cmocka_unit_test(demo_cases_are_flagged_synthetic),
 		cmocka_unit_test(caseload_pages_through_the_policy),
+		cmocka_unit_test(reads_audited_through_the_writer),
 		cmocka_unit_test(case_numbers_are_unique_under_concurrency),
 		cmocka_unit_test(lists_and_searches_refused_up_front),
 		cmocka_unit_test(every_store_failure_leaves_nothing),

@@ -167,6 +167,30 @@ static void times_are_rfc3339_utc_with_microseconds(void **state)
 	assert_string_equal(t, "1969-12-31T23:59:59.999999Z");
 }
 
+static void times_parse_back(void **state)
+{
+	(void)state;
+	int64_t us = 0;
+	assert_int_equal(sp_time_parse("2023-11-14T22:13:20.123456Z", &us), SP_OK);
+	assert_int_equal(us, 1700000000123456LL);
+	assert_int_equal(sp_time_parse("2023-11-14T22:13:20Z", &us), SP_OK);
+	assert_int_equal(us, 1700000000000000LL);
+	assert_int_equal(sp_time_parse("2023-11-14T22:13:20.5Z", &us), SP_OK);
+	assert_int_equal(us, 1700000000500000LL);
+	assert_int_equal(sp_time_parse("2000-02-29", &us), SP_OK);
+	assert_int_equal(us, 951782400000000LL);
+	assert_int_equal(sp_time_parse("1970-01-01", &us), SP_OK);
+	assert_int_equal(us, 0);
+	static const char *const bad[] = {
+		"", "2023-11-14T22:13:20", "2023-11-14 22:13:20Z", "2023-11-14T24:00:00Z",
+		"2023-11-14T22:60:00Z", "2023-02-29", "2100-02-29", "2023-04-31", "2023-13-01",
+		"1969-12-31", "2023-11-14T22:13:20.Z", "2023-11-14T22:13:20.1234567Z",
+		"2023-11-14T22:13:20+01:00", "20231114", "2023-1x-14", "2023-11-14Z",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(sp_time_parse(bad[i], &us), SP_EINVAL);
+}
+
 static void config_precedence_file_env_flag(void **state)
 {
 	(void)state;
@@ -363,6 +387,7 @@ int main(void)
 		cmocka_unit_test(json_rejects_duplicates_and_names_fields),
 		cmocka_unit_test(uuid7_layout_and_round_trip),
 		cmocka_unit_test(times_are_rfc3339_utc_with_microseconds),
+		cmocka_unit_test(times_parse_back),
 		cmocka_unit_test(config_precedence_file_env_flag),
 		cmocka_unit_test(log_prints_tokens_and_redacts_the_rest),
 		cmocka_unit_test(json_memory_is_wiped),

@@ -532,7 +532,11 @@ static void malformed_input_is_denied(void **state)
 	struct sp_err err = {0};
 	assert_int_equal(sp_policy_check(&sub, &req, NULL, &d, &err), SP_EDENIED);
 	assert_string_equal(err.msg, "case.read: denied: invalid");
+	assert_string_equal(err.reason, "invalid"); /* the code, apart from the message */
 	assert_int_equal(sp_policy_check(&sub, &req, &obj, &d, &err), SP_OK);
+	/* any later error clears it: a reason never outlives its refusal */
+	sp_err_set(&err, SP_EINVAL, "x", "bad");
+	assert_string_equal(err.reason, "");
 }
 
 /* Which refusals a search may turn into "a possible match exists elsewhere". */
