@@ -24,9 +24,12 @@ URL="$BASE/api/v1/cases?limit=50"
 curl -sf -o /dev/null -H "Cookie: $COOKIE" "$URL"
 echo "rss after start, a log-in and one page: $(rss_kib "$server_pid") KiB"
 export SP_COOKIE=$COOKIE SP_REQUESTS=$REQ
+# count.lua stops wrk at REQ answers; the totals printed add up what wrk reports.
+total=1
 for k in 1 2; do
 	taskset -c "$LOAD_CORE" wrk -t1 -c"$CONN" -d120s -s "$ROOT/bench/count.lua" "$URL" >"$WORK/m.$k"
-	echo "rss after $((k * REQ)) pages on $CONN connections: $(rss_kib "$server_pid") KiB ($(awk '/requests in/ {print $1}' "$WORK/m.$k") answered in this batch)"
+	total=$((total + $(awk '/requests in/ {print $1}' "$WORK/m.$k")))
+	echo "rss after $total pages in all (this batch on $CONN connections): $(rss_kib "$server_pid") KiB"
 done
 taskset -c "$LOAD_CORE" wrk -t1 -c64 -d10s --latency -H "Cookie: $COOKIE" "$URL" >"$WORK/m.64"
 echo "rss after 10 s on 64 connections: $(rss_kib "$server_pid") KiB ($(wrk_summary "$WORK/m.64"))"
