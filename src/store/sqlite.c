@@ -1,9 +1,9 @@
 /* The SQLite driver: WAL, foreign keys, busy timeout, synchronous=FULL, BEGIN IMMEDIATE for
  * writes, and SQLite's result codes mapped onto the store's error classes. */
-#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -24,26 +24,29 @@ struct sp_db {
  * other processes still meet SQLite's own locking. */
 #define WRITE_LOCKS 8
 static struct {
-	char path[PATH_MAX];
+	dev_t dev;
+	ino_t ino;
 	pthread_mutex_t m;
 } write_locks[WRITE_LOCKS];
 static size_t n_write_locks;
 static pthread_mutex_t write_locks_guard = PTHREAD_MUTEX_INITIALIZER;
 
-/* The mutex of the file at target (NULL for :memory:, or when the table is full). */
+/* The mutex of the file at target, known by device and inode whatever path names it (NULL
+ * for :memory:, or when the table is full). */
 static pthread_mutex_t *write_lock_for(const char *target)
 {
-	char real[PATH_MAX];
-	if (!realpath(target, real))
+	struct stat st;
+	if (stat(target, &st) != 0)
 		return NULL;
 	pthread_mutex_t *m = NULL;
 	pthread_mutex_lock(&write_locks_guard);
 	for (size_t i = 0; i < n_write_locks && !m; i++)
-		if (strcmp(write_locks[i].path, real) == 0)
+		if (write_locks[i].dev == st.st_dev && write_locks[i].ino == st.st_ino)
 			m = &write_locks[i].m;
 	if (!m && n_write_locks < WRITE_LOCKS && pthread_mutex_init(&write_locks[n_write_locks].m,
 								    NULL) == 0) {
-		memcpy(write_locks[n_write_locks].path, real, sizeof real);
+		write_locks[n_write_locks].dev = st.st_dev;
+		write_locks[n_write_locks].ino = st.st_ino;
 		m = &write_locks[n_write_locks++].m;
 	}
 	pthread_mutex_unlock(&write_locks_guard);
@@ -128,7 +131,6 @@ static int sq_open(const char *target, const struct sp_store_options *opt, struc
 	}
 	db->h = h;
 	db->busy_ms = opt && opt->busy_timeout_ms ? opt->busy_timeout_ms : 5000;
-	db->write_lock = write_lock_for(target);
 	rc = sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
 			 "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;",
 		     err);
@@ -137,6 +139,7 @@ static int sq_open(const char *target, const struct sp_store_options *opt, struc
 		free(db);
 		return rc;
 	}
+	db->write_lock = write_lock_for(target); /* the file exists now (WAL mode is written) */
 	*out = db;
 	return SP_OK;
 }
