@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
-SP=$ROOT/build/gcc/safepath
+SP=${SAFEPATH_BIN:-$ROOT/build/gcc/safepath} # another build to compare: SAFEPATH_BIN=...
 SERVER_CORE=${SERVER_CORE:-0}
 LOAD_CORE=${LOAD_CORE:-1}
 for tool in wrk curl taskset; do

@@ -1,7 +1,8 @@
 /* The audit writer: a thread that turns many request threads' read records into few write
  * transactions (group commit). Each submitter waits on its own entry in an intrusive queue;
- * the writer takes everything queued (up to a batch), appends and commits it, then answers
- * every entry of the batch at once. */
+ * the writer takes everything queued (up to a batch), appends and commits it, then wakes
+ * each entry of the batch by its own condition (a broadcast would wake the submitters
+ * queued for the next batch too, for nothing). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 struct waiter {
 	const struct sp_audit_rec *rec; /* the submitter's, alive while it waits */
 	struct waiter *next;
+	pthread_cond_t answered;        /* signalled when done is set: only its batch wakes */
 	int done;
 	int rc;
 	int64_t seq;
@@ -29,7 +31,6 @@ struct sp_audit_writer {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work;         /* the writer waits for records */
-	pthread_cond_t answered;     /* submitters wait for their batch */
 	struct waiter *head, *tail;
 	int stopping;
 	struct sp_audit_writer_stats stats;
@@ -84,6 +85,7 @@ static void *writer_main(void *arg)
 			x->seq = rc ? 0 : first + (int64_t)i;
 			x->err = err;
 			x->done = 1;
+			pthread_cond_signal(&x->answered);
 		}
 		if (rc) {
 			w->stats.failed += (long)n;
@@ -92,7 +94,6 @@ static void *writer_main(void *arg)
 			w->stats.records += (long)n;
 		}
 		w->stats.pending -= (long)n;
-		pthread_cond_broadcast(&w->answered);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -123,16 +124,11 @@ int sp_audit_writer_start(struct sp_store *s, const struct sp_audit_keys *keys,
 	if (pthread_cond_init(&w->work, NULL))
 		goto nomem;
 	locks = 2;
-	if (pthread_cond_init(&w->answered, NULL))
-		goto nomem;
-	locks = 3;
 	if (pthread_create(&w->thread, NULL, writer_main, w))
 		goto nomem;
 	*out = w;
 	return SP_OK;
 nomem:
-	if (locks >= 3)
-		pthread_cond_destroy(&w->answered);
 	if (locks >= 2)
 		pthread_cond_destroy(&w->work);
 	if (locks >= 1)
@@ -150,9 +146,12 @@ int sp_audit_writer_submit(struct sp_audit_writer *w, const struct sp_audit_rec 
 	if (rc)
 		return rc;
 	struct waiter me = {.rec = rec};
+	if (pthread_cond_init(&me.answered, NULL))
+		return sp_err_set(err, SP_ENOMEM, NULL, "cannot wait for the audit writer");
 	pthread_mutex_lock(&w->mu);
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->mu);
+		pthread_cond_destroy(&me.answered);
 		return sp_err_set(err, SP_EUNAVAIL, NULL, "the audit writer is stopping");
 	}
 	/* The entry lives on this stack: the writer unlinks it before it sets done, and we do not
@@ -165,8 +164,9 @@ int sp_audit_writer_submit(struct sp_audit_writer *w, const struct sp_audit_rec 
 	w->stats.pending++;
 	pthread_cond_signal(&w->work);
 	while (!me.done)
-		pthread_cond_wait(&w->answered, &w->mu);
+		pthread_cond_wait(&me.answered, &w->mu);
 	pthread_mutex_unlock(&w->mu);
+	pthread_cond_destroy(&me.answered);
 	if (me.rc) {
 		if (err)
 			*err = me.err;
@@ -193,7 +193,6 @@ void sp_audit_writer_stop(struct sp_audit_writer *w)
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->answered);
 	pthread_cond_destroy(&w->work);
 	pthread_mutex_destroy(&w->mu);
 	free(w->recs);
