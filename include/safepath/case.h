@@ -272,8 +272,11 @@ struct sp_case_hit {
 	enum sp_case_status status;
 	enum sp_case_priority priority;
 	unsigned flags;                 /* enum sp_case_flag bits: a child's case stands out */
+	bool named;                     /* the subject may see the person's name */
+	const char *name;               /* then the name as lists show it (NULL: erased) */
 };
-/* A list or search row: {"id", "number", "status", "priority", "flags"}. */
+/* A list or search row: {"id", "number", "status", "priority", "flags", "name"}; name is null
+ * where the subject may not see it. */
 json_t *sp_case_hit_encode(const struct sp_case_hit *h);
 
 int sp_case_find_number(struct sp_casework *cw, const char *number, struct sp_case_hit *out,

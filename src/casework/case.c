@@ -560,7 +560,8 @@ json_t *sp_case_hit_encode(const struct sp_case_hit *h)
 {
 	char id[SP_ID_STRLEN + 1];
 	sp_id_format(&h->case_id, id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:o?}", "id", id, "number", h->number, "status",
-			 sp_case_status_name(h->status), "priority",
-			 sp_case_priority_name(h->priority), "flags", flags_encode(h->flags));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o?, s:s?}", "id", id, "number", h->number,
+			 "status", sp_case_status_name(h->status), "priority",
+			 sp_case_priority_name(h->priority), "flags", flags_encode(h->flags), "name",
+			 h->name);
 }
