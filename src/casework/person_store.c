@@ -347,19 +347,26 @@ static int open_json(struct sp_casework *cw, const struct sp_id *id, const char 
 	return *out ? SP_OK : sp_err_set(err, SP_EINTERNAL, "", "sealed %s is not JSON", column);
 }
 
+/* Run sql (one id parameter) and step to its row: 1 with *st on the row, 0 without one, or
+ * the error; *st is to be finished with sp_stmt_done either way. */
+static int row_by_id(struct sp_casework *cw, const char *sql, const struct sp_id *id,
+		     struct sp_stmt **st, struct sp_err *err)
+{
+	*st = NULL;
+	int rc = sp_store_prepare(cw->store, sql, st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(*st, 1, id))
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	return sp_stmt_step(*st, err);
+}
+
 int cw_person_display(struct sp_casework *cw, const struct sp_id *id, const char **out,
 		      struct sp_err *err)
 {
 	*out = NULL;
 	struct sp_stmt *st;
-	int rc = sp_store_prepare(cw->store, "SELECT display FROM persons WHERE id = ?", &st, err);
-	if (rc)
-		return rc;
-	if (sp_stmt_bind_id(st, 1, id)) {
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-		goto out;
-	}
-	rc = sp_stmt_step(st, err);
+	int rc = row_by_id(cw, "SELECT display FROM persons WHERE id = ?", id, &st, err);
 	if (rc <= 0 || sp_stmt_is_null(st, 0)) /* no such row, or written before 0007 */
 		goto out;
 	size_t n, len;
@@ -380,15 +387,7 @@ int cw_person_load(struct sp_casework *cw, const struct sp_id *id, bool with_saf
 {
 	struct sp_stmt *st;
 	json_t *profile = NULL, *safety = NULL;
-	int rc = sp_store_prepare(cw->store, "SELECT profile, safety FROM persons WHERE id = ?",
-				  &st, err);
-	if (rc)
-		return rc;
-	if (sp_stmt_bind_id(st, 1, id)) {
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-		goto out;
-	}
-	rc = sp_stmt_step(st, err);
+	int rc = row_by_id(cw, "SELECT profile, safety FROM persons WHERE id = ?", id, &st, err);
 	if (rc == 0)
 		rc = sp_err_set(err, SP_ENOTFOUND, "", "no such person");
 	if (rc < 0)
