@@ -272,9 +272,12 @@ struct sp_case_hit {
 	enum sp_case_status status;
 	enum sp_case_priority priority;
 	unsigned flags;                 /* enum sp_case_flag bits: a child's case stands out */
+	bool named;                     /* the subject may see the person's name */
+	const char *name;               /* then the name as lists show it (NULL: erased) */
 };
-/* A list or search row: {"id", "number", "status", "priority", "flags"}, written onto a
- * streaming writer (the API's pages), or as a jansson object. */
+/* A list or search row: {"id", "number", "status", "priority", "flags", "name"}; name is null
+ * where the subject may not see it. Written onto a streaming writer (the API's pages), or as
+ * a jansson object. */
 struct sp_jsonw;
 void sp_case_hit_write(struct sp_jsonw *w, const struct sp_case_hit *h);
 json_t *sp_case_hit_encode(const struct sp_case_hit *h);

@@ -581,6 +581,8 @@ void sp_case_hit_write(struct sp_jsonw *w, const struct sp_case_hit *h)
 	sp_jsonw_array_end(w);
 	sp_jsonw_key(w, "id");
 	sp_jsonw_string(w, id);
+	sp_jsonw_key(w, "name");
+	sp_jsonw_string(w, h->named ? h->name : NULL);
 	sp_jsonw_key(w, "number");
 	sp_jsonw_string(w, h->number);
 	sp_jsonw_key(w, "priority");

@@ -84,6 +84,10 @@ int cw_person_insert(struct sp_casework *cw, const struct sp_id *id, const struc
 		     int64_t now, struct sp_err *err) SP_MUST;
 int cw_person_replace(struct sp_casework *cw, const struct sp_id *id, const struct sp_person *p,
 		      int64_t now, struct sp_err *err) SP_MUST;
+/* The person's name as lists show it (persons.display), opened into the arena; *out NULL when
+ * the person was erased. */
+int cw_person_display(struct sp_casework *cw, const struct sp_id *id, const char **out,
+		      struct sp_err *err) SP_MUST;
 int cw_person_load(struct sp_casework *cw, const struct sp_id *id, bool with_safety,
 		   struct sp_person *out, struct sp_err *err) SP_MUST;
 /* Delete the person's index rows (erasure): nothing can find them by name any more. */

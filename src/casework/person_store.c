@@ -5,7 +5,8 @@
  * the person's key and bound to persons/<column>/<id>. One seal per person is one AEAD call on
  * read and write, and destroying the person key shreds both. Clear columns: sex, the years the
  * birth date may fall in, the estimated flag, nationality codes. Exact search goes through
- * person_index: keyed BLAKE2b of each normalised name word, document and phone number. */
+ * person_index: keyed BLAKE2b of each normalised name word, document and phone number. The
+ * name as lists show it is sealed apart too (display), so a page opens a short value per row. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,16 +211,54 @@ static int delete_children(struct sp_casework *cw, const struct sp_id *id, struc
 	return SP_OK;
 }
 
+/* The parts of name in order, each as written (else in Latin letters), joined by spaces; then,
+ * when that differs, the same in Latin letters first, in brackets: "محمد علي (Mohammed Ali)". */
+static int display_name(const struct sp_name *name, struct sp_buf *out)
+{
+	struct sp_buf latin;
+	sp_buf_init(&latin, SP_SEAL_LIMIT);
+	int rc = 0;
+	for (size_t i = 0; !rc && i < name->n_parts; i++) {
+		const struct sp_name_part *pt = &name->parts[i];
+		const char *written = pt->original ? pt->original : pt->romanised;
+		const char *roman = pt->romanised ? pt->romanised : pt->original;
+		rc = sp_buf_adds(out, i ? " " : "") || sp_buf_adds(out, written) ||
+		     sp_buf_adds(&latin, i ? " " : "") || sp_buf_adds(&latin, roman);
+	}
+	if (!rc && (latin.len != out->len || memcmp(latin.data, out->data, out->len) != 0))
+		rc = sp_buf_adds(out, " (") || sp_buf_add(out, latin.data, latin.len) ||
+		     sp_buf_adds(out, ")");
+	sodium_memzero(latin.data, latin.len);
+	sp_buf_free(&latin);
+	return rc;
+}
+
+static int seal_display(struct sp_casework *cw, const struct sp_id *id, const struct sp_person *p,
+			struct sp_buf *out, struct sp_err *err)
+{
+	struct sp_buf text;
+	sp_buf_init(&text, SP_SEAL_LIMIT);
+	int rc = display_name(&p->name, &text)
+			 ? sp_err_set(err, SP_ETOOBIG, "/name", "too long to show")
+			 : cw_seal(cw, id, "persons", "display", id, text.data, text.len, out, err);
+	sodium_memzero(text.data, text.len);
+	sp_buf_free(&text);
+	return rc;
+}
+
 /* Insert (replace == false) or update the persons row. An update of a person without a safety
  * block keeps the stored one: a reader without need-to-know never saw it to send it back. */
 static int write_row(struct sp_casework *cw, const struct sp_id *id, const struct sp_person *p,
 		     int64_t now, bool replace, struct sp_err *err)
 {
-	struct sp_buf profile, safety;
+	struct sp_buf profile, safety, display;
 	sp_buf_init(&profile, SP_SEAL_LIMIT);
 	sp_buf_init(&safety, SP_SEAL_LIMIT);
+	sp_buf_init(&display, SP_SEAL_LIMIT);
 	struct sp_stmt *st = NULL;
 	int rc = seal_json(cw, id, "profile", sp_person_encode(p, false), &profile, err);
+	if (!rc)
+		rc = seal_display(cw, id, p, &display, err);
 	if (!rc && p->has_safety)
 		rc = seal_json(cw, id, "safety", safety_json(p), &safety, err);
 	if (rc)
@@ -228,10 +267,10 @@ static int write_row(struct sp_casework *cw, const struct sp_id *id, const struc
 		cw->store,
 		replace ? "UPDATE persons SET sex = ?, birth_year_min = ?, "
 			  "birth_year_max = ?, birth_estimated = ?, profile = ?, "
-			  "updated_us = ? WHERE id = ?"
+			  "display = ?, updated_us = ? WHERE id = ?"
 			: "INSERT INTO persons (sex, birth_year_min, birth_year_max, "
-			  "birth_estimated, profile, updated_us, id, created_us, safety) "
-			  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			  "birth_estimated, profile, display, updated_us, id, created_us, "
+			  "safety) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		&st, err);
 	if (rc)
 		goto out;
@@ -242,12 +281,13 @@ static int write_row(struct sp_casework *cw, const struct sp_id *id, const struc
 	b |= p->has_birth ? sp_stmt_bind_int64(st, 3, ymax) : sp_stmt_bind_null(st, 3);
 	b |= sp_stmt_bind_int64(st, 4, p->has_birth && p->birth.estimated);
 	b |= sp_stmt_bind_blob(st, 5, profile.data, profile.len);
-	b |= sp_stmt_bind_int64(st, 6, now);
-	b |= sp_stmt_bind_id(st, 7, id);
+	b |= sp_stmt_bind_blob(st, 6, display.data, display.len);
+	b |= sp_stmt_bind_int64(st, 7, now);
+	b |= sp_stmt_bind_id(st, 8, id);
 	if (!replace) {
-		b |= sp_stmt_bind_int64(st, 8, now);
-		b |= p->has_safety ? sp_stmt_bind_blob(st, 9, safety.data, safety.len)
-				   : sp_stmt_bind_null(st, 9);
+		b |= sp_stmt_bind_int64(st, 9, now);
+		b |= p->has_safety ? sp_stmt_bind_blob(st, 10, safety.data, safety.len)
+				   : sp_stmt_bind_null(st, 10);
 	}
 	if (b) {
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
@@ -275,6 +315,7 @@ out:
 	sp_stmt_done(st);
 	sp_buf_free(&profile);
 	sp_buf_free(&safety);
+	sp_buf_free(&display);
 	return rc;
 }
 
@@ -306,20 +347,47 @@ static int open_json(struct sp_casework *cw, const struct sp_id *id, const char 
 	return *out ? SP_OK : sp_err_set(err, SP_EINTERNAL, "", "sealed %s is not JSON", column);
 }
 
+/* Run sql (one id parameter) and step to its row: 1 with *st on the row, 0 without one, or
+ * the error; *st is to be finished with sp_stmt_done either way. */
+static int row_by_id(struct sp_casework *cw, const char *sql, const struct sp_id *id,
+		     struct sp_stmt **st, struct sp_err *err)
+{
+	*st = NULL;
+	int rc = sp_store_prepare(cw->store, sql, st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(*st, 1, id))
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	return sp_stmt_step(*st, err);
+}
+
+int cw_person_display(struct sp_casework *cw, const struct sp_id *id, const char **out,
+		      struct sp_err *err)
+{
+	*out = NULL;
+	struct sp_stmt *st;
+	int rc = row_by_id(cw, "SELECT display FROM persons WHERE id = ?", id, &st, err);
+	if (rc <= 0 || sp_stmt_is_null(st, 0)) /* no such row, or written before 0007 */
+		goto out;
+	size_t n, len;
+	const void *ct = sp_stmt_blob(st, 0, &n);
+	const char *pt;
+	rc = cw_open(cw, id, "persons", "display", id, ct, n, &pt, &len, err);
+	if (rc == SP_ENOTFOUND) /* erased: the person's key is gone */
+		rc = SP_OK;
+	else if (!rc && !(*out = sp_arena_strndup(cw->arena, pt, len)))
+		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+out:
+	sp_stmt_done(st);
+	return rc < 0 ? rc : SP_OK;
+}
+
 int cw_person_load(struct sp_casework *cw, const struct sp_id *id, bool with_safety,
 		   struct sp_person *out, struct sp_err *err)
 {
 	struct sp_stmt *st;
 	json_t *profile = NULL, *safety = NULL;
-	int rc = sp_store_prepare(cw->store, "SELECT profile, safety FROM persons WHERE id = ?",
-				  &st, err);
-	if (rc)
-		return rc;
-	if (sp_stmt_bind_id(st, 1, id)) {
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-		goto out;
-	}
-	rc = sp_stmt_step(st, err);
+	int rc = row_by_id(cw, "SELECT profile, safety FROM persons WHERE id = ?", id, &st, err);
 	if (rc == 0)
 		rc = sp_err_set(err, SP_ENOTFOUND, "", "no such person");
 	if (rc < 0)

@@ -1,7 +1,8 @@
 /* Exact search without decrypting: by case number (clear), and by document, phone or name
  * through the person_index blind indexes. Each candidate case goes through the policy; what
- * the subject may not search is left out without a trace in the answer. Each search is one
- * audit record naming every case shown (none when nothing is). */
+ * the subject may not search is left out without a trace in the answer. A row carries the
+ * person's name where the policy lets the subject read the person's identity. Each search or
+ * page is one audit record naming every case shown and whether names were among the fields. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,7 @@ static int collect_as(struct sp_casework *cw, struct sp_stmt *st, struct hits *h
 		hit->status = c.status;
 		hit->priority = c.priority;
 		hit->flags = c.flags;
+		hit->named = cw_allowed(cw, CW_PERSON_READ, &c);
 	}
 	return rc < 0 ? rc : SP_OK;
 }
@@ -44,15 +46,23 @@ static int collect(struct sp_casework *cw, struct sp_stmt *st, struct hits *h, s
 	return collect_as(cw, st, h, CW_CASE_SEARCH, err);
 }
 
-/* One audit record per search or page, naming every case shown. */
+/* Open the names of the rows that show one, then write the one audit record of the search or
+ * page, naming every case shown. */
 static int audit_as(struct sp_casework *cw, const struct hits *h, enum cw_action action,
 		    struct sp_err *err)
 {
 	struct sp_id ids[SP_SEARCH_MAX_HITS];
 	size_t n = h->n < SP_SEARCH_MAX_HITS ? h->n : SP_SEARCH_MAX_HITS;
-	for (size_t i = 0; i < n; i++)
-		ids[i] = h->out[i].case_id;
-	return cw_audit_many(cw, action, "case", ids, n, "stat", err);
+	bool names = false;
+	for (size_t i = 0; i < n; i++) {
+		struct sp_case_hit *hit = &h->out[i];
+		ids[i] = hit->case_id;
+		int rc = hit->named ? cw_person_display(cw, &hit->person, &hit->name, err) : SP_OK;
+		if (rc)
+			return rc;
+		names |= hit->name != NULL;
+	}
+	return cw_audit_many(cw, action, "case", ids, n, names ? "stat,identity" : "stat", err);
 }
 
 static int audit_hits(struct sp_casework *cw, const struct hits *h, struct sp_err *err)

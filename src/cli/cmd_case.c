@@ -154,7 +154,8 @@ static int case_update(struct sp_cli *cli, struct sp_casework *cw, const struct 
 	return rc;
 }
 
-/* One line a case: number, status, priority, flags (a child's case stands out), id. */
+/* One line a case: number, status, priority, flags (a child's case stands out), id, and the
+ * person's name where the user may see it ("-" otherwise). */
 static void print_hits(const struct sp_cli *cli, const struct sp_case_hit *h, size_t n)
 {
 	json_t *arr = cli->json ? json_array() : NULL;
@@ -172,8 +173,9 @@ static void print_hits(const struct sp_cli *cli, const struct sp_case_hit *h, si
 			snprintf(flags + len, sizeof flags - len, "%s%s", len ? "," : "",
 				 sp_case_flag_name(bit));
 		}
-		printf("%-16s  %-6s  %-7s  %-40s  %s\n", h[i].number, sp_case_status_name(h[i].status),
-		       sp_case_priority_name(h[i].priority), flags[0] ? flags : "-", id);
+		printf("%-16s  %-6s  %-7s  %-40s  %s  %s\n", h[i].number,
+		       sp_case_status_name(h[i].status), sp_case_priority_name(h[i].priority),
+		       flags[0] ? flags : "-", id, h[i].name ? h[i].name : "-");
 	}
 	if (arr) {
 		sp_cli_print_json(arr);

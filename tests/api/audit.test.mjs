@@ -46,7 +46,7 @@ test('each read leaves exactly one audit record naming what it showed', async ()
     const recs = since(top, reader.id);
     assert.equal(recs.length, 1, recs.join('\n'));
     if (want) assert.equal(recs[0], want);
-    else assert.match(recs[0], /^case\.search\|stat\|/);
+    else assert.match(recs[0], /^case\.search\|stat,identity\|/); // names shown: her own case
   }
 });
 
@@ -61,14 +61,14 @@ test('a caseload page is one audit record naming every case on it', async () => 
   const shown = page.json.items.map((h) => h.id);
   assert.deepEqual(shown, [kase.id, ...more.slice(0, 2)]);
   const recs = since(top, reader.id);
-  assert.deepEqual(recs, [`case.list|stat|${hex(shown[0])}|3`]);
+  assert.deepEqual(recs, [`case.list|stat,identity|${hex(shown[0])}|3`]);
   const named = sql(`SELECT lower(hex(object_id)) FROM audit_object WHERE seq = (SELECT max(seq) FROM audit_log
     WHERE actor = ${blob(reader.id)} AND action = 'case.list') ORDER BY object_id`);
   assert.deepEqual(named, shown.map(hex).sort());
   const top2 = head();
   const next = await request('GET', `/api/v1/cases?mine=true&limit=3&cursor=${page.json.next_cursor}`, reader);
   assert.deepEqual(next.json.items.map((h) => h.id), [more[2]]);
-  assert.deepEqual(since(top2, reader.id), [`case.list|stat|${hex(more[2])}|1`]);
+  assert.deepEqual(since(top2, reader.id), [`case.list|stat,identity|${hex(more[2])}|1`]);
 });
 
 test('the DPO reads the trail with filters, page by page; the reading is audited', async () => {

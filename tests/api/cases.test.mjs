@@ -106,8 +106,15 @@ test('the caseload pages with a cursor and holds the new case', async () => {
     assert.equal(res.status, 200, res.text);
     assert.ok(res.json.items.length <= 7);
     for (const it of res.json.items) {
-      assert.deepEqual(Object.keys(it).sort(), ['flags', 'id', 'number', 'priority', 'status']);
+      assert.deepEqual(Object.keys(it).sort(), ['flags', 'id', 'name', 'number', 'priority', 'status']);
       seen.push(it.id);
+      // the name as written, then in Latin letters when that differs: here it does not
+      if (it.id === created.id) assert.equal(it.name, `${SECRET.name} ${SECRET.family}`);
+      // a row shows the name exactly where the case itself shows the person
+      if (pages === 0) {
+        const one = await request('GET', `/api/v1/cases/${it.id}`, { cookie: cw.cookie });
+        assert.equal(it.name !== null, one.json.person !== undefined, it.number);
+      }
     }
     cursor = res.json.next_cursor;
     if (!cursor) break;

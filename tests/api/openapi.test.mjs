@@ -27,7 +27,7 @@ test('an answer as documented passes', () => {
       languages: [], date_of_birth: { date: '2006', estimated: true } },
   })), []);
   assert.deepEqual(answerErrors(doc, 'GET', '/api/v1/cases?limit=1', answer(200, json,
-    { items: [{ id: ID, number: 'N-1', status: 'open', priority: 'low', flags: [] }], next_cursor: null })), []);
+    { items: [{ id: ID, number: 'N-1', status: 'open', priority: 'low', flags: [], name: null }], next_cursor: null })), []);
   assert.deepEqual(answerErrors(doc, 'DELETE', '/api/v1/session',
     answer(204, { 'set-cookie': 'sp_session=; Max-Age=0' })), []);
   assert.deepEqual(answerErrors(doc, 'POST', '/api/v1/cases', answer(400, problem, {

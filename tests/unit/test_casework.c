@@ -232,13 +232,26 @@ static void case_hit_form(void **state)
 	assert_int_equal(sp_jsonw_status(&w), SP_OK);
 	assert_string_equal(b.data,
 			    "{\"flags\":[\"unaccompanied_child\",\"possible_victim_of_trafficking\"],"
-			    "\"id\":\"01890a5d-ac96-774b-bcce-b302099a8057\",\"number\":\"NGO-2026-000042\","
+			    "\"id\":\"01890a5d-ac96-774b-bcce-b302099a8057\",\"name\":null,"
+			    "\"number\":\"NGO-2026-000042\","
 			    "\"priority\":\"high\",\"status\":\"active\"}");
 	json_t *j = sp_case_hit_encode(&h);
 	char *text = sp_json_dump(j);
 	assert_string_equal(text, b.data);
 	sp_json_free(text);
 	json_decref(j);
+	/* a name the subject may read, escaped as JSON */
+	h.named = true;
+	h.name = "Amanuel \"Amu\" Tesfaye";
+	h.flags = 0;
+	sp_buf_reset(&b);
+	sp_jsonw_init(&w, &b);
+	sp_case_hit_write(&w, &h);
+	assert_int_equal(sp_jsonw_status(&w), SP_OK);
+	assert_string_equal(b.data,
+			    "{\"flags\":[],\"id\":\"01890a5d-ac96-774b-bcce-b302099a8057\","
+			    "\"name\":\"Amanuel \\\"Amu\\\" Tesfaye\",\"number\":\"NGO-2026-000042\","
+			    "\"priority\":\"high\",\"status\":\"active\"}");
 	sp_buf_free(&b);
 }
 

@@ -489,9 +489,22 @@ static void search_without_decrypting(void **state)
 	ok(sp_case_find_name(&cw, q2, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 2");
 	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log"), audit_before + 1);
 	int found = 0;
-	for (size_t i = 0; i < n; i++)
-		found |= memcmp(hits[i].case_id.b, c.id.b, SP_ID_LEN) == 0;
+	for (size_t i = 0; i < n; i++) {
+		if (memcmp(hits[i].case_id.b, c.id.b, SP_ID_LEN) != 0)
+			continue;
+		found = 1;
+		/* The supervisor may read the person: the name as written, then in Latin letters. */
+		assert_true(hits[i].named);
+		assert_string_equal(hits[i].name, "مريم الحسن (Maryam al-Hassan)");
+	}
 	assert_true(found);
+	/* A colleague the case is not assigned to finds it, without the name. */
+	struct sp_casework colleague = as(&cw_b);
+	ok(sp_case_find_number(&colleague, c.number, &one, &err), &err, "colleague");
+	assert_false(one.named);
+	assert_null(one.name);
+	ok(sp_case_find_number(&ngo_cw, c.number, &one, &err), &err, "assigned");
+	assert_string_equal(one.name, "مريم الحسن (Maryam al-Hassan)");
 	const char *q3[] = {"maryam al-hassan"};
 	ok(sp_case_find_name(&cw, q3, 1, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 3");
 	assert_true(n >= 1);
@@ -603,9 +616,12 @@ static void erasure_shreds_the_person(void **state)
 	struct sp_note *list;
 	size_t n;
 	assert_int_equal(sp_note_list(&cw, &c.id, &list, &n, &err), SP_ENOTFOUND);
-	/* The case row and its statistics stay. */
+	/* The case row and its statistics stay; a list row shows no name. */
 	struct sp_case got;
 	ok(sp_case_get(&cw, &c.id, &got, &err), &err, "get");
+	ok(sp_case_find_number(&cw, c.number, &hits[0], &err), &err, "by number after");
+	assert_true(hits[0].named);
+	assert_null(hits[0].name);
 	sp_arena_release(&arena);
 }
 

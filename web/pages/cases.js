@@ -15,7 +15,12 @@ const PAGE = 25;
 function CaseRows({ items }) {
   return html`<ul class="case-list">
     ${items.map((c) => html`<li class="case-row">
-      <${Link} href=${`/cases/${c.id}`} class="case-row__link">${c.number}<//>
+      <span class="case-row__who">
+        <${Link} href=${`/cases/${c.id}`} class="case-row__link">${c.number}<//>
+        ${c.name !== null
+          ? html`<span class="case-row__name" dir="auto">${c.name}</span>`
+          : html`<span class="case-row__name case-row__name--hidden">${t('cases.name_hidden')}</span>`}
+      </span>
       <${CaseBadges} c=${c} />
     </li>`)}
   </ul>`;
