@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# Read path: GET /api/v1/cases?limit=50 as demo.caseworker (a page of 50 cases, through the
-# session check, the rate limits, the policy for every row and one audit record for the page,
-# committed before the answer), with wrk on its own core against the server on another; then
+# Read path: GET /api/v1/cases?limit=50 as demo.caseworker (a page of 50 cases with their
+# names decrypted, through the session check, the rate limits, the policy for every row and
+# one audit record for the page, durable before the answer), with wrk on its own core against the server on another; then
 # nginx (1 worker, sendfile, no access log, keep-alive) serving a static file of the same size
 # on the same core, in the same run, for context. Per round: the API's req/s and latency,
 # nginx's, the whole server process's CPU per request (/proc), and the request thread's CPU
-# by phase (safepath_http_cpu_seconds_total on /metrics). The caseload page holds no names
-# (ids and clear workflow columns only), so a third run per round reads one case with its
-# person (GET /api/v1/cases/:id: the person's sealed profile opened with its key) to show
-# the decrypt phase. Settings: SECONDS_PER_RUN (30), CONNECTIONS (64), ROUNDS (3), CASES
-# (300 demo cases).
+# by phase (safepath_http_cpu_seconds_total on /metrics). The page shows each person's name,
+# opened per row with the person's key; a third run per round reads one case with its whole
+# person (GET /api/v1/cases/:id). Settings: SECONDS_PER_RUN (30), CONNECTIONS (64), ROUNDS
+# (3), CASES (300 demo cases).
 . "$(dirname "$0")/lib.sh"
 DUR=${SECONDS_PER_RUN:-30}
 CONN=${CONNECTIONS:-64}
@@ -24,9 +23,10 @@ URL="$BASE/api/v1/cases?limit=50"
 curl -sf -H "Cookie: $COOKIE" "$URL" >"$WORK/page.json"
 SIZE=$(wc -c <"$WORK/page.json")
 ITEMS=$(grep -o '"id":' "$WORK/page.json" | wc -l)
+NAMED=$(grep -o '"name":"' "$WORK/page.json" | wc -l)
 CASE_URL="$BASE/api/v1/cases/$(sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p' "$WORK/page.json" | head -1)"
 curl -sf -H "Cookie: $COOKIE" "$CASE_URL" | grep -q '"names"' || { echo "bench: the case read shows no person"; exit 1; }
-echo "read path: GET /api/v1/cases?limit=50, $ITEMS items, $SIZE bytes; wrk -t1 -c$CONN -d${DUR}s --latency on core $LOAD_CORE, $DUR s per run, $ROUNDS rounds"
+echo "read path: GET /api/v1/cases?limit=50, $ITEMS items ($NAMED with a name), $SIZE bytes; wrk -t1 -c$CONN -d${DUR}s --latency on core $LOAD_CORE, $DUR s per run, $ROUNDS rounds"
 
 # nginx with its own configuration in the temporary folder, on a free port
 NGX=$WORK/nginx
