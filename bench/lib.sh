@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the server benchmarks (read.sh, write.sh, memory.sh): a temporary data folder
 # with demo data, `safepath serve` pinned to core 0 with the benchmark profile
 # (bench/serve.conf), a log-in, and readers for wrk's output, /metrics and /proc.
@@ -54,7 +55,8 @@ start_server() {
 }
 
 stop_server() {
-	kill "$server_pid" && wait "$server_pid" || true
+	kill "$server_pid"
+	wait "$server_pid" || true
 	server_pid=""
 }
 
