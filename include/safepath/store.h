@@ -3,7 +3,8 @@
  *
  * SQL is portable text (DESIGN.md §2): `?` placeholders bound in order; timestamps INTEGER
  * microseconds; booleans SMALLINT 0/1; ids 16-byte blobs made by the application; DDL type
- * tokens {id} {int64} {int} {text} {blob} {bool} expanded by the driver. */
+ * tokens {id} {int64} {int} {text} {blob} {bool} expanded by the driver, and {clustered} after a
+ * table's definition: its rows stored in its primary key's order (SQLite: WITHOUT ROWID). */
 #ifndef SAFEPATH_STORE_H
 #define SAFEPATH_STORE_H
 
@@ -59,7 +60,7 @@ struct sp_store_driver {
 	/* Clear bindings and rewind, for reuse. */
 	void (*reset)(struct sp_dstmt *st);
 	void (*finalize)(struct sp_dstmt *st);
-	/* Expand a DDL type token ("id", "int64", ...) or NULL if unknown. */
+	/* Expand a DDL token ("id", "int64", ..., "clustered") or NULL if unknown. */
 	const char *(*type_token)(const char *token);
 	/* Optional: online copy of the whole database to a file (SP_STORE_CAP_BACKUP). */
 	int (*backup_to)(struct sp_db *db, const char *path, struct sp_err *err);

@@ -296,6 +296,9 @@ static const char *sq_type_token(const char *t)
 	static const char *const map[][2] = {
 		{"id", "BLOB"},	  {"int64", "INTEGER"}, {"int", "INTEGER"},
 		{"text", "TEXT"}, {"blob", "BLOB"},	{"bool", "SMALLINT"},
+		/* after a table's closing parenthesis: its rows live in its primary key's B-tree
+		 * (one tree to write per row, not a rowid table and an index beside it) */
+		{"clustered", "WITHOUT ROWID"},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(map[i][0], t) == 0)
