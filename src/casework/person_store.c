@@ -361,25 +361,20 @@ static int row_by_id(struct sp_casework *cw, const char *sql, const struct sp_id
 	return sp_stmt_step(*st, err);
 }
 
-int cw_person_display(struct sp_casework *cw, const struct sp_id *id, const char **out,
-		      struct sp_err *err)
+int cw_person_display(struct sp_casework *cw, const struct sp_id *id, const void *ct, size_t n,
+		      const char **out, struct sp_err *err)
 {
 	*out = NULL;
-	struct sp_stmt *st;
-	int rc = row_by_id(cw, "SELECT display FROM persons WHERE id = ?", id, &st, err);
-	if (rc <= 0 || sp_stmt_is_null(st, 0)) /* no such row, or written before 0007 */
-		goto out;
-	size_t n, len;
-	const void *ct = sp_stmt_blob(st, 0, &n);
+	if (!ct)
+		return SP_OK;
 	const char *pt;
-	rc = cw_open(cw, id, "persons", "display", id, ct, n, &pt, &len, err);
+	size_t len;
+	int rc = cw_open(cw, id, "persons", "display", id, ct, n, &pt, &len, err);
 	if (rc == SP_ENOTFOUND) /* erased: the person's key is gone */
-		rc = SP_OK;
-	else if (!rc && !(*out = sp_arena_strndup(cw->arena, pt, len)))
+		return SP_OK;
+	if (!rc && !(*out = sp_arena_strndup(cw->arena, pt, len)))
 		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-out:
-	sp_stmt_done(st);
-	return rc < 0 ? rc : SP_OK;
+	return rc;
 }
 
 int cw_person_load(struct sp_casework *cw, const struct sp_id *id, bool with_safety,

@@ -11,9 +11,18 @@
 #include "safepath/case.h"
 #include "safepath/store.h"
 
+/* The rows are selected with HIT_COLUMNS: the case, then its person's sealed display name
+ * (kept, copied into the arena, for the rows that may show it; opened by audit_as). */
+#define HIT_COLUMNS CW_CASE_COLUMNS ", " CW_PERSON_DISPLAY_COLUMN
+enum { HIT_DISPLAY_COL = 12 };
+
 struct hits {
 	struct sp_case_hit *out;
 	size_t max, n;
+	struct sealed {
+		const void *ct; /* NULL: no display name stored */
+		size_t n;
+	} sealed[SP_SEARCH_MAX_HITS + 1];
 };
 
 static int collect_as(struct sp_casework *cw, struct sp_stmt *st, struct hits *h,
@@ -37,6 +46,17 @@ static int collect_as(struct sp_casework *cw, struct sp_stmt *st, struct hits *h
 		hit->priority = c.priority;
 		hit->flags = c.flags;
 		hit->named = cw_allowed(cw, CW_PERSON_READ, &c);
+		struct sealed *name = &h->sealed[h->n - 1];
+		name->ct = NULL;
+		if (hit->named && !sp_stmt_is_null(st, HIT_DISPLAY_COL)) {
+			const void *ct = sp_stmt_blob(st, HIT_DISPLAY_COL, &name->n);
+			void *copy = sp_arena_alloc(cw->arena, name->n ? name->n : 1);
+			if (!copy)
+				return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			if (ct)
+				memcpy(copy, ct, name->n);
+			name->ct = copy;
+		}
 	}
 	return rc < 0 ? rc : SP_OK;
 }
@@ -57,7 +77,10 @@ static int audit_as(struct sp_casework *cw, const struct hits *h, enum cw_action
 	for (size_t i = 0; i < n; i++) {
 		struct sp_case_hit *hit = &h->out[i];
 		ids[i] = hit->case_id;
-		int rc = hit->named ? cw_person_display(cw, &hit->person, &hit->name, err) : SP_OK;
+		const struct sealed *name = &h->sealed[i];
+		int rc = hit->named ? cw_person_display(cw, &hit->person, name->ct, name->n,
+							&hit->name, err)
+				    : SP_OK;
 		if (rc)
 			return rc;
 		names |= hit->name != NULL;
@@ -70,7 +93,7 @@ static int audit_hits(struct sp_casework *cw, const struct hits *h, struct sp_er
 	return audit_as(cw, h, CW_CASE_SEARCH, err);
 }
 
-/* Run sql (cases selected by CW_CASE_COLUMNS) with the blind values bound after kind. */
+/* Run sql (cases selected by HIT_COLUMNS) with the blind values bound after kind. */
 static int by_index(struct sp_casework *cw, const char *sql, const char *kind,
 		    const unsigned char (*values)[CW_BLIND_LEN], size_t n_values, int64_t need,
 		    struct hits *h, struct sp_err *err)
@@ -90,7 +113,7 @@ static int by_index(struct sp_casework *cw, const char *sql, const char *kind,
 }
 
 static const char one_value_sql[] =
-	"SELECT " CW_CASE_COLUMNS " FROM cases WHERE person_id IN "
+	"SELECT " HIT_COLUMNS " FROM cases WHERE person_id IN "
 	"(SELECT person_id FROM person_index WHERE kind = ? AND value = ?) "
 	"ORDER BY created_us, id";
 
@@ -120,9 +143,9 @@ int sp_case_find_number(struct sp_casework *cw, const char *number, struct sp_ca
 	int rc = begin_as(cw, CW_CASE_SEARCH, err);
 	if (rc)
 		return rc;
-	struct hits h = {out, 1, 0};
+	struct hits h = {.out = out, .max = 1};
 	struct sp_stmt *st;
-	rc = sp_store_prepare(cw->store, "SELECT " CW_CASE_COLUMNS " FROM cases WHERE number = ?",
+	rc = sp_store_prepare(cw->store, "SELECT " HIT_COLUMNS " FROM cases WHERE number = ?",
 			      &st, err);
 	if (!rc) {
 		rc = sp_stmt_bind_text(st, 1, norm)
@@ -155,7 +178,7 @@ int sp_case_find_document(struct sp_casework *cw, const struct sp_document *doc,
 		return rc;
 	if ((rc = begin_as(cw, CW_CASE_SEARCH, err)))
 		return rc;
-	struct hits h = {out, max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS, 0};
+	struct hits h = {.out = out, .max = max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS};
 	rc = by_index(cw, one_value_sql, "document", (const unsigned char(*)[CW_BLIND_LEN])v, 1, 0,
 		      &h, err);
 	if (!rc)
@@ -178,7 +201,7 @@ int sp_case_find_phone(struct sp_casework *cw, const char *phone, struct sp_case
 		return rc;
 	if ((rc = begin_as(cw, CW_CASE_SEARCH, err)))
 		return rc;
-	struct hits h = {out, max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS, 0};
+	struct hits h = {.out = out, .max = max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS};
 	rc = by_index(cw, one_value_sql, "phone", (const unsigned char(*)[CW_BLIND_LEN])v, 1, 0, &h,
 		      err);
 	if (!rc)
@@ -243,7 +266,7 @@ int sp_case_find_name(struct sp_casework *cw, const char *const *parts, size_t n
 	struct sp_buf sql;
 	sp_buf_init(&sql, 2048);
 	rc = sp_buf_adds(&sql,
-			 "SELECT " CW_CASE_COLUMNS " FROM cases WHERE person_id IN "
+			 "SELECT " HIT_COLUMNS " FROM cases WHERE person_id IN "
 			 "(SELECT person_id FROM person_index WHERE kind = ? AND value IN (?");
 	for (size_t i = 1; !rc && i < n_words; i++)
 		rc = sp_buf_adds(&sql, ", ?");
@@ -258,7 +281,7 @@ int sp_case_find_name(struct sp_casework *cw, const char *const *parts, size_t n
 		sp_buf_free(&sql);
 		return rc;
 	}
-	struct hits h = {out, max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS, 0};
+	struct hits h = {.out = out, .max = max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS};
 	rc = by_index(cw, sql.data, "name", (const unsigned char(*)[CW_BLIND_LEN])words, n_words,
 		      (int64_t)n_words, &h, err);
 	if (!rc)
@@ -293,9 +316,9 @@ int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct s
 		rc = sp_err_set(err, SP_EINVAL, "/after", "no such case");
 	/* The SQL names only the filters given (one cached statement per combination); values
 	 * are bound, never written in. */
-	char sql[512];
+	char sql[640];
 	int len = snprintf(sql, sizeof sql,
-			   "SELECT " CW_CASE_COLUMNS " FROM cases WHERE agency_id = ?%s%s%s%s%s%s "
+			   "SELECT " HIT_COLUMNS " FROM cases WHERE agency_id = ?%s%s%s%s%s%s "
 			   "AND (created_us > ? OR (created_us = ? AND id > ?)) ORDER BY created_us, id",
 			   q->mine ? " AND assigned_to = ?" : "", q->status >= 0 ? " AND status = ?" : "",
 			   q->has_priority ? " AND priority = ?" : "",
@@ -333,7 +356,7 @@ int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct s
 	}
 	/* One row more than the page tells whether there is a next page. */
 	struct sp_case_hit extra[SP_SEARCH_MAX_HITS + 1];
-	struct hits h = {extra, page + 1, 0};
+	struct hits h = {.out = extra, .max = page + 1};
 	rc = collect_as(cw, st, &h, CW_CASE_LIST, err);
 	if (rc)
 		goto out;
