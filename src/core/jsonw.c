@@ -98,6 +98,8 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
+/* Copied in runs: a run ends only where a character must be escaped (valid UTF-8 sequences
+ * stay in the run), so a name in Arabic or Ge'ez script is one copy, not one per letter. */
 static void quoted(struct sp_jsonw *w, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
@@ -108,26 +110,25 @@ static void quoted(struct sp_jsonw *w, const char *s)
 			p++;
 			continue;
 		}
-		add(w, (const char *)run, (size_t)(p - run));
 		if (c >= 0x80) {
 			size_t n = utf8_len(p);
 			if (!n) {
 				fail(w, SP_EINVAL);
 				return;
 			}
-			add(w, (const char *)p, n);
 			p += n;
-		} else {
-			char esc[8];
-			const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
-				      : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
-			if (!e) {
-				snprintf(esc, sizeof esc, "\\u%04x", c);
-				e = esc;
-			}
-			add(w, e, strlen(e));
-			p++;
+			continue;
 		}
+		add(w, (const char *)run, (size_t)(p - run));
+		char esc[8];
+		const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
+			      : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+		if (!e) {
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			e = esc;
+		}
+		add(w, e, strlen(e));
+		p++;
 		run = p;
 	}
 	add(w, (const char *)run, (size_t)(p - run));
