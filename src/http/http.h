@@ -217,8 +217,9 @@ int http_schema_check(struct http_req *r, const struct http_schema *s);
 
 void http_metrics_observe(const char *template, enum http_method m, int status, double seconds);
 /* Add one measured request's thread CPU nanoseconds by phase (cputime.h) to its route's
- * counters; one request in HTTP_CPU_SAMPLE per thread is measured. */
-#define HTTP_CPU_SAMPLE 8
+ * counters; one request in HTTP_CPU_SAMPLE per thread is measured (a measured caseload page
+ * reads the clock about 320 times, 0.4 µs each: 1 in 8 cost every page 16 µs, 1 in 32 costs 4). */
+#define HTTP_CPU_SAMPLE 32
 void http_metrics_cpu(const char *template, enum http_method m, const int64_t *ns);
 /* Prometheus text exposition of everything observed. */
 int http_metrics_render(struct sp_buf *out);

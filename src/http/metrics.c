@@ -63,7 +63,7 @@ static int family(struct sp_buf *out, const char *name, const char *type, const 
 	return sp_buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-_Static_assert(HTTP_CPU_SAMPLE == 8, "the help text below says one in 8");
+_Static_assert(HTTP_CPU_SAMPLE == 32, "the help text below says one in 32");
 
 static int render_cpu(struct sp_buf *out)
 {
@@ -79,7 +79,7 @@ static int render_cpu(struct sp_buf *out)
 					  sp_cpu_phase_name((enum sp_cpu_phase)p),
 					  (double)cpu_table[i].ns[p] / 1e9);
 	rc |= family(out, "safepath_http_cpu_requests_total", "counter",
-		     "Requests measured in safepath_http_cpu_seconds_total (one in 8 "
+		     "Requests measured in safepath_http_cpu_seconds_total (one in 32 "
 		     "per connection thread).");
 	for (size_t i = 0; i < cpu_used; i++)
 		rc |= sp_buf_addf(out,
