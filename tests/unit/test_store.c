@@ -215,6 +215,10 @@ static void type_tokens_expand(void **state)
 				&b, &err), SP_OK);
 	assert_string_equal(b.data, "CREATE TABLE x (a BLOB, b INTEGER, c SMALLINT, d TEXT)");
 	sp_buf_reset(&b);
+	assert_int_equal(expand(&sp_store_sqlite, "CREATE TABLE y (a {id} PRIMARY KEY) {clustered}",
+				&b, &err), SP_OK);
+	assert_string_equal(b.data, "CREATE TABLE y (a BLOB PRIMARY KEY) WITHOUT ROWID");
+	sp_buf_reset(&b);
 	assert_int_equal(expand(&sp_store_sqlite, "x {uuid}", &b, &err), SP_EINTERNAL);
 	assert_non_null(strstr(err.msg, "{uuid}"));
 	sp_buf_free(&b);
@@ -238,6 +242,11 @@ static void migrations_apply_once_and_are_recorded(void **state)
 	for (const struct sp_embedded *m = sp_embedded_files; m->path; m++)
 		embedded += strncmp(m->path, migrations_dir, sizeof migrations_dir - 1) == 0;
 	assert_int_equal(rows, embedded);
+	/* 0009: the audit's object index is one B-tree keyed by (object_id, seq), no rowid */
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM pragma_index_list('audit_object') "
+					"WHERE origin = 'pk'"), 1);
+	struct sp_stmt *st;
+	assert_int_not_equal(sp_store_prepare(s, "SELECT rowid FROM audit_object", &st, &err), SP_OK);
 	sp_store_close(s);
 }
 
