@@ -54,7 +54,8 @@ async function firstLogIn(page, { username, otp }, fresh) {
   await page.fill('#pw-repeat', `${fresh}x`);
   await page.click('form button[type=submit]');
   await page.waitForSelector('#pw-repeat[aria-invalid="true"]');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'pw-repeat');
+  // the focus moves once the error has been drawn (an effect after the render)
+  await page.waitForFunction((id) => document.activeElement?.id === id, 'pw-repeat', { timeout: 5000 });
   await page.fill('#pw-repeat', fresh);
   await page.click('form button[type=submit]');
   await page.waitForSelector('.case-list, .empty');
@@ -90,7 +91,8 @@ async function openCase(page, person) {
   const reason = (await page.textContent('#nationalities-error')).trim();
   assert.match(reason, /country/i, 'the API\'s reason, beside the field');
   assert.match(await bad.getAttribute('aria-describedby'), /\bnationalities-error\b/);
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'nationalities');
+  // the focus moves once the error has been drawn (an effect after the render)
+  await page.waitForFunction((id) => document.activeElement?.id === id, 'nationalities', { timeout: 5000 });
   assert.equal(await page.locator('.error-summary[role="alert"] li').count(), 1);
   await assertAccessible(page, 'the new-case form with an error');
 
