@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { demo } from '../api/lib.mjs';
-import { startServer, launch, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
+import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
   withScreenshot } from './lib.mjs';
 
 let server;
@@ -16,14 +16,10 @@ let browser;
 const NEW_USER = 'e2e.nadia';
 
 before(async () => {
-  server = await startServer();
-  browser = await launch();
+  ({ server, browser } = await startAll());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => stopAll({ server, browser }));
 
 async function logIn(page, username, password) {
   await page.goto('/login');
@@ -38,6 +34,18 @@ async function logOut(page) {
 }
 
 const focused = (page, id) => page.waitForFunction((x) => document.activeElement?.id === x, id);
+
+// A flow in a fresh window logged in as username (screenshot on failure, then no console
+// error or CSP violation).
+async function as(username, name, flow, size) {
+  const page = await openPage(browser, server.base, size);
+  await withScreenshot(page, name, async () => {
+    await logIn(page, username, demo.password);
+    await flow(page);
+    assertClean(page);
+  });
+  await page.context().close();
+}
 
 // The users page with the agencies loaded into the picker.
 async function openUsers(page) {
@@ -121,9 +129,7 @@ test('the administrator adds a user, who must change the one-time password; disa
 });
 
 test('the administrator adds an agency; a bad country is named beside its field', async () => {
-  const page = await openPage(browser, server.base);
-  await withScreenshot(page, 'admin-agencies', async () => {
-    await logIn(page, 'demo.admin', demo.password);
+  await as('demo.admin', 'admin-agencies', async (page) => {
     await page.click('nav a[href="/agencies"]');
     await page.waitForSelector('.table tbody tr');
     await assertAccessible(page, 'the agencies page');
@@ -142,15 +148,11 @@ test('the administrator adds an agency; a bad country is named beside its field'
     await page.locator('.notice', { hasText: 'Agency ETE added.' }).waitFor();
     const row = page.locator('.table tbody tr', { hasText: 'ETE' });
     assert.match(await row.textContent(), /Test shelter \(synthetic e2e\).*Shelter.*UA/);
-    assertClean(page);
   });
-  await page.context().close();
 });
 
 test('the DPO filters the audit trail by action and verifies the chain', async () => {
-  const page = await openPage(browser, server.base);
-  await withScreenshot(page, 'dpo-audit', async () => {
-    await logIn(page, 'demo.dpo', demo.password);
+  await as('demo.dpo', 'dpo-audit', async (page) => {
     await page.waitForSelector('nav a[href="/audit"]');
     assert.equal(await page.locator('nav a[href="/users"]').count(), 0, 'the users page is the administrator\'s');
     await page.click('nav a[href="/audit"]');
@@ -179,16 +181,12 @@ test('the DPO filters the audit trail by action and verifies the chain', async (
     assert.equal((await page.textContent('.verdict__title')).trim(), 'The chain is intact.');
     assert.match(await page.textContent('.verdict'), /\d+ records, \d+ checkpoints/);
     await assertAccessible(page, 'the audit page with the verdict');
-    assertClean(page);
   });
-  await page.context().close();
 });
 
 test('in Arabic at 360 px the new pages are laid out right to left without sideways scrolling', async () => {
   for (const [who, paths] of [['demo.admin', ['/users', '/agencies']], ['demo.dpo', ['/audit']]]) {
-    const page = await openPage(browser, server.base, { width: 360, height: 740, lang: 'ar' });
-    await withScreenshot(page, `rtl-${who}`, async () => {
-      await logIn(page, who, demo.password);
+    await as(who, `rtl-${who}`, async (page) => {
       await page.waitForSelector(`nav a[href="${paths[0]}"]`);
       assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
       for (const p of paths) {
@@ -199,8 +197,6 @@ test('in Arabic at 360 px the new pages are laid out right to left without sidew
         await assertNoHorizontalScroll(page, `${p} in Arabic`);
         await assertAccessible(page, `${p} in Arabic`);
       }
-      assertClean(page);
-    });
-    await page.context().close();
+    }, { width: 360, height: 740, lang: 'ar' });
   }
 });

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cli, demo } from '../api/lib.mjs';
-import { startServer, launch, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
+import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
   withScreenshot } from './lib.mjs';
 
 let server;
@@ -29,14 +29,10 @@ function newCaseworker(username) {
 before(async () => {
   accounts.en = { username: 'e2e.amani', otp: newCaseworker('e2e.amani') };
   accounts.ar = { username: 'e2e.layla', otp: newCaseworker('e2e.layla') };
-  server = await startServer();
-  browser = await launch();
+  ({ server, browser } = await startAll());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => stopAll({ server, browser }));
 
 async function logIn(page, username, password) {
   await page.fill('#username', username);

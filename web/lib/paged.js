@@ -14,6 +14,7 @@ export function usePaged(path, query, limit, onSessionEnded) {
   const [error, setError] = useState(null);
   const [failure, setFailure] = useState(null); // the ApiError behind error
   const [loading, setLoading] = useState(false);
+  const [added, setAdded] = useState(null); // the item a form just created, until dismissed
   const key = JSON.stringify(query);
 
   const load = async (after, before) => {
@@ -40,10 +41,15 @@ export function usePaged(path, query, limit, onSessionEnded) {
     if (query) load(null, []);
   }, [key]);
 
-  // replace(item): put a changed item in its place; prepend(item): a new one first.
+  // replace(item): put a changed item in its place; add(item): a new one first, kept as
+  // `added` for the page to confirm until dismiss().
   const replace = (item) => setItems((xs) => xs.map((x) => (x.id === item.id ? item : x)));
-  const prepend = (item) => setItems((xs) => [item, ...(xs || [])]);
-  return { items, cursor, error, failure, loading, more: () => load(cursor, items || []), replace, prepend };
+  const add = (item) => {
+    setAdded(item);
+    setItems((xs) => [item, ...(xs || [])]);
+  };
+  return { items, cursor, error, failure, loading, more: () => load(cursor, items || []), replace, add, added,
+    dismiss: () => setAdded(null) };
 }
 
 // Every page of a short list (the agencies: a few dozen), for pickers and names.

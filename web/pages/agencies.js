@@ -59,19 +59,14 @@ function NewAgencyForm({ onCreated, onSessionEnded }) {
 
 export function AgenciesPage({ onSessionEnded }) {
   usePage(t('agencies.title'));
-  const [created, setCreated] = useState(null);
   const list = usePaged('/api/v1/agencies', {}, 50, onSessionEnded);
-  const onCreated = (a) => {
-    setCreated(a);
-    list.prepend(a);
-  };
   return html`<div class="page">
     <h1 tabindex="-1">${t('agencies.title')}</h1>
     <p class="lead">${t('agencies.intro')}</p>
     <div aria-live="polite">
-      ${created && html`<p class="notice">${t('agencies.created', { code: created.code })}</p>`}
+      ${list.added && html`<p class="notice">${t('agencies.created', { code: list.added.code })}</p>`}
     </div>
-    <${NewAgencyForm} onCreated=${onCreated} onSessionEnded=${onSessionEnded} />
+    <${NewAgencyForm} onCreated=${list.add} onSessionEnded=${onSessionEnded} />
     <section class="card" aria-labelledby="agencies-h">
       <h2 id="agencies-h">${t('agencies.list')}</h2>
       ${list.items && (list.items.length

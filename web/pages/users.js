@@ -182,7 +182,6 @@ export function UsersPage({ me, onSessionEnded }) {
   usePage(t('users.title'));
   const [agencies, setAgencies] = useState([]);
   const [agencyError, setAgencyError] = useState(null);
-  const [created, setCreated] = useState(null);
   const list = usePaged('/api/v1/users', {}, PAGE, onSessionEnded);
   useEffect(() => {
     fetchAll('/api/v1/agencies').then(setAgencies, (err) => {
@@ -191,10 +190,7 @@ export function UsersPage({ me, onSessionEnded }) {
     });
   }, []);
   const codeOf = Object.fromEntries(agencies.map((a) => [a.id, a.code]));
-  const onCreated = (u) => {
-    setCreated(u);
-    list.prepend(u);
-  };
+  const created = list.added;
   return html`<div class="page">
     <h1 tabindex="-1">${t('users.title')}</h1>
     <p class="lead">${t('users.intro')}</p>
@@ -203,10 +199,10 @@ export function UsersPage({ me, onSessionEnded }) {
       ${created && html`<section class="card" aria-labelledby="created-h">
         <h2 id="created-h">${t('users.created', { username: created.username })}</h2>
         <${OneTimePassword} username=${created.username} otp=${created.one_time_password} approval=${created.approval} />
-        <button type="button" class="button" onClick=${() => setCreated(null)}>${t('users.otp_done')}</button>
+        <button type="button" class="button" onClick=${list.dismiss}>${t('users.otp_done')}</button>
       </section>`}
     </div>
-    <${NewUserForm} agencies=${agencies} onCreated=${onCreated} onSessionEnded=${onSessionEnded} />
+    <${NewUserForm} agencies=${agencies} onCreated=${list.add} onSessionEnded=${onSessionEnded} />
     <section class="card" aria-labelledby="users-h">
       <h2 id="users-h">${t('users.list')}</h2>
       ${list.items && (list.items.length
