@@ -3,7 +3,7 @@
 // reads the one-time password once, logs out; the new user logs in with it and must change
 // it; the administrator disables that user, whose open session is then refused; an agency is
 // added (a bad country first); the DPO filters the trail by action and verifies the chain;
-// the pages in Arabic at 360 px. Each page is checked with axe-core, and any console error or
+// the pages in Arabic at 360 px, each served on its own address. Each page is checked with axe-core, and any console error or
 // CSP violation fails the test.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -197,6 +197,10 @@ test('in Arabic at 360 px the new pages are laid out right to left without sidew
         await assertNoHorizontalScroll(page, `${p} in Arabic`);
         await assertAccessible(page, `${p} in Arabic`);
       }
+      // the server answers the shell on the page's own address: a reload stays there
+      await page.reload();
+      await page.waitForSelector('.user-row, .table tbody tr, .audit-row');
+      assert.equal(new URL(page.url()).pathname, paths.at(-1));
     }, { width: 360, height: 740, lang: 'ar' });
   }
 });

@@ -76,8 +76,8 @@ export function AgenciesPage({ onSessionEnded }) {
               <th scope="col">${t('agencies.kind')}</th><th scope="col">${t('agencies.country')}</th>
             </tr></thead>
             <tbody>${list.items.map((a) => html`<tr key=${a.id}>
-              <td><strong><bdi>${a.code}</bdi></strong></td><td><bdi>${a.name}</bdi></td>
-              <td>${label('agency_kind', a.kind)}</td><td><bdi>${a.country}</bdi></td>
+              <td class="table__nowrap"><strong><bdi>${a.code}</bdi></strong></td><td><bdi>${a.name}</bdi></td>
+              <td>${label('agency_kind', a.kind)}</td><td class="table__nowrap"><bdi>${a.country}</bdi></td>
             </tr>`)}</tbody>
           </table></div>`
         : html`<p class="empty">${t('agencies.none')}</p>`)}

@@ -28,8 +28,8 @@ function dayAfter(date) {
 function marks(rec) {
   const out = [];
   if ((rec.reason || '').startsWith('denied:')) out.push({ cls: 'refused', text: t('audit.refused', { reason: rec.reason.slice(7) }) });
-  if (rec.flags.includes('dpo')) out.push({ cls: 'dpo', text: t('audit.flag_dpo') });
-  if (rec.flags.includes('break_glass')) out.push({ cls: 'break-glass', text: t('audit.flag_break_glass') });
+  if ((rec.flags || []).includes('dpo')) out.push({ cls: 'dpo', text: t('audit.flag_dpo') });
+  if ((rec.flags || []).includes('break_glass')) out.push({ cls: 'break-glass', text: t('audit.flag_break_glass') });
   return out;
 }
 
@@ -43,8 +43,9 @@ function Record({ rec }) {
       ${m.length > 0 && html`<span class="badges">${m.map((x) => html`<span class=${`badge badge--audit-${x.cls}`}>${x.text}</span>`)}</span>`}
     </div>
     <dl class="audit-row__facts">
-      <div><dt>${t('audit.actor')}</dt><dd>${code(rec.actor)} <span class="muted">${rec.roles}</span></dd></div>
-      ${rec.object_id && html`<div><dt>${t('audit.object')}</dt><dd>${rec.object_type} ${code(rec.object_id)}</dd></div>`}
+      <div><dt>${t('audit.actor')}</dt><dd>${rec.actor ? code(rec.actor) : t('audit.system')}
+        ${rec.roles && html` <span class="muted">${rec.roles}</span>`}</dd></div>
+      ${rec.object_id && html`<div><dt>${t('audit.object')}</dt><dd>${code(`${rec.object_type || ''} ${rec.object_id}`.trim())}</dd></div>`}
       ${rec.objects?.length > 0 && html`<div><dt>${t('audit.objects')}</dt><dd>${t('audit.n_objects', { n: rec.objects.length })}</dd></div>`}
       ${rec.fields && html`<div><dt>${t('audit.fields')}</dt><dd>${code(rec.fields)}</dd></div>`}
       ${rec.reason && !rec.reason.startsWith('denied:') && html`<div><dt>${t('audit.reason')}</dt><dd>${code(rec.reason)}</dd></div>`}
