@@ -14,13 +14,22 @@ import { HomePage } from './pages/home.js';
 import { CaseListPage } from './pages/cases.js';
 import { CasePage } from './pages/case.js';
 import { NewCasePage } from './pages/newcase.js';
+import { UsersPage } from './pages/users.js';
+import { AgenciesPage } from './pages/agencies.js';
+import { AuditPage } from './pages/audit.js';
 
 setLanguage(initialLanguage());
+
+const ROLE_PAGES = [{ path: '/users', role: 'admin', page: UsersPage },
+  { path: '/agencies', role: 'admin', page: AgenciesPage }, { path: '/audit', role: 'dpo', page: AuditPage }];
 
 function route(path, me) {
   const staff = me.roles.some((r) => CASE_ROLES.includes(r));
   if (path === '/' || path === '/login') return staff ? { redirect: '/cases' } : { page: HomePage };
   if (!staff && path.startsWith('/cases')) return { page: HomePage };
+  // the administrator's and the DPO's pages; another role typing their address goes home
+  const own = ROLE_PAGES.find((x) => x.path === path);
+  if (own) return me.roles.includes(own.role) ? { page: own.page } : { page: HomePage };
   if (path === '/cases') return { page: CaseListPage };
   if (path === '/cases/new') return { page: NewCasePage };
   const m = /^\/cases\/([0-9a-fA-F-]{36})$/.exec(path);

@@ -45,6 +45,23 @@ export async function startServer() {
   return { base: `http://127.0.0.1:${port}`, stop };
 }
 
+// The server and the browser a test file shares: started in its before hook, stopped in its
+// after hook (stopAll takes what startAll gave, or nothing when that failed).
+export async function startAll() {
+  const server = await startServer();
+  try {
+    return { server, browser: await launch() };
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+}
+
+export async function stopAll({ server, browser } = {}) {
+  await browser?.close();
+  await server?.stop();
+}
+
 // Debian's Chromium, with what keeps it off the network: no background requests, no
 // component or safe-browsing updates, no sync, no QUIC.
 export function launch() {

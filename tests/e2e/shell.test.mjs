@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cli, demo } from '../api/lib.mjs';
-import { startServer, launch, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
+import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
   withScreenshot } from './lib.mjs';
 
 let server;
@@ -29,14 +29,10 @@ function newCaseworker(username) {
 before(async () => {
   accounts.en = { username: 'e2e.amani', otp: newCaseworker('e2e.amani') };
   accounts.ar = { username: 'e2e.layla', otp: newCaseworker('e2e.layla') };
-  server = await startServer();
-  browser = await launch();
+  ({ server, browser } = await startAll());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => stopAll({ server, browser }));
 
 async function logIn(page, username, password) {
   await page.fill('#username', username);
@@ -54,7 +50,8 @@ async function firstLogIn(page, { username, otp }, fresh) {
   await page.fill('#pw-repeat', `${fresh}x`);
   await page.click('form button[type=submit]');
   await page.waitForSelector('#pw-repeat[aria-invalid="true"]');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'pw-repeat');
+  // the focus moves once the error has been drawn (an effect after the render)
+  await page.waitForFunction((id) => document.activeElement?.id === id, 'pw-repeat', { timeout: 5000 });
   await page.fill('#pw-repeat', fresh);
   await page.click('form button[type=submit]');
   await page.waitForSelector('.case-list, .empty');
@@ -90,7 +87,8 @@ async function openCase(page, person) {
   const reason = (await page.textContent('#nationalities-error')).trim();
   assert.match(reason, /country/i, 'the API\'s reason, beside the field');
   assert.match(await bad.getAttribute('aria-describedby'), /\bnationalities-error\b/);
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'nationalities');
+  // the focus moves once the error has been drawn (an effect after the render)
+  await page.waitForFunction((id) => document.activeElement?.id === id, 'nationalities', { timeout: 5000 });
   assert.equal(await page.locator('.error-summary[role="alert"] li').count(), 1);
   await assertAccessible(page, 'the new-case form with an error');
 

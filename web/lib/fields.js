@@ -1,7 +1,7 @@
 // Form fields that carry their label, hint and error together: the error sits beside the
 // field, is named by aria-describedby and marks the field aria-invalid. Problem documents
 // from the API become such errors through their JSON pointers (errorsFrom).
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { html } from './html.js';
 import { t } from './i18n.js';
 import { CODES } from './codes.js';
@@ -94,7 +94,7 @@ export function problemMessage(err) {
 export function ErrorSummary({ fields, general, labels }) {
   const ref = useRef(null);
   const n = Object.keys(fields).length + general.length;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!n) return;
     const first = ref.current?.closest('form')?.querySelector('[aria-invalid="true"]');
     (first || ref.current)?.focus();

@@ -19,13 +19,21 @@ export function Brand() {
   </span>`;
 }
 
+// The pages of the roles without a caseload, each shown to its role (main.js routes them).
+// (The texts are looked up when drawn, in the language of the moment.)
+const ROLE_LINKS = [{ href: '/users', role: 'admin', text: () => t('nav.users') },
+  { href: '/agencies', role: 'admin', text: () => t('nav.agencies') },
+  { href: '/audit', role: 'dpo', text: () => t('nav.audit') }];
+
 export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
   const [busy, setBusy] = useState(false);
   const staff = me.roles.some((r) => CASE_ROLES.includes(r));
   const links = staff
     ? [{ href: '/cases', text: t('nav.cases'), current: path === '/cases' || (path.startsWith('/cases/') && path !== '/cases/new') },
       { href: '/cases/new', text: t('nav.new_case'), current: path === '/cases/new' }]
-    : [{ href: '/', text: t('nav.home'), current: path === '/' }];
+    : [{ href: '/', text: t('nav.home'), current: path === '/' },
+      ...ROLE_LINKS.filter((l) => me.roles.includes(l.role))
+        .map((l) => ({ href: l.href, text: l.text(), current: path === l.href }))];
   const doLogout = async () => {
     setBusy(true);
     try {
