@@ -1,4 +1,4 @@
-/* safepath user: add, list, grant, disable, reset-password (an administrator's work, data-
+/* safepath user: add, list, grant, revoke, disable, enable, reset-password (an administrator's work, data-
  * reading roles and such resets waiting for a supervisor's approval) and passwd (one's own
  * password, the one-time one included). */
 #include <getopt.h>
@@ -15,11 +15,13 @@
 static int sp_cmd_user(struct sp_cli *cli, int argc, char **argv);
 
 const struct sp_cli_cmd sp_cli_cmd_user = {
-	"user", "add, list, grant roles to, disable users; reset and change passwords",
+	"user", "add, list, grant and revoke roles, disable and enable users; reset and change passwords",
 	"user add USERNAME --agency CODE --roles ROLE[,ROLE...] --as ADMIN\n"
 	"       safepath user list --as ADMIN\n"
 	"       safepath user grant USERNAME --roles ROLE[,ROLE...] --as ADMIN\n"
+	"       safepath user revoke USERNAME --roles ROLE[,ROLE...] --as ADMIN\n"
 	"       safepath user disable USERNAME --as ADMIN\n"
+	"       safepath user enable USERNAME --as ADMIN\n"
 	"       safepath user reset-password USERNAME --as ADMIN\n"
 	"       safepath user passwd --as USER\n"
 	"ROLE: screener, identifier, caseworker, focal_point, provider, supervisor, coordinator,\n"
@@ -187,6 +189,16 @@ static int user_grant(struct sp_cli *cli, struct sp_app *app, const void *args,
 	return rc;
 }
 
+static int user_revoke(struct sp_cli *cli, struct sp_app *app, const void *args,
+		       struct sp_err *err)
+{
+	const struct user_args *a = args;
+	int rc = sp_user_revoke_roles(&app->access, &app->subject, a->name, a->roles, err);
+	if (!rc && !cli->json)
+		printf("%s: roles revoked\n", a->name);
+	return rc;
+}
+
 static int user_disable(struct sp_cli *cli, struct sp_app *app, const void *args,
 			struct sp_err *err)
 {
@@ -194,6 +206,16 @@ static int user_disable(struct sp_cli *cli, struct sp_app *app, const void *args
 	int rc = sp_user_disable(&app->access, &app->subject, a->name, err);
 	if (!rc && !cli->json)
 		printf("%s disabled\n", a->name);
+	return rc;
+}
+
+static int user_enable(struct sp_cli *cli, struct sp_app *app, const void *args,
+		       struct sp_err *err)
+{
+	const struct user_args *a = args;
+	int rc = sp_user_enable(&app->access, &app->subject, a->name, err);
+	if (!rc && !cli->json)
+		printf("%s enabled\n", a->name);
 	return rc;
 }
 
@@ -215,7 +237,9 @@ static const struct sp_cli_sub subcommands[] = {
 	{"add", user_add, 1},
 	{"list", user_list, 0},
 	{"grant", user_grant, 1},
+	{"revoke", user_revoke, 1},
 	{"disable", user_disable, 1},
+	{"enable", user_enable, 1},
 	{"reset-password", user_reset_password, 1},
 	{"passwd", NULL, 0},
 	{NULL, NULL, 0},
@@ -257,8 +281,8 @@ static int sp_cmd_user(struct sp_cli *cli, int argc, char **argv)
 		return usage(a.name ? "this subcommand takes no USERNAME" : "USERNAME missing");
 	if (sub->run == user_add && (!agency || !roles))
 		return usage("add needs --agency and --roles");
-	if (sub->run == user_grant && !roles)
-		return usage("grant needs --roles");
+	if ((sub->run == user_grant || sub->run == user_revoke) && !roles)
+		return usage("grant and revoke need --roles");
 
 	if (!cli->as_user)
 		return usage("name the acting user with --as USER");

@@ -56,9 +56,21 @@ has "denied\|not allowed\|admin" "$WORK/err"
 expect 0 sqlite3 var/safepath.db "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'approval.grant%' AND flags % 2 = 1"
 [ "$(cat "$WORK/out")" -ge 2 ] || die "approval grants not flagged to the DPO"
 
-# disabling ends the account at once
+# disabling ends the account at once; enabling gives it back; enabling twice is refused
 expect 0 as admin admin-password-123 user disable cw.one
 expect 1 as cw.one caseworker-password-1 case list
+expect 0 as admin admin-password-123 user enable cw.one
+has "cw.one enabled"
+expect 0 as cw.one caseworker-password-1 case list
+expect 1 as admin admin-password-123 user enable cw.one
+
+# revoking a role narrows access at once; the last role stays
+expect 0 as admin admin-password-123 user grant cw.one --roles coordinator
+expect 0 as admin admin-password-123 user revoke cw.one --roles caseworker
+has "cw.one: roles revoked"
+expect 1 as cw.one caseworker-password-1 case list
+expect 1 as admin admin-password-123 user revoke cw.one --roles coordinator
+expect 2 as admin admin-password-123 user revoke cw.one
 
 # usage errors exit 2, with the usage
 expect 2 "$SP" case
