@@ -21,18 +21,9 @@
 #include "safepath/init.h"
 #include "safepath/json.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "codes_init.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	struct sp_err err = {0};
-	if (sp_init() != SP_OK || sp_codes_load(&err) != SP_OK)
-		abort();
-	return 0;
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool only_chars(const char *s, size_t n, const char *allowed)
 {

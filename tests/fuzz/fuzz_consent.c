@@ -11,18 +11,9 @@
 #include "safepath/init.h"
 #include "safepath/json.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "codes_init.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	struct sp_err err = {0};
-	if (sp_init() != SP_OK || sp_codes_load(&err) != SP_OK)
-		abort();
-	return 0;
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* sp_consent_encode adds what sp_consent_record sets (id, case, who, when); the body a
  * client sends has the rest. */

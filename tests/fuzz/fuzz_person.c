@@ -12,19 +12,9 @@
 #include "safepath/json.h"
 #include "safepath/person.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "codes_init.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	struct sp_err err = {0};
-	/* Without the code lists every person with a code is refused: nothing deep is reached. */
-	if (sp_init() != SP_OK || sp_codes_load(&err) != SP_OK)
-		abort();
-	return 0;
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* What the decoder promises about a name: 1 to SP_PERSON_MAX_PARTS parts, each with an
  * original or a romanised form, a script exactly when there is an original. */
