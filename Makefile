@@ -6,7 +6,7 @@ PROFILE ?= gcc
 B := build/$(PROFILE)
 PREFIX ?= /usr/local
 
-PKGS := libsodium sqlite3 jansson icu-uc icu-i18n icu-io libmicrohttpd gnutls
+PKGS := libsodium sqlite3 libpq jansson icu-uc icu-i18n icu-io libmicrohttpd gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

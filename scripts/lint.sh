@@ -2,7 +2,7 @@
 # make lint: clang-tidy with the committed .clang-tidy check list, and cppcheck. Zero findings.
 set -u
 cd "$(dirname "$0")/.."
-flags="-std=c11 -D_POSIX_C_SOURCE=200809L -DSAFEPATH_VERSION=\"lint\" -Iinclude -Isrc $(pkg-config --cflags libsodium sqlite3 jansson icu-uc icu-i18n)"
+flags="-std=c11 -D_POSIX_C_SOURCE=200809L -DSAFEPATH_VERSION=\"lint\" -Iinclude -Isrc $(pkg-config --cflags libsodium sqlite3 libpq jansson icu-uc icu-i18n)"
 files=$(ls src/*/*.c)
 status=0
 log=$(mktemp)

@@ -132,13 +132,15 @@ struct sp_person_key {
 	uint32_t version_;
 };
 
-/* Open (with create, make) the key store: a separate database, by default keys/persons.db
- * beside the key file, holding table person_keys. It is opened with sp_store_open. */
+/* Open (with create, make) the key store: a separate database holding table person_keys,
+ * opened with sp_store_open (see sp_keystore_default_url). */
 int sp_keystore_open(const char *url, int create, struct sp_keystore **out,
 		     struct sp_err *err) SP_MUST;
 void sp_keystore_close(struct sp_keystore *ks);
-/* The default key store URL for a key file: "sqlite:" + its folder + "/persons.db". */
-int sp_keystore_default_url(const char *key_path, struct sp_buf *out) SP_MUST;
+/* The default key store URL: with a postgresql:// data URL, the same server's database named
+ * like the data's with "_keys" appended; otherwise "sqlite:" + the key file's folder +
+ * "/persons.db". SP_EINVAL when a PostgreSQL URL names no database. */
+int sp_keystore_default_url(const char *key_path, const char *db_url, struct sp_buf *out) SP_MUST;
 /* Direct access to its store (fault injection in tests). */
 struct sp_store *sp_keystore_store(struct sp_keystore *ks);
 /* The person's key from the thread's cache, else unwrapped from the key store; with create,

@@ -1,4 +1,4 @@
-/* The store: one driver interface (SQLite now, PostgreSQL next) behind a thin wrapper that
+/* The store: one driver interface (SQLite, PostgreSQL) behind a thin wrapper that
  * counts calls for fault injection and caches prepared statements.
  *
  * SQL is portable text (DESIGN.md §2): `?` placeholders bound in order; timestamps INTEGER
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "safepath/buf.h"
 #include "safepath/err.h"
 #include "safepath/id.h"
 
@@ -70,14 +71,20 @@ struct sp_store_driver {
 };
 
 extern const struct sp_store_driver sp_store_sqlite;
+extern const struct sp_store_driver sp_store_postgres;
 
 struct sp_store;
 struct sp_stmt;
 
-/* Open by URL: "sqlite:PATH", a plain PATH, or "postgresql://..." once that driver exists. */
+/* Open by URL: "sqlite:PATH", a plain PATH, or "postgresql://..." (also "postgres://"; any
+ * libpq connection URI, e.g. postgresql:///safepath?host=/run/postgresql). */
 int sp_store_open(const char *url, const struct sp_store_options *opt, struct sp_store **out,
 		  struct sp_err *err) SP_MUST;
 void sp_store_close(struct sp_store *s);
+/* For a postgresql:// URL, the URL of the database on the same server named like url's with
+ * suffix appended ("postgresql://h/app?x=y" + "_keys" -> "postgresql://h/app_keys?x=y");
+ * SP_EINVAL when url names no database in its path. */
+int sp_store_sibling_url(const char *url, const char *suffix, struct sp_buf *out) SP_MUST;
 const struct sp_store_driver *sp_store_driver_of(const struct sp_store *s);
 
 /* Fault injection: make the Nth fallible call from now on (1-based) fail with SP_EFAULT;

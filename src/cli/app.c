@@ -35,6 +35,25 @@ static int audit_keys(struct sp_app *app, struct sp_err *err)
 	return SP_OK;
 }
 
+/* The key store's URL: the keystore-db setting, else derived from the data's URL. */
+static int keystore_url(struct sp_app *app, struct sp_err *err)
+{
+	const char *set = sp_config_get(&app->cli->cfg, "keystore-db");
+	struct sp_buf url;
+	sp_buf_init(&url, sizeof app->ks_url - 1);
+	int rc = set && *set ? sp_buf_adds(&url, set)
+			     : sp_keystore_default_url(app->key_file, app->db_url, &url);
+	if (rc == SP_EINVAL)
+		rc = sp_err_set(err, rc, "keystore-db", "the database URL names no database to "
+				"derive the key store's from: give --keystore-db URL");
+	else if (rc)
+		rc = sp_err_set(err, SP_EINVAL, "keystore-db", "URL too long");
+	else
+		memcpy(app->ks_url, url.data, url.len + 1);
+	sp_buf_free(&url);
+	return rc;
+}
+
 /* Ask for the --as user's password and check it. */
 static int authenticate(struct sp_app *app, unsigned flags, struct sp_err *err)
 {
@@ -134,12 +153,9 @@ int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
 	if (rc)
 		return fail(app, &err, "open");
 
-	struct sp_buf ks_url;
-	sp_buf_init(&ks_url, 4200);
-	rc = sp_keystore_default_url(app->key_file, &ks_url);
+	rc = keystore_url(app, &err);
 	if (!rc)
-		rc = sp_keystore_open(ks_url.data, (flags & SP_APP_CREATE) != 0, &app->ks, &err);
-	sp_buf_free(&ks_url);
+		rc = sp_keystore_open(app->ks_url, (flags & SP_APP_CREATE) != 0, &app->ks, &err);
 	if (!rc)
 		rc = audit_keys(app, &err);
 	if (!rc)

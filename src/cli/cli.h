@@ -56,6 +56,7 @@ struct sp_app {
 	const char *data_dir;
 	const char *key_file;
 	char db_url[4096];
+	char ks_url[4200]; /* the person-key store (sp_keystore_default_url, or keystore-db) */
 	char audit_dir[4096];
 	struct sp_store *store;
 	struct sp_keys *keys;

@@ -96,19 +96,10 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	struct sp_buf ks_url;
-	sp_buf_init(&ks_url, 4200);
-	if (sp_keystore_default_url(app.key_file, &ks_url)) {
-		fprintf(stderr, "safepath: serve: the key store path is too long\n");
-		sp_http_tls_free(&tls);
-		sp_buf_free(&ks_url);
-		sp_app_close(&app);
-		return SP_EXIT_FAIL;
-	}
 	struct sp_http_options opt = {
 		.listen = listen,
 		.db_url = app.db_url,
-		.keystore_url = ks_url.data,
+		.keystore_url = app.ks_url,
 		.store = {.busy_timeout_ms = (int)sp_config_get_int(&cli->cfg, "busy-timeout-ms")},
 		.cfg = &cli->cfg,
 		.keys = app.keys,
@@ -123,7 +114,6 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	opt.tls = NULL;
 	if (rc) {
 		rc = sp_cli_fail(&err, "serve");
-		sp_buf_free(&ks_url);
 		sp_app_close(&app);
 		return rc;
 	}
@@ -137,7 +127,6 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	sp_log(SP_LOG_INFO, "serve.stopping", "signal", sig == SIGTERM ? "TERM" : "INT",
 	       (const char *)NULL);
 	sp_http_server_stop(srv);
-	sp_buf_free(&ks_url);
 	rc = sp_app_close(&app) ? SP_EXIT_FAIL : SP_EXIT_OK;
 	sp_log(SP_LOG_INFO, "serve.stopped", (const char *)NULL);
 	return rc;

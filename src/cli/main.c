@@ -46,6 +46,7 @@ static const char global_help[] =
 	"Global options (anywhere on the line):\n"
 	"  --data DIR          data folder (default ./var)\n"
 	"  --db URL            sqlite:PATH or postgresql://... (default sqlite:DATA/safepath.db)\n"
+	"  --keystore-db URL   person-key store (default KEYDIR/persons.db, or on PostgreSQL DB_keys)\n"
 	"  --key-file FILE     master key file (default ./keys/master.key)\n"
 	"  --passphrase-fd N   read the master passphrase from file descriptor N\n"
 	"  --config FILE       configuration file (default DATA/safepath.conf if present)\n"
@@ -148,9 +149,9 @@ static int parse_fd(const char *opt, const char *v, int *out)
  * sees only its options. Flags override the environment, which overrides the file. */
 static int parse_globals(struct sp_cli *cli, int *argc, char **argv)
 {
-	const char *flags[4][2] = {{"--data", "data"}, {"--db", "db"}, {"--key-file", "key-file"},
-				   {"--log-level", "log-level"}};
-	const char *flag_val[4] = {NULL, NULL, NULL, NULL};
+	const char *flags[5][2] = {{"--data", "data"}, {"--db", "db"}, {"--key-file", "key-file"},
+				   {"--log-level", "log-level"}, {"--keystore-db", "keystore-db"}};
+	const char *flag_val[5] = {NULL, NULL, NULL, NULL, NULL};
 	const char *config_file = NULL;
 	int out = 1;
 	for (int i = 1; i < *argc; i++) {
@@ -163,8 +164,8 @@ static int parse_globals(struct sp_cli *cli, int *argc, char **argv)
 			break;
 		}
 		static const char *const with_value[] = {"--data", "--db", "--key-file", "--log-level",
-							 "--config", "--as", "--password-fd",
-							 "--passphrase-fd", NULL};
+							 "--keystore-db", "--config", "--as",
+							 "--password-fd", "--passphrase-fd", NULL};
 		for (int k = 0; with_value[k]; k++) {
 			size_t n = strlen(with_value[k]);
 			if (strncmp(a, with_value[k], n) == 0 && (a[n] == '\0' || a[n] == '=')) {
@@ -187,17 +188,17 @@ static int parse_globals(struct sp_cli *cli, int *argc, char **argv)
 			continue;
 		}
 		switch (matched) {
-		case 4:
+		case 5:
 			config_file = val;
 			break;
-		case 5:
+		case 6:
 			cli->as_user = val;
 			break;
-		case 6:
+		case 7:
 			if (parse_fd("--password-fd", val, &cli->password_fd))
 				return -1;
 			break;
-		case 7:
+		case 8:
 			if (parse_fd("--passphrase-fd", val, &cli->passphrase_fd))
 				return -1;
 			break;
@@ -224,7 +225,7 @@ static int parse_globals(struct sp_cli *cli, int *argc, char **argv)
 	/* The file was read after the environment: put the environment back on top. */
 	if (!rc)
 		rc = sp_config_load_env(&cli->cfg, environ, &err);
-	for (int k = 0; !rc && k < 4; k++)
+	for (int k = 0; !rc && k < 5; k++)
 		if (flag_val[k])
 			rc = sp_config_set(&cli->cfg, flags[k][1], flag_val[k], SP_CONF_FLAG, &err);
 	if (rc) {

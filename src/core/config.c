@@ -10,6 +10,7 @@
 const struct sp_config_entry sp_config_entries[] = {
 	{"data", "./var", "data folder"},
 	{"db", "", "database URL (sqlite:PATH or postgresql://...); default sqlite:DATA/safepath.db"},
+	{"keystore-db", "", "person-key store URL; default sqlite:persons.db beside key-file, or with a postgresql:// db the same server's database DB_keys"},
 	{"key-file", "./keys/master.key", "master key file, kept outside the data folder"},
 	{"log-level", "info", "debug, info, warn or error"},
 	{"argon2-ops", "3", "Argon2id passes for passwords"},

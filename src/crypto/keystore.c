@@ -1,5 +1,6 @@
 /* The person key store: a database apart from the data (by default keys/persons.db beside
- * the master key file; this file owns its one table), holding each person's key wrapped by
+ * the master key file, or on PostgreSQL the data database's name + "_keys" on the same
+ * server; this file owns its one table), holding each person's key wrapped by
  * a data key:
  *   person_keys(person_id, key_version, data_version, wrapped, created_us)
  *   wrapped = sp_wrap_key_(data key data_version, key,
@@ -91,8 +92,11 @@ void sp_keystore_close(struct sp_keystore *ks)
 	free(ks);
 }
 
-int sp_keystore_default_url(const char *key_path, struct sp_buf *out)
+int sp_keystore_default_url(const char *key_path, const char *db_url, struct sp_buf *out)
 {
+	if (db_url && (strncmp(db_url, "postgresql://", 13) == 0 ||
+		       strncmp(db_url, "postgres://", 11) == 0))
+		return sp_store_sibling_url(db_url, "_keys", out);
 	const char *slash = strrchr(key_path, '/');
 	int rc = sp_buf_adds(out, "sqlite:");
 	if (!rc && slash)

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "safepath/store.h"
+#include "store/driver.h"
 
 struct sp_db {
 	sqlite3 *h;
@@ -293,17 +294,15 @@ static void sq_finalize(struct sp_dstmt *s)
 
 static const char *sq_type_token(const char *t)
 {
-	static const char *const map[][2] = {
+	static const struct sp_type_token map[] = {
 		{"id", "BLOB"},	  {"int64", "INTEGER"}, {"int", "INTEGER"},
 		{"text", "TEXT"}, {"blob", "BLOB"},	{"bool", "SMALLINT"},
 		/* after a table's closing parenthesis: its rows live in its primary key's B-tree
 		 * (one tree to write per row, not a rowid table and an index beside it) */
 		{"clustered", "WITHOUT ROWID"},
+		{NULL, NULL},
 	};
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strcmp(map[i][0], t) == 0)
-			return map[i][1];
-	return NULL;
+	return sp_store_type_lookup(map, t);
 }
 
 static int sq_backup_to(struct sp_db *db, const char *path, struct sp_err *err)

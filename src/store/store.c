@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "safepath/store.h"
+#include "store/driver.h"
 
 #define CACHE_SLOTS 128 /* power of two */
 
@@ -51,8 +52,7 @@ int sp_store_open(const char *url, const struct sp_store_options *opt, struct sp
 	if (strncmp(url, "sqlite:", 7) == 0) {
 		target = url + 7;
 	} else if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
-		return sp_err_set(err, SP_EINVAL, "db",
-				  "this build has no PostgreSQL driver; use sqlite:PATH");
+		drv = &sp_store_postgres; /* libpq reads the whole URL */
 	} else if (strstr(url, "://")) {
 		return sp_err_set(err, SP_EINVAL, "db", "unknown database URL scheme");
 	}
@@ -296,4 +296,12 @@ int sp_store_compact(struct sp_store *s, struct sp_err *err)
 		return SP_OK;
 	int rc = tick(s, err, "compact");
 	return rc ? rc : s->drv->compact(s->db, err);
+}
+
+const char *sp_store_type_lookup(const struct sp_type_token *map, const char *t)
+{
+	for (; map->token; map++)
+		if (strcmp(map->token, t) == 0)
+			return map->type;
+	return NULL;
 }

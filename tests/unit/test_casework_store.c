@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "safepath/init.h"
@@ -35,6 +36,7 @@
  * service) and their staff. */
 static char dir[64];
 static char db_path[128];
+static char db_url[200], ks_url[200]; /* SQLite files, or PostgreSQL databases (helpers.h) */
 static struct sp_store *store;
 static struct sp_keys *keys;
 static struct sp_keystore *keystore;
@@ -107,12 +109,13 @@ static int setup(void **state)
 	snprintf(dir, sizeof dir, "/tmp/sp-casework-XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
-	char url[160], key[160], data[160], ks[160];
+	char key[160], data[160], ks_path[160];
 	snprintf(db_path, sizeof db_path, "%s/var/safepath.db", dir);
 	snprintf(data, sizeof data, "%s/var", dir);
-	snprintf(url, sizeof url, "sqlite:%s", db_path);
+	test_db_url(db_url, sizeof db_url, db_path, "sp_casework");
 	snprintf(key, sizeof key, "%s/keys/master.key", dir);
-	snprintf(ks, sizeof ks, "sqlite:%s/keys/persons.db", dir);
+	snprintf(ks_path, sizeof ks_path, "%s/keys/persons.db", dir);
+	test_db_url(ks_url, sizeof ks_url, ks_path, "sp_casework_keys");
 	char mk[200];
 	snprintf(mk, sizeof mk, "mkdir -p %s/var", dir);
 	if (system(mk) != 0)
@@ -120,9 +123,9 @@ static int setup(void **state)
 	struct sp_err err = {0};
 	struct sp_store_options opt = {.busy_timeout_ms = 1000, .create = 1};
 	struct sp_master *m = NULL;
-	if (sp_store_open(url, &opt, &store, &err) || sp_store_migrate(store, &err) ||
+	if (sp_store_open(db_url, &opt, &store, &err) || sp_store_migrate(store, &err) ||
 	    sp_master_key_file_create(key, data, &m, &err) || sp_keys_open(store, m, &keys, &err) ||
-	    sp_keystore_open(ks, 1, &keystore, &err)) {
+	    sp_keystore_open(ks_url, 1, &keystore, &err)) {
 		fprintf(stderr, "setup: %s %s\n", err.field, err.msg);
 		return -1;
 	}
@@ -276,10 +279,12 @@ static void open_number_seal_and_read(void **state)
 		      "birth_year_min = 2010 AND birth_year_max = 2010 AND birth_estimated = 1"),
 		3);
 	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM person_nationalities WHERE code = 'ER'"), 3);
-	exec_sql("PRAGMA wal_checkpoint(TRUNCATE)");
+	/* (in SQLite's file: PostgreSQL's files are its server's) */
+	if (!test_pg())
+		exec_sql("PRAGMA wal_checkpoint(TRUNCATE)");
 	static const char *const secrets[] = {"Amanuel",   "amanuel", "Tesfay",   "ኣማኑኤል",
 					      "BC 123-45", "BC12345", "Facebook", "recruiter"};
-	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0] && !test_pg(); i++)
 		if (file_contains(db_path, secrets[i]))
 			fail_msg("personal value %zu found in the database file", i);
 
@@ -382,8 +387,10 @@ static void notes_are_sealed_and_listed(void **state)
 	struct sp_casework other = as(&cw_b);
 	assert_int_equal(sp_note_add(&other, &c.id, "not mine", &n1, &err), SP_EDENIED);
 	assert_int_equal(sp_note_list(&other, &c.id, &list, &n, &err), SP_EDENIED);
-	exec_sql("PRAGMA wal_checkpoint(TRUNCATE)");
-	assert_false(file_contains(db_path, "bus station"));
+	if (!test_pg()) {
+		exec_sql("PRAGMA wal_checkpoint(TRUNCATE)");
+		assert_false(file_contains(db_path, "bus station"));
+	}
 	sp_arena_release(&arena);
 }
 
@@ -669,25 +676,31 @@ static int64_t walk_pages(struct sp_casework *cw, bool mine, int status, size_t 
 	return total;
 }
 
+/* Cases assigned to user (with status, when not NULL). */
+static int64_t count_assigned(const struct sp_id *user, const char *status)
+{
+	struct sp_stmt *st;
+	struct sp_err err = {0};
+	ok(sp_store_prepare(store, "SELECT COUNT(*) FROM cases WHERE assigned_to = ? AND "
+				   "(? IS NULL OR status = ?)", &st, &err), &err, "prepare");
+	assert_int_equal(sp_stmt_bind_id(st, 1, user), SP_OK);
+	assert_int_equal(sp_stmt_bind_text(st, 2, status), SP_OK);
+	assert_int_equal(sp_stmt_bind_text(st, 3, status), SP_OK);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	int64_t n = sp_stmt_int64(st, 0);
+	sp_stmt_done(st);
+	return n;
+}
+
 static void caseload_pages_through_the_policy(void **state)
 {
 	(void)state;
 	struct sp_casework a = as(&cw_a), b = as(&cw_b);
-	char sql[256];
-	char user[2 * SP_ID_LEN + 1];
-	for (int i = 0; i < SP_ID_LEN; i++)
-		snprintf(user + 2 * i, 3, "%02x", cw_a.user.b[i]);
-	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cases WHERE hex(assigned_to) = upper('%s')",
-		 user);
-	int64_t mine = test_scalar(store, sql);
+	int64_t mine = count_assigned(&cw_a.user, NULL);
 	assert_true(mine > 3);
 	assert_int_equal(walk_pages(&a, true, -1, 3), mine);
 	assert_int_equal(walk_pages(&a, true, -1, SP_SEARCH_MAX_HITS), mine);
-	snprintf(sql, sizeof sql,
-		 "SELECT COUNT(*) FROM cases WHERE hex(assigned_to) = upper('%s') AND status = "
-		 "'open'",
-		 user);
-	assert_int_equal(walk_pages(&a, true, SP_CASE_OPEN, 4), test_scalar(store, sql));
+	assert_int_equal(walk_pages(&a, true, SP_CASE_OPEN, 4), count_assigned(&cw_a.user, "open"));
 	/* A colleague sees the agency's caseload rows, but not the restricted case. */
 	int64_t visible =
 		test_scalar(store, "SELECT COUNT(*) FROM cases c JOIN agencies g ON g.id = c.agency_id "
@@ -715,12 +728,10 @@ static void reads_audited_through_the_writer(void **state)
 {
 	(void)state;
 	struct sp_err err = {0};
-	char url[200];
-	snprintf(url, sizeof url, "sqlite:%s", db_path);
 	struct sp_store_options opt = {.busy_timeout_ms = 1000};
 	struct sp_store *ws = NULL;
 	struct sp_audit_writer *w = NULL;
-	ok(sp_store_open(url, &opt, &ws, &err), &err, "writer store");
+	ok(sp_store_open(db_url, &opt, &ws, &err), &err, "writer store");
 	ok(sp_audit_writer_start(ws, akeys, NULL, &w, &err), &err, "writer");
 	struct sp_casework a = as(&cw_a);
 	struct sp_person p;
@@ -849,8 +860,8 @@ static void case_numbers_are_unique_under_concurrency(void **state)
 	pthread_t t[THREADS];
 	for (int i = 0; i < THREADS; i++) {
 		memset(&w[i], 0, sizeof w[i]);
-		snprintf(w[i].url, sizeof w[i].url, "sqlite:%s", db_path);
-		snprintf(w[i].ks_url, sizeof w[i].ks_url, "sqlite:%s/keys/persons.db", dir);
+		snprintf(w[i].url, sizeof w[i].url, "%s", db_url);
+		snprintf(w[i].ks_url, sizeof w[i].ks_url, "%s", ks_url);
 		assert_int_equal(pthread_create(&t[i], NULL, open_many, &w[i]), 0);
 	}
 	for (int i = 0; i < THREADS; i++)
@@ -871,18 +882,44 @@ static void case_numbers_are_unique_under_concurrency(void **state)
 
 /* ---- fault injection ---- */
 
-/* Every row of every domain table (and the audit trail), as text, read through SQLite's own
- * API: independent of the code under test. */
+static const char *const snapshot_tables[] = {
+	"persons", "person_nationalities", "person_index", "case_sequences",
+	"cases",   "case_notes",           "consents",     "audit_log"};
+
+/* The same through libpq: each row as PostgreSQL's text of the whole row, in that order. */
+static char *snapshot_pg(void)
+{
+	PGconn *c = PQconnectdb(db_url);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	struct sp_buf b;
+	sp_buf_init(&b, 64u << 20);
+	for (size_t t = 0; t < sizeof snapshot_tables / sizeof snapshot_tables[0]; t++) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT r::text FROM %s r ORDER BY 1", snapshot_tables[t]);
+		PGresult *res = PQexec(c, sql);
+		assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+		assert_int_equal(sp_buf_addf(&b, "[%s]\n", snapshot_tables[t]), 0);
+		for (int i = 0; i < PQntuples(res); i++)
+			assert_int_equal(sp_buf_addf(&b, "%s\n", PQgetvalue(res, i, 0)), 0);
+		PQclear(res);
+	}
+	PQfinish(c);
+	size_t n;
+	return sp_buf_detach(&b, &n);
+}
+
+/* Every row of every domain table (and the audit trail), as text, read through the engine's
+ * own client library: independent of the code under test. */
 static char *snapshot(void)
 {
-	static const char *const tables[] = {
-		"persons", "person_nationalities", "person_index", "case_sequences",
-		"cases",   "case_notes",           "consents",     "audit_log"};
+	if (test_pg())
+		return snapshot_pg();
+	const char *const *tables = snapshot_tables;
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	struct sp_buf b;
 	sp_buf_init(&b, 64u << 20);
-	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+	for (size_t t = 0; t < sizeof snapshot_tables / sizeof snapshot_tables[0]; t++) {
 		char sql[128];
 		snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY rowid", tables[t]);
 		sqlite3_stmt *st;

@@ -620,11 +620,23 @@ static void master_open_picks_the_mode(void **state)
 
 	struct sp_buf url;
 	sp_buf_init(&url, 256);
-	assert_int_equal(sp_keystore_default_url("./keys/master.key", &url), SP_OK);
+	assert_int_equal(sp_keystore_default_url("./keys/master.key", NULL, &url), SP_OK);
 	assert_string_equal(url.data, "sqlite:./keys/persons.db");
 	sp_buf_reset(&url);
-	assert_int_equal(sp_keystore_default_url("master.key", &url), SP_OK);
+	assert_int_equal(sp_keystore_default_url("master.key", "sqlite:var/x.db", &url), SP_OK);
 	assert_string_equal(url.data, "sqlite:persons.db");
+	/* on PostgreSQL: the same server, the data database's name + "_keys" */
+	sp_buf_reset(&url);
+	assert_int_equal(sp_keystore_default_url("k/master.key", "postgresql://h:5432/sp?sslmode=require",
+						 &url), SP_OK);
+	assert_string_equal(url.data, "postgresql://h:5432/sp_keys?sslmode=require");
+	sp_buf_reset(&url);
+	assert_int_equal(sp_keystore_default_url("k/master.key", "postgres:///sp", &url), SP_OK);
+	assert_string_equal(url.data, "postgres:///sp_keys");
+	sp_buf_reset(&url);
+	assert_int_equal(sp_keystore_default_url("k/master.key", "postgresql://h?host=/tmp/s", &url),
+			 SP_EINVAL);
+	assert_int_equal(sp_keystore_default_url("k/master.key", "postgresql://h/", &url), SP_EINVAL);
 	sp_buf_free(&url);
 	assert_int_equal(test_rmtree(root), 0);
 }

@@ -1,5 +1,7 @@
-/* store/: the SQLite driver's settings and error classes, BEGIN IMMEDIATE, the statement
- * cache, fault injection, type-token expansion and migrations. */
+/* store/: the drivers' settings and error classes, "begin for write" (BEGIN IMMEDIATE on
+ * SQLite, row locks on PostgreSQL), the statement cache, fault injection, type-token
+ * expansion, migrations, and the PostgreSQL driver's placeholders and reconnection. Runs on
+ * SQLite, and on PostgreSQL with SAFEPATH_TEST_PG set (tests/pg.sh). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "../../src/store/migrate.c"
+#include "store/pg.h"
 
 #include "helpers.h"
 
@@ -26,7 +29,9 @@ static int setup(void **state)
 	snprintf(dir, sizeof dir, "/tmp/sp-store-XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
-	snprintf(url, sizeof url, "sqlite:%s/t.db", dir);
+	char path[96];
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	test_db_url(url, sizeof url, path, "sp_store");
 	return 0;
 }
 
@@ -45,9 +50,25 @@ static struct sp_store *open_store(int busy_ms)
 	return s;
 }
 
+static int row_locks(struct sp_store *s)
+{
+	return (sp_store_driver_of(s)->caps & SP_STORE_CAP_ROW_LOCKS) != 0;
+}
+
+static void exec_ok(struct sp_store *s, const char *sql)
+{
+	struct sp_err err = {0};
+	struct sp_buf b;
+	sp_buf_init(&b, 4096);
+	if (expand(sp_store_driver_of(s), sql, &b, &err) || sp_store_exec(s, b.data, &err))
+		fail_msg("%s: %s", sql, err.msg);
+	sp_buf_free(&b);
+}
+
 static void sqlite_settings(void **state)
 {
 	(void)state;
+	TEST_SQLITE_ONLY("SQLite's PRAGMA settings");
 	struct sp_store *s = open_store(100);
 	struct sp_stmt *st;
 	struct sp_err err = {0};
@@ -84,9 +105,20 @@ static void write_lock_taken_at_begin_and_busy_classified(void **state)
 	struct sp_store *a = open_store(50), *b = open_store(50);
 	struct sp_err err = {0};
 	assert_int_equal(sp_store_exec(a, "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)", &err), 0);
+	assert_int_equal(sp_store_exec(a, "INSERT INTO t VALUES (0, 'head')", &err), 0);
 	assert_int_equal(sp_store_begin_write(a, &err), SP_OK);
-	/* BEGIN IMMEDIATE: the second writer waits at BEGIN, not half-way through. */
-	assert_int_equal(sp_store_begin_write(b, &err), SP_EBUSY);
+	if (row_locks(a)) {
+		/* PostgreSQL: the row lock is the write lock; a second writer waits on it no longer
+		 * than its busy timeout (lock_timeout), then gets SP_EBUSY. */
+		assert_int_equal(sp_store_exec(a, "SELECT v FROM t WHERE k = 0 FOR UPDATE", &err), 0);
+		assert_int_equal(sp_store_begin_write(b, &err), SP_OK);
+		assert_int_equal(sp_store_exec(b, "UPDATE t SET v = 'b' WHERE k = 0", &err), SP_EBUSY);
+		assert_non_null(strstr(err.msg, "55P03"));
+		sp_store_rollback(b);
+	} else {
+		/* BEGIN IMMEDIATE: the second writer waits at BEGIN, not half-way through. */
+		assert_int_equal(sp_store_begin_write(b, &err), SP_EBUSY);
+	}
 	assert_false(sp_store_in_transaction(b));
 	sp_store_rollback(a);
 	assert_int_equal(sp_store_begin_write(b, &err), SP_OK);
@@ -104,26 +136,33 @@ static void *hold_then_commit(void *p)
 	struct sp_err err = {0};
 	struct timespec pause = {0, 150 * 1000000L};
 	nanosleep(&pause, NULL);
-	if (sp_store_exec(a, "INSERT INTO t VALUES (2, 'a')", &err) ||
+	if (sp_store_exec(a, "UPDATE t SET v = 'a' WHERE k = 0", &err) ||
+	    sp_store_exec(a, "INSERT INTO t VALUES (2, 'a')", &err) ||
 	    sp_store_commit(a, &err))
 		return p; /* failure */
 	return NULL;
 }
 
 /* A second writer in the same process waits (within its busy timeout) for the first one's
- * commit, then goes on and sees its rows; a rollback lets the next writer in as well. */
+ * commit, then goes on and sees its rows; a rollback lets the next writer in as well. SQLite
+ * waits at BEGIN IMMEDIATE, PostgreSQL at the lock on the row both change. */
 static void writers_in_one_process_take_turns(void **state)
 {
 	(void)state;
 	struct sp_store *a = open_store(5000), *b = open_store(5000);
 	struct sp_err err = {0};
 	assert_int_equal(sp_store_exec(a, "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)", &err), 0);
+	assert_int_equal(sp_store_exec(a, "INSERT INTO t VALUES (0, 'head')", &err), 0);
 	assert_int_equal(sp_store_begin_write(a, &err), SP_OK);
+	if (row_locks(a))
+		assert_int_equal(sp_store_exec(a, "SELECT v FROM t WHERE k = 0 FOR UPDATE", &err), 0);
 	pthread_t th;
 	assert_int_equal(pthread_create(&th, NULL, hold_then_commit, a), 0);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(sp_store_begin_write(b, &err), SP_OK);
+	if (row_locks(b))
+		assert_int_equal(sp_store_exec(b, "SELECT v FROM t WHERE k = 0 FOR UPDATE", &err), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	void *failed = NULL;
 	pthread_join(th, &failed);
@@ -134,7 +173,7 @@ static void writers_in_one_process_take_turns(void **state)
 	struct sp_stmt *st = NULL;
 	assert_int_equal(sp_store_prepare(b, "SELECT count(*) FROM t", &st, &err), SP_OK);
 	assert_int_equal(sp_stmt_step(st, &err), 1);
-	assert_int_equal(sp_stmt_int64(st, 0), 1);
+	assert_int_equal(sp_stmt_int64(st, 0), 2);
 	sp_stmt_done(st);
 	sp_store_rollback(b);
 	/* and a rolled-back writer lets the next one in too */
@@ -151,8 +190,7 @@ static void statements_are_cached_and_bind_in_order(void **state)
 	(void)state;
 	struct sp_store *s = open_store(50);
 	struct sp_err err = {0};
-	assert_int_equal(sp_store_exec(s, "CREATE TABLE u (id BLOB, n INTEGER, t TEXT, b BLOB)", &err),
-			 0);
+	exec_ok(s, "CREATE TABLE u (id {id}, n {int64}, t {text}, b {blob})");
 	const char *ins = "INSERT INTO u VALUES (?, ?, ?, ?)";
 	struct sp_stmt *st1, *st2, *nested;
 	struct sp_id id;
@@ -196,12 +234,12 @@ static void nth_call_fails_on_demand(void **state)
 	struct sp_err err = {0};
 	sp_store_fail_at(s, 2);
 	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);			   /* call 1 */
-	assert_int_equal(sp_store_exec(s, "CREATE TABLE f (x)", &err), SP_EFAULT); /* call 2 */
+	assert_int_equal(sp_store_exec(s, "CREATE TABLE f (x INTEGER)", &err), SP_EFAULT); /* call 2 */
 	assert_non_null(strstr(err.msg, "store call 2"));
 	assert_int_equal(sp_store_calls(s), 2);
 	sp_store_rollback(s);
 	sp_store_fail_at(s, 0);
-	assert_int_equal(sp_store_exec(s, "CREATE TABLE f (x)", &err), SP_OK);
+	assert_int_equal(sp_store_exec(s, "CREATE TABLE f (x INTEGER)", &err), SP_OK);
 	sp_store_close(s);
 }
 
@@ -218,6 +256,15 @@ static void type_tokens_expand(void **state)
 	assert_int_equal(expand(&sp_store_sqlite, "CREATE TABLE y (a {id} PRIMARY KEY) {clustered}",
 				&b, &err), SP_OK);
 	assert_string_equal(b.data, "CREATE TABLE y (a BLOB PRIMARY KEY) WITHOUT ROWID");
+	sp_buf_reset(&b);
+	/* PostgreSQL: bytea for ids and blobs, bigint, smallint booleans; a heap table */
+	sp_buf_reset(&b);
+	assert_int_equal(expand(&sp_store_postgres, "CREATE TABLE x (a {id}, b {int64}, c {bool}, "
+				"d {text}, e {int}, f {blob}) {clustered}", &b, &err), SP_OK);
+	assert_string_equal(b.data, "CREATE TABLE x (a BYTEA, b BIGINT, c SMALLINT, d TEXT, "
+				    "e INTEGER, f BYTEA) ");
+	sp_buf_reset(&b);
+	assert_int_equal(expand(&sp_store_postgres, "x {uuid}", &b, &err), SP_EINTERNAL);
 	sp_buf_reset(&b);
 	assert_int_equal(expand(&sp_store_sqlite, "x {uuid}", &b, &err), SP_EINTERNAL);
 	assert_non_null(strstr(err.msg, "{uuid}"));
@@ -242,6 +289,13 @@ static void migrations_apply_once_and_are_recorded(void **state)
 	for (const struct sp_embedded *m = sp_embedded_files; m->path; m++)
 		embedded += strncmp(m->path, migrations_dir, sizeof migrations_dir - 1) == 0;
 	assert_int_equal(rows, embedded);
+	if (row_locks(s)) {
+		/* PostgreSQL: the renamed table keeps its primary key (object_id, seq) */
+		assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM pg_indexes WHERE tablename = "
+						"'audit_object' AND indexdef LIKE '%(object_id, seq)'"), 1);
+		sp_store_close(s);
+		return;
+	}
 	/* 0009: the audit's object index is one B-tree keyed by (object_id, seq), no rowid */
 	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM pragma_index_list('audit_object') "
 					"WHERE origin = 'pk'"), 1);
@@ -253,9 +307,11 @@ static void migrations_apply_once_and_are_recorded(void **state)
 static void online_backup_copies_the_database(void **state)
 {
 	(void)state;
+	TEST_SQLITE_ONLY("SQLite's online backup API (PostgreSQL backups: safepath backup)");
 	struct sp_store *s = open_store(50);
 	struct sp_err err = {0};
-	assert_int_equal(sp_store_exec(s, "CREATE TABLE k (v); INSERT INTO k VALUES (7)", &err), 0);
+	assert_int_equal(sp_store_exec(s, "CREATE TABLE k (v INTEGER); INSERT INTO k VALUES (7)", &err),
+			 0);
 	char path[128];
 	snprintf(path, sizeof path, "%s/copy.db", dir);
 	assert_int_equal(sp_store_backup_to(s, path, &err), SP_OK);
@@ -266,6 +322,217 @@ static void online_backup_copies_the_database(void **state)
 	assert_int_equal(sp_store_open(u, &opt, &s, &err), SP_OK);
 	assert_int_equal(test_scalar(s, "SELECT v FROM k"), 7);
 	sp_store_close(s);
+}
+
+/* ---- the PostgreSQL driver ---- */
+
+static void placeholders_rewritten_outside_literals_and_comments(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *sql, *want;
+		int n;
+	} cases[] = {
+		{"", "", 0},
+		{"SELECT 1", "SELECT 1", 0},
+		{"SELECT a FROM t WHERE k = ? AND v > ?", "SELECT a FROM t WHERE k = $1 AND v > $2", 2},
+		{"INSERT INTO t VALUES (?,?,?)", "INSERT INTO t VALUES ($1,$2,$3)", 3},
+		{"SELECT '?', 'it''s ?', ? FROM t", "SELECT '?', 'it''s ?', $1 FROM t", 1},
+		{"SELECT \"a?\"\"b\" FROM t WHERE x = ?", "SELECT \"a?\"\"b\" FROM t WHERE x = $1", 1},
+		{"SELECT ? -- why?\n, ?", "SELECT $1 -- why?\n, $2", 2},
+		{"SELECT ? -- last?", "SELECT $1 -- last?", 1},
+		{"SELECT /* a? /* nested? */ still? */ ?", "SELECT /* a? /* nested? */ still? */ $1", 1},
+		{"SELECT $$a?$$, $t$b?$t$, ?", "SELECT $$a?$$, $t$b?$t$, $1", 1},
+		{"SELECT x$y, ?", "SELECT x$y, $1", 1},
+		{"SELECT 1-?/?", "SELECT 1-$1/$2", 2},
+	};
+	struct sp_buf b;
+	sp_buf_init(&b, 4096);
+	int n;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sp_buf_reset(&b);
+		n = -1;
+		assert_int_equal(sp_pg_rewrite(cases[i].sql, &b, &n), SP_OK);
+		assert_string_equal(b.data ? b.data : "", cases[i].want);
+		assert_int_equal(n, cases[i].n);
+	}
+	const char *bad[] = {"SELECT 'open ?", "SELECT \"open", "SELECT /* open ? ", "SELECT $a$ ?",
+			     "SELECT /* /* */ ?"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		sp_buf_reset(&b);
+		assert_int_equal(sp_pg_rewrite(bad[i], &b, &n), SP_EINVAL);
+	}
+	sp_buf_free(&b);
+}
+
+/* Values go in and come out as the SQLite driver gives them: 64-bit integers at both ends of
+ * their range, blobs holding zero bytes, empty blobs that are not NULL, NULL, text, and an
+ * aggregate PostgreSQL returns as NUMERIC. A statement first run with a NULL where a value
+ * comes later is prepared again with the value's type. */
+static void values_round_trip(void **state)
+{
+	(void)state;
+	struct sp_store *s = open_store(1000);
+	struct sp_err err = {0};
+	exec_ok(s, "CREATE TABLE v (k {int} PRIMARY KEY, n {int64}, b {blob}, t {text}, f {bool})");
+	const int64_t ns[] = {INT64_MIN, -1, 0, 1, INT64_MAX, 4102444800000000LL};
+	const unsigned char blob[5] = {0, 1, 0, 0xff, 0};
+	struct sp_stmt *st;
+	const char *ins = "INSERT INTO v (k, n, b, t, f) VALUES (?, ?, ?, ?, ?)";
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(sp_store_prepare(s, ins, &st, &err), SP_OK);
+		assert_int_equal(sp_stmt_bind_int64(st, 1, i), SP_OK);
+		if (i == 0)
+			assert_int_equal(sp_stmt_bind_null(st, 2), SP_OK);
+		else
+			assert_int_equal(sp_stmt_bind_int64(st, 2, ns[i]), SP_OK);
+		assert_int_equal(sp_stmt_bind_blob(st, 3, blob, (size_t)i % 6), SP_OK);
+		assert_int_equal(sp_stmt_bind_text(st, 4, i % 2 ? "zw\xc3\xb6lf" : NULL), SP_OK);
+		assert_int_equal(sp_stmt_bind_int64(st, 5, i % 2), SP_OK);
+		assert_int_equal(sp_stmt_step(st, &err), 0);
+		assert_int_equal(sp_stmt_changes(st), 1);
+		sp_stmt_done(st);
+	}
+	assert_int_equal(sp_store_prepare(s, "SELECT k, n, b, t, f FROM v ORDER BY k", &st, &err),
+			 SP_OK);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(sp_stmt_step(st, &err), 1);
+		assert_int_equal(sp_stmt_int64(st, 0), i);
+		assert_int_equal(sp_stmt_is_null(st, 1), i == 0);
+		if (i)
+			assert_true(sp_stmt_int64(st, 1) == ns[i]);
+		size_t n = 99;
+		const void *p = sp_stmt_blob(st, 2, &n);
+		assert_false(sp_stmt_is_null(st, 2));
+		assert_int_equal(n, (size_t)i % 6);
+		if (n)
+			assert_memory_equal(p, blob, n);
+		if (i % 2)
+			assert_string_equal(sp_stmt_text(st, 3), "zw\xc3\xb6lf");
+		else
+			assert_null(sp_stmt_text(st, 3));
+		assert_int_equal(sp_stmt_int64(st, 4), i % 2);
+	}
+	assert_int_equal(sp_stmt_step(st, &err), 0);
+	sp_stmt_done(st);
+	assert_int_equal(test_scalar(s, "SELECT SUM(n) FROM v WHERE n > 0 AND n < 1000000000000000000"),
+			 4102444800000001LL);
+	assert_int_equal(test_scalar(s, "SELECT -SUM(n) FROM v WHERE n < 0 AND n > -2"), 1);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM v WHERE f = 1"), 3);
+	/* a NULL whose type nothing tells ("? IS NULL"), inside a transaction that goes on */
+	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(sp_store_prepare(s, "SELECT COUNT(*) FROM v WHERE ? IS NULL OR k = ?",
+						  &st, &err), SP_OK);
+		assert_int_equal(sp_stmt_bind_null(st, 1), SP_OK);
+		if (round)
+			assert_int_equal(sp_stmt_bind_text(st, 1, "x"), SP_OK);
+		assert_int_equal(sp_stmt_bind_int64(st, 2, 3), SP_OK);
+		assert_int_equal(sp_stmt_step(st, &err), 1);
+		assert_int_equal(sp_stmt_int64(st, 0), round ? 1 : 6);
+		sp_stmt_done(st);
+	}
+	assert_int_equal(sp_store_exec(s, "DELETE FROM v WHERE k = 5", &err), SP_OK);
+	assert_int_equal(sp_store_commit(s, &err), SP_OK);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM v"), 5);
+	sp_store_close(s);
+}
+
+static void terminate(struct sp_store *victim)
+{
+	struct sp_store *c = open_store(1000);
+	struct sp_err err = {0};
+	char sql[80];
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)",
+		 (long long)test_scalar(victim, "SELECT pg_backend_pid()"));
+	assert_int_equal(sp_store_exec(c, sql, &err), SP_OK);
+	sp_store_close(c);
+	struct timespec pause = {0, 50 * 1000000L}; /* the backend exits */
+	nanosleep(&pause, NULL);
+}
+
+struct lock_two {
+	struct sp_store *s;
+	const char *first, *second;
+	int rc;
+};
+
+static void *lock_two(void *p)
+{
+	struct lock_two *l = p;
+	struct sp_err err = {0};
+	l->rc = sp_store_exec(l->s, l->second, &err);
+	return NULL;
+}
+
+/* SQLSTATEs onto the store's classes: deadlock and serialization failure are SP_EBUSY (the
+ * callers retry), a constraint SP_ECONFLICT, no server SP_EUNAVAIL, a COMMIT whose connection
+ * died SP_EUNKNOWN; and a broken connection is made anew at the next begin. */
+static void pg_errors_classified_and_connections_recover(void **state)
+{
+	(void)state;
+	TEST_PG_ONLY("PostgreSQL's error classes and connections");
+	struct sp_store *a = open_store(5000), *b = open_store(5000);
+	struct sp_err err = {0};
+	exec_ok(a, "CREATE TABLE t (k {int} PRIMARY KEY, v {int64} NOT NULL)");
+	exec_ok(a, "INSERT INTO t VALUES (1, 0), (2, 0)");
+	assert_int_equal(sp_store_exec(a, "INSERT INTO t VALUES (1, 5)", &err), SP_ECONFLICT);
+	assert_non_null(strstr(err.msg, "23505"));
+
+	/* deadlock: a holds 1 and wants 2, b holds 2 and wants 1 */
+	assert_int_equal(sp_store_begin_write(a, &err), SP_OK);
+	assert_int_equal(sp_store_begin_write(b, &err), SP_OK);
+	assert_int_equal(sp_store_exec(a, "UPDATE t SET v = 1 WHERE k = 1", &err), SP_OK);
+	assert_int_equal(sp_store_exec(b, "UPDATE t SET v = 1 WHERE k = 2", &err), SP_OK);
+	struct lock_two l = {a, NULL, "UPDATE t SET v = 2 WHERE k = 2", 1};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, lock_two, &l), 0);
+	struct timespec pause = {0, 100 * 1000000L};
+	nanosleep(&pause, NULL);
+	int rb = sp_store_exec(b, "UPDATE t SET v = 2 WHERE k = 1", &err);
+	if (rb)
+		sp_store_rollback(b); /* b was chosen: a's update goes through */
+	pthread_join(th, NULL);
+	assert_true((rb == SP_EBUSY) != (l.rc == SP_EBUSY)); /* exactly one victim */
+	assert_true(rb == SP_OK || l.rc == SP_OK);
+	sp_store_rollback(a);
+	sp_store_rollback(b);
+
+	/* serialization failure: a's snapshot is older than b's committed update */
+	assert_int_equal(sp_store_begin_read(a, &err), SP_OK);
+	assert_int_equal(test_scalar(a, "SELECT v FROM t WHERE k = 1"), 0);
+	assert_int_equal(sp_store_exec(b, "UPDATE t SET v = 7 WHERE k = 1", &err), SP_OK);
+	assert_int_equal(sp_store_exec(a, "UPDATE t SET v = 8 WHERE k = 1", &err), SP_EBUSY);
+	assert_non_null(strstr(err.msg, "40001"));
+	sp_store_rollback(a);
+
+	/* the connection dies between transactions: the next begin makes a new one, and the
+	 * cached statement is prepared again on it */
+	assert_int_equal(test_scalar(a, "SELECT v FROM t WHERE k = 1"), 7);
+	terminate(a);
+	assert_int_equal(sp_store_begin_write(a, &err), SP_OK);
+	assert_int_equal(test_scalar(a, "SELECT v FROM t WHERE k = 1"), 7);
+	assert_int_equal(sp_store_commit(a, &err), SP_OK);
+
+	/* it dies inside a transaction: that statement fails, the COMMIT's outcome is unknown,
+	 * and after the rollback the next begin works (nothing of the lost transaction stayed) */
+	assert_int_equal(sp_store_begin_write(a, &err), SP_OK);
+	assert_int_equal(sp_store_exec(a, "UPDATE t SET v = 9 WHERE k = 1", &err), SP_OK);
+	terminate(a);
+	assert_int_equal(sp_store_commit(a, &err), SP_EUNKNOWN);
+	sp_store_rollback(a);
+	assert_int_equal(sp_store_begin_read(a, &err), SP_OK);
+	assert_int_equal(test_scalar(a, "SELECT v FROM t WHERE k = 1"), 7);
+	sp_store_rollback(a);
+	sp_store_close(a);
+	sp_store_close(b);
+
+	/* no server there */
+	struct sp_store_options opt = {.busy_timeout_ms = 100};
+	struct sp_store *none = NULL;
+	assert_int_equal(sp_store_open("postgresql:///x?host=/nonexistent&port=1", &opt, &none, &err),
+			 SP_EUNAVAIL);
+	assert_string_equal(err.field, "db");
 }
 
 int main(void)
@@ -283,6 +550,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(migrations_apply_once_and_are_recorded, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(online_backup_copies_the_database, setup, teardown),
+		cmocka_unit_test(placeholders_rewritten_outside_literals_and_comments),
+		cmocka_unit_test_setup_teardown(values_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(pg_errors_classified_and_connections_recover, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
