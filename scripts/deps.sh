@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 debs=(build-essential pkg-config clang libclang-rt-14-dev clang-tidy cppcheck
 	libsodium-dev libsqlite3-dev sqlite3 libjansson-dev libicu-dev libcmocka-dev
-	libmicrohttpd-dev libgnutls28-dev libpq-dev iso-codes curl openssl chromium libyaml-dev
+	libmicrohttpd-dev libgnutls28-dev libpq-dev postgresql iso-codes curl openssl chromium libyaml-dev
 	wrk nginx-light)
 
 missing=()

@@ -129,6 +129,12 @@ s_api() {
 	fi
 }
 
+# The API suite on PostgreSQL: the same tests, the servers on a database of their own.
+s_api_pg() {
+	pg_ready || { fail "api-pg: cannot start PostgreSQL"; return; }
+	SAFEPATH_TEST_PG=$SP_PG_QUERY s_api "$1"
+}
+
 # The browser suite: node's test runner (TAP) driving Chromium against a real server.
 s_e2e() {
 	local bin=$1
@@ -161,6 +167,7 @@ suite fuzz s_fuzz
 suite cli s_cli build/gcc/safepath
 suite cli-asan s_cli build/asan/safepath
 suite api s_api build/gcc/safepath
+suite api-pg s_api_pg build/gcc/safepath
 suite api-asan s_api build/asan/safepath
 suite e2e s_e2e build/gcc/safepath
 

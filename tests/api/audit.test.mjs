@@ -6,7 +6,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { assertProblem, blob, cli, demo, freshUser, login, request, sql } from './lib.mjs';
+import { assertProblem, blob, cli, demo, freshUser, hexOf, login, request, sql } from './lib.mjs';
 
 const PW = demo.password;
 let dpo; let reader; let kase;
@@ -14,7 +14,7 @@ const person = { names: [{ role: 'given', romanised: 'Auditia' }], sex: 'female'
 
 // Records by this actor after seq top: "action|fields|object_id|objects".
 function since(top, actorId) {
-  return sql(`SELECT action || '|' || fields || '|' || lower(hex(object_id)) || '|' ||
+  return sql(`SELECT action || '|' || fields || '|' || ${hexOf('object_id')} || '|' ||
     (SELECT count(*) FROM audit_object o WHERE o.seq = a.seq) FROM audit_log a
     WHERE seq > ${top} AND actor = ${blob(actorId)} ORDER BY seq`);
 }
@@ -62,7 +62,7 @@ test('a caseload page is one audit record naming every case on it', async () => 
   assert.deepEqual(shown, [kase.id, ...more.slice(0, 2)]);
   const recs = since(top, reader.id);
   assert.deepEqual(recs, [`case.list|stat,identity|${hex(shown[0])}|3`]);
-  const named = sql(`SELECT lower(hex(object_id)) FROM audit_object WHERE seq = (SELECT max(seq) FROM audit_log
+  const named = sql(`SELECT ${hexOf('object_id')} FROM audit_object WHERE seq = (SELECT max(seq) FROM audit_log
     WHERE actor = ${blob(reader.id)} AND action = 'case.list') ORDER BY object_id`);
   assert.deepEqual(named, shown.map(hex).sort());
   const top2 = head();

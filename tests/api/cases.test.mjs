@@ -3,10 +3,8 @@
 // value, and leave the domain tables as they were; the firewall and the roles hold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { SECRET } from './cases.data.mjs';
-import { demo, login, request } from './lib.mjs';
+import { blob, demo, login, request, sql } from './lib.mjs';
 
 const PW = demo.password;
 
@@ -24,11 +22,7 @@ const DOMAIN = ['persons', 'person_nationalities', 'person_index', 'case_sequenc
 
 // Row counts of the domain tables, read-only beside the running server.
 function counts() {
-  const db = join(process.env.SP_WORK, 'var', 'safepath.db');
-  const sql = DOMAIN.map((t) => `SELECT '${t}', count(*) FROM ${t};`).join(' ');
-  const r = spawnSync('sqlite3', ['-readonly', '-cmd', '.timeout 5000', db, sql], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
+  return sql(DOMAIN.map((t) => `SELECT '${t}', count(*) FROM ${t}`).join(' UNION ALL ')).join('\n');
 }
 
 function assertProblem(res, status, type) {
@@ -249,13 +243,9 @@ test('a mutating request without the CSRF token is 403 and changes nothing', asy
 });
 
 test('every request on the case left its audit record, refusals too', () => {
-  const db = join(process.env.SP_WORK, 'var', 'safepath.db');
-  const ids = [created.id, created.person_id, ...objects].map((i) => `X'${i.replace(/-/g, '')}'`).join(', ');
-  const sql = `SELECT DISTINCT action || '|' || reason || '|' || flags FROM audit_log WHERE object_id IN (${ids})
-    OR seq IN (SELECT seq FROM audit_object WHERE object_id IN (${ids}));`;
-  const r = spawnSync('sqlite3', ['-readonly', '-cmd', '.timeout 5000', db, sql], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const rows = new Set(r.stdout.trim().split('\n'));
+  const ids = [created.id, created.person_id, ...objects].map(blob).join(', ');
+  const rows = new Set(sql(`SELECT DISTINCT action || '|' || reason || '|' || flags FROM audit_log WHERE object_id IN (${ids})
+    OR seq IN (SELECT seq FROM audit_object WHERE object_id IN (${ids}))`));
   for (const want of ['case.create||0', 'case.read||0', 'case.list||0', 'case.search||0',
     'note.add||0', 'note.read||0', 'consent.add||0', 'consent.read||0',
     'case.read|denied:firewall|1']) { // crossing the firewall is flagged to the DPO

@@ -78,16 +78,26 @@ export function assertProblem(assert, res, status, type) {
   assert.equal(res.json.type, `urn:safepath:problem:${type}`);
 }
 
-// One SQL statement, read-only, beside the running server: its output lines.
+// The store under test: SQLite in the data folder, or PostgreSQL when run.sh was given
+// SAFEPATH_TEST_PG (SAFEPATH_DB then names the suite's database).
+export const PG = process.env.SAFEPATH_DB && /^postgres(ql)?:/.test(process.env.SAFEPATH_DB)
+  ? process.env.SAFEPATH_DB : null;
+
+// One SQL statement, read-only, beside the running server: its output lines ("a|b" columns,
+// NULL as nothing, on either store).
 export function sql(statement) {
-  const db = join(WORK, 'var', 'safepath.db');
-  const r = spawnSync('sqlite3', ['-readonly', '-cmd', '.timeout 5000', db, statement], { encoding: 'utf8' });
+  const r = PG
+    ? spawnSync('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', PG, '-c', statement],
+      { encoding: 'utf8', env: { ...process.env, PGOPTIONS: '-c default_transaction_read_only=on' } })
+    : spawnSync('sqlite3', ['-readonly', '-cmd', '.timeout 5000', join(WORK, 'var', 'safepath.db'),
+      statement], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n');
 }
 
-// An id as an SQLite blob literal.
-export const blob = (id) => `X'${id.replace(/-/g, '')}'`;
+// An id as a blob literal, and a blob column as lower-case hex, in the store's SQL.
+export const blob = (id) => (PG ? `'\\x${id.replace(/-/g, '')}'::bytea` : `X'${id.replace(/-/g, '')}'`);
+export const hexOf = (col) => (PG ? `encode(${col}, 'hex')` : `lower(hex(${col}))`);
 
 // A fresh account through the API, ready to use: the administrator adds it (a data-reading
 // role waits for the approval a supervisor of its agency grants with the CLI), it logs in

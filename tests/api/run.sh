@@ -2,6 +2,9 @@
 # The API tests: a real `safepath serve` on a free port over a temporary data folder with
 # demo data, then node's test runner (TAP) over tests/api/*.test.mjs, then a check of what
 # the server wrote to its stderr. Usage: bash tests/api/run.sh PATH/TO/safepath
+# With SAFEPATH_TEST_PG set (tests/pg.sh's connection parameters) everything runs on
+# PostgreSQL: a database of its own for this run (and its "_keys" sibling, the person-key
+# store), named in SAFEPATH_DB, which every safepath started here and by the tests inherits.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 SP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -15,6 +18,9 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$WORK" || exit 1
+if [ -n "${SAFEPATH_TEST_PG:-}" ]; then
+	export SAFEPATH_DB="postgresql:///sp_api_$$_$RANDOM?$SAFEPATH_TEST_PG"
+fi
 # The smallest Argon2id cost: the tests log in many times.
 export SAFEPATH_ARGON2_OPS=1 SAFEPATH_ARGON2_MEM_KIB=8192
 g=(--data "$WORK/var" --key-file "$WORK/keys/master.key")

@@ -1,6 +1,7 @@
 // Run once the server has stopped: the distinctive values the case tests sent through the
 // API are in clear in no file under the data folder or the key folder (databases, their
-// write-ahead logs, audit checkpoints, the person-key store).
+// write-ahead logs, audit checkpoints, the person-key store), nor, on PostgreSQL, anywhere in
+// the test cluster's folder (tables, indexes, write-ahead log, the server's log).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,8 +15,10 @@ function files(dir) {
 
 test('no value sent through the API is in clear under the data folder', () => {
   const work = process.env.SP_WORK;
-  const all = [...files(join(work, 'var')), ...files(join(work, 'keys'))];
-  assert.ok(all.some((f) => f.endsWith('safepath.db')));
+  const pg = process.env.SAFEPATH_DB && process.env.SP_PG_DIR;
+  const all = [...files(join(work, 'var')), ...files(join(work, 'keys')),
+    ...(pg ? files(process.env.SP_PG_DIR) : [])];
+  assert.ok(all.some((f) => (pg ? /\/base\/\d+\/\d+$/.test(f) : f.endsWith('safepath.db'))));
   const needles = Object.values(SECRET).flatMap((s) => [s, s.toLowerCase()])
     .map((s) => Buffer.from(s, 'utf8'));
   for (const f of all) {
