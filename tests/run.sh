@@ -2,7 +2,7 @@
 # The test harness behind `make check`: builds every profile it needs, runs each suite, prints
 # each suite's time and ends with one line "N passed, N failed".
 # Usage: tests/run.sh [--only SUITE]   (suites: build, lint-banned, lint, unit, unit-pg,
-# unit-asan, fuzz, cli, cli-asan, api, api-pg, api-asan, e2e)
+# unit-asan, fuzz, cli, cli-asan, api, api-pg, api-asan, e2e, e2e-pg)
 # The *-pg suites run the same tests on PostgreSQL: a throwaway cluster (tests/pg.sh) started
 # at the first of them and removed on exit, also when a test fails or the run is interrupted.
 set -u
@@ -153,6 +153,12 @@ s_e2e() {
 	fi
 }
 
+# One browser flow on PostgreSQL (tests/e2e/run.sh picks it).
+s_e2e_pg() {
+	pg_ready || { fail "e2e-pg: cannot start PostgreSQL"; return; }
+	SAFEPATH_TEST_PG=$SP_PG_QUERY s_e2e "$1"
+}
+
 s_lint() {
 	if bash scripts/lint.sh >$tmp/lint.log 2>&1; then pass; else tail -40 $tmp/lint.log; fail "make lint"; fi
 }
@@ -170,6 +176,7 @@ suite api s_api build/gcc/safepath
 suite api-pg s_api_pg build/gcc/safepath
 suite api-asan s_api build/asan/safepath
 suite e2e s_e2e build/gcc/safepath
+suite e2e-pg s_e2e_pg build/gcc/safepath
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failures:"; printf '  %s\n' "${failures[@]}"
