@@ -2,7 +2,7 @@
 # The test harness behind `make check`: builds every profile it needs, runs each suite, prints
 # each suite's time and ends with one line "N passed, N failed".
 # Usage: tests/run.sh [--only SUITE]   (suites: build, lint-banned, lint, unit, unit-pg,
-# unit-asan, fuzz, cli, cli-asan, api, api-pg, api-asan, e2e, e2e-pg)
+# unit-asan, unit-asan-pg, fuzz, cli, cli-asan, api, api-pg, api-asan, e2e, e2e-pg)
 # The *-pg suites run the same tests on PostgreSQL: a throwaway cluster (tests/pg.sh) started
 # at the first of them and removed on exit, also when a test fails or the run is interrupted.
 set -u
@@ -85,11 +85,12 @@ s_unit() {
 	done
 }
 
-# The unit tests that open a store (tests/unit/helpers.h test_db_url), on PostgreSQL.
+# The unit tests that open a store (tests/unit/helpers.h test_db_url), on PostgreSQL, in the
+# profile's build (made by the unit or unit-asan suite before).
 s_unit_pg() {
 	pg_ready || { fail "unit-pg: cannot start PostgreSQL"; return; }
 	for src in $(grep -l 'test_db_url' tests/unit/test_*.c); do
-		local t=build/gcc/tests/$(basename "$src" .c)
+		local t=build/$1/tests/$(basename "$src" .c)
 		[ -x "$t" ] && SAFEPATH_TEST_PG=$SP_PG_QUERY run_cmocka "$t"
 	done
 }
@@ -167,8 +168,9 @@ suite build s_build
 suite lint-banned s_banned
 suite lint s_lint
 suite unit s_unit gcc
-suite unit-pg s_unit_pg
+suite unit-pg s_unit_pg gcc
 suite unit-asan s_unit asan
+suite unit-asan-pg s_unit_pg asan
 suite fuzz s_fuzz
 suite cli s_cli build/gcc/safepath
 suite cli-asan s_cli build/asan/safepath

@@ -202,9 +202,11 @@ static int prepare_sequence(struct sp_casework *cw, const char *sql, const struc
 	return SP_OK;
 }
 
-/* The next number of agency's counter for year, inside the open write transaction. */
-static int next_number(struct sp_casework *cw, const struct sp_id *agency, int year, int64_t *out,
-		       struct sp_err *err)
+/* Bump agency's counter for year: the rows changed (0 when it has no row yet). The UPDATE
+ * takes the row's lock (PostgreSQL) until the transaction ends: two writers never read the
+ * same number. */
+static int bump_sequence(struct sp_casework *cw, const struct sp_id *agency, int year,
+			 int64_t *changed, struct sp_err *err)
 {
 	struct sp_stmt *st;
 	int rc = prepare_sequence(cw,
@@ -214,37 +216,51 @@ static int next_number(struct sp_casework *cw, const struct sp_id *agency, int y
 	if (rc)
 		return rc;
 	rc = sp_stmt_step(st, err);
-	int64_t changed = rc == 0 ? sp_stmt_changes(st) : 0;
+	*changed = rc == 0 ? sp_stmt_changes(st) : 0;
 	sp_stmt_done(st);
 	if (rc)
 		return rc < 0 ? rc : sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
-	if (changed == 1) {
+	return SP_OK;
+}
+
+/* The next number of agency's counter for year, inside the open write transaction. */
+static int next_number(struct sp_casework *cw, const struct sp_id *agency, int year, int64_t *out,
+		       struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int64_t changed = 0;
+	int rc = bump_sequence(cw, agency, year, &changed, err);
+	if (!rc && changed == 0) {
+		/* First case of the year for this agency. Two first cases can race here on
+		 * PostgreSQL: the second INSERT waits for the first and then does nothing, and
+		 * both bump the one row in turn. */
 		rc = prepare_sequence(cw,
-				      "SELECT last_number FROM case_sequences "
-				      "WHERE agency_id = ? AND year = ?",
+				      "INSERT INTO case_sequences (agency_id, year, last_number) "
+				      "VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
 				      agency, year, &st, err);
-		if (rc)
-			return rc;
-		rc = sp_stmt_step(st, err);
-		if (rc == 1) {
-			*out = sp_stmt_int64(st, 0);
-			rc = SP_OK;
-		} else if (rc == 0) {
-			rc = sp_err_set(err, SP_EINTERNAL, "", "case sequence vanished");
-		}
-		sp_stmt_done(st);
-		return rc;
+		if (!rc)
+			rc = cw_exec_done(st, err);
+		if (!rc)
+			rc = bump_sequence(cw, agency, year, &changed, err);
+		if (!rc && changed != 1)
+			rc = sp_err_set(err, SP_EINTERNAL, "", "case sequence missing");
 	}
-	/* First case of the year for this agency. On PostgreSQL two first cases can race here;
-	 * the loser gets SP_ECONFLICT and retries the whole operation. */
-	rc = prepare_sequence(
-		cw, "INSERT INTO case_sequences (agency_id, year, last_number) VALUES (?, ?, 1)",
-		agency, year, &st, err);
 	if (rc)
 		return rc;
-	rc = cw_exec_done(st, err);
-	if (!rc)
-		*out = 1;
+	rc = prepare_sequence(cw,
+			      "SELECT last_number FROM case_sequences "
+			      "WHERE agency_id = ? AND year = ?",
+			      agency, year, &st, err);
+	if (rc)
+		return rc;
+	rc = sp_stmt_step(st, err);
+	if (rc == 1) {
+		*out = sp_stmt_int64(st, 0);
+		rc = SP_OK;
+	} else if (rc == 0) {
+		rc = sp_err_set(err, SP_EINTERNAL, "", "case sequence vanished");
+	}
+	sp_stmt_done(st);
 	return rc;
 }
 

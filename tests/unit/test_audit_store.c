@@ -699,7 +699,11 @@ static void writer_groups_reads_into_one_transaction(void **state)
 	struct sp_err err = {0};
 	struct sp_audit_writer *w;
 	assert_int_equal(sp_audit_writer_start(ws, keys, NULL, &w, &err), SP_OK);
-	assert_int_equal(sp_store_begin_write(blocker, &err), SP_OK); /* hold the write lock */
+	/* hold the write lock: SQLite's from the begin, PostgreSQL's the audit head row's */
+	assert_int_equal(sp_store_begin_write(blocker, &err), SP_OK);
+	int64_t head;
+	unsigned char mac[SP_AUDIT_MAC_LEN];
+	assert_int_equal(sp_audit_head_read(blocker, 1, &head, mac, &err), SP_OK);
 
 	struct submitter t[8];
 	pthread_t th[8];
