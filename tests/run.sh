@@ -2,7 +2,7 @@
 # The test harness behind `make check`: builds every profile it needs, runs each suite, prints
 # each suite's time and ends with one line "N passed, N failed".
 # Usage: tests/run.sh [--only SUITE]   (suites: build, lint-banned, lint, unit, unit-pg,
-# unit-asan, unit-asan-pg, fuzz, cli, cli-asan, api, api-pg, api-asan, e2e, e2e-pg)
+# unit-asan, unit-asan-pg, fuzz, cli, cli-asan, cli-pg, api, api-pg, api-asan, e2e, e2e-pg)
 # The *-pg suites run the same tests on PostgreSQL: a throwaway cluster (tests/pg.sh) started
 # at the first of them and removed on exit, also when a test fails or the run is interrupted.
 set -u
@@ -106,6 +106,8 @@ s_cli() {
 	[ -x "$bin" ] || { fail "no $bin to test"; return; }
 	for t in tests/cli/*.sh; do
 		[ "$(basename "$t")" = lib.sh ] && continue
+		# tests/cli/pg_*.sh are the PostgreSQL ones (cli-pg), and only those run there
+		case $(basename "$t") in pg_*) [ "${2:-}" = pg_ ] || continue ;; *) [ -z "${2:-}" ] || continue ;; esac
 		if bash "$t" "$bin" >$tmp/cli.log 2>&1; then pass
 		else tail -30 $tmp/cli.log; fail "$(basename "$t")"; fi
 	done
@@ -128,6 +130,12 @@ s_api() {
 		[ "$f" -gt 0 ] || [ "$extra" -gt 0 ] || tail -30 $tmp/api.log
 		fail "api tests ($bin)" $((f + extra > 0 ? f + extra : 1))
 	fi
+}
+
+# The command line on PostgreSQL: tests/cli/pg_*.sh.
+s_cli_pg() {
+	pg_ready || { fail "cli-pg: cannot start PostgreSQL"; return; }
+	SAFEPATH_TEST_PG=$SP_PG_QUERY s_cli "$1" pg_
 }
 
 # The API suite on PostgreSQL: the same tests, the servers on a database of their own.
@@ -174,6 +182,7 @@ suite unit-asan-pg s_unit_pg asan
 suite fuzz s_fuzz
 suite cli s_cli build/gcc/safepath
 suite cli-asan s_cli build/asan/safepath
+suite cli-pg s_cli_pg build/gcc/safepath
 suite api s_api build/gcc/safepath
 suite api-pg s_api_pg build/gcc/safepath
 suite api-asan s_api build/asan/safepath

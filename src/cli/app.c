@@ -99,6 +99,8 @@ int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
 		sp_err_set(&err, SP_EINVAL, "data", "path too long");
 		return fail(app, &err, "open");
 	}
+	if (keystore_url(app, &err))
+		return fail(app, &err, "open");
 	if ((flags & SP_APP_USER) && !cli->as_user) {
 		fprintf(stderr, "safepath: this command reads or writes personal data: name the acting user with --as USER\n");
 		return SP_EXIT_USAGE;
@@ -153,9 +155,7 @@ int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
 	if (rc)
 		return fail(app, &err, "open");
 
-	rc = keystore_url(app, &err);
-	if (!rc)
-		rc = sp_keystore_open(app->ks_url, (flags & SP_APP_CREATE) != 0, &app->ks, &err);
+	rc = sp_keystore_open(app->ks_url, (flags & SP_APP_CREATE) != 0, &app->ks, &err);
 	if (!rc)
 		rc = audit_keys(app, &err);
 	if (!rc)
