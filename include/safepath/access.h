@@ -175,10 +175,11 @@ int sp_session_create(struct sp_access *a, const struct sp_keys *k, const struct
 		      int64_t ttl_s, char token[SP_SESSION_TOKEN_SIZE],
 		      char csrf[SP_SESSION_TOKEN_SIZE], struct sp_session *out,
 		      struct sp_err *err) SP_MUST;
-/* The live session a token names: SP_ENOTFOUND when there is none, it has expired or its
- * user is disabled (one answer for all, so a caller cannot tell them apart). A read only. */
+/* The live session a token names, and its user into *user when not NULL (one read):
+ * SP_ENOTFOUND when there is none, it has expired or its user is disabled (one answer for
+ * all, so a caller cannot tell them apart). A read only. */
 int sp_session_lookup(struct sp_access *a, const struct sp_keys *k, const char *token,
-		      struct sp_session *out, struct sp_err *err) SP_MUST;
+		      struct sp_session *out, struct sp_user *user, struct sp_err *err) SP_MUST;
 /* Does csrf (may be NULL) belong to the session? Constant-time. 1 yes, 0 no. */
 int sp_session_csrf_ok(const struct sp_keys *k, const struct sp_session *s, const char *csrf);
 /* Log out: delete the session, audited as session.end. SP_ENOTFOUND when it is gone. */

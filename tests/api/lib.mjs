@@ -98,6 +98,9 @@ export function sql(statement) {
 // An id as a blob literal, and a blob column as lower-case hex, in the store's SQL.
 export const blob = (id) => (PG ? `'\\x${id.replace(/-/g, '')}'::bytea` : `X'${id.replace(/-/g, '')}'`);
 export const hexOf = (col) => (PG ? `encode(${col}, 'hex')` : `lower(hex(${col}))`);
+// The all-zero id, and whether blob column col holds the bytes of blob literal b.
+export const ZERO_ID = blob('00000000000000000000000000000000');
+export const holds = (col, b) => (PG ? `position(${b} in ${col}) > 0` : `instr(${col}, ${b}) > 0`);
 
 // A fresh account through the API, ready to use: the administrator adds it (a data-reading
 // role waits for the approval a supervisor of its agency grants with the CLI), it logs in

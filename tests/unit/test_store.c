@@ -290,13 +290,14 @@ static void migrations_apply_once_and_are_recorded(void **state)
 		embedded += strncmp(m->path, migrations_dir, sizeof migrations_dir - 1) == 0;
 	assert_int_equal(rows, embedded);
 	if (row_locks(s)) {
-		/* PostgreSQL: the renamed table keeps its primary key (object_id, seq) */
+		/* PostgreSQL: the renamed table keeps its primary key (object_id, span, actor) */
 		assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM pg_indexes WHERE tablename = "
-						"'audit_object' AND indexdef LIKE '%(object_id, seq)'"), 1);
+						"'audit_object' AND indexdef LIKE '%(object_id, span, actor)'"), 1);
 		sp_store_close(s);
 		return;
 	}
-	/* 0009: the audit's object index is one B-tree keyed by (object_id, seq), no rowid */
+	/* 0009, 0010: the audit's object index is one B-tree keyed by (object_id, span, actor), no
+	 * rowid */
 	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM pragma_index_list('audit_object') "
 					"WHERE origin = 'pk'"), 1);
 	struct sp_stmt *st;
