@@ -28,6 +28,26 @@ const struct sp_cli_cmd sp_cli_cmd_init = {
 	sp_cmd_init,
 };
 
+/* Does the database at url hold safepath's schema already? A database that cannot be opened
+ * (not made yet) does not: init makes it. Also for a server database, where no file in the
+ * data folder tells. */
+static int has_schema(const char *url)
+{
+	struct sp_store_options opt = {.busy_timeout_ms = 5000, .create = 0};
+	struct sp_store *s = NULL;
+	struct sp_stmt *st = NULL;
+	struct sp_err err = {0};
+	int yes = 0;
+	if (sp_store_open(url, &opt, &s, &err))
+		return 0;
+	if (sp_store_prepare(s, "SELECT COUNT(*) FROM schema_migrations", &st, &err) == SP_OK &&
+	    sp_stmt_step(st, &err) == 1)
+		yes = sp_stmt_int64(st, 0) > 0;
+	sp_stmt_done(st);
+	sp_store_close(s);
+	return yes;
+}
+
 static int sp_cmd_init(struct sp_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -96,6 +116,11 @@ static int sp_cmd_init(struct sp_cli *cli, int argc, char **argv)
 	int w = snprintf(marker, sizeof marker, "%s/safepath.db", data);
 	if (w > 0 && (size_t)w < sizeof marker && stat(marker, &st) == 0) {
 		fprintf(stderr, "safepath: init: %s is already set up\n", data);
+		return SP_EXIT_FAIL;
+	}
+	const char *db = sp_config_get(&cli->cfg, "db");
+	if (db && *db && has_schema(db)) {
+		fprintf(stderr, "safepath: init: db: the database is already set up\n");
 		return SP_EXIT_FAIL;
 	}
 	struct sp_app app;

@@ -22,6 +22,13 @@ PW=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' "$WORK/out")
 [ "$(q "$URL" "SELECT count(*) FROM information_schema.tables WHERE table_name = 'person_keys'")" = 0 ] ||
 	die "the person keys are in the data database"
 
+# init never touches a deployment: another folder, the same database
+mkdir again && cd again || die "mkdir"
+expect 1 "$SP" --db "$URL" init
+has "already set up" "$WORK/err"
+[ ! -e keys/master.key ] || die "a second master key was made"
+cd "$WORK" || die "cd"
+
 # the case commands, and the audit trail they leave, verified
 expect 0 "$SP" --db "$URL" --json case list --as demo.caseworker --password-fd 3 3<<<"$PW"
 has '"number"'
