@@ -68,6 +68,10 @@ struct sp_store_driver {
 	/* Optional: make deleted data unrecoverable on disk, where the engine keeps copies
 	 * outside the live pages (SQLite: the write-ahead log). NULL: nothing to do. */
 	int (*compact)(struct sp_db *db, struct sp_err *err);
+	/* Optional: inside a write transaction, make other connections' schema changes wait for
+	 * this one's end (migrations from processes starting at once). NULL: the write
+	 * transaction excludes them already (SQLite). */
+	int (*lock_schema)(struct sp_db *db, struct sp_err *err);
 };
 
 extern const struct sp_store_driver sp_store_sqlite;
@@ -126,6 +130,10 @@ int sp_store_backup_to(struct sp_store *s, const char *path, struct sp_err *err)
 /* After deleting what must not be recoverable (crypto-shredding): the driver's compact,
  * outside any transaction; SP_OK at once for a driver that keeps no such copies. */
 int sp_store_compact(struct sp_store *s, struct sp_err *err) SP_MUST;
+
+/* Inside a write transaction: serialise schema changes with other connections until it ends
+ * (the driver's lock_schema; nothing to do where the write transaction does already). */
+int sp_store_lock_schema(struct sp_store *s, struct sp_err *err) SP_MUST;
 
 /* Apply every embedded migration (src/store/migrations/NNNN_name.sql) not yet recorded in
  * schema_migrations, each in its own write transaction, in order. Up only. */

@@ -57,7 +57,11 @@ static int apply(struct sp_store *s, const struct sp_embedded *m, int number, st
 	const char *name = m->path + sizeof migrations_dir - 1;
 	struct sp_buf sql;
 	sp_buf_init(&sql, 1 << 20);
+	/* Processes starting at once on a database this migration has not reached: the second
+	 * waits here (SQLite: at BEGIN IMMEDIATE), then finds it recorded. */
 	int rc = sp_store_begin_write(s, err);
+	if (!rc)
+		rc = sp_store_lock_schema(s, err);
 	if (rc)
 		goto out;
 	int done = 0;
@@ -111,7 +115,11 @@ int sp_store_migrate(struct sp_store *s, struct sp_err *err)
 			"name {text} NOT NULL, applied_us {int64} NOT NULL)",
 			&ddl, err);
 	if (!rc)
-		rc = sp_store_exec(s, ddl.data, err);
+		rc = sp_store_begin_write(s, err);
+	if (!rc && !(rc = sp_store_lock_schema(s, err)) && !(rc = sp_store_exec(s, ddl.data, err)))
+		rc = sp_store_commit(s, err);
+	if (rc)
+		sp_store_rollback(s);
 	sp_buf_free(&ddl);
 	int last = 0;
 	for (const struct sp_embedded *m = sp_embedded_files; !rc && m->path; m++) {

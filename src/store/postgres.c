@@ -658,6 +658,12 @@ static int64_t pg_changes(struct sp_dstmt *s)
 	return s->changes;
 }
 
+/* A transaction-scoped advisory lock on one key of our own: released at COMMIT or ROLLBACK. */
+static int pg_lock_schema(struct sp_db *db, struct sp_err *err)
+{
+	return run(db, "SELECT pg_advisory_xact_lock(7305966424103715185)", err, "schema lock");
+}
+
 static const char *pg_type_token(const char *t)
 {
 	static const struct sp_type_token map[] = {
@@ -696,4 +702,5 @@ const struct sp_store_driver sp_store_postgres = {
 	.type_token = pg_type_token,
 	.backup_to = NULL,
 	.compact = NULL,
+	.lock_schema = pg_lock_schema,
 };

@@ -298,6 +298,13 @@ int sp_store_compact(struct sp_store *s, struct sp_err *err)
 	return rc ? rc : s->drv->compact(s->db, err);
 }
 
+int sp_store_lock_schema(struct sp_store *s, struct sp_err *err)
+{
+	if (!s->in_tx)
+		return sp_err_set(err, SP_EINTERNAL, "", "schema lock outside a transaction");
+	return s->drv->lock_schema ? s->drv->lock_schema(s->db, err) : SP_OK;
+}
+
 const char *sp_store_type_lookup(const struct sp_type_token *map, const char *t)
 {
 	for (; map->token; map++)

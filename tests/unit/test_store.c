@@ -305,6 +305,41 @@ static void migrations_apply_once_and_are_recorded(void **state)
 	sp_store_close(s);
 }
 
+static void *migrate_one(void *p)
+{
+	struct sp_store *s = p;
+	struct sp_err err = {0};
+	if (sp_store_migrate(s, &err) == SP_OK)
+		return NULL;
+	print_message("migrate: %s: %s\n", sp_status_name(err.code), err.msg);
+	return p;
+}
+
+/* Two processes (here: connections) migrating an empty database at once both succeed, and
+ * every migration is applied and recorded once. */
+static void concurrent_migrations_apply_once(void **state)
+{
+	(void)state;
+	struct sp_store *s[3] = {open_store(5000), open_store(5000), open_store(5000)};
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, migrate_one, s[i]), 0);
+	for (int i = 0; i < 3; i++) {
+		void *failed = s[i];
+		pthread_join(th[i], &failed);
+		assert_null(failed);
+	}
+	int64_t embedded = 0;
+	for (const struct sp_embedded *m = sp_embedded_files; m->path; m++)
+		embedded += strncmp(m->path, migrations_dir, sizeof migrations_dir - 1) == 0;
+	assert_int_equal(test_scalar(s[0], "SELECT COUNT(*) FROM schema_migrations"), embedded);
+	assert_int_equal(test_scalar(s[0], "SELECT COUNT(DISTINCT number) FROM schema_migrations"),
+			 embedded);
+	assert_int_equal(test_scalar(s[0], "SELECT COUNT(*) FROM audit_head"), 1);
+	for (int i = 0; i < 3; i++)
+		sp_store_close(s[i]);
+}
+
 static void online_backup_copies_the_database(void **state)
 {
 	(void)state;
@@ -550,6 +585,7 @@ int main(void)
 		cmocka_unit_test(type_tokens_expand),
 		cmocka_unit_test_setup_teardown(migrations_apply_once_and_are_recorded, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(concurrent_migrations_apply_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(online_backup_copies_the_database, setup, teardown),
 		cmocka_unit_test(placeholders_rewritten_outside_literals_and_comments),
 		cmocka_unit_test_setup_teardown(values_round_trip, setup, teardown),
