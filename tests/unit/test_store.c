@@ -514,6 +514,14 @@ static void pg_errors_classified_and_connections_recover(void **state)
 	exec_ok(a, "INSERT INTO t VALUES (1, 0), (2, 0)");
 	assert_int_equal(sp_store_exec(a, "INSERT INTO t VALUES (1, 5)", &err), SP_ECONFLICT);
 	assert_non_null(strstr(err.msg, "23505"));
+	/* unlike SQLite, a failed statement ends the whole transaction: its COMMIT says so */
+	assert_int_equal(sp_store_begin_write(a, &err), SP_OK);
+	assert_int_equal(sp_store_exec(a, "UPDATE t SET v = 3 WHERE k = 2", &err), SP_OK);
+	assert_int_equal(sp_store_exec(a, "INSERT INTO t VALUES (1, 5)", &err), SP_ECONFLICT);
+	assert_int_equal(sp_store_commit(a, &err), SP_EINTERNAL);
+	assert_non_null(strstr(err.msg, "had failed"));
+	sp_store_rollback(a);
+	assert_int_equal(test_scalar(a, "SELECT v FROM t WHERE k = 2"), 0);
 
 	/* deadlock: a holds 1 and wants 2, b holds 2 and wants 1 */
 	assert_int_equal(sp_store_begin_write(a, &err), SP_OK);
