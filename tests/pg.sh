@@ -7,10 +7,13 @@
 #   pg_start            start it; sets SP_PG_DIR and SP_PG_QUERY (host=...&port=...&user=sp)
 #   pg_url NAME         postgresql:///NAME?... for database NAME
 #   pg_createdb NAME    create database NAME (empty)
+#   pg_restart          restart the server (fault tests: clients see their connections break)
 #   pg_stop             stop the server and remove the folder (safe to call twice)
+# A harness sourcing this under one that started the cluster (the variables are exported)
+# uses that cluster, and leaves stopping it to its owner.
 
-SP_PG_DIR=""
-SP_PG_QUERY=""
+SP_PG_DIR=${SP_PG_DIR:-}
+SP_PG_QUERY=${SP_PG_QUERY:-}
 
 pg_bindir() {
 	local d
@@ -66,6 +69,10 @@ pg_url() {
 
 pg_createdb() {
 	"$SP_PG_BIN/createdb" -h "$SP_PG_DIR" -p "$SP_PG_PORT" -U sp "$1"
+}
+
+pg_restart() {
+	pg_as_owner "$SP_PG_BIN/pg_ctl" -D "$SP_PG_DIR/data" -m fast -w -t 60 restart >/dev/null 2>&1
 }
 
 pg_stop() {

@@ -5,16 +5,25 @@
 # With SAFEPATH_TEST_PG set (tests/pg.sh's connection parameters) everything runs on
 # PostgreSQL: a database of its own for this run (and its "_keys" sibling, the person-key
 # store), named in SAFEPATH_DB, which every safepath started here and by the tests inherits.
+# SAFEPATH_TEST_PG=own: start a throwaway cluster for this run alone (tests/pg.sh).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 SP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 WORK=$(mktemp -d)
 pid=""
+own_pg=""
+. "$here/../pg.sh"
+if [ "${SAFEPATH_TEST_PG:-}" = own ]; then
+	own_pg=1
+	pg_start || exit 1
+	SAFEPATH_TEST_PG=$SP_PG_QUERY
+fi
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[ -n "${pid2:-}" ] && kill "$pid2" 2>/dev/null && wait "$pid2" 2>/dev/null
 	[ -n "${pid3:-}" ] && kill "$pid3" 2>/dev/null && wait "$pid3" 2>/dev/null
 	rm -rf "$WORK"
+	[ -z "$own_pg" ] || pg_stop
 }
 trap cleanup EXIT
 cd "$WORK" || exit 1
