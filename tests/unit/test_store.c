@@ -97,6 +97,14 @@ static void url_forms(void **state)
 	opt.create = 0;
 	snprintf(plain, sizeof plain, "%s/missing/none.db", dir);
 	assert_int_equal(sp_store_open(plain, &opt, &s, &err), SP_EUNAVAIL);
+	if (test_pg()) { /* the short scheme too, and the driver it picks */
+		char pg[256];
+		snprintf(pg, sizeof pg, "postgres:///sp_store?%s", test_pg());
+		assert_int_equal(sp_store_open(pg, &opt, &s, &err), SP_OK);
+		assert_string_equal(sp_store_driver_of(s)->name, "postgresql");
+		assert_int_equal(test_scalar(s, "SELECT 6 * 7"), 42);
+		sp_store_close(s);
+	}
 }
 
 static void write_lock_taken_at_begin_and_busy_classified(void **state)
