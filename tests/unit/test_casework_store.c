@@ -801,6 +801,7 @@ static void reads_audited_through_the_writer(void **state)
 
 struct worker {
 	char url[200], ks_url[200];
+	const struct sp_subject *as;
 	int rc;
 	char numbers[PER_THREAD][SP_CASE_NUMBER_MAX];
 };
@@ -827,7 +828,7 @@ static void *open_many(void *arg)
 				 .keys = keys,
 				 .keystore = ks,
 				 .audit = akeys,
-				 .subject = &cw_b,
+				 .subject = w->as,
 				 .arena = &a};
 	for (int i = 0; !w->rc && i < PER_THREAD; i++) {
 		struct sp_person p;
@@ -852,17 +853,25 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-static void case_numbers_are_unique_under_concurrency(void **state)
+/* THREADS workers open PER_THREAD cases each for as's agency at once: the numbers are that
+ * agency's next ones for the year, each given once. */
+static void open_at_once(const struct sp_subject *as, const char *code)
 {
-	(void)state;
-	int64_t before = test_scalar(store, "SELECT COALESCE(MAX(last_number), 0) FROM case_sequences s "
-			       "JOIN agencies a ON a.id = s.agency_id WHERE a.code = 'NGO'");
+	struct sp_stmt *st;
+	struct sp_err err = {0};
+	ok(sp_store_prepare(store, "SELECT COALESCE(MAX(last_number), 0) FROM case_sequences "
+				   "WHERE agency_id = ?", &st, &err), &err, "prepare");
+	assert_int_equal(sp_stmt_bind_id(st, 1, &as->agency), SP_OK);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	int64_t before = sp_stmt_int64(st, 0);
+	sp_stmt_done(st);
 	static struct worker w[THREADS];
 	pthread_t t[THREADS];
 	for (int i = 0; i < THREADS; i++) {
 		memset(&w[i], 0, sizeof w[i]);
 		snprintf(w[i].url, sizeof w[i].url, "%s", db_url);
 		snprintf(w[i].ks_url, sizeof w[i].ks_url, "%s", ks_url);
+		w[i].as = as;
 		assert_int_equal(pthread_create(&t[i], NULL, open_many, &w[i]), 0);
 	}
 	for (int i = 0; i < THREADS; i++)
@@ -876,9 +885,26 @@ static void case_numbers_are_unique_under_concurrency(void **state)
 	qsort(all, THREADS * PER_THREAD, SP_CASE_NUMBER_MAX, cmp_str);
 	for (int i = 0; i < THREADS * PER_THREAD; i++) {
 		char want[SP_CASE_NUMBER_MAX];
-		expected_number("NGO", (int)before + 1 + i, want);
+		expected_number(code, (int)before + 1 + i, want);
 		assert_string_equal(all[i], want);
 	}
+}
+
+static void case_numbers_are_unique_under_concurrency(void **state)
+{
+	(void)state;
+	open_at_once(&cw_b, "NGO");
+}
+
+/* The first cases of an agency's year race to make its counter: none fails, none repeats. */
+static void first_case_numbers_of_an_agency_under_concurrency(void **state)
+{
+	(void)state;
+	struct sp_id fresh;
+	struct sp_subject cw_fresh;
+	add_agency(&fresh, "NEW", "ngo");
+	add_user(&cw_fresh, "cw_fresh", &fresh, SP_AGENCY_NGO, SP_ROLE_CASEWORKER);
+	open_at_once(&cw_fresh, "NEW");
 }
 
 /* ---- fault injection ---- */
@@ -1123,6 +1149,7 @@ int main(void)
 		cmocka_unit_test(caseload_pages_through_the_policy),
 		cmocka_unit_test(reads_audited_through_the_writer),
 		cmocka_unit_test(case_numbers_are_unique_under_concurrency),
+		cmocka_unit_test(first_case_numbers_of_an_agency_under_concurrency),
 		cmocka_unit_test(lists_and_searches_refused_up_front),
 		cmocka_unit_test(every_store_failure_leaves_nothing),
 		cmocka_unit_test(every_key_store_failure_leaves_nothing),
