@@ -48,6 +48,7 @@ struct sp_dstmt {
 	PGresult *res;
 	int row, rows;
 	int64_t changes;
+	char num[24]; /* a number column read as text */
 };
 
 static void quiet(void *arg, const PGresult *res)
@@ -648,6 +649,14 @@ static const char *pg_column_text(struct sp_dstmt *s, int c, size_t *n)
 {
 	size_t len = 0;
 	const char *p = pg_column_blob(s, c, &len); /* libpq ends every value with a NUL */
+	Oid t = p ? PQftype(s->res, c) : 0;
+	if (t == OID_INT8 || t == OID_INT4 || t == OID_INT2 || t == OID_BOOL || t == OID_NUMERIC ||
+	    t == OID_OID) {
+		/* as SQLite gives an integer column as text: its decimal digits */
+		int w = snprintf(s->num, sizeof s->num, "%lld", (long long)pg_column_int64(s, c));
+		len = w > 0 ? (size_t)w : 0;
+		p = s->num;
+	}
 	if (n)
 		*n = len;
 	return p;

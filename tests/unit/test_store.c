@@ -463,6 +463,12 @@ static void values_round_trip(void **state)
 			 4102444800000001LL);
 	assert_int_equal(test_scalar(s, "SELECT -SUM(n) FROM v WHERE n < 0 AND n > -2"), 1);
 	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM v WHERE f = 1"), 3);
+	/* an integer read as text is its decimal digits; text read as an integer its value */
+	assert_int_equal(sp_store_prepare(s, "SELECT n, t, '-17' FROM v WHERE k = 1", &st, &err), SP_OK);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	assert_string_equal(sp_stmt_text(st, 0), "-1");
+	assert_int_equal(sp_stmt_int64(st, 2), -17);
+	sp_stmt_done(st);
 	/* a NULL whose type nothing tells ("? IS NULL"), inside a transaction that goes on */
 	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
 	for (int round = 0; round < 2; round++) {
