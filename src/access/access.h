@@ -63,6 +63,11 @@ int access_user_count_supervisors(struct sp_access *a, const struct sp_id *agenc
 int access_user_grant(struct sp_access *a, const struct sp_id *user, unsigned add_roles,
 		      const char *new_hash, int force_change, struct sp_err *err) SP_MUST;
 
+/* Bump the user's version (every change to an account does, once): only if it is still
+ * version, else SP_ECONFLICT on "/version" (0: whatever it is). */
+int access_user_touch(struct sp_access *a, const struct sp_id *user, int64_t version,
+		      struct sp_err *err) SP_MUST;
+
 /* session.c */
 /* End every session of the user (disable), inside the caller's transaction. */
 int access_session_end_user(struct sp_access *a, const struct sp_id *user,

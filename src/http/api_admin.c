@@ -202,6 +202,7 @@ static json_t *user_json(const struct sp_user *u)
 	sp_time_format(u->created_us, created);
 	sp_time_format(u->updated_us, updated);
 	if (j && (json_object_set_new(j, "disabled", json_boolean(u->disabled)) ||
+		  json_object_set_new(j, "version", json_integer((json_int_t)u->version)) ||
 		  json_object_set_new(j, "created_at", json_string(created)) ||
 		  json_object_set_new(j, "updated_at", json_string(updated)))) {
 		json_decref(j);
@@ -261,6 +262,7 @@ int http_api_user_get(struct http_req *r)
 	if (http_query_only(r, NULL) || user_of_path(r, &u) ||
 	    http_audit_read(r, "user.read", "user", &u.id, 1, USER_FIELDS, NULL))
 		return 1;
+	http_etag_version(r, u.version);
 	return http_reply_json(r, 200, user_json(&u));
 }
 
@@ -339,7 +341,8 @@ int http_api_user_patch(struct http_req *r)
 	struct sp_user u = {0};
 	struct sp_id approval = {{0}};
 	char otp[SP_OTP_SIZE] = "";
-	if (http_query_only(r, NULL))
+	int64_t version = 0;
+	if (http_query_only(r, NULL) || http_if_match(r, &version))
 		return 1;
 	json_t *only = json_object_iter_value(json_object_iter(r->json));
 	if (json_object_size(r->json) != 1 || json_is_null(only))
@@ -351,12 +354,15 @@ int http_api_user_patch(struct http_req *r)
 	if (r->is_problem || user_of_path(r, &u))
 		return 1;
 	struct sp_access *a = &r->w->access;
-	int rc = grant ? sp_user_grant_roles(a, &r->subject, u.username, grant, &approval, &err)
-		 : revoke ? sp_user_revoke_roles(a, &r->subject, u.username, revoke, &err)
-		 : json_is_true(disabled) ? sp_user_disable(a, &r->subject, u.username, &err)
-					  : sp_user_enable(a, &r->subject, u.username, &err);
+	const char *name = u.username;
+	int rc = grant    ? sp_user_grant_roles(a, &r->subject, name, version, grant, &approval, &err)
+		 : revoke ? sp_user_revoke_roles(a, &r->subject, name, version, revoke, &err)
+		 : json_is_true(disabled) ? sp_user_disable(a, &r->subject, name, version, &err)
+					  : sp_user_enable(a, &r->subject, name, version, &err);
 	if (!rc)
 		rc = sp_user_get(a, &u.id, &u, &err);
+	if (!rc)
+		http_etag_version(r, u.version);
 	if (rc == SP_EINVAL) /* the library names its own argument: point at the member sent */
 		snprintf(err.field, sizeof err.field, "/%s",
 			 json_object_iter_key(json_object_iter(r->json)));
@@ -371,16 +377,20 @@ int http_api_user_password_reset(struct http_req *r)
 	struct sp_user u = {0};
 	struct sp_id approval = {{0}};
 	char otp[SP_OTP_SIZE] = "";
-	if (http_query_only(r, NULL) || user_of_path(r, &u))
+	int64_t version = 0;
+	if (http_query_only(r, NULL) || http_if_match(r, &version) || user_of_path(r, &u))
 		return 1;
-	if (sp_user_reset_password(&r->w->access, &r->subject, u.username, otp, &approval,
-				   &err)) {
+	if (sp_user_reset_password(&r->w->access, &r->subject, u.username, version, otp,
+				   &approval, &err)) {
 		sodium_memzero(otp, sizeof otp);
 		if (err.code == SP_EINVAL) /* the user is in the path: no body member to name */
 			err.field[0] = '\0';
 		return http_problem_from_err(r, &err);
 	}
-	/* a data-reading account's reset waits for a supervisor, who hands the password over */
+	/* a data-reading account's reset waits for a supervisor, who hands the password over;
+	 * the account's new ETag goes with the answer (the reset moved its version on) */
+	if (sp_user_get(&r->w->access, &u.id, &u, &err) == SP_OK)
+		http_etag_version(r, u.version);
 	int status = otp[0] ? 200 : 202;
 	return http_reply_json(r, status, with_secrets(json_object(), otp, &approval));
 }

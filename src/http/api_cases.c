@@ -79,12 +79,6 @@ static void casework(struct http_req *r, struct sp_casework *cw)
 	cw->read_audit = r->audit_writer;
 }
 
-/* The case's entity tag: its row version, which every update bumps. */
-static void case_etag(struct http_req *r, const struct sp_case *c)
-{
-	snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)c->version);
-}
-
 /* The "flags" member's names as bits, each unknown one reported; 0 when absent. */
 static unsigned flags_decode(struct http_req *r)
 {
@@ -178,31 +172,11 @@ int http_api_case_get(struct http_req *r)
 			j = NULL;
 		}
 	}
-	case_etag(r, &c);
+	http_etag_version(r, c.version);
 	return http_reply_json(r, 200, j);
 }
 
 /* ---- PATCH /api/v1/cases/:id (If-Match required) ---- */
-
-/* The version an If-Match header names: 0 to go on, 1 with 428 (none) or 412 (not one of
- * our entity tags: it cannot match). */
-static int if_match_version(struct http_req *r, int64_t *version)
-{
-	if (!r->if_match)
-		return http_problem(r, 428, "precondition-required", "If-Match is required",
-				    "Send the ETag of the case as last read in If-Match.");
-	const char *s = r->if_match;
-	size_t n = strlen(s);
-	char *end = NULL;
-	long long v = n > 2 && n < 24 && s[0] == '"' && s[1] >= '0' && s[1] <= '9'
-			      ? strtoll(s + 1, &end, 10)
-			      : -1;
-	if (v < 0 || !end || end != s + n - 1 || *end != '"')
-		return http_problem(r, 412, "precondition-failed", "The case has changed",
-				    "Read it again and send its new ETag in If-Match.");
-	*version = v;
-	return 0;
-}
 
 static void patch_enum(struct http_req *r, const char *name, int (*parse)(const char *),
 		       const char *reason, bool *set, int *value)
@@ -228,7 +202,7 @@ int http_api_case_patch(struct http_req *r)
 	struct sp_case_change ch = {0};
 	int status = 0, priority = 0;
 	if (http_query_only(r, NULL) || http_path_id(r, 0, &id) ||
-	    if_match_version(r, &ch.version))
+	    http_if_match(r, &ch.version))
 		return 1;
 	if (json_object_size(r->json) == 0)
 		return http_invalid(r, "", "name at least one field to change");
@@ -260,13 +234,9 @@ int http_api_case_patch(struct http_req *r)
 	if (r->is_problem)
 		return 1;
 	casework(r, &cw);
-	if (sp_case_update(&cw, &id, &ch, &c, &err)) {
-		if (err.code == SP_ECONFLICT && strcmp(err.field, "/version") == 0)
-			return http_problem(r, 412, "precondition-failed", "The case has changed",
-					    "Read it again and send its new ETag in If-Match.");
+	if (sp_case_update(&cw, &id, &ch, &c, &err))
 		return http_problem_from_err(r, &err);
-	}
-	case_etag(r, &c);
+	http_etag_version(r, c.version);
 	return http_reply_json(r, 200, sp_case_encode(&c));
 }
 

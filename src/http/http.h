@@ -191,6 +191,17 @@ int http_query_only(struct http_req *r, const char *const *allowed);
 /* The path's n-th ":name" segment (0 first) parsed as a UUID, else a 404 problem and 1. */
 int http_path_id(struct http_req *r, size_t n, struct sp_id *out);
 
+/* ---- optimistic concurrency (conditional.c) ---- */
+
+/* The resource's ETag ("\"3\"") from its row version, sent with the answer. */
+void http_etag_version(struct http_req *r, int64_t version);
+/* The version an update's If-Match names: 0 to go on, 1 with a 428 problem when there is
+ * none or a 412 when it is not one of our tags (it cannot match). */
+int http_if_match(struct http_req *r, int64_t *version);
+/* The 412 of a stale version (also what http_problem_from_err makes of a library's
+ * SP_ECONFLICT on "/version"). Returns 1. */
+int http_precondition_failed(struct http_req *r);
+
 /* ---- problem documents (problem.c), RFC 9457 ---- */
 
 /* Start a problem: type urn:safepath:problem:SLUG. Returns 1, the "stop" value of a phase. */

@@ -31,8 +31,9 @@ export function forgetSession() {
   storage()?.removeItem(CSRF_KEY);
 }
 
-export async function api(method, path, body) {
-  const headers = { Accept: 'application/json' };
+// extra: more headers (If-Match on an update, Idempotency-Key on a create).
+export async function api(method, path, body, extra = {}) {
+  const headers = { Accept: 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const csrf = storage()?.getItem(CSRF_KEY);
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;

@@ -99,15 +99,20 @@ function UserActions({ u, onChanged, onSessionEnded }) {
   const [role, setRole] = useState(CODES.role[0]);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState(null); // {message, error, otp, approval}
-  const run = async (method, path, body, done) => {
+  const reread = async () => onChanged(await api('GET', `/api/v1/users/${u.id}`));
+  // Every change names the version of the account as shown (If-Match): one changed by
+  // someone else meanwhile is refused (412) and shown again as it is now.
+  const run = async (method, path, body, done, moved) => {
     setBusy(true);
     setResult(null);
     try {
-      const out = await api(method, path, body);
+      const out = await api(method, path, body, { 'If-Match': `"${u.version}"` });
       setResult(done(out));
+      if (moved) await reread();
     } catch (err) {
       if (err.status === 401) onSessionEnded();
       else setResult({ error: refusal(err) });
+      if (err.status === 412) await reread().catch(() => {});
     }
     setBusy(false);
   };
@@ -120,7 +125,7 @@ function UserActions({ u, onChanged, onSessionEnded }) {
     await patch({ disabled: true }, t('users.disabled_done', { username: u.username }));
   };
   const reset = () => run('POST', `/api/v1/users/${u.id}/password-reset`, undefined, (out) => (
-    { otp: out.one_time_password, approval: out.approval }));
+    { otp: out.one_time_password, approval: out.approval }), true);
   const id = (what) => `${what}-${u.id}`;
   return html`<div class="user-actions">
     <div class="actions">
