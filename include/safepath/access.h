@@ -18,6 +18,7 @@
 #include "safepath/crypto.h"
 #include "safepath/err.h"
 #include "safepath/id.h"
+#include "safepath/idempotency.h"
 #include "safepath/policy.h"
 #include "safepath/store.h"
 
@@ -40,6 +41,10 @@ struct sp_access {
 	struct sp_store *store;
 	struct sp_kdf_params pw;                 /* Argon2id cost for new hashes */
 	const struct sp_audit_keys *audit_keys;  /* sodium_malloc memory of the caller */
+	/* A create (sp_agency_add, sp_user_add) with a client's idempotency key, recorded in
+	 * its own transaction (safepath/idempotency.h); NULL: none. Set it on a copy of the
+	 * thread's context for the one call. */
+	const struct sp_idem *idem;
 };
 
 /* Cost from the configuration (argon2-ops, argon2-mem-kib). */

@@ -314,6 +314,8 @@ int sp_user_add(struct sp_access *a, const struct sp_subject *actor, const char 
 	if (!rc && (roles & SP_ROLES_DATA))
 		rc = access_approval_insert(a, SP_APPROVAL_GRANT_ROLE, &u, &me.user,
 					    roles & SP_ROLES_DATA, &ap, err);
+	if (!rc && a->idem)
+		rc = sp_idem_record(a->store, a->idem, "user", &u.id, NULL, err);
 	struct access_event ev = {.action = "user.add", .actor = &me, .object_kind = "user",
 				  .object = u.id, .fields = "username,agency_id,password_hash",
 				  .roles = roles, .approval = ap};

@@ -411,6 +411,12 @@ int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *obj
 	return rc;
 }
 
+int cw_idem_record(struct sp_casework *cw, const char *kind, const struct sp_id *object,
+		   const struct sp_id *parent, struct sp_err *err)
+{
+	return cw->idem ? sp_idem_record(cw->store, cw->idem, kind, object, parent, err) : SP_OK;
+}
+
 int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,
 	     const struct sp_id *object, const char *fields, struct sp_err *err)
 {

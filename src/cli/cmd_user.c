@@ -183,7 +183,8 @@ static int user_grant(struct sp_cli *cli, struct sp_app *app, const void *args,
 {
 	const struct user_args *a = args;
 	struct sp_id approval = {{0}};
-	int rc = sp_user_grant_roles(&app->access, &app->subject, a->name, 0, a->roles, &approval, err);
+	int rc = sp_user_grant_roles(&app->access, &app->subject, a->name, 0, a->roles, &approval,
+				     err);
 	if (!rc)
 		print_otp(cli, a->name, NULL, &approval);
 	return rc;
@@ -225,7 +226,8 @@ static int user_reset_password(struct sp_cli *cli, struct sp_app *app, const voi
 	const struct user_args *a = args;
 	char otp[SP_OTP_SIZE] = "";
 	struct sp_id approval = {{0}};
-	int rc = sp_user_reset_password(&app->access, &app->subject, a->name, 0, otp, &approval, err);
+	int rc = sp_user_reset_password(&app->access, &app->subject, a->name, 0, otp, &approval,
+					err);
 	if (!rc)
 		print_otp(cli, a->name, otp, &approval);
 	sodium_memzero(otp, sizeof otp);

@@ -77,6 +77,15 @@ static void casework(struct http_req *r, struct sp_casework *cw)
 	cw->arena = &r->arena;
 	cw->request_id = NULL;
 	cw->read_audit = r->audit_writer;
+	cw->idem = r->idem;
+}
+
+static int case_created(struct http_req *r, int status, const struct sp_case *c)
+{
+	char id[SP_ID_STRLEN + 1];
+	sp_id_format(&c->id, id);
+	snprintf(r->location, sizeof r->location, "/api/v1/cases/%s", id);
+	return http_reply_json(r, status, sp_case_encode(c));
 }
 
 /* The "flags" member's names as bits, each unknown one reported; 0 when absent. */
@@ -141,10 +150,19 @@ int http_api_case_create(struct http_req *r)
 		return 1;
 	if (sp_case_open(&cw, &in, &c, &err))
 		return http_problem_from_err(r, &err);
-	char id[SP_ID_STRLEN + 1];
-	sp_id_format(&c.id, id);
-	snprintf(r->location, sizeof r->location, "/api/v1/cases/%s", id);
-	return http_reply_json(r, 201, sp_case_encode(&c));
+	return case_created(r, 201, &c);
+}
+
+/* A repeated create: the case as it is now, read (and audited) as a GET reads it. */
+int http_api_case_replay(struct http_req *r, const struct sp_idem_record *rec)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_case c;
+	casework(r, &cw);
+	if (sp_case_get(&cw, &rec->resource, &c, &err))
+		return http_problem_from_err(r, &err);
+	return case_created(r, rec->status, &c);
 }
 
 /* ---- GET /api/v1/cases/:id ---- */
@@ -388,6 +406,22 @@ int http_api_note_add(struct http_req *r)
 	return http_reply_json(r, 201, sp_note_encode(&note, 0));
 }
 
+/* A repeated note: found among the case's notes, read (and audited) as their list is. */
+int http_api_note_replay(struct http_req *r, const struct sp_idem_record *rec)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_note *notes;
+	size_t n;
+	casework(r, &cw);
+	if (sp_note_list(&cw, &rec->parent, &notes, &n, &err))
+		return http_problem_from_err(r, &err);
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(notes[i].id.b, rec->resource.b, SP_ID_LEN) == 0)
+			return http_reply_json(r, rec->status, sp_note_encode(&notes[i], 0));
+	return http_problem(r, 404, "not-found", "Not found", NULL);
+}
+
 int http_api_note_list(struct http_req *r)
 {
 	struct sp_casework cw;
@@ -424,6 +458,22 @@ int http_api_consent_add(struct http_req *r)
 	    sp_consent_record(&cw, &id, &in, &out, &err))
 		return http_problem_from_err(r, &err);
 	return http_reply_json(r, 201, sp_consent_encode(&out));
+}
+
+/* A repeated consent: found among the case's records, read (and audited) as their list is. */
+int http_api_consent_replay(struct http_req *r, const struct sp_idem_record *rec)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_consent *list;
+	size_t n;
+	casework(r, &cw);
+	if (sp_consent_list(&cw, &rec->parent, &list, &n, &err))
+		return http_problem_from_err(r, &err);
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(list[i].id.b, rec->resource.b, SP_ID_LEN) == 0)
+			return http_reply_json(r, rec->status, sp_consent_encode(&list[i]));
+	return http_problem(r, 404, "not-found", "Not found", NULL);
 }
 
 int http_api_consent_list(struct http_req *r)

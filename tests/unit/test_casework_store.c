@@ -24,6 +24,7 @@
 #include "safepath/audit.h"
 #include "safepath/case.h"
 #include "safepath/crypto.h"
+#include "safepath/idempotency.h"
 #include "safepath/json.h"
 #include "safepath/store.h"
 
@@ -877,7 +878,8 @@ static char *snapshot(void)
 {
 	static const char *const tables[] = {
 		"persons", "person_nationalities", "person_index", "case_sequences",
-		"cases",   "case_notes",           "consents",     "audit_log"};
+		"cases",   "case_notes",           "consents",     "audit_log",
+		"idempotency_keys"};
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	struct sp_buf b;
@@ -968,6 +970,114 @@ static long walk(struct walk_op *op)
 				fail_msg("erasure failing at call %ld destroyed the key", n);
 		}
 	}
+}
+
+/* A create with an idempotency key records the key in its own transaction: a failure at any
+ * call leaves neither the resource nor the key; once done the key names what it made, and
+ * the same key again is refused on the key and makes nothing. */
+static void creates_with_a_key_are_all_or_nothing(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_casework cw = as(&cw_a);
+	struct sp_person p;
+	golden_person(2, &p);
+	struct sp_idem key, note_key, other, expiring;
+	struct sp_idem_record rec;
+	const char *parts[] = {"POST", "/api/v1/cases", "{\"person\": {}}"};
+	const char *note_parts[] = {"POST", "/api/v1/cases/:id/notes", "{\"text\": \"x\"}"};
+	sp_idem_init(&key, keys, &cw_a.user, "retry-1", parts, 3, 201, 86400);
+	sp_idem_init(&note_key, keys, &cw_a.user, "retry-2", note_parts, 3, 201, 86400);
+	assert_int_equal(sp_idem_find(store, &key, &rec, &err), SP_ENOTFOUND);
+
+	cw.idem = &key;
+	struct walk_op op = {.cw = &cw, .person = &p, .which = 0};
+	long calls = walk(&op);
+	print_message("fault walk: open with a key %ld calls\n", calls);
+	assert_true(calls >= 14);
+	ok(sp_idem_find(store, &key, &rec, &err), &err, "find");
+	assert_string_equal(rec.kind, "case");
+	assert_int_equal(rec.status, 201);
+	assert_memory_equal(rec.resource.b, op.c.id.b, SP_ID_LEN);
+	assert_true(sp_id_is_zero(&rec.parent));
+	assert_true(rec.same_request);
+
+	/* the same key again: refused on the key, nothing written */
+	char *before = snapshot();
+	struct sp_case again;
+	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_HIGH};
+	assert_int_equal(sp_case_open(&cw, &in, &again, &err), SP_ECONFLICT);
+	assert_string_equal(err.field, "/idempotency-key");
+	char *after = snapshot();
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+
+	/* another request under the same key is told apart; so is another user's key */
+	sp_idem_init(&other, keys, &cw_a.user, "retry-1", note_parts, 3, 201, 86400);
+	ok(sp_idem_find(store, &other, &rec, &err), &err, "find other");
+	assert_false(rec.same_request);
+	sp_idem_init(&other, keys, &cw_b.user, "retry-1", parts, 3, 201, 86400);
+	assert_int_equal(sp_idem_find(store, &other, &rec, &err), SP_ENOTFOUND);
+
+	/* a note under its own key: walked the same way, its case as the parent */
+	cw.idem = &note_key;
+	op.which = 2;
+	walk(&op);
+	ok(sp_idem_find(store, &note_key, &rec, &err), &err, "find note");
+	assert_string_equal(rec.kind, "note");
+	assert_memory_equal(rec.parent.b, op.c.id.b, SP_ID_LEN);
+
+	/* expired keys are not found, and the next key recorded purges them */
+	int64_t rows = test_scalar(store, "SELECT COUNT(*) FROM idempotency_keys");
+	sp_idem_init(&expiring, keys, &cw_a.user, "retry-3", note_parts, 3, 201, 0);
+	cw.idem = &expiring;
+	struct sp_note note;
+	ok(sp_note_add(&cw, &op.c.id, "Soon forgotten.", &note, &err), &err, "note");
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM idempotency_keys"), rows + 1);
+	nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL); /* past its expiry */
+	assert_int_equal(sp_idem_find(store, &expiring, &rec, &err), SP_ENOTFOUND);
+	sp_idem_init(&expiring, keys, &cw_a.user, "retry-4", note_parts, 3, 201, 86400);
+	ok(sp_note_add(&cw, &op.c.id, "Kept a day.", &note, &err), &err, "note");
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM idempotency_keys"), rows + 1);
+
+	/* the table holds hashes: neither the key nor the request in clear */
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM idempotency_keys WHERE "
+					    "instr(key_hash, 'retry') > 0 OR "
+					    "instr(request_hash, 'person') > 0"),
+			 0);
+}
+
+/* Keys: 1 to 255 printable ASCII; one request at a time per key in a process. */
+static void keys_checked_and_claimed(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	char longest[SP_IDEM_KEY_MAX + 2];
+	memset(longest, 'k', sizeof longest);
+	longest[SP_IDEM_KEY_MAX] = '\0';
+	assert_int_equal(sp_idem_key_check(longest, &err), SP_OK);
+	longest[SP_IDEM_KEY_MAX] = 'k';
+	longest[SP_IDEM_KEY_MAX + 1] = '\0';
+	assert_int_equal(sp_idem_key_check(longest, &err), SP_EINVAL);
+	assert_string_equal(err.field, "Idempotency-Key");
+	assert_int_equal(sp_idem_key_check("", &err), SP_EINVAL);
+	assert_int_equal(sp_idem_key_check("tab\there", &err), SP_EINVAL);
+	assert_int_equal(sp_idem_key_check("caf\xc3\xa9", &err), SP_EINVAL);
+	assert_int_equal(sp_idem_key_check("0192f1e2-7c3a-7d4e-9f00-1234567890ab", &err), SP_OK);
+	assert_int_equal(sp_idem_key_check(" ~", &err), SP_OK);
+
+	const char *parts[] = {"POST"};
+	struct sp_idem a, b;
+	sp_idem_init(&a, keys, &cw_a.user, "claim", parts, 1, 201, 60);
+	sp_idem_init(&b, keys, &cw_b.user, "claim", parts, 1, 201, 60);
+	ok(sp_idem_claim(&a, &err), &err, "claim");
+	assert_int_equal(sp_idem_claim(&a, &err), SP_ECONFLICT);
+	ok(sp_idem_claim(&b, &err), &err, "another user's");
+	sp_idem_release(&a);
+	ok(sp_idem_claim(&a, &err), &err, "claim again");
+	sp_idem_release(&a);
+	sp_idem_release(&b);
 }
 
 /* The person key store is another database: a failure there must leave nothing either. */
@@ -1088,6 +1198,8 @@ int main(void)
 		cmocka_unit_test(lists_and_searches_refused_up_front),
 		cmocka_unit_test(every_store_failure_leaves_nothing),
 		cmocka_unit_test(every_key_store_failure_leaves_nothing),
+		cmocka_unit_test(creates_with_a_key_are_all_or_nothing),
+		cmocka_unit_test(keys_checked_and_claimed),
 	};
 	return cmocka_run_group_tests_name("casework_store", tests, setup, teardown);
 }
