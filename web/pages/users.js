@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t } from '../lib/i18n.js';
-import { api } from '../lib/api.js';
+import { api, create, retryKey } from '../lib/api.js';
 import { usePage } from '../lib/page.js';
 import { usePaged, fetchAll, PagedFooter } from '../lib/paged.js';
 import { Field, Checkbox, ErrorSummary, codeOptions, errorsFrom, label, problemMessage } from '../lib/fields.js';
@@ -37,6 +37,7 @@ function refusal(err) {
 
 function NewUserForm({ agencies, onCreated, onSessionEnded }) {
   const [v, setV] = useState({ username: '', agency: '', roles: [] });
+  const [retry] = useState(retryKey); // this form's Idempotency-Key, kept across its retries
   const [errors, setErrors] = useState(NONE);
   const [busy, setBusy] = useState(false);
   const labels = { 'nu-username': t('users.username'), 'nu-agency': t('users.agency') };
@@ -56,7 +57,7 @@ function NewUserForm({ agencies, onCreated, onSessionEnded }) {
     const roles = CODES.role.filter((r) => v.roles.includes(r));
     setBusy(true);
     try {
-      const out = await api('POST', '/api/v1/users', { username: v.username, agency: v.agency, roles });
+      const out = await create('/api/v1/users', { username: v.username, agency: v.agency, roles }, retry);
       setErrors(NONE);
       setV({ username: '', agency: v.agency, roles: [] });
       onCreated(out);
