@@ -386,8 +386,8 @@ int http_api_user_patch(struct http_req *r)
 	struct sp_user u = {0};
 	struct sp_id approval = {{0}};
 	char otp[SP_OTP_SIZE] = "";
-	int64_t version = 0;
-	if (http_query_only(r, NULL) || http_if_match(r, &version))
+	int64_t version = r->if_version;
+	if (http_query_only(r, NULL))
 		return 1;
 	json_t *only = json_object_iter_value(json_object_iter(r->json));
 	if (json_object_size(r->json) != 1 || json_is_null(only))
@@ -422,8 +422,8 @@ int http_api_user_password_reset(struct http_req *r)
 	struct sp_user u = {0};
 	struct sp_id approval = {{0}};
 	char otp[SP_OTP_SIZE] = "";
-	int64_t version = 0;
-	if (http_query_only(r, NULL) || http_if_match(r, &version) || user_of_path(r, &u))
+	int64_t version = r->if_version;
+	if (http_query_only(r, NULL) || user_of_path(r, &u))
 		return 1;
 	if (sp_user_reset_password(&r->w->access, &r->subject, u.username, version, otp,
 				   &approval, &err)) {

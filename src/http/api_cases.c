@@ -219,9 +219,9 @@ int http_api_case_patch(struct http_req *r)
 	struct sp_person p;
 	struct sp_case_change ch = {0};
 	int status = 0, priority = 0;
-	if (http_query_only(r, NULL) || http_path_id(r, 0, &id) ||
-	    http_if_match(r, &ch.version))
+	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
+	ch.version = r->if_version;
 	if (json_object_size(r->json) == 0)
 		return http_invalid(r, "", "name at least one field to change");
 	patch_enum(r, "status", sp_case_status_parse, "unknown status", &ch.set_status, &status);

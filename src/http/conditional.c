@@ -8,6 +8,22 @@
 
 #include "http/http.h"
 
+/* The routes that update a resource in place: each needs If-Match, checked by the pipeline
+ * before the handler (which finds the version in r->if_version). */
+static int (*const updates[])(struct http_req *r) = {
+	http_api_case_patch,
+	http_api_user_patch,
+	http_api_user_password_reset,
+};
+
+int http_route_updates(const struct http_route *rt)
+{
+	for (size_t i = 0; i < sizeof updates / sizeof updates[0]; i++)
+		if (updates[i] == rt->handle)
+			return 1;
+	return 0;
+}
+
 void http_etag_version(struct http_req *r, int64_t version)
 {
 	snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)version);

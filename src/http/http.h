@@ -127,6 +127,7 @@ struct http_req {
 	const char *csrf_header;
 	const char *content_type;
 	const char *if_match;            /* the If-Match header; NULL if none */
+	int64_t if_version;              /* the version it names, on an update route (pipeline) */
 	const char *idem_key;            /* the Idempotency-Key header; NULL if none */
 	struct sp_audit_writer *audit_writer; /* read audit by group commit; NULL: in-transaction */
 	const char *if_none_match;       /* the header, for static assets */
@@ -201,6 +202,10 @@ void http_etag_version(struct http_req *r, int64_t version);
 /* The version an update's If-Match names: 0 to go on, 1 with a 428 problem when there is
  * none or a 412 when it is not one of our tags (it cannot match). */
 int http_if_match(struct http_req *r, int64_t *version);
+/* Does the route update a resource in place (the table in conditional.c)? The pipeline then
+ * requires If-Match before the handler and leaves its version in r->if_version; the document
+ * (docs/openapi.yaml) lists If-Match, 412 and 428 on exactly these routes. */
+int http_route_updates(const struct http_route *rt);
 /* The 412 of a stale version (also what http_problem_from_err makes of a library's
  * SP_ECONFLICT on "/version"). Returns 1. */
 int http_precondition_failed(struct http_req *r);
@@ -212,6 +217,9 @@ int http_precondition_failed(struct http_req *r);
  * again like a GET), the key with another request is 422, and while the first still runs in
  * this server 409. Anything else goes straight to the handler. */
 int http_handle_keyed(struct http_req *r);
+/* Is the route a create (the table in idempotency.c)? The document lists Idempotency-Key,
+ * 409 and 422 on exactly these routes. */
+int http_route_creates(const struct http_route *rt);
 /* A create's replay: answer status with the resource rec names, read through the policy and
  * the audit as a GET would. */
 struct sp_idem_record;

@@ -73,6 +73,11 @@ static void reply_clear(struct http_req *r)
 	r->etag[0] = '\0';
 }
 
+int http_route_creates(const struct http_route *rt)
+{
+	return create_of(rt) != NULL;
+}
+
 int http_handle_keyed(struct http_req *r)
 {
 	const struct create *c = create_of(r->route);
