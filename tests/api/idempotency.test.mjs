@@ -115,6 +115,32 @@ test('a bad key is 400 naming the header, and nothing is made', async () => {
   assert.equal(count('cases'), before + 1);
 });
 
+test('the same keyed create sent at once, to one server and to two: one resource', async () => {
+  // a user's create hashes its one-time password (Argon2id) before its transaction: the
+  // repeats arrive while it runs. Each is answered 409 (still running here) or with the
+  // first result, never with a second account.
+  const before = count('users');
+  const body = creates.user.body();
+  const key = randomUUID();
+  const all = await Promise.all([1, 2, 3, 4].map(() => request('POST', '/api/v1/users', { ...admin, body, headers: keyed(key) })));
+  const made = all.filter((r) => r.status === 201);
+  assert.ok(made.length >= 1, all.map((r) => r.text).join('\n'));
+  for (const r of all) if (r.status !== 201) assertProblem(assert, r, 409, 'idempotency-key-in-use');
+  assert.equal(new Set(made.map((r) => r.json.id)).size, 1);
+  assert.equal(count('users'), before + 1);
+  // two servers on one database: the later one's create rolls back on the key, or finds it
+  const caseBody = { person: person('Twiceova') };
+  const caseKey = randomUUID();
+  const cases = count('cases');
+  const both = await Promise.all([
+    request('POST', '/api/v1/cases', { ...cw, body: caseBody, headers: keyed(caseKey) }),
+    request('POST', '/api/v1/cases', { ...cw, body: caseBody, headers: keyed(caseKey), base: process.env.SP_BASE2 }),
+  ]);
+  assert.deepEqual(both.map((r) => r.status), [201, 201], both.map((r) => r.text).join('\n'));
+  assert.equal(both[0].json.id, both[1].json.id);
+  assert.equal(count('cases'), cases + 1);
+});
+
 // The request as bytes on a socket, closed as soon as it is written: its answer is lost.
 function sendAndHangUp(path, s, body, key) {
   const url = new URL(BASE);
