@@ -638,7 +638,8 @@ static void fingerprint(char *out, size_t n)
 		"|| password_hash, ';'), '') FROM (SELECT * FROM users ORDER BY username)) || '|' || "
 		"(SELECT COALESCE(group_concat(status || flagged_to_dpo, ';'), '') "
 		"FROM (SELECT * FROM approvals ORDER BY id)) || '|' || "
-		"(SELECT COUNT(*) FROM audit_log)";
+		"(SELECT COUNT(*) FROM audit_log) || '|' || "
+		"(SELECT COUNT(*) FROM idempotency_keys)";
 	struct sp_stmt *st;
 	struct sp_err err = {0};
 	assert_int_equal(sp_store_prepare(store, sql, &st, &err), SP_OK);
@@ -652,6 +653,7 @@ struct walk_ctx {
 	const char *name;
 	struct sp_id approval;
 	char otp[SP_OTP_SIZE];
+	const struct sp_idem *idem; /* a create's idempotency key, or NULL */
 };
 
 typedef int (*walk_op)(struct walk_ctx *c, struct sp_err *err);
@@ -689,11 +691,15 @@ static int op_agency(struct walk_ctx *c, struct sp_err *err)
 {
 	struct sp_agency in = {.code = "WLK", .name = "Walked", .kind = SP_AGENCY_SHELTER,
 			       .country = "IT"};
-	return sp_agency_add(&acc, &c->as, &in, NULL, err);
+	struct sp_access keyed = acc;
+	keyed.idem = c->idem;
+	return sp_agency_add(&keyed, &c->as, &in, NULL, err);
 }
 static int op_add(struct walk_ctx *c, struct sp_err *err)
 {
-	return sp_user_add(&acc, &c->as, c->name, "WLK", SP_ROLE_CASEWORKER | SP_ROLE_COORDINATOR,
+	struct sp_access keyed = acc;
+	keyed.idem = c->idem;
+	return sp_user_add(&keyed, &c->as, c->name, "WLK", SP_ROLE_CASEWORKER | SP_ROLE_COORDINATOR,
 			   c->otp, NULL, &c->approval, err);
 }
 static int op_grant_data(struct walk_ctx *c, struct sp_err *err)
@@ -740,7 +746,16 @@ static void every_operation_is_all_or_nothing(void **state)
 	struct sp_err err = {0};
 	struct walk_ctx c = {.as = boot()};
 	char otp[SP_OTP_SIZE];
-	walk("agency add", op_agency, &c);
+	/* the creates carry an idempotency key (its hashes as any bytes): the key's record is
+	 * part of what a fault must not leave half-written */
+	struct sp_idem key = {.user = c.as.user, .status = 201, .ttl_s = 60};
+	memset(key.key_hash, 0xa1, sizeof key.key_hash);
+	c.idem = &key;
+	walk("agency add with a key", op_agency, &c);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM idempotency_keys WHERE "
+					    "kind = 'agency' AND status = 201"),
+			 1);
+	c.idem = NULL;
 	assert_int_equal(sp_user_add(&acc, &c.as, "root2", "SYS", SP_ROLE_ADMIN, otp, NULL, NULL,
 				     &err),
 			 SP_OK);
@@ -758,7 +773,11 @@ static void every_operation_is_all_or_nothing(void **state)
 
 	c.as = root;
 	c.name = "cw.w";
-	walk("user add", op_add, &c);
+	memset(key.key_hash, 0xb2, sizeof key.key_hash);
+	c.idem = &key;
+	walk("user add with a key", op_add, &c);
+	c.idem = NULL;
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM idempotency_keys"), 2);
 	c.as = sup;
 	walk("approval grant", op_approve, &c);
 	walk("passwd", op_passwd, &c);
