@@ -65,6 +65,18 @@ void http_ratelimit_free(struct http_ratelimit *rl);
  * session's (NULL: none). 0 when both had a token, else the seconds until one will. */
 int64_t http_ratelimit_take(struct http_ratelimit *rl, const char *addr,
 			    const struct sp_id *session, int64_t now_us);
+/* Share the buckets with the other servers on the database: key them with a key derived from
+ * the token key (the same on every server), and start a thread that runs
+ * http_ratelimit_sync every interval_ms (rate-limit-share-ms) on store, which it then owns
+ * (closed by http_ratelimit_free, which stops the thread). */
+int http_ratelimit_share(struct http_ratelimit *rl, const struct sp_keys *keys,
+			 struct sp_store *store, int64_t interval_ms, struct sp_err *err) SP_MUST;
+/* Add what this server charged each key since the last sync to the database's totals, and
+ * charge each bucket with what the other servers took meanwhile (keys used here in the last
+ * minute are read even without a charge of their own). A failed batch is sent again with the
+ * next. */
+int http_ratelimit_sync(struct http_ratelimit *rl, struct sp_store *s, int64_t now_us,
+			struct sp_err *err) SP_MUST;
 
 /* ---- body schemas (schema.c): declared next to the route, checked before the handler ---- */
 

@@ -123,12 +123,8 @@ static int phase_authenticate(struct http_req *r)
 		return 0;
 	struct sp_err err = {0};
 	int rc = sp_session_lookup(&r->w->access, r->opt->keys, r->session_cookie, &r->session,
-				   &err);
+				   &r->user, &err);
 	if (rc == SP_ENOTFOUND)
-		return 0;
-	if (!rc)
-		rc = sp_user_get(&r->w->access, &r->session.user, &r->user, &err);
-	if (rc == SP_ENOTFOUND) /* the user went between the two reads: no session */
 		return 0;
 	if (rc)
 		return http_problem_from_err(r, &err);

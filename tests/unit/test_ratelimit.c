@@ -1,6 +1,7 @@
 /* http/ratelimit.c: a burst then the refill rate, per address and per session apart, the
- * wait it reports, settings out of range refused, and a full table that forgives (a new key
- * takes the slot touched longest ago) rather than failing or punishing. */
+ * wait it reports, settings out of range refused, a full table that forgives (a new key
+ * takes the slot touched longest ago) rather than failing or punishing, and two servers on
+ * one database charging each other through the counters there (access/ratecount.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,10 +9,16 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "crypto/crypto.h"
 #include "http/http.h"
 #include "safepath/init.h"
+
+#include "helpers.h"
 
 #define S 1000000LL
 #define T0 (1800000000LL * S)
@@ -104,6 +111,85 @@ static void a_full_table_forgives(void **state)
 	http_ratelimit_free(rl);
 }
 
+static struct sp_store *open_db(const char *url)
+{
+	struct sp_store_options opt = {.busy_timeout_ms = 5000, .create = 1};
+	struct sp_store *s = NULL;
+	struct sp_err err = {0};
+	assert_int_equal(sp_store_open(url, &opt, &s, &err), SP_OK);
+	assert_int_equal(sp_store_migrate(s, &err), SP_OK);
+	return s;
+}
+
+/* Two servers (two limiters, each with its own connection) on one database, 10 a second with
+ * a burst of 10 for a session: what one takes, the other learns at its next sync, and a
+ * session spread over both gets the configured burst, not twice it. A failed sync loses no
+ * count. */
+static void servers_on_one_database_share_their_counts(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sp-rate-XXXXXX", url[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(url, sizeof url, "sqlite:%s/t.db", dir);
+	struct sp_store *s1 = open_db(url), *s2 = open_db(url), *look = open_db(url);
+	struct sp_err err = {0};
+	struct sp_master *m;
+	unsigned char raw[SP_KEY_LEN];
+	randombytes_buf(raw, sizeof raw);
+	assert_int_equal(sp_master_from_bytes_(raw, &m, &err), SP_OK);
+	struct sp_keys *k;
+	assert_int_equal(sp_keys_open(look, m, &k, &err), SP_OK);
+	sp_master_free(m);
+	struct http_ratelimit *a = make("10", "10", "1000", "1000"),
+			      *b = make("10", "10", "1000", "1000");
+	assert_non_null(a);
+	assert_non_null(b);
+	/* an interval of a minute: the tests call sync themselves */
+	assert_int_equal(http_ratelimit_share(a, k, s1, 60000, &err), SP_OK);
+	assert_int_equal(http_ratelimit_share(b, k, s2, 60000, &err), SP_OK);
+	struct sp_id sess = {{7}};
+	/* 4 on server a, 4 on server b, all at T0 */
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(http_ratelimit_take(a, NULL, &sess, T0), 0);
+		assert_int_equal(http_ratelimit_take(b, NULL, &sess, T0), 0);
+	}
+	assert_int_equal(http_ratelimit_sync(a, s1, T0, &err), SP_OK);
+	assert_int_equal(http_ratelimit_sync(b, s2, T0, &err), SP_OK);
+	/* one row: the key is a keyed hash, the same on both */
+	assert_int_equal(test_scalar(look, "SELECT COUNT(*) FROM rate_counters"), 1);
+	assert_int_equal(test_scalar(look, "SELECT hits FROM rate_counters"), 8);
+	assert_int_equal(test_scalar(look, "SELECT length(key) FROM rate_counters"), 16);
+	/* b learnt of a's 4 at its first sync? No: a first sync counts nothing from before it.
+	 * a's next sync learns b's 4: a has 10 - 4 - 4 = 2 left. */
+	assert_int_equal(http_ratelimit_take(a, NULL, &sess, T0), 0);
+	assert_int_equal(http_ratelimit_sync(a, s1, T0, &err), SP_OK);
+	assert_int_equal(http_ratelimit_take(a, NULL, &sess, T0), 0);
+	assert_int_equal(http_ratelimit_take(a, NULL, &sess, T0), 1); /* 10 taken in all */
+	/* b, after its sync, learns a's 1 + 1 since: 10 - 4 - 2 = 4, and then a's burst is gone */
+	assert_int_equal(http_ratelimit_sync(a, s1, T0, &err), SP_OK);
+	assert_int_equal(http_ratelimit_sync(b, s2, T0, &err), SP_OK);
+	assert_int_equal(test_scalar(look, "SELECT hits FROM rate_counters"), 10);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(http_ratelimit_take(b, NULL, &sess, T0), 0);
+	assert_int_equal(http_ratelimit_take(b, NULL, &sess, T0), 1);
+
+	/* a sync that fails (a fault at its first store call) keeps its counts for the next */
+	assert_int_equal(http_ratelimit_take(b, NULL, &sess, T0 + S), 0); /* refilled */
+	sp_store_fail_at(s2, 1);
+	assert_int_not_equal(http_ratelimit_sync(b, s2, T0 + S, &err), SP_OK);
+	sp_store_fail_at(s2, 0);
+	assert_int_equal(test_scalar(look, "SELECT hits FROM rate_counters"), 10);
+	assert_int_equal(http_ratelimit_sync(b, s2, T0 + S, &err), SP_OK);
+	/* b's 4 and 1 since its last good sync */
+	assert_int_equal(test_scalar(look, "SELECT hits FROM rate_counters"), 15);
+
+	http_ratelimit_free(a); /* stops the threads, closes s1 and s2 */
+	http_ratelimit_free(b);
+	sp_keys_free(k);
+	sp_store_close(look);
+	assert_int_equal(test_rmtree(dir), 0);
+}
+
 int main(void)
 {
 	if (sp_init() != SP_OK)
@@ -113,6 +199,7 @@ int main(void)
 		cmocka_unit_test(addresses_are_limited_with_or_without_a_session),
 		cmocka_unit_test(settings_out_of_range_are_refused),
 		cmocka_unit_test(a_full_table_forgives),
+		cmocka_unit_test(servers_on_one_database_share_their_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
