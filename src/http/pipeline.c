@@ -142,7 +142,8 @@ static int phase_rate_limit(struct http_req *r)
 	if (!r->limits || strcmp(r->path, "/healthz") == 0 || strcmp(r->path, "/metrics") == 0)
 		return 0;
 	int64_t wait = http_ratelimit_take(r->limits, r->client_addr,
-					   r->has_session ? &r->session.id : NULL, sp_now_us());
+					   r->has_session ? &r->session.id : NULL, sp_now_us(),
+					   r->w ? r->w->store : NULL);
 	if (!wait)
 		return 0;
 	r->retry_after_s = wait;

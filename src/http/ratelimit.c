@@ -30,7 +30,7 @@ struct bucket {
 	double tokens;
 	int64_t last_us;
 	int64_t pending; /* charged here since the last sync */
-	int64_t seen;    /* the key's total in the database at the last sync; -1: none yet */
+	const struct http_rate *rate;
 };
 
 struct shard {
@@ -115,69 +115,6 @@ void http_ratelimit_free(struct http_ratelimit *rl)
 	free(rl);
 }
 
-/* Take one token from the bucket of (kind, id): 0, or the seconds to wait (>= 1). */
-static int64_t take(struct http_ratelimit *rl, const struct http_rate *rate, char kind,
-		    const void *id, size_t n, int64_t now_us)
-{
-	unsigned char key[KEY_LEN];
-	crypto_generichash_state st;
-	crypto_generichash_init(&st, rl->hash_key, sizeof rl->hash_key, sizeof key);
-	crypto_generichash_update(&st, (const unsigned char *)&kind, 1);
-	crypto_generichash_update(&st, id, n);
-	crypto_generichash_final(&st, key, sizeof key);
-	key[0] |= 1; /* never all zero, the free mark */
-	uint64_t h;
-	memcpy(&h, key + 8, sizeof h);
-	struct shard *sh = &rl->shard[h % SHARDS];
-	size_t base = (size_t)((h / SHARDS) % SLOTS);
-
-	int64_t wait = 0;
-	pthread_mutex_lock(&sh->lock);
-	struct bucket *b = NULL, *oldest = NULL;
-	for (size_t i = 0; i < PROBE && !b; i++) {
-		struct bucket *c = &sh->slot[(base + i) % SLOTS];
-		if (memcmp(c->key, key, KEY_LEN) == 0)
-			b = c;
-		else if (!oldest || c->last_us < oldest->last_us)
-			oldest = c; /* a free slot has last_us 0: the oldest of all */
-	}
-	if (!b) {
-		b = oldest;
-		memcpy(b->key, key, KEY_LEN);
-		b->tokens = rate->burst;
-		b->last_us = now_us;
-		b->pending = 0;
-		b->seen = -1;
-	}
-	if (now_us > b->last_us) {
-		b->tokens += (double)(now_us - b->last_us) / 1e6 * rate->per_s;
-		if (b->tokens > rate->burst)
-			b->tokens = rate->burst;
-		b->last_us = now_us;
-	}
-	if (b->tokens >= 1.0) {
-		b->tokens -= 1.0;
-		b->pending++;
-	} else {
-		wait = (int64_t)ceil((1.0 - b->tokens) / rate->per_s);
-		if (wait < 1)
-			wait = 1;
-	}
-	pthread_mutex_unlock(&sh->lock);
-	return wait;
-}
-
-int64_t http_ratelimit_take(struct http_ratelimit *rl, const char *addr,
-			    const struct sp_id *session, int64_t now_us)
-{
-	int64_t wait = 0;
-	if (addr && *addr)
-		wait = take(rl, &rl->address, 'a', addr, strlen(addr), now_us);
-	if (!wait && session)
-		wait = take(rl, &rl->session, 's', session, sizeof *session, now_us);
-	return wait;
-}
-
 /* The bucket holding key, or NULL (the shard is locked by the caller). */
 static struct bucket *find(struct shard *sh, const unsigned char *key)
 {
@@ -199,6 +136,83 @@ static struct shard *shard_of(struct http_ratelimit *rl, const unsigned char *ke
 	return &rl->shard[h % SHARDS];
 }
 
+/* Take one token from the bucket of (kind, id): 0, or the seconds to wait (>= 1). A key this
+ * server meets for the first time starts from its level in the database when shared (read
+ * with s, the request thread's connection), else from a full bucket. */
+static int64_t take(struct http_ratelimit *rl, const struct http_rate *rate, char kind,
+		    const void *id, size_t n, int64_t now_us, struct sp_store *s)
+{
+	unsigned char key[KEY_LEN];
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, rl->hash_key, sizeof rl->hash_key, sizeof key);
+	crypto_generichash_update(&st, (const unsigned char *)&kind, 1);
+	crypto_generichash_update(&st, id, n);
+	crypto_generichash_final(&st, key, sizeof key);
+	key[0] |= 1; /* never all zero, the free mark */
+	uint64_t h;
+	memcpy(&h, key + 8, sizeof h);
+	struct shard *sh = shard_of(rl, key);
+	size_t base = (size_t)((h / SHARDS) % SLOTS);
+
+	double start = rate->burst;
+	if (rl->store && s) {
+		pthread_mutex_lock(&sh->lock);
+		int known = find(sh, key) != NULL;
+		pthread_mutex_unlock(&sh->lock);
+		int64_t level_m = 0;
+		struct sp_err err = {0};
+		if (!known && sp_ratecount_level(s, key, (int64_t)rate->per_s, now_us, &level_m,
+						 &err) == SP_OK)
+			start = rate->burst - (double)level_m / 1000.0;
+	}
+
+	int64_t wait = 0;
+	pthread_mutex_lock(&sh->lock);
+	struct bucket *b = NULL, *oldest = NULL;
+	for (size_t i = 0; i < PROBE && !b; i++) {
+		struct bucket *c = &sh->slot[(base + i) % SLOTS];
+		if (memcmp(c->key, key, KEY_LEN) == 0)
+			b = c;
+		else if (!oldest || c->last_us < oldest->last_us)
+			oldest = c; /* a free slot has last_us 0: the oldest of all */
+	}
+	if (!b) {
+		b = oldest;
+		memcpy(b->key, key, KEY_LEN);
+		b->tokens = start;
+		b->last_us = now_us;
+		b->pending = 0;
+	}
+	b->rate = rate;
+	if (now_us > b->last_us) {
+		b->tokens += (double)(now_us - b->last_us) / 1e6 * rate->per_s;
+		if (b->tokens > rate->burst)
+			b->tokens = rate->burst;
+		b->last_us = now_us;
+	}
+	if (b->tokens >= 1.0) {
+		b->tokens -= 1.0;
+		b->pending++;
+	} else {
+		wait = (int64_t)ceil((1.0 - b->tokens) / rate->per_s);
+		if (wait < 1)
+			wait = 1;
+	}
+	pthread_mutex_unlock(&sh->lock);
+	return wait;
+}
+
+int64_t http_ratelimit_take(struct http_ratelimit *rl, const char *addr,
+			    const struct sp_id *session, int64_t now_us, struct sp_store *s)
+{
+	int64_t wait = 0;
+	if (addr && *addr)
+		wait = take(rl, &rl->address, 'a', addr, strlen(addr), now_us, s);
+	if (!wait && session)
+		wait = take(rl, &rl->session, 's', session, sizeof *session, now_us, s);
+	return wait;
+}
+
 int http_ratelimit_sync(struct http_ratelimit *rl, struct sp_store *s, int64_t now_us,
 			struct sp_err *err)
 {
@@ -209,9 +223,10 @@ int http_ratelimit_sync(struct http_ratelimit *rl, struct sp_store *s, int64_t n
 		for (size_t k = 0; k < SLOTS && n < SYNC_MAX; k++) {
 			struct bucket *b = &sh->slot[k];
 			/* what this server charged, or news of the others for a key still in use */
-			if (b->pending == 0 && (b->seen < 0 || now_us - b->last_us > RECENT_US))
+			if (!b->rate || (b->pending == 0 && now_us - b->last_us > RECENT_US))
 				continue;
 			memcpy(rl->batch[n].key, b->key, KEY_LEN);
+			rl->batch[n].per_s = (int64_t)b->rate->per_s;
 			rl->batch[n].add = b->pending;
 			n++;
 			b->pending = 0;
@@ -229,11 +244,10 @@ int http_ratelimit_sync(struct http_ratelimit *rl, struct sp_store *s, int64_t n
 		if (b && rc) {
 			b->pending += c->add; /* not counted: send it again next time */
 		} else if (b) {
-			/* what the others took since the last sync (none counted before the first) */
-			int64_t others = b->seen < 0 ? 0 : c->total - b->seen - c->add;
-			if (others > 0)
-				b->tokens -= (double)others;
-			b->seen = c->total;
+			/* the level of every server's use, less what was charged here meanwhile */
+			b->tokens = b->rate->burst - (double)c->level_m / 1000.0 - (double)b->pending;
+			if (b->last_us < now_us)
+				b->last_us = now_us;
 		}
 		pthread_mutex_unlock(&sh->lock);
 	}
