@@ -126,6 +126,8 @@ struct sp_audit_report {
 	long checkpoints;         /* valid checkpoint lines checked against the database */
 	long restores;            /* valid restore checkpoints */
 	long rolled_back;         /* checkpoints rolled back by a later restore */
+	int64_t rolled_back_from; /* the records those checkpoints covered past the restore */
+	int64_t rolled_back_to;   /* point: seqs from..to of the earlier trail (0 if none) */
 	int64_t last_checkpoint_seq;
 	int torn_last_line;       /* the file ends in a partial line (a crash while writing) */
 };

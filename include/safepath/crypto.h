@@ -99,6 +99,9 @@ struct sp_keys;
  * shared read-only by threads; sp_keys_rotate must not run concurrently with other use. */
 int sp_keys_open(struct sp_store *store, const struct sp_master *m, struct sp_keys **out,
 		 struct sp_err *err) SP_MUST;
+/* The subkeys alone, no data keys (nothing is read or written): what a restore into an empty
+ * store, or a test, works with before the store holds data keys. */
+int sp_keys_derive(const struct sp_master *m, struct sp_keys **out, struct sp_err *err) SP_MUST;
 void sp_keys_free(struct sp_keys *k);
 /* Add a new data-key version; new seals use it, older versions still open. */
 int sp_keys_rotate(struct sp_store *store, struct sp_keys *k, struct sp_err *err) SP_MUST;
@@ -114,6 +117,26 @@ const unsigned char *sp_keys_token_key(const struct sp_keys *k); /* SP_KEY_LEN *
 /* Keyed BLAKE2b of a session, CSRF or API token (what the store keeps instead of it). */
 void sp_keys_token_hash(const struct sp_keys *k, const void *token, size_t n,
 			unsigned char out[SP_KEY_LEN]);
+
+/* ---- encrypted files: backups (sealfile.c) ------------------------------------------- */
+
+/* A file encrypted under the backup subkey with crypto_secretstream_xchacha20poly1305 in
+ * 64 KiB chunks, the last one tagged final (so a cut file is detected), after an
+ * authenticated header the caller defines (its kind named by an 8-byte magic). */
+#define SP_SEALFILE_MAGIC_LEN 8
+#define SP_SEALFILE_HEADER_MAX 1024
+typedef void (*sp_sealfile_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+/* Encrypt the file src into dst atomically: a temporary file in dst's folder (0600), written,
+ * fsynced and renamed over dst, the folder fsynced. progress (may be NULL) hears the bytes. */
+int sp_sealfile_write(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
+		      const void *header, size_t header_len, const char *src, const char *dst,
+		      sp_sealfile_progress_fn progress, void *ctx, struct sp_err *err) SP_MUST;
+/* Decrypt src into a new file dst (0600; it must not exist) and its header into header (cap
+ * bytes, *header_len its length). Not such a file: SP_EINVAL; made under another master
+ * key, changed or cut short: SP_ECRYPTO, saying which. On failure dst is removed. */
+int sp_sealfile_read(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
+		     const char *src, const char *dst, void *header, size_t cap, size_t *header_len,
+		     sp_sealfile_progress_fn progress, void *ctx, struct sp_err *err) SP_MUST;
 
 /* ---- person keys: a key store apart from the data ------------------------------------ */
 
