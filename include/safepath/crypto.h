@@ -176,6 +176,35 @@ int sp_person_key_destroy(struct sp_keystore *ks, const struct sp_id *person,
 /* Wipe and free the calling thread's key cache (also done at thread exit). */
 void sp_keycache_thread_release(void);
 
+/* ---- the key store's own backups (keystore_backup.c) --------------------------------- */
+
+/* Short-lived (DESIGN.md §4): encrypted copies (sealfile) of a SQLite key store in the folder
+ * persons-backups/ beside it (0700), one file persons-<creation time in µs>.ksb each. Only
+ * the newest `keep` are kept, and none older than max_days; erasing a person rewrites every
+ * retained one without that person's key, so no backup opens their data afterwards. Writers
+ * and rewriters take turns on a lock file in the folder. */
+struct sp_keystore_backup_policy {
+	long keep;     /* at least 1 */
+	long max_days; /* at least 1 */
+};
+struct sp_keystore_backup_report {
+	char file[64];  /* the name written, in the folder */
+	size_t retained;
+	size_t removed;
+};
+int sp_keystore_backup(struct sp_keystore *ks, const struct sp_keys *k,
+		       const struct sp_keystore_backup_policy *p,
+		       struct sp_keystore_backup_report *out, struct sp_err *err) SP_MUST;
+/* After the person's key was destroyed: rewrite the retained backups that hold it, without
+ * it (*rewritten, if not NULL, counts them). SP_OK when there are none, or when the key
+ * store is not a file (a server database keeps its backups by its own means). */
+int sp_keystore_backups_forget(struct sp_keystore *ks, const struct sp_keys *k,
+			       const struct sp_id *person, size_t *rewritten,
+			       struct sp_err *err) SP_MUST;
+/* Decrypt a key-store backup into path, a new file (0600; it must not exist). */
+int sp_keystore_restore(const struct sp_keys *k, const char *backup, const char *path,
+			struct sp_err *err) SP_MUST;
+
 /* ---- field sealing ------------------------------------------------------------------- */
 
 /* Where a sealed value lives; all three are bound into the associated data, so a ciphertext

@@ -57,6 +57,17 @@ enum {
 	SP_SUB_SIZE = SP_SUB_SCRATCH + SP_KEY_LEN,
 };
 
+/* The person key store (keystore.c; its backups in keystore_backup.c). */
+struct sp_keystore {
+	struct sp_store *store;
+	uint64_t tag; /* names this key store in the thread caches */
+	char *path;   /* the file of a SQLite key store; NULL for a server database */
+};
+/* The one DELETE of a person's row (keystore.c owns the table), in the caller's transaction;
+ * *deleted (if not NULL) gets the rows it removed. */
+int sp_keystore_delete_(struct sp_store *s, const struct sp_id *person, int64_t *deleted,
+			struct sp_err *err);
+
 /* Make the missing folders above file_path, each 0700 (nothing for a bare file name). */
 int sp_private_dirs_(const char *file_path, struct sp_err *err);
 /* A master key object around fresh sodium memory (tests, restore). */
