@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -625,6 +626,79 @@ static void erasure_shreds_the_person(void **state)
 	sp_arena_release(&arena);
 }
 
+/* Whether a key-store backup opens the person's key: restored into a new file and opened as
+ * a key store of its own. */
+static int backup_opens(const char *file, const struct sp_id *person)
+{
+	static int probes;
+	char path[200], url[220];
+	snprintf(path, sizeof path, "%s/probe-%d.db", dir, probes++);
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	struct sp_err err = {0};
+	struct sp_keystore *ks = NULL;
+	ok(sp_keystore_restore(keys, file, path, &err), &err, "key store restore");
+	ok(sp_keystore_open(url, 0, &ks, &err), &err, "probe key store");
+	struct sp_person_key pk;
+	int rc = sp_person_key_get(ks, keys, person, 0, &pk, &err);
+	sp_keystore_close(ks);
+	assert_true(rc == SP_OK || rc == SP_ENOTFOUND);
+	return rc == SP_OK;
+}
+
+/* The retained key-store backups, by path. */
+static size_t key_store_backups(char files[][200], size_t cap)
+{
+	char folder[128];
+	snprintf(folder, sizeof folder, "%s/keys/persons-backups", dir);
+	DIR *d = opendir(folder);
+	assert_non_null(d);
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < cap)
+		if (strstr(e->d_name, ".ksb") && !strstr(e->d_name, ".tmp-"))
+			snprintf(files[n++], 200, "%s/%.60s", folder, e->d_name);
+	closedir(d);
+	return n;
+}
+
+/* DESIGN.md §4: the key store's own backups are short-lived and rewritten on erasure, so no
+ * retained one opens an erased person's data. */
+static void erasure_rewrites_the_key_store_backups(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&cw_a), s = as(&sup);
+	struct sp_person pa, pb;
+	struct sp_case a, b;
+	struct sp_err err = {0};
+	golden_person(0, &pa);
+	golden_person(1, &pb);
+	struct sp_case_open ia = {.person = &pa, .priority = SP_PRIORITY_LOW};
+	struct sp_case_open ib = {.person = &pb, .priority = SP_PRIORITY_LOW};
+	ok(sp_case_open(&cw, &ia, &a, &err), &err, "open a");
+	ok(sp_case_open(&cw, &ib, &b, &err), &err, "open b");
+	const struct sp_keystore_backup_policy pol = {.keep = 2, .max_days = 7};
+	struct sp_keystore_backup_report rep;
+	for (int i = 0; i < 3; i++)
+		ok(sp_keystore_backup(keystore, keys, &pol, &rep, &err), &err, "key store backup");
+	assert_int_equal(rep.retained, 2);
+	assert_int_equal(rep.removed, 1);
+	char files[8][200];
+	size_t n = key_store_backups(files, 8);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		assert_true(backup_opens(files[i], &a.person) && backup_opens(files[i], &b.person));
+	ok(sp_case_person_erase(&s, &a.id, &err), &err, "erase");
+	assert_int_equal(key_store_backups(files, 8), 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_false(backup_opens(files[i], &a.person));
+		assert_true(backup_opens(files[i], &b.person));
+	}
+	const struct sp_keystore_backup_policy zero = {.keep = 0, .max_days = 7};
+	assert_int_equal(sp_keystore_backup(keystore, keys, &zero, &rep, &err), SP_EINVAL);
+	assert_string_equal(err.field, "key-store-backup-keep");
+	sp_arena_release(&arena);
+}
+
 static void demo_cases_are_flagged_synthetic(void **state)
 {
 	(void)state;
@@ -1081,6 +1155,7 @@ int main(void)
 		cmocka_unit_test(search_without_decrypting),
 		cmocka_unit_test(person_update_reindexes_and_keeps_safety),
 		cmocka_unit_test(erasure_shreds_the_person),
+		cmocka_unit_test(erasure_rewrites_the_key_store_backups),
 		cmocka_unit_test(demo_cases_are_flagged_synthetic),
 		cmocka_unit_test(caseload_pages_through_the_policy),
 		cmocka_unit_test(reads_audited_through_the_writer),
