@@ -142,6 +142,10 @@ int sp_store_migrate(struct sp_store *s, struct sp_err *err) SP_MUST;
 /* Highest applied migration number, 0 for an empty database. */
 int sp_store_schema_version(struct sp_store *s, int *out, struct sp_err *err) SP_MUST;
 
+/* Remove a SQLite database file and the files SQLite keeps beside it (-wal, -shm, -journal);
+ * what is missing is skipped. For the plain copies backups make and drop. */
+void sp_store_sqlite_remove(const char *path);
+
 /* ---- the schema, read from the database, and copies generic over it (copy.c) ---------- */
 
 /* The driver's check of the database's own consistency: SP_OK, or SP_EUNAVAIL saying what

@@ -91,16 +91,10 @@ static int work_make(struct work *w, const char *near, struct sp_err *err)
 
 static void work_remove(struct work *w)
 {
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	char path[4300];
 	if (!w->dir[0])
 		return;
-	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-		snprintf(path, sizeof path, "%s%s", w->copy, suffix[i]);
-		unlink(path);
-		snprintf(path, sizeof path, "%s%s", w->check, suffix[i]);
-		unlink(path);
-	}
+	sp_store_sqlite_remove(w->copy);
+	sp_store_sqlite_remove(w->check);
 	rmdir(w->dir);
 }
 
@@ -143,8 +137,10 @@ static int measure(struct sp_store *s, struct measure *m, struct sp_err *err)
 		rc = sp_audit_head_read(s, 0, &m->audit_seq, m->audit_mac, err);
 	if (!rc)
 		rc = sp_store_schema_load(s, &m->sc, err);
-	if (!rc && !(m->counts = calloc(m->sc.n ? m->sc.n : 1, sizeof *m->counts)))
-		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	if (!rc && !(m->counts = calloc(m->sc.n ? m->sc.n : 1, sizeof *m->counts))) {
+		sp_err_set(err, SP_ENOMEM, "", "out of memory");
+		rc = SP_ENOMEM;
+	}
 	for (size_t i = 0; !rc && i < m->sc.n; i++) {
 		rc = sp_store_count_rows(s, m->sc.tables[i].name, &m->counts[i], err);
 		if (strcmp(m->sc.tables[i].name, "schema_migrations") != 0) {

@@ -9,8 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "cli/cli.h"
 #include "safepath/buf.h"
 #include "safepath/case.h"
@@ -20,20 +18,6 @@ static int fail(struct sp_app *app, const struct sp_err *err, const char *what)
 {
 	sp_app_close(app);
 	return sp_cli_fail(err, what);
-}
-
-int sp_cli_audit_keys(const struct sp_keys *k, struct sp_audit_keys **out, struct sp_err *err)
-{
-	struct sp_audit_keys *ak = sodium_malloc(sizeof *ak);
-	if (!ak)
-		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	const unsigned char *pk, *sk;
-	memcpy(ak->chain_key, sp_keys_audit_chain_key(k), SP_AUDIT_KEY_LEN);
-	sp_keys_audit_signing(k, &pk, &sk);
-	memcpy(ak->sign_pk, pk, sizeof ak->sign_pk);
-	memcpy(ak->sign_sk, sk, sizeof ak->sign_sk);
-	*out = ak;
-	return SP_OK;
 }
 
 int sp_cli_paths(struct sp_cli *cli, char *db_url, size_t db_cap, char *audit_dir,
@@ -160,7 +144,7 @@ int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
 		rc = sp_keystore_open(ks_url.data, (flags & SP_APP_CREATE) != 0, &app->ks, &err);
 	sp_buf_free(&ks_url);
 	if (!rc)
-		rc = sp_cli_audit_keys(app->keys, &app->akeys, &err);
+		rc = sp_audit_keys_new(app->keys, &app->akeys, &err);
 	if (!rc)
 		rc = sp_access_init(&app->access, app->store, &cli->cfg, &err);
 	if (!rc)
@@ -201,8 +185,7 @@ int sp_app_close(struct sp_app *app)
 		if (rc)
 			sp_cli_fail(&err, "audit checkpoint");
 	}
-	if (app->akeys)
-		sodium_free(app->akeys);
+	sp_audit_keys_free(app->akeys);
 	sp_keystore_close(app->ks);
 	sp_keys_free(app->keys);
 	sp_store_close(app->store);

@@ -78,8 +78,6 @@ enum sp_app_flags {
 int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app);
 /* Write an audit checkpoint for what the command did, and close everything. */
 int sp_app_close(struct sp_app *app);
-/* The audit keys of an open key set, in sodium_malloc memory (sodium_free them). */
-int sp_cli_audit_keys(const struct sp_keys *k, struct sp_audit_keys **out, struct sp_err *err);
 /* The database URL (--db, else sqlite:DATA/safepath.db) and DATA/audit; SP_EINVAL if too long. */
 int sp_cli_paths(struct sp_cli *cli, char *db_url, size_t db_cap, char *audit_dir,
 		 size_t audit_cap);

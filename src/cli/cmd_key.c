@@ -88,6 +88,22 @@ static int open_app(struct key_ctx *c, struct sp_app *app)
 	return sp_app_open(c->cli, c->cli->as_user ? SP_APP_USER : 0, app);
 }
 
+/* After a restore: open the app, append one record flagged to the DPO, close; the exit code
+ * (a failure printed as what). */
+static int audit_restore(struct key_ctx *c, const char *action, const char *object,
+			 const char *what, struct sp_err *err)
+{
+	struct sp_app app;
+	int rc = open_app(c, &app);
+	if (rc)
+		return rc; /* printed */
+	rc = audit(&app, action, object, SP_AUDIT_F_DPO, err);
+	int closed = sp_app_close(&app);
+	if (rc)
+		return sp_cli_fail(err, what);
+	return closed ? SP_EXIT_FAIL : SP_EXIT_OK;
+}
+
 static int key_rotate(struct key_ctx *c, struct sp_err *err)
 {
 	struct sp_app app;
@@ -204,17 +220,9 @@ static int key_restore(struct key_ctx *c, struct sp_err *err)
 	int crc = check_master(c, m, &check);
 	sp_master_free(m);
 	int opens = crc == SP_OK ? 1 : crc == SP_ECRYPTO ? 0 : -1;
-	if (opens == 1) {
-		struct sp_app app;
-		if ((rc = open_app(c, &app)))
-			return rc; /* printed */
-		rc = audit(&app, "key.restore", "master_key", SP_AUDIT_F_DPO, err);
-		int arc = sp_app_close(&app);
-		if (rc)
-			return sp_cli_fail(err, "key restore");
-		if (arc)
-			return SP_EXIT_FAIL;
-	}
+	if (opens == 1 &&
+	    (rc = audit_restore(c, "key.restore", "master_key", "key restore", err)) != SP_EXIT_OK)
+		return rc;
 	if (c->cli->json)
 		printf("{\"key_file\":\"written\",\"opens_data_keys\":%s}\n",
 		       opens == 1 ? "true" : opens == 0 ? "false" : "null");
@@ -277,18 +285,12 @@ static int key_store_restore(struct key_ctx *c, struct sp_err *err)
 	sp_buf_free(&url);
 	if (rc)
 		return sp_cli_fail(err, "key store-restore");
-	struct sp_app app;
-	if ((rc = open_app(c, &app)))
-		return rc; /* printed */
-	rc = audit(&app, "key.store_restore", "person_keys", SP_AUDIT_F_DPO, err);
-	int crc = sp_app_close(&app);
-	if (rc)
-		return sp_cli_fail(err, "key store-restore");
-	if (c->cli->json)
+	rc = audit_restore(c, "key.store_restore", "person_keys", "key store-restore", err);
+	if (rc == SP_EXIT_OK && c->cli->json)
 		printf("{\"key_store\":\"restored\"}\n");
-	else
+	else if (rc == SP_EXIT_OK)
 		printf("person key store restored beside the key file\n");
-	return crc ? SP_EXIT_FAIL : SP_EXIT_OK;
+	return rc;
 }
 
 static const struct {

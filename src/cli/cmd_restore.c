@@ -8,8 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "cli/cli.h"
 #include "safepath/backup.h"
 
@@ -25,13 +23,7 @@ const struct sp_cli_cmd sp_cli_cmd_restore = {
  * left empty by the copy's one transaction). */
 static void remove_created(const char *db_url)
 {
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	const char *path = strncmp(db_url, "sqlite:", 7) == 0 ? db_url + 7 : db_url;
-	char p[4200];
-	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-		snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-		unlink(p);
-	}
+	sp_store_sqlite_remove(strncmp(db_url, "sqlite:", 7) == 0 ? db_url + 7 : db_url);
 }
 
 /* Everything before the app can be opened: the master key, the subkeys alone (the empty
@@ -60,7 +52,7 @@ static int restore(struct sp_cli *cli, const char *file, struct sp_backup_report
 	if (!rc)
 		rc = sp_keys_derive(m, &k, err);
 	if (!rc)
-		rc = sp_cli_audit_keys(k, &ak, err);
+		rc = sp_audit_keys_new(k, &ak, err);
 	int created = !strstr(db, "://") &&
 		      access(strncmp(db, "sqlite:", 7) == 0 ? db + 7 : db, F_OK) != 0;
 	if (!rc)
@@ -70,8 +62,7 @@ static int restore(struct sp_cli *cli, const char *file, struct sp_backup_report
 	sp_store_close(s);
 	if (rc && created)
 		remove_created(db);
-	if (ak)
-		sodium_free(ak);
+	sp_audit_keys_free(ak);
 	sp_keys_free(k);
 	sp_master_free(m);
 	return rc;

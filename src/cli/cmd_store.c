@@ -7,8 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "cli/cli.h"
 
 static int sp_cmd_store(struct sp_cli *cli, int argc, char **argv);
@@ -42,7 +40,7 @@ static int audit_copy(struct sp_cli *cli, struct sp_store *from, struct sp_err *
 	if (rc == SP_ECRYPTO)
 		sp_err_set(err, rc, "key-file", "this master key does not open the source");
 	if (!rc)
-		rc = sp_cli_audit_keys(k, &ak, err);
+		rc = sp_audit_keys_new(k, &ak, err);
 	if (!rc)
 		rc = sp_store_begin_write(from, err);
 	if (!rc) {
@@ -52,8 +50,7 @@ static int audit_copy(struct sp_cli *cli, struct sp_store *from, struct sp_err *
 			rc = sp_store_commit(from, err);
 		sp_store_rollback(from);
 	}
-	if (ak)
-		sodium_free(ak);
+	sp_audit_keys_free(ak);
 	sp_keys_free(k);
 	sp_master_free(m);
 	return rc;

@@ -68,6 +68,8 @@ struct sp_keystore {
 int sp_keystore_delete_(struct sp_store *s, const struct sp_id *person, int64_t *deleted,
 			struct sp_err *err);
 
+/* Write all n bytes (retrying short writes and EINTR): 0, or -1 with errno set. */
+int sp_write_all_(int fd, const unsigned char *p, size_t n);
 /* Make the missing folders above file_path, each 0700 (nothing for a bare file name). */
 int sp_private_dirs_(const char *file_path, struct sp_err *err);
 /* A master key object around fresh sodium memory (tests, restore). */

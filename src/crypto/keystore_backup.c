@@ -71,14 +71,9 @@ static int ksb_work(struct ksb *b, struct sp_err *err)
 
 static void ksb_work_remove(struct ksb *b)
 {
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	char path[4400];
 	if (!b->work[0])
 		return;
-	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-		snprintf(path, sizeof path, "%s%s", b->copy, suffix[i]);
-		unlink(path);
-	}
+	sp_store_sqlite_remove(b->copy);
 	rmdir(b->work);
 	b->work[0] = '\0';
 }

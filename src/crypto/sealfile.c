@@ -15,7 +15,7 @@
 #include "crypto/crypto.h"
 
 #define FORMAT 1
-#define CHUNK (64 * 1024)
+#define CHUNK ((size_t)64 * 1024)
 #define ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
 #define SS_HEADER crypto_secretstream_xchacha20poly1305_HEADERBYTES
 #define CHECK_LEN 16
@@ -50,20 +50,6 @@ static ssize_t read_full(int fd, unsigned char *p, size_t n)
 		got += (size_t)r;
 	}
 	return (ssize_t)got;
-}
-
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int fsync_parent(const char *path)
@@ -125,14 +111,14 @@ static int seal_stream(const unsigned char *key, const char *magic, const void *
 	unsigned long long clen = 0;
 	crypto_secretstream_xchacha20poly1305_push(&ss, b.c, &clen, header, header_len, prefix,
 						   AD_LEN, 0);
-	if (write_all(out, prefix, sizeof prefix) || write_all(out, b.c, (size_t)clen)) {
+	if (sp_write_all_(out, prefix, sizeof prefix) || sp_write_all_(out, b.c, (size_t)clen)) {
 		rc = SP_FAIL(err, SP_EIO, "to", "cannot write: %s", strerror(errno));
 		goto out;
 	}
 	ssize_t na = read_full(in, b.a, CHUNK), nb = 0;
 	uint64_t done = 0;
 	for (;;) {
-		nb = na == CHUNK ? read_full(in, b.b, CHUNK) : 0;
+		nb = na == (ssize_t)CHUNK ? read_full(in, b.b, CHUNK) : 0;
 		if (na < 0 || nb < 0) {
 			rc = SP_FAIL(err, SP_EIO, "", "cannot read the copy: %s", strerror(errno));
 			goto out;
@@ -140,7 +126,7 @@ static int seal_stream(const unsigned char *key, const char *magic, const void *
 		unsigned char tag = nb == 0 ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0;
 		crypto_secretstream_xchacha20poly1305_push(&ss, b.c, &clen, b.a, (size_t)na, NULL,
 							   0, tag);
-		if (write_all(out, b.c, (size_t)clen)) {
+		if (sp_write_all_(out, b.c, (size_t)clen)) {
 			rc = SP_FAIL(err, SP_EIO, "to", "cannot write: %s", strerror(errno));
 			goto out;
 		}
@@ -220,7 +206,7 @@ static int open_stream(crypto_secretstream_xchacha20poly1305_state *ss, int in, 
 			rc = SP_FAIL(err, SP_ECRYPTO, "from",
 				     "the backup was changed, damaged or cut short (the chunk at byte %llu)",
 				     (unsigned long long)done);
-		else if (write_all(out, b.a, (size_t)mlen))
+		else if (sp_write_all_(out, b.a, (size_t)mlen))
 			rc = SP_FAIL(err, SP_EIO, "", "cannot write the decrypted copy: %s",
 				     strerror(errno));
 		done += (uint64_t)(got > 0 ? got : 0);
@@ -265,7 +251,7 @@ int sp_sealfile_read(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC
 	unsigned long long mlen = 0;
 	unsigned char tag = 0;
 	if (crypto_secretstream_xchacha20poly1305_init_pull(&ss, prefix + AD_LEN, key) != 0 ||
-	    read_full(in, hbuf, hlen + ABYTES) != (ssize_t)(hlen + ABYTES) ||
+	    read_full(in, hbuf, (size_t)hlen + ABYTES) != (ssize_t)hlen + (ssize_t)ABYTES ||
 	    crypto_secretstream_xchacha20poly1305_pull(&ss, header, &mlen, &tag, hbuf, hlen + ABYTES,
 						       prefix, AD_LEN) != 0 ||
 	    tag != 0) {

@@ -117,7 +117,11 @@ static int order_tables(struct sp_store_schema *sc, struct sp_err *err)
 {
 	struct sp_store_table *sorted = calloc(sc->n ? sc->n : 1, sizeof *sorted);
 	char *placed = calloc(sc->n ? sc->n : 1, 1);
-	int rc = sorted && placed ? SP_OK : sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	int rc = SP_OK;
+	if (!sorted || !placed) {
+		sp_err_set(err, SP_ENOMEM, "", "out of memory");
+		rc = SP_ENOMEM;
+	}
 	size_t done = 0;
 	while (!rc && done < sc->n) {
 		size_t before = done;

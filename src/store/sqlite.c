@@ -1,10 +1,12 @@
 /* The SQLite driver: WAL, foreign keys, busy timeout, synchronous=FULL, BEGIN IMMEDIATE for
  * writes, and SQLite's result codes mapped onto the store's error classes. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -339,6 +341,17 @@ static int sq_compact(struct sp_db *db, struct sp_err *err)
 	return sq_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", err);
 }
 
+void sp_store_sqlite_remove(const char *path)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	char p[4200];
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		int n = snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+		if (n > 0 && (size_t)n < sizeof p)
+			unlink(p);
+	}
+}
+
 /* A declared type's kind, by SQLite's own affinity rules (INT, then CHAR/CLOB/TEXT). */
 static enum sp_store_col_kind kind_of(const char *decl)
 {
@@ -387,8 +400,12 @@ static int sq_list_tables(struct sp_db *db, sp_store_table_fn fn, void *ctx, str
 		"SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?) ORDER BY 1",
 	};
 	sqlite3_stmt *st[3] = {NULL, NULL, NULL};
-	char(*cols)[SQ_NAME_MAX] = calloc(2 * SQ_MAX_COLS, SQ_NAME_MAX);
-	int rc = cols ? SP_OK : sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	char(*cols)[SQ_NAME_MAX] = calloc((size_t)2 * SQ_MAX_COLS, SQ_NAME_MAX);
+	int rc = SP_OK;
+	if (!cols) {
+		sp_err_set(err, SP_ENOMEM, "", "out of memory");
+		rc = SP_ENOMEM;
+	}
 	for (int i = 0; i < 3 && !rc; i++)
 		if (sqlite3_prepare_v2(db->h, sql[i], -1, &st[i], NULL) != SQLITE_OK)
 			rc = fail(db->h, sqlite3_errcode(db->h), err, "list tables");

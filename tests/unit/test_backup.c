@@ -92,12 +92,8 @@ static int setup(void **state)
 	if (sp_master_key_file_create(key, cpdir, &m, &err) || sp_keys_open(src, m, &keys, &err))
 		return -1;
 	sp_master_free(m);
-	akeys = sodium_malloc(sizeof *akeys);
-	const unsigned char *pk, *sk;
-	memcpy(akeys->chain_key, sp_keys_audit_chain_key(keys), SP_AUDIT_KEY_LEN);
-	sp_keys_audit_signing(keys, &pk, &sk);
-	memcpy(akeys->sign_pk, pk, sizeof akeys->sign_pk);
-	memcpy(akeys->sign_sk, sk, sizeof akeys->sign_sk);
+	if (sp_audit_keys_new(keys, &akeys, &err))
+		return -1;
 	/* two agencies, a user of each (users reference agencies), and five audit records */
 	exec(src, "INSERT INTO agencies (id, code, name, kind, country, created_us) VALUES "
 		  "(x'00000000000000000000000000000001', 'NGO', 'NGO', 'ngo', 'DE', 1), "
@@ -118,7 +114,7 @@ static int teardown(void **state)
 	(void)state;
 	sp_store_close(src);
 	sp_keys_free(keys);
-	sodium_free(akeys);
+	sp_audit_keys_free(akeys);
 	return test_rmtree(dir);
 }
 
@@ -349,14 +345,22 @@ static int leftovers(void)
 	return n;
 }
 
+/* A backup of the source into DIR/b.spb (file gets the path). */
+static struct sp_backup_report back_up(char file[128])
+{
+	struct sp_backup_report rep;
+	struct sp_err err = {0};
+	snprintf(file, 128, "%s/b.spb", dir);
+	ok(sp_backup_write(src, keys, akeys, file, NULL, NULL, &rep, &err), &err, "backup");
+	return rep;
+}
+
 static void backup_restores_into_an_empty_store_only(void **state)
 {
 	(void)state;
 	char file[128];
-	snprintf(file, sizeof file, "%s/b.spb", dir);
-	struct sp_backup_report rep;
+	struct sp_backup_report rep = back_up(file);
 	struct sp_err err = {0};
-	ok(sp_backup_write(src, keys, akeys, file, NULL, NULL, &rep, &err), &err, "backup");
 	assert_int_equal(rep.header.audit_seq, 5);
 	assert_int_equal(rep.audit_records, 5);
 	assert_int_equal(rep.rows, 16);
@@ -399,10 +403,8 @@ static void a_changed_backup_restores_nothing(void **state)
 {
 	(void)state;
 	char file[128];
-	snprintf(file, sizeof file, "%s/b.spb", dir);
-	struct sp_backup_report rep;
+	struct sp_backup_report rep = back_up(file);
 	struct sp_err err = {0};
-	ok(sp_backup_write(src, keys, akeys, file, NULL, NULL, &rep, &err), &err, "backup");
 	flip_byte(file, file_size(file) / 2);
 	char cpfile[160];
 	snprintf(cpfile, sizeof cpfile, "%s/checkpoints", cpdir);

@@ -128,12 +128,8 @@ static int setup(void **state)
 		return -1;
 	}
 	sp_master_free(m);
-	akeys = sodium_malloc(sizeof *akeys);
-	const unsigned char *pk, *sk;
-	memcpy(akeys->chain_key, sp_keys_audit_chain_key(keys), SP_AUDIT_KEY_LEN);
-	sp_keys_audit_signing(keys, &pk, &sk);
-	memcpy(akeys->sign_pk, pk, sizeof akeys->sign_pk);
-	memcpy(akeys->sign_sk, sk, sizeof akeys->sign_sk);
+	if (sp_audit_keys_new(keys, &akeys, &err))
+		return -1;
 	memset(&access_ctx, 0, sizeof access_ctx);
 	access_ctx.store = store;
 	add_agency(&ngo, "NGO", "ngo");
@@ -156,7 +152,7 @@ static int teardown(void **state)
 	sp_keystore_close(keystore);
 	sp_keys_free(keys);
 	sp_store_close(store);
-	sodium_free(akeys);
+	sp_audit_keys_free(akeys);
 	return test_rmtree(dir);
 }
 
