@@ -23,6 +23,23 @@ SEQ=$(jq -r .audit_seq "$WORK/out")
 ls -a | grep -q 'safepath-backup-\|\.tmp-' && die "work files left beside the backup"
 grep -q -a -e Tsehaynesh -e audit_log -e "CREATE TABLE" b.spb && die "the backup is not encrypted"
 grep -q -a "CREATE TABLE" var/safepath.db || die "the check above could not fail"
+# online: while the server runs and logs people in (each log-in writes a session and an
+# audit record), the backup is taken, reads back and restores
+serve_start "$WORK/serve.err"
+(for _ in $(seq 1 40); do
+	curl -s -o /dev/null -H 'Content-Type: application/json' \
+		--data-binary "{\"username\":\"demo.caseworker\",\"password\":\"$PW\"}" \
+		"http://127.0.0.1:$port/api/v1/session"
+done) &
+writer=$!
+expect 0 "$SP" --json backup --to online.spb
+wait "$writer"
+kill "$pid"
+wait "$pid" || die "serve exited $?"
+expect 0 "$SP" --data online --json restore --from online.spb
+expect 0 "$SP" --data online audit verify
+has "audit trail intact"
+
 expect 1 "$SP" backup --to no/such/folder/b.spb
 has "to:" "$WORK/err"
 expect 2 "$SP" backup
