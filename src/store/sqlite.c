@@ -394,8 +394,8 @@ static int sq_names(sqlite3 *h, sqlite3_stmt *st, const char *table, char (*name
 static int sq_list_tables(struct sp_db *db, sp_store_table_fn fn, void *ctx, struct sp_err *err)
 {
 	static const char *const sql[] = {
-		"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' "
-		"ESCAPE '!' ORDER BY name",
+		("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' "
+		 "ESCAPE '!' ORDER BY name"),
 		"SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
 		"SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?) ORDER BY 1",
 	};
