@@ -62,6 +62,22 @@ struct sp_stmt;
  * (SQL NULL reads as ""). SP_EINVAL when an id, the objects or the mac have the wrong size:
  * the row was tampered with. Tokens are not checked here. */
 int sp_audit_row_read(struct sp_stmt *st, struct sp_audit_rec *rec) SP_MUST;
+/* The object index (audit_object, migration 0010) is coarse: one row per object, span of
+ * SP_AUDIT_SPAN sequence numbers and actor whose records in that span may name the object. */
+#define SP_AUDIT_SPAN 1024
+
+/* Which index rows this process has committed: a direct-mapped cache, so a miss costs only an
+ * insert that the primary key turns into nothing. It claims only committed rows: the owner
+ * calls sp_audit_seen_forget after any rollback of an append that used it. */
+struct sp_audit_seen;
+struct sp_audit_seen *sp_audit_seen_new(void);
+void sp_audit_seen_forget(struct sp_audit_seen *seen);
+void sp_audit_seen_free(struct sp_audit_seen *seen);
+/* sp_audit_append_batch that skips the index rows seen says exist (seen may be NULL). */
+int sp_audit_append_seen(struct sp_store *s, const struct sp_audit_keys *keys,
+			 const struct sp_audit_rec *recs, size_t n, struct sp_audit_seen *seen,
+			 int64_t *first_seq, struct sp_err *err) SP_MUST;
+
 /* The head row: *seq and mac (32 zero bytes at seq 0). With lock, the row is locked for
  * the rest of the write transaction where the driver needs it (PostgreSQL). */
 int sp_audit_head_read(struct sp_store *s, int lock, int64_t *seq,

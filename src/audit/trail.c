@@ -1,7 +1,9 @@
 /* The trail in the database: append (single and batched, inside the caller's write
  * transaction), the chain head, checkpoints of the head, and the DPO's listing. Owns the
- * audit_log and audit_head tables (migration 0002_audit.sql). */
+ * audit_log, audit_head and audit_object tables (migrations 0002_audit.sql, 0010). */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -16,7 +18,11 @@ static const char sql_head_lock[] = "SELECT seq, mac FROM audit_head WHERE id = 
 static const char sql_head_move[] = "UPDATE audit_head SET seq = ?, mac = ? WHERE id = 1 AND seq = ?";
 static const char sql_insert[] = "INSERT INTO audit_log (" SP_AUDIT_COLUMNS ") "
 				 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char sql_index[] = "INSERT INTO audit_object (object_id, seq) VALUES (?, ?)";
+static const char sql_index[] = "INSERT INTO audit_object (object_id, span, actor) VALUES (?, ?, ?) "
+				"ON CONFLICT DO NOTHING";
+#define SPAN_STR_(x) #x
+#define SPAN_STR(x) SPAN_STR_(x)
+#define SPAN_SQL SPAN_STR(SP_AUDIT_SPAN)
 static const char sql_mac_at[] = "SELECT mac FROM audit_log WHERE seq = ?";
 static const char sql_after_head[] = "SELECT COUNT(*) FROM audit_log WHERE seq > ?";
 
@@ -107,23 +113,82 @@ static int insert_row(struct sp_stmt *st, const struct sp_audit_rec *r, struct s
 	return rc < 0 ? rc : SP_OK;
 }
 
-static int index_object(struct sp_store *s, const struct sp_id *id, int64_t seq,
-			struct sp_err *err)
+enum { SEEN_SLOTS = 4096 }; /* 160 KiB: a few thousand (case, caseworker) pairs per span */
+
+struct sp_audit_seen {
+	struct seen_slot {
+		struct sp_id object, actor; /* object never zero in a used slot */
+		int64_t span;
+	} slot[SEEN_SLOTS];
+};
+
+struct sp_audit_seen *sp_audit_seen_new(void)
 {
+	return calloc(1, sizeof(struct sp_audit_seen));
+}
+
+void sp_audit_seen_forget(struct sp_audit_seen *seen)
+{
+	if (seen)
+		memset(seen->slot, 0, sizeof seen->slot);
+}
+
+void sp_audit_seen_free(struct sp_audit_seen *seen)
+{
+	free(seen);
+}
+
+static uint64_t id_fold(const struct sp_id *id)
+{
+	uint64_t a, b;
+	memcpy(&a, id->b, sizeof a);
+	memcpy(&b, id->b + 8, sizeof b);
+	return a ^ (b * 0xff51afd7ed558ccdu);
+}
+
+/* The slot for a key; *hit tells whether it holds that key already. */
+static struct seen_slot *seen_slot(struct sp_audit_seen *seen, const struct sp_id *object,
+				   int64_t span, const struct sp_id *actor, bool *hit)
+{
+	uint64_t h = id_fold(object) ^ (id_fold(actor) * 0x9e3779b97f4a7c15u) ^
+		     ((uint64_t)span * 0xc2b2ae3d27d4eb4fu);
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9u;
+	h ^= h >> 32;
+	struct seen_slot *sl = &seen->slot[h & (SEEN_SLOTS - 1)];
+	*hit = sl->span == span && memcmp(&sl->object, object, sizeof *object) == 0 &&
+	       memcmp(&sl->actor, actor, sizeof *actor) == 0;
+	return sl;
+}
+
+static int index_object(struct sp_store *s, const struct sp_audit_rec *r, const struct sp_id *id,
+			struct sp_audit_seen *seen, struct sp_err *err)
+{
+	int64_t span = r->seq / SP_AUDIT_SPAN;
+	bool hit = false;
+	struct seen_slot *sl = seen ? seen_slot(seen, id, span, &r->actor, &hit) : NULL;
+	if (hit)
+		return SP_OK;
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(s, sql_index, &st, err);
 	if (rc)
 		return rc;
-	if ((rc = sp_stmt_bind_id(st, 1, id)) || (rc = sp_stmt_bind_int64(st, 2, seq)))
+	if ((rc = sp_stmt_bind_id(st, 1, id)) || (rc = sp_stmt_bind_int64(st, 2, span)) ||
+	    (rc = sp_stmt_bind_id(st, 3, &r->actor)))
 		rc = sp_err_set(err, rc, NULL, "cannot bind an audit object");
 	else if ((rc = sp_stmt_step(st, err)) > 0)
 		rc = SP_OK;
 	sp_stmt_done(st);
-	return rc < 0 ? rc : SP_OK;
+	if (rc < 0)
+		return rc;
+	if (sl)
+		*sl = (struct seen_slot){.object = *id, .actor = r->actor, .span = span};
+	return SP_OK;
 }
 
 /* The record and the index of every object it names. */
-static int insert_rec(struct sp_store *s, const struct sp_audit_rec *r, struct sp_err *err)
+static int insert_rec(struct sp_store *s, const struct sp_audit_rec *r, struct sp_audit_seen *seen,
+		      struct sp_err *err)
 {
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(s, sql_insert, &st, err);
@@ -132,15 +197,15 @@ static int insert_rec(struct sp_store *s, const struct sp_audit_rec *r, struct s
 	rc = insert_row(st, r, err);
 	sp_stmt_done(st);
 	if (rc == 0 && !sp_id_is_zero(&r->object_id))
-		rc = index_object(s, &r->object_id, r->seq, err);
+		rc = index_object(s, r, &r->object_id, seen, err);
 	for (size_t i = 0; rc == 0 && i < r->nobjects; i++)
-		rc = index_object(s, &r->objects[i], r->seq, err);
+		rc = index_object(s, r, &r->objects[i], seen, err);
 	return rc;
 }
 
-int sp_audit_append_batch(struct sp_store *s, const struct sp_audit_keys *keys,
-			  const struct sp_audit_rec *recs, size_t n, int64_t *first_seq,
-			  struct sp_err *err)
+int sp_audit_append_seen(struct sp_store *s, const struct sp_audit_keys *keys,
+			 const struct sp_audit_rec *recs, size_t n, struct sp_audit_seen *seen,
+			 int64_t *first_seq, struct sp_err *err)
 {
 	if (!sp_store_in_transaction(s))
 		return sp_err_set(err, SP_EINVAL, NULL,
@@ -176,7 +241,7 @@ int sp_audit_append_batch(struct sp_store *s, const struct sp_audit_keys *keys,
 		size_t len = sp_audit_encode(&r, enc);
 		sp_audit_mac_enc(keys->chain_key, mac, enc, len, r.mac);
 		memcpy(mac, r.mac, SP_AUDIT_MAC_LEN);
-		if ((rc = insert_rec(s, &r, err)))
+		if ((rc = insert_rec(s, &r, seen, err)))
 			return rc;
 		char seqs[24], obj[SP_ID_STRLEN + 1]; /* ids and tokens only, like the record */
 		snprintf(seqs, sizeof seqs, "%lld", (long long)r.seq);
@@ -206,10 +271,17 @@ out:
 	return rc;
 }
 
+int sp_audit_append_batch(struct sp_store *s, const struct sp_audit_keys *keys,
+			  const struct sp_audit_rec *recs, size_t n, int64_t *first_seq,
+			  struct sp_err *err)
+{
+	return sp_audit_append_seen(s, keys, recs, n, NULL, first_seq, err);
+}
+
 int sp_audit_append(struct sp_store *s, const struct sp_audit_keys *keys,
 		    const struct sp_audit_rec *rec, int64_t *seq_out, struct sp_err *err)
 {
-	return sp_audit_append_batch(s, keys, rec, 1, seq_out, err);
+	return sp_audit_append_seen(s, keys, rec, 1, NULL, seq_out, err);
 }
 
 /* Run sql with the head's seq as its one parameter: 1 = a row, 0 = none (st to release
@@ -296,8 +368,19 @@ int sp_audit_checkpoint_restore(struct sp_store *s, const struct sp_audit_keys *
 	return checkpoint(s, keys, dir, SP_AUDIT_CP_RESTORE, err);
 }
 
+static bool names_object(const struct sp_audit_rec *rec, const struct sp_id *id)
+{
+	if (memcmp(&rec->object_id, id, sizeof *id) == 0)
+		return true;
+	for (size_t i = 0; i < rec->nobjects; i++)
+		if (memcmp(&rec->objects[i], id, sizeof *id) == 0)
+			return true;
+	return false;
+}
+
 /* The SQL names only the filters given, so each shape uses its index (and is one cached
- * statement). */
+ * statement). By object, the coarse index gives the records that may name it (its actors'
+ * records in its spans) and the records themselves decide, so that shape has no LIMIT. */
 int sp_audit_list(struct sp_store *s, const struct sp_audit_query *q, sp_audit_row_fn fn,
 		  void *ctx, int64_t *next_seq, struct sp_err *err)
 {
@@ -313,14 +396,17 @@ int sp_audit_list(struct sp_store *s, const struct sp_audit_query *q, sp_audit_r
 		if (rc)
 			return rc;
 	}
-	char sql[560];
+	char sql[720];
 	int len = snprintf(sql, sizeof sql, "SELECT %s FROM audit_log WHERE seq > ?%s%s%s%s%s%s "
-			   "ORDER BY seq LIMIT ?", SP_AUDIT_COLUMNS,
+			   "ORDER BY seq%s", SP_AUDIT_COLUMNS,
 			   q->from_us ? " AND ts_us >= ?" : "", q->to_us ? " AND ts_us < ?" : "",
 			   q->actor ? " AND actor = ?" : "", q->action ? " AND action = ?" : "",
 			   q->object_type ? " AND object_type = ?" : "",
-			   q->object_id ? " AND seq IN (SELECT seq FROM audit_object WHERE object_id = ?)"
-					: "");
+			   q->object_id ? " AND seq IN (SELECT l.seq FROM audit_object o JOIN audit_log l"
+					  " ON l.actor = o.actor AND l.seq >= o.span * " SPAN_SQL
+					  " AND l.seq < (o.span + 1) * " SPAN_SQL " WHERE o.object_id = ?)"
+					: "",
+			   q->object_id ? "" : " LIMIT ?");
 	if (len < 0 || (size_t)len >= sizeof sql)
 		return sp_err_set(err, SP_EINTERNAL, NULL, "audit query too long");
 	struct sp_stmt *st;
@@ -335,21 +421,23 @@ int sp_audit_list(struct sp_store *s, const struct sp_audit_query *q, sp_audit_r
 	    (q->action && (rc = sp_stmt_bind_text(st, i++, q->action))) ||
 	    (q->object_type && (rc = sp_stmt_bind_text(st, i++, q->object_type))) ||
 	    (q->object_id && (rc = sp_stmt_bind_id(st, i++, q->object_id))) ||
-	    (rc = sp_stmt_bind_int64(st, i++, (int64_t)q->limit + 1))) {
+	    (!q->object_id && (rc = sp_stmt_bind_int64(st, i++, (int64_t)q->limit + 1)))) {
 		rc = sp_err_set(err, rc, NULL, "cannot bind the audit query");
 		goto out;
 	}
 	int rows = 0;
 	int64_t last = 0;
 	while ((rc = sp_stmt_step(st, err)) == 1) {
-		if (rows == q->limit) {
-			*next_seq = last; /* one more exists: the page is full */
-			break;
-		}
 		struct sp_audit_rec rec;
 		if (sp_audit_row_read(st, &rec) != SP_OK) {
 			rc = sp_err_set(err, SP_EINTERNAL, NULL, "a damaged audit record; run 'safepath audit verify'");
 			goto out;
+		}
+		if (q->object_id && !names_object(&rec, q->object_id))
+			continue;
+		if (rows == q->limit) {
+			*next_seq = last; /* one more exists: the page is full */
+			break;
 		}
 		rows++;
 		last = rec.seq;

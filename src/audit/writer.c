@@ -23,6 +23,7 @@ struct waiter {
 struct sp_audit_writer {
 	struct sp_store *s;
 	const struct sp_audit_keys *keys;
+	struct sp_audit_seen *seen; /* the object index rows committed: a list page re-read adds none */
 	int max_batch;
 	struct sp_audit_rec *recs;   /* max_batch slots for the batch being written */
 	struct slot {
@@ -45,11 +46,13 @@ static int write_batch(struct sp_audit_writer *w, size_t n, int64_t *first, stru
 		sp_err_clear(err);
 		rc = sp_store_begin_write(w->s, err);
 		if (rc == 0)
-			rc = sp_audit_append_batch(w->s, w->keys, w->recs, n, first, err);
+			rc = sp_audit_append_seen(w->s, w->keys, w->recs, n, w->seen, first, err);
 		if (rc == 0)
 			rc = sp_store_commit(w->s, err);
 		if (rc && sp_store_in_transaction(w->s))
 			sp_store_rollback(w->s);
+		if (rc)
+			sp_audit_seen_forget(w->seen); /* it may name rows of this batch */
 	}
 	return rc;
 }
@@ -115,8 +118,9 @@ int sp_audit_writer_start(struct sp_store *s, const struct sp_audit_keys *keys,
 	w->max_batch = max_batch;
 	w->recs = calloc((size_t)max_batch, sizeof *w->recs);
 	w->batch = calloc((size_t)max_batch, sizeof *w->batch);
+	w->seen = sp_audit_seen_new();
 	int locks = 0;
-	if (!w->recs || !w->batch)
+	if (!w->recs || !w->batch || !w->seen)
 		goto nomem;
 	if (pthread_mutex_init(&w->mu, NULL))
 		goto nomem;
@@ -135,6 +139,7 @@ nomem:
 		pthread_mutex_destroy(&w->mu);
 	free(w->recs);
 	free(w->batch);
+	sp_audit_seen_free(w->seen);
 	free(w);
 	return sp_err_set(err, SP_ENOMEM, NULL, "cannot start the audit writer");
 }
@@ -197,5 +202,6 @@ void sp_audit_writer_stop(struct sp_audit_writer *w)
 	pthread_mutex_destroy(&w->mu);
 	free(w->recs);
 	free(w->batch);
+	sp_audit_seen_free(w->seen);
 	free(w);
 }

@@ -1,6 +1,7 @@
 /* The streaming JSON writer (jsonw.h): commas by depth, RFC 8259 string escapes, UTF-8
  * checked as it is copied (overlong forms, surrogates and code points past U+10FFFF
  * refused, as jansson refuses them). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,13 +19,22 @@ static void fail(struct sp_jsonw *w, int rc)
 		w->rc = rc;
 }
 
+/* Most pieces are a few bytes into a buffer with room: copied in place, without the checked
+ * append's call (the cap is checked there, and cap never exceeds max + 1). */
 static void add(struct sp_jsonw *w, const char *p, size_t n)
 {
-	if (!w->rc) {
-		int rc = sp_buf_add(w->out, p, n);
-		if (rc)
-			fail(w, rc);
+	struct sp_buf *b = w->out;
+	if (w->rc)
+		return;
+	if (b->data && n < b->cap - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
 	}
+	int rc = sp_buf_add(b, p, n);
+	if (rc)
+		fail(w, rc);
 }
 
 /* Before any value: the comma between array items; a member's value follows its key. */
@@ -98,13 +108,30 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
+/* Whether the 8 bytes of x are all printable ASCII other than '"' and '\\' (bit tricks from
+ * "Bit Twiddling Hacks": a byte below 0x20, a zero byte after XOR, or a high bit shows). */
+static int plain8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+	uint64_t special = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | x;
+	return (special & highs) == 0;
+}
+
 /* Copied in runs: a run ends only where a character must be escaped (valid UTF-8 sequences
- * stay in the run), so a name in Arabic or Ge'ez script is one copy, not one per letter. */
+ * stay in the run), so a name in Arabic or Ge'ez script is one copy, not one per letter.
+ * Plain ASCII is skipped 8 bytes at a time. */
 static void quoted(struct sp_jsonw *w, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
+	const unsigned char *end = p + strlen(s);
 	add(w, "\"", 1);
 	while (*p && !w->rc) {
+		uint64_t x;
+		if (end - p >= 8 && (memcpy(&x, p, sizeof x), plain8(x))) {
+			p += 8;
+			continue;
+		}
 		unsigned c = *p;
 		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
 			p++;

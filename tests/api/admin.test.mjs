@@ -120,7 +120,7 @@ test('users: list page by page, read one; each read is one audit record naming t
   for (const r of ['screener', 'caseworker', 'dpo', 'admin']) assert.ok(seen.includes(`demo.${r}`));
   assert.equal(new Set(seen).size, seen.length);
   assert.deepEqual(seen, [...seen].sort());
-  const recs = sql(`SELECT nobjects FROM (SELECT a.seq, (SELECT count(*) FROM audit_object o WHERE o.seq = a.seq) AS nobjects
+  const recs = sql(`SELECT nobjects FROM (SELECT a.seq, (CASE WHEN a.object_id = zeroblob(16) THEN 0 ELSE 1 END) + length(a.objects) / 16 AS nobjects
     FROM audit_log a WHERE seq > ${top} AND action = 'user.list' AND actor = ${blob(own.id)}) ORDER BY seq`);
   assert.equal(recs.length, pages); // one record per page, naming every account on it
   assert.equal(recs.reduce((n, k) => n + Number(k), 0), seen.length);

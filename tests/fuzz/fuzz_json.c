@@ -1,11 +1,13 @@
 /* Fuzz the JSON reader every request body goes through: sp_json_parse and the typed getters.
  * Never a crash, UB or leak; an accepted document dumps to text that parses again and dumps the
- * same (abort() when not); errors never quote the input. */
+ * same (abort() when not); errors never quote the input. Every string of an accepted document
+ * also goes through our writer (jsonw) and must read back the same. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "safepath/json.h"
+#include "safepath/jsonw.h"
 
 /* Error messages are our own words from a fixed list; only a field path may name a key. */
 static void check_quiet(const struct sp_err *err)
@@ -57,11 +59,33 @@ static void check_parse_error(const struct sp_err *err)
 	abort();
 }
 
+/* A string without NUL (what jansson accepted) written by jsonw reads back the same. */
+static void rewrite(const char *s, size_t n)
+{
+	if (memchr(s, 0, n))
+		return;
+	struct sp_buf b;
+	struct sp_jsonw w;
+	sp_buf_init(&b, 8 * n + 64);
+	sp_jsonw_init(&w, &b);
+	sp_jsonw_string(&w, s);
+	if (sp_jsonw_status(&w) != SP_OK)
+		abort(); /* jansson accepted it, so it is valid UTF-8 */
+	json_t *back = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
+	if (!back || !json_is_string(back) || json_string_length(back) != n ||
+	    memcmp(json_string_value(back), s, n) != 0)
+		abort();
+	json_decref(back);
+	sp_buf_free(&b);
+}
+
 static void visit(json_t *j, int depth)
 {
 	struct sp_err err = {0};
 	if (depth > 64)
 		return;
+	if (json_is_string(j))
+		rewrite(json_string_value(j), json_string_length(j));
 	if (json_is_array(j)) {
 		size_t i;
 		json_t *v;

@@ -482,6 +482,126 @@ static void dpo_listing_filters_and_pages(void **state)
 	sp_store_close(s);
 }
 
+struct tally {
+	int n;
+	int64_t first, last;
+	int in_order;
+};
+
+static int count_rec(void *ctx, const struct sp_audit_rec *rec)
+{
+	struct tally *t = ctx;
+	if (t->n == 0) {
+		t->first = rec->seq;
+		t->in_order = 1;
+	} else if (rec->seq <= t->last) {
+		t->in_order = 0;
+	}
+	t->last = rec->seq;
+	t->n++;
+	return 0;
+}
+
+/* The object index is coarse (object, span of 1024 seqs, actor) and the records decide: 1,030
+ * records of one actor naming the same two cases make 4 index rows, and the look-up by a case
+ * returns exactly the records naming it, across the span boundary, page by page. */
+static void object_index_is_coarse_and_exact(void **state)
+{
+	(void)state;
+	struct sp_store *s = open_db(url);
+	struct sp_err err = {0};
+	enum { N = 1030 };
+	struct sp_id shown[2] = {{{0}}}, other = {{0}}, actor1 = {{0}}, actor2 = {{0}};
+	shown[0].b[0] = 0xa1;
+	shown[1].b[0] = 0xa2;
+	other.b[0] = 0xb1;
+	actor1.b[15] = 1;
+	actor2.b[15] = 2;
+	struct sp_audit_rec *recs = calloc(N + 2, sizeof *recs);
+	assert_non_null(recs);
+	for (int i = 0; i < N; i++)
+		recs[i] = (struct sp_audit_rec){.action = "case.list", .object_type = "case",
+						.actor = actor1, .objects = shown, .nobjects = 2,
+						.fields = "stat"};
+	/* in span 1 too: actor 1 naming nothing, actor 2 naming another case */
+	recs[N] = (struct sp_audit_rec){.action = "user.login", .actor = actor1};
+	recs[N + 1] = (struct sp_audit_rec){.action = "case.read", .object_type = "case",
+					    .actor = actor2, .object_id = other, .fields = "stat"};
+	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+	assert_int_equal(sp_audit_append_batch(s, keys, recs, N + 2, NULL, &err), SP_OK);
+	assert_int_equal(sp_store_commit(s, &err), SP_OK);
+	free(recs);
+	/* seq 1-1030 name the two cases: spans 0 (seq 1-1023) and 1 (1024-1030); seq 1032 the other */
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM audit_object"), 2 * 2 + 1);
+
+	struct tally pages[4] = {{0}};
+	int npages = 0;
+	int64_t next = 0;
+	do {
+		struct sp_audit_query q = {.object_id = &shown[1], .after_seq = next, .limit = 500};
+		assert_int_equal(sp_audit_list(s, &q, count_rec, &pages[npages++], &next, &err), SP_OK);
+	} while (next && npages < 4);
+	assert_int_equal(npages, 3);
+	assert_int_equal(pages[0].n, 500);
+	assert_int_equal(pages[0].first, 1);
+	assert_int_equal(pages[1].n, 500);
+	assert_int_equal(pages[1].first, 501);
+	assert_int_equal(pages[2].n, 30);
+	assert_int_equal(pages[2].first, 1001);
+	assert_int_equal(pages[2].last, 1030); /* not 1031: actor 1's record naming nothing */
+	assert_true(pages[0].in_order && pages[1].in_order && pages[2].in_order);
+
+	struct tally t = {0};
+	struct sp_audit_query q = {.object_id = &other, .limit = 10};
+	assert_int_equal(sp_audit_list(s, &q, count_rec, &t, &next, &err), SP_OK);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.first, 1032);
+	assert_true(verify(s).ok);
+	sp_store_close(s);
+}
+
+/* The audit writer's cache of committed index rows: a page re-read in the same span costs no
+ * index statement, and a rolled-back append is forgotten so its rows are written again. */
+static void index_cache_skips_committed_rows_and_forgets_rollbacks(void **state)
+{
+	(void)state;
+	struct sp_store *s = open_db(url);
+	struct sp_err err = {0};
+	struct sp_id rows[3] = {{{0}}};
+	for (int i = 0; i < 3; i++)
+		rows[i].b[0] = (unsigned char)(0xc0 + i);
+	struct sp_audit_rec page = {.action = "case.list", .object_type = "case", .objects = rows,
+				    .nobjects = 3, .fields = "stat"};
+	page.actor.b[15] = 7;
+	struct sp_audit_seen *seen = sp_audit_seen_new();
+	assert_non_null(seen);
+	long calls[2];
+	for (int round = 0; round < 2; round++) {
+		sp_store_fail_at(s, 0); /* counts the calls from here */
+		assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+		assert_int_equal(sp_audit_append_seen(s, keys, &page, 1, seen, NULL, &err), SP_OK);
+		assert_int_equal(sp_store_commit(s, &err), SP_OK);
+		calls[round] = sp_store_calls(s);
+	}
+	/* the second page: 3 index inserts (prepare, binds, step each) fewer */
+	assert_true(calls[1] < calls[0]);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM audit_object"), 3);
+
+	/* a new span (seq 1024 on) after a rolled-back append: forgotten, so written */
+	exec(s, "UPDATE audit_head SET seq = 1023, mac = (SELECT mac FROM audit_log WHERE seq = 2) "
+		"WHERE id = 1");
+	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+	assert_int_equal(sp_audit_append_seen(s, keys, &page, 1, seen, NULL, &err), SP_OK);
+	sp_store_rollback(s);
+	sp_audit_seen_forget(seen);
+	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+	assert_int_equal(sp_audit_append_seen(s, keys, &page, 1, seen, NULL, &err), SP_OK);
+	assert_int_equal(sp_store_commit(s, &err), SP_OK);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM audit_object WHERE span = 1"), 3);
+	sp_audit_seen_free(seen);
+	sp_store_close(s);
+}
+
 /* Fail every store call of "begin, append a batch, commit" in turn: each failure rolls back
  * whole, and the trail verifies with either all or none of the batch. */
 static void faults_leave_nothing_half_written(void **state)
@@ -827,6 +947,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(writer_groups_reads_into_one_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_under_load_keeps_the_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_reports_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(object_index_is_coarse_and_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(index_cache_skips_committed_rows_and_forgets_rollbacks,
+						setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	sodium_free(keys);

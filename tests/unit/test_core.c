@@ -307,6 +307,28 @@ static void jsonw_commas_escapes_and_failures(void **state)
 	assert_non_null(j);
 	json_decref(j);
 
+	/* a character to escape (or a non-ASCII one) at each place of a 24-byte run: the writer
+	 * skips plain ASCII 8 bytes at a time and must see it wherever it falls */
+	static const struct {
+		const char *in, *out;
+	} odd[] = {{"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"}, {"\x01", "\\u0001"},
+		   {"\x1f", "\\u001f"}, {"\x7f", "\x7f"}, {"\xc3\xa9", "\xc3\xa9"}, {" ", " "}};
+	for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+		for (size_t at = 0; at < 24; at++) {
+			char in[64], want[64];
+			snprintf(in, sizeof in, "%.*s%s%.*s", (int)at, "abcdefghijklmnopqrstuvwx",
+				 odd[k].in, (int)(23 - at), "ABCDEFGHIJKLMNOPQRSTUVWX");
+			snprintf(want, sizeof want, "\"%.*s%s%.*s\"", (int)at,
+				 "abcdefghijklmnopqrstuvwx", odd[k].out, (int)(23 - at),
+				 "ABCDEFGHIJKLMNOPQRSTUVWX");
+			sp_buf_reset(&b);
+			sp_jsonw_init(&w, &b);
+			sp_jsonw_string(&w, in);
+			assert_int_equal(sp_jsonw_status(&w), SP_OK);
+			assert_string_equal(b.data, want);
+		}
+	}
+
 	/* invalid UTF-8: overlong, a surrogate, past U+10FFFF, a cut sequence */
 	static const char *const bad[] = {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ab\xe2\x82"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -242,7 +242,8 @@ static void migrations_apply_once_and_are_recorded(void **state)
 	for (const struct sp_embedded *m = sp_embedded_files; m->path; m++)
 		embedded += strncmp(m->path, migrations_dir, sizeof migrations_dir - 1) == 0;
 	assert_int_equal(rows, embedded);
-	/* 0009: the audit's object index is one B-tree keyed by (object_id, seq), no rowid */
+	/* 0009, 0010: the audit's object index is one B-tree keyed by (object_id, span, actor), no
+	 * rowid */
 	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM pragma_index_list('audit_object') "
 					"WHERE origin = 'pk'"), 1);
 	struct sp_stmt *st;
