@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -270,6 +271,12 @@ static int check_written(const struct sp_keys *k, const struct sp_audit_keys *ak
 	return rc;
 }
 
+static uint64_t file_bytes(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
 int sp_backup_write(struct sp_store *s, const struct sp_keys *k, const struct sp_audit_keys *ak,
 		    const char *path, sp_backup_progress_fn progress, void *ctx,
 		    struct sp_backup_report *out, struct sp_err *err)
@@ -308,13 +315,7 @@ int sp_backup_write(struct sp_store *s, const struct sp_keys *k, const struct sp
 		rc = check_written(k, ak, path, &w, &copied, out, &p, err);
 	if (rc && written)
 		unlink(path); /* a backup that does not read back is no backup */
-	if (!rc) {
-		FILE *f = fopen(path, "rb");
-		if (f && fseek(f, 0, SEEK_END) == 0)
-			out->bytes = (uint64_t)ftell(f);
-		if (f)
-			fclose(f);
-	}
+	out->bytes = rc ? 0 : file_bytes(path);
 	measure_free(&copied);
 	work_remove(&w);
 	return rc;
@@ -361,5 +362,6 @@ int sp_backup_restore(const char *path, struct sp_store *target, const struct sp
 		return rc;
 	out->tables = cr.tables;
 	out->rows = cr.rows;
+	out->bytes = file_bytes(path);
 	return sp_audit_checkpoint_restore(target, ak, audit_dir, err);
 }

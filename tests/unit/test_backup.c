@@ -382,6 +382,7 @@ static void backup_restores_into_an_empty_store_only(void **state)
 	assert_int_equal(back.header.audit_seq, 5);
 	assert_int_equal(back.header.created_us, rep.header.created_us);
 	assert_int_equal(back.rows, 16);
+	assert_int_equal((long)back.bytes, file_size(file));
 	assert_int_equal(count(dst, "users"), 2);
 	assert_int_equal(leftovers(), 0);
 	struct sp_audit_report ar;
