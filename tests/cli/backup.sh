@@ -68,9 +68,23 @@ expect 0 "$SP" --data d2 audit verify
 has "audit trail intact"
 has "1 restores"
 
-# ---- the database is lost after more work: restore, and verify names what was rolled back ----
-expect 0 "$SP" key rotate
-expect 0 "$SP" key rotate
+# ---- more cases after the backup (new checkpoints), then the database is lost: restore into an
+# empty data folder that keeps the checkpoints, and verify names what the restore rolled back ----
+echo '{"names": [{"role": "given", "original": "Afterwards"}], "sex": "male"}' >later.json
+expect 0 "$SP" --json case add --as demo.caseworker --password-fd 3 3<<<"$PW" <later.json
+LATER=$(sed -n 's/.*"number":"\([^"]*\)".*/\1/p' "$WORK/out")
+expect 0 "$SP" --json case add --as demo.caseworker --password-fd 3 3<<<"$PW" <later.json
+mkdir fresh && cp -r var/audit fresh/
+expect 0 "$SP" --data fresh restore --from b.spb
+has "restored:"
+expect 0 "$SP" --data fresh --json audit verify
+has '"ok":true'
+[ "$(jq .rolled_back_from "$WORK/out")" = $((SEQ + 1)) ] || die "rolled back from: $(cat "$WORK/out")"
+[ "$(jq .rolled_back_to "$WORK/out")" -gt $((SEQ + 2)) ] || die "rolled back to: $(cat "$WORK/out")"
+expect 0 "$SP" --data fresh --json case show "$CASE" --person --as demo.caseworker --password-fd 3 3<<<"$PW"
+has Tsehaynesh
+expect 1 "$SP" --data fresh case show "$LATER" --as demo.caseworker --password-fd 3 3<<<"$PW"
+# the same in place: the database files removed from the data folder
 rm -f var/safepath.db var/safepath.db-wal var/safepath.db-shm
 expect 0 "$SP" restore --from b.spb
 has "restored:"
