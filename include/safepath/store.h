@@ -180,7 +180,8 @@ int sp_store_count_rows(struct sp_store *s, const char *table, int64_t *out,
  * the first table with data (err->field "db"). The store must be migrated. */
 int sp_store_check_empty(struct sp_store *s, struct sp_err *err) SP_MUST;
 
-/* Told every SP_STORE_PROGRESS_ROWS rows, and at each table's end. */
+/* Told every SP_STORE_PROGRESS_ROWS rows of a table, and at each table's end: the table and
+ * the rows copied so far of all the tables' (done == total after the last). */
 #define SP_STORE_PROGRESS_ROWS 2000
 typedef void (*sp_store_progress_fn)(void *ctx, const char *table, int64_t done, int64_t total);
 struct sp_store_copy_report {

@@ -19,7 +19,6 @@
 #define PERSON_KEY_VERSION 1 /* per-person rotation would add versions */
 #define LOAD_TRIES 4
 
-
 static const char ad_label[] = "safepath.person_key";
 #define AD_LEN (sizeof ad_label - 1 + SP_ID_LEN + 8)
 

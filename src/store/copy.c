@@ -290,17 +290,20 @@ struct copy {
 	sp_store_progress_fn progress;
 	void *ctx;
 	struct sp_err *err;
+	int64_t *counts;  /* the source's rows per table, in its snapshot */
+	int64_t copied;   /* rows copied so far, all tables */
+	int64_t total;    /* rows to copy, all tables */
 };
 
-static int copy_table(struct copy *c, const struct sp_store_table *t, int64_t *rows)
+static int copy_table(struct copy *c, const struct sp_store_table *t)
 {
 	struct sp_buf sel, ins;
 	struct sp_stmt *st = NULL, *in = NULL;
-	int64_t total = 0, done = 0;
+	int64_t done = 0;
+	int rc = SP_OK;
 	sp_buf_init(&sel, 1 << 16);
 	sp_buf_init(&ins, 1 << 16);
-	int rc = sp_store_count_rows(c->from, t->name, &total, c->err);
-	if (!rc && (sp_buf_adds(&sel, "SELECT ") || column_list(&sel, t, NULL) ||
+	if ((sp_buf_adds(&sel, "SELECT ") || column_list(&sel, t, NULL) ||
 		    sp_buf_addf(&sel, " FROM %s", t->name) ||
 		    sp_buf_addf(&ins, "INSERT INTO %s (", t->name) || column_list(&ins, t, NULL) ||
 		    sp_buf_adds(&ins, ") VALUES (") || column_list(&ins, t, "?") ||
@@ -321,29 +324,45 @@ static int copy_table(struct copy *c, const struct sp_store_table *t, int64_t *r
 		if (rc >= 0) {
 			rc = SP_OK;
 			if (++done % SP_STORE_PROGRESS_ROWS == 0 && c->progress)
-				c->progress(c->ctx, t->name, done, total);
+				c->progress(c->ctx, t->name, c->copied + done, c->total);
 		}
 	}
 	sp_stmt_done(st);
+	c->copied += done;
 	if (rc == 0 && c->progress)
-		c->progress(c->ctx, t->name, done, total);
-	*rows += done;
+		c->progress(c->ctx, t->name, c->copied, c->total);
 	sp_buf_free(&sel);
 	sp_buf_free(&ins);
 	return rc;
 }
 
-/* Every table's rows on both sides, inside both transactions. */
+/* The source's rows per table, in its snapshot, and their sum. */
+static int count_source(struct copy *c, const struct sp_store_schema *sc)
+{
+	if (!(c->counts = calloc(sc->n ? sc->n : 1, sizeof *c->counts))) {
+		sp_err_set(c->err, SP_ENOMEM, "", "out of memory");
+		return SP_ENOMEM;
+	}
+	for (size_t i = 0; i < sc->n; i++) {
+		if (strcmp(sc->tables[i].name, migrations_table) == 0)
+			continue;
+		int rc = sp_store_count_rows(c->from, sc->tables[i].name, &c->counts[i], c->err);
+		if (rc)
+			return rc;
+		c->total += c->counts[i];
+	}
+	return SP_OK;
+}
+
+/* Every table's rows in the target, inside its transaction, against the source's. */
 static int compare_counts(struct copy *c, const struct sp_store_schema *sc)
 {
 	for (size_t i = 0; i < sc->n; i++) {
 		const char *name = sc->tables[i].name;
-		int64_t a = 0, b = 0;
+		int64_t a = c->counts[i], b = 0;
 		if (strcmp(name, migrations_table) == 0)
 			continue;
-		int rc = sp_store_count_rows(c->from, name, &a, c->err);
-		if (!rc)
-			rc = sp_store_count_rows(c->to, name, &b, c->err);
+		int rc = sp_store_count_rows(c->to, name, &b, c->err);
 		if (!rc && a != b)
 			rc = sp_err_set(c->err, SP_EINTERNAL, "to",
 					"table %s: %lld rows in the source, %lld in the target", name,
@@ -358,7 +377,7 @@ int sp_store_copy(struct sp_store *from, struct sp_store *to, sp_store_progress_
 		  void *ctx, struct sp_store_copy_report *out, struct sp_err *err)
 {
 	struct sp_store_schema sf = {0}, stt = {0};
-	struct copy c = {from, to, progress, ctx, err};
+	struct copy c = {.from = from, .to = to, .progress = progress, .ctx = ctx, .err = err};
 	int vf = 0, vt = 0;
 	memset(out, 0, sizeof *out);
 	int rc = sp_store_migrate(to, err);
@@ -382,6 +401,8 @@ int sp_store_copy(struct sp_store *from, struct sp_store *to, sp_store_progress_
 	if (!rc)
 		rc = sp_store_begin_read(from, err);
 	if (!rc)
+		rc = count_source(&c, &sf);
+	if (!rc)
 		rc = sp_store_begin_write(to, err);
 	/* What the migrations seeded gives way to the source's rows: children first. */
 	for (size_t i = sf.n; !rc && i-- > 0;)
@@ -390,7 +411,7 @@ int sp_store_copy(struct sp_store *from, struct sp_store *to, sp_store_progress_
 	for (size_t i = 0; !rc && i < sf.n; i++) {
 		if (strcmp(sf.tables[i].name, migrations_table) == 0)
 			continue;
-		rc = copy_table(&c, &sf.tables[i], &out->rows);
+		rc = copy_table(&c, &sf.tables[i]);
 		out->tables++;
 	}
 	if (!rc)
@@ -400,6 +421,8 @@ int sp_store_copy(struct sp_store *from, struct sp_store *to, sp_store_progress_
 	sp_store_rollback(to); /* nothing when committed */
 	sp_store_rollback(from);
 	out->schema_version = vf;
+	out->rows = c.copied;
+	free(c.counts);
 	sp_store_schema_free(&sf);
 	sp_store_schema_free(&stt);
 	return rc;
