@@ -31,14 +31,24 @@ int sp_cli_paths(struct sp_cli *cli, char *db_url, size_t db_cap, char *audit_di
 	return w < 0 || (size_t)w >= db_cap || w2 < 0 || (size_t)w2 >= audit_cap ? SP_EINVAL : SP_OK;
 }
 
+/* One line per phase, rewritten when its percentage changes and ended at 100%. */
 void sp_cli_progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
 {
+	static char last_phase[16];
+	static unsigned last_pct;
 	const struct sp_cli *cli = ctx;
 	if (cli->json || !isatty(2))
 		return;
-	unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
-	fprintf(stderr, "\r%-8s %3u%%", phase, pct > 100 ? 100 : pct);
-	if (done >= total)
+	unsigned pct = total && done < total ? (unsigned)(done * 100 / total) : 100;
+	int same = strncmp(last_phase, phase, sizeof last_phase - 1) == 0;
+	if (same && pct == last_pct)
+		return;
+	if (!same && last_phase[0] && last_pct < 100)
+		fputc('\n', stderr);
+	snprintf(last_phase, sizeof last_phase, "%s", phase);
+	last_pct = pct;
+	fprintf(stderr, "\r%-8s %3u%%", phase, pct);
+	if (pct == 100)
 		fputc('\n', stderr);
 }
 

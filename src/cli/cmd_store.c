@@ -19,9 +19,11 @@ const struct sp_cli_cmd sp_cli_cmd_store = {
 
 static void table_progress(void *ctx, const char *table, int64_t done, int64_t total)
 {
+	static int64_t last = -1;
 	const struct sp_cli *cli = ctx;
-	if (cli->json || !isatty(2))
+	if (cli->json || !isatty(2) || done == last)
 		return;
+	last = done;
 	fprintf(stderr, "\r%-24s %lld/%lld", table, (long long)done, (long long)total);
 	if (done >= total)
 		fputc('\n', stderr);

@@ -215,6 +215,8 @@ static int open_stream(crypto_secretstream_xchacha20poly1305_state *ss, int in, 
 	}
 	if (!rc && read_full(in, b.c, 1) != 0)
 		rc = SP_FAIL(err, SP_ECRYPTO, "from", "the backup has bytes after its end");
+	if (!rc && progress)
+		progress(ctx, total, total); /* the prefix and header were read before the chunks */
 	bufs_free(&b);
 	return rc;
 }
