@@ -53,18 +53,19 @@ static int header_decode(const unsigned char *p, size_t n, struct sp_backup_head
 			 struct sp_err *err)
 {
 	memset(h, 0, sizeof *h);
+	/* The format first: a later one may have a longer header. */
+	h->format = n >= 8 ? (int)(get64(p) >> 32) : 0;
+	if (h->format != SP_BACKUP_FORMAT)
+		return sp_err_set(err, SP_EINVAL, "from", "backup format %d: this program reads %d",
+				  h->format, SP_BACKUP_FORMAT);
 	if (n != HEADER_LEN)
 		return sp_err_set(err, SP_EINVAL, "from", "the backup's header has a length of %zu", n);
-	h->format = (int)(get64(p) >> 32);
 	memcpy(h->store_kind, p + 4, SP_BACKUP_KIND_MAX - 1);
 	p += 4 + SP_BACKUP_KIND_MAX;
 	h->schema_version = (int)(get64(p) >> 32);
 	h->audit_seq = (int64_t)get64(p + 4);
 	memcpy(h->audit_mac, p + 12, SP_AUDIT_MAC_LEN);
 	h->created_us = (int64_t)get64(p + 12 + SP_AUDIT_MAC_LEN);
-	if (h->format != SP_BACKUP_FORMAT)
-		return sp_err_set(err, SP_EINVAL, "from", "backup format %d: this program reads %d",
-				  h->format, SP_BACKUP_FORMAT);
 	return SP_OK;
 }
 
