@@ -1,9 +1,10 @@
 /* safepath key: rotate the data key, back the master key up under a recovery passphrase,
  * and restore it from such a backup; write the per-person key store's own short-lived
- * backups (store-backup) and restore one into a missing key store (store-restore). The master key comes from --key-file, or from a
- * passphrase (--passphrase-fd, or the terminal when the data folder holds master.salt).
- * Each is audited (key.rotate; key.backup and key.restore flagged to the DPO), as the
- * system or as the --as user when one is given. */
+ * backups (store-backup) and restore one into a missing key store (store-restore). The
+ * master key comes from --key-file, or from a passphrase (--passphrase-fd, or the terminal
+ * when the data folder holds master.salt). Each is audited (key.rotate, key.store_backup;
+ * key.backup, key.restore and key.store_restore flagged to the DPO), as the system or as the
+ * --as user when one is given. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
