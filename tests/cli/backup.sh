@@ -104,6 +104,15 @@ has '"removed":1'
 [ "$(find keys/persons-backups -name 'persons-*.ksb' | wc -l)" = 3 ] || die "not 3 key-store backups"
 [ "$(mode_of keys/persons-backups)" = 700 ] || die "backup folder mode"
 NEWEST=$(find keys/persons-backups -name 'persons-*.ksb' | sort | tail -1)
+# by age too: one from 2001 goes at the next backup, whatever the count allows
+cp "$NEWEST" keys/persons-backups/persons-0978307200000000.ksb
+SAFEPATH_KEY_STORE_BACKUP_KEEP=10 expect 0 "$SP" --json key store-backup
+has '"retained":4'
+has '"removed":1'
+[ -e keys/persons-backups/persons-0978307200000000.ksb ] && die "an old key-store backup was kept"
+SAFEPATH_KEY_STORE_BACKUP_KEEP=0 expect 1 "$SP" key store-backup
+has "key-store-backup-keep: must be at least 1" "$WORK/err"
+NEWEST=$(find keys/persons-backups -name 'persons-*.ksb' | sort | tail -1)
 expect 1 "$SP" key store-restore "$NEWEST"
 has "the key store exists" "$WORK/err"
 mv keys/persons.db lost.db
