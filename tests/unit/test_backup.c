@@ -436,6 +436,34 @@ static void a_changed_backup_restores_nothing(void **state)
 	sp_store_close(dst);
 }
 
+/* The driver's own check (SQLite's integrity_check), which backup runs on the copy and on
+ * the file read back: a page overwritten behind SQLite's back is found. */
+static void store_check_finds_a_damaged_page(void **state)
+{
+	(void)state;
+	struct sp_store *s = open_at("damaged.db");
+	struct sp_err err = {0};
+	exec(s, "CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT); CREATE INDEX tb ON t (b); "
+		"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000) "
+		"INSERT INTO t SELECT x, 'v' || x FROM c");
+	ok(sp_store_check(s, &err), &err, "a sound database");
+	sp_store_close(s);
+	char path[128];
+	snprintf(path, sizeof path, "%s/damaged.db", dir);
+	long size = file_size(path);
+	assert_true(size > 16 * 4096);
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	fseek(f, size - 3 * 4096 + 200, SEEK_SET); /* the last pages: the new table's rows */
+	for (int i = 0; i < 64; i++)
+		fputc(0xff, f);
+	fclose(f);
+	s = open_at("damaged.db");
+	assert_int_equal(sp_store_check(s, &err), SP_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "damaged"));
+	sp_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +478,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(backup_restores_into_an_empty_store_only, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_changed_backup_restores_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(store_check_finds_a_damaged_page, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
