@@ -26,7 +26,7 @@ grep -q -a "CREATE TABLE" var/safepath.db || die "the check above could not fail
 # online: while the server runs and logs people in (each log-in writes a session and an
 # audit record), the backup is taken, reads back and restores
 serve_start "$WORK/serve.err"
-(for _ in $(seq 1 40); do
+(for _ in $(seq 1 12); do
 	curl -s -o /dev/null -H 'Content-Type: application/json' \
 		--data-binary "{\"username\":\"demo.caseworker\",\"password\":\"$PW\"}" \
 		"http://127.0.0.1:$port/api/v1/session"
