@@ -5,6 +5,14 @@
 # store back; `store copy` moves everything into an empty store, and never into a full one.
 . "$(dirname "$0")/lib.sh"
 
+# flip_byte FILE OFFSET: the byte there with its lowest bit flipped
+flip_byte() {
+	local b
+	b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
+	# shellcheck disable=SC2059
+	printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 expect 0 "$SP" init
 expect 0 "$SP" --json demo --cases 3
 PW=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' "$WORK/out")
@@ -48,7 +56,8 @@ expect 2 "$SP" backup
 expect 1 "$SP" restore --from b.spb
 has "not empty: table" "$WORK/err"
 cp b.spb changed.spb
-printf '\001' | dd of=changed.spb bs=1 seek=20000 conv=notrunc 2>/dev/null
+flip_byte changed.spb 20000
+cmp -s b.spb changed.spb && die "the byte did not change"
 expect 1 "$SP" --data d1 restore --from changed.spb
 has "changed, damaged or cut short" "$WORK/err"
 [ -e d1/safepath.db ] && die "a refused restore left a database"
