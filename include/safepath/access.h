@@ -10,6 +10,7 @@
 #ifndef SAFEPATH_ACCESS_H
 #define SAFEPATH_ACCESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -175,12 +176,31 @@ int sp_session_create(struct sp_access *a, const struct sp_keys *k, const struct
 		      int64_t ttl_s, char token[SP_SESSION_TOKEN_SIZE],
 		      char csrf[SP_SESSION_TOKEN_SIZE], struct sp_session *out,
 		      struct sp_err *err) SP_MUST;
-/* The live session a token names: SP_ENOTFOUND when there is none, it has expired or its
- * user is disabled (one answer for all, so a caller cannot tell them apart). A read only. */
+/* The live session a token names, and its user into *user when not NULL (one read):
+ * SP_ENOTFOUND when there is none, it has expired or its user is disabled (one answer for
+ * all, so a caller cannot tell them apart). A read only. */
 int sp_session_lookup(struct sp_access *a, const struct sp_keys *k, const char *token,
-		      struct sp_session *out, struct sp_err *err) SP_MUST;
+		      struct sp_session *out, struct sp_user *user, struct sp_err *err) SP_MUST;
 /* Does csrf (may be NULL) belong to the session? Constant-time. 1 yes, 0 no. */
 int sp_session_csrf_ok(const struct sp_keys *k, const struct sp_session *s, const char *csrf);
+/* Rate-limit counters shared by the servers on one database (ratecount.c): one leaky bucket
+ * per key, draining at per_s requests a second. For each entry, in one write transaction
+ * (entries sorted by key on the way): level_m gets the key's level now, in thousandths of a
+ * request, after adding `add` requests (stored only when add > 0). prune also removes the keys
+ * idle for an hour. */
+#define SP_RATE_KEY_LEN 16
+struct sp_rate_count {
+	unsigned char key[SP_RATE_KEY_LEN];
+	int64_t per_s;
+	int64_t add;
+	int64_t level_m;
+};
+int sp_ratecount_add(struct sp_store *s, struct sp_rate_count *c, size_t n, int64_t now_us,
+		     bool prune, struct sp_err *err) SP_MUST;
+/* The level of one key now (0 when it has none), read outside any transaction: for a server
+ * that meets the key for the first time. */
+int sp_ratecount_level(struct sp_store *s, const unsigned char key[SP_RATE_KEY_LEN],
+		       int64_t per_s, int64_t now_us, int64_t *level_m, struct sp_err *err) SP_MUST;
 /* Log out: delete the session, audited as session.end. SP_ENOTFOUND when it is gone. */
 int sp_session_end(struct sp_access *a, const struct sp_session *s, struct sp_err *err) SP_MUST;
 

@@ -86,6 +86,15 @@ int access_recheck(struct sp_access *a, const struct sp_subject *actor, enum sp_
 
 /* ---- reading rows (access.c), for the table files ---- */
 
+/* A user as sp_user carries it: these columns (users u joined with agencies g), read from
+ * column col on by access_user_row (user.c); hash (if not NULL, SP_PWHASH_SIZE bytes)
+ * receives the password hash. */
+#define ACCESS_USER_COLS                                                                       \
+	"u.id, u.username, u.agency_id, g.kind, u.roles, u.must_change_password, u.disabled, " \
+	"u.created_us, u.updated_us, u.password_hash"
+int access_user_row(struct sp_stmt *st, int col, struct sp_user *out, char *hash,
+		    struct sp_err *err) SP_MUST;
+
 /* Bind the one key of a single-row look-up, text when given and else id, and step:
  * 1 = a row, 0 = none, < 0 = error (err filled). */
 int access_step_key(struct sp_stmt *st, const char *text, const struct sp_id *id,

@@ -107,7 +107,7 @@ out:
 }
 
 int sp_session_lookup(struct sp_access *a, const struct sp_keys *k, const char *token,
-		      struct sp_session *out, struct sp_err *err)
+		      struct sp_session *out, struct sp_user *user, struct sp_err *err)
 {
 	if (!token_wellformed(token))
 		return sp_err_set(err, SP_ENOTFOUND, "", "no such session");
@@ -115,8 +115,9 @@ int sp_session_lookup(struct sp_access *a, const struct sp_keys *k, const char *
 	sp_keys_token_hash(k, token, SP_SESSION_TOKEN_STRLEN, h);
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(a->store,
-				  "SELECT s.id, s.user_id, s.created_us, s.expires_us, s.csrf_hash "
-				  "FROM sessions s JOIN users u ON u.id = s.user_id "
+				  "SELECT s.id, s.user_id, s.created_us, s.expires_us, s.csrf_hash, "
+				  ACCESS_USER_COLS " FROM sessions s JOIN users u ON u.id = s.user_id "
+				  "JOIN agencies g ON g.id = u.agency_id "
 				  "WHERE s.token_hash = ? AND s.expires_us > ? AND u.disabled = 0",
 				  &st, err);
 	if (rc)
@@ -136,7 +137,7 @@ int sp_session_lookup(struct sp_access *a, const struct sp_keys *k, const char *
 			out->created_us = sp_stmt_int64(st, 2);
 			out->expires_us = sp_stmt_int64(st, 3);
 			memcpy(out->csrf_hash, csrf, n);
-			rc = SP_OK;
+			rc = user ? access_user_row(st, 5, user, NULL, err) : SP_OK;
 		}
 	} else if (rc == 0) {
 		rc = sp_err_set(err, SP_ENOTFOUND, "", "no such session");

@@ -8,9 +8,7 @@
 
 #include "access/access.h"
 
-#define USER_COLS                                                                              \
-	"u.id, u.username, u.agency_id, g.kind, u.roles, u.must_change_password, u.disabled, " \
-	"u.created_us, u.updated_us, u.password_hash"
+#define USER_COLS ACCESS_USER_COLS
 #define USER_FROM " FROM users u JOIN agencies g ON g.id = u.agency_id "
 
 static const char denied_msg[] = "wrong username or password";
@@ -34,25 +32,25 @@ static int roles_ok(unsigned roles, struct sp_err *err)
 	return SP_OK;
 }
 
-/* Reads a users row; hash (if not NULL, SP_PWHASH_SIZE bytes) receives the password hash. */
-static int read_row(struct sp_stmt *st, struct sp_user *out, char *hash, struct sp_err *err)
+int access_user_row(struct sp_stmt *st, int col, struct sp_user *out, char *hash,
+		    struct sp_err *err)
 {
 	memset(out, 0, sizeof *out);
-	const char *name = sp_stmt_text(st, 1);
-	const char *kind = sp_stmt_text(st, 3);
-	const char *h = sp_stmt_text(st, 9);
-	int64_t roles = sp_stmt_int64(st, 4);
-	if (sp_stmt_id(st, 0, &out->id) || !name || strlen(name) >= sizeof out->username ||
-	    sp_stmt_id(st, 2, &out->agency) || !kind ||
+	const char *name = sp_stmt_text(st, col + 1);
+	const char *kind = sp_stmt_text(st, col + 3);
+	const char *h = sp_stmt_text(st, col + 9);
+	int64_t roles = sp_stmt_int64(st, col + 4);
+	if (sp_stmt_id(st, col, &out->id) || !name || strlen(name) >= sizeof out->username ||
+	    sp_stmt_id(st, col + 2, &out->agency) || !kind ||
 	    sp_agency_kind_parse(kind, &out->agency_kind) || roles < 0 ||
 	    roles > (int64_t)SP_ROLES_ALL || !h || strlen(h) >= SP_PWHASH_SIZE)
 		return sp_err_set(err, SP_EINTERNAL, "", "malformed users row");
 	memcpy(out->username, name, strlen(name) + 1);
 	out->roles = (unsigned)roles;
-	out->must_change_password = sp_stmt_int64(st, 5) != 0;
-	out->disabled = sp_stmt_int64(st, 6) != 0;
-	out->created_us = sp_stmt_int64(st, 7);
-	out->updated_us = sp_stmt_int64(st, 8);
+	out->must_change_password = sp_stmt_int64(st, col + 5) != 0;
+	out->disabled = sp_stmt_int64(st, col + 6) != 0;
+	out->created_us = sp_stmt_int64(st, col + 7);
+	out->updated_us = sp_stmt_int64(st, col + 8);
 	if (hash)
 		memcpy(hash, h, strlen(h) + 1);
 	return SP_OK;
@@ -70,7 +68,7 @@ static int load(struct sp_access *a, const char *username, const struct sp_id *i
 		return rc;
 	rc = access_step_key(st, username, id, err);
 	if (rc == 1)
-		rc = read_row(st, out, hash, err);
+		rc = access_user_row(st, 0, out, hash, err);
 	else if (rc == 0)
 		rc = sp_err_set(err, SP_ENOTFOUND, "username", "no such user");
 	sp_stmt_done(st);
@@ -302,7 +300,7 @@ static int list_row(struct sp_stmt *st, void *ctx, struct sp_err *err)
 {
 	const struct list_ctx *l = ctx;
 	struct sp_user u;
-	int rc = read_row(st, &u, NULL, err);
+	int rc = access_user_row(st, 0, &u, NULL, err);
 	return rc ? rc : l->cb(&u, l->ctx);
 }
 

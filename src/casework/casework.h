@@ -84,10 +84,11 @@ int cw_person_insert(struct sp_casework *cw, const struct sp_id *id, const struc
 		     int64_t now, struct sp_err *err) SP_MUST;
 int cw_person_replace(struct sp_casework *cw, const struct sp_id *id, const struct sp_person *p,
 		      int64_t now, struct sp_err *err) SP_MUST;
-/* The person's name as lists show it: persons.display (CW_PERSON_DISPLAY_COLUMN, read with the
+/* The person's name as lists show it: person_display (CW_PERSON_DISPLAY_COLUMN, read with the
  * list's own statement; ct NULL when written before 0007) opened into the arena; *out NULL
  * then or when the person was erased. */
-#define CW_PERSON_DISPLAY_COLUMN "(SELECT display FROM persons WHERE persons.id = cases.person_id)"
+#define CW_PERSON_DISPLAY_COLUMN \
+	"(SELECT display FROM person_display d WHERE d.person_id = cases.person_id)"
 int cw_person_display(struct sp_casework *cw, const struct sp_id *id, const void *ct, size_t n,
 		      const char **out, struct sp_err *err) SP_MUST;
 int cw_person_load(struct sp_casework *cw, const struct sp_id *id, bool with_safety,

@@ -1,4 +1,5 @@
-/* The persons, person_nationalities and person_index tables (owner: this file).
+/* The persons, person_display, person_nationalities and person_index tables (owner: this
+ * file).
  *
  * Layout: one sealed JSON profile per person (names, aliases, gender identity, date of birth,
  * languages, documents, contacts) and the need-to-know safety block sealed apart, both under
@@ -6,7 +7,8 @@
  * read and write, and destroying the person key shreds both. Clear columns: sex, the years the
  * birth date may fall in, the estimated flag, nationality codes. Exact search goes through
  * person_index: keyed BLAKE2b of each normalised name word, document and phone number. The
- * name as lists show it is sealed apart too (display), so a page opens a short value per row. */
+ * name as lists show it is sealed apart too, in person_display (a narrow table: a page reads
+ * few database pages), so a page opens a short value per row. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,10 +269,10 @@ static int write_row(struct sp_casework *cw, const struct sp_id *id, const struc
 		cw->store,
 		replace ? "UPDATE persons SET sex = ?, birth_year_min = ?, "
 			  "birth_year_max = ?, birth_estimated = ?, profile = ?, "
-			  "display = ?, updated_us = ? WHERE id = ?"
+			  "updated_us = ? WHERE id = ?"
 			: "INSERT INTO persons (sex, birth_year_min, birth_year_max, "
-			  "birth_estimated, profile, display, updated_us, id, created_us, "
-			  "safety) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			  "birth_estimated, profile, updated_us, id, created_us, "
+			  "safety) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		&st, err);
 	if (rc)
 		goto out;
@@ -281,13 +283,12 @@ static int write_row(struct sp_casework *cw, const struct sp_id *id, const struc
 	b |= p->has_birth ? sp_stmt_bind_int64(st, 3, ymax) : sp_stmt_bind_null(st, 3);
 	b |= sp_stmt_bind_int64(st, 4, p->has_birth && p->birth.estimated);
 	b |= sp_stmt_bind_blob(st, 5, profile.data, profile.len);
-	b |= sp_stmt_bind_blob(st, 6, display.data, display.len);
-	b |= sp_stmt_bind_int64(st, 7, now);
-	b |= sp_stmt_bind_id(st, 8, id);
+	b |= sp_stmt_bind_int64(st, 6, now);
+	b |= sp_stmt_bind_id(st, 7, id);
 	if (!replace) {
-		b |= sp_stmt_bind_int64(st, 9, now);
-		b |= p->has_safety ? sp_stmt_bind_blob(st, 10, safety.data, safety.len)
-				   : sp_stmt_bind_null(st, 10);
+		b |= sp_stmt_bind_int64(st, 8, now);
+		b |= p->has_safety ? sp_stmt_bind_blob(st, 9, safety.data, safety.len)
+				   : sp_stmt_bind_null(st, 9);
 	}
 	if (b) {
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
@@ -299,6 +300,21 @@ static int write_row(struct sp_casework *cw, const struct sp_id *id, const struc
 	else if (rc > 0)
 		rc = sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
 	sp_stmt_done(st);
+	st = NULL;
+	if (rc)
+		goto out;
+	/* a person written before 0007 has no display row yet */
+	rc = sp_store_prepare(cw->store,
+			      "INSERT INTO person_display (person_id, display) VALUES (?, ?) "
+			      "ON CONFLICT (person_id) DO UPDATE SET display = excluded.display",
+			      &st, err);
+	if (rc)
+		goto out;
+	if (sp_stmt_bind_id(st, 1, id) || sp_stmt_bind_blob(st, 2, display.data, display.len)) {
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+		goto out;
+	}
+	rc = cw_exec_done(st, err);
 	st = NULL;
 	if (rc || !replace || !p->has_safety)
 		goto out;

@@ -28,6 +28,9 @@ const struct sp_config_entry sp_config_entries[] = {
 	{"rate-limit-burst", "100", "requests a session may send at once"},
 	{"rate-limit-address-per-s", "100", "requests a second per client address, on average"},
 	{"rate-limit-address-burst", "400", "requests a client address may send at once"},
+	{"rate-limit-share-ms", "100",
+	 "how often a server adds its rate-limit counts to the database's, for the other servers "
+	 "(0: never)"},
 	{NULL, NULL, NULL},
 };
 

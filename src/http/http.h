@@ -61,9 +61,23 @@ int http_ratelimit_new(const struct sp_config *cfg, struct http_ratelimit **out,
 		       struct sp_err *err) SP_MUST;
 void http_ratelimit_free(struct http_ratelimit *rl);
 /* Charge one request to the address's bucket (addr NULL or "": none) and then to the
- * session's (NULL: none). 0 when both had a token, else the seconds until one will. */
+ * session's (NULL: none). 0 when both had a token, else the seconds until one will. When the
+ * buckets are shared, a key new to this server starts from its level in the database, read
+ * with s (the request thread's connection; NULL: from a full bucket). */
 int64_t http_ratelimit_take(struct http_ratelimit *rl, const char *addr,
-			    const struct sp_id *session, int64_t now_us);
+			    const struct sp_id *session, int64_t now_us, struct sp_store *s);
+/* Share the buckets with the other servers on the database: key them with a key derived from
+ * the token key (the same on every server), and start a thread that runs
+ * http_ratelimit_sync every interval_ms (rate-limit-share-ms) on store, which it then owns
+ * (closed by http_ratelimit_free, which stops the thread). */
+int http_ratelimit_share(struct http_ratelimit *rl, const struct sp_keys *keys,
+			 struct sp_store *store, int64_t interval_ms, struct sp_err *err) SP_MUST;
+/* Add what this server charged each key since the last sync to the key's bucket in the
+ * database, and take that bucket's level back as the truth for this server's (keys used here
+ * in the last minute are read even without a charge of their own). A failed batch is sent
+ * again with the next. */
+int http_ratelimit_sync(struct http_ratelimit *rl, struct sp_store *s, int64_t now_us,
+			struct sp_err *err) SP_MUST;
 
 /* ---- body schemas (schema.c): declared next to the route, checked before the handler ---- */
 

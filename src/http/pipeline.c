@@ -123,12 +123,8 @@ static int phase_authenticate(struct http_req *r)
 		return 0;
 	struct sp_err err = {0};
 	int rc = sp_session_lookup(&r->w->access, r->opt->keys, r->session_cookie, &r->session,
-				   &err);
+				   &r->user, &err);
 	if (rc == SP_ENOTFOUND)
-		return 0;
-	if (!rc)
-		rc = sp_user_get(&r->w->access, &r->session.user, &r->user, &err);
-	if (rc == SP_ENOTFOUND) /* the user went between the two reads: no session */
 		return 0;
 	if (rc)
 		return http_problem_from_err(r, &err);
@@ -146,7 +142,8 @@ static int phase_rate_limit(struct http_req *r)
 	if (!r->limits || strcmp(r->path, "/healthz") == 0 || strcmp(r->path, "/metrics") == 0)
 		return 0;
 	int64_t wait = http_ratelimit_take(r->limits, r->client_addr,
-					   r->has_session ? &r->session.id : NULL, sp_now_us());
+					   r->has_session ? &r->session.id : NULL, sp_now_us(),
+					   r->w ? r->w->store : NULL);
 	if (!wait)
 		return 0;
 	r->retry_after_s = wait;

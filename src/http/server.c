@@ -349,6 +349,26 @@ static void read_audit_stop(struct sp_http_server *srv)
 	srv->audit_store = NULL;
 }
 
+/* The rate-limit buckets, shared with the other servers on the database unless
+ * rate-limit-share-ms is 0 (their sync thread has a connection of its own). */
+static int limits_start(struct sp_http_server *srv, struct sp_err *err)
+{
+	int rc = http_ratelimit_new(srv->opt.cfg, &srv->limits, err);
+	long long share_ms = sp_config_get_int(srv->opt.cfg, "rate-limit-share-ms");
+	if (rc || share_ms == 0)
+		return rc;
+	struct sp_store *s = NULL;
+	rc = sp_store_open(srv->opt.db_url, &srv->opt.store, &s, err);
+	if (!rc)
+		rc = http_ratelimit_share(srv->limits, srv->opt.keys, s, share_ms, err);
+	if (rc) {
+		sp_store_close(s);
+		http_ratelimit_free(srv->limits);
+		srv->limits = NULL;
+	}
+	return rc;
+}
+
 int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_server **out,
 			 struct sp_err *err)
 {
@@ -374,7 +394,7 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 	if (!srv)
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	srv->opt = *opt;
-	rc = http_ratelimit_new(opt->cfg, &srv->limits, err);
+	rc = limits_start(srv, err);
 	if (rc) {
 		free(srv);
 		return rc;

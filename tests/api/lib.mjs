@@ -13,7 +13,7 @@ const WORK = process.env.SP_WORK;
 export const demo = JSON.parse(readFileSync(join(WORK, 'demo.json'), 'utf8'));
 export const init = JSON.parse(readFileSync(join(WORK, 'init.json'), 'utf8'));
 
-// base: another server of the suite (SP_BASE2, SP_BASE3); the main one when absent.
+// base: another server of the suite (SP_BASE2 to SP_BASE5); the main one when absent.
 export async function request(method, path, { body, raw, headers = {}, cookie, csrf, base = BASE } = {}) {
   const h = { ...headers };
   if (body !== undefined || raw !== undefined) h['content-type'] ??= 'application/json';

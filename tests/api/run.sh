@@ -11,6 +11,8 @@ cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[ -n "${pid2:-}" ] && kill "$pid2" 2>/dev/null && wait "$pid2" 2>/dev/null
 	[ -n "${pid3:-}" ] && kill "$pid3" 2>/dev/null && wait "$pid3" 2>/dev/null
+	[ -n "${pid4:-}" ] && kill "$pid4" 2>/dev/null && wait "$pid4" 2>/dev/null
+	[ -n "${pid5:-}" ] && kill "$pid5" 2>/dev/null && wait "$pid5" 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -26,7 +28,7 @@ g=(--data "$WORK/var" --key-file "$WORK/keys/master.key")
 # the session ones too (concurrency tests); the per-user limit on failed log-ins stays at its
 # default. A second server on the same database, with low rate limits, is throttle.test.mjs's
 # (and shows the failed-login counters are shared between processes). A third, whose sessions
-# last one second, is expiry.test.mjs's.
+# last one second, is expiry.test.mjs's. The fourth and fifth are servers.test.mjs's.
 start_server() { # NAME, then VAR=VALUE settings; sets $pidNAME and $portNAME
 	local name=$1 p="" got=""
 	shift
@@ -46,16 +48,26 @@ start_server() { # NAME, then VAR=VALUE settings; sets $pidNAME and $portNAME
 	done
 	eval "port$name=$got"
 }
-pid="" pid2="" pid3="" port="" port2="" port3=""
-start_server "" SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
+pid="" pid2="" pid3="" pid4="" pid5="" port="" port2="" port3="" port4="" port5=""
+start_server "" SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 SAFEPATH_RATE_LIMIT_SHARE_MS=0 \
 	SAFEPATH_RATE_LIMIT_PER_S=100000 SAFEPATH_RATE_LIMIT_BURST=100000 \
 	SAFEPATH_RATE_LIMIT_ADDRESS_PER_S=100000 SAFEPATH_RATE_LIMIT_ADDRESS_BURST=100000
-start_server 2 SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
+start_server 2 SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 SAFEPATH_RATE_LIMIT_SHARE_MS=0 \
 	SAFEPATH_RATE_LIMIT_PER_S=1 SAFEPATH_RATE_LIMIT_BURST=10 \
 	SAFEPATH_RATE_LIMIT_ADDRESS_PER_S=1 SAFEPATH_RATE_LIMIT_ADDRESS_BURST=60
-start_server 3 SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 SAFEPATH_SESSION_TTL_S=1
+start_server 3 SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 SAFEPATH_SESSION_TTL_S=1 \
+	SAFEPATH_RATE_LIMIT_SHARE_MS=0
+# The fourth and fifth, alike, share their rate-limit counts through the database
+# (servers.test.mjs): a session may take 10 at once and 1 a second over both. The others keep
+# their counts to themselves (rate-limit-share-ms=0): their limits differ, and every test
+# comes from the one address.
+for name in 4 5; do
+	start_server $name SAFEPATH_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
+		SAFEPATH_RATE_LIMIT_PER_S=1 SAFEPATH_RATE_LIMIT_BURST=10 \
+		SAFEPATH_RATE_LIMIT_ADDRESS_PER_S=100000 SAFEPATH_RATE_LIMIT_ADDRESS_BURST=100000
+done
 
-export SP_BASE="http://127.0.0.1:$port" SP_BASE2="http://127.0.0.1:$port2" SP_BASE3="http://127.0.0.1:$port3" SP_BIN="$SP" SP_WORK="$WORK"
+export SP_BASE="http://127.0.0.1:$port" SP_BASE2="http://127.0.0.1:$port2" SP_BASE3="http://127.0.0.1:$port3" SP_BASE4="http://127.0.0.1:$port4" SP_BASE5="http://127.0.0.1:$port5" SP_BIN="$SP" SP_WORK="$WORK"
 export SP_SERVER_LOG="$WORK/server.err" SP_SERVER_OUT="$WORK/server.out"
 # docs/openapi.yaml as JSON, made with the unit tests beside the binary: every answer is checked
 # against it (openapi.mjs).
@@ -71,7 +83,11 @@ SP_SERVER_LOG="$WORK/server2.err" SP_SERVER_OUT="$WORK/server2.out" \
 	node --test --test-reporter=tap "$here/after/logs.check.mjs" || status=1
 SP_SERVER_LOG="$WORK/server3.err" SP_SERVER_OUT="$WORK/server3.out" \
 	node --test --test-reporter=tap "$here/after/logs.check.mjs" || status=1
-for name in "" 2 3; do
+for name in 4 5; do
+	SP_SERVER_LOG="$WORK/server$name.err" SP_SERVER_OUT="$WORK/server$name.out" \
+		node --test --test-reporter=tap "$here/after/logs.check.mjs" || status=1
+done
+for name in "" 2 3 4 5; do
 	eval "p=\$pid$name"
 	kill "$p" && wait "$p"
 	serve_rc=$?

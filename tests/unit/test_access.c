@@ -871,34 +871,39 @@ static void sessions_end_with_logout_expiry_and_disable(void **state)
 	assert_string_not_equal(tok, csrf);
 	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM sessions"), 1);
 	assert_int_equal(test_scalar(store, "SELECT length(token_hash) FROM sessions"), SP_KEY_LEN);
-	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_OK);
+	struct sp_user who = {0};
+	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &who, &err), SP_OK);
 	assert_memory_equal(got.user.b, u.id.b, SP_ID_LEN);
+	assert_memory_equal(who.id.b, u.id.b, SP_ID_LEN); /* the user in the same read */
+	assert_string_equal(who.username, u.username);
+	assert_int_equal(who.roles, u.roles);
+	assert_int_equal(who.agency_kind, u.agency_kind);
 	assert_true(got.expires_us > got.created_us);
 	assert_true(sp_session_csrf_ok(k, &got, csrf));
 	assert_false(sp_session_csrf_ok(k, &got, tok));
 	assert_false(sp_session_csrf_ok(k, &got, NULL));
-	assert_int_equal(sp_session_lookup(&acc, k, csrf, &got, &err), SP_ENOTFOUND);
-	assert_int_equal(sp_session_lookup(&acc, k, "short", &got, &err), SP_ENOTFOUND);
-	assert_int_equal(sp_session_lookup(&acc, k, NULL, &got, &err), SP_ENOTFOUND);
+	assert_int_equal(sp_session_lookup(&acc, k, csrf, &got, NULL, &err), SP_ENOTFOUND);
+	assert_int_equal(sp_session_lookup(&acc, k, "short", &got, NULL, &err), SP_ENOTFOUND);
+	assert_int_equal(sp_session_lookup(&acc, k, NULL, &got, NULL, &err), SP_ENOTFOUND);
 
 	/* log-out */
 	assert_int_equal(sp_session_end(&acc, &got, &err), SP_OK);
 	assert_string_equal(last_event(), "session.end");
-	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_ENOTFOUND);
+	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, NULL, &err), SP_ENOTFOUND);
 	assert_int_equal(sp_session_end(&acc, &s, &err), SP_ENOTFOUND);
 
 	/* expiry */
 	assert_int_equal(sp_session_create(&acc, k, &u, 3600, tok, csrf, &s, &err), SP_OK);
 	assert_int_equal(sp_store_exec(store, "UPDATE sessions SET expires_us = 1", &err), SP_OK);
-	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_ENOTFOUND);
+	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, NULL, &err), SP_ENOTFOUND);
 
 	/* disabling the user ends every session of theirs in its own transaction */
 	assert_int_equal(sp_session_create(&acc, k, &u, 3600, tok, csrf, &s, &err), SP_OK);
 	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM sessions"), 1); /* the expired one swept */
-	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_OK);
+	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, NULL, &err), SP_OK);
 	assert_int_equal(sp_user_disable(&acc, &root, "clerk", &err), SP_OK);
 	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM sessions"), 0);
-	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, &err), SP_ENOTFOUND);
+	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, NULL, &err), SP_ENOTFOUND);
 
 	assert_int_equal(sp_session_create(&acc, k, &u, 0, tok, csrf, &s, &err), SP_EINVAL);
 	assert_string_equal(tok, "");

@@ -569,6 +569,7 @@ static void person_update_reindexes_and_keeps_safety(void **state)
 	ok(sp_case_find_name(&cw, q1, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "new name");
 	assert_int_equal(n, 1);
 	assert_memory_equal(hits[0].case_id.b, c.id.b, SP_ID_LEN);
+	assert_string_equal(hits[0].name, "ኣማኑኤል Zerezghi (Amanuel Zerezghi)"); /* the shown name too */
 	const char *q2[] = {"amanuel", "tesfay"};
 	ok(sp_case_find_name(&cw, q2, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "old name");
 	for (size_t i = 0; i < n; i++)

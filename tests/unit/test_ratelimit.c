@@ -1,6 +1,7 @@
 /* http/ratelimit.c: a burst then the refill rate, per address and per session apart, the
- * wait it reports, settings out of range refused, and a full table that forgives (a new key
- * takes the slot touched longest ago) rather than failing or punishing. */
+ * wait it reports, settings out of range refused, a full table that forgives (a new key
+ * takes the slot touched longest ago) rather than failing or punishing, and two servers on
+ * one database charging each other through the counters there (access/ratecount.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,10 +9,16 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "crypto/crypto.h"
 #include "http/http.h"
 #include "safepath/init.h"
+
+#include "helpers.h"
 
 #define S 1000000LL
 #define T0 (1800000000LL * S)
@@ -41,19 +48,19 @@ static void sessions_get_a_burst_then_the_rate(void **state)
 	assert_non_null(rl);
 	struct sp_id a = {{1}}, b = {{2}};
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(http_ratelimit_take(rl, "192.0.2.1", &a, T0), 0);
-	assert_int_equal(http_ratelimit_take(rl, "192.0.2.1", &a, T0), 1);
+		assert_int_equal(http_ratelimit_take(rl, "192.0.2.1", &a, T0, NULL), 0);
+	assert_int_equal(http_ratelimit_take(rl, "192.0.2.1", &a, T0, NULL), 1);
 	/* another session from the same address has its own bucket */
-	assert_int_equal(http_ratelimit_take(rl, "192.0.2.1", &b, T0), 0);
+	assert_int_equal(http_ratelimit_take(rl, "192.0.2.1", &b, T0, NULL), 0);
 	/* half a second later, one token has come back (2 a second), and only one */
-	assert_int_equal(http_ratelimit_take(rl, "192.0.2.1", &a, T0 + S / 2), 0);
-	assert_int_equal(http_ratelimit_take(rl, "192.0.2.1", &a, T0 + S / 2), 1);
+	assert_int_equal(http_ratelimit_take(rl, "192.0.2.1", &a, T0 + S / 2, NULL), 0);
+	assert_int_equal(http_ratelimit_take(rl, "192.0.2.1", &a, T0 + S / 2, NULL), 1);
 	/* long after, the bucket is full again but no fuller than the burst */
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(http_ratelimit_take(rl, NULL, &a, T0 + 3600 * S), 0);
-	assert_true(http_ratelimit_take(rl, NULL, &a, T0 + 3600 * S) > 0);
+		assert_int_equal(http_ratelimit_take(rl, NULL, &a, T0 + 3600 * S, NULL), 0);
+	assert_true(http_ratelimit_take(rl, NULL, &a, T0 + 3600 * S, NULL) > 0);
 	/* no session, no address: nothing to charge */
-	assert_int_equal(http_ratelimit_take(rl, NULL, NULL, T0), 0);
+	assert_int_equal(http_ratelimit_take(rl, NULL, NULL, T0, NULL), 0);
 	http_ratelimit_free(rl);
 }
 
@@ -63,13 +70,13 @@ static void addresses_are_limited_with_or_without_a_session(void **state)
 	struct http_ratelimit *rl = make("1000", "1000", "1", "3");
 	assert_non_null(rl);
 	struct sp_id a = {{1}};
-	assert_int_equal(http_ratelimit_take(rl, "2001:db8::1", NULL, T0), 0);
-	assert_int_equal(http_ratelimit_take(rl, "2001:db8::1", &a, T0), 0);
-	assert_int_equal(http_ratelimit_take(rl, "2001:db8::1", NULL, T0), 0);
-	assert_int_equal(http_ratelimit_take(rl, "2001:db8::1", &a, T0), 1);
-	assert_int_equal(http_ratelimit_take(rl, "2001:db8::2", NULL, T0), 0);
+	assert_int_equal(http_ratelimit_take(rl, "2001:db8::1", NULL, T0, NULL), 0);
+	assert_int_equal(http_ratelimit_take(rl, "2001:db8::1", &a, T0, NULL), 0);
+	assert_int_equal(http_ratelimit_take(rl, "2001:db8::1", NULL, T0, NULL), 0);
+	assert_int_equal(http_ratelimit_take(rl, "2001:db8::1", &a, T0, NULL), 1);
+	assert_int_equal(http_ratelimit_take(rl, "2001:db8::2", NULL, T0, NULL), 0);
 	/* at 1 a second with a quarter token left, the wait rounds up to a whole second */
-	assert_int_equal(http_ratelimit_take(rl, "2001:db8::1", NULL, T0 + S / 4), 1);
+	assert_int_equal(http_ratelimit_take(rl, "2001:db8::1", NULL, T0 + S / 4, NULL), 1);
 	http_ratelimit_free(rl);
 }
 
@@ -97,11 +104,112 @@ static void a_full_table_forgives(void **state)
 	char addr[32];
 	for (int i = 0; i < 50000; i++) {
 		snprintf(addr, sizeof addr, "10.%d.%d.%d", (i >> 16) & 255, (i >> 8) & 255, i & 255);
-		assert_int_equal(http_ratelimit_take(rl, addr, NULL, T0 + i), 0);
+		assert_int_equal(http_ratelimit_take(rl, addr, NULL, T0 + i, NULL), 0);
 	}
 	/* the most recent key is still remembered */
-	assert_int_equal(http_ratelimit_take(rl, addr, NULL, T0 + 50000), 1);
+	assert_int_equal(http_ratelimit_take(rl, addr, NULL, T0 + 50000, NULL), 1);
 	http_ratelimit_free(rl);
+}
+
+static struct sp_store *open_db(const char *url)
+{
+	struct sp_store_options opt = {.busy_timeout_ms = 5000, .create = 1};
+	struct sp_store *s = NULL;
+	struct sp_err err = {0};
+	assert_int_equal(sp_store_open(url, &opt, &s, &err), SP_OK);
+	assert_int_equal(sp_store_migrate(s, &err), SP_OK);
+	return s;
+}
+
+static int64_t level(struct sp_store *s)
+{
+	return test_scalar(s, "SELECT level_m FROM rate_counters");
+}
+
+/* Two servers (two limiters, each with its own connection) on one database, a session limited
+ * to 1 a second with a burst of 10: each sync adds what a server charged to the key's bucket in
+ * the database, which drains at the rate, and gives every server the level all of them made.
+ * A failed sync loses no count. */
+static void servers_on_one_database_share_their_counts(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sp-rate-XXXXXX", url[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(url, sizeof url, "sqlite:%s/t.db", dir);
+	struct sp_store *s1 = open_db(url), *s2 = open_db(url), *look = open_db(url);
+	struct sp_err err = {0};
+	struct sp_master *m;
+	unsigned char raw[SP_KEY_LEN];
+	randombytes_buf(raw, sizeof raw);
+	assert_int_equal(sp_master_from_bytes_(raw, &m, &err), SP_OK);
+	struct sp_keys *k;
+	assert_int_equal(sp_keys_open(look, m, &k, &err), SP_OK);
+	sp_master_free(m);
+	struct http_ratelimit *a = make("1", "10", "1000", "1000"),
+			      *b = make("1", "10", "1000", "1000");
+	assert_non_null(a);
+	assert_non_null(b);
+	/* an interval of a minute: the test syncs by itself */
+	assert_int_equal(http_ratelimit_share(a, k, s1, 60000, &err), SP_OK);
+	assert_int_equal(http_ratelimit_share(b, k, s2, 60000, &err), SP_OK);
+	struct sp_id sess = {{7}};
+	for (int i = 0; i < 4; i++) { /* 4 on each server */
+		assert_int_equal(http_ratelimit_take(a, NULL, &sess, T0, NULL), 0);
+		assert_int_equal(http_ratelimit_take(b, NULL, &sess, T0, NULL), 0);
+	}
+	assert_int_equal(http_ratelimit_sync(a, s1, T0, &err), SP_OK);
+	assert_int_equal(test_scalar(look, "SELECT COUNT(*) FROM rate_counters"), 1);
+	assert_int_equal(test_scalar(look, "SELECT length(key) FROM rate_counters"), 16);
+	assert_int_equal(level(look), 4000);
+	assert_int_equal(http_ratelimit_sync(b, s2, T0, &err), SP_OK);
+	assert_int_equal(level(look), 8000); /* the same key on both: the keyed hash is shared */
+	/* b learnt of a's 4: 2 left */
+	assert_int_equal(http_ratelimit_take(b, NULL, &sess, T0, NULL), 0);
+	assert_int_equal(http_ratelimit_take(b, NULL, &sess, T0, NULL), 0);
+	assert_int_equal(http_ratelimit_take(b, NULL, &sess, T0, NULL), 1);
+	/* a took 1 more before its sync, which tells it of b's first 4: 1 left */
+	assert_int_equal(http_ratelimit_take(a, NULL, &sess, T0, NULL), 0);
+	assert_int_equal(http_ratelimit_sync(a, s1, T0, &err), SP_OK);
+	assert_int_equal(level(look), 9000);
+	assert_int_equal(http_ratelimit_take(a, NULL, &sess, T0, NULL), 0);
+	assert_int_equal(http_ratelimit_take(a, NULL, &sess, T0, NULL), 1);
+	assert_int_equal(http_ratelimit_sync(b, s2, T0, &err), SP_OK);
+	assert_int_equal(http_ratelimit_sync(a, s1, T0, &err), SP_OK);
+	assert_int_equal(level(look), 12000); /* 12 taken at T0, 2 past the burst of 10 */
+	/* 5 seconds later the level has drained by 5: a sync without a charge of its own reads
+	 * it (and writes nothing) */
+	assert_int_equal(http_ratelimit_sync(a, s1, T0 + 5 * S, &err), SP_OK);
+	assert_int_equal(level(look), 12000);
+
+	/* a sync that fails (a fault at its first store call) keeps its count for the next */
+	assert_int_equal(http_ratelimit_take(b, NULL, &sess, T0 + 5 * S, NULL), 0);
+	sp_store_fail_at(s2, 1);
+	assert_int_not_equal(http_ratelimit_sync(b, s2, T0 + 5 * S, &err), SP_OK);
+	sp_store_fail_at(s2, 0);
+	assert_int_equal(level(look), 12000);
+	assert_int_equal(http_ratelimit_sync(b, s2, T0 + 5 * S, &err), SP_OK);
+	assert_int_equal(level(look), 12000 - 5000 + 1000);
+	/* a had read 7 a moment before b's 1: it gives 3 (one interval's slack), then learns */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(http_ratelimit_take(a, NULL, &sess, T0 + 5 * S, NULL), 0);
+	assert_int_equal(http_ratelimit_take(a, NULL, &sess, T0 + 5 * S, NULL), 1);
+	assert_int_equal(http_ratelimit_sync(a, s1, T0 + 5 * S, &err), SP_OK);
+	assert_int_equal(level(look), 11000);
+	/* 1 past the burst, half a second later: 1.5 tokens short at 1 a second, 2 s to wait */
+	assert_int_equal(http_ratelimit_take(a, NULL, &sess, T0 + 5 * S + S / 2, NULL), 2);
+	/* a third server meeting the session for the first time starts from its level (read
+	 * with the request thread's connection), not from a full bucket */
+	struct http_ratelimit *c = make("1", "10", "1000", "1000");
+	assert_non_null(c);
+	assert_int_equal(http_ratelimit_share(c, k, open_db(url), 60000, &err), SP_OK);
+	assert_int_equal(http_ratelimit_take(c, NULL, &sess, T0 + 5 * S + S / 2, look), 2);
+	http_ratelimit_free(c);
+
+	http_ratelimit_free(a); /* stops the threads, closes s1 and s2 */
+	http_ratelimit_free(b);
+	sp_keys_free(k);
+	sp_store_close(look);
+	assert_int_equal(test_rmtree(dir), 0);
 }
 
 int main(void)
@@ -113,6 +221,7 @@ int main(void)
 		cmocka_unit_test(addresses_are_limited_with_or_without_a_session),
 		cmocka_unit_test(settings_out_of_range_are_refused),
 		cmocka_unit_test(a_full_table_forgives),
+		cmocka_unit_test(servers_on_one_database_share_their_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
