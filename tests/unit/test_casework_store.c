@@ -481,6 +481,11 @@ static void search_without_decrypting(void **state)
 	const char *q1[] = {"مريم"};
 	ok(sp_case_find_name(&cw, q1, 1, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 1");
 	assert_true(n >= 1);
+	/* an empty part is named as the API and the CLI name it: names[1] */
+	const char *q_empty[] = {"Maryam", ""};
+	assert_int_equal(sp_case_find_name(&cw, q_empty, 2, hits, SP_SEARCH_MAX_HITS, &n, &err),
+			 SP_EINVAL);
+	assert_string_equal(err.field, "/names/1");
 	const char *q2[] = {"MARYAM", "Hassan"};
 	int64_t audit_before = test_scalar(store, "SELECT COUNT(*) FROM audit_log");
 	ok(sp_case_find_name(&cw, q2, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 2");
