@@ -21,9 +21,12 @@ int cw_person_key_create(struct sp_casework *cw, const struct sp_id *person, str
 	return sp_person_key_get(cw->keystore, cw->keys, person, 1, &pk, err);
 }
 
+/* Shredding reaches the key store's own backups too (DESIGN.md §4): the retained ones are
+ * rewritten without the key, so none of them opens the person's data afterwards. */
 int cw_person_key_destroy(struct sp_casework *cw, const struct sp_id *person, struct sp_err *err)
 {
-	return sp_person_key_destroy(cw->keystore, person, err);
+	int rc = sp_person_key_destroy(cw->keystore, person, err);
+	return rc ? rc : sp_keystore_backups_forget(cw->keystore, cw->keys, person, NULL, err);
 }
 
 int cw_seal(struct sp_casework *cw, const struct sp_id *person, const char *table,

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,12 +129,8 @@ static int setup(void **state)
 		return -1;
 	}
 	sp_master_free(m);
-	akeys = sodium_malloc(sizeof *akeys);
-	const unsigned char *pk, *sk;
-	memcpy(akeys->chain_key, sp_keys_audit_chain_key(keys), SP_AUDIT_KEY_LEN);
-	sp_keys_audit_signing(keys, &pk, &sk);
-	memcpy(akeys->sign_pk, pk, sizeof akeys->sign_pk);
-	memcpy(akeys->sign_sk, sk, sizeof akeys->sign_sk);
+	if (sp_audit_keys_new(keys, &akeys, &err))
+		return -1;
 	memset(&access_ctx, 0, sizeof access_ctx);
 	access_ctx.store = store;
 	add_agency(&ngo, "NGO", "ngo");
@@ -156,7 +153,7 @@ static int teardown(void **state)
 	sp_keystore_close(keystore);
 	sp_keys_free(keys);
 	sp_store_close(store);
-	sodium_free(akeys);
+	sp_audit_keys_free(akeys);
 	return test_rmtree(dir);
 }
 
@@ -485,6 +482,11 @@ static void search_without_decrypting(void **state)
 	const char *q1[] = {"مريم"};
 	ok(sp_case_find_name(&cw, q1, 1, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 1");
 	assert_true(n >= 1);
+	/* an empty part is named as the API and the CLI name it: names[1] */
+	const char *q_empty[] = {"Maryam", ""};
+	assert_int_equal(sp_case_find_name(&cw, q_empty, 2, hits, SP_SEARCH_MAX_HITS, &n, &err),
+			 SP_EINVAL);
+	assert_string_equal(err.field, "/names/1");
 	const char *q2[] = {"MARYAM", "Hassan"};
 	int64_t audit_before = test_scalar(store, "SELECT COUNT(*) FROM audit_log");
 	ok(sp_case_find_name(&cw, q2, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 2");
@@ -624,6 +626,79 @@ static void erasure_shreds_the_person(void **state)
 	ok(sp_case_find_number(&cw, c.number, &hits[0], &err), &err, "by number after");
 	assert_true(hits[0].named);
 	assert_null(hits[0].name);
+	sp_arena_release(&arena);
+}
+
+/* Whether a key-store backup opens the person's key: restored into a new file and opened as
+ * a key store of its own. */
+static int backup_opens(const char *file, const struct sp_id *person)
+{
+	static int probes;
+	char path[200], url[220];
+	snprintf(path, sizeof path, "%s/probe-%d.db", dir, probes++);
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	struct sp_err err = {0};
+	struct sp_keystore *ks = NULL;
+	ok(sp_keystore_restore(keys, file, path, &err), &err, "key store restore");
+	ok(sp_keystore_open(url, 0, &ks, &err), &err, "probe key store");
+	struct sp_person_key pk;
+	int rc = sp_person_key_get(ks, keys, person, 0, &pk, &err);
+	sp_keystore_close(ks);
+	assert_true(rc == SP_OK || rc == SP_ENOTFOUND);
+	return rc == SP_OK;
+}
+
+/* The retained key-store backups, by path. */
+static size_t key_store_backups(char files[][200], size_t cap)
+{
+	char folder[128];
+	snprintf(folder, sizeof folder, "%s/keys/persons-backups", dir);
+	DIR *d = opendir(folder);
+	assert_non_null(d);
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < cap)
+		if (strstr(e->d_name, ".ksb") && !strstr(e->d_name, ".tmp-"))
+			snprintf(files[n++], 200, "%s/%.60s", folder, e->d_name);
+	closedir(d);
+	return n;
+}
+
+/* DESIGN.md §4: the key store's own backups are short-lived and rewritten on erasure, so no
+ * retained one opens an erased person's data. */
+static void erasure_rewrites_the_key_store_backups(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&cw_a), s = as(&sup);
+	struct sp_person pa, pb;
+	struct sp_case a, b;
+	struct sp_err err = {0};
+	golden_person(0, &pa);
+	golden_person(1, &pb);
+	struct sp_case_open ia = {.person = &pa, .priority = SP_PRIORITY_LOW};
+	struct sp_case_open ib = {.person = &pb, .priority = SP_PRIORITY_LOW};
+	ok(sp_case_open(&cw, &ia, &a, &err), &err, "open a");
+	ok(sp_case_open(&cw, &ib, &b, &err), &err, "open b");
+	const struct sp_keystore_backup_policy pol = {.keep = 2, .max_days = 7};
+	struct sp_keystore_backup_report rep;
+	for (int i = 0; i < 3; i++)
+		ok(sp_keystore_backup(keystore, keys, &pol, &rep, &err), &err, "key store backup");
+	assert_int_equal(rep.retained, 2);
+	assert_int_equal(rep.removed, 1);
+	char files[8][200];
+	size_t n = key_store_backups(files, 8);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		assert_true(backup_opens(files[i], &a.person) && backup_opens(files[i], &b.person));
+	ok(sp_case_person_erase(&s, &a.id, &err), &err, "erase");
+	assert_int_equal(key_store_backups(files, 8), 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_false(backup_opens(files[i], &a.person));
+		assert_true(backup_opens(files[i], &b.person));
+	}
+	const struct sp_keystore_backup_policy zero = {.keep = 0, .max_days = 7};
+	assert_int_equal(sp_keystore_backup(keystore, keys, &zero, &rep, &err), SP_EINVAL);
+	assert_string_equal(err.field, "key-store-backup-keep");
 	sp_arena_release(&arena);
 }
 
@@ -1186,6 +1261,7 @@ int main(void)
 		cmocka_unit_test(search_without_decrypting),
 		cmocka_unit_test(person_update_reindexes_and_keeps_safety),
 		cmocka_unit_test(erasure_shreds_the_person),
+		cmocka_unit_test(erasure_rewrites_the_key_store_backups),
 		cmocka_unit_test(demo_cases_are_flagged_synthetic),
 		cmocka_unit_test(caseload_pages_through_the_policy),
 		cmocka_unit_test(reads_audited_through_the_writer),
