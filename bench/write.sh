@@ -24,15 +24,19 @@ curl -sf -o /dev/null -H "Cookie: $COOKIE" -H "X-CSRF-Token: $CSRF" -H 'Content-
 	"$BASE/api/v1/cases" || { echo "bench: POST /api/v1/cases refused"; exit 1; }
 echo "write path: POST /api/v1/cases, wrk -t1 -cN -d${DUR}s --latency -s bench/post_case.lua on core $LOAD_CORE, $ROUNDS rounds; baseline: baseline_sqlite ${BASE_CASES:-1000} cases, one writer"
 for r in $(seq "$ROUNDS"); do
-	for c in 1 16; do
+	# 16k: 16 connections, each request with its own Idempotency-Key (recorded in its
+	# transaction: one more look-up before it and one more row in it)
+	for c in 1 16 16k; do
+		conns=${c%k} keyed=0 what=""
+		[ "$c" != "$conns" ] && keyed=1 what=", each with an Idempotency-Key"
 		metrics_snapshot "$WORK/m0"
 		t0=$(cpu_ticks "$server_pid")
-		taskset -c "$LOAD_CORE" wrk -t1 -c"$c" -d"${DUR}s" --latency -s "$ROOT/bench/post_case.lua" \
-			"$BASE/api/v1/cases" >"$WORK/w.$r.$c"
+		SP_IDEM_KEYS=$keyed taskset -c "$LOAD_CORE" wrk -t1 -c"$conns" -d"${DUR}s" --latency \
+			-s "$ROOT/bench/post_case.lua" "$BASE/api/v1/cases" >"$WORK/w.$r.$c"
 		t1=$(cpu_ticks "$server_pid")
 		metrics_snapshot "$WORK/m1"
 		n=$(awk '/requests in/ {print $1}' "$WORK/w.$r.$c")
-		echo "round $r api, $c connection(s): $(wrk_summary "$WORK/w.$r.$c") server CPU µs/request=$(awk -v t=$((t1 - t0)) -v h="$TICK" -v n="$n" 'BEGIN {printf "%.0f", t / h * 1e6 / n}')"
+		echo "round $r api, $conns connection(s)$what: $(wrk_summary "$WORK/w.$r.$c") server CPU µs/request=$(awk -v t=$((t1 - t0)) -v h="$TICK" -v n="$n" 'BEGIN {printf "%.0f", t / h * 1e6 / n}')"
 		phase_table "$WORK/m0" "$WORK/m1" /api/v1/cases POST
 	done
 	echo -n "round $r baseline: "

@@ -19,6 +19,7 @@
 #include "safepath/crypto.h"
 #include "safepath/err.h"
 #include "safepath/id.h"
+#include "safepath/idempotency.h"
 #include "safepath/policy.h"
 #include "safepath/store.h"
 
@@ -41,6 +42,10 @@ struct sp_access {
 	struct sp_store *store;
 	struct sp_kdf_params pw;                 /* Argon2id cost for new hashes */
 	const struct sp_audit_keys *audit_keys;  /* sodium_malloc memory of the caller */
+	/* A create (sp_agency_add, sp_user_add) with a client's idempotency key, recorded in
+	 * its own transaction (safepath/idempotency.h); NULL: none. Set it on a copy of the
+	 * thread's context for the one call. */
+	const struct sp_idem *idem;
 };
 
 /* Cost from the configuration (argon2-ops, argon2-mem-kib). */
@@ -92,6 +97,7 @@ struct sp_user {
 	int disabled;
 	int64_t created_us;
 	int64_t updated_us;
+	int64_t version;                 /* bumped by every change (the API's ETag) */
 };
 
 /* The policy subject for a user (id, agency, kind, roles). */
@@ -117,21 +123,28 @@ int sp_user_get(struct sp_access *a, const struct sp_id *id, struct sp_user *out
 /* Every user in username order (actor needs user.manage). */
 int sp_user_list(struct sp_access *a, const struct sp_subject *actor,
 		 int (*cb)(const struct sp_user *u, void *ctx), void *ctx, struct sp_err *err) SP_MUST;
+/* The account changes below take the version of the account as the caller last read it
+ * (sp_user.version, the API's ETag), or 0 for whatever it is now: a stale one is SP_ECONFLICT
+ * on field "/version", checked before anything else and again by the write itself, so that
+ * of two changes made from the same version exactly one succeeds, whichever server runs them.
+ * Every change bumps the version. */
 /* Grant more roles (actor needs user.manage): as sp_user_add, data-reading roles become a
  * pending approval (*approval), the others are active at once. */
 int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, const char *username,
-			unsigned roles, struct sp_id *approval, struct sp_err *err) SP_MUST;
+			int64_t version, unsigned roles, struct sp_id *approval,
+			struct sp_err *err) SP_MUST;
 /* Disable a user (actor needs user.manage; not oneself). Disabled users cannot log in. */
 int sp_user_disable(struct sp_access *a, const struct sp_subject *actor, const char *username,
-		    struct sp_err *err) SP_MUST;
+		    int64_t version, struct sp_err *err) SP_MUST;
 /* Enable a disabled user again (actor needs user.manage). SP_ECONFLICT when not disabled. */
 int sp_user_enable(struct sp_access *a, const struct sp_subject *actor, const char *username,
-		   struct sp_err *err) SP_MUST;
+		   int64_t version, struct sp_err *err) SP_MUST;
 /* Take roles away (actor needs user.manage; not oneself): active at once, no approval (it
  * narrows access). The user keeps at least one role: SP_EINVAL otherwise; SP_ECONFLICT when
  * the user holds none of them. */
 int sp_user_revoke_roles(struct sp_access *a, const struct sp_subject *actor,
-			 const char *username, unsigned roles, struct sp_err *err) SP_MUST;
+			 const char *username, int64_t version, unsigned roles,
+			 struct sp_err *err) SP_MUST;
 /* Change one's own password: the old one must verify; clears must_change_password. */
 int sp_user_passwd(struct sp_access *a, const char *username, const char *old_password,
 		   const char *new_password, struct sp_err *err) SP_MUST;
@@ -141,8 +154,8 @@ int sp_user_passwd(struct sp_access *a, const char *username, const char *old_pa
  * password goes to the supervisor who grants it — the admin never holds a credential of a
  * data-reading account. */
 int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
-			   const char *username, char otp[SP_OTP_SIZE], struct sp_id *approval,
-			   struct sp_err *err) SP_MUST;
+			   const char *username, int64_t version, char otp[SP_OTP_SIZE],
+			   struct sp_id *approval, struct sp_err *err) SP_MUST;
 
 /* Check a username and password. Unknown users, wrong passwords and disabled users all give
  * SP_EDENIED with the same message, after the same Argon2id work (a dummy hash for unknown

@@ -30,6 +30,13 @@ struct sp_audit_keys {
 	unsigned char sign_sk[64];
 };
 
+struct sp_keys;
+/* The audit keys of an open key set, in sodium_malloc memory (keys.c); free with
+ * sp_audit_keys_free, which wipes them. */
+int sp_audit_keys_new(const struct sp_keys *k, struct sp_audit_keys **out,
+		      struct sp_err *err) SP_MUST;
+void sp_audit_keys_free(struct sp_audit_keys *ak);
+
 enum sp_audit_flag {
 	SP_AUDIT_F_DPO = 1u << 0,         /* flagged to the data protection officer */
 	SP_AUDIT_F_BREAK_GLASS = 1u << 1, /* emergency access; reason holds its category */
@@ -126,6 +133,8 @@ struct sp_audit_report {
 	long checkpoints;         /* valid checkpoint lines checked against the database */
 	long restores;            /* valid restore checkpoints */
 	long rolled_back;         /* checkpoints rolled back by a later restore */
+	int64_t rolled_back_from; /* the records those checkpoints covered past the restore */
+	int64_t rolled_back_to;   /* point: seqs from..to of the earlier trail (0 if none) */
 	int64_t last_checkpoint_seq;
 	int torn_last_line;       /* the file ends in a partial line (a crash while writing) */
 };

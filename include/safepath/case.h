@@ -39,6 +39,9 @@ struct sp_casework {
 	 * write transaction; else the read runs in a read transaction and its one audit record
 	 * goes through this group-commit writer, the call returning once it is durable. */
 	struct sp_audit_writer *read_audit;
+	/* A create (sp_case_open, sp_note_add, sp_consent_record) with a client's idempotency
+	 * key: recorded in the create's own transaction (safepath/idempotency.h). NULL: none. */
+	const struct sp_idem *idem;
 };
 
 enum sp_case_status { SP_CASE_OPEN, SP_CASE_ACTIVE, SP_CASE_CLOSED, SP_CASE_STATUS_COUNT };

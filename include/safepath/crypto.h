@@ -99,6 +99,9 @@ struct sp_keys;
  * shared read-only by threads; sp_keys_rotate must not run concurrently with other use. */
 int sp_keys_open(struct sp_store *store, const struct sp_master *m, struct sp_keys **out,
 		 struct sp_err *err) SP_MUST;
+/* The subkeys alone, no data keys (nothing is read or written): what a restore into an empty
+ * store, or a test, works with before the store holds data keys. */
+int sp_keys_derive(const struct sp_master *m, struct sp_keys **out, struct sp_err *err) SP_MUST;
 void sp_keys_free(struct sp_keys *k);
 /* Add a new data-key version; new seals use it, older versions still open. */
 int sp_keys_rotate(struct sp_store *store, struct sp_keys *k, struct sp_err *err) SP_MUST;
@@ -114,6 +117,26 @@ const unsigned char *sp_keys_token_key(const struct sp_keys *k); /* SP_KEY_LEN *
 /* Keyed BLAKE2b of a session, CSRF or API token (what the store keeps instead of it). */
 void sp_keys_token_hash(const struct sp_keys *k, const void *token, size_t n,
 			unsigned char out[SP_KEY_LEN]);
+
+/* ---- encrypted files: backups (sealfile.c) ------------------------------------------- */
+
+/* A file encrypted under the backup subkey with crypto_secretstream_xchacha20poly1305 in
+ * 64 KiB chunks, the last one tagged final (so a cut file is detected), after an
+ * authenticated header the caller defines (its kind named by an 8-byte magic). */
+#define SP_SEALFILE_MAGIC_LEN 8
+#define SP_SEALFILE_HEADER_MAX 1024
+typedef void (*sp_sealfile_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+/* Encrypt the file src into dst atomically: a temporary file in dst's folder (0600), written,
+ * fsynced and renamed over dst, the folder fsynced. progress (may be NULL) hears the bytes. */
+int sp_sealfile_write(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
+		      const void *header, size_t header_len, const char *src, const char *dst,
+		      sp_sealfile_progress_fn progress, void *ctx, struct sp_err *err) SP_MUST;
+/* Decrypt src into a new file dst (0600; it must not exist) and its header into header (cap
+ * bytes, *header_len its length). Not such a file: SP_EINVAL; made under another master
+ * key, changed or cut short: SP_ECRYPTO, saying which. On failure dst is removed. */
+int sp_sealfile_read(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
+		     const char *src, const char *dst, void *header, size_t cap, size_t *header_len,
+		     sp_sealfile_progress_fn progress, void *ctx, struct sp_err *err) SP_MUST;
 
 /* ---- person keys: a key store apart from the data ------------------------------------ */
 
@@ -154,6 +177,35 @@ int sp_person_key_destroy(struct sp_keystore *ks, const struct sp_id *person,
 			  struct sp_err *err) SP_MUST;
 /* Wipe and free the calling thread's key cache (also done at thread exit). */
 void sp_keycache_thread_release(void);
+
+/* ---- the key store's own backups (keystore_backup.c) --------------------------------- */
+
+/* Short-lived (DESIGN.md §4): encrypted copies (sealfile) of a SQLite key store in the folder
+ * persons-backups/ beside it (0700), one file persons-<creation time in µs>.ksb each. Only
+ * the newest `keep` are kept, and none older than max_days; erasing a person rewrites every
+ * retained one without that person's key, so no backup opens their data afterwards. Writers
+ * and rewriters take turns on a lock file in the folder. */
+struct sp_keystore_backup_policy {
+	long keep;     /* at least 1 */
+	long max_days; /* at least 1 */
+};
+struct sp_keystore_backup_report {
+	char file[64];  /* the name written, in the folder */
+	size_t retained;
+	size_t removed;
+};
+int sp_keystore_backup(struct sp_keystore *ks, const struct sp_keys *k,
+		       const struct sp_keystore_backup_policy *p,
+		       struct sp_keystore_backup_report *out, struct sp_err *err) SP_MUST;
+/* After the person's key was destroyed: rewrite the retained backups that hold it, without
+ * it (*rewritten, if not NULL, counts them). SP_OK when there are none, or when the key
+ * store is not a file (a server database keeps its backups by its own means). */
+int sp_keystore_backups_forget(struct sp_keystore *ks, const struct sp_keys *k,
+			       const struct sp_id *person, size_t *rewritten,
+			       struct sp_err *err) SP_MUST;
+/* Decrypt a key-store backup into path, a new file (0600; it must not exist). */
+int sp_keystore_restore(const struct sp_keys *k, const char *backup, const char *path,
+			struct sp_err *err) SP_MUST;
 
 /* ---- field sealing ------------------------------------------------------------------- */
 

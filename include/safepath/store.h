@@ -25,6 +25,16 @@ enum sp_store_caps {
 	SP_STORE_CAP_BACKUP = 1 << 1,
 };
 
+/* A column's kind, so a copy moves values between engines whatever the schema. */
+enum sp_store_col_kind { SP_COL_INT = 1, SP_COL_TEXT = 2, SP_COL_BLOB = 3 };
+
+/* Called by a driver's list_tables once per table: its name, its columns in order with their
+ * kinds, and the tables its foreign keys reference. Everything is borrowed for the call. A
+ * non-zero return stops the listing and is returned. */
+typedef int (*sp_store_table_fn)(void *ctx, const char *table, const char *const *columns,
+				 const enum sp_store_col_kind *kinds, size_t ncolumns,
+				 const char *const *refs, size_t nrefs);
+
 struct sp_store_options {
 	int busy_timeout_ms;
 	int create;  /* create the database if missing */
@@ -72,6 +82,12 @@ struct sp_store_driver {
 	 * this one's end (migrations from processes starting at once). NULL: the write
 	 * transaction excludes them already (SQLite). */
 	int (*lock_schema)(struct sp_db *db, struct sp_err *err);
+	/* Optional: every table of the database (none of the engine's own), in name order, to fn.
+	 * NULL: store copy, restore and the generic backup refuse this driver. */
+	int (*list_tables)(struct sp_db *db, sp_store_table_fn fn, void *ctx, struct sp_err *err);
+	/* Optional: the engine's own consistency check of the whole database (SQLite:
+	 * integrity_check). NULL: nothing to check. */
+	int (*check)(struct sp_db *db, struct sp_err *err);
 };
 
 extern const struct sp_store_driver sp_store_sqlite;
@@ -140,5 +156,60 @@ int sp_store_lock_schema(struct sp_store *s, struct sp_err *err) SP_MUST;
 int sp_store_migrate(struct sp_store *s, struct sp_err *err) SP_MUST;
 /* Highest applied migration number, 0 for an empty database. */
 int sp_store_schema_version(struct sp_store *s, int *out, struct sp_err *err) SP_MUST;
+
+/* Remove a SQLite database file and the files SQLite keeps beside it (-wal, -shm, -journal);
+ * what is missing is skipped. For the plain copies backups make and drop. */
+void sp_store_sqlite_remove(const char *path);
+
+/* ---- the schema, read from the database, and copies generic over it (copy.c) ---------- */
+
+/* The driver's check of the database's own consistency: SP_OK, or SP_EUNAVAIL saying what
+ * is wrong; SP_OK at once for a driver without one. */
+int sp_store_check(struct sp_store *s, struct sp_err *err) SP_MUST;
+/* The driver's list_tables; SP_EINVAL naming the driver when it has none. */
+int sp_store_list_tables(struct sp_store *s, sp_store_table_fn fn, void *ctx,
+			 struct sp_err *err) SP_MUST;
+
+struct sp_store_table {
+	char *name;
+	size_t ncolumns;
+	char **columns;
+	enum sp_store_col_kind *kinds;
+	size_t nrefs;
+	char **refs; /* tables its foreign keys reference */
+};
+struct sp_store_schema {
+	size_t n;
+	struct sp_store_table *tables; /* each after the tables it references */
+};
+/* Read the tables of s through its driver's list_tables (SP_EINVAL for a driver without
+ * one), ordered so that copying them in turn satisfies every foreign key. Names that are not
+ * plain identifiers, and reference cycles, are refused. */
+int sp_store_schema_load(struct sp_store *s, struct sp_store_schema *out,
+			 struct sp_err *err) SP_MUST;
+void sp_store_schema_free(struct sp_store_schema *sc);
+int sp_store_count_rows(struct sp_store *s, const char *table, int64_t *out,
+			struct sp_err *err) SP_MUST;
+
+/* No table holds more rows than a freshly migrated store: SP_OK, else SP_ECONFLICT naming
+ * the first table with data (err->field "db"). The store must be migrated. */
+int sp_store_check_empty(struct sp_store *s, struct sp_err *err) SP_MUST;
+
+/* Told every SP_STORE_PROGRESS_ROWS rows of a table, and at each table's end: the table and
+ * the rows copied so far of all the tables' (done == total after the last). */
+#define SP_STORE_PROGRESS_ROWS 2000
+typedef void (*sp_store_progress_fn)(void *ctx, const char *table, int64_t done, int64_t total);
+struct sp_store_copy_report {
+	int schema_version;
+	size_t tables;
+	int64_t rows;
+};
+/* Copy every table of from into to (schema_migrations excepted: to is migrated first and
+ * must reach from's version): to must be empty (sp_store_check_empty), rows the migrations
+ * seeded there are replaced, and everything happens in one write transaction on to, after
+ * the row counts of every table were compared, so a failure leaves to as empty as it was.
+ * from is read in one read transaction (one snapshot). progress may be NULL. */
+int sp_store_copy(struct sp_store *from, struct sp_store *to, sp_store_progress_fn progress,
+		  void *ctx, struct sp_store_copy_report *out, struct sp_err *err) SP_MUST;
 
 #endif

@@ -63,6 +63,11 @@ int access_user_count_supervisors(struct sp_access *a, const struct sp_id *agenc
 int access_user_grant(struct sp_access *a, const struct sp_id *user, unsigned add_roles,
 		      const char *new_hash, int force_change, struct sp_err *err) SP_MUST;
 
+/* Bump the user's version (every change to an account does, once): only if it is still
+ * version, else SP_ECONFLICT on "/version" (0: whatever it is). */
+int access_user_touch(struct sp_access *a, const struct sp_id *user, int64_t version,
+		      struct sp_err *err) SP_MUST;
+
 /* session.c */
 /* End every session of the user (disable), inside the caller's transaction. */
 int access_session_end_user(struct sp_access *a, const struct sp_id *user,
@@ -91,7 +96,7 @@ int access_recheck(struct sp_access *a, const struct sp_subject *actor, enum sp_
  * receives the password hash. */
 #define ACCESS_USER_COLS                                                                       \
 	"u.id, u.username, u.agency_id, g.kind, u.roles, u.must_change_password, u.disabled, " \
-	"u.created_us, u.updated_us, u.password_hash"
+	"u.created_us, u.updated_us, u.password_hash, u.version"
 int access_user_row(struct sp_stmt *st, int col, struct sp_user *out, char *hash,
 		    struct sp_err *err) SP_MUST;
 

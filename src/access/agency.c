@@ -105,6 +105,8 @@ int sp_agency_add(struct sp_access *a, const struct sp_subject *actor, const str
 	rc = access_recheck(a, actor, SP_ACT_AGENCY_MANAGE, &me, err);
 	if (!rc)
 		rc = access_agency_insert(a, in, &ag, err);
+	if (!rc && a->idem)
+		rc = sp_idem_record(a->store, a->idem, "agency", &ag.id, NULL, err);
 	if (!rc) {
 		struct access_event ev = {.action = "agency.add", .actor = &me,
 					  .object_kind = "agency", .object = ag.id,

@@ -279,6 +279,8 @@ int sp_approval_grant(struct sp_access *a, const struct sp_subject *actor, const
 		rc = access_user_grant(a, &target.id,
 				       ap.kind == SP_APPROVAL_GRANT_ROLE ? ap.requested_roles : 0,
 				       fresh ? hash : NULL, 1, err);
+	if (!rc)
+		rc = access_user_touch(a, &target.id, 0, err);
 	struct access_event ev = {.action = bootstrap ? "approval.grant_bootstrap" : "approval.grant",
 				  .actor = &me,
 				  .object_kind = "user",

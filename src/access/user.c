@@ -51,6 +51,7 @@ int access_user_row(struct sp_stmt *st, int col, struct sp_user *out, char *hash
 	out->disabled = sp_stmt_int64(st, col + 6) != 0;
 	out->created_us = sp_stmt_int64(st, col + 7);
 	out->updated_us = sp_stmt_int64(st, col + 8);
+	out->version = sp_stmt_int64(st, col + 10);
 	if (hash)
 		memcpy(hash, h, strlen(h) + 1);
 	return SP_OK;
@@ -148,11 +149,12 @@ int access_user_insert(struct sp_access *a, const char *username, const struct s
 	u.roles = roles;
 	u.must_change_password = must_change != 0;
 	u.created_us = u.updated_us = sp_now_us();
+	u.version = 1;
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(a->store,
 				  "INSERT INTO users (id, username, agency_id, roles, password_hash, "
-				  "must_change_password, disabled, created_us, updated_us) "
-				  "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
+				  "must_change_password, disabled, created_us, updated_us, version) "
+				  "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, 1)",
 				  &st, err);
 	if (rc)
 		return rc;
@@ -194,6 +196,39 @@ int access_user_grant(struct sp_access *a, const struct sp_id *user, unsigned ad
 		rc = sp_err_set(err, SP_ENOTFOUND, "username", "no such user");
 	sp_stmt_done(st);
 	return rc < 0 ? rc : SP_OK;
+}
+
+int access_user_touch(struct sp_access *a, const struct sp_id *user, int64_t version,
+		      struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(a->store,
+				  version ? "UPDATE users SET version = version + 1, updated_us = ? "
+					    "WHERE id = ? AND version = ?"
+					  : "UPDATE users SET version = version + 1, updated_us = ? "
+					    "WHERE id = ?",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_int64(st, 1, sp_now_us()) || sp_stmt_bind_id(st, 2, user) ||
+	    (version && sp_stmt_bind_int64(st, 3, version)))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	else
+		rc = sp_stmt_step(st, err);
+	if (rc == 0 && sp_stmt_changes(st) != 1)
+		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the user was changed meanwhile");
+	sp_stmt_done(st);
+	return rc < 0 ? rc : SP_OK;
+}
+
+/* An account change sent with the version its client last read (0: none) stops here when
+ * the account has moved on since, before any other check, so a stale request is always told
+ * so; access_user_touch then makes the check hold against concurrent writers. */
+static int version_check(const struct sp_user *u, int64_t version, struct sp_err *err)
+{
+	if (version && u->version != version)
+		return sp_err_set(err, SP_ECONFLICT, "/version", "the user was changed meanwhile");
+	return SP_OK;
 }
 
 /* The ending of the operations that hand out a one-time password: its hash is wiped either
@@ -277,6 +312,8 @@ int sp_user_add(struct sp_access *a, const struct sp_subject *actor, const char 
 	if (!rc && (roles & SP_ROLES_DATA))
 		rc = access_approval_insert(a, SP_APPROVAL_GRANT_ROLE, &u, &me.user,
 					    roles & SP_ROLES_DATA, &ap, err);
+	if (!rc && a->idem)
+		rc = sp_idem_record(a->store, a->idem, "user", &u.id, NULL, err);
 	struct access_event ev = {.action = "user.add", .actor = &me, .object_kind = "user",
 				  .object = u.id, .fields = "username,agency_id,password_hash",
 				  .roles = roles, .approval = ap};
@@ -319,7 +356,7 @@ int sp_user_list(struct sp_access *a, const struct sp_subject *actor,
 }
 
 int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, const char *username,
-			unsigned roles, struct sp_id *approval, struct sp_err *err)
+			int64_t version, unsigned roles, struct sp_id *approval, struct sp_err *err)
 {
 	struct sp_user u = {0};
 	struct sp_id ap = {{0}};
@@ -336,6 +373,8 @@ int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, con
 	rc = access_recheck(a, actor, SP_ACT_USER_MANAGE, &me, err);
 	if (!rc)
 		rc = load(a, username, NULL, &u, NULL, err);
+	if (!rc)
+		rc = version_check(&u, version, err);
 	unsigned add = roles & ~u.roles;
 	if (!rc && u.disabled)
 		rc = sp_err_set(err, SP_ECONFLICT, "username", "the user is disabled");
@@ -343,6 +382,8 @@ int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, con
 		rc = sp_err_set(err, SP_ECONFLICT, "roles", "the user holds these roles already");
 	if (!rc)
 		rc = roles_ok(u.roles | add, err);
+	if (!rc)
+		rc = access_user_touch(a, &u.id, u.version, err);
 	if (!rc && (add & SP_ROLES_DATA)) {
 		rc = access_approval_pending(a, &u.id, SP_APPROVAL_GRANT_ROLE, &pending, err);
 		if (!rc && pending)
@@ -374,7 +415,7 @@ struct account_change {
 };
 
 static int account_change(struct sp_access *a, const struct sp_subject *actor,
-			  const char *username, const struct account_change *ch,
+			  const char *username, int64_t version, const struct account_change *ch,
 			  struct sp_err *err)
 {
 	struct sp_user u = {0};
@@ -388,6 +429,8 @@ static int account_change(struct sp_access *a, const struct sp_subject *actor,
 	rc = access_recheck(a, actor, SP_ACT_USER_MANAGE, &me, err);
 	if (!rc)
 		rc = load(a, username, NULL, &u, NULL, err);
+	if (!rc)
+		rc = version_check(&u, version, err);
 	if (!rc && memcmp(u.id.b, actor->user.b, SP_ID_LEN) == 0)
 		rc = sp_err_set(err, SP_EINVAL, "username", "you cannot change your own account");
 	if (!rc && ch->revoke && !(u.roles & ch->revoke))
@@ -399,6 +442,8 @@ static int account_change(struct sp_access *a, const struct sp_subject *actor,
 		rc = sp_err_set(err, SP_ECONFLICT, "disabled",
 				ch->disabled ? "the user is disabled already" : "the user is not disabled");
 	struct sp_stmt *st = NULL;
+	if (!rc)
+		rc = access_user_touch(a, &u.id, u.version, err);
 	if (!rc)
 		rc = sp_store_prepare(a->store,
 				      "UPDATE users SET disabled = ?, roles = roles & ?, "
@@ -422,26 +467,26 @@ static int account_change(struct sp_access *a, const struct sp_subject *actor,
 }
 
 int sp_user_disable(struct sp_access *a, const struct sp_subject *actor, const char *username,
-		    struct sp_err *err)
+		    int64_t version, struct sp_err *err)
 {
 	const struct account_change ch = {"user.disable", "disabled", 1, 0};
-	return account_change(a, actor, username, &ch, err);
+	return account_change(a, actor, username, version, &ch, err);
 }
 
 int sp_user_enable(struct sp_access *a, const struct sp_subject *actor, const char *username,
-		   struct sp_err *err)
+		   int64_t version, struct sp_err *err)
 {
 	const struct account_change ch = {"user.enable", "disabled", 0, 0};
-	return account_change(a, actor, username, &ch, err);
+	return account_change(a, actor, username, version, &ch, err);
 }
 
 int sp_user_revoke_roles(struct sp_access *a, const struct sp_subject *actor,
-			 const char *username, unsigned roles, struct sp_err *err)
+			 const char *username, int64_t version, unsigned roles, struct sp_err *err)
 {
 	if (roles == 0 || (roles & ~SP_ROLES_ALL))
 		return sp_err_set(err, SP_EINVAL, "roles", "name at least one known role");
 	const struct account_change ch = {"user.revoke_roles", "roles", -1, roles};
-	return account_change(a, actor, username, &ch, err);
+	return account_change(a, actor, username, version, &ch, err);
 }
 
 /* Replace the hash only if it is still `old` (someone may have changed it meanwhile). */
@@ -452,7 +497,8 @@ static int swap_hash(struct sp_access *a, const struct sp_id *id, const char *ol
 	int rc = sp_store_prepare(a->store,
 				  "UPDATE users SET password_hash = ?, must_change_password = "
 				  "CASE WHEN ? = 1 THEN 0 ELSE must_change_password END, "
-				  "updated_us = ? WHERE id = ? AND password_hash = ?",
+				  "updated_us = ?, version = version + 1 "
+				  "WHERE id = ? AND password_hash = ?",
 				  &st, err);
 	if (rc)
 		return rc;
@@ -568,8 +614,8 @@ int sp_user_passwd(struct sp_access *a, const char *username, const char *old_pa
 }
 
 int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
-			   const char *username, char otp[SP_OTP_SIZE], struct sp_id *approval,
-			   struct sp_err *err)
+			   const char *username, int64_t version, char otp[SP_OTP_SIZE],
+			   struct sp_id *approval, struct sp_err *err)
 {
 	char hash[SP_PWHASH_SIZE] = "";
 	struct sp_user u = {0};
@@ -579,6 +625,8 @@ int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
 	int rc = access_allowed(actor, SP_ACT_USER_MANAGE, NULL, SP_AGENCY_NGO, err);
 	if (!rc)
 		rc = load(a, username, NULL, &u, NULL, err);
+	if (!rc)
+		rc = version_check(&u, version, err);
 	if (!rc && memcmp(u.id.b, actor->user.b, SP_ID_LEN) == 0)
 		rc = sp_err_set(err, SP_EINVAL, "username", "change your own password with passwd");
 	if (!rc && u.disabled)
@@ -596,6 +644,8 @@ int sp_user_reset_password(struct sp_access *a, const struct sp_subject *actor,
 		goto out;
 	struct sp_subject me = *actor;
 	rc = access_recheck(a, actor, SP_ACT_USER_MANAGE, &me, err);
+	if (!rc) /* read before the transaction: without a version, whatever it is now */
+		rc = access_user_touch(a, &u.id, version, err);
 	if (rc) {
 		sp_store_rollback(a->store);
 		goto out;

@@ -301,7 +301,12 @@ static int check_line(void *ctx, const char *line, size_t n, long lineno)
 	if (cp.kind == SP_AUDIT_CP_RESTORE)
 		out->restores++;
 	if (v->next_restore < v->nrestores && cp.seq > v->restore_min[v->next_restore]) {
+		int64_t from = v->restore_min[v->next_restore] + 1;
 		out->rolled_back++;
+		if (!out->rolled_back_from || from < out->rolled_back_from)
+			out->rolled_back_from = from;
+		if (cp.seq > out->rolled_back_to)
+			out->rolled_back_to = cp.seq;
 		return SP_OK;
 	}
 	if (cp.kind == SP_AUDIT_CP_CHECKPOINT)

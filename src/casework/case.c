@@ -353,6 +353,8 @@ int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct s
 	if (!rc)
 		rc = insert_case(cw, &c, err);
 	if (!rc)
+		rc = cw_idem_record(cw, "case", &c.id, NULL, err);
+	if (!rc)
 		rc = cw_audit(cw, CW_CASE_CREATE, "case", &c.id, "stat,identity,safety", err);
 	rc = cw_finish(cw, rc, err);
 	if (!rc && out)

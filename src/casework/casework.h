@@ -169,6 +169,10 @@ int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_t
 int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *object_type,
 		  const struct sp_id *objects, size_t n, const char *fields,
 		  struct sp_err *err) SP_MUST;
+/* Record the create's idempotency key (cw->idem; nothing when NULL) as having made object
+ * (below parent, or NULL), in the open transaction. */
+int cw_idem_record(struct sp_casework *cw, const char *kind, const struct sp_id *object,
+		   const struct sp_id *parent, struct sp_err *err) SP_MUST;
 /* The acting user and agency (the subject). */
 const struct sp_id *cw_actor(const struct sp_casework *cw);
 const struct sp_id *cw_actor_agency(const struct sp_casework *cw);

@@ -249,6 +249,8 @@ int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
 	rc = cw_exec_done(st, err);
 	st = NULL;
 	if (!rc)
+		rc = cw_idem_record(cw, "consent", &c.id, case_id, err);
+	if (!rc)
 		rc = cw_audit(cw, CW_CONSENT_ADD, "consent", &c.id, c.note ? "stat,notes" : "stat",
 			      err);
 out:

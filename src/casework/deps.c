@@ -21,9 +21,12 @@ int cw_person_key_create(struct sp_casework *cw, const struct sp_id *person, str
 	return sp_person_key_get(cw->keystore, cw->keys, person, 1, &pk, err);
 }
 
+/* Shredding reaches the key store's own backups too (DESIGN.md §4): the retained ones are
+ * rewritten without the key, so none of them opens the person's data afterwards. */
 int cw_person_key_destroy(struct sp_casework *cw, const struct sp_id *person, struct sp_err *err)
 {
-	return sp_person_key_destroy(cw->keystore, person, err);
+	int rc = sp_person_key_destroy(cw->keystore, person, err);
+	return rc ? rc : sp_keystore_backups_forget(cw->keystore, cw->keys, person, NULL, err);
 }
 
 int cw_seal(struct sp_casework *cw, const struct sp_id *person, const char *table,
@@ -409,6 +412,12 @@ int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *obj
 			 : sp_audit_append(cw->store, cw->audit, &rec, NULL, err);
 	sp_cpu_enter(was);
 	return rc;
+}
+
+int cw_idem_record(struct sp_casework *cw, const char *kind, const struct sp_id *object,
+		   const struct sp_id *parent, struct sp_err *err)
+{
+	return cw->idem ? sp_idem_record(cw->store, cw->idem, kind, object, parent, err) : SP_OK;
 }
 
 int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,

@@ -64,6 +64,8 @@ int sp_note_add(struct sp_casework *cw, const struct sp_id *case_id, const char 
 	rc = cw_exec_done(st, err);
 	st = NULL;
 	if (!rc)
+		rc = cw_idem_record(cw, "note", &note.id, case_id, err);
+	if (!rc)
 		rc = cw_audit(cw, CW_NOTE_ADD, "note", &note.id, "notes", err);
 out:
 	sp_stmt_done(st);

@@ -222,14 +222,14 @@ static int name_words(struct sp_casework *cw, const char *const *parts, size_t n
 		int rc = sp_person_name_key(parts[i], cw->arena, &norm, err);
 		if (rc) {
 			cw_err_index(err, i);
-			sp_err_prefix(err, "parts");
+			sp_err_prefix(err, "names"); /* the field the API and the CLI read them from */
 			return rc;
 		}
 		for (const char *w = norm; *w;) {
 			const char *sp = strchr(w, ' ');
 			size_t len = sp ? (size_t)(sp - w) : strlen(w);
 			if (n == SP_SEARCH_MAX_PARTS)
-				return sp_err_set(err, SP_ETOOBIG, "/parts", "more than %d words",
+				return sp_err_set(err, SP_ETOOBIG, "/names", "more than %d words",
 						  SP_SEARCH_MAX_PARTS);
 			char *word = sp_arena_strndup(cw->arena, w, len);
 			if (!word)
@@ -255,7 +255,7 @@ int sp_case_find_name(struct sp_casework *cw, const char *const *parts, size_t n
 {
 	*n = 0;
 	if (n_parts == 0)
-		return sp_err_set(err, SP_EINVAL, "/parts", "needs at least one name part");
+		return sp_err_set(err, SP_EINVAL, "/names", "needs at least one name part");
 	unsigned char words[SP_SEARCH_MAX_PARTS][CW_BLIND_LEN];
 	size_t n_words = 0;
 	int rc = name_words(cw, parts, n_parts, words, &n_words, err);

@@ -9,8 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "cli/cli.h"
 #include "safepath/buf.h"
 #include "safepath/case.h"
@@ -22,17 +20,36 @@ static int fail(struct sp_app *app, const struct sp_err *err, const char *what)
 	return sp_cli_fail(err, what);
 }
 
-static int audit_keys(struct sp_app *app, struct sp_err *err)
+int sp_cli_paths(struct sp_cli *cli, char *db_url, size_t db_cap, char *audit_dir,
+		 size_t audit_cap)
 {
-	app->akeys = sodium_malloc(sizeof *app->akeys);
-	if (!app->akeys)
-		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	const unsigned char *pk, *sk;
-	memcpy(app->akeys->chain_key, sp_keys_audit_chain_key(app->keys), SP_AUDIT_KEY_LEN);
-	sp_keys_audit_signing(app->keys, &pk, &sk);
-	memcpy(app->akeys->sign_pk, pk, sizeof app->akeys->sign_pk);
-	memcpy(app->akeys->sign_sk, sk, sizeof app->akeys->sign_sk);
-	return SP_OK;
+	const char *data = sp_config_get(&cli->cfg, "data");
+	const char *db = sp_config_get(&cli->cfg, "db");
+	int w = db && *db ? snprintf(db_url, db_cap, "%s", db)
+			  : snprintf(db_url, db_cap, "sqlite:%s/safepath.db", data);
+	int w2 = snprintf(audit_dir, audit_cap, "%s/audit", data);
+	return w < 0 || (size_t)w >= db_cap || w2 < 0 || (size_t)w2 >= audit_cap ? SP_EINVAL : SP_OK;
+}
+
+/* One line per phase, rewritten when its percentage changes and ended at 100%. */
+void sp_cli_progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
+{
+	static char last_phase[16];
+	static unsigned last_pct;
+	const struct sp_cli *cli = ctx;
+	if (cli->json || !isatty(2))
+		return;
+	unsigned pct = total && done < total ? (unsigned)(done * 100 / total) : 100;
+	int same = strncmp(last_phase, phase, sizeof last_phase - 1) == 0;
+	if (same && pct == last_pct)
+		return;
+	if (!same && last_phase[0] && last_pct < 100)
+		fputc('\n', stderr);
+	snprintf(last_phase, sizeof last_phase, "%s", phase);
+	last_pct = pct;
+	fprintf(stderr, "\r%-8s %3u%%", phase, pct);
+	if (pct == 100)
+		fputc('\n', stderr);
 }
 
 /* The key store's URL: the keystore-db setting, else derived from the data's URL. */
@@ -90,12 +107,8 @@ int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
 	app->cli = cli;
 	app->data_dir = sp_config_get(&cli->cfg, "data");
 	app->key_file = sp_config_get(&cli->cfg, "key-file");
-	const char *db = sp_config_get(&cli->cfg, "db");
-	int w = db && *db ? snprintf(app->db_url, sizeof app->db_url, "%s", db)
-			  : snprintf(app->db_url, sizeof app->db_url, "sqlite:%s/safepath.db",
-				     app->data_dir);
-	int w2 = snprintf(app->audit_dir, sizeof app->audit_dir, "%s/audit", app->data_dir);
-	if (w < 0 || (size_t)w >= sizeof app->db_url || w2 < 0 || (size_t)w2 >= sizeof app->audit_dir) {
+	if (sp_cli_paths(cli, app->db_url, sizeof app->db_url, app->audit_dir,
+			 sizeof app->audit_dir)) {
 		sp_err_set(&err, SP_EINVAL, "data", "path too long");
 		return fail(app, &err, "open");
 	}
@@ -157,7 +170,7 @@ int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
 
 	rc = sp_keystore_open(app->ks_url, (flags & SP_APP_CREATE) != 0, &app->ks, &err);
 	if (!rc)
-		rc = audit_keys(app, &err);
+		rc = sp_audit_keys_new(app->keys, &app->akeys, &err);
 	if (!rc)
 		rc = sp_access_init(&app->access, app->store, &cli->cfg, &err);
 	if (!rc)
@@ -198,8 +211,7 @@ int sp_app_close(struct sp_app *app)
 		if (rc)
 			sp_cli_fail(&err, "audit checkpoint");
 	}
-	if (app->akeys)
-		sodium_free(app->akeys);
+	sp_audit_keys_free(app->akeys);
 	sp_keystore_close(app->ks);
 	sp_keys_free(app->keys);
 	sp_store_close(app->store);

@@ -30,6 +30,7 @@ struct sp_cli_cmd {
 extern const struct sp_cli_cmd sp_cli_cmd_init, sp_cli_cmd_key, sp_cli_cmd_audit,
 	sp_cli_cmd_agency, sp_cli_cmd_user, sp_cli_cmd_approval, sp_cli_cmd_case, sp_cli_cmd_note,
 	sp_cli_cmd_consent, sp_cli_cmd_demo, sp_cli_cmd_serve;
+extern const struct sp_cli_cmd sp_cli_cmd_backup, sp_cli_cmd_restore, sp_cli_cmd_store;
 
 /* Print "safepath: <what>: <message> (field)" to stderr and return the exit code for err. */
 int sp_cli_fail(const struct sp_err *err, const char *what);
@@ -78,6 +79,18 @@ enum sp_app_flags {
 int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app);
 /* Write an audit checkpoint for what the command did, and close everything. */
 int sp_app_close(struct sp_app *app);
+/* The database URL (--db, else sqlite:DATA/safepath.db) and DATA/audit; SP_EINVAL if too long. */
+int sp_cli_paths(struct sp_cli *cli, char *db_url, size_t db_cap, char *audit_dir,
+		 size_t audit_cap);
+/* Progress of long work on standard error, only on a terminal and without --json (ctx: the
+ * struct sp_cli). */
+void sp_cli_progress(void *ctx, const char *phase, uint64_t done, uint64_t total);
+/* backup and restore (cmd_backup.c): the FILE of their one option "--to FILE" or
+ * "--from FILE" (NULL: usage error), and their report, as text or JSON. */
+struct sp_backup_report;
+const char *sp_cli_file_option(int argc, char **argv, const char *name);
+void sp_cli_backup_print(const struct sp_cli *cli, const char *what,
+			 const struct sp_backup_report *r);
 /* Shared by the casework commands (app.c): a casework context over the app and a fresh
  * request arena; the JSON document on standard input (personal data never comes on the
  * command line); a case number or id to the case id; JSON output. */

@@ -20,9 +20,11 @@ static void print_json(const struct sp_audit_report *r)
 {
 	printf("{\"ok\":%s,\"records\":%lld,\"last_seq\":%lld,\"head_seq\":%lld,"
 	       "\"checkpoints\":%ld,\"restores\":%ld,\"rolled_back\":%ld,"
+	       "\"rolled_back_from\":%lld,\"rolled_back_to\":%lld,"
 	       "\"last_checkpoint_seq\":%lld,\"torn_last_line\":%s,\"problems\":%zu,\"findings\":[",
 	       r->ok ? "true" : "false", (long long)r->records, (long long)r->last_seq,
 	       (long long)r->head_seq, r->checkpoints, r->restores, r->rolled_back,
+	       (long long)r->rolled_back_from, (long long)r->rolled_back_to,
 	       (long long)r->last_checkpoint_seq, r->torn_last_line ? "true" : "false", r->nfound);
 	for (size_t i = 0; i < r->nkept; i++)
 		printf("%s{\"kind\":\"%s\",\"seq\":%lld,\"line\":%ld}", i ? "," : "",
@@ -36,7 +38,9 @@ static void print_text(const struct sp_audit_report *r)
 	printf("%lld records (head %lld), %ld checkpoints, %ld restores", (long long)r->records,
 	       (long long)r->head_seq, r->checkpoints, r->restores);
 	if (r->rolled_back)
-		printf(", %ld checkpoints rolled back by a restore", r->rolled_back);
+		printf(", %ld checkpoints rolled back by a restore (records %lld to %lld of the "
+		       "earlier trail)",
+		       r->rolled_back, (long long)r->rolled_back_from, (long long)r->rolled_back_to);
 	printf("\n");
 	if (r->torn_last_line)
 		printf("note: the checkpoint file ends in a partial line (a crash while writing)\n");

@@ -1,8 +1,10 @@
 /* safepath key: rotate the data key, back the master key up under a recovery passphrase,
- * and restore it from such a backup. The master key comes from --key-file, or from a
- * passphrase (--passphrase-fd, or the terminal when the data folder holds master.salt).
- * Each is audited (key.rotate; key.backup and key.restore flagged to the DPO), as the
- * system or as the --as user when one is given. */
+ * and restore it from such a backup; write the per-person key store's own short-lived
+ * backups (store-backup) and restore one into a missing key store (store-restore). The
+ * master key comes from --key-file, or from a passphrase (--passphrase-fd, or the terminal
+ * when the data folder holds master.salt). Each is audited (key.rotate, key.store_backup;
+ * key.backup, key.restore and key.store_restore flagged to the DPO), as the system or as the
+ * --as user when one is given. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +21,12 @@
 static int sp_cmd_key(struct sp_cli *cli, int argc, char **argv);
 
 const struct sp_cli_cmd sp_cli_cmd_key = {
-	"key", "rotate the data key; back up or restore the master key",
+	"key", "rotate the data key; back up or restore the master key or the person key store",
 	"key rotate\n"
 	"       safepath key backup [--recovery-fd N] FILE\n"
-	"       safepath key restore [--recovery-fd N] FILE",
+	"       safepath key restore [--recovery-fd N] FILE\n"
+	"       safepath key store-backup\n"
+	"       safepath key store-restore FILE",
 	sp_cmd_key,
 };
 
@@ -83,6 +87,22 @@ static int audit(struct sp_app *app, const char *action, const char *object, uns
 static int open_app(struct key_ctx *c, struct sp_app *app)
 {
 	return sp_app_open(c->cli, c->cli->as_user ? SP_APP_USER : 0, app);
+}
+
+/* After a restore: open the app, append one record flagged to the DPO, close; the exit code
+ * (a failure printed as what). */
+static int audit_restore(struct key_ctx *c, const char *action, const char *object,
+			 const char *what, struct sp_err *err)
+{
+	struct sp_app app;
+	int rc = open_app(c, &app);
+	if (rc)
+		return rc; /* printed */
+	rc = audit(&app, action, object, SP_AUDIT_F_DPO, err);
+	int closed = sp_app_close(&app);
+	if (rc)
+		return sp_cli_fail(err, what);
+	return closed ? SP_EXIT_FAIL : SP_EXIT_OK;
 }
 
 static int key_rotate(struct key_ctx *c, struct sp_err *err)
@@ -201,17 +221,9 @@ static int key_restore(struct key_ctx *c, struct sp_err *err)
 	int crc = check_master(c, m, &check);
 	sp_master_free(m);
 	int opens = crc == SP_OK ? 1 : crc == SP_ECRYPTO ? 0 : -1;
-	if (opens == 1) {
-		struct sp_app app;
-		if ((rc = open_app(c, &app)))
-			return rc; /* printed */
-		rc = audit(&app, "key.restore", "master_key", SP_AUDIT_F_DPO, err);
-		int arc = sp_app_close(&app);
-		if (rc)
-			return sp_cli_fail(err, "key restore");
-		if (arc)
-			return SP_EXIT_FAIL;
-	}
+	if (opens == 1 &&
+	    (rc = audit_restore(c, "key.restore", "master_key", "key restore", err)) != SP_EXIT_OK)
+		return rc;
 	if (c->cli->json)
 		printf("{\"key_file\":\"written\",\"opens_data_keys\":%s}\n",
 		       opens == 1 ? "true" : opens == 0 ? "false" : "null");
@@ -223,6 +235,65 @@ static int key_restore(struct key_ctx *c, struct sp_err *err)
 	return opens == 0 ? SP_EXIT_FAIL : SP_EXIT_OK;
 }
 
+/* A new encrypted backup of the person key store in persons-backups/ beside it; the older
+ * ones beyond key-store-backup-keep or key-store-backup-days are removed. */
+static int key_store_backup(struct key_ctx *c, struct sp_err *err)
+{
+	struct sp_app app;
+	int rc = open_app(c, &app);
+	if (rc)
+		return rc; /* printed */
+	const struct sp_keystore_backup_policy p = {
+		.keep = (long)sp_config_get_int(&c->cli->cfg, "key-store-backup-keep"),
+		.max_days = (long)sp_config_get_int(&c->cli->cfg, "key-store-backup-days"),
+	};
+	struct sp_keystore_backup_report rep;
+	rc = sp_keystore_backup(app.ks, app.keys, &p, &rep, err);
+	if (!rc)
+		rc = audit(&app, "key.store_backup", "person_keys", 0, err);
+	if (!rc && c->cli->json)
+		printf("{\"written\":\"%s\",\"retained\":%zu,\"removed\":%zu}\n", rep.file,
+		       rep.retained, rep.removed);
+	else if (!rc)
+		printf("key store backed up to persons-backups/%s; %zu kept, %zu older removed\n",
+		       rep.file, rep.retained, rep.removed);
+	int crc = sp_app_close(&app);
+	return rc ? sp_cli_fail(err, "key store-backup") : crc ? SP_EXIT_FAIL : SP_EXIT_OK;
+}
+
+/* Into a missing key store only (the one beside the key file): its master key's subkeys
+ * decrypt the backup; then audited, flagged to the DPO. */
+static int key_store_restore(struct key_ctx *c, struct sp_err *err)
+{
+	struct sp_master *m = NULL;
+	struct sp_keys *k = NULL;
+	struct sp_buf url;
+	sp_buf_init(&url, 4200);
+	int rc = sp_keystore_default_url(c->key_file, NULL, &url); /* the SQLite file */
+	if (rc)
+		rc = sp_err_set(err, rc, "key-file", "path too long");
+	if (!rc)
+		rc = sp_master_open(c->key_file, c->data, c->cli->passphrase_fd, &m, err);
+	if (!rc)
+		rc = sp_keys_derive(m, &k, err);
+	if (!rc && access(url.data + 7, F_OK) == 0)
+		rc = sp_err_set(err, SP_ECONFLICT, "key-store",
+				"the key store exists; a backup only replaces a lost one");
+	if (!rc)
+		rc = sp_keystore_restore(k, c->file, url.data + 7, err);
+	sp_keys_free(k);
+	sp_master_free(m);
+	sp_buf_free(&url);
+	if (rc)
+		return sp_cli_fail(err, "key store-restore");
+	rc = audit_restore(c, "key.store_restore", "person_keys", "key store-restore", err);
+	if (rc == SP_EXIT_OK && c->cli->json)
+		printf("{\"key_store\":\"restored\"}\n");
+	else if (rc == SP_EXIT_OK)
+		printf("person key store restored beside the key file\n");
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct key_ctx *c, struct sp_err *err); /* returns the exit code */
@@ -231,6 +302,8 @@ static const struct {
 	{"rotate", key_rotate, 0},
 	{"backup", key_backup, 1},
 	{"restore", key_restore, 1},
+	{"store-backup", key_store_backup, 0},
+	{"store-restore", key_store_restore, 1},
 };
 
 static int sp_cmd_key(struct sp_cli *cli, int argc, char **argv)
@@ -266,6 +339,8 @@ static int sp_cmd_key(struct sp_cli *cli, int argc, char **argv)
 				    argv[1]);
 	if (c.recovery_fd >= 0 && !subcommands[which].takes_file)
 		return sp_cli_usage(&sp_cli_cmd_key, "--recovery-fd is for backup and restore");
+	if (c.recovery_fd >= 0 && strncmp(argv[1], "store-", 6) == 0)
+		return sp_cli_usage(&sp_cli_cmd_key, "--recovery-fd is for the master key's backup");
 	c.file = subcommands[which].takes_file ? argv[1 + optind] : NULL;
 	c.data = sp_config_get(&cli->cfg, "data");
 	c.key_file = sp_config_get(&cli->cfg, "key-file");

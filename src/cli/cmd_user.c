@@ -183,7 +183,8 @@ static int user_grant(struct sp_cli *cli, struct sp_app *app, const void *args,
 {
 	const struct user_args *a = args;
 	struct sp_id approval = {{0}};
-	int rc = sp_user_grant_roles(&app->access, &app->subject, a->name, a->roles, &approval, err);
+	int rc = sp_user_grant_roles(&app->access, &app->subject, a->name, 0, a->roles, &approval,
+				     err);
 	if (!rc)
 		print_otp(cli, a->name, NULL, &approval);
 	return rc;
@@ -193,7 +194,7 @@ static int user_revoke(struct sp_cli *cli, struct sp_app *app, const void *args,
 		       struct sp_err *err)
 {
 	const struct user_args *a = args;
-	int rc = sp_user_revoke_roles(&app->access, &app->subject, a->name, a->roles, err);
+	int rc = sp_user_revoke_roles(&app->access, &app->subject, a->name, 0, a->roles, err);
 	if (!rc && !cli->json)
 		printf("%s: roles revoked\n", a->name);
 	return rc;
@@ -203,7 +204,7 @@ static int user_disable(struct sp_cli *cli, struct sp_app *app, const void *args
 			struct sp_err *err)
 {
 	const struct user_args *a = args;
-	int rc = sp_user_disable(&app->access, &app->subject, a->name, err);
+	int rc = sp_user_disable(&app->access, &app->subject, a->name, 0, err);
 	if (!rc && !cli->json)
 		printf("%s disabled\n", a->name);
 	return rc;
@@ -213,7 +214,7 @@ static int user_enable(struct sp_cli *cli, struct sp_app *app, const void *args,
 		       struct sp_err *err)
 {
 	const struct user_args *a = args;
-	int rc = sp_user_enable(&app->access, &app->subject, a->name, err);
+	int rc = sp_user_enable(&app->access, &app->subject, a->name, 0, err);
 	if (!rc && !cli->json)
 		printf("%s enabled\n", a->name);
 	return rc;
@@ -225,7 +226,8 @@ static int user_reset_password(struct sp_cli *cli, struct sp_app *app, const voi
 	const struct user_args *a = args;
 	char otp[SP_OTP_SIZE] = "";
 	struct sp_id approval = {{0}};
-	int rc = sp_user_reset_password(&app->access, &app->subject, a->name, otp, &approval, err);
+	int rc = sp_user_reset_password(&app->access, &app->subject, a->name, 0, otp, &approval,
+					err);
 	if (!rc)
 		print_otp(cli, a->name, otp, &approval);
 	sodium_memzero(otp, sizeof otp);

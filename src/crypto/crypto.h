@@ -21,6 +21,7 @@ enum {
 	SP_SUBKEY_AUDIT_CHAIN = 2, /* keyed BLAKE2b chain of the audit trail */
 	SP_SUBKEY_AUDIT_SIGN = 3,  /* Ed25519 seed of checkpoint signatures */
 	SP_SUBKEY_TOKEN = 4,       /* keyed BLAKE2b of session, CSRF and API tokens */
+	SP_SUBKEY_BACKUP = 5,      /* encrypted backups (sealfile.c) */
 };
 #define SP_BLIND_KINDS 4
 
@@ -50,11 +51,25 @@ enum {
 	SP_SUB_CHAIN = SP_SUB_WRAP + SP_KEY_LEN,
 	SP_SUB_SIGN_SK = SP_SUB_CHAIN + SP_KEY_LEN,
 	SP_SUB_TOKEN = SP_SUB_SIGN_SK + SP_SIGN_SK_LEN,
-	SP_SUB_BLIND = SP_SUB_TOKEN + SP_KEY_LEN, /* SP_BLIND_KINDS keys */
+	SP_SUB_BACKUP = SP_SUB_TOKEN + SP_KEY_LEN,
+	SP_SUB_BLIND = SP_SUB_BACKUP + SP_KEY_LEN, /* SP_BLIND_KINDS keys */
 	SP_SUB_SCRATCH = SP_SUB_BLIND + SP_BLIND_KINDS * SP_KEY_LEN, /* seed while deriving */
 	SP_SUB_SIZE = SP_SUB_SCRATCH + SP_KEY_LEN,
 };
 
+/* The person key store (keystore.c; its backups in keystore_backup.c). */
+struct sp_keystore {
+	struct sp_store *store;
+	uint64_t tag; /* names this key store in the thread caches */
+	char *path;   /* the file of a SQLite key store; NULL for a server database */
+};
+/* The one DELETE of a person's row (keystore.c owns the table), in the caller's transaction;
+ * *deleted (if not NULL) gets the rows it removed. */
+int sp_keystore_delete_(struct sp_store *s, const struct sp_id *person, int64_t *deleted,
+			struct sp_err *err);
+
+/* Write all n bytes (retrying short writes and EINTR): 0, or -1 with errno set. */
+int sp_write_all_(int fd, const unsigned char *p, size_t n);
 /* Make the missing folders above file_path, each 0700 (nothing for a bare file name). */
 int sp_private_dirs_(const char *file_path, struct sp_err *err);
 /* A master key object around fresh sodium memory (tests, restore). */
@@ -65,6 +80,7 @@ int sp_keys_derive_(const struct sp_master *m, struct sp_keys **out, struct sp_e
 /* Install data-key versions (appended; versions must grow). The keys are copied. */
 int sp_keys_add_data_keys_(struct sp_keys *k, const uint32_t *versions,
 			   const unsigned char *keys, size_t n, struct sp_err *err);
+const unsigned char *sp_keys_backup_key_(const struct sp_keys *k); /* SP_KEY_LEN */
 const unsigned char *sp_keys_data_key_(const struct sp_keys *k, uint32_t version);
 /* Seal/open with an explicit key (data or person), for sealing and for key wrapping. */
 int sp_seal_with_(const unsigned char key[SP_KEY_LEN], enum sp_key_kind kind, uint32_t version,

@@ -43,6 +43,8 @@ int sp_keys_derive_(const struct sp_master *m, struct sp_keys **out, struct sp_e
 					 SP_KDF_CTX_KEYS, m->key);
 	rc |= crypto_kdf_derive_from_key(s + SP_SUB_TOKEN, SP_KEY_LEN, SP_SUBKEY_TOKEN,
 					 SP_KDF_CTX_KEYS, m->key);
+	rc |= crypto_kdf_derive_from_key(s + SP_SUB_BACKUP, SP_KEY_LEN, SP_SUBKEY_BACKUP,
+					 SP_KDF_CTX_KEYS, m->key);
 	rc |= crypto_kdf_derive_from_key(s + SP_SUB_SCRATCH, SP_KEY_LEN, SP_SUBKEY_AUDIT_SIGN,
 					 SP_KDF_CTX_KEYS, m->key);
 	rc |= crypto_sign_seed_keypair(k->sign_pk, s + SP_SUB_SIGN_SK, s + SP_SUB_SCRATCH);
@@ -57,6 +59,11 @@ int sp_keys_derive_(const struct sp_master *m, struct sp_keys **out, struct sp_e
 	}
 	*out = k;
 	return SP_OK;
+}
+
+int sp_keys_derive(const struct sp_master *m, struct sp_keys **out, struct sp_err *err)
+{
+	return sp_keys_derive_(m, out, err);
 }
 
 void sp_keys_free(struct sp_keys *k)
@@ -142,6 +149,11 @@ void sp_keys_audit_signing(const struct sp_keys *k, const unsigned char **pk,
 		*pk = k->sign_pk;
 	if (sk)
 		*sk = k->sub + SP_SUB_SIGN_SK;
+}
+
+const unsigned char *sp_keys_backup_key_(const struct sp_keys *k)
+{
+	return k->sub + SP_SUB_BACKUP;
 }
 
 const unsigned char *sp_keys_token_key(const struct sp_keys *k)

@@ -20,11 +20,6 @@
 #define PERSON_KEY_VERSION 1 /* per-person rotation would add versions */
 #define LOAD_TRIES 4
 
-struct sp_keystore {
-	struct sp_store *store;
-	uint64_t tag; /* names this key store in the thread caches */
-};
-
 static const char ad_label[] = "safepath.person_key";
 #define AD_LEN (sizeof ad_label - 1 + SP_ID_LEN + 8)
 
@@ -80,6 +75,11 @@ int sp_keystore_open(const char *url, int create, struct sp_keystore **out, stru
 	for (int i = 0; i < 8; i++)
 		ks->tag = ks->tag << 8 | h[i];
 	ks->store = s;
+	const char *path = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
+	if (!strstr(url, "://") && !(ks->path = strdup(path))) {
+		sp_keystore_close(ks);
+		return SP_FAIL(err, SP_ENOMEM, "", "out of memory");
+	}
 	*out = ks;
 	return SP_OK;
 }
@@ -89,6 +89,7 @@ void sp_keystore_close(struct sp_keystore *ks)
 	if (!ks)
 		return;
 	sp_store_close(ks->store);
+	free(ks->path);
 	free(ks);
 }
 
@@ -216,20 +217,27 @@ int sp_person_key_get(struct sp_keystore *ks, const struct sp_keys *k,
 	return SP_FAIL(err, SP_EBUSY, "", "person keys kept being destroyed while loading: retry");
 }
 
-int sp_person_key_destroy(struct sp_keystore *ks, const struct sp_id *person, struct sp_err *err)
+int sp_keystore_delete_(struct sp_store *s, const struct sp_id *person, int64_t *deleted,
+			struct sp_err *err)
 {
 	struct sp_stmt *st = NULL;
-	int rc = sp_store_begin_write(ks->store, err);
-	if (!rc)
-		rc = sp_store_prepare(ks->store, "DELETE FROM person_keys WHERE person_id = ?", &st, err);
+	int rc = sp_store_prepare(s, "DELETE FROM person_keys WHERE person_id = ?", &st, err);
 	if (!rc && (rc = sp_stmt_bind_id(st, 1, person)))
 		rc = SP_FAIL(err, rc, "", "key store: bind failed");
 	if (!rc)
 		rc = sp_stmt_step(st, err);
+	if (rc >= 0 && deleted)
+		*deleted = sp_stmt_changes(st);
 	if (st)
 		sp_stmt_done(st);
-	if (rc > 0)
-		rc = SP_OK;
+	return rc > 0 ? SP_OK : rc;
+}
+
+int sp_person_key_destroy(struct sp_keystore *ks, const struct sp_id *person, struct sp_err *err)
+{
+	int rc = sp_store_begin_write(ks->store, err);
+	if (!rc)
+		rc = sp_keystore_delete_(ks->store, person, NULL, err);
 	if (rc == SP_OK)
 		rc = sp_store_commit(ks->store, err);
 	if (rc)

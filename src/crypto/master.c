@@ -178,7 +178,7 @@ static void dir_of(const char *path, struct sp_buf *out)
 		out->data[0] = '/';
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
+int sp_write_all_(int fd, const unsigned char *p, size_t n)
 {
 	while (n) {
 		ssize_t w = write(fd, p, n);
@@ -231,7 +231,7 @@ static int write_new_file(const char *path, const unsigned char *p, size_t n, co
 						  strerror(errno));
 		goto out;
 	}
-	if (fchmod(fd, 0600) != 0 || write_all(fd, p, n) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0 || sp_write_all_(fd, p, n) != 0 || fsync(fd) != 0) {
 		rc = sp_err_set(err, SP_EIO, field, "cannot write the file: %s", strerror(errno));
 		close(fd);
 		unlink(path);
@@ -510,10 +510,10 @@ static int read_tty(const char *prompt, char *buf, size_t max, size_t *len)
 	noecho.c_lflag |= ICANON;
 	(void)tcsetattr(tty, TCSAFLUSH, &noecho);
 	if (prompt)
-		(void)write_all(tty, (const unsigned char *)prompt, strlen(prompt));
+		(void)sp_write_all_(tty, (const unsigned char *)prompt, strlen(prompt));
 	int rc = read_line(tty, buf, max, len, 1);
 	(void)tcsetattr(tty, TCSAFLUSH, &old);
-	(void)write_all(tty, (const unsigned char *)"\n", 1);
+	(void)sp_write_all_(tty, (const unsigned char *)"\n", 1);
 	close(tty);
 	for (size_t i = 0; i < TTY_SIGNALS; i++)
 		(void)sigaction(tty_signals[i], &saved[i], NULL);

@@ -127,6 +127,31 @@ int http_api_agency_list(struct http_req *r)
 	return page_reply(r, &pg);
 }
 
+/* The thread's access context with this request's idempotency key, for one create. */
+static struct sp_access keyed_access(const struct http_req *r)
+{
+	struct sp_access a = r->w->access;
+	a.idem = r->idem;
+	return a;
+}
+
+static int agency_created(struct http_req *r, int status, const struct sp_agency *ag)
+{
+	char id[SP_ID_STRLEN + 1];
+	sp_id_format(&ag->id, id);
+	snprintf(r->location, sizeof r->location, "/api/v1/agencies/%s", id);
+	return http_reply_json(r, status, agency_json(ag));
+}
+
+int http_api_agency_replay(struct http_req *r, const struct sp_idem_record *rec)
+{
+	struct sp_err err = {0};
+	struct sp_agency ag;
+	if (sp_agency_get(&r->w->access, &rec->resource, &ag, &err))
+		return http_problem_from_err(r, &err);
+	return agency_created(r, rec->status, &ag);
+}
+
 int http_api_agency_get(struct http_req *r)
 {
 	struct sp_err err = {0};
@@ -184,12 +209,10 @@ int http_api_agency_create(struct http_req *r)
 	agency_fields_check(r, &in);
 	if (r->is_problem)
 		return 1;
-	if (sp_agency_add(&r->w->access, &r->subject, &in, &out, &err))
+	struct sp_access a = keyed_access(r);
+	if (sp_agency_add(&a, &r->subject, &in, &out, &err))
 		return http_problem_from_err(r, &err);
-	char id[SP_ID_STRLEN + 1];
-	sp_id_format(&out.id, id);
-	snprintf(r->location, sizeof r->location, "/api/v1/agencies/%s", id);
-	return http_reply_json(r, 201, agency_json(&out));
+	return agency_created(r, 201, &out);
 }
 
 /* ---- users ---- */
@@ -202,6 +225,7 @@ static json_t *user_json(const struct sp_user *u)
 	sp_time_format(u->created_us, created);
 	sp_time_format(u->updated_us, updated);
 	if (j && (json_object_set_new(j, "disabled", json_boolean(u->disabled)) ||
+		  json_object_set_new(j, "version", json_integer((json_int_t)u->version)) ||
 		  json_object_set_new(j, "created_at", json_string(created)) ||
 		  json_object_set_new(j, "updated_at", json_string(updated)))) {
 		json_decref(j);
@@ -241,18 +265,21 @@ int http_api_user_list(struct http_req *r)
 
 /* The user the path names, if the actor may manage users: reading an account is managing
  * it (the library's user list asks the same). 1 with a problem set otherwise. */
-static int user_of_path(struct http_req *r, struct sp_user *u)
+static int user_by_id(struct http_req *r, const struct sp_id *id, struct sp_user *u)
 {
 	struct sp_err err = {0};
-	struct sp_id id;
 	const struct sp_policy_request req = {.action = SP_ACT_USER_MANAGE};
 	struct sp_decision d;
-	if (http_path_id(r, 0, &id))
-		return 1;
 	if (sp_policy_check(&r->subject, &req, NULL, &d, &err) ||
-	    sp_user_get(&r->w->access, &id, u, &err))
+	    sp_user_get(&r->w->access, id, u, &err))
 		return http_problem_from_err(r, &err);
 	return 0;
+}
+
+static int user_of_path(struct http_req *r, struct sp_user *u)
+{
+	struct sp_id id;
+	return http_path_id(r, 0, &id) || user_by_id(r, &id, u);
 }
 
 int http_api_user_get(struct http_req *r)
@@ -261,7 +288,15 @@ int http_api_user_get(struct http_req *r)
 	if (http_query_only(r, NULL) || user_of_path(r, &u) ||
 	    http_audit_read(r, "user.read", "user", &u.id, 1, USER_FIELDS, NULL))
 		return 1;
+	http_etag_version(r, u.version);
 	return http_reply_json(r, 200, user_json(&u));
+}
+
+static void user_location(struct http_req *r, const struct sp_user *u)
+{
+	char id[SP_ID_STRLEN + 1];
+	sp_id_format(&u->id, id);
+	snprintf(r->location, sizeof r->location, "/api/v1/users/%s", id);
 }
 
 /* A role-name array as a mask, each unknown or repeated name reported below pointer. */
@@ -320,17 +355,29 @@ int http_api_user_create(struct http_req *r)
 	int rc = sp_agency_get(&r->w->access, &agency_id, &ag, &err);
 	if (rc == SP_ENOTFOUND)
 		return http_invalid(r, "/agency", "no such agency");
+	struct sp_access a = keyed_access(r);
 	if (!rc)
-		rc = sp_user_add(&r->w->access, &r->subject, username, ag.code, roles, otp, &u,
-				 &approval, &err);
+		rc = sp_user_add(&a, &r->subject, username, ag.code, roles, otp, &u, &approval,
+				 &err);
 	if (rc) {
 		sodium_memzero(otp, sizeof otp);
 		return http_problem_from_err(r, &err);
 	}
-	char id[SP_ID_STRLEN + 1];
-	sp_id_format(&u.id, id);
-	snprintf(r->location, sizeof r->location, "/api/v1/users/%s", id);
+	user_location(r, &u);
 	return http_reply_json(r, 201, with_secrets(user_json(&u), otp, &approval));
+}
+
+/* A repeated create: the account as it is now, read (and audited) as a GET reads it. Its
+ * one-time password was in the first answer only, and is not kept anywhere to be shown
+ * again: when that answer was lost, reset the password. */
+int http_api_user_replay(struct http_req *r, const struct sp_idem_record *rec)
+{
+	struct sp_user u = {0};
+	if (user_by_id(r, &rec->resource, &u) ||
+	    http_audit_read(r, "user.read", "user", &u.id, 1, USER_FIELDS, NULL))
+		return 1;
+	user_location(r, &u);
+	return http_reply_json(r, rec->status, user_json(&u));
 }
 
 int http_api_user_patch(struct http_req *r)
@@ -339,6 +386,7 @@ int http_api_user_patch(struct http_req *r)
 	struct sp_user u = {0};
 	struct sp_id approval = {{0}};
 	char otp[SP_OTP_SIZE] = "";
+	int64_t version = r->if_version;
 	if (http_query_only(r, NULL))
 		return 1;
 	json_t *only = json_object_iter_value(json_object_iter(r->json));
@@ -351,12 +399,15 @@ int http_api_user_patch(struct http_req *r)
 	if (r->is_problem || user_of_path(r, &u))
 		return 1;
 	struct sp_access *a = &r->w->access;
-	int rc = grant ? sp_user_grant_roles(a, &r->subject, u.username, grant, &approval, &err)
-		 : revoke ? sp_user_revoke_roles(a, &r->subject, u.username, revoke, &err)
-		 : json_is_true(disabled) ? sp_user_disable(a, &r->subject, u.username, &err)
-					  : sp_user_enable(a, &r->subject, u.username, &err);
+	const char *name = u.username;
+	int rc = grant    ? sp_user_grant_roles(a, &r->subject, name, version, grant, &approval, &err)
+		 : revoke ? sp_user_revoke_roles(a, &r->subject, name, version, revoke, &err)
+		 : json_is_true(disabled) ? sp_user_disable(a, &r->subject, name, version, &err)
+					  : sp_user_enable(a, &r->subject, name, version, &err);
 	if (!rc)
 		rc = sp_user_get(a, &u.id, &u, &err);
+	if (!rc)
+		http_etag_version(r, u.version);
 	if (rc == SP_EINVAL) /* the library names its own argument: point at the member sent */
 		snprintf(err.field, sizeof err.field, "/%s",
 			 json_object_iter_key(json_object_iter(r->json)));
@@ -371,16 +422,20 @@ int http_api_user_password_reset(struct http_req *r)
 	struct sp_user u = {0};
 	struct sp_id approval = {{0}};
 	char otp[SP_OTP_SIZE] = "";
+	int64_t version = r->if_version;
 	if (http_query_only(r, NULL) || user_of_path(r, &u))
 		return 1;
-	if (sp_user_reset_password(&r->w->access, &r->subject, u.username, otp, &approval,
-				   &err)) {
+	if (sp_user_reset_password(&r->w->access, &r->subject, u.username, version, otp,
+				   &approval, &err)) {
 		sodium_memzero(otp, sizeof otp);
 		if (err.code == SP_EINVAL) /* the user is in the path: no body member to name */
 			err.field[0] = '\0';
 		return http_problem_from_err(r, &err);
 	}
-	/* a data-reading account's reset waits for a supervisor, who hands the password over */
+	/* a data-reading account's reset waits for a supervisor, who hands the password over;
+	 * the account's new ETag goes with the answer (the reset moved its version on) */
+	if (sp_user_get(&r->w->access, &u.id, &u, &err) == SP_OK)
+		http_etag_version(r, u.version);
 	int status = otp[0] ? 200 : 202;
 	return http_reply_json(r, status, with_secrets(json_object(), otp, &approval));
 }

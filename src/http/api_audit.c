@@ -209,10 +209,13 @@ int http_api_audit_verify(struct http_req *r)
 	}
 	return http_reply_json(
 		r, 200,
-		json_pack("{s:b, s:I, s:I, s:I, s:i, s:i, s:i, s:I, s:b, s:i, s:o*}", "ok", rep.ok,
+		json_pack("{s:b, s:I, s:I, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:b, s:i, s:o*}",
+			  "ok", rep.ok,
 			  "records", (json_int_t)rep.records, "last_seq", (json_int_t)rep.last_seq,
 			  "head_seq", (json_int_t)rep.head_seq, "checkpoints", (int)rep.checkpoints,
 			  "restores", (int)rep.restores, "rolled_back", (int)rep.rolled_back,
+			  "rolled_back_from", (json_int_t)rep.rolled_back_from, "rolled_back_to",
+			  (json_int_t)rep.rolled_back_to,
 			  "last_checkpoint_seq", (json_int_t)rep.last_checkpoint_seq,
 			  "torn_last_line", rep.torn_last_line, "problems", (int)rep.nfound,
 			  "findings", found));

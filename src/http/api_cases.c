@@ -77,12 +77,15 @@ static void casework(struct http_req *r, struct sp_casework *cw)
 	cw->arena = &r->arena;
 	cw->request_id = NULL;
 	cw->read_audit = r->audit_writer;
+	cw->idem = r->idem;
 }
 
-/* The case's entity tag: its row version, which every update bumps. */
-static void case_etag(struct http_req *r, const struct sp_case *c)
+static int case_created(struct http_req *r, int status, const struct sp_case *c)
 {
-	snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)c->version);
+	char id[SP_ID_STRLEN + 1];
+	sp_id_format(&c->id, id);
+	snprintf(r->location, sizeof r->location, "/api/v1/cases/%s", id);
+	return http_reply_json(r, status, sp_case_encode(c));
 }
 
 /* The "flags" member's names as bits, each unknown one reported; 0 when absent. */
@@ -147,10 +150,19 @@ int http_api_case_create(struct http_req *r)
 		return 1;
 	if (sp_case_open(&cw, &in, &c, &err))
 		return http_problem_from_err(r, &err);
-	char id[SP_ID_STRLEN + 1];
-	sp_id_format(&c.id, id);
-	snprintf(r->location, sizeof r->location, "/api/v1/cases/%s", id);
-	return http_reply_json(r, 201, sp_case_encode(&c));
+	return case_created(r, 201, &c);
+}
+
+/* A repeated create: the case as it is now, read (and audited) as a GET reads it. */
+int http_api_case_replay(struct http_req *r, const struct sp_idem_record *rec)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_case c;
+	casework(r, &cw);
+	if (sp_case_get(&cw, &rec->resource, &c, &err))
+		return http_problem_from_err(r, &err);
+	return case_created(r, rec->status, &c);
 }
 
 /* ---- GET /api/v1/cases/:id ---- */
@@ -178,31 +190,11 @@ int http_api_case_get(struct http_req *r)
 			j = NULL;
 		}
 	}
-	case_etag(r, &c);
+	http_etag_version(r, c.version);
 	return http_reply_json(r, 200, j);
 }
 
 /* ---- PATCH /api/v1/cases/:id (If-Match required) ---- */
-
-/* The version an If-Match header names: 0 to go on, 1 with 428 (none) or 412 (not one of
- * our entity tags: it cannot match). */
-static int if_match_version(struct http_req *r, int64_t *version)
-{
-	if (!r->if_match)
-		return http_problem(r, 428, "precondition-required", "If-Match is required",
-				    "Send the ETag of the case as last read in If-Match.");
-	const char *s = r->if_match;
-	size_t n = strlen(s);
-	char *end = NULL;
-	long long v = n > 2 && n < 24 && s[0] == '"' && s[1] >= '0' && s[1] <= '9'
-			      ? strtoll(s + 1, &end, 10)
-			      : -1;
-	if (v < 0 || !end || end != s + n - 1 || *end != '"')
-		return http_problem(r, 412, "precondition-failed", "The case has changed",
-				    "Read it again and send its new ETag in If-Match.");
-	*version = v;
-	return 0;
-}
 
 static void patch_enum(struct http_req *r, const char *name, int (*parse)(const char *),
 		       const char *reason, bool *set, int *value)
@@ -227,9 +219,9 @@ int http_api_case_patch(struct http_req *r)
 	struct sp_person p;
 	struct sp_case_change ch = {0};
 	int status = 0, priority = 0;
-	if (http_query_only(r, NULL) || http_path_id(r, 0, &id) ||
-	    if_match_version(r, &ch.version))
+	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
+	ch.version = r->if_version;
 	if (json_object_size(r->json) == 0)
 		return http_invalid(r, "", "name at least one field to change");
 	patch_enum(r, "status", sp_case_status_parse, "unknown status", &ch.set_status, &status);
@@ -260,13 +252,9 @@ int http_api_case_patch(struct http_req *r)
 	if (r->is_problem)
 		return 1;
 	casework(r, &cw);
-	if (sp_case_update(&cw, &id, &ch, &c, &err)) {
-		if (err.code == SP_ECONFLICT && strcmp(err.field, "/version") == 0)
-			return http_problem(r, 412, "precondition-failed", "The case has changed",
-					    "Read it again and send its new ETag in If-Match.");
+	if (sp_case_update(&cw, &id, &ch, &c, &err))
 		return http_problem_from_err(r, &err);
-	}
-	case_etag(r, &c);
+	http_etag_version(r, c.version);
 	return http_reply_json(r, 200, sp_case_encode(&c));
 }
 
@@ -418,6 +406,22 @@ int http_api_note_add(struct http_req *r)
 	return http_reply_json(r, 201, sp_note_encode(&note, 0));
 }
 
+/* A repeated note: found among the case's notes, read (and audited) as their list is. */
+int http_api_note_replay(struct http_req *r, const struct sp_idem_record *rec)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_note *notes;
+	size_t n;
+	casework(r, &cw);
+	if (sp_note_list(&cw, &rec->parent, &notes, &n, &err))
+		return http_problem_from_err(r, &err);
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(notes[i].id.b, rec->resource.b, SP_ID_LEN) == 0)
+			return http_reply_json(r, rec->status, sp_note_encode(&notes[i], 0));
+	return http_problem(r, 404, "not-found", "Not found", NULL);
+}
+
 int http_api_note_list(struct http_req *r)
 {
 	struct sp_casework cw;
@@ -454,6 +458,22 @@ int http_api_consent_add(struct http_req *r)
 	    sp_consent_record(&cw, &id, &in, &out, &err))
 		return http_problem_from_err(r, &err);
 	return http_reply_json(r, 201, sp_consent_encode(&out));
+}
+
+/* A repeated consent: found among the case's records, read (and audited) as their list is. */
+int http_api_consent_replay(struct http_req *r, const struct sp_idem_record *rec)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_consent *list;
+	size_t n;
+	casework(r, &cw);
+	if (sp_consent_list(&cw, &rec->parent, &list, &n, &err))
+		return http_problem_from_err(r, &err);
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(list[i].id.b, rec->resource.b, SP_ID_LEN) == 0)
+			return http_reply_json(r, rec->status, sp_consent_encode(&list[i]));
+	return http_problem(r, 404, "not-found", "Not found", NULL);
 }
 
 int http_api_consent_list(struct http_req *r)

@@ -19,6 +19,7 @@
 #define HTTP_PATH_MAX 1024
 #define HTTP_SESSION_COOKIE "sp_session"
 #define HTTP_CSRF_HEADER "X-CSRF-Token"
+#define HTTP_IDEM_HEADER "Idempotency-Key"
 #define HTTP_ETAG_SIZE 24 /* "\"" 16 hex digits "\"" and NUL */
 
 enum http_method {
@@ -140,6 +141,8 @@ struct http_req {
 	const char *csrf_header;
 	const char *content_type;
 	const char *if_match;            /* the If-Match header; NULL if none */
+	int64_t if_version;              /* the version it names, on an update route (pipeline) */
+	const char *idem_key;            /* the Idempotency-Key header; NULL if none */
 	struct sp_audit_writer *audit_writer; /* read audit by group commit; NULL: in-transaction */
 	const char *if_none_match;       /* the header, for static assets */
 	struct sp_buf body;              /* capped at HTTP_BODY_MAX */
@@ -154,6 +157,7 @@ struct http_req {
 	struct sp_subject subject;
 	int csrf_ok;
 	json_t *json;                    /* the decoded body */
+	const struct sp_idem *idem;      /* a create's key while its handler runs (idempotency.c) */
 	struct sp_arena arena;           /* decrypted values; zeroed and freed with the request */
 	/* the response */
 	int status;
@@ -204,6 +208,40 @@ const char *http_query(const struct http_req *r, const char *name);
 int http_query_only(struct http_req *r, const char *const *allowed);
 /* The path's n-th ":name" segment (0 first) parsed as a UUID, else a 404 problem and 1. */
 int http_path_id(struct http_req *r, size_t n, struct sp_id *out);
+
+/* ---- optimistic concurrency (conditional.c) ---- */
+
+/* The resource's ETag ("\"3\"") from its row version, sent with the answer. */
+void http_etag_version(struct http_req *r, int64_t version);
+/* The version an update's If-Match names: 0 to go on, 1 with a 428 problem when there is
+ * none or a 412 when it is not one of our tags (it cannot match). */
+int http_if_match(struct http_req *r, int64_t *version);
+/* Does the route update a resource in place (the table in conditional.c)? The pipeline then
+ * requires If-Match before the handler and leaves its version in r->if_version; the document
+ * (docs/openapi.yaml) lists If-Match, 412 and 428 on exactly these routes. */
+int http_route_updates(const struct http_route *rt);
+/* The 412 of a stale version (also what http_problem_from_err makes of a library's
+ * SP_ECONFLICT on "/version"). Returns 1. */
+int http_precondition_failed(struct http_req *r);
+
+/* ---- safe retries (idempotency.c) ---- */
+
+/* Run the route's handler. A create sent with Idempotency-Key runs at most once per user and
+ * key: a repeat is answered with what the first made (the route's replay handler, reading it
+ * again like a GET), the key with another request is 422, and while the first still runs in
+ * this server 409. Anything else goes straight to the handler. */
+int http_handle_keyed(struct http_req *r);
+/* Is the route a create (the table in idempotency.c)? The document lists Idempotency-Key,
+ * 409 and 422 on exactly these routes. */
+int http_route_creates(const struct http_route *rt);
+/* A create's replay: answer status with the resource rec names, read through the policy and
+ * the audit as a GET would. */
+struct sp_idem_record;
+int http_api_case_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_note_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_consent_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_agency_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_user_replay(struct http_req *r, const struct sp_idem_record *rec);
 
 /* ---- problem documents (problem.c), RFC 9457 ---- */
 

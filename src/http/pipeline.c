@@ -217,7 +217,9 @@ static int phase_handle(struct http_req *r)
 	/* the web shell's files need no database: they load even when it is away */
 	if (!r->w && !http_route_is_static(r->route))
 		return http_problem(r, 503, "unavailable", "Try again shortly", NULL);
-	return r->route->handle(r) ? 1 : 0;
+	if (http_route_updates(r->route) && http_if_match(r, &r->if_version))
+		return 1;
+	return http_handle_keyed(r) ? 1 : 0;
 }
 
 /* Each phase's CPU time is charged to a counter (cputime.h); inside the handler the casework

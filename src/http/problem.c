@@ -68,7 +68,9 @@ int http_problem_from_err_at(struct http_req *r, const struct sp_err *err, const
 		return 1;
 	case SP_ENOTFOUND:
 		return http_problem(r, 404, "not-found", "Not found", NULL);
-	case SP_ECONFLICT:
+	case SP_ECONFLICT: /* an update made from a version that is no longer current: 412 */
+		if (strcmp(err->field, "/version") == 0)
+			return http_precondition_failed(r);
 		return http_problem(r, 409, "conflict", "Conflict", err->msg);
 	case SP_EBUSY:
 	case SP_EUNAVAIL:

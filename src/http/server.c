@@ -261,6 +261,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						      MHD_HTTP_HEADER_CONTENT_TYPE);
 	r->if_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
+	r->idem_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HTTP_IDEM_HEADER);
 	r->if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_IF_NONE_MATCH);
 	http_pipeline_run(r);
@@ -382,6 +383,9 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 		return rc;
 	if (sp_config_get_int(opt->cfg, "session-ttl-s") <= 0)
 		return sp_err_set(err, SP_EINVAL, "session-ttl-s", "must be a positive number");
+	long long idem_ttl = sp_config_get_int(opt->cfg, "idempotency-ttl-s");
+	if (idem_ttl <= 0 || idem_ttl > SP_IDEM_TTL_MAX_S)
+		return sp_err_set(err, SP_EINVAL, "idempotency-ttl-s", "must be 1 second to 30 days");
 	struct sp_throttle_limits lim;
 	rc = sp_throttle_limits_from_config(opt->cfg, &lim, err);
 	if (rc)

@@ -1,10 +1,12 @@
 /* The SQLite driver: WAL, foreign keys, busy timeout, synchronous=FULL, BEGIN IMMEDIATE for
  * writes, and SQLite's result codes mapped onto the store's error classes. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -338,6 +340,124 @@ static int sq_compact(struct sp_db *db, struct sp_err *err)
 	return sq_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", err);
 }
 
+void sp_store_sqlite_remove(const char *path)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	char p[4200];
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		int n = snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+		if (n > 0 && (size_t)n < sizeof p)
+			unlink(p);
+	}
+}
+
+/* A declared type's kind, by SQLite's own affinity rules (INT, then CHAR/CLOB/TEXT). */
+static enum sp_store_col_kind kind_of(const char *decl)
+{
+	char up[32] = {0};
+	for (size_t i = 0; decl && decl[i] && i < sizeof up - 1; i++)
+		up[i] = (char)(decl[i] >= 'a' && decl[i] <= 'z' ? decl[i] - 'a' + 'A' : decl[i]);
+	if (strstr(up, "INT"))
+		return SP_COL_INT;
+	if (strstr(up, "CHAR") || strstr(up, "CLOB") || strstr(up, "TEXT"))
+		return SP_COL_TEXT;
+	return SP_COL_BLOB;
+}
+
+#define SQ_MAX_COLS 64
+#define SQ_NAME_MAX 64
+
+/* The rows of st's first column (and second, as a kind, when kinds is set) into names. */
+static int sq_names(sqlite3 *h, sqlite3_stmt *st, const char *table, char (*names)[SQ_NAME_MAX],
+		    enum sp_store_col_kind *kinds, size_t *n, struct sp_err *err)
+{
+	*n = 0;
+	int rc = sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		if (*n == SQ_MAX_COLS || !v || strlen(v) >= SQ_NAME_MAX) {
+			sqlite3_reset(st);
+			return sp_err_set(err, SP_EINVAL, "db", "table %.64s: too many or too long names",
+					  table);
+		}
+		memcpy(names[*n], v, strlen(v) + 1);
+		if (kinds)
+			kinds[*n] = kind_of((const char *)sqlite3_column_text(st, 1));
+		(*n)++;
+		rc = SQLITE_OK;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SP_OK : fail(h, rc, err, "list tables");
+}
+
+static int sq_list_tables(struct sp_db *db, sp_store_table_fn fn, void *ctx, struct sp_err *err)
+{
+	static const char *const sql[] = {
+		("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' "
+		 "ESCAPE '!' ORDER BY name"),
+		"SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
+		"SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?) ORDER BY 1",
+	};
+	sqlite3_stmt *st[3] = {NULL, NULL, NULL};
+	char(*cols)[SQ_NAME_MAX] = calloc((size_t)2 * SQ_MAX_COLS, SQ_NAME_MAX);
+	int rc = SP_OK;
+	if (!cols) {
+		sp_err_set(err, SP_ENOMEM, "", "out of memory");
+		rc = SP_ENOMEM;
+	}
+	for (int i = 0; i < 3 && !rc; i++)
+		if (sqlite3_prepare_v2(db->h, sql[i], -1, &st[i], NULL) != SQLITE_OK)
+			rc = fail(db->h, sqlite3_errcode(db->h), err, "list tables");
+	int step = SQLITE_ROW;
+	while (!rc && (step = sqlite3_step(st[0])) == SQLITE_ROW) {
+		char table[SQ_NAME_MAX];
+		const char *t = (const char *)sqlite3_column_text(st[0], 0);
+		if (!t || strlen(t) >= sizeof table) {
+			rc = sp_err_set(err, SP_EINVAL, "db", "a table name is too long");
+			break;
+		}
+		memcpy(table, t, strlen(t) + 1);
+		enum sp_store_col_kind kinds[SQ_MAX_COLS];
+		const char *cp[SQ_MAX_COLS], *rp[SQ_MAX_COLS];
+		size_t nc = 0, nr = 0;
+		rc = sq_names(db->h, st[1], table, cols, kinds, &nc, err);
+		if (!rc)
+			rc = sq_names(db->h, st[2], table, cols + SQ_MAX_COLS, NULL, &nr, err);
+		for (size_t i = 0; !rc && i < SQ_MAX_COLS; i++) {
+			cp[i] = cols[i];
+			rp[i] = cols[SQ_MAX_COLS + i];
+		}
+		if (!rc)
+			rc = fn(ctx, table, cp, kinds, nc, rp, nr);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = fail(db->h, step, err, "list tables");
+	for (int i = 0; i < 3; i++)
+		sqlite3_finalize(st[i]);
+	free(cols);
+	return rc;
+}
+
+/* SQLite's own check of every page, index and constraint: one row "ok", else a problem per
+ * row (names tables and indexes, never values); the first is reported. */
+static int sq_check(struct sp_db *db, struct sp_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->h, "PRAGMA integrity_check(1)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(db->h, rc, err, "integrity check");
+	rc = sqlite3_step(st);
+	int r = SP_OK;
+	const char *what = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	if (rc != SQLITE_ROW)
+		r = fail(db->h, rc, err, "integrity check");
+	else if (!what || strcmp(what, "ok") != 0)
+		r = sp_err_set(err, SP_EUNAVAIL, "db", "the database is damaged: %.160s",
+			       what ? what : "no answer");
+	sqlite3_finalize(st);
+	return r;
+}
+
 const struct sp_store_driver sp_store_sqlite = {
 	.version = SP_STORE_DRIVER_VERSION,
 	.name = "sqlite",
@@ -365,4 +485,6 @@ const struct sp_store_driver sp_store_sqlite = {
 	.type_token = sq_type_token,
 	.backup_to = sq_backup_to,
 	.compact = sq_compact,
+	.list_tables = sq_list_tables,
+	.check = sq_check,
 };

@@ -298,6 +298,23 @@ int sp_store_compact(struct sp_store *s, struct sp_err *err)
 	return rc ? rc : s->drv->compact(s->db, err);
 }
 
+int sp_store_list_tables(struct sp_store *s, sp_store_table_fn fn, void *ctx, struct sp_err *err)
+{
+	if (!s->drv->list_tables)
+		return sp_err_set(err, SP_EINVAL, "db", "the %s driver cannot list its tables",
+				  s->drv->name);
+	int rc = tick(s, err, "list tables");
+	return rc ? rc : s->drv->list_tables(s->db, fn, ctx, err);
+}
+
+int sp_store_check(struct sp_store *s, struct sp_err *err)
+{
+	if (!s->drv->check)
+		return SP_OK;
+	int rc = tick(s, err, "check");
+	return rc ? rc : s->drv->check(s->db, err);
+}
+
 int sp_store_lock_schema(struct sp_store *s, struct sp_err *err)
 {
 	if (!s->in_tx)

@@ -1,5 +1,5 @@
-# safepath serve from the command line: help, usage errors, a bad address named as such, a
-# port already taken, core dumps off, and a clean stop on SIGTERM and SIGINT with an audit checkpoint.
+# safepath serve from the command line: help, usage errors, a bad address named as such, an
+# out-of-range setting named as such, a port already taken, core dumps off, and a clean stop on SIGTERM and SIGINT with an audit checkpoint.
 . "$(dirname "$0")/lib.sh"
 
 expect 0 "$SP" serve --help
@@ -11,6 +11,11 @@ expect 1 "$SP" serve --listen nowhere
 has "listen" "$WORK/err"
 expect 1 "$SP" serve --listen 127.0.0.1:99999
 expect 1 "$SP" serve --listen 300.1.1.1:80
+# an Idempotency-Key kept no time, or longer than 30 days, is refused at start, named
+SAFEPATH_IDEMPOTENCY_TTL_S=0 expect 1 "$SP" serve --listen 127.0.0.1:0
+has "idempotency-ttl-s" "$WORK/err"
+SAFEPATH_IDEMPOTENCY_TTL_S=2592001 expect 1 "$SP" serve --listen 127.0.0.1:0
+has "idempotency-ttl-s" "$WORK/err"
 
 for sig in TERM INT; do
 	before=$(wc -l <var/audit/checkpoints 2>/dev/null || echo 0)

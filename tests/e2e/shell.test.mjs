@@ -60,7 +60,14 @@ async function firstLogIn(page, { username, otp }, fresh) {
 
 // The new-case form, refused once by the API (an unknown nationality: its reason appears
 // beside that field, which takes the focus), then accepted; returns the case number.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 async function openCase(page, person) {
+  const keys = []; // the Idempotency-Key of each submission
+  const onRequest = (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/cases') keys.push(r.headers()['idempotency-key']);
+  };
+  page.on('request', onRequest);
   await page.click('nav a[href="/cases/new"]');
   await page.waitForSelector('#name-0-original');
   await assertAccessible(page, 'the new-case form');
@@ -95,6 +102,11 @@ async function openCase(page, person) {
   await page.fill('#nationalities', 'ER');
   await page.click('form button[type=submit]');
   await page.waitForSelector('#notes-h');
+  page.off('request', onRequest);
+  // each submission carries a key; the second sent other values, so another key
+  assert.equal(keys.length, 2);
+  keys.forEach((k) => assert.match(k || '', UUID));
+  assert.notEqual(keys[0], keys[1]);
   assert.match(new URL(page.url()).pathname, /^\/cases\/[0-9a-f-]{36}$/);
   const number = (await page.textContent('h1')).match(/[A-Z]+-\d{4}-\d{6}/)[0];
   await page.waitForSelector('.case-list, .notes, .empty');
@@ -103,7 +115,9 @@ async function openCase(page, person) {
 
 async function addNote(page, text) {
   await page.fill('#note-text', text);
+  const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/notes'));
   await page.click('form:has(#note-text) button[type=submit]');
+  assert.match((await sent).headers()['idempotency-key'] || '', UUID);
   await page.locator('.note__text', { hasText: text }).waitFor();
 }
 

@@ -329,12 +329,12 @@ static void data_roles_wait_for_a_supervisor(void **state)
 
 	/* more roles for a user who chose a password: it stays, a change is forced */
 	struct sp_id ap_id;
-	assert_int_equal(sp_user_grant_roles(&acc, &root, "cw.a", SP_ROLE_IDENTIFIER, &ap_id, &err),
+	assert_int_equal(sp_user_grant_roles(&acc, &root, "cw.a", 0, SP_ROLE_IDENTIFIER, &ap_id, &err),
 			 SP_OK);
 	assert_false(sp_id_is_zero(&ap_id));
-	assert_int_equal(sp_user_grant_roles(&acc, &root, "cw.a", SP_ROLE_IDENTIFIER, &ap_id, &err),
+	assert_int_equal(sp_user_grant_roles(&acc, &root, "cw.a", 0, SP_ROLE_IDENTIFIER, &ap_id, &err),
 			 SP_ECONFLICT); /* pending already */
-	assert_int_equal(sp_user_grant_roles(&acc, &root, "cw.a", SP_ROLE_ADMIN, NULL, &err),
+	assert_int_equal(sp_user_grant_roles(&acc, &root, "cw.a", 0, SP_ROLE_ADMIN, NULL, &err),
 			 SP_EINVAL); /* admin never with a data-reading role */
 	assert_int_equal(sp_approval_grant(&acc, &supa, &ap_id, otp, &err), SP_OK);
 	assert_string_equal(otp, "");
@@ -357,7 +357,7 @@ static void data_roles_wait_for_a_supervisor(void **state)
 
 	/* nobody decides on their own access */
 	struct sp_id ap_self;
-	assert_int_equal(sp_user_grant_roles(&acc, &root, "sup.a", SP_ROLE_IDENTIFIER, &ap_self,
+	assert_int_equal(sp_user_grant_roles(&acc, &root, "sup.a", 0, SP_ROLE_IDENTIFIER, &ap_self,
 					     &err),
 			 SP_OK);
 	assert_int_equal(sp_approval_grant(&acc, &supa, &ap_self, otp, &err), SP_EDENIED);
@@ -380,7 +380,7 @@ static void data_roles_wait_for_a_supervisor(void **state)
 	assert_int_equal(sp_user_add(&acc, &root, "cw.b", "NGA", SP_ROLE_CASEWORKER, otp2, NULL,
 				     &ap_after, &err),
 			 SP_OK);
-	assert_int_equal(sp_user_disable(&acc, &root, "sup.a", &err), SP_OK);
+	assert_int_equal(sp_user_disable(&acc, &root, "sup.a", 0, &err), SP_OK);
 	assert_int_equal(sp_approval_grant(&acc, &root2, &ap_after, otp, &err), SP_EDENIED);
 	assert_int_equal(sp_approval_grant(&acc, &supa, &ap_after, otp, &err), SP_EDENIED);
 	/* only admins add users */
@@ -428,11 +428,11 @@ static void resets_of_data_accounts_need_approval(void **state)
 
 	/* reset of a data-reading account: pending, nothing for the admin, old password works */
 	struct sp_id ap_reset;
-	assert_int_equal(sp_user_reset_password(&acc, &root, "cw.a", otp, &ap_reset, &err), SP_OK);
+	assert_int_equal(sp_user_reset_password(&acc, &root, "cw.a", 0, otp, &ap_reset, &err), SP_OK);
 	assert_string_equal(otp, "");
 	assert_false(sp_id_is_zero(&ap_reset));
 	assert_string_equal(last_event(), "user.reset_password");
-	assert_int_equal(sp_user_reset_password(&acc, &root, "cw.a", otp, NULL, &err), SP_ECONFLICT);
+	assert_int_equal(sp_user_reset_password(&acc, &root, "cw.a", 0, otp, NULL, &err), SP_ECONFLICT);
 	struct sp_user me;
 	assert_int_equal(sp_user_authenticate(&acc, "cw.a", "caseworker-pass-A", &me, &err), SP_OK);
 
@@ -459,13 +459,13 @@ static void resets_of_data_accounts_need_approval(void **state)
 			 SP_OK);
 	char otp3[SP_OTP_SIZE];
 	struct sp_id none;
-	assert_int_equal(sp_user_reset_password(&acc, &root, "coord", otp3, &none, &err), SP_OK);
+	assert_int_equal(sp_user_reset_password(&acc, &root, "coord", 0, otp3, &none, &err), SP_OK);
 	assert_true(sp_id_is_zero(&none));
 	assert_int_equal(strlen(otp3), 23);
 	assert_int_equal(sp_user_authenticate(&acc, "coord", otp2, &me, &err), SP_EDENIED);
 	assert_int_equal(sp_user_authenticate(&acc, "coord", otp3, &me, &err), SP_OK);
-	assert_int_equal(sp_user_reset_password(&acc, &root, "root", otp3, NULL, &err), SP_EINVAL);
-	assert_int_equal(sp_user_reset_password(&acc, &supa, "coord", otp3, NULL, &err),
+	assert_int_equal(sp_user_reset_password(&acc, &root, "root", 0, otp3, NULL, &err), SP_EINVAL);
+	assert_int_equal(sp_user_reset_password(&acc, &supa, "coord", 0, otp3, NULL, &err),
 			 SP_EDENIED);
 
 	/* the DPO sees the grants flagged to it */
@@ -520,36 +520,52 @@ static void login_is_uniform_and_upgrades_hashes(void **state)
 			 SP_OK);
 
 	/* disabled: same refusal; never oneself */
-	assert_int_equal(sp_user_disable(&acc, &root, "root", &err), SP_EINVAL);
-	assert_int_equal(sp_user_disable(&acc, &root, "coord", &err), SP_OK);
+	assert_int_equal(sp_user_disable(&acc, &root, "root", 0, &err), SP_EINVAL);
+	assert_int_equal(sp_user_disable(&acc, &root, "coord", 0, &err), SP_OK);
 	assert_string_equal(last_event(), "user.disable");
 	assert_int_equal(sp_user_authenticate(&acc, "coord", "coordinator-pass", &me, &err),
 			 SP_EDENIED);
 	assert_string_equal(err.msg, unknown);
-	assert_int_equal(sp_user_disable(&acc, &root, "nobody", &err), SP_ENOTFOUND);
-	assert_int_equal(sp_user_disable(&acc, &root, "coord", &err), SP_ECONFLICT);
+	assert_int_equal(sp_user_disable(&acc, &root, "nobody", 0, &err), SP_ENOTFOUND);
+	assert_int_equal(sp_user_disable(&acc, &root, "coord", 0, &err), SP_ECONFLICT);
 	struct sp_subject gone = subject_of("coord");
 	assert_int_equal(gone.roles, 0); /* a disabled user's subject holds no role */
 
 	/* enabled again: back in, with its roles */
-	assert_int_equal(sp_user_enable(&acc, &root, "coord", &err), SP_OK);
+	assert_int_equal(sp_user_enable(&acc, &root, "coord", 0, &err), SP_OK);
 	assert_string_equal(last_event(), "user.enable");
-	assert_int_equal(sp_user_enable(&acc, &root, "coord", &err), SP_ECONFLICT);
+	assert_int_equal(sp_user_enable(&acc, &root, "coord", 0, &err), SP_ECONFLICT);
 	assert_int_equal(sp_user_authenticate(&acc, "coord", "coordinator-pass", &me, &err), SP_OK);
 	assert_int_equal(subject_of("coord").roles, SP_ROLE_COORDINATOR);
 	struct sp_subject co = subject_of("coord");
-	assert_int_equal(sp_user_enable(&acc, &co, "root", &err), SP_EDENIED);
+	assert_int_equal(sp_user_enable(&acc, &co, "root", 0, &err), SP_EDENIED);
+
+	/* a change made from a version that is no longer current is refused first, writes
+	 * nothing; each change moves the version on by one */
+	struct sp_user cu;
+	assert_int_equal(sp_user_get_by_name(&acc, "coord", &cu, &err), SP_OK);
+	int64_t v = cu.version;
+	assert_true(v > 1);
+	assert_int_equal(sp_user_disable(&acc, &root, "coord", v - 1, &err), SP_ECONFLICT);
+	assert_string_equal(err.field, "/version");
+	assert_int_equal(sp_user_enable(&acc, &root, "coord", v + 1, &err), SP_ECONFLICT);
+	assert_string_equal(err.field, "/version"); /* before "not disabled" */
+	assert_int_equal(sp_user_disable(&acc, &root, "coord", v, &err), SP_OK);
+	assert_int_equal(sp_user_enable(&acc, &root, "coord", v, &err), SP_ECONFLICT);
+	assert_int_equal(sp_user_enable(&acc, &root, "coord", v + 1, &err), SP_OK);
+	assert_int_equal(sp_user_get_by_name(&acc, "coord", &cu, &err), SP_OK);
+	assert_int_equal(cu.version, v + 2);
 
 	/* roles taken away at once; never the last one, never one not held */
-	assert_int_equal(sp_user_grant_roles(&acc, &root, "coord", SP_ROLE_ADMIN, NULL, &err), SP_OK);
-	assert_int_equal(sp_user_revoke_roles(&acc, &root, "coord", SP_ROLE_DPO, &err), SP_ECONFLICT);
-	assert_int_equal(sp_user_revoke_roles(&acc, &root, "coord", 0, &err), SP_EINVAL);
-	assert_int_equal(sp_user_revoke_roles(&acc, &root, "coord", SP_ROLE_COORDINATOR, &err),
+	assert_int_equal(sp_user_grant_roles(&acc, &root, "coord", 0, SP_ROLE_ADMIN, NULL, &err), SP_OK);
+	assert_int_equal(sp_user_revoke_roles(&acc, &root, "coord", 0, SP_ROLE_DPO, &err), SP_ECONFLICT);
+	assert_int_equal(sp_user_revoke_roles(&acc, &root, "coord", 0, 0, &err), SP_EINVAL);
+	assert_int_equal(sp_user_revoke_roles(&acc, &root, "coord", 0, SP_ROLE_COORDINATOR, &err),
 			 SP_OK);
 	assert_string_equal(last_event(), "user.revoke_roles");
 	assert_int_equal(subject_of("coord").roles, SP_ROLE_ADMIN);
-	assert_int_equal(sp_user_revoke_roles(&acc, &root, "coord", SP_ROLE_ADMIN, &err), SP_EINVAL);
-	assert_int_equal(sp_user_revoke_roles(&acc, &root, "root", SP_ROLE_ADMIN, &err), SP_EINVAL);
+	assert_int_equal(sp_user_revoke_roles(&acc, &root, "coord", 0, SP_ROLE_ADMIN, &err), SP_EINVAL);
+	assert_int_equal(sp_user_revoke_roles(&acc, &root, "root", 0, SP_ROLE_ADMIN, &err), SP_EINVAL);
 }
 
 /* Walk an injected store fault over every call of an operation: each run either fails with
@@ -639,8 +655,10 @@ static void fingerprint(char *out, size_t n)
 		assert_int_equal(sp_buf_addf(&b, "%s%lld;", sp_stmt_text(st, 0),
 					     (long long)sp_stmt_int64(st, 1)), 0);
 	sp_stmt_done(st);
-	assert_int_equal(sp_buf_addf(&b, "|%lld", (long long)test_scalar(store, "SELECT COUNT(*) FROM "
-									 "audit_log")), 0);
+	assert_int_equal(sp_buf_addf(&b, "|%lld|%lld", (long long)test_scalar(store, "SELECT COUNT(*) "
+									       "FROM audit_log"),
+				     (long long)test_scalar(store, "SELECT COUNT(*) FROM idempotency_keys")),
+			 0);
 	snprintf(out, n, "%s", b.data);
 	sp_buf_free(&b);
 }
@@ -650,6 +668,7 @@ struct walk_ctx {
 	const char *name;
 	struct sp_id approval;
 	char otp[SP_OTP_SIZE];
+	const struct sp_idem *idem; /* a create's idempotency key, or NULL */
 };
 
 typedef int (*walk_op)(struct walk_ctx *c, struct sp_err *err);
@@ -687,16 +706,20 @@ static int op_agency(struct walk_ctx *c, struct sp_err *err)
 {
 	struct sp_agency in = {.code = "WLK", .name = "Walked", .kind = SP_AGENCY_SHELTER,
 			       .country = "IT"};
-	return sp_agency_add(&acc, &c->as, &in, NULL, err);
+	struct sp_access keyed = acc;
+	keyed.idem = c->idem;
+	return sp_agency_add(&keyed, &c->as, &in, NULL, err);
 }
 static int op_add(struct walk_ctx *c, struct sp_err *err)
 {
-	return sp_user_add(&acc, &c->as, c->name, "WLK", SP_ROLE_CASEWORKER | SP_ROLE_COORDINATOR,
+	struct sp_access keyed = acc;
+	keyed.idem = c->idem;
+	return sp_user_add(&keyed, &c->as, c->name, "WLK", SP_ROLE_CASEWORKER | SP_ROLE_COORDINATOR,
 			   c->otp, NULL, &c->approval, err);
 }
 static int op_grant_data(struct walk_ctx *c, struct sp_err *err)
 {
-	return sp_user_grant_roles(&acc, &c->as, c->name, SP_ROLE_IDENTIFIER, &c->approval, err);
+	return sp_user_grant_roles(&acc, &c->as, c->name, 0, SP_ROLE_IDENTIFIER, &c->approval, err);
 }
 static int op_approve(struct walk_ctx *c, struct sp_err *err)
 {
@@ -708,7 +731,7 @@ static int op_refuse(struct walk_ctx *c, struct sp_err *err)
 }
 static int op_reset(struct walk_ctx *c, struct sp_err *err)
 {
-	return sp_user_reset_password(&acc, &c->as, c->name, c->otp, &c->approval, err);
+	return sp_user_reset_password(&acc, &c->as, c->name, 0, c->otp, &c->approval, err);
 }
 static int op_passwd(struct walk_ctx *c, struct sp_err *err)
 {
@@ -721,15 +744,15 @@ static int op_login(struct walk_ctx *c, struct sp_err *err)
 }
 static int op_disable(struct walk_ctx *c, struct sp_err *err)
 {
-	return sp_user_disable(&acc, &c->as, c->name, err);
+	return sp_user_disable(&acc, &c->as, c->name, 0, err);
 }
 static int op_enable(struct walk_ctx *c, struct sp_err *err)
 {
-	return sp_user_enable(&acc, &c->as, c->name, err);
+	return sp_user_enable(&acc, &c->as, c->name, 0, err);
 }
 static int op_revoke(struct walk_ctx *c, struct sp_err *err)
 {
-	return sp_user_revoke_roles(&acc, &c->as, c->name, SP_ROLE_CASEWORKER, err);
+	return sp_user_revoke_roles(&acc, &c->as, c->name, 0, SP_ROLE_CASEWORKER, err);
 }
 
 static void every_operation_is_all_or_nothing(void **state)
@@ -738,7 +761,16 @@ static void every_operation_is_all_or_nothing(void **state)
 	struct sp_err err = {0};
 	struct walk_ctx c = {.as = boot()};
 	char otp[SP_OTP_SIZE];
-	walk("agency add", op_agency, &c);
+	/* the creates carry an idempotency key (its hashes as any bytes): the key's record is
+	 * part of what a fault must not leave half-written */
+	struct sp_idem key = {.user = c.as.user, .status = 201, .ttl_s = 60};
+	memset(key.key_hash, 0xa1, sizeof key.key_hash);
+	c.idem = &key;
+	walk("agency add with a key", op_agency, &c);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM idempotency_keys WHERE "
+					    "kind = 'agency' AND status = 201"),
+			 1);
+	c.idem = NULL;
 	assert_int_equal(sp_user_add(&acc, &c.as, "root2", "SYS", SP_ROLE_ADMIN, otp, NULL, NULL,
 				     &err),
 			 SP_OK);
@@ -756,7 +788,11 @@ static void every_operation_is_all_or_nothing(void **state)
 
 	c.as = root;
 	c.name = "cw.w";
-	walk("user add", op_add, &c);
+	memset(key.key_hash, 0xb2, sizeof key.key_hash);
+	c.idem = &key;
+	walk("user add with a key", op_add, &c);
+	c.idem = NULL;
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM idempotency_keys"), 2);
 	c.as = sup;
 	walk("approval grant", op_approve, &c);
 	walk("passwd", op_passwd, &c);
@@ -915,7 +951,7 @@ static void sessions_end_with_logout_expiry_and_disable(void **state)
 	assert_int_equal(sp_session_create(&acc, k, &u, 3600, tok, csrf, &s, &err), SP_OK);
 	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM sessions"), 1); /* the expired one swept */
 	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, NULL, &err), SP_OK);
-	assert_int_equal(sp_user_disable(&acc, &root, "clerk", &err), SP_OK);
+	assert_int_equal(sp_user_disable(&acc, &root, "clerk", 0, &err), SP_OK);
 	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM sessions"), 0);
 	assert_int_equal(sp_session_lookup(&acc, k, tok, &got, NULL, &err), SP_ENOTFOUND);
 

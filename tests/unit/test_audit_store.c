@@ -383,6 +383,8 @@ static void restore_checkpoint_excuses_rolled_back_tail(void **state)
 	rep = verify(s);
 	assert_true(rep.ok);
 	assert_int_equal(rep.rolled_back, 1);
+	assert_int_equal(rep.rolled_back_from, 7); /* the records 7..10 the restore took back */
+	assert_int_equal(rep.rolled_back_to, 10);
 	assert_int_equal(rep.restores, 1);
 	assert_int_equal(rep.checkpoints, 1);
 

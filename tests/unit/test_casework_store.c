@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "safepath/audit.h"
 #include "safepath/case.h"
 #include "safepath/crypto.h"
+#include "safepath/idempotency.h"
 #include "safepath/json.h"
 #include "safepath/store.h"
 
@@ -130,12 +132,8 @@ static int setup(void **state)
 		return -1;
 	}
 	sp_master_free(m);
-	akeys = sodium_malloc(sizeof *akeys);
-	const unsigned char *pk, *sk;
-	memcpy(akeys->chain_key, sp_keys_audit_chain_key(keys), SP_AUDIT_KEY_LEN);
-	sp_keys_audit_signing(keys, &pk, &sk);
-	memcpy(akeys->sign_pk, pk, sizeof akeys->sign_pk);
-	memcpy(akeys->sign_sk, sk, sizeof akeys->sign_sk);
+	if (sp_audit_keys_new(keys, &akeys, &err))
+		return -1;
 	memset(&access_ctx, 0, sizeof access_ctx);
 	access_ctx.store = store;
 	add_agency(&ngo, "NGO", "ngo");
@@ -158,7 +156,7 @@ static int teardown(void **state)
 	sp_keystore_close(keystore);
 	sp_keys_free(keys);
 	sp_store_close(store);
-	sodium_free(akeys);
+	sp_audit_keys_free(akeys);
 	return test_rmtree(dir);
 }
 
@@ -491,6 +489,11 @@ static void search_without_decrypting(void **state)
 	const char *q1[] = {"مريم"};
 	ok(sp_case_find_name(&cw, q1, 1, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 1");
 	assert_true(n >= 1);
+	/* an empty part is named as the API and the CLI name it: names[1] */
+	const char *q_empty[] = {"Maryam", ""};
+	assert_int_equal(sp_case_find_name(&cw, q_empty, 2, hits, SP_SEARCH_MAX_HITS, &n, &err),
+			 SP_EINVAL);
+	assert_string_equal(err.field, "/names/1");
 	const char *q2[] = {"MARYAM", "Hassan"};
 	int64_t audit_before = test_scalar(store, "SELECT COUNT(*) FROM audit_log");
 	ok(sp_case_find_name(&cw, q2, 2, hits, SP_SEARCH_MAX_HITS, &n, &err), &err, "name 2");
@@ -630,6 +633,80 @@ static void erasure_shreds_the_person(void **state)
 	ok(sp_case_find_number(&cw, c.number, &hits[0], &err), &err, "by number after");
 	assert_true(hits[0].named);
 	assert_null(hits[0].name);
+	sp_arena_release(&arena);
+}
+
+/* Whether a key-store backup opens the person's key: restored into a new file and opened as
+ * a key store of its own. */
+static int backup_opens(const char *file, const struct sp_id *person)
+{
+	static int probes;
+	char path[200], url[220];
+	snprintf(path, sizeof path, "%s/probe-%d.db", dir, probes++);
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	struct sp_err err = {0};
+	struct sp_keystore *ks = NULL;
+	ok(sp_keystore_restore(keys, file, path, &err), &err, "key store restore");
+	ok(sp_keystore_open(url, 0, &ks, &err), &err, "probe key store");
+	struct sp_person_key pk;
+	int rc = sp_person_key_get(ks, keys, person, 0, &pk, &err);
+	sp_keystore_close(ks);
+	assert_true(rc == SP_OK || rc == SP_ENOTFOUND);
+	return rc == SP_OK;
+}
+
+/* The retained key-store backups, by path. */
+static size_t key_store_backups(char files[][200], size_t cap)
+{
+	char folder[128];
+	snprintf(folder, sizeof folder, "%s/keys/persons-backups", dir);
+	DIR *d = opendir(folder);
+	assert_non_null(d);
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < cap)
+		if (strstr(e->d_name, ".ksb") && !strstr(e->d_name, ".tmp-"))
+			snprintf(files[n++], 200, "%s/%.60s", folder, e->d_name);
+	closedir(d);
+	return n;
+}
+
+/* DESIGN.md §4: the key store's own backups are short-lived and rewritten on erasure, so no
+ * retained one opens an erased person's data. */
+static void erasure_rewrites_the_key_store_backups(void **state)
+{
+	(void)state;
+	TEST_SQLITE_ONLY("key-store backups copy its SQLite file (src/crypto/keystore_backup.c)");
+	struct sp_casework cw = as(&cw_a), s = as(&sup);
+	struct sp_person pa, pb;
+	struct sp_case a, b;
+	struct sp_err err = {0};
+	golden_person(0, &pa);
+	golden_person(1, &pb);
+	struct sp_case_open ia = {.person = &pa, .priority = SP_PRIORITY_LOW};
+	struct sp_case_open ib = {.person = &pb, .priority = SP_PRIORITY_LOW};
+	ok(sp_case_open(&cw, &ia, &a, &err), &err, "open a");
+	ok(sp_case_open(&cw, &ib, &b, &err), &err, "open b");
+	const struct sp_keystore_backup_policy pol = {.keep = 2, .max_days = 7};
+	struct sp_keystore_backup_report rep;
+	for (int i = 0; i < 3; i++)
+		ok(sp_keystore_backup(keystore, keys, &pol, &rep, &err), &err, "key store backup");
+	assert_int_equal(rep.retained, 2);
+	assert_int_equal(rep.removed, 1);
+	char files[8][200];
+	size_t n = key_store_backups(files, 8);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		assert_true(backup_opens(files[i], &a.person) && backup_opens(files[i], &b.person));
+	ok(sp_case_person_erase(&s, &a.id, &err), &err, "erase");
+	assert_int_equal(key_store_backups(files, 8), 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_false(backup_opens(files[i], &a.person));
+		assert_true(backup_opens(files[i], &b.person));
+	}
+	const struct sp_keystore_backup_policy zero = {.keep = 0, .max_days = 7};
+	assert_int_equal(sp_keystore_backup(keystore, keys, &zero, &rep, &err), SP_EINVAL);
+	assert_string_equal(err.field, "key-store-backup-keep");
 	sp_arena_release(&arena);
 }
 
@@ -911,7 +988,8 @@ static void first_case_numbers_of_an_agency_under_concurrency(void **state)
 
 static const char *const snapshot_tables[] = {
 	"persons", "person_nationalities", "person_index", "case_sequences",
-	"cases",   "case_notes",           "consents",     "audit_log"};
+	"cases",   "case_notes",           "consents",     "audit_log",
+	"idempotency_keys"};
 
 /* The same through libpq: each row as PostgreSQL's text of the whole row, in that order. */
 static char *snapshot_pg(void)
@@ -1034,6 +1112,108 @@ static long walk(struct walk_op *op)
 	}
 }
 
+/* A create with an idempotency key records the key in its own transaction: a failure at any
+ * call leaves neither the resource nor the key; once done the key names what it made, and
+ * the same key again is refused on the key and makes nothing. */
+static void creates_with_a_key_are_all_or_nothing(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_casework cw = as(&cw_a);
+	struct sp_person p;
+	golden_person(2, &p);
+	struct sp_idem key, note_key, other, expiring;
+	struct sp_idem_record rec;
+	const char *parts[] = {"POST", "/api/v1/cases", "{\"person\": {}}"};
+	const char *note_parts[] = {"POST", "/api/v1/cases/:id/notes", "{\"text\": \"x\"}"};
+	sp_idem_init(&key, keys, &cw_a.user, "retry-1", parts, 3, 201, 86400);
+	sp_idem_init(&note_key, keys, &cw_a.user, "retry-2", note_parts, 3, 201, 86400);
+	assert_int_equal(sp_idem_find(store, &key, &rec, &err), SP_ENOTFOUND);
+
+	cw.idem = &key;
+	struct walk_op op = {.cw = &cw, .person = &p, .which = 0};
+	long calls = walk(&op);
+	print_message("fault walk: open with a key %ld calls\n", calls);
+	assert_true(calls >= 14);
+	ok(sp_idem_find(store, &key, &rec, &err), &err, "find");
+	assert_string_equal(rec.kind, "case");
+	assert_int_equal(rec.status, 201);
+	assert_memory_equal(rec.resource.b, op.c.id.b, SP_ID_LEN);
+	assert_true(sp_id_is_zero(&rec.parent));
+	assert_true(rec.same_request);
+
+	/* the same key again: refused on the key, nothing written */
+	char *before = snapshot();
+	struct sp_case again;
+	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_HIGH};
+	assert_int_equal(sp_case_open(&cw, &in, &again, &err), SP_ECONFLICT);
+	assert_string_equal(err.field, "/idempotency-key");
+	char *after = snapshot();
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+
+	/* another request under the same key is told apart; so is another user's key */
+	sp_idem_init(&other, keys, &cw_a.user, "retry-1", note_parts, 3, 201, 86400);
+	ok(sp_idem_find(store, &other, &rec, &err), &err, "find other");
+	assert_false(rec.same_request);
+	sp_idem_init(&other, keys, &cw_b.user, "retry-1", parts, 3, 201, 86400);
+	assert_int_equal(sp_idem_find(store, &other, &rec, &err), SP_ENOTFOUND);
+
+	/* a note under its own key: walked the same way, its case as the parent */
+	cw.idem = &note_key;
+	op.which = 2;
+	walk(&op);
+	ok(sp_idem_find(store, &note_key, &rec, &err), &err, "find note");
+	assert_string_equal(rec.kind, "note");
+	assert_memory_equal(rec.parent.b, op.c.id.b, SP_ID_LEN);
+
+	/* expired keys are not found, and the next key recorded purges them */
+	int64_t rows = test_scalar(store, "SELECT COUNT(*) FROM idempotency_keys");
+	sp_idem_init(&expiring, keys, &cw_a.user, "retry-3", note_parts, 3, 201, 0);
+	cw.idem = &expiring;
+	struct sp_note note;
+	ok(sp_note_add(&cw, &op.c.id, "Soon forgotten.", &note, &err), &err, "note");
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM idempotency_keys"), rows + 1);
+	nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL); /* past its expiry */
+	assert_int_equal(sp_idem_find(store, &expiring, &rec, &err), SP_ENOTFOUND);
+	sp_idem_init(&expiring, keys, &cw_a.user, "retry-4", note_parts, 3, 201, 86400);
+	ok(sp_note_add(&cw, &op.c.id, "Kept a day.", &note, &err), &err, "note");
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM idempotency_keys"), rows + 1);
+}
+
+/* Keys: 1 to 255 printable ASCII; one request at a time per key in a process. */
+static void keys_checked_and_claimed(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	char longest[SP_IDEM_KEY_MAX + 2];
+	memset(longest, 'k', sizeof longest);
+	longest[SP_IDEM_KEY_MAX] = '\0';
+	assert_int_equal(sp_idem_key_check(longest, &err), SP_OK);
+	longest[SP_IDEM_KEY_MAX] = 'k';
+	longest[SP_IDEM_KEY_MAX + 1] = '\0';
+	assert_int_equal(sp_idem_key_check(longest, &err), SP_EINVAL);
+	assert_string_equal(err.field, "Idempotency-Key");
+	assert_int_equal(sp_idem_key_check("", &err), SP_EINVAL);
+	assert_int_equal(sp_idem_key_check("tab\there", &err), SP_EINVAL);
+	assert_int_equal(sp_idem_key_check("caf\xc3\xa9", &err), SP_EINVAL);
+	assert_int_equal(sp_idem_key_check("0192f1e2-7c3a-7d4e-9f00-1234567890ab", &err), SP_OK);
+	assert_int_equal(sp_idem_key_check(" ~", &err), SP_OK);
+
+	const char *parts[] = {"POST"};
+	struct sp_idem a, b;
+	sp_idem_init(&a, keys, &cw_a.user, "claim", parts, 1, 201, 60);
+	sp_idem_init(&b, keys, &cw_b.user, "claim", parts, 1, 201, 60);
+	ok(sp_idem_claim(&a, &err), &err, "claim");
+	assert_int_equal(sp_idem_claim(&a, &err), SP_ECONFLICT);
+	ok(sp_idem_claim(&b, &err), &err, "another user's");
+	sp_idem_release(&a);
+	ok(sp_idem_claim(&a, &err), &err, "claim again");
+	sp_idem_release(&a);
+	sp_idem_release(&b);
+}
+
 /* The person key store is another database: a failure there must leave nothing either. */
 static void every_key_store_failure_leaves_nothing(void **state)
 {
@@ -1145,6 +1325,7 @@ int main(void)
 		cmocka_unit_test(search_without_decrypting),
 		cmocka_unit_test(person_update_reindexes_and_keeps_safety),
 		cmocka_unit_test(erasure_shreds_the_person),
+		cmocka_unit_test(erasure_rewrites_the_key_store_backups),
 		cmocka_unit_test(demo_cases_are_flagged_synthetic),
 		cmocka_unit_test(caseload_pages_through_the_policy),
 		cmocka_unit_test(reads_audited_through_the_writer),
@@ -1153,6 +1334,8 @@ int main(void)
 		cmocka_unit_test(lists_and_searches_refused_up_front),
 		cmocka_unit_test(every_store_failure_leaves_nothing),
 		cmocka_unit_test(every_key_store_failure_leaves_nothing),
+		cmocka_unit_test(creates_with_a_key_are_all_or_nothing),
+		cmocka_unit_test(keys_checked_and_claimed),
 	};
 	return cmocka_run_group_tests_name("casework_store", tests, setup, teardown);
 }

@@ -3,7 +3,9 @@
  * route. Every API route of the table is in the document with its method and path, and the
  * document has no operation the table lacks; its security says what the route's auth and
  * roles say; every declared body field is in the document's request schema with its
- * required-ness, JSON type and byte cap, and nothing else is. Static web routes (paths outside
+ * required-ness, JSON type and byte cap, and nothing else is; an update route declares
+ * If-Match and answers 412 and 428, a create declares Idempotency-Key and answers 409 and 422,
+ * and no other route declares either. Static web routes (paths outside
  * /api/, /healthz and /metrics) are not the document's business.
  *
  * The same comparison runs on deliberately altered tables, schemas and documents and must find
@@ -16,6 +18,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/http.h"
 #include "safepath/case.h"
@@ -295,6 +298,45 @@ static void check_path_params(json_t *d, struct drift *dr, const char *where, co
 	}
 }
 
+/* Does the operation declare header parameter name? */
+static int has_header(json_t *d, json_t *op, const char *name)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(op, "parameters"), i, e) {
+		json_t *prm = resolve(d, e);
+		const char *n = json_string_value(json_object_get(prm, "name"));
+		const char *in = json_string_value(json_object_get(prm, "in"));
+		if (n && in && strcasecmp(n, name) == 0 && strcmp(in, "header") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The conditions of a request: an update (http_route_updates) declares If-Match and answers
+ * 412 and 428; a create (http_route_creates) declares Idempotency-Key and answers 409 and
+ * 422; no other route declares either header. */
+static void check_conditions(json_t *d, struct drift *dr, const char *where, json_t *op,
+			     const struct http_route *rt)
+{
+	static const struct {
+		int (*applies)(const struct http_route *rt);
+		const char *header, *statuses[2];
+	} conds[] = {{http_route_updates, "If-Match", {"412", "428"}},
+		     {http_route_creates, "Idempotency-Key", {"409", "422"}}};
+	json_t *responses = json_object_get(op, "responses");
+	for (size_t c = 0; c < sizeof conds / sizeof conds[0]; c++) {
+		int applies = conds[c].applies(rt);
+		if (applies != has_header(d, op, conds[c].header))
+			found(dr, "%s: %s must be declared %s", where, conds[c].header,
+			      applies ? "here" : "only where the route checks it");
+		for (size_t s = 0; applies && s < 2; s++)
+			if (!json_object_get(responses, conds[c].statuses[s]))
+				found(dr, "%s: %s is not among its answers", where,
+				      conds[c].statuses[s]);
+	}
+}
+
 static const char *const doc_methods[] = {"get",     "put",  "post",  "delete",
 					  "options", "head", "patch", "trace"};
 
@@ -325,6 +367,7 @@ static int drift_check(json_t *d, const struct http_route *routes, FILE *log)
 		check_body(d, &dr, where, op, rt->body);
 		check_security(d, &dr, where, op, rt);
 		check_path_params(d, &dr, where, path, item, op);
+		check_conditions(d, &dr, where, op, rt);
 	}
 	/* and the document's operations are in the table */
 	const char *path;
@@ -514,6 +557,17 @@ static void document_changes_are_found(void **state)
 	json_object_set_new(json_object_get(json_object_get(d, "paths"), "/api/v1/me"), "delete",
 			    json_object());
 	assert_int_equal(extra(d, http_routes), 6);
+	/* a create without its Idempotency-Key, an update without If-Match or its 428 */
+	json_t *paths = json_object_get(d, "paths");
+	json_t *create = json_object_get(json_object_get(paths, "/api/v1/agencies"), "post");
+	assert_int_equal(json_array_remove(json_object_get(create, "parameters"), 0), 0);
+	assert_int_equal(extra(d, http_routes), 7);
+	json_t *update = json_object_get(json_object_get(paths, "/api/v1/users/{id}"), "patch");
+	assert_int_equal(json_object_del(json_object_get(update, "responses"), "428"), 0);
+	assert_int_equal(extra(d, http_routes), 8);
+	json_object_set(json_object_get(json_object_get(paths, "/api/v1/users/{id}"), "get"),
+			"parameters", json_object_get(update, "parameters"));
+	assert_int_equal(extra(d, http_routes), 9); /* If-Match on a read */
 	json_decref(d);
 }
 

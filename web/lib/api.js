@@ -31,8 +31,9 @@ export function forgetSession() {
   storage()?.removeItem(CSRF_KEY);
 }
 
-export async function api(method, path, body) {
-  const headers = { Accept: 'application/json' };
+// extra: more headers (If-Match on an update, Idempotency-Key on a create).
+export async function api(method, path, body, extra = {}) {
+  const headers = { Accept: 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const csrf = storage()?.getItem(CSRF_KEY);
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
@@ -50,6 +51,39 @@ export async function api(method, path, body) {
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
   if (!res.ok) throw new ApiError(res.status, json);
   return json;
+}
+
+// A create's Idempotency-Key: one per form submission, the same on that submission's retries
+// (an answer lost to the network, a 503), so that the server makes the record once; a new one
+// once the create is answered, or when the form is sent with other values.
+export function retryKey() {
+  let last = null;
+  return {
+    of(body) {
+      const text = JSON.stringify(body ?? null);
+      if (!last || last.text !== text) last = { text, key: uuid() };
+      return last.key;
+    },
+    done() { last = null; },
+  };
+}
+
+// crypto.randomUUID exists only in secure contexts (HTTPS, localhost): a server reached over
+// plain HTTP on a LAN gets a version-4 UUID from getRandomValues.
+function uuid() {
+  if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
+  const b = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// POST a create with its Idempotency-Key (key: a retryKey()).
+export async function create(path, body, key) {
+  const out = await api('POST', path, body, { 'Idempotency-Key': key.of(body) });
+  key.done();
+  return out;
 }
 
 export async function login(username, password) {

@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t } from '../lib/i18n.js';
-import { api } from '../lib/api.js';
+import { create, retryKey } from '../lib/api.js';
 import { usePage } from '../lib/page.js';
 import { usePaged, PagedFooter } from '../lib/paged.js';
 import { Field, ErrorSummary, codeOptions, errorsFrom, label } from '../lib/fields.js';
@@ -15,6 +15,7 @@ const FIELD_OF = { '/code': 'ag-code', '/name': 'ag-name', '/kind': 'ag-kind', '
 
 function NewAgencyForm({ onCreated, onSessionEnded }) {
   const [v, setV] = useState(BLANK);
+  const [retry] = useState(retryKey); // this form's Idempotency-Key, kept across its retries
   const [errors, setErrors] = useState(NONE);
   const [busy, setBusy] = useState(false);
   const set = (k) => (e) => setV({ ...v, [k]: e.currentTarget.value });
@@ -24,7 +25,7 @@ function NewAgencyForm({ onCreated, onSessionEnded }) {
     e.preventDefault();
     setBusy(true);
     try {
-      const a = await api('POST', '/api/v1/agencies', v);
+      const a = await create('/api/v1/agencies', v, retry);
       setErrors(NONE);
       setV(BLANK);
       onCreated(a);

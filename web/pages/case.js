@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t, formatTime } from '../lib/i18n.js';
-import { api } from '../lib/api.js';
+import { api, create, retryKey } from '../lib/api.js';
 import { usePage } from '../lib/page.js';
 import { Link } from '../lib/router.js';
 import { Field, Checkbox, ErrorSummary, codeOptions, errorsFrom, label, problemMessage } from '../lib/fields.js';
@@ -81,6 +81,7 @@ function Safety({ s }) {
 
 function Notes({ caseId, me, onSessionEnded }) {
   const [items, setItems] = useState(null);
+  const [retry] = useState(retryKey); // this form's Idempotency-Key, kept across its retries
   const [error, setError] = useState(null);
   const [denied, setDenied] = useState(false);
   const [text, setText] = useState('');
@@ -101,7 +102,7 @@ function Notes({ caseId, me, onSessionEnded }) {
     }
     setBusy(true);
     try {
-      await api('POST', `/api/v1/cases/${caseId}/notes`, { text });
+      await create(`/api/v1/cases/${caseId}/notes`, { text }, retry);
       setText('');
       setErrors(NONE);
       setSaved(t('notes.saved'));
@@ -141,6 +142,7 @@ const CONSENT_FIELDS = ['purpose', 'status', 'method', 'by', 'child_assent', 'sc
 
 function Consents({ caseId, onSessionEnded }) {
   const [items, setItems] = useState(null);
+  const [retry] = useState(retryKey); // this form's Idempotency-Key, kept across its retries
   const [error, setError] = useState(null);
   const [denied, setDenied] = useState(false);
   const blank = { purpose: 'services', status: 'given', method: 'verbal', by: 'person', child_assent: '',
@@ -176,7 +178,7 @@ function Consents({ caseId, onSessionEnded }) {
     e.preventDefault();
     setBusy(true);
     try {
-      await api('POST', `/api/v1/cases/${caseId}/consents`, body());
+      await create(`/api/v1/cases/${caseId}/consents`, body(), retry);
       setV(blank);
       setErrors(NONE);
       setOpen(false);

@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t } from '../lib/i18n.js';
-import { api } from '../lib/api.js';
+import { create, retryKey } from '../lib/api.js';
 import { usePage } from '../lib/page.js';
 import { navigate } from '../lib/router.js';
 import { Field, Checkbox, ErrorSummary, codeOptions, errorsFrom, label } from '../lib/fields.js';
@@ -109,6 +109,7 @@ function fieldOf(pointer, f, rows) {
 export function NewCasePage({ onSessionEnded }) {
   usePage(t('newcase.title'));
   const [f, setF] = useState(blankForm);
+  const [retry] = useState(retryKey); // this form's Idempotency-Key, kept across its retries
   const [errors, setErrors] = useState(NONE);
   const [busy, setBusy] = useState(false);
   const err = (id) => errors.fields[id];
@@ -146,7 +147,7 @@ export function NewCasePage({ onSessionEnded }) {
     const { body, rows } = toBody(f);
     setBusy(true);
     try {
-      const c = await api('POST', '/api/v1/cases', body);
+      const c = await create('/api/v1/cases', body, retry);
       navigate(`/cases/${c.id}`);
     } catch (ex) {
       if (ex.status === 401) onSessionEnded();

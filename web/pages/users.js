@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t } from '../lib/i18n.js';
-import { api } from '../lib/api.js';
+import { api, create, retryKey } from '../lib/api.js';
 import { usePage } from '../lib/page.js';
 import { usePaged, fetchAll, PagedFooter } from '../lib/paged.js';
 import { Field, Checkbox, ErrorSummary, codeOptions, errorsFrom, label, problemMessage } from '../lib/fields.js';
@@ -37,6 +37,7 @@ function refusal(err) {
 
 function NewUserForm({ agencies, onCreated, onSessionEnded }) {
   const [v, setV] = useState({ username: '', agency: '', roles: [] });
+  const [retry] = useState(retryKey); // this form's Idempotency-Key, kept across its retries
   const [errors, setErrors] = useState(NONE);
   const [busy, setBusy] = useState(false);
   const labels = { 'nu-username': t('users.username'), 'nu-agency': t('users.agency') };
@@ -56,7 +57,7 @@ function NewUserForm({ agencies, onCreated, onSessionEnded }) {
     const roles = CODES.role.filter((r) => v.roles.includes(r));
     setBusy(true);
     try {
-      const out = await api('POST', '/api/v1/users', { username: v.username, agency: v.agency, roles });
+      const out = await create('/api/v1/users', { username: v.username, agency: v.agency, roles }, retry);
       setErrors(NONE);
       setV({ username: '', agency: v.agency, roles: [] });
       onCreated(out);
@@ -99,15 +100,20 @@ function UserActions({ u, onChanged, onSessionEnded }) {
   const [role, setRole] = useState(CODES.role[0]);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState(null); // {message, error, otp, approval}
-  const run = async (method, path, body, done) => {
+  const reread = async () => onChanged(await api('GET', `/api/v1/users/${u.id}`));
+  // Every change names the version of the account as shown (If-Match): one changed by
+  // someone else meanwhile is refused (412) and shown again as it is now.
+  const run = async (method, path, body, done, moved) => {
     setBusy(true);
     setResult(null);
     try {
-      const out = await api(method, path, body);
+      const out = await api(method, path, body, { 'If-Match': `"${u.version}"` });
       setResult(done(out));
+      if (moved) await reread();
     } catch (err) {
       if (err.status === 401) onSessionEnded();
       else setResult({ error: refusal(err) });
+      if (err.status === 412) await reread().catch(() => {});
     }
     setBusy(false);
   };
@@ -120,7 +126,7 @@ function UserActions({ u, onChanged, onSessionEnded }) {
     await patch({ disabled: true }, t('users.disabled_done', { username: u.username }));
   };
   const reset = () => run('POST', `/api/v1/users/${u.id}/password-reset`, undefined, (out) => (
-    { otp: out.one_time_password, approval: out.approval }));
+    { otp: out.one_time_password, approval: out.approval }), true);
   const id = (what) => `${what}-${u.id}`;
   return html`<div class="user-actions">
     <div class="actions">
