@@ -7,7 +7,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { BASE, assertProblem, blob, demo, login, request, sql } from './lib.mjs';
+import { BASE, assertProblem, blob, demo, hexOf, login, request, sql } from './lib.mjs';
 
 const PW = demo.password;
 let cw; let admin; let kase; let ngo;
@@ -68,9 +68,9 @@ for (const [name, c] of Object.entries(creates)) {
     }
     assert.equal(count(c.table), before + 1);
     // the record holds hashes and ids, never the key or anything sent
-    const rows = sql(`SELECT hex(key_hash) || ' ' || kind || ' ' || status FROM idempotency_keys WHERE resource_id = ${blob(first.json.id)}`);
+    const rows = sql(`SELECT ${hexOf('key_hash')} || ' ' || kind || ' ' || status FROM idempotency_keys WHERE resource_id = ${blob(first.json.id)}`);
     assert.equal(rows.length, 1);
-    assert.match(rows[0], new RegExp(`^[0-9A-F]{64} ${name} 201$`));
+    assert.match(rows[0], new RegExp(`^[0-9a-f]{64} ${name} 201$`));
   });
 }
 
@@ -168,7 +168,7 @@ test('an answer lost after the commit: the retry with the key gets the first res
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.equal(count('cases'), before + 1);
-  const made = sql('SELECT lower(hex(id)) FROM cases ORDER BY created_us DESC LIMIT 1')[0];
+  const made = sql(`SELECT ${hexOf('id')} FROM cases ORDER BY created_us DESC LIMIT 1`)[0];
   const retry = await request('POST', '/api/v1/cases', { ...cw, body, headers: keyed(key) });
   assert.equal(retry.status, 201, retry.text);
   assert.equal(retry.json.id.replace(/-/g, ''), made);
