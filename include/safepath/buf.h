@@ -21,6 +21,8 @@ void sp_buf_init(struct sp_buf *b, size_t max);
 void sp_buf_free(struct sp_buf *b);
 void sp_buf_reset(struct sp_buf *b);
 int sp_buf_add(struct sp_buf *b, const void *p, size_t n) SP_MUST;
+/* Make room for n more bytes at once (a guess: appends past it still grow the buffer). */
+int sp_buf_reserve(struct sp_buf *b, size_t n);
 int sp_buf_adds(struct sp_buf *b, const char *s) SP_MUST;
 int sp_buf_addc(struct sp_buf *b, char c) SP_MUST;
 int sp_buf_addf(struct sp_buf *b, const char *fmt, ...) SP_PRINTF(2, 3) SP_MUST;

@@ -58,6 +58,13 @@ static int grow(struct sp_buf *b, size_t need)
 	return SP_OK;
 }
 
+int sp_buf_reserve(struct sp_buf *b, size_t n)
+{
+	if (b->len + n < b->len)
+		return SP_ETOOBIG;
+	return grow(b, b->len + n);
+}
+
 int sp_buf_add(struct sp_buf *b, const void *p, size_t n)
 {
 	if (b->len + n < b->len)

@@ -19,9 +19,16 @@ static void fail(struct sp_jsonw *w, int rc)
 		w->rc = rc;
 }
 
-/* Most pieces are a few bytes into a buffer with room: copied in place, without the checked
- * append's call (the cap is checked there, and cap never exceeds max + 1). */
-static void add(struct sp_jsonw *w, const char *p, size_t n)
+static void add_slow(struct sp_jsonw *w, const char *p, size_t n)
+{
+	int rc = sp_buf_add(w->out, p, n);
+	if (rc)
+		fail(w, rc);
+}
+
+/* Most pieces are a few bytes into a buffer with room: copied in place, inline, without the
+ * checked append's call (the cap is checked there, and cap never exceeds max + 1). */
+static inline void add(struct sp_jsonw *w, const char *p, size_t n)
 {
 	struct sp_buf *b = w->out;
 	if (w->rc)
@@ -32,9 +39,7 @@ static void add(struct sp_jsonw *w, const char *p, size_t n)
 		b->data[b->len] = '\0';
 		return;
 	}
-	int rc = sp_buf_add(b, p, n);
-	if (rc)
-		fail(w, rc);
+	add_slow(w, p, n);
 }
 
 /* Before any value: the comma between array items; a member's value follows its key. */

@@ -10,6 +10,8 @@ int http_reply_case_hits(struct http_req *r, const struct sp_case_hit *hits, siz
 {
 	struct sp_jsonw w;
 	sp_buf_reset(&r->text);
+	/* about 200 bytes a row: one allocation, not one per doubling (a failure is no error) */
+	(void)sp_buf_reserve(&r->text, 64 + 256 * n);
 	sp_jsonw_init(&w, &r->text);
 	sp_jsonw_object(&w);
 	sp_jsonw_key(&w, "items");

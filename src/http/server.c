@@ -109,7 +109,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 	char *body = r->encoded ? r->encoded : r->text.data ? r->text.data : empty;
 	size_t n = r->encoded ? r->encoded_len : r->text.len;
 	if (r->asset) {
-		/* an embedded file, const; MHD_RESPMEM_MUST_COPY only reads it */
+		/* an embedded file, const; MHD_RESPMEM_PERSISTENT only reads it */
 		union {
 			const char *in;
 			char *out;
@@ -117,7 +117,9 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 		body = asset.out;
 		n = r->asset_len;
 	}
-	struct MHD_Response *resp = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_COPY);
+	/* No copy: the body (the request's buffers, or an embedded file) lives until on_completed,
+	 * which libmicrohttpd calls once the response is sent. */
+	struct MHD_Response *resp = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
 	int ok = 1;

@@ -111,9 +111,22 @@ static int sq_exec(struct sp_db *db, const char *sql, struct sp_err *err)
 	return rc == SQLITE_OK ? SP_OK : fail(db->h, rc, err, "exec");
 }
 
+/* Each connection takes its first PAGE_CACHE_LINES pages from one allocation and reuses them:
+ * every commit by another connection empties a reader's page cache, and the pages it then
+ * reads again come from there instead of one malloc and free each. Set before SQLite's
+ * first use in the process. */
+#define PAGE_CACHE_LINES 48
+static pthread_once_t page_cache_once = PTHREAD_ONCE_INIT;
+
+static void page_cache_config(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)NULL, 0, PAGE_CACHE_LINES);
+}
+
 static int sq_open(const char *target, const struct sp_store_options *opt, struct sp_db **out,
 		   struct sp_err *err)
 {
+	pthread_once(&page_cache_once, page_cache_config);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	if (opt && opt->create)
 		flags |= SQLITE_OPEN_CREATE;
