@@ -8,6 +8,7 @@
 #   pg_url NAME         postgresql:///NAME?... for database NAME
 #   pg_createdb NAME    create database NAME (empty)
 #   pg_restart          restart the server (fault tests: clients see their connections break)
+#   (SP_PG_EXTRA: more server settings for pg_start, e.g. "-c synchronous_commit=on")
 #   pg_stop             stop the server and remove the folder (safe to call twice)
 # A harness sourcing this under one that started the cluster (the variables are exported)
 # uses that cluster, and leaves stopping it to its owner.
@@ -54,7 +55,7 @@ pg_start() {
 	fi
 	# Test speed, not durability: the cluster is gone after the run.
 	if ! pg_as_owner "$bin/pg_ctl" -D "$SP_PG_DIR/data" -l "$SP_PG_DIR/server.log" -w -t 60 \
-		-o "-k $SP_PG_DIR -p $port -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+		-o "-k $SP_PG_DIR -p $port -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 ${SP_PG_EXTRA:-}" \
 		start >/dev/null 2>&1; then
 		tail -20 "$SP_PG_DIR/server.log" >&2; pg_stop; return 1
 	fi

@@ -119,8 +119,15 @@ static int phase_parse(struct http_req *r)
  * header belongs to it. Refusals wait for authorise, which knows what the route needs. */
 static int phase_authenticate(struct http_req *r)
 {
-	if (!r->session_cookie || !r->w)
+	if (!r->session_cookie)
 		return 0;
+	/* No database connection for this thread: whether the session is valid cannot be told,
+	 * and an API request must not be answered as if it had none (the web shell's files
+	 * load without it). */
+	if (!r->w)
+		return strncmp(r->path, "/api/", 5) == 0
+			       ? http_problem(r, 503, "unavailable", "Try again shortly", NULL)
+			       : 0;
 	struct sp_err err = {0};
 	int rc = sp_session_lookup(&r->w->access, r->opt->keys, r->session_cookie, &r->session,
 				   &r->user, &err);

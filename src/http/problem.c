@@ -75,6 +75,10 @@ int http_problem_from_err_at(struct http_req *r, const struct sp_err *err, const
 	case SP_EBUSY:
 	case SP_EUNAVAIL:
 		return http_problem(r, 503, "unavailable", "Try again shortly", NULL);
+	case SP_EUNKNOWN: /* the database went during the commit */
+		return http_problem(r, 503, "outcome-unknown", "The outcome is unknown",
+				    "The change may or may not have been saved: send it again with the "
+				    "same Idempotency-Key, or read the resource first.");
 	default:
 		/* the detail stays in the log, by status name only: no message reaches it */
 		sp_log(SP_LOG_ERROR, "http.internal_error", "status", sp_status_name(err->code),

@@ -60,7 +60,11 @@ static void quiet(void *arg, const PGresult *res)
 /* busy (retry), conflict (constraint), unavailable (connection), unknown, internal. */
 static int classify(const char *state, PGconn *c)
 {
-	if (!state || strlen(state) != 5)
+	/* no SQLSTATE: libpq's own error, which is the connection's (a server that went away
+	 * can leave libpq a failed result before it marks the connection bad) */
+	if (!state)
+		return SP_EUNAVAIL;
+	if (strlen(state) != 5)
 		return PQstatus(c) == CONNECTION_OK ? SP_EINTERNAL : SP_EUNAVAIL;
 	if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03") ||
 	    !strcmp(state, "57014"))
@@ -336,8 +340,14 @@ static int begin(struct sp_db *db, const char *sql, struct sp_err *err)
 		rc = run(db, sql, err, "begin");
 	/* libpq learns that the server went (a restart) only when it next talks to it: once
 	 * more on a new connection; nothing had begun. */
-	if (rc == SP_EUNAVAIL && PQstatus(db->c) != CONNECTION_OK && !(rc = ensure(db, err)))
-		rc = run(db, sql, err, "begin");
+	if (rc == SP_EUNAVAIL) {
+		if (PQstatus(db->c) == CONNECTION_OK) { /* it may not know yet: reconnect anyway */
+			PQreset(db->c);
+			db->gen++;
+		}
+		if (!(rc = ensure(db, err)))
+			rc = run(db, sql, err, "begin");
+	}
 	db->in_tx = rc == SP_OK;
 	return rc;
 }
