@@ -3,7 +3,8 @@
 set -u
 SP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+# a server a failed test left running goes with its folder
+trap 'kill "${pid:-}" 2>/dev/null; rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 1
 
 die() { echo "FAILED: $*" >&2; exit 1; }
