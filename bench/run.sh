@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 B=build/gcc/bench
 mkdir -p "$B"
-libs="$(pkg-config --cflags --libs libsodium sqlite3 jansson icu-uc icu-i18n icu-io) -lpthread -lm"
+libs="$(pkg-config --cflags --libs libsodium sqlite3 libpq jansson icu-uc icu-i18n icu-io) -lpthread -lm"
 for src in bench/*.c; do
 	name=$(basename "$src" .c)
 	# shellcheck disable=SC2086
@@ -28,3 +28,5 @@ echo "== creating cases over HTTP at 1 and 16 connections (and plain SQLite)"
 bash bench/write.sh
 echo "== serve: start-up and resident memory"
 bash bench/memory.sh
+echo "== the read and write paths on PostgreSQL (and plain libpq)"
+bash bench/pg.sh

@@ -316,14 +316,18 @@ int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct s
 		rc = sp_err_set(err, SP_EINVAL, "/after", "no such case");
 	/* The SQL names only the filters given (one cached statement per combination); values
 	 * are bound, never written in. */
+	/* The cursor as a row value, and none on the first page: both stores then read the page
+	 * from the index (agency_id, created_us, id) in order (an OR of the two columns made
+	 * PostgreSQL scan and sort the agency's cases). */
 	char sql[640];
 	int len = snprintf(sql, sizeof sql,
-			   "SELECT " HIT_COLUMNS " FROM cases WHERE agency_id = ?%s%s%s%s%s%s "
-			   "AND (created_us > ? OR (created_us = ? AND id > ?)) ORDER BY created_us, id",
+			   "SELECT " HIT_COLUMNS " FROM cases WHERE agency_id = ?%s%s%s%s%s%s%s "
+			   "ORDER BY created_us, id",
 			   q->mine ? " AND assigned_to = ?" : "", q->status >= 0 ? " AND status = ?" : "",
 			   q->has_priority ? " AND priority = ?" : "",
 			   q->flags ? " AND (flags & ?) = ?" : "", q->from_us ? " AND created_us >= ?" : "",
-			   q->to_us ? " AND created_us < ?" : "");
+			   q->to_us ? " AND created_us < ?" : "",
+			   q->after ? " AND (created_us, id) > (?, ?)" : "");
 	if (!rc && (len < 0 || (size_t)len >= sizeof sql))
 		rc = sp_err_set(err, SP_EINTERNAL, "", "list query too long");
 	if (!rc)
@@ -347,9 +351,10 @@ int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct s
 		b |= sp_stmt_bind_int64(st, i++, q->from_us);
 	if (q->to_us)
 		b |= sp_stmt_bind_int64(st, i++, q->to_us);
-	b |= sp_stmt_bind_int64(st, i++, q->after ? after.created_us : INT64_MIN);
-	b |= sp_stmt_bind_int64(st, i++, q->after ? after.created_us : INT64_MIN);
-	b |= sp_stmt_bind_id(st, i, &after.id);
+	if (q->after) {
+		b |= sp_stmt_bind_int64(st, i++, after.created_us);
+		b |= sp_stmt_bind_id(st, i, &after.id);
+	}
 	if (b) {
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 		goto out;

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The read and write paths on PostgreSQL (issue 4): a throwaway cluster (tests/pg.sh) made
+# durable like SQLite's synchronous=FULL (fsync, synchronous_commit and full-page writes on),
+# the demo data in it, `safepath serve --db postgresql://…` pinned to core 0 with the benchmark
+# profile, wrk on core 1. The database's processes run where the kernel puts them (both cores):
+# their CPU is read from /proc for the postmaster and its children, and reported beside the
+# server's and wrk's. Per round: GET /api/v1/cases?limit=50 at 64 connections (as read.sh),
+# POST /api/v1/cases at 1 and 16 connections (as write.sh), and in the same run the plain libpq
+# program bench/baseline_pg.c writing the same rows with the same durability, one writer.
+# Settings: SECONDS_PER_RUN (10), ROUNDS (2), BASE_CASES (1000).
+. "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/pg.sh"
+DUR=${SECONDS_PER_RUN:-10}
+ROUNDS=${ROUNDS:-2}
+B=$ROOT/build/gcc/bench
+[ -x "$B/baseline_pg" ] || { echo "bench: build bench/*.c first (make bench)"; exit 1; }
+trap 'cleanup; pg_stop' EXIT
+SP_PG_EXTRA="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=128MB" \
+	pg_start >"$WORK/pg.log" 2>&1 || { cat "$WORK/pg.log"; exit 1; }
+URL=$(pg_url sp_bench)
+G+=(--db "$URL")
+
+machine_line
+echo "postgresql: $("$SP_PG_BIN/postgres" --version), a cluster of its own, fsync and synchronous_commit on"
+make_data "${CASES:-300}"
+start_server
+login demo.caseworker
+export SP_COOKIE=$COOKIE SP_CSRF=$CSRF
+postmaster=$(head -1 "$SP_PG_DIR/data/postmaster.pid")
+# pg_ticks: CPU ticks of the database: the postmaster's own and those of the children it has
+# reaped (a backend ends with its connection), plus its live children's
+pg_ticks() {
+	local t p
+	t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$postmaster/stat")
+	for p in $(pgrep -P "$postmaster"); do
+		[ -r "/proc/$p/stat" ] && t=$((t + $(cpu_ticks "$p" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+# run LABEL CONNECTIONS URL [wrk options]: one wrk run; req/s, latency, and CPU µs per request
+# of the server, the database and wrk.
+run() {
+	local label=$1 c=$2 url=$3 out="$WORK/wrk.$RANDOM" s0 s1 p0 p1 n
+	shift 3
+	s0=$(cpu_ticks "$server_pid")
+	p0=$(pg_ticks)
+	/usr/bin/time -f "%U %S" -o "$out.time" taskset -c "$LOAD_CORE" wrk -t1 -c"$c" -d"${DUR}s" --latency "$@" "$url" >"$out"
+	s1=$(cpu_ticks "$server_pid")
+	p1=$(pg_ticks)
+	n=$(awk '/requests in/ {print $1}' "$out")
+	awk -v l="$label" -v sum="$(wrk_summary "$out")" -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v h="$TICK" -v n="$n" \
+		-v w="$(awk '{print $1 + $2}' "$out.time")" \
+		-v r="$r" 'BEGIN {printf "round %s %s: %s CPU µs/request: server=%.0f database=%.0f wrk=%.0f\n", r, l, sum, s / h * 1e6 / n, p / h * 1e6 / n, w * 1e6 / n}'
+}
+echo "read: GET /api/v1/cases?limit=50 at 64 connections; write: POST /api/v1/cases (bench/post_case.lua) at 1 and 16; $DUR s a run, $ROUNDS rounds; baseline: baseline_pg ${BASE_CASES:-1000} cases"
+for r in $(seq "$ROUNDS"); do
+	run "read, 64 connections" 64 "$BASE/api/v1/cases?limit=50" -H "Cookie: $COOKIE"
+	for c in 1 16; do
+		run "write, $c connection(s)" "$c" "$BASE/api/v1/cases" -s "$ROOT/bench/post_case.lua"
+	done
+	echo -n "round $r baseline: "
+	q="host=$SP_PG_DIR port=$SP_PG_PORT user=sp"
+	"$SP_PG_BIN/createdb" -h "$SP_PG_DIR" -p "$SP_PG_PORT" -U sp "base$r"
+	"$SP_PG_BIN/createdb" -h "$SP_PG_DIR" -p "$SP_PG_PORT" -U sp "base${r}_keys"
+	PGOPTIONS="-c client_min_messages=warning" taskset -c "$SERVER_CORE" "$B/baseline_pg" \
+		"$q dbname=base$r" "$q dbname=base${r}_keys" "${BASE_CASES:-1000}" 480 7
+done
