@@ -37,20 +37,37 @@ pg_ticks() {
 	done
 	echo "$t"
 }
-# run LABEL CONNECTIONS URL [wrk options]: one wrk run; req/s, latency, and CPU µs per request
-# of the server, the database and wrk.
+# lock_sampler FILE: every 20 ms until killed, the number of the database's sessions waiting on
+# a lock (pg_stat_activity, wait_event_type Lock: a row lock such as the audit chain's head, or
+# a transaction id), one line each; one psql session (\watch), whose own CPU is counted with the
+# database's.
+lock_sampler() {
+	printf "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'\n\\watch 0.02\n" |
+		"$SP_PG_BIN/psql" -X -A -t -q -h "$SP_PG_DIR" -p "$SP_PG_PORT" -U sp -d sp_bench 2>/dev/null |
+		grep --line-buffered -E '^[0-9]+$' >>"$1"
+}
+# run LABEL CONNECTIONS URL [wrk options]: one wrk run; req/s, latency, CPU µs per request of the
+# server, the database and wrk, and the time the database's sessions spent waiting on locks
+# (sampled: sessions waiting at each sample × the time between samples, over the requests).
 run() {
-	local label=$1 c=$2 url=$3 out="$WORK/wrk.$RANDOM" s0 s1 p0 p1 n
+	local label=$1 c=$2 url=$3 out="$WORK/wrk.$RANDOM" s0 s1 p0 p1 n sampler
 	shift 3
+	: >"$out.locks"
+	lock_sampler "$out.locks" &
+	sampler=$!
 	s0=$(cpu_ticks "$server_pid")
 	p0=$(pg_ticks)
 	/usr/bin/time -f "%U %S" -o "$out.time" taskset -c "$LOAD_CORE" wrk -t1 -c"$c" -d"${DUR}s" --latency "$@" "$url" >"$out"
 	s1=$(cpu_ticks "$server_pid")
 	p1=$(pg_ticks)
+	pkill -P "$sampler" 2>/dev/null || true
+	kill "$sampler" 2>/dev/null || true
+	wait "$sampler" 2>/dev/null || true
 	n=$(awk '/requests in/ {print $1}' "$out")
 	awk -v l="$label" -v sum="$(wrk_summary "$out")" -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v h="$TICK" -v n="$n" \
 		-v w="$(awk '{print $1 + $2}' "$out.time")" \
-		-v r="$r" 'BEGIN {printf "round %s %s: %s CPU µs/request: server=%.0f database=%.0f wrk=%.0f\n", r, l, sum, s / h * 1e6 / n, p / h * 1e6 / n, w * 1e6 / n}'
+		-v lk="$(awk '{w += $1; k++} END {printf "%.3f %d", k ? w / k * DUR : 0, k}' DUR="$DUR" "$out.locks")" \
+		-v r="$r" 'BEGIN {split(lk, L, " "); printf "round %s %s: %s CPU µs/request: server=%.0f database=%.0f wrk=%.0f; lock waits: %.0f µs/request (%s samples)\n", r, l, sum, s / h * 1e6 / n, p / h * 1e6 / n, w * 1e6 / n, L[1] * 1e6 / n, L[2]}'
 }
 echo "read: GET /api/v1/cases?limit=50 at 64 connections; write: POST /api/v1/cases (bench/post_case.lua) at 1 and 16; $DUR s a run, $ROUNDS rounds; baseline: baseline_pg ${BASE_CASES:-1000} cases"
 for r in $(seq "$ROUNDS"); do
