@@ -1,6 +1,7 @@
 /* Rate-limit counters in the database (the rate_counters table; owner: this file): one leaky
  * bucket per key, filled in batches by every server on one database and draining at the key's
  * rate, so that their in-memory token buckets (src/http/ratelimit.c) agree on each key's use. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,11 +16,12 @@ static int by_key(const void *a, const void *b)
 		      SP_RATE_KEY_LEN);
 }
 
-/* The stored level of c's key drained to now_us (0 when there is none), plus c->add. */
-static int level_now(struct sp_store *s, struct sp_rate_count *c, int64_t now_us,
+/* The stored level of c's key drained to now_us (0 when there is none), plus c->add; with
+ * lock, its row locked for the rest of the write transaction where the driver needs it. */
+static int level_now(struct sp_store *s, struct sp_rate_count *c, int64_t now_us, bool lock,
 		     struct sp_err *err)
 {
-	int locks = (sp_store_driver_of(s)->caps & SP_STORE_CAP_ROW_LOCKS) != 0;
+	int locks = lock && (sp_store_driver_of(s)->caps & SP_STORE_CAP_ROW_LOCKS) != 0;
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(s,
 				  locks ? "SELECT level_m, updated_us FROM rate_counters WHERE key = ? "
@@ -56,7 +58,7 @@ int sp_ratecount_level(struct sp_store *s, const unsigned char key[SP_RATE_KEY_L
 	*level_m = 0;
 	if (per_s < 1)
 		return sp_err_set(err, SP_EINVAL, "per_s", "must be positive");
-	int rc = level_now(s, &c, now_us, err);
+	int rc = level_now(s, &c, now_us, false, err);
 	if (!rc)
 		*level_m = c.level_m;
 	return rc;
@@ -93,7 +95,7 @@ int sp_ratecount_add(struct sp_store *s, struct sp_rate_count *c, size_t n, int6
 	qsort(c, n, sizeof *c, by_key);
 	int rc = sp_store_begin_write(s, err);
 	for (size_t i = 0; !rc && i < n; i++) {
-		rc = level_now(s, &c[i], now_us, err);
+		rc = level_now(s, &c[i], now_us, true, err);
 		if (!rc && c[i].add)
 			rc = store_level(s, &c[i], now_us, err);
 	}

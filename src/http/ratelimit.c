@@ -1,9 +1,9 @@
 /* Rate limits per session and per client address: token buckets in this process's memory,
  * checked in the pipeline's rate_limit phase, and shared with the other servers on the same
  * database in batches (DESIGN.md §4, §7): every rate-limit-share-ms a thread adds what this
- * server charged each key to the key's running total in the database (access/ratecount.c) and
- * charges the bucket with what the other servers took since the last time. So N servers allow
- * the configured rate, give or take one interval's requests. The table has a fixed size: a key
+ * server charged each key to the key's leaky bucket in the database (access/ratecount.c) and
+ * takes that bucket's level back as the truth for its own. So N servers allow the configured
+ * rate, give or take one interval's requests. The table has a fixed size: a key
  * that finds no room takes the slot touched longest ago, whose bucket has usually refilled, so
  * eviction can only ever forgive, never punish. */
 #include <errno.h>
@@ -115,8 +115,9 @@ void http_ratelimit_free(struct http_ratelimit *rl)
 	free(rl);
 }
 
-/* The bucket holding key, or NULL (the shard is locked by the caller). */
-static struct bucket *find(struct shard *sh, const unsigned char *key)
+/* The bucket holding key, or NULL; *oldest (if not NULL) gets the probed slot touched longest
+ * ago, for a key that finds none. The shard is locked by the caller. */
+static struct bucket *probe(struct shard *sh, const unsigned char *key, struct bucket **oldest)
 {
 	uint64_t h;
 	memcpy(&h, key + 8, sizeof h);
@@ -125,6 +126,8 @@ static struct bucket *find(struct shard *sh, const unsigned char *key)
 		struct bucket *c = &sh->slot[(base + i) % SLOTS];
 		if (memcmp(c->key, key, KEY_LEN) == 0)
 			return c;
+		if (oldest && (!*oldest || c->last_us < (*oldest)->last_us))
+			*oldest = c; /* a free slot has last_us 0: the oldest of all */
 	}
 	return NULL;
 }
@@ -149,15 +152,12 @@ static int64_t take(struct http_ratelimit *rl, const struct http_rate *rate, cha
 	crypto_generichash_update(&st, id, n);
 	crypto_generichash_final(&st, key, sizeof key);
 	key[0] |= 1; /* never all zero, the free mark */
-	uint64_t h;
-	memcpy(&h, key + 8, sizeof h);
 	struct shard *sh = shard_of(rl, key);
-	size_t base = (size_t)((h / SHARDS) % SLOTS);
 
 	double start = rate->burst;
 	if (rl->store && s) {
 		pthread_mutex_lock(&sh->lock);
-		int known = find(sh, key) != NULL;
+		int known = probe(sh, key, NULL) != NULL;
 		pthread_mutex_unlock(&sh->lock);
 		int64_t level_m = 0;
 		struct sp_err err = {0};
@@ -168,14 +168,7 @@ static int64_t take(struct http_ratelimit *rl, const struct http_rate *rate, cha
 
 	int64_t wait = 0;
 	pthread_mutex_lock(&sh->lock);
-	struct bucket *b = NULL, *oldest = NULL;
-	for (size_t i = 0; i < PROBE && !b; i++) {
-		struct bucket *c = &sh->slot[(base + i) % SLOTS];
-		if (memcmp(c->key, key, KEY_LEN) == 0)
-			b = c;
-		else if (!oldest || c->last_us < oldest->last_us)
-			oldest = c; /* a free slot has last_us 0: the oldest of all */
-	}
+	struct bucket *oldest = NULL, *b = probe(sh, key, &oldest);
 	if (!b) {
 		b = oldest;
 		memcpy(b->key, key, KEY_LEN);
@@ -240,7 +233,7 @@ int http_ratelimit_sync(struct http_ratelimit *rl, struct sp_store *s, int64_t n
 		const struct sp_rate_count *c = &rl->batch[i];
 		struct shard *sh = shard_of(rl, c->key);
 		pthread_mutex_lock(&sh->lock);
-		struct bucket *b = find(sh, c->key);
+		struct bucket *b = probe(sh, c->key, NULL);
 		if (b && rc) {
 			b->pending += c->add; /* not counted: send it again next time */
 		} else if (b) {
