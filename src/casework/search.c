@@ -25,14 +25,18 @@ struct hits {
 	} sealed[SP_SEARCH_MAX_HITS + 1];
 };
 
+/* The rows of st that the subject may see with action, into h until it is full; *seen counts
+ * every row read and *last keeps the last one (allowed or not), where a next batch starts. */
 static int collect_as(struct sp_casework *cw, struct sp_stmt *st, struct hits *h,
-		      enum cw_action action, struct sp_err *err)
+		      enum cw_action action, size_t *seen, struct sp_case *last, struct sp_err *err)
 {
 	int rc;
 	while ((rc = sp_stmt_step(st, err)) == 1) {
 		struct sp_case c;
 		if ((rc = cw_case_row(st, &c, err)))
 			return rc;
+		++*seen;
+		*last = c;
 		if (!cw_allowed(cw, action, &c))
 			continue;
 		if (h->n == h->max)
@@ -63,7 +67,9 @@ static int collect_as(struct sp_casework *cw, struct sp_stmt *st, struct hits *h
 
 static int collect(struct sp_casework *cw, struct sp_stmt *st, struct hits *h, struct sp_err *err)
 {
-	return collect_as(cw, st, h, CW_CASE_SEARCH, err);
+	size_t seen = 0;
+	struct sp_case last;
+	return collect_as(cw, st, h, CW_CASE_SEARCH, &seen, &last, err);
 }
 
 /* Open the names of the rows that show one, then write the one audit record of the search or
@@ -293,47 +299,30 @@ int sp_case_find_name(struct sp_casework *cw, const char *const *parts, size_t n
 	return rc;
 }
 
-int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct sp_case_hit *out,
-		 size_t max, size_t *n, struct sp_id *next, struct sp_err *err)
+/* The caseload statement: the filters given (one cached statement per combination; values are
+ * bound, never written in), from a position when from is set, at most a batch of rows. The
+ * cursor as a row value, and none on the first page: both stores then read the batch from the
+ * index (agency_id, created_us, id) in order (an OR of the two columns made PostgreSQL scan
+ * and sort the agency's cases). */
+static int list_statement(struct sp_casework *cw, const struct sp_case_query *q,
+			  const struct sp_case *from, int64_t batch, struct sp_stmt **out,
+			  struct sp_err *err)
 {
-	*n = 0;
-	memset(next, 0, sizeof *next);
-	if (q->status >= SP_CASE_STATUS_COUNT)
-		return sp_err_set(err, SP_EINVAL, "/status", "unknown status");
-	if (q->has_priority && ((int)q->priority < 0 || q->priority >= SP_PRIORITY_COUNT))
-		return sp_err_set(err, SP_EINVAL, "/priority", "unknown priority");
-	if (q->flags & ~SP_CASE_FLAGS_ALL)
-		return sp_err_set(err, SP_EINVAL, "/flag", "unknown flag");
-	size_t page = max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS;
-	if (page == 0)
-		return sp_err_set(err, SP_EINVAL, "/limit", "must be at least 1");
-	int rc = begin_as(cw, CW_CASE_LIST, err);
-	if (rc)
-		return rc;
-	struct sp_case after = {0};
-	struct sp_stmt *st = NULL;
-	if (q->after && (rc = cw_case_load(cw, q->after, &after, err)) == SP_ENOTFOUND)
-		rc = sp_err_set(err, SP_EINVAL, "/after", "no such case");
-	/* The SQL names only the filters given (one cached statement per combination); values
-	 * are bound, never written in. */
-	/* The cursor as a row value, and none on the first page: both stores then read the page
-	 * from the index (agency_id, created_us, id) in order (an OR of the two columns made
-	 * PostgreSQL scan and sort the agency's cases). */
 	char sql[640];
 	int len = snprintf(sql, sizeof sql,
 			   "SELECT " HIT_COLUMNS " FROM cases WHERE agency_id = ?%s%s%s%s%s%s%s "
-			   "ORDER BY created_us, id",
+			   "ORDER BY created_us, id LIMIT ?",
 			   q->mine ? " AND assigned_to = ?" : "", q->status >= 0 ? " AND status = ?" : "",
 			   q->has_priority ? " AND priority = ?" : "",
 			   q->flags ? " AND (flags & ?) = ?" : "", q->from_us ? " AND created_us >= ?" : "",
 			   q->to_us ? " AND created_us < ?" : "",
-			   q->after ? " AND (created_us, id) > (?, ?)" : "");
-	if (!rc && (len < 0 || (size_t)len >= sizeof sql))
-		rc = sp_err_set(err, SP_EINTERNAL, "", "list query too long");
-	if (!rc)
-		rc = sp_store_prepare(cw->store, sql, &st, err);
+			   from ? " AND (created_us, id) > (?, ?)" : "");
+	if (len < 0 || (size_t)len >= sizeof sql)
+		return sp_err_set(err, SP_EINTERNAL, "", "list query too long");
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store, sql, &st, err);
 	if (rc)
-		goto out;
+		return rc;
 	int i = 1;
 	int b = sp_stmt_bind_id(st, i++, cw_actor_agency(cw));
 	if (q->mine)
@@ -351,18 +340,62 @@ int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct s
 		b |= sp_stmt_bind_int64(st, i++, q->from_us);
 	if (q->to_us)
 		b |= sp_stmt_bind_int64(st, i++, q->to_us);
-	if (q->after) {
-		b |= sp_stmt_bind_int64(st, i++, after.created_us);
-		b |= sp_stmt_bind_id(st, i, &after.id);
+	if (from) {
+		b |= sp_stmt_bind_int64(st, i++, from->created_us);
+		b |= sp_stmt_bind_id(st, i++, &from->id);
 	}
+	b |= sp_stmt_bind_int64(st, i, batch);
 	if (b) {
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-		goto out;
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	}
-	/* One row more than the page tells whether there is a next page. */
+	*out = st;
+	return SP_OK;
+}
+
+/* The largest batch of rows read at once while the policy leaves rows out. */
+enum { LIST_BATCH_MAX = 1024 };
+
+int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct sp_case_hit *out,
+		 size_t max, size_t *n, struct sp_id *next, struct sp_err *err)
+{
+	*n = 0;
+	memset(next, 0, sizeof *next);
+	if (q->status >= SP_CASE_STATUS_COUNT)
+		return sp_err_set(err, SP_EINVAL, "/status", "unknown status");
+	if (q->has_priority && ((int)q->priority < 0 || q->priority >= SP_PRIORITY_COUNT))
+		return sp_err_set(err, SP_EINVAL, "/priority", "unknown priority");
+	if (q->flags & ~SP_CASE_FLAGS_ALL)
+		return sp_err_set(err, SP_EINVAL, "/flag", "unknown flag");
+	size_t page = max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS;
+	if (page == 0)
+		return sp_err_set(err, SP_EINVAL, "/limit", "must be at least 1");
+	int rc = begin_as(cw, CW_CASE_LIST, err);
+	if (rc)
+		return rc;
+	struct sp_case from = {0};
+	bool has_from = q->after != NULL;
+	if (q->after && (rc = cw_case_load(cw, q->after, &from, err)) == SP_ENOTFOUND)
+		rc = sp_err_set(err, SP_EINVAL, "/after", "no such case");
+	/* One row more than the page tells whether there is a next page. The rows come in
+	 * batches, each from where the last one ended, so that a store never reads (and
+	 * PostgreSQL never sends) the whole caseload for one page: the first batch is the page
+	 * and one more, each further one (the policy left rows out) twice the last. */
 	struct sp_case_hit extra[SP_SEARCH_MAX_HITS + 1];
 	struct hits h = {.out = extra, .max = page + 1};
-	rc = collect_as(cw, st, &h, CW_CASE_LIST, err);
+	int64_t batch = (int64_t)page + 1;
+	while (!rc) {
+		struct sp_stmt *st = NULL;
+		if ((rc = list_statement(cw, q, has_from ? &from : NULL, batch, &st, err)))
+			break;
+		size_t seen = 0;
+		rc = collect_as(cw, st, &h, CW_CASE_LIST, &seen, &from, err);
+		sp_stmt_done(st);
+		if (rc || h.n == h.max || (int64_t)seen < batch)
+			break;
+		has_from = true;
+		batch = batch * 2 < LIST_BATCH_MAX ? batch * 2 : LIST_BATCH_MAX;
+	}
 	if (rc)
 		goto out;
 	*n = h.n > page ? page : h.n;
@@ -373,7 +406,6 @@ int sp_case_list(struct sp_casework *cw, const struct sp_case_query *q, struct s
 	h.n = *n;
 	rc = audit_as(cw, &h, CW_CASE_LIST, err);
 out:
-	sp_stmt_done(st);
 	rc = cw_finish(cw, rc, err);
 	if (rc) {
 		*n = 0;

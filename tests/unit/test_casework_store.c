@@ -799,6 +799,66 @@ static void caseload_pages_through_the_policy(void **state)
 	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log"), before + 1);
 }
 
+/* Add delta to the flags of the n cases. */
+static void set_flag(const struct sp_id *ids, size_t n, int64_t delta)
+{
+	struct sp_err err = {0};
+	struct sp_stmt *up;
+	ok(sp_store_begin_write(store, &err), &err, "begin");
+	ok(sp_store_prepare(store, "UPDATE cases SET flags = flags + ? WHERE id = ?", &up, &err), &err,
+	   "update");
+	for (size_t k = 0; k < n; k++) {
+		assert_int_equal(sp_stmt_bind_int64(up, 1, delta), SP_OK);
+		assert_int_equal(sp_stmt_bind_id(up, 2, &ids[k]), SP_OK);
+		assert_int_equal(sp_stmt_step(up, &err), 0);
+		assert_int_equal(sp_stmt_changes(up), 1);
+		sp_stmt_done(up);
+	}
+	sp_stmt_done(up);
+	ok(sp_store_commit(store, &err), &err, "commit");
+}
+
+/* Restrict every third case of the agency in the caseload's order, from the second on, of
+ * those not restricted yet (their ids into ids); how many. */
+static size_t restrict_every_third(const char *agency, struct sp_id *ids, size_t max)
+{
+	struct sp_err err = {0};
+	struct sp_stmt *st;
+	ok(sp_store_prepare(store, "SELECT c.id FROM cases c JOIN agencies g ON g.id = c.agency_id "
+				   "WHERE g.code = ? AND (c.flags / 8) % 2 = 0 "
+				   "ORDER BY c.created_us, c.id", &st, &err), &err, "select");
+	assert_int_equal(sp_stmt_bind_text(st, 1, agency), SP_OK);
+	size_t i = 0, n = 0;
+	for (; sp_stmt_step(st, &err) == 1; i++)
+		if (i % 3 == 1 && n < max)
+			assert_int_equal(sp_stmt_id(st, 0, &ids[n++]), SP_OK);
+	sp_stmt_done(st);
+	set_flag(ids, n, SP_CASE_RESTRICTED);
+	return n;
+}
+
+/* The caseload is read in batches (a page and one more, then twice as many each time) from
+ * where the last batch ended; with every third case restricted, small pages need several
+ * batches, and every page still shows exactly the cases the colleague may see, once. */
+static void caseload_reads_on_past_what_the_policy_leaves_out(void **state)
+{
+	(void)state;
+	struct sp_casework b = as(&cw_b);
+	const char *colleague_sees = "SELECT COUNT(*) FROM cases c JOIN agencies g ON g.id = c.agency_id "
+				     "WHERE g.code = 'NGO' AND (c.flags / 8) % 2 = 0";
+	int64_t before = test_scalar(store, colleague_sees);
+	struct sp_id ids[256];
+	size_t restricted = restrict_every_third("NGO", ids, 256);
+	assert_true(restricted >= 3);
+	int64_t visible = test_scalar(store, colleague_sees);
+	assert_int_equal(visible, before - (int64_t)restricted);
+	for (size_t page = 1; page <= 4; page++)
+		assert_int_equal(walk_pages(&b, false, -1, page), visible);
+	assert_int_equal(walk_pages(&b, false, -1, SP_SEARCH_MAX_HITS), visible);
+	set_flag(ids, restricted, -(int64_t)SP_CASE_RESTRICTED);
+	assert_int_equal(test_scalar(store, colleague_sees), before);
+}
+
 /* Reads through a group-commit writer (as the server runs them): the read in a read
  * transaction, its one record committed by the writer before the call returns; a case page
  * one record naming case and fields; the caseload's filters. */
@@ -1328,6 +1388,7 @@ int main(void)
 		cmocka_unit_test(erasure_rewrites_the_key_store_backups),
 		cmocka_unit_test(demo_cases_are_flagged_synthetic),
 		cmocka_unit_test(caseload_pages_through_the_policy),
+		cmocka_unit_test(caseload_reads_on_past_what_the_policy_leaves_out),
 		cmocka_unit_test(reads_audited_through_the_writer),
 		cmocka_unit_test(case_numbers_are_unique_under_concurrency),
 		cmocka_unit_test(first_case_numbers_of_an_agency_under_concurrency),
