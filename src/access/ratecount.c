@@ -17,9 +17,10 @@ static int by_key(const void *a, const void *b)
 }
 
 /* The stored level of c's key drained to now_us (0 when there is none), plus c->add; with
- * lock, its row locked for the rest of the write transaction where the driver needs it. */
+ * lock, its row locked for the rest of the write transaction where the driver needs it;
+ * *found (when not NULL) says whether there was a row. */
 static int level_now(struct sp_store *s, struct sp_rate_count *c, int64_t now_us, bool lock,
-		     struct sp_err *err)
+		     bool *found, struct sp_err *err)
 {
 	int locks = lock && (sp_store_driver_of(s)->caps & SP_STORE_CAP_ROW_LOCKS) != 0;
 	struct sp_stmt *st;
@@ -34,6 +35,7 @@ static int level_now(struct sp_store *s, struct sp_rate_count *c, int64_t now_us
 		     ? sp_err_set(err, SP_EINTERNAL, "", "bind failed")
 		     : sp_stmt_step(st, err);
 	int64_t level = 0;
+	bool level_found = rc == 1;
 	if (rc == 1) {
 		level = sp_stmt_int64(st, 0);
 		int64_t since = now_us - sp_stmt_int64(st, 1); /* another server's clock may lag */
@@ -47,6 +49,8 @@ static int level_now(struct sp_store *s, struct sp_rate_count *c, int64_t now_us
 	}
 	sp_stmt_done(st);
 	c->level_m = level + c->add * 1000;
+	if (found)
+		*found = rc == SP_OK && level_found;
 	return rc;
 }
 
@@ -58,30 +62,52 @@ int sp_ratecount_level(struct sp_store *s, const unsigned char key[SP_RATE_KEY_L
 	*level_m = 0;
 	if (per_s < 1)
 		return sp_err_set(err, SP_EINVAL, "per_s", "must be positive");
-	int rc = level_now(s, &c, now_us, false, err);
+	int rc = level_now(s, &c, now_us, false, NULL, err);
 	if (!rc)
 		*level_m = c.level_m;
 	return rc;
 }
 
-static int store_level(struct sp_store *s, const struct sp_rate_count *c, int64_t now_us,
-		       struct sp_err *err)
+/* Run sql, bound (level, time, key), in a write; *changed: the rows it changed. */
+static int write_level(struct sp_store *s, const char *sql, const struct sp_rate_count *c,
+		       int64_t now_us, int64_t *changed, struct sp_err *err)
 {
 	struct sp_stmt *st;
-	int rc = sp_store_prepare(s,
-				  "INSERT INTO rate_counters (key, level_m, updated_us) VALUES (?, ?, ?) "
-				  "ON CONFLICT (key) DO UPDATE SET level_m = excluded.level_m, "
-				  "updated_us = excluded.updated_us",
-				  &st, err);
+	int rc = sp_store_prepare(s, sql, &st, err);
 	if (rc)
 		return rc;
-	if (sp_stmt_bind_blob(st, 1, c->key, SP_RATE_KEY_LEN) ||
-	    sp_stmt_bind_int64(st, 2, c->level_m) || sp_stmt_bind_int64(st, 3, now_us))
+	if (sp_stmt_bind_int64(st, 1, c->level_m) || sp_stmt_bind_int64(st, 2, now_us) ||
+	    sp_stmt_bind_blob(st, 3, c->key, SP_RATE_KEY_LEN))
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	else
 		rc = sp_stmt_step(st, err);
+	*changed = sp_stmt_changes(st);
 	sp_stmt_done(st);
 	return rc > 0 ? sp_err_set(err, SP_EINTERNAL, "", "statement returned a row") : rc;
+}
+
+/* Add c's charge to its key's row, locked by level_now when found. A key no row held yet may
+ * be inserted by another server at the same moment (no row to lock): the insert then does
+ * nothing, and the row the other one committed is read again, locked, and charged. */
+static int store_level(struct sp_store *s, struct sp_rate_count *c, bool found, int64_t now_us,
+		       struct sp_err *err)
+{
+	int64_t changed = 0;
+	int rc = SP_OK;
+	if (!found) {
+		rc = write_level(s,
+				 "INSERT INTO rate_counters (level_m, updated_us, key) VALUES (?, ?, ?) "
+				 "ON CONFLICT (key) DO NOTHING",
+				 c, now_us, &changed, err);
+		if (rc || changed)
+			return rc;
+		if ((rc = level_now(s, c, now_us, true, &found, err)))
+			return rc;
+		if (!found)
+			return sp_err_set(err, SP_EBUSY, "", "rate counter row gone; retry");
+	}
+	return write_level(s, "UPDATE rate_counters SET level_m = ?, updated_us = ? WHERE key = ?", c,
+			   now_us, &changed, err);
 }
 
 int sp_ratecount_add(struct sp_store *s, struct sp_rate_count *c, size_t n, int64_t now_us,
@@ -95,9 +121,10 @@ int sp_ratecount_add(struct sp_store *s, struct sp_rate_count *c, size_t n, int6
 	qsort(c, n, sizeof *c, by_key);
 	int rc = sp_store_begin_write(s, err);
 	for (size_t i = 0; !rc && i < n; i++) {
-		rc = level_now(s, &c[i], now_us, true, err);
+		bool found;
+		rc = level_now(s, &c[i], now_us, true, &found, err);
 		if (!rc && c[i].add)
-			rc = store_level(s, &c[i], now_us, err);
+			rc = store_level(s, &c[i], found, now_us, err);
 	}
 	if (!rc && prune) {
 		struct sp_stmt *st;

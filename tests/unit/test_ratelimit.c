@@ -8,12 +8,15 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
+#include "access/access.h"
 #include "crypto/crypto.h"
 #include "http/http.h"
 #include "safepath/init.h"
@@ -213,6 +216,57 @@ static void servers_on_one_database_share_their_counts(void **state)
 	assert_int_equal(test_rmtree(dir), 0);
 }
 
+struct adder {
+	struct sp_store *s;
+	struct sp_rate_count c;
+	int rc;
+};
+
+static void *add_batch(void *arg)
+{
+	struct adder *a = arg;
+	struct sp_err err = {0};
+	a->rc = sp_ratecount_add(a->s, &a->c, 1, T0, false, &err);
+	return NULL;
+}
+
+/* Two servers charging a key no row holds yet, at the same moment: the first's insert not
+ * yet committed when the second's batch looks for the row (none to lock) and inserts too. The
+ * second waits for the first, then adds its charge to the row the first committed: both
+ * charges count (on SQLite the write lock makes the second wait from its start). */
+static void a_new_key_charged_by_two_servers_at_once_keeps_both(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sp-rate-XXXXXX", path[64], url[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	test_db_url(url, sizeof url, path, "sp_ratelimit_race");
+	struct sp_store *s1 = open_db(url), *s2 = open_db(url);
+	struct sp_err err = {0};
+	struct adder second = {.s = s2, .c = {.add = 3, .per_s = 1}};
+	memset(second.c.key, 0x5a, SP_RATE_KEY_LEN);
+	/* the first server's batch: the new key's row, 4 charges, not committed yet */
+	struct sp_stmt *st;
+	assert_int_equal(sp_store_begin_write(s1, &err), SP_OK);
+	assert_int_equal(sp_store_prepare(s1, "INSERT INTO rate_counters (key, level_m, updated_us) "
+					      "VALUES (?, 4000, ?)", &st, &err), SP_OK);
+	assert_int_equal(sp_stmt_bind_blob(st, 1, second.c.key, SP_RATE_KEY_LEN), SP_OK);
+	assert_int_equal(sp_stmt_bind_int64(st, 2, T0), SP_OK);
+	assert_int_equal(sp_stmt_step(st, &err), 0);
+	sp_stmt_done(st);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, add_batch, &second), 0);
+	struct timespec pause = {.tv_nsec = 300 * 1000000L};
+	nanosleep(&pause, NULL); /* the second batch is waiting on the first's row by now */
+	assert_int_equal(sp_store_commit(s1, &err), SP_OK);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(second.rc, SP_OK);
+	assert_int_equal(level(s1), 7000);
+	sp_store_close(s1);
+	sp_store_close(s2);
+	assert_int_equal(test_rmtree(dir), 0);
+}
+
 int main(void)
 {
 	if (sp_init() != SP_OK)
@@ -223,6 +277,7 @@ int main(void)
 		cmocka_unit_test(settings_out_of_range_are_refused),
 		cmocka_unit_test(a_full_table_forgives),
 		cmocka_unit_test(servers_on_one_database_share_their_counts),
+		cmocka_unit_test(a_new_key_charged_by_two_servers_at_once_keeps_both),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
