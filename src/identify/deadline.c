@@ -136,7 +136,7 @@ static int add_working_days(const struct sp_jurisdiction *j, int32_t from, int n
 {
 	int32_t day = from;
 	while (n > 0) {
-		bool w;
+		bool w = false;
 		int rc = sp_jurisdiction_is_working_day(j, ++day, &w, err);
 		if (rc)
 			return rc;
@@ -182,7 +182,7 @@ static int same_time_later(UCalendar *c, int64_t t, int n, int64_t *out, struct 
 static int due_in(const struct sp_jurisdiction *j, const struct sp_jur_rule *r, UCalendar *c,
 		  int64_t trigger, int64_t *due, struct sp_err *err)
 {
-	int32_t today, day;
+	int32_t today = 0, day = 0;
 	int rc = local_day(c, trigger, &today, err);
 	if (rc)
 		return rc;
@@ -212,7 +212,7 @@ static int due_in(const struct sp_jurisdiction *j, const struct sp_jur_rule *r, 
 int sp_deadline_due(const struct sp_jurisdiction *j, const struct sp_jur_rule *r, int64_t trigger,
 		    int64_t *due, struct sp_err *err)
 {
-	UCalendar *c;
+	UCalendar *c = NULL;
 	int rc = open_cal(j, &c, err);
 	if (rc)
 		return rc;
@@ -229,11 +229,11 @@ bool sp_deadline_overdue(const struct sp_jur_rule *r, int64_t due, int64_t now)
 int sp_deadline_working_days_left(const struct sp_jurisdiction *j, int64_t now, int64_t due,
 				  int *out, struct sp_err *err)
 {
-	UCalendar *c;
+	UCalendar *c = NULL;
 	int rc = open_cal(j, &c, err);
 	if (rc)
 		return rc;
-	int32_t a, b;
+	int32_t a = 0, b = 0;
 	rc = local_day(c, now, &a, err);
 	if (!rc)
 		rc = local_day(c, due, &b, err);
@@ -243,7 +243,7 @@ int sp_deadline_working_days_left(const struct sp_jurisdiction *j, int64_t now, 
 	int32_t lo = a < b ? a : b, hi = a < b ? b : a;
 	int count = 0;
 	for (int32_t d = lo + 1; d <= hi; d++) {
-		bool w;
+		bool w = false;
 		rc = sp_jurisdiction_is_working_day(j, d, &w, err);
 		if (rc)
 			return rc;
@@ -256,7 +256,7 @@ int sp_deadline_working_days_left(const struct sp_jurisdiction *j, int64_t now, 
 int sp_jurisdiction_format_time(const struct sp_jurisdiction *j, int64_t t,
 				char out[SP_JUR_TIME_SIZE], struct sp_err *err)
 {
-	UCalendar *c;
+	UCalendar *c = NULL;
 	int rc = open_cal(j, &c, err);
 	if (rc)
 		return rc;

@@ -114,8 +114,8 @@ static void fail(struct jv *v, const char *ptr, const char *fmt, ...)
 		vsnprintf(msg, sizeof msg, fmt, ap);
 		va_end(ap);
 		sp_err_set(e, SP_EINVAL, ptr, "%s", msg);
-		v->n++;
 	}
+	v->n++; /* counted beyond cap too: any error makes the file invalid */
 }
 
 /* ptr + "/" + key, or + "/" + index, cut at SP_JUR_PTR_SIZE (a file's pointers are a few
@@ -244,7 +244,9 @@ static char get_tag(struct jv *v, json_t *obj, const char *base)
 {
 	static const char *const tags[] = {"P", "S", "U"};
 	int i = get_name(v, obj, base, "tag", true, tags, 3, "confidence tag");
-	return i < 0 ? '?' : tags[i][0];
+	if (i < 0)
+		return '?';
+	return tags[i][0];
 }
 
 /* A texts object {"en": "...", "fr": "..."}: language codes of 2 or 3 lower-case letters,
@@ -749,7 +751,7 @@ static int set_put(struct sp_jurisdictions *set, size_t *cap, struct sp_jurisdic
 		}
 	if (set->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 8;
-		struct sp_jurisdiction **it = realloc(set->items, ncap * sizeof *it);
+		struct sp_jurisdiction **it = realloc(set->items, ncap * sizeof(struct sp_jurisdiction *));
 		if (!it) {
 			sp_jurisdiction_free(j);
 			return SP_ENOMEM;
@@ -768,8 +770,14 @@ static int load_one(struct sp_jurisdictions *set, size_t *cap, const char *label
 	struct sp_jurisdiction *j = NULL;
 	struct sp_err e = {0};
 	int rc = sp_jurisdiction_parse(text, len, &j, &e);
-	if (rc)
+	if (!rc && (!j || !j->id)) {
+		rc = SP_EINTERNAL;
+		sp_err_set(&e, rc, "", "no id after a successful parse");
+	}
+	if (rc) {
+		sp_jurisdiction_free(j);
 		return sp_err_set(err, rc, e.field, "%s: %s", label, e.msg);
+	}
 	size_t n = strlen(j->id);
 	if (strncmp(name, j->id, n) != 0 || strcmp(name + n, ".json") != 0) {
 		sp_jurisdiction_free(j);
@@ -874,7 +882,7 @@ int sp_jurisdictions_load(const char *dir, struct sp_jurisdictions *out, struct 
 		return rc;
 	}
 	if (set.n)
-		qsort(set.items, set.n, sizeof *set.items, cmp_jur);
+		qsort(set.items, set.n, sizeof(struct sp_jurisdiction *), cmp_jur);
 	*out = set;
 	return SP_OK;
 }

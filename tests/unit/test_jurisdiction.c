@@ -426,6 +426,24 @@ static void test_invalid_golden(void **state)
 	assert_true(files >= 12);
 }
 
+/* Errors beyond the room given still make a file invalid; with room for none, none are kept. */
+static void test_check_cap(void **state)
+{
+	(void)state;
+	struct sp_err errs[2];
+	size_t n = 99;
+	assert_int_equal(sp_jurisdiction_check("{}", 2, errs, 0, &n), SP_EINVAL);
+	assert_int_equal(n, 0);
+	assert_int_equal(sp_jurisdiction_check("{}", 2, errs, 2, &n), SP_EINVAL);
+	assert_int_equal(n, 2);
+	assert_string_equal(errs[1].field, "/version");
+	struct sp_jurisdiction *j = NULL;
+	struct sp_err err = {0};
+	assert_int_equal(sp_jurisdiction_parse("{}", 2, &j, &err), SP_EINVAL);
+	assert_null(j);
+	assert_string_equal(err.field, "/id");
+}
+
 /* Start-up cost: loading every shipped file (parse, validate, ICU zone check). */
 static void test_load_time(void **state)
 {
@@ -454,7 +472,8 @@ int main(void)
 		cmocka_unit_test(test_decisions),    cmocka_unit_test(test_names),
 		cmocka_unit_test(test_folder),	     cmocka_unit_test(test_working_days),
 		cmocka_unit_test(test_overdue),	     cmocka_unit_test(test_years),
-		cmocka_unit_test(test_invalid_golden), cmocka_unit_test(test_load_time),
+		cmocka_unit_test(test_invalid_golden), cmocka_unit_test(test_check_cap),
+		cmocka_unit_test(test_load_time),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
