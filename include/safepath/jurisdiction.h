@@ -113,6 +113,10 @@ int sp_jurisdiction_parse(const char *text, size_t len, struct sp_jurisdiction *
  * errors than cap are counted in *n_errs up to cap only). Returns 0 when the file is valid. */
 int sp_jurisdiction_check(const char *text, size_t len, struct sp_err *errs, size_t cap,
 			  size_t *n_errs) SP_MUST;
+/* The same for a file (at most 1 MiB): SP_EIO or SP_ETOOBIG, with that one error, when it cannot
+ * be read. */
+int sp_jurisdiction_check_file(const char *file, struct sp_err *errs, size_t cap, size_t *n_errs)
+	SP_MUST;
 void sp_jurisdiction_free(struct sp_jurisdiction *j);
 
 /* The text in lang from a texts object, falling back to English; NULL when neither is there. */

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "safepath/buf.h"
 #include "safepath/json.h"
 #include "safepath/jurisdiction.h"
 #include "safepath/policy.h"
@@ -24,7 +23,6 @@ const struct sp_cli_cmd sp_cli_cmd_jurisdictions = {
 	cmd_jurisdictions,
 };
 
-#define FILE_MAX (1u << 20)
 #define CHECK_ERRORS 64
 
 static int load(struct sp_cli *cli, struct sp_jurisdictions *set)
@@ -141,36 +139,13 @@ static int jur_show(struct sp_cli *cli, const char *id)
 	return SP_EXIT_OK;
 }
 
-static int read_file(const char *file, struct sp_buf *b, struct sp_err *err)
-{
-	FILE *f = fopen(file, "rb");
-	if (!f)
-		return sp_err_set(err, SP_EIO, "FILE", "cannot open the file");
-	char chunk[8192];
-	size_t n;
-	int rc = SP_OK;
-	while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		rc = sp_buf_add(b, chunk, n);
-	if (!rc && ferror(f))
-		rc = sp_err_set(err, SP_EIO, "FILE", "cannot read the file");
-	else if (rc)
-		sp_err_set(err, rc, "FILE", "larger than 1 MiB");
-	fclose(f);
-	return rc;
-}
-
 static int jur_check(struct sp_cli *cli, const char *file)
 {
-	struct sp_buf b;
-	struct sp_err err = {0}, errs[CHECK_ERRORS];
-	sp_buf_init(&b, FILE_MAX);
-	if (read_file(file, &b, &err)) {
-		sp_buf_free(&b);
-		return sp_cli_fail(&err, "jurisdictions check");
-	}
+	struct sp_err errs[CHECK_ERRORS];
 	size_t n = 0;
-	int rc = sp_jurisdiction_check(b.data ? b.data : "", b.len, errs, CHECK_ERRORS, &n);
-	sp_buf_free(&b);
+	int rc = sp_jurisdiction_check_file(file, errs, CHECK_ERRORS, &n);
+	if (rc && rc != SP_EINVAL)
+		return sp_cli_fail(&errs[0], "jurisdictions check");
 	if (cli->json) {
 		json_t *list = json_array();
 		for (size_t i = 0; i < n; i++)

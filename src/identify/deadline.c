@@ -53,20 +53,39 @@ static int out_of_years(struct sp_err *err)
 			  YEAR_MIN, YEAR_MAX);
 }
 
-/* The local date (days since 1970-01-01) of instant t. */
-static int local_day(UCalendar *c, int64_t t, int32_t *day, struct sp_err *err)
+/* The local date and wall time of instant t, and the zone's offset then (ms). */
+struct local {
+	int year, month, day, hour, minute, second, offset_ms;
+};
+
+static int local_time(UCalendar *c, int64_t t, struct local *out, struct sp_err *err)
 {
 	UErrorCode st = U_ZERO_ERROR;
 	ucal_setMillis(c, (UDate)floor_div(t, US_PER_MS), &st);
-	int y = ucal_get(c, UCAL_EXTENDED_YEAR, &st);
-	int m = ucal_get(c, UCAL_MONTH, &st);
-	int d = ucal_get(c, UCAL_DATE, &st);
+	*out = (struct local){
+		.year = ucal_get(c, UCAL_EXTENDED_YEAR, &st),
+		.month = ucal_get(c, UCAL_MONTH, &st) + 1,
+		.day = ucal_get(c, UCAL_DATE, &st),
+		.hour = ucal_get(c, UCAL_HOUR_OF_DAY, &st),
+		.minute = ucal_get(c, UCAL_MINUTE, &st),
+		.second = ucal_get(c, UCAL_SECOND, &st),
+		.offset_ms = ucal_get(c, UCAL_ZONE_OFFSET, &st) + ucal_get(c, UCAL_DST_OFFSET, &st),
+	};
 	if (U_FAILURE(st))
-		return sp_err_set(err, SP_EINTERNAL, "", "ICU cannot read the local date");
-	if (y < YEAR_MIN || y > YEAR_MAX)
+		return sp_err_set(err, SP_EINTERNAL, "", "ICU cannot read the local time");
+	if (out->year < YEAR_MIN || out->year > YEAR_MAX)
 		return out_of_years(err);
-	*day = sp_date_day_number(y, m + 1, d);
 	return SP_OK;
+}
+
+/* The local date (days since 1970-01-01) of instant t. */
+static int local_day(UCalendar *c, int64_t t, int32_t *day, struct sp_err *err)
+{
+	struct local l;
+	int rc = local_time(c, t, &l, err);
+	if (!rc)
+		*day = sp_date_day_number(l.year, l.month, l.day);
+	return rc;
 }
 
 /* The first instant (µs) of local date `day`. */
@@ -152,25 +171,19 @@ static int add_working_days(const struct sp_jurisdiction *j, int32_t from, int n
  * whole days have passed. */
 static int same_time_later(UCalendar *c, int64_t t, int n, int64_t *out, struct sp_err *err)
 {
-	UErrorCode st = U_ZERO_ERROR;
-	ucal_setMillis(c, (UDate)floor_div(t, US_PER_MS), &st);
-	int f[6] = {
-		ucal_get(c, UCAL_EXTENDED_YEAR, &st), ucal_get(c, UCAL_MONTH, &st) + 1,
-		ucal_get(c, UCAL_DATE, &st),	      ucal_get(c, UCAL_HOUR_OF_DAY, &st),
-		ucal_get(c, UCAL_MINUTE, &st),	      ucal_get(c, UCAL_SECOND, &st),
-	};
-	if (U_FAILURE(st))
-		return sp_err_set(err, SP_EINTERNAL, "", "ICU cannot read the local time");
-	if (f[0] < YEAR_MIN || f[0] > YEAR_MAX)
-		return out_of_years(err);
+	struct local l;
+	int rc = local_time(c, t, &l, err);
+	if (rc)
+		return rc;
 	int y, m, d;
-	sp_date_civil(sp_date_day_number(f[0], f[1], f[2]) + n, &y, &m, &d);
+	sp_date_civil(sp_date_day_number(l.year, l.month, l.day) + n, &y, &m, &d);
 	if (y > YEAR_MAX)
 		return out_of_years(err);
 	ucal_setAttribute(c, UCAL_SKIPPED_WALL_TIME, UCAL_WALLTIME_LAST);
 	ucal_setAttribute(c, UCAL_REPEATED_WALL_TIME, UCAL_WALLTIME_LAST);
+	UErrorCode st = U_ZERO_ERROR;
 	ucal_clear(c);
-	ucal_setDateTime(c, y, m - 1, d, f[3], f[4], f[5], &st);
+	ucal_setDateTime(c, y, m - 1, d, l.hour, l.minute, l.second, &st);
 	UDate ms = ucal_getMillis(c, &st);
 	if (U_FAILURE(st))
 		return sp_err_set(err, SP_EINTERNAL, "", "ICU cannot compute a local time");
@@ -260,25 +273,18 @@ int sp_jurisdiction_format_time(const struct sp_jurisdiction *j, int64_t t,
 	int rc = open_cal(j, &c, err);
 	if (rc)
 		return rc;
-	UErrorCode st = U_ZERO_ERROR;
-	ucal_setMillis(c, (UDate)floor_div(t, US_PER_MS), &st);
-	int f[6] = {
-		ucal_get(c, UCAL_EXTENDED_YEAR, &st), ucal_get(c, UCAL_MONTH, &st) + 1,
-		ucal_get(c, UCAL_DATE, &st),	      ucal_get(c, UCAL_HOUR_OF_DAY, &st),
-		ucal_get(c, UCAL_MINUTE, &st),	      ucal_get(c, UCAL_SECOND, &st),
-	};
-	int off_ms = ucal_get(c, UCAL_ZONE_OFFSET, &st) + ucal_get(c, UCAL_DST_OFFSET, &st);
+	struct local l;
+	rc = local_time(c, t, &l, err);
 	ucal_close(c);
-	if (U_FAILURE(st))
-		return sp_err_set(err, SP_EINTERNAL, "", "ICU cannot read the local time");
-	if (f[0] < YEAR_MIN || f[0] > YEAR_MAX)
-		return out_of_years(err);
+	if (rc)
+		return rc;
 	int64_t frac = floor_mod(t, 1000000);
-	int off = off_ms / 60000, aoff = off < 0 ? -off : off;
+	int off = l.offset_ms / 60000, aoff = off < 0 ? -off : off;
 	char fs[16] = "";
 	if (frac)
 		snprintf(fs, sizeof fs, ".%06lld", (long long)frac);
-	snprintf(out, SP_JUR_TIME_SIZE, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02d:%02d", f[0], f[1],
-		 f[2], f[3], f[4], f[5], fs, off < 0 ? '-' : '+', aoff / 60, aoff % 60);
+	snprintf(out, SP_JUR_TIME_SIZE, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02d:%02d", l.year,
+		 l.month, l.day, l.hour, l.minute, l.second, fs, off < 0 ? '-' : '+', aoff / 60,
+		 aoff % 60);
 	return SP_OK;
 }

@@ -163,6 +163,17 @@ static void only_keys(struct jv *v, json_t *obj, const char *base, const char *c
 	}
 }
 
+/* Member key of obj with its pointer in p; NULL when absent, which is an error when required. */
+static json_t *member(struct jv *v, json_t *obj, const char *base, const char *key, bool required,
+		      char p[SP_JUR_PTR_SIZE])
+{
+	path(p, base, key);
+	json_t *m = json_object_get(obj, key);
+	if (!m && required)
+		fail(v, p, "is required");
+	return m;
+}
+
 static bool lower_id(const char *s, size_t max, bool dash)
 {
 	size_t n = strlen(s);
@@ -180,13 +191,9 @@ static const char *get_str(struct jv *v, json_t *obj, const char *base, const ch
 			   bool required, size_t max)
 {
 	char p[SP_JUR_PTR_SIZE];
-	path(p, base, key);
-	json_t *m = json_object_get(obj, key);
-	if (!m) {
-		if (required)
-			fail(v, p, "is required");
+	json_t *m = member(v, obj, base, key, required, p);
+	if (!m)
 		return NULL;
-	}
 	if (!json_is_string(m)) {
 		fail(v, p, "must be a string");
 		return NULL;
@@ -227,12 +234,9 @@ static int get_int(struct jv *v, json_t *obj, const char *base, const char *key,
 		   long long hi, int absent)
 {
 	char p[SP_JUR_PTR_SIZE];
-	path(p, base, key);
-	json_t *m = json_object_get(obj, key);
-	if (!m) {
-		fail(v, p, "is required");
+	json_t *m = member(v, obj, base, key, true, p);
+	if (!m)
 		return absent;
-	}
 	if (!json_is_integer(m) || json_integer_value(m) < lo || json_integer_value(m) > hi) {
 		fail(v, p, "must be an integer from %lld to %lld", lo, hi);
 		return absent;
@@ -255,13 +259,9 @@ static const json_t *get_texts(struct jv *v, json_t *obj, const char *base, cons
 			       bool required)
 {
 	char p[SP_JUR_PTR_SIZE];
-	path(p, base, key);
-	json_t *m = json_object_get(obj, key);
-	if (!m) {
-		if (required)
-			fail(v, p, "is required");
+	json_t *m = member(v, obj, base, key, required, p);
+	if (!m)
 		return NULL;
-	}
 	if (!json_is_object(m)) {
 		fail(v, p, "must be an object of texts by language");
 		return NULL;
@@ -321,11 +321,10 @@ static void check_time_zone(struct jv *v, json_t *doc, struct sp_jurisdiction *j
 
 static void check_week(struct jv *v, json_t *doc, struct sp_jurisdiction *j)
 {
-	json_t *w = json_object_get(doc, "working_week");
-	if (!w) {
-		fail(v, "/working_week", "is required");
+	char p0[SP_JUR_PTR_SIZE];
+	json_t *w = member(v, doc, "", "working_week", true, p0);
+	if (!w)
 		return;
-	}
 	if (!json_is_array(w) || json_array_size(w) == 0) {
 		fail(v, "/working_week", "must be a non-empty array of weekday names");
 		return;
@@ -370,11 +369,10 @@ static void check_holidays(struct jv *v, json_t *doc, struct sp_jurisdiction *j,
 		fail(v, "/holidays/to_year", "must not be before from_year");
 		from = to = 0;
 	}
-	json_t *dates = json_object_get(h, "dates");
-	if (!dates) {
-		fail(v, "/holidays/dates", "is required (an empty array when there are none)");
+	char p0[SP_JUR_PTR_SIZE];
+	json_t *dates = member(v, h, "/holidays", "dates", true, p0);
+	if (!dates)
 		return;
-	}
 	if (!json_is_array(dates) || json_array_size(dates) > HOLIDAYS_MAX) {
 		fail(v, "/holidays/dates", "must be an array of at most %d holidays", HOLIDAYS_MAX);
 		return;
@@ -480,11 +478,10 @@ static void check_rule(struct jv *v, json_t *r, const char *p, const struct sp_j
 static void check_rules(struct jv *v, json_t *doc, struct sp_jurisdiction *j,
 			struct sp_jur_rule **rules)
 {
-	json_t *a = json_object_get(doc, "deadlines");
-	if (!a) {
-		fail(v, "/deadlines", "is required");
+	char p0[SP_JUR_PTR_SIZE];
+	json_t *a = member(v, doc, "", "deadlines", true, p0);
+	if (!a)
 		return;
-	}
 	if (!json_is_array(a) || json_array_size(a) > RULES_MAX) {
 		fail(v, "/deadlines", "must be an array of at most %d rules", RULES_MAX);
 		return;
@@ -521,13 +518,9 @@ static unsigned get_names_mask(struct jv *v, json_t *obj, const char *base, cons
 			       unsigned refused, const char *what)
 {
 	char p[SP_JUR_PTR_SIZE];
-	path(p, base, key);
-	json_t *a = json_object_get(obj, key);
-	if (!a) {
-		if (required)
-			fail(v, p, "is required");
+	json_t *a = member(v, obj, base, key, required, p);
+	if (!a)
 		return 0;
-	}
 	if (!json_is_array(a) || json_array_size(a) == 0) {
 		fail(v, p, "must be a non-empty array of %s names", what);
 		return 0;
@@ -566,11 +559,10 @@ static int parse_kind(const char *name, unsigned *out)
 
 static void check_decisions(struct jv *v, json_t *doc, struct sp_jurisdiction *j)
 {
-	json_t *d = json_object_get(doc, "decisions");
-	if (!d) {
-		fail(v, "/decisions", "is required");
+	char p0[SP_JUR_PTR_SIZE];
+	json_t *d = member(v, doc, "", "decisions", true, p0);
+	if (!d)
 		return;
-	}
 	if (!json_is_object(d)) {
 		fail(v, "/decisions", "must be an object keyed by decision type");
 		return;
@@ -812,6 +804,24 @@ static int read_file(const char *file, struct sp_buf *b, struct sp_err *err)
 		return sp_err_set(err, rc, "", "%s: %s", file,
 				  rc == SP_ETOOBIG ? "larger than 1 MiB" : "cannot read");
 	return SP_OK;
+}
+
+int sp_jurisdiction_check_file(const char *file, struct sp_err *errs, size_t cap,
+			       size_t *n_errs)
+{
+	struct sp_buf b;
+	struct sp_err ioerr = {0};
+	sp_buf_init(&b, FILE_MAX);
+	int rc = read_file(file, &b, &ioerr);
+	if (rc) {
+		*n_errs = cap ? 1 : 0;
+		if (cap)
+			errs[0] = ioerr;
+	} else {
+		rc = sp_jurisdiction_check(b.data ? b.data : "", b.len, errs, cap, n_errs);
+	}
+	sp_buf_free(&b);
+	return rc;
 }
 
 static int load_dir(struct sp_jurisdictions *set, size_t *cap, const char *dir,

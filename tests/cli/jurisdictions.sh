@@ -49,7 +49,7 @@ expect 1 "$SP" --json jurisdictions check "$REPO/tests/data/jurisdictions/invali
 has '"valid":false'
 has '{"pointer":"/holidays/to_year","reason":"must not be before from_year"}'
 expect 1 "$SP" jurisdictions check "$WORK/no-such-file.json"
-has 'cannot open the file' "$WORK/err"
+has 'no-such-file.json: cannot open: No such file or directory' "$WORK/err"
 expect 1 "$SP" --data "$WORK/var" jurisdictions show xx-nowhere
 has 'no such jurisdiction' "$WORK/err"
 

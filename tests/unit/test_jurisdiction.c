@@ -444,12 +444,13 @@ static void test_check_cap(void **state)
 	assert_string_equal(err.field, "/id");
 }
 
-/* Start-up cost: loading every shipped file (parse, validate, ICU zone check). */
+/* Start-up cost: loading every shipped file (parse, validate, ICU zone check), in CPU time (the
+ * machine may be busy with other work). */
 static void test_load_time(void **state)
 {
 	(void)state;
 	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
 	enum { N = 50 };
 	for (int i = 0; i < N; i++) {
 		struct sp_jurisdictions s;
@@ -457,10 +458,10 @@ static void test_load_time(void **state)
 		assert_int_equal(sp_jurisdictions_load(NULL, &s, &err), SP_OK);
 		sp_jurisdictions_free(&s);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &b);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
 	double us = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / N /
 		    1e3;
-	print_message("loading the shipped jurisdictions: %.0f us\n", us);
+	print_message("loading the shipped jurisdictions: %.0f us of CPU time\n", us);
 	/* well under 2 ms in an optimised build; the sanitizer build is several times slower */
 	assert_true(us < 10000);
 }
