@@ -110,6 +110,11 @@ const char *sp_child_name(enum sp_child c);
 int sp_date_is_child_at(const struct sp_date *dob, const struct sp_date *on, enum sp_child *out,
 			struct sp_err *err) SP_MUST;
 
+/* Proleptic Gregorian day numbers (days since 1970-01-01) of a year, month (1-based) and day,
+ * and back; for the years SP_DATE_MIN_YEAR..SP_DATE_MAX_YEAR. The caller checks the fields. */
+int32_t sp_date_day_number(int year, int month, int day);
+void sp_date_civil(int32_t day, int *year, int *month, int *mday);
+
 /* ICU calendars are opened once per thread and calendar and reused; they are closed when the
  * thread exits, or now by this call (which a thread may make at any time). */
 void sp_date_release_thread_cache(void);

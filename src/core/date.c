@@ -50,6 +50,16 @@ static void civil_from_days(int32_t z, int *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
+int32_t sp_date_day_number(int year, int month, int day)
+{
+	return days_from_civil(year, month, day);
+}
+
+void sp_date_civil(int32_t day, int *year, int *month, int *mday)
+{
+	civil_from_days(day, year, month, mday);
+}
+
 #define DAY_MIN days_from_civil(SP_DATE_MIN_YEAR, 1, 1)
 #define DAY_MAX days_from_civil(SP_DATE_MAX_YEAR, 12, 31)
 
