@@ -161,6 +161,8 @@ static int code(struct loader *L, json_t *obj, const char *key, bool required,
 	return c;
 }
 
+static void prefill_ids(json_t *a, void *base, size_t stride, struct sp_arena *arena);
+
 static void load_question(struct loader *L, json_t *j, struct sp_question *q, unsigned index,
 			  unsigned section)
 {
@@ -170,6 +172,7 @@ static void load_question(struct loader *L, json_t *j, struct sp_question *q, un
 	if (!sp_walk_object(&L->w, j, allowed))
 		return;
 	q->section = section;
+	q->id = NULL;
 	q->id = unique_id(L, j, SP_ID_LOWER, p->questions, sizeof *q, index);
 	int t = sp_walk_enum(&L->w, j, "type", true, qtype_names);
 	q->type = t < 0 ? SP_Q_TEXT : (enum sp_qtype)t;
@@ -267,6 +270,14 @@ static void load_sections(struct loader *L)
 		return;
 	p->sections = sections;
 	p->questions = questions;
+	/* ids first, so a show_if naming a later question says so */
+	json_array_foreach(secs, i, s) {
+		json_t *qs = json_object_get(s, "questions");
+		if (json_is_array(qs))
+			prefill_ids(qs, questions + p->n_questions, sizeof *questions, L->arena);
+		p->n_questions += json_is_array(qs) ? (unsigned)json_array_size(qs) : 0;
+	}
+	unsigned qi = 0; /* p->n_questions counts them all: a later one is known by name */
 	size_t saved = sp_walk_enter(&L->w, "sections");
 	if (json_array_size(secs) == 0)
 		sp_walk_error(&L->w, "must list at least one section");
@@ -277,7 +288,7 @@ static void load_sections(struct loader *L)
 		if (sp_walk_object(&L->w, s, allowed)) {
 			sec->id = unique_id(L, s, SP_ID_NAME, sections, sizeof *sec, p->n_sections);
 			sp_walk_text(&L->w, s, "title", true, &sec->title);
-			sec->first = p->n_questions;
+			sec->first = qi;
 			json_t *qs = sp_walk_array(&L->w, s, "questions", true);
 			size_t s3 = sp_walk_enter(&L->w, "questions");
 			if (qs && json_array_size(qs) == 0)
@@ -286,14 +297,12 @@ static void load_sections(struct loader *L)
 			json_t *q;
 			json_array_foreach(qs, k, q) {
 				size_t s4 = sp_walk_enter_index(&L->w, k);
-				load_question(L, q, &questions[p->n_questions], p->n_questions,
-					      p->n_sections);
-				/* counted even when bad, so indexes follow the file */
-				p->n_questions++;
+				load_question(L, q, &questions[qi], qi, p->n_sections);
+				qi++; /* counted even when bad, so indexes follow the file */
 				sp_walk_leave(&L->w, s4);
 			}
 			sp_walk_leave(&L->w, s3);
-			sec->count = p->n_questions - sec->first;
+			sec->count = qi - sec->first;
 			p->n_sections++;
 		}
 		sp_walk_leave(&L->w, s2);

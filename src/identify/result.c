@@ -247,8 +247,9 @@ static int because_clause(struct sp_buf *b, const struct sp_result *r, const str
 				continue;
 			for (unsigned k = 0; !rc && k < p->indicators[i].n_in; k++)
 				if (p->indicators[i].in[k].dimension == d) {
-					rc = sp_buf_addf(b, "%s%s: %s", f2 ? "" : wd->list_sep,
+					rc = sp_buf_addf(b, "%s%s%s%s", f2 ? "" : wd->list_sep,
 							 sp_text_get(p, &p->indicators[i].title, lang),
+							 wd->colon,
 							 wd->strength[p->indicators[i].in[k].strength]);
 					f2 = false;
 				}
