@@ -215,7 +215,8 @@ int sp_protocol_question(const struct sp_protocol *p, const char *id); /* index 
 struct sp_protocols;
 /* The shipped protocols, then (dir not NULL) every dir/ *.json but codes.json: each file is
  * named ID@VERSION.json; a local file with a shipped id and version must have its content (a
- * version never changes); a missing dir is no error. Every error in diag, per file. */
+ * version never changes); a missing dir is no error. Every error in diag, as a message
+ * "FILE: POINTER: reason". */
 int sp_protocols_load(const char *dir, struct sp_protocols **out, struct sp_diag *diag) SP_MUST;
 void sp_protocols_free(struct sp_protocols *r);
 const struct sp_vocab *sp_protocols_vocab(const struct sp_protocols *r);

@@ -245,7 +245,7 @@ static void load_question(struct loader *L, json_t *j, struct sp_question *q, un
 	json_t *s = sp_walk_get(&L->w, j, "sensitive", false);
 	if (s && !json_is_boolean(s))
 		sp_walk_error_at(&L->w, "sensitive", "must be true or false");
-	q->sensitive = s && json_is_true(s);
+	q->sensitive = json_is_true(s); /* false when absent */
 	struct sp_scope sc = {.p = p, .allow = SP_ALLOW_ANSWERS | SP_ALLOW_PERSON | SP_ALLOW_CHILD,
 			      .questions = index};
 	q->show_if = expr(L, j, "show_if", false, &sc);
@@ -577,7 +577,7 @@ static void load_outcome(struct loader *L, json_t *v, struct sp_outcome *x, unsi
 			int prio = code(L, m, "priority", false, SP_VOCAB_PRIORITIES);
 			int64_t due = -1;
 			if (json_object_get(m, "due_hours") &&
-			    !sp_walk_int(&L->w, m, "due_hours", true, 1, 24 * 366, &due))
+			    !sp_walk_int(&L->w, m, "due_hours", true, 1, (int64_t)24 * 366, &due))
 				due = -1;
 			if (task >= 0)
 				tk[x->n_tasks++] = (struct sp_task_advice){(unsigned)task, prio, (int)due};
@@ -725,7 +725,7 @@ int sp_protocol_load(const char *text, size_t len, const struct sp_vocab *vocab,
 		json_decref(doc);
 		return SP_ENOMEM;
 	}
-	sp_arena_init(&m->arena, 64 * 1024, 0);
+	sp_arena_init(&m->arena, (size_t)64 * 1024, 0);
 	struct sp_protocol *p = &m->p;
 	p->vocab = vocab;
 	unsigned char h[32];

@@ -12,16 +12,21 @@
 
 #define LOCAL_FILE_MAX (4u << 20)
 
+/* A slot rather than a bare pointer array: sizeof of the element stays a struct's. */
+struct slot {
+	struct sp_protocol *p;
+};
+
 struct sp_protocols {
 	struct sp_vocab *vocab;
-	struct sp_protocol **list;
+	struct slot *list;
 	size_t n, cap;
 };
 
 static int by_id_version(const void *a, const void *b)
 {
-	const struct sp_protocol *x = *(const struct sp_protocol *const *)a;
-	const struct sp_protocol *y = *(const struct sp_protocol *const *)b;
+	const struct sp_protocol *x = ((const struct slot *)a)->p;
+	const struct sp_protocol *y = ((const struct slot *)b)->p;
 	int c = strcmp(x->id, y->id);
 	return c ? c : (x->version > y->version) - (x->version < y->version);
 }
@@ -49,7 +54,7 @@ static int add(struct sp_protocols *r, const char *name, const char *text, size_
 		rc = SP_EINVAL;
 	}
 	for (size_t i = 0; !rc && i < r->n; i++) {
-		const struct sp_protocol *q = r->list[i];
+		const struct sp_protocol *q = r->list[i].p;
 		if (strcmp(q->id, p->id) != 0 || q->version != p->version)
 			continue;
 		if (strcmp(q->hash, p->hash) != 0) {
@@ -65,18 +70,20 @@ static int add(struct sp_protocols *r, const char *name, const char *text, size_
 	}
 	if (!rc && r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct sp_protocol **l = realloc(r->list, cap * sizeof *l);
+		struct slot *l = realloc(r->list, cap * sizeof *l);
 		if (!l)
 			rc = SP_ENOMEM;
 		else
 			r->list = l, r->cap = cap;
 	}
 	if (!rc) {
-		r->list[r->n++] = p;
+		r->list[r->n++].p = p;
 		p = NULL;
 	}
+	/* one list for every file: the file's name leads each of its errors */
 	for (size_t i = 0; i < mine.n; i++)
-		sp_diag_add(diag, mine.items[i].pointer, "%s: %s", name, mine.items[i].msg);
+		sp_diag_add(diag, "", "%s: %s%s%s", name, mine.items[i].pointer,
+			    mine.items[i].pointer[0] ? ": " : "", mine.items[i].msg);
 	sp_protocol_free(p);
 	sp_diag_free(&mine);
 	return rc;
@@ -200,7 +207,7 @@ void sp_protocols_free(struct sp_protocols *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n; i++)
-		sp_protocol_free(r->list[i]);
+		sp_protocol_free(r->list[i].p);
 	free(r->list);
 	sp_vocab_free(r->vocab);
 	free(r);
@@ -218,7 +225,7 @@ size_t sp_protocols_count(const struct sp_protocols *r)
 
 const struct sp_protocol *sp_protocols_at(const struct sp_protocols *r, size_t i)
 {
-	return i < r->n ? r->list[i] : NULL;
+	return i < r->n ? r->list[i].p : NULL;
 }
 
 const struct sp_protocol *sp_protocols_find(const struct sp_protocols *r, const char *id,
@@ -226,7 +233,7 @@ const struct sp_protocol *sp_protocols_find(const struct sp_protocols *r, const 
 {
 	const struct sp_protocol *best = NULL;
 	for (size_t i = 0; i < r->n; i++) {
-		const struct sp_protocol *p = r->list[i];
+		const struct sp_protocol *p = r->list[i].p;
 		if (strcmp(p->id, id) != 0)
 			continue;
 		if (version ? p->version == version : !best || p->version > best->version)
