@@ -418,8 +418,8 @@ static void golden_vignettes(void **state)
 			char *w = json_dumps(json_object_get(v, "expected"),
 					     JSON_INDENT(1) | JSON_SORT_KEYS);
 			print_error("%s differs:\n--- got\n%s\n--- expected\n%s\n", path, g, w);
-			free(g);
-			free(w);
+			sp_json_free(g); /* jansson's allocator (sp_init's), not free() */
+			sp_json_free(w);
 			failed++;
 		}
 		json_decref(got);
