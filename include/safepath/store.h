@@ -212,4 +212,23 @@ struct sp_store_copy_report {
 int sp_store_copy(struct sp_store *from, struct sp_store *to, sp_store_progress_fn progress,
 		  void *ctx, struct sp_store_copy_report *out, struct sp_err *err) SP_MUST;
 
+/* sp_store_copy for a store outside the migrations (the person-key store): from and to hold
+ * the same tables, made by their owning module, and every table of to must hold no row; the
+ * same snapshot, transaction and counts. */
+int sp_store_copy_plain(struct sp_store *from, struct sp_store *to,
+			sp_store_progress_fn progress, void *ctx, struct sp_store_copy_report *out,
+			struct sp_err *err) SP_MUST;
+
+/* Make the tables of a new, empty store (its owning module's). */
+typedef int (*sp_store_make_fn)(struct sp_store *s, void *ctx, struct sp_err *err);
+/* An online copy of s into a new SQLite file at path, for the backups: the driver's backup_to
+ * where it has one (SQLite: its online backup API), else a copy generic over the schema, in
+ * one snapshot of s: with make NULL, s is a data store and the file is migrated and filled by
+ * sp_store_copy; else make creates the file's tables and sp_store_copy_plain fills them. A
+ * failed generic copy removes the file. */
+int sp_store_copy_to_file(struct sp_store *s, const char *path, sp_store_make_fn make,
+			  void *mctx, sp_store_progress_fn progress, void *ctx,
+			  struct sp_err *err) SP_MUST;
+
+
 #endif
