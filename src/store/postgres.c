@@ -733,13 +733,15 @@ static int pg_list_table(struct sp_db *db, const char *oid, const char *table,
 			     "r.oid = k.confrelid WHERE k.conrelid = $1::oid AND k.contype = 'f' "
 			     "ORDER BY 1",
 			     oid, &refs, err);
-	size_t nc = rc ? 0 : (size_t)PQntuples(cols), nr = rc ? 0 : (size_t)PQntuples(refs);
-	if (!rc) {
-		cp = calloc(nc + 1, sizeof *cp);
-		rp = calloc(nr + 1, sizeof *rp);
-		kinds = calloc(nc + 1, sizeof *kinds);
-		if (!cp || !rp || !kinds)
-			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	if (rc)
+		goto out;
+	size_t nc = (size_t)PQntuples(cols), nr = (size_t)PQntuples(refs);
+	cp = calloc(nc + 1, sizeof *cp);
+	rp = calloc(nr + 1, sizeof *rp);
+	kinds = calloc(nc + 1, sizeof *kinds);
+	if (!cp || !rp || !kinds) {
+		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+		goto out;
 	}
 	for (size_t i = 0; !rc && i < nc; i++) {
 		cp[i] = PQgetvalue(cols, (int)i, 0);
@@ -754,6 +756,7 @@ static int pg_list_table(struct sp_db *db, const char *oid, const char *table,
 		rp[i] = PQgetvalue(refs, (int)i, 0);
 	if (!rc)
 		rc = fn(ctx, table, cp, kinds, nc, rp, nr);
+out:
 	free((void *)cp);
 	free((void *)rp);
 	free(kinds);
