@@ -88,6 +88,9 @@ struct sp_store_driver {
 	/* Optional: the engine's own consistency check of the whole database (SQLite:
 	 * integrity_check). NULL: nothing to check. */
 	int (*check)(struct sp_db *db, struct sp_err *err);
+	/* Optional: the rows of st's next execution fetched as they are stepped, not the whole
+	 * result at once (until its reset). NULL: the driver's steps are row by row already. */
+	void (*stream)(struct sp_dstmt *st);
 };
 
 extern const struct sp_store_driver sp_store_sqlite;
@@ -140,6 +143,10 @@ int sp_stmt_id(struct sp_stmt *st, int col, struct sp_id *out) SP_MUST;
 int64_t sp_stmt_changes(struct sp_stmt *st);
 /* Return the statement to the cache (reset, bindings cleared). */
 void sp_stmt_done(struct sp_stmt *st);
+/* Before its first step: fetch the rows as they are stepped rather than all at once (a
+ * whole table read by a copy fits in memory whatever its size). Until the statement is done
+ * (or has given its last row), no other statement may run on its connection. */
+void sp_stmt_stream(struct sp_stmt *st);
 
 /* Online copy of the whole database into a new file (SQLite backup API). */
 int sp_store_backup_to(struct sp_store *s, const char *path, struct sp_err *err) SP_MUST;

@@ -311,6 +311,8 @@ static int copy_table(struct copy *c, const struct sp_store_table *t)
 		rc = sp_err_set(c->err, SP_ETOOBIG, "db", "table %s: too many columns", t->name);
 	if (!rc)
 		rc = sp_store_prepare(c->from, sel.data, &st, c->err);
+	if (!rc)
+		sp_stmt_stream(st); /* a table of any size: its rows as they come */
 	while (!rc && (rc = sp_stmt_step(st, c->err)) == 1) {
 		rc = sp_store_prepare(c->to, ins.data, &in, c->err);
 		for (size_t col = 0; !rc && col < t->ncolumns; col++)

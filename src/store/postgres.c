@@ -47,6 +47,8 @@ struct sp_dstmt {
 	int *fmts;
 	PGresult *res;
 	int row, rows;
+	int stream;      /* this execution's rows one at a time (single-row mode); 2: all read */
+	int streaming;   /* sent, and rows or its end still to be read from the connection */
 	int64_t changes;
 	char num[24]; /* a number column read as text */
 };
@@ -403,10 +405,31 @@ static void clear_params(struct sp_dstmt *s)
 	}
 }
 
+/* A streamed execution left before its end: cancelled on the server, and what is still on
+ * its way read and dropped, so the connection takes commands again. (Inside a transaction the
+ * cancel fails it: only a copy streams, and it ends its read transaction then.) */
+static void stream_stop(struct sp_dstmt *s)
+{
+	PGresult *r;
+	if (!s->streaming)
+		return;
+	PGcancel *cn = PQgetCancel(s->db->c);
+	char buf[256];
+	if (cn) {
+		(void)PQcancel(cn, buf, sizeof buf);
+		PQfreeCancel(cn);
+	}
+	while ((r = PQgetResult(s->db->c)) != NULL)
+		PQclear(r);
+	s->streaming = 0;
+}
+
 static void pg_reset(struct sp_dstmt *s)
 {
 	PQclear(s->res);
 	s->res = NULL;
+	stream_stop(s);
+	s->stream = 0;
 	s->row = s->rows = 0;
 	s->changes = 0;
 	clear_params(s);
@@ -555,8 +578,56 @@ static int make_ready(struct sp_dstmt *s, struct sp_err *err)
 	return rc;
 }
 
+static void pg_stream(struct sp_dstmt *s)
+{
+	s->stream = 1;
+}
+
+/* The next row of a streamed execution: one single-row result each, then the end (a result
+ * with no row) and NULL. 1 = a row, 0 = the end, < 0 = an error. */
+static int stream_next(struct sp_dstmt *s, struct sp_err *err)
+{
+	PQclear(s->res);
+	s->res = NULL;
+	s->row = s->rows = 0;
+	if (!s->streaming)
+		return 0;
+	PGresult *res = PQgetResult(s->db->c);
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_SINGLE_TUPLE) {
+		s->res = res;
+		s->rows = 1;
+		return 1;
+	}
+	int rc = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK ? 0 : fail(s->db->c, res, err, "step");
+	PQclear(res);
+	while ((res = PQgetResult(s->db->c)) != NULL)
+		PQclear(res);
+	s->streaming = 0;
+	s->stream = 2; /* further steps: done, as after a whole result's last row */
+	return rc;
+}
+
+/* Send a streamed execution; its rows come with the steps. */
+static int stream_start(struct sp_dstmt *s, struct sp_err *err)
+{
+	if (!PQsendQueryPrepared(s->db->c, s->name, s->n, (const char *const *)s->vals, s->lens,
+				 s->fmts, 1))
+		return fail(s->db->c, NULL, err, "step");
+	s->streaming = 1;
+	if (!PQsetSingleRowMode(s->db->c)) {
+		stream_stop(s);
+		return sp_err_set(err, SP_EINTERNAL, "", "postgresql step: no single-row mode");
+	}
+	return stream_next(s, err);
+}
+
 static int pg_step(struct sp_dstmt *s, struct sp_err *err)
 {
+	if (s->streaming)
+		return stream_next(s, err);
+	if (s->stream == 2)
+		return 0;
 	if (s->res)
 		return ++s->row < s->rows ? 1 : 0;
 	int rc = ensure(s->db, err);
@@ -564,6 +635,8 @@ static int pg_step(struct sp_dstmt *s, struct sp_err *err)
 		rc = make_ready(s, err);
 	if (rc)
 		return rc;
+	if (s->stream)
+		return stream_start(s, err);
 	PGresult *res = PQexecPrepared(s->db->c, s->name, s->n, (const char *const *)s->vals,
 				       s->lens, s->fmts, 1);
 	ExecStatusType st = PQresultStatus(res);
@@ -833,4 +906,5 @@ const struct sp_store_driver sp_store_postgres = {
 	.lock_schema = pg_lock_schema,
 	.list_tables = pg_list_tables,
 	.check = NULL,
+	.stream = pg_stream,
 };

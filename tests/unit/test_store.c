@@ -593,6 +593,73 @@ static void pg_errors_classified_and_connections_recover(void **state)
 	assert_string_equal(err.field, "db");
 }
 
+/* Rows of a streamed statement (sp_stmt_stream: on PostgreSQL single-row mode) come all, in
+ * order, each once; a streamed statement left half-way, in a read transaction or outside one,
+ * leaves the connection to the next. */
+static void streamed_rows_come_in_order_and_a_stop_leaves_the_connection_usable(void **state)
+{
+	(void)state;
+	struct sp_store *s = open_store(1000);
+	struct sp_err err = {0};
+	struct sp_stmt *st;
+	exec_ok(s, "CREATE TABLE t (a {int64} PRIMARY KEY, b {text} NOT NULL)");
+	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+	for (int i = 1; i <= 5000; i++) {
+		char v[16];
+		snprintf(v, sizeof v, "v%d", i);
+		assert_int_equal(sp_store_prepare(s, "INSERT INTO t (a, b) VALUES (?, ?)", &st, &err),
+				 SP_OK);
+		assert_int_equal(sp_stmt_bind_int64(st, 1, i) | sp_stmt_bind_text(st, 2, v), SP_OK);
+		assert_int_equal(sp_stmt_step(st, &err), 0);
+		sp_stmt_done(st);
+	}
+	assert_int_equal(sp_store_commit(s, &err), SP_OK);
+
+	assert_int_equal(sp_store_begin_read(s, &err), SP_OK);
+	assert_int_equal(sp_store_prepare(s, "SELECT a, b FROM t ORDER BY a", &st, &err), SP_OK);
+	sp_stmt_stream(st);
+	int rc, n = 0;
+	while ((rc = sp_stmt_step(st, &err)) == 1) {
+		char v[16];
+		n++;
+		snprintf(v, sizeof v, "v%d", n);
+		assert_int_equal(sp_stmt_int64(st, 0), n);
+		assert_string_equal(sp_stmt_text(st, 1), v);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 5000);
+	sp_stmt_done(st);
+	/* the same statement (from the cache) again, left after ten rows */
+	assert_int_equal(sp_store_prepare(s, "SELECT a, b FROM t ORDER BY a", &st, &err), SP_OK);
+	sp_stmt_stream(st);
+	for (int i = 1; i <= 10; i++) {
+		assert_int_equal(sp_stmt_step(st, &err), 1);
+		assert_int_equal(sp_stmt_int64(st, 0), i);
+	}
+	sp_stmt_done(st);
+	sp_store_rollback(s);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM t"), 5000);
+	/* outside a transaction, and then a statement not streamed: all its rows at once */
+	assert_int_equal(sp_store_prepare(s, "SELECT a FROM t WHERE a > ? ORDER BY a", &st, &err),
+			 SP_OK);
+	assert_int_equal(sp_stmt_bind_int64(st, 1, 4990), SP_OK);
+	sp_stmt_stream(st);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	assert_int_equal(sp_stmt_int64(st, 0), 4991);
+	sp_stmt_done(st);
+	assert_int_equal(test_scalar(s, "SELECT MAX(a) FROM t"), 5000);
+	assert_int_equal(sp_store_prepare(s, "SELECT a FROM t WHERE a > ? ORDER BY a", &st, &err),
+			 SP_OK);
+	assert_int_equal(sp_stmt_bind_int64(st, 1, 4998), SP_OK);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	assert_int_equal(sp_stmt_int64(st, 0), 4999);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	assert_int_equal(sp_stmt_int64(st, 0), 5000);
+	assert_int_equal(sp_stmt_step(st, &err), 0);
+	sp_stmt_done(st);
+	sp_store_close(s);
+}
+
 /* The tables as list_tables gives them, one line each: "name: col kind, ... -> refs". */
 static int describe_table(void *ctx, const char *table, const char *const *columns,
 			  const enum sp_store_col_kind *kinds, size_t ncolumns,
@@ -668,6 +735,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(values_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(tables_listed_with_columns_kinds_and_references, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			streamed_rows_come_in_order_and_a_stop_leaves_the_connection_usable, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(pg_errors_classified_and_connections_recover, setup,
 						teardown),
 	};
