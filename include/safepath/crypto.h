@@ -180,11 +180,15 @@ void sp_keycache_thread_release(void);
 
 /* ---- the key store's own backups (keystore_backup.c) --------------------------------- */
 
-/* Short-lived (DESIGN.md §4): encrypted copies (sealfile) of a SQLite key store in the folder
- * persons-backups/ beside it (0700), one file persons-<creation time in µs>.ksb each. Only
- * the newest `keep` are kept, and none older than max_days; erasing a person rewrites every
- * retained one without that person's key, so no backup opens their data afterwards. Writers
- * and rewriters take turns on a lock file in the folder. */
+/* Short-lived (DESIGN.md §4): encrypted copies (sealfile) of the key store, one file
+ * persons-<creation time in µs>.ksb each, in a folder (0700): persons-backups/ beside a SQLite
+ * key store, or the folder set with sp_keystore_set_backup_dir (the command line and the
+ * server set persons-backups/ beside the key file for a key store in a server database). The
+ * copy is SQLite's online backup of a key-store file, else a copy of its table in one
+ * snapshot into a SQLite file (sp_store_copy_to_file). Only the newest `keep` are kept, and
+ * none older than max_days; erasing a person rewrites every retained one without that
+ * person's key, so no backup opens their data afterwards. Writers and rewriters take turns on
+ * a lock file in the folder. */
 struct sp_keystore_backup_policy {
 	long keep;     /* at least 1 */
 	long max_days; /* at least 1 */
@@ -197,15 +201,24 @@ struct sp_keystore_backup_report {
 int sp_keystore_backup(struct sp_keystore *ks, const struct sp_keys *k,
 		       const struct sp_keystore_backup_policy *p,
 		       struct sp_keystore_backup_report *out, struct sp_err *err) SP_MUST;
+/* The folder of the key store's backups, for a key store in a server database (a file's are
+ * beside it unless this names another). */
+int sp_keystore_set_backup_dir(struct sp_keystore *ks, const char *dir,
+			       struct sp_err *err) SP_MUST;
 /* After the person's key was destroyed: rewrite the retained backups that hold it, without
  * it (*rewritten, if not NULL, counts them). SP_OK when there are none, or when the key
- * store is not a file (a server database keeps its backups by its own means). */
+ * store has no backup folder (a server database's, not set). */
 int sp_keystore_backups_forget(struct sp_keystore *ks, const struct sp_keys *k,
 			       const struct sp_id *person, size_t *rewritten,
 			       struct sp_err *err) SP_MUST;
 /* Decrypt a key-store backup into path, a new file (0600; it must not exist). */
 int sp_keystore_restore(const struct sp_keys *k, const char *backup, const char *path,
 			struct sp_err *err) SP_MUST;
+/* Restore a key-store backup into ks, a key store in a server database that holds no key:
+ * decrypted in a working folder in its backup folder, then copied in one transaction
+ * (sp_store_copy_plain; a failure leaves it empty). SP_ECONFLICT when it holds keys. */
+int sp_keystore_restore_into(struct sp_keystore *ks, const struct sp_keys *k,
+			     const char *backup, struct sp_err *err) SP_MUST;
 
 /* ---- field sealing ------------------------------------------------------------------- */
 

@@ -18,6 +18,8 @@ struct sp_http_options {
 	const char *listen;                   /* "127.0.0.1:8080" or "[::1]:8080" */
 	const char *db_url;                   /* each thread opens its own connection */
 	const char *keystore_url;             /* person keys: each thread its own connection */
+	const char *keystore_backups;         /* their backups' folder (erasure rewrites them);
+					       * NULL: beside a key-store file, or none */
 	struct sp_store_options store;
 	const struct sp_config *cfg;          /* password cost, session-ttl-s */
 	const struct sp_keys *keys;           /* shared read-only by the threads */

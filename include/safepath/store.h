@@ -88,6 +88,9 @@ struct sp_store_driver {
 	/* Optional: the engine's own consistency check of the whole database (SQLite:
 	 * integrity_check). NULL: nothing to check. */
 	int (*check)(struct sp_db *db, struct sp_err *err);
+	/* Optional: the rows of st's next execution fetched as they are stepped, not the whole
+	 * result at once (until its reset). NULL: the driver's steps are row by row already. */
+	void (*stream)(struct sp_dstmt *st);
 };
 
 extern const struct sp_store_driver sp_store_sqlite;
@@ -140,6 +143,10 @@ int sp_stmt_id(struct sp_stmt *st, int col, struct sp_id *out) SP_MUST;
 int64_t sp_stmt_changes(struct sp_stmt *st);
 /* Return the statement to the cache (reset, bindings cleared). */
 void sp_stmt_done(struct sp_stmt *st);
+/* Before its first step: fetch the rows as they are stepped rather than all at once (a
+ * whole table read by a copy fits in memory whatever its size). Until the statement is done
+ * (or has given its last row), no other statement may run on its connection. */
+void sp_stmt_stream(struct sp_stmt *st);
 
 /* Online copy of the whole database into a new file (SQLite backup API). */
 int sp_store_backup_to(struct sp_store *s, const char *path, struct sp_err *err) SP_MUST;
@@ -211,5 +218,24 @@ struct sp_store_copy_report {
  * from is read in one read transaction (one snapshot). progress may be NULL. */
 int sp_store_copy(struct sp_store *from, struct sp_store *to, sp_store_progress_fn progress,
 		  void *ctx, struct sp_store_copy_report *out, struct sp_err *err) SP_MUST;
+
+/* sp_store_copy for a store outside the migrations (the person-key store): from and to hold
+ * the same tables, made by their owning module, and every table of to must hold no row; the
+ * same snapshot, transaction and counts. */
+int sp_store_copy_plain(struct sp_store *from, struct sp_store *to,
+			sp_store_progress_fn progress, void *ctx, struct sp_store_copy_report *out,
+			struct sp_err *err) SP_MUST;
+
+/* Make the tables of a new, empty store (its owning module's). */
+typedef int (*sp_store_make_fn)(struct sp_store *s, void *ctx, struct sp_err *err);
+/* An online copy of s into a new SQLite file at path, for the backups: the driver's backup_to
+ * where it has one (SQLite: its online backup API), else a copy generic over the schema, in
+ * one snapshot of s: with make NULL, s is a data store and the file is migrated and filled by
+ * sp_store_copy; else make creates the file's tables and sp_store_copy_plain fills them. A
+ * failed generic copy removes the file. */
+int sp_store_copy_to_file(struct sp_store *s, const char *path, sp_store_make_fn make,
+			  void *mctx, sp_store_progress_fn progress, void *ctx,
+			  struct sp_err *err) SP_MUST;
+
 
 #endif

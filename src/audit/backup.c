@@ -211,16 +211,7 @@ static void rows_progress(void *ctx, const char *table, int64_t done, int64_t to
 static int take_copy(struct sp_store *s, const char *path, struct progress *p,
 		     struct sp_err *err)
 {
-	const struct sp_store_driver *d = sp_store_driver_of(s);
-	if ((d->caps & SP_STORE_CAP_BACKUP) && d->backup_to)
-		return sp_store_backup_to(s, path, err);
-	struct sp_store *c = NULL;
-	struct sp_store_copy_report rep;
-	int rc = open_file_store(path, 1, &c, err);
-	if (!rc)
-		rc = sp_store_copy(s, c, rows_progress, p, &rep, err);
-	sp_store_close(c);
-	return rc;
+	return sp_store_copy_to_file(s, path, NULL, NULL, rows_progress, p, err);
 }
 
 static int measure_file(const char *path, struct measure *m, struct sp_err *err)

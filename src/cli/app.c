@@ -68,7 +68,19 @@ static int keystore_url(struct sp_app *app, struct sp_err *err)
 	else
 		memcpy(app->ks_url, url.data, url.len + 1);
 	sp_buf_free(&url);
+	if (!rc && strstr(app->ks_url, "://"))
+		rc = sp_cli_ks_backups(app->key_file, app->ks_backups, sizeof app->ks_backups, err);
 	return rc;
+}
+
+int sp_cli_ks_backups(const char *key_file, char *out, size_t cap, struct sp_err *err)
+{
+	const char *slash = strrchr(key_file, '/');
+	int n = slash ? snprintf(out, cap, "%.*s/persons-backups", (int)(slash - key_file), key_file)
+		      : snprintf(out, cap, "persons-backups");
+	if (n < 0 || (size_t)n >= cap)
+		return sp_err_set(err, SP_EINVAL, "key-file", "path too long");
+	return SP_OK;
 }
 
 /* Ask for the --as user's password and check it. */
@@ -169,6 +181,10 @@ int sp_app_open(struct sp_cli *cli, unsigned flags, struct sp_app *app)
 		return fail(app, &err, "open");
 
 	rc = sp_keystore_open(app->ks_url, (flags & SP_APP_CREATE) != 0, &app->ks, &err);
+	if (rc == SP_EUNAVAIL)
+		snprintf(err.field, sizeof err.field, "keystore-db");
+	if (!rc && app->ks_backups[0])
+		rc = sp_keystore_set_backup_dir(app->ks, app->ks_backups, &err);
 	if (!rc)
 		rc = sp_audit_keys_new(app->keys, &app->akeys, &err);
 	if (!rc)

@@ -59,6 +59,7 @@ struct sp_app {
 	const char *key_file;
 	char db_url[4096];
 	char ks_url[4200]; /* the person-key store (sp_keystore_default_url, or keystore-db) */
+	char ks_backups[4200]; /* its backups' folder when it is a server database, else "" */
 	char audit_dir[4096];
 	struct sp_store *store;
 	struct sp_keys *keys;
@@ -83,6 +84,9 @@ int sp_app_close(struct sp_app *app);
 /* The database URL (--db, else sqlite:DATA/safepath.db) and DATA/audit; SP_EINVAL if too long. */
 int sp_cli_paths(struct sp_cli *cli, char *db_url, size_t db_cap, char *audit_dir,
 		 size_t audit_cap);
+/* The backup folder of a key store in a server database: persons-backups/ beside the key
+ * file (where a SQLite key store's would be); SP_EINVAL if too long. */
+int sp_cli_ks_backups(const char *key_file, char *out, size_t cap, struct sp_err *err);
 /* Progress of long work on standard error, only on a terminal and without --json (ctx: the
  * struct sp_cli). */
 void sp_cli_progress(void *ctx, const char *phase, uint64_t done, uint64_t total);

@@ -261,26 +261,52 @@ static int key_store_backup(struct key_ctx *c, struct sp_err *err)
 	return rc ? sp_cli_fail(err, "key store-backup") : crc ? SP_EXIT_FAIL : SP_EXIT_OK;
 }
 
-/* Into a missing key store only (the one beside the key file): its master key's subkeys
- * decrypt the backup; then audited, flagged to the DPO. */
+/* Into a server database's key store that holds no key: made when missing, the backup
+ * copied in (sp_keystore_restore_into). */
+static int restore_into_db(const char *url, const char *key_file, const struct sp_keys *k,
+			   const char *file, struct sp_err *err)
+{
+	struct sp_keystore *ks = NULL;
+	char dir[4200];
+	int rc = sp_cli_ks_backups(key_file, dir, sizeof dir, err);
+	if (!rc)
+		rc = sp_keystore_open(url, 1, &ks, err);
+	if (!rc)
+		rc = sp_keystore_set_backup_dir(ks, dir, err);
+	if (!rc)
+		rc = sp_keystore_restore_into(ks, k, file, err);
+	sp_keystore_close(ks);
+	return rc;
+}
+
+/* Into a missing or empty key store only (keystore-db, else the one beside the key file or
+ * the data database's _keys sibling): its master key's subkeys decrypt the backup; then
+ * audited, flagged to the DPO. */
 static int key_store_restore(struct key_ctx *c, struct sp_err *err)
 {
 	struct sp_master *m = NULL;
 	struct sp_keys *k = NULL;
 	struct sp_buf url;
 	sp_buf_init(&url, 4200);
-	int rc = sp_keystore_default_url(c->key_file, NULL, &url); /* the SQLite file */
+	const char *set = sp_config_get(&c->cli->cfg, "keystore-db");
+	int rc = set && *set ? sp_buf_adds(&url, set)
+			     : sp_keystore_default_url(c->key_file, c->db, &url);
 	if (rc)
-		rc = sp_err_set(err, rc, "key-file", "path too long");
+		rc = sp_err_set(err, rc, "keystore-db", "no key store URL (too long, or a database "
+				"URL that names no database)");
+	const char *path = !rc && !strstr(url.data, "://")
+				   ? url.data + (strncmp(url.data, "sqlite:", 7) == 0 ? 7 : 0)
+				   : NULL;
 	if (!rc)
 		rc = sp_master_open(c->key_file, c->data, c->cli->passphrase_fd, &m, err);
 	if (!rc)
 		rc = sp_keys_derive(m, &k, err);
-	if (!rc && access(url.data + 7, F_OK) == 0)
+	if (!rc && path && access(path, F_OK) == 0)
 		rc = sp_err_set(err, SP_ECONFLICT, "key-store",
 				"the key store exists; a backup only replaces a lost one");
 	if (!rc)
-		rc = sp_keystore_restore(k, c->file, url.data + 7, err);
+		rc = path ? sp_keystore_restore(k, c->file, path, err)
+			  : restore_into_db(url.data, c->key_file, k, c->file, err);
 	sp_keys_free(k);
 	sp_master_free(m);
 	sp_buf_free(&url);
@@ -290,7 +316,7 @@ static int key_store_restore(struct key_ctx *c, struct sp_err *err)
 	if (rc == SP_EXIT_OK && c->cli->json)
 		printf("{\"key_store\":\"restored\"}\n");
 	else if (rc == SP_EXIT_OK)
-		printf("person key store restored beside the key file\n");
+		printf("person key store restored\n");
 	return rc;
 }
 

@@ -100,6 +100,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		.listen = listen,
 		.db_url = app.db_url,
 		.keystore_url = app.ks_url,
+		.keystore_backups = app.ks_backups,
 		.store = {.busy_timeout_ms = (int)sp_config_get_int(&cli->cfg, "busy-timeout-ms")},
 		.cfg = &cli->cfg,
 		.keys = app.keys,

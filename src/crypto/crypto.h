@@ -62,7 +62,11 @@ struct sp_keystore {
 	struct sp_store *store;
 	uint64_t tag; /* names this key store in the thread caches */
 	char *path;   /* the file of a SQLite key store; NULL for a server database */
+	char *backups; /* its backups' folder when set (sp_keystore_set_backup_dir) */
 };
+/* The key store's one table (keystore.c owns it), made if missing: for sp_keystore_open and
+ * the plain copies of a key store's backups (an sp_store_make_fn; ctx unused). */
+int sp_keystore_schema_(struct sp_store *s, void *ctx, struct sp_err *err);
 /* The one DELETE of a person's row (keystore.c owns the table), in the caller's transaction;
  * *deleted (if not NULL) gets the rows it removed. */
 int sp_keystore_delete_(struct sp_store *s, const struct sp_id *person, int64_t *deleted,

@@ -34,11 +34,27 @@ static void wrap_ad(const struct sp_id *person, uint32_t kv, uint32_t dv, unsign
 	sp_put32(p + 4, dv);
 }
 
+int sp_keystore_schema_(struct sp_store *s, void *ctx, struct sp_err *err)
+{
+	(void)ctx;
+	char sql[512];
+	const struct sp_store_driver *d = sp_store_driver_of(s);
+	const char *id = d->type_token("id"), *i32 = d->type_token("int"),
+		   *i64 = d->type_token("int64"), *blob = d->type_token("blob");
+	if (!id || !i32 || !i64 || !blob)
+		return SP_FAIL(err, SP_EINTERNAL, "", "key store: driver lacks a type");
+	snprintf(sql, sizeof sql,
+		 "CREATE TABLE IF NOT EXISTS person_keys (person_id %s PRIMARY KEY, "
+		 "key_version %s NOT NULL, data_version %s NOT NULL, wrapped %s NOT NULL, "
+		 "created_us %s NOT NULL)",
+		 id, i32, i32, blob, i64);
+	return sp_store_exec(s, sql, err);
+}
+
 int sp_keystore_open(const char *url, int create, struct sp_keystore **out, struct sp_err *err)
 {
 	struct sp_store_options opt = {.busy_timeout_ms = 5000, .create = create};
 	struct sp_store *s;
-	char sql[512];
 	*out = NULL;
 	/* A file beside the key file: its folder may not exist yet (passphrase mode). */
 	if (create && (strncmp(url, "sqlite:", 7) == 0 || !strstr(url, "://"))) {
@@ -49,19 +65,7 @@ int sp_keystore_open(const char *url, int create, struct sp_keystore **out, stru
 	int rc = sp_store_open(url, &opt, &s, err);
 	if (rc)
 		return rc;
-	const struct sp_store_driver *d = sp_store_driver_of(s);
-	const char *id = d->type_token("id"), *i32 = d->type_token("int"),
-		   *i64 = d->type_token("int64"), *blob = d->type_token("blob");
-	if (!id || !i32 || !i64 || !blob) {
-		sp_store_close(s);
-		return SP_FAIL(err, SP_EINTERNAL, "", "key store: driver lacks a type");
-	}
-	snprintf(sql, sizeof sql,
-		 "CREATE TABLE IF NOT EXISTS person_keys (person_id %s PRIMARY KEY, "
-		 "key_version %s NOT NULL, data_version %s NOT NULL, wrapped %s NOT NULL, "
-		 "created_us %s NOT NULL)",
-		 id, i32, i32, blob, i64);
-	if ((rc = sp_store_exec(s, sql, err))) {
+	if ((rc = sp_keystore_schema_(s, NULL, err))) {
 		sp_store_close(s);
 		return rc;
 	}
@@ -90,7 +94,18 @@ void sp_keystore_close(struct sp_keystore *ks)
 		return;
 	sp_store_close(ks->store);
 	free(ks->path);
+	free(ks->backups);
 	free(ks);
+}
+
+int sp_keystore_set_backup_dir(struct sp_keystore *ks, const char *dir, struct sp_err *err)
+{
+	char *d = strdup(dir);
+	if (!d)
+		return SP_FAIL(err, SP_ENOMEM, "", "out of memory");
+	free(ks->backups);
+	ks->backups = d;
+	return SP_OK;
 }
 
 int sp_keystore_default_url(const char *key_path, const char *db_url, struct sp_buf *out)

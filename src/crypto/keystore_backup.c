@@ -1,7 +1,10 @@
 /* The key store's own backups (DESIGN.md §4): short-lived encrypted copies in
- * persons-backups/ beside a SQLite key store, pruned by count and age, and rewritten without
- * a person's key when that person is erased. Each is a sealfile ("SPKSBACK", header: the
- * creation time) of an online copy (SQLite's backup API) of the key store. */
+ * persons-backups/ beside a SQLite key store (or the folder set for a key store in a server
+ * database), pruned by count and age, and rewritten without a person's key when that person
+ * is erased. Each is a sealfile ("SPKSBACK", header: the creation time) of a SQLite file: an
+ * online copy of the key store (SQLite's backup API, or on PostgreSQL a copy of its table in
+ * one snapshot: sp_store_copy_to_file); a backup goes back into a server database by the same
+ * plain copy, the other way. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,8 +36,15 @@ static int ksb_dir(const struct sp_keystore *ks, struct ksb *b, struct sp_err *e
 {
 	char copy[4096];
 	b->lock = -1;
+	if (ks->backups) {
+		int n = snprintf(b->dir, sizeof b->dir, "%s", ks->backups);
+		return n > 0 && (size_t)n < sizeof b->dir
+			       ? SP_OK
+			       : SP_FAIL(err, SP_EINVAL, "key-store", "backup folder path too long");
+	}
 	if (!ks->path)
-		return SP_FAIL(err, SP_EINVAL, "key-store", "backups need a key store file");
+		return SP_FAIL(err, SP_EINVAL, "key-store",
+			       "a key store in a server database needs a folder for its backups");
 	if (strlen(ks->path) >= sizeof copy)
 		return SP_FAIL(err, SP_EINVAL, "key-store", "path too long");
 	memcpy(copy, ks->path, strlen(ks->path) + 1);
@@ -149,7 +159,8 @@ int sp_keystore_backup(struct sp_keystore *ks, const struct sp_keys *k,
 	if (!rc)
 		rc = ksb_work(&b, err);
 	if (!rc)
-		rc = sp_store_backup_to(ks->store, b.copy, err);
+		rc = sp_store_copy_to_file(ks->store, b.copy, sp_keystore_schema_, NULL, NULL, NULL,
+					   err);
 	int64_t now = sp_now_us();
 	if (!rc) {
 		sp_put32(header, (uint32_t)((uint64_t)now >> 32));
@@ -228,7 +239,7 @@ int sp_keystore_backups_forget(struct sp_keystore *ks, const struct sp_keys *k,
 	char file[4200];
 	struct stat st;
 	size_t n = 0, done = 0;
-	if (!ks->path)
+	if (!ks->path && !ks->backups)
 		return SP_OK;
 	int rc = ksb_dir(ks, &b, err);
 	if (rc || stat(b.dir, &st) != 0)
@@ -259,4 +270,35 @@ int sp_keystore_restore(const struct sp_keys *k, const char *backup, const char 
 	int rc = sp_private_dirs_(path, err);
 	return rc ? rc : sp_sealfile_read(k, magic, backup, path, header, sizeof header, &hlen,
 					  NULL, NULL, err);
+}
+
+int sp_keystore_restore_into(struct sp_keystore *ks, const struct sp_keys *k,
+			     const char *backup, struct sp_err *err)
+{
+	struct ksb b = {.lock = -1};
+	unsigned char header[SP_SEALFILE_HEADER_MAX];
+	size_t hlen = 0;
+	struct sp_store *s = NULL;
+	struct sp_store_copy_report rep;
+	char url[4400];
+	const struct sp_store_options opt = {.busy_timeout_ms = 5000};
+	int rc = ksb_dir(ks, &b, err);
+	if (!rc)
+		rc = ksb_lock(&b, 1, err);
+	if (!rc)
+		rc = ksb_work(&b, err);
+	if (!rc)
+		rc = sp_sealfile_read(k, magic, backup, b.copy, header, sizeof header, &hlen, NULL,
+				      NULL, err);
+	snprintf(url, sizeof url, "sqlite:%s", b.copy);
+	if (!rc)
+		rc = sp_store_open(url, &opt, &s, err);
+	if (!rc)
+		rc = sp_store_copy_plain(s, ks->store, NULL, NULL, &rep, err);
+	if (rc == SP_ECONFLICT && !strcmp(err->field, "db"))
+		rc = SP_FAIL(err, rc, "key-store", "the key store holds keys; a backup only replaces "
+			     "a lost one");
+	sp_store_close(s);
+	ksb_close(&b);
+	return rc;
 }

@@ -77,6 +77,8 @@ static struct http_worker *worker_get(const struct sp_http_options *opt)
 	int rc = sp_store_open(opt->db_url, &opt->store, &w->store, &err);
 	if (!rc)
 		rc = sp_keystore_open(opt->keystore_url, 0, &w->keystore, &err);
+	if (!rc && opt->keystore_backups && *opt->keystore_backups)
+		rc = sp_keystore_set_backup_dir(w->keystore, opt->keystore_backups, &err);
 	if (!rc)
 		rc = sp_access_init(&w->access, w->store, opt->cfg, &err);
 	if (rc || pthread_setspecific(worker_key, w) != 0) {

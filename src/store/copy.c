@@ -311,6 +311,8 @@ static int copy_table(struct copy *c, const struct sp_store_table *t)
 		rc = sp_err_set(c->err, SP_ETOOBIG, "db", "table %s: too many columns", t->name);
 	if (!rc)
 		rc = sp_store_prepare(c->from, sel.data, &st, c->err);
+	if (!rc)
+		sp_stmt_stream(st); /* a table of any size: its rows as they come */
 	while (!rc && (rc = sp_stmt_step(st, c->err)) == 1) {
 		rc = sp_store_prepare(c->to, ins.data, &in, c->err);
 		for (size_t col = 0; !rc && col < t->ncolumns; col++)
@@ -373,10 +375,58 @@ static int compare_counts(struct copy *c, const struct sp_store_schema *sc)
 	return SP_OK;
 }
 
+/* The copy proper, once both ends are known to hold the same tables: from read in one read
+ * transaction (one snapshot, however long the copy takes, while writers go on), to written in
+ * one write transaction, counts compared before the commit. */
+static int copy_tables(struct copy *c, const struct sp_store_schema *sf,
+		       struct sp_store_copy_report *out)
+{
+	int rc = sp_store_begin_read(c->from, c->err);
+	if (!rc)
+		rc = count_source(c, sf);
+	if (!rc)
+		rc = sp_store_begin_write(c->to, c->err);
+	/* What the migrations seeded gives way to the source's rows: children first. */
+	for (size_t i = sf->n; !rc && i-- > 0;)
+		if (strcmp(sf->tables[i].name, migrations_table) != 0)
+			rc = run_on_table(c->to, "DELETE FROM", sf->tables[i].name, NULL, c->err);
+	for (size_t i = 0; !rc && i < sf->n; i++) {
+		if (strcmp(sf->tables[i].name, migrations_table) == 0)
+			continue;
+		rc = copy_table(c, &sf->tables[i]);
+		out->tables++;
+	}
+	if (!rc)
+		rc = compare_counts(c, sf);
+	if (!rc)
+		rc = sp_store_commit(c->to, c->err);
+	sp_store_rollback(c->to); /* nothing when committed */
+	sp_store_rollback(c->from);
+	out->rows = c->copied;
+	free(c->counts);
+	c->counts = NULL;
+	return rc;
+}
+
+/* Both schemas, compared; then the copy. */
+static int load_and_copy(struct copy *c, struct sp_store_copy_report *out)
+{
+	struct sp_store_schema sf = {0}, stt = {0};
+	int rc = sp_store_schema_load(c->from, &sf, c->err);
+	if (!rc)
+		rc = sp_store_schema_load(c->to, &stt, c->err);
+	if (!rc)
+		rc = same_tables(&sf, &stt, c->err);
+	if (!rc)
+		rc = copy_tables(c, &sf, out);
+	sp_store_schema_free(&sf);
+	sp_store_schema_free(&stt);
+	return rc;
+}
+
 int sp_store_copy(struct sp_store *from, struct sp_store *to, sp_store_progress_fn progress,
 		  void *ctx, struct sp_store_copy_report *out, struct sp_err *err)
 {
-	struct sp_store_schema sf = {0}, stt = {0};
 	struct copy c = {.from = from, .to = to, .progress = progress, .ctx = ctx, .err = err};
 	int vf = 0, vt = 0;
 	memset(out, 0, sizeof *out);
@@ -393,37 +443,60 @@ int sp_store_copy(struct sp_store *from, struct sp_store *to, sp_store_progress_
 	if (!rc)
 		rc = sp_store_check_empty(to, err);
 	if (!rc)
-		rc = sp_store_schema_load(from, &sf, err);
-	if (!rc)
-		rc = sp_store_schema_load(to, &stt, err);
-	if (!rc)
-		rc = same_tables(&sf, &stt, err);
-	if (!rc)
-		rc = sp_store_begin_read(from, err);
-	if (!rc)
-		rc = count_source(&c, &sf);
-	if (!rc)
-		rc = sp_store_begin_write(to, err);
-	/* What the migrations seeded gives way to the source's rows: children first. */
-	for (size_t i = sf.n; !rc && i-- > 0;)
-		if (strcmp(sf.tables[i].name, migrations_table) != 0)
-			rc = run_on_table(to, "DELETE FROM", sf.tables[i].name, NULL, err);
-	for (size_t i = 0; !rc && i < sf.n; i++) {
-		if (strcmp(sf.tables[i].name, migrations_table) == 0)
-			continue;
-		rc = copy_table(&c, &sf.tables[i]);
-		out->tables++;
-	}
-	if (!rc)
-		rc = compare_counts(&c, &sf);
-	if (!rc)
-		rc = sp_store_commit(to, err);
-	sp_store_rollback(to); /* nothing when committed */
-	sp_store_rollback(from);
+		rc = load_and_copy(&c, out);
 	out->schema_version = vf;
-	out->rows = c.copied;
-	free(c.counts);
-	sp_store_schema_free(&sf);
-	sp_store_schema_free(&stt);
+	return rc;
+}
+
+/* Every table of s holds no row. */
+static int no_rows(struct sp_store *s, struct sp_err *err)
+{
+	struct sp_store_schema sc = {0};
+	int rc = sp_store_schema_load(s, &sc, err);
+	for (size_t i = 0; !rc && i < sc.n; i++) {
+		int64_t n = 0;
+		rc = sp_store_count_rows(s, sc.tables[i].name, &n, err);
+		if (!rc && n > 0)
+			rc = sp_err_set(err, SP_ECONFLICT, "db",
+					"the store is not empty: table %s holds %lld rows; a copy only "
+					"fills an empty store",
+					sc.tables[i].name, (long long)n);
+	}
+	sp_store_schema_free(&sc);
+	return rc;
+}
+
+int sp_store_copy_plain(struct sp_store *from, struct sp_store *to,
+			sp_store_progress_fn progress, void *ctx, struct sp_store_copy_report *out,
+			struct sp_err *err)
+{
+	struct copy c = {.from = from, .to = to, .progress = progress, .ctx = ctx, .err = err};
+	memset(out, 0, sizeof *out);
+	int rc = no_rows(to, err);
+	return rc ? rc : load_and_copy(&c, out);
+}
+
+int sp_store_copy_to_file(struct sp_store *s, const char *path, sp_store_make_fn make,
+			  void *mctx, sp_store_progress_fn progress, void *ctx, struct sp_err *err)
+{
+	const struct sp_store_driver *d = sp_store_driver_of(s);
+	if ((d->caps & SP_STORE_CAP_BACKUP) && d->backup_to)
+		return sp_store_backup_to(s, path, err);
+	char url[4300];
+	int n = snprintf(url, sizeof url, "sqlite:%s", path);
+	if (n < 0 || (size_t)n >= sizeof url)
+		return sp_err_set(err, SP_EINVAL, "to", "path too long");
+	const struct sp_store_options opt = {.busy_timeout_ms = 5000, .create = 1};
+	struct sp_store *c = NULL;
+	struct sp_store_copy_report rep;
+	int rc = sp_store_open(url, &opt, &c, err);
+	if (!rc && make)
+		rc = make(c, mctx, err);
+	if (!rc)
+		rc = make ? sp_store_copy_plain(s, c, progress, ctx, &rep, err)
+			  : sp_store_copy(s, c, progress, ctx, &rep, err);
+	sp_store_close(c);
+	if (rc)
+		sp_store_sqlite_remove(path);
 	return rc;
 }

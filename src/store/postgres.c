@@ -47,6 +47,8 @@ struct sp_dstmt {
 	int *fmts;
 	PGresult *res;
 	int row, rows;
+	int stream;      /* this execution's rows one at a time (single-row mode); 2: all read */
+	int streaming;   /* sent, and rows or its end still to be read from the connection */
 	int64_t changes;
 	char num[24]; /* a number column read as text */
 };
@@ -403,10 +405,31 @@ static void clear_params(struct sp_dstmt *s)
 	}
 }
 
+/* A streamed execution left before its end: cancelled on the server, and what is still on
+ * its way read and dropped, so the connection takes commands again. (Inside a transaction the
+ * cancel fails it: only a copy streams, and it ends its read transaction then.) */
+static void stream_stop(struct sp_dstmt *s)
+{
+	PGresult *r;
+	if (!s->streaming)
+		return;
+	PGcancel *cn = PQgetCancel(s->db->c);
+	char buf[256];
+	if (cn) {
+		(void)PQcancel(cn, buf, sizeof buf);
+		PQfreeCancel(cn);
+	}
+	while ((r = PQgetResult(s->db->c)) != NULL)
+		PQclear(r);
+	s->streaming = 0;
+}
+
 static void pg_reset(struct sp_dstmt *s)
 {
 	PQclear(s->res);
 	s->res = NULL;
+	stream_stop(s);
+	s->stream = 0;
 	s->row = s->rows = 0;
 	s->changes = 0;
 	clear_params(s);
@@ -555,8 +578,56 @@ static int make_ready(struct sp_dstmt *s, struct sp_err *err)
 	return rc;
 }
 
+static void pg_stream(struct sp_dstmt *s)
+{
+	s->stream = 1;
+}
+
+/* The next row of a streamed execution: one single-row result each, then the end (a result
+ * with no row) and NULL. 1 = a row, 0 = the end, < 0 = an error. */
+static int stream_next(struct sp_dstmt *s, struct sp_err *err)
+{
+	PQclear(s->res);
+	s->res = NULL;
+	s->row = s->rows = 0;
+	if (!s->streaming)
+		return 0;
+	PGresult *res = PQgetResult(s->db->c);
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_SINGLE_TUPLE) {
+		s->res = res;
+		s->rows = 1;
+		return 1;
+	}
+	int rc = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK ? 0 : fail(s->db->c, res, err, "step");
+	PQclear(res);
+	while ((res = PQgetResult(s->db->c)) != NULL)
+		PQclear(res);
+	s->streaming = 0;
+	s->stream = 2; /* further steps: done, as after a whole result's last row */
+	return rc;
+}
+
+/* Send a streamed execution; its rows come with the steps. */
+static int stream_start(struct sp_dstmt *s, struct sp_err *err)
+{
+	if (!PQsendQueryPrepared(s->db->c, s->name, s->n, (const char *const *)s->vals, s->lens,
+				 s->fmts, 1))
+		return fail(s->db->c, NULL, err, "step");
+	s->streaming = 1;
+	if (!PQsetSingleRowMode(s->db->c)) {
+		stream_stop(s);
+		return sp_err_set(err, SP_EINTERNAL, "", "postgresql step: no single-row mode");
+	}
+	return stream_next(s, err);
+}
+
 static int pg_step(struct sp_dstmt *s, struct sp_err *err)
 {
+	if (s->streaming)
+		return stream_next(s, err);
+	if (s->stream == 2)
+		return 0;
 	if (s->res)
 		return ++s->row < s->rows ? 1 : 0;
 	int rc = ensure(s->db, err);
@@ -564,6 +635,8 @@ static int pg_step(struct sp_dstmt *s, struct sp_err *err)
 		rc = make_ready(s, err);
 	if (rc)
 		return rc;
+	if (s->stream)
+		return stream_start(s, err);
 	PGresult *res = PQexecPrepared(s->db->c, s->name, s->n, (const char *const *)s->vals,
 				       s->lens, s->fmts, 1);
 	ExecStatusType st = PQresultStatus(res);
@@ -683,6 +756,115 @@ static int pg_lock_schema(struct sp_db *db, struct sp_err *err)
 	return run(db, "SELECT pg_advisory_xact_lock(7305966424103715185)", err, "schema lock");
 }
 
+/* ---- the schema, for copies generic over it ---- */
+
+/* A column's kind by its type's name; 0 for a type a copy cannot carry. */
+static enum sp_store_col_kind kind_of(const char *type)
+{
+	static const struct {
+		const char *type;
+		enum sp_store_col_kind kind;
+	} kinds[] = {
+		{"int8", SP_COL_INT},   {"int4", SP_COL_INT},    {"int2", SP_COL_INT},
+		{"text", SP_COL_TEXT}, {"varchar", SP_COL_TEXT}, {"bytea", SP_COL_BLOB},
+	};
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kinds[i].type, type) == 0)
+			return kinds[i].kind;
+	return 0;
+}
+
+/* One catalog query with one text parameter (a table's oid) or none; text results. */
+static int catalog(struct sp_db *db, const char *sql, const char *param, PGresult **out,
+		   struct sp_err *err)
+{
+	*out = PQexecParams(db->c, sql, param ? 1 : 0, NULL, param ? &param : NULL, NULL, NULL, 0);
+	if (PQresultStatus(*out) == PGRES_TUPLES_OK)
+		return SP_OK;
+	int rc = fail(db->c, *out, err, "list tables");
+	PQclear(*out);
+	*out = NULL;
+	return rc;
+}
+
+/* The columns (ordinal order, generated ones left out as SQLite's table_info does) and the
+ * referenced tables of the table with oid, to fn. */
+static int pg_list_table(struct sp_db *db, const char *oid, const char *table,
+			 sp_store_table_fn fn, void *ctx, struct sp_err *err)
+{
+	PGresult *cols = NULL, *refs = NULL;
+	const char **cp = NULL, **rp = NULL;
+	enum sp_store_col_kind *kinds = NULL;
+	int rc = catalog(db,
+			 "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON "
+			 "t.oid = a.atttypid WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT "
+			 "a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
+			 oid, &cols, err);
+	if (!rc)
+		rc = catalog(db,
+			     "SELECT DISTINCT r.relname FROM pg_constraint k JOIN pg_class r ON "
+			     "r.oid = k.confrelid WHERE k.conrelid = $1::oid AND k.contype = 'f' "
+			     "ORDER BY 1",
+			     oid, &refs, err);
+	if (rc)
+		goto out;
+	size_t nc = (size_t)PQntuples(cols), nr = (size_t)PQntuples(refs);
+	cp = calloc(nc + 1, sizeof *cp);
+	rp = calloc(nr + 1, sizeof *rp);
+	kinds = calloc(nc + 1, sizeof *kinds);
+	if (!cp || !rp || !kinds) {
+		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; !rc && i < nc; i++) {
+		cp[i] = PQgetvalue(cols, (int)i, 0);
+		kinds[i] = kind_of(PQgetvalue(cols, (int)i, 1));
+		if (!kinds[i])
+			rc = sp_err_set(err, SP_EINVAL, "db",
+					"table %.64s: column %.64s has type %.64s, which a copy "
+					"cannot carry (only integers, text and bytea)",
+					table, cp[i], PQgetvalue(cols, (int)i, 1));
+	}
+	for (size_t i = 0; !rc && i < nr; i++)
+		rp[i] = PQgetvalue(refs, (int)i, 0);
+	if (!rc)
+		rc = fn(ctx, table, cp, kinds, nc, rp, nr);
+out:
+	free((void *)cp);
+	free((void *)rp);
+	free(kinds);
+	PQclear(cols);
+	PQclear(refs);
+	return rc;
+}
+
+/* The ordinary tables of the first schema on the search path (current_schema(): "public"
+ * unless the role or URL sets another), never the catalog's; by name in byte order, as
+ * SQLite's listing is. Partitions are left to their parent. */
+static int pg_list_tables(struct sp_db *db, sp_store_table_fn fn, void *ctx, struct sp_err *err)
+{
+	PGresult *tables = NULL;
+	int rc = ensure(db, err);
+	if (!rc)
+		rc = catalog(db,
+			     "SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON "
+			     "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT "
+			     "c.relispartition AND n.nspname = current_schema() ORDER BY "
+			     "c.relname COLLATE \"C\"",
+			     NULL, &tables, err);
+	for (int i = 0; !rc && i < PQntuples(tables); i++)
+		rc = pg_list_table(db, PQgetvalue(tables, i, 0), PQgetvalue(tables, i, 1), fn, ctx,
+				   err);
+	PQclear(tables);
+	return rc;
+}
+
+/* No check: PostgreSQL has no cheap whole-database check of its own. With data checksums on
+ * (initdb -k) it verifies each page as it reads it, and a copy reads every row, so a damaged
+ * page fails the copy itself; amcheck, which checks indexes, is an extension a superuser must
+ * install, and a server's checksum-failure counter (pg_stat_database) stays up after the
+ * damage is repaired, so it would refuse every later backup. */
+
 static const char *pg_type_token(const char *t)
 {
 	static const struct sp_type_token map[] = {
@@ -722,4 +904,7 @@ const struct sp_store_driver sp_store_postgres = {
 	.backup_to = NULL,
 	.compact = NULL,
 	.lock_schema = pg_lock_schema,
+	.list_tables = pg_list_tables,
+	.check = NULL,
+	.stream = pg_stream,
 };

@@ -267,6 +267,12 @@ int64_t sp_stmt_changes(struct sp_stmt *st)
 	return st->store->drv->changes(st->d);
 }
 
+void sp_stmt_stream(struct sp_stmt *st)
+{
+	if (st->store->drv->stream)
+		st->store->drv->stream(st->d);
+}
+
 void sp_stmt_done(struct sp_stmt *st)
 {
 	if (!st)

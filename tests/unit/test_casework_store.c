@@ -671,12 +671,62 @@ static size_t key_store_backups(char files[][200], size_t cap)
 	return n;
 }
 
+/* keys/persons-backups, where a SQLite key store's backups go by themselves. */
+static void use_backup_folder(struct sp_keystore *ks)
+{
+	char folder[128];
+	struct sp_err err = {0};
+	snprintf(folder, sizeof folder, "%s/keys/persons-backups", dir);
+	ok(sp_keystore_set_backup_dir(ks, folder, &err), &err, "backup folder");
+}
+
+/* A backup of the key store (on PostgreSQL a copy of its table into a SQLite file) goes back
+ * into an empty key store of either kind, and the keys open there; never into one that holds
+ * keys, which it leaves as it was. */
+static void key_store_backup_restores_into_an_empty_key_store(void **state)
+{
+	(void)state;
+	struct sp_casework cw = as(&cw_a);
+	struct sp_person pa;
+	struct sp_case a;
+	struct sp_err err = {0};
+	golden_person(0, &pa);
+	struct sp_case_open ia = {.person = &pa, .priority = SP_PRIORITY_LOW};
+	ok(sp_case_open(&cw, &ia, &a, &err), &err, "open a");
+	use_backup_folder(keystore);
+	const struct sp_keystore_backup_policy pol = {.keep = 2, .max_days = 7};
+	struct sp_keystore_backup_report rep;
+	ok(sp_keystore_backup(keystore, keys, &pol, &rep, &err), &err, "key store backup");
+	char file[200], path[160], url[220];
+	snprintf(file, sizeof file, "%s/keys/persons-backups/%s", dir, rep.file);
+	snprintf(path, sizeof path, "%s/keys/second.db", dir);
+	test_db_url(url, sizeof url, path, "sp_casework_keys2");
+	struct sp_keystore *ks = NULL;
+	ok(sp_keystore_open(url, 1, &ks, &err), &err, "second key store");
+	use_backup_folder(ks);
+	ok(sp_keystore_restore_into(ks, keys, file, &err), &err, "restore into");
+	/* every key of the source (the earlier tests' persons too) */
+	int64_t keys_held =
+		test_scalar(sp_keystore_store(keystore), "SELECT COUNT(*) FROM person_keys");
+	assert_true(keys_held > 1);
+	assert_int_equal(test_scalar(sp_keystore_store(ks), "SELECT COUNT(*) FROM person_keys"),
+			 keys_held);
+	struct sp_person_key pk;
+	ok(sp_person_key_get(ks, keys, &a.person, 0, &pk, &err), &err, "the key opens");
+	/* not twice: it holds a key now */
+	assert_int_equal(sp_keystore_restore_into(ks, keys, file, &err), SP_ECONFLICT);
+	assert_string_equal(err.field, "key-store");
+	assert_int_equal(test_scalar(sp_keystore_store(ks), "SELECT COUNT(*) FROM person_keys"),
+			 keys_held);
+	sp_keystore_close(ks);
+	sp_arena_release(&arena);
+}
+
 /* DESIGN.md §4: the key store's own backups are short-lived and rewritten on erasure, so no
  * retained one opens an erased person's data. */
 static void erasure_rewrites_the_key_store_backups(void **state)
 {
 	(void)state;
-	TEST_SQLITE_ONLY("key-store backups copy its SQLite file (src/crypto/keystore_backup.c)");
 	struct sp_casework cw = as(&cw_a), s = as(&sup);
 	struct sp_person pa, pb;
 	struct sp_case a, b;
@@ -689,6 +739,12 @@ static void erasure_rewrites_the_key_store_backups(void **state)
 	ok(sp_case_open(&cw, &ib, &b, &err), &err, "open b");
 	const struct sp_keystore_backup_policy pol = {.keep = 2, .max_days = 7};
 	struct sp_keystore_backup_report rep;
+	if (test_pg()) {
+		/* a key store in a server database has no folder of its own: none set, none made */
+		assert_int_equal(sp_keystore_backup(keystore, keys, &pol, &rep, &err), SP_EINVAL);
+		assert_non_null(strstr(err.msg, "needs a folder"));
+		use_backup_folder(keystore);
+	}
 	for (int i = 0; i < 3; i++)
 		ok(sp_keystore_backup(keystore, keys, &pol, &rep, &err), &err, "key store backup");
 	assert_int_equal(rep.retained, 2);
@@ -1386,6 +1442,7 @@ int main(void)
 		cmocka_unit_test(person_update_reindexes_and_keeps_safety),
 		cmocka_unit_test(erasure_shreds_the_person),
 		cmocka_unit_test(erasure_rewrites_the_key_store_backups),
+		cmocka_unit_test(key_store_backup_restores_into_an_empty_key_store),
 		cmocka_unit_test(demo_cases_are_flagged_synthetic),
 		cmocka_unit_test(caseload_pages_through_the_policy),
 		cmocka_unit_test(caseload_reads_on_past_what_the_policy_leaves_out),

@@ -593,6 +593,128 @@ static void pg_errors_classified_and_connections_recover(void **state)
 	assert_string_equal(err.field, "db");
 }
 
+/* Rows of a streamed statement (sp_stmt_stream: on PostgreSQL single-row mode) come all, in
+ * order, each once; a streamed statement left half-way, in a read transaction or outside one,
+ * leaves the connection to the next. */
+static void streamed_rows_come_in_order_and_a_stop_leaves_the_connection_usable(void **state)
+{
+	(void)state;
+	struct sp_store *s = open_store(1000);
+	struct sp_err err = {0};
+	struct sp_stmt *st;
+	exec_ok(s, "CREATE TABLE t (a {int64} PRIMARY KEY, b {text} NOT NULL)");
+	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+	for (int i = 1; i <= 5000; i++) {
+		char v[16];
+		snprintf(v, sizeof v, "v%d", i);
+		assert_int_equal(sp_store_prepare(s, "INSERT INTO t (a, b) VALUES (?, ?)", &st, &err),
+				 SP_OK);
+		assert_int_equal(sp_stmt_bind_int64(st, 1, i) | sp_stmt_bind_text(st, 2, v), SP_OK);
+		assert_int_equal(sp_stmt_step(st, &err), 0);
+		sp_stmt_done(st);
+	}
+	assert_int_equal(sp_store_commit(s, &err), SP_OK);
+
+	assert_int_equal(sp_store_begin_read(s, &err), SP_OK);
+	assert_int_equal(sp_store_prepare(s, "SELECT a, b FROM t ORDER BY a", &st, &err), SP_OK);
+	sp_stmt_stream(st);
+	int rc, n = 0;
+	while ((rc = sp_stmt_step(st, &err)) == 1) {
+		char v[16];
+		n++;
+		snprintf(v, sizeof v, "v%d", n);
+		assert_int_equal(sp_stmt_int64(st, 0), n);
+		assert_string_equal(sp_stmt_text(st, 1), v);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 5000);
+	sp_stmt_done(st);
+	/* the same statement (from the cache) again, left after ten rows */
+	assert_int_equal(sp_store_prepare(s, "SELECT a, b FROM t ORDER BY a", &st, &err), SP_OK);
+	sp_stmt_stream(st);
+	for (int i = 1; i <= 10; i++) {
+		assert_int_equal(sp_stmt_step(st, &err), 1);
+		assert_int_equal(sp_stmt_int64(st, 0), i);
+	}
+	sp_stmt_done(st);
+	sp_store_rollback(s);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM t"), 5000);
+	/* outside a transaction, and then a statement not streamed: all its rows at once */
+	assert_int_equal(sp_store_prepare(s, "SELECT a FROM t WHERE a > ? ORDER BY a", &st, &err),
+			 SP_OK);
+	assert_int_equal(sp_stmt_bind_int64(st, 1, 4990), SP_OK);
+	sp_stmt_stream(st);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	assert_int_equal(sp_stmt_int64(st, 0), 4991);
+	sp_stmt_done(st);
+	assert_int_equal(test_scalar(s, "SELECT MAX(a) FROM t"), 5000);
+	assert_int_equal(sp_store_prepare(s, "SELECT a FROM t WHERE a > ? ORDER BY a", &st, &err),
+			 SP_OK);
+	assert_int_equal(sp_stmt_bind_int64(st, 1, 4998), SP_OK);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	assert_int_equal(sp_stmt_int64(st, 0), 4999);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	assert_int_equal(sp_stmt_int64(st, 0), 5000);
+	assert_int_equal(sp_stmt_step(st, &err), 0);
+	sp_stmt_done(st);
+	sp_store_close(s);
+}
+
+/* The tables as list_tables gives them, one line each: "name: col kind, ... -> refs". */
+static int describe_table(void *ctx, const char *table, const char *const *columns,
+			  const enum sp_store_col_kind *kinds, size_t ncolumns,
+			  const char *const *refs, size_t nrefs)
+{
+	static const char *const kind_name[] = {"?", "int", "text", "blob"};
+	struct sp_buf *b = ctx;
+	int rc = sp_buf_addf(b, "%s:", table);
+	for (size_t i = 0; !rc && i < ncolumns; i++)
+		rc = sp_buf_addf(b, "%s %s %s", i ? "," : "", columns[i],
+				 kinds[i] >= 1 && kinds[i] <= 3 ? kind_name[kinds[i]] : "?");
+	for (size_t i = 0; !rc && i < nrefs; i++)
+		rc = sp_buf_addf(b, "%s%s", i ? ", " : " -> ", refs[i]);
+	return rc ? rc : sp_buf_adds(b, "\n");
+}
+
+/* list_tables on a schema made here: tables by name, columns in their order with their
+ * kinds (a dropped column gone, an added one last), the tables their foreign keys reference,
+ * once each and by name; on PostgreSQL nothing of another schema, and a type a copy cannot
+ * carry refused naming the column. */
+static void tables_listed_with_columns_kinds_and_references(void **state)
+{
+	(void)state;
+	struct sp_store *s = open_store(1000);
+	struct sp_err err = {0};
+	exec_ok(s, "CREATE TABLE zeta (id {id} PRIMARY KEY, n {int64} NOT NULL, small {bool}, "
+		   "label {text})");
+	exec_ok(s, "CREATE TABLE alpha (id {id} PRIMARY KEY, zeta_id {id} REFERENCES zeta (id), "
+		   "other {id} REFERENCES zeta (id), count {int}, body {blob})");
+	exec_ok(s, "CREATE TABLE mid (a {int64}, b {id} REFERENCES alpha (id), "
+		   "c {id} REFERENCES zeta (id))");
+	exec_ok(s, "ALTER TABLE zeta DROP COLUMN small");
+	exec_ok(s, "ALTER TABLE zeta ADD COLUMN late {text}");
+	if (test_pg())
+		exec_ok(s, "CREATE SCHEMA elsewhere; CREATE TABLE elsewhere.hidden (a {int64})");
+	struct sp_buf b;
+	sp_buf_init(&b, 4096);
+	assert_int_equal(sp_store_list_tables(s, describe_table, &b, &err), SP_OK);
+	assert_string_equal(b.data, "alpha: id blob, zeta_id blob, other blob, count int, body blob"
+				    " -> zeta\n"
+				    "mid: a int, b blob, c blob -> alpha, zeta\n"
+				    "zeta: id blob, n int, label text, late text\n");
+	sp_buf_free(&b);
+	if (test_pg()) {
+		exec_ok(s, "CREATE TABLE odd (id {int64}, at TIMESTAMP)");
+		sp_buf_init(&b, 4096);
+		assert_int_equal(sp_store_list_tables(s, describe_table, &b, &err), SP_EINVAL);
+		assert_string_equal(err.field, "db");
+		assert_non_null(strstr(err.msg, "table odd: column at has type timestamp"));
+		sp_buf_free(&b);
+		exec_ok(s, "DROP SCHEMA elsewhere CASCADE");
+	}
+	sp_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -611,6 +733,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(online_backup_copies_the_database, setup, teardown),
 		cmocka_unit_test(placeholders_rewritten_outside_literals_and_comments),
 		cmocka_unit_test_setup_teardown(values_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(tables_listed_with_columns_kinds_and_references, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			streamed_rows_come_in_order_and_a_stop_leaves_the_connection_usable, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(pg_errors_classified_and_connections_recover, setup,
 						teardown),
 	};
