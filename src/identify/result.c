@@ -138,7 +138,8 @@ static void reach_expr(struct reach *x, const struct sp_expr *e)
 		return;
 	case SP_OP_CHILD:
 	case SP_OP_PRESUMED:
-		if (!x->child) {
+		/* a known age or an age-assessment decision settles it: no gap behind it then */
+		if (!x->child && x->r->group == SP_PERSON_UNKNOWN) {
 			x->child = true;
 			reach_expr(x, p->child_presumption);
 		}
