@@ -204,7 +204,8 @@ static json_t *read_json_file(const char *what, const char *path)
 {
 	char *text = NULL;
 	size_t len = 0;
-	if (sp_protocols_read_file(path, &text, &len)) {
+	/* "-": standard input, so that answers need not be written to a file */
+	if (sp_protocols_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path, &text, &len)) {
 		fprintf(stderr, "safepath: protocols evaluate: %s: cannot be read\n", what);
 		return NULL;
 	}
@@ -227,6 +228,8 @@ static int do_evaluate(struct sp_cli *cli, int argc, char **argv)
 	const char *lang = vals[2] ? vals[2] : "en";
 	if (strcmp(lang, "en") != 0 && strcmp(lang, "fr") != 0)
 		return sp_cli_usage(&sp_cli_cmd_protocols, "--lang must be en or fr");
+	if (vals[1] && strcmp(vals[0], "-") == 0 && strcmp(vals[1], "-") == 0)
+		return sp_cli_usage(&sp_cli_cmd_protocols, "only one of --answers and --facts can be -");
 	struct sp_protocols *reg = NULL;
 	if (open_registry(cli, &reg))
 		return SP_EXIT_FAIL;

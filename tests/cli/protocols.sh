@@ -93,4 +93,8 @@ has 'no protocol test-labour@9' "$WORK/err"
 echo '{' >broken.json
 expect 1 "$SP" --data data protocols evaluate test-labour --answers broken.json
 has '--answers: line 2 column 0: unexpected end of input' "$WORK/err"
+# the answers on standard input
+expect 0 "$SP" --data data protocols evaluate test-labour --answers - --facts facts.json <answers.json
+has '"person":{"age_group":"child","presumed_child":false}'
+expect 2 "$SP" --data data protocols evaluate test-labour --answers - --facts - <answers.json
 echo "protocols: ok"

@@ -10,6 +10,34 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The decoders' messages are our own words: never a value of the input. */
+static void quiet(const char *msg)
+{
+	static const char *const ours[] = {
+		"must be \"yes\", \"no\" or \"unknown\"",
+		"must be one of the question's options or \"unknown\"",
+		"must be a list of the question's options or \"unknown\"",
+		"is not one of the question's options",
+		"is listed twice",
+		"must be an integer or \"unknown\"",
+		"must be from ",
+		"must be a date YYYY, YYYY-MM or YYYY-MM-DD, or \"unknown\"",
+		"must be a text of at most ",
+		"is not a question of test-labour@1",
+		"must be an object",
+		"is not a known member",
+		"must be a whole number of years from 0 to 130, or null",
+		"must be true, false or null",
+		"must be F, M, X or U, or null",
+		"must be child, adult or null",
+		NULL,
+	};
+	for (const char *const *m = ours; *m; m++)
+		if (strncmp(msg, *m, strlen(*m)) == 0)
+			return;
+	abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sp_err err = {0};
@@ -28,11 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < d.n; i++) {
 		if (d.items[i].pointer[0] && d.items[i].pointer[0] != '/')
 			abort();
-		/* a value given as a string is never repeated in the message */
-		json_t *v = json_is_object(j) ? json_object_get(j, d.items[i].pointer + 1) : NULL;
-		if (json_is_string(v) && json_string_length(v) > 3 &&
-		    strstr(d.items[i].msg, json_string_value(v)))
-			abort();
+		quiet(d.items[i].msg);
 	}
 	if (rc == SP_OK) {
 		struct sp_result r;

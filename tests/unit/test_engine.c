@@ -415,11 +415,7 @@ static void golden_vignettes(void **state)
 		assert_non_null(got);
 		json_t *want = json_object_get(v, "expected");
 		if (!json_equal(got, want)) {
-			/* member by member: print_error's buffer cuts a whole result short; the
-			 * dumps come from the wiping allocator sp_init installed, so its free */
-			json_malloc_t jm;
-			json_free_t jf;
-			json_get_alloc_funcs(&jm, &jf);
+			/* member by member: print_error's buffer cuts a whole result short */
 			print_error("%s differs:\n", path);
 			const char *key;
 			json_t *wv;
@@ -431,8 +427,8 @@ static void golden_vignettes(void **state)
 				char *w = json_dumps(wv, JSON_ENCODE_ANY | JSON_COMPACT);
 				print_error("  %s\n    got      %s\n    expected %s\n", key,
 					    g ? g : "(missing)", w ? w : "?");
-				jf(g);
-				jf(w);
+				sp_json_free(g); /* jansson's allocator (sp_init's), not free() */
+				sp_json_free(w);
 			}
 			failed++;
 		}
