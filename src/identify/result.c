@@ -197,7 +197,7 @@ static int add_cased(struct sp_buf *b, const char *s, bool upper)
 		return SP_OK;
 	const unsigned char *u = (const unsigned char *)s;
 	size_t n = u[0] == 0xC3 && u[1] ? 2 : 1;
-	char c[2] = {s[0], n == 2 ? s[1] : '\0'};
+	char c[2] = {s[0], s[n - 1]};
 	unsigned char last = u[n - 1];
 	bool is_upper = n == 2 ? last >= 0x80 && last <= 0x9E && last != 0x97
 			       : last >= 'A' && last <= 'Z';
