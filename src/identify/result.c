@@ -138,7 +138,8 @@ static void reach_expr(struct reach *x, const struct sp_expr *e)
 		return;
 	case SP_OP_CHILD:
 	case SP_OP_PRESUMED:
-		if (!x->child) {
+		/* a known age or an age-assessment decision settles it: no gap behind it then */
+		if (!x->child && x->r->group == SP_PERSON_UNKNOWN) {
 			x->child = true;
 			reach_expr(x, p->child_presumption);
 		}
@@ -186,18 +187,29 @@ static void write_pending(struct sp_jsonw *w, struct reach *x)
 
 /* ---- sentences ---- */
 
-/* Append s, with its first letter (ASCII) upper- or lower-cased. */
+/* Append s, with its first letter upper- or lower-cased: ASCII, and the Latin-1 letters that
+ * start French and Spanish texts ("Établir" after a colon is "établir"), two bytes in UTF-8:
+ * 0xC3 then 0x80-0x9E upper case, 0xA0-0xBE lower case, 0x20 apart (but for × and ÷). A word
+ * whose second letter is an ASCII capital is an acronym and keeps its case. */
 static int add_cased(struct sp_buf *b, const char *s, bool upper)
 {
 	if (!*s)
 		return SP_OK;
-	char c = s[0];
-	if (upper && c >= 'a' && c <= 'z')
-		c = (char)(c - 'a' + 'A');
-	else if (!upper && c >= 'A' && c <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
-		c = (char)(c - 'A' + 'a');
-	int rc = sp_buf_addc(b, c);
-	return rc ? rc : sp_buf_adds(b, s + 1);
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = u[0] == 0xC3 && u[1] ? 2 : 1;
+	char c[2] = {s[0], s[n - 1]};
+	unsigned char last = u[n - 1];
+	bool is_upper = n == 2 ? last >= 0x80 && last <= 0x9E && last != 0x97
+			       : last >= 'A' && last <= 'Z';
+	bool is_lower = n == 2 ? last >= 0xA0 && last <= 0xBE && last != 0xB7
+			       : last >= 'a' && last <= 'z';
+	bool acronym = s[n] >= 'A' && s[n] <= 'Z';
+	if (upper && is_lower)
+		c[n - 1] = (char)(last - 0x20);
+	else if (!upper && is_upper && !acronym)
+		c[n - 1] = (char)(last + 0x20);
+	int rc = sp_buf_add(b, c, n);
+	return rc ? rc : sp_buf_adds(b, s + n);
 }
 
 static int end_sentence(struct sp_buf *b)

@@ -413,13 +413,23 @@ static void golden_vignettes(void **state)
 				 d.n ? d.items[0].msg : "");
 		json_t *got = json_loads(out.data, 0, NULL);
 		assert_non_null(got);
-		if (!json_equal(got, json_object_get(v, "expected"))) {
-			char *g = json_dumps(got, JSON_INDENT(1) | JSON_SORT_KEYS);
-			char *w = json_dumps(json_object_get(v, "expected"),
-					     JSON_INDENT(1) | JSON_SORT_KEYS);
-			print_error("%s differs:\n--- got\n%s\n--- expected\n%s\n", path, g, w);
-			sp_json_free(g); /* jansson's allocator (sp_init's), not free() */
-			sp_json_free(w);
+		json_t *want = json_object_get(v, "expected");
+		if (!json_equal(got, want)) {
+			/* member by member: print_error's buffer cuts a whole result short */
+			print_error("%s differs:\n", path);
+			const char *key;
+			json_t *wv;
+			json_object_foreach(want, key, wv) {
+				json_t *gv = json_object_get(got, key);
+				if (gv && json_equal(gv, wv))
+					continue;
+				char *g = gv ? json_dumps(gv, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+				char *w = json_dumps(wv, JSON_ENCODE_ANY | JSON_COMPACT);
+				print_error("  %s\n    got      %s\n    expected %s\n", key,
+					    g ? g : "(missing)", w ? w : "?");
+				sp_json_free(g); /* jansson's allocator (sp_init's), not free() */
+				sp_json_free(w);
+			}
 			failed++;
 		}
 		json_decref(got);
