@@ -308,6 +308,7 @@ struct sp_result {
 	unsigned n_tasks;
 	int priority, intervention_level; /* -1 none */
 	const struct sp_answers *answers; /* borrowed, for the encoder */
+	const struct sp_facts *facts;     /* borrowed, for the encoder */
 };
 int sp_result_init(struct sp_result *r, const struct sp_protocol *p) SP_MUST;
 void sp_result_free(struct sp_result *r);

@@ -194,6 +194,7 @@ void sp_evaluate(const struct sp_protocol *p, const struct sp_answers *ans,
 {
 	r->p = p;
 	r->answers = ans;
+	r->facts = facts;
 	r->n_needs = r->n_red_flags = r->n_placement = r->n_referrals = r->n_tasks = 0;
 	r->priority = r->intervention_level = -1;
 	sp_person_group(p, ans, facts, &r->group, &r->presumed_child);

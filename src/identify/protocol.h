@@ -76,6 +76,8 @@ struct sp_ival sp_expr_value(const struct sp_expr *e, const struct sp_eval *ev);
 
 /* The name fact(name) takes, by enum sp_fact. */
 extern const char *const sp_fact_names[SP_FACT_COUNT];
+/* The yes/no fact `which` (enum sp_fact) of f. */
+enum sp_tri sp_fact_value(const struct sp_facts *f, unsigned which);
 
 
 /* ---- walking a JSON document with a JSON pointer, collecting every error (walk.c) ---- */

@@ -14,6 +14,8 @@ struct words {
 	const char *lang;
 	const char *child, *presumed, *age_open, *adult_decided;
 	const char *because, *dim_prefix, *dim_suffix, *found_list, *could_apply, *which_step, *gaps_one, *gaps_many;
+	/* when an unknown waits on facts about the person: alone, and after questions */
+	const char *could_apply_facts, *which_step_facts, *facts_too;
 	const char *provisional, *strength[3], *list_sep, *colon;
 };
 
@@ -31,6 +33,9 @@ static const struct words words[] = {
 	 ": a step holds; which one depends on these questions: ",
 	 "1 question was answered \"unknown\" or not at all: it is a gap, not a \"no\".",
 	 " questions were answered \"unknown\" or not at all: they are gaps, not \"no\".",
+	 "could apply once these facts about the person are known: ",
+	 ": a step holds; which one depends on these facts about the person: ",
+	 "; and on these facts about the person: ",
 	 "This protocol is provisional (incomplete or from secondary sources): use its result "
 	 "with care.",
 	 {"strong", "medium", "weak"}, "; ", ": "},
@@ -51,6 +56,9 @@ static const struct words words[] = {
 	 "« non ».",
 	 " questions ont reçu la réponse « inconnu » ou aucune réponse : ce sont des lacunes, "
 	 "pas des « non ».",
+	 "pourrait s'appliquer une fois connus ces éléments sur la personne : ",
+	 " : une étape est atteinte ; laquelle dépend de ces éléments sur la personne : ",
+	 " ; et de ces éléments sur la personne : ",
 	 "Ce protocole est provisoire (incomplet ou tiré de sources secondaires) : utiliser son "
 	 "résultat avec prudence.",
 	 {"fort", "moyen", "faible"}, " ; ", " : "},
@@ -74,9 +82,17 @@ static bool is_gap(const struct sp_result *r, unsigned q)
 
 /* ---- the questions behind an unknown: the gaps an expression reaches ---- */
 
+/* The person facts an unknown may also wait for: the yes/no facts (enum sp_fact), then the
+ * recorded sex and the age. */
+enum { PENDING_SEX = SP_FACT_COUNT, PENDING_AGE, PENDING_FACTS };
+static const char *const pending_fact_names[PENDING_FACTS] = {
+	"unaccompanied", "separated", "age_unknown", "age_disputed", "reason_to_believe_minor",
+	"sex", "age"};
+
 struct reach {
 	const struct sp_result *r;
 	unsigned char *question, *indicator, *reading, *dimension; /* visited / marked */
+	unsigned facts; /* bit per PENDING_FACTS entry */
 	bool child;
 };
 
@@ -136,6 +152,18 @@ static void reach_expr(struct reach *x, const struct sp_expr *e)
 		for (unsigned s = 0; s < p->readings[e->a].n_steps; s++)
 			reach_expr(x, p->readings[e->a].steps[s].when);
 		return;
+	case SP_OP_FACT:
+		if (!x->r->facts || sp_fact_value(x->r->facts, e->a) == SP_TRI_UNKNOWN)
+			x->facts |= 1u << e->a;
+		return;
+	case SP_OP_SEX:
+		if (!x->r->facts || !x->r->facts->sex)
+			x->facts |= 1u << PENDING_SEX;
+		return;
+	case SP_OP_AGE:
+		if (!x->r->facts || !x->r->facts->has_age)
+			x->facts |= 1u << PENDING_AGE;
+		return;
 	case SP_OP_CHILD:
 	case SP_OP_PRESUMED:
 		/* a known age or an age-assessment decision settles it: no gap behind it then */
@@ -171,6 +199,7 @@ static void reach_reset(struct reach *x)
 	const struct sp_protocol *p = x->r->p;
 	memset(x->question, 0,
 	       p->n_questions + p->n_indicators + p->n_readings + p->n_dimensions);
+	x->facts = 0;
 	x->child = false;
 }
 
@@ -182,6 +211,14 @@ static void write_pending(struct sp_jsonw *w, struct reach *x)
 	for (unsigned q = 0; q < x->r->p->n_questions; q++)
 		if (x->question[q])
 			sp_jsonw_string(w, x->r->p->questions[q].id);
+	sp_jsonw_array_end(w);
+	if (!x->facts)
+		return;
+	sp_jsonw_key(w, "pending_facts");
+	sp_jsonw_array(w);
+	for (unsigned f = 0; f < PENDING_FACTS; f++)
+		if (x->facts & 1u << f)
+			sp_jsonw_string(w, pending_fact_names[f]);
 	sp_jsonw_array_end(w);
 }
 
@@ -292,13 +329,26 @@ static void sentence(struct sp_jsonw *w, struct sp_buf *s)
 	sp_buf_reset(s);
 }
 
-static int pending_list(struct sp_buf *s, const struct reach *x)
+/* The questions behind an unknown after lead, then the facts about the person it waits on
+ * too (after lead_facts when there are no questions). */
+static int pending_list(struct sp_buf *s, const struct reach *x, const struct words *wd,
+			const char *lead, const char *lead_facts)
 {
-	int rc = SP_OK;
-	bool first = true;
+	bool questions = false, first = true;
+	for (unsigned q = 0; !questions && q < x->r->p->n_questions; q++)
+		questions = x->question[q] != 0;
+	int rc = sp_buf_adds(s, !questions && x->facts ? lead_facts : lead);
 	for (unsigned q = 0; !rc && q < x->r->p->n_questions; q++)
 		if (x->question[q]) {
 			rc = sp_buf_addf(s, "%s%s", first ? "" : ", ", x->r->p->questions[q].id);
+			first = false;
+		}
+	if (!rc && x->facts && questions)
+		rc = sp_buf_adds(s, wd->facts_too);
+	first = true;
+	for (unsigned f = 0; !rc && f < PENDING_FACTS; f++)
+		if (x->facts & 1u << f) {
+			rc = sp_buf_addf(s, "%s%s", first ? "" : ", ", pending_fact_names[f]);
 			first = false;
 		}
 	return rc;
@@ -343,12 +393,10 @@ static int explain(struct sp_jsonw *w, const struct sp_result *r, const char *la
 			for (unsigned k = 0; k < rd->n_steps; k++)
 				reach_expr(x, rd->steps[k].when);
 			rc = add_cased(&s, sp_text_get(p, &rd->title, lang), true);
-			if (!rc)
-				rc = sp_buf_addf(&s, "%s%s",
-						 r->reading[i] == SP_TRI_YES ? wd->which_step : wd->colon,
-						 r->reading[i] == SP_TRI_YES ? "" : wd->could_apply);
-			if (!rc)
-				rc = pending_list(&s, x);
+			if (!rc && r->reading[i] == SP_TRI_YES)
+				rc = pending_list(&s, x, wd, wd->which_step, wd->which_step_facts);
+			else if (!rc && !(rc = sp_buf_adds(&s, wd->colon)))
+				rc = pending_list(&s, x, wd, wd->could_apply, wd->could_apply_facts);
 			if (!rc)
 				rc = end_sentence(&s);
 		}
@@ -375,10 +423,9 @@ static int explain(struct sp_jsonw *w, const struct sp_result *r, const char *la
 		} else if (!rc) {
 			reach_reset(x);
 			reach_expr(x, o->when);
-			rc = sp_buf_addf(&s, "%s%s", wd->colon,
-					 wd->could_apply);
+			rc = sp_buf_adds(&s, wd->colon);
 			if (!rc)
-				rc = pending_list(&s, x);
+				rc = pending_list(&s, x, wd, wd->could_apply, wd->could_apply_facts);
 		}
 		if (!rc)
 			rc = end_sentence(&s);

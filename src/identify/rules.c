@@ -651,7 +651,7 @@ static const struct sp_answer *answer(const struct sp_eval *ev, unsigned q)
 	return ev->ans ? &ev->ans->a[q] : &none;
 }
 
-static enum sp_tri fact(const struct sp_facts *f, unsigned which)
+enum sp_tri sp_fact_value(const struct sp_facts *f, unsigned which)
 {
 	switch ((enum sp_fact)which) {
 	case SP_FACT_UNACCOMPANIED:
@@ -776,7 +776,7 @@ enum sp_tri sp_expr_truth(const struct sp_expr *e, const struct sp_eval *ev)
 	case SP_OP_PRESUMED:
 		return ev->presumed;
 	case SP_OP_FACT:
-		return ev->facts ? fact(ev->facts, e->a) : SP_TRI_UNKNOWN;
+		return ev->facts ? sp_fact_value(ev->facts, e->a) : SP_TRI_UNKNOWN;
 	case SP_OP_SEX:
 		if (!ev->facts || !ev->facts->sex)
 			return SP_TRI_UNKNOWN;
