@@ -16,6 +16,8 @@ done
 echo "machine: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
 echo "== seal and open one field"
 "$B/bench_seal" "${SEAL_ITERATIONS:-200000}"
+echo "== screening protocols: evaluate one screening, load the shipped protocols"
+"$B/bench_protocols" "${PROTOCOL_ITERATIONS:-200000}"
 if [ -x "$B/bench_case" ]; then
 	echo "== create a case with its person, one transaction each (library vs plain SQLite)"
 	bash bench/case.sh

@@ -38,6 +38,7 @@ static const struct sp_cli_cmd *const commands[] = {
 	&sp_cli_cmd_backup,
 	&sp_cli_cmd_restore,
 	&sp_cli_cmd_store,
+	&sp_cli_cmd_protocols,
 	&sp_cli_cmd_demo,
 	&sp_cli_cmd_serve,
 	&cmd_help_entry,
