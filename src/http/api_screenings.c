@@ -193,23 +193,31 @@ int http_api_protocol_get(struct http_req *r)
 
 /* ---- screenings ---- */
 
+/* What a screening route needs: no query, the path's id, the protocols, the casework
+ * context. 1 with a problem set when one is missing. */
+static int prepare(struct http_req *r, struct sp_id *id, const struct sp_protocols **reg,
+		   struct sp_casework *cw)
+{
+	if (http_query_only(r, NULL) || http_path_id(r, 0, id) || !(*reg = registry(r)))
+		return 1;
+	http_casework(r, cw);
+	return 0;
+}
+
 int http_api_screening_start(struct http_req *r)
 {
 	struct sp_casework cw;
 	struct sp_err err = {0};
 	struct sp_id case_id;
 	struct sp_screening s;
-	if (http_query_only(r, NULL) || http_path_id(r, 0, &case_id))
-		return 1;
-	const struct sp_protocols *reg = registry(r);
-	if (!reg)
+	const struct sp_protocols *reg;
+	if (prepare(r, &case_id, &reg, &cw))
 		return 1;
 	struct sp_screening_start in = {
 		json_string_value(json_object_get(r->json, "protocol")),
 		json_string_value(json_object_get(r->json, "lang")),
 		json_string_value(json_object_get(r->json, "interpreter")),
 	};
-	http_casework(r, &cw);
 	if (sp_screening_start(&cw, reg, &case_id, &in, &s, &err))
 		return http_problem_from_err(r, &err);
 	return created(r, 201, reg, &s);
@@ -275,12 +283,9 @@ int http_api_screening_patch(struct http_req *r)
 	struct sp_id id;
 	struct sp_screening s;
 	struct sp_diag d;
-	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
+	const struct sp_protocols *reg;
+	if (prepare(r, &id, &reg, &cw))
 		return 1;
-	const struct sp_protocols *reg = registry(r);
-	if (!reg)
-		return 1;
-	http_casework(r, &cw);
 	sp_diag_init(&d);
 	int rc = sp_screening_save(&cw, reg, &id, r->if_version, json_object_get(r->json, "answers"),
 				   &s, &d, &err);
@@ -306,12 +311,9 @@ int http_api_screening_complete(struct http_req *r)
 	struct sp_err err = {0};
 	struct sp_id id;
 	struct sp_screening s;
-	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
+	const struct sp_protocols *reg;
+	if (prepare(r, &id, &reg, &cw))
 		return 1;
-	const struct sp_protocols *reg = registry(r);
-	if (!reg)
-		return 1;
-	http_casework(r, &cw);
 	if (sp_screening_complete(&cw, reg, &id, r->if_version,
 				  json_object_get(r->json, "conclusion"),
 				  json_string_value(json_object_get(r->json, "reason")), &s, &err)) {

@@ -127,7 +127,7 @@ static int load(struct sp_caseop *op, const struct sp_id *id, struct sp_screenin
 static int load_open(struct sp_caseop *op, const struct sp_id *id, struct sp_screening *s,
 		     struct sp_err *err)
 {
-	struct sealed sealed;
+	struct sealed sealed = {{0}, {0}};
 	int rc = load(op, id, s, &sealed, err);
 	if (!rc)
 		rc = sp_caseop_case(op, &s->case_id, err);
@@ -141,12 +141,25 @@ static int load_open(struct sp_caseop *op, const struct sp_id *id, struct sp_scr
 	return rc;
 }
 
-/* Seal text under the case person's key for column; the ciphertext in b (reset). */
-static int seal(struct sp_caseop *op, const struct sp_id *id, const char *column, const char *text,
-		struct sp_buf *b, struct sp_err *err)
+/* Seal n texts of screening id, each under the case person's key bound to its column, into
+ * bufs[0..n) (initialised here; the caller frees them with sp_buf_free, also on failure). */
+static int seal_all(struct sp_caseop *op, const struct sp_id *id, const char *const *columns,
+		    const char *const *texts, struct sp_buf *bufs, size_t n, struct sp_err *err)
 {
-	b->len = 0;
-	return sp_caseop_seal(op, TABLE, column, id, text, strlen(text), b, err);
+	int rc = SP_OK;
+	for (size_t i = 0; i < n; i++)
+		sp_buf_init(&bufs[i], 4u << 20);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = texts[i] ? sp_caseop_seal(op, TABLE, columns[i], id, texts[i], strlen(texts[i]),
+					       &bufs[i], err)
+			      : sp_err_set(err, SP_EINTERNAL, "", "nothing to seal");
+	return rc;
+}
+
+static void free_all(struct sp_buf *bufs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sp_buf_free(&bufs[i]);
 }
 
 static int step_done(struct sp_stmt *st, int bind_failed, struct sp_err *err)
@@ -177,7 +190,7 @@ static char sex_letter(enum sp_sex s)
 	static const char letters[SP_SEX_COUNT] = {
 		[SP_SEX_UNKNOWN] = 'U', [SP_SEX_FEMALE] = 'F', [SP_SEX_MALE] = 'M',
 		[SP_SEX_OTHER] = 'X'};
-	return (unsigned)s < SP_SEX_COUNT ? letters[s] : 'U';
+	return letters[(unsigned)s < SP_SEX_COUNT ? s : SP_SEX_UNKNOWN];
 }
 
 /* What the case tells the engine: the age from the date of birth when it gives one (a span
@@ -249,13 +262,11 @@ static int check_start(const struct sp_protocols *reg, const struct sp_screening
 
 static int insert(struct sp_caseop *op, const struct sp_screening *s, struct sp_err *err)
 {
-	struct sp_buf facts, answers;
+	static const char *const columns[] = {"facts", "answers"};
+	const char *const texts[] = {s->facts, s->answers};
+	struct sp_buf ct[2];
 	struct sp_stmt *st = NULL;
-	sp_buf_init(&facts, 1u << 20);
-	sp_buf_init(&answers, 1u << 20);
-	int rc = seal(op, &s->id, "facts", s->facts, &facts, err);
-	if (!rc)
-		rc = seal(op, &s->id, "answers", s->answers, &answers, err);
+	int rc = seal_all(op, &s->id, columns, texts, ct, 2, err);
 	if (!rc)
 		rc = sp_store_prepare(op->cw->store,
 				      "INSERT INTO screenings (id, case_id, protocol_id, "
@@ -272,16 +283,15 @@ static int insert(struct sp_caseop *op, const struct sp_screening *s, struct sp_
 		b |= sp_stmt_bind_text(st, 6, sp_screening_status_name(s->status));
 		b |= sp_stmt_bind_text(st, 7, s->lang);
 		b |= sp_stmt_bind_text(st, 8, s->interpreter[0] ? s->interpreter : NULL);
-		b |= sp_stmt_bind_blob(st, 9, facts.data, facts.len);
-		b |= sp_stmt_bind_blob(st, 10, answers.data, answers.len);
+		b |= sp_stmt_bind_blob(st, 9, ct[0].data, ct[0].len);
+		b |= sp_stmt_bind_blob(st, 10, ct[1].data, ct[1].len);
 		b |= sp_stmt_bind_id(st, 11, &s->started_by);
 		b |= sp_stmt_bind_int64(st, 12, s->started_us);
 		b |= sp_stmt_bind_int64(st, 13, s->updated_us);
 		b |= sp_stmt_bind_int64(st, 14, s->version);
 		rc = step_done(st, b, err);
 	}
-	sp_buf_free(&facts);
-	sp_buf_free(&answers);
+	free_all(ct, 2);
 	return rc;
 }
 
@@ -442,10 +452,10 @@ static int engine_input(const struct sp_protocol *p, const struct sp_screening *
 static int update_answers(struct sp_caseop *op, struct sp_screening *s, int64_t version,
 			  struct sp_err *err)
 {
+	static const char *const columns[] = {"answers"};
 	struct sp_buf ct;
 	struct sp_stmt *st = NULL;
-	sp_buf_init(&ct, 1u << 20);
-	int rc = seal(op, &s->id, "answers", s->answers, &ct, err);
+	int rc = seal_all(op, &s->id, columns, &s->answers, &ct, 1, err);
 	if (!rc)
 		rc = sp_store_prepare(op->cw->store,
 				      "UPDATE screenings SET answers = ?, updated_us = ?, version = ? "
@@ -459,7 +469,7 @@ static int update_answers(struct sp_caseop *op, struct sp_screening *s, int64_t 
 		b |= sp_stmt_bind_int64(st, 5, version);
 		rc = step_done(st, b, err);
 	}
-	sp_buf_free(&ct);
+	free_all(&ct, 1);
 	return rc;
 }
 
@@ -562,6 +572,7 @@ int sp_conclusion_decode(const struct sp_protocol *p, json_t *j, struct sp_concl
 {
 	static const char *const keys[] = {"possible_trafficking", "intervention_level",
 					   "priority", "child", NULL};
+	memset(out, 0, sizeof *out);
 	if (!json_is_object(j))
 		return sp_err_set(err, SP_EINVAL, "", "must be an object");
 	int rc = sp_json_only_keys(j, keys, err);
@@ -669,13 +680,11 @@ static int screening_apply_outcomes(struct sp_caseop *op, const struct sp_result
 static int update_completed(struct sp_caseop *op, struct sp_screening *s, int64_t version,
 			    struct sp_err *err)
 {
-	struct sp_buf res, con;
+	static const char *const columns[] = {"result", "conclusion"};
+	const char *const texts[] = {s->result, s->conclusion};
+	struct sp_buf ct[2];
 	struct sp_stmt *st = NULL;
-	sp_buf_init(&res, 4u << 20);
-	sp_buf_init(&con, 1u << 20);
-	int rc = seal(op, &s->id, "result", s->result, &res, err);
-	if (!rc)
-		rc = seal(op, &s->id, "conclusion", s->conclusion, &con, err);
+	int rc = seal_all(op, &s->id, columns, texts, ct, 2, err);
 	if (!rc)
 		rc = sp_store_prepare(op->cw->store,
 				      "UPDATE screenings SET status = ?, result = ?, conclusion = ?, "
@@ -684,8 +693,8 @@ static int update_completed(struct sp_caseop *op, struct sp_screening *s, int64_
 				      &st, err);
 	if (!rc) {
 		int b = sp_stmt_bind_text(st, 1, sp_screening_status_name(s->status));
-		b |= sp_stmt_bind_blob(st, 2, res.data, res.len);
-		b |= sp_stmt_bind_blob(st, 3, con.data, con.len);
+		b |= sp_stmt_bind_blob(st, 2, ct[0].data, ct[0].len);
+		b |= sp_stmt_bind_blob(st, 3, ct[1].data, ct[1].len);
 		b |= sp_stmt_bind_int64(st, 4, s->differs);
 		b |= sp_stmt_bind_int64(st, 5, s->completed_us);
 		b |= sp_stmt_bind_int64(st, 6, s->updated_us);
@@ -694,8 +703,7 @@ static int update_completed(struct sp_caseop *op, struct sp_screening *s, int64_
 		b |= sp_stmt_bind_int64(st, 9, version);
 		rc = step_done(st, b, err);
 	}
-	sp_buf_free(&res);
-	sp_buf_free(&con);
+	free_all(ct, 2);
 	return rc;
 }
 
@@ -744,8 +752,9 @@ int sp_screening_complete(struct sp_casework *cw, const struct sp_protocols *reg
 	struct sp_screening s;
 	struct sp_result r = {0};
 	struct sp_facts f;
-	struct sp_conclusion c;
+	struct sp_conclusion c = {SP_TRI_UNKNOWN, 0, 0, false};
 	bool has_result = false;
+	sp_facts_init(&f);
 	int rc = sp_caseop_begin(cw, &act_complete, true, &op, err);
 	if (rc)
 		return rc;
