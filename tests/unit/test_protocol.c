@@ -254,6 +254,47 @@ static void registry_versions_and_local_files(void **state)
 	free(v2);
 }
 
+/* A local file with a shipped protocol's id and version but other bytes is refused: a version
+ * never changes. The same bytes are accepted (and ignored). Needs a shipped protocol. */
+static void shipped_versions_never_change(void **state)
+{
+	(void)state;
+	struct sp_protocols *r = NULL;
+	struct sp_diag d;
+	sp_diag_init(&d);
+	assert_int_equal(sp_protocols_load(NULL, &r, &d), SP_OK);
+	if (sp_protocols_count(r) == 0) {
+		sp_protocols_free(r);
+		sp_diag_free(&d);
+		skip(); /* nothing shipped on this branch yet */
+	}
+	const struct sp_protocol *p = sp_protocols_at(r, 0);
+	char dir[] = "/tmp/sp-test-shipped-XXXXXX", path[512];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/%s@%d.json", dir, p->id, p->version);
+	write_file(path, p->file_text, p->file_len);
+	struct sp_protocols *r2 = NULL;
+	assert_int_equal(sp_protocols_load(dir, &r2, &d), SP_OK);
+	assert_int_equal(sp_protocols_count(r2), sp_protocols_count(r));
+	sp_protocols_free(r2);
+	/* one more space at the end: the same JSON, other bytes, another hash */
+	char *changed = malloc(p->file_len + 1);
+	assert_non_null(changed);
+	memcpy(changed, p->file_text, p->file_len);
+	changed[p->file_len] = ' ';
+	write_file(path, changed, p->file_len + 1);
+	assert_int_equal(sp_protocols_load(dir, &r2, &d), SP_ECONFLICT);
+	assert_null(r2);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.items[0].msg, "is shipped with other content: a version never "
+						"changes, raise the version"));
+	unlink(path);
+	rmdir(dir);
+	free(changed);
+	sp_protocols_free(r);
+	sp_diag_free(&d);
+}
+
 static void child_variant_is_picked_for_a_child(void **state)
 {
 	(void)state;
@@ -295,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_protocol_loads),
 		cmocka_unit_test(invalid_files_give_their_golden_errors),
 		cmocka_unit_test(registry_versions_and_local_files),
+		cmocka_unit_test(shipped_versions_never_change),
 		cmocka_unit_test(child_variant_is_picked_for_a_child),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
