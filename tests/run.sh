@@ -85,11 +85,12 @@ s_unit() {
 	done
 }
 
-# The unit tests that open a store (tests/unit/helpers.h test_db_url), on PostgreSQL, in the
-# profile's build (made by the unit or unit-asan suite before).
+# The unit tests that open a store (tests/unit/helpers.h test_db_url, or the shared world of
+# tests/unit/world.h), on PostgreSQL, in the profile's build (made by the unit or unit-asan
+# suite before).
 s_unit_pg() {
 	pg_ready || { fail "unit-pg: cannot start PostgreSQL"; return; }
-	for src in $(grep -l 'test_db_url' tests/unit/test_*.c); do
+	for src in $(grep -lE 'test_db_url|"world\.h"' tests/unit/test_*.c); do
 		local t=build/$1/tests/$(basename "$src" .c)
 		[ -x "$t" ] && SAFEPATH_TEST_PG=$SP_PG_QUERY run_cmocka "$t"
 	done

@@ -14,6 +14,8 @@
 #include "safepath/err.h"
 #include "safepath/store.h"
 
+struct sp_protocols;
+
 struct sp_http_options {
 	const char *listen;                   /* "127.0.0.1:8080" or "[::1]:8080" */
 	const char *db_url;                   /* each thread opens its own connection */
@@ -27,6 +29,9 @@ struct sp_http_options {
 	int max_connections;                  /* 0 = 256 */
 	const struct sp_http_tls *tls;        /* NULL: plain HTTP */
 	const char *audit_dir;                /* the checkpoint folder (GET /api/v1/audit/verify) */
+	/* The screening protocols, loaded once at start (shipped and <data>/protocols), read-only
+	 * and shared by the threads; NULL: the protocol and screening routes answer 503. */
+	const struct sp_protocols *protocols;
 };
 
 /* HTTPS material (tls.c): PEM text of the certificate chain and of the private key, the key

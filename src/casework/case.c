@@ -423,6 +423,57 @@ static int check_change(const struct sp_case_change *ch, struct sp_err *err)
 	return SP_OK;
 }
 
+/* Write case c's workflow columns over the stored row at c's version, stepping the version
+ * and the update time (never backwards); SP_ECONFLICT when the row moved on meanwhile. */
+static int case_write(struct sp_casework *cw, struct sp_case *c, int64_t now, struct sp_err *err)
+{
+	struct sp_stmt *st = NULL;
+	int64_t was = c->version;
+	c->updated_us = now > c->updated_us ? now : c->updated_us + 1;
+	c->version++;
+	int rc = sp_store_prepare(
+		cw->store,
+		"UPDATE cases SET status = ?, priority = ?, flags = ?, assigned_to = ?, "
+		"updated_us = ?, closed_us = ?, version = ? WHERE id = ? AND version = ?",
+		&st, err);
+	if (rc)
+		return rc;
+	int b = sp_stmt_bind_text(st, 1, sp_case_status_name(c->status));
+	b |= sp_stmt_bind_text(st, 2, sp_case_priority_name(c->priority));
+	b |= sp_stmt_bind_int64(st, 3, c->flags);
+	b |= sp_id_is_zero(&c->assigned) ? sp_stmt_bind_null(st, 4)
+					 : sp_stmt_bind_id(st, 4, &c->assigned);
+	b |= sp_stmt_bind_int64(st, 5, c->updated_us);
+	b |= c->closed_us ? sp_stmt_bind_int64(st, 6, c->closed_us) : sp_stmt_bind_null(st, 6);
+	b |= sp_stmt_bind_int64(st, 7, c->version);
+	b |= sp_stmt_bind_id(st, 8, &c->id);
+	b |= sp_stmt_bind_int64(st, 9, was);
+	if (b) {
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	rc = sp_stmt_step(st, err);
+	if (rc == 0 && sp_stmt_changes(st) != 1)
+		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the case was changed meanwhile");
+	else if (rc > 0)
+		rc = sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
+	sp_stmt_done(st);
+	return rc;
+}
+
+int cw_case_flags_on(struct sp_casework *cw, struct sp_case *c, unsigned flags,
+		     struct sp_err *err)
+{
+	if ((c->flags | flags) == c->flags)
+		return SP_OK;
+	int rc = cw_authorise(cw, CW_CASE_UPDATE, c, err);
+	if (rc)
+		return rc;
+	c->flags |= flags;
+	rc = case_write(cw, c, sp_now_us(), err);
+	return rc ? rc : cw_audit(cw, CW_CASE_UPDATE, "case", &c->id, "stat", err);
+}
+
 int sp_case_update(struct sp_casework *cw, const struct sp_id *id, const struct sp_case_change *ch,
 		   struct sp_case *out, struct sp_err *err)
 {
@@ -432,7 +483,6 @@ int sp_case_update(struct sp_casework *cw, const struct sp_id *id, const struct 
 	if ((rc = cw_begin(cw, err)))
 		return rc;
 	struct sp_case c = {0};
-	struct sp_stmt *st = NULL;
 	rc = cw_case_load_for(cw, CW_CASE_UPDATE, id, &c, err);
 	if (!rc && c.version != ch->version)
 		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the case was changed meanwhile");
@@ -452,36 +502,7 @@ int sp_case_update(struct sp_casework *cw, const struct sp_id *id, const struct 
 	c.flags = (c.flags | ch->flags_on) & ~ch->flags_off;
 	if (ch->set_assigned)
 		c.assigned = ch->assigned;
-	c.updated_us = now > c.updated_us ? now : c.updated_us + 1;
-	c.version++;
-	rc = sp_store_prepare(
-		cw->store,
-		"UPDATE cases SET status = ?, priority = ?, flags = ?, assigned_to = ?, "
-		"updated_us = ?, closed_us = ?, version = ? WHERE id = ? AND version = ?",
-		&st, err);
-	if (rc)
-		goto out;
-	int b = sp_stmt_bind_text(st, 1, sp_case_status_name(c.status));
-	b |= sp_stmt_bind_text(st, 2, sp_case_priority_name(c.priority));
-	b |= sp_stmt_bind_int64(st, 3, c.flags);
-	b |= sp_id_is_zero(&c.assigned) ? sp_stmt_bind_null(st, 4)
-					: sp_stmt_bind_id(st, 4, &c.assigned);
-	b |= sp_stmt_bind_int64(st, 5, c.updated_us);
-	b |= c.closed_us ? sp_stmt_bind_int64(st, 6, c.closed_us) : sp_stmt_bind_null(st, 6);
-	b |= sp_stmt_bind_int64(st, 7, c.version);
-	b |= sp_stmt_bind_id(st, 8, id);
-	b |= sp_stmt_bind_int64(st, 9, ch->version);
-	if (b) {
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-		goto out;
-	}
-	rc = sp_stmt_step(st, err);
-	if (rc == 0 && sp_stmt_changes(st) != 1)
-		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the case was changed meanwhile");
-	else if (rc > 0)
-		rc = sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
-	sp_stmt_done(st);
-	st = NULL;
+	rc = case_write(cw, &c, now, err);
 	const struct sp_person *p = ch->person;
 	if (!rc && p)
 		rc = person_replace(cw, &c, p, err);
@@ -490,7 +511,6 @@ int sp_case_update(struct sp_casework *cw, const struct sp_id *id, const struct 
 			      !p ? "stat" : p->has_safety ? "stat,identity,safety" : "stat,identity",
 			      err);
 out:
-	sp_stmt_done(st);
 	rc = cw_finish(cw, rc, err);
 	if (!rc && out)
 		*out = c;

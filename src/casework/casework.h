@@ -79,6 +79,12 @@ int cw_case_row(struct sp_stmt *st, struct sp_case *c, struct sp_err *err) SP_MU
 int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case *c,
 		 struct sp_err *err) SP_MUST;
 
+/* Set flags on case c (loaded in the open transaction) if the policy allows a case update:
+ * the row's version steps on and a case.update record ("stat") is appended; nothing when
+ * they are all set already. */
+int cw_case_flags_on(struct sp_casework *cw, struct sp_case *c, unsigned flags,
+		     struct sp_err *err) SP_MUST;
+
 /* Persons (person_store.c): insert or replace the row, its nationalities and index rows. */
 int cw_person_insert(struct sp_casework *cw, const struct sp_id *id, const struct sp_person *p,
 		     int64_t now, struct sp_err *err) SP_MUST;
@@ -138,6 +144,13 @@ enum cw_action {
 	CW_PERSON_UPDATE,
 	CW_PERSON_ERASE,
 };
+/* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
+struct sp_case_act;
+const struct sp_case_act *cw_act(enum cw_action action);
+/* Ask the policy for a descriptor's request; refusals are recorded as cw_authorise's. act
+ * must outlive the operation (cw_finish records the refusal under its name). */
+int cw_authorise_act(struct sp_casework *cw, const struct sp_case_act *act,
+		     const struct sp_case *c, struct sp_err *err) SP_MUST;
 /* Ask the policy. c is the case (NULL for create: the subject's own agency). SP_EDENIED with
  * the reason in err when refused. */
 int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
@@ -169,6 +182,10 @@ int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_t
 int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *object_type,
 		  const struct sp_id *objects, size_t n, const char *fields,
 		  struct sp_err *err) SP_MUST;
+/* cw_audit_many for a descriptor, with a reason code (NULL: none). */
+int cw_audit_act(struct sp_casework *cw, const struct sp_case_act *act, const char *object_type,
+		 const struct sp_id *objects, size_t n, const char *fields, const char *reason,
+		 struct sp_err *err) SP_MUST;
 /* Record the create's idempotency key (cw->idem; nothing when NULL) as having made object
  * (below parent, or NULL), in the open transaction. */
 int cw_idem_record(struct sp_casework *cw, const char *kind, const struct sp_id *object,

@@ -8,6 +8,7 @@
 #include "safepath/access.h"
 #include "safepath/audit.h"
 #include "safepath/case.h"
+#include "safepath/caseop.h"
 #include "safepath/cputime.h"
 #include "safepath/crypto.h"
 #include "safepath/policy.h"
@@ -97,55 +98,33 @@ int cw_name_normalise_final(const char *in, struct sp_arena *a, const char **out
 
 /* ---- access ---------------------------------------------------------------------------- */
 
-static const enum sp_action actions[] = {
-	[CW_CASE_CREATE] = SP_ACT_CASE_CREATE,
-	[CW_CASE_READ] = SP_ACT_CASE_READ,
-	[CW_CASE_UPDATE] = SP_ACT_CASE_UPDATE,
-	[CW_CASE_SEARCH] = SP_ACT_CASE_SEARCH,
-	[CW_CASE_LIST] = SP_ACT_CASE_LIST,
-	[CW_NOTE_ADD] = SP_ACT_NOTE_ADD,
-	[CW_NOTE_READ] = SP_ACT_NOTE_READ,
-	[CW_CONSENT_ADD] = SP_ACT_CONSENT_ADD,
-	[CW_CONSENT_READ] = SP_ACT_CONSENT_READ,
-	[CW_PERSON_READ] = SP_ACT_PERSON_READ_IDENTITY,
-	[CW_PERSON_READ_SAFETY] = SP_ACT_PERSON_READ_IDENTITY,
-	[CW_PERSON_UPDATE] = SP_ACT_CASE_UPDATE,
-	[CW_PERSON_ERASE] = SP_ACT_CASE_UPDATE,
+/* What each casework action asks the policy for and how its audit record names it: the same
+ * descriptor the wings above casework pass through safepath/caseop.h, so both paths share one
+ * implementation. */
+#define ACT(a, f, n) {SP_ACT_##a, f, n}
+#define FC(c) SP_FIELD(SP_FC_##c)
+static const struct sp_case_act acts[] = {
+	[CW_CASE_CREATE] = ACT(CASE_CREATE, FC(STAT) | FC(IDENTITY), "case.create"),
+	[CW_CASE_READ] = ACT(CASE_READ, FC(STAT), "case.read"),
+	[CW_CASE_UPDATE] = ACT(CASE_UPDATE, FC(STAT), "case.update"),
+	[CW_CASE_SEARCH] = ACT(CASE_SEARCH, FC(STAT), "case.search"),
+	[CW_CASE_LIST] = ACT(CASE_LIST, FC(STAT), "case.list"),
+	[CW_NOTE_ADD] = ACT(NOTE_ADD, FC(NOTES), "note.add"),
+	[CW_NOTE_READ] = ACT(NOTE_READ, FC(NOTES), "note.read"),
+	[CW_CONSENT_ADD] = ACT(CONSENT_ADD, FC(STAT), "consent.add"),
+	[CW_CONSENT_READ] = ACT(CONSENT_READ, FC(STAT), "consent.read"),
+	[CW_PERSON_READ] = ACT(PERSON_READ_IDENTITY, FC(IDENTITY), "person.read"),
+	[CW_PERSON_READ_SAFETY] = ACT(PERSON_READ_IDENTITY, FC(SAFETY), "person.read"),
+	[CW_PERSON_UPDATE] = ACT(CASE_UPDATE, FC(IDENTITY), "person.update"),
+	[CW_PERSON_ERASE] = ACT(CASE_UPDATE, FC(IDENTITY) | FC(SAFETY) | FC(NOTES), "person.erase"),
 };
+#undef ACT
+#undef FC
 
-/* The field classes each casework action touches. */
-static const unsigned action_fields[] = {
-	[CW_CASE_CREATE] = SP_FIELD(SP_FC_STAT) | SP_FIELD(SP_FC_IDENTITY),
-	[CW_CASE_READ] = SP_FIELD(SP_FC_STAT),
-	[CW_CASE_UPDATE] = SP_FIELD(SP_FC_STAT),
-	[CW_CASE_SEARCH] = SP_FIELD(SP_FC_STAT),
-	[CW_CASE_LIST] = SP_FIELD(SP_FC_STAT),
-	[CW_NOTE_ADD] = SP_FIELD(SP_FC_NOTES),
-	[CW_NOTE_READ] = SP_FIELD(SP_FC_NOTES),
-	[CW_CONSENT_ADD] = SP_FIELD(SP_FC_STAT),
-	[CW_CONSENT_READ] = SP_FIELD(SP_FC_STAT),
-	[CW_PERSON_READ] = SP_FIELD(SP_FC_IDENTITY),
-	[CW_PERSON_READ_SAFETY] = SP_FIELD(SP_FC_SAFETY),
-	[CW_PERSON_UPDATE] = SP_FIELD(SP_FC_IDENTITY),
-	[CW_PERSON_ERASE] =
-		SP_FIELD(SP_FC_IDENTITY) | SP_FIELD(SP_FC_SAFETY) | SP_FIELD(SP_FC_NOTES),
-};
-
-static const char *const action_names[] = {
-	[CW_CASE_CREATE] = "case.create",
-	[CW_CASE_READ] = "case.read",
-	[CW_CASE_UPDATE] = "case.update",
-	[CW_CASE_SEARCH] = "case.search",
-	[CW_CASE_LIST] = "case.list",
-	[CW_NOTE_ADD] = "note.add",
-	[CW_NOTE_READ] = "note.read",
-	[CW_CONSENT_ADD] = "consent.add",
-	[CW_CONSENT_READ] = "consent.read",
-	[CW_PERSON_READ] = "person.read",
-	[CW_PERSON_READ_SAFETY] = "person.read",
-	[CW_PERSON_UPDATE] = "person.update",
-	[CW_PERSON_ERASE] = "person.erase",
-};
+const struct sp_case_act *cw_act(enum cw_action action)
+{
+	return &acts[action];
+}
 
 /* The last owning agency the policy read in this thread's open operation: a page of 50 cases
  * of one agency reads it once, not 50 times. Forgotten when an operation begins and ends
@@ -186,15 +165,15 @@ static int policy_object(struct sp_casework *cw, const struct sp_case *c,
 	return SP_OK;
 }
 
-static int decide(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
+static int decide(struct sp_casework *cw, const struct sp_case_act *act, const struct sp_case *c,
 		  struct sp_decision *d, struct sp_err *err)
 {
 	struct sp_policy_object obj;
-	const struct sp_policy_request req = {actions[action], action_fields[action], NULL};
+	const struct sp_policy_request req = {act->action, act->fields, NULL};
 	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_POLICY);
 	int rc = policy_object(cw, c, &obj, err);
 	/* A new case belongs to the subject's agency and is theirs until assigned otherwise. */
-	if (!rc && action == CW_CASE_CREATE)
+	if (!rc && act->action == SP_ACT_CASE_CREATE)
 		obj.assigned = 1;
 	if (!rc)
 		rc = sp_policy_check(cw->subject, &req, &obj, d, err);
@@ -206,7 +185,7 @@ static int decide(struct sp_casework *cw, enum cw_action action, const struct sp
  * rollback (the operation's own transaction cannot keep it). */
 static _Thread_local struct {
 	bool set;
-	enum cw_action action;
+	const struct sp_case_act *act; /* outlives the operation (a static descriptor) */
 	struct sp_id object;
 	enum sp_reason reason;
 } denial;
@@ -216,18 +195,24 @@ void cw_denial_clear(void)
 	denial.set = false;
 }
 
-int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
-		 struct sp_err *err)
+int cw_authorise_act(struct sp_casework *cw, const struct sp_case_act *act,
+		     const struct sp_case *c, struct sp_err *err)
 {
 	struct sp_decision d = {.reason = SP_REASON_INVALID};
-	int rc = decide(cw, action, c, &d, err);
+	int rc = decide(cw, act, c, &d, err);
 	if (rc == SP_EDENIED) {
 		denial.set = true;
-		denial.action = action;
+		denial.act = act;
 		denial.object = c->id;
 		denial.reason = d.reason;
 	}
 	return rc;
+}
+
+int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
+		 struct sp_err *err)
+{
+	return cw_authorise_act(cw, &acts[action], c, err);
 }
 
 int cw_denial_record(struct sp_casework *cw)
@@ -243,7 +228,7 @@ int cw_denial_record(struct sp_casework *cw)
 		.actor = cw->subject->user,
 		.agency = cw->subject->agency,
 		.roles = roles,
-		.action = action_names[denial.action],
+		.action = denial.act->name,
 		.object_type = "case",
 		.object_id = denial.object,
 		.reason = reason,
@@ -269,12 +254,12 @@ int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_er
 					     .agency_kind = cw->subject->agency_kind,
 					     .assigned = 1,
 					     .referral = SP_REFERRAL_NONE};
-	const struct sp_policy_request req = {actions[action], action_fields[action], NULL};
+	const struct sp_policy_request req = {acts[action].action, acts[action].fields, NULL};
 	struct sp_decision d = {.reason = SP_REASON_INVALID};
 	int rc = sp_policy_check(cw->subject, &req, &obj, &d, err);
 	if (rc == SP_EDENIED) {
 		denial.set = true;
-		denial.action = action;
+		denial.act = &acts[action];
 		memset(&denial.object, 0, sizeof denial.object);
 		denial.reason = d.reason;
 	}
@@ -284,7 +269,7 @@ int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_er
 bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c)
 {
 	struct sp_decision d;
-	return decide(cw, action, c, &d, NULL) == SP_OK;
+	return decide(cw, &acts[action], c, &d, NULL) == SP_OK;
 }
 
 const struct sp_id *cw_actor(const struct sp_casework *cw)
@@ -327,16 +312,16 @@ int cw_user_in_agency(struct sp_casework *cw, const struct sp_id *user, const st
 
 /* ---- audit ----------------------------------------------------------------------------- */
 
-static bool action_reads(enum cw_action action)
+/* Whether the policy action only reads: its record can go through the group-commit writer. */
+static bool action_reads(enum sp_action action)
 {
 	switch (action) {
-	case CW_CASE_READ:
-	case CW_CASE_SEARCH:
-	case CW_CASE_LIST:
-	case CW_NOTE_READ:
-	case CW_CONSENT_READ:
-	case CW_PERSON_READ:
-	case CW_PERSON_READ_SAFETY:
+	case SP_ACT_CASE_READ:
+	case SP_ACT_CASE_SEARCH:
+	case SP_ACT_CASE_LIST:
+	case SP_ACT_NOTE_READ:
+	case SP_ACT_CONSENT_READ:
+	case SP_ACT_PERSON_READ_IDENTITY:
 		return true;
 	default:
 		return false;
@@ -385,8 +370,9 @@ int cw_deferred_submit(struct sp_casework *cw, int rc, struct sp_err *err)
 	return sp_audit_writer_submit(cw->read_audit, &deferred.rec, NULL, err);
 }
 
-int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *object_type,
-		  const struct sp_id *objects, size_t n, const char *fields, struct sp_err *err)
+int cw_audit_act(struct sp_casework *cw, const struct sp_case_act *act, const char *object_type,
+		 const struct sp_id *objects, size_t n, const char *fields, const char *reason,
+		 struct sp_err *err)
 {
 	char roles[160];
 	if (sp_roles_format(cw->subject->roles, roles, sizeof roles))
@@ -397,21 +383,28 @@ int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *obj
 		.actor = cw->subject->user,
 		.agency = cw->subject->agency,
 		.roles = roles,
-		.action = action_names[action],
+		.action = act->name,
 		.object_type = object_type,
 		.objects = n > 1 ? objects + 1 : NULL,
 		.nobjects = n > 1 ? n - 1 : 0,
 		.fields = fields,
+		.reason = reason,
 		.request_id = cw->request_id,
 	};
 	if (n)
 		rec.object_id = objects[0];
 	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_AUDIT);
-	int rc = cw->read_audit && action_reads(action)
+	int rc = cw->read_audit && action_reads(act->action)
 			 ? defer(&rec, err)
 			 : sp_audit_append(cw->store, cw->audit, &rec, NULL, err);
 	sp_cpu_enter(was);
 	return rc;
+}
+
+int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *object_type,
+		  const struct sp_id *objects, size_t n, const char *fields, struct sp_err *err)
+{
+	return cw_audit_act(cw, &acts[action], object_type, objects, n, fields, NULL, err);
 }
 
 int cw_idem_record(struct sp_casework *cw, const char *kind, const struct sp_id *object,

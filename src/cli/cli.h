@@ -41,6 +41,11 @@ int sp_cli_usage(const struct sp_cli_cmd *cmd, const char *fmt, ...) SP_PRINTF(2
 int sp_cli_wants_help(const struct sp_cli_cmd *cmd, int argc, char **argv);
 const struct sp_cli_cmd *sp_cli_find(const char *name);
 
+/* The screening protocols: shipped ones and DATA/protocols (cmd_protocols.c); errors printed,
+ * SP_EXIT_FAIL then. */
+struct sp_protocols;
+int sp_cli_protocols_open(struct sp_cli *cli, struct sp_protocols **reg);
+
 #endif
 
 #include <jansson.h>

@@ -23,8 +23,7 @@ const struct sp_cli_cmd sp_cli_cmd_protocols = {
 	sp_cmd_protocols,
 };
 
-/* The registry: shipped protocols and DATA/protocols. Prints its errors. */
-static int open_registry(struct sp_cli *cli, struct sp_protocols **reg)
+int sp_cli_protocols_open(struct sp_cli *cli, struct sp_protocols **reg)
 {
 	char dir[4200];
 	snprintf(dir, sizeof dir, "%s/protocols", sp_config_get(&cli->cfg, "data"));
@@ -71,7 +70,7 @@ static int do_list(struct sp_cli *cli, int argc, char **argv)
 	if (options(argc, argv, 2, names, vals, pos, &n_pos, 0))
 		return sp_cli_usage(&sp_cli_cmd_protocols, "protocols list takes only --lang L");
 	struct sp_protocols *reg = NULL;
-	if (open_registry(cli, &reg))
+	if (sp_cli_protocols_open(cli, &reg))
 		return SP_EXIT_FAIL;
 	json_t *arr = json_array();
 	for (size_t i = 0; i < sp_protocols_count(reg); i++) {
@@ -100,7 +99,7 @@ static int do_show(struct sp_cli *cli, int argc, char **argv)
 	if (argc != 3 || argv[2][0] == '-')
 		return sp_cli_usage(&sp_cli_cmd_protocols, "protocols show needs ID or ID@VERSION");
 	struct sp_protocols *reg = NULL;
-	if (open_registry(cli, &reg))
+	if (sp_cli_protocols_open(cli, &reg))
 		return SP_EXIT_FAIL;
 	const struct sp_protocol *p = sp_protocols_lookup(reg, argv[2]);
 	int rc = SP_EXIT_OK;
@@ -231,7 +230,7 @@ static int do_evaluate(struct sp_cli *cli, int argc, char **argv)
 	if (vals[1] && strcmp(vals[0], "-") == 0 && strcmp(vals[1], "-") == 0)
 		return sp_cli_usage(&sp_cli_cmd_protocols, "only one of --answers and --facts can be -");
 	struct sp_protocols *reg = NULL;
-	if (open_registry(cli, &reg))
+	if (sp_cli_protocols_open(cli, &reg))
 		return SP_EXIT_FAIL;
 	int rc = SP_EXIT_FAIL;
 	json_t *answers = read_json_file("--answers", vals[0]);

@@ -12,6 +12,7 @@
 #include "safepath/buf.h"
 #include "safepath/http.h"
 #include "safepath/log.h"
+#include "safepath/protocol.h"
 
 static int cmd_serve(struct sp_cli *cli, int argc, char **argv);
 
@@ -82,10 +83,17 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		sp_http_tls_free(&tls);
 		return SP_EXIT_FAIL;
 	}
+	/* Protocols are loaded once, before serving: a bad local file stops the start. */
+	struct sp_protocols *reg = NULL;
+	if (sp_cli_protocols_open(cli, &reg)) {
+		sp_http_tls_free(&tls);
+		return SP_EXIT_FAIL;
+	}
 	struct sp_app app;
 	int rc = sp_app_open(cli, 0, &app); /* a passphrase prompt can still be interrupted */
 	if (rc) {
 		sp_http_tls_free(&tls);
+		sp_protocols_free(reg);
 		return rc;
 	}
 	/* Blocked before the server's threads start, so they inherit the mask and the signals
@@ -107,6 +115,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		.audit_keys = app.akeys,
 		.tls = tls.cert ? &tls : NULL,
 		.audit_dir = app.audit_dir,
+		.protocols = reg,
 	};
 	struct sp_http_server *srv = NULL;
 	rc = sp_http_server_start(&opt, &srv, &err);
@@ -116,6 +125,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	if (rc) {
 		rc = sp_cli_fail(&err, "serve");
 		sp_app_close(&app);
+		sp_protocols_free(reg);
 		return rc;
 	}
 	char port[8];
@@ -129,6 +139,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	       (const char *)NULL);
 	sp_http_server_stop(srv);
 	rc = sp_app_close(&app) ? SP_EXIT_FAIL : SP_EXIT_OK;
+	sp_protocols_free(reg);
 	sp_log(SP_LOG_INFO, "serve.stopped", (const char *)NULL);
 	return rc;
 }

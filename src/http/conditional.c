@@ -14,6 +14,8 @@ static int (*const updates[])(struct http_req *r) = {
 	http_api_case_patch,
 	http_api_user_patch,
 	http_api_user_password_reset,
+	http_api_screening_patch,
+	http_api_screening_complete,
 };
 
 int http_route_updates(const struct http_route *rt)

@@ -242,6 +242,7 @@ int http_api_note_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_consent_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_agency_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_user_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_screening_replay(struct http_req *r, const struct sp_idem_record *rec);
 
 /* ---- problem documents (problem.c), RFC 9457 ---- */
 
@@ -286,6 +287,10 @@ int http_api_me_password(struct http_req *r);
 extern const struct http_schema http_schema_session, http_schema_password;
 /* Ids, the user name, the agency and roles: what GET /me shows (api_session.c). */
 json_t *http_user_json(const struct sp_user *u);
+/* This request's casework context: the thread's connections, the signed-in subject, the
+ * request arena, the read-audit writer and a create's idempotency key (api_cases.c). */
+struct sp_casework;
+void http_casework(struct http_req *r, struct sp_casework *cw);
 int http_api_case_create(struct http_req *r);
 int http_api_case_get(struct http_req *r);
 int http_api_case_list(struct http_req *r);
@@ -297,6 +302,16 @@ int http_api_consent_list(struct http_req *r);
 int http_api_case_patch(struct http_req *r);
 extern const struct http_schema http_schema_case_create, http_schema_case_search,
 	http_schema_note, http_schema_consent, http_schema_case_patch;
+/* api_screenings.c: protocols for the wizard, and a case's screenings */
+int http_api_protocol_list(struct http_req *r);
+int http_api_protocol_get(struct http_req *r);
+int http_api_screening_start(struct http_req *r);
+int http_api_screening_list(struct http_req *r);
+int http_api_screening_get(struct http_req *r);
+int http_api_screening_patch(struct http_req *r);
+int http_api_screening_complete(struct http_req *r);
+extern const struct http_schema http_schema_screening_start, http_schema_screening_patch,
+	http_schema_screening_complete;
 /* static.c: the web shell's files, and index.html for its client-side routes */
 int http_static_get(struct http_req *r);
 /* api_admin.c: agencies and users */

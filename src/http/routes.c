@@ -31,6 +31,17 @@ const struct http_route http_routes[] = {
 	 http_api_consent_add},
 	{HTTP_GET, "/api/v1/cases/:id/consents", HTTP_AUTH_SESSION, 0, NULL,
 	 http_api_consent_list},
+	{HTTP_GET, "/api/v1/protocols", HTTP_AUTH_SESSION, 0, NULL, http_api_protocol_list},
+	{HTTP_GET, "/api/v1/protocols/:ref", HTTP_AUTH_SESSION, 0, NULL, http_api_protocol_get},
+	{HTTP_POST, "/api/v1/cases/:id/screenings", HTTP_AUTH_SESSION, 0,
+	 &http_schema_screening_start, http_api_screening_start},
+	{HTTP_GET, "/api/v1/cases/:id/screenings", HTTP_AUTH_SESSION, 0, NULL,
+	 http_api_screening_list},
+	{HTTP_GET, "/api/v1/screenings/:id", HTTP_AUTH_SESSION, 0, NULL, http_api_screening_get},
+	{HTTP_PATCH, "/api/v1/screenings/:id", HTTP_AUTH_SESSION, 0, &http_schema_screening_patch,
+	 http_api_screening_patch},
+	{HTTP_POST, "/api/v1/screenings/:id/complete", HTTP_AUTH_SESSION, 0,
+	 &http_schema_screening_complete, http_api_screening_complete},
 	{HTTP_GET, "/api/v1/agencies", HTTP_AUTH_SESSION, 0, NULL, http_api_agency_list},
 	{HTTP_POST, "/api/v1/agencies", HTTP_AUTH_SESSION, 0, &http_schema_agency_create,
 	 http_api_agency_create},
@@ -64,7 +75,8 @@ int http_route_is_static(const struct http_route *rt)
 	return rt->handle == http_static_get;
 }
 
-/* One path segment: what a ":name" pattern segment accepts (ids, case numbers). */
+/* One path segment: what a ":name" pattern segment accepts (ids, case numbers, protocol
+ * references "ID@VERSION"). */
 static int param_ok(const char *s, size_t n)
 {
 	if (n == 0 || n > 64)
@@ -72,7 +84,7 @@ static int param_ok(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
+		      c == '-' || c == '_' || c == '@'))
 			return 0;
 	}
 	return 1;

@@ -7,4 +7,6 @@ export const SECRET = {
   document: 'QX7Z9W4K1',
   safety: 'Never phone the cousin in Drovask; only the aunt after dusk',
   note: 'Owes the smuggler Varkonyi for the crossing; afraid of the night shift',
+  remarks: 'Picked saffron at Orlenbrook for the Castellane brothers', // a screening answer
+  reason: 'Said the Pellinore debt was cleared before she left', // an official's reason
 };

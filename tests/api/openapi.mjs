@@ -15,7 +15,7 @@ export const doc = JSON.parse(readFileSync(process.env.SP_OPENAPI, 'utf8'));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/; // what a ":name" segment of a route accepts
+const SEGMENT = /^[A-Za-z0-9_@-]{1,64}$/; // what a ":name" segment of a route accepts (routes.c param_ok)
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const IGNORED = new Set(['description', 'title', 'default', 'example', 'examples']);
 

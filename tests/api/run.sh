@@ -37,6 +37,8 @@ export SAFEPATH_ARGON2_OPS=1 SAFEPATH_ARGON2_MEM_KIB=8192
 g=(--data "$WORK/var" --key-file "$WORK/keys/master.key")
 "$SP" "${g[@]}" --json init >init.json 2>init.err || { cat init.err; exit 1; }
 "$SP" "${g[@]}" --json demo --cases 20 >demo.json 2>demo.err || { cat demo.err; exit 1; }
+# The screening tests' protocols, through the data folder's override folder (loaded at start).
+mkdir -p "$WORK/var/protocols" && cp "$here"/../data/protocols/test-labour*@1.json "$WORK/var/protocols/"
 
 # Port 0: the kernel picks a free port, which the server logs. Every test logs in from
 # 127.0.0.1: on the main server the per-address limits are set out of the suite's reach and

@@ -1,11 +1,13 @@
-/* Fuzz the answers and facts decoders (sp_answers_decode, sp_facts_decode) against the test
- * protocol: never a crash, UB or leak; an error names a JSON pointer and never the value; a
- * decoded set of answers evaluates and its result encodes. */
+/* Fuzz the answers and facts decoders (sp_answers_decode, sp_facts_decode) and the official's
+ * conclusion (sp_conclusion_decode) against the test protocol: never a crash, UB or leak; an
+ * error names a JSON pointer and never the value; a decoded set of answers evaluates and its
+ * result encodes and compares with a decoded conclusion. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "safepath/json.h"
+#include "safepath/screening.h"
 #include "protocol_init.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,6 +32,15 @@ static void quiet(const char *msg)
 		"must be true, false or null",
 		"must be F, M, X or U, or null",
 		"must be child, adult or null",
+		/* the conclusion */
+		"is required",
+		"must be a string",
+		"unknown intervention_levels",
+		"unknown priorities",
+		"must be \"yes\", \"no\" or \"undetermined\"",
+		"must be true or false",
+		"is not a known field",
+		"has a member that is not a known field",
 		NULL,
 	};
 	for (const char *const *m = ours; *m; m++)
@@ -58,12 +69,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		quiet(d.items[i].msg);
 	}
+	struct sp_conclusion c;
+	struct sp_err cerr = {0};
+	int crc = sp_conclusion_decode(fuzz_p, j, &c, &cerr);
+	if (crc && (crc != SP_EINVAL || (cerr.field[0] && cerr.field[0] != '/' &&
+					  !sp_json_name_plain(cerr.field))))
+		abort();
+	if (crc)
+		quiet(cerr.msg);
 	if (rc == SP_OK) {
 		struct sp_result r;
 		struct sp_buf out;
 		if (sp_result_init(&r, fuzz_p))
 			abort();
 		sp_evaluate(fuzz_p, &ans, &f, &r);
+		if (crc == SP_OK && sp_conclusion_differs(&r, &c) > 15)
+			abort();
 		sp_buf_init(&out, 1u << 24);
 		if (sp_result_json(&r, "en", &out) != SP_OK)
 			abort();

@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "http/http.h"
+#include "safepath/protocol.h"
 #include "safepath/audit.h"
 #include "safepath/case.h"
 #include "safepath/codes.h"
@@ -121,6 +122,14 @@ static void open_store(void)
 	opt.cfg = &cfg;
 	opt.keys = keys;
 	opt.audit_keys = akeys;
+	/* the screening routes' protocols: the test ones, as the API tests give the server */
+	static struct sp_protocols *reg;
+	struct sp_diag d;
+	sp_diag_init(&d);
+	if (sp_protocols_load("tests/data/protocols", &reg, &d) != SP_OK)
+		abort();
+	sp_diag_free(&d);
+	opt.protocols = reg;
 }
 
 /* One agency, one caseworker whose password works at once, one case of theirs. */

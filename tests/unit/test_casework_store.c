@@ -31,111 +31,18 @@
 #include "safepath/store.h"
 
 #include "helpers.h"
+#include "world.h"
 
 #define DATA "tests/data/casework/"
-
-/* One test world: a store, keys, a key store, two agencies (an NGO and the immigration
- * service) and their staff. */
-static char dir[64];
-static char db_path[128];
-static char db_url[200], ks_url[200]; /* SQLite files, or PostgreSQL databases (helpers.h) */
-static struct sp_store *store;
-static struct sp_keys *keys;
-static struct sp_keystore *keystore;
-static struct sp_audit_keys *akeys;
-static struct sp_access access_ctx;
-static struct sp_arena arena;
 
 static struct sp_id ngo, imm;
 static struct sp_subject cw_a, cw_b, sup, screener, imm_officer, coord;
 
-static void ok(int rc, const struct sp_err *err, const char *what)
-{
-	if (rc)
-		fail_msg("%s: %s (%s) %s", what, sp_status_name(rc), err->field, err->msg);
-}
-
-static void exec_sql(const char *sql)
-{
-	struct sp_err err = {0};
-	ok(sp_store_exec(store, sql, &err), &err, sql);
-}
-
-/* Agencies and users go straight into access's tables: this test is about casework, and the
- * approval flow that grants data-reading roles is access's own test. */
-static void add_agency(struct sp_id *id, const char *code, const char *kind)
-{
-	sp_id_new(id);
-	struct sp_stmt *st;
-	struct sp_err err = {0};
-	ok(sp_store_prepare(store,
-			    "INSERT INTO agencies (id, code, name, kind, country, created_us) "
-			    "VALUES (?, ?, ?, ?, 'DE', 0)",
-			    &st, &err),
-	   &err, "agency");
-	assert_int_equal(sp_stmt_bind_id(st, 1, id) | sp_stmt_bind_text(st, 2, code) |
-				 sp_stmt_bind_text(st, 3, code) | sp_stmt_bind_text(st, 4, kind),
-			 0);
-	assert_int_equal(sp_stmt_step(st, &err), 0);
-	sp_stmt_done(st);
-}
-
-static void add_user(struct sp_subject *s, const char *name, const struct sp_id *agency,
-		     enum sp_agency_kind kind, unsigned roles)
-{
-	memset(s, 0, sizeof *s);
-	sp_id_new(&s->user);
-	s->agency = *agency;
-	s->agency_kind = kind;
-	s->roles = roles;
-	struct sp_stmt *st;
-	struct sp_err err = {0};
-	ok(sp_store_prepare(store,
-			    "INSERT INTO users (id, username, agency_id, roles, password_hash, "
-			    "must_change_password, disabled, created_us, updated_us) "
-			    "VALUES (?, ?, ?, ?, 'x', 0, 0, 0, 0)",
-			    &st, &err),
-	   &err, "user");
-	assert_int_equal(sp_stmt_bind_id(st, 1, &s->user) | sp_stmt_bind_text(st, 2, name) |
-				 sp_stmt_bind_id(st, 3, agency) | sp_stmt_bind_int64(st, 4, roles),
-			 0);
-	assert_int_equal(sp_stmt_step(st, &err), 0);
-	sp_stmt_done(st);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	if (sp_init() != SP_OK)
+	if (world_open("casework"))
 		return -1;
-	snprintf(dir, sizeof dir, "/tmp/sp-casework-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	char key[160], data[160], ks_path[160];
-	snprintf(db_path, sizeof db_path, "%s/var/safepath.db", dir);
-	snprintf(data, sizeof data, "%s/var", dir);
-	test_db_url(db_url, sizeof db_url, db_path, "sp_casework");
-	snprintf(key, sizeof key, "%s/keys/master.key", dir);
-	snprintf(ks_path, sizeof ks_path, "%s/keys/persons.db", dir);
-	test_db_url(ks_url, sizeof ks_url, ks_path, "sp_casework_keys");
-	char mk[200];
-	snprintf(mk, sizeof mk, "mkdir -p %s/var", dir);
-	if (system(mk) != 0)
-		return -1;
-	struct sp_err err = {0};
-	struct sp_store_options opt = {.busy_timeout_ms = 1000, .create = 1};
-	struct sp_master *m = NULL;
-	if (sp_store_open(db_url, &opt, &store, &err) || sp_store_migrate(store, &err) ||
-	    sp_master_key_file_create(key, data, &m, &err) || sp_keys_open(store, m, &keys, &err) ||
-	    sp_keystore_open(ks_url, 1, &keystore, &err)) {
-		fprintf(stderr, "setup: %s %s\n", err.field, err.msg);
-		return -1;
-	}
-	sp_master_free(m);
-	if (sp_audit_keys_new(keys, &akeys, &err))
-		return -1;
-	memset(&access_ctx, 0, sizeof access_ctx);
-	access_ctx.store = store;
 	add_agency(&ngo, "NGO", "ngo");
 	add_agency(&imm, "IMM", "immigration");
 	add_user(&cw_a, "cw_a", &ngo, SP_AGENCY_NGO, SP_ROLE_CASEWORKER);
@@ -145,34 +52,13 @@ static int setup(void **state)
 	add_user(&imm_officer, "imm", &imm, SP_AGENCY_IMMIGRATION,
 		 SP_ROLE_CASEWORKER | SP_ROLE_SUPERVISOR);
 	add_user(&coord, "coord", &ngo, SP_AGENCY_NGO, SP_ROLE_COORDINATOR);
-	sp_arena_init(&arena, 8192, 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	sp_arena_release(&arena);
-	sp_keystore_close(keystore);
-	sp_keys_free(keys);
-	sp_store_close(store);
-	sp_audit_keys_free(akeys);
-	return test_rmtree(dir);
-}
-
-static struct sp_casework as(const struct sp_subject *s)
-{
-	struct sp_casework cw = {
-		.store = store,
-		.access = &access_ctx,
-		.keys = keys,
-		.keystore = keystore,
-		.audit = akeys,
-		.subject = s,
-		.arena = &arena,
-		.request_id = "test",
-	};
-	return cw;
+	return world_close();
 }
 
 /* The i-th valid person of the golden file, decoded into the arena. */
@@ -184,26 +70,6 @@ static void golden_person(size_t i, struct sp_person *p)
 	ok(sp_person_decode(json_object_get(json_array_get(all, i), "input"), &arena, p, &err),
 	   &err, "golden person");
 	json_decref(all);
-}
-
-/* Whether the bytes of s appear anywhere in the database file. */
-static int file_contains(const char *path, const char *s)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	size_t k = strlen(s);
-	int found = 0;
-	for (long i = 0; !found && i + (long)k <= n; i++)
-		found = memcmp(buf + i, s, k) == 0;
-	free(buf);
-	return found;
 }
 
 static void expected_number(const char *prefix, int n, char out[SP_CASE_NUMBER_MAX])
@@ -1107,64 +973,6 @@ static const char *const snapshot_tables[] = {
 	"cases",   "case_notes",           "consents",     "audit_log",
 	"idempotency_keys"};
 
-/* The same through libpq: each row as PostgreSQL's text of the whole row, in that order. */
-static char *snapshot_pg(void)
-{
-	PGconn *c = PQconnectdb(db_url);
-	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	struct sp_buf b;
-	sp_buf_init(&b, 64u << 20);
-	for (size_t t = 0; t < sizeof snapshot_tables / sizeof snapshot_tables[0]; t++) {
-		char sql[128];
-		snprintf(sql, sizeof sql, "SELECT r::text FROM %s r ORDER BY 1", snapshot_tables[t]);
-		PGresult *res = PQexec(c, sql);
-		assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
-		assert_int_equal(sp_buf_addf(&b, "[%s]\n", snapshot_tables[t]), 0);
-		for (int i = 0; i < PQntuples(res); i++)
-			assert_int_equal(sp_buf_addf(&b, "%s\n", PQgetvalue(res, i, 0)), 0);
-		PQclear(res);
-	}
-	PQfinish(c);
-	size_t n;
-	return sp_buf_detach(&b, &n);
-}
-
-/* Every row of every domain table (and the audit trail), as text, read through the engine's
- * own client library: independent of the code under test. */
-static char *snapshot(void)
-{
-	if (test_pg())
-		return snapshot_pg();
-	const char *const *tables = snapshot_tables;
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	struct sp_buf b;
-	sp_buf_init(&b, 64u << 20);
-	for (size_t t = 0; t < sizeof snapshot_tables / sizeof snapshot_tables[0]; t++) {
-		char sql[128];
-		snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY rowid", tables[t]);
-		sqlite3_stmt *st;
-		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-		assert_int_equal(sp_buf_addf(&b, "[%s]\n", tables[t]), 0);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			for (int i = 0; i < sqlite3_column_count(st); i++) {
-				const unsigned char *v = sqlite3_column_blob(st, i);
-				int n = sqlite3_column_bytes(st, i);
-				assert_int_equal(sp_buf_addf(&b, "%d:", sqlite3_column_type(st, i)),
-						 0);
-				for (int k = 0; k < n; k++)
-					assert_int_equal(sp_buf_addf(&b, "%02x", v[k]), 0);
-				assert_int_equal(sp_buf_addc(&b, '|'), 0);
-			}
-			assert_int_equal(sp_buf_addc(&b, '\n'), 0);
-		}
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	size_t n;
-	return sp_buf_detach(&b, &n);
-}
-
 /* One operation under the fault walk. */
 struct walk_op {
 	struct sp_casework *cw;
@@ -1201,7 +1009,7 @@ static long walk(struct walk_op *op)
 {
 	struct sp_err err = {0};
 	for (long n = 1;; n++) {
-		char *before = snapshot();
+		char *before = snapshot(snapshot_tables, sizeof snapshot_tables / sizeof snapshot_tables[0]);
 		sp_store_fail_at(store, n);
 		int rc = run_op(op, &err);
 		long calls = sp_store_calls(store);
@@ -1215,7 +1023,7 @@ static long walk(struct walk_op *op)
 		if (rc != SP_EFAULT)
 			fail_msg("operation %d, call %ld: %s (%s) %s", op->which, n,
 				 sp_status_name(rc), err.field, err.msg);
-		char *after = snapshot();
+		char *after = snapshot(snapshot_tables, sizeof snapshot_tables / sizeof snapshot_tables[0]);
 		if (strcmp(before, after) != 0)
 			fail_msg("operation %d: failing call %ld left rows behind", op->which, n);
 		free(after);
@@ -1259,12 +1067,12 @@ static void creates_with_a_key_are_all_or_nothing(void **state)
 	assert_true(rec.same_request);
 
 	/* the same key again: refused on the key, nothing written */
-	char *before = snapshot();
+	char *before = snapshot(snapshot_tables, sizeof snapshot_tables / sizeof snapshot_tables[0]);
 	struct sp_case again;
 	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_HIGH};
 	assert_int_equal(sp_case_open(&cw, &in, &again, &err), SP_ECONFLICT);
 	assert_string_equal(err.field, "/idempotency-key");
-	char *after = snapshot();
+	char *after = snapshot(snapshot_tables, sizeof snapshot_tables / sizeof snapshot_tables[0]);
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
@@ -1342,7 +1150,7 @@ static void every_key_store_failure_leaves_nothing(void **state)
 	struct sp_err err = {0};
 	long n;
 	for (n = 1;; n++) {
-		char *before = snapshot();
+		char *before = snapshot(snapshot_tables, sizeof snapshot_tables / sizeof snapshot_tables[0]);
 		sp_store_fail_at(kss, n);
 		int rc = run_op(&op, &err);
 		sp_store_fail_at(kss, 0);
@@ -1354,7 +1162,7 @@ static void every_key_store_failure_leaves_nothing(void **state)
 		if (rc != SP_EFAULT)
 			fail_msg("key store call %ld: %s (%s) %s", n, sp_status_name(rc), err.field,
 				 err.msg);
-		char *after = snapshot();
+		char *after = snapshot(snapshot_tables, sizeof snapshot_tables / sizeof snapshot_tables[0]);
 		if (strcmp(before, after) != 0)
 			fail_msg("failing key store call %ld left rows behind", n);
 		free(after);

@@ -1,0 +1,77 @@
+/* One operation on a case, for the wings above casework (identify, later refer): the small
+ * public face of casework's internals (src/casework/deps.c), so those wings never include
+ * casework's own header (DESIGN.md §2).
+ *
+ * An operation is one transaction: begin it (write, or read), name the case — the policy
+ * decides on the operation's descriptor before anything of the case is read —, seal and open
+ * values under the case person's key bound to (table, column, record), append its audit
+ * record, record a create's idempotency key, finish (commit when rc is 0, else roll back; a
+ * refusal is then audited in a transaction of its own, as casework's own refusals are). The
+ * caller runs its own SQL on cw->store inside the transaction, on the tables it owns. */
+#ifndef SAFEPATH_CASEOP_H
+#define SAFEPATH_CASEOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "safepath/buf.h"
+#include "safepath/case.h"
+#include "safepath/err.h"
+#include "safepath/id.h"
+#include "safepath/person.h"
+#include "safepath/policy.h"
+
+/* What an operation asks the policy for and how its audit record is named. Descriptors are
+ * static data: one must outlive the operation (its refusal is recorded after the rollback). */
+struct sp_case_act {
+	enum sp_action action; /* an existing policy action */
+	unsigned fields;       /* SP_FIELD bits touched (0: the action's default set) */
+	const char *name;      /* the audit action, e.g. "screening.start" (a token) */
+};
+
+struct sp_caseop {
+	struct sp_casework *cw;        /* borrowed */
+	const struct sp_case_act *act; /* borrowed */
+	bool write;
+	bool has_case;
+	struct sp_case c; /* the case, once sp_caseop_case allowed it */
+};
+
+/* Open the operation's transaction: a write transaction, or for a read one that audits
+ * through cw->read_audit when the server has a writer (see struct sp_casework). */
+int sp_caseop_begin(struct sp_casework *cw, const struct sp_case_act *act, bool write,
+		    struct sp_caseop *op, struct sp_err *err) SP_MUST;
+/* Load the case by id and ask the policy for the operation's descriptor: SP_ENOTFOUND when
+ * there is no such case, SP_EDENIED with the policy's reason when refused. */
+int sp_caseop_case(struct sp_caseop *op, const struct sp_id *case_id, struct sp_err *err) SP_MUST;
+/* Seal n bytes under the case person's key, bound to table, column and record; appended to
+ * out. */
+int sp_caseop_seal(struct sp_caseop *op, const char *table, const char *column,
+		   const struct sp_id *record, const void *pt, size_t n, struct sp_buf *out,
+		   struct sp_err *err) SP_MUST;
+/* Open a sealed value into cw->arena (NUL-terminated); SP_ENOTFOUND when the person was
+ * erased. */
+int sp_caseop_open(struct sp_caseop *op, const char *table, const char *column,
+		   const struct sp_id *record, const void *ct, size_t n, const char **pt,
+		   size_t *len, struct sp_err *err) SP_MUST;
+/* The case's person into cw->arena, when the policy lets the subject read identities on the
+ * case (*has; false too when the person was erased). Safety stays out. */
+int sp_caseop_person(struct sp_caseop *op, struct sp_person *out, bool *has,
+		     struct sp_err *err) SP_MUST;
+/* Set case flags (enum sp_case_flag) in the open write transaction, if the policy allows a
+ * case update: the case's version steps on, and a case.update record naming "stat" is
+ * appended. Nothing when every flag is set already. */
+int sp_caseop_flags_on(struct sp_caseop *op, unsigned flags, struct sp_err *err) SP_MUST;
+/* Append the operation's audit record (the descriptor's name): object type and id, the field
+ * classes as tokens, a reason code or NULL. A read's record goes to the group-commit writer
+ * and is durable before sp_caseop_finish returns. */
+int sp_caseop_audit(struct sp_caseop *op, const char *object_type, const struct sp_id *object,
+		    const char *fields, const char *reason, struct sp_err *err) SP_MUST;
+/* Record the create's idempotency key (cw->idem; nothing when NULL) as having made object of
+ * kind below the case. */
+int sp_caseop_idem(struct sp_caseop *op, const char *kind, const struct sp_id *object,
+		   struct sp_err *err) SP_MUST;
+/* Commit when rc is 0, else roll back; returns the final status. */
+int sp_caseop_finish(struct sp_caseop *op, int rc, struct sp_err *err) SP_MUST;
+
+#endif
