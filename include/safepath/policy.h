@@ -94,6 +94,7 @@ enum sp_field_class {
 	SP_FC_GBV,         /* gender-based-violence details */
 	SP_FC_TRAFFICKING, /* trafficking indicators, exploitation, decisions' grounds */
 	SP_FC_NOTES,       /* free-text notes */
+	SP_FC_SCREENING,   /* a first-contact screening's answers and result */
 	SP_FIELD_CLASS_COUNT
 };
 #define SP_FIELD(c) (1u << (c))

@@ -33,6 +33,7 @@ struct sp_screening {
 	char protocol_id[SP_SCREENING_PROTO_ID_MAX];
 	int protocol_version;
 	char protocol_hash[SP_PROTO_HASH_HEX];
+	enum sp_proto_kind kind;       /* the protocol's: the field class the policy decides on */
 	enum sp_screening_status status;
 	char lang[SP_CODE_MAX];        /* the interview's language (ISO 639-1 where there is one) */
 	char interpreter[SP_CODE_MAX]; /* the interpreter's language, "" without one */

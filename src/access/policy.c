@@ -46,7 +46,9 @@
  *       sees only the cases it is assigned to (creating a
  *       case assigns it), never all own-agency cases:       not_assigned
  *         assigned: every class except gbv and trafficking  need_to_know
- *         (those are for identifiers and caseworkers).
+ *         (those are for identifiers and caseworkers); the
+ *         first-contact screening it makes (class screening)
+ *         is its own work, and within its reach.
  *     - writes (case.update, note.add, consent.add) and
  *       consent.read need the case itself (assigned or the
  *       supervisor), and a write is all or nothing: one
@@ -114,7 +116,7 @@ static const struct {
 };
 
 static const char *const field_names[SP_FIELD_CLASS_COUNT] = {
-	"stat", "referral", "identity", "safety", "gbv", "trafficking", "notes",
+	"stat", "referral", "identity", "safety", "gbv", "trafficking", "notes", "screening",
 };
 
 static const char *const reason_names[SP_REASON_COUNT] = {

@@ -15,16 +15,35 @@
 #include "safepath/store.h"
 
 #define TABLE "screenings"
-/* A screening's answers hold trafficking and GBV details: need-to-know for every reader. */
-#define FIELDS (SP_FIELD(SP_FC_TRAFFICKING) | SP_FIELD(SP_FC_GBV))
-#define FIELD_NAMES "trafficking,gbv"
+/* The field classes a screening's answers and result are, by its protocol's kind: a
+ * first-contact screening is the screener's own work (class screening, within a screener's
+ * reach on the cases assigned to it); an indicator interview holds trafficking and GBV
+ * details, need-to-know. The list of a case's screenings shows workflow columns only. */
+enum { OP_START, OP_SAVE, OP_COMPLETE, OP_READ, OP_COUNT };
+#define SCREENING_FIELDS SP_FIELD(SP_FC_SCREENING)
+#define INTERVIEW_FIELDS (SP_FIELD(SP_FC_TRAFFICKING) | SP_FIELD(SP_FC_GBV))
+#define ACTS(fields)                                                          \
+	{                                                                     \
+		{SP_ACT_CASE_UPDATE, fields, "screening.start"},              \
+		{SP_ACT_CASE_UPDATE, fields, "screening.save"},               \
+		{SP_ACT_CASE_UPDATE, fields, "screening.complete"},           \
+		{SP_ACT_CASE_READ, fields, "screening.read"},                 \
+	}
+static const struct sp_case_act first_contact_acts[OP_COUNT] = ACTS(SCREENING_FIELDS);
+static const struct sp_case_act interview_acts[OP_COUNT] = ACTS(INTERVIEW_FIELDS);
+static const struct sp_case_act act_list = {SP_ACT_CASE_READ, SP_FIELD(SP_FC_STAT),
+					    "screening.list"};
 
-static const struct sp_case_act act_start = {SP_ACT_CASE_UPDATE, FIELDS, "screening.start"};
-static const struct sp_case_act act_save = {SP_ACT_CASE_UPDATE, FIELDS, "screening.save"};
-static const struct sp_case_act act_complete = {SP_ACT_CASE_UPDATE, FIELDS,
-						"screening.complete"};
-static const struct sp_case_act act_read = {SP_ACT_CASE_READ, FIELDS, "screening.read"};
-static const struct sp_case_act act_list = {SP_ACT_CASE_READ, FIELDS, "screening.list"};
+static const struct sp_case_act *act_of(enum sp_proto_kind kind, int op)
+{
+	return kind == SP_KIND_FIRST_CONTACT ? &first_contact_acts[op] : &interview_acts[op];
+}
+
+/* The audit record's field classes, as the policy names them. */
+static const char *field_names(enum sp_proto_kind kind)
+{
+	return kind == SP_KIND_FIRST_CONTACT ? "screening" : "trafficking,gbv";
+}
 
 static const char *const status_names[] = {
 	[SP_SCREENING_IN_PROGRESS] = "in_progress",
@@ -48,7 +67,7 @@ static int status_parse(const char *s)
 
 #define COLUMNS                                                                              \
 	"id, case_id, protocol_id, protocol_version, protocol_hash, status, lang, interpreter, " \
-	"differs, started_by, started_us, updated_us, completed_us, version"
+	"differs, started_by, started_us, updated_us, completed_us, version, kind"
 
 /* The sealed columns of a row, copied out of the statement (ciphertext is no secret). */
 struct sealed {
@@ -56,6 +75,14 @@ struct sealed {
 	size_t n[4];
 };
 static const char *const sealed_columns[4] = {"facts", "answers", "result", "conclusion"};
+
+static int kind_parse(const char *s)
+{
+	for (int k = SP_KIND_FIRST_CONTACT; s && k <= SP_KIND_FORCED_LABOUR; k++)
+		if (strcmp(s, sp_proto_kind_name((enum sp_proto_kind)k)) == 0)
+			return k;
+	return -1;
+}
 
 static int copy_text(char *dst, size_t cap, const char *s)
 {
@@ -70,16 +97,18 @@ static int read_row(struct sp_stmt *st, struct sp_arena *a, struct sp_screening 
 {
 	memset(s, 0, sizeof *s);
 	int status = status_parse(sp_stmt_text(st, 5));
+	int kind = kind_parse(sp_stmt_text(st, 14));
 	const char *interp = sp_stmt_text(st, 7);
 	if (sp_stmt_id(st, 0, &s->id) || sp_stmt_id(st, 1, &s->case_id) ||
 	    copy_text(s->protocol_id, sizeof s->protocol_id, sp_stmt_text(st, 2)) ||
 	    copy_text(s->protocol_hash, sizeof s->protocol_hash, sp_stmt_text(st, 4)) ||
-	    status < 0 || copy_text(s->lang, sizeof s->lang, sp_stmt_text(st, 6)) ||
+	    status < 0 || kind < 0 || copy_text(s->lang, sizeof s->lang, sp_stmt_text(st, 6)) ||
 	    (interp && copy_text(s->interpreter, sizeof s->interpreter, interp)) ||
 	    sp_stmt_id(st, 9, &s->started_by))
 		return sp_err_set(err, SP_EINTERNAL, "", "malformed screening row");
 	s->protocol_version = (int)sp_stmt_int64(st, 3);
 	s->status = (enum sp_screening_status)status;
+	s->kind = (enum sp_proto_kind)kind;
 	s->differs = !sp_stmt_is_null(st, 8) && sp_stmt_int64(st, 8) != 0;
 	s->started_us = sp_stmt_int64(st, 10);
 	s->updated_us = sp_stmt_int64(st, 11);
@@ -87,7 +116,7 @@ static int read_row(struct sp_stmt *st, struct sp_arena *a, struct sp_screening 
 	s->version = sp_stmt_int64(st, 13);
 	for (int i = 0; sealed && i < 4; i++) {
 		size_t n = 0;
-		const void *b = sp_stmt_is_null(st, 14 + i) ? NULL : sp_stmt_blob(st, 14 + i, &n);
+		const void *b = sp_stmt_is_null(st, 15 + i) ? NULL : sp_stmt_blob(st, 15 + i, &n);
 		void *copy = b ? sp_arena_alloc(a, n ? n : 1) : NULL;
 		if (b && !copy)
 			return sp_err_set(err, SP_ENOMEM, "", "out of memory");
@@ -123,14 +152,17 @@ static int load(struct sp_caseop *op, const struct sp_id *id, struct sp_screenin
 	return rc;
 }
 
-/* The row by id, its case allowed by the policy for the operation, its sealed values open. */
-static int load_open(struct sp_caseop *op, const struct sp_id *id, struct sp_screening *s,
-		     struct sp_err *err)
+/* The row by id, its case allowed by the policy for the operation `which` (OP_*) on a
+ * screening of its kind, its sealed values open. */
+static int load_open(struct sp_caseop *op, int which, const struct sp_id *id,
+		     struct sp_screening *s, struct sp_err *err)
 {
 	struct sealed sealed = {{0}, {0}};
 	int rc = load(op, id, s, &sealed, err);
-	if (!rc)
+	if (!rc) {
+		op->act = act_of(s->kind, which);
 		rc = sp_caseop_case(op, &s->case_id, err);
+	}
 	const char **out[4] = {&s->facts, &s->answers, &s->result, &s->conclusion};
 	for (int i = 0; !rc && i < 4; i++) {
 		size_t len;
@@ -271,8 +303,8 @@ static int insert(struct sp_caseop *op, const struct sp_screening *s, struct sp_
 		rc = sp_store_prepare(op->cw->store,
 				      "INSERT INTO screenings (id, case_id, protocol_id, "
 				      "protocol_version, protocol_hash, status, lang, interpreter, "
-				      "facts, answers, started_by, started_us, updated_us, version) "
-				      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				      "facts, answers, started_by, started_us, updated_us, version, kind) "
+				      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				      &st, err);
 	if (!rc) {
 		int b = sp_stmt_bind_id(st, 1, &s->id);
@@ -289,6 +321,7 @@ static int insert(struct sp_caseop *op, const struct sp_screening *s, struct sp_
 		b |= sp_stmt_bind_int64(st, 12, s->started_us);
 		b |= sp_stmt_bind_int64(st, 13, s->updated_us);
 		b |= sp_stmt_bind_int64(st, 14, s->version);
+		b |= sp_stmt_bind_text(st, 15, sp_proto_kind_name(s->kind));
 		rc = step_done(st, b, err);
 	}
 	free_all(ct, 2);
@@ -305,7 +338,7 @@ int sp_screening_start(struct sp_casework *cw, const struct sp_protocols *reg,
 	if (rc)
 		return rc;
 	struct sp_caseop op;
-	if ((rc = sp_caseop_begin(cw, &act_start, true, &op, err)))
+	if ((rc = sp_caseop_begin(cw, act_of(p->kind, OP_START), true, &op, err)))
 		return rc;
 	json_t *facts = NULL;
 	rc = sp_caseop_case(&op, case_id, err);
@@ -328,6 +361,7 @@ int sp_screening_start(struct sp_casework *cw, const struct sp_protocols *reg,
 		sp_id_new(&s.id);
 		s.case_id = *case_id;
 		memcpy(s.protocol_id, p->id, strlen(p->id) + 1);
+		s.kind = p->kind;
 		s.protocol_version = p->version;
 		memcpy(s.protocol_hash, p->hash, sizeof s.protocol_hash);
 		s.status = SP_SCREENING_IN_PROGRESS;
@@ -342,7 +376,7 @@ int sp_screening_start(struct sp_casework *cw, const struct sp_protocols *reg,
 	if (!rc)
 		rc = sp_caseop_idem(&op, "screening", &s.id, err);
 	if (!rc)
-		rc = sp_caseop_audit(&op, "screening", &s.id, FIELD_NAMES, NULL, err);
+		rc = sp_caseop_audit(&op, "screening", &s.id, field_names(s.kind), NULL, err);
 	json_decref(facts);
 	rc = sp_caseop_finish(&op, rc, err);
 	if (!rc && out)
@@ -356,12 +390,12 @@ int sp_screening_get(struct sp_casework *cw, const struct sp_id *id, struct sp_s
 		     struct sp_err *err)
 {
 	struct sp_caseop op;
-	int rc = sp_caseop_begin(cw, &act_read, false, &op, err);
+	int rc = sp_caseop_begin(cw, act_of(SP_KIND_TRAFFICKING, OP_READ), false, &op, err);
 	if (rc)
 		return rc;
-	rc = load_open(&op, id, out, err);
+	rc = load_open(&op, OP_READ, id, out, err);
 	if (!rc)
-		rc = sp_caseop_audit(&op, "screening", id, FIELD_NAMES, NULL, err);
+		rc = sp_caseop_audit(&op, "screening", id, field_names(out->kind), NULL, err);
 	return sp_caseop_finish(&op, rc, err);
 }
 
@@ -404,7 +438,7 @@ int sp_screening_list(struct sp_casework *cw, const struct sp_id *case_id,
 	sp_stmt_done(st);
 	/* one record for the case: the list shows its screenings' workflow columns */
 	if (!rc)
-		rc = sp_caseop_audit(&op, "case", case_id, FIELD_NAMES, NULL, err);
+		rc = sp_caseop_audit(&op, "case", case_id, "stat", NULL, err);
 	return sp_caseop_finish(&op, rc, err);
 }
 
@@ -526,11 +560,11 @@ int sp_screening_save(struct sp_casework *cw, const struct sp_protocols *reg,
 		return sp_err_set(err, SP_EINVAL, "", "must be an object");
 	struct sp_caseop op;
 	struct sp_screening s;
-	int rc = sp_caseop_begin(cw, &act_save, true, &op, err);
+	int rc = sp_caseop_begin(cw, act_of(SP_KIND_TRAFFICKING, OP_SAVE), true, &op, err);
 	if (rc)
 		return rc;
 	const struct sp_protocol *p = NULL;
-	rc = load_open(&op, id, &s, err);
+	rc = load_open(&op, OP_SAVE, id, &s, err);
 	if (!rc)
 		rc = check_writable(&s, version, err);
 	if (!rc && !(p = protocol_of(reg, &s, err)))
@@ -542,7 +576,7 @@ int sp_screening_save(struct sp_casework *cw, const struct sp_protocols *reg,
 		rc = update_answers(&op, &s, version, err);
 	}
 	if (!rc)
-		rc = sp_caseop_audit(&op, "screening", id, FIELD_NAMES, NULL, err);
+		rc = sp_caseop_audit(&op, "screening", id, field_names(s.kind), NULL, err);
 	rc = sp_caseop_finish(&op, rc, err);
 	if (!rc && out)
 		*out = s;
@@ -755,11 +789,11 @@ int sp_screening_complete(struct sp_casework *cw, const struct sp_protocols *reg
 	struct sp_conclusion c = {SP_TRI_UNKNOWN, 0, 0, false};
 	bool has_result = false;
 	sp_facts_init(&f);
-	int rc = sp_caseop_begin(cw, &act_complete, true, &op, err);
+	int rc = sp_caseop_begin(cw, act_of(SP_KIND_TRAFFICKING, OP_COMPLETE), true, &op, err);
 	if (rc)
 		return rc;
 	const struct sp_protocol *p = NULL;
-	rc = load_open(&op, id, &s, err);
+	rc = load_open(&op, OP_COMPLETE, id, &s, err);
 	if (!rc)
 		rc = check_writable(&s, version, err);
 	if (!rc && !(p = protocol_of(reg, &s, err)))
@@ -777,7 +811,7 @@ int sp_screening_complete(struct sp_casework *cw, const struct sp_protocols *reg
 	if (!rc)
 		rc = screening_apply_outcomes(&op, &r, &f, &c, err);
 	if (!rc)
-		rc = sp_caseop_audit(&op, "screening", id, FIELD_NAMES, s.differs ? "differs" : NULL,
+		rc = sp_caseop_audit(&op, "screening", id, field_names(s.kind), s.differs ? "differs" : NULL,
 				     err);
 	if (has_result)
 		sp_result_free(&r);

@@ -341,9 +341,31 @@ static void start_errors_and_policy(void **state)
 	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE reason = "
 					    "'denied:need_to_know' AND action = 'screening.start'"),
 			 denied + 1);
-	ok(sp_screening_start(&cw, reg, &c.id, &in, &s, &err), &err, "start");
-	struct sp_casework ccw = as(&coordinator);
+	/* The first-contact screening it makes is its own work (class screening): started, saved
+	 * and read on its own case, audited with that class; a colleague's case is out of reach. */
+	struct sp_screening_start fc = {"first-contact", "en", NULL};
 	struct sp_screening got;
+	ok(sp_screening_start(&scw, reg, &mine.id, &fc, &s, &err), &err, "screener's first contact");
+	assert_int_equal(s.kind, SP_KIND_FIRST_CONTACT);
+	json_t *age = json_pack("{s:i}", "stated_age", 30);
+	struct sp_diag d;
+	sp_diag_init(&d);
+	ok(sp_screening_save(&scw, reg, &s.id, s.version, age, &got, &d, &err), &err,
+	   "screener saves");
+	sp_diag_free(&d);
+	json_decref(age);
+	ok(sp_screening_get(&scw, &s.id, &got, &err), &err, "screener reads");
+	assert_non_null(strstr(got.answers, "\"stated_age\":30"));
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE fields = 'screening' "
+					    "AND action IN ('screening.start', 'screening.save', "
+					    "'screening.read') AND reason = ''"),
+			 3);
+	assert_int_equal(sp_screening_start(&scw, reg, &c.id, &fc, &got, &err), SP_EDENIED);
+	assert_int_equal(sp_screening_get(&scw, &s.id, &got, &err), SP_OK);
+	ok(sp_screening_start(&cw, reg, &c.id, &in, &s, &err), &err, "start");
+	/* ... while an indicator interview stays need-to-know for it, even to read. */
+	assert_int_equal(sp_screening_get(&scw, &s.id, &got, &err), SP_EDENIED);
+	struct sp_casework ccw = as(&coordinator);
 	assert_int_equal(sp_screening_get(&ccw, &s.id, &got, &err), SP_EDENIED);
 	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE reason = "
 					    "'denied:aggregates_only' AND action = 'screening.read'"),
