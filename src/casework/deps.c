@@ -111,6 +111,13 @@ static const enum sp_action actions[] = {
 	[CW_PERSON_READ_SAFETY] = SP_ACT_PERSON_READ_IDENTITY,
 	[CW_PERSON_UPDATE] = SP_ACT_CASE_UPDATE,
 	[CW_PERSON_ERASE] = SP_ACT_CASE_UPDATE,
+	[CW_NEED_ADD] = SP_ACT_NEED_WRITE,
+	[CW_NEED_UPDATE] = SP_ACT_NEED_WRITE,
+	[CW_NEED_READ] = SP_ACT_NEED_READ,
+	[CW_TASK_ADD] = SP_ACT_TASK_WRITE,
+	[CW_TASK_UPDATE] = SP_ACT_TASK_WRITE,
+	[CW_TASK_READ] = SP_ACT_TASK_READ,
+	[CW_TASK_MINE] = SP_ACT_TASK_READ,
 };
 
 /* The field classes each casework action touches. */
@@ -129,6 +136,14 @@ static const unsigned action_fields[] = {
 	[CW_PERSON_UPDATE] = SP_FIELD(SP_FC_IDENTITY),
 	[CW_PERSON_ERASE] =
 		SP_FIELD(SP_FC_IDENTITY) | SP_FIELD(SP_FC_SAFETY) | SP_FIELD(SP_FC_NOTES),
+	/* needs and tasks: codes and statuses, and a sealed note or title */
+	[CW_NEED_ADD] = SP_FIELD(SP_FC_STAT) | SP_FIELD(SP_FC_NOTES),
+	[CW_NEED_UPDATE] = SP_FIELD(SP_FC_STAT) | SP_FIELD(SP_FC_NOTES),
+	[CW_NEED_READ] = SP_FIELD(SP_FC_STAT) | SP_FIELD(SP_FC_NOTES),
+	[CW_TASK_ADD] = SP_FIELD(SP_FC_STAT) | SP_FIELD(SP_FC_NOTES),
+	[CW_TASK_UPDATE] = SP_FIELD(SP_FC_STAT) | SP_FIELD(SP_FC_NOTES),
+	[CW_TASK_READ] = SP_FIELD(SP_FC_STAT) | SP_FIELD(SP_FC_NOTES),
+	[CW_TASK_MINE] = SP_FIELD(SP_FC_STAT) | SP_FIELD(SP_FC_NOTES),
 };
 
 static const char *const action_names[] = {
@@ -145,6 +160,13 @@ static const char *const action_names[] = {
 	[CW_PERSON_READ_SAFETY] = "person.read",
 	[CW_PERSON_UPDATE] = "person.update",
 	[CW_PERSON_ERASE] = "person.erase",
+	[CW_NEED_ADD] = "need.add",
+	[CW_NEED_UPDATE] = "need.update",
+	[CW_NEED_READ] = "need.read",
+	[CW_TASK_ADD] = "task.add",
+	[CW_TASK_UPDATE] = "task.update",
+	[CW_TASK_READ] = "task.read",
+	[CW_TASK_MINE] = "task.list",
 };
 
 /* The last owning agency the policy read in this thread's open operation: a page of 50 cases
@@ -161,9 +183,10 @@ void cw_facts_clear(void)
 	agency_seen.set = false;
 }
 
-/* The policy's view of case c: its owning agency's kind, and the subject's relation to it. */
+/* The policy's view of case c: its owning agency's kind, and user's relation to it. */
 static int policy_object(struct sp_casework *cw, const struct sp_case *c,
-			 struct sp_policy_object *obj, struct sp_err *err)
+			 const struct sp_id *user, struct sp_policy_object *obj,
+			 struct sp_err *err)
 {
 	if (!agency_seen.set || memcmp(agency_seen.id.b, c->agency.b, SP_ID_LEN) != 0) {
 		struct sp_agency ag;
@@ -180,7 +203,7 @@ static int policy_object(struct sp_casework *cw, const struct sp_case *c,
 	obj->agency = c->agency;
 	obj->agency_kind = agency_seen.kind;
 	obj->assigned = !sp_id_is_zero(&c->assigned) &&
-			memcmp(c->assigned.b, cw->subject->user.b, SP_ID_LEN) == 0;
+			memcmp(c->assigned.b, user->b, SP_ID_LEN) == 0;
 	obj->restricted = (c->flags & SP_CASE_RESTRICTED) != 0;
 	obj->referral = SP_REFERRAL_NONE; /* the refer wing fills this in when it lands */
 	return SP_OK;
@@ -192,7 +215,7 @@ static int decide(struct sp_casework *cw, enum cw_action action, const struct sp
 	struct sp_policy_object obj;
 	const struct sp_policy_request req = {actions[action], action_fields[action], NULL};
 	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_POLICY);
-	int rc = policy_object(cw, c, &obj, err);
+	int rc = policy_object(cw, c, &cw->subject->user, &obj, err);
 	/* A new case belongs to the subject's agency and is theirs until assigned otherwise. */
 	if (!rc && action == CW_CASE_CREATE)
 		obj.assigned = 1;
@@ -325,6 +348,30 @@ int cw_user_in_agency(struct sp_casework *cw, const struct sp_id *user, const st
 	return rc;
 }
 
+int cw_user_may(struct sp_casework *cw, const struct sp_id *user, enum cw_action action,
+		const struct sp_case *c, const char *field, struct sp_err *err)
+{
+	struct sp_user u;
+	int rc = sp_user_get(cw->access, user, &u, err);
+	if (rc == SP_ENOTFOUND ||
+	    (!rc && (u.disabled || memcmp(u.agency.b, c->agency.b, SP_ID_LEN) != 0)))
+		return sp_err_set(err, SP_EINVAL, field, "is not a user of the case's agency");
+	if (rc)
+		return rc;
+	struct sp_subject sub;
+	struct sp_policy_object obj;
+	struct sp_decision d;
+	const struct sp_policy_request req = {actions[action], action_fields[action], NULL};
+	sp_user_subject(&u, &sub);
+	if ((rc = policy_object(cw, c, user, &obj, err)))
+		return rc;
+	sp_policy_decide(&sub, &req, &obj, &d);
+	if (!d.allow)
+		return sp_err_set(err, SP_EINVAL, field, "may not work on this case (%s)",
+				  sp_reason_name(d.reason));
+	return SP_OK;
+}
+
 /* ---- audit ----------------------------------------------------------------------------- */
 
 static bool action_reads(enum cw_action action)
@@ -337,6 +384,9 @@ static bool action_reads(enum cw_action action)
 	case CW_CONSENT_READ:
 	case CW_PERSON_READ:
 	case CW_PERSON_READ_SAFETY:
+	case CW_NEED_READ:
+	case CW_TASK_READ:
+	case CW_TASK_MINE:
 		return true;
 	default:
 		return false;
