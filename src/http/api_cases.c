@@ -63,9 +63,7 @@ const struct http_schema http_schema_case_patch = {case_patch_fields};
 
 /* ---- shared ---- */
 
-/* This request's casework context: the thread's connections, the signed-in subject, the
- * request arena. */
-static void casework(struct http_req *r, struct sp_casework *cw)
+void http_casework(struct http_req *r, struct sp_casework *cw)
 {
 	memset(cw, 0, sizeof *cw);
 	cw->store = r->w->store;
@@ -78,6 +76,7 @@ static void casework(struct http_req *r, struct sp_casework *cw)
 	cw->request_id = NULL;
 	cw->read_audit = r->audit_writer;
 	cw->idem = r->idem;
+	cw->vocabulary = sp_vocabulary_embedded();
 }
 
 static int case_created(struct http_req *r, int status, const struct sp_case *c)
@@ -130,7 +129,7 @@ int http_api_case_create(struct http_req *r)
 	struct sp_person p;
 	struct sp_id assignee;
 	struct sp_case c;
-	casework(r, &cw);
+	http_casework(r, &cw);
 	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_NORMAL};
 	const char *s = json_string_value(json_object_get(r->json, "priority"));
 	if (s) {
@@ -159,7 +158,7 @@ int http_api_case_replay(struct http_req *r, const struct sp_idem_record *rec)
 	struct sp_casework cw;
 	struct sp_err err = {0};
 	struct sp_case c;
-	casework(r, &cw);
+	http_casework(r, &cw);
 	if (sp_case_get(&cw, &rec->resource, &c, &err))
 		return http_problem_from_err(r, &err);
 	return case_created(r, rec->status, &c);
@@ -176,7 +175,7 @@ int http_api_case_get(struct http_req *r)
 	struct sp_person p;
 	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
-	casework(r, &cw);
+	http_casework(r, &cw);
 	/* One read, one audit record: the person when the policy allows it, safety only when
 	 * it grants need-to-know; a refused person leaves the case's clear columns. */
 	bool has_person = false;
@@ -251,7 +250,7 @@ int http_api_case_patch(struct http_req *r)
 	}
 	if (r->is_problem)
 		return 1;
-	casework(r, &cw);
+	http_casework(r, &cw);
 	if (sp_case_update(&cw, &id, &ch, &c, &err))
 		return http_problem_from_err(r, &err);
 	http_etag_version(r, c.version);
@@ -301,7 +300,7 @@ int http_api_case_list(struct http_req *r)
 	http_query_time(r, "to", &q.to_us);
 	if (r->is_problem)
 		return 1;
-	casework(r, &cw);
+	http_casework(r, &cw);
 	if (sp_case_list(&cw, &q, hits, (size_t)limit, &n, &next, &err))
 		return http_problem_from_err(r, &err);
 	return http_reply_case_hits(r, hits, n, &next);
@@ -354,7 +353,7 @@ int http_api_case_search(struct http_req *r)
 	json_object_foreach(r->json, key, v) /* the schema let a null through: it is optional */
 		if (json_is_null(v))
 			return http_invalid(r, "", "give exactly one of number, phone, names, document");
-	casework(r, &cw);
+	http_casework(r, &cw);
 	if ((v = json_object_get(r->json, "number"))) {
 		rc = sp_case_find_number(&cw, json_string_value(v), &hits[0], &err);
 		n = rc == SP_OK;
@@ -395,7 +394,7 @@ int http_api_note_add(struct http_req *r)
 	struct sp_note note;
 	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
-	casework(r, &cw);
+	http_casework(r, &cw);
 	const char *text = json_string_value(json_object_get(r->json, "text"));
 	if (sp_note_add(&cw, &id, text, &note, &err)) {
 		if (err.code == SP_EINVAL && !err.field[0])
@@ -413,7 +412,7 @@ int http_api_note_replay(struct http_req *r, const struct sp_idem_record *rec)
 	struct sp_err err = {0};
 	struct sp_note *notes;
 	size_t n;
-	casework(r, &cw);
+	http_casework(r, &cw);
 	if (sp_note_list(&cw, &rec->parent, &notes, &n, &err))
 		return http_problem_from_err(r, &err);
 	for (size_t i = 0; i < n; i++)
@@ -431,7 +430,7 @@ int http_api_note_list(struct http_req *r)
 	size_t n;
 	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
-	casework(r, &cw);
+	http_casework(r, &cw);
 	if (sp_note_list(&cw, &id, &notes, &n, &err))
 		return http_problem_from_err(r, &err);
 	json_t *items = json_array();
@@ -453,7 +452,7 @@ int http_api_consent_add(struct http_req *r)
 	struct sp_consent in, out;
 	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
-	casework(r, &cw);
+	http_casework(r, &cw);
 	if (sp_consent_decode(r->json, &r->arena, &in, &err) ||
 	    sp_consent_record(&cw, &id, &in, &out, &err))
 		return http_problem_from_err(r, &err);
@@ -467,7 +466,7 @@ int http_api_consent_replay(struct http_req *r, const struct sp_idem_record *rec
 	struct sp_err err = {0};
 	struct sp_consent *list;
 	size_t n;
-	casework(r, &cw);
+	http_casework(r, &cw);
 	if (sp_consent_list(&cw, &rec->parent, &list, &n, &err))
 		return http_problem_from_err(r, &err);
 	for (size_t i = 0; i < n; i++)
@@ -485,7 +484,7 @@ int http_api_consent_list(struct http_req *r)
 	size_t n;
 	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
-	casework(r, &cw);
+	http_casework(r, &cw);
 	if (sp_consent_list(&cw, &id, &list, &n, &err))
 		return http_problem_from_err(r, &err);
 	json_t *items = json_array();

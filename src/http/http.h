@@ -240,6 +240,8 @@ struct sp_idem_record;
 int http_api_case_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_note_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_consent_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_need_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_task_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_agency_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_user_replay(struct http_req *r, const struct sp_idem_record *rec);
 
@@ -297,6 +299,20 @@ int http_api_consent_list(struct http_req *r);
 int http_api_case_patch(struct http_req *r);
 extern const struct http_schema http_schema_case_create, http_schema_case_search,
 	http_schema_note, http_schema_consent, http_schema_case_patch;
+/* This request's casework context (api_cases.c): the thread's connections, the signed-in
+ * subject, the request arena, the create's idempotency key, the vocabulary of kinds. */
+struct sp_casework;
+void http_casework(struct http_req *r, struct sp_casework *cw);
+/* api_needs.c and api_tasks.c: a case's needs and tasks, and the subject's own tasks */
+int http_api_need_add(struct http_req *r);
+int http_api_need_list(struct http_req *r);
+int http_api_need_patch(struct http_req *r);
+int http_api_task_add(struct http_req *r);
+int http_api_task_list(struct http_req *r);
+int http_api_task_patch(struct http_req *r);
+int http_api_me_tasks(struct http_req *r);
+extern const struct http_schema http_schema_need_create, http_schema_need_patch,
+	http_schema_task_create, http_schema_task_patch;
 /* static.c: the web shell's files, and index.html for its client-side routes */
 int http_static_get(struct http_req *r);
 /* api_admin.c: agencies and users */

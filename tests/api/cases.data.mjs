@@ -7,4 +7,7 @@ export const SECRET = {
   document: 'QX7Z9W4K1',
   safety: 'Never phone the cousin in Drovask; only the aunt after dusk',
   note: 'Owes the smuggler Varkonyi for the crossing; afraid of the night shift',
+  needNote: 'Sleeps behind the Zelvakor depot; asthma inhaler lost',
+  needNote2: 'Placed with the Orbenskaya family for now',
+  taskTitle: 'Ring guardian Pellatrix Dunmorrow before the hearing',
 };
