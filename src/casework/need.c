@@ -213,7 +213,7 @@ static int need_load(struct sp_casework *cw, const struct sp_id *id, struct sp_n
 	if (rc == 0)
 		rc = sp_err_set(err, SP_ENOTFOUND, "", "no such need");
 	if (rc == 1) {
-		const void *p;
+		const void *p = NULL;
 		size_t len = 0;
 		rc = need_row(st, n, &p, &len, err);
 		*has_ct = p != NULL;
@@ -306,7 +306,7 @@ int sp_need_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_
 				memcpy(grown, list, count * sizeof *list);
 			list = grown;
 		}
-		const void *ct;
+		const void *ct = NULL;
 		size_t len = 0;
 		rc = need_row(st, &list[count], &ct, &len, err);
 		if (!rc)

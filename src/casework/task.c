@@ -232,7 +232,7 @@ static int task_load(struct sp_casework *cw, const struct sp_id *id, struct sp_t
 	if (rc == 0)
 		rc = sp_err_set(err, SP_ENOTFOUND, "", "no such task");
 	if (rc == 1) {
-		const void *p;
+		const void *p = NULL;
 		size_t len = 0;
 		rc = task_row(st, t, &p, &len, err);
 		if (!rc && p && sp_buf_add(ct, p, len))
@@ -301,22 +301,6 @@ out:
 	return rc;
 }
 
-/* Grow an arena array of tasks to hold one more. */
-static int grow(struct sp_casework *cw, struct sp_task **list, size_t count, size_t *cap,
-		struct sp_err *err)
-{
-	if (count < *cap)
-		return SP_OK;
-	*cap = *cap ? *cap * 2 : 16;
-	struct sp_task *grown = sp_arena_alloc(cw->arena, *cap * sizeof *grown);
-	if (!grown)
-		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	if (count)
-		memcpy(grown, *list, count * sizeof **list);
-	*list = grown;
-	return SP_OK;
-}
-
 int sp_task_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_task **out,
 		 size_t *n, struct sp_err *err)
 {
@@ -342,11 +326,20 @@ int sp_task_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_
 		goto out;
 	}
 	while ((rc = sp_stmt_step(st, err)) == 1) {
-		const void *ct;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct sp_task *grown = sp_arena_alloc(cw->arena, cap * sizeof *grown);
+			if (!grown) {
+				rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+				goto out;
+			}
+			if (count)
+				memcpy(grown, list, count * sizeof *list);
+			list = grown;
+		}
+		const void *ct = NULL;
 		size_t len = 0;
-		rc = grow(cw, &list, count, &cap, err);
-		if (!rc)
-			rc = task_row(st, &list[count], &ct, &len, err);
+		rc = task_row(st, &list[count], &ct, &len, err);
 		if (!rc)
 			rc = open_title(cw, &c.person, &list[count], ct, len, err);
 		if (rc)
@@ -454,7 +447,7 @@ int sp_task_mine(struct sp_casework *cw, const struct sp_id *after, struct sp_ta
 			rc = 0;
 			break;
 		}
-		const void *ct;
+		const void *ct = NULL;
 		size_t len = 0;
 		rc = task_row(st, &out[count], &ct, &len, err);
 		/* the title's bytes live until the next step: open it now */
