@@ -55,6 +55,7 @@ test('bad bodies are 400 naming the field, and add nothing', async () => {
     [{ kind: 'medical', note: 'a'.repeat(4001) }, ['/note']],
     [{ kind: 'medical', source: 'screening' }, ['/source']],
     [{ kind: 7 }, ['/kind']],
+    [{ kind: 'medical', note: 'cut\u0000short' }, ['/note']],
   ];
   for (const [body, pointers] of bad) {
     const res = await request('POST', `/api/v1/cases/${kase.id}/needs`, { ...cw, body });
