@@ -36,6 +36,11 @@ int cw_get_enum(json_t *obj, const char *key, bool required, int (*parse)(const 
 int cw_get_text(json_t *obj, const char *key, bool required, size_t max, struct sp_arena *a,
 		const char **out, struct sp_err *err) SP_MUST;
 
+/* Room for one more item in an arena array of count items of size bytes, with *cap slots:
+ * items itself when there is room, else a copy twice as large (16 slots at first) with *cap
+ * updated; NULL when out of memory. */
+void *cw_array_grow(struct sp_arena *a, void *items, size_t count, size_t *cap, size_t size);
+
 /* Free text a person typed (a note, a title): at most max bytes, not blank, no control
  * characters but tab, newline and carriage return; SP_EINVAL or SP_ETOOBIG naming field. */
 int cw_text_check(const char *text, size_t max, const char *field, struct sp_err *err) SP_MUST;

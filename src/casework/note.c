@@ -83,17 +83,12 @@ int sp_note_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_
 		goto out;
 	}
 	while ((rc = sp_stmt_step(st, err)) == 1) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct sp_note *grown = sp_arena_alloc(cw->arena, cap * sizeof *grown);
-			if (!grown) {
-				rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-				goto out;
-			}
-			if (count)
-				memcpy(grown, notes, count * sizeof *notes);
-			notes = grown;
+		struct sp_note *grown = cw_array_grow(cw->arena, notes, count, &cap, sizeof *notes);
+		if (!grown) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			goto out;
 		}
+		notes = grown;
 		struct sp_note *nt = &notes[count];
 		memset(nt, 0, sizeof *nt);
 		nt->case_id = *case_id;

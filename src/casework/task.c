@@ -326,17 +326,12 @@ int sp_task_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_
 		goto out;
 	}
 	while ((rc = sp_stmt_step(st, err)) == 1) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct sp_task *grown = sp_arena_alloc(cw->arena, cap * sizeof *grown);
-			if (!grown) {
-				rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-				goto out;
-			}
-			if (count)
-				memcpy(grown, list, count * sizeof *list);
-			list = grown;
+		struct sp_task *grown = cw_array_grow(cw->arena, list, count, &cap, sizeof *list);
+		if (!grown) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			goto out;
 		}
+		list = grown;
 		const void *ct = NULL;
 		size_t len = 0;
 		rc = task_row(st, &list[count], &ct, &len, err);

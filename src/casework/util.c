@@ -144,3 +144,17 @@ int cw_kind_check(const struct sp_casework *cw, const char *list, const char *ki
 		return sp_err_set(err, SP_EINVAL, field, "is not a code of the %s list", list);
 	return SP_OK;
 }
+
+void *cw_array_grow(struct sp_arena *a, void *items, size_t count, size_t *cap, size_t size)
+{
+	if (count < *cap)
+		return items;
+	size_t want = *cap ? *cap * 2 : 16;
+	void *grown = sp_arena_alloc(a, want * size);
+	if (!grown)
+		return NULL;
+	if (count)
+		memcpy(grown, items, count * size);
+	*cap = want;
+	return grown;
+}

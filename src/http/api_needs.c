@@ -38,12 +38,10 @@ int http_api_need_add(struct http_req *r)
 	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
 	struct sp_need_new in = {
-		.kind = http_body_text(r, "kind"),
+		.kind = json_string_value(json_object_get(r->json, "kind")),
 		.source = SP_NEED_FROM_PERSON,
-		.note = http_body_text(r, "note"),
+		.note = json_string_value(json_object_get(r->json, "note")),
 	};
-	if (r->is_problem)
-		return 1;
 	http_casework(r, &cw);
 	if (sp_need_add(&cw, &id, &in, &n, &err))
 		return http_problem_from_err(r, &err);
@@ -108,12 +106,10 @@ int http_api_need_patch(struct http_req *r)
 		ch.set_status = true;
 		ch.status = (enum sp_need_status)st;
 	}
-	if ((v = json_object_get(r->json, "note"))) { /* null: no note any more */
+	if (json_object_get(r->json, "note")) { /* null: no note any more */
 		ch.set_note = true;
-		ch.note = http_body_text(r, "note");
+		ch.note = json_string_value(json_object_get(r->json, "note"));
 	}
-	if (r->is_problem)
-		return 1;
 	http_casework(r, &cw);
 	if (sp_need_update(&cw, &id, &ch, &n, &err))
 		return http_problem_from_err(r, &err);

@@ -89,8 +89,8 @@ int http_api_task_add(struct http_req *r)
 	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
 	struct sp_task_new in = {
-		.kind = http_body_text(r, "kind"),
-		.title = http_body_text(r, "title"),
+		.kind = json_string_value(json_object_get(r->json, "kind")),
+		.title = json_string_value(json_object_get(r->json, "title")),
 	};
 	if (member_assignee(r, &assignee))
 		in.assignee = &assignee;

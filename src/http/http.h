@@ -266,9 +266,6 @@ int http_problem_from_err_at(struct http_req *r, const struct sp_err *err, const
 /* Check r->json against the schema; every bad field becomes an error of one 400 problem.
  * 0 when the body is acceptable, 1 (a problem is set) otherwise. */
 int http_schema_check(struct http_req *r, const struct http_schema *s);
-/* The body's string member name, NULL when absent or null; one holding U+0000 (which would
- * cut it short) is a problem field and NULL. */
-const char *http_body_text(struct http_req *r, const char *name);
 
 /* ---- metrics (metrics.c) ---- */
 

@@ -79,16 +79,3 @@ int http_schema_check(struct http_req *r, const struct http_schema *s)
 	}
 	return r->is_problem;
 }
-
-const char *http_body_text(struct http_req *r, const char *name)
-{
-	json_t *v = json_object_get(r->json, name);
-	const char *s = json_string_value(v);
-	if (s && strlen(s) != json_string_length(v)) {
-		char pointer[64];
-		snprintf(pointer, sizeof pointer, "/%s", name);
-		http_invalid(r, pointer, "contains a NUL character");
-		return NULL;
-	}
-	return s;
-}
