@@ -261,6 +261,7 @@ void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casew
 	cw->subject = &app->subject;
 	cw->arena = arena;
 	cw->request_id = "cli";
+	cw->vocabulary = sp_vocabulary_embedded();
 }
 
 int sp_cli_read_stdin_json(json_t **out, struct sp_err *err)
@@ -277,6 +278,39 @@ int sp_cli_read_stdin_json(json_t **out, struct sp_err *err)
 	else if (!(*out = sp_json_parse(b.data ? b.data : "", b.len, err)))
 		rc = SP_EINVAL;
 	sp_buf_free(&b);
+	return rc;
+}
+
+int sp_cli_read_stdin_text(struct sp_arena *a, size_t max, const char *field, const char **out,
+			   struct sp_err *err)
+{
+	char *buf = sp_arena_alloc(a, max + 2);
+	if (!buf)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	size_t len = 0;
+	ssize_t n;
+	while (len <= max && (n = read(0, buf + len, max + 1 - len)) > 0)
+		len += (size_t)n;
+	if (len > max)
+		return sp_err_set(err, SP_ETOOBIG, field, "longer than %zu bytes", max);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return sp_err_set(err, SP_EINVAL, field, "contains a NUL character");
+	*out = buf;
+	return SP_OK;
+}
+
+int sp_cli_user_id(struct sp_casework *cw, const char *name, const char *option,
+		   struct sp_id *out, struct sp_err *err)
+{
+	struct sp_user u;
+	int rc = sp_user_get_by_name(cw->access, name, &u, err);
+	if (rc == SP_ENOTFOUND)
+		return sp_err_set(err, SP_EINVAL, option, "no such user");
+	if (!rc)
+		*out = u.id;
 	return rc;
 }
 

@@ -29,7 +29,7 @@ struct sp_cli_cmd {
 /* The commands, each defined in its cmd_*.c file; the table is in main.c. */
 extern const struct sp_cli_cmd sp_cli_cmd_init, sp_cli_cmd_key, sp_cli_cmd_audit,
 	sp_cli_cmd_agency, sp_cli_cmd_user, sp_cli_cmd_approval, sp_cli_cmd_case, sp_cli_cmd_note,
-	sp_cli_cmd_consent, sp_cli_cmd_demo, sp_cli_cmd_serve;
+	sp_cli_cmd_need, sp_cli_cmd_task, sp_cli_cmd_consent, sp_cli_cmd_demo, sp_cli_cmd_serve;
 extern const struct sp_cli_cmd sp_cli_cmd_backup, sp_cli_cmd_restore, sp_cli_cmd_store;
 
 /* Print "safepath: <what>: <message> (field)" to stderr and return the exit code for err. */
@@ -97,6 +97,14 @@ void sp_cli_backup_print(const struct sp_cli *cli, const char *what,
 struct sp_casework;
 void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casework *cw);
 int sp_cli_read_stdin_json(json_t **out, struct sp_err *err);
+/* The whole of standard input as text in the arena, trailing newlines removed ("" when it is
+ * empty): SP_ETOOBIG over max bytes, SP_EINVAL when it holds a NUL, both naming field. */
+struct sp_arena;
+int sp_cli_read_stdin_text(struct sp_arena *a, size_t max, const char *field, const char **out,
+			   struct sp_err *err);
+/* The id of the user named name; SP_EINVAL naming option when there is none. */
+int sp_cli_user_id(struct sp_casework *cw, const char *name, const char *option,
+		   struct sp_id *out, struct sp_err *err);
 int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
 			struct sp_err *err);
 void sp_cli_print_json(json_t *j);
