@@ -114,5 +114,10 @@ test('a burst from one address is refused; health checks and metrics are not lim
     assert.equal((await at2('GET', '/healthz')).status, 200);
     assert.equal((await at2('GET', '/metrics')).status, 200);
   }
-  assert.equal((await at2('GET', '/api/v1/me')).status, 429);
+  // the address is still limited: the bucket gains one token a second, and those ten checks
+  // may take more than a second on a busy machine (PostgreSQL), so a burst of five, some of
+  // them refused, rather than one request that a new token may let through
+  const after = await Promise.all(Array.from({ length: 5 }, () => at2('GET', '/api/v1/me')));
+  assert.ok(after.some((x) => x.status === 429), after.map((x) => x.status).join(' '));
+  for (const x of after) assert.ok(x.status === 401 || x.status === 429, String(x.status));
 });
