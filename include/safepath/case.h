@@ -25,6 +25,15 @@ struct sp_keystore;
 struct sp_audit_keys;
 struct sp_subject;
 
+/* The code lists a need's or a task's kind must come from ("needs", "tasks"): a small
+ * interface so that casework does not depend on where the lists live (the screening
+ * protocols' shared vocabulary, protocols/codes.json). has answers whether code is in list. */
+struct sp_vocabulary {
+	bool (*has)(void *ctx, const char *list, const char *code);
+	void *ctx;
+};
+/* The protocols' shared vocabulary gives one: sp_vocab_for_casework (safepath/protocol.h). */
+
 /* What every casework operation runs with; all borrowed. */
 struct sp_casework {
 	struct sp_store *store;
@@ -42,6 +51,8 @@ struct sp_casework {
 	/* A create (sp_case_open, sp_note_add, sp_consent_record) with a client's idempotency
 	 * key: recorded in the create's own transaction (safepath/idempotency.h). NULL: none. */
 	const struct sp_idem *idem;
+	/* Kinds of needs and tasks are checked against it; NULL refuses every kind. */
+	const struct sp_vocabulary *vocabulary;
 };
 
 enum sp_case_status { SP_CASE_OPEN, SP_CASE_ACTIVE, SP_CASE_CLOSED, SP_CASE_STATUS_COUNT };

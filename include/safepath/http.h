@@ -15,6 +15,7 @@
 #include "safepath/store.h"
 
 struct sp_protocols;
+struct sp_vocabulary;
 
 struct sp_http_options {
 	const char *listen;                   /* "127.0.0.1:8080" or "[::1]:8080" */
@@ -32,6 +33,8 @@ struct sp_http_options {
 	/* The screening protocols, loaded once at start (shipped and <data>/protocols), read-only
 	 * and shared by the threads; NULL: the protocol and screening routes answer 503. */
 	const struct sp_protocols *protocols;
+	/* Their vocabulary as casework checks the kinds of needs and tasks against it. */
+	const struct sp_vocabulary *vocabulary;
 };
 
 /* HTTPS material (tls.c): PEM text of the certificate chain and of the private key, the key

@@ -79,6 +79,10 @@ enum sp_action {
 	SP_ACT_AGENCY_MANAGE,
 	SP_ACT_APPROVAL_GRANT,
 	SP_ACT_STATS_READ,
+	SP_ACT_NEED_WRITE,    /* add a need to a case, change its status or note */
+	SP_ACT_NEED_READ,
+	SP_ACT_TASK_WRITE,    /* add a task to a case, change or complete it */
+	SP_ACT_TASK_READ,
 	SP_ACTION_COUNT
 };
 

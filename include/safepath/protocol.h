@@ -66,6 +66,10 @@ const char *sp_vocab_id(const struct sp_vocab *v, enum sp_vocab_kind k, size_t i
 const char *sp_vocab_title(const struct sp_vocab *v, enum sp_vocab_kind k, size_t i,
 			   const char *lang);
 int sp_vocab_version(const struct sp_vocab *v);
+/* The vocabulary as casework checks a need's or a task's kind against it (safepath/case.h:
+ * its lists by name, "needs", "tasks", ...); v is borrowed and must outlive out's use. */
+struct sp_vocabulary;
+void sp_vocab_for_casework(const struct sp_vocab *v, struct sp_vocabulary *out);
 
 /* ---- a protocol ---- */
 

@@ -49,8 +49,9 @@
  *         (those are for identifiers and caseworkers); the
  *         first-contact screening it makes (class screening)
  *         is its own work, and within its reach.
- *     - writes (case.update, note.add, consent.add) and
- *       consent.read need the case itself (assigned or the
+ *     - writes (case.update, note.add, consent.add,
+ *       need.write, task.write), consent.read, need.read and
+ *       task.read need the case itself (assigned or the
  *       supervisor), and a write is all or nothing: one
  *       requested class out of reach refuses the write.
  *     - case.transfer: the owning agency's supervisor.       no_role (others)
@@ -197,6 +198,12 @@ static const struct action_rule {
 	[SP_ACT_AGENCY_MANAGE] = {"agency.manage", SCOPE_NONE, 0, 0, SP_ROLE_ADMIN},
 	[SP_ACT_APPROVAL_GRANT] = {"approval.grant", SCOPE_USER, 0, 0, SP_ROLE_SUPERVISOR},
 	[SP_ACT_STATS_READ] = {"stats.read", SCOPE_NONE, 0, 0, SP_ROLE_COORDINATOR},
+	/* A case's needs and tasks are work on the case itself, written and read as its
+	 * consents are: assigned staff and the owning agency's supervisors. */
+	[SP_ACT_NEED_WRITE] = {"need.write", SCOPE_CASE, A_WRITE | A_CASE_ITSELF, 0, STAFF},
+	[SP_ACT_NEED_READ] = {"need.read", SCOPE_CASE, A_CASE_ITSELF, 0, STAFF},
+	[SP_ACT_TASK_WRITE] = {"task.write", SCOPE_CASE, A_WRITE | A_CASE_ITSELF, 0, STAFF},
+	[SP_ACT_TASK_READ] = {"task.read", SCOPE_CASE, A_CASE_ITSELF, 0, STAFF},
 };
 
 /* ---- staff reach over a case of their own agency (rule 4) ---- */

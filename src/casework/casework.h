@@ -36,6 +36,20 @@ int cw_get_enum(json_t *obj, const char *key, bool required, int (*parse)(const 
 int cw_get_text(json_t *obj, const char *key, bool required, size_t max, struct sp_arena *a,
 		const char **out, struct sp_err *err) SP_MUST;
 
+/* Room for one more item in an arena array of count items of size bytes, with *cap slots:
+ * items itself when there is room, else a copy twice as large (16 slots at first) with *cap
+ * updated; NULL when out of memory. */
+void *cw_array_grow(struct sp_arena *a, void *items, size_t count, size_t *cap, size_t size);
+
+/* Free text a person typed (a note, a title): at most max bytes, not blank, no control
+ * characters but tab, newline and carriage return; SP_EINVAL or SP_ETOOBIG naming field. */
+int cw_text_check(const char *text, size_t max, const char *field, struct sp_err *err) SP_MUST;
+/* A need's or a task's kind: a code of the vocabulary's list ("needs", "tasks"), else
+ * SP_EINVAL naming field. */
+struct sp_casework;
+int cw_kind_check(const struct sp_casework *cw, const char *list, const char *kind,
+		  const char *field, struct sp_err *err) SP_MUST;
+
 /* ISO 15924 code of the script most letters of s are written in ("Arab", "Ethi"). */
 int cw_script_of(const char *s, char out[SP_CODE_MAX], struct sp_err *err) SP_MUST;
 
@@ -143,6 +157,13 @@ enum cw_action {
 	CW_PERSON_READ_SAFETY,
 	CW_PERSON_UPDATE,
 	CW_PERSON_ERASE,
+	CW_NEED_ADD,
+	CW_NEED_UPDATE,
+	CW_NEED_READ,
+	CW_TASK_ADD,
+	CW_TASK_UPDATE,
+	CW_TASK_READ,
+	CW_TASK_MINE,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;
@@ -198,6 +219,10 @@ bool cw_actor_is_supervisor(const struct sp_casework *cw);
 /* SP_EINVAL (field /assigned) unless user is an enabled user of agency. */
 int cw_user_in_agency(struct sp_casework *cw, const struct sp_id *user, const struct sp_id *agency,
 		      struct sp_err *err) SP_MUST;
+/* SP_EINVAL naming field unless user is an enabled user of c's agency whom the policy lets
+ * do action on c (as that user, with their own relation to the case): a task's assignee. */
+int cw_user_may(struct sp_casework *cw, const struct sp_id *user, enum cw_action action,
+		const struct sp_case *c, const char *field, struct sp_err *err) SP_MUST;
 /* The last step of sp_person_name_key: crypto's normaliser decides the bytes blinded. */
 int cw_name_normalise_final(const char *in, struct sp_arena *a, const char **out,
 			    struct sp_err *err) SP_MUST;

@@ -117,6 +117,14 @@ static const struct sp_case_act acts[] = {
 	[CW_PERSON_READ_SAFETY] = ACT(PERSON_READ_IDENTITY, FC(SAFETY), "person.read"),
 	[CW_PERSON_UPDATE] = ACT(CASE_UPDATE, FC(IDENTITY), "person.update"),
 	[CW_PERSON_ERASE] = ACT(CASE_UPDATE, FC(IDENTITY) | FC(SAFETY) | FC(NOTES), "person.erase"),
+	/* needs and tasks: codes and statuses, and a sealed note or title */
+	[CW_NEED_ADD] = ACT(NEED_WRITE, FC(STAT) | FC(NOTES), "need.add"),
+	[CW_NEED_UPDATE] = ACT(NEED_WRITE, FC(STAT) | FC(NOTES), "need.update"),
+	[CW_NEED_READ] = ACT(NEED_READ, FC(STAT) | FC(NOTES), "need.read"),
+	[CW_TASK_ADD] = ACT(TASK_WRITE, FC(STAT) | FC(NOTES), "task.add"),
+	[CW_TASK_UPDATE] = ACT(TASK_WRITE, FC(STAT) | FC(NOTES), "task.update"),
+	[CW_TASK_READ] = ACT(TASK_READ, FC(STAT) | FC(NOTES), "task.read"),
+	[CW_TASK_MINE] = ACT(TASK_READ, FC(STAT) | FC(NOTES), "task.list"),
 };
 #undef ACT
 #undef FC
@@ -140,9 +148,10 @@ void cw_facts_clear(void)
 	agency_seen.set = false;
 }
 
-/* The policy's view of case c: its owning agency's kind, and the subject's relation to it. */
+/* The policy's view of case c: its owning agency's kind, and user's relation to it. */
 static int policy_object(struct sp_casework *cw, const struct sp_case *c,
-			 struct sp_policy_object *obj, struct sp_err *err)
+			 const struct sp_id *user, struct sp_policy_object *obj,
+			 struct sp_err *err)
 {
 	if (!agency_seen.set || memcmp(agency_seen.id.b, c->agency.b, SP_ID_LEN) != 0) {
 		struct sp_agency ag;
@@ -159,7 +168,7 @@ static int policy_object(struct sp_casework *cw, const struct sp_case *c,
 	obj->agency = c->agency;
 	obj->agency_kind = agency_seen.kind;
 	obj->assigned = !sp_id_is_zero(&c->assigned) &&
-			memcmp(c->assigned.b, cw->subject->user.b, SP_ID_LEN) == 0;
+			memcmp(c->assigned.b, user->b, SP_ID_LEN) == 0;
 	obj->restricted = (c->flags & SP_CASE_RESTRICTED) != 0;
 	obj->referral = SP_REFERRAL_NONE; /* the refer wing fills this in when it lands */
 	return SP_OK;
@@ -171,7 +180,7 @@ static int decide(struct sp_casework *cw, const struct sp_case_act *act, const s
 	struct sp_policy_object obj;
 	const struct sp_policy_request req = {act->action, act->fields, NULL};
 	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_POLICY);
-	int rc = policy_object(cw, c, &obj, err);
+	int rc = policy_object(cw, c, &cw->subject->user, &obj, err);
 	/* A new case belongs to the subject's agency and is theirs until assigned otherwise. */
 	if (!rc && act->action == SP_ACT_CASE_CREATE)
 		obj.assigned = 1;
@@ -310,6 +319,30 @@ int cw_user_in_agency(struct sp_casework *cw, const struct sp_id *user, const st
 	return rc;
 }
 
+int cw_user_may(struct sp_casework *cw, const struct sp_id *user, enum cw_action action,
+		const struct sp_case *c, const char *field, struct sp_err *err)
+{
+	struct sp_user u;
+	int rc = sp_user_get(cw->access, user, &u, err);
+	if (rc == SP_ENOTFOUND ||
+	    (!rc && (u.disabled || memcmp(u.agency.b, c->agency.b, SP_ID_LEN) != 0)))
+		return sp_err_set(err, SP_EINVAL, field, "is not a user of the case's agency");
+	if (rc)
+		return rc;
+	struct sp_subject sub;
+	struct sp_policy_object obj;
+	struct sp_decision d;
+	const struct sp_policy_request req = {acts[action].action, acts[action].fields, NULL};
+	sp_user_subject(&u, &sub);
+	if ((rc = policy_object(cw, c, user, &obj, err)))
+		return rc;
+	sp_policy_decide(&sub, &req, &obj, &d);
+	if (!d.allow)
+		return sp_err_set(err, SP_EINVAL, field, "may not work on this case (%s)",
+				  sp_reason_name(d.reason));
+	return SP_OK;
+}
+
 /* ---- audit ----------------------------------------------------------------------------- */
 
 /* Whether the policy action only reads: its record can go through the group-commit writer. */
@@ -322,6 +355,8 @@ static bool action_reads(enum sp_action action)
 	case SP_ACT_NOTE_READ:
 	case SP_ACT_CONSENT_READ:
 	case SP_ACT_PERSON_READ_IDENTITY:
+	case SP_ACT_NEED_READ:
+	case SP_ACT_TASK_READ:
 		return true;
 	default:
 		return false;

@@ -6,30 +6,10 @@
 #include "safepath/case.h"
 #include "safepath/store.h"
 
-static int check_text(const char *text, struct sp_err *err)
-{
-	if (!text)
-		return sp_err_set(err, SP_EINVAL, "/text", "is required");
-	size_t n = strlen(text);
-	if (n > SP_NOTE_MAX)
-		return sp_err_set(err, SP_ETOOBIG, "/text", "longer than %d bytes", SP_NOTE_MAX);
-	bool blank = true;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)text[i];
-		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
-			return sp_err_set(err, SP_EINVAL, "/text", "contains a control character");
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			blank = false;
-	}
-	if (blank)
-		return sp_err_set(err, SP_EINVAL, "/text", "must not be blank");
-	return SP_OK;
-}
-
 int sp_note_add(struct sp_casework *cw, const struct sp_id *case_id, const char *text,
 		struct sp_note *out, struct sp_err *err)
 {
-	int rc = check_text(text, err);
+	int rc = cw_text_check(text, SP_NOTE_MAX, "/text", err);
 	if (rc)
 		return rc;
 	if ((rc = cw_begin(cw, err)))
@@ -103,17 +83,12 @@ int sp_note_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_
 		goto out;
 	}
 	while ((rc = sp_stmt_step(st, err)) == 1) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct sp_note *grown = sp_arena_alloc(cw->arena, cap * sizeof *grown);
-			if (!grown) {
-				rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-				goto out;
-			}
-			if (count)
-				memcpy(grown, notes, count * sizeof *notes);
-			notes = grown;
+		struct sp_note *grown = cw_array_grow(cw->arena, notes, count, &cap, sizeof *notes);
+		if (!grown) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			goto out;
 		}
+		notes = grown;
 		struct sp_note *nt = &notes[count];
 		memset(nt, 0, sizeof *nt);
 		nt->case_id = *case_id;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "casework/casework.h"
+#include "safepath/case.h"
 #include "safepath/json.h"
 
 const char *cw_enum_name(const char *const *names, int n, int v)
@@ -110,4 +111,50 @@ bool cw_email_plausible(const char *s)
 		if (*p == ' ' || *p == '\t' || *p == '\n')
 			return false;
 	return at[1] != '.' && s[strlen(s) - 1] != '.';
+}
+
+int cw_text_check(const char *text, size_t max, const char *field, struct sp_err *err)
+{
+	if (!text)
+		return sp_err_set(err, SP_EINVAL, field, "is required");
+	size_t n = strlen(text);
+	if (n > max)
+		return sp_err_set(err, SP_ETOOBIG, field, "longer than %zu bytes", max);
+	bool blank = true;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+			return sp_err_set(err, SP_EINVAL, field, "contains a control character");
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			blank = false;
+	}
+	if (blank)
+		return sp_err_set(err, SP_EINVAL, field, "must not be blank");
+	return SP_OK;
+}
+
+int cw_kind_check(const struct sp_casework *cw, const char *list, const char *kind,
+		  const char *field, struct sp_err *err)
+{
+	if (!kind)
+		return sp_err_set(err, SP_EINVAL, field, "is required");
+	if (!cw->vocabulary)
+		return sp_err_set(err, SP_EINTERNAL, "", "no vocabulary to check kinds against");
+	if (!cw->vocabulary->has(cw->vocabulary->ctx, list, kind))
+		return sp_err_set(err, SP_EINVAL, field, "is not a code of the %s list", list);
+	return SP_OK;
+}
+
+void *cw_array_grow(struct sp_arena *a, void *items, size_t count, size_t *cap, size_t size)
+{
+	if (count < *cap)
+		return items;
+	size_t want = *cap ? *cap * 2 : 16;
+	void *grown = sp_arena_alloc(a, want * size);
+	if (!grown)
+		return NULL;
+	if (count)
+		memcpy(grown, items, count * size);
+	*cap = want;
+	return grown;
 }

@@ -13,6 +13,7 @@
 #include "safepath/buf.h"
 #include "safepath/case.h"
 #include "safepath/json.h"
+#include "safepath/protocol.h"
 
 static int fail(struct sp_app *app, const struct sp_err *err, const char *what)
 {
@@ -228,6 +229,7 @@ int sp_app_close(struct sp_app *app)
 			sp_cli_fail(&err, "audit checkpoint");
 	}
 	sp_audit_keys_free(app->akeys);
+	sp_vocab_free(app->vocab);
 	sp_keystore_close(app->ks);
 	sp_keys_free(app->keys);
 	sp_store_close(app->store);
@@ -277,6 +279,14 @@ void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casew
 	cw->subject = &app->subject;
 	cw->arena = arena;
 	cw->request_id = "cli";
+	/* the kinds of needs and tasks: the embedded vocabulary, which always loads (its test is
+	 * the build's); without it casework refuses every kind */
+	struct sp_diag d;
+	sp_diag_init(&d);
+	if (!app->vocab && sp_vocab_load_embedded(&app->vocab, &d) == SP_OK)
+		sp_vocab_for_casework(app->vocab, &app->vocabulary);
+	sp_diag_free(&d);
+	cw->vocabulary = app->vocab ? &app->vocabulary : NULL;
 }
 
 int sp_cli_read_stdin_json(json_t **out, struct sp_err *err)
@@ -293,6 +303,39 @@ int sp_cli_read_stdin_json(json_t **out, struct sp_err *err)
 	else if (!(*out = sp_json_parse(b.data ? b.data : "", b.len, err)))
 		rc = SP_EINVAL;
 	sp_buf_free(&b);
+	return rc;
+}
+
+int sp_cli_read_stdin_text(struct sp_arena *a, size_t max, const char *field, const char **out,
+			   struct sp_err *err)
+{
+	char *buf = sp_arena_alloc(a, max + 2);
+	if (!buf)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	size_t len = 0;
+	ssize_t n;
+	while (len <= max && (n = read(0, buf + len, max + 1 - len)) > 0)
+		len += (size_t)n;
+	if (len > max)
+		return sp_err_set(err, SP_ETOOBIG, field, "longer than %zu bytes", max);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return sp_err_set(err, SP_EINVAL, field, "contains a NUL character");
+	*out = buf;
+	return SP_OK;
+}
+
+int sp_cli_user_id(struct sp_casework *cw, const char *name, const char *option,
+		   struct sp_id *out, struct sp_err *err)
+{
+	struct sp_user u;
+	int rc = sp_user_get_by_name(cw->access, name, &u, err);
+	if (rc == SP_ENOTFOUND)
+		return sp_err_set(err, SP_EINVAL, option, "no such user");
+	if (!rc)
+		*out = u.id;
 	return rc;
 }
 

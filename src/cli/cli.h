@@ -29,7 +29,7 @@ struct sp_cli_cmd {
 /* The commands, each defined in its cmd_*.c file; the table is in main.c. */
 extern const struct sp_cli_cmd sp_cli_cmd_init, sp_cli_cmd_key, sp_cli_cmd_audit,
 	sp_cli_cmd_agency, sp_cli_cmd_user, sp_cli_cmd_approval, sp_cli_cmd_case, sp_cli_cmd_note,
-	sp_cli_cmd_consent, sp_cli_cmd_demo, sp_cli_cmd_serve;
+	sp_cli_cmd_need, sp_cli_cmd_task, sp_cli_cmd_consent, sp_cli_cmd_demo, sp_cli_cmd_serve;
 extern const struct sp_cli_cmd sp_cli_cmd_backup, sp_cli_cmd_restore, sp_cli_cmd_store,
 	sp_cli_cmd_protocols, sp_cli_cmd_jurisdictions;
 
@@ -53,11 +53,13 @@ int sp_cli_protocols_open(struct sp_cli *cli, struct sp_protocols **reg);
 #include "safepath/access.h"
 #include "safepath/arena.h"
 #include "safepath/audit.h"
+#include "safepath/case.h"
 #include "safepath/crypto.h"
 #include "safepath/store.h"
 
 /* Everything a command works with, opened from the configuration: the database, the keys,
  * the person-key store, the access context and the acting user. */
+struct sp_vocab;
 struct sp_app {
 	struct sp_cli *cli;
 	const char *data_dir;
@@ -74,6 +76,8 @@ struct sp_app {
 	int has_user;                /* --as given and authenticated */
 	struct sp_user user;
 	struct sp_subject subject;   /* the user, or the system (all zero) */
+	struct sp_vocab *vocab;      /* the protocols' vocabulary, loaded by sp_cli_casework */
+	struct sp_vocabulary vocabulary;
 };
 
 enum sp_app_flags {
@@ -107,6 +111,14 @@ void sp_cli_backup_print(const struct sp_cli *cli, const char *what,
 struct sp_casework;
 void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casework *cw);
 int sp_cli_read_stdin_json(json_t **out, struct sp_err *err);
+/* The whole of standard input as text in the arena, trailing newlines removed ("" when it is
+ * empty): SP_ETOOBIG over max bytes, SP_EINVAL when it holds a NUL, both naming field. */
+struct sp_arena;
+int sp_cli_read_stdin_text(struct sp_arena *a, size_t max, const char *field, const char **out,
+			   struct sp_err *err);
+/* The id of the user named name; SP_EINVAL naming option when there is none. */
+int sp_cli_user_id(struct sp_casework *cw, const char *name, const char *option,
+		   struct sp_id *out, struct sp_err *err);
 int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
 			struct sp_err *err);
 void sp_cli_print_json(json_t *j);

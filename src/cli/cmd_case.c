@@ -68,18 +68,6 @@ static void print_case(const struct sp_cli *cli, const struct sp_case *c)
 	printf("\n");
 }
 
-static int user_id(struct sp_casework *cw, const char *name, struct sp_id *out,
-		   struct sp_err *err)
-{
-	struct sp_user u;
-	int rc = sp_user_get_by_name(cw->access, name, &u, err);
-	if (rc == SP_ENOTFOUND)
-		return sp_err_set(err, SP_EINVAL, "--assign", "no such user");
-	if (!rc)
-		*out = u.id;
-	return rc;
-}
-
 static int case_open(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *case_id,
 		     const void *opts, struct sp_err *err)
 {
@@ -94,7 +82,7 @@ static int case_open(struct sp_cli *cli, struct sp_casework *cw, const struct sp
 		rc = sp_person_decode(body, cw->arena, &p, err);
 	json_decref(body);
 	if (!rc && o->assign)
-		rc = user_id(cw, o->assign, &assignee, err);
+		rc = sp_cli_user_id(cw, o->assign, "--assign", &assignee, err);
 	struct sp_case_open in = {.person = &p,
 				  .priority = o->priority < 0 ? SP_PRIORITY_NORMAL
 							      : (enum sp_case_priority)o->priority,
@@ -146,7 +134,7 @@ static int case_update(struct sp_cli *cli, struct sp_casework *cw, const struct 
 		.flags_on = o->flags_on,
 		.flags_off = o->flags_off,
 		.set_assigned = o->assign || o->unassign};
-	int rc = o->assign ? user_id(cw, o->assign, &ch.assigned, err) : SP_OK;
+	int rc = o->assign ? sp_cli_user_id(cw, o->assign, "--assign", &ch.assigned, err) : SP_OK;
 	if (!rc)
 		rc = sp_case_update(cw, id, &ch, &c, err);
 	if (!rc)

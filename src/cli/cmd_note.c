@@ -1,7 +1,6 @@
 /* safepath note: add a note to a case (the text on standard input) and list a case's notes. */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -20,34 +19,13 @@ const struct sp_cli_cmd sp_cli_cmd_note = {
 	cmd_note,
 };
 
-/* The whole of standard input as text, capped one byte over the note limit. */
-static int read_text(struct sp_arena *a, const char **out, struct sp_err *err)
-{
-	char *buf = sp_arena_alloc(a, SP_NOTE_MAX + 2);
-	if (!buf)
-		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	size_t len = 0;
-	ssize_t n;
-	while (len <= SP_NOTE_MAX && (n = read(0, buf + len, SP_NOTE_MAX + 1 - len)) > 0)
-		len += (size_t)n;
-	if (len > SP_NOTE_MAX)
-		return sp_err_set(err, SP_ETOOBIG, "/text", "longer than %d bytes", SP_NOTE_MAX);
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	buf[len] = '\0';
-	if (strlen(buf) != len)
-		return sp_err_set(err, SP_EINVAL, "/text", "contains a NUL character");
-	*out = buf;
-	return SP_OK;
-}
-
 static int note_add(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *id,
 		    const void *opts, struct sp_err *err)
 {
 	(void)opts;
 	const char *text = NULL;
 	struct sp_note note;
-	int rc = read_text(cw->arena, &text, err);
+	int rc = sp_cli_read_stdin_text(cw->arena, SP_NOTE_MAX, "/text", &text, err);
 	if (!rc)
 		rc = sp_note_add(cw, id, text, &note, err);
 	if (!rc) {

@@ -104,6 +104,8 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	struct sp_vocabulary vocab;
+	sp_vocab_for_casework(sp_protocols_vocab(reg), &vocab);
 	struct sp_http_options opt = {
 		.listen = listen,
 		.db_url = app.db_url,
@@ -116,6 +118,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		.tls = tls.cert ? &tls : NULL,
 		.audit_dir = app.audit_dir,
 		.protocols = reg,
+		.vocabulary = &vocab,
 	};
 	struct sp_http_server *srv = NULL;
 	rc = sp_http_server_start(&opt, &srv, &err);

@@ -63,8 +63,6 @@ const struct http_schema http_schema_case_patch = {case_patch_fields};
 
 /* ---- shared ---- */
 
-/* This request's casework context: the thread's connections, the signed-in subject, the
- * request arena. */
 void http_casework(struct http_req *r, struct sp_casework *cw)
 {
 	memset(cw, 0, sizeof *cw);
@@ -78,6 +76,7 @@ void http_casework(struct http_req *r, struct sp_casework *cw)
 	cw->request_id = NULL;
 	cw->read_audit = r->audit_writer;
 	cw->idem = r->idem;
+	cw->vocabulary = r->opt->vocabulary;
 }
 
 static int case_created(struct http_req *r, int status, const struct sp_case *c)

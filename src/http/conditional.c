@@ -12,6 +12,8 @@
  * before the handler (which finds the version in r->if_version). */
 static int (*const updates[])(struct http_req *r) = {
 	http_api_case_patch,
+	http_api_need_patch,
+	http_api_task_patch,
 	http_api_user_patch,
 	http_api_user_password_reset,
 	http_api_screening_patch,

@@ -240,6 +240,8 @@ struct sp_idem_record;
 int http_api_case_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_note_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_consent_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_need_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_task_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_agency_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_user_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_screening_replay(struct http_req *r, const struct sp_idem_record *rec);
@@ -288,7 +290,8 @@ extern const struct http_schema http_schema_session, http_schema_password;
 /* Ids, the user name, the agency and roles: what GET /me shows (api_session.c). */
 json_t *http_user_json(const struct sp_user *u);
 /* This request's casework context: the thread's connections, the signed-in subject, the
- * request arena, the read-audit writer and a create's idempotency key (api_cases.c). */
+ * request arena, the read-audit writer, a create's idempotency key and the vocabulary of kinds
+ * (api_cases.c). */
 struct sp_casework;
 void http_casework(struct http_req *r, struct sp_casework *cw);
 int http_api_case_create(struct http_req *r);
@@ -312,6 +315,16 @@ int http_api_screening_patch(struct http_req *r);
 int http_api_screening_complete(struct http_req *r);
 extern const struct http_schema http_schema_screening_start, http_schema_screening_patch,
 	http_schema_screening_complete;
+/* api_needs.c and api_tasks.c: a case's needs and tasks, and the subject's own tasks */
+int http_api_need_add(struct http_req *r);
+int http_api_need_list(struct http_req *r);
+int http_api_need_patch(struct http_req *r);
+int http_api_task_add(struct http_req *r);
+int http_api_task_list(struct http_req *r);
+int http_api_task_patch(struct http_req *r);
+int http_api_me_tasks(struct http_req *r);
+extern const struct http_schema http_schema_need_create, http_schema_need_patch,
+	http_schema_task_create, http_schema_task_patch;
 /* static.c: the web shell's files, and index.html for its client-side routes */
 int http_static_get(struct http_req *r);
 /* api_admin.c: agencies and users */

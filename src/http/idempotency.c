@@ -21,6 +21,8 @@ static const struct create {
 	{http_api_case_create, http_api_case_replay, 201},
 	{http_api_note_add, http_api_note_replay, 201},
 	{http_api_consent_add, http_api_consent_replay, 201},
+	{http_api_need_add, http_api_need_replay, 201},
+	{http_api_task_add, http_api_task_replay, 201},
 	{http_api_agency_create, http_api_agency_replay, 201},
 	{http_api_user_create, http_api_user_replay, 201},
 	{http_api_screening_start, http_api_screening_replay, 201},

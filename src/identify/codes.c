@@ -2,9 +2,11 @@
  * needs, kinds of service, red flags, tasks, placements, priorities and intervention levels a
  * protocol may name. A protocol is checked against it at load and refers to its entries by
  * index afterwards. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "safepath/case.h"
 #include "safepath/embedded.h"
 #include "safepath/json.h"
 #include "identify/protocol.h"
@@ -187,4 +189,19 @@ int sp_vocab_version(const struct sp_vocab *v)
 void sp_proto_load_langs(struct sp_walk *w, json_t *doc, const char **langs, unsigned *n)
 {
 	load_langs(w, doc, langs, n);
+}
+
+static bool casework_has(void *ctx, const char *list, const char *code)
+{
+	const struct sp_vocab *v = ctx;
+	for (int k = 0; k < SP_VOCAB_KINDS; k++)
+		if (strcmp(sp_vocab_kind_name((enum sp_vocab_kind)k), list) == 0)
+			return code && sp_vocab_find(v, (enum sp_vocab_kind)k, code) >= 0;
+	return false;
+}
+
+void sp_vocab_for_casework(const struct sp_vocab *v, struct sp_vocabulary *out)
+{
+	out->has = casework_has;
+	out->ctx = (void *)(uintptr_t)v; /* read only: the interface's context is untyped */
 }

@@ -9,4 +9,7 @@ export const SECRET = {
   note: 'Owes the smuggler Varkonyi for the crossing; afraid of the night shift',
   remarks: 'Picked saffron at Orlenbrook for the Castellane brothers', // a screening answer
   reason: 'Said the Pellinore debt was cleared before she left', // an official's reason
+  needNote: 'Sleeps behind the Zelvakor depot; asthma inhaler lost',
+  needNote2: 'Placed with the Orbenskaya family for now',
+  taskTitle: 'Ring guardian Pellatrix Dunmorrow before the hearing',
 };

@@ -1,7 +1,8 @@
 /* Fuzz every route of the table that takes a body, signed in, through the whole pipeline to
  * its real handler over a real temporary store: the input is the body of each in turn (log-in,
  * password change, case creation with its person, case search, case update with the case's
- * ETag in If-Match, note, consent, and the administrator's routes, which refuse the caseworker
+ * ETag in If-Match, note, consent, a need and a task (added, and changed with their ETags in
+ * If-Match), and the administrator's routes, which refuse the caseworker
  * once the body is decoded), sent with a live session's cookie and CSRF token, paths naming
  * a case that exists. So each handler's own
  * decoding (the case envelope and the person below /person, the one-of search query and its
@@ -37,8 +38,10 @@
 #include "safepath/date.h"
 #include "safepath/init.h"
 #include "safepath/json.h"
+#include "safepath/need.h"
 #include "safepath/person.h"
 #include "safepath/store.h"
+#include "safepath/task.h"
 
 #define USERNAME "fuzz.caseworker"
 #define PASSWORD "fuzz-password-2026-abc"
@@ -49,8 +52,10 @@ static struct sp_keys *keys;
 static struct sp_audit_keys *akeys;
 static struct http_worker worker;
 static struct sp_http_options opt;
+static struct sp_vocabulary vocabulary; /* the protocols', as serve gives the handlers */
 static char token[SP_SESSION_TOKEN_SIZE], csrf[SP_SESSION_TOKEN_SIZE];
 static char case_id[SP_ID_STRLEN + 1];
+static char need_id[SP_ID_STRLEN + 1], task_id[SP_ID_STRLEN + 1]; /* of that case */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -130,6 +135,8 @@ static void open_store(void)
 		abort();
 	sp_diag_free(&d);
 	opt.protocols = reg;
+	sp_vocab_for_casework(sp_protocols_vocab(reg), &vocabulary);
+	opt.vocabulary = &vocabulary;
 }
 
 /* One agency, one caseworker whose password works at once, one case of theirs. */
@@ -148,13 +155,21 @@ static void seed(struct sp_user *u)
 	sp_arena_init(&arena, 4096, 1u << 20);
 	struct sp_casework cw = {.store = worker.store, .access = &worker.access, .keys = keys,
 				 .keystore = worker.keystore, .audit = akeys, .subject = &subject,
-				 .arena = &arena};
+				 .arena = &arena, .vocabulary = &vocabulary};
 	struct sp_person p;
 	struct sp_case c;
 	need(sp_demo_person(1, 0, &arena, &p, &err), &err, "person");
 	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_NORMAL};
 	need(sp_case_open(&cw, &in, &c, &err), &err, "case");
 	sp_id_format(&c.id, case_id);
+	struct sp_need nd;
+	struct sp_task tk;
+	const struct sp_need_new nn = {.kind = "medical"};
+	const struct sp_task_new tn = {.kind = "medical_check"};
+	need(sp_need_add(&cw, &c.id, &nn, &nd, &err), &err, "need");
+	need(sp_task_add(&cw, &c.id, &tn, &tk, &err), &err, "task");
+	sp_id_format(&nd.id, need_id);
+	sp_id_format(&tk.id, task_id);
 	sp_arena_release(&arena);
 }
 
@@ -287,13 +302,51 @@ static void case_etag(char *out, size_t n)
 	http_req_free(&r);
 }
 
+/* The ETag of the case's need or task id as the case's list has it now ("needs" or "tasks"):
+ * a PATCH of one quotes it in If-Match. An input may have taken the case from the user (a
+ * case PATCH of "assigned"): the list is refused then, and "1" does (a 403 follows). */
+static void item_etag(const char *list, const char *id, char *out, size_t n)
+{
+	char path[HTTP_PATH_MAX];
+	snprintf(path, sizeof path, "/api/v1/cases/%s/%s", case_id, list);
+	struct http_req r;
+	http_req_init(&r);
+	r.opt = &opt;
+	r.w = &worker;
+	r.method = HTTP_GET;
+	r.path = path;
+	r.session_cookie = token;
+	snprintf(r.client_addr, sizeof r.client_addr, "127.0.0.1");
+	http_pipeline_run(&r);
+	json_t *items = r.status == 200 ? json_object_get(r.out, "items") : NULL, *item;
+	size_t i;
+	out[0] = '\0';
+	json_array_foreach(items, i, item)
+		if (strcmp(json_string_value(json_object_get(item, "id")), id) == 0)
+			snprintf(out, n, "\"%lld\"",
+				 (long long)json_integer_value(json_object_get(item, "version")));
+	if (!out[0])
+		snprintf(out, n, "\"1\"");
+	http_req_free(&r);
+}
+
+/* The id a route's ":id" names: the seeded need or task for their own routes, else the case. */
+static const char *param_id(const struct http_route *rt)
+{
+	if (strncmp(rt->pattern, "/api/v1/needs/", 14) == 0)
+		return need_id;
+	if (strncmp(rt->pattern, "/api/v1/tasks/", 14) == 0)
+		return task_id;
+	return case_id;
+}
+
 static void one(const struct http_route *rt, const uint8_t *data, size_t size)
 {
 	char path[HTTP_PATH_MAX];
 	const char *param = strstr(rt->pattern, "/:id");
 	if (param)
 		snprintf(path, sizeof path, "%.*s/%s%s", (int)(param - rt->pattern), rt->pattern,
-			 case_id, param + 4);
+			 param_id(rt), param + 4);
 	else
 		snprintf(path, sizeof path, "%s", rt->pattern);
 	struct http_req r;
@@ -309,6 +362,10 @@ static void one(const struct http_route *rt, const uint8_t *data, size_t size)
 	char etag[sizeof r.etag];
 	if (rt->method == HTTP_PATCH && strncmp(rt->pattern, "/api/v1/cases/", 14) == 0) {
 		case_etag(etag, sizeof etag);
+		r.if_match = etag;
+	} else if (rt->method == HTTP_PATCH && param_id(rt) != case_id) {
+		item_etag(param_id(rt) == need_id ? "needs" : "tasks", param_id(rt), etag,
+			  sizeof etag);
 		r.if_match = etag;
 	}
 	if (size > HTTP_BODY_MAX || sp_buf_add(&r.body, data, size))

@@ -336,7 +336,9 @@ static void matrix_covers_every_cell(void **state)
 		for (int a = 0; a < SP_ACTION_COUNT; a++) {
 			int on_case = default_fields[a] || a == SP_ACT_CASE_CREATE ||
 				      a == SP_ACT_CONSENT_ADD || a == SP_ACT_CONSENT_READ ||
-				      a == SP_ACT_CASE_TRANSFER;
+				      a == SP_ACT_CASE_TRANSFER || a == SP_ACT_NEED_WRITE ||
+				      a == SP_ACT_NEED_READ || a == SP_ACT_TASK_WRITE ||
+				      a == SP_ACT_TASK_READ;
 			int from = on_case ? 1 : 0, to = on_case ? 3 : 0;
 			if (a == SP_ACT_APPROVAL_GRANT)
 				from = to = 2;
@@ -417,7 +419,8 @@ static void names_round_trip(void **state)
 		"case.create", "case.read", "case.update", "case.list", "case.search", "note.add",
 		"note.read", "consent.add", "consent.read", "person.read_identity",
 		"case.transfer", "case.break_glass", "audit.read", "user.manage", "agency.manage",
-		"approval.grant", "stats.read"};
+		"approval.grant", "stats.read", "need.write", "need.read", "task.write",
+		"task.read"};
 	assert_int_equal(sizeof acts / sizeof acts[0], SP_ACTION_COUNT);
 	for (int i = 0; i < SP_ACTION_COUNT; i++) {
 		enum sp_action a;

@@ -136,6 +136,21 @@ __attribute__((unused)) static int world_close(void)
 	return test_rmtree(dir);
 }
 
+/* A test double of the vocabulary: two needs and two tasks, nothing else. */
+static bool vocab_has(void *ctx, const char *list, const char *code)
+{
+	static const char *const known[][2] = {{"needs", "safe_shelter"},
+					       {"needs", "medical"},
+					       {"tasks", "appoint_guardian"},
+					       {"tasks", "medical_check"}};
+	(void)ctx;
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strcmp(known[i][0], list) == 0 && strcmp(known[i][1], code) == 0)
+			return true;
+	return false;
+}
+static const struct sp_vocabulary world_vocab = {.has = vocab_has, .ctx = NULL};
+
 __attribute__((unused)) static struct sp_casework as(const struct sp_subject *s)
 {
 	struct sp_casework cw = {
@@ -147,6 +162,7 @@ __attribute__((unused)) static struct sp_casework as(const struct sp_subject *s)
 		.subject = s,
 		.arena = &arena,
 		.request_id = "test",
+		.vocabulary = &world_vocab,
 	};
 	return cw;
 }
