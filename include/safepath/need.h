@@ -58,6 +58,12 @@ struct sp_need_new {
 };
 int sp_need_add(struct sp_casework *cw, const struct sp_id *case_id, const struct sp_need_new *in,
 		struct sp_need *out, struct sp_err *err) SP_MUST;
+/* The same inside an operation on a case (safepath/caseop.h) that has named its case: the
+ * policy asked for need.write on it, the row and its audit record in the operation's
+ * transaction (a screening's completion adds the needs its outcomes name). */
+struct sp_caseop;
+int sp_need_add_in(struct sp_caseop *op, const struct sp_need_new *in, struct sp_need *out,
+		   struct sp_err *err) SP_MUST;
 
 /* Change what is set; version must be the stored one (SP_ECONFLICT on "/version" if the need
  * moved on); a status move outside sp_need_may_move is SP_ECONFLICT on "/status". A note of

@@ -64,6 +64,11 @@ struct sp_task_new {
 };
 int sp_task_add(struct sp_casework *cw, const struct sp_id *case_id, const struct sp_task_new *in,
 		struct sp_task *out, struct sp_err *err) SP_MUST;
+/* The same inside an operation on a case (safepath/caseop.h) that has named its case, as
+ * sp_need_add_in. */
+struct sp_caseop;
+int sp_task_add_in(struct sp_caseop *op, const struct sp_task_new *in, struct sp_task *out,
+		   struct sp_err *err) SP_MUST;
 
 /* Change what is set; version as for needs. Done or cancelled sets completed_us, reopening
  * clears it. set_due with due_us 0 removes the due date. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "casework/casework.h"
+#include "safepath/caseop.h"
 #include "safepath/need.h"
 #include "safepath/store.h"
 
@@ -164,6 +165,30 @@ out:
 	return rc;
 }
 
+/* A new need of case c in the open transaction, the policy having allowed need.write on c:
+ * its row and its audit record. */
+static int need_insert(struct sp_casework *cw, const struct sp_case *c,
+		       const struct sp_need_new *in, struct sp_need *n, struct sp_err *err)
+{
+	memset(n, 0, sizeof *n);
+	sp_id_new(&n->id);
+	n->case_id = c->id;
+	snprintf(n->kind, sizeof n->kind, "%s", in->kind);
+	n->status = SP_NEED_UNMET;
+	n->source = in->source;
+	if (in->screening)
+		n->screening = *in->screening;
+	n->created_by = *cw_actor(cw);
+	n->created_us = n->updated_us = sp_now_us();
+	n->version = 1;
+	int rc = need_write(cw, c, n, in->note, NULL, 0, 0, err);
+	if (!rc)
+		rc = cw_audit(cw, CW_NEED_ADD, "need", &n->id, in->note ? "stat,notes" : "stat", err);
+	if (!rc)
+		n->note = in->note ? sp_arena_strdup(cw->arena, in->note) : NULL;
+	return rc;
+}
+
 int sp_need_add(struct sp_casework *cw, const struct sp_id *case_id, const struct sp_need_new *in,
 		struct sp_need *out, struct sp_err *err)
 {
@@ -172,28 +197,29 @@ int sp_need_add(struct sp_casework *cw, const struct sp_id *case_id, const struc
 		return rc;
 	struct sp_case c = {0};
 	struct sp_need n = {0};
-	sp_id_new(&n.id);
-	n.case_id = *case_id;
-	snprintf(n.kind, sizeof n.kind, "%s", in->kind);
-	n.status = SP_NEED_UNMET;
-	n.source = in->source;
-	if (in->screening)
-		n.screening = *in->screening;
-	n.created_by = *cw_actor(cw);
-	n.created_us = n.updated_us = sp_now_us();
-	n.version = 1;
 	rc = cw_case_load_for(cw, CW_NEED_ADD, case_id, &c, err);
 	if (!rc)
-		rc = need_write(cw, &c, &n, in->note, NULL, 0, 0, err);
+		rc = need_insert(cw, &c, in, &n, err);
 	if (!rc)
 		rc = cw_idem_record(cw, "need", &n.id, case_id, err);
-	if (!rc)
-		rc = cw_audit(cw, CW_NEED_ADD, "need", &n.id, in->note ? "stat,notes" : "stat", err);
 	rc = cw_finish(cw, rc, err);
-	if (!rc && out) {
-		n.note = in->note ? sp_arena_strdup(cw->arena, in->note) : NULL;
+	if (!rc && out)
 		*out = n;
-	}
+	return rc;
+}
+
+int sp_need_add_in(struct sp_caseop *op, const struct sp_need_new *in, struct sp_need *out,
+		   struct sp_err *err)
+{
+	struct sp_need n = {0};
+	int rc = op->has_case ? check_new(op->cw, in, err)
+			      : sp_err_set(err, SP_EINTERNAL, "", "no case in the operation");
+	if (!rc)
+		rc = cw_authorise(op->cw, CW_NEED_ADD, &op->c, err);
+	if (!rc)
+		rc = need_insert(op->cw, &op->c, in, &n, err);
+	if (!rc && out)
+		*out = n;
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "casework/casework.h"
+#include "safepath/caseop.h"
 #include "safepath/store.h"
 #include "safepath/task.h"
 
@@ -172,6 +173,42 @@ static int task_write(struct sp_casework *cw, const struct sp_task *t, const voi
 	return rc;
 }
 
+/* A new task of case c in the open transaction, the policy having allowed task.write on c:
+ * the assignee's own right to work on c, the sealed title, the row and its audit record. */
+static int task_insert(struct sp_casework *cw, const struct sp_case *c,
+		       const struct sp_task_new *in, struct sp_task *t, struct sp_err *err)
+{
+	struct sp_buf title;
+	sp_buf_init(&title, SP_SEAL_LIMIT);
+	memset(t, 0, sizeof *t);
+	sp_id_new(&t->id);
+	t->case_id = c->id;
+	snprintf(t->kind, sizeof t->kind, "%s", in->kind ? in->kind : "");
+	t->has_title = in->title != NULL;
+	t->assignee = in->assignee ? *in->assignee : *cw_actor(cw);
+	t->due_us = in->due_us;
+	t->priority = in->priority;
+	t->status = SP_TASK_OPEN;
+	t->created_by = *cw_actor(cw);
+	t->created_us = t->updated_us = sp_now_us();
+	t->version = 1;
+	int rc = cw_user_may(cw, &t->assignee, CW_TASK_UPDATE, c, "/assignee", err);
+	if (!rc && in->title)
+		rc = cw_seal(cw, &c->person, "tasks", "title", &t->id, in->title, strlen(in->title),
+			     &title, err);
+	if (!rc)
+		rc = task_write(cw, t, in->title ? title.data : NULL, title.len, 0, err);
+	if (!rc)
+		rc = cw_audit(cw, CW_TASK_ADD, "task", &t->id, in->title ? "stat,notes" : "stat",
+			      err);
+	sp_buf_free(&title);
+	if (!rc) {
+		t->title = in->title ? sp_arena_strdup(cw->arena, in->title) : NULL;
+		snprintf(t->case_number, sizeof t->case_number, "%s", c->number);
+	}
+	return rc;
+}
+
 int sp_task_add(struct sp_casework *cw, const struct sp_id *case_id, const struct sp_task_new *in,
 		struct sp_task *out, struct sp_err *err)
 {
@@ -180,39 +217,29 @@ int sp_task_add(struct sp_casework *cw, const struct sp_id *case_id, const struc
 		return rc;
 	struct sp_case c = {0};
 	struct sp_task t = {0};
-	struct sp_buf title;
-	sp_buf_init(&title, SP_SEAL_LIMIT);
-	sp_id_new(&t.id);
-	t.case_id = *case_id;
-	snprintf(t.kind, sizeof t.kind, "%s", in->kind ? in->kind : "");
-	t.has_title = in->title != NULL;
-	t.assignee = in->assignee ? *in->assignee : *cw_actor(cw);
-	t.due_us = in->due_us;
-	t.priority = in->priority;
-	t.status = SP_TASK_OPEN;
-	t.created_by = *cw_actor(cw);
-	t.created_us = t.updated_us = sp_now_us();
-	t.version = 1;
 	rc = cw_case_load_for(cw, CW_TASK_ADD, case_id, &c, err);
 	if (!rc)
-		rc = cw_user_may(cw, &t.assignee, CW_TASK_UPDATE, &c, "/assignee", err);
-	if (!rc && in->title)
-		rc = cw_seal(cw, &c.person, "tasks", "title", &t.id, in->title, strlen(in->title),
-			     &title, err);
-	if (!rc)
-		rc = task_write(cw, &t, in->title ? title.data : NULL, title.len, 0, err);
+		rc = task_insert(cw, &c, in, &t, err);
 	if (!rc)
 		rc = cw_idem_record(cw, "task", &t.id, case_id, err);
-	if (!rc)
-		rc = cw_audit(cw, CW_TASK_ADD, "task", &t.id, in->title ? "stat,notes" : "stat",
-			      err);
-	sp_buf_free(&title);
 	rc = cw_finish(cw, rc, err);
-	if (!rc && out) {
-		t.title = in->title ? sp_arena_strdup(cw->arena, in->title) : NULL;
-		snprintf(t.case_number, sizeof t.case_number, "%s", c.number);
+	if (!rc && out)
 		*out = t;
-	}
+	return rc;
+}
+
+int sp_task_add_in(struct sp_caseop *op, const struct sp_task_new *in, struct sp_task *out,
+		   struct sp_err *err)
+{
+	struct sp_task t = {0};
+	int rc = op->has_case ? check_new(op->cw, in, err)
+			      : sp_err_set(err, SP_EINTERNAL, "", "no case in the operation");
+	if (!rc)
+		rc = cw_authorise(op->cw, CW_TASK_ADD, &op->c, err);
+	if (!rc)
+		rc = task_insert(op->cw, &op->c, in, &t, err);
+	if (!rc && out)
+		*out = t;
 	return rc;
 }
 

@@ -11,8 +11,10 @@
 #include "safepath/caseop.h"
 #include "safepath/date.h"
 #include "safepath/json.h"
+#include "safepath/need.h"
 #include "safepath/screening.h"
 #include "safepath/store.h"
+#include "safepath/task.h"
 
 #define TABLE "screenings"
 /* The field classes a screening's answers and result are, by its protocol's kind: a
@@ -696,19 +698,42 @@ static bool blank(const char *s)
 /* What a completed screening changes on the case, in the completion's transaction. Today:
  * the case flags it implies — a presumed child whose age was unknown makes the age disputed;
  * the official's "yes" on possible trafficking makes the case a possible victim's (HTCDS
- * PossibleVictimOfTrafficking). The result's suggested needs, tasks and referrals are kept
- * in the sealed result; creating them as the case's needs and tasks belongs here too
- * (casework's needs and tasks, issue 5 item 8), wired in when those land. */
-static int screening_apply_outcomes(struct sp_caseop *op, const struct sp_result *r,
-				    const struct sp_facts *f, const struct sp_conclusion *c,
-				    struct sp_err *err)
+ * PossibleVictimOfTrafficking); the needs the result names become the case's needs (unmet,
+ * from this screening) and its tasks the official's tasks, due the hours the protocol gives
+ * from now (an unaccompanied or presumed child's urgent guardian appointment among them), each
+ * with its own policy check and audit record in the completion's transaction. The suggested
+ * referrals stay suggestions in the result, for the referral wing. */
+static int screening_apply_outcomes(struct sp_caseop *op, const struct sp_id *screening,
+				    const struct sp_result *r, const struct sp_facts *f,
+				    const struct sp_conclusion *c, struct sp_err *err)
 {
 	unsigned flags = 0;
 	if (r->presumed_child && !f->has_age)
 		flags |= SP_CASE_AGE_DISPUTED;
 	if (c->possible_trafficking == SP_TRI_YES)
 		flags |= SP_CASE_POSSIBLE_VOT;
-	return flags ? sp_caseop_flags_on(op, flags, err) : SP_OK;
+	int rc = flags ? sp_caseop_flags_on(op, flags, err) : SP_OK;
+	const struct sp_vocab *v = r->p->vocab;
+	for (unsigned i = 0; !rc && i < r->n_needs; i++) {
+		const struct sp_need_new need = {.kind = sp_vocab_id(v, SP_VOCAB_NEEDS, r->needs[i]),
+						 .source = SP_NEED_FROM_SCREENING,
+						 .screening = screening};
+		rc = sp_need_add_in(op, &need, NULL, err);
+	}
+	int64_t now = sp_now_us();
+	for (unsigned i = 0; !rc && i < r->n_tasks; i++) {
+		const struct sp_result_task *t = &r->tasks[i];
+		int pr = t->priority < 0 ? SP_TASK_ROUTINE
+					 : sp_task_priority_parse(
+						   sp_vocab_id(v, SP_VOCAB_PRIORITIES, (size_t)t->priority));
+		const struct sp_task_new task = {
+			.kind = sp_vocab_id(v, SP_VOCAB_TASKS, t->task),
+			.due_us = t->due_hours < 0 ? 0 : now + (int64_t)t->due_hours * 3600 * 1000000,
+			.priority = pr < 0 ? SP_TASK_ROUTINE : (enum sp_task_priority)pr,
+		};
+		rc = sp_task_add_in(op, &task, NULL, err);
+	}
+	return rc;
 }
 
 static int update_completed(struct sp_caseop *op, struct sp_screening *s, int64_t version,
@@ -809,7 +834,7 @@ int sp_screening_complete(struct sp_casework *cw, const struct sp_protocols *reg
 		rc = update_completed(&op, &s, version, err);
 	}
 	if (!rc)
-		rc = screening_apply_outcomes(&op, &r, &f, &c, err);
+		rc = screening_apply_outcomes(&op, id, &r, &f, &c, err);
 	if (!rc)
 		rc = sp_caseop_audit(&op, "screening", id, field_names(s.kind), s.differs ? "differs" : NULL,
 				     err);

@@ -26,7 +26,8 @@ static struct sp_protocols *reg;
 static struct sp_id ngo;
 static struct sp_subject caseworker, screener, coordinator;
 
-static const char *const tables[] = {"cases", "screenings", "audit_log", "idempotency_keys"};
+static const char *const tables[] = {"cases", "screenings", "needs", "tasks", "audit_log",
+					   "idempotency_keys"};
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
 static int setup(void **state)
@@ -37,6 +38,10 @@ static int setup(void **state)
 	if (world_open("screening") || sp_protocols_load("tests/data/protocols", &reg, &d))
 		return -1;
 	sp_diag_free(&d);
+	/* a completion makes the needs and tasks its outcomes name: the protocols' own codes */
+	static struct sp_vocabulary vocab;
+	sp_vocab_for_casework(sp_protocols_vocab(reg), &vocab);
+	world_vocabulary = &vocab;
 	add_agency(&ngo, "NGO", "ngo");
 	add_user(&caseworker, "cw", &ngo, SP_AGENCY_NGO, SP_ROLE_CASEWORKER);
 	add_user(&screener, "scr", &ngo, SP_AGENCY_NGO, SP_ROLE_SCREENER);
@@ -206,7 +211,26 @@ static void start_save_resume_complete(void **state)
 	   &err, "complete");
 	assert_int_equal(s.status, SP_SCREENING_COMPLETED);
 	assert_true(s.differs);
-	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log"), audit_before + 1);
+	/* The outcomes that hold (reading_a, exploitation, documents) make the case's needs,
+	 * unmet and from this screening, in their order, and their one task (refer_nrm, named by
+	 * two: the more pressing, urgent within 72 hours) the official's; one audit record each,
+	 * beside the completion's. */
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log"), audit_before + 6);
+	static const char *const needs[] = {"trafficking_identification", "safe_shelter",
+					    "labour_rights", "legal_assistance"};
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM needs"), 4);
+	for (size_t i = 0; i < 4; i++) {
+		char sql[200];
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM needs WHERE kind = '%s' AND status = "
+					  "'unmet' AND source = 'screening' AND screening_id IS NOT NULL",
+			 needs[i]);
+		assert_int_equal(test_scalar(store, sql), 1);
+	}
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM tasks WHERE kind = 'refer_nrm' AND "
+					    "priority = 'urgent' AND status = 'open'"),
+			 1);
+	int64_t due = test_scalar(store, "SELECT due_us - created_us FROM tasks");
+	assert_true(due >= 72LL * 3600 * 1000000 - 1000000 && due <= 72LL * 3600 * 1000000 + 1000000);
 	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE action = "
 					    "'screening.complete' AND reason = 'differs'"),
 			 1);
