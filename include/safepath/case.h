@@ -29,8 +29,8 @@ struct sp_subject;
  * interface so that casework does not depend on where the lists live (the screening
  * protocols' shared vocabulary, protocols/codes.json). has answers whether code is in list. */
 struct sp_vocabulary {
-	bool (*has)(void *ctx, const char *list, const char *code);
-	void *ctx;
+	bool (*has)(const void *ctx, const char *list, const char *code);
+	const void *ctx;
 };
 /* The protocols' shared vocabulary gives one: sp_vocab_for_casework (safepath/protocol.h). */
 

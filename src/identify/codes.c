@@ -191,7 +191,7 @@ void sp_proto_load_langs(struct sp_walk *w, json_t *doc, const char **langs, uns
 	load_langs(w, doc, langs, n);
 }
 
-static bool casework_has(void *ctx, const char *list, const char *code)
+static bool casework_has(const void *ctx, const char *list, const char *code)
 {
 	const struct sp_vocab *v = ctx;
 	for (int k = 0; k < SP_VOCAB_KINDS; k++)
@@ -203,5 +203,5 @@ static bool casework_has(void *ctx, const char *list, const char *code)
 void sp_vocab_for_casework(const struct sp_vocab *v, struct sp_vocabulary *out)
 {
 	out->has = casework_has;
-	out->ctx = (void *)(uintptr_t)v; /* read only: the interface's context is untyped */
+	out->ctx = v;
 }

@@ -135,6 +135,7 @@ static int load(struct sp_caseop *op, const struct sp_id *id, struct sp_screenin
 		struct sealed *sealed, struct sp_err *err)
 {
 	struct sp_stmt *st;
+	memset(s, 0, sizeof *s); /* the analyzer cannot see read_row fill it */
 	int rc = sp_store_prepare(op->cw->store,
 				  "SELECT " COLUMNS ", facts, answers, result, conclusion "
 				  "FROM screenings WHERE id = ?",
@@ -334,11 +335,11 @@ int sp_screening_start(struct sp_casework *cw, const struct sp_protocols *reg,
 		       const struct sp_id *case_id, const struct sp_screening_start *in,
 		       struct sp_screening *out, struct sp_err *err)
 {
-	const struct sp_protocol *p;
+	const struct sp_protocol *p = NULL;
 	struct sp_screening s = {0};
 	int rc = check_start(reg, in, &p, s.lang, s.interpreter, err);
-	if (rc)
-		return rc;
+	if (rc || !p)
+		return rc ? rc : sp_err_set(err, SP_EINTERNAL, "", "no protocol");
 	struct sp_caseop op;
 	if ((rc = sp_caseop_begin(cw, act_of(p->kind, OP_START), true, &op, err)))
 		return rc;

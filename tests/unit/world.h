@@ -137,7 +137,7 @@ __attribute__((unused)) static int world_close(void)
 }
 
 /* A test double of the vocabulary: two needs and two tasks, nothing else. */
-static bool vocab_has(void *ctx, const char *list, const char *code)
+static bool vocab_has(const void *ctx, const char *list, const char *code)
 {
 	static const char *const known[][2] = {{"needs", "safe_shelter"},
 					       {"needs", "medical"},
