@@ -135,14 +135,15 @@ static int load(struct sp_caseop *op, const struct sp_id *id, struct sp_screenin
 		struct sealed *sealed, struct sp_err *err)
 {
 	struct sp_stmt *st;
-	memset(s, 0, sizeof *s); /* the analyzer cannot see read_row fill it */
+	const struct sp_id want = *id; /* id may be s's own */
+	memset(s, 0, sizeof *s);        /* the analyzer cannot see read_row fill it */
 	int rc = sp_store_prepare(op->cw->store,
 				  "SELECT " COLUMNS ", facts, answers, result, conclusion "
 				  "FROM screenings WHERE id = ?",
 				  &st, err);
 	if (rc)
 		return rc;
-	if (sp_stmt_bind_id(st, 1, id)) {
+	if (sp_stmt_bind_id(st, 1, &want)) {
 		sp_stmt_done(st);
 		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	}
