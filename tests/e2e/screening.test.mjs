@@ -219,6 +219,31 @@ test('in French at 360 px: the protocol\'s own texts, nothing to scroll sideways
     await page.waitForSelector('section[data-question="basic_needs"]');
     await page.click('button:has-text("Retour")');
     await page.waitForSelector('section[data-question="urgent_medical"] button[aria-pressed="true"]:has-text("Ne sait pas")');
+
+    // reopened, it resumes at the first question without an answer (the server's next)
+    const path = new URL(page.url()).pathname;
+    await page.reload();
+    await page.waitForSelector('section[data-question="basic_needs"]');
+    assert.match(await page.textContent('.progress'), /Question 2 sur/);
+
+    // changed meanwhile elsewhere (the API, as another tab would): the save is refused (412)
+    // and the screening shown as it is now, with that answer
+    const id = path.split('/').pop();
+    const status = await page.evaluate(async (sid) => {
+      const csrf = sessionStorage.getItem('safepath.csrf');
+      const h = { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf };
+      const cur = await (await fetch(`/api/v1/screenings/${sid}`)).json();
+      const r = await fetch(`/api/v1/screenings/${sid}`, { method: 'PATCH',
+        headers: { ...h, 'If-Match': `"${cur.version}"` }, body: JSON.stringify({ answers: { basic_needs: 'yes' } }) });
+      return r.status;
+    }, id);
+    assert.equal(status, 200);
+    page.expectHttpError(412, `/api/v1/screenings/${id}`);
+    await page.click('.answer-buttons button:text-is("Non")');
+    await page.waitForSelector('section[data-question="afraid_now"]');
+    assert.match(await page.textContent('.wizard [role="status"]'), /modifié ailleurs/);
+    await page.click('button:has-text("Retour")');
+    await page.waitForSelector('section[data-question="basic_needs"] button[aria-pressed="true"]:text-is("Oui")');
     assertClean(page);
   });
   await page.context().close();
