@@ -248,3 +248,20 @@ test('in French at 360 px: the protocol\'s own texts, nothing to scroll sideways
   });
   await page.context().close();
 });
+
+test('in Arabic at 360 px: the result laid out right to left, nothing to scroll sideways', async () => {
+  assert.ok(screeningPath, 'the first test made a screening');
+  const page = await openPage(browser, server.base, { width: 360, height: 740, lang: 'ar' });
+  await withScreenshot(page, 'screening-ar', async () => {
+    await logInScreener(page);
+    await page.goto(screeningPath);
+    await page.waitForSelector('.presumption');
+    assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+    assert.match(await page.textContent('.presumption h2'), /يُفترض أنه طفل/);
+    await page.waitForSelector('li[data-kind="appoint_guardian"]');
+    await assertNoHorizontalScroll(page, 'the result in Arabic at 360 px');
+    await assertAccessible(page, 'the result in Arabic');
+    assertClean(page);
+  });
+  await page.context().close();
+});
