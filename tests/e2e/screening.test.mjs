@@ -5,7 +5,10 @@
 // who moved him, the rest "no"), the first answers with the keyboard alone; a conclusion that
 // differs from the engine is refused until it agrees (the reason field takes the focus); the
 // result shows the child presumption, the urgent guardian task (marked done in one tap) and
-// the suggested referrals. Then the same pages in French at 360 px without sideways scrolling.
+// the suggested referrals. Then in French at 360 px without sideways scrolling: the result, a
+// second screening in the protocol's French texts, resumed where it stopped after a reload,
+// and a save refused by a change made meanwhile (412: the screening is reloaded); the result
+// in Arabic, right to left, at 360 px.
 // axe-core on each screen; any console error or CSP violation fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
