@@ -50,7 +50,7 @@ CLI_SRC := $(sort $(wildcard src/cli/*.c))
 EMBED_IN := $(sort $(wildcard src/store/migrations/*.sql) $(wildcard protocols/*.json) $(wildcard config/*.json) $(wildcard config/*/*.json))
 # The web shell (docs/web.md): web/ bundled by esbuild (bare imports resolved from node_modules)
 # into $(B)/web/app.js, embedded as web/app.js beside the files served as they are.
-WEB_SRC := $(sort $(wildcard web/*.js web/*/*.js web/i18n/*.json))
+WEB_SRC := $(sort $(wildcard web/*.js web/*/*.js web/i18n/*.json)) protocols/codes.json
 WEB_FILES := web/app.css web/icon.svg web/index.html
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/embedded.o
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)

@@ -17,6 +17,7 @@ import { NewCasePage } from './pages/newcase.js';
 import { UsersPage } from './pages/users.js';
 import { AgenciesPage } from './pages/agencies.js';
 import { AuditPage } from './pages/audit.js';
+import { ScreeningPage } from './pages/screening.js';
 
 setLanguage(initialLanguage());
 
@@ -26,7 +27,7 @@ const ROLE_PAGES = [{ path: '/users', role: 'admin', page: UsersPage },
 function route(path, me) {
   const staff = me.roles.some((r) => CASE_ROLES.includes(r));
   if (path === '/' || path === '/login') return staff ? { redirect: '/cases' } : { page: HomePage };
-  if (!staff && path.startsWith('/cases')) return { page: HomePage };
+  if (!staff && (path.startsWith('/cases') || path.startsWith('/screenings'))) return { page: HomePage };
   // the administrator's and the DPO's pages; another role typing their address goes home
   const own = ROLE_PAGES.find((x) => x.path === path);
   if (own) return me.roles.includes(own.role) ? { page: own.page } : { page: HomePage };
@@ -34,6 +35,8 @@ function route(path, me) {
   if (path === '/cases/new') return { page: NewCasePage };
   const m = /^\/cases\/([0-9a-fA-F-]{36})$/.exec(path);
   if (m) return { page: CasePage, props: { id: m[1] } };
+  const sm = /^\/screenings\/([0-9a-fA-F-]{36})$/.exec(path);
+  if (sm) return { page: ScreeningPage, props: { id: sm[1] } };
   return { page: NotFound };
 }
 

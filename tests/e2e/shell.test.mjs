@@ -256,7 +256,7 @@ test('every page fits a 360-pixel-wide phone, in English and in Arabic', async (
       await page.waitForSelector('#notes-h');
       await page.waitForSelector('.notes, .empty');
       await assertNoHorizontalScroll(page, `${lang} case page`);
-      await page.click('button[aria-expanded="false"]'); // the consent form
+      await page.click('section[aria-labelledby="consents-h"] button[aria-expanded="false"]'); // the consent form
       await page.waitForSelector('#consent-purpose');
       await assertNoHorizontalScroll(page, `${lang} consent form`);
       await assertAccessible(page, `the ${lang} case page at 360 px`);

@@ -159,6 +159,10 @@ static void web_shell_is_served_with_etags(void **state)
 	assert_ptr_equal(r.asset, page);
 	assert_string_equal(r.etag, etag);
 	http_req_free(&r);
+	get(&r, "/screenings/0192aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee", NULL);
+	assert_int_equal(r.status, 200);
+	assert_ptr_equal(r.asset, page);
+	http_req_free(&r);
 
 	/* a matching ETag, alone, weak or in a list: 304 without a body */
 	const char *before[] = {"", "W/", "\"0000000000000000\", ", NULL};
@@ -189,7 +193,7 @@ static void web_shell_is_served_with_etags(void **state)
 
 	/* no catch-all: other paths stay 404, the API's are not shadowed */
 	const char *missing[] = {"/assets/app.js/", "/assets/../web/app.js", "/assets/main.js",
-				 "/cases/", "/web/app.js", "//"};
+				 "/cases/", "/screenings/", "/web/app.js", "//"};
 	for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
 		get(&r, missing[i], NULL);
 		assert_int_equal(r.status, 404);

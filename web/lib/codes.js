@@ -24,6 +24,11 @@ export const CODES = {
   method: ['verbal', 'written', 'interpreter'],
   by: ['person', 'guardian', 'representative'],
   assent: ['given', 'refused', 'not_able'],
+  screening_status: ['in_progress', 'completed'],
+  need_status: ['unmet', 'referred', 'met', 'no_longer_needed'],
+  task_status: ['open', 'done', 'cancelled'],
+  trafficking: ['yes', 'no', 'undetermined'],
+  answer: ['yes', 'no', 'unknown'],
 };
 
 // Roles that work with cases: the policy's STAFF (src/access/policy.c). The others see no

@@ -9,6 +9,7 @@ import { usePage } from '../lib/page.js';
 import { Link } from '../lib/router.js';
 import { Field, Checkbox, ErrorSummary, codeOptions, errorsFrom, label, problemMessage } from '../lib/fields.js';
 import { CaseBadges } from './badges.js';
+import { ScreeningsSection } from './screening.js';
 
 const NONE = { fields: {}, general: [] };
 
@@ -284,6 +285,7 @@ export function CasePage({ id, me, onSessionEnded }) {
     </section>
     ${c.person ? html`<${Person} p=${c.person} />` : html`<p class="notice">${t('case.no_person')}</p>`}
     ${c.person?.safety && html`<${Safety} s=${c.person.safety} />`}
+    <${ScreeningsSection} caseId=${id} onSessionEnded=${onSessionEnded} />
     <${Notes} caseId=${id} me=${me} onSessionEnded=${onSessionEnded} />
     <${Consents} caseId=${id} onSessionEnded=${onSessionEnded} />
   </div>`;
