@@ -32,6 +32,12 @@ static int need_case(const struct sp_caseop *op, struct sp_err *err)
 			    : sp_err_set(err, SP_EINTERNAL, "", "no case allowed in this operation");
 }
 
+int cw_caseop_allow(struct sp_caseop *op, enum cw_action action, struct sp_err *err)
+{
+	int rc = need_case(op, err);
+	return rc ? rc : cw_authorise(op->cw, action, &op->c, err);
+}
+
 int sp_caseop_seal(struct sp_caseop *op, const char *table, const char *column,
 		   const struct sp_id *record, const void *pt, size_t n, struct sp_buf *out,
 		   struct sp_err *err)

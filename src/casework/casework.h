@@ -176,6 +176,10 @@ int cw_authorise_act(struct sp_casework *cw, const struct sp_case_act *act,
  * the reason in err when refused. */
 int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
 		 struct sp_err *err) SP_MUST;
+/* Inside an operation on a case (caseop.c) that has named its case: the policy's word on
+ * action on that case too (another table's write in the operation's transaction). */
+struct sp_caseop;
+int cw_caseop_allow(struct sp_caseop *op, enum cw_action action, struct sp_err *err) SP_MUST;
 /* The case by id (cw_case_load), if the policy allows action on it (cw_authorise). */
 int cw_case_load_for(struct sp_casework *cw, enum cw_action action, const struct sp_id *id,
 		     struct sp_case *c, struct sp_err *err) SP_MUST;

@@ -212,10 +212,9 @@ int sp_need_add_in(struct sp_caseop *op, const struct sp_need_new *in, struct sp
 		   struct sp_err *err)
 {
 	struct sp_need n = {0};
-	int rc = op->has_case ? check_new(op->cw, in, err)
-			      : sp_err_set(err, SP_EINTERNAL, "", "no case in the operation");
+	int rc = check_new(op->cw, in, err);
 	if (!rc)
-		rc = cw_authorise(op->cw, CW_NEED_ADD, &op->c, err);
+		rc = cw_caseop_allow(op, CW_NEED_ADD, err);
 	if (!rc)
 		rc = need_insert(op->cw, &op->c, in, &n, err);
 	if (!rc && out)

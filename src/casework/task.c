@@ -232,10 +232,9 @@ int sp_task_add_in(struct sp_caseop *op, const struct sp_task_new *in, struct sp
 		   struct sp_err *err)
 {
 	struct sp_task t = {0};
-	int rc = op->has_case ? check_new(op->cw, in, err)
-			      : sp_err_set(err, SP_EINTERNAL, "", "no case in the operation");
+	int rc = check_new(op->cw, in, err);
 	if (!rc)
-		rc = cw_authorise(op->cw, CW_TASK_ADD, &op->c, err);
+		rc = cw_caseop_allow(op, CW_TASK_ADD, err);
 	if (!rc)
 		rc = task_insert(op->cw, &op->c, in, &t, err);
 	if (!rc && out)
