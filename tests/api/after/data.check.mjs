@@ -22,7 +22,15 @@ test('no value sent through the API is in clear under the data folder', () => {
   const needles = Object.values(SECRET).flatMap((s) => [s, s.toLowerCase()])
     .map((s) => Buffer.from(s, 'utf8'));
   for (const f of all) {
-    const bytes = readFileSync(f);
+    let bytes;
+    try {
+      bytes = readFileSync(f);
+    } catch (e) {
+      // the running cluster may drop a file of its own (a cache, a temporary) between the
+      // listing and the read: gone, it holds nothing
+      if (e.code === 'ENOENT' && pg && f.startsWith(process.env.SP_PG_DIR)) continue;
+      throw e;
+    }
     for (const n of needles) assert.equal(bytes.indexOf(n), -1, `${f} holds a value in clear`);
   }
 });
