@@ -83,6 +83,8 @@ enum sp_action {
 	SP_ACT_NEED_READ,
 	SP_ACT_TASK_WRITE,    /* add a task to a case, change or complete it */
 	SP_ACT_TASK_READ,
+	SP_ACT_DECISION_WRITE, /* record a decision on a case, or an event that starts deadlines */
+	SP_ACT_DECISION_READ,  /* a case's decisions and deadlines */
 	SP_ACTION_COUNT
 };
 

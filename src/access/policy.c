@@ -50,8 +50,8 @@
  *         first-contact screening it makes (class screening)
  *         is its own work, and within its reach.
  *     - writes (case.update, note.add, consent.add,
- *       need.write, task.write), consent.read, need.read and
- *       task.read need the case itself (assigned or the
+ *       need.write, task.write, decision.write), consent.read,
+ *       need.read, task.read and decision.read need the case itself (assigned or the
  *       supervisor), and a write is all or nothing: one
  *       requested class out of reach refuses the write.
  *     - case.transfer: the owning agency's supervisor.       no_role (others)
@@ -91,6 +91,9 @@
 #define F(c) SP_FIELD(SP_FC_##c)
 #define SUMMARY (F(STAT) | F(REFERRAL))
 #define BREAK_GLASS_FIELDS (F(STAT) | F(REFERRAL) | F(IDENTITY) | F(SAFETY))
+/* A decision's outcome and grounds: identity for an age assessment, trafficking for the
+ * grounds decisions, notes for a best-interests determination; deadlines are stat. */
+#define DECISION_FIELDS (F(STAT) | F(IDENTITY) | F(TRAFFICKING) | F(NOTES))
 
 /* ---- names tables ---- */
 
@@ -204,6 +207,14 @@ static const struct action_rule {
 	[SP_ACT_NEED_READ] = {"need.read", SCOPE_CASE, A_CASE_ITSELF, 0, STAFF},
 	[SP_ACT_TASK_WRITE] = {"task.write", SCOPE_CASE, A_WRITE | A_CASE_ITSELF, 0, STAFF},
 	[SP_ACT_TASK_READ] = {"task.read", SCOPE_CASE, A_CASE_ITSELF, 0, STAFF},
+	/* Decisions (age assessment, reasonable and conclusive grounds, best interests) and the
+	 * deadlines they start, likewise; the caller requests the class of each decision type
+	 * (trafficking for the grounds decisions), and the jurisdiction file narrows who may
+	 * record each type further. */
+	[SP_ACT_DECISION_WRITE] = {"decision.write", SCOPE_CASE, A_WRITE | A_CASE_ITSELF,
+				   DECISION_FIELDS, STAFF},
+	[SP_ACT_DECISION_READ] = {"decision.read", SCOPE_CASE, A_CASE_ITSELF, DECISION_FIELDS,
+				  STAFF},
 };
 
 /* ---- staff reach over a case of their own agency (rule 4) ---- */

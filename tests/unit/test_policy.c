@@ -29,6 +29,8 @@ static const unsigned default_fields[SP_ACTION_COUNT] = {
 	[SP_ACT_NOTE_READ] = A(NOTES),
 	[SP_ACT_PERSON_READ_IDENTITY] = A(IDENTITY),
 	[SP_ACT_CASE_BREAK_GLASS] = SP_FIELDS_ALL,
+	[SP_ACT_DECISION_WRITE] = A(STAT) | A(IDENTITY) | A(TRAFFICKING) | A(NOTES),
+	[SP_ACT_DECISION_READ] = A(STAT) | A(IDENTITY) | A(TRAFFICKING) | A(NOTES),
 };
 
 struct row {
@@ -420,7 +422,7 @@ static void names_round_trip(void **state)
 		"note.read", "consent.add", "consent.read", "person.read_identity",
 		"case.transfer", "case.break_glass", "audit.read", "user.manage", "agency.manage",
 		"approval.grant", "stats.read", "need.write", "need.read", "task.write",
-		"task.read"};
+		"task.read", "decision.write", "decision.read"};
 	assert_int_equal(sizeof acts / sizeof acts[0], SP_ACTION_COUNT);
 	for (int i = 0; i < SP_ACTION_COUNT; i++) {
 		enum sp_action a;
