@@ -16,6 +16,7 @@
 
 struct sp_protocols;
 struct sp_vocabulary;
+struct sp_jurisdiction;
 
 struct sp_http_options {
 	const char *listen;                   /* "127.0.0.1:8080" or "[::1]:8080" */
@@ -35,6 +36,9 @@ struct sp_http_options {
 	const struct sp_protocols *protocols;
 	/* Their vocabulary as casework checks the kinds of needs and tasks against it. */
 	const struct sp_vocabulary *vocabulary;
+	/* The deployment's jurisdiction (the `jurisdiction` setting) out of the loaded files:
+	 * deadlines and who may record which decision; NULL: those routes answer 503. */
+	const struct sp_jurisdiction *jurisdiction;
 };
 
 /* HTTPS material (tls.c): PEM text of the certificate chain and of the private key, the key

@@ -45,6 +45,13 @@ const struct sp_cli_cmd *sp_cli_find(const char *name);
  * SP_EXIT_FAIL then. */
 struct sp_protocols;
 int sp_cli_protocols_open(struct sp_cli *cli, struct sp_protocols **reg);
+/* The jurisdiction files (shipped and DATA/jurisdictions, cmd_jurisdictions.c) and, in *j, the
+ * deployment's own (the `jurisdiction` setting); errors printed, SP_EXIT_FAIL then, when a file
+ * is invalid or no file has that id. Free the set with sp_jurisdictions_free. */
+struct sp_jurisdictions;
+struct sp_jurisdiction;
+int sp_cli_jurisdictions_open(struct sp_cli *cli, struct sp_jurisdictions *set,
+			      const struct sp_jurisdiction **j);
 
 #endif
 

@@ -39,6 +39,23 @@ static int load(struct sp_cli *cli, struct sp_jurisdictions *set)
 	return SP_EXIT_OK;
 }
 
+int sp_cli_jurisdictions_open(struct sp_cli *cli, struct sp_jurisdictions *set,
+			      const struct sp_jurisdiction **j)
+{
+	int rc = load(cli, set);
+	if (rc)
+		return rc;
+	const char *id = sp_config_get(&cli->cfg, "jurisdiction");
+	*j = sp_jurisdictions_find(set, id);
+	if (*j)
+		return SP_EXIT_OK;
+	struct sp_err err = {0};
+	sp_err_set(&err, SP_EINVAL, "jurisdiction",
+		   "no jurisdiction file has the id '%s' (safepath jurisdictions list)", id);
+	sp_jurisdictions_free(set);
+	return sp_cli_fail(&err, "jurisdictions");
+}
+
 static json_t *summary_json(const struct sp_jurisdiction *j)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "id", j->id, "version", j->version,

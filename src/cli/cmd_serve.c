@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "safepath/buf.h"
 #include "safepath/http.h"
+#include "safepath/jurisdiction.h"
 #include "safepath/log.h"
 #include "safepath/protocol.h"
 
@@ -89,11 +90,20 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		sp_http_tls_free(&tls);
 		return SP_EXIT_FAIL;
 	}
+	/* So are the jurisdiction files, and the deployment's one must be among them. */
+	struct sp_jurisdictions jurs = {0};
+	const struct sp_jurisdiction *jur = NULL;
+	if (sp_cli_jurisdictions_open(cli, &jurs, &jur)) {
+		sp_http_tls_free(&tls);
+		sp_protocols_free(reg);
+		return SP_EXIT_FAIL;
+	}
 	struct sp_app app;
 	int rc = sp_app_open(cli, 0, &app); /* a passphrase prompt can still be interrupted */
 	if (rc) {
 		sp_http_tls_free(&tls);
 		sp_protocols_free(reg);
+		sp_jurisdictions_free(&jurs);
 		return rc;
 	}
 	/* Blocked before the server's threads start, so they inherit the mask and the signals
@@ -119,6 +129,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		.audit_dir = app.audit_dir,
 		.protocols = reg,
 		.vocabulary = &vocab,
+		.jurisdiction = jur,
 	};
 	struct sp_http_server *srv = NULL;
 	rc = sp_http_server_start(&opt, &srv, &err);
@@ -129,6 +140,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		rc = sp_cli_fail(&err, "serve");
 		sp_app_close(&app);
 		sp_protocols_free(reg);
+		sp_jurisdictions_free(&jurs);
 		return rc;
 	}
 	char port[8];
@@ -143,6 +155,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	sp_http_server_stop(srv);
 	rc = sp_app_close(&app) ? SP_EXIT_FAIL : SP_EXIT_OK;
 	sp_protocols_free(reg);
+	sp_jurisdictions_free(&jurs);
 	sp_log(SP_LOG_INFO, "serve.stopped", (const char *)NULL);
 	return rc;
 }

@@ -18,6 +18,7 @@ const struct sp_config_entry sp_config_entries[] = {
 	{"busy-timeout-ms", "5000", "how long a writer waits for a lock"},
 	{"key-store-backup-keep", "3", "key-store backups kept (key store-backup), newest first"},
 	{"key-store-backup-days", "7", "key-store backups older than this many days are removed"},
+	{"jurisdiction", "coe", "the jurisdiction file whose deadlines and decision rules apply (safepath jurisdictions list)"},
 	{"listen", "127.0.0.1:8080", "address the server listens on"},
 	{"tls-cert", "", "PEM certificate chain for HTTPS (with tls-key); empty: plain HTTP"},
 	{"tls-key", "", "PEM private key of tls-cert"},
