@@ -12,6 +12,23 @@ const WORK = process.env.SP_WORK;
 export const ROOT = process.env.SP_ROOT;
 const axeSource = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
+// Parts of the API built on other branches (decisions, deadlines): until the server has their
+// routes (an anonymous GET answers 404, not 401), the case page's sections say "not
+// available" and their 404s are not counted as failures; once it has them, a 404 there fails
+// like any other. lacking: the patterns of the routes this run's server does not have.
+const PENDING = [
+  ['/api/v1/jurisdiction', /\/api\/v1\/jurisdiction$/],
+  ['/api/v1/cases/00000000-0000-4000-8000-000000000000/decisions', /\/api\/v1\/cases\/[^/]+\/decisions$/],
+  ['/api/v1/cases/00000000-0000-4000-8000-000000000000/deadlines', /\/api\/v1\/cases\/[^/]+\/deadlines$/],
+  ['/api/v1/deadlines', /\/api\/v1\/deadlines(\?.*)?$/],
+];
+let lacking = [];
+
+// Whether this run's server lacks the route of an API path (one of PENDING's).
+export function serverLacks(path) {
+  return lacking.some((re) => re.test(path));
+}
+
 // Start the server; resolves to { base, stop }. The rate limits are lifted out of the
 // tests' reach (every page load is a few requests from 127.0.0.1).
 export async function startServer() {
@@ -42,7 +59,10 @@ export async function startServer() {
     child.on('exit', resolve);
     child.kill('SIGTERM');
   });
-  return { base: `http://127.0.0.1:${port}`, stop };
+  const base = `http://127.0.0.1:${port}`;
+  lacking = [];
+  for (const [path, re] of PENDING) if ((await fetch(base + path)).status === 404) lacking.push(re);
+  return { base, stop };
 }
 
 // The server and the browser a test file shares: started in its before hook, stopped in its
@@ -96,6 +116,7 @@ export async function openPage(browser, base, { width = 1280, height = 900, lang
     const status = /status of (\d{3})/.exec(m.text())?.[1];
     const i = expected.findIndex((x) => String(x.status) === status && url.endsWith(x.path));
     if (i >= 0) expected.splice(i, 1);
+    else if (status === '404' && url && serverLacks(new URL(url).pathname)) return;
     else problems.push(`console ${m.type()}: ${m.text()} ${url}`);
   });
   page.problems = problems;
