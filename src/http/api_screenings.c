@@ -48,18 +48,7 @@ static const struct sp_protocols *registry(struct http_req *r)
 static const char *lang_of(struct http_req *r, const char *fallback, char buf[SP_CODE_MAX])
 {
 	static const char *const allowed[] = {"lang", NULL};
-	const char *q = http_query(r, "lang");
-	struct sp_err err = {0};
-	if (http_query_only(r, allowed))
-		return NULL;
-	if (!q)
-		return fallback;
-	if (sp_language_code(q, buf, &err)) {
-		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
-		http_problem_field(r, "?lang", "unknown language");
-		return NULL;
-	}
-	return buf;
+	return http_query_only(r, allowed) ? NULL : http_query_lang(r, fallback, buf);
 }
 
 /* The screening as the API shows it, with its ETag. */
