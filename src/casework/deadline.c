@@ -417,11 +417,12 @@ static int deadline_load(struct sp_casework *cw, const struct sp_id *id, struct 
 	size_t n;
 	int rc = case_rows(cw, "SELECT " DEADLINE_COLUMNS " FROM deadlines WHERE id = ?", id,
 			   &rows, &n, err);
-	if (!rc && n == 0)
-		rc = sp_err_set(err, SP_ENOTFOUND, "", "no such deadline");
-	if (!rc)
-		*d = rows[0];
-	return rc;
+	if (rc)
+		return rc;
+	if (n == 0 || !rows)
+		return sp_err_set(err, SP_ENOTFOUND, "", "no such deadline");
+	*d = rows[0];
+	return SP_OK;
 }
 
 int sp_deadline_set_met(struct sp_casework *cw, const struct sp_id *id, int64_t version,
@@ -430,8 +431,8 @@ int sp_deadline_set_met(struct sp_casework *cw, const struct sp_id *id, int64_t 
 	int rc = cw_begin(cw, err);
 	if (rc)
 		return rc;
-	struct sp_deadline d;
-	struct sp_case c;
+	struct sp_deadline d = {0};
+	struct sp_case c = {0};
 	rc = deadline_load(cw, id, &d, err);
 	if (!rc)
 		rc = cw_case_load_for(cw,

@@ -196,7 +196,9 @@ json_t *sp_deadline_view(const struct sp_deadline *d, const struct sp_jurisdicti
 		local[0] = '\0';
 	const char *title = r ? sp_jur_text(r->title, lang) : NULL;
 	const char *text = r && r->text ? sp_jur_text(r->text, lang) : NULL;
-	char tag[2] = {r ? r->tag : '\0', '\0'};
+	char tag[2] = {0};
+	if (r)
+		tag[0] = r->tag;
 	int bad = json_object_set_new(o, "title", json_string(title ? title : d->rule));
 	bad |= json_object_set_new(o, "text", text ? json_string(text) : json_null());
 	bad |= json_object_set_new(o, "tag", tag[0] ? json_string(tag) : json_null());
