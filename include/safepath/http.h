@@ -17,6 +17,7 @@
 struct sp_protocols;
 struct sp_vocabulary;
 struct sp_jurisdiction;
+struct sp_jurisdictions;
 
 struct sp_http_options {
 	const char *listen;                   /* "127.0.0.1:8080" or "[::1]:8080" */
@@ -39,6 +40,7 @@ struct sp_http_options {
 	/* The deployment's jurisdiction (the `jurisdiction` setting) out of the loaded files:
 	 * deadlines and who may record which decision; NULL: those routes answer 503. */
 	const struct sp_jurisdiction *jurisdiction;
+	const struct sp_jurisdictions *jurisdictions; /* every loaded file, jurisdiction's too */
 };
 
 /* HTTPS material (tls.c): PEM text of the certificate chain and of the private key, the key

@@ -26,6 +26,7 @@ enum sp_jur_event {
 	SP_EVENT_CG_NEGATIVE,
 	SP_EVENT_CG_DECISION,	 /* any conclusive-grounds decision (ends open periods) */
 	SP_EVENT_CHILD_PRESUMED, /* age unknown or disputed, reasons to believe under 18 */
+	SP_EVENT_AGE_ADULT,	 /* an age-assessment decision finds an adult */
 	SP_EVENT_COUNT
 };
 
@@ -71,6 +72,8 @@ struct sp_jur_rule {
 	enum sp_jur_kind kind;
 	int amount;		/* hours or days; 0 for immediately and until_event */
 	enum sp_jur_event until; /* until_event only */
+	unsigned met_by;	 /* targets: events (1u << sp_jur_event) that meet it; 0 none */
+	unsigned lapses_on;	 /* events after which the rule no longer applies; 0 none */
 	const char *source;
 	char tag;		/* 'P' from the instrument, 'S' secondary source, 'U' unconfirmed */
 	const json_t *title;	/* borrowed from the jurisdiction */

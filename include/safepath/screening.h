@@ -77,9 +77,13 @@ int sp_screening_save(struct sp_casework *cw, const struct sp_protocols *reg,
 /* Complete at version: evaluate the stored answers, keep the result (sealed) and the
  * official's conclusion {"possible_trafficking": "yes"|"no"|"undetermined",
  * "intervention_level": LEVEL, "priority": PRIORITY, "child": bool}; where it differs from
- * the engine's (screening_differs) reason is required (SP_EINVAL on /reason). Case flags the
- * screening implies are set in the same transaction (screening_apply_outcomes). */
+ * the engine's (screening_differs) reason is required (SP_EINVAL on /reason). Case flags,
+ * needs, tasks and the deadlines of jurisdiction jur (jurs: every loaded file) the screening
+ * implies are set in the same transaction (screening_apply_outcomes). */
+struct sp_jurisdictions;
+struct sp_jurisdiction;
 int sp_screening_complete(struct sp_casework *cw, const struct sp_protocols *reg,
+			  const struct sp_jurisdictions *jurs, const struct sp_jurisdiction *jur,
 			  const struct sp_id *id, int64_t version, json_t *conclusion,
 			  const char *reason, struct sp_screening *out,
 			  struct sp_err *err) SP_MUST;

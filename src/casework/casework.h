@@ -164,6 +164,12 @@ enum cw_action {
 	CW_TASK_UPDATE,
 	CW_TASK_READ,
 	CW_TASK_MINE,
+	CW_DEADLINE_ADD,
+	CW_DEADLINE_UPDATE,
+	CW_DEADLINE_UPDATE_TRAFFICKING,
+	CW_DEADLINE_READ,
+	CW_DEADLINE_READ_TRAFFICKING,
+	CW_DEADLINE_LIST,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;

@@ -125,6 +125,15 @@ static const struct sp_case_act acts[] = {
 	[CW_TASK_UPDATE] = ACT(TASK_WRITE, FC(STAT) | FC(NOTES), "task.update"),
 	[CW_TASK_READ] = ACT(TASK_READ, FC(STAT) | FC(NOTES), "task.read"),
 	[CW_TASK_MINE] = ACT(TASK_READ, FC(STAT) | FC(NOTES), "task.list"),
+	/* deadlines: rules and instants (stat); a grounds decision's or a referral's tells of
+	 * trafficking, and reading or closing one asks for that class too */
+	[CW_DEADLINE_ADD] = ACT(DECISION_WRITE, FC(STAT), "deadline.add"),
+	[CW_DEADLINE_UPDATE] = ACT(DECISION_WRITE, FC(STAT), "deadline.update"),
+	[CW_DEADLINE_UPDATE_TRAFFICKING] = ACT(DECISION_WRITE, FC(STAT) | FC(TRAFFICKING),
+					       "deadline.update"),
+	[CW_DEADLINE_READ] = ACT(DECISION_READ, FC(STAT), "deadline.read"),
+	[CW_DEADLINE_READ_TRAFFICKING] = ACT(DECISION_READ, FC(TRAFFICKING), "deadline.read"),
+	[CW_DEADLINE_LIST] = ACT(DECISION_READ, FC(STAT), "deadline.list"),
 };
 #undef ACT
 #undef FC

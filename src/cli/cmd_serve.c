@@ -130,6 +130,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		.protocols = reg,
 		.vocabulary = &vocab,
 		.jurisdiction = jur,
+		.jurisdictions = &jurs,
 	};
 	struct sp_http_server *srv = NULL;
 	rc = sp_http_server_start(&opt, &srv, &err);

@@ -48,18 +48,7 @@ static const struct sp_protocols *registry(struct http_req *r)
 static const char *lang_of(struct http_req *r, const char *fallback, char buf[SP_CODE_MAX])
 {
 	static const char *const allowed[] = {"lang", NULL};
-	const char *q = http_query(r, "lang");
-	struct sp_err err = {0};
-	if (http_query_only(r, allowed))
-		return NULL;
-	if (!q)
-		return fallback;
-	if (sp_language_code(q, buf, &err)) {
-		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
-		http_problem_field(r, "?lang", "unknown language");
-		return NULL;
-	}
-	return buf;
+	return http_query_only(r, allowed) ? NULL : http_query_lang(r, fallback, buf);
 }
 
 /* The screening as the API shows it, with its ETag. */
@@ -314,7 +303,11 @@ int http_api_screening_complete(struct http_req *r)
 	const struct sp_protocols *reg;
 	if (prepare(r, &id, &reg, &cw))
 		return 1;
-	if (sp_screening_complete(&cw, reg, &id, r->if_version,
+	if (!r->opt->jurisdiction)
+		return http_problem(r, 503, "unavailable", "Try again shortly",
+				    "No jurisdiction file is loaded.");
+	if (sp_screening_complete(&cw, reg, r->opt->jurisdictions, r->opt->jurisdiction, &id,
+				  r->if_version,
 				  json_object_get(r->json, "conclusion"),
 				  json_string_value(json_object_get(r->json, "reason")), &s, &err)) {
 		bool whole = err.code != SP_EINVAL || strcmp(err.field, "/reason") == 0;

@@ -18,6 +18,7 @@ static int (*const updates[])(struct http_req *r) = {
 	http_api_user_password_reset,
 	http_api_screening_patch,
 	http_api_screening_complete,
+	http_api_deadline_patch,
 };
 
 int http_route_updates(const struct http_route *rt)

@@ -13,6 +13,7 @@
 #include "safepath/access.h"
 #include "safepath/arena.h"
 #include "safepath/buf.h"
+#include "safepath/codes.h"
 #include "safepath/http.h"
 
 #define HTTP_BODY_MAX (1u << 20) /* bytes; over it is 413 */
@@ -325,6 +326,12 @@ int http_api_task_patch(struct http_req *r);
 int http_api_me_tasks(struct http_req *r);
 extern const struct http_schema http_schema_need_create, http_schema_need_patch,
 	http_schema_task_create, http_schema_task_patch;
+/* api_deadlines.c: a case's deadlines, the agency's, marking one met, an event by hand */
+int http_api_deadline_list(struct http_req *r);
+int http_api_agency_deadlines(struct http_req *r);
+int http_api_deadline_patch(struct http_req *r);
+int http_api_case_event(struct http_req *r);
+extern const struct http_schema http_schema_case_event, http_schema_deadline_patch;
 /* static.c: the web shell's files, and index.html for its client-side routes */
 int http_static_get(struct http_req *r);
 /* api_admin.c: agencies and users */
@@ -348,6 +355,9 @@ int http_audit_read(struct http_req *r, const char *action, const char *object_t
 		    const struct sp_id *objects, size_t n, const char *fields, const char *reason);
 /* ?limit=N (1 to max) into *limit, left alone when absent; 1 with a problem field added. */
 int http_query_limit(struct http_req *r, long max, long *limit);
+/* ?lang= (a language code) into buf, else fallback; NULL with a problem field added when it
+ * is not a language code. */
+const char *http_query_lang(struct http_req *r, const char *fallback, char buf[SP_CODE_MAX]);
 /* ?name=TIME (RFC 3339 in UTC, or a date) into *us; 1 with a problem field added. */
 int http_query_time(struct http_req *r, const char *name, int64_t *us);
 

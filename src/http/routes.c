@@ -53,6 +53,13 @@ const struct http_route http_routes[] = {
 	{HTTP_PATCH, "/api/v1/tasks/:id", HTTP_AUTH_SESSION, 0, &http_schema_task_patch,
 	 http_api_task_patch},
 	{HTTP_GET, "/api/v1/me/tasks", HTTP_AUTH_SESSION, 0, NULL, http_api_me_tasks},
+	{HTTP_GET, "/api/v1/cases/:id/deadlines", HTTP_AUTH_SESSION, 0, NULL,
+	 http_api_deadline_list},
+	{HTTP_GET, "/api/v1/deadlines", HTTP_AUTH_SESSION, 0, NULL, http_api_agency_deadlines},
+	{HTTP_PATCH, "/api/v1/deadlines/:id", HTTP_AUTH_SESSION, 0, &http_schema_deadline_patch,
+	 http_api_deadline_patch},
+	{HTTP_POST, "/api/v1/cases/:id/events", HTTP_AUTH_SESSION, 0, &http_schema_case_event,
+	 http_api_case_event},
 	{HTTP_GET, "/api/v1/agencies", HTTP_AUTH_SESSION, 0, NULL, http_api_agency_list},
 	{HTTP_POST, "/api/v1/agencies", HTTP_AUTH_SESSION, 0, &http_schema_agency_create,
 	 http_api_agency_create},
@@ -185,6 +192,19 @@ int http_query_limit(struct http_req *r, long max, long *limit)
 	}
 	*limit = n;
 	return 0;
+}
+
+const char *http_query_lang(struct http_req *r, const char *fallback, char buf[SP_CODE_MAX])
+{
+	const char *q = http_query(r, "lang");
+	struct sp_err err = {0};
+	if (!q)
+		return fallback;
+	if (sp_language_code(q, buf, &err)) {
+		http_invalid(r, "/lang", "unknown language");
+		return NULL;
+	}
+	return buf;
 }
 
 int http_query_time(struct http_req *r, const char *name, int64_t *us)

@@ -35,6 +35,7 @@ static const char *const status_names[SP_JUR_STATUS_COUNT] = {"reference", "prov
 static const char *const event_names[SP_EVENT_COUNT] = {
 	"referral",    "identification", "rg_positive", "rg_negative",
 	"cg_positive", "cg_negative",	 "cg_decision", "child_presumed",
+	"age_adult",
 };
 static const char *const unit_names[SP_UNIT_COUNT] = {"immediately", "hours", "calendar_days",
 						      "working_days", "until_event"};
@@ -428,12 +429,52 @@ static void check_holidays(struct jv *v, json_t *doc, struct sp_jurisdiction *j,
 	*days = out;
 }
 
+/* A list of names of a table as a bit mask; `refused` bits may not appear. */
+static unsigned get_names_mask(struct jv *v, json_t *obj, const char *base, const char *key,
+			       bool required, int (*parse)(const char *, unsigned *),
+			       unsigned refused, const char *what)
+{
+	char p[SP_JUR_PTR_SIZE];
+	json_t *a = member(v, obj, base, key, required, p);
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) == 0) {
+		fail(v, p, "must be a non-empty array of %s names", what);
+		return 0;
+	}
+	unsigned mask = 0, bit = 0;
+	size_t i;
+	json_t *s;
+	json_array_foreach(a, i, s) {
+		char q[SP_JUR_PTR_SIZE];
+		path_i(q, p, i);
+		if (!json_is_string(s) || parse(json_string_value(s), &bit) != SP_OK)
+			fail(v, q, "is not a known %s", what);
+		else if (mask & bit)
+			fail(v, q, "repeats an earlier %s", what);
+		else if (bit & refused)
+			fail(v, q, "is a %s without access to case data: it cannot decide", what);
+		else
+			mask |= bit;
+	}
+	return mask;
+}
+
+static int parse_event(const char *name, unsigned *out)
+{
+	int i = index_of(event_names, SP_EVENT_COUNT, name);
+	if (i < 0)
+		return SP_EINVAL;
+	*out = 1u << i;
+	return SP_OK;
+}
+
 static void check_rule(struct jv *v, json_t *r, const char *p, const struct sp_jurisdiction *j,
 		       struct sp_jur_rule *out)
 {
 	static const char *const keys[] = {"id",    "trigger", "amount", "unit",   "kind",
-					   "until", "title",   "text",	 "source", "tag",
-					   NULL};
+					   "until", "met_by",  "lapses_on", "title", "text",
+					   "source", "tag", NULL};
 	only_keys(v, r, p, keys);
 	char q[SP_JUR_PTR_SIZE];
 	out->id = get_str(v, r, p, "id", true, 40);
@@ -469,6 +510,12 @@ static void check_rule(struct jv *v, json_t *r, const char *p, const struct sp_j
 	} else if (json_object_get(r, "until")) {
 		fail(v, q, "is only for the unit until_event");
 	}
+	out->met_by = get_names_mask(v, r, p, "met_by", false, parse_event, 0, "event");
+	if (out->met_by && kind == SP_KIND_MINIMUM) {
+		path(q, p, "met_by");
+		fail(v, q, "is only for a target: a minimum period is not met, it runs");
+	}
+	out->lapses_on = get_names_mask(v, r, p, "lapses_on", false, parse_event, 0, "event");
 	if (unit == SP_UNIT_WORKING_DAYS && !json_object_get(j->doc, "holidays")) {
 		path(q, p, "unit");
 		fail(v, q, "working days need a holiday list (/holidays)");
@@ -510,37 +557,6 @@ static void check_rules(struct jv *v, json_t *doc, struct sp_jurisdiction *j,
 	}
 	j->n_rules = json_array_size(a);
 	*rules = out;
-}
-
-/* A list of names of a table as a bit mask; `refused` bits may not appear. */
-static unsigned get_names_mask(struct jv *v, json_t *obj, const char *base, const char *key,
-			       bool required, int (*parse)(const char *, unsigned *),
-			       unsigned refused, const char *what)
-{
-	char p[SP_JUR_PTR_SIZE];
-	json_t *a = member(v, obj, base, key, required, p);
-	if (!a)
-		return 0;
-	if (!json_is_array(a) || json_array_size(a) == 0) {
-		fail(v, p, "must be a non-empty array of %s names", what);
-		return 0;
-	}
-	unsigned mask = 0, bit = 0;
-	size_t i;
-	json_t *s;
-	json_array_foreach(a, i, s) {
-		char q[SP_JUR_PTR_SIZE];
-		path_i(q, p, i);
-		if (!json_is_string(s) || parse(json_string_value(s), &bit) != SP_OK)
-			fail(v, q, "is not a known %s", what);
-		else if (mask & bit)
-			fail(v, q, "names a %s twice", what);
-		else if (bit & refused)
-			fail(v, q, "is a %s without access to case data: it cannot decide", what);
-		else
-			mask |= bit;
-	}
-	return mask;
 }
 
 static int parse_role(const char *name, unsigned *out)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "safepath/caseevent.h"
 #include "safepath/caseop.h"
 #include "safepath/date.h"
 #include "safepath/json.h"
@@ -697,17 +698,20 @@ static bool blank(const char *s)
 	return true;
 }
 
-/* What a completed screening changes on the case, in the completion's transaction. Today:
+/* What a completed screening changes on the case, in the completion's transaction:
  * the case flags it implies — a presumed child whose age was unknown makes the age disputed;
  * the official's "yes" on possible trafficking makes the case a possible victim's (HTCDS
  * PossibleVictimOfTrafficking); the needs the result names become the case's needs (unmet,
  * from this screening) and its tasks the official's tasks, due the hours the protocol gives
  * from now (an unaccompanied or presumed child's urgent guardian appointment among them), each
- * with its own policy check and audit record in the completion's transaction. The suggested
+ * with its own policy check and audit record in the completion's transaction; the deadlines
+ * of jurisdiction jur a child presumption and a first identification start. The suggested
  * referrals stay suggestions in the result, for the referral wing. */
-static int screening_apply_outcomes(struct sp_caseop *op, const struct sp_id *screening,
-				    const struct sp_result *r, const struct sp_facts *f,
-				    const struct sp_conclusion *c, struct sp_err *err)
+static int screening_apply_outcomes(struct sp_caseop *op, const struct sp_jurisdictions *jurs,
+				    const struct sp_jurisdiction *jur,
+				    const struct sp_id *screening, const struct sp_result *r,
+				    const struct sp_facts *f, const struct sp_conclusion *c,
+				    struct sp_err *err)
 {
 	unsigned flags = 0;
 	if (r->presumed_child && !f->has_age)
@@ -735,6 +739,15 @@ static int screening_apply_outcomes(struct sp_caseop *op, const struct sp_id *sc
 		};
 		rc = sp_task_add_in(op, &task, NULL, err);
 	}
+	/* the deadlines: a presumed child's protection starts now, as does whatever follows a
+	 * first identification as a possible victim */
+	struct sp_case_event ev = {SP_EVENT_CHILD_PRESUMED, now, SP_DEADLINE_FROM_SCREENING,
+				   screening};
+	if (!rc && r->presumed_child)
+		rc = sp_case_event_in(op, jurs, jur, &ev, NULL, err);
+	ev.event = SP_EVENT_IDENTIFICATION;
+	if (!rc && c->possible_trafficking == SP_TRI_YES)
+		rc = sp_case_event_in(op, jurs, jur, &ev, NULL, err);
 	return rc;
 }
 
@@ -806,6 +819,7 @@ static int conclude(const struct sp_protocol *p, struct sp_screening *s, json_t 
 }
 
 int sp_screening_complete(struct sp_casework *cw, const struct sp_protocols *reg,
+			  const struct sp_jurisdictions *jurs, const struct sp_jurisdiction *jur,
 			  const struct sp_id *id, int64_t version, json_t *conclusion,
 			  const char *reason, struct sp_screening *out, struct sp_err *err)
 {
@@ -836,7 +850,7 @@ int sp_screening_complete(struct sp_casework *cw, const struct sp_protocols *reg
 		rc = update_completed(&op, &s, version, err);
 	}
 	if (!rc)
-		rc = screening_apply_outcomes(&op, id, &r, &f, &c, err);
+		rc = screening_apply_outcomes(&op, jurs, jur, id, &r, &f, &c, err);
 	if (!rc)
 		rc = sp_caseop_audit(&op, "screening", id, field_names(s.kind), s.differs ? "differs" : NULL,
 				     err);

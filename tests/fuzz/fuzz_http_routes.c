@@ -2,7 +2,7 @@
  * its real handler over a real temporary store: the input is the body of each in turn (log-in,
  * password change, case creation with its person, case search, case update with the case's
  * ETag in If-Match, note, consent, a need and a task (added, and changed with their ETags in
- * If-Match), and the administrator's routes, which refuse the caseworker
+ * If-Match), an event on the case (England and Wales's deadlines), and the administrator's routes, which refuse the caseworker
  * once the body is decoded), sent with a live session's cookie and CSRF token, paths naming
  * a case that exists. So each handler's own
  * decoding (the case envelope and the person below /person, the one-of search query and its
@@ -38,6 +38,7 @@
 #include "safepath/date.h"
 #include "safepath/init.h"
 #include "safepath/json.h"
+#include "safepath/jurisdiction.h"
 #include "safepath/need.h"
 #include "safepath/person.h"
 #include "safepath/store.h"
@@ -137,6 +138,13 @@ static void open_store(void)
 	opt.protocols = reg;
 	sp_vocab_for_casework(sp_protocols_vocab(reg), &vocabulary);
 	opt.vocabulary = &vocabulary;
+	/* the deadline routes' jurisdiction: England and Wales, whose rules a referral starts */
+	static struct sp_jurisdictions jurs;
+	struct sp_err jerr = {0};
+	if (sp_jurisdictions_load(NULL, &jurs, &jerr) != SP_OK ||
+	    !(opt.jurisdiction = sp_jurisdictions_find(&jurs, "gb-eng-wls")))
+		abort();
+	opt.jurisdictions = &jurs;
 }
 
 /* One agency, one caseworker whose password works at once, one case of theirs. */

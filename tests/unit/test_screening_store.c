@@ -17,16 +17,19 @@
 
 #include "safepath/json.h"
 #include "safepath/protocol.h"
+#include "safepath/jurisdiction.h"
 #include "safepath/screening.h"
 
 #include "helpers.h"
 #include "world.h"
 
 static struct sp_protocols *reg;
+static struct sp_jurisdictions jurs;
+static const struct sp_jurisdiction *coe;
 static struct sp_id ngo;
 static struct sp_subject caseworker, screener, coordinator;
 
-static const char *const tables[] = {"cases", "screenings", "needs", "tasks", "audit_log",
+static const char *const tables[] = {"cases", "screenings", "needs", "tasks", "deadlines", "audit_log",
 					   "idempotency_keys"};
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
@@ -35,7 +38,9 @@ static int setup(void **state)
 	(void)state;
 	struct sp_diag d;
 	sp_diag_init(&d);
-	if (world_open("screening") || sp_protocols_load("tests/data/protocols", &reg, &d))
+	struct sp_err err = {0};
+	if (world_open("screening") || sp_protocols_load("tests/data/protocols", &reg, &d) ||
+	    sp_jurisdictions_load(NULL, &jurs, &err) || !(coe = sp_jurisdictions_find(&jurs, "coe")))
 		return -1;
 	sp_diag_free(&d);
 	/* a completion makes the needs and tasks its outcomes name: the protocols' own codes */
@@ -53,6 +58,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	sp_protocols_free(reg);
+	sp_jurisdictions_free(&jurs);
 	return world_close();
 }
 
@@ -108,7 +114,7 @@ static int complete(struct sp_casework *cw, struct sp_screening *s, const char *
 		    const char *reason, struct sp_err *err)
 {
 	json_t *j = parse(conclusion);
-	int rc = sp_screening_complete(cw, reg, &s->id, s->version, j, reason, s, err);
+	int rc = sp_screening_complete(cw, reg, &jurs, coe, &s->id, s->version, j, reason, s, err);
 	json_decref(j);
 	return rc;
 }
