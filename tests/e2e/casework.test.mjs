@@ -6,9 +6,9 @@
 // link leads to the case. Then the decisions (an age assessment "adult", benefit of the doubt
 // "no", refused first without grounds; then listed as the current one) and the deadlines (the
 // referral to the national referral mechanism starts deadlines; one recorded in the past is
-// overdue and first on the Deadlines page, also with "Overdue only") — these two only once
-// the server has those routes (lib.mjs serverLacks): until then the case page says "not
-// available" there and the tests say they were skipped.
+// overdue and first on the Deadlines page, also with "Overdue only"). The decisions only
+// once the server has their routes (lib.mjs serverLacks): until then the case page says "not
+// available" there and the test says it was skipped.
 // axe-core on each screen; no sideways scrolling; any console error or CSP violation fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,21 +19,23 @@ import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHor
 let server;
 let browser;
 
+// England and Wales's rules: a referral starts the reasonable-grounds target (5 working days;
+// docs/jurisdictions.md), where the Council of Europe's default starts none.
 before(async () => {
-  ({ server, browser } = await startAll());
+  ({ server, browser } = await startAll({ SAFEPATH_JURISDICTION: 'gb-eng-wls' }));
 });
 
 after(() => stopAll({ server, browser }));
 
 const PHONE = { width: 390, height: 844 };
 
-// One test's flow on a phone as the demo caseworker: a page of its own, a screenshot on
-// failure, and no console error or CSP violation at the end.
-async function asCaseworker(name, flow) {
+// One test's flow on a phone as a demo user (the caseworker unless said): a page of its own,
+// a screenshot on failure, and no console error or CSP violation at the end.
+async function asCaseworker(name, flow, username = 'demo.caseworker') {
   const page = await openPage(browser, server.base, PHONE);
   await withScreenshot(page, name, async () => {
     await page.goto('/login');
-    await page.fill('#username', 'demo.caseworker');
+    await page.fill('#username', username);
     await page.fill('#password', demo.password);
     await page.click('form button[type=submit]');
     await page.waitForSelector('.case-list, .empty');
@@ -198,39 +200,59 @@ test('an age assessment recorded as "adult" without the benefit of the doubt bec
   });
 });
 
-test('a referral starts deadlines; one started in the past is overdue and first on the Deadlines page', async (t) => {
-  if (lacking(t, 'deadlines', ['/api/v1/deadlines', '/api/v1/cases/x/deadlines'])) return;
+test('a referral starts deadlines; one started in the past is overdue and first on the Deadlines page', async () => {
   await asCaseworker('deadlines', async (page) => {
     const now = await newCase(page, 'Lina', 'Haddad');
     await page.waitForSelector('#deadlines-h ~ .empty');
     const post = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/api/v1/cases/${now.id}/events`));
     await page.click('button:has-text("Record referral to the national referral mechanism")');
     assert.deepEqual(JSON.parse((await post).postData()), { event: 'referral' });
-    await page.waitForSelector('#deadlines-h ~ .deadline-list li');
-    assert.match(await page.textContent('#deadlines-h ~ .actions [role="status"]'), /Referral recorded/);
+    const started = page.locator('#deadlines-h ~ .deadline-list li[data-rule="rg_decision"]');
+    await started.waitFor();
+    assert.equal(await page.textContent('#deadlines-h ~ .actions [role="status"]'), 'Referral recorded. Deadlines started: 1.');
+    assert.match(await started.textContent(), /Reasonable-grounds decision/);
+    assert.match(await started.textContent(), /Target · due .* \(Europe\/London\)/);
+    assert.equal(await started.locator('.deadline__state').textContent(), 'Due');
+    assert.doesNotMatch(await started.textContent(), /Overdue/);
     await assertAccessible(page, 'the case page with its deadlines');
 
-    // a second case whose referral was two years ago: its target is overdue
+    // a second case referred on Monday 1 June 2026: its target ended with Monday 8 June in
+    // London (5 working days, the trigger day not counted) and is overdue
     const old = await newCase(page, 'Sami', 'Nasser');
-    const r = await apiCall(page, 'POST', `/api/v1/cases/${old.id}/events`, { event: 'referral', at: '2024-01-08T09:00:00Z' });
+    const r = await apiCall(page, 'POST', `/api/v1/cases/${old.id}/events`, { event: 'referral', at: '2026-06-01T10:00:00Z' });
     assert.equal(r.status, 201);
     await page.reload();
-    const overdue = page.locator('#deadlines-h ~ .deadline-list li.task--overdue');
-    await overdue.first().waitFor();
-    assert.match(await overdue.first().textContent(), /Overdue/);
+    const late = page.locator('#deadlines-h ~ .deadline-list li.task--overdue');
+    await late.waitFor();
+    assert.match(await late.textContent(), /Reasonable-grounds decision/);
+    assert.match(await late.textContent(), /due Jun 8, 2026, 11:59 PM \(Europe\/London\)/);
+    assert.equal(await late.locator('strong.overdue').textContent(), 'Overdue');
+    assert.equal(await late.evaluate((el) => getComputedStyle(el).borderInlineStartWidth), '6px');
 
+    // the agency's deadlines: the overdue one first, the other one too; then overdue only
     await page.click('nav a[href="/deadlines"]');
     await page.waitForSelector('h1:text-is("Deadlines")');
     await page.waitForSelector('.deadline-list li');
     const rows = page.locator('.deadline-list li');
     assert.match(await rows.first().textContent(), /Overdue/);
     assert.match(await rows.first().textContent(), new RegExp(`Case ${old.number}`));
-    assert.ok(await page.locator(`.deadline-list li:has(a:text-is("Case ${now.number}"))`).count() > 0);
+    assert.equal(await page.locator(`.deadline-list li:has(a:text-is("Case ${now.number}"))`).count(), 1);
     await assertAccessible(page, 'the Deadlines page');
     await assertNoHorizontalScroll(page, 'the Deadlines page at 390 px');
     await page.check('#deadlines-overdue');
     await page.waitForFunction((n) => ![...document.querySelectorAll('.deadline-list li')]
       .some((li) => li.textContent.includes(`Case ${n}`)), now.number);
-    assert.ok(await page.locator(`.deadline-list li:has(a:text-is("Case ${old.number}"))`).count() > 0);
+    assert.equal(await page.locator(`.deadline-list li:has(a:text-is("Case ${old.number}"))`).count(), 1);
+
+    // met by hand, from its case (If-Match: the version read)
+    await page.locator(`.deadline-list li a:text-is("Case ${old.number}")`).click();
+    await late.waitFor();
+    const patch = page.waitForRequest((q) => q.method() === 'PATCH' && q.url().includes('/api/v1/deadlines/'));
+    await late.locator('button:has-text("Mark met")').click();
+    assert.equal((await patch).headers()['if-match'], '"1"');
+    const met = page.locator('#deadlines-h ~ .deadline-list li[data-rule="rg_decision"]');
+    await page.waitForFunction(() => document.querySelector('#deadlines-h ~ .deadline-list li .deadline__state')?.textContent === 'Met');
+    assert.equal(await met.locator('button').count(), 0);
+    assert.equal(await met.locator('.overdue').count(), 0);
   });
 });

@@ -1,12 +1,13 @@
 // Deadlines (docs/api.md "Deadlines"): the time limits the jurisdiction's rules start from a
 // case's events and decisions — targets to meet by a date, minimum periods to wait out. The
-// case page's section (each deadline's title, due time in the reader's language and the
-// jurisdiction's time zone, its state in words, "Mark met" for an open target, and "Record
-// referral to the national referral mechanism") and the agency's open deadlines at
-// /deadlines, overdue first. Overdue is a red edge and the word, never colour alone.
+// case page's section (each deadline's title in the reader's language where the file has
+// it, due time in the reader's language and the jurisdiction's time zone, its state in
+// words, "Mark met" for an open target, and "Record referral to the national referral
+// mechanism") and the agency's open deadlines at /deadlines, overdue first. Overdue is a red
+// edge and the word, never colour alone.
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
-import { t, formatTime } from '../lib/i18n.js';
+import { t, formatTime, language } from '../lib/i18n.js';
 import { api, create, etag, retryKey } from '../lib/api.js';
 import { usePage } from '../lib/page.js';
 import { Link } from '../lib/router.js';
@@ -14,20 +15,21 @@ import { Checkbox, label, problemMessage } from '../lib/fields.js';
 import { usePaged, PagedFooter } from '../lib/paged.js';
 import { useList, useItemChange, Section } from '../lib/section.js';
 
-// The due time in the jurisdiction's time zone, named; "open-ended" without one.
-function due(d, zone) {
+// The due time in the jurisdiction's time zone (the deadline's time_zone), named;
+// "open-ended" without one.
+function due(d) {
   if (!d.due_at) return t('deadlines.open_ended');
-  return t('deadlines.due', { time: formatTime(d.due_at, zone || undefined), zone: zone || 'UTC' });
+  return t('deadlines.due', { time: formatTime(d.due_at, d.time_zone || 'UTC'), zone: d.time_zone || 'UTC' });
 }
 
 // onMet(d): PATCH the target met; withCase: the deadline names and links its case.
-function DeadlineList({ items, zone, onMet, withCase }) {
+function DeadlineList({ items, onMet, withCase }) {
   if (!items.length) return html`<p class="empty">${t('deadlines.none')}</p>`;
   return html`<ul class="task-list deadline-list">${items.map((d) => html`<li
       class=${`task deadline deadline--${d.state}${d.overdue ? ' task--overdue' : ''}`} data-rule=${d.rule}>
     <span class="task__name" dir="auto">${d.title}</span>
     <strong class=${d.overdue ? 'overdue' : 'deadline__state'}>${label('deadline_state', d.state)}</strong>
-    <span class="muted">${label('deadline_kind', d.kind)} · ${due(d, zone)}${d.working_days_left >= 0 && !d.overdue
+    <span class="muted">${label('deadline_kind', d.kind)} · ${due(d)}${d.working_days_left >= 0 && !d.overdue
       ? ` · ${t('deadlines.days_left', { n: d.working_days_left })}` : ''}</span>
     ${d.text && html`<span class="deadline__text" dir="auto">${d.text}</span>`}
     ${d.problem && html`<span class="deadline__problem">${d.problem}</span>`}
@@ -40,8 +42,7 @@ function DeadlineList({ items, zone, onMet, withCase }) {
 const markMet = (d) => api('PATCH', `/api/v1/deadlines/${d.id}`, { status: 'met' }, { 'If-Match': etag(d.version) });
 
 export function DeadlinesSection({ caseId, onSessionEnded }) {
-  const jurisdiction = useList('/api/v1/jurisdiction', onSessionEnded);
-  const list = useList(`/api/v1/cases/${caseId}/deadlines`, onSessionEnded);
+  const list = useList(`/api/v1/cases/${caseId}/deadlines?lang=${language()}`, onSessionEnded);
   const [retry] = useState(retryKey); // the event's Idempotency-Key, kept across its retries
   const [busy, setBusy] = useState(false);
   const [said, setSaid] = useState({ error: null, done: '' });
@@ -59,7 +60,8 @@ export function DeadlinesSection({ caseId, onSessionEnded }) {
     setBusy(false);
   };
   return html`<${Section} id="deadlines-h" title=${t('deadlines.title')} denied=${t('deadlines.denied')} status=${list.status}>
-    ${list.items && html`<${DeadlineList} items=${list.items} zone=${jurisdiction.data?.time_zone} onMet=${met} />`}
+    ${list.items && html`<${DeadlineList} items=${list.items} onMet=${met} />`}
+    ${list.data?.withheld > 0 && html`<p class="muted">${t('deadlines.withheld', { n: list.data.withheld })}</p>`}
     ${said.error && html`<p class="alert" role="alert">${said.error}</p>`}
     <div class="actions">
       <button type="button" class="button" disabled=${busy || !list.items} onClick=${referral}>${t('deadlines.record_referral')}</button>
@@ -71,8 +73,7 @@ export function DeadlinesSection({ caseId, onSessionEnded }) {
 export function DeadlinesPage({ onSessionEnded }) {
   usePage(t('deadlines.title'));
   const [overdueOnly, setOverdueOnly] = useState(false);
-  const jurisdiction = useList('/api/v1/jurisdiction', onSessionEnded);
-  const list = usePaged('/api/v1/deadlines', { state: overdueOnly ? 'overdue' : 'open' }, 50, onSessionEnded);
+  const list = usePaged('/api/v1/deadlines', { state: overdueOnly ? 'overdue' : 'open', lang: language() }, 50, onSessionEnded);
   const change = useItemChange(list, onSessionEnded);
   // overdue first, then as the API orders them (soonest first)
   const items = list.items && [...list.items.filter((d) => d.overdue), ...list.items.filter((d) => !d.overdue)];
@@ -85,7 +86,7 @@ export function DeadlinesPage({ onSessionEnded }) {
     ${change.error && html`<p class="alert" role="alert">${change.error}</p>`}
     <section class="card" aria-label=${t('deadlines.title')}>
       ${unavailable ? html`<p class="muted">${t('section.unavailable')}</p>` : html`
-        ${items && html`<${DeadlineList} items=${items} zone=${jurisdiction.data?.time_zone} onMet=${(d) => change.run(d, markMet)} withCase />`}
+        ${items && html`<${DeadlineList} items=${items} onMet=${(d) => change.run(d, markMet)} withCase />`}
         <${PagedFooter} list=${list} moreLabel=${t('deadlines.more')} />`}
     </section>
   </div>`;
