@@ -17,6 +17,7 @@
 
 #include "safepath/json.h"
 #include "safepath/protocol.h"
+#include "safepath/deadline.h"
 #include "safepath/jurisdiction.h"
 #include "safepath/screening.h"
 
@@ -312,6 +313,43 @@ static void agreeing_conclusion_and_flags(void **state)
 }
 
 /* A 15-year-old travelling alone: the child variant, chosen at start from the case. */
+/* Someone of unknown age who says they are under 18 is presumed a child: the completion starts
+ * the Council of Europe's protection-at-once deadline, due at the completion, from this
+ * screening; and the case's age becomes disputed. */
+static void presumed_child_starts_the_protection_deadline(void **state)
+{
+	(void)state;
+	struct sp_case c = open_case(&caseworker, ADULT, 0);
+	struct sp_casework cw = as(&caseworker);
+	struct sp_err err = {0};
+	struct sp_screening s;
+	struct sp_screening_start in = {"test-labour", "en", NULL};
+	ok(sp_screening_start(&cw, reg, &c.id, &in, &s, &err), &err, "start");
+	struct sp_diag d;
+	sp_diag_init(&d);
+	ok(save(&cw, &s, "{\"says_under_18\": \"yes\"}", &d, &err), &err, "save");
+	sp_diag_free(&d);
+	ok(complete(&cw, &s,
+		    "{\"possible_trafficking\": \"undetermined\", \"intervention_level\": "
+		    "\"medium\", \"priority\": \"urgent\", \"child\": true}",
+		    "unknown answers", &err),
+	   &err, "complete");
+	struct sp_deadline *list;
+	size_t n, withheld;
+	ok(sp_deadline_list(&cw, &c.id, &list, &n, &withheld, &err), &err, "deadlines");
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].jurisdiction, "coe");
+	assert_string_equal(list[0].rule, "child_assistance");
+	assert_string_equal(list[0].trigger, "child_presumed");
+	assert_int_equal(list[0].source, SP_DEADLINE_FROM_SCREENING);
+	assert_memory_equal(list[0].source_id.b, s.id.b, SP_ID_LEN);
+	assert_true(list[0].has_due);
+	assert_true(list[0].due_us == list[0].trigger_us && list[0].trigger_us >= s.started_us);
+	struct sp_case after;
+	ok(sp_case_get(&cw, &c.id, &after, &err), &err, "case");
+	assert_true(after.flags & SP_CASE_AGE_DISPUTED);
+}
+
 static void child_variant_from_the_case(void **state)
 {
 	(void)state;
@@ -605,6 +643,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(start_save_resume_complete),
 		cmocka_unit_test(agreeing_conclusion_and_flags),
+		cmocka_unit_test(presumed_child_starts_the_protection_deadline),
 		cmocka_unit_test(child_variant_from_the_case),
 		cmocka_unit_test(start_errors_and_policy),
 		cmocka_unit_test(conclusion_rule),
