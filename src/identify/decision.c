@@ -27,18 +27,22 @@ enum sp_field_class sp_decision_class(enum sp_decision_type t)
 	return (unsigned)t < SP_DECISION_TYPE_COUNT ? type_class[t] : SP_FC_NOTES;
 }
 
-#define FIELDS(c) (SP_FIELD(SP_FC_STAT) | SP_FIELD(c))
-#define ACTS(verb, action)                                                              \
+/* A write asks for stat and the type's class, all or nothing. A read asks for the class alone:
+ * the policy lets a read through with some requested classes dropped, and a decision is
+ * shown whole or not at all. */
+#define WRITE_FIELDS(c) (SP_FIELD(SP_FC_STAT) | SP_FIELD(c))
+#define READ_FIELDS(c) SP_FIELD(c)
+#define ACTS(verb, action, fields)                                                      \
 	{                                                                               \
-		{action, FIELDS(SP_FC_IDENTITY), "decision." verb},                     \
-		{action, FIELDS(SP_FC_TRAFFICKING), "decision." verb},                  \
-		{action, FIELDS(SP_FC_TRAFFICKING), "decision." verb},                  \
-		{action, FIELDS(SP_FC_NOTES), "decision." verb},                        \
+		{action, fields(SP_FC_IDENTITY), "decision." verb},                     \
+		{action, fields(SP_FC_TRAFFICKING), "decision." verb},                  \
+		{action, fields(SP_FC_TRAFFICKING), "decision." verb},                  \
+		{action, fields(SP_FC_NOTES), "decision." verb},                        \
 	}
 static const struct sp_case_act record_acts[SP_DECISION_TYPE_COUNT] =
-	ACTS("record", SP_ACT_DECISION_WRITE);
+	ACTS("record", SP_ACT_DECISION_WRITE, WRITE_FIELDS);
 static const struct sp_case_act read_acts[SP_DECISION_TYPE_COUNT] =
-	ACTS("read", SP_ACT_DECISION_READ);
+	ACTS("read", SP_ACT_DECISION_READ, READ_FIELDS);
 static const struct sp_case_act act_list = {SP_ACT_DECISION_READ, SP_FIELD(SP_FC_STAT),
 					    "decision.list"};
 
