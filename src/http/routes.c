@@ -42,6 +42,12 @@ const struct http_route http_routes[] = {
 	 http_api_screening_patch},
 	{HTTP_POST, "/api/v1/screenings/:id/complete", HTTP_AUTH_SESSION, 0,
 	 &http_schema_screening_complete, http_api_screening_complete},
+	{HTTP_POST, "/api/v1/cases/:id/decisions", HTTP_AUTH_SESSION, 0,
+	 &http_schema_decision_create, http_api_decision_add},
+	{HTTP_GET, "/api/v1/cases/:id/decisions", HTTP_AUTH_SESSION, 0, NULL,
+	 http_api_decision_list},
+	{HTTP_GET, "/api/v1/decisions/:id", HTTP_AUTH_SESSION, 0, NULL, http_api_decision_get},
+	{HTTP_GET, "/api/v1/jurisdiction", HTTP_AUTH_SESSION, 0, NULL, http_api_jurisdiction_get},
 	{HTTP_POST, "/api/v1/cases/:id/needs", HTTP_AUTH_SESSION, 0, &http_schema_need_create,
 	 http_api_need_add},
 	{HTTP_GET, "/api/v1/cases/:id/needs", HTTP_AUTH_SESSION, 0, NULL, http_api_need_list},
@@ -233,4 +239,22 @@ const struct http_route *http_route_find(enum http_method method, const char *pa
 			used += (size_t)w;
 	}
 	return NULL;
+}
+
+/* ?lang= (a language code), else fallback; NULL with a 400 problem when it is not one. */
+const char *http_query_lang(struct http_req *r, const char *fallback, char buf[SP_CODE_MAX])
+{
+	static const char *const allowed[] = {"lang", NULL};
+	const char *q = http_query(r, "lang");
+	struct sp_err err = {0};
+	if (http_query_only(r, allowed))
+		return NULL;
+	if (!q)
+		return fallback;
+	if (sp_language_code(q, buf, &err)) {
+		http_problem(r, 400, "validation", "The request has invalid fields", NULL);
+		http_problem_field(r, "?lang", "unknown language");
+		return NULL;
+	}
+	return buf;
 }

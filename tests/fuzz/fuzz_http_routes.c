@@ -38,6 +38,7 @@
 #include "safepath/date.h"
 #include "safepath/init.h"
 #include "safepath/json.h"
+#include "safepath/jurisdiction.h"
 #include "safepath/need.h"
 #include "safepath/person.h"
 #include "safepath/store.h"
@@ -137,14 +138,22 @@ static void open_store(void)
 	opt.protocols = reg;
 	sp_vocab_for_casework(sp_protocols_vocab(reg), &vocabulary);
 	opt.vocabulary = &vocabulary;
+	/* the decision routes' jurisdiction: the default one, as serve gives it */
+	static struct sp_jurisdictions jurs;
+	need(sp_jurisdictions_load(NULL, &jurs, &err), &err, "jurisdictions");
+	opt.jurisdiction = sp_jurisdictions_find(&jurs, "coe");
 }
 
-/* One agency, one caseworker whose password works at once, one case of theirs. */
+/* One agency, one caseworker whose password works at once, one case of theirs. The agency
+ * protects children, so the jurisdiction lets the caseworker record age assessments and
+ * best-interests determinations. */
 static void seed(struct sp_user *u)
 {
-	static const struct sp_agency agency = {
-		.code = "NGO", .name = "Fuzz NGO", .kind = SP_AGENCY_NGO, .country = "ZZ"};
-	static const struct sp_demo_user user = {USERNAME, "NGO", SP_ROLE_CASEWORKER};
+	static const struct sp_agency agency = {.code = "CPA",
+						.name = "Fuzz child protection",
+						.kind = SP_AGENCY_CHILD_PROTECTION,
+						.country = "ZZ"};
+	static const struct sp_demo_user user = {USERNAME, "CPA", SP_ROLE_CASEWORKER};
 	struct sp_err err = {0};
 	need(sp_access_demo_seed(&worker.access, &agency, 1, &user, 1, PASSWORD, &err), &err,
 	     "seed");
