@@ -75,21 +75,6 @@ static int teardown(void **state)
 
 #define ADULT "{\"names\": [{\"role\": \"given\", \"romanised\": \"Samuel\"}], \"sex\": \"male\"}"
 
-static struct sp_case open_as(const struct sp_subject *who, const char *person, unsigned flags)
-{
-	struct sp_casework cw = as(who);
-	struct sp_err err = {0};
-	struct sp_person p;
-	json_t *j = sp_json_parse(person, strlen(person), &err);
-	assert_non_null(j);
-	ok(sp_person_decode(j, &arena, &p, &err), &err, "person");
-	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_NORMAL, .flags = flags};
-	struct sp_case c;
-	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
-	json_decref(j);
-	return c;
-}
-
 /* A decision with the given grounds text; the age members absent. */
 static struct sp_decision_new grounds_decision(const char *type, const char *outcome,
 					       const char *at, const char *grounds)
@@ -141,7 +126,7 @@ static int64_t count_decisions(const struct sp_case *c)
 static void record_read_list(void **state)
 {
 	(void)state;
-	struct sp_case c = open_as(&boss, ADULT, SP_CASE_AGE_DISPUTED);
+	struct sp_case c = open_case(&boss, ADULT, SP_CASE_AGE_DISPUTED);
 	struct sp_casework cw = as(&boss);
 	struct sp_err err = {0};
 	struct sp_case_decision d, got, fix;
@@ -224,7 +209,7 @@ static void record_read_list(void **state)
 static void bad_fields(void **state)
 {
 	(void)state;
-	struct sp_case c = open_as(&boss, ADULT, 0);
+	struct sp_case c = open_case(&boss, ADULT, 0);
 	struct sp_casework cw = as(&boss);
 	struct sp_err err = {0};
 	struct sp_case_decision out;
@@ -324,7 +309,7 @@ static void bad_fields(void **state)
 static void conclusive_after_reasonable(void **state)
 {
 	(void)state;
-	struct sp_case c = open_as(&boss, ADULT, 0);
+	struct sp_case c = open_case(&boss, ADULT, 0);
 	struct sp_err err = {0};
 	struct sp_case_decision out;
 	const char *reason = "a conclusive-grounds decision needs a positive reasonable-grounds "
@@ -359,7 +344,7 @@ static void jurisdiction_refusal(void **state)
 	struct sp_decision_new rg = grounds_decision("reasonable_grounds", "positive", NULL,
 						     "Indicators of forced labour");
 	/* In England and Wales, competent authorities sit in the Home Office. */
-	struct sp_case c = open_as(&ngo_identifier, ADULT, 0);
+	struct sp_case c = open_case(&ngo_identifier, ADULT, 0);
 	assert_int_equal(add(&ngo_identifier, gb, &c, &rg, &out, &err), SP_EDENIED);
 	assert_string_equal(err.reason, "jurisdiction");
 	assert_string_equal(err.msg,
@@ -373,10 +358,10 @@ static void jurisdiction_refusal(void **state)
 			 1);
 	/* ... which the Council of Europe default leaves to any identifier */
 	ok(add(&ngo_identifier, coe, &c, &rg, &out, &err), &err, "coe");
-	struct sp_case ic = open_as(&imm_identifier, ADULT, 0);
+	struct sp_case ic = open_case(&imm_identifier, ADULT, 0);
 	ok(add(&imm_identifier, gb, &ic, &rg, &out, &err), &err, "home office");
 	/* A caseworker of the child-protection authority assesses age, but not the grounds. */
-	struct sp_case k = open_as(&childworker, ADULT, 0);
+	struct sp_case k = open_case(&childworker, ADULT, 0);
 	struct sp_decision_new age = age_decision("child", NULL, "holistic_assessment", 1, 15);
 	ok(add(&childworker, coe, &k, &age, &out, &err), &err, "age by the childworker");
 	assert_int_equal(add(&childworker, coe, &k, &rg, &out, &err), SP_EDENIED);
@@ -402,7 +387,7 @@ static void policy_and_withheld(void **state)
 	(void)state;
 	struct sp_err err = {0};
 	struct sp_case_decision out, rg_out;
-	struct sp_case c = open_as(&screener, ADULT, 0);
+	struct sp_case c = open_case(&screener, ADULT, 0);
 	struct sp_decision_new rg = grounds_decision("reasonable_grounds", "positive", NULL,
 						     "Debt bondage");
 	int64_t before = test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE action = "
@@ -443,7 +428,7 @@ static void grounds_are_sealed(void **state)
 {
 	(void)state;
 	TEST_SQLITE_ONLY("reads the SQLite file");
-	struct sp_case c = open_as(&boss, ADULT, 0);
+	struct sp_case c = open_case(&boss, ADULT, 0);
 	struct sp_err err = {0};
 	struct sp_case_decision out;
 	struct sp_decision_new rg = grounds_decision("reasonable_grounds", "positive", NULL,
@@ -458,19 +443,6 @@ static void grounds_are_sealed(void **state)
 	assert_false(file_contains(db_path, "Doctor Albatross"));
 	assert_false(file_contains(db_path, "medical_examination"));
 	assert_true(file_contains(db_path, "reasonable_grounds")); /* the type is in clear */
-}
-
-/* Born in March of the year 15 years ago: 14 or 15 today. */
-static const char *teen(char *buf, size_t n)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	snprintf(buf, n,
-		 "{\"names\": [{\"role\": \"given\", \"romanised\": \"Yonas\"}], \"sex\": \"male\", "
-		 "\"date_of_birth\": {\"date\": \"%d-03-01\"}}",
-		 tm.tm_year + 1900 - 15);
-	return buf;
 }
 
 /* The person's group the engine reads from a screening's facts, for test-labour. */
@@ -501,7 +473,7 @@ static void age_assessment_settles_screenings(void **state)
 	struct sp_screening_start in = {"test-labour", "en", NULL};
 	struct sp_casework cw = as(&boss);
 	bool presumed;
-	struct sp_case young = open_as(&boss, teen(person, sizeof person),
+	struct sp_case young = open_case(&boss, child_json(person, sizeof person),
 				       SP_CASE_UNACCOMPANIED_CHILD);
 	ok(sp_screening_start(&cw, reg, &young.id, &in, &s, &err), &err, "before");
 	assert_string_equal(s.protocol_id, "test-labour-child");
@@ -515,7 +487,7 @@ static void age_assessment_settles_screenings(void **state)
 	assert_int_equal(group_of(&s, &presumed), SP_PERSON_ADULT);
 	assert_false(presumed);
 	/* disputed age, no date of birth: unknown until assessed */
-	struct sp_case disputed = open_as(&boss, ADULT, SP_CASE_AGE_DISPUTED);
+	struct sp_case disputed = open_case(&boss, ADULT, SP_CASE_AGE_DISPUTED);
 	ok(sp_screening_start(&cw, reg, &disputed.id, &in, &s, &err), &err, "before child");
 	assert_string_equal(s.protocol_id, "test-labour");
 	assert_int_equal(group_of(&s, &presumed), SP_PERSON_UNKNOWN);
@@ -531,43 +503,22 @@ static void age_assessment_settles_screenings(void **state)
 }
 
 /* Every store call of a record fails in turn: the tables stay as they were. */
+static int walk_op(void *ctx, int which, struct sp_err *err)
+{
+	const struct sp_case *c = ctx;
+	struct sp_case_decision out;
+	struct sp_decision_new in = grounds_decision(which ? "conclusive_grounds"
+							   : "reasonable_grounds",
+						     which ? "negative" : "positive", NULL,
+						     "the walk's grounds");
+	return add(&boss, coe, c, &in, &out, err);
+}
+
 static void fault_walk(void **state)
 {
 	(void)state;
-	struct sp_case c = open_as(&boss, ADULT, 0);
-	struct sp_case_decision out;
-	struct sp_decision_new rg = grounds_decision("reasonable_grounds", "positive", NULL,
-						     "the walk's grounds");
-	for (int which = 0; which < 2; which++) {
-		struct sp_decision_new in = rg;
-		if (which == 1) {
-			in.type = "conclusive_grounds";
-			in.outcome = "negative";
-		}
-		for (long n = 1;; n++) {
-			struct sp_err err = {0};
-			char *before = snapshot(tables, N_TABLES);
-			sp_store_fail_at(store, n);
-			int rc = add(&boss, coe, &c, &in, &out, &err);
-			long calls = sp_store_calls(store);
-			sp_store_fail_at(store, 0);
-			assert_false(sp_store_in_transaction(store));
-			if (rc == SP_OK) {
-				free(before);
-				assert_true(calls < n);
-				assert_true(n > 3);
-				break;
-			}
-			if (rc != SP_EFAULT)
-				fail_msg("decision %d, call %ld: %s (%s) %s", which, n,
-					 sp_status_name(rc), err.field, err.msg);
-			char *after = snapshot(tables, N_TABLES);
-			if (strcmp(before, after) != 0)
-				fail_msg("decision %d: failing call %ld left rows behind", which, n);
-			free(after);
-			free(before);
-		}
-	}
+	struct sp_case c = open_case(&boss, ADULT, 0);
+	fault_walk_over(tables, N_TABLES, 2, walk_op, &c);
 	assert_int_equal(count_decisions(&c), 2);
 }
 
