@@ -31,7 +31,7 @@
 #define SP_DECISION_OUTCOME_MAX 48    /* a code: bytes with the NUL */
 #define SP_DECISION_AGE_MAX 120
 /* decided_at may lie this far ahead of the server's clock (clocks differ), never more. */
-#define SP_DECISION_FUTURE_SLACK_US (5 * 60 * INT64_C(1000000))
+#define SP_DECISION_FUTURE_SLACK_US (INT64_C(5) * 60 * 1000000)
 
 /* The field class of a decision type's outcome and grounds (the policy's request). */
 enum sp_field_class sp_decision_class(enum sp_decision_type t);

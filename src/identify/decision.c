@@ -68,7 +68,9 @@ static void append_words(char *out, size_t n, const char *s)
 {
 	size_t len = strlen(out);
 	for (; *s && len + 1 < n; s++)
-		out[len++] = *s == '_' ? ' ' : *s;
+		out[len++] = *s;
+	for (char *u = out; (u = strchr(u, '_')); u++)
+		*u = ' ';
 	out[len] = '\0';
 }
 
@@ -461,7 +463,7 @@ int sp_decision_add(struct sp_casework *cw, const struct sp_jurisdiction *j,
 		    const struct sp_id *case_id, const struct sp_decision_new *in,
 		    struct sp_case_decision *out, struct sp_diag *diag, struct sp_err *err)
 {
-	struct checked c;
+	struct checked c = {SP_DECISION_AGE_ASSESSMENT, 0}; /* the analyzer cannot see check fill it */
 	int rc = check(cw, in, &c, diag, err);
 	if (rc)
 		return rc;
