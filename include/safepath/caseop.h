@@ -54,6 +54,15 @@ int sp_caseop_seal(struct sp_caseop *op, const char *table, const char *column,
 int sp_caseop_open(struct sp_caseop *op, const char *table, const char *column,
 		   const struct sp_id *record, const void *ct, size_t n, const char **pt,
 		   size_t *len, struct sp_err *err) SP_MUST;
+/* Would the policy allow another descriptor on the operation's allowed case? No refusal is
+ * recorded (a list that leaves out what the subject may not read, and counts it). */
+bool sp_caseop_may(struct sp_caseop *op, const struct sp_case_act *act);
+/* Refuse the operation on the allowed case for a reason decided above the policy (a
+ * jurisdiction's rule on who records a decision): SP_EDENIED with detail as err's message and
+ * the reason's name as err->reason, audited like a policy refusal once the operation rolls
+ * back. */
+int sp_caseop_refuse(struct sp_caseop *op, enum sp_reason reason, const char *detail,
+		     struct sp_err *err) SP_MUST;
 /* The case's person into cw->arena, when the policy lets the subject read identities on the
  * case (*has; false too when the person was erased). Safety stays out. */
 int sp_caseop_person(struct sp_caseop *op, struct sp_person *out, bool *has,

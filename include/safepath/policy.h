@@ -129,6 +129,8 @@ enum sp_reason {
 	SP_REASON_REFERRAL_PENDING,   /* provider before accepting: the referral summary only */
 	SP_REASON_NOT_IN_PROFILE,     /* provider: outside the referral's shared profile */
 	SP_REASON_REASON_REQUIRED,    /* break-glass without a justification */
+	SP_REASON_JURISDICTION,       /* the policy allows it, but the jurisdiction names other
+				       * recorders of the decision (never the policy's own answer) */
 	SP_REASON_COUNT
 };
 

@@ -139,6 +139,7 @@ static const char *const reason_names[SP_REASON_COUNT] = {
 	[SP_REASON_REFERRAL_PENDING] = "referral_pending",
 	[SP_REASON_NOT_IN_PROFILE] = "not_in_profile",
 	[SP_REASON_REASON_REQUIRED] = "reason_required",
+	[SP_REASON_JURISDICTION] = "jurisdiction",
 };
 
 /* When every role refuses, the highest rank is reported: the reason closest to the case. */

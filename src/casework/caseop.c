@@ -1,6 +1,7 @@
 /* One operation on a case for the wings above casework (safepath/caseop.h): casework's own
  * operation steps (cw_begin, the policy, sealing, the audit, cw_finish) behind a descriptor,
  * so identify and refer never include casework's internal header. */
+#include <stdio.h>
 #include <string.h>
 
 #include "casework/casework.h"
@@ -53,6 +54,24 @@ int sp_caseop_open(struct sp_caseop *op, const char *table, const char *column,
 	int rc = need_case(op, err);
 	return rc ? rc
 		  : cw_open(op->cw, &op->c.person, table, column, record, ct, n, pt, len, err);
+}
+
+bool sp_caseop_may(struct sp_caseop *op, const struct sp_case_act *act)
+{
+	return op->has_case && cw_allowed_act(op->cw, act, &op->c);
+}
+
+int sp_caseop_refuse(struct sp_caseop *op, enum sp_reason reason, const char *detail,
+		     struct sp_err *err)
+{
+	int rc = need_case(op, err);
+	if (rc)
+		return rc;
+	cw_denial_note(op->act, &op->c.id, reason);
+	sp_err_set(err, SP_EDENIED, "", "%s", detail);
+	if (err)
+		snprintf(err->reason, sizeof err->reason, "%s", sp_reason_name(reason));
+	return SP_EDENIED;
 }
 
 int sp_caseop_person(struct sp_caseop *op, struct sp_person *out, bool *has, struct sp_err *err)

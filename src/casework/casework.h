@@ -13,6 +13,7 @@
 #include "safepath/codes.h"
 #include "safepath/err.h"
 #include "safepath/person.h"
+#include "safepath/policy.h"
 
 /* Cap on one sealed value's plaintext (a profile, a note). */
 #define SP_SEAL_LIMIT (1u << 20)
@@ -194,12 +195,18 @@ int cw_case_load_for(struct sp_casework *cw, enum cw_action action, const struct
  * firewall) in a transaction of its own. cw_begin clears a stale one. */
 void cw_denial_clear(void);
 int cw_denial_record(struct sp_casework *cw);
+/* Hold a refusal of act on the case for cw_denial_record (the policy's, or one decided above
+ * casework on the policy's terms: sp_caseop_refuse). */
+void cw_denial_note(const struct sp_case_act *act, const struct sp_id *case_id,
+		    enum sp_reason reason);
 /* A read's audit record held back by cw_audit_many for cw->read_audit: cw_deferred_submit
  * hands it to the writer when rc is 0 (and returns the writer's answer), drops it otherwise. */
 void cw_deferred_clear(void);
 int cw_deferred_submit(struct sp_casework *cw, int rc, struct sp_err *err) SP_MUST;
 /* Whether the policy would allow action on c, without an error (search filtering). */
 bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c);
+bool cw_allowed_act(struct sp_casework *cw, const struct sp_case_act *act,
+		    const struct sp_case *c);
 /* May the subject do action on any case at all (its own agency's, assigned to it)? Refuses a
  * whole list or search up front — an administrator, a coordinator, the DPO — instead of
  * returning an empty page; the refusal is recorded like cw_authorise's. */

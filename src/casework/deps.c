@@ -213,17 +213,22 @@ void cw_denial_clear(void)
 	denial.set = false;
 }
 
+void cw_denial_note(const struct sp_case_act *act, const struct sp_id *case_id,
+		    enum sp_reason reason)
+{
+	denial.set = true;
+	denial.act = act;
+	denial.object = *case_id;
+	denial.reason = reason;
+}
+
 int cw_authorise_act(struct sp_casework *cw, const struct sp_case_act *act,
 		     const struct sp_case *c, struct sp_err *err)
 {
 	struct sp_decision d = {.reason = SP_REASON_INVALID};
 	int rc = decide(cw, act, c, &d, err);
-	if (rc == SP_EDENIED) {
-		denial.set = true;
-		denial.act = act;
-		denial.object = c->id;
-		denial.reason = d.reason;
-	}
+	if (rc == SP_EDENIED)
+		cw_denial_note(act, &c->id, d.reason);
 	return rc;
 }
 
@@ -284,10 +289,16 @@ int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_er
 	return rc;
 }
 
-bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c)
+bool cw_allowed_act(struct sp_casework *cw, const struct sp_case_act *act,
+		    const struct sp_case *c)
 {
 	struct sp_decision d;
-	return decide(cw, &acts[action], c, &d, NULL) == SP_OK;
+	return decide(cw, act, c, &d, NULL) == SP_OK;
+}
+
+bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c)
+{
+	return cw_allowed_act(cw, &acts[action], c);
 }
 
 const struct sp_id *cw_actor(const struct sp_casework *cw)

@@ -227,7 +227,8 @@ static int display_name(const struct sp_name *name, struct sp_buf *out)
 		rc = sp_buf_adds(out, i ? " " : "") || sp_buf_adds(out, written) ||
 		     sp_buf_adds(&latin, i ? " " : "") || sp_buf_adds(&latin, roman);
 	}
-	if (!rc && (latin.len != out->len || memcmp(latin.data, out->data, out->len) != 0))
+	if (!rc && (latin.len != out->len ||
+		    (out->len && memcmp(latin.data, out->data, out->len) != 0)))
 		rc = sp_buf_adds(out, " (") || sp_buf_add(out, latin.data, latin.len) ||
 		     sp_buf_adds(out, ")");
 	sodium_memzero(latin.data, latin.len);

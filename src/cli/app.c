@@ -309,13 +309,21 @@ int sp_cli_read_stdin_json(json_t **out, struct sp_err *err)
 int sp_cli_read_stdin_text(struct sp_arena *a, size_t max, const char *field, const char **out,
 			   struct sp_err *err)
 {
+	return sp_cli_read_fd_text(0, a, max, field, out, err);
+}
+
+int sp_cli_read_fd_text(int fd, struct sp_arena *a, size_t max, const char *field,
+			const char **out, struct sp_err *err)
+{
 	char *buf = sp_arena_alloc(a, max + 2);
 	if (!buf)
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	size_t len = 0;
-	ssize_t n;
-	while (len <= max && (n = read(0, buf + len, max + 1 - len)) > 0)
+	ssize_t n = 0;
+	while (len <= max && (n = read(fd, buf + len, max + 1 - len)) > 0)
 		len += (size_t)n;
+	if (n < 0)
+		return sp_err_set(err, SP_EIO, field, "cannot be read");
 	if (len > max)
 		return sp_err_set(err, SP_ETOOBIG, field, "longer than %zu bytes", max);
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))

@@ -31,7 +31,8 @@ extern const struct sp_cli_cmd sp_cli_cmd_init, sp_cli_cmd_key, sp_cli_cmd_audit
 	sp_cli_cmd_agency, sp_cli_cmd_user, sp_cli_cmd_approval, sp_cli_cmd_case, sp_cli_cmd_note,
 	sp_cli_cmd_need, sp_cli_cmd_task, sp_cli_cmd_consent, sp_cli_cmd_demo, sp_cli_cmd_serve;
 extern const struct sp_cli_cmd sp_cli_cmd_backup, sp_cli_cmd_restore, sp_cli_cmd_store,
-	sp_cli_cmd_protocols, sp_cli_cmd_jurisdictions, sp_cli_cmd_deadline;
+	sp_cli_cmd_protocols, sp_cli_cmd_jurisdictions, sp_cli_cmd_decision,
+	sp_cli_cmd_deadline;
 
 /* Print "safepath: <what>: <message> (field)" to stderr and return the exit code for err. */
 int sp_cli_fail(const struct sp_err *err, const char *what);
@@ -123,6 +124,9 @@ int sp_cli_read_stdin_json(json_t **out, struct sp_err *err);
 struct sp_arena;
 int sp_cli_read_stdin_text(struct sp_arena *a, size_t max, const char *field, const char **out,
 			   struct sp_err *err);
+/* The same from an open file descriptor (SP_EIO naming field when a read fails). */
+int sp_cli_read_fd_text(int fd, struct sp_arena *a, size_t max, const char *field,
+			const char **out, struct sp_err *err);
 /* The id of the user named name; SP_EINVAL naming option when there is none. */
 int sp_cli_user_id(struct sp_casework *cw, const char *name, const char *option,
 		   struct sp_id *out, struct sp_err *err);

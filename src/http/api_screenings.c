@@ -44,13 +44,6 @@ static const struct sp_protocols *registry(struct http_req *r)
 	return r->opt->protocols;
 }
 
-/* ?lang= (a language code), else fallback; NULL with a 400 problem when it is not one. */
-static const char *lang_of(struct http_req *r, const char *fallback, char buf[SP_CODE_MAX])
-{
-	static const char *const allowed[] = {"lang", NULL};
-	return http_query_only(r, allowed) ? NULL : http_query_lang(r, fallback, buf);
-}
-
 /* The screening as the API shows it, with its ETag. */
 static int reply_screening(struct http_req *r, int status, const struct sp_protocols *reg,
 			   const struct sp_screening *s, const char *lang)
@@ -91,7 +84,7 @@ static json_t *protocol_row(const struct sp_protocol *p, const char *lang)
 int http_api_protocol_list(struct http_req *r)
 {
 	char buf[SP_CODE_MAX];
-	const char *lang = lang_of(r, "en", buf);
+	const char *lang = http_query_lang_only(r, "en", buf);
 	const struct sp_protocols *reg = lang ? registry(r) : NULL;
 	if (!reg)
 		return 1;
@@ -153,7 +146,7 @@ static json_t *sections_json(const struct sp_protocol *p, const char *lang)
 int http_api_protocol_get(struct http_req *r)
 {
 	char buf[SP_CODE_MAX], ref[80];
-	const char *lang = lang_of(r, "en", buf);
+	const char *lang = http_query_lang_only(r, "en", buf);
 	const struct sp_protocols *reg = lang ? registry(r) : NULL;
 	if (!reg)
 		return 1;
@@ -255,7 +248,7 @@ int http_api_screening_get(struct http_req *r)
 	struct sp_id id;
 	struct sp_screening s;
 	char buf[SP_CODE_MAX];
-	const char *lang = lang_of(r, "", buf);
+	const char *lang = http_query_lang_only(r, "", buf);
 	const struct sp_protocols *reg = lang ? registry(r) : NULL;
 	if (!reg || http_path_id(r, 0, &id))
 		return 1;

@@ -146,6 +146,7 @@ struct http_req {
 	const char *idem_key;            /* the Idempotency-Key header; NULL if none */
 	struct sp_audit_writer *audit_writer; /* read audit by group commit; NULL: in-transaction */
 	const char *if_none_match;       /* the header, for static assets */
+	const char *accept_language;     /* the Accept-Language header; NULL if none */
 	struct sp_buf body;              /* capped at HTTP_BODY_MAX */
 	size_t body_seen;                /* every byte received, counted past the cap */
 	int tls;
@@ -207,6 +208,9 @@ int http_reply_empty(struct http_req *r, int status);
 const char *http_query(const struct http_req *r, const char *name);
 /* 0 when every query parameter is one of allowed (NULL-ended), else a 400 problem and 1. */
 int http_query_only(struct http_req *r, const char *const *allowed);
+/* http_query_lang when ?lang= is the only parameter allowed; NULL with a 400 problem when
+ * another is there or it is not a language. */
+const char *http_query_lang_only(struct http_req *r, const char *fallback, char buf[SP_CODE_MAX]);
 /* The path's n-th ":name" segment (0 first) parsed as a UUID, else a 404 problem and 1. */
 int http_path_id(struct http_req *r, size_t n, struct sp_id *out);
 
@@ -246,6 +250,7 @@ int http_api_task_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_agency_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_user_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_screening_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_decision_replay(struct http_req *r, const struct sp_idem_record *rec);
 
 /* ---- problem documents (problem.c), RFC 9457 ---- */
 
@@ -316,6 +321,12 @@ int http_api_screening_patch(struct http_req *r);
 int http_api_screening_complete(struct http_req *r);
 extern const struct http_schema http_schema_screening_start, http_schema_screening_patch,
 	http_schema_screening_complete;
+/* api_decisions.c: a case's decisions, and the deployment's jurisdiction */
+int http_api_decision_add(struct http_req *r);
+int http_api_decision_list(struct http_req *r);
+int http_api_decision_get(struct http_req *r);
+int http_api_jurisdiction_get(struct http_req *r);
+extern const struct http_schema http_schema_decision_create;
 /* api_needs.c and api_tasks.c: a case's needs and tasks, and the subject's own tasks */
 int http_api_need_add(struct http_req *r);
 int http_api_need_list(struct http_req *r);

@@ -42,6 +42,12 @@ const struct http_route http_routes[] = {
 	 http_api_screening_patch},
 	{HTTP_POST, "/api/v1/screenings/:id/complete", HTTP_AUTH_SESSION, 0,
 	 &http_schema_screening_complete, http_api_screening_complete},
+	{HTTP_POST, "/api/v1/cases/:id/decisions", HTTP_AUTH_SESSION, 0,
+	 &http_schema_decision_create, http_api_decision_add},
+	{HTTP_GET, "/api/v1/cases/:id/decisions", HTTP_AUTH_SESSION, 0, NULL,
+	 http_api_decision_list},
+	{HTTP_GET, "/api/v1/decisions/:id", HTTP_AUTH_SESSION, 0, NULL, http_api_decision_get},
+	{HTTP_GET, "/api/v1/jurisdiction", HTTP_AUTH_SESSION, 0, NULL, http_api_jurisdiction_get},
 	{HTTP_POST, "/api/v1/cases/:id/needs", HTTP_AUTH_SESSION, 0, &http_schema_need_create,
 	 http_api_need_add},
 	{HTTP_GET, "/api/v1/cases/:id/needs", HTTP_AUTH_SESSION, 0, NULL, http_api_need_list},
@@ -255,4 +261,10 @@ const struct http_route *http_route_find(enum http_method method, const char *pa
 			used += (size_t)w;
 	}
 	return NULL;
+}
+
+const char *http_query_lang_only(struct http_req *r, const char *fallback, char buf[SP_CODE_MAX])
+{
+	static const char *const allowed[] = {"lang", NULL};
+	return http_query_only(r, allowed) ? NULL : http_query_lang(r, fallback, buf);
 }

@@ -268,6 +268,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->idem_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HTTP_IDEM_HEADER);
 	r->if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_IF_NONE_MATCH);
+	r->accept_language = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							 MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
 	http_pipeline_run(r);
 	return respond(c, cr);
 }

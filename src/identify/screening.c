@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "identify/identify.h"
 #include "safepath/caseevent.h"
 #include "safepath/caseop.h"
 #include "safepath/date.h"
@@ -232,7 +233,8 @@ static char sex_letter(enum sp_sex s)
 
 /* What the case tells the engine: the age from the date of birth when it gives one (a span
  * that straddles 18 is an unknown age), the age dispute, unaccompanied and separated from the
- * case flags (a flag not set is unknown, never "no"), the sex. */
+ * case flags (a flag not set is unknown, never "no"), the sex, and the case's current
+ * age-assessment decision, which settles child or adult whatever was presumed. */
 static int facts_json(struct sp_caseop *op, json_t **out, struct sp_err *err)
 {
 	struct sp_person p;
@@ -272,9 +274,14 @@ static int facts_json(struct sp_caseop *op, json_t **out, struct sp_err *err)
 		char sex[2] = {sex_letter(p.sex), '\0'};
 		bad |= json_object_set_new(f, "sex", json_string(sex));
 	}
-	if (bad) {
+	int child = -1;
+	rc = sp_decision_current_age(op, &child, err);
+	if (!rc && child >= 0)
+		bad |= json_object_set_new(f, "age_assessment",
+					   json_string(child ? "child" : "adult"));
+	if (rc || bad) {
 		json_decref(f);
-		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+		return rc ? rc : sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	}
 	*out = f;
 	return SP_OK;

@@ -12,4 +12,6 @@ export const SECRET = {
   needNote: 'Sleeps behind the Zelvakor depot; asthma inhaler lost',
   needNote2: 'Placed with the Orbenskaya family for now',
   taskTitle: 'Ring guardian Pellatrix Dunmorrow before the hearing',
+  ageGrounds: 'Told the Marrowind social worker she left school in Kesh last spring', // a decision's grounds
+  rgGrounds: 'Passport kept by the Valdrissen farm manager; wages withheld since June',
 };

@@ -32,3 +32,15 @@ serve_start() {
 	cat "$log" >&2
 	die "serve did not start"
 }
+
+# demo_world CASES: a data folder in $WORK with demo accounts and CASES demo cases; sets g (the
+# folder's options) and PW (the demo password), and as USER ARGS... runs the program as USER
+# with the password on file descriptor 3 (never on the command line).
+demo_world() {
+	g=(--data "$WORK/var" --key-file "$WORK/keys/master.key")
+	export SAFEPATH_ARGON2_OPS=1 SAFEPATH_ARGON2_MEM_KIB=8192
+	"$SP" "${g[@]}" init >/dev/null || die "init"
+	"$SP" "${g[@]}" --json demo --cases "$1" >demo.json || die "demo"
+	PW=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' demo.json)
+}
+as() { local who=$1; shift; "$SP" "${g[@]}" "$@" --as "$who" --password-fd 3 3<<<"$PW"; }

@@ -5,12 +5,7 @@
 # under the data folder.
 . "$(dirname "$0")/lib.sh"
 
-g=(--data "$WORK/var" --key-file "$WORK/keys/master.key")
-export SAFEPATH_ARGON2_OPS=1 SAFEPATH_ARGON2_MEM_KIB=8192
-"$SP" "${g[@]}" init >/dev/null || die "init"
-"$SP" "${g[@]}" --json demo --cases 2 >demo.json || die "demo"
-PW=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' demo.json)
-as() { local who=$1; shift; "$SP" "${g[@]}" "$@" --as "$who" --password-fd 3 3<<<"$PW"; }
+demo_world 2
 
 echo '{"names": [{"role": "given", "romanised": "Clineva"}], "sex": "female"}' |
 	as demo.caseworker --json case add >case.json || die "case add"

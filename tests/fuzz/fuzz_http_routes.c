@@ -138,21 +138,26 @@ static void open_store(void)
 	opt.protocols = reg;
 	sp_vocab_for_casework(sp_protocols_vocab(reg), &vocabulary);
 	opt.vocabulary = &vocabulary;
-	/* the deadline routes' jurisdiction: England and Wales, whose rules a referral starts */
+	/* the decision and deadline routes' jurisdiction: England and Wales, whose rules a
+	 * referral starts and which lets a child-protection caseworker record age assessments */
 	static struct sp_jurisdictions jurs;
-	struct sp_err jerr = {0};
-	if (sp_jurisdictions_load(NULL, &jurs, &jerr) != SP_OK ||
-	    !(opt.jurisdiction = sp_jurisdictions_find(&jurs, "gb-eng-wls")))
-		abort();
+	need(sp_jurisdictions_load(NULL, &jurs, &err), &err, "jurisdictions");
+	opt.jurisdiction = sp_jurisdictions_find(&jurs, "gb-eng-wls");
 	opt.jurisdictions = &jurs;
+	if (!opt.jurisdiction)
+		abort();
 }
 
-/* One agency, one caseworker whose password works at once, one case of theirs. */
+/* One agency, one caseworker whose password works at once, one case of theirs. The agency
+ * protects children, so the jurisdiction lets the caseworker record age assessments and
+ * best-interests determinations. */
 static void seed(struct sp_user *u)
 {
-	static const struct sp_agency agency = {
-		.code = "NGO", .name = "Fuzz NGO", .kind = SP_AGENCY_NGO, .country = "ZZ"};
-	static const struct sp_demo_user user = {USERNAME, "NGO", SP_ROLE_CASEWORKER};
+	static const struct sp_agency agency = {.code = "CPA",
+						.name = "Fuzz child protection",
+						.kind = SP_AGENCY_CHILD_PROTECTION,
+						.country = "ZZ"};
+	static const struct sp_demo_user user = {USERNAME, "CPA", SP_ROLE_CASEWORKER};
 	struct sp_err err = {0};
 	need(sp_access_demo_seed(&worker.access, &agency, 1, &user, 1, PASSWORD, &err), &err,
 	     "seed");

@@ -57,16 +57,7 @@ static int64_t at(const char *rfc3339)
 	return us;
 }
 
-static struct sp_case open_case(const struct sp_subject *who)
-{
-	struct sp_casework cw = as(who);
-	struct sp_err err = {0};
-	struct sp_person p = {0};
-	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_NORMAL};
-	struct sp_case c;
-	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
-	return c;
-}
+#define NAMED "{\"names\": [{\"role\": \"given\", \"romanised\": \"Termina\"}]}"
 
 /* An event as a decision or a screening fires it: inside an operation on the case. */
 static const struct sp_case_act fire_act = {SP_ACT_DECISION_WRITE, SP_FIELD(SP_FC_STAT),
@@ -124,7 +115,7 @@ static const char *state_at(const struct sp_deadline *d, const char *now)
 static void nrm_path_in_england_and_wales(void **state)
 {
 	(void)state;
-	struct sp_case c = open_case(&caseworker);
+	struct sp_case c = open_case(&caseworker, NAMED, 0);
 	struct sp_casework cw = as(&caseworker);
 	struct sp_err err = {0};
 	struct sp_case_event_effect fx;
@@ -200,7 +191,7 @@ static void nrm_path_in_england_and_wales(void **state)
 static void child_presumption_lapses_on_an_adult_finding(void **state)
 {
 	(void)state;
-	struct sp_case c = open_case(&caseworker);
+	struct sp_case c = open_case(&caseworker, NAMED, 0);
 	struct sp_case_event_effect fx =
 		fire(&caseworker, &c, coe, SP_EVENT_CHILD_PRESUMED, "2026-03-10T12:00:00Z");
 	assert_int_equal(fx.n_started, 1);
@@ -218,7 +209,7 @@ static void child_presumption_lapses_on_an_adult_finding(void **state)
 static void working_days_past_the_holiday_years_are_not_guessed(void **state)
 {
 	(void)state;
-	struct sp_case c = open_case(&caseworker);
+	struct sp_case c = open_case(&caseworker, NAMED, 0);
 	struct sp_case_event_effect fx =
 		fire(&caseworker, &c, gb, SP_EVENT_REFERRAL, "2027-12-28T10:00:00Z");
 	assert_int_equal(fx.n_started, 1);
@@ -239,7 +230,7 @@ static void working_days_past_the_holiday_years_are_not_guessed(void **state)
 static void class_and_policy_decide_who_sees(void **state)
 {
 	(void)state;
-	struct sp_case c = open_case(&screener);
+	struct sp_case c = open_case(&screener, NAMED, 0);
 	struct sp_casework sup = as(&supervisor), scr = as(&screener), out = as(&outsider);
 	struct sp_err err = {0};
 	ok(sp_case_event_record(&sup, &jurs, gb, &c.id, SP_EVENT_REFERRAL,
@@ -302,7 +293,7 @@ static void agency_list_and_marking_met(void **state)
 	assert_int_equal((int64_t)total, open);
 
 	/* a fresh overdue target, then met by hand */
-	struct sp_case c = open_case(&caseworker);
+	struct sp_case c = open_case(&caseworker, NAMED, 0);
 	struct sp_casework cw = as(&caseworker);
 	struct sp_case_event_effect fx;
 	ok(sp_case_event_record(&cw, &jurs, gb, &c.id, SP_EVENT_REFERRAL,

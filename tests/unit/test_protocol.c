@@ -63,7 +63,8 @@ static void vocabulary_refuses_duplicates(void **state)
 	const char *text = "{\"version\":1,\"languages\":[\"en\"],\"needs\":[{\"id\":\"a\",\"title\":"
 			   "{\"en\":\"A\"}},{\"id\":\"a\",\"title\":{\"en\":\"A\"}}],\"services\":[],"
 			   "\"red_flags\":[],\"tasks\":[],\"placements\":[],\"priorities\":[],"
-			   "\"intervention_levels\":[],\"extra\":1}";
+			   "\"intervention_levels\":[],\"best_interests_outcomes\":[],"
+			   "\"age_methods\":[],\"extra\":1}";
 	struct sp_diag d;
 	struct sp_vocab *v = NULL;
 	sp_diag_init(&d);

@@ -17,6 +17,7 @@
 
 #include "safepath/json.h"
 #include "safepath/protocol.h"
+#include "safepath/deadline.h"
 #include "safepath/jurisdiction.h"
 #include "safepath/screening.h"
 
@@ -63,35 +64,7 @@ static int teardown(void **state)
 }
 
 /* A case opened by who for a person given as JSON, with flags. */
-static struct sp_case open_case(const struct sp_subject *who, const char *person, unsigned flags)
-{
-	struct sp_casework cw = as(who);
-	struct sp_err err = {0};
-	struct sp_person p;
-	json_t *j = sp_json_parse(person, strlen(person), &err);
-	assert_non_null(j);
-	ok(sp_person_decode(j, &arena, &p, &err), &err, "person");
-	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_NORMAL, .flags = flags};
-	struct sp_case c;
-	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
-	json_decref(j);
-	return c;
-}
-
 #define ADULT "{\"names\": [{\"role\": \"given\", \"romanised\": \"Samuel\"}], \"sex\": \"male\"}"
-
-/* Born in March of the year 15 years ago (the test runs after March or not: 14 or 15). */
-static const char *child_json(char *buf, size_t n)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	snprintf(buf, n,
-		 "{\"names\": [{\"role\": \"given\", \"romanised\": \"Yonas\"}], \"sex\": \"male\", "
-		 "\"date_of_birth\": {\"date\": \"%d-03-01\"}}",
-		 tm.tm_year + 1900 - 15);
-	return buf;
-}
 
 static json_t *parse(const char *s)
 {
@@ -312,6 +285,43 @@ static void agreeing_conclusion_and_flags(void **state)
 }
 
 /* A 15-year-old travelling alone: the child variant, chosen at start from the case. */
+/* Someone of unknown age who says they are under 18 is presumed a child: the completion starts
+ * the Council of Europe's protection-at-once deadline, due at the completion, from this
+ * screening; and the case's age becomes disputed. */
+static void presumed_child_starts_the_protection_deadline(void **state)
+{
+	(void)state;
+	struct sp_case c = open_case(&caseworker, ADULT, 0);
+	struct sp_casework cw = as(&caseworker);
+	struct sp_err err = {0};
+	struct sp_screening s;
+	struct sp_screening_start in = {"test-labour", "en", NULL};
+	ok(sp_screening_start(&cw, reg, &c.id, &in, &s, &err), &err, "start");
+	struct sp_diag d;
+	sp_diag_init(&d);
+	ok(save(&cw, &s, "{\"says_under_18\": \"yes\"}", &d, &err), &err, "save");
+	sp_diag_free(&d);
+	ok(complete(&cw, &s,
+		    "{\"possible_trafficking\": \"undetermined\", \"intervention_level\": "
+		    "\"medium\", \"priority\": \"urgent\", \"child\": true}",
+		    "unknown answers", &err),
+	   &err, "complete");
+	struct sp_deadline *list;
+	size_t n, withheld;
+	ok(sp_deadline_list(&cw, &c.id, &list, &n, &withheld, &err), &err, "deadlines");
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].jurisdiction, "coe");
+	assert_string_equal(list[0].rule, "child_assistance");
+	assert_string_equal(list[0].trigger, "child_presumed");
+	assert_int_equal(list[0].source, SP_DEADLINE_FROM_SCREENING);
+	assert_memory_equal(list[0].source_id.b, s.id.b, SP_ID_LEN);
+	assert_true(list[0].has_due);
+	assert_true(list[0].due_us == list[0].trigger_us && list[0].trigger_us >= s.started_us);
+	struct sp_case after;
+	ok(sp_case_get(&cw, &c.id, &after, &err), &err, "case");
+	assert_true(after.flags & SP_CASE_AGE_DISPUTED);
+}
+
 static void child_variant_from_the_case(void **state)
 {
 	(void)state;
@@ -564,40 +574,32 @@ static int run(int which, struct sp_casework *cw, const struct sp_id *case_id,
 	}
 }
 
+/* The walk's state: the screening each operation continues from. */
+struct walk {
+	struct sp_casework cw;
+	struct sp_id case_id;
+	struct sp_screening s, keep;
+	int which;
+};
+
+static int walk_op(void *ctx, int which, struct sp_err *err)
+{
+	struct walk *w = ctx;
+	if (which != w->which) { /* the next operation continues from what the last made */
+		w->which = which;
+		w->keep = w->s;
+	}
+	w->s = w->keep;
+	return run(which, &w->cw, &w->case_id, &w->s, err);
+}
+
 static void fault_walk(void **state)
 {
 	(void)state;
 	struct sp_case c = open_case(&caseworker, ADULT, 0);
-	struct sp_casework cw = as(&caseworker);
-	struct sp_screening s = {0};
-	for (int which = 0; which < 3; which++) {
-		struct sp_screening keep = s;
-		for (long n = 1;; n++) {
-			struct sp_err err = {0};
-			char *before = snapshot(tables, N_TABLES);
-			s = keep;
-			sp_store_fail_at(store, n);
-			int rc = run(which, &cw, &c.id, &s, &err);
-			long calls = sp_store_calls(store);
-			sp_store_fail_at(store, 0);
-			assert_false(sp_store_in_transaction(store));
-			if (rc == SP_OK) {
-				free(before);
-				assert_true(calls < n);
-				assert_true(n > 3);
-				break;
-			}
-			if (rc != SP_EFAULT)
-				fail_msg("operation %d, call %ld: %s (%s) %s", which, n,
-					 sp_status_name(rc), err.field, err.msg);
-			char *after = snapshot(tables, N_TABLES);
-			if (strcmp(before, after) != 0)
-				fail_msg("operation %d: failing call %ld left rows behind", which, n);
-			free(after);
-			free(before);
-		}
-	}
-	assert_int_equal(s.status, SP_SCREENING_COMPLETED);
+	struct walk w = {.cw = as(&caseworker), .case_id = c.id, .which = 0};
+	fault_walk_over(tables, N_TABLES, 3, walk_op, &w);
+	assert_int_equal(w.s.status, SP_SCREENING_COMPLETED);
 }
 
 int main(void)
@@ -605,6 +607,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(start_save_resume_complete),
 		cmocka_unit_test(agreeing_conclusion_and_flags),
+		cmocka_unit_test(presumed_child_starts_the_protection_deadline),
 		cmocka_unit_test(child_variant_from_the_case),
 		cmocka_unit_test(start_errors_and_policy),
 		cmocka_unit_test(conclusion_rule),

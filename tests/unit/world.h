@@ -5,7 +5,10 @@
 #ifndef SAFEPATH_TEST_WORLD_H
 #define SAFEPATH_TEST_WORLD_H
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -17,6 +20,8 @@
 #include "safepath/case.h"
 #include "safepath/crypto.h"
 #include "safepath/init.h"
+#include "safepath/json.h"
+#include "safepath/person.h"
 #include "safepath/store.h"
 
 /* One test world: a store, keys, a key store, two agencies (an NGO and the immigration
@@ -244,6 +249,71 @@ __attribute__((unused)) static char *snapshot(const char *const *tables, size_t 
 	sqlite3_close(db);
 	size_t n;
 	return sp_buf_detach(&b, &n);
+}
+
+/* A case opened by who for the person given as JSON, with case flags. */
+__attribute__((unused)) static struct sp_case open_case(const struct sp_subject *who,
+							const char *person, unsigned flags)
+{
+	struct sp_casework cw = as(who);
+	struct sp_err err = {0};
+	struct sp_person p;
+	json_t *j = sp_json_parse(person, strlen(person), &err);
+	assert_non_null(j);
+	ok(sp_person_decode(j, &arena, &p, &err), &err, "person");
+	struct sp_case_open in = {.person = &p, .priority = SP_PRIORITY_NORMAL, .flags = flags};
+	struct sp_case c;
+	ok(sp_case_open(&cw, &in, &c, &err), &err, "open");
+	json_decref(j);
+	return c;
+}
+
+/* A person born in March of the year 15 years ago (the test runs after March or not: 14 or
+ * 15), as JSON in buf. */
+__attribute__((unused)) static const char *child_json(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(buf, n,
+		 "{\"names\": [{\"role\": \"given\", \"romanised\": \"Yonas\"}], \"sex\": \"male\", "
+		 "\"date_of_birth\": {\"date\": \"%d-03-01\"}}",
+		 tm.tm_year + 1900 - 15);
+	return buf;
+}
+
+/* The fault walk: operation `which` (0 to n_ops - 1, in turn) run by op(ctx, which, err) with
+ * the Nth store call failing, for N = 1, 2, ... until it succeeds: every failure must leave
+ * the tables as they were and no transaction open. */
+typedef int (*world_op)(void *ctx, int which, struct sp_err *err);
+__attribute__((unused)) static void fault_walk_over(const char *const *tables, size_t n_tables,
+						    int n_ops, world_op op, void *ctx)
+{
+	for (int which = 0; which < n_ops; which++) {
+		for (long n = 1;; n++) {
+			struct sp_err err = {0};
+			char *before = snapshot(tables, n_tables);
+			sp_store_fail_at(store, n);
+			int rc = op(ctx, which, &err);
+			long calls = sp_store_calls(store);
+			sp_store_fail_at(store, 0);
+			assert_false(sp_store_in_transaction(store));
+			if (rc == SP_OK) {
+				free(before);
+				assert_true(calls < n);
+				assert_true(n > 3);
+				break;
+			}
+			if (rc != SP_EFAULT)
+				fail_msg("operation %d, call %ld: %s (%s) %s", which, n,
+					 sp_status_name(rc), err.field, err.msg);
+			char *after = snapshot(tables, n_tables);
+			if (strcmp(before, after) != 0)
+				fail_msg("operation %d: failing call %ld left rows behind", which, n);
+			free(after);
+			free(before);
+		}
+	}
 }
 
 #endif
