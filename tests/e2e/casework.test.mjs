@@ -3,18 +3,17 @@
 // field) and referred in one tap with its version as If-Match; two tasks added (one without
 // kind or title refused first), one overdue; "My tasks" (in the navigation) lists them by due
 // date, the overdue one with a red edge and the word "Overdue", one tap marks it done, its
-// link leads to the case. Then the decisions (an age assessment "adult", benefit of the doubt
-// "no", refused first without grounds; then listed as the current one) and the deadlines (the
-// referral to the national referral mechanism starts deadlines; one recorded in the past is
-// overdue and first on the Deadlines page, also with "Overdue only"). The decisions only
-// once the server has their routes (lib.mjs serverLacks): until then the case page says "not
-// available" there and the test says it was skipped.
+// link leads to the case; no decision is offered to this NGO caseworker. The server follows
+// England and Wales: a child-protection caseworker records an age assessment "adult", benefit
+// of the doubt "no" (refused first without grounds), then listed as the current one; the
+// referral to the national referral mechanism starts the reasonable-grounds target; one
+// recorded in the past is overdue and first on the Deadlines page, also with "Overdue only".
 // axe-core on each screen; no sideways scrolling; any console error or CSP violation fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { demo } from '../api/lib.mjs';
 import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot, serverLacks } from './lib.mjs';
+  withScreenshot } from './lib.mjs';
 
 let server;
 let browser;
@@ -43,13 +42,6 @@ async function asCaseworker(name, flow, username = 'demo.caseworker') {
     assertClean(page);
   });
   await page.context().close();
-}
-
-// Skips the test (and says true) while the server lacks a route it needs.
-function lacking(t, what, paths) {
-  if (!paths.some(serverLacks)) return false;
-  t.skip(`the server has no ${what} API yet`);
-  return true;
 }
 
 // A new case through the form (the caseworker's own); returns its id and number.
@@ -160,44 +152,50 @@ test('a caseworker adds a need and two tasks on a phone, and marks the overdue o
     await page.waitForSelector('#tasks-h ~ .task-list li[data-kind="medical_check"]');
     assert.equal(new URL(page.url()).pathname, `/cases/${c.id}`);
     assert.equal(await page.textContent('#tasks-h ~ .task-list li[data-kind="medical_check"] .task__status'), 'done');
-    if (serverLacks(`/api/v1/cases/${c.id}/decisions`)) {
-      await page.waitForSelector('#decisions-h + p.muted');
-      assert.equal(await page.textContent('#decisions-h + p.muted'), 'Not available on this server yet.');
-    }
+    // England and Wales have age assessments recorded in child protection, the grounds at
+    // the Home Office: this caseworker, at an NGO, is offered no decision to record
+    await page.waitForSelector('#decisions-h ~ .empty');
+    assert.equal(await page.textContent('#decisions-h ~ .empty'), 'No decision recorded.');
+    assert.equal(await page.locator('button:has-text("Record a decision")').count(), 0);
   });
 });
 
-test('an age assessment recorded as "adult" without the benefit of the doubt becomes the current decision', async (t) => {
-  if (lacking(t, 'decisions', ['/api/v1/jurisdiction', '/api/v1/cases/x/decisions'])) return;
+test('an age assessment recorded as "adult" without the benefit of the doubt becomes the current decision', async () => {
   await asCaseworker('decisions', async (page) => {
     const c = await newCase(page, 'Omid', 'Karimi');
     await page.waitForSelector('#decisions-h ~ .empty');
     await page.click('button:has-text("Record a decision")');
     await page.waitForSelector('#dec-type');
+    // a caseworker in child protection records age assessments and best interests, not the grounds
+    assert.deepEqual(await page.locator('#dec-type option').allTextContents(), ['Age assessment', 'Best interests']);
     await page.selectOption('#dec-type', 'age_assessment');
+    assert.deepEqual(await page.locator('#dec-outcome option').allTextContents(), ['Choose…', 'A child', 'An adult']);
     await page.selectOption('#dec-outcome', 'adult');
+    await page.selectOption('#dec-method', 'holistic_assessment');
     await page.selectOption('#dec-benefit_of_doubt', 'no');
-    if (await page.locator('select#dec-method').count()) {
-      const methods = await page.locator('#dec-method option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
-      await page.selectOption('#dec-method', methods[0]);
-    }
-    // no grounds: refused, the reason by the grounds
-    page.expectHttpError(422, `/api/v1/cases/${c.id}/decisions`);
+    await page.fill('#dec-assessed_age', '24');
+    // no grounds: refused, the reason by the grounds, which takes the focus
+    page.expectHttpError(400, `/api/v1/cases/${c.id}/decisions`);
+    const post = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/api/v1/cases/${c.id}/decisions`));
     await page.click('form:has(#dec-type) button[type=submit]');
+    assert.deepEqual(JSON.parse((await post).postData()), { type: 'age_assessment', outcome: 'adult', grounds: '',
+      method: 'holistic_assessment', benefit_of_doubt: false, assessed_age: 24 });
     await page.waitForSelector('#dec-grounds-error');
     assert.equal(await page.getAttribute('#dec-grounds', 'aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'dec-grounds');
     await assertAccessible(page, 'the decision form refused');
     await page.fill('#dec-grounds', 'Passport and interview consistent with an age of 24.');
     await page.click('form:has(#dec-type) button[type=submit]');
     const d = page.locator('li[data-type="age_assessment"]');
     await d.waitFor();
-    assert.match(await d.textContent(), /Age assessment: An adult/);
-    assert.match(await d.textContent(), /Current/);
-    assert.match(await d.textContent(), /Benefit of the doubt given: No/);
+    assert.match(await d.locator('.decision__head').textContent(), /^Age assessment: An adult\s+Current$/);
+    assert.match(await d.textContent(), /recorded by demo\.childworker/);
+    assert.match(await d.textContent(), /Method: Holistic multidisciplinary assessment · Benefit of the doubt given: No · Assessed age \(optional\): 24/);
     assert.match(await d.textContent(), /Passport and interview consistent with an age of 24\./);
+    assert.equal(await page.locator('#dec-type').count(), 0, 'the form closed');
     await assertAccessible(page, 'the decisions');
     await assertNoHorizontalScroll(page, 'the decisions at 390 px');
-  });
+  }, 'demo.childworker');
 });
 
 test('a referral starts deadlines; one started in the past is overdue and first on the Deadlines page', async () => {

@@ -12,21 +12,6 @@ const WORK = process.env.SP_WORK;
 export const ROOT = process.env.SP_ROOT;
 const axeSource = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
-// Parts of the API built on another branch (decisions, and the jurisdiction's answer): until the server has their
-// routes (an anonymous GET answers 404, not 401), the case page's sections say "not
-// available" and their 404s are not counted as failures; once it has them, a 404 there fails
-// like any other. lacking: the patterns of the routes this run's server does not have.
-const PENDING = [
-  ['/api/v1/jurisdiction', /\/api\/v1\/jurisdiction$/],
-  ['/api/v1/cases/00000000-0000-4000-8000-000000000000/decisions', /\/api\/v1\/cases\/[^/]+\/decisions$/],
-];
-let lacking = [];
-
-// Whether this run's server lacks the route of an API path (one of PENDING's).
-export function serverLacks(path) {
-  return lacking.some((re) => re.test(path));
-}
-
 // Start the server; resolves to { base, stop }. The rate limits are lifted out of the
 // tests' reach (every page load is a few requests from 127.0.0.1); settings: more of the
 // server's environment (SAFEPATH_JURISDICTION, …).
@@ -58,10 +43,7 @@ export async function startServer(settings = {}) {
     child.on('exit', resolve);
     child.kill('SIGTERM');
   });
-  const base = `http://127.0.0.1:${port}`;
-  lacking = [];
-  for (const [path, re] of PENDING) if ((await fetch(base + path)).status === 404) lacking.push(re);
-  return { base, stop };
+  return { base: `http://127.0.0.1:${port}`, stop };
 }
 
 // The server and the browser a test file shares: started in its before hook, stopped in its
@@ -115,7 +97,6 @@ export async function openPage(browser, base, { width = 1280, height = 900, lang
     const status = /status of (\d{3})/.exec(m.text())?.[1];
     const i = expected.findIndex((x) => String(x.status) === status && url.endsWith(x.path));
     if (i >= 0) expected.splice(i, 1);
-    else if (status === '404' && url && serverLacks(new URL(url).pathname)) return;
     else problems.push(`console ${m.type()}: ${m.text()} ${url}`);
   });
   page.problems = problems;

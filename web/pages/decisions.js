@@ -35,7 +35,7 @@ function decisionBody(v) {
   const b = { type: v.type, outcome: v.outcome, grounds: v.grounds };
   if (v.decided_at) b.decided_at = utc(v.decided_at);
   if (v.type === 'age_assessment') {
-    if (v.method.trim()) b.method = v.method.trim();
+    if (v.method) b.method = v.method;
     if (v.benefit_of_doubt) b.benefit_of_doubt = v.benefit_of_doubt === 'yes';
     if (v.assessed_age !== '') b.assessed_age = Number(v.assessed_age);
   }
@@ -52,7 +52,6 @@ function RecordDecision({ caseId, types, onAdded, onSessionEnded }) {
   const f = useAddForm({ path: `/api/v1/cases/${caseId}/decisions`, blank, body: decisionBody, fieldOf, onAdded, onSessionEnded });
   const { v, set } = f;
   const age = v.type === 'age_assessment';
-  const methods = vocabOptions('age_methods', t('form.choose'));
   const labels = { 'dec-type': t('decisions.type'), 'dec-outcome': t('decisions.outcome'),
     'dec-decided_at': t('decisions.decided_at'), 'dec-grounds': t('decisions.grounds'), 'dec-method': t('decisions.method'),
     'dec-benefit_of_doubt': t('decisions.benefit_of_doubt'), 'dec-assessed_age': t('decisions.assessed_age') };
@@ -72,11 +71,8 @@ function RecordDecision({ caseId, types, onAdded, onSessionEnded }) {
       <${Field} id="dec-outcome" label=${labels['dec-outcome']} as="select" required options=${outcomeOptions(v.type)}
         value=${v.outcome} onChange=${set('outcome')} error=${err('outcome')} />
       ${age && html`
-        ${methods.length > 1
-          ? html`<${Field} id="dec-method" label=${labels['dec-method']} as="select" options=${methods}
-              value=${v.method} onChange=${set('method')} error=${err('method')} />`
-          : html`<${Field} id="dec-method" label=${labels['dec-method']} value=${v.method} onInput=${set('method')}
-              error=${err('method')} />`}
+        <${Field} id="dec-method" label=${labels['dec-method']} as="select" required
+          options=${vocabOptions('age_methods', t('form.choose'))} value=${v.method} onChange=${set('method')} error=${err('method')} />
         <${Field} id="dec-benefit_of_doubt" label=${labels['dec-benefit_of_doubt']} as="select" required
           hint=${t('decisions.benefit_hint')} options=${codeOptions('answer', t('form.choose')).filter((o) => o.value !== 'unknown')}
           value=${v.benefit_of_doubt} onChange=${set('benefit_of_doubt')} error=${err('benefit_of_doubt')} />
