@@ -185,9 +185,12 @@ test('an age assessment recorded as "adult" without the benefit of the doubt bec
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'dec-grounds');
     await assertAccessible(page, 'the decision form refused');
     await page.fill('#dec-grounds', 'Passport and interview consistent with an age of 24.');
+    // a decision is an event for the deadlines: the section reads them again
+    const reread = page.waitForRequest((r) => r.method() === 'GET' && r.url().includes(`/api/v1/cases/${c.id}/deadlines`));
     await page.click('form:has(#dec-type) button[type=submit]');
     const d = page.locator('li[data-type="age_assessment"]');
     await d.waitFor();
+    await reread;
     assert.match(await d.locator('.decision__head').textContent(), /^Age assessment: An adult\s+Current$/);
     assert.match(await d.textContent(), /recorded by demo\.childworker/);
     assert.match(await d.textContent(), /Method: Holistic multidisciplinary assessment · Benefit of the doubt given: No · Assessed age \(optional\): 24/);

@@ -245,6 +245,7 @@ function Consents({ caseId, onSessionEnded }) {
 export function CasePage({ id, me, onSessionEnded }) {
   const [c, setC] = useState(null);
   const [error, setError] = useState(null);
+  const [decided, setDecided] = useState(0); // decisions recorded here: each one reads the deadlines again
   usePage(c ? t('case.title', { number: c.number }) : t('case.loading'), Boolean(c || error));
   useEffect(() => {
     api('GET', `/api/v1/cases/${id}`).then(setC, (err) => {
@@ -277,8 +278,8 @@ export function CasePage({ id, me, onSessionEnded }) {
     <${ScreeningsSection} caseId=${id} onSessionEnded=${onSessionEnded} />
     <${NeedsSection} caseId=${id} onSessionEnded=${onSessionEnded} />
     <${TasksSection} caseId=${id} onSessionEnded=${onSessionEnded} withForm />
-    <${DecisionsSection} caseId=${id} onSessionEnded=${onSessionEnded} />
-    <${DeadlinesSection} caseId=${id} onSessionEnded=${onSessionEnded} />
+    <${DecisionsSection} caseId=${id} onSessionEnded=${onSessionEnded} onRecorded=${() => setDecided((n) => n + 1)} />
+    <${DeadlinesSection} key=${decided} caseId=${id} onSessionEnded=${onSessionEnded} />
     <${Notes} caseId=${id} me=${me} onSessionEnded=${onSessionEnded} />
     <${Consents} caseId=${id} onSessionEnded=${onSessionEnded} />
   </div>`;

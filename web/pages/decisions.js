@@ -105,7 +105,8 @@ function Decision({ d }) {
   </li>`;
 }
 
-export function DecisionsSection({ caseId, onSessionEnded }) {
+// onRecorded: after a decision is recorded (it is an event for the case's deadlines).
+export function DecisionsSection({ caseId, onSessionEnded, onRecorded }) {
   const jurisdiction = useList('/api/v1/jurisdiction', onSessionEnded);
   const list = useList(`/api/v1/cases/${caseId}/decisions`, onSessionEnded);
   const rules = jurisdiction.data?.decisions || {};
@@ -117,6 +118,6 @@ export function DecisionsSection({ caseId, onSessionEnded }) {
       : html`<p class="empty">${t('decisions.none')}</p>`)}
     ${withheld > 0 && html`<p class="muted">${t('decisions.withheld', { n: withheld })}</p>`}
     ${list.items && types.length > 0 && html`<${RecordDecision} key=${types.join()} caseId=${caseId} types=${types}
-      onAdded=${list.load} onSessionEnded=${onSessionEnded} />`}
+      onAdded=${() => list.load().then(onRecorded)} onSessionEnded=${onSessionEnded} />`}
   <//>`;
 }
