@@ -2,7 +2,8 @@
 // their own, a need added by kind with a note (refused first without a kind: the reason by the
 // field) and referred in one tap with its version as If-Match; two tasks added (one without
 // kind or title refused first), one overdue; "My tasks" (in the navigation) lists them by due
-// date, the overdue one with a red edge and the word "Overdue", one tap marks it done, its
+// date, the overdue one with a red edge and the word "Overdue", the keyboard alone reaches its
+// "Done" and marks it done, its
 // link leads to the case; no decision is offered to this NGO caseworker. The server follows
 // England and Wales: a child-protection caseworker records an age assessment "adult", benefit
 // of the doubt "no" (refused first without grounds), then listed as the current one; the
@@ -139,7 +140,16 @@ test('a caseworker adds a need and two tasks on a phone, and marks the overdue o
     await assertNoHorizontalScroll(page, 'My tasks at 390 px');
 
     const done = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().includes('/api/v1/tasks/'));
-    await first.locator('button:has-text("Done")').click();
+    // with the keyboard alone: from the heading, Tab reaches the overdue task's "Done"
+    await page.focus('h1');
+    const target = `Mark done: Arrange a medical check`;
+    let reached = false;
+    for (let i = 0; i < 12 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate((name) => document.activeElement?.getAttribute('aria-label') === name, target);
+    }
+    assert.ok(reached, 'the "Done" button is within reach of the keyboard');
+    await page.keyboard.press('Enter');
     assert.equal((await done).headers()['if-match'], '"1"');
     await page.waitForFunction((n) => [...document.querySelectorAll('.task-list li')]
       .find((li) => li.textContent.includes('Arrange a medical check') && li.textContent.includes(`Case ${n}`))
