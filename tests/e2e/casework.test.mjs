@@ -3,8 +3,8 @@
 // field) and referred in one tap with its version as If-Match; two tasks added (one without
 // kind or title refused first), one overdue; "My tasks" (in the navigation) lists them by due
 // date, the overdue one with a red edge and the word "Overdue", the keyboard alone reaches its
-// "Done" and marks it done, its
-// link leads to the case; no decision is offered to this NGO caseworker. The server follows
+// "Done" and marks it done, its link leads to the case; no decision is offered to this NGO
+// caseworker. The server follows
 // England and Wales: a child-protection caseworker records an age assessment "adult", benefit
 // of the doubt "no" (refused first without grounds), then listed as the current one; the
 // referral to the national referral mechanism starts the reasonable-grounds target; one
