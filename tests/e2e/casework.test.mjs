@@ -4,11 +4,11 @@
 // kind or title refused first), one overdue; "My tasks" (in the navigation) lists them by due
 // date, the overdue one with a red edge and the word "Overdue", the keyboard alone reaches its
 // "Done" and marks it done, its link leads to the case; no decision is offered to this NGO
-// caseworker. The server follows
-// England and Wales: a child-protection caseworker records an age assessment "adult", benefit
-// of the doubt "no" (refused first without grounds), then listed as the current one; the
-// referral to the national referral mechanism starts the reasonable-grounds target; one
-// recorded in the past is overdue and first on the Deadlines page, also with "Overdue only".
+// caseworker. The server follows England and Wales: a child-protection caseworker records an
+// age assessment "adult", benefit of the doubt "no" (refused first without grounds), then
+// listed as the current one; the referral to the national referral mechanism starts the
+// reasonable-grounds target; one recorded in the past is overdue and first on the Deadlines
+// page, also with "Overdue only".
 // axe-core on each screen; no sideways scrolling; any console error or CSP violation fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
