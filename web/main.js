@@ -18,6 +18,8 @@ import { UsersPage } from './pages/users.js';
 import { AgenciesPage } from './pages/agencies.js';
 import { AuditPage } from './pages/audit.js';
 import { ScreeningPage } from './pages/screening.js';
+import { MyTasksPage } from './pages/tasks.js';
+import { DeadlinesPage } from './pages/deadlines.js';
 
 setLanguage(initialLanguage());
 
@@ -27,12 +29,15 @@ const ROLE_PAGES = [{ path: '/users', role: 'admin', page: UsersPage },
 function route(path, me) {
   const staff = me.roles.some((r) => CASE_ROLES.includes(r));
   if (path === '/' || path === '/login') return staff ? { redirect: '/cases' } : { page: HomePage };
-  if (!staff && (path.startsWith('/cases') || path.startsWith('/screenings'))) return { page: HomePage };
+  if (!staff && (path.startsWith('/cases') || path.startsWith('/screenings') || path === '/tasks'
+    || path === '/deadlines')) return { page: HomePage };
   // the administrator's and the DPO's pages; another role typing their address goes home
   const own = ROLE_PAGES.find((x) => x.path === path);
   if (own) return me.roles.includes(own.role) ? { page: own.page } : { page: HomePage };
   if (path === '/cases') return { page: CaseListPage };
   if (path === '/cases/new') return { page: NewCasePage };
+  if (path === '/tasks') return { page: MyTasksPage };
+  if (path === '/deadlines') return { page: DeadlinesPage };
   const m = /^\/cases\/([0-9a-fA-F-]{36})$/.exec(path);
   if (m) return { page: CasePage, props: { id: m[1] } };
   const sm = /^\/screenings\/([0-9a-fA-F-]{36})$/.exec(path);

@@ -86,6 +86,8 @@ const struct http_route http_routes[] = {
 	{HTTP_GET, "/cases", HTTP_AUTH_NONE, 0, NULL, http_static_get},
 	{HTTP_GET, "/cases/:id", HTTP_AUTH_NONE, 0, NULL, http_static_get},
 	{HTTP_GET, "/screenings/:id", HTTP_AUTH_NONE, 0, NULL, http_static_get},
+	{HTTP_GET, "/tasks", HTTP_AUTH_NONE, 0, NULL, http_static_get},
+	{HTTP_GET, "/deadlines", HTTP_AUTH_NONE, 0, NULL, http_static_get},
 	{HTTP_GET, "/users", HTTP_AUTH_NONE, 0, NULL, http_static_get},
 	{HTTP_GET, "/agencies", HTTP_AUTH_NONE, 0, NULL, http_static_get},
 	{HTTP_GET, "/audit", HTTP_AUTH_NONE, 0, NULL, http_static_get},

@@ -13,13 +13,14 @@ export const ROOT = process.env.SP_ROOT;
 const axeSource = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 // Start the server; resolves to { base, stop }. The rate limits are lifted out of the
-// tests' reach (every page load is a few requests from 127.0.0.1).
-export async function startServer() {
+// tests' reach (every page load is a few requests from 127.0.0.1); settings: more of the
+// server's environment (SAFEPATH_JURISDICTION, …).
+export async function startServer(settings = {}) {
   const args = ['--data', join(WORK, 'var'), '--key-file', join(WORK, 'keys/master.key'),
     'serve', '--listen', '127.0.0.1:0'];
   const env = {
     ...process.env, SAFEPATH_RATE_LIMIT_PER_S: '100000', SAFEPATH_RATE_LIMIT_BURST: '100000',
-    SAFEPATH_RATE_LIMIT_ADDRESS_PER_S: '100000', SAFEPATH_RATE_LIMIT_ADDRESS_BURST: '100000',
+    SAFEPATH_RATE_LIMIT_ADDRESS_PER_S: '100000', SAFEPATH_RATE_LIMIT_ADDRESS_BURST: '100000', ...settings,
   };
   const child = spawn(process.env.SP_BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
@@ -47,8 +48,8 @@ export async function startServer() {
 
 // The server and the browser a test file shares: started in its before hook, stopped in its
 // after hook (stopAll takes what startAll gave, or nothing when that failed).
-export async function startAll() {
-  const server = await startServer();
+export async function startAll(settings) {
+  const server = await startServer(settings);
   try {
     return { server, browser: await launch() };
   } catch (e) {

@@ -191,7 +191,7 @@ test('the same in Arabic, laid out right to left', async () => {
     const brand = await page.locator('.topbar__home').boundingBox();
     const tools = await page.locator('.topbar__tools').boundingBox();
     assert.ok(brand.x + brand.width > width - 150, 'the brand sits at the right edge');
-    assert.ok(nav.x + nav.width <= brand.x + 1 && nav.x > width / 2, 'the navigation follows it leftwards');
+    assert.ok(nav.x + nav.width <= brand.x + 1 && nav.x >= tools.x + tools.width, 'the navigation follows it leftwards');
     assert.ok(tools.x < width / 2, 'the tools are on the left');
     assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('main')).direction), 'rtl');
     assert.equal(await page.textContent('nav a[href="/cases"]'), 'الحالات');
@@ -223,12 +223,21 @@ test('a colleague not assigned to the case sees its workflow, not the person, sa
     await page.click('form[role=search] button[type=submit]');
     await page.waitForSelector('#results-h');
     // ... and the policy decides what its page holds: the API refuses notes and consents (403)
+    page.expectHttpError(403, '/needs');
+    page.expectHttpError(403, '/tasks');
+    page.expectHttpError(403, '/decisions');
+    page.expectHttpError(403, '/deadlines?lang=en');
     page.expectHttpError(403, '/notes');
     page.expectHttpError(403, '/consents');
     await page.locator('#results-h ~ .case-list a', { hasText: englishCase }).click();
     await page.waitForSelector('.notice');
     await page.waitForSelector('#notes-h + p.muted');
     await page.waitForSelector('#consents-h + p.muted');
+    assert.equal(await page.textContent('#needs-h + p.muted'), 'You may not see this case\'s needs.');
+    assert.equal(await page.textContent('#tasks-h + p.muted'), 'You may not see this case\'s tasks.');
+    assert.equal(await page.textContent('#decisions-h + p.muted'), 'You may not see this case\'s decisions.');
+    assert.equal(await page.textContent('#deadlines-h + p.muted'), 'You may not see this case\'s deadlines.');
+    assert.equal(await page.locator('#need-kind').count(), 0);
     assert.match(await page.textContent('h1'), new RegExp(englishCase));
     assert.match(await page.textContent('.notice'), /not the person/);
     assert.equal(await page.locator('#person-h').count(), 0);
@@ -259,7 +268,18 @@ test('every page fits a 360-pixel-wide phone, in English and in Arabic', async (
       await page.click('section[aria-labelledby="consents-h"] button[aria-expanded="false"]'); // the consent form
       await page.waitForSelector('#consent-purpose');
       await assertNoHorizontalScroll(page, `${lang} consent form`);
+      await page.click('section[aria-labelledby="tasks-h"] button[aria-expanded="false"]'); // the task form
+      await page.waitForSelector('#task-kind');
+      await assertNoHorizontalScroll(page, `${lang} task form`);
       await assertAccessible(page, `the ${lang} case page at 360 px`);
+      await page.click('nav a[href="/tasks"]');
+      await page.waitForSelector('.task-list, .task-list + *, section .empty');
+      await assertNoHorizontalScroll(page, `${lang} My tasks`);
+      await assertAccessible(page, `the ${lang} My tasks at 360 px`);
+      await page.click('nav a[href="/deadlines"]');
+      await page.waitForSelector('#deadlines-overdue');
+      await assertNoHorizontalScroll(page, `${lang} Deadlines`);
+      await assertAccessible(page, `the ${lang} Deadlines page at 360 px`);
       await page.click('nav a[href="/cases/new"]');
       await page.waitForSelector('#name-0-original');
       await page.selectOption('#dob-precision', 'day');

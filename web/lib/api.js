@@ -31,6 +31,9 @@ export function forgetSession() {
   storage()?.removeItem(CSRF_KEY);
 }
 
+// The If-Match of a change: the version of the record as last read.
+export const etag = (version) => `"${version}"`;
+
 // extra: more headers (If-Match on an update, Idempotency-Key on a create).
 export async function api(method, path, body, extra = {}) {
   const headers = { Accept: 'application/json', ...extra };

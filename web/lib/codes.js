@@ -26,7 +26,12 @@ export const CODES = {
   assent: ['given', 'refused', 'not_able'],
   screening_status: ['in_progress', 'completed'],
   need_status: ['unmet', 'referred', 'met', 'no_longer_needed'],
+  need_move: ['referred', 'met', 'unmet', 'no_longer_needed'],
   task_status: ['open', 'done', 'cancelled'],
+  decision_type: ['age_assessment', 'reasonable_grounds', 'conclusive_grounds', 'best_interests'],
+  decision_outcome: ['child', 'adult', 'positive', 'negative'],
+  deadline_kind: ['target', 'minimum'],
+  deadline_state: ['due', 'overdue', 'in_force', 'elapsed', 'met', 'ended', 'lapsed', 'uncomputable'],
   trafficking: ['yes', 'no', 'undetermined'],
   answer: ['yes', 'no', 'unknown'],
 };

@@ -48,11 +48,12 @@ export function t(key, vars) {
 }
 
 // Dates and times in the reader's language, in the Gregorian calendar with Latin digits
-// (case records are compared across offices).
-export function formatTime(iso) {
+// (case records are compared across offices); in timeZone (an IANA name) when given, else the
+// browser's.
+export function formatTime(iso, timeZone) {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return new Intl.DateTimeFormat(`${current.code}-u-ca-gregory-nu-latn`,
-    { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+    { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(d);
 }

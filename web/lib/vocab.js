@@ -10,3 +10,10 @@ export function vocab(list, id) {
   if (!item) return id;
   return item.title[language()] || item.title.en || id;
 }
+
+// The list's codes as options of a select, titled in the reader's language; blank adds an
+// empty first one. A list the file does not have yet gives none (or only the blank).
+export function vocabOptions(list, blank) {
+  const opts = (codes[list] || []).map((x) => ({ value: x.id, label: vocab(list, x.id) }));
+  return blank === undefined ? opts : [{ value: '', label: blank }, ...opts];
+}

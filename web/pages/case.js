@@ -1,6 +1,6 @@
 // One case: its workflow columns, the person (when the policy lets the reader see them),
-// safety information (only when the API sends it: need-to-know), notes and consents, with
-// forms to add either.
+// safety information (only when the API sends it: need-to-know), screenings, needs, tasks,
+// decisions and deadlines (their own modules), notes and consents, with forms to add either.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t, formatTime } from '../lib/i18n.js';
@@ -10,6 +10,11 @@ import { Link } from '../lib/router.js';
 import { Field, Checkbox, ErrorSummary, codeOptions, errorsFrom, label, problemMessage } from '../lib/fields.js';
 import { CaseBadges } from './badges.js';
 import { ScreeningsSection } from './screening.js';
+import { useAddForm } from '../lib/section.js';
+import { NeedsSection } from './needs.js';
+import { TasksSection } from './tasks.js';
+import { DecisionsSection } from './decisions.js';
+import { DeadlinesSection } from './deadlines.js';
 
 const NONE = { fields: {}, general: [] };
 
@@ -141,55 +146,39 @@ function Notes({ caseId, me, onSessionEnded }) {
 const CONSENT_FIELDS = ['purpose', 'status', 'method', 'by', 'child_assent', 'scope_agency', 'scope_country',
   'interpreter_used', 'interpreter_language', 'note'];
 
+function consentBody(v) {
+  const b = { purpose: v.purpose, status: v.status, method: v.method, by: v.by };
+  if (v.by !== 'person' && v.child_assent) b.child_assent = v.child_assent;
+  if (v.purpose === 'referral') b.scope_agency = v.scope_agency.trim();
+  if (v.purpose === 'data_sharing') b.scope_country = v.scope_country.trim().toUpperCase();
+  if (v.interpreter_used) {
+    b.interpreter_used = true;
+    if (v.interpreter_language.trim()) b.interpreter_language = v.interpreter_language.trim();
+  }
+  if (v.note.trim()) b.note = v.note;
+  return b;
+}
+
+function consentField(p) {
+  const name = p.slice(1).split('/')[0];
+  return CONSENT_FIELDS.includes(name) ? `consent-${name}` : null;
+}
+
 function Consents({ caseId, onSessionEnded }) {
   const [items, setItems] = useState(null);
-  const [retry] = useState(retryKey); // this form's Idempotency-Key, kept across its retries
   const [error, setError] = useState(null);
   const [denied, setDenied] = useState(false);
   const blank = { purpose: 'services', status: 'given', method: 'verbal', by: 'person', child_assent: '',
     scope_agency: '', scope_country: '', interpreter_used: false, interpreter_language: '', note: '' };
-  const [v, setV] = useState(blank);
-  const [errors, setErrors] = useState(NONE);
-  const [busy, setBusy] = useState(false);
-  const [open, setOpen] = useState(false);
-  const set = (k) => (e) => setV({ ...v, [k]: e.currentTarget.value });
   const load = () => api('GET', `/api/v1/cases/${caseId}/consents`).then((o) => setItems(o.items), (err) => {
     if (err.status === 401) onSessionEnded();
     else if (err.status === 403) setDenied(true);
     else setError(problemMessage(err));
   });
   useEffect(() => { load(); }, [caseId]);
-  const body = () => {
-    const b = { purpose: v.purpose, status: v.status, method: v.method, by: v.by };
-    if (v.by !== 'person' && v.child_assent) b.child_assent = v.child_assent;
-    if (v.purpose === 'referral') b.scope_agency = v.scope_agency.trim();
-    if (v.purpose === 'data_sharing') b.scope_country = v.scope_country.trim().toUpperCase();
-    if (v.interpreter_used) {
-      b.interpreter_used = true;
-      if (v.interpreter_language.trim()) b.interpreter_language = v.interpreter_language.trim();
-    }
-    if (v.note.trim()) b.note = v.note;
-    return b;
-  };
-  const fieldOf = (p) => {
-    const name = p.slice(1).split('/')[0];
-    return CONSENT_FIELDS.includes(name) ? `consent-${name}` : null;
-  };
-  const submit = async (e) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await create(`/api/v1/cases/${caseId}/consents`, body(), retry);
-      setV(blank);
-      setErrors(NONE);
-      setOpen(false);
-      await load();
-    } catch (err) {
-      if (err.status === 401) onSessionEnded();
-      setErrors(errorsFrom(err, fieldOf));
-    }
-    setBusy(false);
-  };
+  const f = useAddForm({ path: `/api/v1/cases/${caseId}/consents`, blank, body: consentBody, fieldOf: consentField,
+    onAdded: load, onSessionEnded });
+  const { v, set, errors } = f;
   const labels = {
     'consent-purpose': t('consent.purpose'), 'consent-status': t('consent.status'),
     'consent-method': t('consent.method'), 'consent-by': t('consent.by'),
@@ -217,9 +206,9 @@ function Consents({ caseId, onSessionEnded }) {
             <td>${label('by', c.by)}</td><td>${formatTime(c.recorded_at)}</td></tr>`)}</tbody>
         </table></div>`
       : html`<p class="empty">${t('consents.none')}</p>`)}
-    ${!open
-      ? html`<button type="button" class="button" aria-expanded="false" onClick=${() => setOpen(true)}>${t('consents.add')}</button>`
-      : html`<form onSubmit=${submit} noValidate class="stack">
+    ${!f.open
+      ? html`<button type="button" class="button" aria-expanded="false" onClick=${f.show}>${t('consents.add')}</button>`
+      : html`<form onSubmit=${f.submit} noValidate class="stack">
           <h3>${t('consents.new')}</h3>
           <${ErrorSummary} ...${errors} labels=${labels} />
           <div class="grid">
@@ -239,15 +228,15 @@ function Consents({ caseId, onSessionEnded }) {
               hint=${t('person.country_hint')} value=${v.scope_country} onInput=${set('scope_country')} error=${err('scope_country')} required class="field--short" />`}
           </div>
           <${Checkbox} id="consent-interpreter_used" label=${labels['consent-interpreter_used']} checked=${v.interpreter_used}
-            onChange=${(e) => setV({ ...v, interpreter_used: e.currentTarget.checked })} error=${err('interpreter_used')} />
+            onChange=${(e) => f.setV({ ...v, interpreter_used: e.currentTarget.checked })} error=${err('interpreter_used')} />
           ${v.interpreter_used && html`<${Field} id="consent-interpreter_language" label=${labels['consent-interpreter_language']}
             hint=${t('person.language_hint')} value=${v.interpreter_language} onInput=${set('interpreter_language')}
             error=${err('interpreter_language')} class="field--short" />`}
           <${Field} id="consent-note" as="textarea" rows="3" label=${labels['consent-note']} value=${v.note}
             onInput=${set('note')} error=${err('note')} dir="auto" />
           <div class="actions">
-            <button type="submit" class="button button--primary" disabled=${busy}>${t('consents.save')}</button>
-            <button type="button" class="button button--quiet" onClick=${() => { setOpen(false); setErrors(NONE); }}>${t('form.cancel')}</button>
+            <button type="submit" class="button button--primary" disabled=${f.busy}>${t('consents.save')}</button>
+            <button type="button" class="button button--quiet" onClick=${f.cancel}>${t('form.cancel')}</button>
           </div>
         </form>`}
   </section>`;
@@ -256,6 +245,7 @@ function Consents({ caseId, onSessionEnded }) {
 export function CasePage({ id, me, onSessionEnded }) {
   const [c, setC] = useState(null);
   const [error, setError] = useState(null);
+  const [decided, setDecided] = useState(0); // decisions recorded here: each one reads the deadlines again
   usePage(c ? t('case.title', { number: c.number }) : t('case.loading'), Boolean(c || error));
   useEffect(() => {
     api('GET', `/api/v1/cases/${id}`).then(setC, (err) => {
@@ -286,6 +276,10 @@ export function CasePage({ id, me, onSessionEnded }) {
     ${c.person ? html`<${Person} p=${c.person} />` : html`<p class="notice">${t('case.no_person')}</p>`}
     ${c.person?.safety && html`<${Safety} s=${c.person.safety} />`}
     <${ScreeningsSection} caseId=${id} onSessionEnded=${onSessionEnded} />
+    <${NeedsSection} caseId=${id} onSessionEnded=${onSessionEnded} />
+    <${TasksSection} caseId=${id} onSessionEnded=${onSessionEnded} withForm />
+    <${DecisionsSection} caseId=${id} onSessionEnded=${onSessionEnded} onRecorded=${() => setDecided((n) => n + 1)} />
+    <${DeadlinesSection} key=${decided} caseId=${id} onSessionEnded=${onSessionEnded} />
     <${Notes} caseId=${id} me=${me} onSessionEnded=${onSessionEnded} />
     <${Consents} caseId=${id} onSessionEnded=${onSessionEnded} />
   </div>`;

@@ -6,14 +6,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t, formatTime, language } from '../lib/i18n.js';
-import { api, create, retryKey } from '../lib/api.js';
+import { api, create, etag, retryKey } from '../lib/api.js';
 import { usePage } from '../lib/page.js';
 import { Link, navigate } from '../lib/router.js';
 import { Field, ErrorSummary, FieldError, errorsFrom, label, problemMessage } from '../lib/fields.js';
 import { vocab } from '../lib/vocab.js';
+import { TasksSection } from './tasks.js';
 
 const NONE = { fields: {}, general: [] };
-const etag = (v) => `"${v}"`;
 
 // ---- the case page's section ----
 
@@ -243,34 +243,6 @@ function Conclusion({ s, onDone, onBack, onSessionEnded }) {
   </section>`;
 }
 
-function Tasks({ caseId, onSessionEnded }) {
-  const [items, setItems] = useState(null);
-  const [error, setError] = useState(null);
-  const fail = (err) => {
-    if (err.status === 401) onSessionEnded();
-    else setError(problemMessage(err));
-  };
-  const load = () => api('GET', `/api/v1/cases/${caseId}/tasks`).then((o) => setItems(o.items), fail);
-  useEffect(() => { load(); }, [caseId]);
-  const done = (task) => api('PATCH', `/api/v1/tasks/${task.id}`, { status: 'done' }, { 'If-Match': etag(task.version) })
-    .then((n) => setItems(items.map((x) => (x.id === task.id ? { ...x, ...n } : x))),
-      (err) => (err.status === 412 ? load() : fail(err)));
-  return html`<section class="card" aria-labelledby="tasks-h">
-    <h2 id="tasks-h">${t('result.tasks')}</h2>
-    ${error && html`<p class="alert" role="alert">${error}</p>`}
-    ${items && (items.length ? html`<ul class="task-list">${items.map((x) => {
-      const name = x.title || vocab('tasks', x.kind);
-      return html`<li class=${`task task--${x.priority}`} data-kind=${x.kind}>
-        <span class="task__name" dir="auto">${name}</span>
-        <span class="muted">${vocab('priorities', x.priority)}${x.due_at ? ` · ${t('result.due', { time: formatTime(x.due_at) })}` : ''}
-          · <span class="task__status">${label('task_status', x.status)}</span></span>
-        ${x.status === 'open' && html`<button type="button" class="button" onClick=${() => done(x)}
-          aria-label=${t('result.task_done_named', { task: name })}>${t('result.task_done')}</button>`}
-      </li>`;
-    })}</ul>` : html`<p class="empty">${t('result.no_tasks')}</p>`)}
-  </section>`;
-}
-
 function Result({ s, onSessionEnded }) {
   const r = s.result;
   const [needs, setNeeds] = useState(null);
@@ -306,7 +278,7 @@ function Result({ s, onSessionEnded }) {
       ${needs && (needs.length ? html`<ul class="bullets needs">${needs.map((n) => html`<li>${vocab('needs', n.kind)}
         · ${label('need_status', n.status)}</li>`)}</ul>` : html`<p class="empty">${t('result.none')}</p>`)}
     </section>
-    <${Tasks} caseId=${s.case_id} onSessionEnded=${onSessionEnded} />
+    <${TasksSection} caseId=${s.case_id} onSessionEnded=${onSessionEnded} />
     <section class="card" aria-labelledby="referrals-h">
       <h2 id="referrals-h">${t('result.referrals')}</h2>
       ${r.referrals?.length ? html`<ul class="bullets referrals">${r.referrals.map((x) => html`<li data-service=${x.service}>

@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t } from '../lib/i18n.js';
-import { api, create, retryKey } from '../lib/api.js';
+import { api, create, etag, retryKey } from '../lib/api.js';
 import { usePage } from '../lib/page.js';
 import { usePaged, fetchAll, PagedFooter } from '../lib/paged.js';
 import { Field, Checkbox, ErrorSummary, codeOptions, errorsFrom, label, problemMessage } from '../lib/fields.js';
@@ -107,7 +107,7 @@ function UserActions({ u, onChanged, onSessionEnded }) {
     setBusy(true);
     setResult(null);
     try {
-      const out = await api(method, path, body, { 'If-Match': `"${u.version}"` });
+      const out = await api(method, path, body, { 'If-Match': etag(u.version) });
       setResult(done(out));
       if (moved) await reread();
     } catch (err) {
