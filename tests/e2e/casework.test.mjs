@@ -225,6 +225,9 @@ test('a referral starts deadlines; one started in the past is overdue and first 
     assert.match(await started.textContent(), /Target · due .* \(Europe\/London\)/);
     assert.equal(await started.locator('.deadline__state').textContent(), 'Due');
     assert.doesNotMatch(await started.textContent(), /Overdue/);
+    // a working-day target counts its working days; nothing reads "null"
+    assert.match(await started.textContent(), /working days left: [0-5](?!\d)/);
+    assert.doesNotMatch(await page.textContent('#deadlines-h ~ .deadline-list'), /null|undefined/);
     await assertAccessible(page, 'the case page with its deadlines');
 
     // a second case referred on Monday 1 June 2026: its target ended with Monday 8 June in

@@ -29,7 +29,7 @@ function DeadlineList({ items, onMet, withCase }) {
       class=${`task deadline deadline--${d.state}${d.overdue ? ' task--overdue' : ''}`} data-rule=${d.rule}>
     <span class="task__name" dir="auto">${d.title}</span>
     <strong class=${d.overdue ? 'overdue' : 'deadline__state'}>${label('deadline_state', d.state)}</strong>
-    <span class="muted">${label('deadline_kind', d.kind)} · ${due(d)}${d.working_days_left >= 0 && !d.overdue
+    <span class="muted">${label('deadline_kind', d.kind)} · ${due(d)}${Number.isInteger(d.working_days_left) && d.working_days_left >= 0 && !d.overdue
       ? ` · ${t('deadlines.days_left', { n: d.working_days_left })}` : ''}</span>
     ${d.text && html`<span class="deadline__text" dir="auto">${d.text}</span>`}
     ${d.problem && html`<span class="deadline__problem">${d.problem}</span>`}
