@@ -27,7 +27,7 @@ const struct sp_cli_cmd sp_cli_cmd_services = {
 	"FILE.json is an Open Referral HSDS document (docs/services.md); one bad row imports\n"
 	"nothing, and every error is printed with its JSON pointer. Import and update need a\n"
 	"supervisor or focal point. AREA is an area code (\"DE-BE\", \"GB-ENG/LND\"); CODE a code\n"
-	"of the needs or services vocabulary (safepath protocols vocabulary).",
+	"of the needs or services vocabulary (protocols/codes.json).",
 	cmd_services,
 };
 
