@@ -145,9 +145,8 @@ static int services_search(struct sp_cli *cli, struct sp_app *app, const void *a
 		return rc;
 	if (cli->json)
 		return print_doc(hits);
-	size_t i;
-	json_t *h;
-	json_array_foreach(hits, i, h) {
+	for (size_t i = 0; i < json_array_size(hits); i++) {
+		const json_t *h = json_array_get(hits, i);
 		printf("%s  %s (%s)  area: %s%s\n", json_string_value(json_object_get(h, "id")),
 		       json_string_value(json_object_get(h, "name")),
 		       json_string_value(json_object_get(h, "organization")),
@@ -155,10 +154,9 @@ static int services_search(struct sp_cli *cli, struct sp_app *app, const void *a
 		       strcmp(json_string_value(json_object_get(h, "referral_route")), "direct")
 			       ? "  referral through a focal point only"
 			       : "");
-		size_t k;
-		json_t *w;
-		json_array_foreach(json_object_get(h, "why"), k, w)
-			printf("    %s\n", json_string_value(w));
+		const json_t *why = json_object_get(h, "why");
+		for (size_t k = 0; k < json_array_size(why); k++)
+			printf("    %s\n", json_string_value(json_array_get(why, k)));
 	}
 	if (!json_array_size(hits))
 		printf("no service matches\n");

@@ -135,7 +135,7 @@ static const struct col service_area_cols[] = {
 	{"x_area", "area", C_AREA, REQ, 0},
 };
 
-#define COLS(c) c, sizeof c / sizeof c[0]
+#define COLS(c) (c), sizeof(c) / sizeof((c)[0])
 static const struct table tables[T_COUNT] = {
 	[T_ORGANIZATION] = {"organization", "organizations", COLS(organization_cols), 2},
 	[T_SERVICE] = {"service", "services", COLS(service_cols), 2},
@@ -152,6 +152,7 @@ static const char *const statuses[] = {"active", "inactive", "defunct", "tempora
 				       NULL};
 static const char *const routes[] = {"direct", "focal_point_only", NULL};
 static const char *const weekdays[] = {"MO", "TU", "WE", "TH", "FR", "SA", "SU", NULL};
+static const char *const sexes[] = {"female", "male", "other", NULL};
 
 static int word_index(const char *const *words, const char *s)
 {
@@ -243,7 +244,7 @@ static const char *list_member(const struct ctx *cx, enum ctype t, const char *s
 			return "is not a code of the needs vocabulary";
 		break;
 	case C_SEXES:
-		if (strcmp(s, "female") && strcmp(s, "male") && strcmp(s, "other"))
+		if (word_index(sexes, s) < 0)
 			return "must be female, male or other";
 		break;
 	case C_COUNTRIES:
@@ -536,7 +537,7 @@ static void check_row(const struct ctx *cx, int t, json_t *row, size_t r,
 	json_t *v;
 	json_object_foreach(row, name, v) {
 		size_t c = 0;
-		while (c < tables[t].ncols && strcmp(tables[t].cols[c].json, name))
+		while (c < tables[t].ncols && strcmp(tables[t].cols[c].json, name) != 0)
 			c++;
 		if (c == tables[t].ncols)
 			bad(diag, t, r, name, "is not a column of %s", tables[t].json);
@@ -589,7 +590,7 @@ static int check_doc(const struct ctx *cx, json_t *doc, struct checked *ck,
 	json_t *v;
 	json_object_foreach(doc, name, v) {
 		int t = 0;
-		while (t < T_COUNT && strcmp(tables[t].json, name))
+		while (t < T_COUNT && strcmp(tables[t].json, name) != 0)
 			t++;
 		if (t == T_COUNT)
 			sp_diag_add(diag, "", "%s: is not a table safepath imports (organization, "
@@ -865,7 +866,7 @@ static int dump_table(struct sp_access *a, const struct sp_subject *viewer, int 
 		if (row && t == T_LOCATION && json_is_true(json_object_get(row, "x_confidential")) &&
 		    (sp_stmt_is_null(st, (int)tb->ncols) ||
 		     sp_stmt_id(st, (int)tb->ncols, &agency) ||
-		     memcmp(agency.b, viewer->agency.b, SP_ID_LEN))) {
+		     memcmp(agency.b, viewer->agency.b, SP_ID_LEN) != 0)) {
 			json_object_del(row, "x_address");
 			json_object_del(row, "latitude");
 			json_object_del(row, "longitude");
@@ -1075,9 +1076,9 @@ static int area_rank(struct sp_access *a, const struct sp_id *svc, const char *a
 		char walk[SP_SERVICE_AREA_MAX];
 		snprintf(walk, sizeof walk, "%s", area);
 		int d = 0;
-		while (s && strcmp(walk, s) && area_parent(walk))
+		while (s && strcmp(walk, s) != 0 && area_parent(walk))
 			d++;
-		if (s && !strcmp(walk, s) && (*rank < 0 || d < *rank)) {
+		if (s && strcmp(walk, s) == 0 && (*rank < 0 || d < *rank)) {
 			*rank = d;
 			snprintf(best, bn, "%s", s);
 		}
@@ -1103,8 +1104,7 @@ static int check_query(const struct sp_vocab *vocab, const struct sp_service_que
 	if (q->age < -1 || q->age > AGE_MAX)
 		return sp_err_set(err, SP_EINVAL, "age", "must be a whole number from 0 to %d",
 				  AGE_MAX);
-	if (q->sex && strcmp(q->sex, "female") && strcmp(q->sex, "male") &&
-	    strcmp(q->sex, "other") && strcmp(q->sex, "unknown"))
+	if (q->sex && strcmp(q->sex, "unknown") != 0 && word_index(sexes, q->sex) < 0)
 		return sp_err_set(err, SP_EINVAL, "sex", "must be female, male, other or unknown");
 	return SP_OK;
 }
@@ -1155,7 +1155,7 @@ static void why_eligible(struct sp_stmt *st, const struct sp_service_query *q,
 			why_add(why, "age %d: from %lld to %lld", q->age,
 				(long long)sp_stmt_int64(st, 4), (long long)sp_stmt_int64(st, 5));
 	}
-	if (q->sex && strcmp(q->sex, "unknown"))
+	if (q->sex && strcmp(q->sex, "unknown") != 0)
 		why_add(why, sp_stmt_is_null(st, 6) ? "takes people of every sex"
 						    : "takes people of the sex %s",
 			q->sex);
@@ -1173,7 +1173,7 @@ int sp_service_search(struct sp_access *a, const struct sp_vocab *vocab,
 	struct sp_err e = {0};
 	if (q->language && sp_language_code(q->language, lang, &e))
 		return sp_err_set(err, SP_EINVAL, "language", "must be an ISO 639 language code");
-	int has_sex = q->sex && strcmp(q->sex, "unknown");
+	int has_sex = q->sex && strcmp(q->sex, "unknown") != 0;
 	char sql[1200];
 	size_t len = (size_t)snprintf(
 		sql, sizeof sql,
@@ -1195,9 +1195,9 @@ int sp_service_search(struct sp_access *a, const struct sp_vocab *vocab,
 		len += (size_t)snprintf(sql + len, sizeof sql - len,
 					" AND s.capacity_available > 0");
 	if (q->language)
-		len += (size_t)snprintf(sql + len, sizeof sql - len,
-					" AND EXISTS (SELECT 1 FROM service_languages l WHERE "
-					"l.service_id = s.id AND l.language = ?)");
+		snprintf(sql + len, sizeof sql - len,
+			 " AND EXISTS (SELECT 1 FROM service_languages l WHERE l.service_id = s.id AND "
+			 "l.language = ?)");
 	struct sp_stmt *st;
 	rc = sp_store_prepare(a->store, sql, &st, err);
 	if (rc)
@@ -1287,7 +1287,7 @@ int sp_service_search(struct sp_access *a, const struct sp_vocab *vocab,
 	json_t *arr = rc >= 0 ? json_array() : NULL;
 	if (rc >= 0 && !arr)
 		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	if (arr)
+	if (arr && hits)
 		qsort(hits, n, sizeof *hits, hit_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (arr)
