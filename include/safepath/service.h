@@ -23,6 +23,7 @@
 #include "safepath/id.h"
 #include "safepath/policy.h"
 #include "safepath/protocol.h"
+#include "safepath/case.h"
 
 #define SP_SERVICE_AREA_MAX 64 /* an area code: bytes with the NUL */
 
@@ -30,10 +31,11 @@
  * bad value goes in diag with its JSON pointer ("/service/2/minimum_age") and the call is
  * SP_EINVAL with err naming the first; an id already in the directory is SP_ECONFLICT the
  * same way. Then every row is written in one transaction with one audit record
- * (service.import): one bad row imports nothing. vocab checks the kinds and needs. *count
+ * (service.import): one bad row imports nothing. vocab checks the kinds ("services") and
+ * needs ("needs"). *count
  * (if not NULL) gets the number of services imported. */
 int sp_services_import(struct sp_access *a, const struct sp_subject *actor,
-		       const struct sp_vocab *vocab, json_t *doc, size_t *count,
+		       const struct sp_vocabulary *vocab, json_t *doc, size_t *count,
 		       struct sp_diag *diag, struct sp_err *err) SP_MUST;
 
 /* The whole directory as an HSDS document, rows of each table by id, as viewer may see it
@@ -83,7 +85,7 @@ struct sp_service_query {
  * that matched, or null), "area_match" ("same", "parent", "other", or "any" without a query
  * area) and "why": the reasons it matched, in words}. Bad criteria: SP_EINVAL naming "need",
  * "kind", "area", "language", "age" or "sex". */
-int sp_service_search(struct sp_access *a, const struct sp_vocab *vocab,
+int sp_service_search(struct sp_access *a, const struct sp_vocabulary *vocab,
 		      const struct sp_service_query *q, json_t **out,
 		      struct sp_err *err) SP_MUST;
 

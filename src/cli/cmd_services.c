@@ -44,7 +44,10 @@ static int load_vocab(struct sp_app *app, struct sp_err *err)
 	sp_diag_init(&d);
 	int rc = app->vocab ? SP_OK : sp_vocab_load_embedded(&app->vocab, &d);
 	sp_diag_free(&d);
-	return rc ? sp_err_set(err, rc, "", "the vocabulary does not load") : SP_OK;
+	if (rc)
+		return sp_err_set(err, rc, "", "the vocabulary does not load");
+	sp_vocab_for_casework(app->vocab, &app->vocabulary);
+	return SP_OK;
 }
 
 static int services_import(struct sp_cli *cli, struct sp_app *app, const void *args,
@@ -60,7 +63,7 @@ static int services_import(struct sp_cli *cli, struct sp_app *app, const void *a
 	size_t n = 0;
 	int rc = load_vocab(app, err);
 	if (!rc)
-		rc = sp_services_import(&app->access, &app->subject, app->vocab, doc, &n, &d, err);
+		rc = sp_services_import(&app->access, &app->subject, &app->vocabulary, doc, &n, &d, err);
 	for (size_t i = 0; rc && i < d.n; i++)
 		fprintf(stderr, "%s: %s%s%s\n", o->arg, d.items[i].pointer,
 			d.items[i].pointer[0] ? ": " : "", d.items[i].msg);
@@ -140,7 +143,7 @@ static int services_search(struct sp_cli *cli, struct sp_app *app, const void *a
 	json_t *hits = NULL;
 	int rc = load_vocab(app, err);
 	if (!rc)
-		rc = sp_service_search(&app->access, app->vocab, &o->q, &hits, err);
+		rc = sp_service_search(&app->access, &app->vocabulary, &o->q, &hits, err);
 	if (rc)
 		return rc;
 	if (cli->json)

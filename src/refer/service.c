@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "safepath/audit.h"
+#include "safepath/case.h"
 #include "safepath/codes.h"
 #include "safepath/person.h"
 #include "safepath/service.h"
@@ -174,7 +175,7 @@ struct val {
 
 struct ctx {
 	struct sp_access *a;
-	const struct sp_vocab *vocab;
+	const struct sp_vocabulary *vocab;
 	/* A look-up that failed for want of the store (not of a bad value): its status and error,
 	 * which the import returns rather than blaming the document. */
 	int *store_rc;
@@ -236,11 +237,11 @@ static const char *list_member(const struct ctx *cx, enum ctype t, const char *s
 	char canon[SP_CODE_MAX];
 	switch (t) {
 	case C_KINDS:
-		if (sp_vocab_find(cx->vocab, SP_VOCAB_SERVICES, s) < 0)
+		if (!cx->vocab->has(cx->vocab->ctx, "services", s))
 			return "is not a code of the services vocabulary";
 		break;
 	case C_NEEDS:
-		if (sp_vocab_find(cx->vocab, SP_VOCAB_NEEDS, s) < 0)
+		if (!cx->vocab->has(cx->vocab->ctx, "needs", s))
 			return "is not a code of the needs vocabulary";
 		break;
 	case C_SEXES:
@@ -739,7 +740,7 @@ static int write_doc(const struct ctx *cx, const struct sp_subject *actor, const
 }
 
 int sp_services_import(struct sp_access *a, const struct sp_subject *actor,
-		       const struct sp_vocab *vocab, json_t *doc, size_t *count,
+		       const struct sp_vocabulary *vocab, json_t *doc, size_t *count,
 		       struct sp_diag *diag, struct sp_err *err)
 {
 	int rc = may_manage(actor, err);
@@ -1087,14 +1088,14 @@ static int area_rank(struct sp_access *a, const struct sp_id *svc, const char *a
 	return rc < 0 ? rc : SP_OK;
 }
 
-static int check_query(const struct sp_vocab *vocab, const struct sp_service_query *q,
+static int check_query(const struct sp_vocabulary *vocab, const struct sp_service_query *q,
 		       struct sp_err *err)
 {
 	char canon[SP_CODE_MAX];
 	struct sp_err e = {0};
-	if (q->need && sp_vocab_find(vocab, SP_VOCAB_NEEDS, q->need) < 0)
+	if (q->need && !vocab->has(vocab->ctx, "needs", q->need))
 		return sp_err_set(err, SP_EINVAL, "need", "is not a code of the needs vocabulary");
-	if (q->kind && sp_vocab_find(vocab, SP_VOCAB_SERVICES, q->kind) < 0)
+	if (q->kind && !vocab->has(vocab->ctx, "services", q->kind))
 		return sp_err_set(err, SP_EINVAL, "kind",
 				  "is not a code of the services vocabulary");
 	if (q->area && sp_service_area_check(q->area, err))
@@ -1163,7 +1164,7 @@ static void why_eligible(struct sp_stmt *st, const struct sp_service_query *q,
 		why_add(why, "%lld places free", (long long)sp_stmt_int64(st, 3));
 }
 
-int sp_service_search(struct sp_access *a, const struct sp_vocab *vocab,
+int sp_service_search(struct sp_access *a, const struct sp_vocabulary *vocab,
 		      const struct sp_service_query *q, json_t **out, struct sp_err *err)
 {
 	int rc = check_query(vocab, q, err);

@@ -22,7 +22,8 @@ static struct sp_store *store;
 static struct sp_keys *keys;
 static struct sp_audit_keys *akeys;
 static struct sp_access acc;
-static struct sp_vocab *vocab;
+static struct sp_vocab *codes;
+static struct sp_vocabulary vocab;
 static struct sp_subject supervisor = {.roles = SP_ROLE_SUPERVISOR,
 				       .agency_kind = SP_AGENCY_NGO};
 
@@ -50,8 +51,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct sp_diag d;
 	sp_diag_init(&d);
 	if (sp_init() != SP_OK || sp_codes_load(&err) != SP_OK ||
-	    sp_vocab_load_embedded(&vocab, &d) != SP_OK)
+	    sp_vocab_load_embedded(&codes, &d) != SP_OK)
 		abort();
+	sp_vocab_for_casework(codes, &vocab);
 	sp_diag_free(&d);
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(dir, sizeof dir, "%s/sp-fuzz-hsds-XXXXXX", base);
@@ -113,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sp_diag d;
 	sp_diag_init(&d);
 	size_t n = 0;
-	int rc = sp_services_import(&acc, &supervisor, vocab, doc, &n, &d, &err);
+	int rc = sp_services_import(&acc, &supervisor, &vocab, doc, &n, &d, &err);
 	if (rc != SP_OK && rc != SP_EINVAL && rc != SP_ECONFLICT)
 		abort();
 	for (size_t i = 0; i < d.n; i++)

@@ -28,7 +28,9 @@ static const char *const tables[] = {"organizations", "services", "locations",
 				     "schedules", "service_areas", "audit_log"};
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
-static struct sp_vocab *vocab;
+static struct sp_vocab *codes;
+static struct sp_vocabulary vocabulary;
+static const struct sp_vocabulary *vocab = &vocabulary;
 static struct sp_id ngo, shl;
 static struct sp_subject supervisor, focal, caseworker, provider, admin;
 
@@ -52,8 +54,9 @@ static int setup(void **state)
 	(void)state;
 	struct sp_diag diag;
 	sp_diag_init(&diag);
-	if (world_open("service") || sp_vocab_load_embedded(&vocab, &diag))
+	if (world_open("service") || sp_vocab_load_embedded(&codes, &diag))
 		return -1;
+	sp_vocab_for_casework(codes, &vocabulary);
 	sp_diag_free(&diag);
 	sp_access_set_audit_keys(&access_ctx, akeys);
 	add_agency(&ngo, "NGO", "ngo");
@@ -69,7 +72,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	sp_vocab_free(vocab);
+	sp_vocab_free(codes);
 	return world_close();
 }
 
