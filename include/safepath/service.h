@@ -59,7 +59,7 @@ struct sp_service_change {
 };
 
 /* Change a service (actor needs service.manage) if it is still at version (0: whatever it
- * is; otherwise SP_ECONFLICT on "version"), in one transaction with its audit record
+ * is; otherwise SP_ECONFLICT on "/version"), in one transaction with its audit record
  * (service.update). Bad values: SP_EINVAL naming "capacity_total", "capacity_available" (more
  * than the total) or "status". *new_version (if not NULL) gets the new version. */
 int sp_service_update(struct sp_access *a, const struct sp_subject *actor,

@@ -990,7 +990,7 @@ int sp_service_update(struct sp_access *a, const struct sp_subject *actor,
 		sp_stmt_done(st);
 	}
 	if (!rc && version && version != cur)
-		rc = sp_err_set(err, SP_ECONFLICT, "version",
+		rc = sp_err_set(err, SP_ECONFLICT, "/version",
 				"the service changed since it was read (version %lld now)",
 				(long long)cur);
 	if (!rc) {
@@ -1020,7 +1020,7 @@ int sp_service_update(struct sp_access *a, const struct sp_subject *actor,
 		if (rc >= 0)
 			rc = sp_stmt_changes(st) == 1
 				     ? SP_OK
-				     : sp_err_set(err, SP_ECONFLICT, "version",
+				     : sp_err_set(err, SP_ECONFLICT, "/version",
 						  "the service changed since it was read");
 		sp_stmt_done(st);
 	}

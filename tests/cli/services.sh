@@ -68,7 +68,7 @@ has "age must be a number of years" "$WORK/err"
 expect 0 as demo.supervisor --json services update --available 0 --version 1 01900000-0000-7000-8000-000000000105
 has '"version":2'
 expect 1 as demo.supervisor services update --available 1 --version 1 01900000-0000-7000-8000-000000000105
-has "version: the service changed since it was read (version 2 now)" "$WORK/err"
+has "/version: the service changed since it was read (version 2 now)" "$WORK/err"
 expect 1 as demo.supervisor services update --available 9 01900000-0000-7000-8000-000000000105
 has "capacity_available: must not exceed capacity_total (5)" "$WORK/err"
 expect 1 as demo.caseworker services update --available 1 01900000-0000-7000-8000-000000000105

@@ -345,7 +345,7 @@ static void capacity_updates(void **state)
 			 SP_EDENIED);
 	assert_int_equal(sp_service_update(&access_ctx, &focal, &id, 2, &ch, NULL, &err),
 			 SP_ECONFLICT);
-	assert_string_equal(err.field, "version");
+	assert_string_equal(err.field, "/version");
 	ch.capacity_available = 11;
 	assert_int_equal(sp_service_update(&access_ctx, &focal, &id, 1, &ch, NULL, &err),
 			 SP_EINVAL);
