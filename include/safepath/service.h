@@ -89,6 +89,20 @@ int sp_service_search(struct sp_access *a, const struct sp_vocabulary *vocab,
 		      const struct sp_service_query *q, json_t **out,
 		      struct sp_err *err) SP_MUST;
 
+/* The tabular package: one CSV file per table in dir (organizations.csv, services.csv,
+ * locations.csv, service_at_location.csv, phones.csv, schedules.csv, languages.csv,
+ * service_areas.csv), a header of HSDS column names, list columns joined by ';'. read makes
+ * the document sp_services_import takes (a missing file: no rows of that table); a file that
+ * is not CSV, a row with another number of fields or an unknown column goes in diag named by
+ * file and row (SP_EINVAL). write writes doc (an export) as the package. */
+int sp_services_csv_read(const char *dir, json_t **out, struct sp_diag *diag,
+			 struct sp_err *err) SP_MUST;
+int sp_services_csv_write(const json_t *doc, const char *dir, struct sp_err *err) SP_MUST;
+/* Where a document pointer of an imported package is: "/service/1/minimum_age" becomes
+ * "services.csv row 2, column minimum_age" (rows counted from 1 after the header); -1 when
+ * the pointer names no row. */
+int sp_services_csv_where(const char *pointer, char *out, size_t n);
+
 /* Check an administrative area code: 2 to 63 bytes of A-Z 0-9 '-' '/', starting with an ISO
  * 3166-1 alpha-2 country ("DE", "DE-BE", "GB-ENG/LND"). */
 int sp_service_area_check(const char *area, struct sp_err *err) SP_MUST;

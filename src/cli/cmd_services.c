@@ -18,14 +18,16 @@ const struct sp_cli_cmd sp_cli_cmd_services = {
 	"services",
 	"the service directory: import, export, search, show, update",
 	"services import FILE.json --as USER\n"
-	"       safepath services export --as USER\n"
+	"       safepath services import --csv DIR --as USER\n"
+	"       safepath services export [--csv DIR] --as USER\n"
 	"       safepath services search [--need CODE] [--kind CODE] [--area AREA] [--language L]\n"
 	"                [--age YEARS] [--sex female|male|other] [--with-capacity] --as USER\n"
 	"       safepath services show --as USER SERVICE-ID\n"
 	"       safepath services update [--total N] [--available N] [--status STATUS]\n"
 	"                [--version N] --as USER SERVICE-ID\n"
-	"FILE.json is an Open Referral HSDS document (docs/services.md); one bad row imports\n"
-	"nothing, and every error is printed with its JSON pointer. Import and update need a\n"
+	"FILE.json is an Open Referral HSDS document, DIR its tabular package of CSV files\n"
+	"(docs/services.md); one bad row imports nothing, and every error is printed with its\n"
+	"JSON pointer, or its file, row and column. Import and update need a\n"
 	"supervisor or focal point. AREA is an area code (\"DE-BE\", \"GB-ENG/LND\"); CODE a code\n"
 	"of the needs or services vocabulary (protocols/codes.json).",
 	cmd_services,
@@ -35,6 +37,7 @@ struct services_opts {
 	struct sp_service_query q;
 	struct sp_service_change ch;
 	int64_t version;
+	const char *csv; /* --csv DIR */
 	const char *arg; /* FILE or SERVICE-ID */
 };
 
@@ -50,34 +53,52 @@ static int load_vocab(struct sp_app *app, struct sp_err *err)
 	return SP_OK;
 }
 
+/* Each error where the user will find it: its JSON pointer in FILE, or its file, row and
+ * column in the package DIR. */
+static void print_errors(const struct services_opts *o, const struct sp_diag *d)
+{
+	const char *where = o->csv ? o->csv : o->arg;
+	for (size_t i = 0; i < d->n; i++) {
+		char at[200];
+		const char *p = d->items[i].pointer;
+		if (o->csv && sp_services_csv_where(p, at, sizeof at) == 0)
+			p = at;
+		fprintf(stderr, "%s: %s%s%s\n", where, p, p[0] ? ": " : "", d->items[i].msg);
+	}
+	if (d->dropped)
+		fprintf(stderr, "%s: ... and %zu more errors\n", where, d->dropped);
+}
+
 static int services_import(struct sp_cli *cli, struct sp_app *app, const void *args,
 			   struct sp_err *err)
 {
 	const struct services_opts *o = args;
 	json_error_t je;
-	json_t *doc = json_load_file(o->arg, JSON_REJECT_DUPLICATES, &je);
-	if (!doc)
-		return sp_err_set(err, SP_EINVAL, "", "%s: line %d: %s", o->arg, je.line, je.text);
+	json_t *doc = NULL;
 	struct sp_diag d;
 	sp_diag_init(&d);
 	size_t n = 0;
-	int rc = load_vocab(app, err);
+	int rc = SP_OK;
+	if (o->csv)
+		rc = sp_services_csv_read(o->csv, &doc, &d, err);
+	else if (!(doc = json_load_file(o->arg, JSON_REJECT_DUPLICATES, &je)))
+		rc = sp_err_set(err, SP_EINVAL, "", "%s: line %d: %s", o->arg, je.line, je.text);
 	if (!rc)
-		rc = sp_services_import(&app->access, &app->subject, &app->vocabulary, doc, &n, &d, err);
-	for (size_t i = 0; rc && i < d.n; i++)
-		fprintf(stderr, "%s: %s%s%s\n", o->arg, d.items[i].pointer,
-			d.items[i].pointer[0] ? ": " : "", d.items[i].msg);
-	if (rc && d.dropped)
-		fprintf(stderr, "%s: ... and %zu more errors\n", o->arg, d.dropped);
-	if (rc && d.n)
+		rc = load_vocab(app, err);
+	if (!rc)
+		rc = sp_services_import(&app->access, &app->subject, &app->vocabulary, doc, &n, &d,
+					err);
+	if (rc && d.n) {
+		print_errors(o, &d);
 		rc = sp_err_set(err, rc, "", "%zu error%s: nothing was imported", d.n + d.dropped,
 				d.n + d.dropped == 1 ? "" : "s");
+	}
 	if (!rc && cli->json) {
 		json_t *j = json_pack("{s:I}", "imported", (json_int_t)n);
 		sp_cli_print_json(j);
 		json_decref(j);
 	} else if (!rc) {
-		printf("imported %zu services from %s\n", n, o->arg);
+		printf("imported %zu services from %s\n", n, o->csv ? o->csv : o->arg);
 	}
 	sp_diag_free(&d);
 	json_decref(doc);
@@ -95,11 +116,17 @@ static int print_doc(json_t *j)
 static int services_export(struct sp_cli *cli, struct sp_app *app, const void *args,
 			   struct sp_err *err)
 {
-	(void)cli;
-	(void)args;
+	const struct services_opts *o = args;
 	json_t *doc = NULL;
 	int rc = sp_services_export(&app->access, &app->subject, &doc, err);
-	return rc ? rc : print_doc(doc);
+	if (rc || !o->csv)
+		return rc ? rc : print_doc(doc);
+	rc = sp_services_csv_write(doc, o->csv, err);
+	if (!rc && !cli->json)
+		printf("exported %zu services to %s\n",
+		       json_array_size(json_object_get(doc, "service")), o->csv);
+	json_decref(doc);
+	return rc;
 }
 
 static int services_show(struct sp_cli *cli, struct sp_app *app, const void *args,
@@ -192,7 +219,8 @@ static int parse_options(const struct sp_cli_cmd *cmd, int argc, char **argv,
 		{"age", required_argument, NULL, 'g'},	     {"sex", required_argument, NULL, 's'},
 		{"with-capacity", no_argument, NULL, 'c'},  {"total", required_argument, NULL, 't'},
 		{"available", required_argument, NULL, 'v'}, {"status", required_argument, NULL, 'S'},
-		{"version", required_argument, NULL, 'V'},  {NULL, 0, NULL, 0},
+		{"version", required_argument, NULL, 'V'},  {"csv", required_argument, NULL, 'C'},
+		{NULL, 0, NULL, 0},
 	};
 	int ch;
 	int64_t v;
@@ -233,6 +261,9 @@ static int parse_options(const struct sp_cli_cmd *cmd, int argc, char **argv,
 		case 'S':
 			o->ch.status = optarg;
 			break;
+		case 'C':
+			o->csv = optarg;
+			break;
 		case 'V':
 			if (number(optarg, 1, INT64_MAX, &o->version))
 				return sp_cli_usage(cmd, "--version must be a positive number");
@@ -259,14 +290,17 @@ static int cmd_services(struct sp_cli *cli, int argc, char **argv)
 	const struct sp_cli_sub *sub = sp_cli_sub_find(subcommands, argv[1]);
 	if (!sub)
 		return sp_cli_usage(cmd, "no services subcommand '%s'", argv[1]);
-	if (argc - 1 - optind != sub->takes_arg)
+	if (o.csv && sub->run != services_import && sub->run != services_export)
+		return sp_cli_usage(cmd, "--csv is for import and export");
+	int want = sub->run == services_import && o.csv ? 0 : sub->takes_arg;
+	if (argc - 1 - optind != want)
 		return sp_cli_usage(cmd, "services %s needs %s", sub->name,
-				    !sub->takes_arg			 ? "no argument"
+				    !want				 ? "no argument"
 				    : sub->run == services_import ? "one FILE"
 								  : "one SERVICE-ID");
 	if (sub->run == services_update && o.ch.capacity_total < 0 &&
 	    o.ch.capacity_available < 0 && !o.ch.status)
 		return sp_cli_usage(cmd, "services update needs --total, --available or --status");
-	o.arg = sub->takes_arg ? argv[1 + optind] : NULL;
+	o.arg = want ? argv[1 + optind] : NULL;
 	return sp_cli_sub_run(cli, cmd, sub, &o);
 }

@@ -68,6 +68,7 @@ struct table {
 	const struct col *cols;
 	size_t ncols;
 	int stamps;
+	const char *csv; /* its file in the tabular package */
 };
 
 static const struct col organization_cols[] = {
@@ -138,15 +139,17 @@ static const struct col service_area_cols[] = {
 
 #define COLS(c) (c), sizeof(c) / sizeof((c)[0])
 static const struct table tables[T_COUNT] = {
-	[T_ORGANIZATION] = {"organization", "organizations", COLS(organization_cols), 2},
-	[T_SERVICE] = {"service", "services", COLS(service_cols), 2},
-	[T_LOCATION] = {"location", "locations", COLS(location_cols), 1},
+	[T_ORGANIZATION] = {"organization", "organizations", COLS(organization_cols), 2,
+			    "organizations.csv"},
+	[T_SERVICE] = {"service", "services", COLS(service_cols), 2, "services.csv"},
+	[T_LOCATION] = {"location", "locations", COLS(location_cols), 1, "locations.csv"},
 	[T_SERVICE_AT_LOCATION] = {"service_at_location", "service_at_location",
-				   COLS(service_at_location_cols), 0},
-	[T_PHONE] = {"phone", "service_phones", COLS(phone_cols), 0},
-	[T_SCHEDULE] = {"schedule", "schedules", COLS(schedule_cols), 0},
-	[T_LANGUAGE] = {"language", "service_languages", COLS(language_cols), 0},
-	[T_SERVICE_AREA] = {"service_area", "service_areas", COLS(service_area_cols), 0},
+				   COLS(service_at_location_cols), 0, "service_at_location.csv"},
+	[T_PHONE] = {"phone", "service_phones", COLS(phone_cols), 0, "phones.csv"},
+	[T_SCHEDULE] = {"schedule", "schedules", COLS(schedule_cols), 0, "schedules.csv"},
+	[T_LANGUAGE] = {"language", "service_languages", COLS(language_cols), 0, "languages.csv"},
+	[T_SERVICE_AREA] = {"service_area", "service_areas", COLS(service_area_cols), 0,
+			    "service_areas.csv"},
 };
 
 static const char *const statuses[] = {"active", "inactive", "defunct", "temporarily closed",
@@ -1302,4 +1305,340 @@ int sp_service_search(struct sp_access *a, const struct sp_vocabulary *vocab,
 	}
 	*out = arr;
 	return SP_OK;
+}
+
+/* ---- the tabular package: one CSV file per table (RFC 4180), HSDS column names ---- */
+
+#define CSV_FILE_MAX ((size_t)16 << 20)
+#define CSV_LIST_SEP ';' /* between the members of a list column */
+
+static int is_list(enum ctype t)
+{
+	return t == C_KINDS || t == C_NEEDS || t == C_SEXES || t == C_COUNTRIES || t == C_TOKENS;
+}
+
+/* One cell as the document has it: by the column's type, or the text as it is when it is not
+ * of that type (the import then says what is wrong with it). NULL for an empty cell. */
+static json_t *cell_json(const struct col *c, const char *s)
+{
+	if (!*s)
+		return NULL;
+	char *end = NULL;
+	if (c->t == C_AGE || c->t == C_CAPACITY) {
+		long long v = strtoll(s, &end, 10);
+		return *end ? json_string(s) : json_integer(v);
+	}
+	if (c->t == C_LATITUDE || c->t == C_LONGITUDE) {
+		double v = strtod(s, &end);
+		return *end ? json_string(s) : json_real(v);
+	}
+	if (c->t == C_BOOL && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0))
+		return json_boolean(strcmp(s, "true") == 0);
+	if (!is_list(c->t))
+		return json_string(s);
+	json_t *arr = json_array();
+	for (const char *p = s; arr;) {
+		const char *e = strchr(p, CSV_LIST_SEP);
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		json_array_append_new(arr, json_stringn(p, n));
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return arr;
+}
+
+/* Parse one CSV text into rows of fields (NUL-terminated in place in text). A field is bare
+ * or quoted ("" inside a quoted one is a quote); lines end with \n or \r\n. -1 with the line
+ * when malformed. */
+struct csv_row {
+	char **f;
+	size_t n;
+};
+
+static void csv_free(struct csv_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].f);
+	free(rows);
+}
+
+static int csv_push(struct csv_row *row, char *field)
+{
+	char **f = realloc(row->f, (row->n + 1) * sizeof *f);
+	if (!f)
+		return -1;
+	row->f = f;
+	row->f[row->n++] = field;
+	return 0;
+}
+
+static int csv_parse(char *text, size_t len, struct csv_row **out, size_t *nrows,
+		     size_t *bad_line)
+{
+	struct csv_row *rows = NULL;
+	size_t n = 0, line = 1;
+	char *p = text, *end = text + len;
+	int failed = 0;
+	while (p < end && !failed) {
+		struct csv_row row = {NULL, 0};
+		for (;;) {
+			char *w = p, *start = p;
+			if (p < end && *p == '"') {
+				size_t opened = line; /* an unclosed quote is named where it opened */
+				p++;
+				for (;;) {
+					if (p >= end) {
+						line = opened;
+						failed = 1;
+						break;
+					}
+					if (*p == '"' && p + 1 < end && p[1] == '"') {
+						*w++ = '"';
+						p += 2;
+					} else if (*p == '"') {
+						p++;
+						break;
+					} else {
+						if (*p == '\n')
+							line++;
+						*w++ = *p++;
+					}
+				}
+				if (!failed && p < end && *p != ',' && *p != '\n' && *p != '\r')
+					failed = 1;
+			} else {
+				while (p < end && *p != ',' && *p != '\n' && *p != '\r') {
+					if (*p == '"')
+						failed = 1;
+					w++;
+					p++;
+				}
+			}
+			if (failed)
+				break;
+			int sep = p < end ? *p : '\n';
+			*w = 0;
+			if (csv_push(&row, start)) {
+				failed = 1;
+				break;
+			}
+			p++;
+			if (sep == '\r') {
+				if (p < end && *p == '\n')
+					p++;
+				else if (p < end) {
+					failed = 1;
+					break;
+				}
+			}
+			if (sep != ',')
+				break;
+		}
+		if (failed) {
+			free(row.f);
+			break;
+		}
+		struct csv_row *r = realloc(rows, (n + 1) * sizeof *r);
+		if (!r) {
+			free(row.f);
+			failed = 1;
+			break;
+		}
+		rows = r;
+		rows[n++] = row;
+		line++;
+	}
+	if (failed) {
+		csv_free(rows, n);
+		*bad_line = line;
+		return -1;
+	}
+	*out = rows;
+	*nrows = n;
+	return 0;
+}
+
+static int read_all(const char *path, char **out, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return SP_ENOTFOUND;
+	char *buf = malloc(CSV_FILE_MAX + 1);
+	size_t n = buf ? fread(buf, 1, CSV_FILE_MAX + 1, f) : 0;
+	int rc = !buf ? SP_ENOMEM : ferror(f) ? SP_EIO : n > CSV_FILE_MAX ? SP_ETOOBIG : SP_OK;
+	fclose(f);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	buf[n] = 0;
+	*out = buf;
+	*len = n;
+	return SP_OK;
+}
+
+/* One table's CSV text into its array of rows in doc. */
+static void csv_table(int t, char *text, size_t len, json_t *doc, struct sp_diag *diag)
+{
+	const struct table *tb = &tables[t];
+	struct csv_row *rows = NULL;
+	size_t n = 0, line = 0;
+	if (memchr(text, 0, len)) {
+		sp_diag_add(diag, tb->csv, "holds a NUL byte");
+		return;
+	}
+	if (csv_parse(text, len, &rows, &n, &line)) {
+		sp_diag_add(diag, tb->csv, "line %zu: not CSV (a quote out of place, or one not closed)",
+			    line);
+		return;
+	}
+	int col_of[64];
+	size_t ncols = n ? rows[0].n : 0;
+	for (size_t i = 0; i < ncols; i++) {
+		col_of[i] = -1;
+		for (size_t c = 0; c < tb->ncols && i < 64; c++)
+			if (strcmp(rows[0].f[i], tb->cols[c].json) == 0)
+				col_of[i] = (int)c;
+		if (i >= 64 || col_of[i] < 0)
+			sp_diag_add(diag, tb->csv, "column %s is not a column of %s",
+				    i < 64 ? rows[0].f[i] : "(past the 64th)", tb->json);
+	}
+	json_t *arr = json_array();
+	for (size_t r = 1; arr && r < n; r++) {
+		if (rows[r].n == 1 && !rows[r].f[0][0] && r + 1 == n)
+			break; /* a last empty line */
+		if (rows[r].n != ncols) {
+			sp_diag_add(diag, tb->csv, "row %zu: %zu fields, the header has %zu", r,
+				    rows[r].n, ncols);
+			continue;
+		}
+		json_t *row = json_object();
+		for (size_t i = 0; row && i < ncols && i < 64; i++) {
+			json_t *v = col_of[i] >= 0 ? cell_json(&tb->cols[col_of[i]], rows[r].f[i]) : NULL;
+			if (v)
+				json_object_set_new(row, rows[0].f[i], v);
+		}
+		json_array_append_new(arr, row);
+	}
+	json_object_set_new(doc, tb->json, arr);
+	csv_free(rows, n);
+}
+
+int sp_services_csv_read(const char *dir, json_t **out, struct sp_diag *diag, struct sp_err *err)
+{
+	json_t *doc = json_object();
+	if (!doc)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	size_t before = diag->n + diag->dropped;
+	int rc = SP_OK, found = 0;
+	for (int t = 0; t < T_COUNT && !rc; t++) {
+		char path[4200], *text = NULL;
+		size_t len = 0;
+		snprintf(path, sizeof path, "%s/%s", dir, tables[t].csv);
+		int r = read_all(path, &text, &len);
+		if (r == SP_ENOTFOUND)
+			continue; /* a table the package leaves out */
+		if (r == SP_ETOOBIG || r == SP_EIO)
+			sp_diag_add(diag, tables[t].csv, r == SP_ETOOBIG ? "larger than 16 MiB"
+									 : "cannot be read");
+		else if (r)
+			rc = sp_err_set(err, r, "", "out of memory");
+		else
+			csv_table(t, text, len, doc, diag);
+		found = 1;
+		free(text);
+	}
+	if (!rc && !found)
+		sp_diag_add(diag, "", "%s holds none of the package's files (organizations.csv, "
+			    "services.csv, ...)", dir);
+	if (!rc && diag->n + diag->dropped > before)
+		rc = sp_err_set(err, SP_EINVAL, diag->items[before < diag->n ? before : 0].pointer,
+				"%s", diag->items[before < diag->n ? before : 0].msg);
+	if (rc) {
+		json_decref(doc);
+		return rc;
+	}
+	*out = doc;
+	return SP_OK;
+}
+
+/* One cell of a document value, quoted when it must be. */
+static void csv_cell(FILE *f, const json_t *v)
+{
+	char buf[LIST_MAX];
+	const char *s = buf;
+	buf[0] = 0;
+	if (json_is_string(v)) {
+		s = json_string_value(v);
+	} else if (json_is_integer(v)) {
+		snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+	} else if (json_is_real(v)) {
+		snprintf(buf, sizeof buf, "%.6f", json_real_value(v));
+	} else if (json_is_boolean(v)) {
+		s = json_is_true(v) ? "true" : "false";
+	} else if (json_is_array(v)) {
+		size_t used = 0;
+		for (size_t i = 0; i < json_array_size(v) && used < sizeof buf; i++) {
+			const char *m = json_string_value(json_array_get(v, i));
+			used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s", i ? ";" : "",
+						 m ? m : "");
+		}
+	}
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+int sp_services_csv_write(const json_t *doc, const char *dir, struct sp_err *err)
+{
+	for (int t = 0; t < T_COUNT; t++) {
+		const struct table *tb = &tables[t];
+		char path[4200];
+		snprintf(path, sizeof path, "%s/%s", dir, tb->csv);
+		FILE *f = fopen(path, "w");
+		if (!f)
+			return sp_err_set(err, SP_EIO, "", "%s cannot be written", path);
+		for (size_t c = 0; c < tb->ncols; c++)
+			fprintf(f, "%s%s", c ? "," : "", tb->cols[c].json);
+		fputs("\r\n", f);
+		const json_t *rows = json_object_get(doc, tb->json);
+		for (size_t r = 0; r < json_array_size(rows); r++) {
+			for (size_t c = 0; c < tb->ncols; c++) {
+				if (c)
+					fputc(',', f);
+				csv_cell(f, json_object_get(json_array_get(rows, r),
+							    tb->cols[c].json));
+			}
+			fputs("\r\n", f);
+		}
+		if (fclose(f))
+			return sp_err_set(err, SP_EIO, "", "%s cannot be written", path);
+	}
+	return SP_OK;
+}
+
+int sp_services_csv_where(const char *pointer, char *out, size_t n)
+{
+	char table[40] = "";
+	unsigned long row = 0;
+	int used = 0;
+	if (sscanf(pointer, "/%39[a-z_]/%lu%n", table, &row, &used) != 2)
+		return -1;
+	for (int t = 0; t < T_COUNT; t++)
+		if (strcmp(tables[t].json, table) == 0) {
+			const char *col = pointer + used;
+			snprintf(out, n, "%s row %lu%s%s", tables[t].csv, row + 1,
+				 *col ? ", column " : "", *col ? col + 1 : "");
+			return 0;
+		}
+	return -1;
 }

@@ -83,4 +83,43 @@ expect 0 "$SP" "${g[@]}" audit verify
 expect 0 sqlite3 var/safepath.db "SELECT a.action, u.username FROM audit_log a JOIN users u ON u.id = a.actor WHERE a.action LIKE 'service.%' ORDER BY a.seq"
 [ "$(tr '\n' ' ' <"$WORK/out")" = "service.import|demo.focal service.update|demo.supervisor " ] ||
 	die "audit: $(cat "$WORK/out")"
-echo "services: ok"
+
+# The tabular package: a hand-written one imported, then exported again byte for byte.
+rm -rf var keys
+demo_world 0
+expect 0 as demo.focal services import --csv "$DATA/csv"
+has "imported 2 services from $DATA/csv"
+mkdir pkg
+expect 0 as demo.provider services export --csv pkg
+has "exported 2 services to pkg"
+for f in organizations services locations service_at_location phones schedules languages service_areas; do
+	cmp "$DATA/csv/$f.csv" "pkg/$f.csv" >&2 || die "$f.csv differs from the imported one"
+done
+expect 0 as demo.provider --json services show 01900000-0000-7000-8000-00000000b002
+[ "$(jq -r '.description' "$WORK/out")" = "Nurses and a doctor,
+no appointment needed." ] || die "a quoted cell with a comma and a new line: $(jq .description "$WORK/out")"
+[ "$(jq -c '[.x_nationalities, .language[0].code, .schedule[0].byday, .organization[0].name]' "$WORK/out")" = '[["SY","ER"],"ti","WE","The \"Open Door\" Clinic"]' ] ||
+	die "the clinic: $(cat "$WORK/out")"
+# The shelter's coordinates, for its own agency, and not for the caseworker.
+expect 0 as demo.provider --json services export
+[ "$(jq -c '.location[0] | [.latitude, .longitude, .x_confidential]' "$WORK/out")" = '[51.5,-0.12,true]' ] || die "coordinates: $(cat "$WORK/out")"
+expect 0 as demo.caseworker services export --csv pkg
+if grep -q "Quiet Road" pkg/locations.csv; then die "the shelter's address leaked into the package"; fi
+
+# A package that is not well-formed: each file named with its row, nothing imported.
+expect 1 as demo.focal services import --csv "$DATA/csv-bad"
+has "csv-bad: services.csv: column fees is not a column of service" "$WORK/err"
+has "csv-bad: services.csv: row 2: 4 fields, the header has 7" "$WORK/err"
+has "csv-bad: languages.csv: line 2: not CSV (a quote out of place, or one not closed)" "$WORK/err"
+has "services import: 3 errors: nothing was imported" "$WORK/err"
+# A value the import refuses: named by file, row and column.
+cp -r "$DATA/csv" bad
+sed -i 's/,12,17,shelter,/,12,11,spaceship,/' bad/services.csv
+expect 1 as demo.focal services import --csv bad
+has "bad: services.csv row 1, column maximum_age: must not be below minimum_age" "$WORK/err"
+has "bad: services.csv row 1, column x_kinds: item 0 is not a code of the services vocabulary" "$WORK/err"
+expect 1 as demo.focal services import --csv empty-folder
+has "holds none of the package's files" "$WORK/err"
+expect 2 as demo.focal services search --csv pkg
+has "csv is for import and export" "$WORK/err"
+echo "services csv: ok"
