@@ -1495,14 +1495,19 @@ static void csv_table(int t, char *text, size_t len, json_t *doc, struct sp_diag
 	}
 	int col_of[64];
 	size_t ncols = n ? rows[0].n : 0;
+	if (ncols > sizeof col_of / sizeof col_of[0]) {
+		sp_diag_add(diag, tb->csv, "the header has %zu columns, more than any table", ncols);
+		csv_free(rows, n);
+		return;
+	}
 	for (size_t i = 0; i < ncols; i++) {
 		col_of[i] = -1;
-		for (size_t c = 0; c < tb->ncols && i < 64; c++)
+		for (size_t c = 0; c < tb->ncols; c++)
 			if (strcmp(rows[0].f[i], tb->cols[c].json) == 0)
 				col_of[i] = (int)c;
-		if (i >= 64 || col_of[i] < 0)
-			sp_diag_add(diag, tb->csv, "column %s is not a column of %s",
-				    i < 64 ? rows[0].f[i] : "(past the 64th)", tb->json);
+		if (col_of[i] < 0)
+			sp_diag_add(diag, tb->csv, "column %s is not a column of %s", rows[0].f[i],
+				    tb->json);
 	}
 	json_t *arr = json_array();
 	for (size_t r = 1; arr && r < n; r++) {
@@ -1514,7 +1519,7 @@ static void csv_table(int t, char *text, size_t len, json_t *doc, struct sp_diag
 			continue;
 		}
 		json_t *row = json_object();
-		for (size_t i = 0; row && i < ncols && i < 64; i++) {
+		for (size_t i = 0; row && i < ncols; i++) {
 			json_t *v = col_of[i] >= 0 ? cell_json(&tb->cols[col_of[i]], rows[r].f[i]) : NULL;
 			if (v)
 				json_object_set_new(row, rows[0].f[i], v);
