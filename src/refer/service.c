@@ -22,6 +22,9 @@
 #define LIST_MAX 2048      /* a stored ",a,b," list */
 #define AGE_MAX 120
 #define CAPACITY_MAX 100000
+#define AREA_RULE                                                                          \
+	"must be a country code (\"DE\") or an area code within one (\"DE-BE\", "            \
+	"\"GB-ENG/LND\"): A-Z, 0-9, '-' and '/'"
 
 /* ---- the HSDS tables ---- */
 
@@ -216,9 +219,7 @@ int sp_service_area_check(const char *area, struct sp_err *err)
 		goto bad_area;
 	return rc;
 bad_area:
-	return sp_err_set(err, SP_EINVAL, "area",
-			  "must be a country code (\"DE\") or an area code within one (\"DE-BE\", "
-			  "\"GB-ENG/LND\"): A-Z, 0-9, '-' and '/'");
+	return sp_err_set(err, SP_EINVAL, "area", "%s", AREA_RULE);
 }
 
 /* "HH:MM", 00:00 to 23:59; the minutes of the day, or -1. */
@@ -400,8 +401,7 @@ static int convert(const struct ctx *cx, const struct col *c, const json_t *v, s
 		return convert_list(cx, c, v, out, msg, mn);
 	case C_AREA:
 		if (!s || sp_service_area_check(s, &e)) {
-			snprintf(msg, mn, "must be a country code (\"DE\") or an area code within "
-				 "one (\"DE-BE\", \"GB-ENG/LND\"): A-Z, 0-9, '-' and '/'");
+			snprintf(msg, mn, "%s", AREA_RULE);
 			return -1;
 		}
 		out->s = s;
