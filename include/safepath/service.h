@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "safepath/access.h"
+#include "safepath/codes.h"
 #include "safepath/err.h"
 #include "safepath/id.h"
 #include "safepath/policy.h"
@@ -88,6 +89,14 @@ struct sp_service_query {
 int sp_service_search(struct sp_access *a, const struct sp_vocabulary *vocab,
 		      const struct sp_service_query *q, json_t **out,
 		      struct sp_err *err) SP_MUST;
+
+/* The criteria a case gives, for those q leaves open (NULL, age -1): its person's sex, first
+ * language and age (the youngest the date of birth allows), read through the policy and the
+ * audit trail (sp_case_read: case.read). A person the policy keeps from the subject gives
+ * nothing; a case the subject may not read is its refusal. lang holds the language. */
+int sp_service_query_from_case(struct sp_casework *cw, const struct sp_id *case_id,
+			       struct sp_service_query *q, char lang[SP_CODE_MAX],
+			       struct sp_err *err) SP_MUST;
 
 /* The tabular package: one CSV file per table in dir (organizations.csv, services.csv,
  * locations.csv, service_at_location.csv, phones.csv, schedules.csv, languages.csv,

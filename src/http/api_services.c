@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "safepath/case.h"
 #include "safepath/service.h"
 
 /* POST /api/v1/services: an HSDS document, each table an array of rows (checked by the
@@ -31,12 +32,13 @@ static const struct http_field patch_fields[] = {
 };
 const struct http_schema http_schema_service_patch = {patch_fields};
 
-/* ---- GET /api/v1/services?need=&kind=&area=&language=&age=&sex=&with_capacity= ---- */
+/* ---- GET /api/v1/services?need=&kind=&area=&language=&age=&sex=&with_capacity=&case= ----
+ * case: the sex, language and age of its person for the criteria the query leaves open. */
 
 int http_api_service_search(struct http_req *r)
 {
-	static const char *const params[] = {"need",	 "kind", "area",	  "language",
-					     "age",	 "sex",	 "with_capacity", NULL};
+	static const char *const params[] = {"need", "kind", "area",	       "language",
+					     "age",  "sex",  "with_capacity", "case", NULL};
 	struct sp_err err = {0};
 	if (http_query_only(r, params))
 		return 1;
@@ -57,8 +59,19 @@ int http_api_service_search(struct http_req *r)
 	if (cap && strcmp(cap, "true") != 0 && strcmp(cap, "false") != 0)
 		http_invalid(r, "/with_capacity", "must be true or false");
 	q.with_capacity = cap && strcmp(cap, "true") == 0;
+	const char *kase = http_query(r, "case");
+	struct sp_id case_id;
+	if (kase && sp_id_parse(kase, &case_id) != SP_OK)
+		http_invalid(r, "/case", "must be a case id");
 	if (r->is_problem)
 		return 1;
+	char lang[SP_CODE_MAX];
+	if (kase) {
+		struct sp_casework cw;
+		http_casework(r, &cw);
+		if (sp_service_query_from_case(&cw, &case_id, &q, lang, &err))
+			return http_problem_from_err(r, &err);
+	}
 	json_t *hits = NULL;
 	if (sp_service_search(&r->w->access, r->opt->vocabulary, &q, &hits, &err))
 		return http_problem_from_err(r, &err);

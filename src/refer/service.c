@@ -13,6 +13,7 @@
 #include "safepath/audit.h"
 #include "safepath/case.h"
 #include "safepath/codes.h"
+#include "safepath/date.h"
 #include "safepath/person.h"
 #include "safepath/service.h"
 #include "safepath/store.h"
@@ -1646,4 +1647,29 @@ int sp_services_csv_where(const char *pointer, char *out, size_t n)
 			return 0;
 		}
 	return -1;
+}
+
+int sp_service_query_from_case(struct sp_casework *cw, const struct sp_id *case_id,
+			       struct sp_service_query *q, char lang[SP_CODE_MAX],
+			       struct sp_err *err)
+{
+	struct sp_case c;
+	struct sp_person p;
+	bool has = false;
+	int rc = sp_case_read(cw, case_id, &c, &p, &has, err);
+	if (rc || !has)
+		return rc;
+	if (!q->sex && p.sex != SP_SEX_UNKNOWN)
+		q->sex = sp_sex_name(p.sex);
+	if (!q->language && p.n_languages) {
+		snprintf(lang, SP_CODE_MAX, "%s", p.languages[0]);
+		q->language = lang;
+	}
+	struct sp_date today;
+	struct sp_err e = {0};
+	int lo, hi;
+	if (q->age < 0 && p.has_birth && !sp_date_today(&today, &e) &&
+	    !sp_date_age_at(&p.birth, &today, &lo, &hi, &e))
+		q->age = lo; /* the youngest it may be: a possible child is searched as one */
+	return SP_OK;
 }

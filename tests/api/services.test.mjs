@@ -80,6 +80,33 @@ test('search: nearest area first, each hit with its reasons', async () => {
   assert.deepEqual(area.json.errors.map((e) => e.pointer), ['/area']);
 });
 
+test('search from a case: its person\'s sex, language and age, read through the policy', async () => {
+  const year = new Date().getUTCFullYear() - 16;
+  const made = await request('POST', '/api/v1/cases', {
+    ...cw, body: { person: { names: [{ role: 'given', romanised: 'Servica' }], sex: 'female',
+      languages: ['ar'], date_of_birth: { date: `${year}-01-01` } } },
+  });
+  assert.equal(made.status, 201, made.text);
+  const q = `/api/v1/services?need=safe_shelter&area=DE-BE/FK&case=${made.json.id}`;
+  const res = await request('GET', q, { cookie: cw.cookie });
+  assert.equal(res.status, 200, res.text);
+  // a girl of 16 who speaks Arabic: the Kreuzberg shelter and the safe house, not the youth
+  // shelter (German only)
+  assert.deepEqual(res.json.items.map((h) => h.id), [KREUZBERG, SAFE_HOUSE]);
+  assert.ok(res.json.items[1].why.includes('age 16: from 12'));
+  assert.ok(res.json.items[1].why.includes('works in ar'));
+  // the criteria given win over the case's: in German, the youth shelter alone
+  const de = await request('GET', `${q}&language=de`, { cookie: cw.cookie });
+  assert.deepEqual(de.json.items.map((h) => h.name), ['Youth Shelter Brandenburg']);
+  // the case's read is audited; a user who may not read the case is refused
+  assert.ok(Number(sql("SELECT count(*) FROM audit_log WHERE action = 'case.read'")[0]) > 0);
+  const outsider = await request('GET', q, { cookie: provider.cookie });
+  assert.ok([403, 404].includes(outsider.status), outsider.text);
+  const bad = await request('GET', '/api/v1/services?case=NGO-1', { cookie: cw.cookie });
+  assertProblem(assert, bad, 400, 'validation');
+  assert.deepEqual(bad.json.errors.map((e) => e.pointer), ['/case']);
+});
+
 test('one service: the shelter address for its own agency only', async () => {
   const other = await request('GET', `/api/v1/services/${SAFE_HOUSE}`, { cookie: cw.cookie });
   assert.equal(other.status, 200, other.text);
