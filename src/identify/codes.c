@@ -1,7 +1,8 @@
 /* The shared vocabulary of screening protocols, protocols/codes.json (docs/protocols.md): the
  * needs, kinds of service, red flags, tasks, placements, priorities and intervention levels a
- * protocol may name, and the outcomes and methods of the formal decisions on a case. A
- * protocol is checked against it at load and refers to its entries by index afterwards. */
+ * protocol may name, the outcomes and methods of the formal decisions on a case, and the
+ * reasons a provider declines a referral. A protocol is checked against it at load and refers
+ * to its entries by index afterwards. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ struct sp_vocab {
 
 static const char *const kind_names[SP_VOCAB_KINDS] = {
 	"needs", "services", "red_flags", "tasks", "placements", "priorities",
-	"intervention_levels", "best_interests_outcomes", "age_methods"};
+	"intervention_levels", "best_interests_outcomes", "age_methods", "decline_reasons"};
 
 const char *sp_vocab_kind_name(enum sp_vocab_kind k)
 {
@@ -91,7 +92,7 @@ int sp_vocab_load(const char *text, size_t len, struct sp_vocab **out, struct sp
 	static const char *const top[] = {"version", "languages", "needs", "services", "red_flags",
 					  "tasks", "placements", "priorities",
 					  "intervention_levels", "best_interests_outcomes",
-					  "age_methods", NULL};
+					  "age_methods", "decline_reasons", NULL};
 	if (sp_walk_object(&w, doc, top)) {
 		int64_t ver = 0;
 		if (sp_walk_int(&w, doc, "version", true, 1, 1000000, &ver))
