@@ -55,6 +55,8 @@ struct sp_date {
  * entered_in = SP_CAL_GREGORIAN: those two are stored beside the text. Errors name the reason,
  * never the value. */
 int sp_date_parse_iso(const char *s, struct sp_date *out, struct sp_err *err) SP_MUST;
+/* Today in UTC (sp_now_us), as a full Gregorian date. */
+int sp_date_today(struct sp_date *out, struct sp_err *err) SP_MUST;
 
 /* Write the canonical ISO text of d: the shortest of the forms above that says exactly its span.
  * Formatting what sp_date_parse_iso returned and parsing it again gives the same span. */

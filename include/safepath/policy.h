@@ -85,6 +85,7 @@ enum sp_action {
 	SP_ACT_TASK_READ,
 	SP_ACT_DECISION_WRITE, /* record a decision on a case, or an event that starts deadlines */
 	SP_ACT_DECISION_READ,  /* a case's decisions and deadlines */
+	SP_ACT_SERVICE_MANAGE, /* import, add and change the service directory (no case data) */
 	SP_ACTION_COUNT
 };
 

@@ -71,6 +71,8 @@
  *     need-to-know. The decision carries flag_dpo.
  *  7  actions on no case: audit.read = dpo; user.manage and  no_role
  *     agency.manage = admin; stats.read = coordinator;
+ *     service.manage (the service directory, which holds no
+ *     personal data) = supervisor or focal_point;
  *     approval.grant = supervisor of the target user's      other_agency
  *     agency (four eyes on requester/target is checked by
  *     the approvals module, which knows the users).
@@ -216,6 +218,10 @@ static const struct action_rule {
 				   DECISION_FIELDS, STAFF},
 	[SP_ACT_DECISION_READ] = {"decision.read", SCOPE_CASE, A_CASE_ITSELF, DECISION_FIELDS,
 				  STAFF},
+	/* The service directory: organisations, services, locations. Reading it needs only a
+	 * session; changing it is the work of those who keep referral pathways. */
+	[SP_ACT_SERVICE_MANAGE] = {"service.manage", SCOPE_NONE, 0, 0,
+				   SP_ROLE_SUPERVISOR | SP_ROLE_FOCAL_POINT},
 };
 
 /* ---- staff reach over a case of their own agency (rule 4) ---- */

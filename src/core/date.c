@@ -3,11 +3,14 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <unicode/ucal.h>
 
 #include "safepath/date.h"
+#include "safepath/id.h"
 
 /* Fill err and yield code. sp_err_set returns its code too, but from another file, where the
  * static analyser cannot see that an error path never returns 0. */
@@ -593,4 +596,14 @@ int sp_date_is_child_at(const struct sp_date *dob, const struct sp_date *on, enu
 		return rc;
 	*out = hi < ADULT_AGE ? SP_CHILD_YES : lo >= ADULT_AGE ? SP_CHILD_NO : SP_CHILD_UNKNOWN;
 	return SP_OK;
+}
+
+int sp_date_today(struct sp_date *out, struct sp_err *err)
+{
+	time_t now = (time_t)(sp_now_us() / 1000000);
+	struct tm tm;
+	char iso[48];
+	gmtime_r(&now, &tm);
+	snprintf(iso, sizeof iso, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	return sp_date_parse_iso(iso, out, err);
 }

@@ -19,6 +19,7 @@ static int (*const updates[])(struct http_req *r) = {
 	http_api_screening_patch,
 	http_api_screening_complete,
 	http_api_deadline_patch,
+	http_api_service_patch,
 };
 
 int http_route_updates(const struct http_route *rt)

@@ -327,6 +327,12 @@ int http_api_decision_list(struct http_req *r);
 int http_api_decision_get(struct http_req *r);
 int http_api_jurisdiction_get(struct http_req *r);
 extern const struct http_schema http_schema_decision_create;
+/* api_services.c: the service directory */
+int http_api_service_search(struct http_req *r);
+int http_api_service_get(struct http_req *r);
+int http_api_services_import(struct http_req *r);
+int http_api_service_patch(struct http_req *r);
+extern const struct http_schema http_schema_services_import, http_schema_service_patch;
 /* api_needs.c and api_tasks.c: a case's needs and tasks, and the subject's own tasks */
 int http_api_need_add(struct http_req *r);
 int http_api_need_list(struct http_req *r);

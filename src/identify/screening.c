@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "identify/identify.h"
 #include "safepath/caseevent.h"
@@ -249,13 +248,7 @@ static int facts_json(struct sp_caseop *op, json_t **out, struct sp_err *err)
 		struct sp_date today;
 		struct sp_err e = {0};
 		int lo, hi;
-		char iso[48];
-		time_t now = (time_t)(sp_now_us() / 1000000);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		snprintf(iso, sizeof iso, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-			 tm.tm_mday);
-		if (!sp_date_parse_iso(iso, &today, &e) &&
+		if (!sp_date_today(&today, &e) &&
 		    !sp_date_age_at(&p.birth, &today, &lo, &hi, &e) &&
 		    (lo == hi || hi < 18 || lo >= 18)) {
 			bad |= json_object_set_new(f, "age", json_integer(hi < 18 ? hi : lo));

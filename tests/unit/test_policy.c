@@ -423,7 +423,7 @@ static void names_round_trip(void **state)
 		"note.read", "consent.add", "consent.read", "person.read_identity",
 		"case.transfer", "case.break_glass", "audit.read", "user.manage", "agency.manage",
 		"approval.grant", "stats.read", "need.write", "need.read", "task.write",
-		"task.read", "decision.write", "decision.read"};
+		"task.read", "decision.write", "decision.read", "service.manage"};
 	assert_int_equal(sizeof acts / sizeof acts[0], SP_ACTION_COUNT);
 	for (int i = 0; i < SP_ACTION_COUNT; i++) {
 		enum sp_action a;
