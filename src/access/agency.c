@@ -5,6 +5,7 @@
 
 #include "access/access.h"
 #include "safepath/codes.h"
+#include "safepath/names.h"
 
 #define AGENCY_COLS "id, code, name, kind, country, created_us"
 
@@ -39,21 +40,13 @@ int sp_agency_check(struct sp_agency *in, struct sp_err *err)
 	return SP_OK;
 }
 
-static int copy_text(char *dst, size_t n, const char *src)
-{
-	if (!src || strlen(src) >= n)
-		return -1;
-	memcpy(dst, src, strlen(src) + 1);
-	return 0;
-}
-
 static int read_row(struct sp_stmt *st, struct sp_agency *out, struct sp_err *err)
 {
 	memset(out, 0, sizeof *out);
-	if (sp_stmt_id(st, 0, &out->id) || copy_text(out->code, sizeof out->code, sp_stmt_text(st, 1)) ||
-	    copy_text(out->name, sizeof out->name, sp_stmt_text(st, 2)) ||
+	if (sp_stmt_id(st, 0, &out->id) || sp_text_copy(out->code, sizeof out->code, sp_stmt_text(st, 1)) ||
+	    sp_text_copy(out->name, sizeof out->name, sp_stmt_text(st, 2)) ||
 	    !sp_stmt_text(st, 3) || sp_agency_kind_parse(sp_stmt_text(st, 3), &out->kind) ||
-	    copy_text(out->country, sizeof out->country, sp_stmt_text(st, 4)))
+	    sp_text_copy(out->country, sizeof out->country, sp_stmt_text(st, 4)))
 		return sp_err_set(err, SP_EINTERNAL, "", "malformed agencies row");
 	out->created_us = sp_stmt_int64(st, 5);
 	return SP_OK;

@@ -10,6 +10,7 @@
 #include "safepath/cputime.h"
 #include "safepath/json.h"
 #include "safepath/jsonw.h"
+#include "safepath/names.h"
 #include "safepath/store.h"
 
 static const char *const status_names[SP_CASE_STATUS_COUNT] = {
@@ -33,19 +34,19 @@ static const char *const flag_names[SP_CASE_FLAG_COUNT] = {
 
 const char *sp_case_status_name(enum sp_case_status s)
 {
-	return cw_enum_name(status_names, SP_CASE_STATUS_COUNT, (int)s);
+	return sp_name_of(status_names, SP_CASE_STATUS_COUNT, (int)s);
 }
 int sp_case_status_parse(const char *s)
 {
-	return cw_enum_parse(status_names, SP_CASE_STATUS_COUNT, s);
+	return sp_name_index(status_names, SP_CASE_STATUS_COUNT, s);
 }
 const char *sp_case_priority_name(enum sp_case_priority p)
 {
-	return cw_enum_name(priority_names, SP_PRIORITY_COUNT, (int)p);
+	return sp_name_of(priority_names, SP_PRIORITY_COUNT, (int)p);
 }
 int sp_case_priority_parse(const char *s)
 {
-	return cw_enum_parse(priority_names, SP_PRIORITY_COUNT, s);
+	return sp_name_index(priority_names, SP_PRIORITY_COUNT, s);
 }
 
 const char *sp_case_flag_name(unsigned flag)
@@ -58,7 +59,7 @@ const char *sp_case_flag_name(unsigned flag)
 
 unsigned sp_case_flag_parse(const char *s)
 {
-	int i = cw_enum_parse(flag_names, SP_CASE_FLAG_COUNT, s);
+	int i = sp_name_index(flag_names, SP_CASE_FLAG_COUNT, s);
 	return i < 0 ? 0 : 1u << i;
 }
 

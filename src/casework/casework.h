@@ -18,10 +18,6 @@
 /* Cap on one sealed value's plaintext (a profile, a note). */
 #define SP_SEAL_LIMIT (1u << 20)
 
-/* Name of value v in a table of n names (NULL out of range); index of s, or -1. */
-const char *cw_enum_name(const char *const *names, int n, int v);
-int cw_enum_parse(const char *const *names, int n, const char *s);
-
 /* Put the array index in front of err's field path ("/role" -> "/2/role"). */
 void cw_err_index(struct sp_err *err, size_t i);
 /* Keep err's message and code, set its field; returns code. */

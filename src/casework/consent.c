@@ -8,6 +8,7 @@
 #include "safepath/access.h"
 #include "safepath/case.h"
 #include "safepath/json.h"
+#include "safepath/names.h"
 #include "safepath/store.h"
 
 static const char *const purpose_names[SP_PURPOSE_COUNT] = {
@@ -40,11 +41,11 @@ static const char *const assent_names[SP_ASSENT_COUNT] = {
 #define NAMES(fn, type, table, count)                                                              \
 	const char *sp_##fn##_name(type v)                                                         \
 	{                                                                                          \
-		return cw_enum_name(table, count, (int)v);                                         \
+		return sp_name_of(table, count, (int)v);                                         \
 	}                                                                                          \
 	int sp_##fn##_parse(const char *s)                                                         \
 	{                                                                                          \
-		return cw_enum_parse(table, count, s);                                             \
+		return sp_name_index(table, count, s);                                             \
 	}
 NAMES(consent_purpose, enum sp_consent_purpose, purpose_names, SP_PURPOSE_COUNT)
 NAMES(consent_status, enum sp_consent_status, status_names, SP_CONSENT_STATUS_COUNT)

@@ -8,6 +8,7 @@
 #include "casework/casework.h"
 #include "safepath/caseop.h"
 #include "safepath/deadline.h"
+#include "safepath/names.h"
 #include "safepath/store.h"
 
 static const char *const status_names[SP_DEADLINE_STATUS_COUNT] = {
@@ -30,12 +31,12 @@ static const char *const source_names[SP_DEADLINE_SOURCE_COUNT] = {
 
 const char *sp_deadline_status_name(enum sp_deadline_status s)
 {
-	return cw_enum_name(status_names, SP_DEADLINE_STATUS_COUNT, (int)s);
+	return sp_name_of(status_names, SP_DEADLINE_STATUS_COUNT, (int)s);
 }
 
 const char *sp_deadline_source_name(enum sp_deadline_source s)
 {
-	return cw_enum_name(source_names, SP_DEADLINE_SOURCE_COUNT, (int)s);
+	return sp_name_of(source_names, SP_DEADLINE_SOURCE_COUNT, (int)s);
 }
 
 #define DEADLINE_COLUMNS                                                                     \
@@ -44,32 +45,23 @@ const char *sp_deadline_source_name(enum sp_deadline_source s)
 	"deadlines.closed_us, source, source_id, created_by, deadlines.created_us, "          \
 	"deadlines.updated_us, deadlines.version"
 
-static bool copy_name(char *dst, size_t cap, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-	if (!src || n >= cap)
-		return false;
-	memcpy(dst, src, n + 1);
-	return true;
-}
-
 /* A row selected with DEADLINE_COLUMNS. */
 static int deadline_row(struct sp_stmt *st, struct sp_deadline *d, struct sp_err *err)
 {
 	memset(d, 0, sizeof *d);
 	const char *kind = sp_stmt_text(st, 5), *cls = sp_stmt_text(st, 6);
-	int status = cw_enum_parse(status_names, SP_DEADLINE_STATUS_COUNT, sp_stmt_text(st, 11));
-	int source = cw_enum_parse(source_names, SP_DEADLINE_SOURCE_COUNT, sp_stmt_text(st, 14));
+	int status = sp_name_index(status_names, SP_DEADLINE_STATUS_COUNT, sp_stmt_text(st, 11));
+	int source = sp_name_index(source_names, SP_DEADLINE_SOURCE_COUNT, sp_stmt_text(st, 14));
 	bool ok = !sp_stmt_id(st, 0, &d->id) && !sp_stmt_id(st, 1, &d->case_id) &&
-		  copy_name(d->jurisdiction, sizeof d->jurisdiction, sp_stmt_text(st, 2)) &&
-		  copy_name(d->jurisdiction_version, sizeof d->jurisdiction_version,
-			    sp_stmt_text(st, 3)) &&
-		  copy_name(d->rule, sizeof d->rule, sp_stmt_text(st, 4)) && kind && cls &&
-		  copy_name(d->trigger, sizeof d->trigger, sp_stmt_text(st, 7)) &&
+		  !sp_text_copy(d->jurisdiction, sizeof d->jurisdiction, sp_stmt_text(st, 2)) &&
+		  !sp_text_copy(d->jurisdiction_version, sizeof d->jurisdiction_version,
+				sp_stmt_text(st, 3)) &&
+		  !sp_text_copy(d->rule, sizeof d->rule, sp_stmt_text(st, 4)) && kind && cls &&
+		  !sp_text_copy(d->trigger, sizeof d->trigger, sp_stmt_text(st, 7)) &&
 		  (sp_stmt_is_null(st, 10) ||
-		   copy_name(d->problem, sizeof d->problem, sp_stmt_text(st, 10))) &&
+		   !sp_text_copy(d->problem, sizeof d->problem, sp_stmt_text(st, 10))) &&
 		  (sp_stmt_is_null(st, 12) ||
-		   copy_name(d->closed_by, sizeof d->closed_by, sp_stmt_text(st, 12))) &&
+		   !sp_text_copy(d->closed_by, sizeof d->closed_by, sp_stmt_text(st, 12))) &&
 		  (sp_stmt_is_null(st, 15) || !sp_stmt_id(st, 15, &d->source_id)) &&
 		  !sp_stmt_id(st, 16, &d->created_by) && status >= 0 && source >= 0;
 	if (!ok)
@@ -202,7 +194,7 @@ static int close_row(struct sp_casework *cw, struct sp_deadline *d, enum sp_dead
 {
 	struct sp_deadline next = *d;
 	next.status = to;
-	if (!copy_name(next.closed_by, sizeof next.closed_by, by))
+	if (sp_text_copy(next.closed_by, sizeof next.closed_by, by))
 		return sp_err_set(err, SP_EINTERNAL, "", "closing event name");
 	int64_t now = sp_now_us();
 	next.closed_us = at;

@@ -7,6 +7,7 @@
 
 #include "casework/casework.h"
 #include "safepath/caseop.h"
+#include "safepath/names.h"
 #include "safepath/need.h"
 #include "safepath/store.h"
 
@@ -36,15 +37,15 @@ static const bool moves[SP_NEED_STATUS_COUNT][SP_NEED_STATUS_COUNT] = {
 
 const char *sp_need_status_name(enum sp_need_status s)
 {
-	return cw_enum_name(status_names, SP_NEED_STATUS_COUNT, (int)s);
+	return sp_name_of(status_names, SP_NEED_STATUS_COUNT, (int)s);
 }
 int sp_need_status_parse(const char *s)
 {
-	return cw_enum_parse(status_names, SP_NEED_STATUS_COUNT, s);
+	return sp_name_index(status_names, SP_NEED_STATUS_COUNT, s);
 }
 const char *sp_need_source_name(enum sp_need_source s)
 {
-	return cw_enum_name(source_names, SP_NEED_SOURCE_COUNT, (int)s);
+	return sp_name_of(source_names, SP_NEED_SOURCE_COUNT, (int)s);
 }
 
 bool sp_need_may_move(enum sp_need_status from, enum sp_need_status to)
@@ -65,7 +66,7 @@ static int need_row(struct sp_stmt *st, struct sp_need *n, const void **ct, size
 	memset(n, 0, sizeof *n);
 	const char *kind = sp_stmt_text(st, 2);
 	int status = sp_need_status_parse(sp_stmt_text(st, 3));
-	int source = cw_enum_parse(source_names, SP_NEED_SOURCE_COUNT, sp_stmt_text(st, 4));
+	int source = sp_name_index(source_names, SP_NEED_SOURCE_COUNT, sp_stmt_text(st, 4));
 	if (sp_stmt_id(st, 0, &n->id) || sp_stmt_id(st, 1, &n->case_id) ||
 	    (!sp_stmt_is_null(st, 5) && sp_stmt_id(st, 5, &n->screening)) ||
 	    sp_stmt_id(st, 7, &n->created_by) || !kind || strlen(kind) >= sizeof n->kind ||

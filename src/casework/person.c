@@ -6,6 +6,7 @@
 
 #include "casework/casework.h"
 #include "safepath/json.h"
+#include "safepath/names.h"
 #include "safepath/person.h"
 
 static const char *const role_names[SP_NAME_ROLE_COUNT] = {
@@ -59,47 +60,47 @@ static const char *const contact_names[SP_CONTACT_KIND_COUNT] = {
 
 const char *sp_name_role_name(enum sp_name_role r)
 {
-	return cw_enum_name(role_names, SP_NAME_ROLE_COUNT, (int)r);
+	return sp_name_of(role_names, SP_NAME_ROLE_COUNT, (int)r);
 }
 int sp_name_role_parse(const char *s)
 {
-	return cw_enum_parse(role_names, SP_NAME_ROLE_COUNT, s);
+	return sp_name_index(role_names, SP_NAME_ROLE_COUNT, s);
 }
 const char *sp_sex_name(enum sp_sex s)
 {
-	return cw_enum_name(sex_names, SP_SEX_COUNT, (int)s);
+	return sp_name_of(sex_names, SP_SEX_COUNT, (int)s);
 }
 int sp_sex_parse(const char *s)
 {
-	return cw_enum_parse(sex_names, SP_SEX_COUNT, s);
+	return sp_name_index(sex_names, SP_SEX_COUNT, s);
 }
 const char *sp_sex_htcds(enum sp_sex s)
 {
-	return cw_enum_name(sex_htcds, SP_SEX_COUNT, (int)s);
+	return sp_name_of(sex_htcds, SP_SEX_COUNT, (int)s);
 }
 const char *sp_gender_name(enum sp_gender g)
 {
-	return cw_enum_name(gender_names, SP_GENDER_COUNT, (int)g);
+	return sp_name_of(gender_names, SP_GENDER_COUNT, (int)g);
 }
 int sp_gender_parse(const char *s)
 {
-	return cw_enum_parse(gender_names, SP_GENDER_COUNT, s);
+	return sp_name_index(gender_names, SP_GENDER_COUNT, s);
 }
 const char *sp_doc_type_name(enum sp_doc_type t)
 {
-	return cw_enum_name(doc_names, SP_DOC_TYPE_COUNT, (int)t);
+	return sp_name_of(doc_names, SP_DOC_TYPE_COUNT, (int)t);
 }
 int sp_doc_type_parse(const char *s)
 {
-	return cw_enum_parse(doc_names, SP_DOC_TYPE_COUNT, s);
+	return sp_name_index(doc_names, SP_DOC_TYPE_COUNT, s);
 }
 const char *sp_contact_kind_name(enum sp_contact_kind k)
 {
-	return cw_enum_name(contact_names, SP_CONTACT_KIND_COUNT, (int)k);
+	return sp_name_of(contact_names, SP_CONTACT_KIND_COUNT, (int)k);
 }
 int sp_contact_kind_parse(const char *s)
 {
-	return cw_enum_parse(contact_names, SP_CONTACT_KIND_COUNT, s);
+	return sp_name_index(contact_names, SP_CONTACT_KIND_COUNT, s);
 }
 
 /* --- decoding -------------------------------------------------------------------------- */

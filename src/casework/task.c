@@ -8,6 +8,7 @@
 
 #include "casework/casework.h"
 #include "safepath/caseop.h"
+#include "safepath/names.h"
 #include "safepath/store.h"
 #include "safepath/task.h"
 
@@ -37,19 +38,19 @@ static const bool moves[SP_TASK_STATUS_COUNT][SP_TASK_STATUS_COUNT] = {
 
 const char *sp_task_status_name(enum sp_task_status s)
 {
-	return cw_enum_name(status_names, SP_TASK_STATUS_COUNT, (int)s);
+	return sp_name_of(status_names, SP_TASK_STATUS_COUNT, (int)s);
 }
 int sp_task_status_parse(const char *s)
 {
-	return cw_enum_parse(status_names, SP_TASK_STATUS_COUNT, s);
+	return sp_name_index(status_names, SP_TASK_STATUS_COUNT, s);
 }
 const char *sp_task_priority_name(enum sp_task_priority p)
 {
-	return cw_enum_name(priority_names, SP_TASK_PRIORITY_COUNT, (int)p);
+	return sp_name_of(priority_names, SP_TASK_PRIORITY_COUNT, (int)p);
 }
 int sp_task_priority_parse(const char *s)
 {
-	return cw_enum_parse(priority_names, SP_TASK_PRIORITY_COUNT, s);
+	return sp_name_index(priority_names, SP_TASK_PRIORITY_COUNT, s);
 }
 
 bool sp_task_may_move(enum sp_task_status from, enum sp_task_status to)

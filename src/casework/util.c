@@ -7,19 +7,6 @@
 #include "safepath/case.h"
 #include "safepath/json.h"
 
-const char *cw_enum_name(const char *const *names, int n, int v)
-{
-	return v >= 0 && v < n ? names[v] : NULL;
-}
-
-int cw_enum_parse(const char *const *names, int n, const char *s)
-{
-	for (int i = 0; s && i < n; i++)
-		if (names[i] && strcmp(names[i], s) == 0)
-			return i;
-	return -1;
-}
-
 void cw_err_index(struct sp_err *err, size_t i)
 {
 	char seg[24];

@@ -21,14 +21,6 @@ static const struct http_field deadline_patch_fields[] = {
 };
 const struct http_schema http_schema_deadline_patch = {deadline_patch_fields};
 
-static bool loaded(struct http_req *r)
-{
-	if (r->opt->jurisdiction && r->opt->jurisdictions)
-		return true;
-	http_problem(r, 503, "unavailable", "Try again shortly", "No jurisdiction file is loaded.");
-	return false;
-}
-
 /* An array of n deadlines as people read them now, or NULL when out of memory. */
 static json_t *views(struct http_req *r, const struct sp_deadline *list, size_t n,
 		     const char *lang, int64_t now)
@@ -52,7 +44,7 @@ int http_api_deadline_list(struct http_req *r)
 	struct sp_deadline *list;
 	size_t n, withheld;
 	char buf[SP_CODE_MAX];
-	if (!loaded(r) || http_query_only(r, params) || http_path_id(r, 0, &id))
+	if (!http_jurisdiction_loaded(r) || http_query_only(r, params) || http_path_id(r, 0, &id))
 		return 1;
 	const char *lang = http_query_lang(r, "en", buf);
 	if (!lang)
@@ -77,7 +69,7 @@ int http_api_agency_deadlines(struct http_req *r)
 	size_t n = 0;
 	long limit = 50;
 	char buf[SP_CODE_MAX];
-	if (!loaded(r) || http_query_only(r, params))
+	if (!http_jurisdiction_loaded(r) || http_query_only(r, params))
 		return 1;
 	const char *state = http_query(r, "state");
 	if (state && strcmp(state, "open") != 0 && strcmp(state, "overdue") != 0)
@@ -107,7 +99,7 @@ int http_api_deadline_patch(struct http_req *r)
 	struct sp_err err = {0};
 	struct sp_id id;
 	struct sp_deadline d;
-	if (!loaded(r) || http_query_only(r, NULL) || http_path_id(r, 0, &id))
+	if (!http_jurisdiction_loaded(r) || http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
 	const char *status = json_string_value(json_object_get(r->json, "status"));
 	if (strcmp(status, "met") != 0)
@@ -131,7 +123,7 @@ int http_api_case_event(struct http_req *r)
 	enum sp_jur_event event = SP_EVENT_REFERRAL;
 	int64_t at = sp_now_us();
 	struct sp_case_event_effect fx;
-	if (!loaded(r) || http_query_only(r, NULL) || http_path_id(r, 0, &id))
+	if (!http_jurisdiction_loaded(r) || http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
 	const char *name = json_string_value(json_object_get(r->json, "event"));
 	const char *when = json_string_value(json_object_get(r->json, "at"));

@@ -57,7 +57,8 @@ int http_api_decision_add(struct http_req *r)
 	};
 	http_casework(r, &cw);
 	sp_diag_init(&diag);
-	int rc = sp_decision_add(&cw, r->opt->jurisdictions, r->opt->jurisdiction, &case_id, &in, &d, &diag, &err);
+	int rc = sp_decision_add(&cw, r->opt->jurisdictions, r->opt->jurisdiction, &case_id, &in,
+				 &d, &diag, &err);
 	if (rc == SP_EINVAL && diag.n) {
 		for (size_t i = 0; i < diag.n; i++)
 			http_invalid(r, diag.items[i].pointer, diag.items[i].msg);
@@ -173,11 +174,8 @@ int http_api_jurisdiction_get(struct http_req *r)
 	char qbuf[SP_CODE_MAX], hbuf[SP_CODE_MAX];
 	const char *lang = http_query_lang_only(r, "", qbuf);
 	const struct sp_jurisdiction *j = r->opt->jurisdiction;
-	if (!lang)
+	if (!lang || !http_jurisdiction_loaded(r))
 		return 1;
-	if (!j)
-		return http_problem(r, 503, "unavailable", "Try again shortly",
-				    "No jurisdiction is loaded.");
 	if (!*lang)
 		lang = accepted(r->accept_language, j->title, hbuf);
 	json_t *decisions = json_object();

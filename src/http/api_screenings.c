@@ -296,9 +296,8 @@ int http_api_screening_complete(struct http_req *r)
 	const struct sp_protocols *reg;
 	if (prepare(r, &id, &reg, &cw))
 		return 1;
-	if (!r->opt->jurisdiction)
-		return http_problem(r, 503, "unavailable", "Try again shortly",
-				    "No jurisdiction file is loaded.");
+	if (!http_jurisdiction_loaded(r))
+		return 1;
 	if (sp_screening_complete(&cw, reg, r->opt->jurisdictions, r->opt->jurisdiction, &id,
 				  r->if_version,
 				  json_object_get(r->json, "conclusion"),

@@ -208,6 +208,9 @@ int http_reply_empty(struct http_req *r, int status);
 const char *http_query(const struct http_req *r, const char *name);
 /* 0 when every query parameter is one of allowed (NULL-ended), else a 400 problem and 1. */
 int http_query_only(struct http_req *r, const char *const *allowed);
+/* Whether the server loaded the jurisdiction files and the deployment's one; false with a 503
+ * problem when not. */
+bool http_jurisdiction_loaded(struct http_req *r);
 /* http_query_lang when ?lang= is the only parameter allowed; NULL with a 400 problem when
  * another is there or it is not a language. */
 const char *http_query_lang_only(struct http_req *r, const char *fallback, char buf[SP_CODE_MAX]);

@@ -269,6 +269,14 @@ const struct http_route *http_route_find(enum http_method method, const char *pa
 	return NULL;
 }
 
+bool http_jurisdiction_loaded(struct http_req *r)
+{
+	if (r->opt->jurisdiction && r->opt->jurisdictions)
+		return true;
+	http_problem(r, 503, "unavailable", "Try again shortly", "No jurisdiction file is loaded.");
+	return false;
+}
+
 const char *http_query_lang_only(struct http_req *r, const char *fallback, char buf[SP_CODE_MAX])
 {
 	static const char *const allowed[] = {"lang", NULL};

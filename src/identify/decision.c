@@ -11,6 +11,7 @@
 #include "safepath/caseop.h"
 #include "safepath/decision.h"
 #include "safepath/json.h"
+#include "safepath/names.h"
 #include "safepath/store.h"
 
 #define TABLE "decisions"
@@ -230,14 +231,6 @@ static int check(const struct sp_casework *cw, const struct sp_decision_new *in,
 	"recorded_by, agency_id, recorded_us, version, details"
 #define LATEST " ORDER BY decided_us DESC, recorded_us DESC, id DESC"
 
-static int copy_text(char *dst, size_t cap, const char *s)
-{
-	if (!s || strlen(s) >= cap)
-		return -1;
-	memcpy(dst, s, strlen(s) + 1);
-	return 0;
-}
-
 /* A row into d; its sealed details copied into the arena (*ct, *n). */
 static int read_row(struct sp_stmt *st, struct sp_arena *a, struct sp_case_decision *d,
 		    const void **ct, size_t *n, struct sp_err *err)
@@ -247,9 +240,9 @@ static int read_row(struct sp_stmt *st, struct sp_arena *a, struct sp_case_decis
 	const char *type = sp_stmt_text(st, 2);
 	if (sp_stmt_id(st, 0, &d->id) || sp_stmt_id(st, 1, &d->case_id) || !type ||
 	    sp_decision_type_parse(type, &d->type) ||
-	    copy_text(d->outcome, sizeof d->outcome, sp_stmt_text(st, 3)) ||
-	    copy_text(d->jurisdiction_id, sizeof d->jurisdiction_id, sp_stmt_text(st, 5)) ||
-	    copy_text(d->jurisdiction_version, sizeof d->jurisdiction_version,
+	    sp_text_copy(d->outcome, sizeof d->outcome, sp_stmt_text(st, 3)) ||
+	    sp_text_copy(d->jurisdiction_id, sizeof d->jurisdiction_id, sp_stmt_text(st, 5)) ||
+	    sp_text_copy(d->jurisdiction_version, sizeof d->jurisdiction_version,
 		      sp_stmt_text(st, 6)) ||
 	    sp_stmt_id(st, 7, &d->recorded_by) || sp_stmt_id(st, 8, &d->agency))
 		return sp_err_set(err, SP_EINTERNAL, "", "malformed decision row");
@@ -287,7 +280,7 @@ static int latest(struct sp_store *s, const struct sp_id *case_id, enum sp_decis
 		rc = sp_stmt_step(st, err);
 	if (rc > 0) {
 		rc = sp_stmt_id(st, 0, id) ||
-				     copy_text(outcome, SP_DECISION_OUTCOME_MAX, sp_stmt_text(st, 1))
+				     sp_text_copy(outcome, SP_DECISION_OUTCOME_MAX, sp_stmt_text(st, 1))
 			     ? sp_err_set(err, SP_EINTERNAL, "", "malformed decision row")
 			     : SP_OK;
 		*found = rc == SP_OK;
@@ -506,9 +499,9 @@ int sp_decision_add(struct sp_casework *cw, const struct sp_jurisdictions *jurs,
 	struct sp_case_decision d = {.type = c.type, .decided_us = c.decided_us, .version = 1,
 				     .benefit_of_doubt = in->benefit_of_doubt,
 				     .assessed_age = (int)in->assessed_age};
-	if (copy_text(d.outcome, sizeof d.outcome, in->outcome) ||
-	    copy_text(d.jurisdiction_id, sizeof d.jurisdiction_id, j->id) ||
-	    copy_text(d.jurisdiction_version, sizeof d.jurisdiction_version, j->version))
+	if (sp_text_copy(d.outcome, sizeof d.outcome, in->outcome) ||
+	    sp_text_copy(d.jurisdiction_id, sizeof d.jurisdiction_id, j->id) ||
+	    sp_text_copy(d.jurisdiction_version, sizeof d.jurisdiction_version, j->version))
 		return sp_err_set(err, SP_EINTERNAL, "", "decision code too long");
 	struct sp_caseop op;
 	if ((rc = sp_caseop_begin(cw, &record_acts[c.type], true, &op, err)))

@@ -16,6 +16,7 @@
 #include "safepath/date.h"
 #include "safepath/embedded.h"
 #include "safepath/json.h"
+#include "safepath/names.h"
 #include "safepath/policy.h"
 
 #define SHIPPED_PREFIX "config/jurisdictions/"
@@ -47,15 +48,8 @@ static const char *const weekday_names[7] = {"monday", "tuesday",  "wednesday", 
 
 static const char *name_of(const char *const *names, int n, int i)
 {
-	return i >= 0 && i < n ? names[i] : "?";
-}
-
-static int index_of(const char *const *names, int n, const char *s)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -1;
+	const char *s = sp_name_of(names, n, i);
+	return s ? s : "?";
 }
 
 const char *sp_jur_status_name(enum sp_jur_status s)
@@ -81,7 +75,7 @@ const char *sp_decision_type_name(enum sp_decision_type t)
 
 int sp_jur_event_parse(const char *name, enum sp_jur_event *out)
 {
-	int i = index_of(event_names, SP_EVENT_COUNT, name);
+	int i = sp_name_index(event_names, SP_EVENT_COUNT, name);
 	if (i < 0)
 		return SP_EINVAL;
 	*out = (enum sp_jur_event)i;
@@ -90,7 +84,7 @@ int sp_jur_event_parse(const char *name, enum sp_jur_event *out)
 
 int sp_decision_type_parse(const char *name, enum sp_decision_type *out)
 {
-	int i = index_of(decision_names, SP_DECISION_TYPE_COUNT, name);
+	int i = sp_name_index(decision_names, SP_DECISION_TYPE_COUNT, name);
 	if (i < 0)
 		return SP_EINVAL;
 	*out = (enum sp_decision_type)i;
@@ -218,7 +212,7 @@ static int get_name(struct jv *v, json_t *obj, const char *base, const char *key
 	const char *s = get_str(v, obj, base, key, required, 64);
 	if (!s)
 		return -1;
-	int i = index_of(names, count, s);
+	int i = sp_name_index(names, count, s);
 	if (i < 0) {
 		char p[SP_JUR_PTR_SIZE], list[256] = "";
 		size_t at = 0;
@@ -335,7 +329,7 @@ static void check_week(struct jv *v, json_t *doc, struct sp_jurisdiction *j)
 	json_array_foreach(w, i, d) {
 		char p[SP_JUR_PTR_SIZE];
 		path_i(p, "/working_week", i);
-		int k = json_is_string(d) ? index_of(weekday_names, 7, json_string_value(d)) : -1;
+		int k = json_is_string(d) ? sp_name_index(weekday_names, 7, json_string_value(d)) : -1;
 		if (k < 0)
 			fail(v, p, "is not a weekday name (monday .. sunday, lower case)");
 		else if (j->working_week & (1u << k))
@@ -462,7 +456,7 @@ static unsigned get_names_mask(struct jv *v, json_t *obj, const char *base, cons
 
 static int parse_event(const char *name, unsigned *out)
 {
-	int i = index_of(event_names, SP_EVENT_COUNT, name);
+	int i = sp_name_index(event_names, SP_EVENT_COUNT, name);
 	if (i < 0)
 		return SP_EINVAL;
 	*out = 1u << i;
@@ -586,7 +580,7 @@ static void check_decisions(struct jv *v, json_t *doc, struct sp_jurisdiction *j
 	const char *key;
 	json_t *m;
 	json_object_foreach(d, key, m) {
-		int t = index_of(decision_names, SP_DECISION_TYPE_COUNT, key);
+		int t = sp_name_index(decision_names, SP_DECISION_TYPE_COUNT, key);
 		if (t < 0) {
 			char p[SP_JUR_PTR_SIZE];
 			if (sp_json_name_plain(key)) {

@@ -12,6 +12,7 @@
 #include "safepath/caseop.h"
 #include "safepath/date.h"
 #include "safepath/json.h"
+#include "safepath/names.h"
 #include "safepath/need.h"
 #include "safepath/screening.h"
 #include "safepath/store.h"
@@ -60,10 +61,7 @@ const char *sp_screening_status_name(enum sp_screening_status s)
 
 static int status_parse(const char *s)
 {
-	for (int i = 0; s && i <= SP_SCREENING_COMPLETED; i++)
-		if (strcmp(s, status_names[i]) == 0)
-			return i;
-	return -1;
+	return sp_name_index(status_names, SP_SCREENING_COMPLETED + 1, s);
 }
 
 /* ---- rows ---- */
@@ -87,14 +85,6 @@ static int kind_parse(const char *s)
 	return -1;
 }
 
-static int copy_text(char *dst, size_t cap, const char *s)
-{
-	if (!s || strlen(s) >= cap)
-		return -1;
-	memcpy(dst, s, strlen(s) + 1);
-	return 0;
-}
-
 static int read_row(struct sp_stmt *st, struct sp_arena *a, struct sp_screening *s,
 		    struct sealed *sealed, struct sp_err *err)
 {
@@ -103,10 +93,10 @@ static int read_row(struct sp_stmt *st, struct sp_arena *a, struct sp_screening 
 	int kind = kind_parse(sp_stmt_text(st, 14));
 	const char *interp = sp_stmt_text(st, 7);
 	if (sp_stmt_id(st, 0, &s->id) || sp_stmt_id(st, 1, &s->case_id) ||
-	    copy_text(s->protocol_id, sizeof s->protocol_id, sp_stmt_text(st, 2)) ||
-	    copy_text(s->protocol_hash, sizeof s->protocol_hash, sp_stmt_text(st, 4)) ||
-	    status < 0 || kind < 0 || copy_text(s->lang, sizeof s->lang, sp_stmt_text(st, 6)) ||
-	    (interp && copy_text(s->interpreter, sizeof s->interpreter, interp)) ||
+	    sp_text_copy(s->protocol_id, sizeof s->protocol_id, sp_stmt_text(st, 2)) ||
+	    sp_text_copy(s->protocol_hash, sizeof s->protocol_hash, sp_stmt_text(st, 4)) ||
+	    status < 0 || kind < 0 || sp_text_copy(s->lang, sizeof s->lang, sp_stmt_text(st, 6)) ||
+	    (interp && sp_text_copy(s->interpreter, sizeof s->interpreter, interp)) ||
 	    sp_stmt_id(st, 9, &s->started_by))
 		return sp_err_set(err, SP_EINTERNAL, "", "malformed screening row");
 	s->protocol_version = (int)sp_stmt_int64(st, 3);

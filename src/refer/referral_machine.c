@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <string.h>
 
+#include "safepath/names.h"
 #include "safepath/referral.h"
 
 static const char *const status_names[SP_REF_STATUS_COUNT] = {
@@ -105,37 +106,29 @@ static const enum sp_referral_state provider_sees[SP_REF_STATUS_COUNT] = {
 	[SP_REF_EXPIRED] = SP_REFERRAL_NONE,
 };
 
-static int name_index(const char *const *names, int n, const char *s)
-{
-	for (int i = 0; s && i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -1;
-}
-
 const char *sp_referral_status_name(enum sp_referral_status s)
 {
-	return (unsigned)s < SP_REF_STATUS_COUNT ? status_names[s] : NULL;
+	return sp_name_of(status_names, SP_REF_STATUS_COUNT, (int)s);
 }
 int sp_referral_status_parse(const char *s)
 {
-	return name_index(status_names, SP_REF_STATUS_COUNT, s);
+	return sp_name_index(status_names, SP_REF_STATUS_COUNT, s);
 }
 const char *sp_referral_event_name(enum sp_referral_event e)
 {
-	return (unsigned)e < SP_REF_EVENT_COUNT ? event_names[e] : NULL;
+	return sp_name_of(event_names, SP_REF_EVENT_COUNT, (int)e);
 }
 int sp_referral_event_parse(const char *s)
 {
-	return name_index(event_names, SP_REF_EVENT_COUNT, s);
+	return sp_name_index(event_names, SP_REF_EVENT_COUNT, s);
 }
 const char *sp_referral_side_name(enum sp_referral_side s)
 {
-	return (unsigned)s < SP_REFERRAL_SIDE_COUNT ? side_names[s] : NULL;
+	return sp_name_of(side_names, SP_REFERRAL_SIDE_COUNT, (int)s);
 }
 int sp_referral_side_parse(const char *s)
 {
-	return name_index(side_names, SP_REFERRAL_SIDE_COUNT, s);
+	return sp_name_index(side_names, SP_REFERRAL_SIDE_COUNT, s);
 }
 
 /* Does a decline's reason come from the list, and does only a decline carry one? */
