@@ -281,12 +281,19 @@ void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casew
 	cw->request_id = "cli";
 	/* the kinds of needs and tasks: the embedded vocabulary, which always loads (its test is
 	 * the build's); without it casework refuses every kind */
+	cw->vocabulary = sp_cli_vocabulary(app, NULL) == SP_OK ? &app->vocabulary : NULL;
+}
+
+int sp_cli_vocabulary(struct sp_app *app, struct sp_err *err)
+{
 	struct sp_diag d;
 	sp_diag_init(&d);
-	if (!app->vocab && sp_vocab_load_embedded(&app->vocab, &d) == SP_OK)
-		sp_vocab_for_casework(app->vocab, &app->vocabulary);
+	int rc = app->vocab ? SP_OK : sp_vocab_load_embedded(&app->vocab, &d);
 	sp_diag_free(&d);
-	cw->vocabulary = app->vocab ? &app->vocabulary : NULL;
+	if (rc)
+		return sp_err_set(err, rc, "", "the vocabulary does not load");
+	sp_vocab_for_casework(app->vocab, &app->vocabulary);
+	return SP_OK;
 }
 
 int sp_cli_read_stdin_json(json_t **out, struct sp_err *err)

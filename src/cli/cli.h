@@ -32,7 +32,7 @@ extern const struct sp_cli_cmd sp_cli_cmd_init, sp_cli_cmd_key, sp_cli_cmd_audit
 	sp_cli_cmd_need, sp_cli_cmd_task, sp_cli_cmd_consent, sp_cli_cmd_demo, sp_cli_cmd_serve;
 extern const struct sp_cli_cmd sp_cli_cmd_backup, sp_cli_cmd_restore, sp_cli_cmd_store,
 	sp_cli_cmd_protocols, sp_cli_cmd_jurisdictions, sp_cli_cmd_decision,
-	sp_cli_cmd_deadline, sp_cli_cmd_services;
+	sp_cli_cmd_deadline, sp_cli_cmd_services, sp_cli_cmd_focal;
 
 /* Print "safepath: <what>: <message> (field)" to stderr and return the exit code for err. */
 int sp_cli_fail(const struct sp_err *err, const char *what);
@@ -118,6 +118,8 @@ void sp_cli_backup_print(const struct sp_cli *cli, const char *what,
  * command line); a case number or id to the case id; JSON output. */
 struct sp_casework;
 void sp_cli_casework(struct sp_app *app, struct sp_arena *arena, struct sp_casework *cw);
+/* The protocols' vocabulary (needs, services, ... codes) in app->vocabulary, loaded once. */
+int sp_cli_vocabulary(struct sp_app *app, struct sp_err *err) SP_MUST;
 int sp_cli_read_stdin_json(json_t **out, struct sp_err *err);
 /* The whole of standard input as text in the arena, trailing newlines removed ("" when it is
  * empty): SP_ETOOBIG over max bytes, SP_EINVAL when it holds a NUL, both naming field. */

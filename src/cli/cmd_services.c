@@ -41,18 +41,6 @@ struct services_opts {
 	const char *arg; /* FILE or SERVICE-ID */
 };
 
-static int load_vocab(struct sp_app *app, struct sp_err *err)
-{
-	struct sp_diag d;
-	sp_diag_init(&d);
-	int rc = app->vocab ? SP_OK : sp_vocab_load_embedded(&app->vocab, &d);
-	sp_diag_free(&d);
-	if (rc)
-		return sp_err_set(err, rc, "", "the vocabulary does not load");
-	sp_vocab_for_casework(app->vocab, &app->vocabulary);
-	return SP_OK;
-}
-
 /* Each error where the user will find it: its JSON pointer in FILE, or its file, row and
  * column in the package DIR. */
 static void print_errors(const struct services_opts *o, const struct sp_diag *d)
@@ -84,7 +72,7 @@ static int services_import(struct sp_cli *cli, struct sp_app *app, const void *a
 	else if (!(doc = json_load_file(o->arg, JSON_REJECT_DUPLICATES, &je)))
 		rc = sp_err_set(err, SP_EINVAL, "", "%s: line %d: %s", o->arg, je.line, je.text);
 	if (!rc)
-		rc = load_vocab(app, err);
+		rc = sp_cli_vocabulary(app, err);
 	if (!rc)
 		rc = sp_services_import(&app->access, &app->subject, &app->vocabulary, doc, &n, &d,
 					err);
@@ -168,7 +156,7 @@ static int services_search(struct sp_cli *cli, struct sp_app *app, const void *a
 {
 	const struct services_opts *o = args;
 	json_t *hits = NULL;
-	int rc = load_vocab(app, err);
+	int rc = sp_cli_vocabulary(app, err);
 	if (!rc)
 		rc = sp_service_search(&app->access, &app->vocabulary, &o->q, &hits, err);
 	if (rc)

@@ -330,6 +330,15 @@ int http_api_decision_list(struct http_req *r);
 int http_api_decision_get(struct http_req *r);
 int http_api_jurisdiction_get(struct http_req *r);
 extern const struct http_schema http_schema_decision_create;
+/* api_focal.c: focal points and routing */
+int http_api_focal_list(struct http_req *r);
+int http_api_focal_create(struct http_req *r);
+int http_api_focal_delete(struct http_req *r);
+int http_api_routing_list(struct http_req *r);
+int http_api_routing_create(struct http_req *r);
+int http_api_routing_delete(struct http_req *r);
+int http_api_routing_resolve(struct http_req *r);
+extern const struct http_schema http_schema_focal_create, http_schema_routing_create;
 /* api_services.c: the service directory */
 int http_api_service_search(struct http_req *r);
 int http_api_service_get(struct http_req *r);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refer/refer.h"
 #include "safepath/audit.h"
 #include "safepath/case.h"
 #include "safepath/codes.h"
@@ -693,30 +694,6 @@ static int insert_row(const struct ctx *cx, int t, const json_t *row, size_t r, 
 	return rc < 0 ? rc : SP_OK;
 }
 
-static int audit(struct sp_access *a, const struct sp_subject *actor, const char *action,
-		 const struct sp_id *object, const struct sp_id *objects, size_t nobjects,
-		 const char *fields, struct sp_err *err)
-{
-	char roles[256];
-	if (!a->audit_keys)
-		return sp_err_set(err, SP_EINTERNAL, "", "directory changes need the audit keys");
-	if (sp_roles_format(actor->roles, roles, sizeof roles))
-		return sp_err_set(err, SP_EINTERNAL, "", "audit: bad actor roles");
-	struct sp_audit_rec rec = {.actor = actor->user, .agency = actor->agency, .roles = roles,
-				   .action = action, .object_type = "service",
-				   .objects = objects, .nobjects = nobjects, .fields = fields};
-	if (object)
-		rec.object_id = *object;
-	return sp_audit_append(a->store, a->audit_keys, &rec, NULL, err);
-}
-
-static int may_manage(const struct sp_subject *actor, struct sp_err *err)
-{
-	struct sp_policy_request req = {.action = SP_ACT_SERVICE_MANAGE};
-	struct sp_decision d;
-	return sp_policy_check(actor, &req, NULL, &d, err);
-}
-
 static int write_doc(const struct ctx *cx, const struct sp_subject *actor, const json_t *doc,
 		     const struct checked *ck, struct sp_diag *diag, struct sp_err *err)
 {
@@ -735,7 +712,7 @@ static int write_doc(const struct ctx *cx, const struct sp_subject *actor, const
 		for (; k < SP_AUDIT_OBJECTS_MAX && done + k < n; k++)
 			ids[k] = ck->keys[T_SERVICE][done + k].id;
 		if (!rc)
-			rc = audit(cx->a, actor, "service.import", NULL, ids, k,
+			rc = refer_audit(cx->a, actor, "service.import", "service", NULL, ids, k,
 				   "organization,service,location,service_at_location,phone,"
 				   "schedule,language,service_area", err);
 		done += k;
@@ -747,7 +724,7 @@ int sp_services_import(struct sp_access *a, const struct sp_subject *actor,
 		       const struct sp_vocabulary *vocab, json_t *doc, size_t *count,
 		       struct sp_diag *diag, struct sp_err *err)
 {
-	int rc = may_manage(actor, err);
+	int rc = refer_may_manage(actor, err);
 	if (rc)
 		return rc;
 	int store_rc = SP_OK;
@@ -955,7 +932,7 @@ int sp_service_update(struct sp_access *a, const struct sp_subject *actor,
 		      const struct sp_id *id, int64_t version, const struct sp_service_change *ch,
 		      int64_t *new_version, struct sp_err *err)
 {
-	int rc = may_manage(actor, err);
+	int rc = refer_may_manage(actor, err);
 	if (rc)
 		return rc;
 	if (ch->capacity_total > CAPACITY_MAX)
@@ -1029,7 +1006,7 @@ int sp_service_update(struct sp_access *a, const struct sp_subject *actor,
 		sp_stmt_done(st);
 	}
 	if (!rc)
-		rc = audit(a, actor, "service.update", id, NULL, 0,
+		rc = refer_audit(a, actor, "service.update", "service", id, NULL, 0,
 			   "capacity_total,capacity_available,status", err);
 	if (!rc)
 		rc = sp_store_commit(a->store, err);

@@ -52,12 +52,8 @@ static int import_file(const struct sp_subject *who, json_t *doc, size_t *count,
 static int setup(void **state)
 {
 	(void)state;
-	struct sp_diag diag;
-	sp_diag_init(&diag);
-	if (world_open("service") || sp_vocab_load_embedded(&codes, &diag))
+	if (world_open("service") || world_codes(&codes, &vocabulary))
 		return -1;
-	sp_vocab_for_casework(codes, &vocabulary);
-	sp_diag_free(&diag);
 	sp_access_set_audit_keys(&access_ctx, akeys);
 	add_agency(&ngo, "NGO", "ngo");
 	add_agency(&shl, "SHL", "shelter");
@@ -74,14 +70,6 @@ static int teardown(void **state)
 	(void)state;
 	sp_vocab_free(codes);
 	return world_close();
-}
-
-static int64_t count_rows(const char *table)
-{
-	int64_t n = -1;
-	struct sp_err err = {0};
-	ok(sp_store_count_rows(store, table, &n, &err), &err, table);
-	return n;
 }
 
 /* A copy of the directory with one value replaced: doc[table][row][col] = v (NULL removes). */
@@ -178,7 +166,7 @@ static void bad_documents_name_the_row_and_column(void **state)
 	sp_diag_free(&diag);
 	json_decref(doc);
 	for (size_t t = 0; t < N_TABLES; t++)
-		assert_int_equal(count_rows(tables[t]), 0);
+		assert_int_equal(world_count(tables[t]), 0);
 }
 
 static void only_managers_import(void **state)
@@ -195,7 +183,7 @@ static void only_managers_import(void **state)
 		sp_diag_free(&diag);
 		json_decref(doc);
 	}
-	assert_int_equal(count_rows("services"), 0);
+	assert_int_equal(world_count("services"), 0);
 }
 
 /* The import and its fault walk: every failing store call leaves every table as it was. */
@@ -224,14 +212,14 @@ static void import_is_whole_and_audited(void **state)
 {
 	(void)state;
 	fault_walk_over(tables, N_TABLES, 2, walk_op, NULL);
-	assert_int_equal(count_rows("organizations"), 2);
-	assert_int_equal(count_rows("services"), 5);
-	assert_int_equal(count_rows("locations"), 4);
-	assert_int_equal(count_rows("service_at_location"), 5);
-	assert_int_equal(count_rows("service_phones"), 2);
-	assert_int_equal(count_rows("schedules"), 2);
-	assert_int_equal(count_rows("service_languages"), 6);
-	assert_int_equal(count_rows("service_areas"), 1);
+	assert_int_equal(world_count("organizations"), 2);
+	assert_int_equal(world_count("services"), 5);
+	assert_int_equal(world_count("locations"), 4);
+	assert_int_equal(world_count("service_at_location"), 5);
+	assert_int_equal(world_count("service_phones"), 2);
+	assert_int_equal(world_count("schedules"), 2);
+	assert_int_equal(world_count("service_languages"), 6);
+	assert_int_equal(world_count("service_areas"), 1);
 	/* One service.import record naming the 5 services, one service.update. */
 	struct sp_stmt *st;
 	struct sp_err err = {0};
@@ -266,7 +254,7 @@ static void import_is_whole_and_audited(void **state)
 	assert_string_equal(diag.items[0].msg, "a row with this id is already in the directory");
 	sp_diag_free(&diag);
 	json_decref(doc);
-	assert_int_equal(count_rows("services"), 5);
+	assert_int_equal(world_count("services"), 5);
 }
 
 /* The export equals the file, for a user of the agency that runs the confidential shelter

@@ -22,6 +22,7 @@
 #include "safepath/init.h"
 #include "safepath/json.h"
 #include "safepath/person.h"
+#include "safepath/protocol.h"
 #include "safepath/store.h"
 
 /* One test world: a store, keys, a key store, two agencies (an NGO and the immigration
@@ -314,6 +315,29 @@ __attribute__((unused)) static void fault_walk_over(const char *const *tables, s
 			free(before);
 		}
 	}
+}
+
+/* The rows of a table of the world's store. */
+__attribute__((unused)) static int64_t world_count(const char *table)
+{
+	int64_t n = -1;
+	struct sp_err err = {0};
+	ok(sp_store_count_rows(store, table, &n, &err), &err, table);
+	return n;
+}
+
+/* The embedded vocabulary (protocols/codes.json) as casework and the directory check codes
+ * against it: 0, or -1 for cmocka's setup. Free *codes with sp_vocab_free. */
+__attribute__((unused)) static int world_codes(struct sp_vocab **codes, struct sp_vocabulary *out)
+{
+	struct sp_diag diag;
+	sp_diag_init(&diag);
+	int rc = sp_vocab_load_embedded(codes, &diag);
+	sp_diag_free(&diag);
+	if (rc)
+		return -1;
+	sp_vocab_for_casework(*codes, out);
+	return 0;
 }
 
 #endif
