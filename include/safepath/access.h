@@ -123,6 +123,12 @@ int sp_user_get(struct sp_access *a, const struct sp_id *id, struct sp_user *out
 /* Every user in username order (actor needs user.manage). */
 int sp_user_list(struct sp_access *a, const struct sp_subject *actor,
 		 int (*cb)(const struct sp_user *u, void *ctx), void *ctx, struct sp_err *err) SP_MUST;
+/* The enabled users of viewer's agency holding any of roles, in username order: colleagues
+ * to pick as a task's assignee or a focal point. Staff names and roles only; no policy
+ * action, for the agency's own users. */
+int sp_user_colleagues(struct sp_access *a, const struct sp_subject *viewer, unsigned roles,
+		       int (*cb)(const struct sp_user *u, void *ctx), void *ctx,
+		       struct sp_err *err) SP_MUST;
 /* The account changes below take the version of the account as the caller last read it
  * (sp_user.version, the API's ETag), or 0 for whatever it is now: a stale one is SP_ECONFLICT
  * on field "/version", checked before anything else and again by the write itself, so that

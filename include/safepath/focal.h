@@ -78,6 +78,7 @@ struct sp_route_rule {
 	enum sp_route_target target;
 	struct sp_id service;              /* target service */
 	struct sp_id focal_user;           /* target focal point: a user */
+	char target_name[128];             /* set by add and list: the service's or user's name */
 	int64_t created_us;                /* set by add */
 };
 

@@ -355,6 +355,38 @@ int sp_user_list(struct sp_access *a, const struct sp_subject *actor,
 	return rc ? rc : access_each_row(st, list_row, &l, err);
 }
 
+/* The colleagues' row filter: holding one of the roles asked for. */
+struct colleague_ctx {
+	unsigned roles;
+	int (*cb)(const struct sp_user *u, void *ctx);
+	void *ctx;
+};
+
+static int colleague_cb(const struct sp_user *u, void *ctx)
+{
+	const struct colleague_ctx *c = ctx;
+	return (u->roles & c->roles) ? c->cb(u, c->ctx) : 0;
+}
+
+int sp_user_colleagues(struct sp_access *a, const struct sp_subject *viewer, unsigned roles,
+		       int (*cb)(const struct sp_user *u, void *ctx), void *ctx, struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(a->store,
+				  "SELECT " USER_COLS USER_FROM
+				  "WHERE u.agency_id = ? AND u.disabled = 0 ORDER BY u.username",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(st, 1, &viewer->agency)) {
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	struct colleague_ctx c = {roles, cb, ctx};
+	struct list_ctx l = {colleague_cb, &c};
+	return access_each_row(st, list_row, &l, err);
+}
+
 int sp_user_grant_roles(struct sp_access *a, const struct sp_subject *actor, const char *username,
 			int64_t version, unsigned roles, struct sp_id *approval, struct sp_err *err)
 {

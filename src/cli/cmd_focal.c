@@ -148,8 +148,9 @@ static int focal_rules(struct sp_cli *cli, struct sp_app *app, const void *args,
 	for (size_t i = 0; i < json_array_size(items); i++) {
 		const json_t *r = json_array_get(items, i);
 		const char *to = json_string_value(json_object_get(r, "service"));
-		printf("%s  %s -> %s %s\n", json_string_value(json_object_get(r, "id")),
+		printf("%s  %s -> %s %s (%s)\n", json_string_value(json_object_get(r, "id")),
 		       json_string_value(json_object_get(r, "need")), to ? "service" : "focal point",
+		       json_string_value(json_object_get(r, "target_name")),
 		       to ? to : json_string_value(json_object_get(r, "focal_point")));
 	}
 	if (!n)

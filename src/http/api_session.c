@@ -136,6 +136,39 @@ int http_api_me(struct http_req *r)
 	return http_reply_json(r, 200, http_user_json(&r->user));
 }
 
+static int colleague_item(const struct sp_user *u, void *ctx)
+{
+	json_t *j = http_user_json(u);
+	if (j)
+		json_object_del(j, "must_change_password");
+	return j && json_array_append_new(ctx, j) == 0 ? 0 : -1;
+}
+
+/* GET /api/v1/me/colleagues?role=ROLE,ROLE: the enabled users of the caller's agency holding
+ * one of the roles (all of them without ?role), to pick an assignee or a focal point. */
+int http_api_me_colleagues(struct http_req *r)
+{
+	static const char *const params[] = {"role", NULL};
+	struct sp_err err = {0};
+	if (http_query_only(r, params))
+		return 1;
+	const char *role = http_query(r, "role");
+	unsigned roles = SP_ROLES_ALL;
+	if (role && sp_roles_parse(role, &roles, &err))
+		return http_invalid(r, "/role", "must be roles separated by commas");
+	json_t *items = json_array();
+	int rc = items ? sp_user_colleagues(&r->w->access, &r->subject, roles, colleague_item,
+					    items, &err)
+		       : SP_ENOMEM;
+	if (rc) {
+		json_decref(items);
+		if (!err.code) /* the list ran out of memory, not the store */
+			sp_err_set(&err, SP_ENOMEM, "", "out of memory");
+		return http_problem_from_err(r, &err);
+	}
+	return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
 int http_api_me_password(struct http_req *r)
 {
 	struct sp_err err = {0};

@@ -295,6 +295,7 @@ int http_api_session_create(struct http_req *r);
 int http_api_session_delete(struct http_req *r);
 int http_api_me(struct http_req *r);
 int http_api_me_password(struct http_req *r);
+int http_api_me_colleagues(struct http_req *r);
 extern const struct http_schema http_schema_session, http_schema_password;
 /* Ids, the user name, the agency and roles: what GET /me shows (api_session.c). */
 json_t *http_user_json(const struct sp_user *u);

@@ -16,6 +16,7 @@ const struct http_route http_routes[] = {
 	{HTTP_GET, "/api/v1/me", HTTP_AUTH_SESSION, 0, NULL, http_api_me},
 	{HTTP_POST, "/api/v1/me/password", HTTP_AUTH_OTP_OK, 0, &http_schema_password,
 	 http_api_me_password},
+	{HTTP_GET, "/api/v1/me/colleagues", HTTP_AUTH_SESSION, 0, NULL, http_api_me_colleagues},
 	{HTTP_POST, "/api/v1/cases", HTTP_AUTH_SESSION, 0, &http_schema_case_create,
 	 http_api_case_create},
 	{HTTP_GET, "/api/v1/cases", HTTP_AUTH_SESSION, 0, NULL, http_api_case_list},

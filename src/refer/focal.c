@@ -297,17 +297,41 @@ static int focal_row(struct sp_stmt *st, void *elem, const struct sp_id *agency)
 {
 	struct sp_focal_point *fp = elem;
 	fp->agency = *agency;
-	const char *scope = sp_stmt_text(st, 3);
+	const char *scope = sp_stmt_text(st, 2);
 	int s = sp_name_index(scope_names, SP_FOCAL_SCOPE_COUNT, scope ? scope : "");
 	if (sp_stmt_id(st, 0, &fp->id) || sp_stmt_id(st, 1, &fp->user) || s < 0 ||
-	    sp_text_copy(fp->username, sizeof fp->username, sp_stmt_text(st, 2)) ||
-	    sp_text_copy(fp->country, sizeof fp->country, sp_stmt_text(st, 4)))
+	    sp_text_copy(fp->country, sizeof fp->country, sp_stmt_text(st, 3)))
 		return -1;
 	fp->scope = (enum sp_focal_scope)s;
-	needs_parse(sp_stmt_text(st, 5), fp);
-	fp->is_default = sp_stmt_int64(st, 6) != 0;
-	fp->created_us = sp_stmt_int64(st, 7);
+	needs_parse(sp_stmt_text(st, 4), fp);
+	fp->is_default = sp_stmt_int64(st, 5) != 0;
+	fp->created_us = sp_stmt_int64(st, 6);
 	return 0;
+}
+
+/* sp_focal_list's order: defaults first, then scope, country and user name. */
+static int focal_cmp(const void *x, const void *y)
+{
+	const struct sp_focal_point *p = x, *q = y;
+	if (p->is_default != q->is_default)
+		return p->is_default ? -1 : 1;
+	if (p->scope != q->scope)
+		return p->scope < q->scope ? -1 : 1;
+	int c = strcmp(p->country, q->country);
+	return c ? c : strcmp(p->username, q->username);
+}
+
+/* The name of user (a user of the access module's), for the lists. */
+static int username_of(struct sp_access *a, const struct sp_id *user, char *out, size_t n,
+		       struct sp_err *err)
+{
+	struct sp_user u;
+	int rc = sp_user_get(a, user, &u, err);
+	if (!rc)
+		rc = sp_text_copy(out, n, u.username)
+			     ? sp_err_set(err, SP_EINTERNAL, "", "user name too long")
+			     : SP_OK;
+	return rc;
 }
 
 /* Focal points of agency, as sp_focal_list orders them; the transaction is the caller's. */
@@ -316,16 +340,26 @@ static int focal_rows(struct sp_access *a, const struct sp_id *agency,
 {
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(a->store,
-				  "SELECT f.id, f.user_id, u.username, f.scope, f.country, f.needs, "
-				  "f.is_default, f.created_us FROM focal_points f JOIN users u ON "
-				  "u.id = f.user_id WHERE f.agency_id = ? ORDER BY f.is_default DESC, "
-				  "f.scope, f.country, u.username",
+				  "SELECT id, user_id, scope, country, needs, is_default, created_us "
+				  "FROM focal_points WHERE agency_id = ?",
 				  &st, err);
 	void *rows = NULL;
+	*n = 0;
 	if (!rc)
 		rc = collect(st, agency, sizeof **out, focal_row, "focal_points", &rows, n, err);
 	*out = rows;
-	return rc;
+	for (size_t i = 0; !rc && i < *n; i++)
+		rc = username_of(a, &(*out)[i].user, (*out)[i].username, sizeof(*out)[i].username,
+				 err);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return rc;
+	}
+	if (*n > 1)
+		qsort(*out, *n, sizeof **out, focal_cmp);
+	return SP_OK;
 }
 
 int sp_focal_list(struct sp_access *a, const struct sp_subject *viewer,
@@ -379,6 +413,21 @@ static bool service_active(const json_t *svc)
 {
 	const char *s = json_string_value(json_object_get(svc, "status"));
 	return s && strcmp(s, "active") == 0;
+}
+
+/* The rule's target by name: the service's, or the focal point's user name. */
+static int name_target(struct sp_access *a, const struct sp_subject *viewer,
+		       struct sp_route_rule *r, struct sp_err *err)
+{
+	if (r->target == SP_ROUTE_FOCAL_POINT)
+		return username_of(a, &r->focal_user, r->target_name, sizeof r->target_name, err);
+	json_t *svc = NULL;
+	int rc = sp_service_get(a, viewer, &r->service, &svc, err);
+	if (!rc && sp_text_copy(r->target_name, sizeof r->target_name,
+				json_string_value(json_object_get(svc, "name"))))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "service name too long");
+	json_decref(svc);
+	return rc;
 }
 
 /* viewer's agency's focal point user for need in the agency scope: one named for the need
@@ -460,6 +509,8 @@ int sp_route_add(struct sp_access *a, const struct sp_subject *actor,
 	if (rc >= 0)
 		rc = refer_audit(a, actor, "routing.add", "routing_rule", &in->id, NULL, 0,
 				 "need,target", err);
+	if (rc >= 0)
+		rc = name_target(a, actor, in, err);
 	return refer_end(a, rc, err);
 }
 
@@ -516,6 +567,13 @@ int sp_route_list(struct sp_access *a, const struct sp_subject *viewer,
 		rc = collect(st, &viewer->agency, sizeof **out, rule_row, "routing_rules", &rows, n,
 			     err);
 	*out = rows;
+	for (size_t i = 0; !rc && i < *n; i++)
+		rc = name_target(a, viewer, &(*out)[i], err);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
 	return rc;
 }
 
@@ -525,9 +583,9 @@ json_t *sp_route_rule_json(const struct sp_route_rule *r)
 	sp_id_format(&r->id, id);
 	bool svc = r->target == SP_ROUTE_SERVICE;
 	sp_id_format(svc ? &r->service : &r->focal_user, target);
-	return json_pack("{s:s, s:s, s:s, s:s*, s:s*}", "id", id, "need", r->need, "target",
+	return json_pack("{s:s, s:s, s:s, s:s*, s:s*, s:s}", "id", id, "need", r->need, "target",
 			 target_names[r->target], "service", svc ? target : NULL, "focal_point",
-			 svc ? NULL : target);
+			 svc ? NULL : target, "target_name", r->target_name);
 }
 
 /* ---- resolving ---- */

@@ -41,6 +41,20 @@ test('bad bodies name each member', async () => {
     [['/user', 'does not hold the focal_point role']]);
 });
 
+test('colleagues: the agency\'s enabled users, by role', async () => {
+  const all = await request('GET', '/api/v1/me/colleagues?role=focal_point', cw);
+  assert.equal(all.status, 200, all.text);
+  const names = all.json.items.map((u) => u.username);
+  assert.deepEqual(names, [...names].sort());
+  assert.ok(names.includes('demo.focal') && names.includes(fp.username));
+  assert.ok(all.json.items.every((u) => u.roles.includes('focal_point')));
+  const other = await request('GET', '/api/v1/me/colleagues?role=focal_point', outsider);
+  assert.ok(!other.json.items.some((u) => u.username === fp.username));
+  const bad = await request('GET', '/api/v1/me/colleagues?role=wizard', cw);
+  assertProblem(assert, bad, 400, 'validation');
+  assert.deepEqual(bad.json.errors.map((e) => e.pointer), ['/role']);
+});
+
 test('a supervisor names a focal point for gender-based violence; a need goes to them', async () => {
   const res = await request('POST', '/api/v1/focal-points', {
     ...sup, body: { user: fp.id, scope: 'agency', needs: ['gbv_response'], default: true },
@@ -86,7 +100,7 @@ test('routing rules: one per need, to a focal point of the agency', async () => 
   assert.equal(res.status, 201, res.text);
   ruleId = res.json.id;
   assert.deepEqual(res.json, { id: ruleId, need: 'gbv_response', target: 'focal_point',
-    focal_point: fp.id });
+    focal_point: fp.id, target_name: fp.username });
   const twice = await request('POST', '/api/v1/routing-rules',
     { ...sup, body: { need: 'gbv_response', focal_point: fp.id } });
   assertProblem(assert, twice, 409, 'conflict');

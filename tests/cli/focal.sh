@@ -65,6 +65,9 @@ has "focal rule: need: is routed already: remove that rule first" "$WORK/err"
 expect 0 as demo.caseworker --json focal rules
 [ "$(jq -r '[.items[] | .need + ">" + .target] | join(" ")' "$WORK/out")" = \
 	"gbv_response>service trafficking_identification>focal_point" ] || die "rules: $(cat "$WORK/out")"
+expect 0 as demo.caseworker focal rules
+has "gbv_response -> service Safe House for Women and Girls (01900000-0000-7000-8000-000000000101)"
+has "trafficking_identification -> focal point demo.focal"
 
 # Removing the agency-scope focal point takes the rule routed to them; the service's stays.
 expect 0 as demo.supervisor focal remove "$agency_fp"

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { demo } from '../api/lib.mjs';
 import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot } from './lib.mjs';
+  withScreenshot, logIn } from './lib.mjs';
 
 let server;
 let browser;
@@ -20,13 +20,6 @@ before(async () => {
 });
 
 after(() => stopAll({ server, browser }));
-
-async function logIn(page, username, password) {
-  await page.goto('/login');
-  await page.fill('#username', username);
-  await page.fill('#password', password);
-  await page.click('form button[type=submit]');
-}
 
 async function logOut(page) {
   await page.click('.topbar button');

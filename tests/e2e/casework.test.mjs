@@ -12,9 +12,8 @@
 // axe-core on each screen; no sideways scrolling; any console error or CSP violation fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { demo } from '../api/lib.mjs';
 import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot } from './lib.mjs';
+  withScreenshot, logIn } from './lib.mjs';
 
 let server;
 let browser;
@@ -34,10 +33,7 @@ const PHONE = { width: 390, height: 844 };
 async function asCaseworker(name, flow, username = 'demo.caseworker') {
   const page = await openPage(browser, server.base, PHONE);
   await withScreenshot(page, name, async () => {
-    await page.goto('/login');
-    await page.fill('#username', username);
-    await page.fill('#password', demo.password);
-    await page.click('form button[type=submit]');
+    await logIn(page, username);
     await page.waitForSelector('.case-list, .empty');
     await flow(page);
     assertClean(page);

@@ -1,7 +1,7 @@
 // Shared by the browser tests: the server (a real `safepath serve` on a free port over the
 // run's data folder), Chromium off the network, and a page that records every console
 // error, uncaught exception and CSP violation, runs axe-core, and takes a screenshot when a
-// step fails.
+// step fails; logging in.
 import { spawn } from 'node:child_process';
 import { readFileSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,14 @@ import { chromium } from 'playwright-core';
 const WORK = process.env.SP_WORK;
 export const ROOT = process.env.SP_ROOT;
 const axeSource = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+// Log in from the log-in page (the demo accounts' password unless given).
+export async function logIn(page, username, password = JSON.parse(readFileSync(join(WORK, 'demo.json'), 'utf8')).password) {
+  await page.goto('/login');
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('form button[type=submit]');
+}
 
 // Start the server; resolves to { base, stop }. The rate limits are lifted out of the
 // tests' reach (every page load is a few requests from 127.0.0.1); settings: more of the

@@ -14,9 +14,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { demo } from '../api/lib.mjs';
 import { ROOT, startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot } from './lib.mjs';
+  withScreenshot, logIn } from './lib.mjs';
 
 let server;
 let browser;
@@ -32,10 +31,7 @@ before(async () => {
 after(() => stopAll({ server, browser }));
 
 async function logInScreener(page) {
-  await page.goto('/login');
-  await page.fill('#username', 'demo.screener');
-  await page.fill('#password', demo.password);
-  await page.click('form button[type=submit]');
+  await logIn(page, 'demo.screener');
   await page.waitForSelector('.case-list, .empty');
 }
 

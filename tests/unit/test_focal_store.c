@@ -276,9 +276,12 @@ static void rules_route_needs(void **state)
 	ok(sp_route_list(&access_ctx, &cw, &rules, &n, &err), &err, "rules");
 	assert_int_equal(n, 3);
 	assert_string_equal(rules[0].need, "gbv_response");
+	assert_string_equal(rules[0].target_name, "Safe House for Women and Girls");
 	assert_string_equal(rules[1].need, "legal_assistance");
 	assert_int_equal(rules[1].target, SP_ROUTE_FOCAL_POINT);
+	assert_string_equal(rules[1].target_name, "fp1");
 	assert_string_equal(rules[2].need, "safe_shelter");
+	assert_string_equal(rules[2].target_name, "Youth Shelter Brandenburg");
 	free(rules);
 	/* The youth shelter closes: its rule no longer stands, and the need falls back. */
 	struct sp_service_change ch = {.capacity_total = -1, .capacity_available = -1,
