@@ -95,6 +95,11 @@ int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case 
  * they are all set already. */
 int cw_case_flags_on(struct sp_casework *cw, struct sp_case *c, unsigned flags,
 		     struct sp_err *err) SP_MUST;
+/* Set flags on and clear flags off on case c (loaded in the open transaction), stepping its
+ * version, with no policy question and no audit record: for an operation that decided and
+ * audits itself (a legal hold, the retention run). */
+int cw_case_flags_write(struct sp_casework *cw, struct sp_case *c, unsigned on, unsigned off,
+			struct sp_err *err) SP_MUST;
 
 /* Persons (person_store.c): insert or replace the row, its nationalities and index rows. */
 int cw_person_insert(struct sp_casework *cw, const struct sp_id *id, const struct sp_person *p,
@@ -167,6 +172,10 @@ enum cw_action {
 	CW_DEADLINE_READ,
 	CW_DEADLINE_READ_TRAFFICKING,
 	CW_DEADLINE_LIST,
+	CW_LEGAL_HOLD_SET,
+	CW_LEGAL_HOLD_LIFT,
+	CW_RETENTION_RUN,
+	CW_RETENTION_ANONYMISE,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;

@@ -134,6 +134,12 @@ static const struct sp_case_act acts[] = {
 	[CW_DEADLINE_READ] = ACT(DECISION_READ, FC(STAT), "deadline.read"),
 	[CW_DEADLINE_READ_TRAFFICKING] = ACT(DECISION_READ, FC(TRAFFICKING), "deadline.read"),
 	[CW_DEADLINE_LIST] = ACT(DECISION_READ, FC(STAT), "deadline.list"),
+	/* retention (retention.c): a hold is a supervisor's change to the case's workflow; the
+	 * run is asked once, on no case, and each anonymisation is its record */
+	[CW_LEGAL_HOLD_SET] = ACT(CASE_UPDATE, FC(STAT), "case.legal_hold"),
+	[CW_LEGAL_HOLD_LIFT] = ACT(CASE_UPDATE, FC(STAT), "case.legal_hold_lift"),
+	[CW_RETENTION_RUN] = ACT(RETENTION_RUN, 0, "retention.run"),
+	[CW_RETENTION_ANONYMISE] = ACT(RETENTION_RUN, 0, "retention.anonymise"),
 };
 #undef ACT
 #undef FC
