@@ -53,6 +53,10 @@ struct sp_casework {
 	const struct sp_idem *idem;
 	/* Kinds of needs and tasks are checked against it; NULL refuses every kind. */
 	const struct sp_vocabulary *vocabulary;
+	/* The DPO's subject-access export (safepath/subject.h): every policy question of a read
+	 * is asked as subject.export (each read audited under its own name as ever), and any
+	 * write is refused. */
+	bool subject_export;
 };
 
 enum sp_case_status { SP_CASE_OPEN, SP_CASE_ACTIVE, SP_CASE_CLOSED, SP_CASE_STATUS_COUNT };

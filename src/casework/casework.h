@@ -216,6 +216,8 @@ bool cw_allowed_act(struct sp_casework *cw, const struct sp_case_act *act,
  * whole list or search up front — an administrator, a coordinator, the DPO — instead of
  * returning an empty page; the refusal is recorded like cw_authorise's. */
 int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_err *err) SP_MUST;
+int cw_authorise_any_act(struct sp_casework *cw, const struct sp_case_act *act,
+			 struct sp_err *err) SP_MUST;
 /* Append the audit record of the operation to the open transaction: the action's name,
  * object type and id, and the field classes touched (tokens only, never values). */
 int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,

@@ -8,6 +8,7 @@
 
 #include "casework/casework.h"
 #include "safepath/case.h"
+#include "safepath/caseop.h"
 #include "safepath/date.h"
 #include "safepath/names.h"
 #include "safepath/policy.h"
@@ -367,12 +368,9 @@ int sp_retention_run(struct sp_casework *cw, const struct sp_retention_run *in,
 	if (in->months < 1 || in->months > 1200)
 		return sp_err_set(err, SP_EINVAL, "/retention/case",
 				  "the period must be 1 to 1200 months");
-	cw_denial_clear();
-	int rc = cw_authorise_any(cw, CW_RETENTION_RUN, err);
-	if (rc) {
-		(void)cw_denial_record(cw);
+	int rc = sp_caseop_authorise_any(cw, cw_act(CW_RETENTION_RUN), err);
+	if (rc)
 		return rc;
-	}
 	/* A supervisor keeps its own agency's records; the DPO the deployment's. */
 	struct scan sc = {
 		.bound = in->now_us - (int64_t)in->months * 28 * US_PER_DAY,

@@ -27,3 +27,15 @@ CREATE INDEX anonymisations_pending ON anonymisations (shredded_us);
 
 -- The retention run's look-up: closed cases in order of closure.
 CREATE INDEX cases_closed ON cases (status, closed_us, id);
+
+-- The DPO's subject-access exports (owner: src/refer/subject_access.c): which case, who
+-- exported it and when, and who asked for it (requester: sealed under the case person's key,
+-- bound to subject_exports/requester/<id>; the person's erasure shreds it with the rest).
+CREATE TABLE subject_exports (
+	id {id} PRIMARY KEY,
+	case_id {id} NOT NULL REFERENCES cases (id),
+	exported_by {id} NOT NULL,
+	exported_us {int64} NOT NULL,
+	requester {blob} NOT NULL
+);
+CREATE INDEX subject_exports_case ON subject_exports (case_id, exported_us);
