@@ -26,7 +26,8 @@ struct sp_protocols;
 /* The document: {"format", "case_number", "exported_at", "sections": [names in order], one
  * member per section, "redactions": [{"pointer", "reason"}]}, where reason is third_party (a
  * person other than the subject: people to avoid), staff (who recorded, wrote or read what)
- * or staff_note (a staff member's free text, to be read for third parties before release).
+ * or staff_note (a staff member's free text — a note, a title — to be read for third parties
+ * before release).
  * Each section is read as the DPO under subject.export, audited under its own name as any
  * read. SP_EDENIED (subject.export refused) before anything is read. */
 int sp_subject_access_document(struct sp_casework *cw, const struct sp_protocols *reg,

@@ -187,7 +187,8 @@ static const struct section {
 
 /* ---- what to redact ------------------------------------------------------------------ */
 
-/* Members that hold someone other than the subject, by name wherever they are. */
+/* Members that hold someone other than the subject (third parties, staff), or a staff
+ * member's free text that may name them, by name wherever they are. */
 static const struct {
 	const char *member;
 	const char *reason;
@@ -201,6 +202,8 @@ static const struct {
 	{"assigned", "staff"},
 	{"actor", "staff"},
 	{"text", "staff_note"},
+	{"note", "staff_note"},
+	{"title", "staff_note"},
 };
 
 static int mark(json_t *list, const char *pointer, const char *reason, struct sp_err *err)
