@@ -54,7 +54,7 @@ static int hold_insert(struct sp_casework *cw, const struct sp_case *c, enum sp_
 		       int64_t now, struct sp_err *err)
 {
 	struct sp_stmt *st;
-	struct sp_id id;
+	struct sp_id id = {0};
 	sp_id_new(&id);
 	int rc = sp_store_prepare(cw->store,
 				  "INSERT INTO legal_holds (id, case_id, reason, set_by, set_us) "
