@@ -208,11 +208,12 @@ static int period_of(struct sp_cli *cli, struct retention_opts *o)
 	int rc = sp_cli_jurisdictions_open(cli, &jurs, &jur);
 	if (rc)
 		return rc;
-	const struct sp_jur_retention *r = &jur->retention[SP_JUR_RECORD_CASE];
+	/* copied out: the set, and the file with it, is freed here */
+	bool present = jur->retention[SP_JUR_RECORD_CASE].present;
+	o->months = jur->retention[SP_JUR_RECORD_CASE].months;
 	snprintf(o->jurisdiction, sizeof o->jurisdiction, "%s", jur->id);
-	o->months = r->months;
 	sp_jurisdictions_free(&jurs);
-	if (!r->present) {
+	if (!present) {
 		struct sp_err err = {0};
 		sp_err_set(&err, SP_EINVAL, "/retention/case",
 			   "the jurisdiction %s sets no retention period for cases",

@@ -46,8 +46,10 @@ static int push(json_t *a, json_t *j, struct sp_err *err)
 
 /* ---- the sections ------------------------------------------------------------------- */
 
+/* The object sections replace the empty array they are given. */
 static int sec_case(struct sar *s, json_t **out, struct sp_err *err)
 {
+	json_decref(*out);
 	*out = sp_case_encode(&s->c);
 	return *out ? SP_OK : oom(err);
 }
@@ -55,6 +57,8 @@ static int sec_case(struct sar *s, json_t **out, struct sp_err *err)
 static int sec_person(struct sar *s, json_t **out, struct sp_err *err)
 {
 	struct sp_person p;
+	json_decref(*out);
+	*out = NULL;
 	int rc = sp_case_person(s->cw, s->case_id, true, &p, err);
 	if (rc == SP_ENOTFOUND) { /* erased or anonymised: nothing is held any more */
 		*out = json_null();

@@ -30,7 +30,7 @@ test('a supervisor puts a case on legal hold with a reason, and lifts it', async
   assert.equal(res.json.version, kase.version + 1);
   assert.equal(holds(kase.id), 1);
   const again = await request('POST', url, { ...sup, body: { reason: 'complaint' } });
-  assertProblem(assert, again, 409);
+  assertProblem(assert, again, 409, 'conflict');
   // the case's own flags cannot clear it: the whole set without legal_hold keeps it
   const patch = await request('PATCH', `/api/v1/cases/${kase.id}`, {
     ...sup, headers: { 'If-Match': `"${res.json.version}"` }, body: { flags: ['restricted'] },
@@ -41,25 +41,25 @@ test('a supervisor puts a case on legal hold with a reason, and lifts it', async
   assert.equal(lift.status, 200, lift.text);
   assert.deepEqual(lift.json.flags, ['restricted']);
   const none = await request('DELETE', url, { ...sup });
-  assertProblem(assert, none, 409);
+  assertProblem(assert, none, 409, 'conflict');
 });
 
 test('only a supervisor, with a known reason; managed flags are refused on a case', async () => {
   const url = `/api/v1/cases/${kase.id}/legal-hold`;
   const denied = await request('POST', url, { ...cw, body: { reason: 'civil_proceedings' } });
-  assertProblem(assert, denied, 403);
+  assertProblem(assert, denied, 403, 'forbidden');
   const bad = await request('POST', url, { ...sup, body: { reason: 'because' } });
   assertProblem(assert, bad, 400, 'validation');
   assert.deepEqual(bad.json.errors.map((e) => e.pointer), ['/reason']);
   const create = await request('POST', '/api/v1/cases', {
     ...cw, body: { person: { names: [{ role: 'given', romanised: 'Flagova' }], sex: 'female' }, flags: ['anonymised'] },
   });
-  assertProblem(assert, create, 400);
+  assertProblem(assert, create, 400, 'validation');
   assert.ok(create.text.includes('/flags'), create.text);
   const current = await request('GET', `/api/v1/cases/${kase.id}`, { cookie: sup.cookie });
   const patch = await request('PATCH', `/api/v1/cases/${kase.id}`, {
     ...sup, headers: { 'If-Match': `"${current.json.version}"` }, body: { flags: ['legal_hold'] },
   });
-  assertProblem(assert, patch, 400);
+  assertProblem(assert, patch, 400, 'validation');
   assert.ok(patch.text.includes('/flags'), patch.text);
 });
