@@ -6,6 +6,8 @@
 #ifndef SAFEPATH_AUDIT_H
 #define SAFEPATH_AUDIT_H
 
+#include <jansson.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -158,6 +160,10 @@ struct sp_audit_query {
 	const char *action;              /* NULL = any; "case.read" */
 };
 #define SP_AUDIT_PAGE_MAX 1000
+/* A record as JSON: {"seq", "at", "actor", "agency", "roles", "action", "object_type",
+ * "object_id", "objects", "fields", "reason", "flags": ["dpo", "break_glass"]}, empty strings
+ * and zero ids left out. A new reference, NULL when out of memory. */
+json_t *sp_audit_rec_encode(const struct sp_audit_rec *rec);
 /* Called per record (strings valid during the call only); a non-zero return stops the walk
  * and is returned. */
 typedef int (*sp_audit_row_fn)(void *ctx, const struct sp_audit_rec *rec);

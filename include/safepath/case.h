@@ -53,6 +53,10 @@ struct sp_casework {
 	const struct sp_idem *idem;
 	/* Kinds of needs and tasks are checked against it; NULL refuses every kind. */
 	const struct sp_vocabulary *vocabulary;
+	/* The DPO's subject-access export (safepath/subject.h): every policy question of a read
+	 * is asked as subject.export (each read audited under its own name as ever), and any
+	 * write is refused. */
+	bool subject_export;
 };
 
 enum sp_case_status { SP_CASE_OPEN, SP_CASE_ACTIVE, SP_CASE_CLOSED, SP_CASE_STATUS_COUNT };
@@ -73,9 +77,15 @@ enum sp_case_flag {
 	SP_CASE_RESTRICTED = 1u << 3,        /* need-to-know: assigned staff and supervisors */
 	SP_CASE_AGE_DISPUTED = 1u << 4,
 	SP_CASE_SYNTHETIC = 1u << 5,         /* demo data, never a real person */
+	SP_CASE_LEGAL_HOLD = 1u << 6,        /* proceedings open: never anonymised (retention.h) */
+	SP_CASE_ANONYMISED = 1u << 7,        /* the retention run shredded the person */
 };
-#define SP_CASE_FLAG_COUNT 6
+#define SP_CASE_FLAG_COUNT 8
 #define SP_CASE_FLAGS_ALL ((1u << SP_CASE_FLAG_COUNT) - 1)
+/* Flags only their own operations set: a legal hold is set and lifted with a reason
+ * (sp_legal_hold_set, _lift), anonymised only by the retention run; sp_case_update refuses to
+ * change them (and the API's whole-set flags leave them as they are). */
+#define SP_CASE_FLAGS_MANAGED (SP_CASE_LEGAL_HOLD | SP_CASE_ANONYMISED)
 
 /* "IMM-2026-000123": agency prefix, year, six-digit counter per agency and year. */
 #define SP_CASE_NUMBER_MAX 32

@@ -41,6 +41,10 @@ struct sp_caseop {
  * through cw->read_audit when the server has a writer (see struct sp_casework). */
 int sp_caseop_begin(struct sp_casework *cw, const struct sp_case_act *act, bool write,
 		    struct sp_caseop *op, struct sp_err *err) SP_MUST;
+/* May the subject do act on any case at all (one of its own agency's, assigned to it)?
+ * Refuses a command up front, before it looks a case up; a refusal is recorded. */
+int sp_caseop_authorise_any(struct sp_casework *cw, const struct sp_case_act *act,
+			    struct sp_err *err) SP_MUST;
 /* Load the case by id and ask the policy for the operation's descriptor: SP_ENOTFOUND when
  * there is no such case, SP_EDENIED with the policy's reason when refused. */
 int sp_caseop_case(struct sp_caseop *op, const struct sp_id *case_id, struct sp_err *err) SP_MUST;
@@ -72,7 +76,8 @@ int sp_caseop_person(struct sp_caseop *op, struct sp_person *out, bool *has,
  * appended. Nothing when every flag is set already. */
 int sp_caseop_flags_on(struct sp_caseop *op, unsigned flags, struct sp_err *err) SP_MUST;
 /* Append the operation's audit record (the descriptor's name): object type and id, the field
- * classes as tokens, a reason code or NULL. A read's record goes to the group-commit writer
+ * classes as tokens, a reason code or NULL; flagged to the DPO when a policy decision of the
+ * operation was (subject.export). A read's record goes to the group-commit writer
  * and is durable before sp_caseop_finish returns. */
 int sp_caseop_audit(struct sp_caseop *op, const char *object_type, const struct sp_id *object,
 		    const char *fields, const char *reason, struct sp_err *err) SP_MUST;

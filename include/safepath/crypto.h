@@ -131,6 +131,10 @@ typedef void (*sp_sealfile_progress_fn)(void *ctx, uint64_t done, uint64_t total
 int sp_sealfile_write(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
 		      const void *header, size_t header_len, const char *src, const char *dst,
 		      sp_sealfile_progress_fn progress, void *ctx, struct sp_err *err) SP_MUST;
+/* The same for n bytes in memory (a document never to be on disk in clear). */
+int sp_sealfile_write_mem(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
+			  const void *header, size_t header_len, const void *data, size_t n,
+			  const char *dst, struct sp_err *err) SP_MUST;
 /* Decrypt src into a new file dst (0600; it must not exist) and its header into header (cap
  * bytes, *header_len its length). Not such a file: SP_EINVAL; made under another master
  * key, changed or cut short: SP_ECRYPTO, saying which. On failure dst is removed. */

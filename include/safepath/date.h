@@ -116,6 +116,9 @@ int sp_date_is_child_at(const struct sp_date *dob, const struct sp_date *on, enu
  * and back; for the years SP_DATE_MIN_YEAR..SP_DATE_MAX_YEAR. The caller checks the fields. */
 int32_t sp_date_day_number(int year, int month, int day);
 void sp_date_civil(int32_t day, int *year, int *month, int *mday);
+/* The day months later (or earlier, when negative) on the same day of the month; the 29th to
+ * 31st of a shorter month fall on its last day (31 January + 1 month = 28 or 29 February). */
+int32_t sp_date_add_months(int32_t day, int months);
 
 /* ICU calendars are opened once per thread and calendar and reused; they are closed when the
  * thread exits, or now by this call (which a thread may make at any time). */

@@ -90,6 +90,18 @@ struct sp_jur_decision {
 	char tag;
 };
 
+/* How long records are kept after a case's closure (the `retention` member; docs/retention.md),
+ * by record type: "case" is the closed case's person, notes, consents, needs' and tasks'
+ * texts, screenings and decisions' grounds. */
+enum sp_jur_record { SP_JUR_RECORD_CASE, SP_JUR_RECORD_COUNT };
+const char *sp_jur_record_name(enum sp_jur_record r);
+struct sp_jur_retention {
+	bool present;  /* false: the file sets no period for this record type */
+	int months;    /* a period in years is 12 times as many months */
+	const char *source;
+	char tag;
+};
+
 struct sp_jurisdiction {
 	const char *id, *version, *source, *time_zone;
 	enum sp_jur_status status;
@@ -104,6 +116,7 @@ struct sp_jurisdiction {
 	struct sp_jur_rule *rules;
 	size_t n_rules;
 	struct sp_jur_decision decisions[SP_DECISION_TYPE_COUNT];
+	struct sp_jur_retention retention[SP_JUR_RECORD_COUNT];
 	json_t *doc;			  /* owns every string above */
 };
 

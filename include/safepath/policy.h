@@ -86,6 +86,8 @@ enum sp_action {
 	SP_ACT_DECISION_WRITE, /* record a decision on a case, or an event that starts deadlines */
 	SP_ACT_DECISION_READ,  /* a case's decisions and deadlines */
 	SP_ACT_SERVICE_MANAGE, /* import, add and change the service directory (no case data) */
+	SP_ACT_RETENTION_RUN,  /* anonymise closed cases past their retention period */
+	SP_ACT_SUBJECT_EXPORT, /* the DPO's subject-access export of one case (flagged to the DPO) */
 	SP_ACTION_COUNT
 };
 

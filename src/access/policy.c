@@ -23,9 +23,12 @@
  *  3  coordinator: aggregates only (stats.read).             aggregates_only
  *     dpo: the audit trail only (audit.read). The DPO is the audit_only
  *     check on everyone's access, break-glass included; a
- *     DPO reading case data would review itself. Subject-
- *     access requests are served by the owning agency's
- *     supervisor; the DPO sees ids and field names.
+ *     DPO reading case data would review itself. The one
+ *     exception is the subject-access export
+ *     (subject.export): every class of one case of any
+ *     agency (the firewall still holds), the decision
+ *     carrying flag_dpo, so that each export stands out in
+ *     the trail the DPO reviews.
  *  4  staff (screener, identifier, caseworker, focal_point, supervisor), by relation:
  *     - other agency: nothing.                               other_agency
  *     - case.create in the own agency: any staff role (the
@@ -73,6 +76,9 @@
  *     agency.manage = admin; stats.read = coordinator;
  *     service.manage (the service directory, which holds no
  *     personal data) = supervisor or focal_point;
+ *     retention.run (anonymise closed cases past their
+ *     period; a supervisor's run covers its own agency's
+ *     cases, the casework decides) = dpo or supervisor;
  *     approval.grant = supervisor of the target user's      other_agency
  *     agency (four eyes on requester/target is checked by
  *     the approvals module, which knows the users).
@@ -173,6 +179,7 @@ enum {
 	A_BREAK_GLASS = 1 << 3,
 	A_REFERRAL = 1 << 4,    /* reachable by a provider through a referral (rule 5) */
 	A_TRANSFER = 1 << 5,
+	A_SUBJECT = 1 << 6,     /* the DPO's subject-access export (rule 3) */
 };
 
 static const struct action_rule {
@@ -222,6 +229,11 @@ static const struct action_rule {
 	 * session; changing it is the work of those who keep referral pathways. */
 	[SP_ACT_SERVICE_MANAGE] = {"service.manage", SCOPE_NONE, 0, 0,
 				   SP_ROLE_SUPERVISOR | SP_ROLE_FOCAL_POINT},
+	/* Retention and the data subject's rights (docs/retention.md). */
+	[SP_ACT_RETENTION_RUN] = {"retention.run", SCOPE_NONE, 0, 0,
+				  SP_ROLE_DPO | SP_ROLE_SUPERVISOR},
+	[SP_ACT_SUBJECT_EXPORT] = {"subject.export", SCOPE_CASE, A_SUBJECT, SP_FIELDS_ALL,
+				   SP_ROLE_DPO},
 };
 
 /* ---- staff reach over a case of their own agency (rule 4) ---- */
@@ -459,6 +471,11 @@ static void case_role(unsigned role, const struct action_rule *ar, const struct 
 		return;
 	}
 	if (role == SP_ROLE_DPO) {
+		if (ar->flags & A_SUBJECT) {
+			filter(d, requested, SP_FIELDS_ALL, SP_REASON_OK, 0);
+			d->flag_dpo = d->allow;
+			return;
+		}
 		deny(d, SP_REASON_AUDIT_ONLY);
 		return;
 	}

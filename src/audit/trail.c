@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <sodium.h>
+#include <jansson.h>
 
 #include "audit/audit.h"
 #include "safepath/log.h"
@@ -449,4 +450,49 @@ int sp_audit_list(struct sp_store *s, const struct sp_audit_query *q, sp_audit_r
 out:
 	sp_stmt_done(st);
 	return rc;
+}
+
+/* ---- the JSON form (the API's listing, the subject-access export) ---- */
+
+static json_t *ids_json(const struct sp_audit_rec *rec)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < rec->nobjects; i++) {
+		char id[SP_ID_STRLEN + 1];
+		sp_id_format(&rec->objects[i], id);
+		if (json_array_append_new(a, json_string(id))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* Empty strings and zero ids are left out. */
+static const char *opt_str(const char *s)
+{
+	return s && s[0] ? s : NULL;
+}
+
+json_t *sp_audit_rec_encode(const struct sp_audit_rec *rec)
+{
+	char ts[SP_TIME_STRLEN + 1], actor[SP_ID_STRLEN + 1], agency[SP_ID_STRLEN + 1],
+		object[SP_ID_STRLEN + 1];
+	sp_time_format(rec->ts_us, ts);
+	sp_id_format(&rec->actor, actor);
+	sp_id_format(&rec->agency, agency);
+	sp_id_format(&rec->object_id, object);
+	json_t *flags = json_array();
+	if (flags && (rec->flags & SP_AUDIT_F_DPO))
+		json_array_append_new(flags, json_string("dpo"));
+	if (flags && (rec->flags & SP_AUDIT_F_BREAK_GLASS))
+		json_array_append_new(flags, json_string("break_glass"));
+	return json_pack("{s:I, s:s, s:s*, s:s*, s:s*, s:s, s:s*, s:s*, s:o*, s:s*, s:s*, s:o*}",
+			 "seq", (json_int_t)rec->seq, "at", ts, "actor",
+			 sp_id_is_zero(&rec->actor) ? NULL : actor, "agency",
+			 sp_id_is_zero(&rec->agency) ? NULL : agency, "roles", opt_str(rec->roles),
+			 "action", rec->action, "object_type", opt_str(rec->object_type),
+			 "object_id", sp_id_is_zero(&rec->object_id) ? NULL : object, "objects",
+			 ids_json(rec), "fields", opt_str(rec->fields), "reason",
+			 opt_str(rec->reason), "flags", flags);
 }

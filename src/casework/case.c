@@ -30,6 +30,7 @@ static const char *const priority_names[SP_PRIORITY_COUNT] = {
 static const char *const flag_names[SP_CASE_FLAG_COUNT] = {
 	"unaccompanied_child", "separated_child", "possible_victim_of_trafficking",
 	"restricted",          "age_disputed",    "synthetic",
+	"legal_hold",          "anonymised",
 };
 
 const char *sp_case_status_name(enum sp_case_status s)
@@ -320,6 +321,9 @@ int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct s
 	if (!in->person || (int)in->priority < 0 || in->priority >= SP_PRIORITY_COUNT ||
 	    (in->flags & ~SP_CASE_FLAGS_ALL))
 		return sp_err_set(err, SP_EINVAL, "", "invalid case");
+	if (in->flags & SP_CASE_FLAGS_MANAGED)
+		return sp_err_set(err, SP_EINVAL, "/flags",
+				  "legal_hold and anonymised are not set when a case is opened");
 	struct sp_case c = {0};
 	sp_id_new(&c.id);
 	sp_id_new(&c.person);
@@ -424,6 +428,19 @@ static int check_change(const struct sp_case_change *ch, struct sp_err *err)
 	return SP_OK;
 }
 
+/* A managed flag changes only through its own operation (SP_CASE_FLAGS_MANAGED). */
+static int check_managed(const struct sp_case *c, const struct sp_case_change *ch,
+			 struct sp_err *err)
+{
+	unsigned moved = (ch->flags_on & ~c->flags) | (ch->flags_off & c->flags);
+	if (moved & SP_CASE_LEGAL_HOLD)
+		return sp_err_set(err, SP_EINVAL, "/flags",
+				  "legal_hold is set and lifted as a legal hold, with its reason");
+	if (moved & SP_CASE_ANONYMISED)
+		return sp_err_set(err, SP_EINVAL, "/flags", "anonymised is set by the retention run only");
+	return SP_OK;
+}
+
 /* Write case c's workflow columns over the stored row at c's version, stepping the version
  * and the update time (never backwards); SP_ECONFLICT when the row moved on meanwhile. */
 static int case_write(struct sp_casework *cw, struct sp_case *c, int64_t now, struct sp_err *err)
@@ -468,11 +485,16 @@ int cw_case_flags_on(struct sp_casework *cw, struct sp_case *c, unsigned flags,
 	if ((c->flags | flags) == c->flags)
 		return SP_OK;
 	int rc = cw_authorise(cw, CW_CASE_UPDATE, c, err);
-	if (rc)
-		return rc;
-	c->flags |= flags;
-	rc = case_write(cw, c, sp_now_us(), err);
+	if (!rc)
+		rc = cw_case_flags_write(cw, c, flags, 0, err);
 	return rc ? rc : cw_audit(cw, CW_CASE_UPDATE, "case", &c->id, "stat", err);
+}
+
+int cw_case_flags_write(struct sp_casework *cw, struct sp_case *c, unsigned on, unsigned off,
+			struct sp_err *err)
+{
+	c->flags = (c->flags | on) & ~off;
+	return case_write(cw, c, sp_now_us(), err);
 }
 
 int sp_case_update(struct sp_casework *cw, const struct sp_id *id, const struct sp_case_change *ch,
@@ -487,6 +509,8 @@ int sp_case_update(struct sp_casework *cw, const struct sp_id *id, const struct 
 	rc = cw_case_load_for(cw, CW_CASE_UPDATE, id, &c, err);
 	if (!rc && c.version != ch->version)
 		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the case was changed meanwhile");
+	if (!rc)
+		rc = check_managed(&c, ch, err);
 	if (!rc && ch->set_assigned && !sp_id_is_zero(&ch->assigned))
 		rc = cw_user_in_agency(cw, &ch->assigned, &c.agency, err);
 	if (!rc && ch->set_status)

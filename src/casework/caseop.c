@@ -17,6 +17,16 @@ int sp_caseop_begin(struct sp_casework *cw, const struct sp_case_act *act, bool 
 	return write ? cw_begin(cw, err) : cw_begin_read(cw, err);
 }
 
+int sp_caseop_authorise_any(struct sp_casework *cw, const struct sp_case_act *act,
+			    struct sp_err *err)
+{
+	cw_denial_clear();
+	int rc = cw_authorise_any_act(cw, act, err);
+	if (rc == SP_EDENIED)
+		(void)cw_denial_record(cw);
+	return rc;
+}
+
 int sp_caseop_case(struct sp_caseop *op, const struct sp_id *case_id, struct sp_err *err)
 {
 	int rc = cw_case_load(op->cw, case_id, &op->c, err);

@@ -95,6 +95,11 @@ int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case 
  * they are all set already. */
 int cw_case_flags_on(struct sp_casework *cw, struct sp_case *c, unsigned flags,
 		     struct sp_err *err) SP_MUST;
+/* Set flags on and clear flags off on case c (loaded in the open transaction), stepping its
+ * version, with no policy question and no audit record: for an operation that decided and
+ * audits itself (a legal hold, the retention run). */
+int cw_case_flags_write(struct sp_casework *cw, struct sp_case *c, unsigned on, unsigned off,
+			struct sp_err *err) SP_MUST;
 
 /* Persons (person_store.c): insert or replace the row, its nationalities and index rows. */
 int cw_person_insert(struct sp_casework *cw, const struct sp_id *id, const struct sp_person *p,
@@ -167,6 +172,10 @@ enum cw_action {
 	CW_DEADLINE_READ,
 	CW_DEADLINE_READ_TRAFFICKING,
 	CW_DEADLINE_LIST,
+	CW_LEGAL_HOLD_SET,
+	CW_LEGAL_HOLD_LIFT,
+	CW_RETENTION_RUN,
+	CW_RETENTION_ANONYMISE,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;
@@ -207,6 +216,8 @@ bool cw_allowed_act(struct sp_casework *cw, const struct sp_case_act *act,
  * whole list or search up front — an administrator, a coordinator, the DPO — instead of
  * returning an empty page; the refusal is recorded like cw_authorise's. */
 int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_err *err) SP_MUST;
+int cw_authorise_any_act(struct sp_casework *cw, const struct sp_case_act *act,
+			 struct sp_err *err) SP_MUST;
 /* Append the audit record of the operation to the open transaction: the action's name,
  * object type and id, and the field classes touched (tokens only, never values). */
 int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,

@@ -134,6 +134,12 @@ static const struct sp_case_act acts[] = {
 	[CW_DEADLINE_READ] = ACT(DECISION_READ, FC(STAT), "deadline.read"),
 	[CW_DEADLINE_READ_TRAFFICKING] = ACT(DECISION_READ, FC(TRAFFICKING), "deadline.read"),
 	[CW_DEADLINE_LIST] = ACT(DECISION_READ, FC(STAT), "deadline.list"),
+	/* retention (retention.c): a hold is a supervisor's change to the case's workflow; the
+	 * run is asked once, on no case, and each anonymisation is its record */
+	[CW_LEGAL_HOLD_SET] = ACT(CASE_UPDATE, FC(STAT), "case.legal_hold"),
+	[CW_LEGAL_HOLD_LIFT] = ACT(CASE_UPDATE, FC(STAT), "case.legal_hold_lift"),
+	[CW_RETENTION_RUN] = ACT(RETENTION_RUN, 0, "retention.run"),
+	[CW_RETENTION_ANONYMISE] = ACT(RETENTION_RUN, 0, "retention.anonymise"),
 };
 #undef ACT
 #undef FC
@@ -152,9 +158,14 @@ static _Thread_local struct {
 	enum sp_agency_kind kind;
 } agency_seen;
 
+/* Whether a decision of the open operation was flagged to the DPO (sp_decision.flag_dpo):
+ * its audit records then are too. Forgotten with the facts. */
+static _Thread_local bool dpo_flagged;
+
 void cw_facts_clear(void)
 {
 	agency_seen.set = false;
+	dpo_flagged = false;
 }
 
 /* The policy's view of case c: its owning agency's kind, and user's relation to it. */
@@ -183,11 +194,28 @@ static int policy_object(struct sp_casework *cw, const struct sp_case *c,
 	return SP_OK;
 }
 
+static bool action_reads(enum sp_action action);
+
+/* The policy question of act: a subject-access export asks each of its reads as
+ * subject.export (and refuses writes: decide). */
+static struct sp_policy_request request_of(const struct sp_casework *cw,
+					   const struct sp_case_act *act)
+{
+	struct sp_policy_request req = {act->action, act->fields, NULL};
+	if (cw->subject_export && action_reads(act->action))
+		req.action = SP_ACT_SUBJECT_EXPORT;
+	return req;
+}
+
 static int decide(struct sp_casework *cw, const struct sp_case_act *act, const struct sp_case *c,
 		  struct sp_decision *d, struct sp_err *err)
 {
 	struct sp_policy_object obj;
-	const struct sp_policy_request req = {act->action, act->fields, NULL};
+	struct sp_policy_request req = request_of(cw, act);
+	if (cw->subject_export && !action_reads(act->action)) {
+		d->reason = SP_REASON_INVALID;
+		return sp_err_set(err, SP_EDENIED, "", "a subject-access export only reads");
+	}
 	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_POLICY);
 	int rc = policy_object(cw, c, &cw->subject->user, &obj, err);
 	/* A new case belongs to the subject's agency and is theirs until assigned otherwise. */
@@ -229,6 +257,7 @@ int cw_authorise_act(struct sp_casework *cw, const struct sp_case_act *act,
 	int rc = decide(cw, act, c, &d, err);
 	if (rc == SP_EDENIED)
 		cw_denial_note(act, &c->id, d.reason);
+	dpo_flagged = dpo_flagged || (!rc && d.flag_dpo);
 	return rc;
 }
 
@@ -272,17 +301,23 @@ int cw_denial_record(struct sp_casework *cw)
 
 int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_err *err)
 {
+	return cw_authorise_any_act(cw, &acts[action], err);
+}
+
+int cw_authorise_any_act(struct sp_casework *cw, const struct sp_case_act *act,
+			 struct sp_err *err)
+{
 	/* The most a subject could have: a case of its own agency, assigned to it. */
 	const struct sp_policy_object obj = {.agency = cw->subject->agency,
 					     .agency_kind = cw->subject->agency_kind,
 					     .assigned = 1,
 					     .referral = SP_REFERRAL_NONE};
-	const struct sp_policy_request req = {acts[action].action, acts[action].fields, NULL};
+	const struct sp_policy_request req = request_of(cw, act);
 	struct sp_decision d = {.reason = SP_REASON_INVALID};
 	int rc = sp_policy_check(cw->subject, &req, &obj, &d, err);
 	if (rc == SP_EDENIED) {
 		denial.set = true;
-		denial.act = &acts[action];
+		denial.act = act;
 		memset(&denial.object, 0, sizeof denial.object);
 		denial.reason = d.reason;
 	}
@@ -446,6 +481,7 @@ int cw_audit_act(struct sp_casework *cw, const struct sp_case_act *act, const ch
 		.fields = fields,
 		.reason = reason,
 		.request_id = cw->request_id,
+		.flags = dpo_flagged ? SP_AUDIT_F_DPO : 0,
 	};
 	if (n)
 		rec.object_id = objects[0];

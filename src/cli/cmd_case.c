@@ -33,7 +33,8 @@ const struct sp_cli_cmd sp_cli_cmd_case = {
 	"            {\"document\": {\"type\": T, \"country\": CC, \"number\": N}}\n"
 	"P: low, normal, high, urgent. S: open, active, closed.\n"
 	"F: unaccompanied_child, separated_child, possible_victim_of_trafficking, restricted,\n"
-	"   age_disputed, synthetic",
+	"   age_disputed, synthetic (legal_hold and anonymised are shown, never set here: see\n"
+	"   safepath retention)",
 	cmd_case,
 };
 

@@ -63,6 +63,18 @@ void sp_date_civil(int32_t day, int *year, int *month, int *mday)
 	civil_from_days(day, year, month, mday);
 }
 
+int32_t sp_date_add_months(int32_t day, int months)
+{
+	int y, m, d;
+	sp_date_civil(day, &y, &m, &d);
+	int total = y * 12 + (m - 1) + months;
+	int floor_div = total >= 0 ? total / 12 : -((-total + 11) / 12);
+	y = floor_div;
+	m = total - floor_div * 12 + 1;
+	int last = month_days(y, m);
+	return sp_date_day_number(y, m, d > last ? last : d);
+}
+
 #define DAY_MIN days_from_civil(SP_DATE_MIN_YEAR, 1, 1)
 #define DAY_MAX days_from_civil(SP_DATE_MAX_YEAR, 12, 31)
 

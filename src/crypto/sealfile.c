@@ -66,6 +66,25 @@ static int fsync_parent(const char *path)
 	return rc;
 }
 
+/* What is sealed: a file, or bytes in memory (a document that must never be on disk in
+ * clear). */
+struct source {
+	int fd; /* -1: mem */
+	const unsigned char *mem;
+	size_t len, off;
+};
+
+/* Up to n bytes of the source, fewer only at its end; -1 on an error. */
+static ssize_t read_source(struct source *src, unsigned char *p, size_t n)
+{
+	if (src->fd >= 0)
+		return read_full(src->fd, p, n);
+	size_t k = src->len - src->off < n ? src->len - src->off : n;
+	memcpy(p, src->mem + src->off, k);
+	src->off += k;
+	return (ssize_t)k;
+}
+
 struct bufs {
 	unsigned char *a, *b, *c; /* two plaintext chunks and one ciphertext chunk */
 };
@@ -94,7 +113,7 @@ static void bufs_free(struct bufs *b)
 /* The stream: header message, then the chunks of src with one read of look-ahead so the
  * last one carries the FINAL tag. */
 static int seal_stream(const unsigned char *key, const char *magic, const void *header,
-		       size_t header_len, int in, int out, uint64_t total,
+		       size_t header_len, struct source *in, int out, uint64_t total,
 		       sp_sealfile_progress_fn progress, void *ctx, struct sp_err *err)
 {
 	crypto_secretstream_xchacha20poly1305_state ss;
@@ -115,10 +134,10 @@ static int seal_stream(const unsigned char *key, const char *magic, const void *
 		rc = SP_FAIL(err, SP_EIO, "to", "cannot write: %s", strerror(errno));
 		goto out;
 	}
-	ssize_t na = read_full(in, b.a, CHUNK), nb = 0;
+	ssize_t na = read_source(in, b.a, CHUNK), nb = 0;
 	uint64_t done = 0;
 	for (;;) {
-		nb = na == (ssize_t)CHUNK ? read_full(in, b.b, CHUNK) : 0;
+		nb = na == (ssize_t)CHUNK ? read_source(in, b.b, CHUNK) : 0;
 		if (na < 0 || nb < 0) {
 			rc = SP_FAIL(err, SP_EIO, "", "cannot read the copy: %s", strerror(errno));
 			goto out;
@@ -146,9 +165,10 @@ out:
 	return rc;
 }
 
-int sp_sealfile_write(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
-		      const void *header, size_t header_len, const char *src, const char *dst,
-		      sp_sealfile_progress_fn progress, void *ctx, struct sp_err *err)
+/* Seal src into dst atomically: a temporary file in dst's folder, fsynced and renamed. */
+static int write_sealed(const struct sp_keys *k, const char *magic, const void *header,
+			size_t header_len, struct source *src, uint64_t total, const char *dst,
+			sp_sealfile_progress_fn progress, void *ctx, struct sp_err *err)
 {
 	char tmp[4096];
 	if (header_len > SP_SEALFILE_HEADER_MAX)
@@ -156,24 +176,16 @@ int sp_sealfile_write(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGI
 	int n = snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", dst);
 	if (n < 0 || (size_t)n >= sizeof tmp)
 		return SP_FAIL(err, SP_EINVAL, "to", "path too long");
-	int in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return SP_FAIL(err, SP_EIO, "", "cannot open the copy to encrypt: %s", strerror(errno));
-	struct stat st;
-	int out = fstat(in, &st) == 0 ? mkstemp(tmp) : -1;
-	if (out < 0) {
-		int rc = SP_FAIL(err, SP_EIO, "to", "cannot create a file in the destination's folder: %s",
-				 strerror(errno));
-		close(in);
-		return rc;
-	}
+	int out = mkstemp(tmp);
+	if (out < 0)
+		return SP_FAIL(err, SP_EIO, "to", "cannot create a file in the destination's folder: %s",
+			       strerror(errno));
 	int rc = fchmod(out, 0600) ? SP_FAIL(err, SP_EIO, "to", "cannot set the file mode") : SP_OK;
 	if (!rc)
-		rc = seal_stream(sp_keys_backup_key_(k), magic, header, header_len, in, out,
-				 (uint64_t)st.st_size, progress, ctx, err);
+		rc = seal_stream(sp_keys_backup_key_(k), magic, header, header_len, src, out, total,
+				 progress, ctx, err);
 	if (!rc && fsync(out) != 0)
 		rc = SP_FAIL(err, SP_EIO, "to", "cannot sync: %s", strerror(errno));
-	close(in);
 	if (close(out) != 0 && !rc)
 		rc = SP_FAIL(err, SP_EIO, "to", "cannot write: %s", strerror(errno));
 	if (!rc && rename(tmp, dst) != 0)
@@ -183,6 +195,30 @@ int sp_sealfile_write(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGI
 	else if (fsync_parent(dst) != 0)
 		rc = SP_FAIL(err, SP_EIO, "to", "cannot sync the folder: %s", strerror(errno));
 	return rc;
+}
+
+int sp_sealfile_write(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
+		      const void *header, size_t header_len, const char *src, const char *dst,
+		      sp_sealfile_progress_fn progress, void *ctx, struct sp_err *err)
+{
+	struct source in = {.fd = open(src, O_RDONLY | O_CLOEXEC)};
+	if (in.fd < 0)
+		return SP_FAIL(err, SP_EIO, "", "cannot open the copy to encrypt: %s", strerror(errno));
+	struct stat st;
+	int rc = fstat(in.fd, &st) != 0
+			 ? SP_FAIL(err, SP_EIO, "", "cannot read the copy: %s", strerror(errno))
+			 : write_sealed(k, magic, header, header_len, &in, (uint64_t)st.st_size, dst,
+					progress, ctx, err);
+	close(in.fd);
+	return rc;
+}
+
+int sp_sealfile_write_mem(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
+			  const void *header, size_t header_len, const void *data, size_t n,
+			  const char *dst, struct sp_err *err)
+{
+	struct source in = {.fd = -1, .mem = data, .len = n};
+	return write_sealed(k, magic, header, header_len, &in, n, dst, NULL, NULL, err);
 }
 
 /* The chunks after the header into out, until the FINAL tag at the very end of the file. */

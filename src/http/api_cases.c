@@ -233,7 +233,8 @@ int http_api_case_patch(struct http_req *r)
 		http_invalid(r, "/flags", "must not be null");
 	else if (v) { /* the whole set: what is not named is cleared */
 		ch.flags_on = flags_decode(r);
-		ch.flags_off = SP_CASE_FLAGS_ALL & ~ch.flags_on;
+		/* managed flags (legal hold, anonymised) stay as they are */
+		ch.flags_off = SP_CASE_FLAGS_ALL & ~SP_CASE_FLAGS_MANAGED & ~ch.flags_on;
 	}
 	if ((v = json_object_get(r->json, "assigned"))) { /* null: nobody */
 		ch.set_assigned = true;

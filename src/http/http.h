@@ -362,6 +362,10 @@ int http_api_agency_deadlines(struct http_req *r);
 int http_api_deadline_patch(struct http_req *r);
 int http_api_case_event(struct http_req *r);
 extern const struct http_schema http_schema_case_event, http_schema_deadline_patch;
+/* api_retention.c: legal holds */
+int http_api_legal_hold_set(struct http_req *r);
+int http_api_legal_hold_lift(struct http_req *r);
+extern const struct http_schema http_schema_legal_hold;
 /* static.c: the web shell's files, and index.html for its client-side routes */
 int http_static_get(struct http_req *r);
 /* api_admin.c: agencies and users */

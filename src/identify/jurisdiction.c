@@ -43,6 +43,7 @@ static const char *const unit_names[SP_UNIT_COUNT] = {"immediately", "hours", "c
 static const char *const kind_names[SP_KIND_COUNT] = {"target", "minimum"};
 static const char *const decision_names[SP_DECISION_TYPE_COUNT] = {
 	"age_assessment", "reasonable_grounds", "conclusive_grounds", "best_interests"};
+static const char *const record_names[SP_JUR_RECORD_COUNT] = {"case"};
 static const char *const weekday_names[7] = {"monday", "tuesday",  "wednesday", "thursday",
 					     "friday", "saturday", "sunday"};
 
@@ -71,6 +72,11 @@ const char *sp_jur_kind_name(enum sp_jur_kind k)
 const char *sp_decision_type_name(enum sp_decision_type t)
 {
 	return name_of(decision_names, SP_DECISION_TYPE_COUNT, (int)t);
+}
+
+const char *sp_jur_record_name(enum sp_jur_record r)
+{
+	return name_of(record_names, SP_JUR_RECORD_COUNT, (int)r);
 }
 
 int sp_jur_event_parse(const char *name, enum sp_jur_event *out)
@@ -611,6 +617,54 @@ static void check_decisions(struct jv *v, json_t *doc, struct sp_jurisdiction *j
 	}
 }
 
+/* The `retention` member: {"case": {"years": 6 | "months": 18, "source", "tag"}}. Optional (a
+ * deployment without it cannot run retention, which says so). */
+static void check_retention(struct jv *v, json_t *doc, struct sp_jurisdiction *j)
+{
+	char p0[SP_JUR_PTR_SIZE];
+	json_t *r = member(v, doc, "", "retention", false, p0);
+	if (!r)
+		return;
+	if (!json_is_object(r)) {
+		fail(v, p0, "must be an object keyed by record type (case)");
+		return;
+	}
+	const char *key;
+	json_t *m;
+	json_object_foreach(r, key, m) {
+		char p[SP_JUR_PTR_SIZE];
+		int t = sp_name_index(record_names, SP_JUR_RECORD_COUNT, key);
+		if (t < 0) {
+			if (sp_json_name_plain(key)) {
+				path(p, p0, key);
+				fail(v, p, "is not a record type (case)");
+			} else {
+				fail(v, p0, "has a member that is not a record type");
+			}
+			continue;
+		}
+		path(p, p0, key);
+		if (!json_is_object(m)) {
+			fail(v, p, "must be an object");
+			continue;
+		}
+		static const char *const keys[] = {"years", "months", "source", "tag", NULL};
+		only_keys(v, m, p, keys);
+		struct sp_jur_retention *o = &j->retention[t];
+		bool years = json_object_get(m, "years") != NULL;
+		if (years == (json_object_get(m, "months") != NULL)) {
+			fail(v, p, "needs exactly one of years and months");
+		} else {
+			int n = years ? get_int(v, m, p, "years", 1, 100, 0)
+				      : get_int(v, m, p, "months", 1, 1200, 0);
+			o->months = years ? 12 * n : n;
+		}
+		o->source = get_str(v, m, p, "source", true, TEXT_MAX);
+		o->tag = get_tag(v, m, p);
+		o->present = o->months > 0;
+	}
+}
+
 static void check_doc(struct jv *v, json_t *doc, struct sp_jurisdiction *j, int32_t **days,
 		      struct sp_jur_rule **rules)
 {
@@ -620,7 +674,8 @@ static void check_doc(struct jv *v, json_t *doc, struct sp_jurisdiction *j, int3
 	}
 	static const char *const keys[] = {"id",	   "version",	   "source",   "status",
 					   "title",	   "notes",	   "time_zone", "working_week",
-					   "holidays",	   "deadlines",	   "decisions", NULL};
+					   "holidays",	   "deadlines",	   "decisions", "retention",
+					   NULL};
 	only_keys(v, doc, "", keys);
 	j->id = get_str(v, doc, "", "id", true, SP_JUR_ID_MAX);
 	if (j->id && !lower_id(j->id, SP_JUR_ID_MAX, true)) {
@@ -638,6 +693,7 @@ static void check_doc(struct jv *v, json_t *doc, struct sp_jurisdiction *j, int3
 	check_holidays(v, doc, j, days);
 	check_rules(v, doc, j, rules);
 	check_decisions(v, doc, j);
+	check_retention(v, doc, j);
 }
 
 /* Parse and check; on success *out owns the document. */

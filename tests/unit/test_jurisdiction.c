@@ -167,6 +167,12 @@ static void test_shipped(void **state)
 	assert_int_equal(gb->holiday_to, 2027);
 	assert_int_equal(gb->n_holidays, 24);
 	assert_int_equal(gb->working_week, 0x1f);
+	/* retention after closure: six years here, five in the default, both assumptions */
+	assert_true(gb->retention[SP_JUR_RECORD_CASE].present);
+	assert_int_equal(gb->retention[SP_JUR_RECORD_CASE].months, 72);
+	assert_int_equal(gb->retention[SP_JUR_RECORD_CASE].tag, 'U');
+	assert_int_equal(jur("coe")->retention[SP_JUR_RECORD_CASE].months, 60);
+	assert_string_equal(sp_jur_record_name(SP_JUR_RECORD_CASE), "case");
 	assert_string_equal(sp_jur_text(gb->title, "fr"),
 			    "Angleterre et pays de Galles (mécanisme national d'orientation du "
 			    "Royaume-Uni)");

@@ -31,6 +31,7 @@ static const unsigned default_fields[SP_ACTION_COUNT] = {
 	[SP_ACT_CASE_BREAK_GLASS] = SP_FIELDS_ALL,
 	[SP_ACT_DECISION_WRITE] = A(STAT) | A(IDENTITY) | A(TRAFFICKING) | A(NOTES),
 	[SP_ACT_DECISION_READ] = A(STAT) | A(IDENTITY) | A(TRAFFICKING) | A(NOTES),
+	[SP_ACT_SUBJECT_EXPORT] = SP_FIELDS_ALL,
 };
 
 struct row {
@@ -423,7 +424,8 @@ static void names_round_trip(void **state)
 		"note.read", "consent.add", "consent.read", "person.read_identity",
 		"case.transfer", "case.break_glass", "audit.read", "user.manage", "agency.manage",
 		"approval.grant", "stats.read", "need.write", "need.read", "task.write",
-		"task.read", "decision.write", "decision.read", "service.manage"};
+		"task.read", "decision.write", "decision.read", "service.manage", "retention.run",
+		"subject.export"};
 	assert_int_equal(sizeof acts / sizeof acts[0], SP_ACTION_COUNT);
 	for (int i = 0; i < SP_ACTION_COUNT; i++) {
 		enum sp_action a;

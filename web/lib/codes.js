@@ -5,7 +5,7 @@ export const CODES = {
   status: ['open', 'active', 'closed'],
   priority: ['low', 'normal', 'high', 'urgent'],
   flag: ['unaccompanied_child', 'separated_child', 'possible_victim_of_trafficking', 'restricted',
-    'age_disputed', 'synthetic'],
+    'age_disputed', 'synthetic', 'legal_hold', 'anonymised'],
   role: ['screener', 'identifier', 'caseworker', 'focal_point', 'provider', 'supervisor',
     'coordinator', 'dpo', 'admin'],
   agency_kind: ['immigration', 'police', 'labour_inspection', 'child_protection', 'ngo', 'health',

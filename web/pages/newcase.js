@@ -13,7 +13,8 @@ import { Field, Checkbox, ErrorSummary, codeOptions, errorsFrom, label } from '.
 import { CODES } from '../lib/codes.js';
 
 const NONE = { fields: {}, general: [] };
-const FLAGS = CODES.flag.filter((f) => f !== 'synthetic');
+// synthetic is the demo's; legal_hold and anonymised are set by their own operations
+const FLAGS = CODES.flag.filter((f) => !['synthetic', 'legal_hold', 'anonymised'].includes(f));
 
 function blankForm() {
   return {
