@@ -113,6 +113,28 @@ int cw_person_load(struct sp_casework *cw, const struct sp_id *id, bool with_saf
 /* Delete the person's index rows (erasure): nothing can find them by name any more. */
 int cw_person_unindex(struct sp_casework *cw, const struct sp_id *id, struct sp_err *err) SP_MUST;
 
+/* ---- the dashboard's sections, each from its table's owner (dashboard.c reads them in one
+ * transaction with one audit record) ---- */
+
+struct sp_case_hit;
+struct sp_task;
+struct sp_deadline;
+/* search.c: the subject's open cases, counted per priority (by_priority holds
+ * SP_PRIORITY_COUNT counts) and the first max by priority then latest update; *names when a
+ * name was opened. */
+int cw_case_mine_open(struct sp_casework *cw, size_t *by_priority, struct sp_case_hit *out,
+		      size_t max, size_t *n, bool *names, struct sp_err *err) SP_MUST;
+/* task.c: the subject's open tasks due before `before`: *overdue of them due before now,
+ * *due in all, the first max in "my tasks" order; *titles when a title was opened. */
+int cw_task_due(struct sp_casework *cw, int64_t now, int64_t before, struct sp_task *out,
+		size_t max, size_t *n, size_t *overdue, size_t *due, bool *titles,
+		struct sp_err *err) SP_MUST;
+/* deadline.c: the overdue targets on the subject's open cases (or its agency's cases), those
+ * the policy shows counted in *count, the first max into out. */
+int cw_deadline_overdue(struct sp_casework *cw, bool agency, int64_t now,
+			struct sp_deadline *out, size_t max, size_t *n, size_t *count,
+			struct sp_err *err) SP_MUST;
+
 /* ---- the single call sites into crypto, access and audit (deps.c) ---------------------- */
 
 enum cw_blind_kind { CW_BLIND_NAME, CW_BLIND_DOCUMENT, CW_BLIND_PHONE };
@@ -167,6 +189,7 @@ enum cw_action {
 	CW_DEADLINE_READ,
 	CW_DEADLINE_READ_TRAFFICKING,
 	CW_DEADLINE_LIST,
+	CW_DASHBOARD_READ,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;
@@ -207,6 +230,9 @@ bool cw_allowed_act(struct sp_casework *cw, const struct sp_case_act *act,
  * whole list or search up front — an administrator, a coordinator, the DPO — instead of
  * returning an empty page; the refusal is recorded like cw_authorise's. */
 int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_err *err) SP_MUST;
+/* The same question without recording a refusal: whether a section of a page that holds
+ * others (the dashboard's tasks, its deadlines) is for the subject at all. */
+bool cw_allowed_any(struct sp_casework *cw, enum cw_action action);
 /* Append the audit record of the operation to the open transaction: the action's name,
  * object type and id, and the field classes touched (tokens only, never values). */
 int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,

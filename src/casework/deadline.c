@@ -475,3 +475,47 @@ json_t *sp_deadline_encode(const struct sp_deadline *d)
 		"source_id", sp_id_is_zero(&d->source_id) ? NULL : source_id, "created_by", by,
 		"created_at", created, "updated_at", updated, "version", (json_int_t)d->version);
 }
+
+/* The overdue targets (open, due before now) on the cases assigned to the subject, or with
+ * agency on every case of its agency, soonest due first: *count those the subject may see
+ * (agency_row), the first max of them into out. Each row goes through the policy, so the
+ * rows are read to the end: an agency's overdue work, not its whole history. */
+int cw_deadline_overdue(struct sp_casework *cw, bool agency, int64_t now,
+			struct sp_deadline *out, size_t max, size_t *n, size_t *count,
+			struct sp_err *err)
+{
+	*n = *count = 0;
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(
+		cw->store,
+		agency ? "SELECT " DEADLINE_COLUMNS " FROM deadlines JOIN cases ON cases.id = "
+			 "deadlines.case_id WHERE cases.agency_id = ? AND deadlines.status = 'open' "
+			 "AND kind = 'target' AND due_order < ? ORDER BY due_order, deadlines.id"
+		       : "SELECT " DEADLINE_COLUMNS " FROM deadlines JOIN cases ON cases.id = "
+			 "deadlines.case_id WHERE cases.assigned_to = ? AND cases.agency_id = ? "
+			 "AND cases.status IN ('open', 'active') AND deadlines.status = 'open' AND "
+			 "kind = 'target' AND due_order < ? ORDER BY due_order, deadlines.id",
+		&st, err);
+	if (rc)
+		return rc;
+	int i = 1;
+	int b = agency ? 0 : sp_stmt_bind_id(st, i++, cw_actor(cw));
+	b |= sp_stmt_bind_id(st, i++, cw_actor_agency(cw));
+	b |= sp_stmt_bind_int64(st, i, now);
+	if (b)
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	struct sp_deadline d;
+	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
+		bool show = false;
+		rc = deadline_row(st, &d, err);
+		if (!rc)
+			rc = agency_row(cw, &d, &show, err);
+		if (rc || !show)
+			continue;
+		if (*n < max)
+			out[(*n)++] = d;
+		++*count;
+	}
+	sp_stmt_done(st);
+	return rc < 0 ? rc : SP_OK;
+}

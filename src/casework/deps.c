@@ -134,6 +134,8 @@ static const struct sp_case_act acts[] = {
 	[CW_DEADLINE_READ] = ACT(DECISION_READ, FC(STAT), "deadline.read"),
 	[CW_DEADLINE_READ_TRAFFICKING] = ACT(DECISION_READ, FC(TRAFFICKING), "deadline.read"),
 	[CW_DEADLINE_LIST] = ACT(DECISION_READ, FC(STAT), "deadline.list"),
+	/* one record for the dashboard's cases, tasks and deadlines, naming their cases */
+	[CW_DASHBOARD_READ] = ACT(CASE_LIST, FC(STAT), "dashboard.read"),
 };
 #undef ACT
 #undef FC
@@ -270,16 +272,23 @@ int cw_denial_record(struct sp_casework *cw)
 	return rc;
 }
 
-int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_err *err)
+/* The policy's word on action on the most a subject could have: a case of its own agency,
+ * assigned to it. */
+static int decide_any(struct sp_casework *cw, enum cw_action action, struct sp_decision *d,
+		      struct sp_err *err)
 {
-	/* The most a subject could have: a case of its own agency, assigned to it. */
 	const struct sp_policy_object obj = {.agency = cw->subject->agency,
 					     .agency_kind = cw->subject->agency_kind,
 					     .assigned = 1,
 					     .referral = SP_REFERRAL_NONE};
 	const struct sp_policy_request req = {acts[action].action, acts[action].fields, NULL};
+	return sp_policy_check(cw->subject, &req, &obj, d, err);
+}
+
+int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_err *err)
+{
 	struct sp_decision d = {.reason = SP_REASON_INVALID};
-	int rc = sp_policy_check(cw->subject, &req, &obj, &d, err);
+	int rc = decide_any(cw, action, &d, err);
 	if (rc == SP_EDENIED) {
 		denial.set = true;
 		denial.act = &acts[action];
@@ -287,6 +296,12 @@ int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_er
 		denial.reason = d.reason;
 	}
 	return rc;
+}
+
+bool cw_allowed_any(struct sp_casework *cw, enum cw_action action)
+{
+	struct sp_decision d;
+	return decide_any(cw, action, &d, NULL) == SP_OK;
 }
 
 bool cw_allowed_act(struct sp_casework *cw, const struct sp_case_act *act,

@@ -351,6 +351,8 @@ int http_api_deadline_list(struct http_req *r);
 int http_api_agency_deadlines(struct http_req *r);
 int http_api_deadline_patch(struct http_req *r);
 int http_api_case_event(struct http_req *r);
+/* api_dashboard.c: the subject's dashboard */
+int http_api_me_dashboard(struct http_req *r);
 extern const struct http_schema http_schema_case_event, http_schema_deadline_patch;
 /* static.c: the web shell's files, and index.html for its client-side routes */
 int http_static_get(struct http_req *r);
