@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { demo } from '../api/lib.mjs';
 import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot } from './lib.mjs';
+  withScreenshot, apiCall } from './lib.mjs';
 
 let server;
 let browser;
@@ -31,13 +31,6 @@ async function logIn(page, username) {
   await page.waitForSelector('.chart');
 }
 
-function apiCall(page, method, path, body, headers = {}) {
-  return page.evaluate(async ([m, p, b, h]) => {
-    const all = { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('safepath.csrf'), ...h };
-    const r = await fetch(p, { method: m, headers: all, body: b === null ? undefined : JSON.stringify(b) });
-    return { status: r.status, json: await r.json().catch(() => null) };
-  }, [method, path, body ?? null, headers]);
-}
 
 // The numbers the chart says, by priority, from its accessible name.
 async function chartCounts(page) {
