@@ -144,6 +144,9 @@ enum cw_blind_kind { CW_BLIND_NAME, CW_BLIND_DOCUMENT, CW_BLIND_PHONE };
  * store is another database). */
 int cw_person_key_create(struct sp_casework *cw, const struct sp_id *person,
 			 struct sp_err *err) SP_MUST;
+/* The keys of n new persons in one key-store transaction (the batch path). */
+int cw_person_keys_create(struct sp_casework *cw, const struct sp_id *persons, size_t n,
+			  struct sp_err *err) SP_MUST;
 /* Crypto-shredding: destroy the person's key (after the erasure's transaction committed). */
 int cw_person_key_destroy(struct sp_casework *cw, const struct sp_id *person,
 			  struct sp_err *err) SP_MUST;
@@ -190,6 +193,7 @@ enum cw_action {
 	CW_DEADLINE_READ_TRAFFICKING,
 	CW_DEADLINE_LIST,
 	CW_DASHBOARD_READ,
+	CW_CASE_CREATE_BATCH,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;

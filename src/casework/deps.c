@@ -22,6 +22,12 @@ int cw_person_key_create(struct sp_casework *cw, const struct sp_id *person, str
 	return sp_person_key_get(cw->keystore, cw->keys, person, 1, &pk, err);
 }
 
+int cw_person_keys_create(struct sp_casework *cw, const struct sp_id *persons, size_t n,
+			  struct sp_err *err)
+{
+	return sp_person_keys_create(cw->keystore, cw->keys, persons, n, err);
+}
+
 /* Shredding reaches the key store's own backups too (DESIGN.md §4): the retained ones are
  * rewritten without the key, so none of them opens the person's data afterwards. */
 int cw_person_key_destroy(struct sp_casework *cw, const struct sp_id *person, struct sp_err *err)
@@ -136,6 +142,8 @@ static const struct sp_case_act acts[] = {
 	[CW_DEADLINE_LIST] = ACT(DECISION_READ, FC(STAT), "deadline.list"),
 	/* one record for the dashboard's cases, tasks and deadlines, naming their cases */
 	[CW_DASHBOARD_READ] = ACT(CASE_LIST, FC(STAT), "dashboard.read"),
+	/* synthetic cases many to a transaction: one record naming the first and the count */
+	[CW_CASE_CREATE_BATCH] = ACT(CASE_CREATE, FC(STAT) | FC(IDENTITY), "case.create_batch"),
 };
 #undef ACT
 #undef FC
