@@ -491,10 +491,12 @@ int cw_deadline_overdue(struct sp_casework *cw, bool agency, int64_t now,
 		agency ? "SELECT " DEADLINE_COLUMNS " FROM deadlines JOIN cases ON cases.id = "
 			 "deadlines.case_id WHERE cases.agency_id = ? AND deadlines.status = 'open' "
 			 "AND kind = 'target' AND due_order < ? ORDER BY due_order, deadlines.id"
-		       : "SELECT " DEADLINE_COLUMNS " FROM deadlines JOIN cases ON cases.id = "
-			 "deadlines.case_id WHERE cases.assigned_to = ? AND cases.agency_id = ? "
-			 "AND cases.status IN ('open', 'active') AND deadlines.status = 'open' AND "
-			 "kind = 'target' AND due_order < ? ORDER BY due_order, deadlines.id",
+		       /* from the subject's few hundred cases (cases_assigned_open, then
+			* deadlines_case), not from every open deadline */
+		       : "SELECT " DEADLINE_COLUMNS " FROM deadlines WHERE case_id IN (SELECT id "
+			 "FROM cases WHERE assigned_to = ? AND agency_id = ? AND status IN "
+			 "('open', 'active')) AND status = 'open' AND kind = 'target' AND "
+			 "due_order < ? ORDER BY due_order, id",
 		&st, err);
 	if (rc)
 		return rc;

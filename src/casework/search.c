@@ -455,13 +455,17 @@ int cw_case_mine_open(struct sp_casework *cw, size_t *by_priority,
 	if (rc < 0)
 		return rc;
 	/* The subject's own cases are a few hundred at most: sorting them is cheap, and the
-	 * index on (assigned_to, status) finds them among a million. */
+	 * index cases_assigned_open (0026) finds and orders them among a million without
+	 * reading their rows. Only the page's rows are read, with their sealed names. */
+#define MINE_ORDER                                                                          \
+	" ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 " \
+	"ELSE 3 END, updated_us DESC, id"
 	rc = sp_store_prepare(cw->store,
-			      "SELECT " HIT_COLUMNS " FROM cases WHERE assigned_to = ? AND "
-			      "agency_id = ? AND status IN ('open', 'active') ORDER BY CASE priority "
-			      "WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 "
-			      "END, updated_us DESC, id LIMIT ?",
+			      "SELECT " HIT_COLUMNS " FROM cases WHERE id IN (SELECT id FROM cases "
+			      "WHERE assigned_to = ? AND agency_id = ? AND status IN ('open', "
+			      "'active')" MINE_ORDER " LIMIT ?)" MINE_ORDER,
 			      &st, err);
+#undef MINE_ORDER
 	if (rc)
 		return rc;
 	struct hits h = {.out = out, .max = max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS};
