@@ -21,6 +21,7 @@ import { ScreeningPage } from './pages/screening.js';
 import { MyTasksPage } from './pages/tasks.js';
 import { DeadlinesPage } from './pages/deadlines.js';
 import { DashboardPage } from './pages/dashboard.js';
+import { ServicesPage, ServicePage, ServicesImportPage } from './pages/services.js';
 
 setLanguage(initialLanguage());
 
@@ -32,7 +33,7 @@ function route(path, me) {
   if (path === '/login') return { redirect: '/' };
   if (path === '/') return { page: staff ? DashboardPage : HomePage };
   if (!staff && (path.startsWith('/cases') || path.startsWith('/screenings') || path === '/tasks'
-    || path === '/deadlines')) return { page: HomePage };
+    || path === '/deadlines' || path.startsWith('/services'))) return { page: HomePage };
   // the administrator's and the DPO's pages; another role typing their address goes home
   const own = ROLE_PAGES.find((x) => x.path === path);
   if (own) return me.roles.includes(own.role) ? { page: own.page } : { page: HomePage };
@@ -40,6 +41,10 @@ function route(path, me) {
   if (path === '/cases/new') return { page: NewCasePage };
   if (path === '/tasks') return { page: MyTasksPage };
   if (path === '/deadlines') return { page: DeadlinesPage };
+  if (path === '/services') return { page: ServicesPage };
+  if (path === '/services/import') return { page: ServicesImportPage };
+  const sv = /^\/services\/([0-9a-fA-F-]{36})$/.exec(path);
+  if (sv) return { page: ServicePage, props: { id: sv[1] } };
   const m = /^\/cases\/([0-9a-fA-F-]{36})$/.exec(path);
   if (m) return { page: CasePage, props: { id: m[1] } };
   const sm = /^\/screenings\/([0-9a-fA-F-]{36})$/.exec(path);

@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { demo } from '../api/lib.mjs';
 import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot, apiCall } from './lib.mjs';
+  withScreenshot, apiCall, logInToDashboard } from './lib.mjs';
 
 let server;
 let browser;
@@ -23,13 +23,6 @@ before(async () => {
 
 after(() => stopAll({ server, browser }));
 
-async function logIn(page, username) {
-  await page.goto('/login');
-  await page.fill('#username', username);
-  await page.fill('#password', demo.password);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('.chart');
-}
 
 
 // The numbers the chart says, by priority, from its accessible name.
@@ -44,7 +37,7 @@ const count = async (page, id) => Number(await page.textContent(`#${id} .dash-co
 test('the caseworker lands on the dashboard; a new urgent case, an overdue task and deadline show', async () => {
   const page = await openPage(browser, server.base, { width: 390, height: 844, lang: 'en' });
   await withScreenshot(page, 'dashboard', async () => {
-    await logIn(page, 'demo.caseworker');
+    await logInToDashboard(page, 'demo.caseworker', demo.password);
     assert.equal(new URL(page.url()).pathname, '/');
     assert.equal((await page.textContent('h1')).trim(), 'Dashboard');
     assert.equal(await page.getAttribute('nav a[href="/"]', 'aria-current'), 'page');
@@ -103,7 +96,7 @@ test('the caseworker lands on the dashboard; a new urgent case, an overdue task 
 test("the supervisor's overdue deadlines are the agency's", async () => {
   const page = await openPage(browser, server.base, { lang: 'en' });
   await withScreenshot(page, 'dashboard-supervisor', async () => {
-    await logIn(page, 'demo.supervisor');
+    await logInToDashboard(page, 'demo.supervisor', demo.password);
     assert.equal(await page.textContent('#dash-deadlines ~ p.muted'), "On all your agency's cases.");
     assert.ok((await count(page, 'dash-deadlines')) >= 1);
     assert.ok((await page.locator('#dash-deadlines ~ .deadline-list li.task--overdue').count()) >= 1);
@@ -116,7 +109,7 @@ test("the supervisor's overdue deadlines are the agency's", async () => {
 test('the dashboard in Arabic on a 360-pixel phone, right to left', async () => {
   const page = await openPage(browser, server.base, { width: 360, height: 740, lang: 'ar' });
   await withScreenshot(page, 'dashboard-ar', async () => {
-    await logIn(page, 'demo.caseworker');
+    await logInToDashboard(page, 'demo.caseworker', demo.password);
     assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
     assert.equal((await page.textContent('h1')).trim(), 'لوحة المتابعة');
     assert.match(await page.getAttribute('.chart', 'aria-label'), /^الحالات المفتوحة حسب الأولوية: /);

@@ -152,3 +152,12 @@ export function apiCall(page, method, path, body, headers = {}) {
     return { status: r.status, json: await r.json().catch(() => null) };
   }, [method, path, body ?? null, headers]);
 }
+
+// Log in from the log-in page as a user of the case roles, who lands on the dashboard.
+export async function logInToDashboard(page, username, password) {
+  await page.goto('/login');
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.chart');
+}

@@ -33,7 +33,8 @@ export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
       { href: '/cases', text: t('nav.cases'), current: path === '/cases' || (path.startsWith('/cases/') && path !== '/cases/new') },
       { href: '/cases/new', text: t('nav.new_case'), current: path === '/cases/new' },
       { href: '/tasks', text: t('nav.tasks'), current: path === '/tasks' },
-      { href: '/deadlines', text: t('nav.deadlines'), current: path === '/deadlines' }]
+      { href: '/deadlines', text: t('nav.deadlines'), current: path === '/deadlines' },
+      { href: '/services', text: t('nav.services'), current: path.startsWith('/services') }]
     : [{ href: '/', text: t('nav.home'), current: path === '/' },
       ...ROLE_LINKS.filter((l) => me.roles.includes(l.role))
         .map((l) => ({ href: l.href, text: l.text(), current: path === l.href }))];
