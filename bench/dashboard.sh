@@ -114,4 +114,4 @@ explain "SELECT id, (SELECT display FROM person_display d WHERE d.person_id = ca
 echo "-- tasks due"
 explain "SELECT COUNT(*) FROM tasks WHERE assignee_id = $lit AND status = 'open' AND due_order < 0"
 echo "-- overdue deadlines"
-explain "SELECT id FROM deadlines WHERE case_id IN (SELECT id FROM cases WHERE assigned_to = $lit AND agency_id = $agency AND status IN ('open', 'active')) AND status = 'open' AND kind = 'target' AND due_order < 0 ORDER BY due_order, id"
+explain "SELECT deadlines.id, cases.number FROM deadlines JOIN cases ON cases.id = deadlines.case_id WHERE cases.assigned_to = $lit AND cases.agency_id = $agency AND cases.status IN ('open', 'active') AND deadlines.status = 'open' AND kind = 'target' AND due_order < 0 ORDER BY due_order, deadlines.id"

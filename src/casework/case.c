@@ -138,16 +138,16 @@ int cw_exec_done(struct sp_stmt *st, struct sp_err *err)
 
 /* --- rows ------------------------------------------------------------------------------- */
 
-int cw_case_row(struct sp_stmt *st, struct sp_case *c, struct sp_err *err)
+int cw_case_row_at(struct sp_stmt *st, int f, struct sp_case *c, struct sp_err *err)
 {
 	memset(c, 0, sizeof *c);
-	const char *number = sp_stmt_text(st, 1);
-	int status = sp_case_status_parse(sp_stmt_text(st, 5));
-	int priority = sp_case_priority_parse(sp_stmt_text(st, 6));
-	int64_t flags = sp_stmt_int64(st, 7);
-	if (sp_stmt_id(st, 0, &c->id) || sp_stmt_id(st, 2, &c->person) ||
-	    sp_stmt_id(st, 3, &c->agency) ||
-	    (!sp_stmt_is_null(st, 4) && sp_stmt_id(st, 4, &c->assigned)) || !number ||
+	const char *number = sp_stmt_text(st, f + 1);
+	int status = sp_case_status_parse(sp_stmt_text(st, f + 5));
+	int priority = sp_case_priority_parse(sp_stmt_text(st, f + 6));
+	int64_t flags = sp_stmt_int64(st, f + 7);
+	if (sp_stmt_id(st, f, &c->id) || sp_stmt_id(st, f + 2, &c->person) ||
+	    sp_stmt_id(st, f + 3, &c->agency) ||
+	    (!sp_stmt_is_null(st, f + 4) && sp_stmt_id(st, f + 4, &c->assigned)) || !number ||
 	    strlen(number) >= sizeof c->number || status < 0 || priority < 0 || flags < 0 ||
 	    flags > SP_CASE_FLAGS_ALL)
 		return sp_err_set(err, SP_EINTERNAL, "", "malformed case row");
@@ -155,11 +155,16 @@ int cw_case_row(struct sp_stmt *st, struct sp_case *c, struct sp_err *err)
 	c->status = (enum sp_case_status)status;
 	c->priority = (enum sp_case_priority)priority;
 	c->flags = (unsigned)flags;
-	c->created_us = sp_stmt_int64(st, 8);
-	c->updated_us = sp_stmt_int64(st, 9);
-	c->closed_us = sp_stmt_is_null(st, 10) ? 0 : sp_stmt_int64(st, 10);
-	c->version = sp_stmt_int64(st, 11);
+	c->created_us = sp_stmt_int64(st, f + 8);
+	c->updated_us = sp_stmt_int64(st, f + 9);
+	c->closed_us = sp_stmt_is_null(st, f + 10) ? 0 : sp_stmt_int64(st, f + 10);
+	c->version = sp_stmt_int64(st, f + 11);
 	return SP_OK;
+}
+
+int cw_case_row(struct sp_stmt *st, struct sp_case *c, struct sp_err *err)
+{
+	return cw_case_row_at(st, 0, c, err);
 }
 
 int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case *c,

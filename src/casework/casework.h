@@ -86,6 +86,13 @@ int cw_exec_done(struct sp_stmt *st, struct sp_err *err) SP_MUST;
 	"id, number, person_id, agency_id, assigned_to, status, priority, flags, created_us, " \
 	"updated_us, closed_us, version"
 int cw_case_row(struct sp_stmt *st, struct sp_case *c, struct sp_err *err) SP_MUST;
+/* The same columns named by table (for a join; keep them in CW_CASE_COLUMNS's order), read
+ * from column f on. */
+#define CW_CASE_COLUMNS_JOINED                                                               \
+	"cases.id, cases.number, cases.person_id, cases.agency_id, cases.assigned_to, "      \
+	"cases.status, cases.priority, cases.flags, cases.created_us, cases.updated_us, "    \
+	"cases.closed_us, cases.version"
+int cw_case_row_at(struct sp_stmt *st, int f, struct sp_case *c, struct sp_err *err) SP_MUST;
 /* The case by id inside the open transaction; SP_ENOTFOUND when there is none. */
 int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case *c,
 		 struct sp_err *err) SP_MUST;

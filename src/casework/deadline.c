@@ -268,18 +268,23 @@ int sp_deadline_list(struct sp_casework *cw, const struct sp_id *case_id,
 	return rc;
 }
 
-/* May the subject see row d of the agency's list: the case, and the row's class on it. */
+/* May the subject see row d of case c: the case, and the row's class on it. */
+static bool row_shown(struct sp_casework *cw, struct sp_deadline *d, const struct sp_case *c)
+{
+	snprintf(d->case_number, sizeof d->case_number, "%s", c->number);
+	return cw_allowed(cw, CW_DEADLINE_READ, c) &&
+	       (!d->trafficking || cw_allowed(cw, CW_DEADLINE_READ_TRAFFICKING, c));
+}
+
+/* The same for a row of the agency's list, its case loaded. */
 static int agency_row(struct sp_casework *cw, struct sp_deadline *d, bool *show,
 		      struct sp_err *err)
 {
 	struct sp_case c;
 	int rc = cw_case_load(cw, &d->case_id, &c, err);
-	if (rc)
-		return rc;
-	*show = cw_allowed(cw, CW_DEADLINE_READ, &c) &&
-		(!d->trafficking || cw_allowed(cw, CW_DEADLINE_READ_TRAFFICKING, &c));
-	snprintf(d->case_number, sizeof d->case_number, "%s", c.number);
-	return SP_OK;
+	if (!rc)
+		*show = row_shown(cw, d, &c);
+	return rc;
 }
 
 /* Where the page after deadline `after` starts: its sort key (due_order, id). */
@@ -485,18 +490,21 @@ int cw_deadline_overdue(struct sp_casework *cw, bool agency, int64_t now,
 			struct sp_err *err)
 {
 	*n = *count = 0;
+	/* each row with its case's columns: the policy asks about the case without a query
+	 * per row */
+	enum { CASE_AT = 20 };
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(
 		cw->store,
-		agency ? "SELECT " DEADLINE_COLUMNS " FROM deadlines JOIN cases ON cases.id = "
-			 "deadlines.case_id WHERE cases.agency_id = ? AND deadlines.status = 'open' "
-			 "AND kind = 'target' AND due_order < ? ORDER BY due_order, deadlines.id"
-		       /* from the subject's few hundred cases (cases_assigned_open, then
-			* deadlines_case), not from every open deadline */
-		       : "SELECT " DEADLINE_COLUMNS " FROM deadlines WHERE case_id IN (SELECT id "
-			 "FROM cases WHERE assigned_to = ? AND agency_id = ? AND status IN "
-			 "('open', 'active')) AND status = 'open' AND kind = 'target' AND "
-			 "due_order < ? ORDER BY due_order, id",
+		agency ? "SELECT " DEADLINE_COLUMNS ", " CW_CASE_COLUMNS_JOINED " FROM deadlines "
+			 "JOIN cases ON cases.id = deadlines.case_id WHERE cases.agency_id = ? AND "
+			 "deadlines.status = 'open' AND kind = 'target' AND due_order < ? "
+			 "ORDER BY due_order, deadlines.id"
+		       : "SELECT " DEADLINE_COLUMNS ", " CW_CASE_COLUMNS_JOINED " FROM deadlines "
+			 "JOIN cases ON cases.id = deadlines.case_id WHERE cases.assigned_to = ? "
+			 "AND cases.agency_id = ? AND cases.status IN ('open', 'active') AND "
+			 "deadlines.status = 'open' AND kind = 'target' AND due_order < ? "
+			 "ORDER BY due_order, deadlines.id",
 		&st, err);
 	if (rc)
 		return rc;
@@ -507,12 +515,12 @@ int cw_deadline_overdue(struct sp_casework *cw, bool agency, int64_t now,
 	if (b)
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	struct sp_deadline d;
+	struct sp_case c;
 	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
-		bool show = false;
 		rc = deadline_row(st, &d, err);
 		if (!rc)
-			rc = agency_row(cw, &d, &show, err);
-		if (rc || !show)
+			rc = cw_case_row_at(st, CASE_AT, &c, err);
+		if (rc || !row_shown(cw, &d, &c))
 			continue;
 		if (*n < max)
 			out[(*n)++] = d;
