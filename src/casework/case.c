@@ -357,7 +357,7 @@ static int case_insert(struct sp_casework *cw, const struct sp_case_open *in, co
 int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct sp_case *out,
 		 struct sp_err *err)
 {
-	struct sp_case c;
+	struct sp_case c = {0};
 	int rc = case_new(cw, in, &c, err);
 	if (!rc)
 		rc = cw_begin(cw, err);
@@ -393,12 +393,14 @@ int sp_case_open_batch(struct sp_casework *cw, const struct sp_case_open *in, si
 				  SP_CASE_BATCH_MAX);
 	struct sp_id persons[SP_CASE_BATCH_MAX];
 	int rc = SP_OK;
+	memset(out, 0, n * sizeof *out);
 	for (size_t i = 0; !rc && i < n; i++) {
 		rc = (in[i].flags & SP_CASE_SYNTHETIC)
 			     ? case_new(cw, &in[i], &out[i], err)
 			     : sp_err_set(err, SP_EINVAL, "/flags",
 					  "the batch path opens synthetic cases only");
-		persons[i] = out[i].person;
+		if (!rc)
+			persons[i] = out[i].person;
 	}
 	/* the keys first, in one transaction of the key store (see sp_case_open) */
 	if (!rc)

@@ -323,18 +323,20 @@ int sp_demo_cases_batch(struct sp_casework *cw, uint64_t seed, unsigned first, u
 	if (n > SP_CASE_BATCH_MAX)
 		return sp_err_set(err, SP_EINVAL, "", "a batch holds at most %d cases",
 				  SP_CASE_BATCH_MAX);
+	if (n == 0)
+		return SP_OK;
 	int ref_year = (int)json_integer_value(json_object_get(names, "reference_year"));
 	struct sp_arena *caller = cw->arena, local;
 	sp_arena_init(&local, 1u << 20, 0);
 	cw->arena = &local;
 	struct sp_case_open *in = sp_arena_alloc(&local, (size_t)n * sizeof *in);
 	struct sp_person *p = sp_arena_alloc(&local, (size_t)n * sizeof *p);
-	int rc = n && (!in || !p) ? sp_err_set(err, SP_ENOMEM, "", "out of memory") : SP_OK;
-	for (unsigned i = 0; !rc && i < n; i++) {
+	int rc = !in || !p ? sp_err_set(err, SP_ENOMEM, "", "out of memory") : SP_OK;
+	for (unsigned i = 0; in && p && !rc && i < n; i++) {
 		rc = demo_case(seed, first + i, ref_year, &local, &p[i], &in[i], err);
 		in[i].assigned = assigned;
 	}
-	if (!rc && n)
+	if (!rc && in)
 		rc = sp_case_open_batch(cw, in, n, out, err);
 	sp_arena_release(&local);
 	cw->arena = caller;
