@@ -95,16 +95,14 @@ done
 stop_server
 
 # The plans of the dashboard's statements for demo.caseworker (the SQL of src/casework/
-# search.c, task.c and deadline.c with the user's ids written in).
-user_hex=$(sed -n 's/.*"user":{"id":"\([0-9a-f-]*\)".*/\1/p' "$WORK/login.json" | tr -d -)
+# search.c, task.c and deadline.c with the user's id looked up in the statement).
+lit="(SELECT id FROM users WHERE username = 'demo.caseworker')"
 if [ "$STORE" = sqlite ]; then
-	lit="X'$user_hex'"
 	explain() { sqlite3 "$WORK/var/safepath.db" "EXPLAIN QUERY PLAN $1"; }
 else
-	lit="'\\x$user_hex'::bytea"
 	explain() { "$SP_PG_BIN/psql" -X -q -h "$SP_PG_DIR" -p "$SP_PG_PORT" -U sp -d sp_bench -c "EXPLAIN $1"; }
 fi
-agency="(SELECT agency_id FROM users WHERE id = $lit)"
+agency="(SELECT agency_id FROM users WHERE username = 'demo.caseworker')"
 echo "== plans"
 echo "-- cases by priority"
 explain "SELECT priority, COUNT(*) FROM cases WHERE assigned_to = $lit AND agency_id = $agency AND status IN ('open', 'active') GROUP BY priority"
