@@ -8,7 +8,9 @@
 #   pg_url NAME         postgresql:///NAME?... for database NAME
 #   pg_createdb NAME    create database NAME (empty)
 #   pg_restart          restart the server (fault tests: clients see their connections break)
-#   (SP_PG_EXTRA: more server settings for pg_start, e.g. "-c synchronous_commit=on")
+#   (SP_PG_EXTRA: more server settings for pg_start, e.g. "-c synchronous_commit=on";
+#    SP_PG_SEED: a cluster's data folder saved by pg_save, started instead of a new one)
+#   pg_save DIR         stop the server cleanly and keep a copy of its data folder in DIR
 #   pg_stop             stop the server and remove the folder (safe to call twice)
 # A harness sourcing this under one that started the cluster (the variables are exported)
 # uses that cluster, and leaves stopping it to its owner.
@@ -49,7 +51,10 @@ pg_start() {
 	SP_PG_BIN=$bin
 	[ "$(id -u)" = 0 ] && chown postgres: "$SP_PG_DIR"
 	chmod 700 "$SP_PG_DIR"
-	if ! pg_as_owner "$bin/initdb" -D "$SP_PG_DIR/data" -U sp --auth=trust -E UTF8 \
+	if [ -n "${SP_PG_SEED:-}" ]; then
+		cp -a "$SP_PG_SEED" "$SP_PG_DIR/data" || { pg_stop; return 1; }
+		[ "$(id -u)" = 0 ] && chown -R postgres: "$SP_PG_DIR/data"
+	elif ! pg_as_owner "$bin/initdb" -D "$SP_PG_DIR/data" -U sp --auth=trust -E UTF8 \
 		--locale=C.UTF-8 >"$SP_PG_DIR/initdb.log" 2>&1; then
 		cat "$SP_PG_DIR/initdb.log" >&2; pg_stop; return 1
 	fi
@@ -74,6 +79,11 @@ pg_createdb() {
 
 pg_restart() {
 	pg_as_owner "$SP_PG_BIN/pg_ctl" -D "$SP_PG_DIR/data" -m fast -w -t 60 restart >/dev/null 2>&1
+}
+
+pg_save() {
+	pg_as_owner "$SP_PG_BIN/pg_ctl" -D "$SP_PG_DIR/data" -m fast -w stop >/dev/null 2>&1 &&
+		rm -rf "$1" && cp -a "$SP_PG_DIR/data" "$1" && rm -f "$1/postmaster.pid"
 }
 
 pg_stop() {

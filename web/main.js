@@ -21,6 +21,8 @@ import { ScreeningPage } from './pages/screening.js';
 import { MyTasksPage } from './pages/tasks.js';
 import { DeadlinesPage } from './pages/deadlines.js';
 import { FocalPointsPage } from './pages/focal.js';
+import { DashboardPage } from './pages/dashboard.js';
+import { ServicesPage, ServicePage, ServicesImportPage } from './pages/services.js';
 
 setLanguage(initialLanguage());
 
@@ -29,9 +31,10 @@ const ROLE_PAGES = [{ path: '/users', role: 'admin', page: UsersPage },
 
 function route(path, me) {
   const staff = me.roles.some((r) => CASE_ROLES.includes(r));
-  if (path === '/' || path === '/login') return staff ? { redirect: '/cases' } : { page: HomePage };
+  if (path === '/login') return { redirect: '/' };
+  if (path === '/') return { page: staff ? DashboardPage : HomePage };
   if (!staff && (path.startsWith('/cases') || path.startsWith('/screenings') || path === '/tasks'
-    || path === '/deadlines' || path === '/focal-points')) return { page: HomePage };
+    || path === '/deadlines' || path === '/focal-points' || path.startsWith('/services'))) return { page: HomePage };
   // the administrator's and the DPO's pages; another role typing their address goes home
   const own = ROLE_PAGES.find((x) => x.path === path);
   if (own) return me.roles.includes(own.role) ? { page: own.page } : { page: HomePage };
@@ -40,6 +43,10 @@ function route(path, me) {
   if (path === '/tasks') return { page: MyTasksPage };
   if (path === '/deadlines') return { page: DeadlinesPage };
   if (path === '/focal-points') return { page: FocalPointsPage };
+  if (path === '/services') return { page: ServicesPage };
+  if (path === '/services/import') return { page: ServicesImportPage };
+  const sv = /^\/services\/([0-9a-fA-F-]{36})$/.exec(path);
+  if (sv) return { page: ServicePage, props: { id: sv[1] } };
   const m = /^\/cases\/([0-9a-fA-F-]{36})$/.exec(path);
   if (m) return { page: CasePage, props: { id: m[1] } };
   const sm = /^\/screenings\/([0-9a-fA-F-]{36})$/.exec(path);

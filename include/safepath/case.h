@@ -126,6 +126,16 @@ struct sp_case_open {
 int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct sp_case *out,
 		 struct sp_err *err) SP_MUST;
 
+/* The batch path of synthetic data (the benchmarks' million cases): n cases (at most
+ * SP_CASE_BATCH_MAX), each flagged SP_CASE_SYNTHETIC (else SP_EINVAL), opened as sp_case_open
+ * opens one — sealed persons, index rows, numbers — but their persons' keys in one key-store
+ * transaction, the cases in one data transaction and ONE audit record for the batch
+ * ("case.create_batch", naming the first case, reason "synthetic:N"). out receives the n cases.
+ * Never for real people: each of them gets its own audited create. */
+#define SP_CASE_BATCH_MAX 2000
+int sp_case_open_batch(struct sp_casework *cw, const struct sp_case_open *in, size_t n,
+		       struct sp_case *out, struct sp_err *err) SP_MUST;
+
 int sp_case_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case *out,
 		struct sp_err *err) SP_MUST;
 /* A case as its page shows it, in one read with one audit record (case.read) naming the
@@ -351,5 +361,11 @@ int sp_demo_person(uint64_t seed, unsigned i, struct sp_arena *a, struct sp_pers
  * children get a child flag and a high priority, some a possible-victim flag. Persons 0..n-1
  * of seed: give each call its own seed for different people. */
 int sp_demo_cases(struct sp_casework *cw, uint64_t seed, unsigned n, struct sp_err *err) SP_MUST;
+
+/* The batch path (sp_case_open_batch): persons first..first+n-1 of seed as demo cases (no
+ * note), n at most SP_CASE_BATCH_MAX, assigned to `assigned` (NULL: the subject); out receives
+ * the n cases. */
+int sp_demo_cases_batch(struct sp_casework *cw, uint64_t seed, unsigned first, unsigned n,
+			const struct sp_id *assigned, struct sp_case *out, struct sp_err *err) SP_MUST;
 
 #endif

@@ -175,6 +175,11 @@ struct sp_store *sp_keystore_store(struct sp_keystore *ks);
 int sp_person_key_get(struct sp_keystore *ks, const struct sp_keys *k,
 		      const struct sp_id *person, int create, struct sp_person_key *out,
 		      struct sp_err *err) SP_MUST;
+/* Make the keys of n new persons in one key-store transaction (the batch path of synthetic
+ * data: one durable write for many keys); none of them may exist. Not cached: the first
+ * sp_person_key_get of each reads it. */
+int sp_person_keys_create(struct sp_keystore *ks, const struct sp_keys *k,
+			  const struct sp_id *persons, size_t n, struct sp_err *err) SP_MUST;
 /* Crypto-shredding: delete the person's wrapped key and wipe every thread's cached copy.
  * Destroying a missing key is not an error. */
 int sp_person_key_destroy(struct sp_keystore *ks, const struct sp_id *person,

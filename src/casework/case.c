@@ -139,16 +139,16 @@ int cw_exec_done(struct sp_stmt *st, struct sp_err *err)
 
 /* --- rows ------------------------------------------------------------------------------- */
 
-int cw_case_row(struct sp_stmt *st, struct sp_case *c, struct sp_err *err)
+int cw_case_row_at(struct sp_stmt *st, int f, struct sp_case *c, struct sp_err *err)
 {
 	memset(c, 0, sizeof *c);
-	const char *number = sp_stmt_text(st, 1);
-	int status = sp_case_status_parse(sp_stmt_text(st, 5));
-	int priority = sp_case_priority_parse(sp_stmt_text(st, 6));
-	int64_t flags = sp_stmt_int64(st, 7);
-	if (sp_stmt_id(st, 0, &c->id) || sp_stmt_id(st, 2, &c->person) ||
-	    sp_stmt_id(st, 3, &c->agency) ||
-	    (!sp_stmt_is_null(st, 4) && sp_stmt_id(st, 4, &c->assigned)) || !number ||
+	const char *number = sp_stmt_text(st, f + 1);
+	int status = sp_case_status_parse(sp_stmt_text(st, f + 5));
+	int priority = sp_case_priority_parse(sp_stmt_text(st, f + 6));
+	int64_t flags = sp_stmt_int64(st, f + 7);
+	if (sp_stmt_id(st, f, &c->id) || sp_stmt_id(st, f + 2, &c->person) ||
+	    sp_stmt_id(st, f + 3, &c->agency) ||
+	    (!sp_stmt_is_null(st, f + 4) && sp_stmt_id(st, f + 4, &c->assigned)) || !number ||
 	    strlen(number) >= sizeof c->number || status < 0 || priority < 0 || flags < 0 ||
 	    flags > SP_CASE_FLAGS_ALL)
 		return sp_err_set(err, SP_EINTERNAL, "", "malformed case row");
@@ -156,11 +156,16 @@ int cw_case_row(struct sp_stmt *st, struct sp_case *c, struct sp_err *err)
 	c->status = (enum sp_case_status)status;
 	c->priority = (enum sp_case_priority)priority;
 	c->flags = (unsigned)flags;
-	c->created_us = sp_stmt_int64(st, 8);
-	c->updated_us = sp_stmt_int64(st, 9);
-	c->closed_us = sp_stmt_is_null(st, 10) ? 0 : sp_stmt_int64(st, 10);
-	c->version = sp_stmt_int64(st, 11);
+	c->created_us = sp_stmt_int64(st, f + 8);
+	c->updated_us = sp_stmt_int64(st, f + 9);
+	c->closed_us = sp_stmt_is_null(st, f + 10) ? 0 : sp_stmt_int64(st, f + 10);
+	c->version = sp_stmt_int64(st, f + 11);
 	return SP_OK;
+}
+
+int cw_case_row(struct sp_stmt *st, struct sp_case *c, struct sp_err *err)
+{
+	return cw_case_row_at(st, 0, c, err);
 }
 
 int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case *c,
@@ -315,8 +320,9 @@ static int insert_case(struct sp_casework *cw, const struct sp_case *c, struct s
 
 /* --- operations ------------------------------------------------------------------------- */
 
-int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct sp_case *out,
-		 struct sp_err *err)
+/* A new case row for in, opened now by the subject: ids, agency, assignee, times. */
+static int case_new(struct sp_casework *cw, const struct sp_case_open *in, struct sp_case *c,
+		    struct sp_err *err)
 {
 	if (!in->person || (int)in->priority < 0 || in->priority >= SP_PRIORITY_COUNT ||
 	    (in->flags & ~SP_CASE_FLAGS_ALL))
@@ -324,22 +330,44 @@ int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct s
 	if (in->flags & SP_CASE_FLAGS_MANAGED)
 		return sp_err_set(err, SP_EINVAL, "/flags",
 				  "legal_hold and anonymised are not set when a case is opened");
+	memset(c, 0, sizeof *c);
+	sp_id_new(&c->id);
+	sp_id_new(&c->person);
+	c->agency = *cw_actor_agency(cw);
+	c->assigned = in->assigned ? *in->assigned : *cw_actor(cw);
+	c->status = SP_CASE_OPEN;
+	c->priority = in->priority;
+	c->flags = in->flags;
+	c->created_us = c->updated_us = sp_now_us();
+	c->version = 1;
+	return SP_OK;
+}
+
+/* Write case c for in's person in the open transaction: its number (the agency's prefix),
+ * the sealed person and index rows, the case row. */
+static int case_insert(struct sp_casework *cw, const struct sp_case_open *in, const char *prefix,
+		       struct sp_case *c, struct sp_err *err)
+{
+	int64_t n = 0;
+	int year = utc_year(c->created_us);
+	int rc = next_number(cw, &c->agency, year, &n, err);
+	if (!rc)
+		rc = format_number(prefix, year, n, c->number, err);
+	if (!rc)
+		rc = cw_person_insert(cw, &c->person, in->person, c->created_us, err);
+	return rc ? rc : insert_case(cw, c, err);
+}
+
+int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct sp_case *out,
+		 struct sp_err *err)
+{
 	struct sp_case c = {0};
-	sp_id_new(&c.id);
-	sp_id_new(&c.person);
-	c.agency = *cw_actor_agency(cw);
-	c.assigned = in->assigned ? *in->assigned : *cw_actor(cw);
-	c.status = SP_CASE_OPEN;
-	c.priority = in->priority;
-	c.flags = in->flags;
-	c.created_us = c.updated_us = sp_now_us();
-	c.version = 1;
-	int rc = cw_begin(cw, err);
+	int rc = case_new(cw, in, &c, err);
+	if (!rc)
+		rc = cw_begin(cw, err);
 	if (rc)
 		return rc;
 	char prefix[16];
-	int64_t n = 0;
-	int year = utc_year(c.created_us);
 	rc = cw_authorise(cw, CW_CASE_CREATE, &c, err);
 	if (!rc && in->assigned)
 		rc = cw_user_in_agency(cw, &c.assigned, &c.agency, err);
@@ -350,13 +378,7 @@ int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct s
 	if (!rc)
 		rc = cw_agency_prefix(cw, &c.agency, prefix, err);
 	if (!rc)
-		rc = next_number(cw, &c.agency, year, &n, err);
-	if (!rc)
-		rc = format_number(prefix, year, n, c.number, err);
-	if (!rc)
-		rc = cw_person_insert(cw, &c.person, in->person, c.created_us, err);
-	if (!rc)
-		rc = insert_case(cw, &c, err);
+		rc = case_insert(cw, in, prefix, &c, err);
 	if (!rc)
 		rc = cw_idem_record(cw, "case", &c.id, NULL, err);
 	if (!rc)
@@ -365,6 +387,50 @@ int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct s
 	if (!rc && out)
 		*out = c;
 	return rc;
+}
+
+int sp_case_open_batch(struct sp_casework *cw, const struct sp_case_open *in, size_t n,
+		       struct sp_case *out, struct sp_err *err)
+{
+	if (n == 0 || n > SP_CASE_BATCH_MAX)
+		return sp_err_set(err, SP_EINVAL, "", "a batch holds 1 to %d cases",
+				  SP_CASE_BATCH_MAX);
+	struct sp_id persons[SP_CASE_BATCH_MAX];
+	int rc = SP_OK;
+	memset(out, 0, n * sizeof *out);
+	for (size_t i = 0; !rc && i < n; i++) {
+		rc = (in[i].flags & SP_CASE_SYNTHETIC)
+			     ? case_new(cw, &in[i], &out[i], err)
+			     : sp_err_set(err, SP_EINVAL, "/flags",
+					  "the batch path opens synthetic cases only");
+		if (!rc)
+			persons[i] = out[i].person;
+	}
+	/* the keys first, in one transaction of the key store (see sp_case_open) */
+	if (!rc)
+		rc = cw_person_keys_create(cw, persons, n, err);
+	if (!rc)
+		rc = cw_begin(cw, err);
+	if (rc)
+		return rc;
+	char prefix[16];
+	/* one subject, one agency: the policy's word on the first is its word on all */
+	rc = cw_authorise(cw, CW_CASE_CREATE, &out[0], err);
+	if (!rc)
+		rc = cw_agency_prefix(cw, &out[0].agency, prefix, err);
+	for (size_t i = 0; !rc && i < n; i++) {
+		bool checked = i > 0 && memcmp(out[i].assigned.b, out[i - 1].assigned.b, SP_ID_LEN) == 0;
+		if (in[i].assigned && !checked)
+			rc = cw_user_in_agency(cw, &out[i].assigned, &out[i].agency, err);
+		if (!rc)
+			rc = case_insert(cw, &in[i], prefix, &out[i], err);
+	}
+	char count[32];
+	snprintf(count, sizeof count, "synthetic:%zu", n);
+	if (!rc)
+		rc = cw_audit_act(cw, cw_act(CW_CASE_CREATE_BATCH), "case", &out[0].id, 1,
+				  "stat,identity,safety", count, err);
+	return cw_finish(cw, rc, err);
 }
 
 int sp_case_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case *out,

@@ -86,6 +86,13 @@ int cw_exec_done(struct sp_stmt *st, struct sp_err *err) SP_MUST;
 	"id, number, person_id, agency_id, assigned_to, status, priority, flags, created_us, " \
 	"updated_us, closed_us, version"
 int cw_case_row(struct sp_stmt *st, struct sp_case *c, struct sp_err *err) SP_MUST;
+/* The same columns named by table (for a join; keep them in CW_CASE_COLUMNS's order), read
+ * from column f on. */
+#define CW_CASE_COLUMNS_JOINED                                                               \
+	"cases.id, cases.number, cases.person_id, cases.agency_id, cases.assigned_to, "      \
+	"cases.status, cases.priority, cases.flags, cases.created_us, cases.updated_us, "    \
+	"cases.closed_us, cases.version"
+int cw_case_row_at(struct sp_stmt *st, int f, struct sp_case *c, struct sp_err *err) SP_MUST;
 /* The case by id inside the open transaction; SP_ENOTFOUND when there is none. */
 int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case *c,
 		 struct sp_err *err) SP_MUST;
@@ -118,6 +125,28 @@ int cw_person_load(struct sp_casework *cw, const struct sp_id *id, bool with_saf
 /* Delete the person's index rows (erasure): nothing can find them by name any more. */
 int cw_person_unindex(struct sp_casework *cw, const struct sp_id *id, struct sp_err *err) SP_MUST;
 
+/* ---- the dashboard's sections, each from its table's owner (dashboard.c reads them in one
+ * transaction with one audit record) ---- */
+
+struct sp_case_hit;
+struct sp_task;
+struct sp_deadline;
+/* search.c: the subject's open cases, counted per priority (by_priority holds
+ * SP_PRIORITY_COUNT counts) and the first max by priority then latest update; *names when a
+ * name was opened. */
+int cw_case_mine_open(struct sp_casework *cw, size_t *by_priority, struct sp_case_hit *out,
+		      size_t max, size_t *n, bool *names, struct sp_err *err) SP_MUST;
+/* task.c: the subject's open tasks due before `before`: *overdue of them due before now,
+ * *due in all, the first max in "my tasks" order; *titles when a title was opened. */
+int cw_task_due(struct sp_casework *cw, int64_t now, int64_t before, struct sp_task *out,
+		size_t max, size_t *n, size_t *overdue, size_t *due, bool *titles,
+		struct sp_err *err) SP_MUST;
+/* deadline.c: the overdue targets on the subject's open cases (or its agency's cases), those
+ * the policy shows counted in *count, the first max into out. */
+int cw_deadline_overdue(struct sp_casework *cw, bool agency, int64_t now,
+			struct sp_deadline *out, size_t max, size_t *n, size_t *count,
+			struct sp_err *err) SP_MUST;
+
 /* ---- the single call sites into crypto, access and audit (deps.c) ---------------------- */
 
 enum cw_blind_kind { CW_BLIND_NAME, CW_BLIND_DOCUMENT, CW_BLIND_PHONE };
@@ -127,6 +156,9 @@ enum cw_blind_kind { CW_BLIND_NAME, CW_BLIND_DOCUMENT, CW_BLIND_PHONE };
  * store is another database). */
 int cw_person_key_create(struct sp_casework *cw, const struct sp_id *person,
 			 struct sp_err *err) SP_MUST;
+/* The keys of n new persons in one key-store transaction (the batch path). */
+int cw_person_keys_create(struct sp_casework *cw, const struct sp_id *persons, size_t n,
+			  struct sp_err *err) SP_MUST;
 /* Crypto-shredding: destroy the person's key (after the erasure's transaction committed). */
 int cw_person_key_destroy(struct sp_casework *cw, const struct sp_id *person,
 			  struct sp_err *err) SP_MUST;
@@ -176,6 +208,8 @@ enum cw_action {
 	CW_LEGAL_HOLD_LIFT,
 	CW_RETENTION_RUN,
 	CW_RETENTION_ANONYMISE,
+	CW_DASHBOARD_READ,
+	CW_CASE_CREATE_BATCH,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;
@@ -218,6 +252,9 @@ bool cw_allowed_act(struct sp_casework *cw, const struct sp_case_act *act,
 int cw_authorise_any(struct sp_casework *cw, enum cw_action action, struct sp_err *err) SP_MUST;
 int cw_authorise_any_act(struct sp_casework *cw, const struct sp_case_act *act,
 			 struct sp_err *err) SP_MUST;
+/* The same question without recording a refusal: whether a section of a page that holds
+ * others (the dashboard's tasks, its deadlines) is for the subject at all. */
+bool cw_allowed_any(struct sp_casework *cw, enum cw_action action);
 /* Append the audit record of the operation to the open transaction: the action's name,
  * object type and id, and the field classes touched (tokens only, never values). */
 int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_type,

@@ -268,18 +268,23 @@ int sp_deadline_list(struct sp_casework *cw, const struct sp_id *case_id,
 	return rc;
 }
 
-/* May the subject see row d of the agency's list: the case, and the row's class on it. */
+/* May the subject see row d of case c: the case, and the row's class on it. */
+static bool row_shown(struct sp_casework *cw, struct sp_deadline *d, const struct sp_case *c)
+{
+	snprintf(d->case_number, sizeof d->case_number, "%s", c->number);
+	return cw_allowed(cw, CW_DEADLINE_READ, c) &&
+	       (!d->trafficking || cw_allowed(cw, CW_DEADLINE_READ_TRAFFICKING, c));
+}
+
+/* The same for a row of the agency's list, its case loaded. */
 static int agency_row(struct sp_casework *cw, struct sp_deadline *d, bool *show,
 		      struct sp_err *err)
 {
 	struct sp_case c;
 	int rc = cw_case_load(cw, &d->case_id, &c, err);
-	if (rc)
-		return rc;
-	*show = cw_allowed(cw, CW_DEADLINE_READ, &c) &&
-		(!d->trafficking || cw_allowed(cw, CW_DEADLINE_READ_TRAFFICKING, &c));
-	snprintf(d->case_number, sizeof d->case_number, "%s", c.number);
-	return SP_OK;
+	if (!rc)
+		*show = row_shown(cw, d, &c);
+	return rc;
 }
 
 /* Where the page after deadline `after` starts: its sort key (due_order, id). */
@@ -474,4 +479,53 @@ json_t *sp_deadline_encode(const struct sp_deadline *d)
 		d->status != SP_DEADLINE_OPEN ? closed : NULL, "source", source_names[d->source],
 		"source_id", sp_id_is_zero(&d->source_id) ? NULL : source_id, "created_by", by,
 		"created_at", created, "updated_at", updated, "version", (json_int_t)d->version);
+}
+
+/* The overdue targets (open, due before now) on the cases assigned to the subject, or with
+ * agency on every case of its agency, soonest due first: *count those the subject may see
+ * (agency_row), the first max of them into out. Each row goes through the policy, so the
+ * rows are read to the end: an agency's overdue work, not its whole history. */
+int cw_deadline_overdue(struct sp_casework *cw, bool agency, int64_t now,
+			struct sp_deadline *out, size_t max, size_t *n, size_t *count,
+			struct sp_err *err)
+{
+	*n = *count = 0;
+	/* each row with its case's columns: the policy asks about the case without a query
+	 * per row */
+	enum { CASE_AT = 20 };
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(
+		cw->store,
+		agency ? "SELECT " DEADLINE_COLUMNS ", " CW_CASE_COLUMNS_JOINED " FROM deadlines "
+			 "JOIN cases ON cases.id = deadlines.case_id WHERE cases.agency_id = ? AND "
+			 "deadlines.status = 'open' AND kind = 'target' AND due_order < ? "
+			 "ORDER BY due_order, deadlines.id"
+		       : "SELECT " DEADLINE_COLUMNS ", " CW_CASE_COLUMNS_JOINED " FROM deadlines "
+			 "JOIN cases ON cases.id = deadlines.case_id WHERE cases.assigned_to = ? "
+			 "AND cases.agency_id = ? AND cases.status IN ('open', 'active') AND "
+			 "deadlines.status = 'open' AND kind = 'target' AND due_order < ? "
+			 "ORDER BY due_order, deadlines.id",
+		&st, err);
+	if (rc)
+		return rc;
+	int i = 1;
+	int b = agency ? 0 : sp_stmt_bind_id(st, i++, cw_actor(cw));
+	b |= sp_stmt_bind_id(st, i++, cw_actor_agency(cw));
+	b |= sp_stmt_bind_int64(st, i, now);
+	if (b)
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	struct sp_deadline d;
+	struct sp_case c;
+	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
+		rc = deadline_row(st, &d, err);
+		if (!rc)
+			rc = cw_case_row_at(st, CASE_AT, &c, err);
+		if (rc || !row_shown(cw, &d, &c))
+			continue;
+		if (*n < max)
+			out[(*n)++] = d;
+		++*count;
+	}
+	sp_stmt_done(st);
+	return rc < 0 ? rc : SP_OK;
 }

@@ -259,6 +259,31 @@ int sp_demo_person(uint64_t seed, unsigned i, struct sp_arena *a, struct sp_pers
 	return SP_OK;
 }
 
+/* Demo case i of seed: its synthetic person into a, and what the case looks like — children
+ * get a child flag and a high priority, some a possible-victim flag and an urgent one. */
+static int demo_case(uint64_t seed, unsigned i, int ref_year, struct sp_arena *a,
+		     struct sp_person *p, struct sp_case_open *in, struct sp_err *err)
+{
+	int rc = sp_demo_person(seed, i, a, p, err);
+	struct rng r = {seed ^ ((uint64_t)i * 0x9e3779b97f4a7c15ull) ^ 0x5ca1ab1eull};
+	unsigned flags = SP_CASE_SYNTHETIC;
+	enum sp_case_priority prio = SP_PRIORITY_NORMAL;
+	int ymin = 0, ymax = 0;
+	if (!rc && cw_birth_years(p, &ymin, &ymax) == 0 && ref_year - ymax < 18) {
+		flags |= chance(&r, 60) ? SP_CASE_UNACCOMPANIED_CHILD : SP_CASE_SEPARATED_CHILD;
+		prio = SP_PRIORITY_HIGH;
+	}
+	if (chance(&r, 20)) {
+		flags |= SP_CASE_POSSIBLE_VOT;
+		prio = SP_PRIORITY_URGENT;
+	}
+	memset(in, 0, sizeof *in);
+	in->person = p;
+	in->priority = prio;
+	in->flags = flags;
+	return rc;
+}
+
 int sp_demo_cases(struct sp_casework *cw, uint64_t seed, unsigned n, struct sp_err *err)
 {
 	pthread_once(&names_once, load_names);
@@ -273,23 +298,10 @@ int sp_demo_cases(struct sp_casework *cw, uint64_t seed, unsigned n, struct sp_e
 	int rc = SP_OK;
 	for (unsigned i = 0; !rc && i < n; i++) {
 		struct sp_person p;
-		rc = sp_demo_person(seed, i, cw->arena, &p, err);
-		struct rng r = {seed ^ ((uint64_t)i * 0x9e3779b97f4a7c15ull) ^ 0x5ca1ab1eull};
-		unsigned flags = SP_CASE_SYNTHETIC;
-		enum sp_case_priority prio = SP_PRIORITY_NORMAL;
-		int ymin = 0, ymax = 0;
-		if (!rc && cw_birth_years(&p, &ymin, &ymax) == 0 && ref_year - ymax < 18) {
-			flags |= chance(&r, 60) ? SP_CASE_UNACCOMPANIED_CHILD
-						: SP_CASE_SEPARATED_CHILD;
-			prio = SP_PRIORITY_HIGH;
-		}
-		if (chance(&r, 20)) {
-			flags |= SP_CASE_POSSIBLE_VOT;
-			prio = SP_PRIORITY_URGENT;
-		}
-		struct sp_case_open in = {.person = &p, .priority = prio, .flags = flags};
+		struct sp_case_open in;
 		struct sp_case c;
 		struct sp_note note;
+		rc = demo_case(seed, i, ref_year, cw->arena, &p, &in, err);
 		if (!rc)
 			rc = sp_case_open(cw, &in, &c, err);
 		if (!rc)
@@ -298,6 +310,35 @@ int sp_demo_cases(struct sp_casework *cw, uint64_t seed, unsigned n, struct sp_e
 					 err);
 		sp_arena_release(&local);
 	}
+	cw->arena = caller;
+	return rc;
+}
+
+int sp_demo_cases_batch(struct sp_casework *cw, uint64_t seed, unsigned first, unsigned n,
+			const struct sp_id *assigned, struct sp_case *out, struct sp_err *err)
+{
+	pthread_once(&names_once, load_names);
+	if (!names)
+		return sp_err_set(err, SP_EINTERNAL, "", "demo names are not embedded");
+	if (n > SP_CASE_BATCH_MAX)
+		return sp_err_set(err, SP_EINVAL, "", "a batch holds at most %d cases",
+				  SP_CASE_BATCH_MAX);
+	if (n == 0)
+		return SP_OK;
+	int ref_year = (int)json_integer_value(json_object_get(names, "reference_year"));
+	struct sp_arena *caller = cw->arena, local;
+	sp_arena_init(&local, 1u << 20, 0);
+	cw->arena = &local;
+	struct sp_case_open *in = sp_arena_alloc(&local, (size_t)n * sizeof *in);
+	struct sp_person *p = sp_arena_alloc(&local, (size_t)n * sizeof *p);
+	int rc = !in || !p ? sp_err_set(err, SP_ENOMEM, "", "out of memory") : SP_OK;
+	for (unsigned i = 0; in && p && !rc && i < n; i++) {
+		rc = demo_case(seed, first + i, ref_year, &local, &p[i], &in[i], err);
+		in[i].assigned = assigned;
+	}
+	if (!rc && in)
+		rc = sp_case_open_batch(cw, in, n, out, err);
+	sp_arena_release(&local);
 	cw->arena = caller;
 	return rc;
 }

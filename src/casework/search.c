@@ -72,6 +72,24 @@ static int collect(struct sp_casework *cw, struct sp_stmt *st, struct hits *h, s
 	return collect_as(cw, st, h, CW_CASE_SEARCH, &seen, &last, err);
 }
 
+/* Open the names of the rows that show one; *names tells whether any was shown. */
+static int open_names(struct sp_casework *cw, const struct hits *h, bool *names,
+		      struct sp_err *err)
+{
+	*names = false;
+	for (size_t i = 0; i < h->n; i++) {
+		struct sp_case_hit *hit = &h->out[i];
+		const struct sealed *name = &h->sealed[i];
+		int rc = hit->named ? cw_person_display(cw, &hit->person, name->ct, name->n,
+							&hit->name, err)
+				    : SP_OK;
+		if (rc)
+			return rc;
+		*names |= hit->name != NULL;
+	}
+	return SP_OK;
+}
+
 /* Open the names of the rows that show one, then write the one audit record of the search or
  * page, naming every case shown. */
 static int audit_as(struct sp_casework *cw, const struct hits *h, enum cw_action action,
@@ -80,18 +98,12 @@ static int audit_as(struct sp_casework *cw, const struct hits *h, enum cw_action
 	struct sp_id ids[SP_SEARCH_MAX_HITS];
 	size_t n = h->n < SP_SEARCH_MAX_HITS ? h->n : SP_SEARCH_MAX_HITS;
 	bool names = false;
-	for (size_t i = 0; i < n; i++) {
-		struct sp_case_hit *hit = &h->out[i];
-		ids[i] = hit->case_id;
-		const struct sealed *name = &h->sealed[i];
-		int rc = hit->named ? cw_person_display(cw, &hit->person, name->ct, name->n,
-							&hit->name, err)
-				    : SP_OK;
-		if (rc)
-			return rc;
-		names |= hit->name != NULL;
-	}
-	return cw_audit_many(cw, action, "case", ids, n, names ? "stat,identity" : "stat", err);
+	int rc = open_names(cw, h, &names, err);
+	for (size_t i = 0; !rc && i < n; i++)
+		ids[i] = h->out[i].case_id;
+	return rc ? rc
+		  : cw_audit_many(cw, action, "case", ids, n, names ? "stat,identity" : "stat",
+				  err);
 }
 
 static int audit_hits(struct sp_casework *cw, const struct hits *h, struct sp_err *err)
@@ -411,5 +423,63 @@ out:
 		*n = 0;
 		memset(next, 0, sizeof *next);
 	}
+	return rc;
+}
+
+/* The subject's open cases (open or active, assigned to it in its agency): the counts per
+ * priority from the clear columns, and the first rows by priority (urgent first), then the
+ * latest update, through the policy as the caseload's. */
+int cw_case_mine_open(struct sp_casework *cw, size_t *by_priority,
+		      struct sp_case_hit *out, size_t max, size_t *n, bool *names,
+		      struct sp_err *err)
+{
+	*n = 0;
+	*names = false;
+	memset(by_priority, 0, SP_PRIORITY_COUNT * sizeof *by_priority);
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store,
+				  "SELECT priority, COUNT(*) FROM cases WHERE assigned_to = ? AND "
+				  "agency_id = ? AND status IN ('open', 'active') GROUP BY priority",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(st, 1, cw_actor(cw)) || sp_stmt_bind_id(st, 2, cw_actor_agency(cw)))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
+		int p = sp_case_priority_parse(sp_stmt_text(st, 0));
+		rc = p < 0 ? sp_err_set(err, SP_EINTERNAL, "", "malformed case row") : SP_OK;
+		if (!rc)
+			by_priority[p] = (size_t)sp_stmt_int64(st, 1);
+	}
+	sp_stmt_done(st);
+	if (rc < 0)
+		return rc;
+	/* The subject's own cases are a few hundred at most: sorting them is cheap, and the
+	 * index cases_assigned_open (0026) finds and orders them among a million without
+	 * reading their rows. Only the page's rows are read, with their sealed names. */
+#define MINE_ORDER                                                                          \
+	" ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 " \
+	"ELSE 3 END, updated_us DESC, id"
+	rc = sp_store_prepare(cw->store,
+			      "SELECT " HIT_COLUMNS " FROM cases WHERE id IN (SELECT id FROM cases "
+			      "WHERE assigned_to = ? AND agency_id = ? AND status IN ('open', "
+			      "'active')" MINE_ORDER " LIMIT ?)" MINE_ORDER,
+			      &st, err);
+#undef MINE_ORDER
+	if (rc)
+		return rc;
+	struct hits h = {.out = out, .max = max < SP_SEARCH_MAX_HITS ? max : SP_SEARCH_MAX_HITS};
+	if (sp_stmt_bind_id(st, 1, cw_actor(cw)) || sp_stmt_bind_id(st, 2, cw_actor_agency(cw)) ||
+	    sp_stmt_bind_int64(st, 3, (int64_t)h.max))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	size_t seen = 0;
+	struct sp_case last;
+	if (!rc)
+		rc = collect_as(cw, st, &h, CW_CASE_LIST, &seen, &last, err);
+	sp_stmt_done(st);
+	if (!rc)
+		rc = open_names(cw, &h, names, err);
+	if (!rc)
+		*n = h.n;
 	return rc;
 }

@@ -517,3 +517,57 @@ json_t *sp_task_encode(const struct sp_task *t, bool with_title)
 			 "updated_at", updated, "completed_at", t->completed_us ? completed : NULL,
 			 "version", (json_int_t)t->version);
 }
+
+/* The subject's open tasks due before `before` (the dashboard's "due soon", overdue ones
+ * first): how many are due before now and before `before`, from the index of "my tasks", and
+ * the first max in its order, each with its case number and its title where the policy lets
+ * the subject read the case's tasks (*titles when one was opened). */
+int cw_task_due(struct sp_casework *cw, int64_t now, int64_t before, struct sp_task *out,
+		size_t max, size_t *n, size_t *overdue, size_t *due, bool *titles,
+		struct sp_err *err)
+{
+	*n = *overdue = *due = 0;
+	*titles = false;
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store,
+				  "SELECT COUNT(CASE WHEN due_order < ? THEN 1 END), COUNT(*) FROM "
+				  "tasks WHERE assignee_id = ? AND status = 'open' AND due_order < ?",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_int64(st, 1, now) || sp_stmt_bind_id(st, 2, cw_actor(cw)) ||
+	    sp_stmt_bind_int64(st, 3, before))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	if (!rc && (rc = sp_stmt_step(st, err)) == 1) {
+		*overdue = (size_t)sp_stmt_int64(st, 0);
+		*due = (size_t)sp_stmt_int64(st, 1);
+		rc = SP_OK;
+	}
+	sp_stmt_done(st);
+	if (rc)
+		return rc < 0 ? rc : sp_err_set(err, SP_EINTERNAL, "", "no count");
+	rc = sp_store_prepare(cw->store,
+			      "SELECT " TASK_COLUMNS " FROM tasks WHERE assignee_id = ? AND "
+			      "status = 'open' AND due_order < ? ORDER BY due_order, "
+			      "priority_order, id LIMIT ?",
+			      &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(st, 1, cw_actor(cw)) || sp_stmt_bind_int64(st, 2, before) ||
+	    sp_stmt_bind_int64(st, 3, (int64_t)max))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
+		const void *ct = NULL;
+		size_t len = 0;
+		struct sp_task *t = &out[*n];
+		rc = task_row(st, t, &ct, &len, err);
+		if (!rc)
+			rc = mine_row(cw, t, ct, len, err);
+		if (!rc) {
+			*titles |= t->title != NULL;
+			++*n;
+		}
+	}
+	sp_stmt_done(st);
+	return rc < 0 ? rc : SP_OK;
+}

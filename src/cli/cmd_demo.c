@@ -5,20 +5,32 @@
  * would, audited; cases carry the `synthetic` flag. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "cli/cli.h"
 #include "safepath/case.h"
+#include "safepath/caseevent.h"
+#include "safepath/jurisdiction.h"
+#include "safepath/task.h"
 
 static int cmd_demo(struct sp_cli *cli, int argc, char **argv);
 
 const struct sp_cli_cmd sp_cli_cmd_demo = {
 	"demo",
 	"add synthetic demo agencies, a user of every role and a few hundred synthetic cases",
-	"demo [--cases N]\n"
-	"  --cases N  how many synthetic cases to open (default 300, at most 5000)\n"
+	"demo [--cases N] [--batch]\n"
+	"  --cases N  how many synthetic cases to open (default 300, at most 5000; with --batch at\n"
+	"             most 10000000)\n"
+	"  --batch    the benchmarks' store: cases opened 1000 to a transaction with one audit\n"
+	"             record each (case.create_batch), and no note; demo.caseworker gets exactly\n"
+	"             500 of them (all when N is smaller), open, each with two tasks (one overdue,\n"
+	"             one due within two weeks) and every fifth with a referral 30 days ago under\n"
+	"             the `jurisdiction` setting (the deadlines its rules start); the others go to\n"
+	"             the identifier, the child-protection caseworker and the screener. Prints the\n"
+	"             rate of the batch path\n"
 	"Prints the demo accounts and their password, once. Run it on a new installation only",
 	cmd_demo,
 };
@@ -109,20 +121,122 @@ static int open_cases(struct sp_app *app, const char *username, uint64_t seed, u
 	return rc;
 }
 
+/* The benchmark user's cases, exactly, and how many go to a transaction on the batch path. */
+enum { BENCH_CASES = 500, BATCH = 1000 };
+#define DAY_US (86400LL * 1000000)
+
+/* Open n cases as one user through the batch path, BATCH to a transaction; the cases' ids
+ * into ids when not NULL (room for n). */
+static int open_batches(struct sp_app *app, const char *username, uint64_t seed, unsigned n,
+			struct sp_case *ids, unsigned *done, unsigned total, struct sp_err *err)
+{
+	struct sp_user u;
+	int rc = sp_user_get_by_name(&app->access, username, &u, err);
+	if (rc)
+		return rc;
+	sp_user_subject(&u, &app->subject);
+	struct sp_arena arena;
+	struct sp_casework cw;
+	sp_cli_casework(app, &arena, &cw);
+	static struct sp_case out[BATCH];
+	for (unsigned first = 0; !rc && first < n; first += BATCH) {
+		unsigned k = n - first < BATCH ? n - first : BATCH;
+		rc = sp_demo_cases_batch(&cw, seed, first, k, NULL, ids ? ids + first : out, err);
+		*done += k;
+		progress(*done, total);
+	}
+	sp_arena_release(&arena);
+	memset(&app->subject, 0, sizeof app->subject);
+	return rc;
+}
+
+/* The benchmark user's work on its cases: two tasks each (one overdue by 1 to 20 days, one due
+ * in 0 to 13 days; half of them titled, the title sealed) and a referral 30 days ago on every
+ * fifth, through the ordinary audited operations. */
+static int bench_work(struct sp_cli *cli, struct sp_app *app, const struct sp_case *cases,
+		      unsigned n, struct sp_err *err)
+{
+	struct sp_jurisdictions jurs;
+	const struct sp_jurisdiction *jur;
+	if (sp_cli_jurisdictions_open(cli, &jurs, &jur))
+		return sp_err_set(err, SP_EINVAL, "", "no jurisdiction file to record referrals under");
+	struct sp_user u;
+	int rc = sp_user_get_by_name(&app->access, openers[0].username, &u, err);
+	if (!rc)
+		sp_user_subject(&u, &app->subject);
+	struct sp_arena arena;
+	struct sp_casework cw;
+	sp_cli_casework(app, &arena, &cw);
+	int64_t now = sp_now_us();
+	for (unsigned i = 0; !rc && i < n; i++) {
+		struct sp_task t;
+		const struct sp_task_new late = {.kind = "medical_check",
+						 .title = i % 2 ? "Synthetic: call the clinic back" : NULL,
+						 .due_us = now - (int64_t)(1 + i % 20) * DAY_US,
+						 .priority = (enum sp_task_priority)(i % SP_TASK_PRIORITY_COUNT)};
+		const struct sp_task_new soon = {.kind = "appoint_guardian",
+						 .due_us = now + (int64_t)(i % 14) * DAY_US,
+						 .priority = SP_TASK_SOON};
+		rc = sp_task_add(&cw, &cases[i].id, &late, &t, err);
+		if (!rc)
+			rc = sp_task_add(&cw, &cases[i].id, &soon, &t, err);
+		struct sp_case_event_effect fx;
+		if (!rc && i % 5 == 0)
+			rc = sp_case_event_record(&cw, &jurs, jur, &cases[i].id, SP_EVENT_REFERRAL,
+						  now - 30 * DAY_US, &fx, err);
+		sp_arena_release(&arena);
+	}
+	sp_jurisdictions_free(&jurs);
+	memset(&app->subject, 0, sizeof app->subject);
+	return rc;
+}
+
+/* --batch: the benchmark user's 500 cases and their work, the rest shared by the other
+ * openers in proportion; *seconds the time of the batch path alone. */
+static int demo_batch(struct sp_cli *cli, struct sp_app *app, unsigned total, double *seconds,
+		      struct sp_err *err)
+{
+	unsigned mine = total < BENCH_CASES ? total : BENCH_CASES, done = 0, rest = total - mine;
+	static struct sp_case cases[BENCH_CASES];
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = open_batches(app, openers[0].username, 7919, mine, cases, &done, total, err);
+	unsigned shares = 0;
+	for (size_t i = 1; i < sizeof openers / sizeof openers[0]; i++)
+		shares += openers[i].share;
+	for (size_t i = 1; !rc && i < sizeof openers / sizeof openers[0]; i++) {
+		unsigned n = (unsigned)((uint64_t)rest * openers[i].share / shares);
+		if (i == sizeof openers / sizeof openers[0] - 1)
+			n = total - done;
+		rc = open_batches(app, openers[i].username, 7919 + i, n, NULL, &done, total, err);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return rc ? rc : bench_work(cli, app, cases, mine, err);
+}
+
 static int cmd_demo(struct sp_cli *cli, int argc, char **argv)
 {
 	unsigned total = 300;
+	long cases = -1;
+	bool batch = false;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--cases") == 0 && i + 1 < argc) {
 			char *end;
-			long n = strtol(argv[++i], &end, 10);
-			if (*argv[i] == '\0' || *end || n < 0 || n > 5000)
-				return sp_cli_usage(&sp_cli_cmd_demo, "--cases must be 0 to 5000");
-			total = (unsigned)n;
+			cases = strtol(argv[++i], &end, 10);
+			if (*argv[i] == '\0' || *end)
+				cases = -2;
+		} else if (strcmp(argv[i], "--batch") == 0) {
+			batch = true;
 		} else {
 			return sp_cli_usage(&sp_cli_cmd_demo, "unknown argument");
 		}
 	}
+	if (cases < -1 || cases > (batch ? 10000000 : 5000))
+		return sp_cli_usage(&sp_cli_cmd_demo, batch ? "--cases must be 0 to 10000000"
+							    : "--cases must be 0 to 5000");
+	if (cases >= 0)
+		total = (unsigned)cases;
 	struct sp_app app;
 	int rc = sp_app_open(cli, 0, &app);
 	if (rc)
@@ -138,7 +252,10 @@ static int cmd_demo(struct sp_cli *cli, int argc, char **argv)
 	struct sp_err err = {0};
 	rc = sp_access_demo_seed(&app.access, agencies, N_AGENCIES, users, N_USERS, password, &err);
 	unsigned done = 0;
-	for (size_t i = 0; !rc && i < sizeof openers / sizeof openers[0]; i++) {
+	double seconds = 0;
+	if (!rc && batch)
+		rc = demo_batch(cli, &app, total, &seconds, &err);
+	for (size_t i = 0; !rc && !batch && i < sizeof openers / sizeof openers[0]; i++) {
 		unsigned n = total * openers[i].share / 100;
 		if (i == sizeof openers / sizeof openers[0] - 1)
 			n = total - done;
@@ -150,7 +267,10 @@ static int cmd_demo(struct sp_cli *cli, int argc, char **argv)
 		return sp_cli_fail(&err, "demo");
 	}
 	if (cli->json) {
-		printf("{\"password\":\"%s\",\"cases\":%u,\"accounts\":[", password, total);
+		printf("{\"password\":\"%s\",\"cases\":%u,", password, total);
+		if (batch)
+			printf("\"batch_seconds\":%.3f,", seconds);
+		printf("\"accounts\":[");
 		for (size_t i = 0; i < N_USERS; i++)
 			printf("%s{\"username\":\"%s\",\"agency\":\"%s\"}", i ? "," : "",
 			       users[i].username, users[i].agency_code);
@@ -162,6 +282,10 @@ static int cmd_demo(struct sp_cli *cli, int argc, char **argv)
 		for (size_t i = 0; i < N_USERS; i++)
 			printf("  %-18s %-4s %s\n", users[i].username, users[i].agency_code,
 			       sp_role_name(users[i].roles));
+		if (batch)
+			printf("Batch path: %u cases in %.1f s (%.0f cases/s); %s has %u open cases.\n",
+			       total, seconds, seconds > 0 ? total / seconds : 0.0,
+			       openers[0].username, total < BENCH_CASES ? total : BENCH_CASES);
 		printf("The password is shown only now.\n");
 	}
 	sodium_memzero(password, sizeof password);

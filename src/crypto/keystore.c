@@ -232,6 +232,24 @@ int sp_person_key_get(struct sp_keystore *ks, const struct sp_keys *k,
 	return SP_FAIL(err, SP_EBUSY, "", "person keys kept being destroyed while loading: retry");
 }
 
+int sp_person_keys_create(struct sp_keystore *ks, const struct sp_keys *k,
+			  const struct sp_id *persons, size_t n, struct sp_err *err)
+{
+	/* one scratch key, wiped and freed by sodium_free: nothing is cached */
+	unsigned char *mem = sodium_malloc(SP_KEY_LEN);
+	if (!mem)
+		return SP_FAIL(err, SP_ENOMEM, "", "out of memory");
+	int rc = sp_store_begin_write(ks->store, err);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = insert_key(ks->store, k, &persons[i], mem, err);
+	if (!rc)
+		rc = sp_store_commit(ks->store, err);
+	if (rc)
+		sp_store_rollback(ks->store);
+	sodium_free(mem);
+	return rc;
+}
+
 int sp_keystore_delete_(struct sp_store *s, const struct sp_id *person, int64_t *deleted,
 			struct sp_err *err)
 {

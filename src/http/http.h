@@ -361,6 +361,8 @@ int http_api_deadline_list(struct http_req *r);
 int http_api_agency_deadlines(struct http_req *r);
 int http_api_deadline_patch(struct http_req *r);
 int http_api_case_event(struct http_req *r);
+/* api_dashboard.c: the subject's dashboard */
+int http_api_me_dashboard(struct http_req *r);
 extern const struct http_schema http_schema_case_event, http_schema_deadline_patch;
 /* api_retention.c: legal holds */
 int http_api_legal_hold_set(struct http_req *r);

@@ -150,3 +150,22 @@ export async function withScreenshot(page, name, flow) {
     throw e;
   }
 }
+
+// A request from the page, as the shell makes it (its session cookie and CSRF token); extra
+// headers (If-Match) in headers. Resolves to { status, json }.
+export function apiCall(page, method, path, body, headers = {}) {
+  return page.evaluate(async ([m, p, b, h]) => {
+    const all = { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('safepath.csrf'), ...h };
+    const r = await fetch(p, { method: m, headers: all, body: b === null ? undefined : JSON.stringify(b) });
+    return { status: r.status, json: await r.json().catch(() => null) };
+  }, [method, path, body ?? null, headers]);
+}
+
+// Log in from the log-in page as a user of the case roles, who lands on the dashboard.
+export async function logInToDashboard(page, username, password) {
+  await page.goto('/login');
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.chart');
+}

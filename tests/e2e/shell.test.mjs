@@ -55,7 +55,7 @@ async function firstLogIn(page, { username, otp }, fresh) {
   await page.fill('#pw-repeat', fresh);
   await page.click('form button[type=submit]');
   await page.waitForSelector('.case-list, .empty');
-  assert.equal(new URL(page.url()).pathname, '/cases');
+  assert.equal(new URL(page.url()).pathname, '/');
 }
 
 // The new-case form, refused once by the API (an unknown nationality: its reason appears
@@ -218,6 +218,8 @@ test('a colleague not assigned to the case sees its workflow, not the person, sa
     await page.goto('/login');
     await logIn(page, 'demo.caseworker', demo.password);
     await page.waitForSelector('.case-row');
+    await page.click('nav a[href="/cases"]');
+    await page.waitForSelector('#s-names');
     // the search finds the colleague's case (its summary is what search returns) ...
     await page.fill('#s-names', 'Tesfamariam');
     await page.click('form[role=search] button[type=submit]');
@@ -258,6 +260,10 @@ test('every page fits a 360-pixel-wide phone, in English and in Arabic', async (
       await page.waitForSelector('#username');
       await assertNoHorizontalScroll(page, `${lang} log-in`);
       await logIn(page, 'demo.caseworker', demo.password);
+      await page.waitForSelector('.chart');
+      await assertNoHorizontalScroll(page, `${lang} dashboard`);
+      await assertAccessible(page, `the ${lang} dashboard at 360 px`);
+      await page.click('nav a[href="/cases"]');
       await page.waitForSelector('.case-row');
       await assertNoHorizontalScroll(page, `${lang} caseload`);
       await assertAccessible(page, `the ${lang} caseload at 360 px`);

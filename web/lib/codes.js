@@ -12,6 +12,7 @@ export const CODES = {
     'shelter', 'legal_aid', 'guardian_service', 'international_organisation',
     'partner_authority_abroad'],
   sex: ['unknown', 'female', 'male', 'other'],
+  service_status: ['active', 'inactive', 'temporarily closed', 'defunct'],
   gender: ['feminine', 'masculine', 'transgender_feminine', 'transgender_masculine',
     'non_conforming', 'non_specified_unknown'],
   name_role: ['given', 'father', 'grandfather', 'family', 'clan_lineage', 'other'],

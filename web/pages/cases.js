@@ -12,7 +12,7 @@ import { CaseBadges } from './badges.js';
 
 const PAGE = 25;
 
-function CaseRows({ items }) {
+export function CaseRows({ items }) {
   return html`<ul class="case-list">
     ${items.map((c) => html`<li class="case-row">
       <span class="case-row__who">

@@ -23,7 +23,7 @@ function due(d) {
 }
 
 // onMet(d): PATCH the target met; withCase: the deadline names and links its case.
-function DeadlineList({ items, onMet, withCase }) {
+export function DeadlineList({ items, onMet, withCase }) {
   if (!items.length) return html`<p class="empty">${t('deadlines.none')}</p>`;
   return html`<ul class="task-list deadline-list">${items.map((d) => html`<li
       class=${`task deadline deadline--${d.state}${d.overdue ? ' task--overdue' : ''}`} data-rule=${d.rule}>
@@ -39,7 +39,7 @@ function DeadlineList({ items, onMet, withCase }) {
   </li>`)}</ul>`;
 }
 
-const markMet = (d) => api('PATCH', `/api/v1/deadlines/${d.id}`, { status: 'met' }, { 'If-Match': etag(d.version) });
+export const markMet = (d) => api('PATCH', `/api/v1/deadlines/${d.id}`, { status: 'met' }, { 'If-Match': etag(d.version) });
 
 export function DeadlinesSection({ caseId, onSessionEnded }) {
   const list = useList(`/api/v1/cases/${caseId}/deadlines?lang=${language()}`, onSessionEnded);

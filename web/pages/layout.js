@@ -29,10 +29,12 @@ export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
   const [busy, setBusy] = useState(false);
   const staff = me.roles.some((r) => CASE_ROLES.includes(r));
   const links = staff
-    ? [{ href: '/cases', text: t('nav.cases'), current: path === '/cases' || (path.startsWith('/cases/') && path !== '/cases/new') },
+    ? [{ href: '/', text: t('nav.dashboard'), current: path === '/' },
+      { href: '/cases', text: t('nav.cases'), current: path === '/cases' || (path.startsWith('/cases/') && path !== '/cases/new') },
       { href: '/cases/new', text: t('nav.new_case'), current: path === '/cases/new' },
       { href: '/tasks', text: t('nav.tasks'), current: path === '/tasks' },
       { href: '/deadlines', text: t('nav.deadlines'), current: path === '/deadlines' },
+      { href: '/services', text: t('nav.services'), current: path.startsWith('/services') },
       { href: '/focal-points', text: t('nav.focal'), current: path === '/focal-points' }]
     : [{ href: '/', text: t('nav.home'), current: path === '/' },
       ...ROLE_LINKS.filter((l) => me.roles.includes(l.role))
@@ -51,7 +53,7 @@ export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
     <a class="skip-link" href="#main">${t('app.skip')}</a>
     <header class="topbar">
       <div class="topbar__inner">
-        <${Link} href=${staff ? '/cases' : '/'} class="topbar__home"><${Brand} /><//>
+        <${Link} href="/" class="topbar__home"><${Brand} /><//>
         <nav class="nav" aria-label=${t('nav.label')}>
           <ul>
             ${links.map((l) => html`<li><${Link} href=${l.href} aria-current=${l.current ? 'page' : undefined}>${l.text}<//></li>`)}

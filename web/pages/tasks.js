@@ -17,7 +17,7 @@ const isOverdue = (x) => x.status === 'open' && Boolean(x.due_at) && new Date(x.
 
 // PATCH the task done; then(answer) with the changed task, or the error (a 412: changed
 // meanwhile, the list is to be read again).
-const markDone = (task) => api('PATCH', `/api/v1/tasks/${task.id}`, { status: 'done' }, { 'If-Match': etag(task.version) });
+export const markDone = (task) => api('PATCH', `/api/v1/tasks/${task.id}`, { status: 'done' }, { 'If-Match': etag(task.version) });
 
 // withCase: each task names and links its case (My tasks).
 export function TaskList({ items, onDone, withCase }) {

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The caseworker's dashboard at scale (issue 6, item 19): a store of CASES synthetic cases
+# (default 1,000,000) made through the batch path (`safepath demo --cases N --batch`, under
+# England and Wales's rules so that the referrals start deadlines), where demo.caseworker has
+# exactly 500 open cases, 1,000 tasks and 100 referrals; `safepath serve` pinned to core 0
+# with the benchmark profile; demo.caseworker logged in; GET /api/v1/me/dashboard driven by
+# wrk on core 1 at 1 and at 16 connections. Per run: req/s, p50, p99 and the server process's
+# CPU per request (/proc, as read.sh), then the request thread's CPU by phase (/metrics). On
+# PostgreSQL (STORE=pg) the throwaway cluster of tests/pg.sh, durable (fsync,
+# synchronous_commit and full-page writes on); the database's own CPU is not in the figure.
+# The loaded store is cached (BENCH_CACHE, default build/bench-cache): a second run copies it
+# instead of making it again. The query plans of the dashboard's statements are printed
+# (EXPLAIN) after the runs. Settings: STORE (sqlite or pg), CASES, SECONDS_PER_RUN (20),
+# ROUNDS (2), BENCH_CACHE.
+# More pages to measure are more lines in PAGES (the provider's inbox when referrals land).
+. "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/pg.sh"
+STORE=${STORE:-sqlite}
+CASES=${CASES:-1000000}
+DUR=${SECONDS_PER_RUN:-20}
+ROUNDS=${ROUNDS:-2}
+CACHE=${BENCH_CACHE:-$ROOT/build/bench-cache}/dashboard-$STORE-$CASES
+# label, user, path
+PAGES=("dashboard|demo.caseworker|/api/v1/me/dashboard")
+export SAFEPATH_JURISDICTION=gb-eng-wls
+case $STORE in
+sqlite) ;;
+pg)
+	trap 'cleanup; pg_stop' EXIT
+	SP_PG_EXTRA="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=256MB"
+	[ -f "$CACHE/ready" ] && SP_PG_SEED=$CACHE/pgdata
+	SP_PG_EXTRA=$SP_PG_EXTRA pg_start >"$WORK/pg.log" 2>&1 || { cat "$WORK/pg.log"; exit 1; }
+	G+=(--db "$(pg_url sp_bench)")
+	;;
+*) echo "bench: STORE is sqlite or pg"; exit 1 ;;
+esac
+
+machine_line
+if [ -f "$CACHE/ready" ]; then
+	cp -a "$CACHE/keys" "$CACHE/demo.json" "$WORK/"
+	[ "$STORE" = sqlite ] && cp -a "$CACHE/var" "$WORK/"
+	[ "$STORE" = pg ] && mkdir -p "$WORK/var"
+	echo "store: $CASES cases from the cache $CACHE ($(cat "$CACHE/ready"))"
+else
+	"$SP" "${G[@]}" --json init >"$WORK/init.json" 2>"$WORK/init.err" || { cat "$WORK/init.err"; exit 1; }
+	t0=$(date +%s)
+	"$SP" "${G[@]}" --json demo --cases "$CASES" --batch >"$WORK/demo.json" 2>"$WORK/demo.err" ||
+		{ cat "$WORK/demo.err"; exit 1; }
+	t1=$(date +%s)
+	secs=$(sed -n 's/.*"batch_seconds":\([0-9.]*\).*/\1/p' "$WORK/demo.json")
+	made="batch path $secs s, $(awk -v n="$CASES" -v s="$secs" 'BEGIN {printf "%.0f", n / s}') cases/s; the whole demo $((t1 - t0)) s"
+	echo "store: $CASES cases made: $made"
+	mkdir -p "$CACHE"
+	rm -rf "$CACHE/var" "$CACHE/keys"
+	cp -a "$WORK/keys" "$WORK/demo.json" "$CACHE/"
+	if [ "$STORE" = sqlite ]; then
+		cp -a "$WORK/var" "$CACHE/"
+	else
+		pg_save "$CACHE/pgdata"
+		SP_PG_SEED=$CACHE/pgdata
+		pg_stop
+		SP_PG_EXTRA=$SP_PG_EXTRA pg_start >"$WORK/pg.log" 2>&1 || { cat "$WORK/pg.log"; exit 1; }
+		G=(--data "$WORK/var" --key-file "$WORK/keys/master.key" --config "$ROOT/bench/serve.conf" --db "$(pg_url sp_bench)")
+	fi
+	echo "$made; $(date -u +%FT%TZ)" >"$CACHE/ready"
+fi
+PASSWORD=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' "$WORK/demo.json")
+start_server
+
+# measure LABEL CONNECTIONS URL ROUTE: one wrk run; req/s, latency, the server's CPU per
+# request, the request thread's CPU by phase
+measure() {
+	local label=$1 c=$2 url=$3 route=$4 out="$WORK/wrk.$RANDOM" t0 t1 n
+	metrics_snapshot "$WORK/m0"
+	t0=$(cpu_ticks "$server_pid")
+	taskset -c "$LOAD_CORE" wrk -t1 -c"$c" -d"${DUR}s" --latency -H "Cookie: $COOKIE" "$url" >"$out"
+	t1=$(cpu_ticks "$server_pid")
+	n=$(awk '/requests in/ {print $1}' "$out")
+	echo "round $r $label, $c connection(s): $(wrk_summary "$out") CPU µs/request=$(awk -v t=$((t1 - t0)) -v h="$TICK" -v n="$n" 'BEGIN {printf "%.1f", t / h * 1e6 / n}')"
+	metrics_snapshot "$WORK/m1"
+	phase_table "$WORK/m0" "$WORK/m1" "$route" GET
+}
+for page in "${PAGES[@]}"; do
+	IFS='|' read -r label user path <<<"$page"
+	login "$user"
+	curl -sf -H "Cookie: $COOKIE" "$BASE$path" >"$WORK/page.json" || { echo "bench: $path failed"; exit 1; }
+	echo "$label: GET $path as $user, $(wc -c <"$WORK/page.json") bytes: $(sed 's/"items":\[[^]]*\]/"items":[…]/g' "$WORK/page.json" | head -c 400)"
+	echo "wrk -t1 --latency on core $LOAD_CORE, $DUR s a run, $ROUNDS rounds"
+	# a warm-up, not measured: every connection's thread opens its store connections
+	taskset -c "$LOAD_CORE" wrk -t1 -c16 -d3s -H "Cookie: $COOKIE" "$BASE$path" >/dev/null
+	for r in $(seq "$ROUNDS"); do
+		for c in 1 16; do measure "$label" "$c" "$BASE$path" "$path"; done
+	done
+done
+stop_server
+
+# The plans of the dashboard's statements for demo.caseworker (the SQL of src/casework/
+# search.c, task.c and deadline.c with the user's id looked up in the statement).
+lit="(SELECT id FROM users WHERE username = 'demo.caseworker')"
+if [ "$STORE" = sqlite ]; then
+	explain() { sqlite3 "$WORK/var/safepath.db" "EXPLAIN QUERY PLAN $1"; }
+else
+	explain() { "$SP_PG_BIN/psql" -X -q -h "$SP_PG_DIR" -p "$SP_PG_PORT" -U sp -d sp_bench -c "EXPLAIN $1"; }
+fi
+agency="(SELECT agency_id FROM users WHERE username = 'demo.caseworker')"
+echo "== plans"
+echo "-- cases by priority"
+explain "SELECT priority, COUNT(*) FROM cases WHERE assigned_to = $lit AND agency_id = $agency AND status IN ('open', 'active') GROUP BY priority"
+echo "-- the first cases"
+order="ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, updated_us DESC, id"
+explain "SELECT id, (SELECT display FROM person_display d WHERE d.person_id = cases.person_id) FROM cases WHERE id IN (SELECT id FROM cases WHERE assigned_to = $lit AND agency_id = $agency AND status IN ('open', 'active') $order LIMIT 20) $order"
+echo "-- tasks due"
+explain "SELECT COUNT(*) FROM tasks WHERE assignee_id = $lit AND status = 'open' AND due_order < 0"
+echo "-- overdue deadlines"
+explain "SELECT deadlines.id, cases.number FROM deadlines JOIN cases ON cases.id = deadlines.case_id WHERE cases.assigned_to = $lit AND cases.agency_id = $agency AND cases.status IN ('open', 'active') AND deadlines.status = 'open' AND kind = 'target' AND due_order < 0 ORDER BY due_order, deadlines.id"
