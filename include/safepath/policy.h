@@ -86,6 +86,9 @@ enum sp_action {
 	SP_ACT_DECISION_WRITE, /* record a decision on a case, or an event that starts deadlines */
 	SP_ACT_DECISION_READ,  /* a case's decisions and deadlines */
 	SP_ACT_SERVICE_MANAGE, /* import, add and change the service directory (no case data) */
+	SP_ACT_REFERRAL_WRITE,   /* the referring side: create, send, cancel, close a referral */
+	SP_ACT_REFERRAL_READ,    /* a case's referrals; a provider through its referral (rule 5) */
+	SP_ACT_REFERRAL_RESPOND, /* the receiving provider's answers (rule 5 only) */
 	SP_ACTION_COUNT
 };
 

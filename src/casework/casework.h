@@ -239,6 +239,10 @@ int cw_user_may(struct sp_casework *cw, const struct sp_id *user, enum cw_action
 /* The last step of sp_person_name_key: crypto's normaliser decides the bytes blinded. */
 int cw_name_normalise_final(const char *in, struct sp_arena *a, const char **out,
 			    struct sp_err *err) SP_MUST;
+/* What case_id shares with agency through its live referrals (share.c): the strongest state
+ * (accepted beats pending) and the union of the accepted referrals' fields. */
+int cw_share_read(struct sp_casework *cw, const struct sp_id *case_id, const struct sp_id *agency,
+		  enum sp_referral_state *state, unsigned *fields, struct sp_err *err) SP_MUST;
 /* The case-number prefix of an agency ("IMM"): letters and digits, at most 8. */
 int cw_agency_prefix(struct sp_casework *cw, const struct sp_id *agency, char out[16],
 		     struct sp_err *err) SP_MUST;
