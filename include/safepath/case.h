@@ -270,6 +270,13 @@ int sp_consent_current(struct sp_casework *cw, const struct sp_id *case_id,
 		       enum sp_consent_purpose purpose, const struct sp_id *scope_agency,
 		       const char *scope_country, struct sp_consent *out,
 		       struct sp_err *err) SP_MUST;
+/* The same inside an operation on a case (safepath/caseop.h) that has named its case, the
+ * policy asked for consent.read on it (no audit record of its own: the operation's names what
+ * it did); *found false when no record holds for purpose and scope_agency (NULL: none). */
+struct sp_caseop;
+int sp_consent_current_in(struct sp_caseop *op, enum sp_consent_purpose purpose,
+			  const struct sp_id *scope_agency, struct sp_consent *out, bool *found,
+			  struct sp_err *err) SP_MUST;
 
 /* ---- search ---- */
 

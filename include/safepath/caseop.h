@@ -76,6 +76,11 @@ int sp_caseop_flags_on(struct sp_caseop *op, unsigned flags, struct sp_err *err)
  * and is durable before sp_caseop_finish returns. */
 int sp_caseop_audit(struct sp_caseop *op, const char *object_type, const struct sp_id *object,
 		    const char *fields, const char *reason, struct sp_err *err) SP_MUST;
+/* The same naming several objects of one type (a list's rows): the first is the record's
+ * object, the rest its further objects (at most SP_AUDIT_OBJECTS_MAX); n == 0 names none. */
+int sp_caseop_audit_many(struct sp_caseop *op, const char *object_type,
+			 const struct sp_id *objects, size_t n, const char *fields,
+			 struct sp_err *err) SP_MUST;
 /* Record the create's idempotency key (cw->idem; nothing when NULL) as having made object of
  * kind below the case. */
 int sp_caseop_idem(struct sp_caseop *op, const char *kind, const struct sp_id *object,

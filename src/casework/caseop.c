@@ -101,6 +101,13 @@ int sp_caseop_audit(struct sp_caseop *op, const char *object_type, const struct 
 	return cw_audit_act(op->cw, op->act, object_type, object, 1, fields, reason, err);
 }
 
+int sp_caseop_audit_many(struct sp_caseop *op, const char *object_type,
+			 const struct sp_id *objects, size_t n, const char *fields,
+			 struct sp_err *err)
+{
+	return cw_audit_act(op->cw, op->act, object_type, objects, n, fields, NULL, err);
+}
+
 int sp_caseop_idem(struct sp_caseop *op, const char *kind, const struct sp_id *object,
 		   struct sp_err *err)
 {
