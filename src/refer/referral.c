@@ -324,6 +324,7 @@ static int events_load(struct sp_casework *cw, struct sp_case_referral *r, struc
 		e->manual = sp_stmt_int64(st, 5) != 0;
 		e->at_us = sp_stmt_int64(st, 8);
 		r->n_events++;
+		rc = SP_OK;
 	}
 	sp_stmt_done(st);
 	return rc;
@@ -745,11 +746,10 @@ static int side_of(const struct sp_casework *cw, const struct sp_case_referral *
 {
 	const struct sp_subject *who = cw->subject;
 	bool sender = memcmp(who->agency.b, r->agency.b, SP_ID_LEN) == 0;
-	bool receiver = !sp_id_is_zero(&r->provider_agency) &&
-			memcmp(who->agency.b, r->provider_agency.b, SP_ID_LEN) == 0;
 	*roles = who->roles;
-	*side = receiver && !sender ? SP_REFERRAL_RECEIVER : SP_REFERRAL_SENDER;
-	*act = receiver && !sender ? &receiver_acts[ev] : &sender_acts[ev];
+	/* anyone outside the owning agency is asked about as a provider (rule 5) */
+	*side = sender ? SP_REFERRAL_SENDER : SP_REFERRAL_RECEIVER;
+	*act = sender ? &sender_acts[ev] : &receiver_acts[ev];
 	if (!manual)
 		return SP_OK;
 	if (!sender)
@@ -886,8 +886,10 @@ int sp_referral_change(struct sp_casework *cw, const struct sp_jurisdiction *j,
 	}
 	r.view = side == SP_REFERRAL_RECEIVER && !ch->manual ? SP_REFERRAL_VIEW_RECEIVER
 							     : SP_REFERRAL_VIEW_SENDER;
+	/* the provider of this referral, while it gives its agency something */
 	if (!rc && r.view == SP_REFERRAL_VIEW_RECEIVER &&
-	    sp_referral_provider_access(r.status) == SP_REFERRAL_NONE)
+	    (memcmp(cw->subject->agency.b, r.provider_agency.b, SP_ID_LEN) != 0 ||
+	     sp_referral_provider_access(r.status) == SP_REFERRAL_NONE))
 		rc = sp_caseop_refuse(&op, SP_REASON_NO_REFERRAL,
 				      "this referral gives your agency nothing to act on", err);
 	if (!rc && r.version != ch->version)
