@@ -381,6 +381,7 @@ static bool action_reads(enum sp_action action)
 	case SP_ACT_NEED_READ:
 	case SP_ACT_TASK_READ:
 	case SP_ACT_DECISION_READ:
+	case SP_ACT_REFERRAL_READ:
 		return true;
 	default:
 		return false;

@@ -254,6 +254,7 @@ int http_api_agency_replay(struct http_req *r, const struct sp_idem_record *rec)
 int http_api_user_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_screening_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_decision_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_referral_replay(struct http_req *r, const struct sp_idem_record *rec);
 
 /* ---- problem documents (problem.c), RFC 9457 ---- */
 
@@ -324,6 +325,14 @@ int http_api_screening_patch(struct http_req *r);
 int http_api_screening_complete(struct http_req *r);
 extern const struct http_schema http_schema_screening_start, http_schema_screening_patch,
 	http_schema_screening_complete;
+/* api_referrals.c: a case's referrals, the inbox, one referral, its events, its print */
+int http_api_referral_create(struct http_req *r);
+int http_api_referral_list(struct http_req *r);
+int http_api_referral_inbox(struct http_req *r);
+int http_api_referral_get(struct http_req *r);
+int http_api_referral_event(struct http_req *r);
+int http_api_referral_print(struct http_req *r);
+extern const struct http_schema http_schema_referral_create, http_schema_referral_event;
 /* api_decisions.c: a case's decisions, and the deployment's jurisdiction */
 int http_api_decision_add(struct http_req *r);
 int http_api_decision_list(struct http_req *r);
