@@ -209,8 +209,13 @@ int http_api_referral_event(struct http_req *r)
 	};
 	http_casework(r, &cw);
 	if (sp_referral_change(&cw, r->opt->jurisdiction, &id, &ch, &ref, &err) ||
-	    next_services(r, &cw, &ref, &next, &err))
-		return http_problem_from_err(r, &err);
+	    next_services(r, &cw, &ref, &next, &err)) {
+		int stop = http_problem_from_err(r, &err);
+		/* a refused send names what is missing: /consent */
+		if (err.code == SP_ECONFLICT && strcmp(err.field, "/consent") == 0)
+			http_problem_field(r, err.field, err.msg);
+		return stop;
+	}
 	return reply(r, 200, &ref, next);
 }
 

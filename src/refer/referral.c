@@ -856,6 +856,25 @@ static int reveal(struct sp_caseop *op, struct sp_case_referral *r, const struct
 	return rc;
 }
 
+/* The profile's fields of the person, for an accepted provider or the printable referral:
+ * the person is read (through the policy) only when the profile holds an identity field. */
+static int person_for(struct sp_caseop *op, struct sp_case_referral *r, struct sp_err *err)
+{
+	r->shows_profile = true;
+	if (!(sp_referral_field_classes(r->shares) & SP_FIELD(SP_FC_IDENTITY)))
+		return SP_OK;
+	return sp_caseop_person(op, &r->person, &r->has_person, err);
+}
+
+/* The provider's view of an accepted (in progress, completed) referral: its profile. */
+static int accepted_profile(struct sp_caseop *op, struct sp_case_referral *r, struct sp_err *err)
+{
+	if (r->view != SP_REFERRAL_VIEW_RECEIVER ||
+	    sp_referral_provider_access(r->status) != SP_REFERRAL_ACCEPTED)
+		return SP_OK;
+	return person_for(op, r, err);
+}
+
 int sp_referral_change(struct sp_casework *cw, const struct sp_jurisdiction *j,
 		       const struct sp_id *id, const struct sp_referral_change *ch,
 		       struct sp_case_referral *out, struct sp_err *err)
@@ -896,7 +915,7 @@ int sp_referral_change(struct sp_casework *cw, const struct sp_jurisdiction *j,
 		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the referral was changed meanwhile");
 	if (!rc)
 		rc = transition(&op, j, &r, (enum sp_referral_event)ev, side, roles, ch, err);
-	if (!rc)
+	if (!rc) /* the answer to a change shows no person: GET reads (and audits) it */
 		rc = reveal(&op, &r, &s, err);
 	rc = sp_caseop_finish(&op, rc, err);
 	if (!rc && out)
@@ -906,11 +925,6 @@ int sp_referral_change(struct sp_casework *cw, const struct sp_jurisdiction *j,
 
 /* ---- reading ---- */
 
-/* The profile's fields of the person, for an accepted provider or the printable referral. */
-static int person_for(struct sp_caseop *op, struct sp_case_referral *r, struct sp_err *err)
-{
-	return sp_caseop_person(op, &r->person, &r->has_person, err);
-}
 
 /* How the subject reads r: its sending side (the owning agency), the receiving provider
  * while the referral gives it something, or nobody (SP_EDENIED no_referral). */
@@ -952,10 +966,8 @@ int sp_referral_get(struct sp_casework *cw, const struct sp_id *id, struct sp_ca
 		rc = view_of(&op, &r, err);
 	if (!rc)
 		rc = reveal(&op, &r, &s, err);
-	r.shows_profile = !rc && r.view == SP_REFERRAL_VIEW_RECEIVER &&
-			  sp_referral_provider_access(r.status) == SP_REFERRAL_ACCEPTED;
-	if (r.shows_profile && (sp_referral_field_classes(r.shares) & SP_FIELD(SP_FC_IDENTITY)))
-		rc = person_for(&op, &r, err);
+	if (!rc)
+		rc = accepted_profile(&op, &r, err);
 	if (!rc)
 		rc = events_load(cw, &r, err);
 	if (!rc)
@@ -990,8 +1002,7 @@ int sp_referral_print(struct sp_casework *cw, const struct sp_id *id, struct sp_
 	}
 	if (!rc)
 		rc = need_kind(cw, &r, err);
-	r.shows_profile = !rc;
-	if (!rc && (sp_referral_field_classes(r.shares) & SP_FIELD(SP_FC_IDENTITY)))
+	if (!rc)
 		rc = person_for(&op, &r, err);
 	if (!rc)
 		rc = sp_caseop_audit(&op, "referral", id, read_fields(&r), NULL, err);
