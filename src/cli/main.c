@@ -38,6 +38,7 @@ static const struct sp_cli_cmd *const commands[] = {
 	&sp_cli_cmd_consent,
 	&sp_cli_cmd_decision,
 	&sp_cli_cmd_services,
+	&sp_cli_cmd_referral,
 	&sp_cli_cmd_key,
 	&sp_cli_cmd_audit,
 	&sp_cli_cmd_backup,
