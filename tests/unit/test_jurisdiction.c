@@ -401,14 +401,15 @@ static void test_referral_due(void **state)
 		if (due != rfc3339(cases[i].due))
 			fail_msg("case %zu: due %lld, want %s", i, (long long)due, cases[i].due);
 	}
-	/* coe counts calendar days: routine acknowledgement 3 days after the local date */
+	/* coe counts calendar days in UTC: the routine acknowledgement by the end of the third
+	 * day after the trigger's (Monday 2 March 2026) */
 	int64_t due = 0;
 	struct sp_err err = {0};
 	assert_int_equal(sp_jurisdiction_referral_due(jur("coe"), SP_URGENCY_ROUTINE,
 						      SP_REF_STEP_ACKNOWLEDGE,
 						      rfc3339("2026-03-02T10:00:00+00:00"), &due, &err),
 			 SP_OK);
-	assert_true(due > rfc3339("2026-03-02T10:00:00+00:00"));
+	assert_true(due == rfc3339("2026-03-05T23:59:59.999999+00:00"));
 	/* a file without "referrals" sets no due dates */
 	const struct sp_jurisdiction *fc = sp_jurisdictions_find(&folder, "coe");
 	assert_int_equal(sp_jurisdiction_referral_due(fc, SP_URGENCY_ROUTINE,
