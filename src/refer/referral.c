@@ -673,6 +673,86 @@ int sp_referral_create(struct sp_casework *cw, const struct sp_referral_types *t
 	return rc;
 }
 
+/* ---- incoming ---- */
+
+static const struct sp_case_act act_incoming = {SP_ACT_REFERRAL_WRITE, 0, "referral.incoming"};
+
+struct incoming {
+	const struct sp_referral_incoming *in;
+	struct sp_case_referral r;
+};
+
+/* The need and the received referral on the case sp_case_open just wrote. */
+static int incoming_then(struct sp_caseop *op, void *ctx, struct sp_err *err)
+{
+	struct incoming *x = ctx;
+	struct sp_case_referral *r = &x->r;
+	struct sp_need n;
+	struct sp_buf summary;
+	int youngest;
+	const struct sp_need_new nn = {.kind = x->in->need, .source = SP_NEED_FROM_PERSON};
+	int rc = sp_need_add_in(op, &nn, &n, err);
+	if (rc == SP_EINVAL)
+		return sp_err_set(err, SP_EINVAL, "/need", "%s", err->msg);
+	if (rc)
+		return rc;
+	sp_id_new(&r->id);
+	r->case_id = op->c.id;
+	r->agency = op->c.agency;
+	r->need = n.id;
+	r->created_by = op->cw->subject->user;
+	r->created_us = r->updated_us = sp_now_us();
+	r->version = 1;
+	r->status = SP_REF_ACCEPTED;
+	(void)sp_text_copy(r->type, sizeof r->type, "incoming");
+	(void)sp_text_copy(r->urgency, sizeof r->urgency, x->in->urgency ? x->in->urgency : "routine");
+	(void)sp_text_copy(r->source, sizeof r->source, x->in->source);
+	struct sp_referral_event_row e = {.event = SP_REF_ACCEPT, .from = SP_REF_SENT,
+					  .to = SP_REF_ACCEPTED, .side = SP_REFERRAL_RECEIVER,
+					  .actor = op->cw->subject->user,
+					  .agency = op->cw->subject->agency, .at_us = r->created_us};
+	sp_id_new(&e.id);
+	sp_buf_init(&summary, 4096);
+	rc = summary_seal(op, r, &summary, &youngest, err);
+	if (!rc)
+		rc = write_row(op, r, 0, &summary, NULL, err);
+	if (!rc)
+		rc = event_insert(op, r, &e, err);
+	if (!rc)
+		rc = sp_caseop_audit(op, "referral", &r->id, "stat,referral", x->in->source, err);
+	if (!rc) {
+		struct sealed s = {summary.data, NULL, summary.len, 0};
+		rc = summary_open(op, r, &s, err);
+	}
+	if (!rc)
+		(void)sp_text_copy(r->need_kind, sizeof r->need_kind, n.kind);
+	sp_buf_free(&summary);
+	return rc;
+}
+
+int sp_referral_incoming(struct sp_casework *cw, const struct sp_referral_incoming *in,
+			 struct sp_case *case_out, struct sp_case_referral *out,
+			 struct sp_err *err)
+{
+	if (sp_referral_source_parse(in->source) < 0)
+		return sp_err_set(err, SP_EINVAL, "/source",
+				  in->source ? "must be hotline, organisation, self or other"
+					     : "is required");
+	if (!in->need)
+		return sp_err_set(err, SP_EINVAL, "/need", "is required");
+	if (in->urgency && sp_jur_urgency_parse(in->urgency) < 0)
+		return sp_err_set(err, SP_EINVAL, "/urgency",
+				  "must be routine, soon, urgent or immediate");
+	struct incoming x = {.in = in};
+	const struct sp_case_open open = {.person = in->person, .priority = SP_PRIORITY_NORMAL,
+					  .flags = in->flags, .then = incoming_then,
+					  .then_act = &act_incoming, .then_ctx = &x};
+	int rc = sp_case_open(cw, &open, case_out, err);
+	if (!rc && out)
+		*out = x.r;
+	return rc;
+}
+
 /* ---- events ---- */
 
 /* The consent a sending needs, checked in the open operation (docs/referrals.md). */

@@ -7,7 +7,7 @@
 // hand-written allow-list per state, and access ends when the referral ends.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertProblem, demo, login, request, sql } from './lib.mjs';
+import { assertProblem, blob, demo, login, request, sql } from './lib.mjs';
 
 const PW = demo.password;
 // A directory of our own: services no other test searches for (needs guardianship and
@@ -295,4 +295,41 @@ test('a provider not on safepath: the printable referral holds the profile only;
     [['send', 'sender', false], ['acknowledge', 'receiver', true], ['accept', 'receiver', true]]);
   assert.deepEqual(sql(`SELECT count(*) FROM audit_log WHERE action = 'referral.print' AND coalesce(reason, '') NOT LIKE 'denied%'`), ['1']);
   assert.deepEqual(sql(`SELECT count(*) FROM audit_log WHERE action = 'referral.print' AND reason = 'denied:no_role'`), ['1']);
+});
+
+test('an incoming referral from a hotline registers the case, its need and the referral in one step', async () => {
+  const key = `inc-${Math.random().toString(36).slice(2)}`;
+  const body = { person: { names: [{ role: 'given', romanised: 'Hotlino' }], sex: 'male' },
+    source: 'hotline', need: 'safe_shelter', urgency: 'urgent', flags: ['unaccompanied_child'] };
+  const res = await request('POST', '/api/v1/referrals/incoming', write(cw, { body, headers: { 'idempotency-key': key } }));
+  assert.equal(res.status, 201, res.text);
+  assert.equal(res.headers.get('location'), `/api/v1/referrals/${res.json.id}`);
+  assert.equal(res.json.status, 'accepted');
+  assert.equal(res.json.source, 'hotline');
+  assert.equal(res.json.type, 'incoming');
+  assert.equal(res.json.summary.need, 'safe_shelter');
+  assert.deepEqual(res.json.profile, []);
+  const again = await request('POST', '/api/v1/referrals/incoming', write(cw, { body, headers: { 'idempotency-key': key } }));
+  assert.equal(again.status, 201, again.text);
+  assert.equal(again.json.id, res.json.id);
+  const kase = await request('GET', `/api/v1/cases/${res.json.case_id}`, { cookie: cw.cookie });
+  assert.equal(kase.status, 200, kase.text);
+  assert.deepEqual(kase.json.flags, ['unaccompanied_child']);
+  const hotline = () => Number(sql("SELECT count(*) FROM referrals WHERE source = 'hotline'")[0]);
+  const before = hotline();
+  const bad = await request('POST', '/api/v1/referrals/incoming', write(cw, { body: { ...body, source: 'pigeon', need: 'spaceship' } }));
+  assertProblem(assert, bad, 400, 'validation');
+  assert.deepEqual(bad.json.errors.map((e) => e.pointer), ['/source']);
+  const screener = await login('demo.screener', PW);
+  const me = await request('GET', '/api/v1/me', { cookie: screener.cookie });
+  const made = () => sql(`SELECT count(*) FROM audit_log WHERE action = 'case.create' AND actor = ${blob(me.json.id)}`);
+  const madeBefore = made();
+  const refused = await request('POST', '/api/v1/referrals/incoming', write(screener, { body }));
+  assertProblem(assert, refused, 403, 'forbidden');
+  assert.equal(refused.json.reason, 'no_role');
+  assert.equal(hotline(), before);
+  // the screener's case went with the refusal: no new case.create of theirs was kept, and the
+  // refusal itself is on the trail
+  assert.deepEqual(made(), madeBefore);
+  assert.deepEqual(sql(`SELECT count(*) FROM audit_log WHERE action = 'referral.incoming' AND reason = 'denied:no_role' AND actor = ${blob(me.json.id)}`), ['1']);
 });
