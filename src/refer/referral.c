@@ -293,18 +293,13 @@ static int events_load(struct sp_casework *cw, struct sp_case_referral *r, struc
 	if (sp_stmt_bind_id(st, 1, &r->id))
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
-		if (r->n_events == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct sp_referral_event_row *g = sp_arena_alloc(cw->arena, ncap * sizeof *g);
-			if (!g) {
-				rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-				break;
-			}
-			if (r->n_events)
-				memcpy(g, r->events, r->n_events * sizeof *g);
-			r->events = g;
-			cap = ncap;
+		struct sp_referral_event_row *g =
+			sp_arena_grow(cw->arena, r->events, r->n_events, &cap, sizeof *g);
+		if (!g) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			break;
 		}
+		r->events = g;
 		struct sp_referral_event_row *e = &r->events[r->n_events];
 		memset(e, 0, sizeof *e);
 		int ev = sp_referral_event_parse(sp_stmt_text(st, 1));
@@ -875,7 +870,7 @@ static int transition(struct sp_caseop *op, const struct sp_jurisdiction *j,
 	int youngest = -1;
 	bool child = false;
 	sp_buf_init(&summary, 4096);
-	sp_buf_init(&feedback, 2 * SP_REFERRAL_FEEDBACK_MAX);
+	sp_buf_init(&feedback, (size_t)2 * SP_REFERRAL_FEEDBACK_MAX);
 	int rc = sp_referral_fire(r->status, ev, side, roles, ch ? ch->reason : NULL,
 				  cw->vocabulary, &to, err);
 	if (!rc && ch)
@@ -967,8 +962,8 @@ int sp_referral_change(struct sp_casework *cw, const struct sp_jurisdiction *j,
 		return sp_err_set(err, SP_EINVAL, "/event", "expire is the system's, at the due "
 							    "date");
 	struct sp_caseop op;
-	struct sp_case_referral r;
-	struct sealed s;
+	struct sp_case_referral r = {0};
+	struct sealed s = {0};
 	enum sp_referral_side side = SP_REFERRAL_SENDER;
 	unsigned roles;
 	const struct sp_case_act *act = &sender_acts[ev];
@@ -1034,8 +1029,8 @@ int sp_referral_get(struct sp_casework *cw, const struct sp_id *id, struct sp_ca
 		    struct sp_err *err)
 {
 	struct sp_caseop op;
-	struct sp_case_referral r;
-	struct sealed s;
+	struct sp_case_referral r = {0}; /* the analyzer cannot see load fill it */
+	struct sealed s = {0};
 	int rc = sp_caseop_begin(cw, &act_read, false, &op, err);
 	if (rc)
 		return rc;
@@ -1062,8 +1057,8 @@ int sp_referral_print(struct sp_casework *cw, const struct sp_id *id, struct sp_
 		      struct sp_err *err)
 {
 	struct sp_caseop op;
-	struct sp_case_referral r;
-	struct sealed s;
+	struct sp_case_referral r = {0}; /* the analyzer cannot see load fill it */
+	struct sealed s = {0};
 	int rc = sp_caseop_begin(cw, &act_print, true, &op, err);
 	if (rc)
 		return rc;
@@ -1092,20 +1087,15 @@ int sp_referral_print(struct sp_casework *cw, const struct sp_id *id, struct sp_
 	return rc;
 }
 
+/* One more referral in an arena array: its slot, or NULL when out of memory. */
 static struct sp_case_referral *grow(struct sp_arena *a, struct sp_case_referral **list, size_t n,
-				size_t *cap)
+				     size_t *cap)
 {
-	if (n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct sp_case_referral *g = sp_arena_alloc(a, ncap * sizeof *g);
-		if (!g)
-			return NULL;
-		if (n)
-			memcpy(g, *list, n * sizeof *g);
-		*list = g;
-		*cap = ncap;
-	}
-	return &(*list)[n];
+	struct sp_case_referral *g = sp_arena_grow(a, *list, n, cap, sizeof *g);
+	if (!g)
+		return NULL;
+	*list = g;
+	return &g[n];
 }
 
 int sp_referral_list(struct sp_casework *cw, const struct sp_id *case_id,
@@ -1129,10 +1119,12 @@ int sp_referral_list(struct sp_casework *cw, const struct sp_id *case_id,
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
 		struct sp_case_referral *r = grow(cw->arena, out, *n, &cap);
-		struct sealed s;
-		rc = r ? read_row(st, cw->arena, r, &s, err)
-		       : sp_err_set(err, SP_ENOMEM, "", "out of memory");
-		if (rc)
+		struct sealed s = {0};
+		if (!r) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			break;
+		}
+		if ((rc = read_row(st, cw->arena, r, &s, err)))
 			break;
 		/* a provider sees only the live referrals to its own agency */
 		r->view = memcmp(cw->subject->agency.b, r->agency.b, SP_ID_LEN) == 0
@@ -1163,7 +1155,6 @@ int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int stat
 	struct sp_caseop op;
 	struct sp_stmt *st = NULL;
 	size_t cap = 0, count = 0;
-	struct sp_case_referral *rows = NULL;
 	*out = NULL;
 	*n = *withheld = 0;
 	if (limit == 0 || limit > SP_AUDIT_OBJECTS_MAX)
@@ -1190,29 +1181,31 @@ int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int stat
 			rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	}
 	/* read first, the statement done before each row's case is asked about */
-	struct sealed *seals = NULL;
-	size_t scap = 0;
+	struct inbox_row {
+		struct sp_case_referral r;
+		struct sealed s;
+	} *rows = NULL;
 	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
-		struct sp_case_referral *r = grow(cw->arena, &rows, count, &cap);
-		if (count == scap) {
-			size_t ncap = scap ? scap * 2 : 8;
-			struct sealed *g = sp_arena_alloc(cw->arena, ncap * sizeof *g);
-			if (g && count)
-				memcpy(g, seals, count * sizeof *g);
-			seals = g;
-			scap = ncap;
+		struct inbox_row *g = sp_arena_grow(cw->arena, rows, count, &cap, sizeof *g);
+		if (!g) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			break;
 		}
-		rc = r && seals ? read_row(st, cw->arena, r, &seals[count], err)
-				: sp_err_set(err, SP_ENOMEM, "", "out of memory");
-		if (!rc)
+		rows = g;
+		if (!(rc = read_row(st, cw->arena, &rows[count].r, &rows[count].s, err)))
 			count++;
 	}
 	sp_stmt_done(st);
-	struct sp_id *ids = rc ? NULL : sp_arena_alloc(cw->arena, (count ? count : 1) * sizeof *ids);
-	if (!rc && !ids)
-		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	for (size_t i = 0; !rc && i < count; i++) {
-		struct sp_case_referral *r = &rows[i];
+	struct sp_case_referral *shown = NULL;
+	struct sp_id *ids = NULL;
+	if (!rc && count) {
+		shown = sp_arena_alloc(cw->arena, count * sizeof *shown);
+		ids = sp_arena_alloc(cw->arena, count * sizeof *ids);
+		if (!shown || !ids)
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	}
+	for (size_t i = 0; !rc && shown && ids && i < count; i++) {
+		struct sp_case_referral *r = &rows[i].r;
 		r->view = box == SP_REFERRAL_INCOMING ? SP_REFERRAL_VIEW_RECEIVER
 						      : SP_REFERRAL_VIEW_SENDER;
 		int allowed = sp_caseop_case(&op, &r->case_id, err);
@@ -1222,17 +1215,17 @@ int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int stat
 			(*withheld)++; /* left out and counted, as a list does */
 			continue;
 		}
-		rc = allowed ? allowed : reveal(&op, r, &seals[i], err);
+		rc = allowed ? allowed : reveal(&op, r, &rows[i].s, err);
 		if (!rc) {
 			ids[*n] = r->id;
-			rows[(*n)++] = *r;
+			shown[(*n)++] = *r;
 		}
 	}
 	if (!rc)
 		rc = sp_caseop_audit_many(&op, "referral", ids, *n, "stat,referral", err);
 	rc = sp_caseop_finish(&op, rc, err);
 	if (!rc)
-		*out = rows;
+		*out = shown;
 	else
 		*n = *withheld = 0;
 	return rc;
@@ -1244,8 +1237,8 @@ static int expire_one(struct sp_casework *cw, const struct sp_id *id, int64_t no
 		      bool *done, struct sp_err *err)
 {
 	struct sp_caseop op;
-	struct sp_case_referral r;
-	struct sealed s;
+	struct sp_case_referral r = {0}; /* the analyzer cannot see load fill it */
+	struct sealed s = {0};
 	*done = false;
 	int rc = sp_caseop_begin(cw, &sender_acts[SP_REF_EXPIRE], true, &op, err);
 	if (rc)
@@ -1282,18 +1275,12 @@ int sp_referral_expire(struct sp_casework *cw, int64_t now_us, size_t *count, st
 	if (!rc && (sp_stmt_bind_id(st, 1, &cw->subject->agency) | sp_stmt_bind_int64(st, 2, now_us)))
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct sp_id *g = sp_arena_alloc(cw->arena, ncap * sizeof *g);
-			if (!g) {
-				rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-				break;
-			}
-			if (n)
-				memcpy(g, ids, n * sizeof *g);
-			ids = g;
-			cap = ncap;
+		struct sp_id *g = sp_arena_grow(cw->arena, ids, n, &cap, sizeof *g);
+		if (!g) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			break;
 		}
+		ids = g;
 		rc = sp_stmt_id(st, 0, &ids[n++]) ? sp_err_set(err, SP_EINTERNAL, "", "malformed id")
 						   : SP_OK;
 	}
