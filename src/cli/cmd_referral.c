@@ -158,32 +158,34 @@ static int referral_list(struct sp_cli *cli, struct sp_casework *cw, const struc
 	return rc;
 }
 
-static int referral_show(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *unused,
-			 const void *opts, struct sp_err *err)
+/* One referral read by fn (get, or the printable form), printed. */
+static int read_one(struct sp_cli *cli, struct sp_casework *cw, const void *opts,
+		    int (*fn)(struct sp_casework *, const struct sp_id *, struct sp_case_referral *,
+			      struct sp_err *),
+		    struct sp_err *err)
 {
-	(void)unused;
 	struct sp_id id;
 	struct sp_case_referral r;
 	int rc = referral_id(opts, &id, err);
 	if (!rc)
-		rc = sp_referral_get(cw, &id, &r, err);
+		rc = fn(cw, &id, &r, err);
 	if (!rc)
 		print_referral(cli, &r);
 	return rc;
+}
+
+static int referral_show(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *unused,
+			 const void *opts, struct sp_err *err)
+{
+	(void)unused;
+	return read_one(cli, cw, opts, sp_referral_get, err);
 }
 
 static int referral_print(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *unused,
 			  const void *opts, struct sp_err *err)
 {
 	(void)unused;
-	struct sp_id id;
-	struct sp_case_referral r;
-	int rc = referral_id(opts, &id, err);
-	if (!rc)
-		rc = sp_referral_print(cw, &id, &r, err);
-	if (!rc)
-		print_referral(cli, &r);
-	return rc;
+	return read_one(cli, cw, opts, sp_referral_print, err);
 }
 
 /* The feedback from the file named, or standard input for "-". */

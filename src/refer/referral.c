@@ -168,6 +168,14 @@ static int load(struct sp_casework *cw, const struct sp_id *id, struct sp_case_r
 	return rc;
 }
 
+/* The referral by id, and the policy's word on the operation over its case. */
+static int load_case(struct sp_caseop *op, const struct sp_id *id, struct sp_case_referral *r,
+		     struct sealed *s, struct sp_err *err)
+{
+	int rc = load(op->cw, id, r, s, err);
+	return rc ? rc : sp_caseop_case(op, &r->case_id, err);
+}
+
 static int bind_opt_id(struct sp_stmt *st, int i, const struct sp_id *id)
 {
 	return sp_id_is_zero(id) ? sp_stmt_bind_null(st, i) : sp_stmt_bind_id(st, i, id);
@@ -1034,9 +1042,7 @@ int sp_referral_get(struct sp_casework *cw, const struct sp_id *id, struct sp_ca
 	int rc = sp_caseop_begin(cw, &act_read, false, &op, err);
 	if (rc)
 		return rc;
-	rc = load(cw, id, &r, &s, err);
-	if (!rc)
-		rc = sp_caseop_case(&op, &r.case_id, err);
+	rc = load_case(&op, id, &r, &s, err);
 	if (!rc)
 		rc = view_of(&op, &r, err);
 	if (!rc)
@@ -1062,9 +1068,7 @@ int sp_referral_print(struct sp_casework *cw, const struct sp_id *id, struct sp_
 	int rc = sp_caseop_begin(cw, &act_print, true, &op, err);
 	if (rc)
 		return rc;
-	rc = load(cw, id, &r, &s, err);
-	if (!rc)
-		rc = sp_caseop_case(&op, &r.case_id, err);
+	rc = load_case(&op, id, &r, &s, err);
 	if (!rc && !sp_id_is_zero(&r.provider_agency))
 		rc = sp_err_set(err, SP_ECONFLICT, "", "the provider is on safepath: it reads the "
 						       "referral there");
@@ -1243,9 +1247,7 @@ static int expire_one(struct sp_casework *cw, const struct sp_id *id, int64_t no
 	int rc = sp_caseop_begin(cw, &sender_acts[SP_REF_EXPIRE], true, &op, err);
 	if (rc)
 		return rc;
-	rc = load(cw, id, &r, &s, err);
-	if (!rc)
-		rc = sp_caseop_case(&op, &r.case_id, err);
+	rc = load_case(&op, id, &r, &s, err);
 	/* still due and unanswered in this transaction: another server may have moved it */
 	bool due = !rc && r.due_us && r.due_us < now_us &&
 		   (r.status == SP_REF_SENT || r.status == SP_REF_ACKNOWLEDGED);
