@@ -1033,24 +1033,23 @@ static const char *read_fields(const struct sp_case_referral *r)
 	return r->feedback ? "stat,referral,notes" : "stat,referral";
 }
 
-int sp_referral_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case_referral *out,
-		    struct sp_err *err)
+/* One referral read in one operation under act: loaded, its case asked about, then body
+ * fills what the reader sees, then the audit record naming the classes shown. */
+static int read_referral(struct sp_casework *cw, const struct sp_case_act *act, bool write,
+			 const struct sp_id *id,
+			 int (*body)(struct sp_caseop *op, struct sp_case_referral *r,
+				     const struct sealed *s, struct sp_err *err),
+			 struct sp_case_referral *out, struct sp_err *err)
 {
 	struct sp_caseop op;
 	struct sp_case_referral r = {0}; /* the analyzer cannot see load fill it */
 	struct sealed s = {0};
-	int rc = sp_caseop_begin(cw, &act_read, false, &op, err);
+	int rc = sp_caseop_begin(cw, act, write, &op, err);
 	if (rc)
 		return rc;
 	rc = load_case(&op, id, &r, &s, err);
 	if (!rc)
-		rc = view_of(&op, &r, err);
-	if (!rc)
-		rc = reveal(&op, &r, &s, err);
-	if (!rc)
-		rc = accepted_profile(&op, &r, err);
-	if (!rc)
-		rc = events_load(cw, &r, err);
+		rc = body(&op, &r, &s, err);
 	if (!rc)
 		rc = sp_caseop_audit(&op, "referral", id, read_fields(&r), NULL, err);
 	rc = sp_caseop_finish(&op, rc, err);
@@ -1059,36 +1058,45 @@ int sp_referral_get(struct sp_casework *cw, const struct sp_id *id, struct sp_ca
 	return rc;
 }
 
+/* GET: as the subject's side sees it, with its events. */
+static int get_body(struct sp_caseop *op, struct sp_case_referral *r, const struct sealed *s,
+		    struct sp_err *err)
+{
+	int rc = view_of(op, r, err);
+	if (!rc)
+		rc = reveal(op, r, s, err);
+	if (!rc)
+		rc = accepted_profile(op, r, err);
+	return rc ? rc : events_load(op->cw, r, err);
+}
+
+/* The printable referral: what a provider not on safepath is given, once sent. */
+static int print_body(struct sp_caseop *op, struct sp_case_referral *r, const struct sealed *s,
+		      struct sp_err *err)
+{
+	if (!sp_id_is_zero(&r->provider_agency))
+		return sp_err_set(err, SP_ECONFLICT, "", "the provider is on safepath: it reads the "
+							 "referral there");
+	if (r->status == SP_REF_DRAFT || sp_referral_terminal(r->status))
+		return sp_err_set(err, SP_ECONFLICT, "", "a %s referral is not printed",
+				  sp_referral_status_name(r->status));
+	r->view = SP_REFERRAL_VIEW_RECEIVER; /* what the provider is given */
+	int rc = summary_open(op, r, s, err);
+	if (!rc)
+		rc = need_kind(op->cw, r, err);
+	return rc ? rc : person_for(op, r, err);
+}
+
+int sp_referral_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case_referral *out,
+		    struct sp_err *err)
+{
+	return read_referral(cw, &act_read, false, id, get_body, out, err);
+}
+
 int sp_referral_print(struct sp_casework *cw, const struct sp_id *id, struct sp_case_referral *out,
 		      struct sp_err *err)
 {
-	struct sp_caseop op;
-	struct sp_case_referral r = {0}; /* the analyzer cannot see load fill it */
-	struct sealed s = {0};
-	int rc = sp_caseop_begin(cw, &act_print, true, &op, err);
-	if (rc)
-		return rc;
-	rc = load_case(&op, id, &r, &s, err);
-	if (!rc && !sp_id_is_zero(&r.provider_agency))
-		rc = sp_err_set(err, SP_ECONFLICT, "", "the provider is on safepath: it reads the "
-						       "referral there");
-	if (!rc && (r.status == SP_REF_DRAFT || sp_referral_terminal(r.status)))
-		rc = sp_err_set(err, SP_ECONFLICT, "", "a %s referral is not printed",
-				sp_referral_status_name(r.status));
-	if (!rc) {
-		r.view = SP_REFERRAL_VIEW_RECEIVER; /* what the provider is given */
-		rc = summary_open(&op, &r, &s, err);
-	}
-	if (!rc)
-		rc = need_kind(cw, &r, err);
-	if (!rc)
-		rc = person_for(&op, &r, err);
-	if (!rc)
-		rc = sp_caseop_audit(&op, "referral", id, read_fields(&r), NULL, err);
-	rc = sp_caseop_finish(&op, rc, err);
-	if (!rc && out)
-		*out = r;
-	return rc;
+	return read_referral(cw, &act_print, true, id, print_body, out, err);
 }
 
 /* One more referral in an arena array: its slot, or NULL when out of memory. */
