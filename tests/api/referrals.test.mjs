@@ -4,9 +4,11 @@
 // urgent, 4 hours), the provider's answers, feedback back to the caseworker, a decline proposing
 // the next services, a provider not on safepath (printable referral, manual answers), who may,
 // and minimisation: for every provider-facing route the JSON holds no member outside a
-// hand-written allow-list per state, and access ends when the referral ends.
+// hand-written allow-list per state, and access ends when the referral ends. The person's name
+// and the feedback are SECRET values: after/data.check.mjs finds them nowhere on disk in clear.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { SECRET } from './cases.data.mjs';
 import { assertProblem, blob, demo, login, request, sql } from './lib.mjs';
 
 const PW = demo.password;
@@ -92,7 +94,7 @@ async function consent(c, body) {
 }
 
 const PERSON = {
-  names: [{ role: 'given', romanised: 'Referrina' }, { role: 'family', romanised: 'Tesfay' }],
+  names: [{ role: 'given', romanised: 'Referrina' }, { role: 'family', romanised: SECRET.referred }],
   sex: 'female', date_of_birth: { date: '1994-02-03' }, languages: ['ti'], nationalities: ['ER'],
   contacts: [{ kind: 'phone', value: '+4915112345670' }],
 };
@@ -213,7 +215,7 @@ test('accepted: the profile\'s fields of the person and nothing else; feedback b
   assert.equal(page.json.reason, 'not_in_profile');
   ref = await must(provider, ref, { event: 'start' }, 'in_progress');
   const done = await fire(provider, ref, { event: 'complete', outcome: 'service_provided',
-    feedback: 'Guardian Ms Abebe appointed on Tuesday' });
+    feedback: SECRET.feedback });
   assert.equal(done.status, 200, done.text);
   allowed(done.json, 'answer');
   ref = done.json;
@@ -221,7 +223,7 @@ test('accepted: the profile\'s fields of the person and nothing else; feedback b
   assert.equal(back.status, 200, back.text);
   assert.equal(back.json.view, 'sender');
   assert.equal(back.json.outcome, 'service_provided');
-  assert.equal(back.json.feedback, 'Guardian Ms Abebe appointed on Tuesday');
+  assert.equal(back.json.feedback, SECRET.feedback); // sealed on disk: after/data.check.mjs
   assert.deepEqual(back.json.events.map((e) => [e.event, e.side]), [['send', 'sender'],
     ['acknowledge', 'receiver'], ['accept', 'receiver'], ['start', 'receiver'], ['complete', 'receiver']]);
   assert.equal(back.json.person, undefined);
