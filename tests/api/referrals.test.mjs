@@ -46,7 +46,7 @@ const SUMMARY = ['need', 'urgency', 'age_band', 'sex', 'language'];
 const GUARDIAN_PROFILE = ['names', 'date_of_birth', 'sex', 'languages', 'nationalities', 'contacts', 'documents'];
 const EVENT = ['event', 'from', 'to', 'side', 'manual', 'actor', 'agency_id', 'at', 'reason'];
 
-let cw; let ident; let provider; let focal; let shl; let kase; let need;
+let cw; let ident; let provider; let sup; let shl; let kase; let need;
 
 const write = (s, opts) => ({ cookie: s.cookie, csrf: s.csrf, ...opts });
 const ifMatch = (v) => ({ 'if-match': `"${v}"` });
@@ -103,11 +103,12 @@ before(async () => {
   cw = await login('demo.caseworker', PW);
   ident = await login('demo.identifier', PW);
   provider = await login('demo.provider', PW);
-  focal = await login('demo.focal', PW);
+  sup = await login('demo.supervisor', PW);
   const admin = await login('demo.admin', PW);
   const agencies = await request('GET', '/api/v1/agencies?limit=100', admin);
   shl = agencies.json.items.find((a) => a.code === 'SHL');
-  const imp = await request('POST', '/api/v1/services', { ...focal, body: DIRECTORY });
+  // imported by the supervisor: the service tests count the focal point's own import
+  const imp = await request('POST', '/api/v1/services', { ...sup, body: DIRECTORY });
   assert.equal(imp.status, 201, imp.text);
   [kase, need] = await newCase(PERSON);
 });
