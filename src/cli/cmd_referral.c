@@ -122,6 +122,7 @@ static void print_list(const struct sp_cli *cli, const struct sp_case_referral *
 		json_object_update(j, more);
 	json_decref(more);
 	sp_cli_print_json(j);
+	json_decref(j);
 }
 
 static int referral_id(const struct referral_opts *o, struct sp_id *id, struct sp_err *err)
@@ -263,9 +264,11 @@ static int referral_expire(struct sp_cli *cli, struct sp_casework *cw, const str
 	int rc = sp_referral_expire(cw, now, &count, err);
 	if (rc)
 		return rc;
-	if (cli->json)
-		sp_cli_print_json(json_pack("{s:I}", "expired", (json_int_t)count));
-	else
+	if (cli->json) {
+		json_t *j = json_pack("{s:I}", "expired", (json_int_t)count);
+		sp_cli_print_json(j);
+		json_decref(j);
+	} else
 		printf("%zu referral%s expired\n", count, count == 1 ? "" : "s");
 	return SP_OK;
 }
