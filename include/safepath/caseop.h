@@ -81,10 +81,23 @@ int sp_caseop_flags_on(struct sp_caseop *op, unsigned flags, struct sp_err *err)
  * and is durable before sp_caseop_finish returns. */
 int sp_caseop_audit(struct sp_caseop *op, const char *object_type, const struct sp_id *object,
 		    const char *fields, const char *reason, struct sp_err *err) SP_MUST;
+/* The same naming several objects of one type (a list's rows): the first is the record's
+ * object, the rest its further objects (at most SP_AUDIT_OBJECTS_MAX); n == 0 names none. */
+int sp_caseop_audit_many(struct sp_caseop *op, const char *object_type,
+			 const struct sp_id *objects, size_t n, const char *fields,
+			 struct sp_err *err) SP_MUST;
 /* Record the create's idempotency key (cw->idem; nothing when NULL) as having made object of
  * kind below the case. */
 int sp_caseop_idem(struct sp_caseop *op, const char *kind, const struct sp_id *object,
 		   struct sp_err *err) SP_MUST;
+/* What the case shares with agency through referral (the case_shares row, in the open write
+ * transaction on the allowed case): state pending (the referral's summary) or accepted (the
+ * summary and fields, SP_FIELD bits of the referral's profile); SP_REFERRAL_NONE deletes the
+ * row, and the agency's access through that referral ends with the transaction. The policy's
+ * view of the case reads these rows for a subject of another agency (deps.c). */
+int sp_caseop_share(struct sp_caseop *op, const struct sp_id *agency,
+		    const struct sp_id *referral, enum sp_referral_state state, unsigned fields,
+		    struct sp_err *err) SP_MUST;
 /* Commit when rc is 0, else roll back; returns the final status. */
 int sp_caseop_finish(struct sp_caseop *op, int rc, struct sp_err *err) SP_MUST;
 

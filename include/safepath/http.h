@@ -18,6 +18,7 @@ struct sp_protocols;
 struct sp_vocabulary;
 struct sp_jurisdiction;
 struct sp_jurisdictions;
+struct sp_referral_types;
 
 struct sp_http_options {
 	const char *listen;                   /* "127.0.0.1:8080" or "[::1]:8080" */
@@ -41,6 +42,9 @@ struct sp_http_options {
 	 * deadlines and who may record which decision; NULL: those routes answer 503. */
 	const struct sp_jurisdiction *jurisdiction;
 	const struct sp_jurisdictions *jurisdictions; /* every loaded file, jurisdiction's too */
+	/* The referral types (config/referrals.json) checked against the vocabulary at start;
+	 * NULL: creating a referral answers 503. */
+	const struct sp_referral_types *referral_types;
 };
 
 /* HTTPS material (tls.c): PEM text of the certificate chain and of the private key, the key

@@ -101,6 +101,18 @@ struct sp_jur_retention {
 	const char *source;
 	char tag;
 };
+/* A referral's urgency (the "priorities" codes of protocols/codes.json) and its two due
+ * steps: acknowledging it once sent, answering it (accept or decline) once acknowledged. */
+enum sp_jur_urgency {
+	SP_URGENCY_ROUTINE,
+	SP_URGENCY_SOON,
+	SP_URGENCY_URGENT,
+	SP_URGENCY_IMMEDIATE,
+	SP_URGENCY_COUNT
+};
+enum sp_jur_ref_step { SP_REF_STEP_ACKNOWLEDGE, SP_REF_STEP_RESPOND, SP_REF_STEP_COUNT };
+const char *sp_jur_urgency_name(enum sp_jur_urgency u); /* "?" when out of range */
+int sp_jur_urgency_parse(const char *name) SP_MUST;     /* -1 for an unknown name */
 
 struct sp_jurisdiction {
 	const char *id, *version, *source, *time_zone;
@@ -117,6 +129,11 @@ struct sp_jurisdiction {
 	size_t n_rules;
 	struct sp_jur_decision decisions[SP_DECISION_TYPE_COUNT];
 	struct sp_jur_retention retention[SP_JUR_RECORD_COUNT];
+	/* The times to acknowledge and to answer a referral, per urgency: targets in hours,
+	 * calendar days or working days (the "referrals" member; has_referrals false without
+	 * it, and referrals then have no due dates). */
+	bool has_referrals;
+	struct sp_jur_rule referral_due[SP_URGENCY_COUNT][SP_REF_STEP_COUNT];
 	json_t *doc;			  /* owns every string above */
 };
 
@@ -178,6 +195,13 @@ const struct sp_jurisdiction *sp_jurisdictions_find(const struct sp_jurisdiction
  * "holidays_not_covered" when a day they count lies outside the holiday list's years. */
 int sp_deadline_due(const struct sp_jurisdiction *j, const struct sp_jur_rule *r, int64_t trigger,
 		    int64_t *due, struct sp_err *err) SP_MUST;
+
+/* When a referral of urgency u is due for step, the step's clock starting at `trigger` (sent
+ * for the acknowledgement, acknowledged for the answer): sp_deadline_due over the file's
+ * "referrals" rule. SP_ENOTFOUND when the jurisdiction has no "referrals" member. */
+int sp_jurisdiction_referral_due(const struct sp_jurisdiction *j, enum sp_jur_urgency u,
+				 enum sp_jur_ref_step step, int64_t trigger, int64_t *due,
+				 struct sp_err *err) SP_MUST;
 
 /* A target is overdue at `now` once now > due; a minimum period and an open rule never are. */
 bool sp_deadline_overdue(const struct sp_jur_rule *r, int64_t due, int64_t now);

@@ -65,6 +65,18 @@ struct sp_caseop;
 int sp_need_add_in(struct sp_caseop *op, const struct sp_need_new *in, struct sp_need *out,
 		   struct sp_err *err) SP_MUST;
 
+/* A need of the operation's case, its note left out, the policy asked for need.read on the
+ * case: SP_ENOTFOUND when there is none, or it is another case's. */
+int sp_need_get_in(struct sp_caseop *op, const struct sp_id *id, struct sp_need *out,
+		   struct sp_err *err) SP_MUST;
+/* A need follows its referral (src/refer/referral.c): moved to status in the referral's own
+ * write operation, under the policy's decision on that operation (the provider who declines
+ * may not write needs, and the need still goes back to unmet), with a need.update record
+ * ("stat"). Nothing when it is there already or sp_need_may_move refuses the move (a need
+ * met or no longer needed stays so); SP_ENOTFOUND for a need of another case. */
+int sp_need_follow_in(struct sp_caseop *op, const struct sp_id *id, enum sp_need_status status,
+		      struct sp_err *err) SP_MUST;
+
 /* Change what is set; version must be the stored one (SP_ECONFLICT on "/version" if the need
  * moved on); a status move outside sp_need_may_move is SP_ECONFLICT on "/status". A note of
  * NULL with set_note removes it. */

@@ -88,6 +88,9 @@ enum sp_action {
 	SP_ACT_SERVICE_MANAGE, /* import, add and change the service directory (no case data) */
 	SP_ACT_RETENTION_RUN,  /* anonymise closed cases past their retention period */
 	SP_ACT_SUBJECT_EXPORT, /* the DPO's subject-access export of one case (flagged to the DPO) */
+	SP_ACT_REFERRAL_WRITE,   /* the referring side: create, send, cancel, close a referral */
+	SP_ACT_REFERRAL_READ,    /* a case's referrals; a provider through its referral (rule 5) */
+	SP_ACT_REFERRAL_RESPOND, /* the receiving provider's answers (rule 5 only) */
 	SP_ACTION_COUNT
 };
 

@@ -7,10 +7,16 @@
 #define SAFEPATH_REFERRAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
+#include <jansson.h>
+
+#include "safepath/arena.h"
 #include "safepath/case.h"
 #include "safepath/err.h"
 #include "safepath/policy.h"
+#include "safepath/protocol.h"
 
 enum sp_referral_status {
 	SP_REF_DRAFT,
@@ -92,5 +98,215 @@ bool sp_referral_terminal(enum sp_referral_status s);
  * referral's summary while sent or acknowledged; its shared profile once accepted, in
  * progress or completed. Out of range: none. */
 enum sp_referral_state sp_referral_provider_access(enum sp_referral_status s);
+
+/* ---- referral types as data (config/referrals.json, src/refer/reftypes.c) ---- */
+
+/* The person fields a referral may share once accepted, each of one policy class: names,
+ * date_of_birth, nationalities, contacts and documents are identity; sex and languages are
+ * the referral summary's own class. */
+enum sp_referral_field {
+	SP_RF_NAMES,
+	SP_RF_DATE_OF_BIRTH,
+	SP_RF_SEX,
+	SP_RF_LANGUAGES,
+	SP_RF_NATIONALITIES,
+	SP_RF_CONTACTS,
+	SP_RF_DOCUMENTS,
+	SP_RF_COUNT
+};
+const char *sp_referral_field_name(enum sp_referral_field f); /* NULL out of range */
+int sp_referral_field_parse(const char *s) SP_MUST;            /* -1 for an unknown name */
+/* The policy classes (SP_FIELD bits) of a set of fields (1u << enum sp_referral_field). */
+unsigned sp_referral_field_classes(unsigned fields);
+
+#define SP_REFERRAL_KINDS_MAX 8
+
+/* One type: its id, the services kinds (protocols/codes.json) it covers — the id itself when
+ * the file names none —, its titles and the fields it shares. */
+struct sp_referral_type {
+	const char *id;
+	const char *kinds[SP_REFERRAL_KINDS_MAX];
+	size_t n_kinds;
+	const char *title_en, *title_fr;
+	unsigned shares; /* 1u << enum sp_referral_field */
+};
+
+struct sp_referral_types {
+	const char *id, *version, *source, *status;
+	struct sp_referral_type *types;
+	size_t n;
+	struct sp_arena arena; /* owns every string */
+};
+
+/* Parse and check a types file: every error in diag with its JSON pointer, SP_EINVAL then
+ * (*out NULL). vocab checks the kinds ("services"); a kind in two types is an error. */
+int sp_referral_types_parse(const char *text, size_t len, const struct sp_vocabulary *vocab,
+			    struct sp_referral_types **out, struct sp_diag *diag) SP_MUST;
+/* The shipped config/referrals.json; err names the first error. */
+int sp_referral_types_shipped(const struct sp_vocabulary *vocab, struct sp_referral_types **out,
+			      struct sp_err *err) SP_MUST;
+void sp_referral_types_free(struct sp_referral_types *t);
+const struct sp_referral_type *sp_referral_type_find(const struct sp_referral_types *t,
+						     const char *id);
+/* The type that covers a services kind; NULL when none does. */
+const struct sp_referral_type *sp_referral_type_of_kind(const struct sp_referral_types *t,
+							const char *kind);
+
+/* ---- referrals of a case (the referrals and referral_events tables, src/refer/referral.c) ----
+ *
+ * A referral sends one need of a case to one service, as a draft first. The sending side —
+ * a user of the case's owning agency whom the policy lets write referrals on the case
+ * (referral.write: the case's assigned identifier, caseworker or focal point, or a supervisor
+ * of the agency) — creates, sends, cancels and closes it; the receiving provider — a user of
+ * the service's organisation's agency, through the case's referral to that agency (policy
+ * rule 5, referral.respond) — acknowledges, accepts or declines, starts and completes it;
+ * expiry is the system's. Every transition is asked of sp_referral_fire first, then written
+ * with its referral_events row, its audit record, what the case shares with the provider
+ * (sp_caseop_share) and the need it serves, in one transaction. */
+
+#define SP_REFERRAL_CODE_MAX 64       /* a type, urgency, reason, outcome or source code */
+#define SP_REFERRAL_PROFILE_MAX 128   /* the profile's field names, comma-separated */
+#define SP_REFERRAL_FEEDBACK_MAX 4000 /* bytes of the provider's feedback */
+
+/* Where an incoming referral came from (issue 6, item 7). */
+const char *sp_referral_source_name(int source); /* NULL out of range */
+int sp_referral_source_parse(const char *s) SP_MUST; /* hotline, organisation, self, other */
+
+/* How the reader sees a referral: as its sending side, or as the receiving provider. */
+enum sp_referral_view { SP_REFERRAL_VIEW_SENDER, SP_REFERRAL_VIEW_RECEIVER };
+
+struct sp_referral_event_row {
+	struct sp_id id;
+	enum sp_referral_event event;
+	enum sp_referral_status from, to;
+	enum sp_referral_side side;
+	bool manual;          /* the sending side recorded a provider's answer by hand */
+	struct sp_id actor;   /* zero for the system */
+	struct sp_id agency;  /* zero for the system */
+	int64_t at_us;
+	char reason[SP_REFERRAL_CODE_MAX]; /* a decline's reason, "" otherwise */
+};
+
+struct sp_case_referral {
+	struct sp_id id, case_id, agency, created_by;
+	struct sp_id need;            /* zero: none */
+	struct sp_id service;         /* zero: none chosen */
+	struct sp_id organization;    /* the service's organisation; zero without a service */
+	struct sp_id provider_agency; /* zero: a provider not on safepath */
+	char type[SP_REFERRAL_CODE_MAX];
+	char urgency[SP_REFERRAL_CODE_MAX];
+	enum sp_referral_status status;
+	char profile[SP_REFERRAL_PROFILE_MAX]; /* shared field names, fixed at creation */
+	unsigned shares;                       /* the same as 1u << enum sp_referral_field */
+	char reason[SP_REFERRAL_CODE_MAX];     /* a decline's reason code, "" otherwise */
+	char outcome[SP_REFERRAL_CODE_MAX];    /* a completion's outcome code, "" otherwise */
+	char source[SP_REFERRAL_CODE_MAX];     /* an incoming referral's source, "" otherwise */
+	int64_t due_us;                        /* 0: nothing due */
+	int64_t created_us, updated_us, version;
+	enum sp_referral_view view;
+	/* what the reader may see, opened into cw->arena */
+	bool has_summary;                      /* need, urgency, age band, sex, language */
+	char need_kind[SP_REFERRAL_CODE_MAX];  /* "" when the referral serves no need */
+	char age_band[16], sex[16], language[SP_CODE_MAX];
+	const char *feedback;                  /* the provider's, NULL when none or withheld */
+	bool shows_profile;                    /* the provider's view: the profile's fields */
+	bool has_person;                       /* the person read for them */
+	struct sp_person person;
+	struct sp_referral_event_row *events;  /* oldest first (get only) */
+	size_t n_events;
+};
+
+/* A draft: for need (a need of the case) or, in one step, for the suggestion-th referral
+ * suggestion of a completed screening of the case (its need, its kind's type); to service, or
+ * none yet; of type (a referral type id: the service's kind's type when NULL), with urgency (a
+ * "priorities" code; routine when NULL). */
+struct sp_referral_new {
+	const struct sp_id *need;
+	const struct sp_id *service;
+	const char *type;
+	const char *urgency;
+	const struct sp_id *screening;
+	int suggestion;
+};
+
+/* What happens to a referral: the event's name, a decline's reason, a completion's outcome
+ * code and feedback text (sealed), and manual for the sending side recording the answer of
+ * a provider not on safepath. version must be the stored one (SP_ECONFLICT on "/version"). */
+struct sp_referral_change {
+	int64_t version;
+	const char *event;
+	const char *reason;
+	const char *outcome;
+	const char *feedback;
+	bool manual;
+};
+
+/* Create a draft (referral.write on the case): SP_EINVAL naming "/need", "/service",
+ * "/type", "/urgency", "/screening_id" or "/suggestion" for what does not fit; the audit
+ * record referral.create, the idempotency key recorded. */
+int sp_referral_create(struct sp_casework *cw, const struct sp_referral_types *types,
+		       const struct sp_id *case_id, const struct sp_referral_new *in,
+		       struct sp_case_referral *out, struct sp_err *err) SP_MUST;
+struct sp_jurisdiction;
+/* An incoming referral (issue 6, item 7): from a hotline, another organisation, or the person
+ * themself (source: hotline, organisation, self, other). Registers the case (its person sealed
+ * and indexed, assigned to the subject, as sp_case_open), its need (a "needs" code) and the
+ * referral as received — accepted by the subject's agency, of type "incoming", with its source
+ * and urgency, sharing nothing — in one transaction, audited case.create, need.add and
+ * referral.incoming. The agency moves it on by hand (manual start and complete) and closes it.
+ * SP_EINVAL naming "/source", "/need" or "/urgency". */
+struct sp_referral_incoming {
+	const struct sp_person *person;
+	unsigned flags; /* enum sp_case_flag */
+	const char *source;
+	const char *need;
+	const char *urgency;
+};
+int sp_referral_incoming(struct sp_casework *cw, const struct sp_referral_incoming *in,
+			 struct sp_case *case_out, struct sp_case_referral *out,
+			 struct sp_err *err) SP_MUST;
+/* Fire a change's event as the subject's side. Sending checks the consent: the newest
+ * "referral" consent scoped to the provider's agency (a provider not on safepath: the newest
+ * "services" consent) must be given, and for a child (the case's unaccompanied or separated
+ * flag, the current age assessment, or a date of birth under 18) given by a guardian or
+ * representative with the child's assent given or not able: else SP_ECONFLICT on "/consent"
+ * saying what is missing. The due date of the acknowledgement (sent) or the answer
+ * (acknowledged) comes from j's "referrals" member; none without it. */
+int sp_referral_change(struct sp_casework *cw, const struct sp_jurisdiction *j,
+		       const struct sp_id *id, const struct sp_referral_change *ch,
+		       struct sp_case_referral *out, struct sp_err *err) SP_MUST;
+/* One referral as the subject may see it, with its events: the sending side everything but
+ * the person (feedback only with the notes class); the provider its summary before
+ * accepting, the profile's fields after, nothing once it ended (SP_EDENIED no_referral). */
+int sp_referral_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case_referral *out,
+		    struct sp_err *err) SP_MUST;
+/* The printable referral for a provider not on safepath (the sending side only): the summary
+ * and the profile's fields of the person, audited as referral.print. */
+int sp_referral_print(struct sp_casework *cw, const struct sp_id *id, struct sp_case_referral *out,
+		      struct sp_err *err) SP_MUST;
+/* A case's referrals, newest first, without events or person (referral.read). */
+int sp_referral_list(struct sp_casework *cw, const struct sp_id *case_id,
+		     struct sp_case_referral **out, size_t *n, struct sp_err *err) SP_MUST;
+/* The subject's inbox: incoming (to its agency as provider) or outgoing (from its agency),
+ * status -1 for any, newest change first, at most limit; every row read through the
+ * policy, the ones it refuses left out and counted in *withheld. */
+enum sp_referral_box { SP_REFERRAL_INCOMING, SP_REFERRAL_OUTGOING };
+int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int status, size_t limit,
+		      struct sp_case_referral **out, size_t *n, size_t *withheld,
+		      struct sp_err *err) SP_MUST;
+/* Expire every sent or acknowledged referral of the subject's agency due before now_us (a
+ * supervisor: SP_EDENIED for others), each in its own transaction as the system; *count how
+ * many. */
+int sp_referral_expire(struct sp_casework *cw, int64_t now_us, size_t *count,
+		       struct sp_err *err) SP_MUST;
+/* After a decline: the services that could take the same need instead (the service search
+ * with the case's criteria, the declined service left out), a new JSON array. */
+int sp_referral_next_services(struct sp_casework *cw, const struct sp_referral_types *types,
+			      const struct sp_case_referral *r, json_t **out,
+			      struct sp_err *err) SP_MUST;
+
+/* The JSON form the API and --json share (docs/openapi.yaml Referral): the workflow, and the
+ * summary, feedback, person and events as read. */
+json_t *sp_referral_encode(const struct sp_case_referral *r);
 
 #endif

@@ -117,4 +117,12 @@ json_t *sp_screening_encode(const struct sp_protocols *reg, const struct sp_scre
 /* A list row: metadata only. */
 json_t *sp_screening_encode_row(const struct sp_screening *s);
 
+/* The engine's result (JSON text in cw->arena) of a completed screening of the operation's
+ * case (safepath/caseop.h), when the policy lets the subject read screenings of its kind:
+ * SP_ENOTFOUND when there is no such completed screening on the case. A referral is drafted
+ * from one of its referral suggestions in one step (src/refer/referral.c). */
+struct sp_caseop;
+int sp_screening_result_in(struct sp_caseop *op, const struct sp_id *id, const char **result,
+			   struct sp_err *err) SP_MUST;
+
 #endif

@@ -58,8 +58,15 @@
  *       supervisor), and a write is all or nothing: one
  *       requested class out of reach refuses the write.
  *     - case.transfer: the owning agency's supervisor.       no_role (others)
+ *     - referral.write and referral.read: identifier,        no_role (screener)
+ *       caseworker, focal_point and supervisor (the sending
+ *       side of the referral state machine); referral.write
+ *       is work on the case itself, referral.read a
+ *       colleague's referral's summary too. referral.respond
+ *       is no staff role's: only a provider's (rule 5).
  *  5  provider: only through the case's referral to the provider's agency (case.read,
- *     person.read_identity); ownership and assignment give a provider nothing.
+ *     person.read_identity, referral.read, referral.respond); ownership and assignment give
+ *     a provider nothing.
  *     - no live referral                                     no_referral
  *     - pending (before acceptance): the referral summary    referral_pending
  *       class only (need, urgency, age band, sex, language).
@@ -96,6 +103,8 @@
 
 #define STAFF (SP_ROLE_SCREENER | SP_ROLE_IDENTIFIER | SP_ROLE_CASEWORKER | \
 	       SP_ROLE_FOCAL_POINT | SP_ROLE_SUPERVISOR)
+/* the sending side of a referral (safepath/referral.h's SP_REFERRAL_SENDER_ROLES) */
+#define SENDERS (SP_ROLE_IDENTIFIER | SP_ROLE_CASEWORKER | SP_ROLE_FOCAL_POINT | SP_ROLE_SUPERVISOR)
 #define F(c) SP_FIELD(SP_FC_##c)
 #define SUMMARY (F(STAT) | F(REFERRAL))
 #define BREAK_GLASS_FIELDS (F(STAT) | F(REFERRAL) | F(IDENTITY) | F(SAFETY))
@@ -234,6 +243,14 @@ static const struct action_rule {
 				  SP_ROLE_DPO | SP_ROLE_SUPERVISOR},
 	[SP_ACT_SUBJECT_EXPORT] = {"subject.export", SCOPE_CASE, A_SUBJECT, SP_FIELDS_ALL,
 				   SP_ROLE_DPO},
+	/* Referrals (src/refer/referral.c): the sending side writes them as work on the case
+	 * itself; a referral's workflow and summary are stat and referral, the provider's
+	 * feedback notes. The receiving provider reads and answers through rule 5 only. */
+	[SP_ACT_REFERRAL_WRITE] = {"referral.write", SCOPE_CASE, A_WRITE | A_CASE_ITSELF,
+				   SUMMARY, SENDERS},
+	[SP_ACT_REFERRAL_READ] = {"referral.read", SCOPE_CASE, A_REFERRAL, SUMMARY | F(NOTES),
+				  SENDERS},
+	[SP_ACT_REFERRAL_RESPOND] = {"referral.respond", SCOPE_CASE, A_REFERRAL, F(REFERRAL), 0},
 };
 
 /* ---- staff reach over a case of their own agency (rule 4) ---- */

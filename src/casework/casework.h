@@ -226,6 +226,11 @@ int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_
  * action on that case too (another table's write in the operation's transaction). */
 struct sp_caseop;
 int cw_caseop_allow(struct sp_caseop *op, enum cw_action action, struct sp_err *err) SP_MUST;
+/* Run fn on an operation over case c, just written in the open transaction, under act (the
+ * policy is asked again by whatever fn writes): sp_case_open's `then`. */
+int cw_caseop_then(struct sp_casework *cw, const struct sp_case_act *act, const struct sp_case *c,
+		   int (*fn)(struct sp_caseop *op, void *ctx, struct sp_err *err), void *ctx,
+		   struct sp_err *err) SP_MUST;
 /* The case by id (cw_case_load), if the policy allows action on it (cw_authorise). */
 int cw_case_load_for(struct sp_casework *cw, enum cw_action action, const struct sp_id *id,
 		     struct sp_case *c, struct sp_err *err) SP_MUST;
@@ -287,6 +292,10 @@ int cw_user_may(struct sp_casework *cw, const struct sp_id *user, enum cw_action
 /* The last step of sp_person_name_key: crypto's normaliser decides the bytes blinded. */
 int cw_name_normalise_final(const char *in, struct sp_arena *a, const char **out,
 			    struct sp_err *err) SP_MUST;
+/* What case_id shares with agency through its live referrals (share.c): the strongest state
+ * (accepted beats pending) and the union of the accepted referrals' fields. */
+int cw_share_read(struct sp_casework *cw, const struct sp_id *case_id, const struct sp_id *agency,
+		  enum sp_referral_state *state, unsigned *fields, struct sp_err *err) SP_MUST;
 /* The case-number prefix of an agency ("IMM"): letters and digits, at most 8. */
 int cw_agency_prefix(struct sp_casework *cw, const struct sp_id *agency, char out[16],
 		     struct sp_err *err) SP_MUST;

@@ -7,6 +7,7 @@
 #include "casework/casework.h"
 #include "safepath/access.h"
 #include "safepath/case.h"
+#include "safepath/caseop.h"
 #include "safepath/json.h"
 #include "safepath/names.h"
 #include "safepath/store.h"
@@ -374,6 +375,22 @@ int sp_consent_list(struct sp_casework *cw, const struct sp_id *case_id, struct 
 	return rc;
 }
 
+/* The newest of n records (oldest first) for purpose and scope; NULL when none. */
+static const struct sp_consent *newest(const struct sp_consent *all, size_t n,
+				       enum sp_consent_purpose purpose,
+				       const struct sp_id *scope_agency, const char *scope_country)
+{
+	struct sp_id zero = {{0}};
+	const struct sp_id *agency = scope_agency ? scope_agency : &zero;
+	const char *country = scope_country ? scope_country : "";
+	for (size_t i = n; i-- > 0;)
+		if (all[i].purpose == purpose &&
+		    memcmp(all[i].scope_agency.b, agency->b, SP_ID_LEN) == 0 &&
+		    strcmp(all[i].scope_country, country) == 0)
+			return &all[i];
+	return NULL;
+}
+
 int sp_consent_current(struct sp_casework *cw, const struct sp_id *case_id,
 		       enum sp_consent_purpose purpose, const struct sp_id *scope_agency,
 		       const char *scope_country, struct sp_consent *out, struct sp_err *err)
@@ -383,16 +400,27 @@ int sp_consent_current(struct sp_casework *cw, const struct sp_id *case_id,
 	int rc = sp_consent_list(cw, case_id, &all, &n, err);
 	if (rc)
 		return rc;
-	struct sp_id zero = {{0}};
-	const struct sp_id *agency = scope_agency ? scope_agency : &zero;
-	const char *country = scope_country ? scope_country : "";
-	for (size_t i = n; i-- > 0;) {
-		if (all[i].purpose == purpose &&
-		    memcmp(all[i].scope_agency.b, agency->b, SP_ID_LEN) == 0 &&
-		    strcmp(all[i].scope_country, country) == 0) {
-			*out = all[i];
-			return SP_OK;
-		}
+	const struct sp_consent *c = newest(all, n, purpose, scope_agency, scope_country);
+	if (!c)
+		return sp_err_set(err, SP_ENOTFOUND, "", "no consent recorded for this purpose");
+	*out = *c;
+	return SP_OK;
+}
+
+int sp_consent_current_in(struct sp_caseop *op, enum sp_consent_purpose purpose,
+			  const struct sp_id *scope_agency, struct sp_consent *out, bool *found,
+			  struct sp_err *err)
+{
+	struct sp_consent *all = NULL;
+	size_t n = 0;
+	*found = false;
+	int rc = cw_caseop_allow(op, CW_CONSENT_READ, err);
+	if (!rc)
+		rc = load_all(op->cw, &op->c, &all, &n, err);
+	const struct sp_consent *c = rc ? NULL : newest(all, n, purpose, scope_agency, NULL);
+	if (c) {
+		*out = *c;
+		*found = true;
 	}
-	return sp_err_set(err, SP_ENOTFOUND, "", "no consent recorded for this purpose");
+	return rc;
 }

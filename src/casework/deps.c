@@ -178,10 +178,11 @@ void cw_facts_clear(void)
 	dpo_flagged = false;
 }
 
-/* The policy's view of case c: its owning agency's kind, and user's relation to it. */
+/* The policy's view of case c: its owning agency's kind, and the relation to it of user, of
+ * agency: assignment, and for another agency what the case's referrals to it share. */
 static int policy_object(struct sp_casework *cw, const struct sp_case *c,
-			 const struct sp_id *user, struct sp_policy_object *obj,
-			 struct sp_err *err)
+			 const struct sp_id *user, const struct sp_id *agency,
+			 struct sp_policy_object *obj, struct sp_err *err)
 {
 	if (!agency_seen.set || memcmp(agency_seen.id.b, c->agency.b, SP_ID_LEN) != 0) {
 		struct sp_agency ag;
@@ -200,8 +201,10 @@ static int policy_object(struct sp_casework *cw, const struct sp_case *c,
 	obj->assigned = !sp_id_is_zero(&c->assigned) &&
 			memcmp(c->assigned.b, user->b, SP_ID_LEN) == 0;
 	obj->restricted = (c->flags & SP_CASE_RESTRICTED) != 0;
-	obj->referral = SP_REFERRAL_NONE; /* the refer wing fills this in when it lands */
-	return SP_OK;
+	obj->referral = SP_REFERRAL_NONE;
+	if (memcmp(agency->b, c->agency.b, SP_ID_LEN) == 0)
+		return SP_OK; /* a referral goes to another agency */
+	return cw_share_read(cw, &c->id, agency, &obj->referral, &obj->referral_fields, err);
 }
 
 static bool action_reads(enum sp_action action);
@@ -227,7 +230,7 @@ static int decide(struct sp_casework *cw, const struct sp_case_act *act, const s
 		return sp_err_set(err, SP_EDENIED, "", "a subject-access export only reads");
 	}
 	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_POLICY);
-	int rc = policy_object(cw, c, &cw->subject->user, &obj, err);
+	int rc = policy_object(cw, c, &cw->subject->user, &cw->subject->agency, &obj, err);
 	/* A new case belongs to the subject's agency and is theirs until assigned otherwise. */
 	if (!rc && act->action == SP_ACT_CASE_CREATE)
 		obj.assigned = 1;
@@ -412,7 +415,7 @@ int cw_user_may(struct sp_casework *cw, const struct sp_id *user, enum cw_action
 	struct sp_decision d;
 	const struct sp_policy_request req = {acts[action].action, acts[action].fields, NULL};
 	sp_user_subject(&u, &sub);
-	if ((rc = policy_object(cw, c, user, &obj, err)))
+	if ((rc = policy_object(cw, c, user, &u.agency, &obj, err)))
 		return rc;
 	sp_policy_decide(&sub, &req, &obj, &d);
 	if (!d.allow)
@@ -436,6 +439,7 @@ static bool action_reads(enum sp_action action)
 	case SP_ACT_NEED_READ:
 	case SP_ACT_TASK_READ:
 	case SP_ACT_DECISION_READ:
+	case SP_ACT_REFERRAL_READ:
 		return true;
 	default:
 		return false;

@@ -250,6 +250,48 @@ static int need_load(struct sp_casework *cw, const struct sp_id *id, struct sp_n
 	return rc;
 }
 
+int sp_need_get_in(struct sp_caseop *op, const struct sp_id *id, struct sp_need *out,
+		   struct sp_err *err)
+{
+	struct sp_buf ct;
+	bool has_ct = false;
+	sp_buf_init(&ct, SP_SEAL_LIMIT);
+	int rc = cw_caseop_allow(op, CW_NEED_READ, err);
+	if (!rc)
+		rc = need_load(op->cw, id, out, &ct, &has_ct, err);
+	if (!rc && memcmp(out->case_id.b, op->c.id.b, SP_ID_LEN) != 0)
+		rc = sp_err_set(err, SP_ENOTFOUND, "", "no such need on this case");
+	sp_buf_free(&ct);
+	out->note = NULL;
+	return rc;
+}
+
+int sp_need_follow_in(struct sp_caseop *op, const struct sp_id *id, enum sp_need_status status,
+		      struct sp_err *err)
+{
+	struct sp_need n = {0};
+	struct sp_buf ct;
+	bool has_ct = false;
+	sp_buf_init(&ct, SP_SEAL_LIMIT);
+	int rc = op->has_case && op->write
+			 ? need_load(op->cw, id, &n, &ct, &has_ct, err)
+			 : sp_err_set(err, SP_EINTERNAL, "", "a need follows in a write operation");
+	if (!rc && memcmp(n.case_id.b, op->c.id.b, SP_ID_LEN) != 0)
+		rc = sp_err_set(err, SP_ENOTFOUND, "", "no such need on this case");
+	if (rc || n.status == status || !sp_need_may_move(n.status, status))
+		goto out;
+	int64_t was = n.version, now = sp_now_us();
+	n.status = status;
+	n.updated_us = now > n.updated_us ? now : n.updated_us + 1;
+	n.version++;
+	rc = need_write(op->cw, &op->c, &n, NULL, has_ct ? ct.data : NULL, ct.len, was, err);
+	if (!rc)
+		rc = cw_audit(op->cw, CW_NEED_UPDATE, "need", id, "stat", err);
+out:
+	sp_buf_free(&ct);
+	return rc;
+}
+
 int sp_need_update(struct sp_casework *cw, const struct sp_id *id,
 		   const struct sp_need_change *ch, struct sp_need *out, struct sp_err *err)
 {

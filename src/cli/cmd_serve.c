@@ -12,6 +12,7 @@
 #include "safepath/buf.h"
 #include "safepath/http.h"
 #include "safepath/jurisdiction.h"
+#include "safepath/referral.h"
 #include "safepath/log.h"
 #include "safepath/protocol.h"
 
@@ -116,6 +117,16 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	struct sp_vocabulary vocab;
 	sp_vocab_for_casework(sp_protocols_vocab(reg), &vocab);
+	/* the referral types are checked against that vocabulary: a bad file stops the start */
+	struct sp_referral_types *types = NULL;
+	if (sp_referral_types_shipped(&vocab, &types, &err)) {
+		rc = sp_cli_fail(&err, "serve");
+		sp_app_close(&app);
+		sp_protocols_free(reg);
+		sp_jurisdictions_free(&jurs);
+		sp_http_tls_free(&tls);
+		return rc;
+	}
 	struct sp_http_options opt = {
 		.listen = listen,
 		.db_url = app.db_url,
@@ -131,6 +142,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		.vocabulary = &vocab,
 		.jurisdiction = jur,
 		.jurisdictions = &jurs,
+		.referral_types = types,
 	};
 	struct sp_http_server *srv = NULL;
 	rc = sp_http_server_start(&opt, &srv, &err);
@@ -142,6 +154,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		sp_app_close(&app);
 		sp_protocols_free(reg);
 		sp_jurisdictions_free(&jurs);
+		sp_referral_types_free(types);
 		return rc;
 	}
 	char port[8];
@@ -157,6 +170,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	rc = sp_app_close(&app) ? SP_EXIT_FAIL : SP_EXIT_OK;
 	sp_protocols_free(reg);
 	sp_jurisdictions_free(&jurs);
+	sp_referral_types_free(types);
 	sp_log(SP_LOG_INFO, "serve.stopped", (const char *)NULL);
 	return rc;
 }

@@ -41,6 +41,7 @@ static const struct sp_cli_cmd *const commands[] = {
 	&sp_cli_cmd_focal,
 	&sp_cli_cmd_retention,
 	&sp_cli_cmd_subject_access,
+	&sp_cli_cmd_referral,
 	&sp_cli_cmd_key,
 	&sp_cli_cmd_audit,
 	&sp_cli_cmd_backup,

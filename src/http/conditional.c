@@ -20,6 +20,7 @@ static int (*const updates[])(struct http_req *r) = {
 	http_api_screening_complete,
 	http_api_deadline_patch,
 	http_api_service_patch,
+	http_api_referral_event,
 };
 
 int http_route_updates(const struct http_route *rt)

@@ -44,6 +44,9 @@ static const char *const kind_names[SP_KIND_COUNT] = {"target", "minimum"};
 static const char *const decision_names[SP_DECISION_TYPE_COUNT] = {
 	"age_assessment", "reasonable_grounds", "conclusive_grounds", "best_interests"};
 static const char *const record_names[SP_JUR_RECORD_COUNT] = {"case"};
+static const char *const urgency_names[SP_URGENCY_COUNT] = {"routine", "soon", "urgent",
+								 "immediate"};
+static const char *const step_names[SP_REF_STEP_COUNT] = {"acknowledge", "respond"};
 static const char *const weekday_names[7] = {"monday", "tuesday",  "wednesday", "thursday",
 					     "friday", "saturday", "sunday"};
 
@@ -77,6 +80,16 @@ const char *sp_decision_type_name(enum sp_decision_type t)
 const char *sp_jur_record_name(enum sp_jur_record r)
 {
 	return name_of(record_names, SP_JUR_RECORD_COUNT, (int)r);
+}
+
+const char *sp_jur_urgency_name(enum sp_jur_urgency u)
+{
+	return name_of(urgency_names, SP_URGENCY_COUNT, u);
+}
+
+int sp_jur_urgency_parse(const char *name)
+{
+	return sp_name_index(urgency_names, SP_URGENCY_COUNT, name);
 }
 
 int sp_jur_event_parse(const char *name, enum sp_jur_event *out)
@@ -665,6 +678,67 @@ static void check_retention(struct jv *v, json_t *doc, struct sp_jurisdiction *j
 	}
 }
 
+/* One step's time {"amount", "unit"}: hours, calendar or working days, as a target rule. */
+static void check_ref_step(struct jv *v, json_t *o, const char *p, const struct sp_jurisdiction *j,
+			   struct sp_jur_rule *out)
+{
+	static const char *const keys[] = {"amount", "unit", NULL};
+	only_keys(v, o, p, keys);
+	int unit = get_name(v, o, p, "unit", true, unit_names, SP_UNIT_COUNT, "unit");
+	char q[SP_JUR_PTR_SIZE];
+	path(q, p, "unit");
+	if (unit == SP_UNIT_IMMEDIATELY || unit == SP_UNIT_UNTIL_EVENT) {
+		fail(v, q, "must be hours, calendar_days or working_days");
+		unit = -1;
+	} else if (unit == SP_UNIT_WORKING_DAYS && !json_object_get(j->doc, "holidays")) {
+		fail(v, q, "working days need a holiday list (/holidays)");
+	}
+	out->unit = unit < 0 ? SP_UNIT_HOURS : (enum sp_jur_unit)unit;
+	out->kind = SP_KIND_TARGET;
+	out->trigger = SP_EVENT_REFERRAL;
+	out->amount = get_int(v, o, p, "amount", 1, unit == SP_UNIT_HOURS ? HOURS_MAX : DAYS_MAX, 1);
+}
+
+/* "referrals": {"source", "tag", and per urgency {"acknowledge": step, "respond": step}}. */
+static void check_referrals(struct jv *v, json_t *doc, struct sp_jurisdiction *j)
+{
+	char p0[SP_JUR_PTR_SIZE];
+	json_t *r = member(v, doc, "", "referrals", false, p0);
+	if (!r)
+		return;
+	if (!json_is_object(r)) {
+		fail(v, "/referrals", "must be an object keyed by urgency");
+		return;
+	}
+	static const char *const keys[] = {"source", "tag",    "routine", "soon",
+					   "urgent", "immediate", NULL};
+	only_keys(v, r, "/referrals", keys);
+	const char *source = get_str(v, r, "/referrals", "source", true, TEXT_MAX);
+	char tag = get_tag(v, r, "/referrals");
+	for (int u = 0; u < SP_URGENCY_COUNT; u++) {
+		char p[SP_JUR_PTR_SIZE];
+		json_t *m = member(v, r, "/referrals", urgency_names[u], true, p);
+		if (m && !json_is_object(m))
+			fail(v, p, "must be an object with acknowledge and respond");
+		if (!m || !json_is_object(m))
+			continue;
+		static const char *const steps[] = {"acknowledge", "respond", NULL};
+		only_keys(v, m, p, steps);
+		for (int s = 0; s < SP_REF_STEP_COUNT; s++) {
+			char q[SP_JUR_PTR_SIZE];
+			json_t *o = member(v, m, p, step_names[s], true, q);
+			if (o && !json_is_object(o))
+				fail(v, q, "must be an object with amount and unit");
+			else if (o)
+				check_ref_step(v, o, q, j, &j->referral_due[u][s]);
+			j->referral_due[u][s].id = step_names[s];
+			j->referral_due[u][s].source = source;
+			j->referral_due[u][s].tag = tag;
+		}
+	}
+	j->has_referrals = true;
+}
+
 static void check_doc(struct jv *v, json_t *doc, struct sp_jurisdiction *j, int32_t **days,
 		      struct sp_jur_rule **rules)
 {
@@ -675,6 +749,7 @@ static void check_doc(struct jv *v, json_t *doc, struct sp_jurisdiction *j, int3
 	static const char *const keys[] = {"id",	   "version",	   "source",   "status",
 					   "title",	   "notes",	   "time_zone", "working_week",
 					   "holidays",	   "deadlines",	   "decisions", "retention",
+					   "referrals",
 					   NULL};
 	only_keys(v, doc, "", keys);
 	j->id = get_str(v, doc, "", "id", true, SP_JUR_ID_MAX);
@@ -694,6 +769,7 @@ static void check_doc(struct jv *v, json_t *doc, struct sp_jurisdiction *j, int3
 	check_rules(v, doc, j, rules);
 	check_decisions(v, doc, j);
 	check_retention(v, doc, j);
+	check_referrals(v, doc, j);
 }
 
 /* Parse and check; on success *out owns the document. */
@@ -774,6 +850,18 @@ const struct sp_jur_rule *sp_jurisdiction_rule(const struct sp_jurisdiction *j, 
 		if (strcmp(j->rules[i].id, id) == 0)
 			return &j->rules[i];
 	return NULL;
+}
+
+int sp_jurisdiction_referral_due(const struct sp_jurisdiction *j, enum sp_jur_urgency u,
+				 enum sp_jur_ref_step step, int64_t trigger, int64_t *due,
+				 struct sp_err *err)
+{
+	if ((unsigned)u >= SP_URGENCY_COUNT || (unsigned)step >= SP_REF_STEP_COUNT)
+		return sp_err_set(err, SP_EINVAL, "/urgency", "unknown urgency");
+	if (!j->has_referrals)
+		return sp_err_set(err, SP_ENOTFOUND, "", "the jurisdiction %s sets no referral due "
+							 "dates", j->id);
+	return sp_deadline_due(j, &j->referral_due[u][step], trigger, due, err);
 }
 
 bool sp_jurisdiction_may_decide(const struct sp_jurisdiction *j, enum sp_decision_type t,

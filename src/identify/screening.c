@@ -168,6 +168,26 @@ static int load_open(struct sp_caseop *op, int which, const struct sp_id *id,
 	return rc;
 }
 
+int sp_screening_result_in(struct sp_caseop *op, const struct sp_id *id, const char **result,
+			   struct sp_err *err)
+{
+	struct sp_screening s;
+	struct sealed sealed = {{0}, {0}};
+	size_t len;
+	*result = NULL;
+	int rc = load(op, id, &s, &sealed, err);
+	if (!rc && (memcmp(s.case_id.b, op->c.id.b, SP_ID_LEN) != 0 ||
+		    s.status != SP_SCREENING_COMPLETED || !sealed.ct[2]))
+		rc = sp_err_set(err, SP_ENOTFOUND, "", "no such completed screening on this case");
+	if (!rc && !sp_caseop_may(op, act_of(s.kind, OP_READ)))
+		rc = sp_caseop_refuse(op, SP_REASON_NEED_TO_KNOW,
+				      "the screening's result is beyond your reach", err);
+	if (!rc)
+		rc = sp_caseop_open(op, TABLE, sealed_columns[2], &s.id, sealed.ct[2], sealed.n[2],
+				    result, &len, err);
+	return rc;
+}
+
 /* Seal n texts of screening id, each under the case person's key bound to its column, into
  * bufs[0..n) (initialised here; the caller frees them with sp_buf_free, also on failure). */
 static int seal_all(struct sp_caseop *op, const struct sp_id *id, const char *const *columns,

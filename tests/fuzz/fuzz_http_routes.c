@@ -2,7 +2,8 @@
  * its real handler over a real temporary store: the input is the body of each in turn (log-in,
  * password change, case creation with its person, case search, case update with the case's
  * ETag in If-Match, note, consent, a need and a task (added, and changed with their ETags in
- * If-Match), an event on the case (England and Wales's deadlines), and the administrator's routes, which refuse the caseworker
+ * If-Match), a referral (drafted, and moved by an event with its ETag in If-Match), an event
+ * on the case (England and Wales's deadlines), and the administrator's routes, which refuse the caseworker
  * once the body is decoded), sent with a live session's cookie and CSRF token, paths naming
  * a case that exists. So each handler's own
  * decoding (the case envelope and the person below /person, the one-of search query and its
@@ -41,6 +42,7 @@
 #include "safepath/jurisdiction.h"
 #include "safepath/need.h"
 #include "safepath/person.h"
+#include "safepath/referral.h"
 #include "safepath/store.h"
 #include "safepath/task.h"
 
@@ -57,6 +59,7 @@ static struct sp_vocabulary vocabulary; /* the protocols', as serve gives the ha
 static char token[SP_SESSION_TOKEN_SIZE], csrf[SP_SESSION_TOKEN_SIZE];
 static char case_id[SP_ID_STRLEN + 1];
 static char need_id[SP_ID_STRLEN + 1], task_id[SP_ID_STRLEN + 1]; /* of that case */
+static char referral_id[SP_ID_STRLEN + 1];                           /* a draft for the need */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -146,6 +149,9 @@ static void open_store(void)
 	opt.jurisdictions = &jurs;
 	if (!opt.jurisdiction)
 		abort();
+	static struct sp_referral_types *types;
+	need(sp_referral_types_shipped(&vocabulary, &types, &err), &err, "referral types");
+	opt.referral_types = types;
 }
 
 /* One agency, one caseworker whose password works at once, one case of theirs. The agency
@@ -183,6 +189,10 @@ static void seed(struct sp_user *u)
 	need(sp_task_add(&cw, &c.id, &tn, &tk, &err), &err, "task");
 	sp_id_format(&nd.id, need_id);
 	sp_id_format(&tk.id, task_id);
+	struct sp_case_referral ref;
+	const struct sp_referral_new rn = {.need = &nd.id, .type = "medical"};
+	need(sp_referral_create(&cw, opt.referral_types, &c.id, &rn, &ref, &err), &err, "referral");
+	sp_id_format(&ref.id, referral_id);
 	sp_arena_release(&arena);
 }
 
@@ -294,12 +304,9 @@ static void restore_password(const uint8_t *data, size_t size)
 	json_decref(j);
 }
 
-/* The case's ETag as a GET answers it now: a PATCH quotes it in If-Match, so the input
- * reaches the update's decoding and the casework instead of a 428. */
-static void case_etag(char *out, size_t n)
+/* The ETag a GET of path answers now, "" when the answer is not a 200. */
+static void etag_at(const char *path, char *out, size_t n)
 {
-	char path[HTTP_PATH_MAX];
-	snprintf(path, sizeof path, "/api/v1/cases/%s", case_id);
 	struct http_req r;
 	http_req_init(&r);
 	r.opt = &opt;
@@ -309,10 +316,19 @@ static void case_etag(char *out, size_t n)
 	r.session_cookie = token;
 	snprintf(r.client_addr, sizeof r.client_addr, "127.0.0.1");
 	http_pipeline_run(&r);
-	if (r.status != 200 || !r.etag[0])
-		abort();
-	snprintf(out, n, "%s", r.etag);
+	snprintf(out, n, "%s", r.status == 200 ? r.etag : "");
 	http_req_free(&r);
+}
+
+/* The case's ETag as a GET answers it now: a PATCH quotes it in If-Match, so the input
+ * reaches the update's decoding and the casework instead of a 428. */
+static void case_etag(char *out, size_t n)
+{
+	char path[HTTP_PATH_MAX];
+	snprintf(path, sizeof path, "/api/v1/cases/%s", case_id);
+	etag_at(path, out, n);
+	if (!out[0])
+		abort();
 }
 
 /* The ETag of the case's need or task id as the case's list has it now ("needs" or "tasks"):
@@ -343,6 +359,16 @@ static void item_etag(const char *list, const char *id, char *out, size_t n)
 	http_req_free(&r);
 }
 
+/* The seeded referral's ETag as a GET answers it now (an input may have moved it on). */
+static void referral_etag(char *out, size_t n)
+{
+	char path[HTTP_PATH_MAX];
+	snprintf(path, sizeof path, "/api/v1/referrals/%s", referral_id);
+	etag_at(path, out, n);
+	if (!out[0])
+		snprintf(out, n, "\"1\"");
+}
+
 /* The id a route's ":id" names: the seeded need or task for their own routes, else the case. */
 static const char *param_id(const struct http_route *rt)
 {
@@ -350,6 +376,8 @@ static const char *param_id(const struct http_route *rt)
 		return need_id;
 	if (strncmp(rt->pattern, "/api/v1/tasks/", 14) == 0)
 		return task_id;
+	if (strncmp(rt->pattern, "/api/v1/referrals/", 18) == 0)
+		return referral_id;
 	return case_id;
 }
 
@@ -375,6 +403,9 @@ static void one(const struct http_route *rt, const uint8_t *data, size_t size)
 	char etag[sizeof r.etag];
 	if (rt->method == HTTP_PATCH && strncmp(rt->pattern, "/api/v1/cases/", 14) == 0) {
 		case_etag(etag, sizeof etag);
+		r.if_match = etag;
+	} else if (param_id(rt) == referral_id) {
+		referral_etag(etag, sizeof etag);
 		r.if_match = etag;
 	} else if (rt->method == HTTP_PATCH && param_id(rt) != case_id) {
 		item_etag(param_id(rt) == need_id ? "needs" : "tasks", param_id(rt), etag,

@@ -18,6 +18,8 @@
 #include "safepath/jurisdiction.h"
 #include "safepath/policy.h"
 
+#include "golden.h"
+
 #define DUE_TSV "tests/data/deadlines/due.tsv"
 #define FOLDER "tests/data/jurisdictions/folder"
 #define INVALID "tests/data/jurisdictions/invalid"
@@ -362,6 +364,70 @@ static void test_overdue(void **state)
 	assert_true(sp_deadline_overdue(now, due, due + 1));
 }
 
+/* A referral's times to acknowledge and to answer, per urgency, from the shipped files; the
+ * instants worked out by hand from the calendar (Europe/London, Monday to Friday, the bank
+ * holidays of England and Wales). */
+static void test_referral_due(void **state)
+{
+	(void)state;
+	const struct sp_jurisdiction *gb = jur("gb-eng-wls");
+	static const struct {
+		enum sp_jur_urgency u;
+		enum sp_jur_ref_step step;
+		const char *trigger, *due;
+	} cases[] = {
+		/* Monday 2 March 2026, 10:00 GMT: the trigger day never counts */
+		{SP_URGENCY_ROUTINE, SP_REF_STEP_ACKNOWLEDGE, "2026-03-02T10:00:00+00:00",
+		 "2026-03-04T23:59:59.999999+00:00"},
+		{SP_URGENCY_ROUTINE, SP_REF_STEP_RESPOND, "2026-03-02T10:00:00+00:00",
+		 "2026-03-09T23:59:59.999999+00:00"},
+		{SP_URGENCY_SOON, SP_REF_STEP_ACKNOWLEDGE, "2026-03-02T10:00:00+00:00",
+		 "2026-03-03T23:59:59.999999+00:00"},
+		{SP_URGENCY_SOON, SP_REF_STEP_RESPOND, "2026-03-02T10:00:00+00:00",
+		 "2026-03-04T23:59:59.999999+00:00"},
+		{SP_URGENCY_URGENT, SP_REF_STEP_ACKNOWLEDGE, "2026-03-02T10:00:00+00:00",
+		 "2026-03-02T14:00:00+00:00"},
+		{SP_URGENCY_URGENT, SP_REF_STEP_RESPOND, "2026-03-02T10:00:00+00:00",
+		 "2026-03-03T10:00:00+00:00"},
+		{SP_URGENCY_IMMEDIATE, SP_REF_STEP_ACKNOWLEDGE, "2026-03-02T10:00:00+00:00",
+		 "2026-03-02T11:00:00+00:00"},
+		{SP_URGENCY_IMMEDIATE, SP_REF_STEP_RESPOND, "2026-03-02T10:00:00+00:00",
+		 "2026-03-02T14:00:00+00:00"},
+		/* Thursday 2 April 2026 (BST): Good Friday and Easter Monday are not working days */
+		{SP_URGENCY_ROUTINE, SP_REF_STEP_ACKNOWLEDGE, "2026-04-02T12:00:00+00:00",
+		 "2026-04-08T23:59:59.999999+01:00"},
+		/* Friday 27 March 2026, 22:30 GMT; 24 elapsed hours cross the change to BST */
+		{SP_URGENCY_URGENT, SP_REF_STEP_RESPOND, "2026-03-27T22:30:00+00:00",
+		 "2026-03-28T22:30:00+00:00"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int64_t due = 0;
+		struct sp_err err = {0};
+		assert_int_equal(sp_jurisdiction_referral_due(gb, cases[i].u, cases[i].step,
+							      rfc3339(cases[i].trigger), &due, &err),
+				 SP_OK);
+		if (due != rfc3339(cases[i].due))
+			fail_msg("case %zu: due %lld, want %s", i, (long long)due, cases[i].due);
+	}
+	/* coe counts calendar days in UTC: the routine acknowledgement by the end of the third
+	 * day after the trigger's (Monday 2 March 2026) */
+	int64_t due = 0;
+	struct sp_err err = {0};
+	assert_int_equal(sp_jurisdiction_referral_due(jur("coe"), SP_URGENCY_ROUTINE,
+						      SP_REF_STEP_ACKNOWLEDGE,
+						      rfc3339("2026-03-02T10:00:00+00:00"), &due, &err),
+			 SP_OK);
+	assert_true(due == rfc3339("2026-03-05T23:59:59.999999+00:00"));
+	/* a file without "referrals" sets no due dates */
+	const struct sp_jurisdiction *fc = sp_jurisdictions_find(&folder, "coe");
+	assert_int_equal(sp_jurisdiction_referral_due(fc, SP_URGENCY_ROUTINE,
+						      SP_REF_STEP_ACKNOWLEDGE, 0, &due, &err),
+			 SP_ENOTFOUND);
+	assert_string_equal(sp_jur_urgency_name(SP_URGENCY_SOON), "soon");
+	assert_int_equal(sp_jur_urgency_parse("immediate"), SP_URGENCY_IMMEDIATE);
+	assert_int_equal(sp_jur_urgency_parse("whenever"), -1);
+}
+
 static void test_years(void **state)
 {
 	(void)state;
@@ -391,24 +457,12 @@ static void test_invalid_golden(void **state)
 	struct dirent *e;
 	int files = 0;
 	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
-			continue;
-		char path[512], errpath[512];
-		snprintf(path, sizeof path, "%s/%s", INVALID, e->d_name);
-		snprintf(errpath, sizeof errpath, "%s/%.*s.err", INVALID, (int)(n - 5), e->d_name);
 		static char text[65536], want[8192], got[8192];
-		FILE *f = fopen(path, "rb");
-		assert_non_null(f);
-		size_t len = fread(text, 1, sizeof text, f);
-		fclose(f);
-		f = fopen(errpath, "rb");
-		if (!f)
-			fail_msg("%s has no %s", path, errpath);
-		size_t wl = fread(want, 1, sizeof want - 1, f);
-		want[wl] = '\0';
-		fclose(f);
-
+		char path[512];
+		size_t len;
+		if (!golden_pair(INVALID, e->d_name, path, sizeof path, text, sizeof text, &len,
+				 want, sizeof want))
+			continue;
 		struct sp_err errs[32];
 		size_t nerr = 0;
 		assert_int_not_equal(sp_jurisdiction_check(text, len, errs, 32, &nerr), SP_OK);
@@ -479,7 +533,7 @@ int main(void)
 		cmocka_unit_test(test_decisions),    cmocka_unit_test(test_names),
 		cmocka_unit_test(test_folder),	     cmocka_unit_test(test_working_days),
 		cmocka_unit_test(test_overdue),	     cmocka_unit_test(test_years),
-		cmocka_unit_test(test_invalid_golden), cmocka_unit_test(test_check_cap),
+		cmocka_unit_test(test_invalid_golden), cmocka_unit_test(test_referral_due), cmocka_unit_test(test_check_cap),
 		cmocka_unit_test(test_load_time),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -32,6 +32,9 @@ static const unsigned default_fields[SP_ACTION_COUNT] = {
 	[SP_ACT_DECISION_WRITE] = A(STAT) | A(IDENTITY) | A(TRAFFICKING) | A(NOTES),
 	[SP_ACT_DECISION_READ] = A(STAT) | A(IDENTITY) | A(TRAFFICKING) | A(NOTES),
 	[SP_ACT_SUBJECT_EXPORT] = SP_FIELDS_ALL,
+	[SP_ACT_REFERRAL_WRITE] = A(STAT) | A(REFERRAL),
+	[SP_ACT_REFERRAL_READ] = A(STAT) | A(REFERRAL) | A(NOTES),
+	[SP_ACT_REFERRAL_RESPOND] = A(REFERRAL),
 };
 
 struct row {
@@ -425,7 +428,7 @@ static void names_round_trip(void **state)
 		"case.transfer", "case.break_glass", "audit.read", "user.manage", "agency.manage",
 		"approval.grant", "stats.read", "need.write", "need.read", "task.write",
 		"task.read", "decision.write", "decision.read", "service.manage", "retention.run",
-		"subject.export"};
+		"subject.export", "referral.write", "referral.read", "referral.respond"};
 	assert_int_equal(sizeof acts / sizeof acts[0], SP_ACTION_COUNT);
 	for (int i = 0; i < SP_ACTION_COUNT; i++) {
 		enum sp_action a;
