@@ -365,3 +365,42 @@ test('a provider not on safepath: the printable referral without navigation, and
   });
   await page.context().close();
 });
+
+test('in Arabic at 360 px: the referrals, the flow and the inbox right to left; a focal point\'s board has both boxes', async () => {
+  const page = await openPage(browser, server.base, { width: 360, height: 740, lang: 'ar' });
+  await withScreenshot(page, 'referrals-ar', async () => {
+    await page.goto('/login');
+    await page.fill('#username', 'demo.caseworker');
+    await page.fill('#password', demo.password);
+    await page.click('form button[type=submit]');
+    await page.waitForSelector('nav a[href="/referrals"]');
+    assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+    await page.goto(`/cases/${caseId}`);
+    await page.waitForSelector(`li[data-referral="${guardianRef}"] .referral__feedback`);
+    assert.equal(await page.textContent('#referrals-h'), 'الإحالات');
+    await assertNoHorizontalScroll(page, 'the Arabic case page with referrals');
+    await page.click('li[data-need="safe_shelter"] button[data-refer]');
+    await page.waitForSelector(`.service[data-service="${SHELTER}"]`);
+    assert.equal(await page.textContent('.steps [aria-current="step"]'), 'الخدمة');
+    await assertNoHorizontalScroll(page, 'the Arabic referral flow');
+    await assertAccessible(page, 'the Arabic referral flow at 360 px');
+    await page.click('nav a[href="/referrals"]');
+    await page.waitForSelector(`ul[data-box="outgoing"] li[data-referral="${guardianRef}"]`);
+    assert.equal(await page.locator('ul[data-box="incoming"]').count(), 0);
+    await assertNoHorizontalScroll(page, 'the Arabic inbox');
+    await assertAccessible(page, 'the Arabic inbox at 360 px');
+    assertClean(page);
+  });
+  await page.context().close();
+
+  const focal = await logIn('demo.focal');
+  await withScreenshot(focal, 'board', async () => {
+    await focal.click('nav a[href="/referrals"]');
+    await focal.waitForSelector('#box-incoming-h');
+    assert.deepEqual(await focal.locator('main h2').allTextContents(), ['Received', 'Sent']);
+    assert.equal(await focal.textContent('main .lead'), 'Your agency\'s referrals, received and sent; overdue ones first.');
+    await assertAccessible(focal, 'the focal point\'s board');
+    assertClean(focal);
+  });
+  await focal.context().close();
+});
