@@ -147,6 +147,7 @@ test('a caseworker refers a child to a guardian service and a shelter: services,
     await stepIs(page, 2, 'Consent');
     await page.waitForSelector('.consent-state--missing');
     assert.equal(await page.textContent('.consent-state'), 'No consent for this referral is recorded yet.');
+    assert.match(await page.textContent('.refer'), /consent to a referral to the agency of E2E Guardians, recorded/);
     await page.click('.refer form button[type=submit]');
     await page.waitForSelector('.consent-state--given');
     assert.match(await page.textContent('.consent-state'), /^Consent recorded: Given, by The person, Verbally, /);
@@ -328,7 +329,7 @@ test('a provider not on safepath: the printable referral without navigation, and
     await page.check(`.service[data-service="${TRACING}"] input`);
     await page.click('.refer button[type=submit]');
     await stepIs(page, 2, 'Consent');
-    assert.match(await page.textContent('.refer'), /This provider is not on safepath/);
+    assert.match(await page.textContent('.refer'), /E2E Tracing Office is not on safepath/);
     await page.waitForSelector('.consent-state--missing');
     await page.selectOption('#rc-by', 'guardian');
     await page.selectOption('#rc-assent', 'given');

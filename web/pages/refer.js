@@ -56,7 +56,8 @@ function ChooseService({ start, caseId, onDrafted, onClose, onSessionEnded }) {
     body.urgency = urgency;
     setBusy(true);
     try {
-      onDrafted(await create(`/api/v1/cases/${caseId}/referrals`, body, retry));
+      const hit = hits.find((s) => s.id === chosen);
+      onDrafted(await create(`/api/v1/cases/${caseId}/referrals`, body, retry), hit?.organization || '');
     } catch (err) {
       if (err.status === 401) onSessionEnded();
       setErrors(errorsFrom(err, (p) => ({ '/service': 'ref-service', '/service_id': 'ref-service',
@@ -95,7 +96,8 @@ const CONSENT_FIELDS = { '/status': 'rc-status', '/method': 'rc-method', '/by': 
 
 // Step 2: the consent a send needs, and the form to record it here (purpose and scope fixed by
 // the draft); refused: the API's words about the consent (from the send) at the top.
-function ConsentStep({ caseId, draft, refused, onNext, onSessionEnded, children }) {
+// provider: the service's organisation, as the search named it.
+function ConsentStep({ caseId, draft, provider, refused, onNext, onSessionEnded, children }) {
   const [items, setItems] = useState(null);
   const [error, setError] = useState(null);
   const [v, setV] = useState({ status: 'given', method: 'verbal', by: 'person', child_assent: '' });
@@ -129,7 +131,7 @@ function ConsentStep({ caseId, draft, refused, onNext, onSessionEnded, children 
     'rc-assent': t('consent.child_assent') };
   return html`<div class="stack">
     ${refused && html`<p class="alert" role="alert" id="refer-consent-refused">${refused}</p>`}
-    <p>${draft.on_safepath ? t('refer.consent_needed') : t('refer.consent_needed_services')}</p>
+    <p>${draft.on_safepath ? t('refer.consent_needed', { provider }) : t('refer.consent_needed_services', { provider })}</p>
     ${error && html`<p class="alert" role="alert">${error}</p>`}
     ${items && html`<p class=${`consent-state ${c?.status === 'given' ? 'consent-state--given' : 'consent-state--missing'}`} role="status">${c
       ? t('refer.consent_recorded', { status: label('consent_status', c.status), by: label('by', c.by),
@@ -165,6 +167,7 @@ function ConsentStep({ caseId, draft, refused, onNext, onSessionEnded, children 
 export function ReferralFlow({ caseId, start, onSent, onClose, onSessionEnded }) {
   const [step, setStep] = useState(1);
   const [draft, setDraft] = useState(null);
+  const [provider, setProvider] = useState('');
   const [person, setPerson] = useState(undefined);
   const [refused, setRefused] = useState(null);
   const [error, setError] = useState(null);
@@ -216,8 +219,8 @@ export function ReferralFlow({ caseId, start, onSent, onClose, onSessionEnded })
     <h3>${t('refer.step_n', { n: step, of: STEPS.length })}: ${STEPS[step - 1]()}</h3>
     ${error && html`<p class="alert" role="alert">${error}</p>`}
     ${step === 1 && html`<${ChooseService} start=${start} caseId=${caseId} onClose=${onClose} onSessionEnded=${onSessionEnded}
-      onDrafted=${(d) => { setDraft(d); setStep(2); }} />`}
-    ${step === 2 && html`<${ConsentStep} caseId=${caseId} draft=${draft} refused=${refused} onSessionEnded=${onSessionEnded}
+      onDrafted=${(d, org) => { setDraft(d); setProvider(org); setStep(2); }} />`}
+    ${step === 2 && html`<${ConsentStep} caseId=${caseId} draft=${draft} provider=${provider} refused=${refused} onSessionEnded=${onSessionEnded}
       onNext=${() => setStep(3)}>${cancelButton}<//>`}
     ${step === 3 && html`<div class="stack">
       <p>${t('refer.preview_intro', { type: typeTitle(draft.type) })}</p>
