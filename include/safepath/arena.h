@@ -21,5 +21,9 @@ void sp_arena_release(struct sp_arena *a);
 void *sp_arena_alloc(struct sp_arena *a, size_t n);
 char *sp_arena_strndup(struct sp_arena *a, const char *s, size_t n);
 char *sp_arena_strdup(struct sp_arena *a, const char *s);
+/* Room for one more of count items of size bytes in an arena array of *cap slots: items itself
+ * when there is room, else a copy twice as large (16 slots at first) with *cap updated; NULL
+ * when out of memory (items is left as it was). */
+void *sp_arena_grow(struct sp_arena *a, void *items, size_t count, size_t *cap, size_t size);
 
 #endif

@@ -107,11 +107,19 @@ unsigned sp_case_flag_parse(const char *s) SP_MUST;
 /* Open a case for a new person: the person (sealed, indexed), the case with the next number
  * of the subject's agency for this year, assigned to `assigned` (a user of that agency), or to
  * the subject when NULL (whoever opens a case is assigned to it until it is handed on). */
+struct sp_caseop;
+struct sp_case_act;
 struct sp_case_open {
 	const struct sp_person *person;
 	enum sp_case_priority priority;
 	unsigned flags;
 	const struct sp_id *assigned;
+	/* What a wing above casework adds to the new case in the same transaction (an incoming
+	 * referral, safepath/referral.h): run on an operation on the case just written, under
+	 * the descriptor then_act; NULL: nothing. Its failure rolls the case back too. */
+	int (*then)(struct sp_caseop *op, void *ctx, struct sp_err *err);
+	const struct sp_case_act *then_act;
+	void *then_ctx;
 };
 int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct sp_case *out,
 		 struct sp_err *err) SP_MUST;

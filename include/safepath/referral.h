@@ -248,6 +248,23 @@ int sp_referral_create(struct sp_casework *cw, const struct sp_referral_types *t
 		       const struct sp_id *case_id, const struct sp_referral_new *in,
 		       struct sp_case_referral *out, struct sp_err *err) SP_MUST;
 struct sp_jurisdiction;
+/* An incoming referral (issue 6, item 7): from a hotline, another organisation, or the person
+ * themself (source: hotline, organisation, self, other). Registers the case (its person sealed
+ * and indexed, assigned to the subject, as sp_case_open), its need (a "needs" code) and the
+ * referral as received — accepted by the subject's agency, of type "incoming", with its source
+ * and urgency, sharing nothing — in one transaction, audited case.create, need.add and
+ * referral.incoming. The agency moves it on by hand (manual start and complete) and closes it.
+ * SP_EINVAL naming "/source", "/need" or "/urgency". */
+struct sp_referral_incoming {
+	const struct sp_person *person;
+	unsigned flags; /* enum sp_case_flag */
+	const char *source;
+	const char *need;
+	const char *urgency;
+};
+int sp_referral_incoming(struct sp_casework *cw, const struct sp_referral_incoming *in,
+			 struct sp_case *case_out, struct sp_case_referral *out,
+			 struct sp_err *err) SP_MUST;
 /* Fire a change's event as the subject's side. Sending checks the consent: the newest
  * "referral" consent scoped to the provider's agency (a provider not on safepath: the newest
  * "services" consent) must be given, and for a child (the case's unaccompanied or separated

@@ -357,6 +357,8 @@ int sp_case_open(struct sp_casework *cw, const struct sp_case_open *in, struct s
 		rc = cw_idem_record(cw, "case", &c.id, NULL, err);
 	if (!rc)
 		rc = cw_audit(cw, CW_CASE_CREATE, "case", &c.id, "stat,identity,safety", err);
+	if (!rc && in->then)
+		rc = cw_caseop_then(cw, in->then_act, &c, in->then, in->then_ctx, err);
 	rc = cw_finish(cw, rc, err);
 	if (!rc && out)
 		*out = c;

@@ -26,6 +26,16 @@ int sp_caseop_case(struct sp_caseop *op, const struct sp_id *case_id, struct sp_
 	return rc;
 }
 
+int cw_caseop_then(struct sp_casework *cw, const struct sp_case_act *act, const struct sp_case *c,
+		   int (*fn)(struct sp_caseop *op, void *ctx, struct sp_err *err), void *ctx,
+		   struct sp_err *err)
+{
+	struct sp_caseop op = {.cw = cw, .act = act, .write = true, .c = *c};
+	int rc = cw_authorise_act(cw, act, c, err);
+	op.has_case = rc == SP_OK;
+	return rc ? rc : fn(&op, ctx, err);
+}
+
 /* Every step that touches the case's data needs the case allowed first. */
 static int need_case(const struct sp_caseop *op, struct sp_err *err)
 {

@@ -183,6 +183,11 @@ int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_
  * action on that case too (another table's write in the operation's transaction). */
 struct sp_caseop;
 int cw_caseop_allow(struct sp_caseop *op, enum cw_action action, struct sp_err *err) SP_MUST;
+/* Run fn on an operation over case c, just written in the open transaction, under act (the
+ * policy is asked again by whatever fn writes): sp_case_open's `then`. */
+int cw_caseop_then(struct sp_casework *cw, const struct sp_case_act *act, const struct sp_case *c,
+		   int (*fn)(struct sp_caseop *op, void *ctx, struct sp_err *err), void *ctx,
+		   struct sp_err *err) SP_MUST;
 /* The case by id (cw_case_load), if the policy allows action on it (cw_authorise). */
 int cw_case_load_for(struct sp_casework *cw, enum cw_action action, const struct sp_id *id,
 		     struct sp_case *c, struct sp_err *err) SP_MUST;

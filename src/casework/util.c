@@ -134,14 +134,5 @@ int cw_kind_check(const struct sp_casework *cw, const char *list, const char *ki
 
 void *cw_array_grow(struct sp_arena *a, void *items, size_t count, size_t *cap, size_t size)
 {
-	if (count < *cap)
-		return items;
-	size_t want = *cap ? *cap * 2 : 16;
-	void *grown = sp_arena_alloc(a, want * size);
-	if (!grown)
-		return NULL;
-	if (count)
-		memcpy(grown, items, count * size);
-	*cap = want;
-	return grown;
+	return sp_arena_grow(a, items, count, cap, size);
 }

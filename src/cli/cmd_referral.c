@@ -29,6 +29,8 @@ const struct sp_cli_cmd sp_cli_cmd_referral = {
 	"       safepath referral print --as USER REFERRAL-ID\n"
 	"       safepath referral inbox [--box incoming|outgoing] [--status S] [--limit N] --as USER\n"
 	"       safepath referral expire [--now TIME] --as USER\n"
+	"       safepath referral incoming --source S --kind KIND [--urgency U] [--flag F]...\n"
+	"              --as USER  < person.json\n"
 	"T: a referral type of config/referrals.json (the service's kind's when absent). U: routine,\n"
 	"soon, urgent or immediate. E: send, acknowledge, accept, decline (--reason a\n"
 	"decline_reasons code), start, complete (--outcome service_provided, partly_provided,\n"
@@ -36,7 +38,9 @@ const struct sp_cli_cmd sp_cli_cmd_referral = {
 	"input), close or cancel; --manual records the answer of a provider not on safepath.\n"
 	"--version: the referral's version the change is made from (its current one when absent).\n"
 	"expire (a supervisor) expires the agency's referrals unanswered at TIME (RFC 3339 in UTC;\n"
-	"now when absent).",
+	"now when absent). incoming registers a referral from a hotline, an organisation, the person\n"
+	"themself or another source (S: hotline, organisation, self, other) as a new case with a\n"
+	"need of KIND (a needs code), the person's JSON on standard input.",
 	cmd_referral,
 };
 
@@ -46,6 +50,8 @@ struct referral_opts {
 	struct sp_referral_change ch;
 	const char *feedback_file;
 	const char *box, *status, *now;
+	const char *source, *need_kind;
+	unsigned flags;
 	long limit;
 	const char *id; /* a referral's */
 	const struct sp_jurisdiction *j;
@@ -152,32 +158,34 @@ static int referral_list(struct sp_cli *cli, struct sp_casework *cw, const struc
 	return rc;
 }
 
-static int referral_show(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *unused,
-			 const void *opts, struct sp_err *err)
+/* One referral read by fn (get, or the printable form), printed. */
+static int read_one(struct sp_cli *cli, struct sp_casework *cw, const void *opts,
+		    int (*fn)(struct sp_casework *, const struct sp_id *, struct sp_case_referral *,
+			      struct sp_err *),
+		    struct sp_err *err)
 {
-	(void)unused;
 	struct sp_id id;
 	struct sp_case_referral r;
 	int rc = referral_id(opts, &id, err);
 	if (!rc)
-		rc = sp_referral_get(cw, &id, &r, err);
+		rc = fn(cw, &id, &r, err);
 	if (!rc)
 		print_referral(cli, &r);
 	return rc;
+}
+
+static int referral_show(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *unused,
+			 const void *opts, struct sp_err *err)
+{
+	(void)unused;
+	return read_one(cli, cw, opts, sp_referral_get, err);
 }
 
 static int referral_print(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *unused,
 			  const void *opts, struct sp_err *err)
 {
 	(void)unused;
-	struct sp_id id;
-	struct sp_case_referral r;
-	int rc = referral_id(opts, &id, err);
-	if (!rc)
-		rc = sp_referral_print(cw, &id, &r, err);
-	if (!rc)
-		print_referral(cli, &r);
-	return rc;
+	return read_one(cli, cw, opts, sp_referral_print, err);
 }
 
 /* The feedback from the file named, or standard input for "-". */
@@ -262,11 +270,38 @@ static int referral_expire(struct sp_cli *cli, struct sp_casework *cw, const str
 	return SP_OK;
 }
 
+static int referral_incoming(struct sp_cli *cli, struct sp_casework *cw,
+			     const struct sp_id *unused, const void *opts, struct sp_err *err)
+{
+	(void)unused;
+	const struct referral_opts *o = opts;
+	json_t *body = NULL;
+	struct sp_person p;
+	struct sp_case c;
+	struct sp_case_referral r;
+	int rc = sp_cli_read_stdin_json(&body, err);
+	if (!rc)
+		rc = sp_person_decode(body, cw->arena, &p, err);
+	json_decref(body);
+	const struct sp_referral_incoming in = {.person = &p, .flags = o->flags,
+						.source = o->source, .need = o->need_kind,
+						.urgency = o->in.urgency};
+	if (!rc)
+		rc = sp_referral_incoming(cw, &in, &c, &r, err);
+	if (rc)
+		return rc;
+	if (!cli->json)
+		printf("case %s\n", c.number);
+	print_referral(cli, &r);
+	return SP_OK;
+}
+
 static const struct sp_cli_case_sub subcommands[] = {
 	{"create", referral_create, 1}, {"list", referral_list, 1},
 	{"show", referral_show, 0},	{"event", referral_event, 0},
 	{"print", referral_print, 0},	{"inbox", referral_inbox, 0},
-	{"expire", referral_expire, 0}, {NULL, NULL, 0},
+	{"expire", referral_expire, 0}, {"incoming", referral_incoming, 0},
+	{NULL, NULL, 0},
 };
 
 static int id_option(const struct sp_cli_cmd *cmd, const char *name, struct sp_id *out,
@@ -298,6 +333,9 @@ static int parse(const struct sp_cli_cmd *cmd, int argc, char **argv, struct ref
 		{"status", required_argument, NULL, 'x'},
 		{"limit", required_argument, NULL, 'l'},
 		{"now", required_argument, NULL, 'w'},
+		{"source", required_argument, NULL, 'O'},
+		{"kind", required_argument, NULL, 'k'},
+		{"flag", required_argument, NULL, 'F'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch, rc = SP_EXIT_OK;
@@ -360,6 +398,17 @@ static int parse(const struct sp_cli_cmd *cmd, int argc, char **argv, struct ref
 		case 'w':
 			o->now = optarg;
 			break;
+		case 'O':
+			o->source = optarg;
+			break;
+		case 'k':
+			o->need_kind = optarg;
+			break;
+		case 'F':
+			if (!sp_case_flag_parse(optarg))
+				rc = sp_cli_usage(cmd, "--flag: unknown case flag '%s'", optarg);
+			o->flags |= sp_case_flag_parse(optarg);
+			break;
 		default:
 			rc = sp_cli_usage(cmd, "unknown option");
 		}
@@ -381,7 +430,10 @@ static int cmd_referral(struct sp_cli *cli, int argc, char **argv)
 	const struct sp_cli_case_sub *sub = sp_cli_case_sub_find(subcommands, argv[1]);
 	if (!sub)
 		return sp_cli_usage(cmd, "no referral subcommand '%s'", argv[1]);
-	bool none = sub->run == referral_inbox || sub->run == referral_expire;
+	bool none = sub->run == referral_inbox || sub->run == referral_expire ||
+		    sub->run == referral_incoming;
+	if (sub->run == referral_incoming && (!o.source || !o.need_kind))
+		return sp_cli_usage(cmd, "referral incoming needs --source and --kind");
 	if (argc - 1 - optind != (none ? 0 : 1))
 		return sp_cli_usage(cmd, "referral %s needs %s", sub->name,
 				    none ? "no argument" : sub->takes_case ? "one CASE"

@@ -78,3 +78,17 @@ char *sp_arena_strdup(struct sp_arena *a, const char *s)
 {
 	return sp_arena_strndup(a, s, strlen(s));
 }
+
+void *sp_arena_grow(struct sp_arena *a, void *items, size_t count, size_t *cap, size_t size)
+{
+	if (count < *cap)
+		return items;
+	size_t want = *cap ? *cap * 2 : 16;
+	void *grown = sp_arena_alloc(a, want * size);
+	if (!grown)
+		return NULL;
+	if (count)
+		memcpy(grown, items, count * size);
+	*cap = want;
+	return grown;
+}

@@ -88,7 +88,7 @@ static int case_created(struct http_req *r, int status, const struct sp_case *c)
 }
 
 /* The "flags" member's names as bits, each unknown one reported; 0 when absent. */
-static unsigned flags_decode(struct http_req *r)
+unsigned http_case_flags_decode(struct http_req *r)
 {
 	json_t *flags = json_object_get(r->json, "flags"), *f;
 	size_t i;
@@ -106,7 +106,7 @@ static unsigned flags_decode(struct http_req *r)
 
 /* The "person" member through the casework decoder, its errors below /person. 0 when it
  * and every field checked before it are good, else 1 with the problem set. */
-static int person_decode(struct http_req *r, struct sp_person *p)
+int http_person_decode(struct http_req *r, struct sp_person *p)
 {
 	struct sp_err err = {0};
 	if (sp_person_decode(json_object_get(r->json, "person"), &r->arena, p, &err)) {
@@ -139,13 +139,13 @@ int http_api_case_create(struct http_req *r)
 		else
 			in.priority = (enum sp_case_priority)pr;
 	}
-	in.flags = flags_decode(r);
+	in.flags = http_case_flags_decode(r);
 	if ((s = json_string_value(json_object_get(r->json, "assigned")))) {
 		if (sp_id_parse(s, &assignee) != SP_OK)
 			http_invalid(r, "/assigned", "must be a user id");
 		in.assigned = &assignee;
 	}
-	if (person_decode(r, &p))
+	if (http_person_decode(r, &p))
 		return 1;
 	if (sp_case_open(&cw, &in, &c, &err))
 		return http_problem_from_err(r, &err);
@@ -232,7 +232,7 @@ int http_api_case_patch(struct http_req *r)
 	if (json_is_null(v))
 		http_invalid(r, "/flags", "must not be null");
 	else if (v) { /* the whole set: what is not named is cleared */
-		ch.flags_on = flags_decode(r);
+		ch.flags_on = http_case_flags_decode(r);
 		ch.flags_off = SP_CASE_FLAGS_ALL & ~ch.flags_on;
 	}
 	if ((v = json_object_get(r->json, "assigned"))) { /* null: nobody */
@@ -243,7 +243,7 @@ int http_api_case_patch(struct http_req *r)
 	if ((v = json_object_get(r->json, "person"))) {
 		if (json_is_null(v))
 			http_invalid(r, "/person", "must not be null");
-		else if (person_decode(r, &p))
+		else if (http_person_decode(r, &p))
 			return 1;
 		else
 			ch.person = &p;

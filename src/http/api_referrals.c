@@ -30,6 +30,16 @@ static const struct http_field event_fields[] = {
 };
 const struct http_schema http_schema_referral_event = {event_fields};
 
+static const struct http_field incoming_fields[] = {
+	{"person", HTTP_F_OBJECT, 1, 0},
+	{"source", HTTP_F_STRING, 1, SP_REFERRAL_CODE_MAX - 1},
+	{"need", HTTP_F_STRING, 1, SP_REFERRAL_CODE_MAX - 1},
+	{"urgency", HTTP_F_STRING, 0, SP_REFERRAL_CODE_MAX - 1},
+	{"flags", HTTP_F_ARRAY, 0, 0},
+	{NULL, HTTP_F_STRING, 0, 0},
+};
+const struct http_schema http_schema_referral_incoming = {incoming_fields};
+
 static int reply(struct http_req *r, int status, const struct sp_case_referral *ref, json_t *extra)
 {
 	json_t *j = sp_referral_encode(ref);
@@ -231,4 +241,45 @@ int http_api_referral_print(struct http_req *r)
 	if (sp_referral_print(&cw, &id, &ref, &err))
 		return http_problem_from_err(r, &err);
 	return reply(r, 200, &ref, NULL);
+}
+
+int http_api_referral_incoming(struct http_req *r)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_person p;
+	struct sp_case c;
+	struct sp_case_referral ref;
+	if (http_query_only(r, NULL))
+		return 1;
+	unsigned flags = http_case_flags_decode(r);
+	if (http_person_decode(r, &p))
+		return 1;
+	const struct sp_referral_incoming in = {
+		.person = &p,
+		.flags = flags,
+		.source = json_string_value(json_object_get(r->json, "source")),
+		.need = json_string_value(json_object_get(r->json, "need")),
+		.urgency = json_string_value(json_object_get(r->json, "urgency")),
+	};
+	http_casework(r, &cw);
+	if (sp_referral_incoming(&cw, &in, &c, &ref, &err))
+		return http_problem_from_err(r, &err);
+	return created(r, 201, &ref);
+}
+
+/* A repeated incoming referral: the case it opened holds it, read (and audited) as a GET. */
+int http_api_referral_incoming_replay(struct http_req *r, const struct sp_idem_record *rec)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_case_referral *list;
+	size_t n;
+	http_casework(r, &cw);
+	if (sp_referral_list(&cw, &rec->resource, &list, &n, &err))
+		return http_problem_from_err(r, &err);
+	for (size_t i = 0; i < n; i++)
+		if (list[i].source[0])
+			return created(r, rec->status, &list[i]);
+	return http_problem(r, 404, "not-found", "Not found", NULL);
 }

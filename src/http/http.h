@@ -255,6 +255,7 @@ int http_api_user_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_screening_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_decision_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_referral_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_referral_incoming_replay(struct http_req *r, const struct sp_idem_record *rec);
 
 /* ---- problem documents (problem.c), RFC 9457 ---- */
 
@@ -304,6 +305,12 @@ json_t *http_user_json(const struct sp_user *u);
  * (api_cases.c). */
 struct sp_casework;
 void http_casework(struct http_req *r, struct sp_casework *cw);
+/* The body's "flags" names as case flag bits (each unknown one a 400 error) and its "person"
+ * through the casework decoder, errors below /person (1 with the problem set), shared by the
+ * routes that open a case (api_cases.c). */
+unsigned http_case_flags_decode(struct http_req *r);
+struct sp_person;
+int http_person_decode(struct http_req *r, struct sp_person *p);
 int http_api_case_create(struct http_req *r);
 int http_api_case_get(struct http_req *r);
 int http_api_case_list(struct http_req *r);
@@ -332,7 +339,9 @@ int http_api_referral_inbox(struct http_req *r);
 int http_api_referral_get(struct http_req *r);
 int http_api_referral_event(struct http_req *r);
 int http_api_referral_print(struct http_req *r);
-extern const struct http_schema http_schema_referral_create, http_schema_referral_event;
+int http_api_referral_incoming(struct http_req *r);
+extern const struct http_schema http_schema_referral_create, http_schema_referral_event,
+	http_schema_referral_incoming;
 /* api_decisions.c: a case's decisions, and the deployment's jurisdiction */
 int http_api_decision_add(struct http_req *r);
 int http_api_decision_list(struct http_req *r);

@@ -28,6 +28,7 @@ static const struct create {
 	{http_api_screening_start, http_api_screening_replay, 201},
 	{http_api_decision_add, http_api_decision_replay, 201},
 	{http_api_referral_create, http_api_referral_replay, 201},
+	{http_api_referral_incoming, http_api_referral_incoming_replay, 201},
 };
 
 static const struct create *create_of(const struct http_route *rt)

@@ -168,6 +168,14 @@ static int load(struct sp_casework *cw, const struct sp_id *id, struct sp_case_r
 	return rc;
 }
 
+/* The referral by id, and the policy's word on the operation over its case. */
+static int load_case(struct sp_caseop *op, const struct sp_id *id, struct sp_case_referral *r,
+		     struct sealed *s, struct sp_err *err)
+{
+	int rc = load(op->cw, id, r, s, err);
+	return rc ? rc : sp_caseop_case(op, &r->case_id, err);
+}
+
 static int bind_opt_id(struct sp_stmt *st, int i, const struct sp_id *id)
 {
 	return sp_id_is_zero(id) ? sp_stmt_bind_null(st, i) : sp_stmt_bind_id(st, i, id);
@@ -293,18 +301,13 @@ static int events_load(struct sp_casework *cw, struct sp_case_referral *r, struc
 	if (sp_stmt_bind_id(st, 1, &r->id))
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
-		if (r->n_events == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct sp_referral_event_row *g = sp_arena_alloc(cw->arena, ncap * sizeof *g);
-			if (!g) {
-				rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-				break;
-			}
-			if (r->n_events)
-				memcpy(g, r->events, r->n_events * sizeof *g);
-			r->events = g;
-			cap = ncap;
+		struct sp_referral_event_row *g =
+			sp_arena_grow(cw->arena, r->events, r->n_events, &cap, sizeof *g);
+		if (!g) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			break;
 		}
+		r->events = g;
 		struct sp_referral_event_row *e = &r->events[r->n_events];
 		memset(e, 0, sizeof *e);
 		int ev = sp_referral_event_parse(sp_stmt_text(st, 1));
@@ -673,6 +676,86 @@ int sp_referral_create(struct sp_casework *cw, const struct sp_referral_types *t
 	return rc;
 }
 
+/* ---- incoming ---- */
+
+static const struct sp_case_act act_incoming = {SP_ACT_REFERRAL_WRITE, 0, "referral.incoming"};
+
+struct incoming {
+	const struct sp_referral_incoming *in;
+	struct sp_case_referral r;
+};
+
+/* The need and the received referral on the case sp_case_open just wrote. */
+static int incoming_then(struct sp_caseop *op, void *ctx, struct sp_err *err)
+{
+	struct incoming *x = ctx;
+	struct sp_case_referral *r = &x->r;
+	struct sp_need n;
+	struct sp_buf summary;
+	int youngest;
+	const struct sp_need_new nn = {.kind = x->in->need, .source = SP_NEED_FROM_PERSON};
+	int rc = sp_need_add_in(op, &nn, &n, err);
+	if (rc == SP_EINVAL)
+		return sp_err_set(err, SP_EINVAL, "/need", "%s", err->msg);
+	if (rc)
+		return rc;
+	sp_id_new(&r->id);
+	r->case_id = op->c.id;
+	r->agency = op->c.agency;
+	r->need = n.id;
+	r->created_by = op->cw->subject->user;
+	r->created_us = r->updated_us = sp_now_us();
+	r->version = 1;
+	r->status = SP_REF_ACCEPTED;
+	(void)sp_text_copy(r->type, sizeof r->type, "incoming");
+	(void)sp_text_copy(r->urgency, sizeof r->urgency, x->in->urgency ? x->in->urgency : "routine");
+	(void)sp_text_copy(r->source, sizeof r->source, x->in->source);
+	struct sp_referral_event_row e = {.event = SP_REF_ACCEPT, .from = SP_REF_SENT,
+					  .to = SP_REF_ACCEPTED, .side = SP_REFERRAL_RECEIVER,
+					  .actor = op->cw->subject->user,
+					  .agency = op->cw->subject->agency, .at_us = r->created_us};
+	sp_id_new(&e.id);
+	sp_buf_init(&summary, 4096);
+	rc = summary_seal(op, r, &summary, &youngest, err);
+	if (!rc)
+		rc = write_row(op, r, 0, &summary, NULL, err);
+	if (!rc)
+		rc = event_insert(op, r, &e, err);
+	if (!rc)
+		rc = sp_caseop_audit(op, "referral", &r->id, "stat,referral", x->in->source, err);
+	if (!rc) {
+		struct sealed s = {summary.data, NULL, summary.len, 0};
+		rc = summary_open(op, r, &s, err);
+	}
+	if (!rc)
+		(void)sp_text_copy(r->need_kind, sizeof r->need_kind, n.kind);
+	sp_buf_free(&summary);
+	return rc;
+}
+
+int sp_referral_incoming(struct sp_casework *cw, const struct sp_referral_incoming *in,
+			 struct sp_case *case_out, struct sp_case_referral *out,
+			 struct sp_err *err)
+{
+	if (sp_referral_source_parse(in->source) < 0)
+		return sp_err_set(err, SP_EINVAL, "/source",
+				  in->source ? "must be hotline, organisation, self or other"
+					     : "is required");
+	if (!in->need)
+		return sp_err_set(err, SP_EINVAL, "/need", "is required");
+	if (in->urgency && sp_jur_urgency_parse(in->urgency) < 0)
+		return sp_err_set(err, SP_EINVAL, "/urgency",
+				  "must be routine, soon, urgent or immediate");
+	struct incoming x = {.in = in};
+	const struct sp_case_open open = {.person = in->person, .priority = SP_PRIORITY_NORMAL,
+					  .flags = in->flags, .then = incoming_then,
+					  .then_act = &act_incoming, .then_ctx = &x};
+	int rc = sp_case_open(cw, &open, case_out, err);
+	if (!rc && out)
+		*out = x.r;
+	return rc;
+}
+
 /* ---- events ---- */
 
 /* The consent a sending needs, checked in the open operation (docs/referrals.md). */
@@ -795,7 +878,7 @@ static int transition(struct sp_caseop *op, const struct sp_jurisdiction *j,
 	int youngest = -1;
 	bool child = false;
 	sp_buf_init(&summary, 4096);
-	sp_buf_init(&feedback, 2 * SP_REFERRAL_FEEDBACK_MAX);
+	sp_buf_init(&feedback, (size_t)2 * SP_REFERRAL_FEEDBACK_MAX);
 	int rc = sp_referral_fire(r->status, ev, side, roles, ch ? ch->reason : NULL,
 				  cw->vocabulary, &to, err);
 	if (!rc && ch)
@@ -887,8 +970,8 @@ int sp_referral_change(struct sp_casework *cw, const struct sp_jurisdiction *j,
 		return sp_err_set(err, SP_EINVAL, "/event", "expire is the system's, at the due "
 							    "date");
 	struct sp_caseop op;
-	struct sp_case_referral r;
-	struct sealed s;
+	struct sp_case_referral r = {0};
+	struct sealed s = {0};
 	enum sp_referral_side side = SP_REFERRAL_SENDER;
 	unsigned roles;
 	const struct sp_case_act *act = &sender_acts[ev];
@@ -950,82 +1033,81 @@ static const char *read_fields(const struct sp_case_referral *r)
 	return r->feedback ? "stat,referral,notes" : "stat,referral";
 }
 
-int sp_referral_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case_referral *out,
-		    struct sp_err *err)
+/* One referral read in one operation under act: loaded, its case asked about, then body
+ * fills what the reader sees, then the audit record naming the classes shown. */
+static int read_referral(struct sp_casework *cw, const struct sp_case_act *act, bool write,
+			 const struct sp_id *id,
+			 int (*body)(struct sp_caseop *op, struct sp_case_referral *r,
+				     const struct sealed *s, struct sp_err *err),
+			 struct sp_case_referral *out, struct sp_err *err)
 {
 	struct sp_caseop op;
-	struct sp_case_referral r;
-	struct sealed s;
-	int rc = sp_caseop_begin(cw, &act_read, false, &op, err);
+	struct sp_case_referral r = {0}; /* the analyzer cannot see load fill it */
+	struct sealed s = {0};
+	int rc = sp_caseop_begin(cw, act, write, &op, err);
 	if (rc)
 		return rc;
-	rc = load(cw, id, &r, &s, err);
+	rc = load_case(&op, id, &r, &s, err);
 	if (!rc)
-		rc = sp_caseop_case(&op, &r.case_id, err);
-	if (!rc)
-		rc = view_of(&op, &r, err);
-	if (!rc)
-		rc = reveal(&op, &r, &s, err);
-	if (!rc)
-		rc = accepted_profile(&op, &r, err);
-	if (!rc)
-		rc = events_load(cw, &r, err);
+		rc = body(&op, &r, &s, err);
 	if (!rc)
 		rc = sp_caseop_audit(&op, "referral", id, read_fields(&r), NULL, err);
 	rc = sp_caseop_finish(&op, rc, err);
 	if (!rc && out)
 		*out = r;
 	return rc;
+}
+
+/* GET: as the subject's side sees it, with its events. */
+static int get_body(struct sp_caseop *op, struct sp_case_referral *r, const struct sealed *s,
+		    struct sp_err *err)
+{
+	int rc = view_of(op, r, err);
+	if (!rc)
+		rc = reveal(op, r, s, err);
+	if (!rc)
+		rc = accepted_profile(op, r, err);
+	return rc ? rc : events_load(op->cw, r, err);
+}
+
+/* The printable referral: what a provider not on safepath is given, once sent. */
+static int print_body(struct sp_caseop *op, struct sp_case_referral *r, const struct sealed *s,
+		      struct sp_err *err)
+{
+	if (!sp_id_is_zero(&r->provider_agency))
+		return sp_err_set(err, SP_ECONFLICT, "", "the provider is on safepath: it reads the "
+							 "referral there");
+	if (r->status == SP_REF_DRAFT || sp_referral_terminal(r->status))
+		return sp_err_set(err, SP_ECONFLICT, "", "a %s referral is not printed",
+				  sp_referral_status_name(r->status));
+	r->view = SP_REFERRAL_VIEW_RECEIVER; /* what the provider is given */
+	int rc = summary_open(op, r, s, err);
+	if (!rc)
+		rc = need_kind(op->cw, r, err);
+	return rc ? rc : person_for(op, r, err);
+}
+
+int sp_referral_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case_referral *out,
+		    struct sp_err *err)
+{
+	return read_referral(cw, &act_read, false, id, get_body, out, err);
 }
 
 int sp_referral_print(struct sp_casework *cw, const struct sp_id *id, struct sp_case_referral *out,
 		      struct sp_err *err)
 {
-	struct sp_caseop op;
-	struct sp_case_referral r;
-	struct sealed s;
-	int rc = sp_caseop_begin(cw, &act_print, true, &op, err);
-	if (rc)
-		return rc;
-	rc = load(cw, id, &r, &s, err);
-	if (!rc)
-		rc = sp_caseop_case(&op, &r.case_id, err);
-	if (!rc && !sp_id_is_zero(&r.provider_agency))
-		rc = sp_err_set(err, SP_ECONFLICT, "", "the provider is on safepath: it reads the "
-						       "referral there");
-	if (!rc && (r.status == SP_REF_DRAFT || sp_referral_terminal(r.status)))
-		rc = sp_err_set(err, SP_ECONFLICT, "", "a %s referral is not printed",
-				sp_referral_status_name(r.status));
-	if (!rc) {
-		r.view = SP_REFERRAL_VIEW_RECEIVER; /* what the provider is given */
-		rc = summary_open(&op, &r, &s, err);
-	}
-	if (!rc)
-		rc = need_kind(cw, &r, err);
-	if (!rc)
-		rc = person_for(&op, &r, err);
-	if (!rc)
-		rc = sp_caseop_audit(&op, "referral", id, read_fields(&r), NULL, err);
-	rc = sp_caseop_finish(&op, rc, err);
-	if (!rc && out)
-		*out = r;
-	return rc;
+	return read_referral(cw, &act_print, true, id, print_body, out, err);
 }
 
+/* One more referral in an arena array: its slot, or NULL when out of memory. */
 static struct sp_case_referral *grow(struct sp_arena *a, struct sp_case_referral **list, size_t n,
-				size_t *cap)
+				     size_t *cap)
 {
-	if (n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct sp_case_referral *g = sp_arena_alloc(a, ncap * sizeof *g);
-		if (!g)
-			return NULL;
-		if (n)
-			memcpy(g, *list, n * sizeof *g);
-		*list = g;
-		*cap = ncap;
-	}
-	return &(*list)[n];
+	struct sp_case_referral *g = sp_arena_grow(a, *list, n, cap, sizeof *g);
+	if (!g)
+		return NULL;
+	*list = g;
+	return &g[n];
 }
 
 int sp_referral_list(struct sp_casework *cw, const struct sp_id *case_id,
@@ -1049,10 +1131,12 @@ int sp_referral_list(struct sp_casework *cw, const struct sp_id *case_id,
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
 		struct sp_case_referral *r = grow(cw->arena, out, *n, &cap);
-		struct sealed s;
-		rc = r ? read_row(st, cw->arena, r, &s, err)
-		       : sp_err_set(err, SP_ENOMEM, "", "out of memory");
-		if (rc)
+		struct sealed s = {0};
+		if (!r) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			break;
+		}
+		if ((rc = read_row(st, cw->arena, r, &s, err)))
 			break;
 		/* a provider sees only the live referrals to its own agency */
 		r->view = memcmp(cw->subject->agency.b, r->agency.b, SP_ID_LEN) == 0
@@ -1083,7 +1167,6 @@ int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int stat
 	struct sp_caseop op;
 	struct sp_stmt *st = NULL;
 	size_t cap = 0, count = 0;
-	struct sp_case_referral *rows = NULL;
 	*out = NULL;
 	*n = *withheld = 0;
 	if (limit == 0 || limit > SP_AUDIT_OBJECTS_MAX)
@@ -1110,29 +1193,31 @@ int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int stat
 			rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	}
 	/* read first, the statement done before each row's case is asked about */
-	struct sealed *seals = NULL;
-	size_t scap = 0;
+	struct inbox_row {
+		struct sp_case_referral r;
+		struct sealed s;
+	} *rows = NULL;
 	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
-		struct sp_case_referral *r = grow(cw->arena, &rows, count, &cap);
-		if (count == scap) {
-			size_t ncap = scap ? scap * 2 : 8;
-			struct sealed *g = sp_arena_alloc(cw->arena, ncap * sizeof *g);
-			if (g && count)
-				memcpy(g, seals, count * sizeof *g);
-			seals = g;
-			scap = ncap;
+		struct inbox_row *g = sp_arena_grow(cw->arena, rows, count, &cap, sizeof *g);
+		if (!g) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			break;
 		}
-		rc = r && seals ? read_row(st, cw->arena, r, &seals[count], err)
-				: sp_err_set(err, SP_ENOMEM, "", "out of memory");
-		if (!rc)
+		rows = g;
+		if (!(rc = read_row(st, cw->arena, &rows[count].r, &rows[count].s, err)))
 			count++;
 	}
 	sp_stmt_done(st);
-	struct sp_id *ids = rc ? NULL : sp_arena_alloc(cw->arena, (count ? count : 1) * sizeof *ids);
-	if (!rc && !ids)
-		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	for (size_t i = 0; !rc && i < count; i++) {
-		struct sp_case_referral *r = &rows[i];
+	struct sp_case_referral *shown = NULL;
+	struct sp_id *ids = NULL;
+	if (!rc && count) {
+		shown = sp_arena_alloc(cw->arena, count * sizeof *shown);
+		ids = sp_arena_alloc(cw->arena, count * sizeof *ids);
+		if (!shown || !ids)
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	}
+	for (size_t i = 0; !rc && shown && ids && i < count; i++) {
+		struct sp_case_referral *r = &rows[i].r;
 		r->view = box == SP_REFERRAL_INCOMING ? SP_REFERRAL_VIEW_RECEIVER
 						      : SP_REFERRAL_VIEW_SENDER;
 		int allowed = sp_caseop_case(&op, &r->case_id, err);
@@ -1142,17 +1227,17 @@ int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int stat
 			(*withheld)++; /* left out and counted, as a list does */
 			continue;
 		}
-		rc = allowed ? allowed : reveal(&op, r, &seals[i], err);
+		rc = allowed ? allowed : reveal(&op, r, &rows[i].s, err);
 		if (!rc) {
 			ids[*n] = r->id;
-			rows[(*n)++] = *r;
+			shown[(*n)++] = *r;
 		}
 	}
 	if (!rc)
 		rc = sp_caseop_audit_many(&op, "referral", ids, *n, "stat,referral", err);
 	rc = sp_caseop_finish(&op, rc, err);
 	if (!rc)
-		*out = rows;
+		*out = shown;
 	else
 		*n = *withheld = 0;
 	return rc;
@@ -1164,15 +1249,13 @@ static int expire_one(struct sp_casework *cw, const struct sp_id *id, int64_t no
 		      bool *done, struct sp_err *err)
 {
 	struct sp_caseop op;
-	struct sp_case_referral r;
-	struct sealed s;
+	struct sp_case_referral r = {0}; /* the analyzer cannot see load fill it */
+	struct sealed s = {0};
 	*done = false;
 	int rc = sp_caseop_begin(cw, &sender_acts[SP_REF_EXPIRE], true, &op, err);
 	if (rc)
 		return rc;
-	rc = load(cw, id, &r, &s, err);
-	if (!rc)
-		rc = sp_caseop_case(&op, &r.case_id, err);
+	rc = load_case(&op, id, &r, &s, err);
 	/* still due and unanswered in this transaction: another server may have moved it */
 	bool due = !rc && r.due_us && r.due_us < now_us &&
 		   (r.status == SP_REF_SENT || r.status == SP_REF_ACKNOWLEDGED);
@@ -1202,18 +1285,12 @@ int sp_referral_expire(struct sp_casework *cw, int64_t now_us, size_t *count, st
 	if (!rc && (sp_stmt_bind_id(st, 1, &cw->subject->agency) | sp_stmt_bind_int64(st, 2, now_us)))
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct sp_id *g = sp_arena_alloc(cw->arena, ncap * sizeof *g);
-			if (!g) {
-				rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-				break;
-			}
-			if (n)
-				memcpy(g, ids, n * sizeof *g);
-			ids = g;
-			cap = ncap;
+		struct sp_id *g = sp_arena_grow(cw->arena, ids, n, &cap, sizeof *g);
+		if (!g) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			break;
 		}
+		ids = g;
 		rc = sp_stmt_id(st, 0, &ids[n++]) ? sp_err_set(err, SP_EINTERNAL, "", "malformed id")
 						   : SP_OK;
 	}

@@ -13,5 +13,7 @@ export const SECRET = {
   needNote2: 'Placed with the Orbenskaya family for now',
   taskTitle: 'Ring guardian Pellatrix Dunmorrow before the hearing',
   ageGrounds: 'Told the Marrowind social worker she left school in Kesh last spring', // a decision's grounds
+  referred: 'Referrinova', // the referred person's family name (referrals.test.mjs)
+  feedback: 'Guardian Ms Abebe-Varentz appointed at the Tollmere hearing', // a provider's feedback
   rgGrounds: 'Passport kept by the Valdrissen farm manager; wages withheld since June',
 };

@@ -4,10 +4,12 @@
 // urgent, 4 hours), the provider's answers, feedback back to the caseworker, a decline proposing
 // the next services, a provider not on safepath (printable referral, manual answers), who may,
 // and minimisation: for every provider-facing route the JSON holds no member outside a
-// hand-written allow-list per state, and access ends when the referral ends.
+// hand-written allow-list per state, and access ends when the referral ends. The person's name
+// and the feedback are SECRET values: after/data.check.mjs finds them nowhere on disk in clear.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertProblem, demo, login, request, sql } from './lib.mjs';
+import { SECRET } from './cases.data.mjs';
+import { assertProblem, blob, demo, login, request, sql } from './lib.mjs';
 
 const PW = demo.password;
 // A directory of our own: services no other test searches for (needs guardianship and
@@ -92,7 +94,7 @@ async function consent(c, body) {
 }
 
 const PERSON = {
-  names: [{ role: 'given', romanised: 'Referrina' }, { role: 'family', romanised: 'Tesfay' }],
+  names: [{ role: 'given', romanised: 'Referrina' }, { role: 'family', romanised: SECRET.referred }],
   sex: 'female', date_of_birth: { date: '1994-02-03' }, languages: ['ti'], nationalities: ['ER'],
   contacts: [{ kind: 'phone', value: '+4915112345670' }],
 };
@@ -213,7 +215,7 @@ test('accepted: the profile\'s fields of the person and nothing else; feedback b
   assert.equal(page.json.reason, 'not_in_profile');
   ref = await must(provider, ref, { event: 'start' }, 'in_progress');
   const done = await fire(provider, ref, { event: 'complete', outcome: 'service_provided',
-    feedback: 'Guardian Ms Abebe appointed on Tuesday' });
+    feedback: SECRET.feedback });
   assert.equal(done.status, 200, done.text);
   allowed(done.json, 'answer');
   ref = done.json;
@@ -221,7 +223,7 @@ test('accepted: the profile\'s fields of the person and nothing else; feedback b
   assert.equal(back.status, 200, back.text);
   assert.equal(back.json.view, 'sender');
   assert.equal(back.json.outcome, 'service_provided');
-  assert.equal(back.json.feedback, 'Guardian Ms Abebe appointed on Tuesday');
+  assert.equal(back.json.feedback, SECRET.feedback); // sealed on disk: after/data.check.mjs
   assert.deepEqual(back.json.events.map((e) => [e.event, e.side]), [['send', 'sender'],
     ['acknowledge', 'receiver'], ['accept', 'receiver'], ['start', 'receiver'], ['complete', 'receiver']]);
   assert.equal(back.json.person, undefined);
@@ -295,4 +297,41 @@ test('a provider not on safepath: the printable referral holds the profile only;
     [['send', 'sender', false], ['acknowledge', 'receiver', true], ['accept', 'receiver', true]]);
   assert.deepEqual(sql(`SELECT count(*) FROM audit_log WHERE action = 'referral.print' AND coalesce(reason, '') NOT LIKE 'denied%'`), ['1']);
   assert.deepEqual(sql(`SELECT count(*) FROM audit_log WHERE action = 'referral.print' AND reason = 'denied:no_role'`), ['1']);
+});
+
+test('an incoming referral from a hotline registers the case, its need and the referral in one step', async () => {
+  const key = `inc-${Math.random().toString(36).slice(2)}`;
+  const body = { person: { names: [{ role: 'given', romanised: 'Hotlino' }], sex: 'male' },
+    source: 'hotline', need: 'safe_shelter', urgency: 'urgent', flags: ['unaccompanied_child'] };
+  const res = await request('POST', '/api/v1/referrals/incoming', write(cw, { body, headers: { 'idempotency-key': key } }));
+  assert.equal(res.status, 201, res.text);
+  assert.equal(res.headers.get('location'), `/api/v1/referrals/${res.json.id}`);
+  assert.equal(res.json.status, 'accepted');
+  assert.equal(res.json.source, 'hotline');
+  assert.equal(res.json.type, 'incoming');
+  assert.equal(res.json.summary.need, 'safe_shelter');
+  assert.deepEqual(res.json.profile, []);
+  const again = await request('POST', '/api/v1/referrals/incoming', write(cw, { body, headers: { 'idempotency-key': key } }));
+  assert.equal(again.status, 201, again.text);
+  assert.equal(again.json.id, res.json.id);
+  const kase = await request('GET', `/api/v1/cases/${res.json.case_id}`, { cookie: cw.cookie });
+  assert.equal(kase.status, 200, kase.text);
+  assert.deepEqual(kase.json.flags, ['unaccompanied_child']);
+  const hotline = () => Number(sql("SELECT count(*) FROM referrals WHERE source = 'hotline'")[0]);
+  const before = hotline();
+  const bad = await request('POST', '/api/v1/referrals/incoming', write(cw, { body: { ...body, source: 'pigeon', need: 'spaceship' } }));
+  assertProblem(assert, bad, 400, 'validation');
+  assert.deepEqual(bad.json.errors.map((e) => e.pointer), ['/source']);
+  const screener = await login('demo.screener', PW);
+  const me = await request('GET', '/api/v1/me', { cookie: screener.cookie });
+  const made = () => sql(`SELECT count(*) FROM audit_log WHERE action = 'case.create' AND actor = ${blob(me.json.id)}`);
+  const madeBefore = made();
+  const refused = await request('POST', '/api/v1/referrals/incoming', write(screener, { body }));
+  assertProblem(assert, refused, 403, 'forbidden');
+  assert.equal(refused.json.reason, 'no_role');
+  assert.equal(hotline(), before);
+  // the screener's case went with the refusal: no new case.create of theirs was kept, and the
+  // refusal itself is on the trail
+  assert.deepEqual(made(), madeBefore);
+  assert.deepEqual(sql(`SELECT count(*) FROM audit_log WHERE action = 'referral.incoming' AND reason = 'denied:no_role' AND actor = ${blob(me.json.id)}`), ['1']);
 });

@@ -102,6 +102,18 @@ has 'acknowledged'
 expect 1 as demo.caseworker referral event --event acknowledge --manual --version 1 "$PAPER" </dev/null
 has '/version' err
 
+# an incoming referral from a hotline: a new case with its need and the referral received
+echo '{"names": [{"role": "given", "romanised": "Hotlina"}], "sex": "male"}' >caller.json
+expect 0 as demo.caseworker referral incoming --source hotline --kind safe_shelter \
+	--urgency soon --flag unaccompanied_child <caller.json
+has '^case NGO-'
+has 'accepted     incoming'
+has 'need safe_shelter'
+expect 1 as demo.caseworker referral incoming --source pigeon --kind safe_shelter <caller.json
+has '/source' err
+expect 2 as demo.caseworker referral incoming --kind safe_shelter <caller.json
+has 'needs --source and --kind' err
+
 # bad options
 expect 2 as demo.caseworker referral event "$REF" </dev/null
 has 'needs --event' err

@@ -18,6 +18,8 @@
 #include "safepath/jurisdiction.h"
 #include "safepath/policy.h"
 
+#include "golden.h"
+
 #define DUE_TSV "tests/data/deadlines/due.tsv"
 #define FOLDER "tests/data/jurisdictions/folder"
 #define INVALID "tests/data/jurisdictions/invalid"
@@ -449,24 +451,12 @@ static void test_invalid_golden(void **state)
 	struct dirent *e;
 	int files = 0;
 	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
-			continue;
-		char path[512], errpath[512];
-		snprintf(path, sizeof path, "%s/%s", INVALID, e->d_name);
-		snprintf(errpath, sizeof errpath, "%s/%.*s.err", INVALID, (int)(n - 5), e->d_name);
 		static char text[65536], want[8192], got[8192];
-		FILE *f = fopen(path, "rb");
-		assert_non_null(f);
-		size_t len = fread(text, 1, sizeof text, f);
-		fclose(f);
-		f = fopen(errpath, "rb");
-		if (!f)
-			fail_msg("%s has no %s", path, errpath);
-		size_t wl = fread(want, 1, sizeof want - 1, f);
-		want[wl] = '\0';
-		fclose(f);
-
+		char path[512];
+		size_t len;
+		if (!golden_pair(INVALID, e->d_name, path, sizeof path, text, sizeof text, &len,
+				 want, sizeof want))
+			continue;
 		struct sp_err errs[32];
 		size_t nerr = 0;
 		assert_int_not_equal(sp_jurisdiction_check(text, len, errs, 32, &nerr), SP_OK);

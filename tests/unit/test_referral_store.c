@@ -567,6 +567,59 @@ static void bad_drafts(void **state)
 	assert_string_equal(err.field, "/need_id");
 }
 
+/* An incoming referral from a hotline: the case, its need and the received referral in one
+ * transaction; a bad source or a screener writes nothing. */
+static void incoming(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	json_t *j = sp_json_parse(ADULT, strlen(ADULT), &err);
+	struct sp_person p;
+	ok(sp_person_decode(j, &arena, &p, &err), &err, "person");
+	json_decref(j);
+	struct sp_referral_incoming in = {.person = &p, .source = "hotline", .need = "safe_shelter",
+					  .urgency = "urgent"};
+	struct sp_casework cw = as(&worker);
+	struct sp_case c;
+	struct sp_case_referral r;
+	int64_t cases = test_scalar(store, "SELECT COUNT(*) FROM cases");
+	ok(sp_referral_incoming(&cw, &in, &c, &r, &err), &err, "incoming");
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM cases"), cases + 1);
+	assert_int_equal(r.status, SP_REF_ACCEPTED);
+	assert_string_equal(r.source, "hotline");
+	assert_string_equal(r.type, "incoming");
+	assert_string_equal(r.need_kind, "safe_shelter");
+	assert_string_equal(r.profile, "");
+	assert_true(sp_id_is_zero(&r.provider_agency));
+	assert_int_equal(count_where("SELECT COUNT(*) FROM needs WHERE case_id = ?", &c.id), 1);
+	assert_int_equal(count_where("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+				     "action = 'referral.incoming' AND reason = 'hotline'",
+				     &r.id),
+			 1);
+	/* the agency moves it on by hand and closes it */
+	struct sp_referral_change ch = {.version = r.version, .event = "start", .manual = true};
+	ok(sp_referral_change(&cw, gb, &r.id, &ch, &r, &err), &err, "start");
+	ch = (struct sp_referral_change){.version = r.version, .event = "complete",
+					 .outcome = "service_provided", .manual = true};
+	ok(sp_referral_change(&cw, gb, &r.id, &ch, &r, &err), &err, "complete");
+	must(&worker, &r, "close", NULL, SP_REF_CLOSED);
+	/* refused: nothing written, not even the case */
+	in.source = "pigeon";
+	assert_int_equal(sp_referral_incoming(&cw, &in, &c, &r, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/source");
+	in.source = "organisation";
+	in.need = "spaceship";
+	assert_int_equal(sp_referral_incoming(&cw, &in, &c, &r, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/need");
+	in.need = "safe_shelter";
+	struct sp_subject screener;
+	add_user(&screener, "screener", &ngo, SP_AGENCY_NGO, SP_ROLE_SCREENER);
+	struct sp_casework scw = as(&screener);
+	assert_int_equal(sp_referral_incoming(&scw, &in, &c, &r, &err), SP_EDENIED);
+	assert_string_equal(err.reason, "no_role");
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM cases"), cases + 1);
+}
+
 /* The fault walk of a send: a fresh draft each time, then the send with the Nth store call
  * failing, for N = 1, 2, ... until it succeeds; every failure leaves the tables as they were
  * (the draft unsent, the need unmet, no share, no event, no audit record). */
@@ -608,7 +661,8 @@ int main(void)
 		cmocka_unit_test(every_transition), cmocka_unit_test(who_may),
 		cmocka_unit_test(consent_refusals), cmocka_unit_test(provider_view),
 		cmocka_unit_test(expiry),	    cmocka_unit_test(paper_provider),
-		cmocka_unit_test(bad_drafts),	    cmocka_unit_test(fault_walk),
+		cmocka_unit_test(bad_drafts),	    cmocka_unit_test(incoming),
+		cmocka_unit_test(fault_walk),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -18,6 +18,8 @@
 #include "safepath/protocol.h"
 #include "safepath/referral.h"
 
+#include "golden.h"
+
 #define INVALID "tests/data/referrals/invalid"
 
 static struct sp_vocab *vocab;
@@ -118,23 +120,12 @@ static void invalid_golden(void **state)
 	struct dirent *e;
 	int files = 0;
 	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
-			continue;
-		char path[512], errpath[512];
-		snprintf(path, sizeof path, "%s/%s", INVALID, e->d_name);
-		snprintf(errpath, sizeof errpath, "%s/%.*s.err", INVALID, (int)(n - 5), e->d_name);
 		static char text[65536], want[8192];
-		FILE *f = fopen(path, "rb");
-		assert_non_null(f);
-		size_t len = fread(text, 1, sizeof text, f);
-		fclose(f);
-		f = fopen(errpath, "rb");
-		if (!f)
-			fail_msg("%s has no %s", path, errpath);
-		size_t wl = fread(want, 1, sizeof want - 1, f);
-		want[wl] = '\0';
-		fclose(f);
+		char path[512];
+		size_t len;
+		if (!golden_pair(INVALID, e->d_name, path, sizeof path, text, sizeof text, &len,
+				 want, sizeof want))
+			continue;
 		struct sp_diag diag;
 		struct sp_referral_types *t = NULL;
 		struct sp_buf got;
