@@ -10,7 +10,8 @@
 // caseworker sees the outcome and feedback, the decline's reason and the next services ("Refer
 // to this one" opens the flow on it), marks the need met and closes the referral; the
 // provider's page then says the referral has ended. A provider not on safepath: the printable
-// referral (no navigation in print) and an answer recorded by hand.
+// referral (no navigation in print) and an answer recorded by hand; a referral received from a
+// hotline, moved on by hand.
 // axe-core on each screen; no sideways scrolling; any console error or CSP violation fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -362,6 +363,21 @@ test('a provider not on safepath: the printable referral without navigation, and
     assert.deepEqual(JSON.parse((await manual).postData()), { event: 'acknowledge', manual: true });
     await page.waitForFunction(() => document.querySelector('.referral__status')?.textContent === 'acknowledged');
     assert.match(await page.textContent('.referral-events'), /Acknowledge · provider · recorded by hand/);
+
+    // a referral received from a hotline, registered as a new case: moved on by hand, no print
+    const got = await apiCall(page, 'POST', '/api/v1/referrals/incoming', { source: 'hotline', need: 'psychosocial',
+      person: { names: [{ role: 'given', original: 'Hotline' }, { role: 'family', original: 'Caller' }] } });
+    assert.equal(got.status, 201, JSON.stringify(got.json));
+    await page.goto(`/referrals/${got.json.id}`);
+    await page.waitForSelector('#moves-h');
+    assert.equal(await page.textContent('#moves-h'), 'Your answer');
+    assert.match(await page.textContent('#ref-h ~ .facts'), /TypeReceived referral.*Referred bya hotline/);
+    assert.equal(await page.locator('a:has-text("Printable referral")').count(), 0);
+    const start = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/events'));
+    await page.click('button[data-event="start"]');
+    assert.deepEqual(JSON.parse((await start).postData()), { event: 'start', manual: true });
+    await page.waitForFunction(() => document.querySelector('.referral__status')?.textContent === 'in progress');
+    await assertAccessible(page, 'a received referral');
     assertClean(page);
   });
   await page.context().close();

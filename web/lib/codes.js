@@ -43,6 +43,8 @@ export const CODES = {
   referral_outcome: ['service_provided', 'partly_provided', 'not_provided', 'person_withdrew'],
   age_band: ['0_4', '5_11', '12_14', '15_17', '18_24', '25_59', '60_plus', 'unknown'],
   referral_field: ['names', 'date_of_birth', 'sex', 'languages', 'nationalities', 'contacts', 'documents'],
+  // where an incoming referral came from (POST /api/v1/referrals/incoming)
+  referral_source: ['hotline', 'organisation', 'self', 'other'],
 };
 
 // Roles that work with cases: the policy's STAFF (src/access/policy.c). The others see no

@@ -15,8 +15,10 @@ import types from '../../config/referrals.json';
 export const fireEvent = (ref, body) => api('POST', `/api/v1/referrals/${ref.id}/events`, body,
   { 'If-Match': etag(ref.version) });
 
-// A referral type's title in the reader's language, else English.
+// A referral type's title in the reader's language, else English; `incoming`: one received
+// from a hotline or an organisation and registered as a case.
 export function typeTitle(id) {
+  if (id === 'incoming') return t('referrals.type_incoming');
   const x = types.types.find((y) => y.id === id);
   return x ? x.title[language()] || x.title.en : id;
 }

@@ -103,7 +103,10 @@ const EVENT_FIELDS = { '/reason': 'ref-reason', '/outcome': 'ref-outcome', '/fee
 
 function Moves({ r, onFire, busy, errors }) {
   const [v, setV] = useState({ reason: '', outcome: '', feedback: '' });
+  // a provider not on safepath, or a referral received from outside (type incoming): the
+  // caseworker's agency records the moves by hand
   const manual = r.view === 'sender' && !r.on_safepath;
+  const received = r.type === 'incoming';
   const answers = r.view === 'receiver' || manual ? ANSWERS[r.status] || [] : [];
   const own = r.view === 'sender' ? SENDER[r.status] || [] : [];
   if (!answers.length && !own.length) return null;
@@ -119,8 +122,8 @@ function Moves({ r, onFire, busy, errors }) {
   const at = f['ref-reason'] ? 'decline' : f['ref-outcome'] || f['ref-feedback'] ? 'complete' : 'top';
   const summary = (where) => at === where && html`<${ErrorSummary} ...${errors} labels=${labels} />`;
   return html`<section class="card" aria-labelledby="moves-h">
-    <h2 id="moves-h">${manual ? t('referrals.manual_title') : t('referrals.moves')}</h2>
-    ${manual && html`<p class="muted">${t('referrals.manual_intro')}</p>`}
+    <h2 id="moves-h">${manual && !received ? t('referrals.manual_title') : t('referrals.moves')}</h2>
+    ${manual && !received && html`<p class="muted">${t('referrals.manual_intro')}</p>`}
     ${summary('top')}
     ${simple.length > 0 && html`<div class="actions">${simple.map((e) => html`<button type="button" data-event=${e}
       class=${`button ${e === 'cancel' ? 'button--quiet' : 'button--primary'}`} disabled=${busy} onClick=${go(e)}>${label('referral_event', e)}</button>`)}</div>`}
@@ -191,7 +194,7 @@ export function ReferralPage({ id, onSessionEnded }) {
   }
   if (!r) return html`<div class="page"><h1 tabindex="-1">${t('referrals.one')}</h1></div>`;
   const late = isOverdue(r);
-  const printable = r.view === 'sender' && !r.on_safepath && !['draft', 'declined', 'closed', 'cancelled', 'expired'].includes(r.status);
+  const printable = r.view === 'sender' && !r.on_safepath && r.type !== 'incoming' && !['draft', 'declined', 'closed', 'cancelled', 'expired'].includes(r.status);
   return html`<div class="page">
     <p class="breadcrumb"><${Link} href="/referrals">${t('referrals.back')}<//>${r.view === 'sender' && html` · <${Link}
       href=${`/cases/${r.case_id}`}>${t('referrals.to_case')}<//>`}</p>
@@ -204,7 +207,8 @@ export function ReferralPage({ id, onSessionEnded }) {
         <div><dt>${t('refer.service')}</dt><dd>${serviceName(names, r)}</dd></div>
         <div><dt>${t('referrals.type')}</dt><dd>${typeTitle(r.type)}</dd></div>
         <div><dt>${t('referrals.due_at')}</dt><dd>${r.due_at ? formatTime(r.due_at) : '—'}</dd></div>
-        ${!r.on_safepath && html`<div><dt>${t('referrals.provider')}</dt><dd>${t('referrals.not_on_safepath')}</dd></div>`}
+        ${r.source && html`<div><dt>${t('referrals.source')}</dt><dd>${label('referral_source', r.source)}</dd></div>`}
+        ${!r.on_safepath && r.type !== 'incoming' && html`<div><dt>${t('referrals.provider')}</dt><dd>${t('referrals.not_on_safepath')}</dd></div>`}
         ${r.outcome && html`<div><dt>${t('referrals.outcome')}</dt><dd class="referral__outcome">${label('referral_outcome', r.outcome)}</dd></div>`}
         ${r.reason && html`<div><dt>${t('referrals.decline_reason')}</dt><dd>${vocab('decline_reasons', r.reason)}</dd></div>`}
       </dl>
