@@ -11,13 +11,16 @@
 // to this one" opens the flow on it), marks the need met and closes the referral; the
 // provider's page then says the referral has ended. A provider not on safepath: the printable
 // referral (no navigation in print) and an answer recorded by hand; a referral received from a
-// hotline, moved on by hand.
+// hotline, moved on by hand. A screening's suggested referral referred in one tap (the draft names
+// the screening and the suggestion), then cancelled. In Arabic at 360 px, right to left.
 // axe-core on each screen; no sideways scrolling; any console error or CSP violation fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { demo } from '../api/lib.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot } from './lib.mjs';
+  withScreenshot, ROOT } from './lib.mjs';
 
 let server;
 let browser;
@@ -80,12 +83,12 @@ async function logIn(username) {
 }
 
 // A request of the API from the page, with its session and CSRF token (as another tab would).
-function apiCall(page, method, path, body) {
-  return page.evaluate(async ([m, p, b]) => {
-    const h = { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('safepath.csrf') };
+function apiCall(page, method, path, body, headers = {}) {
+  return page.evaluate(async ([m, p, b, x]) => {
+    const h = { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('safepath.csrf'), ...x };
     const r = await fetch(p, { method: m, headers: h, body: b === null ? undefined : JSON.stringify(b) });
     return { status: r.status, json: await r.json().catch(() => null) };
-  }, [method, path, body ?? null]);
+  }, [method, path, body ?? null, headers]);
 }
 
 async function addNeed(page, kind) {
@@ -420,4 +423,48 @@ test('in Arabic at 360 px: the referrals, the flow and the inbox right to left; 
     assertClean(focal);
   });
   await focal.context().close();
+});
+
+test('a screening\'s suggested referral is referred in one tap: the flow on the suggestion, drafted from it', async () => {
+  const page = await logIn('demo.caseworker');
+  await withScreenshot(page, 'suggestion', async () => {
+    // a boy travelling alone, screened through the API with the answers of the screening vignette
+    const vignette = JSON.parse(readFileSync(join(ROOT, 'tests/data/screening/fc-01-child-alone-debt.json'), 'utf8'));
+    const c = await apiCall(page, 'POST', '/api/v1/cases', { person: { names: [{ role: 'given', original: 'Dawit' }], sex: 'male' },
+      flags: ['unaccompanied_child', 'age_disputed'] });
+    assert.equal(c.status, 201, JSON.stringify(c.json));
+    const s = await apiCall(page, 'POST', `/api/v1/cases/${c.json.id}/screenings`, { protocol: 'first-contact@1', lang: 'en' });
+    assert.equal(s.status, 201, JSON.stringify(s.json));
+    const a = await apiCall(page, 'PATCH', `/api/v1/screenings/${s.json.id}`, { answers: vignette.answers },
+      { 'If-Match': `"${s.json.version}"` });
+    assert.equal(a.status, 200, JSON.stringify(a.json));
+    const done = await apiCall(page, 'POST', `/api/v1/screenings/${s.json.id}/complete`, { reason: 'Checked with the boy.',
+      conclusion: { possible_trafficking: 'undetermined', intervention_level: 'high', priority: 'urgent', child: true } },
+    { 'If-Match': `"${a.json.version}"` });
+    assert.equal(done.status, 200, JSON.stringify(done.json));
+    await page.goto(`/screenings/${s.json.id}`);
+    // the vignette's second suggestion: guardianship, to a guardianship service
+    const row = page.locator('.referrals li').nth(1);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-service'), 'guardianship_service');
+    await row.locator('button').click();
+    await page.waitForSelector(`.service[data-service="${GUARDIANS}"]`);
+    assert.equal(await page.textContent('#refer-h'), 'Refer: Guardian or representative for a child');
+    await page.check(`.service[data-service="${GUARDIANS}"] input`);
+    const draft = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/api/v1/cases/${c.json.id}/referrals`));
+    await page.click('.refer button[type=submit]');
+    assert.deepEqual(JSON.parse((await draft).postData()), { screening_id: s.json.id, suggestion: 1, service_id: GUARDIANS,
+      urgency: 'routine' });
+    await stepIs(page, 2, 'Consent');
+    await assertAccessible(page, 'the referral flow on a screening\'s result');
+    // changed our mind: the draft is cancelled, the flow closed
+    const cancel = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/events'));
+    await page.click('button:has-text("Cancel this referral")');
+    assert.deepEqual(JSON.parse((await cancel).postData()), { event: 'cancel' });
+    await page.waitForFunction(() => !document.querySelector('.refer'));
+    const left = await apiCall(page, 'GET', `/api/v1/cases/${c.json.id}/referrals`);
+    assert.deepEqual(left.json.items.map((r) => [r.status, r.need_id !== null]), [['cancelled', true]]);
+    assertClean(page);
+  });
+  await page.context().close();
 });
