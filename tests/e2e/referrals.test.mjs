@@ -177,7 +177,7 @@ test('a caseworker refers a child to a guardian service and a shelter: services,
     await page.waitForSelector('.profile');
     assert.deepEqual(await page.locator('.profile dt').allTextContents(), ['Names', 'Date of birth', 'Sex',
       'Languages', 'Nationalities', 'Contacts', 'Identity documents']);
-    assert.equal(await page.textContent('.profile [data-field="names"] dd'), 'Samira · Haddad');
+    assert.equal(await page.textContent('.profile [data-field="names"] dd'), 'Samira Haddad');
     assert.deepEqual(await page.locator('.refer .summary dd').allTextContents(),
       ['Guardian or representative for a child', 'Urgent', '5 to 11', 'Unknown', '—']);
     await assertAccessible(page, 'the preview');
@@ -242,7 +242,7 @@ test('the provider sees the summary only, accepts and sees the shared fields, co
     assert.ok(await page.locator('#ref-reason').count(), 'declining offers its reasons');
     await page.click('button[data-event="accept"]');
     await page.waitForSelector('#ref-person-h');
-    assert.equal(await page.textContent('.profile [data-field="names"] dd'), 'Samira · Haddad');
+    assert.equal(await page.textContent('.profile [data-field="names"] dd'), 'Samira Haddad');
     assert.equal(await page.textContent('.referral__status'), 'accepted');
     await page.click('button[data-event="start"]');
     await page.waitForSelector('#ref-outcome');
@@ -352,7 +352,7 @@ test('a provider not on safepath: the printable referral without navigation, and
     assert.equal(await page.textContent('h1'), 'Referral for a service');
     assert.equal(await page.textContent('.printable h2'), 'Social support · Tracing Desk (E2E Tracing Office)');
     assert.deepEqual(await page.locator('.profile dt').allTextContents(), ['Names', 'Sex', 'Languages', 'Contacts']);
-    assert.equal(await page.textContent('.profile [data-field="names"] dd'), 'Samira · Haddad');
+    assert.equal(await page.textContent('.profile [data-field="names"] dd'), 'Samira Haddad');
     await assertAccessible(page, 'the printable referral');
     await page.emulateMedia({ media: 'print' });
     assert.equal(await page.isVisible('header.topbar'), false);

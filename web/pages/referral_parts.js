@@ -73,7 +73,7 @@ function fieldText(field, p) {
   const v = p[field];
   if (v === undefined || v === null) return '—';
   switch (field) {
-  case 'names': return v.map((n) => [n.original, n.romanised].filter(Boolean).join(' / ')).join(' · ') || '—';
+  case 'names': return v.map((n) => [n.original, n.romanised].filter(Boolean).join(' / ')).join(' ') || '—';
   case 'date_of_birth': return v.date || '—';
   case 'sex': return label('sex', v);
   case 'contacts': return v.map((c) => `${label('contact_kind', c.kind)}: ${c.value}`).join(', ') || '—';

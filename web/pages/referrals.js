@@ -252,7 +252,7 @@ export function ReferralPrintPage({ id, onSessionEnded }) {
       <h2 id="print-ref-h">${typeTitle(p.type)} · ${serviceName(names, p)}</h2>
       <dl class="facts">
         <div><dt>${t('referrals.reference')}</dt><dd>${p.id}</dd></div>
-        <div><dt>${t('referrals.sent_at')}</dt><dd>${formatTime(p.updated_at)}</dd></div>
+        <div><dt>${t('referrals.sent_at')}</dt><dd>${formatTime(p.events?.find((e) => e.event === 'send')?.at || p.updated_at)}</dd></div>
         <div><dt>${t('referrals.due_at')}</dt><dd>${p.due_at ? formatTime(p.due_at) : '—'}</dd></div>
       </dl>
     </section>
