@@ -23,6 +23,7 @@ import { DeadlinesPage } from './pages/deadlines.js';
 import { FocalPointsPage } from './pages/focal.js';
 import { DashboardPage } from './pages/dashboard.js';
 import { ServicesPage, ServicePage, ServicesImportPage } from './pages/services.js';
+import { ReferralsPage, ReferralPage, ReferralPrintPage } from './pages/referrals.js';
 
 setLanguage(initialLanguage());
 
@@ -36,6 +37,13 @@ function route(path, me) {
   if (!staff && (path.startsWith('/cases') || path.startsWith('/screenings') || path === '/tasks'
     || path === '/deadlines' || path === '/focal-points' || path.startsWith('/services'))) return { page: HomePage };
   // the administrator's and the DPO's pages; another role typing their address goes home
+  // referrals: the referring roles and the providers (the API decides what each sees)
+  if (path.startsWith('/referrals')) {
+    if (!staff && !me.roles.includes('provider')) return { page: HomePage };
+    if (path === '/referrals') return { page: ReferralsPage };
+    const rm = /^\/referrals\/([0-9a-fA-F-]{36})(\/print)?$/.exec(path);
+    if (rm) return { page: rm[2] ? ReferralPrintPage : ReferralPage, props: { id: rm[1] } };
+  }
   const own = ROLE_PAGES.find((x) => x.path === path);
   if (own) return me.roles.includes(own.role) ? { page: own.page } : { page: HomePage };
   if (path === '/cases') return { page: CaseListPage };

@@ -76,8 +76,8 @@ test('a caseworker adds a need and two tasks on a phone, and marks the overdue o
     assert.match(await need.textContent(), /Needs a women-only shelter\./);
     assert.equal(await need.locator('.need__status').textContent(), 'unmet');
     assert.equal(await page.locator('#need-kind-error').count(), 0);
-    // from unmet: referred or no longer needed, nothing else
-    assert.deepEqual(await need.locator('button').allTextContents(), ['Mark referred', 'No longer needed']);
+    // from unmet: referred or no longer needed, nothing else; and the referral flow
+    assert.deepEqual(await need.locator('button').allTextContents(), ['Mark referred', 'No longer needed', 'Refer']);
     const patch = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().includes('/api/v1/needs/'));
     await need.locator('button[data-move="referred"]').click();
     assert.equal((await patch).headers()['if-match'], '"1"');

@@ -66,6 +66,7 @@ test('a screener screens a boy travelling alone: wizard, conclusion, result with
     await page.selectOption('#sex', 'male');
     await page.check('#flag-age_disputed');
     await page.check('#flag-unaccompanied_child');
+    page.expectHttpError(403, '/referrals'); // a screener does not read referrals: the section says so
     await page.click('form button[type=submit]');
     await page.waitForSelector('#screenings-h');
     casePath = new URL(page.url()).pathname;
@@ -180,8 +181,10 @@ test('a screener screens a boy travelling alone: wizard, conclusion, result with
     assert.equal(await guardian.locator('button').count(), 0);
 
     // the case page lists the screening, completed
+    page.expectHttpError(403, '/referrals');
     await page.click('.breadcrumb a');
     await page.waitForSelector('.screening-list li');
+    await page.waitForSelector('#referrals-h + .muted');
     assert.match(await page.textContent('.screening-list'), /first-contact@1 · completed/);
     assertClean(page);
   });
@@ -200,6 +203,7 @@ test('in French at 360 px: the protocol\'s own texts, nothing to scroll sideways
     await assertNoHorizontalScroll(page, 'the result in French at 360 px');
     await assertAccessible(page, 'the result in French');
 
+    page.expectHttpError(403, '/referrals');
     await page.goto(casePath);
     await page.click('button:has-text("Commencer un repérage")');
     await page.waitForSelector('#scr-protocol');

@@ -159,7 +159,11 @@ static void web_shell_is_served_with_etags(void **state)
 	assert_ptr_equal(r.asset, page);
 	assert_string_equal(r.etag, etag);
 	http_req_free(&r);
-	const char *pages[] = {"/screenings/0192aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee", "/tasks", "/deadlines"};
+	const char *pages[] = {"/screenings/0192aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee", "/tasks", "/deadlines",
+			       "/referrals", "/referrals/0192aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee",
+			       "/referrals/0192aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee/print", "/focal-points",
+			       "/services", "/services/import",
+			       "/services/0192aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee"};
 	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
 		get(&r, pages[i], NULL);
 		assert_int_equal(r.status, 200);

@@ -35,6 +35,17 @@ export const CODES = {
   deadline_state: ['due', 'overdue', 'in_force', 'elapsed', 'met', 'ended', 'lapsed', 'uncomputable'],
   trafficking: ['yes', 'no', 'undetermined'],
   answer: ['yes', 'no', 'unknown'],
+  // referrals (docs/referrals.md): states, events, sides, completion outcomes, the summary's
+  // age bands and the person fields a referral type may share
+  referral_status: ['draft', 'sent', 'acknowledged', 'accepted', 'declined', 'in_progress', 'completed',
+    'closed', 'cancelled', 'expired'],
+  referral_event: ['send', 'acknowledge', 'accept', 'decline', 'start', 'complete', 'close', 'cancel', 'expire'],
+  referral_side: ['sender', 'receiver', 'system'],
+  referral_outcome: ['service_provided', 'partly_provided', 'not_provided', 'person_withdrew'],
+  age_band: ['0_4', '5_11', '12_14', '15_17', '18_24', '25_59', '60_plus', 'unknown'],
+  referral_field: ['names', 'date_of_birth', 'sex', 'languages', 'nationalities', 'contacts', 'documents'],
+  // where an incoming referral came from (POST /api/v1/referrals/incoming)
+  referral_source: ['hotline', 'organisation', 'self', 'other'],
 };
 
 // Roles that work with cases: the policy's STAFF (src/access/policy.c). The others see no

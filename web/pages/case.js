@@ -1,6 +1,7 @@
 // One case: its workflow columns, the person (when the policy lets the reader see them),
 // safety information (only when the API sends it: need-to-know), screenings, needs, tasks,
-// decisions and deadlines (their own modules), notes and consents, with forms to add either.
+// decisions, deadlines and referrals (their own modules; "Refer" opens the referral flow),
+// notes and consents, with forms to add either.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t, formatTime } from '../lib/i18n.js';
@@ -15,6 +16,8 @@ import { NeedsSection } from './needs.js';
 import { TasksSection } from './tasks.js';
 import { DecisionsSection } from './decisions.js';
 import { DeadlinesSection } from './deadlines.js';
+import { ReferralsSection } from './referrals.js';
+import { ReferralFlow } from './refer.js';
 
 const NONE = { fields: {}, general: [] };
 
@@ -195,7 +198,7 @@ function Consents({ caseId, onSessionEnded }) {
     <h2 id="consents-h">${t('consents.title')}</h2>
     ${error && html`<p class="alert" role="alert">${error}</p>`}
     ${items && (items.length
-      ? html`<div class="table-wrap"><table class="table">
+      ? html`<div class="table-wrap" tabindex="0" role="region" aria-label=${t('consents.title')}><table class="table">
           <caption class="visually-hidden">${t('consents.title')}</caption>
           <thead><tr><th scope="col">${labels['consent-purpose']}</th><th scope="col">${labels['consent-status']}</th>
             <th scope="col">${labels['consent-method']}</th><th scope="col">${labels['consent-by']}</th>
@@ -246,6 +249,8 @@ export function CasePage({ id, me, onSessionEnded }) {
   const [c, setC] = useState(null);
   const [error, setError] = useState(null);
   const [decided, setDecided] = useState(0); // decisions recorded here: each one reads the deadlines again
+  const [referring, setReferring] = useState(null); // the referral flow's start (refer.js), while open
+  const [sent, setSent] = useState(0); // referrals sent here: each one reads the needs and referrals again
   usePage(c ? t('case.title', { number: c.number }) : t('case.loading'), Boolean(c || error));
   useEffect(() => {
     api('GET', `/api/v1/cases/${id}`).then(setC, (err) => {
@@ -276,7 +281,10 @@ export function CasePage({ id, me, onSessionEnded }) {
     ${c.person ? html`<${Person} p=${c.person} />` : html`<p class="notice">${t('case.no_person')}</p>`}
     ${c.person?.safety && html`<${Safety} s=${c.person.safety} />`}
     <${ScreeningsSection} caseId=${id} onSessionEnded=${onSessionEnded} />
-    <${NeedsSection} caseId=${id} onSessionEnded=${onSessionEnded} />
+    <${NeedsSection} key=${`needs-${sent}`} caseId=${id} onSessionEnded=${onSessionEnded} onRefer=${setReferring} />
+    ${referring && html`<${ReferralFlow} key=${JSON.stringify(referring)} caseId=${id} start=${referring}
+      onSent=${() => setSent((n) => n + 1)} onClose=${() => setReferring(null)} onSessionEnded=${onSessionEnded} />`}
+    <${ReferralsSection} key=${`referrals-${sent}`} caseId=${id} onRefer=${setReferring} onSessionEnded=${onSessionEnded} />
     <${TasksSection} caseId=${id} onSessionEnded=${onSessionEnded} withForm />
     <${DecisionsSection} caseId=${id} onSessionEnded=${onSessionEnded} onRecorded=${() => setDecided((n) => n + 1)} />
     <${DeadlinesSection} key=${decided} caseId=${id} onSessionEnded=${onSessionEnded} />

@@ -23,7 +23,8 @@ export function Brand() {
 // (The texts are looked up when drawn, in the language of the moment.)
 const ROLE_LINKS = [{ href: '/users', role: 'admin', text: () => t('nav.users') },
   { href: '/agencies', role: 'admin', text: () => t('nav.agencies') },
-  { href: '/audit', role: 'dpo', text: () => t('nav.audit') }];
+  { href: '/audit', role: 'dpo', text: () => t('nav.audit') },
+  { href: '/referrals', role: 'provider', text: () => t('nav.referrals') }];
 
 export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
   const [busy, setBusy] = useState(false);
@@ -35,10 +36,11 @@ export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
       { href: '/tasks', text: t('nav.tasks'), current: path === '/tasks' },
       { href: '/deadlines', text: t('nav.deadlines'), current: path === '/deadlines' },
       { href: '/services', text: t('nav.services'), current: path.startsWith('/services') },
-      { href: '/focal-points', text: t('nav.focal'), current: path === '/focal-points' }]
+      { href: '/focal-points', text: t('nav.focal'), current: path === '/focal-points' },
+      { href: '/referrals', text: t('nav.referrals'), current: path.startsWith('/referrals') }]
     : [{ href: '/', text: t('nav.home'), current: path === '/' },
       ...ROLE_LINKS.filter((l) => me.roles.includes(l.role))
-        .map((l) => ({ href: l.href, text: l.text(), current: path === l.href }))];
+        .map((l) => ({ href: l.href, text: l.text(), current: path === l.href || path.startsWith(`${l.href}/`) }))];
   const doLogout = async () => {
     setBusy(true);
     try {

@@ -36,7 +36,8 @@ function AddNeed({ caseId, onAdded, onSessionEnded }) {
   </form>`;
 }
 
-export function NeedsSection({ caseId, onSessionEnded }) {
+// onRefer(start): "Refer" on an unmet need opens the referral flow (refer.js).
+export function NeedsSection({ caseId, onSessionEnded, onRefer }) {
   const list = useList(`/api/v1/cases/${caseId}/needs`, onSessionEnded);
   const [error, setError] = useState(null);
   const move = (need, status) => api('PATCH', `/api/v1/needs/${need.id}`, { status }, { 'If-Match': etag(need.version) })
@@ -63,7 +64,9 @@ export function NeedsSection({ caseId, onSessionEnded }) {
         ${MOVES[n.status]?.length > 0 && html`<div class="actions" role="group" aria-label=${t('needs.change', { need: name })}>
           ${MOVES[n.status].map((s) => html`<button type="button" class="button" data-move=${s}
             aria-label=${t('needs.move_named', { move: label('need_move', s), need: name })}
-            onClick=${() => move(n, s)}>${label('need_move', s)}</button>`)}</div>`}
+            onClick=${() => move(n, s)}>${label('need_move', s)}</button>`)}
+          ${n.status === 'unmet' && onRefer && html`<button type="button" class="button button--primary" data-refer=${n.kind}
+            aria-label=${t('needs.refer_named', { need: name })} onClick=${() => onRefer({ need: n.kind, needId: n.id })}>${t('needs.refer')}</button>`}</div>`}
       </li>`;
     })}</ul>` : html`<p class="empty">${t('needs.none')}</p>`)}
     <${AddNeed} caseId=${caseId} onAdded=${list.load} onSessionEnded=${onSessionEnded} />

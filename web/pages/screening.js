@@ -2,7 +2,7 @@
 // wizard at /screenings/:id — one question a screen, each answer saved at once with the
 // screening's version as If-Match, the server's skip logic deciding what comes next; then
 // the official's conclusion and the result (explanation, red flags, the case's needs and
-// tasks, suggested referrals).
+// tasks, suggested referrals, each referred in one tap through the referral flow of refer.js).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t, formatTime, language } from '../lib/i18n.js';
@@ -12,6 +12,7 @@ import { Link, navigate } from '../lib/router.js';
 import { Field, ErrorSummary, FieldError, errorsFrom, label, problemMessage } from '../lib/fields.js';
 import { vocab } from '../lib/vocab.js';
 import { TasksSection } from './tasks.js';
+import { ReferralFlow } from './refer.js';
 
 const NONE = { fields: {}, general: [] };
 
@@ -246,6 +247,7 @@ function Conclusion({ s, onDone, onBack, onSessionEnded }) {
 function Result({ s, onSessionEnded }) {
   const r = s.result;
   const [needs, setNeeds] = useState(null);
+  const [referring, setReferring] = useState(null); // the suggestion being referred (refer.js)
   useEffect(() => {
     api('GET', `/api/v1/cases/${s.case_id}/needs`).then((o) => setNeeds(o.items), (err) => {
       if (err.status === 401) onSessionEnded();
@@ -281,10 +283,14 @@ function Result({ s, onSessionEnded }) {
     <${TasksSection} caseId=${s.case_id} onSessionEnded=${onSessionEnded} />
     <section class="card" aria-labelledby="referrals-h">
       <h2 id="referrals-h">${t('result.referrals')}</h2>
-      ${r.referrals?.length ? html`<ul class="bullets referrals">${r.referrals.map((x) => html`<li data-service=${x.service}>
-        ${t('result.referral', { need: vocab('needs', x.need), service: vocab('services', x.service) })}</li>`)}</ul>`
+      ${r.referrals?.length ? html`<ul class="task-list referrals">${r.referrals.map((x, i) => html`<li class="task" data-service=${x.service}>
+        <span>${t('result.referral', { need: vocab('needs', x.need), service: vocab('services', x.service) })}</span>
+        <button type="button" class="button" onClick=${() => setReferring({ need: x.need, kind: x.service, screeningId: s.id, suggestion: i })}
+          aria-label=${t('result.refer_named', { need: vocab('needs', x.need) })}>${t('needs.refer')}</button></li>`)}</ul>`
         : html`<p class="empty">${t('result.none')}</p>`}
-    </section>`;
+    </section>
+    ${referring && html`<${ReferralFlow} key=${referring.suggestion} caseId=${s.case_id} start=${referring} onSent=${() => {}}
+      onClose=${() => setReferring(null)} onSessionEnded=${onSessionEnded} />`}`;
 }
 
 export function ScreeningPage({ id, onSessionEnded }) {
