@@ -171,8 +171,10 @@ int sp_notification_list(struct sp_store *s, const struct sp_subject *who, bool 
 		return rc;
 	rc = sp_store_prepare(s,
 			      "SELECT " NOTE_COLUMNS NOTE_FROM "WHERE " VISIBLE
-			      " AND (? = 0 OR r.read_us IS NULL) AND (? = 0 OR n.id < ?) "
-			      "ORDER BY n.id DESC LIMIT ?",
+			      " AND (? = 0 OR r.read_us IS NULL) AND (? = 0 OR "
+			      "n.created_us < (SELECT created_us FROM notifications WHERE id = ?) "
+			      "OR (n.created_us = (SELECT created_us FROM notifications WHERE id = "
+			      "?) AND n.id < ?)) ORDER BY n.created_us DESC, n.id DESC LIMIT ?",
 			      &st, err);
 	if (rc)
 		goto out;
@@ -180,9 +182,10 @@ int sp_notification_list(struct sp_store *s, const struct sp_subject *who, bool 
 	int b = sp_stmt_bind_id(st, 1, &who->user) | bind_visible(st, 2, who);
 	b |= sp_stmt_bind_int64(st, 5, unread_only ? 1 : 0);
 	b |= sp_stmt_bind_int64(st, 6, after ? 1 : 0);
-	b |= sp_stmt_bind_id(st, 7, after ? after : &zero);
+	for (int i = 7; i <= 9; i++)
+		b |= sp_stmt_bind_id(st, i, after ? after : &zero);
 	/* one row past the page says whether there is a next one */
-	b |= sp_stmt_bind_int64(st, 8, (int64_t)max + 1);
+	b |= sp_stmt_bind_int64(st, 10, (int64_t)max + 1);
 	if (b) {
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 		goto out;

@@ -35,16 +35,15 @@ int sp_message_encode(const struct sp_message *m, char **out, size_t *len, struc
 	json_t *msg = json_pack("{s:s, s:s, s:o, s:s?, s:s}", "id", id, "kind",
 				sp_notification_kind_name(m->kind), "to", to, "link",
 				m->link[0] ? m->link : NULL, "created_at", created);
-	char *text = msg ? json_dumps(msg, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *text = msg ? sp_json_dump(msg) : NULL;
 	json_decref(msg);
-	if (!text)
+	size_t n = text ? strlen(text) : 0;
+	char *line = text ? malloc(n + 2) : NULL;
+	if (line)
+		memcpy(line, text, n);
+	sp_json_free(text);
+	if (!line)
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	size_t n = strlen(text);
-	char *line = realloc(text, n + 2);
-	if (!line) {
-		free(text);
-		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	}
 	line[n] = '\n';
 	line[n + 1] = '\0';
 	*out = line;

@@ -6,7 +6,7 @@
 -- agency_id holding one of the roles in the mask (for "any supervisor of agency X").
 -- dedupe is unique: notifying the same thing twice adds nothing. delivered_us is set once
 -- the notifier (a spool folder today) has taken the message: NULL rows are the delivery
--- queue, walked in id order.
+-- queue, walked in id order. Readers list newest first (created_us, id).
 CREATE TABLE notifications (
 	id {id} PRIMARY KEY,
 	user_id {id},
@@ -20,8 +20,8 @@ CREATE TABLE notifications (
 	created_us {int64} NOT NULL,
 	delivered_us {int64}
 );
-CREATE INDEX notifications_user ON notifications (user_id, id);
-CREATE INDEX notifications_agency ON notifications (agency_id, id);
+CREATE INDEX notifications_user ON notifications (user_id, created_us, id);
+CREATE INDEX notifications_agency ON notifications (agency_id, created_us, id);
 CREATE INDEX notifications_undelivered ON notifications (delivered_us, id);
 
 -- Who has read what: one row per notification and reader, since a notification to the
