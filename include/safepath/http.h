@@ -17,6 +17,7 @@
 struct sp_protocols;
 struct sp_vocabulary;
 struct sp_jurisdiction;
+struct sp_notifier;
 struct sp_jurisdictions;
 
 struct sp_http_options {
@@ -41,6 +42,10 @@ struct sp_http_options {
 	 * deadlines and who may record which decision; NULL: those routes answer 503. */
 	const struct sp_jurisdiction *jurisdiction;
 	const struct sp_jurisdictions *jurisdictions; /* every loaded file, jurisdiction's too */
+	/* The notifier new notifications go through, every notify-interval-ms, after the
+	 * overdue deadlines of that span were notified (a thread with a store connection of its
+	 * own); NULL: neither (safepath notifications deliver does both by hand). */
+	const struct sp_notifier *notifier;
 };
 
 /* HTTPS material (tls.c): PEM text of the certificate chain and of the private key, the key

@@ -79,7 +79,7 @@ static int spool_send(void *self, const struct sp_message *m, struct sp_err *err
 	char *text = NULL;
 	size_t len = 0;
 	sp_id_format(&m->id, id);
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", sp->dir, id);
+	snprintf(tmp, sizeof tmp, "%s/.%s.%ld.tmp", sp->dir, id, (long)getpid());
 	snprintf(dst, sizeof dst, "%s/%s.json", sp->dir, id);
 	int rc = sp_message_encode(m, &text, &len, err);
 	if (rc)

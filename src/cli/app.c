@@ -13,6 +13,7 @@
 #include "safepath/buf.h"
 #include "safepath/case.h"
 #include "safepath/json.h"
+#include "safepath/notification.h"
 #include "safepath/protocol.h"
 
 static int fail(struct sp_app *app, const struct sp_err *err, const char *what)
@@ -235,6 +236,20 @@ int sp_app_close(struct sp_app *app)
 	sp_store_close(app->store);
 	memset(app, 0, sizeof *app);
 	return rc;
+}
+
+/* ---- the notifier (serve, notifications deliver) ---- */
+
+int sp_cli_notifier_open(struct sp_cli *cli, struct sp_notifier *out, struct sp_err *err)
+{
+	char dir[4096];
+	const char *spool = sp_config_get(&cli->cfg, "notify-spool");
+	int w = spool && *spool
+			? snprintf(dir, sizeof dir, "%s", spool)
+			: snprintf(dir, sizeof dir, "%s/spool/notify", sp_config_get(&cli->cfg, "data"));
+	if (w < 0 || (size_t)w >= sizeof dir)
+		return sp_err_set(err, SP_EINVAL, "notify-spool", "the path is too long");
+	return sp_notifier_spool_open(dir, out, err);
 }
 
 /* ---- shared by the administrative commands ---- */

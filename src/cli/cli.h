@@ -29,7 +29,7 @@ struct sp_cli_cmd {
 /* The commands, each defined in its cmd_*.c file; the table is in main.c. */
 extern const struct sp_cli_cmd sp_cli_cmd_init, sp_cli_cmd_key, sp_cli_cmd_audit,
 	sp_cli_cmd_agency, sp_cli_cmd_user, sp_cli_cmd_approval, sp_cli_cmd_case, sp_cli_cmd_note,
-	sp_cli_cmd_need, sp_cli_cmd_task, sp_cli_cmd_consent, sp_cli_cmd_demo, sp_cli_cmd_serve;
+	sp_cli_cmd_need, sp_cli_cmd_task, sp_cli_cmd_notifications, sp_cli_cmd_consent, sp_cli_cmd_demo, sp_cli_cmd_serve;
 extern const struct sp_cli_cmd sp_cli_cmd_backup, sp_cli_cmd_restore, sp_cli_cmd_store,
 	sp_cli_cmd_protocols, sp_cli_cmd_jurisdictions, sp_cli_cmd_decision,
 	sp_cli_cmd_deadline, sp_cli_cmd_services;
@@ -167,6 +167,10 @@ struct sp_cli_sub {
 	int (*run)(struct sp_cli *cli, struct sp_app *app, const void *args, struct sp_err *err);
 	int takes_arg; /* one positional argument (ID, USERNAME) */
 };
+/* The notifier of the setting notify-spool (default DATA/spool/notify), folder made 0700. */
+struct sp_notifier;
+int sp_cli_notifier_open(struct sp_cli *cli, struct sp_notifier *out, struct sp_err *err) SP_MUST;
+
 const struct sp_cli_sub *sp_cli_sub_find(const struct sp_cli_sub *subs, const char *name);
 /* Open the app as the --as user, run the subcommand, print a failure as "CMD SUB" and close
  * (the audit checkpoint); returns the exit code. */

@@ -13,6 +13,7 @@
 #include "safepath/http.h"
 #include "safepath/jurisdiction.h"
 #include "safepath/log.h"
+#include "safepath/notification.h"
 #include "safepath/protocol.h"
 
 static int cmd_serve(struct sp_cli *cli, int argc, char **argv);
@@ -99,7 +100,13 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		return SP_EXIT_FAIL;
 	}
 	struct sp_app app;
+	struct sp_notifier notifier = {0};
 	int rc = sp_app_open(cli, 0, &app); /* a passphrase prompt can still be interrupted */
+	/* the notifier's spool folder, made if missing, in the data folder that is there now */
+	if (!rc && sp_cli_notifier_open(cli, &notifier, &err)) {
+		rc = sp_cli_fail(&err, "serve");
+		sp_app_close(&app);
+	}
 	if (rc) {
 		sp_http_tls_free(&tls);
 		sp_protocols_free(reg);
@@ -131,6 +138,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		.vocabulary = &vocab,
 		.jurisdiction = jur,
 		.jurisdictions = &jurs,
+		.notifier = &notifier,
 	};
 	struct sp_http_server *srv = NULL;
 	rc = sp_http_server_start(&opt, &srv, &err);
@@ -142,6 +150,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		sp_app_close(&app);
 		sp_protocols_free(reg);
 		sp_jurisdictions_free(&jurs);
+		sp_notifier_close(&notifier);
 		return rc;
 	}
 	char port[8];
@@ -157,6 +166,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	rc = sp_app_close(&app) ? SP_EXIT_FAIL : SP_EXIT_OK;
 	sp_protocols_free(reg);
 	sp_jurisdictions_free(&jurs);
+	sp_notifier_close(&notifier);
 	sp_log(SP_LOG_INFO, "serve.stopped", (const char *)NULL);
 	return rc;
 }

@@ -35,6 +35,7 @@ static const struct sp_cli_cmd *const commands[] = {
 	&sp_cli_cmd_need,
 	&sp_cli_cmd_deadline,
 	&sp_cli_cmd_task,
+	&sp_cli_cmd_notifications,
 	&sp_cli_cmd_consent,
 	&sp_cli_cmd_decision,
 	&sp_cli_cmd_services,

@@ -46,6 +46,15 @@ struct http_worker {
 	struct sp_access access;
 };
 
+/* ---- the notifier thread (notify.c) ---- */
+
+struct http_notify;
+/* Start it when opt has a notifier and notify-interval-ms is not 0 (*out NULL otherwise). */
+int http_notify_start(const struct sp_http_options *opt, struct http_notify **out,
+		      struct sp_err *err) SP_MUST;
+/* Stop it after its round, and close its connection; NULL does nothing. */
+void http_notify_stop(struct http_notify *n);
+
 #define HTTP_QUERY_MAX 8 /* query parameters kept; more is a 400 */
 #define HTTP_ARENA_MAX ((size_t)64 << 20)
 
@@ -344,6 +353,10 @@ int http_api_task_add(struct http_req *r);
 int http_api_task_list(struct http_req *r);
 int http_api_task_patch(struct http_req *r);
 int http_api_me_tasks(struct http_req *r);
+int http_api_me_notifications(struct http_req *r);
+int http_api_me_notification_count(struct http_req *r);
+int http_api_me_notification_read(struct http_req *r);
+int http_api_me_notification_read_all(struct http_req *r);
 extern const struct http_schema http_schema_need_create, http_schema_need_patch,
 	http_schema_task_create, http_schema_task_patch;
 /* api_deadlines.c: a case's deadlines, the agency's, marking one met, an event by hand */
