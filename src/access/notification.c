@@ -184,22 +184,14 @@ int sp_notification_list(struct sp_store *s, const struct sp_subject *who, bool 
 	b |= sp_stmt_bind_int64(st, 6, after ? 1 : 0);
 	for (int i = 7; i <= 9; i++)
 		b |= sp_stmt_bind_id(st, i, after ? after : &zero);
-	/* one row past the page says whether there is a next one */
 	b |= sp_stmt_bind_int64(st, 10, (int64_t)max + 1);
-	if (b) {
+	if (b)
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-		goto out;
-	}
-	while ((rc = sp_stmt_step(st, err)) == 1) {
-		if (count == max) {
-			more = true;
-			rc = 0;
-			break;
-		}
-		if ((rc = note_row(st, &out[count], err)))
-			goto out;
-		count++;
-	}
+	/* a row past the page (rc stays 1) says there is a next one */
+	while (!rc && (rc = sp_stmt_step(st, err)) == 1 && !(more = count == max))
+		rc = note_row(st, &out[count++], err);
+	if (more)
+		rc = SP_OK;
 out:
 	sp_stmt_done(st);
 	rc = finish(s, rc, err);

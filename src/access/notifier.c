@@ -57,20 +57,6 @@ struct spool {
 	char dir[4096];
 };
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* <dir>/<id>.json through <dir>/.<id>.tmp: written 0600, synced, renamed, the folder synced. */
 static int spool_send(void *self, const struct sp_message *m, struct sp_err *err)
 {
@@ -90,10 +76,12 @@ static int spool_send(void *self, const struct sp_message *m, struct sp_err *err
 		return sp_err_set(err, SP_EIO, "notify-spool", "cannot write in the spool folder: %s",
 				  strerror(errno));
 	}
-	if (fchmod(fd, 0600) != 0 || write_all(fd, text, len) != 0 || fsync(fd) != 0)
+	/* stdio writes it whole or says why; fsync before the rename makes it durable */
+	FILE *f = fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
+	if (!f || fwrite(text, 1, len, f) != len || fflush(f) != 0 || fsync(fd) != 0)
 		rc = sp_err_set(err, SP_EIO, "notify-spool", "cannot write a message: %s",
 				strerror(errno));
-	if (close(fd) != 0 && !rc)
+	if ((f ? fclose(f) : close(fd)) != 0 && !rc)
 		rc = sp_err_set(err, SP_EIO, "notify-spool", "cannot write a message: %s",
 				strerror(errno));
 	free(text);

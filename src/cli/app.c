@@ -374,6 +374,30 @@ int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *o
 	return rc;
 }
 
+bool sp_cli_json_item(const struct sp_cli *cli, json_t *j, json_t *arr)
+{
+	if (arr && j) {
+		json_array_append_new(arr, j);
+		return true;
+	}
+	bool json = cli->json || !j;
+	if (json)
+		sp_cli_print_json(j);
+	json_decref(j);
+	return json;
+}
+
+void sp_cli_print_page(json_t *arr, const struct sp_id *next)
+{
+	if (arr)
+		sp_cli_print_json(arr);
+	if (next && !sp_id_is_zero(next)) {
+		char more[SP_ID_STRLEN + 1];
+		sp_id_format(next, more);
+		fprintf(stderr, "more: --after %s\n", more);
+	}
+}
+
 void sp_cli_print_json(json_t *j)
 {
 	char *text = j ? sp_json_dump(j) : NULL;

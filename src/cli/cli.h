@@ -133,6 +133,12 @@ int sp_cli_user_id(struct sp_casework *cw, const char *name, const char *option,
 int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
 			struct sp_err *err);
 void sp_cli_print_json(json_t *j);
+/* One item of a list, encoded as j (taken): appended to arr when there is one, else printed
+ * when --json (or j is NULL: "null"); false when the caller prints its own line instead. */
+bool sp_cli_json_item(const struct sp_cli *cli, json_t *j, json_t *arr);
+/* The end of a page: arr (the --json items; NULL: printed line by line already), then, when
+ * next is not zero, "more: --after ID" on standard error. */
+void sp_cli_print_page(json_t *arr, const struct sp_id *next);
 
 /* A subcommand of a casework command, in its command's table (ended by a NULL name). run
  * gets the case its CASE argument names (NULL when it takes none) and the command's parsed

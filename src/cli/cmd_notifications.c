@@ -37,21 +37,13 @@ struct notif_args {
 
 static void print_one(const struct sp_cli *cli, const struct sp_notification *n, json_t *arr)
 {
-	json_t *j = sp_notification_encode(n);
-	if (arr && j) {
-		json_array_append_new(arr, j);
+	if (sp_cli_json_item(cli, sp_notification_encode(n), arr))
 		return;
-	}
-	if (cli->json || !j) {
-		sp_cli_print_json(j);
-	} else {
-		char id[SP_ID_STRLEN + 1], at[SP_TIME_STRLEN + 1];
-		sp_id_format(&n->id, id);
-		sp_time_format(n->created_us, at);
-		printf("%s  %.19sZ  %-6s %-18s %s\n", id, at, n->read_us ? "read" : "unread",
-		       sp_notification_kind_name(n->kind), n->link[0] ? n->link : "-");
-	}
-	json_decref(j);
+	char id[SP_ID_STRLEN + 1], at[SP_TIME_STRLEN + 1];
+	sp_id_format(&n->id, id);
+	sp_time_format(n->created_us, at);
+	printf("%s  %.19sZ  %-6s %-18s %s\n", id, at, n->read_us ? "read" : "unread",
+	       sp_notification_kind_name(n->kind), n->link[0] ? n->link : "-");
 }
 
 static int notif_list(struct sp_cli *cli, struct sp_app *app, const void *args,
@@ -69,14 +61,9 @@ static int notif_list(struct sp_cli *cli, struct sp_app *app, const void *args,
 	json_t *arr = rc || !cli->json ? NULL : json_array();
 	for (size_t i = 0; !rc && i < n; i++)
 		print_one(cli, &page[i], arr);
-	if (arr)
-		sp_cli_print_json(arr);
+	if (!rc)
+		sp_cli_print_page(arr, &next);
 	json_decref(arr);
-	if (!rc && !sp_id_is_zero(&next)) {
-		char more[SP_ID_STRLEN + 1];
-		sp_id_format(&next, more);
-		fprintf(stderr, "more: --after %s\n", more);
-	}
 	return rc;
 }
 

@@ -11,23 +11,22 @@
 int http_api_me_notifications(struct http_req *r)
 {
 	static const char *const params[] = {"unread", "cursor", "limit", NULL};
-	struct sp_err err = {0};
-	struct sp_notification page[SP_NOTIFICATION_PAGE_MAX];
-	struct sp_id after, next;
-	size_t n = 0;
 	long limit = 20;
+	size_t n = 0;
+	struct sp_id buf, next;
+	struct sp_notification page[SP_NOTIFICATION_PAGE_MAX];
+	struct sp_err err = {0};
 	if (http_query_only(r, params))
 		return 1;
-	const char *unread = http_query(r, "unread"), *cursor = http_query(r, "cursor");
+	const char *unread = http_query(r, "unread");
 	if (unread && strcmp(unread, "true") != 0 && strcmp(unread, "false") != 0)
 		http_invalid(r, "/unread", "must be true or false");
-	if (cursor && sp_id_parse(cursor, &after) != SP_OK)
-		http_invalid(r, "/cursor", "must be a next_cursor value");
+	const struct sp_id *after = http_query_cursor(r, &buf);
 	http_query_limit(r, SP_NOTIFICATION_PAGE_MAX, &limit);
 	if (r->is_problem)
 		return 1;
 	if (sp_notification_list(r->w->store, &r->subject, unread && strcmp(unread, "true") == 0,
-				 cursor ? &after : NULL, page, (size_t)limit, &n, &next, &err))
+				 after, page, (size_t)limit, &n, &next, &err))
 		return http_problem_from_err(r, &err);
 	json_t *items = json_array();
 	for (size_t i = 0; items && i < n; i++)

@@ -194,19 +194,17 @@ int http_api_me_tasks(struct http_req *r)
 	struct sp_casework cw;
 	struct sp_err err = {0};
 	struct sp_task page[SP_TASK_PAGE_MAX];
-	struct sp_id after, next;
+	struct sp_id buf, next;
 	size_t n = 0;
 	long limit = 20;
 	if (http_query_only(r, params))
 		return 1;
-	const char *v = http_query(r, "cursor");
-	if (v && sp_id_parse(v, &after) != SP_OK)
-		http_invalid(r, "/cursor", "must be a next_cursor value");
+	const struct sp_id *after = http_query_cursor(r, &buf);
 	http_query_limit(r, SP_TASK_PAGE_MAX, &limit);
 	if (r->is_problem)
 		return 1;
 	http_casework(r, &cw);
-	if (sp_task_mine(&cw, v ? &after : NULL, page, (size_t)limit, &n, &next, &err))
+	if (sp_task_mine(&cw, after, page, (size_t)limit, &n, &next, &err))
 		return http_problem_from_err(r, &err);
 	return task_items(r, page, n, &next);
 }

@@ -387,6 +387,8 @@ int http_api_audit_verify(struct http_req *r);
 int http_audit_read(struct http_req *r, const char *action, const char *object_type,
 		    const struct sp_id *objects, size_t n, const char *fields, const char *reason);
 /* ?limit=N (1 to max) into *limit, left alone when absent; 1 with a problem field added. */
+/* ?cursor= as an id into buf: buf, or NULL when absent or not an id (a 400 at /cursor). */
+const struct sp_id *http_query_cursor(struct http_req *r, struct sp_id *buf);
 int http_query_limit(struct http_req *r, long max, long *limit);
 /* ?lang= (a language code) into buf, else fallback; NULL with a problem field added when it
  * is not a language code. */

@@ -199,6 +199,18 @@ const char *http_query(const struct http_req *r, const char *name)
 	return NULL;
 }
 
+const struct sp_id *http_query_cursor(struct http_req *r, struct sp_id *buf)
+{
+	const char *v = http_query(r, "cursor");
+	if (!v)
+		return NULL;
+	if (sp_id_parse(v, buf) != SP_OK) {
+		http_invalid(r, "/cursor", "must be a next_cursor value");
+		return NULL;
+	}
+	return buf;
+}
+
 int http_query_limit(struct http_req *r, long max, long *limit)
 {
 	const char *v = http_query(r, "limit");
