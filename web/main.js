@@ -20,6 +20,7 @@ import { AuditPage } from './pages/audit.js';
 import { ScreeningPage } from './pages/screening.js';
 import { MyTasksPage } from './pages/tasks.js';
 import { DeadlinesPage } from './pages/deadlines.js';
+import { NotificationsPage } from './pages/notifications.js';
 
 setLanguage(initialLanguage());
 
@@ -29,6 +30,7 @@ const ROLE_PAGES = [{ path: '/users', role: 'admin', page: UsersPage },
 function route(path, me) {
   const staff = me.roles.some((r) => CASE_ROLES.includes(r));
   if (path === '/' || path === '/login') return staff ? { redirect: '/cases' } : { page: HomePage };
+  if (path === '/notifications') return { page: NotificationsPage }; // every signed-in user's
   if (!staff && (path.startsWith('/cases') || path.startsWith('/screenings') || path === '/tasks'
     || path === '/deadlines')) return { page: HomePage };
   // the administrator's and the DPO's pages; another role typing their address goes home

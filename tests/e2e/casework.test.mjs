@@ -14,7 +14,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { demo } from '../api/lib.mjs';
 import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot } from './lib.mjs';
+  withScreenshot, apiCall } from './lib.mjs';
 
 let server;
 let browser;
@@ -56,15 +56,6 @@ async function newCase(page, given, family) {
   const id = new URL(page.url()).pathname.split('/').pop();
   const number = /\S+$/.exec((await page.textContent('h1')).trim())[0];
   return { id, number };
-}
-
-// A request of the API from the page, with its session and CSRF token (as another tab would).
-function apiCall(page, method, path, body) {
-  return page.evaluate(async ([m, p, b]) => {
-    const h = { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('safepath.csrf') };
-    const r = await fetch(p, { method: m, headers: h, body: b === null ? undefined : JSON.stringify(b) });
-    return { status: r.status, json: await r.json().catch(() => null) };
-  }, [method, path, body ?? null]);
 }
 
 test('a caseworker adds a need and two tasks on a phone, and marks the overdue one done from My tasks', async () => {

@@ -34,6 +34,7 @@ export const CODES = {
   deadline_state: ['due', 'overdue', 'in_force', 'elapsed', 'met', 'ended', 'lapsed', 'uncomputable'],
   trafficking: ['yes', 'no', 'undetermined'],
   answer: ['yes', 'no', 'unknown'],
+  notification: ['task.assigned', 'approval.pending', 'referral.received', 'deadline.overdue'],
 };
 
 // Roles that work with cases: the policy's STAFF (src/access/policy.c). The others see no
