@@ -167,6 +167,9 @@ enum cw_action {
 	CW_DEADLINE_READ,
 	CW_DEADLINE_READ_TRAFFICKING,
 	CW_DEADLINE_LIST,
+	CW_PLAN_ADD,
+	CW_PLAN_UPDATE,
+	CW_PLAN_READ,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;
