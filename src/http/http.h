@@ -258,6 +258,7 @@ int http_api_case_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_note_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_consent_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_need_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_plan_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_task_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_agency_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_user_replay(struct http_req *r, const struct sp_idem_record *rec);
@@ -285,6 +286,12 @@ int http_problem_from_err_at(struct http_req *r, const struct sp_err *err, const
 /* Check r->json against the schema; every bad field becomes an error of one 400 problem.
  * 0 when the body is acceptable, 1 (a problem is set) otherwise. */
 int http_schema_check(struct http_req *r, const struct http_schema *s);
+/* Member name (present in the checked body) parsed by parse, an enumeration's names: into
+ * *out; a bad value, or null, is a problem at /name. Whether it was set. */
+bool http_member_enum(struct http_req *r, const char *name, int (*parse)(const char *), int *out);
+/* Member name as an RFC 3339 time or a date into *us; null gives 0 (none); a bad one is a
+ * problem at /name. Whether it was there. */
+bool http_member_time(struct http_req *r, const char *name, int64_t *us);
 
 /* ---- metrics (metrics.c) ---- */
 
@@ -353,12 +360,15 @@ int http_api_task_add(struct http_req *r);
 int http_api_task_list(struct http_req *r);
 int http_api_task_patch(struct http_req *r);
 int http_api_me_tasks(struct http_req *r);
+int http_api_plan_add(struct http_req *r);
+int http_api_plan_list(struct http_req *r);
+int http_api_plan_patch(struct http_req *r);
 int http_api_me_notifications(struct http_req *r);
 int http_api_me_notification_count(struct http_req *r);
 int http_api_me_notification_read(struct http_req *r);
 int http_api_me_notification_read_all(struct http_req *r);
 extern const struct http_schema http_schema_need_create, http_schema_need_patch,
-	http_schema_task_create, http_schema_task_patch;
+	http_schema_task_create, http_schema_task_patch, http_schema_goal_create, http_schema_goal_patch;
 /* api_deadlines.c: a case's deadlines, the agency's, marking one met, an event by hand */
 int http_api_deadline_list(struct http_req *r);
 int http_api_agency_deadlines(struct http_req *r);
