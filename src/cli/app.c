@@ -374,6 +374,15 @@ int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *o
 	return rc;
 }
 
+const char *sp_cli_day(int64_t us, char buf[SP_TIME_STRLEN + 1])
+{
+	if (!us)
+		return "-";
+	sp_time_format(us, buf);
+	buf[10] = '\0';
+	return buf;
+}
+
 bool sp_cli_json_item(const struct sp_cli *cli, json_t *j, json_t *arr)
 {
 	if (arr && j) {

@@ -133,6 +133,8 @@ int sp_cli_user_id(struct sp_casework *cw, const char *name, const char *option,
 int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
 			struct sp_err *err);
 void sp_cli_print_json(json_t *j);
+/* The UTC day of instant us ("2031-04-01") in buf, or "-" for 0 (none). */
+const char *sp_cli_day(int64_t us, char buf[SP_TIME_STRLEN + 1]);
 /* One item of a list, encoded as j (taken): appended to arr when there is one, else printed
  * when --json (or j is NULL: "null"); false when the caller prints its own line instead. */
 bool sp_cli_json_item(const struct sp_cli *cli, json_t *j, json_t *arr);

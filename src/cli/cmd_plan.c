@@ -42,12 +42,10 @@ static void print_goal(const struct sp_cli *cli, const struct sp_goal *g, bool w
 {
 	if (sp_cli_json_item(cli, sp_goal_encode(g, with_goal), arr))
 		return;
-	char id[SP_ID_STRLEN + 1], review[SP_TIME_STRLEN + 1] = "-";
+	char id[SP_ID_STRLEN + 1], day[SP_TIME_STRLEN + 1];
 	sp_id_format(&g->id, id);
-	if (g->review_us)
-		sp_time_format(g->review_us, review);
-	printf("%s  %-36s %-13s review %.10s  version %lld\n", id, g->type,
-	       sp_goal_status_name(g->status), review, (long long)g->version);
+	printf("%s  %-36s %-13s review %s  version %lld\n", id, g->type,
+	       sp_goal_status_name(g->status), sp_cli_day(g->review_us, day), (long long)g->version);
 	if (with_goal && g->goal)
 		printf("    %s\n", g->goal);
 }
@@ -63,12 +61,10 @@ static int plan_add(struct sp_cli *cli, struct sp_casework *cw, const struct sp_
 	const struct plan_opts *o = opts;
 	struct sp_goal_new in = {.type = o->type, .review_us = o->review_us};
 	struct sp_goal g;
-	int rc = read_goal(cw, &in.goal, err);
-	if (!rc)
-		rc = sp_plan_add(cw, case_id, &in, &g, err);
-	if (!rc)
-		print_goal(cli, &g, false, NULL);
-	return rc;
+	if (read_goal(cw, &in.goal, err) || sp_plan_add(cw, case_id, &in, &g, err))
+		return err->code;
+	print_goal(cli, &g, false, NULL);
+	return SP_OK;
 }
 
 static int plan_list(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *case_id,
@@ -77,23 +73,23 @@ static int plan_list(struct sp_cli *cli, struct sp_casework *cw, const struct sp
 	(void)opts;
 	struct sp_goal *list;
 	size_t n;
-	int rc = sp_plan_list(cw, case_id, &list, &n, err);
-	json_t *arr = rc || !cli->json ? NULL : json_array();
-	for (size_t i = 0; !rc && i < n; i++)
+	if (sp_plan_list(cw, case_id, &list, &n, err))
+		return err->code;
+	json_t *arr = cli->json ? json_array() : NULL;
+	for (size_t i = 0; i < n; i++)
 		print_goal(cli, &list[i], true, arr);
-	if (!rc)
-		sp_cli_print_page(arr, NULL);
+	sp_cli_print_page(arr, NULL);
 	json_decref(arr);
-	return rc;
+	return SP_OK;
 }
 
 static int plan_update(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *unused,
 		       const void *opts, struct sp_err *err)
 {
-	(void)unused;
-	const struct plan_opts *o = opts;
-	struct sp_id id;
 	struct sp_goal g;
+	struct sp_id id;
+	const struct plan_opts *o = opts;
+	(void)unused;
 	struct sp_goal_change ch = {.version = o->version,
 				    .set_type = o->type != NULL,
 				    .type = o->type,

@@ -39,12 +39,11 @@ static void print_task(const struct sp_cli *cli, const struct sp_task *t, bool w
 {
 	if (sp_cli_json_item(cli, sp_task_encode(t, with_title), arr))
 		return;
-	char id[SP_ID_STRLEN + 1], due[SP_TIME_STRLEN + 1] = "-";
+	char id[SP_ID_STRLEN + 1], due[SP_TIME_STRLEN + 1];
 	sp_id_format(&t->id, id);
-	if (t->due_us)
-		sp_time_format(t->due_us, due);
-	printf("%s  %-16s %-9s %-9s due %.10s  %s  %s\n", id, t->case_number,
-	       sp_task_status_name(t->status), sp_task_priority_name(t->priority), due,
+	printf("%s  %-16s %-9s %-9s due %s  %s  %s\n", id, t->case_number,
+	       sp_task_status_name(t->status), sp_task_priority_name(t->priority),
+	       sp_cli_day(t->due_us, due),
 	       t->kind[0] ? t->kind : "-", with_title && t->title ? t->title : "");
 }
 

@@ -5,13 +5,12 @@
 # the data folder.
 . "$(dirname "$0")/lib.sh"
 
-demo_world 0
-
-echo '{"names": [{"role": "given", "romanised": "Planwyn"}], "sex": "female"}' |
-	as demo.caseworker --json case add >case.json || die "case add"
-CASE=$(sed -n 's/.*"number":"\([^"]*\)".*/\1/p' case.json)
 GOAL="Sit the Tarnwick bakery apprenticeship exam"
 GOAL2="Join the Ellersby evening literacy group first"
+demo_world 0
+CASE=$(echo '{"names": [{"role": "given", "romanised": "Planwyn"}], "sex": "female"}' |
+	as demo.caseworker --json case add | sed -n 's/.*"number":"\([^"]*\)".*/\1/p')
+[ -n "$CASE" ] || die "case add"
 
 expect 0 as demo.caseworker --json plan add --type livelihood --review 2031-04-01 "$CASE" <<<"$GOAL"
 has '"status":"planned"'
@@ -43,11 +42,12 @@ expect 1 as demo.caseworker plan update --version 1 --status achieved "$ID" </de
 has 'cannot go from planned to achieved' err
 expect 0 as demo.caseworker plan update --version 1 --status in_progress "$ID" </dev/null
 has 'in_progress  *review 2031-04-01  version 2'
-expect 1 as demo.caseworker plan update --version 1 --status achieved "$ID" </dev/null
-has '/version' err
 expect 0 as demo.caseworker --json plan update --version 2 --review none --goal "$ID" <<<"$GOAL2"
 has '"review_at":null'
 has '"version":3'
+# a stale version
+expect 1 as demo.caseworker plan update --version 2 --status achieved "$ID" </dev/null
+has '/version' err
 expect 0 as demo.caseworker plan list "$CASE" </dev/null
 has "    $GOAL2"
 grep -q -F "$GOAL" out && die "the old text is still listed"
