@@ -153,16 +153,15 @@ static int cmd_plan(struct sp_cli *cli, int argc, char **argv)
 		return SP_EXIT_OK;
 	if (argc < 2)
 		return sp_cli_usage(cmd, "plan needs a subcommand");
-	struct plan_opts o = {.status = -1, .version = -1};
-	int ch, rc;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1)
-		if ((rc = parse_opt(cmd, ch, &o)))
-			return rc;
 	const struct sp_cli_case_sub *sub = sp_cli_case_sub_find(subcommands, argv[1]);
 	if (!sub)
 		return sp_cli_usage(cmd, "no plan subcommand '%s'", argv[1]);
+	struct plan_opts o = {.status = -1, .version = -1};
+	optind = 0;
+	opterr = 0;
+	for (int ch, rc; (ch = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1;)
+		if ((rc = parse_opt(cmd, ch, &o)))
+			return rc;
 	if (argc - 1 - optind != 1)
 		return sp_cli_usage(cmd, "plan %s needs one %s", sub->name,
 				    sub->takes_case ? "CASE" : "GOAL-ID");
