@@ -40,9 +40,9 @@ struct plan_opts {
 static void print_goal(const struct sp_cli *cli, const struct sp_goal *g, bool with_goal,
 		       json_t *arr)
 {
+	char id[SP_ID_STRLEN + 1], day[SP_TIME_STRLEN + 1];
 	if (sp_cli_json_item(cli, sp_goal_encode(g, with_goal), arr))
 		return;
-	char id[SP_ID_STRLEN + 1], day[SP_TIME_STRLEN + 1];
 	sp_id_format(&g->id, id);
 	printf("%s  %-36s %-13s review %s  version %lld\n", id, g->type,
 	       sp_goal_status_name(g->status), sp_cli_day(g->review_us, day), (long long)g->version);
