@@ -34,6 +34,8 @@ export const CODES = {
   deadline_state: ['due', 'overdue', 'in_force', 'elapsed', 'met', 'ended', 'lapsed', 'uncomputable'],
   trafficking: ['yes', 'no', 'undetermined'],
   answer: ['yes', 'no', 'unknown'],
+  goal_status: ['planned', 'in_progress', 'achieved', 'discontinued'],
+  goal_move: ['in_progress', 'achieved', 'discontinued', 'planned'],
   notification: ['task.assigned', 'approval.pending', 'referral.received', 'deadline.overdue'],
 };
 
