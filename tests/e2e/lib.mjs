@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const WORK = process.env.SP_WORK;
@@ -150,4 +151,22 @@ export function apiCall(page, method, path, body) {
     const r = await fetch(p, { method: m, headers: h, body: b === null ? undefined : JSON.stringify(b) });
     return { status: r.status, json: await r.json().catch(() => null) };
   }, [method, path, body ?? null]);
+}
+
+// The server and the browser of a test file, started before its tests and stopped after
+// them: the object's server and browser are set once the before hook ran.
+export function serveFile(settings) {
+  const ctx = {};
+  before(async () => Object.assign(ctx, await startAll(settings)));
+  after(() => stopAll(ctx));
+  return ctx;
+}
+
+// Log the demo user in on the log-in page and wait for the caseload.
+export async function signIn(page, username, password) {
+  await page.goto('/login');
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.case-list, .empty');
 }

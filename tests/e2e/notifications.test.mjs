@@ -5,34 +5,20 @@
 // lands on the case; two more, then "Mark all read"; the page in French and in Arabic at
 // 360 px without sideways scrolling. axe-core on each screen; any console error or CSP
 // violation fails.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demo } from '../api/lib.mjs';
-import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
+import { serveFile, signIn, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
   withScreenshot, apiCall } from './lib.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  ({ server, browser } = await startAll());
-});
-
-after(() => stopAll({ server, browser }));
-
-async function logIn(page, username) {
-  await page.goto('/login');
-  await page.fill('#username', username);
-  await page.fill('#password', demo.password);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('.case-list, .empty');
-}
+const ctx = serveFile();
+const logIn = (page, username) => signIn(page, username, demo.password);
 
 const bellSays = (page, n) => page.waitForSelector(`a.bell[aria-label="Notifications, ${n} unread"]`);
 
 test('a task given to the caseworker rings their bell; opening it marks it read and leads to the case', async () => {
-  const sup = await openPage(browser, server.base);
-  const cw = await openPage(browser, server.base);
+  const sup = await openPage(ctx.browser, ctx.server.base);
+  const cw = await openPage(ctx.browser, ctx.server.base);
   await withScreenshot(cw, 'notifications', async () => {
     await logIn(sup, 'demo.supervisor');
     await logIn(cw, 'demo.caseworker');
@@ -100,7 +86,7 @@ test('a task given to the caseworker rings their bell; opening it marks it read 
 test('the notifications page in French and in Arabic at 360 px', async () => {
   for (const [lang, title, text] of [['fr', 'Notifications', 'Une tâche d’un dossier vous a été confiée'],
     ['ar', 'الإشعارات', 'أُسندت إليك مهمة في ملف']]) {
-    const page = await openPage(browser, server.base, { width: 360, height: 780, lang });
+    const page = await openPage(ctx.browser, ctx.server.base, { width: 360, height: 780, lang });
     await withScreenshot(page, `notifications-${lang}`, async () => {
       await logIn(page, 'demo.caseworker');
       await page.click('a.bell');

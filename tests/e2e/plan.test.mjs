@@ -5,37 +5,31 @@
 // goal's version as If-Match and shows it in progress, only the table's moves offered; the
 // section in French. axe-core on the screen; no sideways scrolling; any console error or CSP
 // violation fails.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demo } from '../api/lib.mjs';
-import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
+import { serveFile, signIn, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
   withScreenshot, apiCall } from './lib.mjs';
 
-let server;
-let browser;
+const ctx = serveFile();
 
-before(async () => {
-  ({ server, browser } = await startAll());
-});
-
-after(() => stopAll({ server, browser }));
+// On the caseworker's new case (through the API), its page open: the case's id.
+async function onNewCase(page, given) {
+  await signIn(page, 'demo.caseworker', demo.password);
+  const kase = await apiCall(page, 'POST', '/api/v1/cases', { person: { names: [{ role: 'given', romanised: given }], sex: 'female' } });
+  assert.equal(kase.status, 201);
+  return kase.json.id;
+}
 
 test('a caseworker adds a goal to the support plan on a phone and starts it', async () => {
-  const page = await openPage(browser, server.base, { width: 390, height: 844 });
+  const page = await openPage(ctx.browser, ctx.server.base, { width: 390, height: 844 });
   await withScreenshot(page, 'plan', async () => {
-    await page.goto('/login');
-    await page.fill('#username', 'demo.caseworker');
-    await page.fill('#password', demo.password);
-    await page.click('form button[type=submit]');
-    await page.waitForSelector('.case-list, .empty');
-    const kase = await apiCall(page, 'POST', '/api/v1/cases',
-      { person: { names: [{ role: 'given', romanised: 'Goalinde' }], sex: 'female' } });
-    assert.equal(kase.status, 201);
-    await page.goto(`/cases/${kase.json.id}`);
+    const caseId = await onNewCase(page, 'Goalinde');
+    await page.goto(`/cases/${caseId}`);
     await page.waitForSelector('#plan-h ~ .empty');
     assert.equal(await page.textContent('#plan-h ~ .empty'), 'No goal in the plan yet.');
 
-    page.expectHttpError(400, `/api/v1/cases/${kase.json.id}/plan`);
+    page.expectHttpError(400, `/api/v1/cases/${caseId}/plan`);
     await page.fill('#goal-text', 'Enrol in the autumn language course');
     await page.click('form:has(#goal-type) button[type=submit]');
     await page.waitForSelector('#goal-type-error');
@@ -61,7 +55,7 @@ test('a caseworker adds a goal to the support plan on a phone and starts it', as
     assert.equal((await patch).headers()['if-match'], '"1"');
     await page.waitForFunction(() => document.querySelector('li[data-goal="education"] .goal__status')?.textContent === 'in progress');
     assert.deepEqual(await goal.locator('button').allTextContents(), ['Mark achieved', 'Discontinue', 'Back to planned']);
-    const listed = (await apiCall(page, 'GET', `/api/v1/cases/${kase.json.id}/plan`)).json.items;
+    const listed = (await apiCall(page, 'GET', `/api/v1/cases/${caseId}/plan`)).json.items;
     assert.deepEqual(listed.map((g) => [g.type, g.status, g.review_at, g.version]),
       [['education', 'in_progress', '2025-02-03T00:00:00.000000Z', 2]]);
     assertClean(page);
@@ -70,18 +64,12 @@ test('a caseworker adds a goal to the support plan on a phone and starts it', as
 });
 
 test('the support plan in French', async () => {
-  const page = await openPage(browser, server.base, { width: 390, height: 844, lang: 'fr' });
+  const page = await openPage(ctx.browser, ctx.server.base, { width: 390, height: 844, lang: 'fr' });
   await withScreenshot(page, 'plan-fr', async () => {
-    await page.goto('/login');
-    await page.fill('#username', 'demo.caseworker');
-    await page.fill('#password', demo.password);
-    await page.click('form button[type=submit]');
-    await page.waitForSelector('.case-list, .empty');
-    const kase = await apiCall(page, 'POST', '/api/v1/cases',
-      { person: { names: [{ role: 'given', romanised: 'Objectine' }], sex: 'female' } });
-    const add = await apiCall(page, 'POST', `/api/v1/cases/${kase.json.id}/plan`, { type: 'legal', goal: 'Titre de séjour' });
+    const caseId = await onNewCase(page, 'Objectine');
+    const add = await apiCall(page, 'POST', `/api/v1/cases/${caseId}/plan`, { type: 'legal', goal: 'Titre de séjour' });
     assert.equal(add.status, 201);
-    await page.goto(`/cases/${kase.json.id}`);
+    await page.goto(`/cases/${caseId}`);
     const goal = page.locator('li[data-goal="legal"]');
     await goal.waitFor();
     assert.equal(await page.textContent('#plan-h'), "Plan d'accompagnement");
