@@ -104,8 +104,10 @@ int sp_deadline_set_met(struct sp_casework *cw, const struct sp_id *id, int64_t 
 			struct sp_deadline *out, struct sp_err *err) SP_MUST;
 
 /* Notify the open targets falling due in [since_us, now_us) as overdue (deadline.overdue):
- * to the case's caseworker, or to its agency's supervisors while nobody is assigned. One
- * write transaction of the system (no subject, no audit: a notification holds ids only).
+ * to the case's caseworker, or to its agency's supervisors while nobody is assigned. The
+ * system's work (no subject, no audit: a notification holds ids only), by batches each read
+ * first and written in a transaction of its own only when it found something; *added counts
+ * the new notices committed.
  * Each deadline is notified once whatever the window (the notification's dedupe key), so
  * a sweep may overlap the last one: the server's sweeps the window since its previous sweep,
  * from 0 at start; `safepath notifications deliver` from 0. *added counts new notices. */

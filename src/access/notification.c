@@ -250,7 +250,7 @@ static int note_load(struct sp_store *s, const struct sp_subject *who, const str
 int sp_notification_read(struct sp_store *s, const struct sp_subject *who, const struct sp_id *id,
 			 int64_t now_us, struct sp_notification *out, struct sp_err *err)
 {
-	struct sp_notification n;
+	struct sp_notification n = {.read_us = 0};
 	struct sp_stmt *st = NULL;
 	int64_t at = now_us ? now_us : sp_now_us();
 	int rc = sp_store_begin_write(s, err);

@@ -518,25 +518,33 @@ int sp_deadline_notify_overdue(struct sp_store *s, int64_t since_us, int64_t now
 	struct overdue batch[AGENCY_BATCH];
 	struct sp_id after = {{0}};
 	int64_t due = INT64_MIN;
-	size_t n = 0;
+	size_t n = 0, fresh = 0;
+	int rc = SP_OK;
 	*added = 0;
-	int rc = sp_store_begin_write(s, err);
+	/* each batch read first, and written only when it holds something: a sweep that finds
+	 * nothing (most of them) takes no write lock */
 	do {
+		rc = sp_store_begin_read(s, err);
 		if (!rc)
 			rc = overdue_batch(s, since_us, now_us, due, &after, batch, &n, err);
+		if (!rc)
+			rc = sp_store_commit(s, err);
+		if (!rc && n)
+			rc = sp_store_begin_write(s, err);
+		fresh = 0;
 		for (size_t i = 0; !rc && i < n; i++)
-			rc = overdue_notify(s, &batch[i], now_us, added, err);
+			rc = overdue_notify(s, &batch[i], now_us, &fresh, err);
+		if (!rc && n)
+			rc = sp_store_commit(s, err);
+		if (rc)
+			sp_store_rollback(s);
+		else
+			*added += fresh;
 		if (!rc && n) {
 			due = batch[n - 1].due;
 			after = batch[n - 1].id;
 		}
 	} while (!rc && n == AGENCY_BATCH);
-	if (!rc)
-		rc = sp_store_commit(s, err);
-	if (rc) {
-		sp_store_rollback(s);
-		*added = 0;
-	}
 	return rc;
 }
 

@@ -284,12 +284,13 @@ int sp_plan_list(struct sp_casework *cw, const struct sp_id *case_id, struct sp_
 	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
 		const void *p = NULL;
 		size_t len = 0;
-		void *grown = cw_array_grow(cw->arena, goals, count, &cap, sizeof *goals);
-		rc = grown ? SP_OK : sp_err_set(err, SP_ENOMEM, "", "out of memory");
-		if (!rc)
-			goals = grown;
-		if (!rc)
-			rc = goal_row(st, &goals[count], &p, &len, err);
+		struct sp_goal *grown = cw_array_grow(cw->arena, goals, count, &cap, sizeof *goals);
+		if (!grown) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			break;
+		}
+		goals = grown;
+		rc = goal_row(st, &goals[count], &p, &len, err);
 		if (!rc)
 			rc = goal_open(cw, &c, &goals[count++], p, len, err);
 	}

@@ -106,9 +106,9 @@ int http_api_plan_patch(struct http_req *r)
 	if (json_object_size(r->json) == 0)
 		return http_invalid(r, "", "name at least one field to change");
 	json_t *type = json_object_get(r->json, "type"), *goal = json_object_get(r->json, "goal");
-	if (type && json_is_null(type))
+	if (json_is_null(type))
 		http_invalid(r, "/type", "must not be null");
-	if (goal && json_is_null(goal))
+	if (json_is_null(goal))
 		http_invalid(r, "/goal", "must not be null");
 	ch.set_type = type != NULL;
 	ch.type = json_string_value(type);
