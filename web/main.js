@@ -24,6 +24,7 @@ import { FocalPointsPage } from './pages/focal.js';
 import { DashboardPage } from './pages/dashboard.js';
 import { ServicesPage, ServicePage, ServicesImportPage } from './pages/services.js';
 import { ReferralsPage, ReferralPage, ReferralPrintPage } from './pages/referrals.js';
+import { NotificationsPage } from './pages/notifications.js';
 
 setLanguage(initialLanguage());
 
@@ -34,9 +35,9 @@ function route(path, me) {
   const staff = me.roles.some((r) => CASE_ROLES.includes(r));
   if (path === '/login') return { redirect: '/' };
   if (path === '/') return { page: staff ? DashboardPage : HomePage };
+  if (path === '/notifications') return { page: NotificationsPage }; // every signed-in user's
   if (!staff && (path.startsWith('/cases') || path.startsWith('/screenings') || path === '/tasks'
     || path === '/deadlines' || path === '/focal-points' || path.startsWith('/services'))) return { page: HomePage };
-  // the administrator's and the DPO's pages; another role typing their address goes home
   // referrals: the referring roles and the providers (the API decides what each sees)
   if (path.startsWith('/referrals')) {
     if (!staff && !me.roles.includes('provider')) return { page: HomePage };
@@ -44,6 +45,7 @@ function route(path, me) {
     const rm = /^\/referrals\/([0-9a-fA-F-]{36})(\/print)?$/.exec(path);
     if (rm) return { page: rm[2] ? ReferralPrintPage : ReferralPage, props: { id: rm[1] } };
   }
+  // the administrator's and the DPO's pages; another role typing their address goes home
   const own = ROLE_PAGES.find((x) => x.path === path);
   if (own) return me.roles.includes(own.role) ? { page: own.page } : { page: HomePage };
   if (path === '/cases') return { page: CaseListPage };

@@ -17,6 +17,7 @@
 struct sp_protocols;
 struct sp_vocabulary;
 struct sp_jurisdiction;
+struct sp_notifier;
 struct sp_jurisdictions;
 struct sp_referral_types;
 
@@ -45,6 +46,10 @@ struct sp_http_options {
 	/* The referral types (config/referrals.json) checked against the vocabulary at start;
 	 * NULL: creating a referral answers 503. */
 	const struct sp_referral_types *referral_types;
+	/* The notifier new notifications go through, every notify-interval-ms, after the
+	 * overdue deadlines of that span were notified (a thread with a store connection of its
+	 * own); NULL: neither (safepath notifications deliver does both by hand). */
+	const struct sp_notifier *notifier;
 };
 
 /* HTTPS material (tls.c): PEM text of the certificate chain and of the private key, the key

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "access/access.h"
+#include "safepath/notification.h"
 
 static const char *const kind_names[SP_APPROVAL_KIND_COUNT] = {
 	[SP_APPROVAL_GRANT_ROLE] = "grant_role",
@@ -86,6 +87,11 @@ int access_approval_insert(struct sp_access *a, enum sp_approval_kind kind,
 	else
 		rc = sp_stmt_step(st, err);
 	sp_stmt_done(st);
+	/* it waits for a supervisor of the user's agency */
+	struct sp_notice n = {.kind = SP_NOTIFY_APPROVAL_PENDING, .agency = target->agency,
+			      .roles = SP_ROLE_SUPERVISOR, .object = id};
+	if (rc >= 0)
+		rc = sp_notify(a->store, &n, NULL, err);
 	if (rc < 0)
 		return rc;
 	*out = id;

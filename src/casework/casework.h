@@ -210,6 +210,9 @@ enum cw_action {
 	CW_RETENTION_ANONYMISE,
 	CW_DASHBOARD_READ,
 	CW_CASE_CREATE_BATCH,
+	CW_PLAN_ADD,
+	CW_PLAN_UPDATE,
+	CW_PLAN_READ,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;

@@ -9,6 +9,7 @@
 #include "safepath/caseop.h"
 #include "safepath/deadline.h"
 #include "safepath/names.h"
+#include "safepath/notification.h"
 #include "safepath/store.h"
 
 static const char *const status_names[SP_DEADLINE_STATUS_COUNT] = {
@@ -449,6 +450,106 @@ int sp_deadline_set_met(struct sp_casework *cw, const struct sp_id *id, int64_t 
 	rc = cw_finish(cw, rc, err);
 	if (!rc && out)
 		*out = d;
+	return rc;
+}
+
+/* ---- overdue targets, notified ---- */
+
+struct overdue {
+	struct sp_id id, case_id, agency, assigned;
+	int64_t due;
+};
+
+/* One batch of open targets falling due in [since, now) after (due, id): the deadline, its
+ * case, the case's agency and caseworker. */
+static int overdue_batch(struct sp_store *s, int64_t since, int64_t now, int64_t due,
+			 const struct sp_id *after, struct overdue *out, size_t *n,
+			 struct sp_err *err)
+{
+	struct sp_stmt *st;
+	*n = 0;
+	int rc = sp_store_prepare(s,
+				  "SELECT deadlines.id, case_id, cases.agency_id, cases.assigned_to, "
+				  "due_order FROM deadlines JOIN cases ON cases.id = deadlines.case_id "
+				  "WHERE deadlines.status = 'open' AND kind = 'target' AND "
+				  "due_order >= ? AND due_order < ? AND (due_order > ? OR "
+				  "(due_order = ? AND deadlines.id > ?)) "
+				  "ORDER BY due_order, deadlines.id LIMIT ?",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_int64(st, 1, since) | sp_stmt_bind_int64(st, 2, now) |
+	    sp_stmt_bind_int64(st, 3, due) | sp_stmt_bind_int64(st, 4, due) |
+	    sp_stmt_bind_id(st, 5, after) | sp_stmt_bind_int64(st, 6, AGENCY_BATCH))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
+		struct overdue *o = &out[*n];
+		memset(o, 0, sizeof *o);
+		if (sp_stmt_id(st, 0, &o->id) || sp_stmt_id(st, 1, &o->case_id) ||
+		    sp_stmt_id(st, 2, &o->agency) ||
+		    (!sp_stmt_is_null(st, 3) && sp_stmt_id(st, 3, &o->assigned))) {
+			rc = sp_err_set(err, SP_EINTERNAL, "", "malformed deadline row");
+			break;
+		}
+		o->due = sp_stmt_int64(st, 4);
+		++*n;
+		rc = 0;
+	}
+	sp_stmt_done(st);
+	return rc;
+}
+
+/* The case's caseworker, or, when nobody is assigned, its agency's supervisors. */
+static int overdue_notify(struct sp_store *s, const struct overdue *o, int64_t now,
+			  size_t *added, struct sp_err *err)
+{
+	bool fresh = false;
+	struct sp_notice n = {.kind = SP_NOTIFY_DEADLINE_OVERDUE,
+			      .user = sp_id_is_zero(&o->assigned) ? NULL : &o->assigned,
+			      .agency = o->agency,
+			      .roles = sp_id_is_zero(&o->assigned) ? SP_ROLE_SUPERVISOR : 0,
+			      .object = o->id,
+			      .case_id = &o->case_id,
+			      .now_us = now};
+	int rc = sp_notify(s, &n, &fresh, err);
+	if (!rc && fresh)
+		++*added;
+	return rc;
+}
+
+int sp_deadline_notify_overdue(struct sp_store *s, int64_t since_us, int64_t now_us,
+			       size_t *added, struct sp_err *err)
+{
+	struct overdue batch[AGENCY_BATCH];
+	struct sp_id after = {{0}};
+	int64_t due = INT64_MIN;
+	size_t n = 0, fresh = 0;
+	int rc = SP_OK;
+	*added = 0;
+	/* each batch read first, and written only when it holds something: a sweep that finds
+	 * nothing (most of them) takes no write lock */
+	do {
+		rc = sp_store_begin_read(s, err);
+		if (!rc)
+			rc = overdue_batch(s, since_us, now_us, due, &after, batch, &n, err);
+		if (!rc)
+			rc = sp_store_commit(s, err);
+		if (!rc && n)
+			rc = sp_store_begin_write(s, err);
+		fresh = 0;
+		for (size_t i = 0; !rc && i < n; i++)
+			rc = overdue_notify(s, &batch[i], now_us, &fresh, err);
+		if (!rc && n)
+			rc = sp_store_commit(s, err);
+		if (rc)
+			sp_store_rollback(s);
+		else
+			*added += fresh;
+		if (!rc && n) {
+			due = batch[n - 1].due;
+			after = batch[n - 1].id;
+		}
+	} while (!rc && n == AGENCY_BATCH);
 	return rc;
 }
 

@@ -131,6 +131,10 @@ static const struct sp_case_act acts[] = {
 	[CW_TASK_UPDATE] = ACT(TASK_WRITE, FC(STAT) | FC(NOTES), "task.update"),
 	[CW_TASK_READ] = ACT(TASK_READ, FC(STAT) | FC(NOTES), "task.read"),
 	[CW_TASK_MINE] = ACT(TASK_READ, FC(STAT) | FC(NOTES), "task.list"),
+	/* a support plan: the audience of the case's needs (safepath/plan.h) */
+	[CW_PLAN_ADD] = ACT(NEED_WRITE, FC(STAT) | FC(NOTES), "plan.add"),
+	[CW_PLAN_UPDATE] = ACT(NEED_WRITE, FC(STAT) | FC(NOTES), "plan.update"),
+	[CW_PLAN_READ] = ACT(NEED_READ, FC(STAT) | FC(NOTES), "plan.read"),
 	/* deadlines: rules and instants (stat); a grounds decision's or a referral's tells of
 	 * trafficking, and reading or closing one asks for that class too */
 	[CW_DEADLINE_ADD] = ACT(DECISION_WRITE, FC(STAT), "deadline.add"),

@@ -9,6 +9,7 @@
 #include "casework/casework.h"
 #include "safepath/caseop.h"
 #include "safepath/names.h"
+#include "safepath/notification.h"
 #include "safepath/store.h"
 #include "safepath/task.h"
 
@@ -174,6 +175,27 @@ static int task_write(struct sp_casework *cw, const struct sp_task *t, const voi
 	return rc;
 }
 
+/* Tell the assignee of task t (case c) that it is theirs, unless they gave it to
+ * themselves; keyed by the task's version, so a task that comes back to them after going
+ * elsewhere is notified again. */
+static int notify_assignee(struct sp_casework *cw, const struct sp_case *c,
+			   const struct sp_task *t, struct sp_err *err)
+{
+	char id[SP_ID_STRLEN + 1], key[SP_NOTIFICATION_DEDUPE_MAX];
+	if (memcmp(t->assignee.b, cw_actor(cw)->b, SP_ID_LEN) == 0)
+		return SP_OK;
+	sp_id_format(&t->id, id);
+	snprintf(key, sizeof key, "task.assigned:%s@%lld", id, (long long)t->version);
+	struct sp_notice n = {.kind = SP_NOTIFY_TASK_ASSIGNED,
+			      .user = &t->assignee,
+			      .agency = c->agency,
+			      .object = t->id,
+			      .case_id = &c->id,
+			      .dedupe = key,
+			      .now_us = t->updated_us};
+	return sp_notify(cw->store, &n, NULL, err);
+}
+
 /* A new task of case c in the open transaction, the policy having allowed task.write on c:
  * the assignee's own right to work on c, the sealed title, the row and its audit record. */
 static int task_insert(struct sp_casework *cw, const struct sp_case *c,
@@ -199,6 +221,8 @@ static int task_insert(struct sp_casework *cw, const struct sp_case *c,
 			     &title, err);
 	if (!rc)
 		rc = task_write(cw, t, in->title ? title.data : NULL, title.len, 0, err);
+	if (!rc)
+		rc = notify_assignee(cw, c, t, err);
 	if (!rc)
 		rc = cw_audit(cw, CW_TASK_ADD, "task", &t->id, in->title ? "stat,notes" : "stat",
 			      err);
@@ -303,6 +327,7 @@ int sp_task_update(struct sp_casework *cw, const struct sp_id *id,
 	if (rc)
 		goto out;
 	int64_t was = t.version, now = sp_now_us();
+	bool reassigned = ch->set_assignee && memcmp(ch->assignee.b, t.assignee.b, SP_ID_LEN) != 0;
 	if (ch->set_status && ch->status != t.status)
 		t.completed_us = ch->status == SP_TASK_OPEN ? 0 : now;
 	if (ch->set_status)
@@ -316,6 +341,8 @@ int sp_task_update(struct sp_casework *cw, const struct sp_id *id,
 	t.updated_us = now > t.updated_us ? now : t.updated_us + 1;
 	t.version++;
 	rc = task_write(cw, &t, t.has_title ? title.data : NULL, title.len, was, err);
+	if (!rc && reassigned)
+		rc = notify_assignee(cw, &c, &t, err);
 	if (!rc)
 		rc = cw_audit(cw, CW_TASK_UPDATE, "task", id, "stat", err);
 out:

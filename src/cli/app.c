@@ -13,6 +13,7 @@
 #include "safepath/buf.h"
 #include "safepath/case.h"
 #include "safepath/json.h"
+#include "safepath/notification.h"
 #include "safepath/protocol.h"
 
 static int fail(struct sp_app *app, const struct sp_err *err, const char *what)
@@ -237,6 +238,20 @@ int sp_app_close(struct sp_app *app)
 	return rc;
 }
 
+/* ---- the notifier (serve, notifications deliver) ---- */
+
+int sp_cli_notifier_open(struct sp_cli *cli, struct sp_notifier *out, struct sp_err *err)
+{
+	char dir[4096];
+	const char *spool = sp_config_get(&cli->cfg, "notify-spool");
+	int w = spool && *spool
+			? snprintf(dir, sizeof dir, "%s", spool)
+			: snprintf(dir, sizeof dir, "%s/spool/notify", sp_config_get(&cli->cfg, "data"));
+	if (w < 0 || (size_t)w >= sizeof dir)
+		return sp_err_set(err, SP_EINVAL, "notify-spool", "the path is too long");
+	return sp_notifier_spool_open(dir, out, err);
+}
+
 /* ---- shared by the administrative commands ---- */
 
 const struct sp_cli_sub *sp_cli_sub_find(const struct sp_cli_sub *subs, const char *name)
@@ -364,6 +379,39 @@ int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *o
 	if (!rc)
 		*out = hit.case_id;
 	return rc;
+}
+
+const char *sp_cli_day(int64_t us, char buf[SP_TIME_STRLEN + 1])
+{
+	if (!us)
+		return "-";
+	sp_time_format(us, buf);
+	buf[10] = '\0';
+	return buf;
+}
+
+bool sp_cli_json_item(const struct sp_cli *cli, json_t *j, json_t *arr)
+{
+	if (arr && j) {
+		json_array_append_new(arr, j);
+		return true;
+	}
+	bool json = cli->json || !j;
+	if (json)
+		sp_cli_print_json(j);
+	json_decref(j);
+	return json;
+}
+
+void sp_cli_print_page(json_t *arr, const struct sp_id *next)
+{
+	if (arr)
+		sp_cli_print_json(arr);
+	if (next && !sp_id_is_zero(next)) {
+		char more[SP_ID_STRLEN + 1];
+		sp_id_format(next, more);
+		fprintf(stderr, "more: --after %s\n", more);
+	}
 }
 
 void sp_cli_print_json(json_t *j)

@@ -29,7 +29,7 @@ struct sp_cli_cmd {
 /* The commands, each defined in its cmd_*.c file; the table is in main.c. */
 extern const struct sp_cli_cmd sp_cli_cmd_init, sp_cli_cmd_key, sp_cli_cmd_audit,
 	sp_cli_cmd_agency, sp_cli_cmd_user, sp_cli_cmd_approval, sp_cli_cmd_case, sp_cli_cmd_note,
-	sp_cli_cmd_need, sp_cli_cmd_task, sp_cli_cmd_consent, sp_cli_cmd_demo, sp_cli_cmd_serve;
+	sp_cli_cmd_need, sp_cli_cmd_task, sp_cli_cmd_notifications, sp_cli_cmd_plan, sp_cli_cmd_consent, sp_cli_cmd_demo, sp_cli_cmd_serve;
 extern const struct sp_cli_cmd sp_cli_cmd_backup, sp_cli_cmd_restore, sp_cli_cmd_store,
 	sp_cli_cmd_protocols, sp_cli_cmd_jurisdictions, sp_cli_cmd_decision,
 	sp_cli_cmd_deadline, sp_cli_cmd_services, sp_cli_cmd_focal, sp_cli_cmd_referral;
@@ -136,6 +136,14 @@ int sp_cli_user_id(struct sp_casework *cw, const char *name, const char *option,
 int sp_cli_case_resolve(struct sp_casework *cw, const char *ref, struct sp_id *out,
 			struct sp_err *err);
 void sp_cli_print_json(json_t *j);
+/* The UTC day of instant us ("2031-04-01") in buf, or "-" for 0 (none). */
+const char *sp_cli_day(int64_t us, char buf[SP_TIME_STRLEN + 1]);
+/* One item of a list, encoded as j (taken): appended to arr when there is one, else printed
+ * when --json (or j is NULL: "null"); false when the caller prints its own line instead. */
+bool sp_cli_json_item(const struct sp_cli *cli, json_t *j, json_t *arr);
+/* The end of a page: arr (the --json items; NULL: printed line by line already), then, when
+ * next is not zero, "more: --after ID" on standard error. */
+void sp_cli_print_page(json_t *arr, const struct sp_id *next);
 
 /* A subcommand of a casework command, in its command's table (ended by a NULL name). run
  * gets the case its CASE argument names (NULL when it takes none) and the command's parsed
@@ -170,6 +178,10 @@ struct sp_cli_sub {
 	int (*run)(struct sp_cli *cli, struct sp_app *app, const void *args, struct sp_err *err);
 	int takes_arg; /* one positional argument (ID, USERNAME) */
 };
+/* The notifier of the setting notify-spool (default DATA/spool/notify), folder made 0700. */
+struct sp_notifier;
+int sp_cli_notifier_open(struct sp_cli *cli, struct sp_notifier *out, struct sp_err *err) SP_MUST;
+
 const struct sp_cli_sub *sp_cli_sub_find(const struct sp_cli_sub *subs, const char *name);
 /* Open the app as the --as user, run the subcommand, print a failure as "CMD SUB" and close
  * (the audit checkpoint); returns the exit code. */

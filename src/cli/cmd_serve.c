@@ -14,6 +14,7 @@
 #include "safepath/jurisdiction.h"
 #include "safepath/referral.h"
 #include "safepath/log.h"
+#include "safepath/notification.h"
 #include "safepath/protocol.h"
 
 static int cmd_serve(struct sp_cli *cli, int argc, char **argv);
@@ -100,7 +101,13 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		return SP_EXIT_FAIL;
 	}
 	struct sp_app app;
+	struct sp_notifier notifier = {0};
 	int rc = sp_app_open(cli, 0, &app); /* a passphrase prompt can still be interrupted */
+	/* the notifier's spool folder, made if missing, in the data folder that is there now */
+	if (!rc && sp_cli_notifier_open(cli, &notifier, &err)) {
+		rc = sp_cli_fail(&err, "serve");
+		sp_app_close(&app);
+	}
 	if (rc) {
 		sp_http_tls_free(&tls);
 		sp_protocols_free(reg);
@@ -143,6 +150,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		.jurisdiction = jur,
 		.jurisdictions = &jurs,
 		.referral_types = types,
+		.notifier = &notifier,
 	};
 	struct sp_http_server *srv = NULL;
 	rc = sp_http_server_start(&opt, &srv, &err);
@@ -155,6 +163,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		sp_protocols_free(reg);
 		sp_jurisdictions_free(&jurs);
 		sp_referral_types_free(types);
+		sp_notifier_close(&notifier);
 		return rc;
 	}
 	char port[8];
@@ -171,6 +180,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 	sp_protocols_free(reg);
 	sp_jurisdictions_free(&jurs);
 	sp_referral_types_free(types);
+	sp_notifier_close(&notifier);
 	sp_log(SP_LOG_INFO, "serve.stopped", (const char *)NULL);
 	return rc;
 }

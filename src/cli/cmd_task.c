@@ -37,23 +37,14 @@ struct task_opts {
 static void print_task(const struct sp_cli *cli, const struct sp_task *t, bool with_title,
 		       json_t *arr)
 {
-	json_t *j = sp_task_encode(t, with_title);
-	if (arr && j) {
-		json_array_append_new(arr, j);
+	if (sp_cli_json_item(cli, sp_task_encode(t, with_title), arr))
 		return;
-	}
-	if (cli->json || !j) {
-		sp_cli_print_json(j);
-	} else {
-		char id[SP_ID_STRLEN + 1], due[SP_TIME_STRLEN + 1] = "-";
-		sp_id_format(&t->id, id);
-		if (t->due_us)
-			sp_time_format(t->due_us, due);
-		printf("%s  %-16s %-9s %-9s due %.10s  %s  %s\n", id, t->case_number,
-		       sp_task_status_name(t->status), sp_task_priority_name(t->priority), due,
-		       t->kind[0] ? t->kind : "-", with_title && t->title ? t->title : "");
-	}
-	json_decref(j);
+	char id[SP_ID_STRLEN + 1], due[SP_TIME_STRLEN + 1];
+	sp_id_format(&t->id, id);
+	printf("%s  %-16s %-9s %-9s due %s  %s  %s\n", id, t->case_number,
+	       sp_task_status_name(t->status), sp_task_priority_name(t->priority),
+	       sp_cli_day(t->due_us, due),
+	       t->kind[0] ? t->kind : "-", with_title && t->title ? t->title : "");
 }
 
 static int task_add(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *id,
@@ -95,14 +86,9 @@ static int task_list(struct sp_cli *cli, struct sp_casework *cw, const struct sp
 	json_t *arr = rc || !cli->json ? NULL : json_array();
 	for (size_t i = 0; !rc && i < n; i++)
 		print_task(cli, &list[i], true, arr);
-	if (arr)
-		sp_cli_print_json(arr);
+	if (!rc)
+		sp_cli_print_page(arr, &next);
 	json_decref(arr);
-	if (!rc && !sp_id_is_zero(&next)) {
-		char more[SP_ID_STRLEN + 1];
-		sp_id_format(&next, more);
-		fprintf(stderr, "more: --after %s\n", more);
-	}
 	return rc;
 }
 

@@ -34,6 +34,11 @@ const struct sp_config_entry sp_config_entries[] = {
 	{"rate-limit-share-ms", "100",
 	 "how often a server adds its rate-limit counts to the database's, for the other servers "
 	 "(0: never)"},
+	{"notify-spool", "",
+	 "folder the notifier writes one file per notification into, for a mail or SMS gateway; "
+	 "default DATA/spool/notify"},
+	{"notify-interval-ms", "1000",
+	 "how often serve looks for overdue deadlines and delivers new notifications (0: never)"},
 	{NULL, NULL, NULL},
 };
 

@@ -34,26 +34,7 @@ static int task_reply(struct http_req *r, int status, const struct sp_task *t)
 	return http_reply_json(r, status, sp_task_encode(t, false));
 }
 
-/* A member parsed by parse (an enumeration), into *out when present: a bad value (or null,
- * when not allowed) is a problem field. Returns whether it was set. */
-static bool member_enum(struct http_req *r, const char *name, int (*parse)(const char *),
-			int *out)
-{
-	json_t *v = json_object_get(r->json, name);
-	char pointer[24];
-	snprintf(pointer, sizeof pointer, "/%s", name);
-	if (!v)
-		return false;
-	int x = json_is_null(v) ? -1 : parse(json_string_value(v));
-	if (x < 0) {
-		http_invalid(r, pointer, json_is_null(v) ? "must not be null" : "unknown value");
-		return false;
-	}
-	*out = x;
-	return true;
-}
-
-/* "assignee": a user id; "due_at": an RFC 3339 time or a date, null for none. */
+/* "assignee": a user id. */
 static bool member_assignee(struct http_req *r, struct sp_id *out)
 {
 	json_t *v = json_object_get(r->json, "assignee");
@@ -61,19 +42,6 @@ static bool member_assignee(struct http_req *r, struct sp_id *out)
 		return false;
 	if (json_is_null(v) || sp_id_parse(json_string_value(v), out) != SP_OK) {
 		http_invalid(r, "/assignee", "must be a user id");
-		return false;
-	}
-	return true;
-}
-
-static bool member_due(struct http_req *r, int64_t *us)
-{
-	json_t *v = json_object_get(r->json, "due_at");
-	*us = 0;
-	if (!v)
-		return false;
-	if (!json_is_null(v) && (sp_time_parse(json_string_value(v), us) != SP_OK || *us <= 0)) {
-		http_invalid(r, "/due_at", "must be an RFC 3339 time in UTC or a date");
 		return false;
 	}
 	return true;
@@ -94,8 +62,8 @@ int http_api_task_add(struct http_req *r)
 	};
 	if (member_assignee(r, &assignee))
 		in.assignee = &assignee;
-	member_due(r, &in.due_us);
-	member_enum(r, "priority", sp_task_priority_parse, &priority);
+	http_member_time(r, "due_at", &in.due_us);
+	http_member_enum(r, "priority", sp_task_priority_parse, &priority);
 	in.priority = (enum sp_task_priority)priority;
 	if (r->is_problem)
 		return 1;
@@ -172,12 +140,12 @@ int http_api_task_patch(struct http_req *r)
 	ch.version = r->if_version;
 	if (json_object_size(r->json) == 0)
 		return http_invalid(r, "", "name at least one field to change");
-	ch.set_status = member_enum(r, "status", sp_task_status_parse, &status);
+	ch.set_status = http_member_enum(r, "status", sp_task_status_parse, &status);
 	ch.status = (enum sp_task_status)status;
-	ch.set_priority = member_enum(r, "priority", sp_task_priority_parse, &priority);
+	ch.set_priority = http_member_enum(r, "priority", sp_task_priority_parse, &priority);
 	ch.priority = (enum sp_task_priority)priority;
 	ch.set_assignee = member_assignee(r, &ch.assignee);
-	ch.set_due = member_due(r, &ch.due_us);
+	ch.set_due = http_member_time(r, "due_at", &ch.due_us);
 	if (r->is_problem)
 		return 1;
 	http_casework(r, &cw);
@@ -194,19 +162,17 @@ int http_api_me_tasks(struct http_req *r)
 	struct sp_casework cw;
 	struct sp_err err = {0};
 	struct sp_task page[SP_TASK_PAGE_MAX];
-	struct sp_id after, next;
+	struct sp_id buf, next;
 	size_t n = 0;
 	long limit = 20;
 	if (http_query_only(r, params))
 		return 1;
-	const char *v = http_query(r, "cursor");
-	if (v && sp_id_parse(v, &after) != SP_OK)
-		http_invalid(r, "/cursor", "must be a next_cursor value");
+	const struct sp_id *after = http_query_cursor(r, &buf);
 	http_query_limit(r, SP_TASK_PAGE_MAX, &limit);
 	if (r->is_problem)
 		return 1;
 	http_casework(r, &cw);
-	if (sp_task_mine(&cw, v ? &after : NULL, page, (size_t)limit, &n, &next, &err))
+	if (sp_task_mine(&cw, after, page, (size_t)limit, &n, &next, &err))
 		return http_problem_from_err(r, &err);
 	return task_items(r, page, n, &next);
 }

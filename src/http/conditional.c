@@ -13,6 +13,7 @@
 static int (*const updates[])(struct http_req *r) = {
 	http_api_case_patch,
 	http_api_need_patch,
+	http_api_plan_patch,
 	http_api_task_patch,
 	http_api_user_patch,
 	http_api_user_password_reset,

@@ -46,6 +46,15 @@ struct http_worker {
 	struct sp_access access;
 };
 
+/* ---- the notifier thread (notify.c) ---- */
+
+struct http_notify;
+/* Start it when opt has a notifier and notify-interval-ms is not 0 (*out NULL otherwise). */
+int http_notify_start(const struct sp_http_options *opt, struct http_notify **out,
+		      struct sp_err *err) SP_MUST;
+/* Stop it after its round, and close its connection; NULL does nothing. */
+void http_notify_stop(struct http_notify *n);
+
 #define HTTP_QUERY_MAX 8 /* query parameters kept; more is a 400 */
 #define HTTP_ARENA_MAX ((size_t)64 << 20)
 
@@ -249,6 +258,7 @@ int http_api_case_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_note_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_consent_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_need_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_plan_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_task_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_agency_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_user_replay(struct http_req *r, const struct sp_idem_record *rec);
@@ -278,6 +288,12 @@ int http_problem_from_err_at(struct http_req *r, const struct sp_err *err, const
 /* Check r->json against the schema; every bad field becomes an error of one 400 problem.
  * 0 when the body is acceptable, 1 (a problem is set) otherwise. */
 int http_schema_check(struct http_req *r, const struct http_schema *s);
+/* Member name (present in the checked body) parsed by parse, an enumeration's names: into
+ * *out; a bad value, or null, is a problem at /name. Whether it was set. */
+bool http_member_enum(struct http_req *r, const char *name, int (*parse)(const char *), int *out);
+/* Member name as an RFC 3339 time or a date into *us; null gives 0 (none); a bad one is a
+ * problem at /name. Whether it was there. */
+bool http_member_time(struct http_req *r, const char *name, int64_t *us);
 
 /* ---- metrics (metrics.c) ---- */
 
@@ -372,8 +388,15 @@ int http_api_task_add(struct http_req *r);
 int http_api_task_list(struct http_req *r);
 int http_api_task_patch(struct http_req *r);
 int http_api_me_tasks(struct http_req *r);
+int http_api_plan_add(struct http_req *r);
+int http_api_plan_list(struct http_req *r);
+int http_api_plan_patch(struct http_req *r);
+int http_api_me_notifications(struct http_req *r);
+int http_api_me_notification_count(struct http_req *r);
+int http_api_me_notification_read(struct http_req *r);
+int http_api_me_notification_read_all(struct http_req *r);
 extern const struct http_schema http_schema_need_create, http_schema_need_patch,
-	http_schema_task_create, http_schema_task_patch;
+	http_schema_task_create, http_schema_task_patch, http_schema_goal_create, http_schema_goal_patch;
 /* api_deadlines.c: a case's deadlines, the agency's, marking one met, an event by hand */
 int http_api_deadline_list(struct http_req *r);
 int http_api_agency_deadlines(struct http_req *r);
@@ -408,6 +431,8 @@ int http_api_audit_verify(struct http_req *r);
 int http_audit_read(struct http_req *r, const char *action, const char *object_type,
 		    const struct sp_id *objects, size_t n, const char *fields, const char *reason);
 /* ?limit=N (1 to max) into *limit, left alone when absent; 1 with a problem field added. */
+/* ?cursor= as an id into buf: buf, or NULL when absent or not an id (a 400 at /cursor). */
+const struct sp_id *http_query_cursor(struct http_req *r, struct sp_id *buf);
 int http_query_limit(struct http_req *r, long max, long *limit);
 /* ?lang= (a language code) into buf, else fallback; NULL with a problem field added when it
  * is not a language code. */

@@ -54,6 +54,11 @@ const struct http_route http_routes[] = {
 	{HTTP_GET, "/api/v1/cases/:id/needs", HTTP_AUTH_SESSION, 0, NULL, http_api_need_list},
 	{HTTP_PATCH, "/api/v1/needs/:id", HTTP_AUTH_SESSION, 0, &http_schema_need_patch,
 	 http_api_need_patch},
+	{HTTP_POST, "/api/v1/cases/:id/plan", HTTP_AUTH_SESSION, 0, &http_schema_goal_create,
+	 http_api_plan_add},
+	{HTTP_GET, "/api/v1/cases/:id/plan", HTTP_AUTH_SESSION, 0, NULL, http_api_plan_list},
+	{HTTP_PATCH, "/api/v1/plan/:id", HTTP_AUTH_SESSION, 0, &http_schema_goal_patch,
+	 http_api_plan_patch},
 	{HTTP_POST, "/api/v1/cases/:id/tasks", HTTP_AUTH_SESSION, 0, &http_schema_task_create,
 	 http_api_task_add},
 	{HTTP_GET, "/api/v1/cases/:id/tasks", HTTP_AUTH_SESSION, 0, NULL, http_api_task_list},
@@ -61,6 +66,14 @@ const struct http_route http_routes[] = {
 	 http_api_task_patch},
 	{HTTP_GET, "/api/v1/me/tasks", HTTP_AUTH_SESSION, 0, NULL, http_api_me_tasks},
 	{HTTP_GET, "/api/v1/me/dashboard", HTTP_AUTH_SESSION, 0, NULL, http_api_me_dashboard},
+	{HTTP_GET, "/api/v1/me/notifications", HTTP_AUTH_SESSION, 0, NULL,
+	 http_api_me_notifications},
+	{HTTP_GET, "/api/v1/me/notifications/count", HTTP_AUTH_SESSION, 0, NULL,
+	 http_api_me_notification_count},
+	{HTTP_POST, "/api/v1/me/notifications/:id/read", HTTP_AUTH_SESSION, 0, NULL,
+	 http_api_me_notification_read},
+	{HTTP_POST, "/api/v1/me/notifications/read-all", HTTP_AUTH_SESSION, 0, NULL,
+	 http_api_me_notification_read_all},
 	{HTTP_GET, "/api/v1/cases/:id/deadlines", HTTP_AUTH_SESSION, 0, NULL,
 	 http_api_deadline_list},
 	{HTTP_GET, "/api/v1/deadlines", HTTP_AUTH_SESSION, 0, NULL, http_api_agency_deadlines},
@@ -122,6 +135,7 @@ const struct http_route http_routes[] = {
 	{HTTP_GET, "/cases/:id", HTTP_AUTH_NONE, 0, NULL, http_static_get},
 	{HTTP_GET, "/screenings/:id", HTTP_AUTH_NONE, 0, NULL, http_static_get},
 	{HTTP_GET, "/tasks", HTTP_AUTH_NONE, 0, NULL, http_static_get},
+	{HTTP_GET, "/notifications", HTTP_AUTH_NONE, 0, NULL, http_static_get},
 	{HTTP_GET, "/deadlines", HTTP_AUTH_NONE, 0, NULL, http_static_get},
 	{HTTP_GET, "/services", HTTP_AUTH_NONE, 0, NULL, http_static_get},
 	{HTTP_GET, "/services/import", HTTP_AUTH_NONE, 0, NULL, http_static_get},
@@ -224,6 +238,18 @@ const char *http_query(const struct http_req *r, const char *name)
 		if (strcmp(r->query[i].name, name) == 0)
 			return r->query[i].value ? r->query[i].value : "";
 	return NULL;
+}
+
+const struct sp_id *http_query_cursor(struct http_req *r, struct sp_id *buf)
+{
+	const char *v = http_query(r, "cursor");
+	if (!v)
+		return NULL;
+	if (sp_id_parse(v, buf) != SP_OK) {
+		http_invalid(r, "/cursor", "must be a next_cursor value");
+		return NULL;
+	}
+	return buf;
 }
 
 int http_query_limit(struct http_req *r, long max, long *limit)

@@ -79,3 +79,36 @@ int http_schema_check(struct http_req *r, const struct http_schema *s)
 	}
 	return r->is_problem;
 }
+
+/* ---- members the handlers read past the schema's types ---- */
+
+bool http_member_enum(struct http_req *r, const char *name, int (*parse)(const char *), int *out)
+{
+	json_t *v = json_object_get(r->json, name);
+	char pointer[40];
+	snprintf(pointer, sizeof pointer, "/%s", name);
+	if (!v)
+		return false;
+	int x = json_is_null(v) ? -1 : parse(json_string_value(v));
+	if (x < 0) {
+		http_invalid(r, pointer, json_is_null(v) ? "must not be null" : "unknown value");
+		return false;
+	}
+	*out = x;
+	return true;
+}
+
+bool http_member_time(struct http_req *r, const char *name, int64_t *us)
+{
+	json_t *v = json_object_get(r->json, name);
+	char pointer[40];
+	snprintf(pointer, sizeof pointer, "/%s", name);
+	*us = 0;
+	if (!v)
+		return false;
+	if (!json_is_null(v) && (sp_time_parse(json_string_value(v), us) != SP_OK || *us <= 0)) {
+		http_invalid(r, pointer, "must be an RFC 3339 time in UTC or a date");
+		return false;
+	}
+	return true;
+}

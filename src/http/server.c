@@ -31,6 +31,7 @@ struct sp_http_server {
 	int tls;
 	struct sp_store *audit_store; /* the read-audit writer's own connection */
 	struct sp_audit_writer *audit_writer;
+	struct http_notify *notify;
 };
 
 /* TLS 1.2 and 1.3 only, forward-secret key exchange and AEAD ciphers only (no RSA key
@@ -415,8 +416,16 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 		free(srv);
 		return rc;
 	}
+	rc = http_notify_start(opt, &srv->notify, err);
+	if (rc) {
+		read_audit_stop(srv);
+		http_ratelimit_free(srv->limits);
+		free(srv);
+		return rc;
+	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	if (sem_init(&srv->hash_slots, 0, cores > 0 && cores < 1024 ? (unsigned)cores : 1) != 0) {
+		http_notify_stop(srv->notify);
 		read_audit_stop(srv);
 		http_ratelimit_free(srv->limits);
 		free(srv);
@@ -445,6 +454,7 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
 		srv, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (!srv->mhd) {
+		http_notify_stop(srv->notify);
 		read_audit_stop(srv);
 		sem_destroy(&srv->hash_slots);
 		http_ratelimit_free(srv->limits);
@@ -462,6 +472,7 @@ void sp_http_server_stop(struct sp_http_server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->mhd); /* joins the connection threads: their stores close */
+	http_notify_stop(srv->notify);
 	read_audit_stop(srv);      /* no request waits on it any more */
 	sem_destroy(&srv->hash_slots);
 	http_ratelimit_free(srv->limits);

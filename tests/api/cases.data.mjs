@@ -12,6 +12,8 @@ export const SECRET = {
   needNote: 'Sleeps behind the Zelvakor depot; asthma inhaler lost',
   needNote2: 'Placed with the Orbenskaya family for now',
   taskTitle: 'Ring guardian Pellatrix Dunmorrow before the hearing',
+  goal: 'Enrol at the Hollowmere night school for the Varn certificate',
+  goal2: 'Open a bank account at Kestrelbury without the Dovan papers',
   ageGrounds: 'Told the Marrowind social worker she left school in Kesh last spring', // a decision's grounds
   referred: 'Referrinova', // the referred person's family name (referrals.test.mjs)
   feedback: 'Guardian Ms Abebe-Varentz appointed at the Tollmere hearing', // a provider's feedback

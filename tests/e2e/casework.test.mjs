@@ -13,7 +13,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot, logIn, apiCall } from './lib.mjs';
+  withScreenshot, signIn, apiCall } from './lib.mjs';
 
 let server;
 let browser;
@@ -33,8 +33,7 @@ const PHONE = { width: 390, height: 844 };
 async function asCaseworker(name, flow, username = 'demo.caseworker') {
   const page = await openPage(browser, server.base, PHONE);
   await withScreenshot(page, name, async () => {
-    await logIn(page, username);
-    await page.waitForSelector('.case-list, .empty');
+    await signIn(page, username);
     await flow(page);
     assertClean(page);
   });

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot, logIn } from './lib.mjs';
+  withScreenshot, signIn } from './lib.mjs';
 
 let server;
 let browser;
@@ -23,8 +23,7 @@ const PHONE = { width: 390, height: 844 };
 async function as(username, name, flow) {
   const page = await openPage(browser, server.base, PHONE);
   await withScreenshot(page, name, async () => {
-    await logIn(page, username);
-    await page.waitForSelector('.case-list, .empty');
+    await signIn(page, username);
     await page.click('nav a[href="/focal-points"]');
     await page.waitForSelector('#fp-h');
     await flow(page);

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const WORK = process.env.SP_WORK;
@@ -161,11 +162,23 @@ export function apiCall(page, method, path, body, headers = {}) {
   }, [method, path, body ?? null, headers]);
 }
 
+// The server and the browser of a test file, started before its tests and stopped after
+// them: the object's server and browser are set once the before hook ran.
+export function serveFile(settings) {
+  const ctx = {};
+  before(async () => Object.assign(ctx, await startAll(settings)));
+  after(() => stopAll(ctx));
+  return ctx;
+}
+
 // Log in from the log-in page as a user of the case roles, who lands on the dashboard.
 export async function logInToDashboard(page, username, password) {
-  await page.goto('/login');
-  await page.fill('#username', username);
-  await page.fill('#password', password);
-  await page.click('form button[type=submit]');
+  await logIn(page, username, password);
   await page.waitForSelector('.chart');
+}
+
+// Log in and wait for the shell's navigation, whatever page the user lands on.
+export async function signIn(page, username, password) {
+  await logIn(page, username, password);
+  await page.waitForSelector('nav.nav');
 }

@@ -20,7 +20,7 @@ import { demo } from '../api/lib.mjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot, ROOT } from './lib.mjs';
+  withScreenshot, ROOT, signIn, apiCall } from './lib.mjs';
 
 let server;
 let browser;
@@ -73,22 +73,9 @@ const PHONE = { width: 390, height: 844 };
 // A page of its own, logged in as a demo user; ready: what the landing page shows.
 async function logIn(username) {
   const page = await openPage(browser, server.base, PHONE);
-  await page.goto('/login');
-  await page.fill('#username', username);
-  await page.fill('#password', demo.password);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('main h1');
+  await signIn(page, username);
   await page.waitForSelector('nav a[href="/referrals"]');
   return page;
-}
-
-// A request of the API from the page, with its session and CSRF token (as another tab would).
-function apiCall(page, method, path, body, headers = {}) {
-  return page.evaluate(async ([m, p, b, x]) => {
-    const h = { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('safepath.csrf'), ...x };
-    const r = await fetch(p, { method: m, headers: h, body: b === null ? undefined : JSON.stringify(b) });
-    return { status: r.status, json: await r.json().catch(() => null) };
-  }, [method, path, body ?? null, headers]);
 }
 
 async function addNeed(page, kind) {

@@ -227,6 +227,7 @@ test('a colleague not assigned to the case sees its workflow, not the person, sa
     // ... and the policy decides what its page holds: the API refuses notes and consents (403)
     page.expectHttpError(403, '/needs');
     page.expectHttpError(403, '/tasks');
+    page.expectHttpError(403, '/plan');
     page.expectHttpError(403, '/decisions');
     page.expectHttpError(403, '/deadlines?lang=en');
     page.expectHttpError(403, '/notes');
@@ -237,6 +238,8 @@ test('a colleague not assigned to the case sees its workflow, not the person, sa
     await page.waitForSelector('#consents-h + p.muted');
     assert.equal(await page.textContent('#needs-h + p.muted'), 'You may not see this case\'s needs.');
     assert.equal(await page.textContent('#tasks-h + p.muted'), 'You may not see this case\'s tasks.');
+    assert.equal(await page.textContent('#plan-h + p.muted'), 'You may not see this case\'s support plan.');
+    assert.equal(await page.locator('#goal-type').count(), 0);
     assert.equal(await page.textContent('#decisions-h + p.muted'), 'You may not see this case\'s decisions.');
     assert.equal(await page.textContent('#deadlines-h + p.muted'), 'You may not see this case\'s deadlines.');
     assert.equal(await page.locator('#need-kind').count(), 0);

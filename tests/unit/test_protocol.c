@@ -54,6 +54,13 @@ static void vocabulary_loads(void **state)
 			    "Désigner un tuteur ou un représentant");
 	assert_string_equal(sp_vocab_title(v, SP_VOCAB_TASKS, (size_t)i, "ar"),
 			    "Appoint a guardian or representative"); /* English when missing */
+	/* the support plan's types: HTCDS spl_Type, in its order */
+	assert_int_equal(sp_vocab_count(v, SP_VOCAB_SUPPORT_TYPES), 9);
+	i = sp_vocab_find(v, SP_VOCAB_SUPPORT_TYPES, "labour_exploitation_rehabilitation");
+	assert_int_equal(i, 3);
+	assert_string_equal(sp_vocab_title(v, SP_VOCAB_SUPPORT_TYPES, (size_t)i, "fr"),
+			    "Réadaptation après une exploitation par le travail");
+	assert_string_equal(sp_vocab_id(v, SP_VOCAB_SUPPORT_TYPES, 8), "social_care");
 	sp_vocab_free(v);
 }
 
@@ -64,7 +71,8 @@ static void vocabulary_refuses_duplicates(void **state)
 			   "{\"en\":\"A\"}},{\"id\":\"a\",\"title\":{\"en\":\"A\"}}],\"services\":[],"
 			   "\"red_flags\":[],\"tasks\":[],\"placements\":[],\"priorities\":[],"
 			   "\"intervention_levels\":[],\"best_interests_outcomes\":[],"
-			   "\"age_methods\":[],\"decline_reasons\":[],\"extra\":1}";
+			   "\"age_methods\":[],\"decline_reasons\":[],\"support_types\":[],"
+			   "\"extra\":1}";
 	struct sp_diag d;
 	struct sp_vocab *v = NULL;
 	sp_diag_init(&d);

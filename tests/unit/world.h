@@ -142,13 +142,15 @@ __attribute__((unused)) static int world_close(void)
 	return test_rmtree(dir);
 }
 
-/* A test double of the vocabulary: two needs and two tasks, nothing else. */
+/* A test double of the vocabulary: two needs, two tasks and two support types, nothing else. */
 static bool vocab_has(const void *ctx, const char *list, const char *code)
 {
 	static const char *const known[][2] = {{"needs", "safe_shelter"},
 					       {"needs", "medical"},
 					       {"tasks", "appoint_guardian"},
-					       {"tasks", "medical_check"}};
+					       {"tasks", "medical_check"},
+					       {"support_types", "health"},
+					       {"support_types", "legal"}};
 	(void)ctx;
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (strcmp(known[i][0], list) == 0 && strcmp(known[i][1], code) == 0)

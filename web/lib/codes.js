@@ -46,6 +46,9 @@ export const CODES = {
   referral_field: ['names', 'date_of_birth', 'sex', 'languages', 'nationalities', 'contacts', 'documents'],
   // where an incoming referral came from (POST /api/v1/referrals/incoming)
   referral_source: ['hotline', 'organisation', 'self', 'other'],
+  goal_status: ['planned', 'in_progress', 'achieved', 'discontinued'],
+  goal_move: ['in_progress', 'achieved', 'discontinued', 'planned'],
+  notification: ['task.assigned', 'approval.pending', 'referral.received', 'deadline.overdue'],
 };
 
 // Roles that work with cases: the policy's STAFF (src/access/policy.c). The others see no

@@ -14,6 +14,7 @@ import { ScreeningsSection } from './screening.js';
 import { useAddForm } from '../lib/section.js';
 import { NeedsSection } from './needs.js';
 import { TasksSection } from './tasks.js';
+import { PlanSection } from './plan.js';
 import { DecisionsSection } from './decisions.js';
 import { DeadlinesSection } from './deadlines.js';
 import { ReferralsSection } from './referrals.js';
@@ -286,6 +287,7 @@ export function CasePage({ id, me, onSessionEnded }) {
       onSent=${() => setSent((n) => n + 1)} onClose=${() => setReferring(null)} onSessionEnded=${onSessionEnded} />`}
     <${ReferralsSection} key=${`referrals-${sent}`} caseId=${id} onRefer=${setReferring} onSessionEnded=${onSessionEnded} />
     <${TasksSection} caseId=${id} onSessionEnded=${onSessionEnded} withForm />
+    <${PlanSection} caseId=${id} onSessionEnded=${onSessionEnded} />
     <${DecisionsSection} caseId=${id} onSessionEnded=${onSessionEnded} onRecorded=${() => setDecided((n) => n + 1)} />
     <${DeadlinesSection} key=${decided} caseId=${id} onSessionEnded=${onSessionEnded} />
     <${Notes} caseId=${id} me=${me} onSessionEnded=${onSessionEnded} />

@@ -8,6 +8,7 @@ import { logout } from '../lib/api.js';
 import { CASE_ROLES } from '../lib/codes.js';
 import { label } from '../lib/fields.js';
 import { LanguagePicker } from './language.js';
+import { Bell } from './notifications.js';
 
 export function Brand() {
   return html`<span class="brand">
@@ -62,6 +63,7 @@ export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
           </ul>
         </nav>
         <div class="topbar__tools">
+          <${Bell} path=${path} />
           <${LanguagePicker} lang=${lang} onLanguage=${onLanguage} />
           <div class="account">
             <span class="account__name">${me.username}</span>
