@@ -86,6 +86,8 @@ enum sp_action {
 	SP_ACT_DECISION_WRITE, /* record a decision on a case, or an event that starts deadlines */
 	SP_ACT_DECISION_READ,  /* a case's decisions and deadlines */
 	SP_ACT_SERVICE_MANAGE, /* import, add and change the service directory (no case data) */
+	SP_ACT_APPROVAL_DECIDE, /* approve or reject what waits in an agency's approvals queue
+				 * (object.agency: the agency whose supervisors decide) */
 	SP_ACTION_COUNT
 };
 
@@ -132,6 +134,8 @@ enum sp_reason {
 	SP_REASON_REASON_REQUIRED,    /* break-glass without a justification */
 	SP_REASON_JURISDICTION,       /* the policy allows it, but the jurisdiction names other
 				       * recorders of the decision (never the policy's own answer) */
+	SP_REASON_FOUR_EYES,          /* the policy allows it, but the decider asked for it
+				       * (never the policy's own answer: casework's approvals) */
 	SP_REASON_COUNT
 };
 
@@ -147,7 +151,7 @@ struct sp_subject {
 };
 
 /* What the action is about. For case actions: the case; for approval.grant: the target user
- * (agency = the user's agency); NULL for actions on nothing (stats, audit, management). */
+ * (agency = the user's agency); for approval.decide: the deciding agency; NULL for actions on nothing (stats, audit, management). */
 struct sp_policy_object {
 	struct sp_id agency;               /* owning agency (case) or the user's agency */
 	enum sp_agency_kind agency_kind;

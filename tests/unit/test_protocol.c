@@ -64,7 +64,8 @@ static void vocabulary_refuses_duplicates(void **state)
 			   "{\"en\":\"A\"}},{\"id\":\"a\",\"title\":{\"en\":\"A\"}}],\"services\":[],"
 			   "\"red_flags\":[],\"tasks\":[],\"placements\":[],\"priorities\":[],"
 			   "\"intervention_levels\":[],\"best_interests_outcomes\":[],"
-			   "\"age_methods\":[],\"decline_reasons\":[],\"extra\":1}";
+			   "\"age_methods\":[],\"decline_reasons\":[],\"closure_reasons\":[],"
+			   "\"extra\":1}";
 	struct sp_diag d;
 	struct sp_vocab *v = NULL;
 	sp_diag_init(&d);
