@@ -319,6 +319,8 @@ int sp_case_approval_request(struct sp_casework *cw, const struct sp_id *case_id
 	if (!rc)
 		rc = cw_audit(cw, CW_APPROVAL_REQUEST, "approval", &a.id,
 			      in->note ? "stat,notes" : "stat", err);
+	if (!rc)
+		rc = cw_idem_record(cw, "approval", &a.id, &c.id, err);
 	rc = cw_finish(cw, rc, err);
 	if (!rc && out)
 		*out = a;

@@ -64,6 +64,8 @@ int sp_case_closure_request(struct sp_casework *cw, const struct sp_id *case_id,
 	if (!rc)
 		rc = cw_audit_act(cw, cw_act(CW_CLOSURE_REQUEST), "case", &c.id, 1,
 				  in->note ? "stat,notes" : "stat", in->reason, err);
+	if (!rc)
+		rc = cw_idem_record(cw, "approval", &a.id, &c.id, err);
 	json_decref(payload);
 	rc = cw_finish(cw, rc, err);
 	if (!rc && out)
@@ -111,6 +113,8 @@ int sp_case_reopen(struct sp_casework *cw, const struct sp_id *case_id, const ch
 		rc = cw_effect_reopen(cw, &c, &a, err);
 	else if (!rc)
 		rc = cw_audit(cw, CW_APPROVAL_REQUEST, "approval", &a.id, "stat,notes", err);
+	if (!rc)
+		rc = cw_idem_record(cw, "approval", &a.id, &c.id, err);
 	rc = cw_finish(cw, rc, err);
 	if (!rc) {
 		*reopened = at_once;
@@ -165,6 +169,8 @@ int sp_case_transfer_request(struct sp_casework *cw, const struct sp_id *case_id
 	}
 	if (!rc)
 		rc = cw_audit(cw, CW_TRANSFER, "case", &c.id, note ? "stat,notes" : "stat", err);
+	if (!rc)
+		rc = cw_idem_record(cw, "approval", &a.id, &c.id, err);
 	json_decref(payload);
 	rc = cw_finish(cw, rc, err);
 	if (!rc && out)

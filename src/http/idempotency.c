@@ -27,6 +27,9 @@ static const struct create {
 	{http_api_user_create, http_api_user_replay, 201},
 	{http_api_screening_start, http_api_screening_replay, 201},
 	{http_api_decision_add, http_api_decision_replay, 201},
+	{http_api_closure_request, http_api_approval_replay, 201},
+	{http_api_reopen, http_api_approval_replay, 201},
+	{http_api_transfer_request, http_api_approval_replay, 201},
 };
 
 static const struct create *create_of(const struct http_route *rt)
