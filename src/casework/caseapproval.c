@@ -72,7 +72,7 @@ json_t *sp_case_approval_encode(const struct sp_case_approval *a)
 	json_t *payload = sp_json_parse(a->payload ? a->payload : "{}",
 					a->payload ? strlen(a->payload) : 2, &err);
 	json_t *j = json_pack(
-		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s*, s:s*, s:o, s:s, s:s, s:s*, s:s*, s:I}", "id", id,
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o, s:s, s:s, s:s?, s:s?, s:I}", "id", id,
 		"case", kase, "case_number", a->case_number, "kind", sp_caseappr_kind_name(a->kind),
 		"status", sp_caseappr_status_name(a->status), "agency", agency, "object",
 		sp_id_is_zero(&a->object) ? NULL : object, "reason", a->reason[0] ? a->reason : NULL,

@@ -14,4 +14,8 @@ export const SECRET = {
   taskTitle: 'Ring guardian Pellatrix Dunmorrow before the hearing',
   ageGrounds: 'Told the Marrowind social worker she left school in Kesh last spring', // a decision's grounds
   rgGrounds: 'Passport kept by the Valdrissen farm manager; wages withheld since June',
+  closureNote: 'Living with her cousin Ardelune in Mirevaux since the spring', // a closure request
+  decisionNote: 'Follow-up visit with the Tamsworth outreach team agreed',
+  glassReason: 'Found at the Quenbridge night shelter without papers', // break-glass
+  transferNote: 'Needs the Orvaline safe house from tonight',
 };
