@@ -20,6 +20,7 @@ import { AuditPage } from './pages/audit.js';
 import { ScreeningPage } from './pages/screening.js';
 import { MyTasksPage } from './pages/tasks.js';
 import { DeadlinesPage } from './pages/deadlines.js';
+import { ApprovalsPage } from './pages/approvals.js';
 
 setLanguage(initialLanguage());
 
@@ -30,7 +31,7 @@ function route(path, me) {
   const staff = me.roles.some((r) => CASE_ROLES.includes(r));
   if (path === '/' || path === '/login') return staff ? { redirect: '/cases' } : { page: HomePage };
   if (!staff && (path.startsWith('/cases') || path.startsWith('/screenings') || path === '/tasks'
-    || path === '/deadlines')) return { page: HomePage };
+    || path === '/deadlines' || path === '/approvals')) return { page: HomePage };
   // the administrator's and the DPO's pages; another role typing their address goes home
   const own = ROLE_PAGES.find((x) => x.path === path);
   if (own) return me.roles.includes(own.role) ? { page: own.page } : { page: HomePage };
@@ -38,6 +39,8 @@ function route(path, me) {
   if (path === '/cases/new') return { page: NewCasePage };
   if (path === '/tasks') return { page: MyTasksPage };
   if (path === '/deadlines') return { page: DeadlinesPage };
+  // the supervisors' queue; another role typing its address goes home
+  if (path === '/approvals') return { page: me.roles.includes('supervisor') ? ApprovalsPage : HomePage };
   const m = /^\/cases\/([0-9a-fA-F-]{36})$/.exec(path);
   if (m) return { page: CasePage, props: { id: m[1] } };
   const sm = /^\/screenings\/([0-9a-fA-F-]{36})$/.exec(path);

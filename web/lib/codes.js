@@ -34,6 +34,8 @@ export const CODES = {
   deadline_state: ['due', 'overdue', 'in_force', 'elapsed', 'met', 'ended', 'lapsed', 'uncomputable'],
   trafficking: ['yes', 'no', 'undetermined'],
   answer: ['yes', 'no', 'unknown'],
+  approval_kind: ['closure', 'consent_override', 'break_glass_review', 'transfer', 'reopen'],
+  approval_status: ['pending', 'approved', 'rejected'],
 };
 
 // Roles that work with cases: the policy's STAFF (src/access/policy.c). The others see no

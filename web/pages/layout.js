@@ -32,7 +32,8 @@ export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
     ? [{ href: '/cases', text: t('nav.cases'), current: path === '/cases' || (path.startsWith('/cases/') && path !== '/cases/new') },
       { href: '/cases/new', text: t('nav.new_case'), current: path === '/cases/new' },
       { href: '/tasks', text: t('nav.tasks'), current: path === '/tasks' },
-      { href: '/deadlines', text: t('nav.deadlines'), current: path === '/deadlines' }]
+      { href: '/deadlines', text: t('nav.deadlines'), current: path === '/deadlines' },
+      ...(me.roles.includes('supervisor') ? [{ href: '/approvals', text: t('nav.approvals'), current: path === '/approvals' }] : [])]
     : [{ href: '/', text: t('nav.home'), current: path === '/' },
       ...ROLE_LINKS.filter((l) => me.roles.includes(l.role))
         .map((l) => ({ href: l.href, text: l.text(), current: path === l.href }))];
