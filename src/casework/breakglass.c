@@ -76,9 +76,10 @@ static int grant_insert(struct sp_casework *cw, const struct sp_case *c,
 int sp_case_break_glass(struct sp_casework *cw, const struct sp_id *case_id, const char *reason,
 			int minutes, struct sp_break_glass *out, struct sp_err *err)
 {
-	int rc = reason ? cw_text_check(reason, SP_BREAK_GLASS_REASON_MAX, "/reason", err)
-			: sp_err_set(err, SP_EINVAL, "/reason",
-				     "is required: say why the emergency needs this case");
+	if (!reason)
+		return sp_err_set(err, SP_EINVAL, "/reason",
+				  "is required: say why the emergency needs this case");
+	int rc = cw_text_check(reason, SP_BREAK_GLASS_REASON_MAX, "/reason", err);
 	if (!rc && (minutes < 1 || minutes > 24 * 60))
 		rc = sp_err_set(err, SP_EINVAL, "break-glass-minutes",
 				"must be between 1 and 1440 minutes");

@@ -518,9 +518,10 @@ int sp_case_approval_list(struct sp_casework *cw, const struct sp_caseappr_query
 		goto out;
 	struct sp_id ids[SP_CASEAPPR_PAGE_MAX];
 	bool notes = false;
-	for (size_t i = 0; i < *n; i++) {
-		ids[i] = (*out)[i].id;
-		notes |= (*out)[i].notes_shown;
+	const struct sp_case_approval *items = *out;
+	for (size_t i = 0; items && i < *n; i++) {
+		ids[i] = items[i].id;
+		notes |= items[i].notes_shown;
 	}
 	rc = cw_audit_many(cw, CW_APPROVAL_READ, "approval", ids, *n, notes ? "stat,notes" : "stat",
 			   err);

@@ -238,6 +238,8 @@ static int decide(struct sp_casework *cw, const struct sp_case_act *act, const s
 {
 	struct sp_policy_object obj;
 	const struct sp_policy_request req = {act->action, act->fields, why};
+	memset(d, 0, sizeof *d);
+	d->reason = SP_REASON_INVALID;
 	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_POLICY);
 	int rc = policy_object(cw, c, &cw->subject->user, &obj, err);
 	obj.target_kind = target;

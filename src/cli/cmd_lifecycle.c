@@ -144,7 +144,7 @@ static int life_reassign(struct sp_cli *cli, struct sp_casework *cw, const struc
 		printf("%s  assigned to %s  version %lld  %u open task(s) handed over\n", c.number,
 		       o->to, (long long)c.version, moved);
 	json_decref(j);
-	return rc;
+	return SP_OK;
 }
 
 static int life_break_glass(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *id,
@@ -170,7 +170,7 @@ static int life_break_glass(struct sp_cli *cli, struct sp_casework *cw, const st
 		       until);
 	}
 	json_decref(j);
-	return rc;
+	return SP_OK;
 }
 
 static int print_list(struct sp_cli *cli, struct sp_casework *cw,
