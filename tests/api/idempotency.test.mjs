@@ -37,6 +37,7 @@ const creates = {
   consent: { s: () => cw, path: () => `/api/v1/cases/${kase.id}/consents`, body: () => ({ purpose: 'statistics', status: 'given', method: 'verbal', note: letters() }), table: 'consents' },
   need: { s: () => cw, path: () => `/api/v1/cases/${kase.id}/needs`, body: () => ({ kind: 'medical', note: letters() }), table: 'needs' },
   task: { s: () => cw, path: () => `/api/v1/cases/${kase.id}/tasks`, body: () => ({ kind: 'medical_check', title: letters(), priority: 'soon' }), table: 'tasks' },
+  approval: { s: () => cw, path: () => `/api/v1/cases/${kase.id}/closure`, body: () => ({ reason: 'other', note: letters() }), table: 'case_approvals' },
   agency: { s: () => admin, path: () => '/api/v1/agencies', body: () => ({ code: letters(), name: 'Retry clinic', kind: 'health', country: 'GE' }), table: 'agencies' },
   user: { s: () => admin, path: () => '/api/v1/users', body: () => ({ username: `retry.${Math.random().toString(36).slice(2, 8)}`, agency: ngo.id, roles: ['coordinator'] }), table: 'users' },
 };
