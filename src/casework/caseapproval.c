@@ -297,6 +297,17 @@ out:
 
 /* ---- requests ---- */
 
+int cw_approval_file(struct sp_casework *cw, const struct sp_case *c,
+		     const struct cw_approval_new *in, enum cw_action act,
+		     struct sp_case_approval *out, struct sp_err *err)
+{
+	int rc = cw_approval_insert(cw, c, in, out, err);
+	if (!rc)
+		rc = cw_audit_act(cw, cw_act(act), "case", &c->id, 1, in->note ? "stat,notes" : "stat",
+				  in->reason, err);
+	return rc ? rc : cw_idem_record(cw, "approval", &out->id, &c->id, err);
+}
+
 int sp_case_approval_request(struct sp_casework *cw, const struct sp_id *case_id,
 			     const struct sp_caseappr_request *in, struct sp_case_approval *out,
 			     struct sp_err *err)
@@ -314,13 +325,8 @@ int sp_case_approval_request(struct sp_casework *cw, const struct sp_id *case_id
 	if (!rc) {
 		const struct cw_approval_new n = {in->kind, &c.agency, in->object, in->reason,
 						  in->payload, in->note, false};
-		rc = cw_approval_insert(cw, &c, &n, &a, err);
+		rc = cw_approval_file(cw, &c, &n, CW_APPROVAL_REQUEST, &a, err);
 	}
-	if (!rc)
-		rc = cw_audit(cw, CW_APPROVAL_REQUEST, "approval", &a.id,
-			      in->note ? "stat,notes" : "stat", err);
-	if (!rc)
-		rc = cw_idem_record(cw, "approval", &a.id, &c.id, err);
 	rc = cw_finish(cw, rc, err);
 	if (!rc && out)
 		*out = a;

@@ -59,13 +59,8 @@ int sp_case_closure_request(struct sp_casework *cw, const struct sp_id *case_id,
 	if (!rc) {
 		const struct cw_approval_new n = {SP_CASEAPPR_CLOSURE, &c.agency, NULL, in->reason,
 						  payload, in->note, false};
-		rc = cw_approval_insert(cw, &c, &n, &a, err);
+		rc = cw_approval_file(cw, &c, &n, CW_CLOSURE_REQUEST, &a, err);
 	}
-	if (!rc)
-		rc = cw_audit_act(cw, cw_act(CW_CLOSURE_REQUEST), "case", &c.id, 1,
-				  in->note ? "stat,notes" : "stat", in->reason, err);
-	if (!rc)
-		rc = cw_idem_record(cw, "approval", &a.id, &c.id, err);
 	json_decref(payload);
 	rc = cw_finish(cw, rc, err);
 	if (!rc && out)
@@ -107,14 +102,10 @@ int sp_case_reopen(struct sp_casework *cw, const struct sp_id *case_id, const ch
 	if (!rc) {
 		const struct cw_approval_new n = {SP_CASEAPPR_REOPEN, &c.agency, NULL, NULL, NULL,
 						  reason, at_once};
-		rc = cw_approval_insert(cw, &c, &n, &a, err);
+		rc = cw_approval_file(cw, &c, &n, CW_APPROVAL_REQUEST, &a, err);
 	}
 	if (!rc && at_once)
 		rc = cw_effect_reopen(cw, &c, &a, err);
-	else if (!rc)
-		rc = cw_audit(cw, CW_APPROVAL_REQUEST, "approval", &a.id, "stat,notes", err);
-	if (!rc)
-		rc = cw_idem_record(cw, "approval", &a.id, &c.id, err);
 	rc = cw_finish(cw, rc, err);
 	if (!rc) {
 		*reopened = at_once;
@@ -165,12 +156,8 @@ int sp_case_transfer_request(struct sp_casework *cw, const struct sp_id *case_id
 	if (!rc) {
 		const struct cw_approval_new n = {SP_CASEAPPR_TRANSFER, to_agency, NULL, NULL,
 						  payload, note, false};
-		rc = cw_approval_insert(cw, &c, &n, &a, err);
+		rc = cw_approval_file(cw, &c, &n, CW_TRANSFER, &a, err);
 	}
-	if (!rc)
-		rc = cw_audit(cw, CW_TRANSFER, "case", &c.id, note ? "stat,notes" : "stat", err);
-	if (!rc)
-		rc = cw_idem_record(cw, "approval", &a.id, &c.id, err);
 	json_decref(payload);
 	rc = cw_finish(cw, rc, err);
 	if (!rc && out)

@@ -244,6 +244,12 @@ struct cw_approval_new {
 int cw_approval_insert(struct sp_casework *cw, const struct sp_case *c,
 		       const struct cw_approval_new *in, struct sp_case_approval *out,
 		       struct sp_err *err) SP_MUST;
+/* A request filed on case c in the open transaction: cw_approval_insert, then act's audit
+ * record on the case (the note's class when there is one, the request's reason code) and the
+ * create's idempotency key (cw->idem) naming the approval. */
+int cw_approval_file(struct sp_casework *cw, const struct sp_case *c,
+		     const struct cw_approval_new *in, enum cw_action act,
+		     struct sp_case_approval *out, struct sp_err *err) SP_MUST;
 /* The effects of approving each kind (caselife.c): run in the decision's transaction on the
  * case (loaded there, unchecked by the policy: the decider's approval.decide stands for it).
  * c is updated and written; a refusal leaves the decision undone. */
