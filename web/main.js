@@ -25,6 +25,7 @@ import { DashboardPage } from './pages/dashboard.js';
 import { ServicesPage, ServicePage, ServicesImportPage } from './pages/services.js';
 import { ReferralsPage, ReferralPage, ReferralPrintPage } from './pages/referrals.js';
 import { NotificationsPage } from './pages/notifications.js';
+import { ApprovalsPage } from './pages/approvals.js';
 
 setLanguage(initialLanguage());
 
@@ -37,7 +38,8 @@ function route(path, me) {
   if (path === '/') return { page: staff ? DashboardPage : HomePage };
   if (path === '/notifications') return { page: NotificationsPage }; // every signed-in user's
   if (!staff && (path.startsWith('/cases') || path.startsWith('/screenings') || path === '/tasks'
-    || path === '/deadlines' || path === '/focal-points' || path.startsWith('/services'))) return { page: HomePage };
+    || path === '/deadlines' || path === '/focal-points' || path.startsWith('/services')
+    || path === '/approvals')) return { page: HomePage };
   // referrals: the referring roles and the providers (the API decides what each sees)
   if (path.startsWith('/referrals')) {
     if (!staff && !me.roles.includes('provider')) return { page: HomePage };
@@ -57,6 +59,8 @@ function route(path, me) {
   if (path === '/services/import') return { page: ServicesImportPage };
   const sv = /^\/services\/([0-9a-fA-F-]{36})$/.exec(path);
   if (sv) return { page: ServicePage, props: { id: sv[1] } };
+  // the supervisors' queue; another role typing its address goes home
+  if (path === '/approvals') return { page: me.roles.includes('supervisor') ? ApprovalsPage : HomePage };
   const m = /^\/cases\/([0-9a-fA-F-]{36})$/.exec(path);
   if (m) return { page: CasePage, props: { id: m[1] } };
   const sm = /^\/screenings\/([0-9a-fA-F-]{36})$/.exec(path);

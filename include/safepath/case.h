@@ -57,6 +57,9 @@ struct sp_casework {
 	 * is asked as subject.export (each read audited under its own name as ever), and any
 	 * write is refused. */
 	bool subject_export;
+	/* The time break-glass grants and a case's lifecycle (safepath/caselife.h) run at, in
+	 * microseconds since the epoch; 0: the wall clock (tests inject one). */
+	int64_t now_us;
 };
 
 enum sp_case_status { SP_CASE_OPEN, SP_CASE_ACTIVE, SP_CASE_CLOSED, SP_CASE_STATUS_COUNT };
@@ -154,9 +157,9 @@ int sp_case_read(struct sp_casework *cw, const struct sp_id *id, struct sp_case 
 		 struct sp_person *person, bool *has_person, struct sp_err *err) SP_MUST;
 
 /* Change what is set; version must match the stored one (SP_ECONFLICT if the case moved on).
- * Status moves open -> active (assigned staff), open or active -> closed and closed -> active
- * (a supervisor: SP_EDENIED for others); anything else is SP_ECONFLICT. Closing sets
- * closed_us; reopening clears it. */
+ * Status moves open -> active (assigned staff); anything else is SP_ECONFLICT: a case closes
+ * only through an approved closure request and reopens through sp_case_reopen
+ * (safepath/caselife.h). */
 struct sp_case_change {
 	int64_t version;
 	bool set_status;

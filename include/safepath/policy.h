@@ -91,6 +91,8 @@ enum sp_action {
 	SP_ACT_REFERRAL_WRITE,   /* the referring side: create, send, cancel, close a referral */
 	SP_ACT_REFERRAL_READ,    /* a case's referrals; a provider through its referral (rule 5) */
 	SP_ACT_REFERRAL_RESPOND, /* the receiving provider's answers (rule 5 only) */
+	SP_ACT_APPROVAL_DECIDE, /* approve or reject what waits in an agency's approvals queue
+				 * (object.agency: the agency whose supervisors decide) */
 	SP_ACTION_COUNT
 };
 
@@ -137,6 +139,8 @@ enum sp_reason {
 	SP_REASON_REASON_REQUIRED,    /* break-glass without a justification */
 	SP_REASON_JURISDICTION,       /* the policy allows it, but the jurisdiction names other
 				       * recorders of the decision (never the policy's own answer) */
+	SP_REASON_FOUR_EYES,          /* the policy allows it, but the decider asked for it
+				       * (never the policy's own answer: casework's approvals) */
 	SP_REASON_COUNT
 };
 
@@ -152,7 +156,7 @@ struct sp_subject {
 };
 
 /* What the action is about. For case actions: the case; for approval.grant: the target user
- * (agency = the user's agency); NULL for actions on nothing (stats, audit, management). */
+ * (agency = the user's agency); for approval.decide: the deciding agency; NULL for actions on nothing (stats, audit, management). */
 struct sp_policy_object {
 	struct sp_id agency;               /* owning agency (case) or the user's agency */
 	enum sp_agency_kind agency_kind;

@@ -53,6 +53,7 @@ enum sp_vocab_kind {
 	SP_VOCAB_AGE_METHODS,             /* how an age assessment was made */
 	SP_VOCAB_DECLINE_REASONS,         /* why a provider declines a referral */
 	SP_VOCAB_SUPPORT_TYPES,           /* a support plan goal's type (HTCDS spl_Type) */
+	SP_VOCAB_CLOSURE_REASONS,         /* why a case is closed (HTCDS cas_ status) */
 	SP_VOCAB_KINDS
 };
 struct sp_vocab;

@@ -88,7 +88,10 @@
  *     cases, the casework decides) = dpo or supervisor;
  *     approval.grant = supervisor of the target user's      other_agency
  *     agency (four eyes on requester/target is checked by
- *     the approvals module, which knows the users).
+ *     the approvals module, which knows the users);
+ *     approval.decide (a case's closure, transfer, consent
+ *     override, break-glass review) = supervisor of the     other_agency
+ *     deciding agency (four eyes: casework's approvals).
  *  8  several roles: the union of what each role grants; when every role refuses, the most
  *     specific reason wins (deny_rank below).
  *
@@ -157,6 +160,7 @@ static const char *const reason_names[SP_REASON_COUNT] = {
 	[SP_REASON_NOT_IN_PROFILE] = "not_in_profile",
 	[SP_REASON_REASON_REQUIRED] = "reason_required",
 	[SP_REASON_JURISDICTION] = "jurisdiction",
+	[SP_REASON_FOUR_EYES] = "four_eyes",
 };
 
 /* When every role refuses, the highest rank is reported: the reason closest to the case. */
@@ -251,6 +255,9 @@ static const struct action_rule {
 	[SP_ACT_REFERRAL_READ] = {"referral.read", SCOPE_CASE, A_REFERRAL, SUMMARY | F(NOTES),
 				  SENDERS},
 	[SP_ACT_REFERRAL_RESPOND] = {"referral.respond", SCOPE_CASE, A_REFERRAL, F(REFERRAL), 0},
+	/* The supervisors' approvals queue: the object is the agency whose supervisors decide
+	 * (the owning agency, or a transfer's receiving one). */
+	[SP_ACT_APPROVAL_DECIDE] = {"approval.decide", SCOPE_USER, 0, 0, SP_ROLE_SUPERVISOR},
 };
 
 /* ---- staff reach over a case of their own agency (rule 4) ---- */

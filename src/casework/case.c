@@ -64,30 +64,28 @@ unsigned sp_case_flag_parse(const char *s)
 	return i < 0 ? 0 : 1u << i;
 }
 
-/* The case's life: from × to, and who may move it. Closing and reopening are a supervisor's
- * decision (DESIGN.md §1: closure needs approval); the rest is the assigned staff's work, which
- * the policy has already checked. Staying in the same status is no transition. */
-enum who { NOBODY, STAFF, SUPERVISOR };
-static const enum who transitions[SP_CASE_STATUS_COUNT][SP_CASE_STATUS_COUNT] = {
-	[SP_CASE_OPEN] = {[SP_CASE_ACTIVE] = STAFF, [SP_CASE_CLOSED] = SUPERVISOR},
-	[SP_CASE_ACTIVE] = {[SP_CASE_CLOSED] = SUPERVISOR},
-	[SP_CASE_CLOSED] = {[SP_CASE_ACTIVE] = SUPERVISOR},
+/* The case's life through an update: from × to. Only open -> active is an update (the
+ * assigned staff's work, which the policy has already checked); closing and reopening go
+ * through the approvals of caselife.c, which set the status with cw_case_write. Staying in
+ * the same status is no transition. */
+static const bool transitions[SP_CASE_STATUS_COUNT][SP_CASE_STATUS_COUNT] = {
+	[SP_CASE_OPEN] = {[SP_CASE_ACTIVE] = true},
 };
 
-static int check_transition(struct sp_casework *cw, enum sp_case_status from,
-			    enum sp_case_status to, struct sp_err *err)
+static int check_transition(enum sp_case_status from, enum sp_case_status to,
+			    struct sp_err *err)
 {
-	if (from == to)
+	if (from == to || transitions[from][to])
 		return SP_OK;
-	enum who w = transitions[from][to];
-	if (w == NOBODY)
-		return sp_err_set(err, SP_ECONFLICT, "/status", "a case cannot go from %s to %s",
-				  sp_case_status_name(from), sp_case_status_name(to));
-	if (w == SUPERVISOR && !cw_actor_is_supervisor(cw))
-		return sp_err_set(err, SP_EDENIED, "/status",
-				  "only a supervisor may move a case from %s to %s",
-				  sp_case_status_name(from), sp_case_status_name(to));
-	return SP_OK;
+	if (to == SP_CASE_CLOSED)
+		return sp_err_set(err, SP_ECONFLICT, "/status",
+				  "a case closes only with a supervisor's approval: request its "
+				  "closure");
+	if (from == SP_CASE_CLOSED)
+		return sp_err_set(err, SP_ECONFLICT, "/status",
+				  "a closed case is reopened with a reason: reopen it");
+	return sp_err_set(err, SP_ECONFLICT, "/status", "a case cannot go from %s to %s",
+			  sp_case_status_name(from), sp_case_status_name(to));
 }
 
 /* --- the transaction frame -------------------------------------------------------------- */
@@ -137,6 +135,16 @@ int cw_exec_done(struct sp_stmt *st, struct sp_err *err)
 	return rc;
 }
 
+int cw_step_versioned(struct sp_stmt *st, const char *what, struct sp_err *err)
+{
+	int rc = sp_stmt_step(st, err);
+	if (rc == 0 && sp_stmt_changes(st) != 1)
+		return sp_err_set(err, SP_ECONFLICT, "/version", "the %s was changed meanwhile", what);
+	if (rc > 0)
+		return sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
+	return rc;
+}
+
 /* --- rows ------------------------------------------------------------------------------- */
 
 int cw_case_row_at(struct sp_stmt *st, int f, struct sp_case *c, struct sp_err *err)
@@ -168,22 +176,30 @@ int cw_case_row(struct sp_stmt *st, struct sp_case *c, struct sp_err *err)
 	return cw_case_row_at(st, 0, c, err);
 }
 
+int cw_select_id(struct sp_casework *cw, const char *sql, const struct sp_id *id,
+		 const char *what, struct sp_stmt **st, struct sp_err *err)
+{
+	int rc = sp_store_prepare(cw->store, sql, st, err);
+	if (rc)
+		return rc;
+	rc = sp_stmt_bind_id(*st, 1, id) ? sp_err_set(err, SP_EINTERNAL, "", "bind failed")
+					 : sp_stmt_step(*st, err);
+	if (rc == 1)
+		return SP_OK;
+	sp_stmt_done(*st);
+	*st = NULL;
+	return rc ? rc : sp_err_set(err, SP_ENOTFOUND, "", "no such %s", what);
+}
+
 int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case *c,
 		 struct sp_err *err)
 {
 	struct sp_stmt *st;
-	int rc = sp_store_prepare(cw->store, "SELECT " CW_CASE_COLUMNS " FROM cases WHERE id = ?",
-				  &st, err);
+	int rc = cw_select_id(cw, "SELECT " CW_CASE_COLUMNS " FROM cases WHERE id = ?", id, "case",
+			      &st, err);
 	if (rc)
 		return rc;
-	if (sp_stmt_bind_id(st, 1, id))
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-	if (!rc)
-		rc = sp_stmt_step(st, err);
-	if (rc == 0)
-		rc = sp_err_set(err, SP_ENOTFOUND, "", "no such case");
-	else if (rc == 1)
-		rc = cw_case_row(st, c, err);
+	rc = cw_case_row(st, c, err);
 	sp_stmt_done(st);
 	return rc;
 }
@@ -509,9 +525,7 @@ static int check_managed(const struct sp_case *c, const struct sp_case_change *c
 	return SP_OK;
 }
 
-/* Write case c's workflow columns over the stored row at c's version, stepping the version
- * and the update time (never backwards); SP_ECONFLICT when the row moved on meanwhile. */
-static int case_write(struct sp_casework *cw, struct sp_case *c, int64_t now, struct sp_err *err)
+int cw_case_write(struct sp_casework *cw, struct sp_case *c, int64_t now, struct sp_err *err)
 {
 	struct sp_stmt *st = NULL;
 	int64_t was = c->version;
@@ -520,7 +534,8 @@ static int case_write(struct sp_casework *cw, struct sp_case *c, int64_t now, st
 	int rc = sp_store_prepare(
 		cw->store,
 		"UPDATE cases SET status = ?, priority = ?, flags = ?, assigned_to = ?, "
-		"updated_us = ?, closed_us = ?, version = ? WHERE id = ? AND version = ?",
+		"updated_us = ?, closed_us = ?, version = ?, agency_id = ? "
+		"WHERE id = ? AND version = ?",
 		&st, err);
 	if (rc)
 		return rc;
@@ -532,17 +547,14 @@ static int case_write(struct sp_casework *cw, struct sp_case *c, int64_t now, st
 	b |= sp_stmt_bind_int64(st, 5, c->updated_us);
 	b |= c->closed_us ? sp_stmt_bind_int64(st, 6, c->closed_us) : sp_stmt_bind_null(st, 6);
 	b |= sp_stmt_bind_int64(st, 7, c->version);
-	b |= sp_stmt_bind_id(st, 8, &c->id);
-	b |= sp_stmt_bind_int64(st, 9, was);
+	b |= sp_stmt_bind_id(st, 8, &c->agency);
+	b |= sp_stmt_bind_id(st, 9, &c->id);
+	b |= sp_stmt_bind_int64(st, 10, was);
 	if (b) {
 		sp_stmt_done(st);
 		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	}
-	rc = sp_stmt_step(st, err);
-	if (rc == 0 && sp_stmt_changes(st) != 1)
-		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the case was changed meanwhile");
-	else if (rc > 0)
-		rc = sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
+	rc = cw_step_versioned(st, "case", err);
 	sp_stmt_done(st);
 	return rc;
 }
@@ -562,7 +574,7 @@ int cw_case_flags_write(struct sp_casework *cw, struct sp_case *c, unsigned on, 
 			struct sp_err *err)
 {
 	c->flags = (c->flags | on) & ~off;
-	return case_write(cw, c, sp_now_us(), err);
+	return cw_case_write(cw, c, sp_now_us(), err);
 }
 
 int sp_case_update(struct sp_casework *cw, const struct sp_id *id, const struct sp_case_change *ch,
@@ -582,12 +594,10 @@ int sp_case_update(struct sp_casework *cw, const struct sp_id *id, const struct 
 	if (!rc && ch->set_assigned && !sp_id_is_zero(&ch->assigned))
 		rc = cw_user_in_agency(cw, &ch->assigned, &c.agency, err);
 	if (!rc && ch->set_status)
-		rc = check_transition(cw, c.status, ch->status, err);
+		rc = check_transition(c.status, ch->status, err);
 	if (rc)
 		goto out;
 	int64_t now = sp_now_us();
-	if (ch->set_status && ch->status != c.status)
-		c.closed_us = ch->status == SP_CASE_CLOSED ? now : 0;
 	if (ch->set_status)
 		c.status = ch->status;
 	if (ch->set_priority)
@@ -595,7 +605,7 @@ int sp_case_update(struct sp_casework *cw, const struct sp_id *id, const struct 
 	c.flags = (c.flags | ch->flags_on) & ~ch->flags_off;
 	if (ch->set_assigned)
 		c.assigned = ch->assigned;
-	rc = case_write(cw, &c, now, err);
+	rc = cw_case_write(cw, &c, now, err);
 	const struct sp_person *p = ch->person;
 	if (!rc && p)
 		rc = person_replace(cw, &c, p, err);

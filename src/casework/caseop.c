@@ -85,13 +85,7 @@ int sp_caseop_refuse(struct sp_caseop *op, enum sp_reason reason, const char *de
 		     struct sp_err *err)
 {
 	int rc = need_case(op, err);
-	if (rc)
-		return rc;
-	cw_denial_note(op->act, &op->c.id, reason);
-	sp_err_set(err, SP_EDENIED, "", "%s", detail);
-	if (err)
-		snprintf(err->reason, sizeof err->reason, "%s", sp_reason_name(reason));
-	return SP_EDENIED;
+	return rc ? rc : cw_refuse(op->act, &op->c.id, reason, detail, err);
 }
 
 int sp_caseop_person(struct sp_caseop *op, struct sp_person *out, bool *has, struct sp_err *err)

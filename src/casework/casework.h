@@ -10,6 +10,7 @@
 
 #include "safepath/arena.h"
 #include "safepath/buf.h"
+#include "safepath/caseapproval.h"
 #include "safepath/codes.h"
 #include "safepath/err.h"
 #include "safepath/person.h"
@@ -81,6 +82,13 @@ int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err) SP_MUST;
 
 /* Step a statement that returns no row, then release it. */
 int cw_exec_done(struct sp_stmt *st, struct sp_err *err) SP_MUST;
+/* Step an UPDATE ... WHERE id = ? AND version = ? (not released): SP_ECONFLICT on
+ * "/version" ("the <what> was changed meanwhile") unless it changed exactly one row. */
+int cw_step_versioned(struct sp_stmt *st, const char *what, struct sp_err *err) SP_MUST;
+/* Prepare sql, bind id as its one parameter and step to its row: SP_OK with *st on the row
+ * (release it with sp_stmt_done), SP_ENOTFOUND "no such <what>" when there is none. */
+int cw_select_id(struct sp_casework *cw, const char *sql, const struct sp_id *id,
+		 const char *what, struct sp_stmt **st, struct sp_err *err) SP_MUST;
 /* Read a case row selected with CW_CASE_COLUMNS. */
 #define CW_CASE_COLUMNS                                                                     \
 	"id, number, person_id, agency_id, assigned_to, status, priority, flags, created_us, " \
@@ -96,6 +104,12 @@ int cw_case_row_at(struct sp_stmt *st, int f, struct sp_case *c, struct sp_err *
 /* The case by id inside the open transaction; SP_ENOTFOUND when there is none. */
 int cw_case_load(struct sp_casework *cw, const struct sp_id *id, struct sp_case *c,
 		 struct sp_err *err) SP_MUST;
+
+/* Write case c's workflow columns (status, priority, flags, assignee, owning agency,
+ * closed_us) over the stored row at c's version, stepping the version and the update time
+ * (never backwards); SP_ECONFLICT on "/version" when the row moved on meanwhile. */
+int cw_case_write(struct sp_casework *cw, struct sp_case *c, int64_t now,
+		  struct sp_err *err) SP_MUST;
 
 /* Set flags on case c (loaded in the open transaction) if the policy allows a case update:
  * the row's version steps on and a case.update record ("stat") is appended; nothing when
@@ -213,6 +227,16 @@ enum cw_action {
 	CW_PLAN_ADD,
 	CW_PLAN_UPDATE,
 	CW_PLAN_READ,
+	CW_CLOSURE_REQUEST,
+	CW_REOPEN,
+	CW_TRANSFER,
+	CW_REASSIGN,
+	CW_BREAK_GLASS,
+	CW_APPROVAL_REQUEST,
+	CW_APPROVAL_DECIDE,
+	CW_APPROVAL_READ,
+	CW_CLOSE,
+	CW_TRANSFER_ACCEPT,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;
@@ -225,6 +249,70 @@ int cw_authorise_act(struct sp_casework *cw, const struct sp_case_act *act,
  * the reason in err when refused. */
 int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
 		 struct sp_err *err) SP_MUST;
+/* cw_authorise with what some actions need besides the case: a break-glass justification
+ * (why) and a transfer's receiving agency kind (target). */
+int cw_authorise_ext(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
+		     const char *why, enum sp_agency_kind target, struct sp_err *err) SP_MUST;
+/* approval.decide: may the subject decide for agency's supervisors? A refusal is recorded
+ * against case_id (NULL: no case, the agency's queue) like cw_authorise's. */
+int cw_authorise_decide(struct sp_casework *cw, const struct sp_id *agency,
+			const struct sp_id *case_id, struct sp_err *err) SP_MUST;
+/* The same as a question in *out, recording nothing; a failure to find out is returned. */
+int cw_may_decide(struct sp_casework *cw, const struct sp_id *agency, bool *out,
+		  struct sp_err *err) SP_MUST;
+/* Refuse act on the case for a reason decided on the policy's terms above it (four eyes, a
+ * jurisdiction's rule): SP_EDENIED with detail as err's message and the reason's name as
+ * err->reason, recorded like a policy refusal once the operation rolls back. */
+int cw_refuse(const struct sp_case_act *act, const struct sp_id *case_id, enum sp_reason reason,
+	      const char *detail, struct sp_err *err) SP_MUST;
+/* An agency's kind; SP_EINVAL naming field when there is no such agency. */
+int cw_agency_kind(struct sp_casework *cw, const struct sp_id *agency, const char *field,
+		   enum sp_agency_kind *out, struct sp_err *err) SP_MUST;
+/* The time of cw (cw->now_us, or the wall clock). */
+int64_t cw_now(const struct sp_casework *cw);
+
+/* ---- approvals and break-glass (caseapproval.c, breakglass.c, caselife.c) ---------------- */
+
+/* Insert an approval on case c in the open transaction: kind, the deciding agency, object
+ * (NULL: none), the request's reason code (NULL: none), payload (NULL: "{}"), note sealed
+ * (NULL: none); status pending, or approved at once by the subject (decided). out gets the
+ * row (payload in the arena, notes not kept). One pending approval of a kind and object per
+ * case: SP_ECONFLICT. */
+struct cw_approval_new {
+	enum sp_caseappr_kind kind;
+	const struct sp_id *agency;
+	const struct sp_id *object;
+	const char *reason;
+	json_t *payload;
+	const char *note;
+	bool decided;
+};
+int cw_approval_insert(struct sp_casework *cw, const struct sp_case *c,
+		       const struct cw_approval_new *in, struct sp_case_approval *out,
+		       struct sp_err *err) SP_MUST;
+/* A request filed on case c in the open transaction: cw_approval_insert, then act's audit
+ * record on the case (the note's class when there is one, the request's reason code) and the
+ * create's idempotency key (cw->idem) naming the approval. */
+int cw_approval_file(struct sp_casework *cw, const struct sp_case *c,
+		     const struct cw_approval_new *in, enum cw_action act,
+		     struct sp_case_approval *out, struct sp_err *err) SP_MUST;
+/* The effects of approving each kind (caselife.c): run in the decision's transaction on the
+ * case (loaded there, unchecked by the policy: the decider's approval.decide stands for it).
+ * c is updated and written; a refusal leaves the decision undone. */
+int cw_effect_closure(struct sp_casework *cw, struct sp_case *c,
+		      const struct sp_case_approval *a, struct sp_err *err) SP_MUST;
+int cw_effect_transfer(struct sp_casework *cw, struct sp_case *c,
+		       const struct sp_case_approval *a, struct sp_err *err) SP_MUST;
+int cw_effect_reopen(struct sp_casework *cw, struct sp_case *c,
+		     const struct sp_case_approval *a, struct sp_err *err) SP_MUST;
+/* Is there a grant of case_id to user live at now (breakglass.c)? */
+int cw_glass_active(struct sp_casework *cw, const struct sp_id *case_id,
+		    const struct sp_id *user, int64_t now, bool *out, struct sp_err *err) SP_MUST;
+/* Hand user from's open tasks on the case to user to (task.c); *n counts them. */
+int cw_task_handover(struct sp_casework *cw, const struct sp_id *case_id,
+		     const struct sp_id *from, const struct sp_id *to, int64_t now, unsigned *n,
+		     struct sp_err *err) SP_MUST;
+
 /* Inside an operation on a case (caseop.c) that has named its case: the policy's word on
  * action on that case too (another table's write in the operation's transaction). */
 struct sp_caseop;
@@ -250,6 +338,10 @@ void cw_denial_note(const struct sp_case_act *act, const struct sp_id *case_id,
  * hands it to the writer when rc is 0 (and returns the writer's answer), drops it otherwise. */
 void cw_deferred_clear(void);
 int cw_deferred_submit(struct sp_casework *cw, int rc, struct sp_err *err) SP_MUST;
+/* Whether the policy would allow action on c in *out, recording no refusal; a failure to
+ * find out (the store) is returned. */
+int cw_may(struct sp_casework *cw, enum cw_action action, const struct sp_case *c, bool *out,
+	   struct sp_err *err) SP_MUST;
 /* Whether the policy would allow action on c, without an error (search filtering). */
 bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c);
 bool cw_allowed_act(struct sp_casework *cw, const struct sp_case_act *act,
@@ -272,6 +364,10 @@ int cw_audit(struct sp_casework *cw, enum cw_action action, const char *object_t
 int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *object_type,
 		  const struct sp_id *objects, size_t n, const char *fields,
 		  struct sp_err *err) SP_MUST;
+/* The break-glass grant's own record on the case, flagged to the DPO like every read under
+ * the grant. */
+int cw_audit_glass(struct sp_casework *cw, const struct sp_id *case_id,
+		   struct sp_err *err) SP_MUST;
 /* cw_audit_many for a descriptor, with a reason code (NULL: none). */
 int cw_audit_act(struct sp_casework *cw, const struct sp_case_act *act, const char *object_type,
 		 const struct sp_id *objects, size_t n, const char *fields, const char *reason,

@@ -154,6 +154,20 @@ static const struct sp_case_act acts[] = {
 	[CW_DASHBOARD_READ] = ACT(CASE_LIST, FC(STAT), "dashboard.read"),
 	/* synthetic cases many to a transaction: one record naming the first and the count */
 	[CW_CASE_CREATE_BATCH] = ACT(CASE_CREATE, FC(STAT) | FC(IDENTITY), "case.create_batch"),
+	/* a case's life: requests carry a sealed note; break-glass asks for what an emergency
+	 * needs; approval.decide is decided on the deciding agency (cw_authorise_decide) */
+	[CW_CLOSURE_REQUEST] = ACT(CASE_UPDATE, FC(STAT) | FC(NOTES), "case.closure_request"),
+	[CW_REOPEN] = ACT(CASE_UPDATE, FC(STAT) | FC(NOTES), "case.reopen"),
+	[CW_TRANSFER] = ACT(CASE_TRANSFER, 0, "case.transfer"),
+	[CW_REASSIGN] = ACT(CASE_UPDATE, FC(STAT), "case.reassign"),
+	[CW_BREAK_GLASS] = ACT(CASE_BREAK_GLASS, FC(STAT) | FC(IDENTITY) | FC(SAFETY),
+			       "case.break_glass"),
+	[CW_APPROVAL_REQUEST] = ACT(CASE_UPDATE, FC(STAT) | FC(NOTES), "approval.request"),
+	[CW_APPROVAL_DECIDE] = ACT(APPROVAL_DECIDE, 0, "approval.decide"),
+	[CW_APPROVAL_READ] = ACT(CASE_READ, FC(STAT), "approval.read"),
+	/* what approving a closure or a transfer does to the case (the decider's records) */
+	[CW_CLOSE] = ACT(CASE_UPDATE, FC(STAT), "case.close"),
+	[CW_TRANSFER_ACCEPT] = ACT(CASE_TRANSFER, 0, "case.transfer_accept"),
 };
 #undef ACT
 #undef FC
@@ -176,10 +190,20 @@ static _Thread_local struct {
  * its audit records then are too. Forgotten with the facts. */
 static _Thread_local bool dpo_flagged;
 
+/* Whether a read in this thread's open operation went through a break-glass grant: its audit
+ * record is then flagged to the DPO (cw_audit_act). */
+static _Thread_local bool glass_used;
+
 void cw_facts_clear(void)
 {
 	agency_seen.set = false;
 	dpo_flagged = false;
+	glass_used = false;
+}
+
+int64_t cw_now(const struct sp_casework *cw)
+{
+	return cw->now_us ? cw->now_us : sp_now_us();
 }
 
 /* The policy's view of case c: its owning agency's kind, and the relation to it of user, of
@@ -224,22 +248,52 @@ static struct sp_policy_request request_of(const struct sp_casework *cw,
 	return req;
 }
 
+/* A read of the case page or its person that the policy refuses for want of assignment is
+ * allowed under a live break-glass grant, as far as case.break_glass reaches (identity and
+ * safety; never gbv, trafficking or notes, never a restricted case, never across the
+ * firewall: those refusals are not not_assigned). */
+static int glass_widens(struct sp_casework *cw, const struct sp_case_act *act,
+			const struct sp_case *c, const struct sp_policy_object *obj,
+			struct sp_decision *d, struct sp_err *err)
+{
+	bool live = false;
+	if (d->allow || d->reason != SP_REASON_NOT_ASSIGNED ||
+	    (act->action != SP_ACT_CASE_READ && act->action != SP_ACT_PERSON_READ_IDENTITY))
+		return SP_EDENIED;
+	int rc = cw_glass_active(cw, &c->id, &cw->subject->user, cw_now(cw), &live, err);
+	if (rc || !live)
+		return rc ? rc : SP_EDENIED;
+	const struct sp_policy_request req = {SP_ACT_CASE_BREAK_GLASS, act->fields, "granted"};
+	struct sp_decision g;
+	sp_policy_decide(cw->subject, &req, obj, &g);
+	if (!g.allow)
+		return SP_EDENIED;
+	*d = g;
+	glass_used = true;
+	return SP_OK;
+}
+
 static int decide(struct sp_casework *cw, const struct sp_case_act *act, const struct sp_case *c,
-		  struct sp_decision *d, struct sp_err *err)
+		  const char *why, enum sp_agency_kind target, struct sp_decision *d,
+		  struct sp_err *err)
 {
 	struct sp_policy_object obj;
 	struct sp_policy_request req = request_of(cw, act);
-	if (cw->subject_export && !action_reads(act->action)) {
-		d->reason = SP_REASON_INVALID;
+	req.reason = why;
+	memset(d, 0, sizeof *d);
+	d->reason = SP_REASON_INVALID;
+	if (cw->subject_export && !action_reads(act->action))
 		return sp_err_set(err, SP_EDENIED, "", "a subject-access export only reads");
-	}
 	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_POLICY);
 	int rc = policy_object(cw, c, &cw->subject->user, &cw->subject->agency, &obj, err);
+	obj.target_kind = target;
 	/* A new case belongs to the subject's agency and is theirs until assigned otherwise. */
 	if (!rc && act->action == SP_ACT_CASE_CREATE)
 		obj.assigned = 1;
 	if (!rc)
 		rc = sp_policy_check(cw->subject, &req, &obj, d, err);
+	if (rc == SP_EDENIED)
+		rc = glass_widens(cw, act, c, &obj, d, err);
 	sp_cpu_enter(was);
 	return rc;
 }
@@ -267,15 +321,79 @@ void cw_denial_note(const struct sp_case_act *act, const struct sp_id *case_id,
 	denial.reason = reason;
 }
 
-int cw_authorise_act(struct sp_casework *cw, const struct sp_case_act *act,
-		     const struct sp_case *c, struct sp_err *err)
+static int authorise(struct sp_casework *cw, const struct sp_case_act *act,
+		     const struct sp_case *c, const char *why, enum sp_agency_kind target,
+		     struct sp_err *err)
 {
 	struct sp_decision d = {.reason = SP_REASON_INVALID};
-	int rc = decide(cw, act, c, &d, err);
+	int rc = decide(cw, act, c, why, target, &d, err);
 	if (rc == SP_EDENIED)
 		cw_denial_note(act, &c->id, d.reason);
 	dpo_flagged = dpo_flagged || (!rc && d.flag_dpo);
 	return rc;
+}
+
+int cw_authorise_act(struct sp_casework *cw, const struct sp_case_act *act,
+		     const struct sp_case *c, struct sp_err *err)
+{
+	return authorise(cw, act, c, NULL, SP_AGENCY_NGO, err);
+}
+
+int cw_authorise_ext(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
+		     const char *why, enum sp_agency_kind target, struct sp_err *err)
+{
+	return authorise(cw, &acts[action], c, why, target, err);
+}
+
+int cw_agency_kind(struct sp_casework *cw, const struct sp_id *agency, const char *field,
+		   enum sp_agency_kind *out, struct sp_err *err)
+{
+	struct sp_agency ag;
+	int rc = sp_agency_get(cw->access, agency, &ag, err);
+	if (rc == SP_ENOTFOUND)
+		return sp_err_set(err, SP_EINVAL, field, "no such agency");
+	if (!rc)
+		*out = ag.kind;
+	return rc;
+}
+
+static int decide_for(struct sp_casework *cw, const struct sp_id *agency,
+		      struct sp_decision *d, struct sp_err *err)
+{
+	struct sp_policy_object obj = {.agency = *agency, .referral = SP_REFERRAL_NONE};
+	const struct sp_policy_request req = {SP_ACT_APPROVAL_DECIDE, 0, NULL};
+	int rc = cw_agency_kind(cw, agency, "", &obj.agency_kind, err);
+	return rc ? rc : sp_policy_check(cw->subject, &req, &obj, d, err);
+}
+
+int cw_authorise_decide(struct sp_casework *cw, const struct sp_id *agency,
+			const struct sp_id *case_id, struct sp_err *err)
+{
+	static const struct sp_id none;
+	struct sp_decision d = {.reason = SP_REASON_INVALID};
+	int rc = decide_for(cw, agency, &d, err);
+	if (rc == SP_EDENIED)
+		cw_denial_note(&acts[CW_APPROVAL_DECIDE], case_id ? case_id : &none, d.reason);
+	return rc;
+}
+
+int cw_may_decide(struct sp_casework *cw, const struct sp_id *agency, bool *out,
+		  struct sp_err *err)
+{
+	struct sp_decision d;
+	int rc = decide_for(cw, agency, &d, err);
+	*out = rc == SP_OK;
+	return rc == SP_EDENIED ? SP_OK : rc;
+}
+
+int cw_refuse(const struct sp_case_act *act, const struct sp_id *case_id, enum sp_reason reason,
+	      const char *detail, struct sp_err *err)
+{
+	cw_denial_note(act, case_id, reason);
+	sp_err_set(err, SP_EDENIED, "", "%s", detail);
+	if (err)
+		snprintf(err->reason, sizeof err->reason, "%s", sp_reason_name(reason));
+	return SP_EDENIED;
 }
 
 int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_case *c,
@@ -358,7 +476,16 @@ bool cw_allowed_act(struct sp_casework *cw, const struct sp_case_act *act,
 		    const struct sp_case *c)
 {
 	struct sp_decision d;
-	return decide(cw, act, c, &d, NULL) == SP_OK;
+	return decide(cw, act, c, NULL, SP_AGENCY_NGO, &d, NULL) == SP_OK;
+}
+
+int cw_may(struct sp_casework *cw, enum cw_action action, const struct sp_case *c, bool *out,
+	   struct sp_err *err)
+{
+	struct sp_decision d;
+	int rc = decide(cw, &acts[action], c, NULL, SP_AGENCY_NGO, &d, err);
+	*out = rc == SP_OK;
+	return rc == SP_EDENIED ? SP_OK : rc;
 }
 
 bool cw_allowed(struct sp_casework *cw, enum cw_action action, const struct sp_case *c)
@@ -514,6 +641,11 @@ int cw_audit_act(struct sp_casework *cw, const struct sp_case_act *act, const ch
 		.request_id = cw->request_id,
 		.flags = dpo_flagged ? SP_AUDIT_F_DPO : 0,
 	};
+	/* What a break-glass grant let the subject see is the DPO's to review. */
+	if (glass_used) {
+		rec.flags = SP_AUDIT_F_DPO | SP_AUDIT_F_BREAK_GLASS;
+		rec.reason = reason ? reason : "break_glass";
+	}
 	if (n)
 		rec.object_id = objects[0];
 	enum sp_cpu_phase was = sp_cpu_enter(SP_CPU_AUDIT);
@@ -522,6 +654,13 @@ int cw_audit_act(struct sp_casework *cw, const struct sp_case_act *act, const ch
 			 : sp_audit_append(cw->store, cw->audit, &rec, NULL, err);
 	sp_cpu_enter(was);
 	return rc;
+}
+
+int cw_audit_glass(struct sp_casework *cw, const struct sp_id *case_id, struct sp_err *err)
+{
+	glass_used = true;
+	return cw_audit_act(cw, &acts[CW_BREAK_GLASS], "case", case_id, 1, "stat", "break_glass",
+			    err);
 }
 
 int cw_audit_many(struct sp_casework *cw, enum cw_action action, const char *object_type,

@@ -598,3 +598,28 @@ int cw_task_due(struct sp_casework *cw, int64_t now, int64_t before, struct sp_t
 	sp_stmt_done(st);
 	return rc < 0 ? rc : SP_OK;
 }
+
+int cw_task_handover(struct sp_casework *cw, const struct sp_id *case_id,
+		     const struct sp_id *from, const struct sp_id *to, int64_t now, unsigned *n,
+		     struct sp_err *err)
+{
+	struct sp_stmt *st;
+	*n = 0;
+	int rc = sp_store_prepare(cw->store,
+				  "UPDATE tasks SET assignee_id = ?, updated_us = ?, version = version + 1 "
+				  "WHERE case_id = ? AND assignee_id = ? AND status = 'open'",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(st, 1, to) | sp_stmt_bind_int64(st, 2, now) |
+	    sp_stmt_bind_id(st, 3, case_id) | sp_stmt_bind_id(st, 4, from))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	else
+		rc = sp_stmt_step(st, err);
+	if (rc == 0)
+		*n = (unsigned)sp_stmt_changes(st);
+	else if (rc > 0)
+		rc = sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
+	sp_stmt_done(st);
+	return rc;
+}

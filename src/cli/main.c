@@ -39,6 +39,7 @@ static const struct sp_cli_cmd *const commands[] = {
 	&sp_cli_cmd_notifications,
 	&sp_cli_cmd_consent,
 	&sp_cli_cmd_decision,
+	&sp_cli_cmd_lifecycle,
 	&sp_cli_cmd_services,
 	&sp_cli_cmd_focal,
 	&sp_cli_cmd_retention,

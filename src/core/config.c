@@ -23,6 +23,8 @@ const struct sp_config_entry sp_config_entries[] = {
 	{"tls-cert", "", "PEM certificate chain for HTTPS (with tls-key); empty: plain HTTP"},
 	{"tls-key", "", "PEM private key of tls-cert"},
 	{"session-ttl-s", "43200", "how long an API session lasts, seconds"},
+	{"break-glass-minutes", "240",
+	 "how long a break-glass access to a case lasts, minutes (1 to 1440)"},
 	{"idempotency-ttl-s", "86400", "how long a create's Idempotency-Key is remembered, seconds"},
 	{"login-max-failures", "5", "failed log-ins per user name within login-window-s before refusing"},
 	{"login-max-failures-per-address", "20", "failed log-ins per client address within login-window-s"},

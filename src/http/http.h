@@ -266,6 +266,7 @@ int http_api_screening_replay(struct http_req *r, const struct sp_idem_record *r
 int http_api_decision_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_referral_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_referral_incoming_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_approval_replay(struct http_req *r, const struct sp_idem_record *rec);
 
 /* ---- problem documents (problem.c), RFC 9457 ---- */
 
@@ -339,6 +340,19 @@ int http_api_consent_list(struct http_req *r);
 int http_api_case_patch(struct http_req *r);
 extern const struct http_schema http_schema_case_create, http_schema_case_search,
 	http_schema_note, http_schema_consent, http_schema_case_patch;
+/* api_approvals.c: a case's closure, reopening, transfer, reassignment and break-glass, its
+ * approvals, and the supervisors' queue */
+int http_api_closure_request(struct http_req *r);
+int http_api_reopen(struct http_req *r);
+int http_api_transfer_request(struct http_req *r);
+int http_api_reassign(struct http_req *r);
+int http_api_break_glass(struct http_req *r);
+int http_api_case_approvals(struct http_req *r);
+int http_api_approval_list(struct http_req *r);
+int http_api_approval_get(struct http_req *r);
+int http_api_approval_decide(struct http_req *r);
+extern const struct http_schema http_schema_closure, http_schema_reopen, http_schema_transfer,
+	http_schema_reassign, http_schema_break_glass, http_schema_approval_decision;
 /* api_screenings.c: protocols for the wizard, and a case's screenings */
 int http_api_protocol_list(struct http_req *r);
 int http_api_protocol_get(struct http_req *r);

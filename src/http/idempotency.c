@@ -30,6 +30,9 @@ static const struct create {
 	{http_api_decision_add, http_api_decision_replay, 201},
 	{http_api_referral_create, http_api_referral_replay, 201},
 	{http_api_referral_incoming, http_api_referral_incoming_replay, 201},
+	{http_api_closure_request, http_api_approval_replay, 201},
+	{http_api_reopen, http_api_approval_replay, 201},
+	{http_api_transfer_request, http_api_approval_replay, 201},
 };
 
 static const struct create *create_of(const struct http_route *rt)

@@ -390,6 +390,9 @@ int sp_http_server_start(const struct sp_http_options *opt, struct sp_http_serve
 		return rc;
 	if (sp_config_get_int(opt->cfg, "session-ttl-s") <= 0)
 		return sp_err_set(err, SP_EINVAL, "session-ttl-s", "must be a positive number");
+	long long glass = sp_config_get_int(opt->cfg, "break-glass-minutes");
+	if (glass < 1 || glass > 1440)
+		return sp_err_set(err, SP_EINVAL, "break-glass-minutes", "must be 1 to 1440 minutes");
 	long long idem_ttl = sp_config_get_int(opt->cfg, "idempotency-ttl-s");
 	if (idem_ttl <= 0 || idem_ttl > SP_IDEM_TTL_MAX_S)
 		return sp_err_set(err, SP_EINVAL, "idempotency-ttl-s", "must be 1 second to 30 days");

@@ -31,7 +31,7 @@ struct sp_vocab {
 static const char *const kind_names[SP_VOCAB_KINDS] = {
 	"needs", "services", "red_flags", "tasks", "placements", "priorities",
 	"intervention_levels", "best_interests_outcomes", "age_methods", "decline_reasons",
-	"support_types"};
+	"support_types", "closure_reasons"};
 
 const char *sp_vocab_kind_name(enum sp_vocab_kind k)
 {
@@ -93,7 +93,8 @@ int sp_vocab_load(const char *text, size_t len, struct sp_vocab **out, struct sp
 	static const char *const top[] = {"version", "languages", "needs", "services", "red_flags",
 					  "tasks", "placements", "priorities",
 					  "intervention_levels", "best_interests_outcomes",
-					  "age_methods", "decline_reasons", "support_types", NULL};
+					  "age_methods", "decline_reasons", "support_types", "closure_reasons",
+					  NULL};
 	if (sp_walk_object(&w, doc, top)) {
 		int64_t ver = 0;
 		if (sp_walk_int(&w, doc, "version", true, 1, 1000000, &ver))

@@ -18,4 +18,8 @@ export const SECRET = {
   referred: 'Referrinova', // the referred person's family name (referrals.test.mjs)
   feedback: 'Guardian Ms Abebe-Varentz appointed at the Tollmere hearing', // a provider's feedback
   rgGrounds: 'Passport kept by the Valdrissen farm manager; wages withheld since June',
+  closureNote: 'Living with her cousin Ardelune in Mirevaux since the spring', // a closure request
+  decisionNote: 'Follow-up visit with the Tamsworth outreach team agreed',
+  glassReason: 'Found at the Quenbridge night shelter without papers', // break-glass
+  transferNote: 'Needs the Orvaline safe house from tonight',
 };

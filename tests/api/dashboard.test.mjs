@@ -42,8 +42,13 @@ before(async () => {
     ...me, body: { flags: ['separated_child'] }, headers: { 'if-match': '"1"' },
   });
   assert.equal(touch.status, 200, touch.text);
-  const close = await request('PATCH', `/api/v1/cases/${c.closed.id}`, {
-    ...sup, body: { status: 'closed' }, headers: { 'if-match': '"1"' },
+  // closed as cases close: the caseworker asks, a supervisor approves
+  const ask = await request('POST', `/api/v1/cases/${c.closed.id}/closure`, {
+    ...me, body: { reason: 'objectives_met' },
+  });
+  assert.equal(ask.status, 201, ask.text);
+  const close = await request('POST', `/api/v1/approvals/${ask.json.id}/decision`, {
+    ...sup, body: { decision: 'approve' }, headers: { 'if-match': `"${ask.json.version}"` },
   });
   assert.equal(close.status, 200, close.text);
   c.overdueTask = await addTask(c.high, { title: 'Call the clinic back', due_at: inDays(-2), priority: 'soon' });

@@ -38,6 +38,7 @@ const creates = {
   need: { s: () => cw, path: () => `/api/v1/cases/${kase.id}/needs`, body: () => ({ kind: 'medical', note: letters() }), table: 'needs' },
   plan_goal: { s: () => cw, path: () => `/api/v1/cases/${kase.id}/plan`, body: () => ({ type: 'education', goal: `Enrol once (${letters()})`, review_at: '2031-01-15' }), table: 'plan_goals' },
   task: { s: () => cw, path: () => `/api/v1/cases/${kase.id}/tasks`, body: () => ({ kind: 'medical_check', title: letters(), priority: 'soon' }), table: 'tasks' },
+  approval: { s: () => cw, path: () => `/api/v1/cases/${kase.id}/closure`, body: () => ({ reason: 'other', note: letters() }), table: 'case_approvals' },
   agency: { s: () => admin, path: () => '/api/v1/agencies', body: () => ({ code: letters(), name: 'Retry clinic', kind: 'health', country: 'GE' }), table: 'agencies' },
   user: { s: () => admin, path: () => '/api/v1/users', body: () => ({ username: `retry.${Math.random().toString(36).slice(2, 8)}`, agency: ngo.id, roles: ['coordinator'] }), table: 'users' },
 };

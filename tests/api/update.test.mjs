@@ -71,9 +71,9 @@ test('bad patches name every bad field and write nothing', async () => {
   const child = (await login('demo.childworker', PW)).res.json.user;
   const outside = await patch(cw, { assigned: child.id }, '"2"');
   assert.deepEqual(outside.json.errors.map((e) => e.pointer), ['/assigned']);
-  // only a supervisor closes
+  // an update never closes: closure goes through a supervisor's approval (lifecycle.test.mjs)
   const close = await patch(cw, { status: 'closed' }, '"2"');
-  assertProblem(assert, close, 403, 'forbidden');
+  assertProblem(assert, close, 409, 'conflict');
   assert.equal(row(kase.id), before);
 });
 
@@ -92,13 +92,13 @@ test('the person is replaced in the same update and version step', async () => {
   assert.deepEqual(trail, ['stat,identity']);
 });
 
-test('a supervisor closes and assigns; null unassigns', async () => {
+test('a supervisor assigns; null unassigns; not even a supervisor closes by an update', async () => {
   const me = (await request('GET', '/api/v1/me', sup)).json.id;
-  const res = await patch(sup, { status: 'closed', assigned: me }, '"3"');
+  assertProblem(assert, await patch(sup, { status: 'closed', assigned: me }, '"3"'), 409, 'conflict');
+  const res = await patch(sup, { assigned: me }, '"3"');
   assert.equal(res.status, 200, res.text);
-  assert.equal(res.json.status, 'closed');
   assert.equal(res.json.assigned, me);
-  assert.ok(res.json.closed_at);
+  assert.equal(res.json.closed_at, null);
   const none = await patch(sup, { assigned: null }, '"4"');
   assert.equal(none.status, 200, none.text);
   assert.equal(none.json.assigned, null);

@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "safepath/caseapproval.h"
 #include "safepath/caseevent.h"
+#include "safepath/caselife.h"
 #include "safepath/dashboard.h"
 #include "safepath/jurisdiction.h"
 
@@ -101,10 +103,13 @@ static int setup(void **state)
 				      .flags_on = SP_CASE_SEPARATED_CHILD};
 	ok(sp_case_update(&cw, &c_normal1.id, &flag, &c_normal1, &err), &err, "flag");
 	struct sp_casework boss = as(&supervisor);
-	struct sp_case_change close = {.version = c_closed.version,
-				       .set_status = true,
-				       .status = SP_CASE_CLOSED};
-	ok(sp_case_update(&boss, &c_closed.id, &close, &c_closed, &err), &err, "close");
+	/* closed as cases close: the caseworker asks, the supervisor approves */
+	const struct sp_closure_request ask = {.reason = "objectives_met"};
+	struct sp_case_approval ap;
+	ok(sp_case_closure_request(&cw, &c_closed.id, &ask, &ap, &err), &err, "closure request");
+	const struct sp_caseappr_decision yes = {.version = ap.version, .approve = true};
+	ok(sp_case_approval_decide(&boss, &ap.id, &yes, &ap, &err), &err, "close");
+	ok(sp_case_get(&boss, &c_closed.id, &c_closed, &err), &err, "closed case");
 	/* now is 1 July 2026 00:00 UTC: due before 8 July 00:00 */
 	t_overdue = task(&c_high, "Call the clinic back", "2026-06-30T09:00:00Z", SP_TASK_SOON);
 	t_soon = task(&c_urgent, NULL, "2026-07-05T09:00:00Z", SP_TASK_URGENT);

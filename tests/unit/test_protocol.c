@@ -71,7 +71,7 @@ static void vocabulary_refuses_duplicates(void **state)
 			   "{\"en\":\"A\"}},{\"id\":\"a\",\"title\":{\"en\":\"A\"}}],\"services\":[],"
 			   "\"red_flags\":[],\"tasks\":[],\"placements\":[],\"priorities\":[],"
 			   "\"intervention_levels\":[],\"best_interests_outcomes\":[],"
-			   "\"age_methods\":[],\"decline_reasons\":[],\"support_types\":[],"
+			   "\"age_methods\":[],\"decline_reasons\":[],\"support_types\":[],\"closure_reasons\":[],"
 			   "\"extra\":1}";
 	struct sp_diag d;
 	struct sp_vocab *v = NULL;

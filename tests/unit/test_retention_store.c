@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "safepath/backup.h"
+#include "safepath/caseapproval.h"
+#include "safepath/caselife.h"
 #include "safepath/retention.h"
 
 #include "helpers.h"
@@ -53,7 +55,7 @@ static int64_t at(const char *rfc3339)
 	return us;
 }
 
-/* A case of who's agency for a person named name, closed by its supervisor, its closure then
+/* A case of who's agency for a person named name, closed with its supervisor's approval, its closure then
  * back-dated to closed (the history a test needs; the clock of a closure is not under test). */
 static struct sp_case closed_case(const struct sp_subject *who, const struct sp_subject *boss,
 				  const char *name, const char *closed)
@@ -68,9 +70,13 @@ static struct sp_case closed_case(const struct sp_subject *who, const struct sp_
 	struct sp_casework w = as(who);
 	struct sp_note note;
 	ok(sp_note_add(&w, &c.id, "Met at the station with her cousin", &note, &err), &err, "note");
-	const struct sp_case_change ch = {.version = c.version, .set_status = true,
-					  .status = SP_CASE_CLOSED};
-	ok(sp_case_update(&s, &c.id, &ch, &c, &err), &err, "close");
+	/* the caseworker asks, the supervisor approves (four eyes) */
+	const struct sp_closure_request req = {.reason = "objectives_met"};
+	struct sp_case_approval ap;
+	ok(sp_case_closure_request(&w, &c.id, &req, &ap, &err), &err, "closure request");
+	const struct sp_caseappr_decision yes = {.version = ap.version, .approve = true};
+	ok(sp_case_approval_decide(&s, &ap.id, &yes, &ap, &err), &err, "close");
+	ok(sp_case_get(&s, &c.id, &c, &err), &err, "closed case");
 	if (closed) {
 		struct sp_stmt *st;
 		ok(sp_store_prepare(store, "UPDATE cases SET closed_us = ? WHERE id = ?", &st, &err),

@@ -150,7 +150,8 @@ static bool vocab_has(const void *ctx, const char *list, const char *code)
 					       {"tasks", "appoint_guardian"},
 					       {"tasks", "medical_check"},
 					       {"support_types", "health"},
-					       {"support_types", "legal"}};
+					       {"support_types", "legal"},
+					       {"closure_reasons", "objectives_met"}};
 	(void)ctx;
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (strcmp(known[i][0], list) == 0 && strcmp(known[i][1], code) == 0)

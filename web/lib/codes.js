@@ -49,6 +49,8 @@ export const CODES = {
   goal_status: ['planned', 'in_progress', 'achieved', 'discontinued'],
   goal_move: ['in_progress', 'achieved', 'discontinued', 'planned'],
   notification: ['task.assigned', 'approval.pending', 'referral.received', 'deadline.overdue'],
+  approval_kind: ['closure', 'consent_override', 'break_glass_review', 'transfer', 'reopen'],
+  approval_status: ['pending', 'approved', 'rejected'],
 };
 
 // Roles that work with cases: the policy's STAFF (src/access/policy.c). The others see no

@@ -19,6 +19,7 @@ import { DecisionsSection } from './decisions.js';
 import { DeadlinesSection } from './deadlines.js';
 import { ReferralsSection } from './referrals.js';
 import { ReferralFlow } from './refer.js';
+import { LifecycleSection, BreakGlass } from './approvals.js';
 
 const NONE = { fields: {}, general: [] };
 
@@ -252,13 +253,15 @@ export function CasePage({ id, me, onSessionEnded }) {
   const [decided, setDecided] = useState(0); // decisions recorded here: each one reads the deadlines again
   const [referring, setReferring] = useState(null); // the referral flow's start (refer.js), while open
   const [sent, setSent] = useState(0); // referrals sent here: each one reads the needs and referrals again
+  const [read, setRead] = useState(0); // reopened, or opened by break-glass: read the case again
   usePage(c ? t('case.title', { number: c.number }) : t('case.loading'), Boolean(c || error));
   useEffect(() => {
     api('GET', `/api/v1/cases/${id}`).then(setC, (err) => {
       if (err.status === 401) onSessionEnded();
       else setError(problemMessage(err));
     });
-  }, [id]);
+  }, [id, read]);
+  const again = () => setRead((n) => n + 1);
   if (error) {
     return html`<div class="page"><h1 tabindex="-1">${t('case.unavailable')}</h1>
       <p class="alert" role="alert">${error}</p><p><${Link} href="/cases">${t('case.back')}<//></p></div>`;
@@ -279,8 +282,10 @@ export function CasePage({ id, me, onSessionEnded }) {
         ${c.closed_at && html`<${Fact} name=${t('case.closed')}>${formatTime(c.closed_at)}<//>`}
       </dl>
     </section>
-    ${c.person ? html`<${Person} p=${c.person} />` : html`<p class="notice">${t('case.no_person')}</p>`}
+    ${c.person ? html`<${Person} p=${c.person} />` : html`<p class="notice">${t('case.no_person')}</p>
+      <${BreakGlass} caseId=${id} onOpened=${again} onSessionEnded=${onSessionEnded} />`}
     ${c.person?.safety && html`<${Safety} s=${c.person.safety} />`}
+    <${LifecycleSection} key=${c.version} c=${c} me=${me} onChanged=${again} onSessionEnded=${onSessionEnded} />
     <${ScreeningsSection} caseId=${id} onSessionEnded=${onSessionEnded} />
     <${NeedsSection} key=${`needs-${sent}`} caseId=${id} onSessionEnded=${onSessionEnded} onRefer=${setReferring} />
     ${referring && html`<${ReferralFlow} key=${JSON.stringify(referring)} caseId=${id} start=${referring}

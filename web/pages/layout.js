@@ -38,7 +38,8 @@ export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
       { href: '/deadlines', text: t('nav.deadlines'), current: path === '/deadlines' },
       { href: '/services', text: t('nav.services'), current: path.startsWith('/services') },
       { href: '/focal-points', text: t('nav.focal'), current: path === '/focal-points' },
-      { href: '/referrals', text: t('nav.referrals'), current: path.startsWith('/referrals') }]
+      { href: '/referrals', text: t('nav.referrals'), current: path.startsWith('/referrals') },
+      ...(me.roles.includes('supervisor') ? [{ href: '/approvals', text: t('nav.approvals'), current: path === '/approvals' }] : [])]
     : [{ href: '/', text: t('nav.home'), current: path === '/' },
       ...ROLE_LINKS.filter((l) => me.roles.includes(l.role))
         .map((l) => ({ href: l.href, text: l.text(), current: path === l.href || path.startsWith(`${l.href}/`) }))];

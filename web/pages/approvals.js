@@ -1,0 +1,194 @@
+// A case's life (docs/casework.md): on the case page, its requests and their status, with
+// "Request closure" (a closure reason and a follow-up date), "Reopen" (a reason) and, for a
+// supervisor, "Transfer"; "Break glass" where the person is not shown; and the supervisors'
+// Approvals page (/approvals): what waits for the agency, pending first, each approved or
+// rejected (a rejection with its note) with its version as If-Match. The API decides who may;
+// a refusal is said in its words.
+import { useEffect, useState } from 'preact/hooks';
+import { html } from '../lib/html.js';
+import { t, formatTime } from '../lib/i18n.js';
+import { api, etag } from '../lib/api.js';
+import { usePage } from '../lib/page.js';
+import { Link } from '../lib/router.js';
+import { Field, ErrorSummary, label, problemMessage } from '../lib/fields.js';
+import { useList, useAddForm, Section } from '../lib/section.js';
+import { vocab, vocabOptions } from '../lib/vocab.js';
+
+// One approval's facts: what, its status, the reason, when asked and decided, the notes the
+// reader may see.
+function ApprovalFacts({ a }) {
+  return html`
+    <span class="task__name">${label('approval_kind', a.kind)}</span>
+    <strong class="approval__status">${label('approval_status', a.status)}</strong>
+    <span class="muted">${[a.reason && (a.kind === 'closure' ? vocab('closure_reasons', a.reason) : a.reason),
+      a.payload?.follow_up && t('approvals.follow_up', { date: a.payload.follow_up }),
+      t('approvals.requested', { time: formatTime(a.requested_at) }),
+      a.decided_at && t('approvals.decided', { time: formatTime(a.decided_at) })].filter(Boolean).join(' · ')}</span>
+    ${a.request_note && html`<span class="approval__note" dir="auto">${t('approvals.request_note', { note: a.request_note })}</span>`}
+    ${a.decision_note && html`<span class="approval__note" dir="auto">${t('approvals.decision_note', { note: a.decision_note })}</span>`}`;
+}
+
+// A form of the case's section: one field or more, sent as a create, then onDone().
+function LifeForm({ id, title, path, blank, body, fields, send, onDone, onSessionEnded, children }) {
+  const f = useAddForm({ path, blank, body, fieldOf: (p) => (fields[p] ? `${id}-${p.slice(1)}` : null),
+    onAdded: onDone, onSessionEnded });
+  const labels = Object.fromEntries(Object.entries(fields).map(([p, l]) => [`${id}-${p.slice(1)}`, l]));
+  if (!f.open) {
+    return html`<button type="button" class="button" aria-expanded="false" onClick=${f.show}>${title}</button>`;
+  }
+  return html`<form onSubmit=${f.submit} noValidate class="stack">
+    <h3>${title}</h3>
+    <${ErrorSummary} ...${f.errors} labels=${labels} />
+    ${children(f, (name) => f.errors.fields[`${id}-${name}`])}
+    <div class="actions">
+      <button type="submit" class="button button--primary" disabled=${f.busy}>${send}</button>
+      <button type="button" class="button button--quiet" onClick=${f.cancel}>${t('form.cancel')}</button>
+    </div>
+  </form>`;
+}
+
+function closureBody(v) {
+  const b = { reason: v.reason };
+  if (v.follow_up) b.follow_up = v.follow_up;
+  if (v.note.trim()) b.note = v.note;
+  return b;
+}
+
+function transferBody(v) {
+  return v.note.trim() ? { to_agency: v.to_agency, note: v.note } : { to_agency: v.to_agency };
+}
+
+// The agencies a case may go to: every one but the owning agency (the API refuses those the
+// firewall closes, with its reason).
+function AgencySelect({ id, owner, value, onChange, error }) {
+  const [agencies, setAgencies] = useState([]);
+  useEffect(() => {
+    api('GET', '/api/v1/agencies?limit=100').then((o) => setAgencies(o.items.filter((a) => a.id !== owner)),
+      () => setAgencies([]));
+  }, [owner]);
+  return html`<${Field} id=${id} label=${t('lifecycle.transfer_to')} as="select" required value=${value}
+    onChange=${onChange} error=${error} options=${[{ value: '', label: t('form.choose') },
+      ...agencies.map((a) => ({ value: a.id, label: `${a.name} (${label('agency_kind', a.kind)})` }))]} />`;
+}
+
+// c: the case as read; onChanged(): read it again (reopened).
+export function LifecycleSection({ c, me, onChanged, onSessionEnded }) {
+  const list = useList(`/api/v1/cases/${c.id}/approvals`, onSessionEnded);
+  const [said, setSaid] = useState('');
+  const supervisor = me.roles.includes('supervisor');
+  const done = (sentence) => async () => {
+    setSaid(sentence);
+    await list.load();
+  };
+  return html`<${Section} id="lifecycle-h" title=${t('lifecycle.title')} denied=${t('lifecycle.denied')} status=${list.status}>
+    ${list.items && (list.items.length
+      ? html`<ul class="task-list approval-list">${list.items.map((a) => html`<li class="task approval" data-kind=${a.kind}
+          data-status=${a.status}><${ApprovalFacts} a=${a} /></li>`)}</ul>`
+      : html`<p class="empty">${t('lifecycle.none')}</p>`)}
+    <p class="muted" role="status">${said}</p>
+    ${c.status !== 'closed' && html`<${LifeForm} id="closure" title=${t('lifecycle.request_closure')}
+      path=${`/api/v1/cases/${c.id}/closure`} blank=${{ reason: '', follow_up: '', note: '' }} body=${closureBody}
+      fields=${{ '/reason': t('lifecycle.reason'), '/follow_up': t('lifecycle.follow_up'), '/note': t('lifecycle.note') }}
+      send=${t('lifecycle.send')} onDone=${done(t('lifecycle.requested'))} onSessionEnded=${onSessionEnded}>
+      ${(f, err) => html`
+        <${Field} id="closure-reason" label=${t('lifecycle.reason')} as="select" required
+          options=${vocabOptions('closure_reasons', t('form.choose'))} value=${f.v.reason} onChange=${f.set('reason')}
+          error=${err('reason')} />
+        <${Field} id="closure-follow_up" type="date" label=${t('lifecycle.follow_up')} hint=${t('lifecycle.follow_up_hint')}
+          value=${f.v.follow_up} onInput=${f.set('follow_up')} error=${err('follow_up')} class="field--short" />
+        <${Field} id="closure-note" as="textarea" rows="3" label=${t('lifecycle.note')} value=${f.v.note}
+          onInput=${f.set('note')} error=${err('note')} dir="auto" />`}
+    <//>`}
+    ${c.status === 'closed' && html`<${LifeForm} id="reopen" title=${t('lifecycle.reopen')}
+      path=${`/api/v1/cases/${c.id}/reopen`} blank=${{ reason: '' }} body=${(v) => ({ reason: v.reason })}
+      fields=${{ '/reason': t('lifecycle.reopen_reason') }} send=${t('lifecycle.reopen_send')}
+      onDone=${async () => { await done(t('lifecycle.reopen_done'))(); onChanged(); }} onSessionEnded=${onSessionEnded}>
+      ${(f, err) => html`<${Field} id="reopen-reason" as="textarea" rows="3" label=${t('lifecycle.reopen_reason')} required
+        value=${f.v.reason} onInput=${f.set('reason')} error=${err('reason')} dir="auto" />`}
+    <//>`}
+    ${supervisor && c.status !== 'closed' && html`<${LifeForm} id="transfer" title=${t('lifecycle.transfer')}
+      path=${`/api/v1/cases/${c.id}/transfer`} blank=${{ to_agency: '', note: '' }} body=${transferBody}
+      fields=${{ '/to_agency': t('lifecycle.transfer_to'), '/note': t('lifecycle.note') }} send=${t('lifecycle.transfer_send')}
+      onDone=${done(t('lifecycle.transferred'))} onSessionEnded=${onSessionEnded}>
+      ${(f, err) => html`
+        <${AgencySelect} id="transfer-to_agency" owner=${c.agency} value=${f.v.to_agency} onChange=${f.set('to_agency')}
+          error=${err('to_agency')} />
+        <${Field} id="transfer-note" as="textarea" rows="2" label=${t('lifecycle.note')} value=${f.v.note}
+          onInput=${f.set('note')} error=${err('note')} dir="auto" />`}
+    <//>`}
+  <//>`;
+}
+
+// Where the person is not shown: break-glass, with a required reason; onOpened() reads the
+// case again.
+export function BreakGlass({ caseId, onOpened, onSessionEnded }) {
+  return html`<section class="card card--warning" aria-labelledby="glass-h">
+    <h2 id="glass-h">${t('glass.title')}</h2>
+    <p>${t('glass.intro')}</p>
+    <${LifeForm} id="glass" title=${t('glass.open')} path=${`/api/v1/cases/${caseId}/break-glass`} blank=${{ reason: '' }}
+      body=${(v) => ({ reason: v.reason })} fields=${{ '/reason': t('glass.reason') }} send=${t('glass.send')}
+      onDone=${onOpened} onSessionEnded=${onSessionEnded}>
+      ${(f, err) => html`<${Field} id="glass-reason" as="textarea" rows="3" label=${t('glass.reason')} hint=${t('glass.hint')}
+        required value=${f.v.reason} onInput=${f.set('reason')} error=${err('reason')} dir="auto" />`}
+    <//>
+  </section>`;
+}
+
+function Decide({ a, me, onDecided, onSessionEnded }) {
+  const [note, setNote] = useState('');
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const id = `decide-${a.id}`;
+  if (a.requested_by === me.id) return html`<p class="muted">${t('approvals.own')}</p>`;
+  const named = { kind: label('approval_kind', a.kind), number: a.case_number };
+  const send = async (decision) => {
+    if (decision === 'reject' && !note.trim()) {
+      setError(t('approvals.reject_needs_note'));
+      return;
+    }
+    setBusy(true);
+    try {
+      const body = note.trim() ? { decision, note } : { decision };
+      onDecided(await api('POST', `/api/v1/approvals/${a.id}/decision`, body, { 'If-Match': etag(a.version) }));
+    } catch (err) {
+      if (err.status === 401) onSessionEnded();
+      else setError(problemMessage(err));
+    }
+    setBusy(false);
+  };
+  return html`<div class="stack">
+    <${Field} id=${`${id}-note`} as="textarea" rows="2" label=${t('approvals.note')} value=${note}
+      onInput=${(e) => setNote(e.currentTarget.value)} error=${error} dir="auto" />
+    <div class="actions">
+      <button type="button" class="button button--primary" disabled=${busy} onClick=${() => send('approve')}
+        aria-label=${t('approvals.approve_named', named)}>${t('approvals.approve')}</button>
+      <button type="button" class="button" disabled=${busy} onClick=${() => send('reject')}
+        aria-label=${t('approvals.reject_named', named)}>${t('approvals.reject')}</button>
+    </div>
+  </div>`;
+}
+
+export function ApprovalsPage({ me, onSessionEnded }) {
+  usePage(t('approvals.title'));
+  const list = useList('/api/v1/approvals', onSessionEnded);
+  const [said, setSaid] = useState('');
+  const decided = (a) => {
+    list.replace(a);
+    setSaid(t('approvals.done'));
+  };
+  return html`<div class="page">
+    <h1 tabindex="-1">${t('approvals.title')}</h1>
+    <p class="lead">${t('approvals.intro')}</p>
+    <p class="muted" role="status">${said}</p>
+    <${Section} id="queue-h" title=${t('approvals.queue')} denied=${t('approvals.denied')} status=${list.status}>
+      ${list.items && (list.items.length
+        ? html`<ul class="task-list approval-list">${list.items.map((a) => html`<li class="task approval" data-kind=${a.kind}
+            data-status=${a.status} data-case=${a.case}>
+            <${Link} href=${`/cases/${a.case}`}>${t('approvals.case', { number: a.case_number })}<//>
+            <${ApprovalFacts} a=${a} />
+            ${a.status === 'pending' && html`<${Decide} a=${a} me=${me} onDecided=${decided} onSessionEnded=${onSessionEnded} />`}
+          </li>`)}</ul>`
+        : html`<p class="empty">${t('approvals.none')}</p>`)}
+    <//>
+  </div>`;
+}
