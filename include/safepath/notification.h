@@ -39,9 +39,17 @@ enum sp_notification_kind {
 	SP_NOTIFY_TASK_ASSIGNED,    /* object task, for its assignee; link /cases/CASE */
 	SP_NOTIFY_APPROVAL_PENDING, /* object approval, for the supervisors; link /approvals */
 	SP_NOTIFY_REFERRAL_RECEIVED, /* object referral, for the receiving agency's focal points
-				      * and providers; link /cases/CASE */
+				      * and providers; link /referrals/REFERRAL */
 	SP_NOTIFY_DEADLINE_OVERDUE, /* object deadline, for the case's caseworker, else its
-				     * agency's supervisors; link /cases/CASE */
+				     * agency's supervisors, and escalated to its focal points
+				     * and supervisors; link /cases/CASE */
+	SP_NOTIFY_CASE_APPROVAL_PENDING, /* object case approval (closure, reopening, transfer,
+					  * break-glass review), for the deciding agency's
+					  * supervisors; link /approvals */
+	SP_NOTIFY_REFERRAL_OVERDUE, /* object referral unanswered past its due date, for the
+				     * focal points and supervisors of the referring agency and
+				     * the focal points of the receiving one; link
+				     * /referrals/REFERRAL */
 	SP_NOTIFY_KIND_COUNT
 };
 const char *sp_notification_kind_name(enum sp_notification_kind k); /* "task.assigned" */

@@ -309,4 +309,13 @@ int sp_referral_next_services(struct sp_casework *cw, const struct sp_referral_t
  * summary, feedback, person and events as read. */
 json_t *sp_referral_encode(const struct sp_case_referral *r);
 
+/* Escalate every referral still unanswered (sent or acknowledged) whose due date fell in
+ * [since_us, now_us) (the server's rounds, from 0 at start; an injected clock in tests): a
+ * referral.overdue notification to the focal points and supervisors of the referring agency
+ * and to the focal points of the receiving one, once per state it fell overdue in
+ * (safepath/notification.h). Ids only, no policy question: the server's notifier thread runs
+ * it, and `safepath notifications deliver`. *added: how many notifications were new. */
+int sp_referral_escalate(struct sp_store *s, int64_t since_us, int64_t now_us, size_t *added,
+			 struct sp_err *err) SP_MUST;
+
 #endif

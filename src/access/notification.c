@@ -7,19 +7,32 @@
 
 #include "safepath/notification.h"
 
-enum link_form { LINK_NONE, LINK_CASE };
+/* Where a notification leads in the web shell: nowhere, its case's page, its object's own
+ * page (page + the object's id), or one page (page). */
+enum link_form { LINK_NONE, LINK_CASE, LINK_OBJECT, LINK_PAGE };
 
 /* The kinds: name, the object type they name, whether they are about a case, their link. */
 static const struct {
 	const char *name;
 	const char *object_type;
+	bool about_case;
 	enum link_form link;
+	const char *page;
 } kinds[SP_NOTIFY_KIND_COUNT] = {
-	[SP_NOTIFY_TASK_ASSIGNED] = {"task.assigned", "task", LINK_CASE},
-	/* no approvals page yet: the supervisor answers with `safepath approval` */
-	[SP_NOTIFY_APPROVAL_PENDING] = {"approval.pending", "approval", LINK_NONE},
-	[SP_NOTIFY_REFERRAL_RECEIVED] = {"referral.received", "referral", LINK_CASE},
-	[SP_NOTIFY_DEADLINE_OVERDUE] = {"deadline.overdue", "deadline", LINK_CASE},
+	[SP_NOTIFY_TASK_ASSIGNED] = {"task.assigned", "task", true, LINK_CASE, NULL},
+	/* a role's grant: the supervisor answers with `safepath approval` */
+	[SP_NOTIFY_APPROVAL_PENDING] = {"approval.pending", "approval", false, LINK_NONE, NULL},
+	/* the provider's inbox: the referral's page, never the case's (which it may not read) */
+	[SP_NOTIFY_REFERRAL_RECEIVED] = {"referral.received", "referral", true, LINK_OBJECT,
+					 "/referrals/"},
+	[SP_NOTIFY_DEADLINE_OVERDUE] = {"deadline.overdue", "deadline", true, LINK_CASE, NULL},
+	/* a case's closure, reopening, transfer or break-glass review: the supervisors' queue */
+	[SP_NOTIFY_CASE_APPROVAL_PENDING] = {"case_approval.pending", "case_approval", true,
+					     LINK_PAGE, "/approvals"},
+	/* a referral unanswered past its due date: escalated to the focal points and
+	 * supervisors of both sides */
+	[SP_NOTIFY_REFERRAL_OVERDUE] = {"referral.overdue", "referral", true, LINK_OBJECT,
+					"/referrals/"},
 };
 
 const char *sp_notification_kind_name(enum sp_notification_kind k)
@@ -36,13 +49,24 @@ int sp_notification_kind_parse(const char *s)
 }
 
 static void make_link(enum sp_notification_kind k, const struct sp_id *case_id,
-		      char out[SP_NOTIFICATION_LINK_MAX])
+		      const struct sp_id *object, char out[SP_NOTIFICATION_LINK_MAX])
 {
 	char id[SP_ID_STRLEN + 1];
 	out[0] = '\0';
-	if (kinds[k].link == LINK_CASE) {
+	switch (kinds[k].link) {
+	case LINK_CASE:
 		sp_id_format(case_id, id);
 		snprintf(out, SP_NOTIFICATION_LINK_MAX, "/cases/%s", id);
+		break;
+	case LINK_OBJECT:
+		sp_id_format(object, id);
+		snprintf(out, SP_NOTIFICATION_LINK_MAX, "%s%s", kinds[k].page, id);
+		break;
+	case LINK_PAGE:
+		snprintf(out, SP_NOTIFICATION_LINK_MAX, "%s", kinds[k].page);
+		break;
+	case LINK_NONE:
+		break;
 	}
 }
 
@@ -56,10 +80,10 @@ static int check_notice(const struct sp_notice *n, struct sp_err *err)
 		return sp_err_set(err, SP_EINVAL, "agency", "a notice needs its agency");
 	if (sp_id_is_zero(&n->object))
 		return sp_err_set(err, SP_EINVAL, "object", "a notice names its object");
-	if ((kinds[n->kind].link == LINK_CASE) != (n->case_id != NULL))
+	if (kinds[n->kind].about_case != (n->case_id != NULL))
 		return sp_err_set(err, SP_EINVAL, "case_id",
-				  kinds[n->kind].link == LINK_CASE ? "this kind is about a case"
-								   : "this kind is about no case");
+				  kinds[n->kind].about_case ? "this kind is about a case"
+							    : "this kind is about no case");
 	if (n->dedupe && (n->dedupe[0] == '\0' || strlen(n->dedupe) >= SP_NOTIFICATION_DEDUPE_MAX))
 		return sp_err_set(err, SP_EINVAL, "dedupe", "must be 1 to %d bytes",
 				  SP_NOTIFICATION_DEDUPE_MAX - 1);
@@ -141,7 +165,7 @@ static int note_row(struct sp_stmt *st, struct sp_notification *n, struct sp_err
 	n->for_role = sp_stmt_int64(st, 4) != 0;
 	n->created_us = sp_stmt_int64(st, 5);
 	n->read_us = sp_stmt_is_null(st, 6) ? 0 : sp_stmt_int64(st, 6);
-	make_link(n->kind, &n->case_id, n->link);
+	make_link(n->kind, &n->case_id, &n->object, n->link);
 	return SP_OK;
 }
 
@@ -336,27 +360,29 @@ static int undelivered(struct sp_store *s, struct sp_message *out, size_t *n, st
 	if (!rc)
 		rc = sp_store_prepare(s,
 				      "SELECT id, user_id, agency_id, roles, kind, case_id, "
-				      "created_us FROM notifications WHERE delivered_us IS NULL "
+				      "created_us, object_id FROM notifications WHERE delivered_us IS "
+				      "NULL "
 				      "ORDER BY id LIMIT ?",
 				      &st, err);
 	if (!rc && sp_stmt_bind_int64(st, 1, DELIVER_BATCH))
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
 		struct sp_message *m = &out[*n];
-		struct sp_id case_id = {{0}};
+		struct sp_id case_id = {{0}}, object = {{0}};
 		int kind = sp_notification_kind_parse(sp_stmt_text(st, 4));
 		memset(m, 0, sizeof *m);
 		m->to_user = !sp_stmt_is_null(st, 1);
 		if (sp_stmt_id(st, 0, &m->id) || (m->to_user && sp_stmt_id(st, 1, &m->user)) ||
 		    sp_stmt_id(st, 2, &m->agency) || kind < 0 ||
-		    (!sp_stmt_is_null(st, 5) && sp_stmt_id(st, 5, &case_id))) {
+		    (!sp_stmt_is_null(st, 5) && sp_stmt_id(st, 5, &case_id)) ||
+		    sp_stmt_id(st, 7, &object)) {
 			rc = sp_err_set(err, SP_EINTERNAL, "", "malformed notification row");
 			break;
 		}
 		m->kind = (enum sp_notification_kind)kind;
 		m->roles = (unsigned)sp_stmt_int64(st, 3);
 		m->created_us = sp_stmt_int64(st, 6);
-		make_link(m->kind, &case_id, m->link);
+		make_link(m->kind, &case_id, &object, m->link);
 		(*n)++;
 		rc = 0;
 	}

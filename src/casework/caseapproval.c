@@ -9,6 +9,7 @@
 #include "safepath/caseapproval.h"
 #include "safepath/json.h"
 #include "safepath/names.h"
+#include "safepath/notification.h"
 #include "safepath/store.h"
 
 static const char *const status_names[SP_CASEAPPR_STATUS_COUNT] = {
@@ -284,6 +285,15 @@ int cw_approval_insert(struct sp_casework *cw, const struct sp_case *c,
 	}
 	rc = cw_exec_done(st, err);
 	st = NULL;
+	if (!rc && !in->decided) { /* what waits: the deciding agency's supervisors are told */
+		const struct sp_notice n = {.kind = SP_NOTIFY_CASE_APPROVAL_PENDING,
+					    .agency = a.agency,
+					    .roles = SP_ROLE_SUPERVISOR,
+					    .object = a.id,
+					    .case_id = &a.case_id,
+					    .now_us = a.requested_us};
+		rc = sp_notify(cw->store, &n, NULL, err);
+	}
 	if (!rc) {
 		a.notes_shown = true;
 		a.request_note = in->note ? sp_arena_strdup(cw->arena, in->note) : NULL;

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "safepath/deadline.h"
 #include "safepath/notification.h"
+#include "safepath/referral.h"
 
 static int cmd_notifications(struct sp_cli *cli, int argc, char **argv);
 
@@ -22,8 +23,9 @@ const struct sp_cli_cmd sp_cli_cmd_notifications = {
 	"       safepath notifications read --all --as USER\n"
 	"       safepath notifications deliver\n"
 	"list shows the newest first: what waits for USER by name and for a role USER holds in\n"
-	"the agency. deliver notifies the deadlines now overdue, then writes each undelivered\n"
-	"notification as one file into the notify-spool folder (default DATA/spool/notify);\n"
+	"the agency. deliver notifies the deadlines and escalates the referrals now overdue,\n"
+	"then writes each undelivered notification as one file into the notify-spool folder\n"
+	"(default DATA/spool/notify);\n"
 	"serve does the same every notify-interval-ms. Ids and kinds only: no names, no case data",
 	cmd_notifications,
 };
@@ -107,8 +109,13 @@ static int notif_deliver(struct sp_cli *cli)
 	if (rc)
 		return rc;
 	int e = sp_cli_notifier_open(cli, &nf, &err);
+	int64_t now = sp_now_us();
+	size_t escalated = 0;
 	if (!e)
-		e = sp_deadline_notify_overdue(app.store, 0, sp_now_us(), &overdue, &err);
+		e = sp_deadline_notify_overdue(app.store, 0, now, &overdue, &err);
+	if (!e)
+		e = sp_referral_escalate(app.store, 0, now, &escalated, &err);
+	overdue += escalated;
 	if (!e)
 		e = sp_notify_deliver(app.store, &nf, 0, 0, &sent, &err);
 	if (e) {

@@ -1,7 +1,7 @@
 /* The server's notifier thread: every notify-interval-ms, on a store connection of its own,
- * it notifies the deadlines that fell overdue since its last round (from 0 at start, so
- * nothing is missed across a restart; each deadline is notified once whatever the span) and
- * hands the undelivered notifications to the notifier. Requests never wait for it. */
+ * it notifies the deadlines and escalates the referrals that fell overdue since its last
+ * round (from 0 at start, so nothing is missed across a restart; each is notified once
+ * whatever the span) and hands the undelivered notifications to the notifier. Requests never wait for it. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "safepath/deadline.h"
 #include "safepath/log.h"
 #include "safepath/notification.h"
+#include "safepath/referral.h"
 
 struct http_notify {
 	pthread_t thread;
@@ -30,6 +31,8 @@ static void round_once(struct http_notify *n, int64_t *since)
 	size_t added = 0, sent = 0;
 	int64_t now = sp_now_us();
 	int rc = sp_deadline_notify_overdue(n->store, *since, now, &added, &err);
+	if (!rc)
+		rc = sp_referral_escalate(n->store, *since, now, &added, &err);
 	if (!rc)
 		*since = now;
 	else

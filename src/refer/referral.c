@@ -5,6 +5,7 @@
  * serves and the audit record are written together. The person's summary (age band, sex,
  * language) and the provider's feedback are sealed under the case person's key. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "identify/identify.h"
@@ -14,6 +15,7 @@
 #include "safepath/json.h"
 #include "safepath/names.h"
 #include "safepath/need.h"
+#include "safepath/notification.h"
 #include "safepath/referral.h"
 #include "safepath/screening.h"
 #include "safepath/service.h"
@@ -868,6 +870,19 @@ static int check_outcome(const struct sp_referral_change *ch, enum sp_referral_e
 
 /* Fire ev on r in the open operation (the policy has allowed its case), as side with roles;
  * writes everything the transition changes. */
+/* What waits for the receiving agency once a referral is sent: its providers' and focal
+ * points' inbox (ids only; the words come from the kind). In the send's transaction. */
+static int notify_received(struct sp_casework *cw, const struct sp_case_referral *r,
+			   struct sp_err *err)
+{
+	const struct sp_notice n = {.kind = SP_NOTIFY_REFERRAL_RECEIVED,
+				    .agency = r->provider_agency,
+				    .roles = SP_ROLE_PROVIDER | SP_ROLE_FOCAL_POINT,
+				    .object = r->id,
+				    .case_id = &r->case_id};
+	return sp_notify(cw->store, &n, NULL, err);
+}
+
 static int transition(struct sp_caseop *op, const struct sp_jurisdiction *j,
 		      struct sp_case_referral *r, enum sp_referral_event ev, enum sp_referral_side side,
 		      unsigned roles, const struct sp_referral_change *ch, struct sp_err *err)
@@ -918,6 +933,8 @@ static int transition(struct sp_caseop *op, const struct sp_jurisdiction *j,
 			       ch && ch->feedback ? &feedback : NULL, err);
 	if (!rc)
 		rc = event_insert(op, r, &e, err);
+	if (!rc && ev == SP_REF_SEND && !sp_id_is_zero(&r->provider_agency))
+		rc = notify_received(cw, r, err);
 	if (!rc)
 		rc = sp_caseop_audit(op, "referral", &r->id,
 				     ch && ch->feedback ? "stat,referral,notes" : "stat,referral",
@@ -1302,6 +1319,96 @@ int sp_referral_expire(struct sp_casework *cw, int64_t now_us, size_t *count, st
 		*count += done;
 	}
 	return rc;
+}
+
+/* ---- escalation ---- */
+
+/* A referral past its due date, as the escalation reads it: ids only. */
+struct overdue_ref {
+	struct sp_id id, case_id, agency, provider;
+	char status[SP_REFERRAL_CODE_MAX];
+};
+
+/* The escalation of one overdue referral, once per state it fell overdue in: the referring
+ * agency's focal points and supervisors, and the receiving agency's focal points. */
+static int escalate_one(struct sp_store *s, const struct overdue_ref *o, int64_t now_us,
+			size_t *added, struct sp_err *err)
+{
+	char id[SP_ID_STRLEN + 1], key[SP_NOTIFICATION_DEDUPE_MAX];
+	sp_id_format(&o->id, id);
+	struct sp_notice n = {.kind = SP_NOTIFY_REFERRAL_OVERDUE,
+			      .agency = o->agency,
+			      .roles = SP_ROLE_FOCAL_POINT | SP_ROLE_SUPERVISOR,
+			      .object = o->id,
+			      .case_id = &o->case_id,
+			      .dedupe = key,
+			      .now_us = now_us};
+	bool fresh = false;
+	snprintf(key, sizeof key, "referral.overdue:%s@%s:sender", id, o->status);
+	int rc = sp_notify(s, &n, &fresh, err);
+	*added += fresh;
+	if (!rc && !sp_id_is_zero(&o->provider)) {
+		n.agency = o->provider;
+		n.roles = SP_ROLE_FOCAL_POINT;
+		snprintf(key, sizeof key, "referral.overdue:%s@%s:receiver", id, o->status);
+		fresh = false;
+		rc = sp_notify(s, &n, &fresh, err);
+		*added += fresh;
+	}
+	return rc;
+}
+
+int sp_referral_escalate(struct sp_store *s, int64_t since_us, int64_t now_us, size_t *added,
+			 struct sp_err *err)
+{
+	struct sp_stmt *st = NULL;
+	struct overdue_ref *list = NULL;
+	size_t n = 0, cap = 0;
+	*added = 0;
+	int rc = sp_store_begin_read(s, err);
+	if (!rc)
+		rc = sp_store_prepare(s,
+				      "SELECT id, case_id, agency_id, provider_agency_id, status FROM "
+				      "referrals WHERE status IN ('sent', 'acknowledged') AND due_us >= ? "
+				      "AND due_us < ? ORDER BY due_us, id",
+				      &st, err);
+	if (!rc && (sp_stmt_bind_int64(st, 1, since_us) | sp_stmt_bind_int64(st, 2, now_us)))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
+		rc = SP_OK;
+		if (n == cap) {
+			size_t want = cap ? cap * 2 : 16;
+			struct overdue_ref *g = realloc(list, want * sizeof *g);
+			if (!g) {
+				rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+				break;
+			}
+			list = g;
+			cap = want;
+		}
+		struct overdue_ref *o = &list[n];
+		memset(o, 0, sizeof *o);
+		if (sp_stmt_id(st, 0, &o->id) || sp_stmt_id(st, 1, &o->case_id) ||
+		    sp_stmt_id(st, 2, &o->agency) || opt_id(st, 3, &o->provider) ||
+		    sp_text_copy(o->status, sizeof o->status, sp_stmt_text(st, 4)))
+			rc = sp_err_set(err, SP_EINTERNAL, "", "malformed referrals row");
+		else
+			n++;
+	}
+	sp_stmt_done(st);
+	sp_store_rollback(s); /* the read transaction: nothing written */
+	/* one write transaction for the lot, only when there is something to escalate */
+	if (rc >= 0 && n) {
+		rc = sp_store_begin_write(s, err);
+		for (size_t i = 0; !rc && i < n; i++)
+			rc = escalate_one(s, &list[i], now_us, added, err);
+		if (!rc)
+			rc = sp_store_commit(s, err);
+		if (rc)
+			sp_store_rollback(s);
+	}
+	free(list);
+	return rc < 0 ? rc : SP_OK;
 }
 
 /* ---- the next services after a decline ---- */

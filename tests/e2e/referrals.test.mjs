@@ -12,7 +12,9 @@
 // provider's page then says the referral has ended. A provider not on safepath: the printable
 // referral (no navigation in print) and an answer recorded by hand; a referral received from a
 // hotline, moved on by hand. A screening's suggested referral referred in one tap (the draft names
-// the screening and the suggestion), then cancelled. In Arabic at 360 px, right to left.
+// the screening and the suggestion), then cancelled. In Arabic at 360 px, right to left. Last,
+// the caseworker asks for the child's case to be closed and a supervisor approves it on the
+// Approvals page: the case shows closed (issue 6, item 18 end to end).
 // axe-core on each screen; no sideways scrolling; any console error or CSP violation fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -454,4 +456,36 @@ test('a screening\'s suggested referral is referred in one tap: the flow on the 
     assertClean(page);
   });
   await page.context().close();
+});
+
+// Last, as it closes the case the tests above work on (issue 6, item 18's end).
+test('the case is closed with a supervisor\'s approval: the caseworker asks, the supervisor approves, the case shows closed', async () => {
+  assert.ok(caseId, 'the child\'s case was opened');
+  const page = await logIn('demo.caseworker');
+  await withScreenshot(page, 'closure', async () => {
+    await page.goto(`/cases/${caseId}`);
+    await page.waitForSelector('#lifecycle-h');
+    await page.click('button:has-text("Request closure")');
+    await page.selectOption('#closure-reason', 'objectives_met');
+    await page.fill('#closure-note', 'Guardian appointed; placed with a foster family');
+    await page.click('form:has(#closure-reason) button[type=submit]');
+    await page.waitForSelector('.approval[data-kind="closure"][data-status="pending"]');
+    assertClean(page);
+  });
+  await page.context().close();
+  const boss = await logIn('demo.supervisor');
+  await withScreenshot(boss, 'closure-approved', async () => {
+    // the request rings the supervisor's bell, and waits in the Approvals queue
+    await boss.click('nav a[href="/approvals"]');
+    const item = boss.locator(`.approval[data-case="${caseId}"][data-kind="closure"]`);
+    await item.waitFor();
+    await item.getByRole('button', { name: /^Approve: Closure/ }).click();
+    await boss.waitForSelector(`.approval[data-case="${caseId}"][data-status="approved"]`);
+    await item.getByRole('link').click();
+    await boss.waitForSelector('#lifecycle-h');
+    assert.equal(await boss.textContent('.page__head .badge--status-closed'), 'Closed');
+    await assertAccessible(boss, 'the closed case');
+    assertClean(boss);
+  });
+  await boss.context().close();
 });

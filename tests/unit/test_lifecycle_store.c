@@ -148,6 +148,11 @@ static void closure_only_through_approval(void **state)
 	assert_memory_equal(a.requested_by.b, worker.user.b, SP_ID_LEN);
 	assert_true(a.requested_us == T0);
 	assert_int_equal(a.version, 1);
+	/* it waits for the agency's supervisors: one notification, ids only, to the queue */
+	assert_int_equal(count("SELECT COUNT(*) FROM notifications WHERE kind = "
+			       "'case_approval.pending' AND object_type = 'case_approval' AND "
+			       "user_id IS NULL AND roles = 32"),
+			 1);
 	/* one pending closure at a time */
 	assert_int_equal(sp_case_closure_request(&cw, &c.id, &in, &b, &err), SP_ECONFLICT);
 	/* the caseworker, another agency's supervisor and the coordinator do not decide */

@@ -16,6 +16,7 @@
 
 #include "safepath/jurisdiction.h"
 #include "safepath/need.h"
+#include "safepath/notification.h"
 #include "safepath/protocol.h"
 #include "safepath/referral.h"
 
@@ -496,6 +497,76 @@ static void expiry(void **state)
 	assert_int_equal(count, 0);
 }
 
+/* Notifications hold ids only: a referral sent tells the receiving agency's providers and
+ * focal points (link to the referral, never the case); unanswered past its due date it is
+ * escalated once per state to the referring agency's focal points and supervisors and the
+ * receiving agency's focal points, by a clock given; a second sweep adds nothing. */
+static void notifications_and_escalation(void **state)
+{
+	(void)state;
+	struct sp_need n;
+	struct sp_case c = ready_case(&n);
+	struct sp_case_referral r;
+	struct sp_err err = {0};
+	ok(create(&worker, &c, &n, &shelter_service, "immediate", &r, &err), &err, "create");
+	int64_t before = count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ?", &r.id);
+	assert_int_equal(before, 0); /* a draft waits for nobody */
+	must(&worker, &r, "send", NULL, SP_REF_SENT);
+	struct sp_notification page[SP_NOTIFICATION_PAGE_MAX];
+	size_t got = 0;
+	struct sp_id next;
+	ok(sp_notification_list(store, &provider, false, NULL, page, SP_NOTIFICATION_PAGE_MAX, &got,
+				&next, &err),
+	   &err, "provider's");
+	size_t mine = 0;
+	for (size_t i = 0; i < got; i++)
+		if (memcmp(page[i].object.b, r.id.b, SP_ID_LEN) == 0) {
+			mine++;
+			assert_int_equal(page[i].kind, SP_NOTIFY_REFERRAL_RECEIVED);
+			char want[64], id[SP_ID_STRLEN + 1];
+			sp_id_format(&r.id, id);
+			snprintf(want, sizeof want, "/referrals/%s", id);
+			assert_string_equal(page[i].link, want);
+			assert_true(page[i].for_role);
+		}
+	assert_int_equal(mine, 1);
+	/* the referring side is not told of its own send */
+	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+				     "agency_id = (SELECT agency_id FROM cases WHERE id = "
+				     "(SELECT case_id FROM referrals WHERE id = notifications.object_id))",
+				     &r.id),
+			 0);
+	size_t added = 99;
+	ok(sp_referral_escalate(store, 0, r.due_us, &added, &err), &err, "not yet");
+	assert_int_equal(added, 0);
+	ok(sp_referral_escalate(store, r.due_us, r.due_us + 1, &added, &err), &err, "escalate");
+	assert_int_equal(added, 2); /* the referring agency, and the shelter's focal points */
+	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+				     "kind = 'referral.overdue'",
+				     &r.id),
+			 2);
+	ok(sp_referral_escalate(store, 0, r.due_us + 10, &added, &err), &err, "again");
+	assert_int_equal(added, 0);
+	/* acknowledged: a new due date, escalated again when it passes */
+	must(&provider, &r, "acknowledge", NULL, SP_REF_ACKNOWLEDGED);
+	ok(sp_referral_escalate(store, 0, r.due_us + 1, &added, &err), &err, "answer overdue");
+	assert_int_equal(added, 2);
+	/* a supervisor of the referring agency sees it, the worker (neither role) does not */
+	ok(sp_notification_list(store, &boss, false, NULL, page, SP_NOTIFICATION_PAGE_MAX, &got,
+				&next, &err),
+	   &err, "boss's");
+	size_t overdue = 0;
+	for (size_t i = 0; i < got; i++)
+		overdue += page[i].kind == SP_NOTIFY_REFERRAL_OVERDUE &&
+			   memcmp(page[i].object.b, r.id.b, SP_ID_LEN) == 0;
+	assert_int_equal(overdue, 2);
+	ok(sp_notification_list(store, &worker, false, NULL, page, SP_NOTIFICATION_PAGE_MAX, &got,
+				&next, &err),
+	   &err, "worker's");
+	for (size_t i = 0; i < got; i++)
+		assert_int_not_equal(page[i].kind, SP_NOTIFY_REFERRAL_OVERDUE);
+}
+
 /* A provider not on safepath: the caseworker records its answers by hand, prints the
  * referral with the profile's fields only. */
 static void paper_provider(void **state)
@@ -660,7 +731,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_transition), cmocka_unit_test(who_may),
 		cmocka_unit_test(consent_refusals), cmocka_unit_test(provider_view),
-		cmocka_unit_test(expiry),	    cmocka_unit_test(paper_provider),
+		cmocka_unit_test(expiry),	    cmocka_unit_test(notifications_and_escalation),
+		cmocka_unit_test(paper_provider),
 		cmocka_unit_test(bad_drafts),	    cmocka_unit_test(incoming),
 		cmocka_unit_test(fault_walk),
 	};

@@ -48,7 +48,8 @@ export const CODES = {
   referral_source: ['hotline', 'organisation', 'self', 'other'],
   goal_status: ['planned', 'in_progress', 'achieved', 'discontinued'],
   goal_move: ['in_progress', 'achieved', 'discontinued', 'planned'],
-  notification: ['task.assigned', 'approval.pending', 'referral.received', 'deadline.overdue'],
+  notification: ['task.assigned', 'approval.pending', 'referral.received', 'deadline.overdue',
+    'case_approval.pending', 'referral.overdue'],
   approval_kind: ['closure', 'consent_override', 'break_glass_review', 'transfer', 'reopen'],
   approval_status: ['pending', 'approved', 'rejected'],
 };
