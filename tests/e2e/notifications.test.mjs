@@ -1,5 +1,6 @@
-// Notifications in Chromium: the supervisor gives a task on the demo caseworker's new case to
-// the caseworker (through the API, as another tab would); the caseworker's bell shows 1 (the
+// Notifications in Chromium: the supervisor gives a task on the demo identifier's new case to
+// the identifier (through the API, as another tab would; an account no other browser test
+// uses, since the test files share one database); the identifier's bell shows 1 (the
 // badge, its label and the polite live region), the Notifications page words it from the
 // catalog with "New", opening it marks it read (the bell back to 0, the API says read) and
 // lands on the case; two more, then "Mark all read"; the page in French and in Arabic at
@@ -21,7 +22,7 @@ test('a task given to the caseworker rings their bell; opening it marks it read 
   const cw = await openPage(ctx.browser, ctx.server.base);
   await withScreenshot(cw, 'notifications', async () => {
     await logIn(sup, 'demo.supervisor');
-    await logIn(cw, 'demo.caseworker');
+    await logIn(cw, 'demo.identifier');
     const me = (await apiCall(cw, 'GET', '/api/v1/me')).json;
     const kase = await apiCall(cw, 'POST', '/api/v1/cases',
       { person: { names: [{ role: 'given', romanised: 'Campanella' }], sex: 'female' } });
@@ -88,7 +89,7 @@ test('the notifications page in French and in Arabic at 360 px', async () => {
     ['ar', 'الإشعارات', 'أُسندت إليك مهمة في ملف']]) {
     const page = await openPage(ctx.browser, ctx.server.base, { width: 360, height: 780, lang });
     await withScreenshot(page, `notifications-${lang}`, async () => {
-      await logIn(page, 'demo.caseworker');
+      await logIn(page, 'demo.identifier');
       await page.click('a.bell');
       await page.waitForSelector('.notice');
       assert.equal(await page.textContent('h1'), title);

@@ -73,8 +73,11 @@ test('the caseworker searches by area on a phone, reads the reasons, and sees th
     await page.click('form[role=search] button[type=submit]');
     assert.equal(new URL((await sent).url()).search, '?area=DE-BE');
     await page.waitForFunction(() => document.querySelector('.service-hit__name')?.textContent === 'Safe House for Women and Girls');
-    assert.deepEqual(await page.locator('.service-hit__name').allTextContents(), ['Safe House for Women and Girls',
-      'Asylum and Trafficking Legal Advice', 'Kreuzberg Shelter', 'Youth Shelter Brandenburg']);
+    // the hand-written directory's services in their order (the test files share one database:
+    // another file's directory may be listed too, and is left out here)
+    const ours = ['Safe House for Women and Girls', 'Asylum and Trafficking Legal Advice', 'Kreuzberg Shelter',
+      'Youth Shelter Brandenburg'];
+    assert.deepEqual((await page.locator('.service-hit__name').allTextContents()).filter((n) => ours.includes(n)), ours);
     const first = page.locator('.service-hit').first();
     assert.deepEqual(await first.locator('.service-hit__why li').allTextContents(), ['3 places free', 'in the area DE-BE']);
     assert.equal(await first.locator('.badge--route').textContent(), 'Through a focal point only');
