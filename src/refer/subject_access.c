@@ -14,6 +14,7 @@
 #include "safepath/decision.h"
 #include "safepath/json.h"
 #include "safepath/need.h"
+#include "safepath/referral.h"
 #include "safepath/screening.h"
 #include "safepath/store.h"
 #include "safepath/subject.h"
@@ -147,6 +148,17 @@ static int sec_deadlines(struct sar *s, json_t **out, struct sp_err *err)
 	return rc;
 }
 
+/* The case's referrals: to whom, the state, the summary and the provider's feedback. */
+static int sec_referrals(struct sar *s, json_t **out, struct sp_err *err)
+{
+	struct sp_case_referral *v;
+	size_t n;
+	int rc = sp_referral_list(s->cw, s->case_id, &v, &n, err);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = push(*out, sp_referral_encode(&v[i]), err);
+	return rc;
+}
+
 static int audit_row(void *ctx, const struct sp_audit_rec *rec)
 {
 	return json_array_append_new(ctx, sp_audit_rec_encode(rec)) ? SP_ENOMEM : 0;
@@ -185,7 +197,7 @@ static const struct section {
 	{"case", sec_case},	      {"person", sec_person},	 {"notes", sec_notes},
 	{"consents", sec_consents},   {"needs", sec_needs},	 {"tasks", sec_tasks},
 	{"screenings", sec_screenings}, {"decisions", sec_decisions}, {"deadlines", sec_deadlines},
-	{"audit", sec_audit},
+	{"referrals", sec_referrals},	{"audit", sec_audit},
 };
 #define N_SECTIONS (sizeof sections / sizeof sections[0])
 

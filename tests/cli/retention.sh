@@ -119,7 +119,7 @@ has 'requester' err
 [ -e sar.bin ] && die "a refused export left a file"
 expect 0 as demo.dpo --json subject-access export --case "$KEEP" --out sar.bin <<<"Luwam herself, in person, ID seen"
 has '"encrypted":true'
-has '"sections":10'
+has '"sections":11'
 [ "$(mode_of sar.bin)" = 600 ] || die "export mode $(mode_of sar.bin)"
 grep -a -q -e Luwam -e Tekle -e people_to_avoid sar.bin && die "the export is not encrypted"
 grep -a -q "Luwam herself" var/safepath.db && die "the requester in clear in the database"

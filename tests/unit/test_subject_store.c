@@ -116,7 +116,7 @@ static void the_document_holds_every_section_and_its_redactions(void **state)
 	ok(sp_subject_access_document(&d, reg, &c.id, &doc, &err), &err, "document");
 	char *text = sp_json_dump(json_object_get(doc, "sections"));
 	assert_string_equal(text, "[\"case\",\"person\",\"notes\",\"consents\",\"needs\",\"tasks\","
-				  "\"screenings\",\"decisions\",\"deadlines\",\"audit\"]");
+				  "\"screenings\",\"decisions\",\"deadlines\",\"referrals\",\"audit\"]");
 	sp_json_free(text);
 	assert_string_equal(json_string_value(json_object_get(doc, "format")),
 			    "safepath-subject-access/1");
@@ -139,6 +139,7 @@ static void the_document_holds_every_section_and_its_redactions(void **state)
 			    "test-labour");
 	assert_int_equal(json_array_size(json_object_get(doc, "decisions")), 0);
 	assert_true(json_is_array(json_object_get(doc, "deadlines")));
+	assert_int_equal(json_array_size(json_object_get(doc, "referrals")), 0); /* none made */
 	json_t *audit = json_object_get(doc, "audit");
 	assert_true(json_array_size(json_object_get(audit, "case")) >= 5);
 	assert_string_equal(str_at(audit, "case", 0, "action"), "case.create");
@@ -202,7 +203,7 @@ static void the_export_is_encrypted_recorded_and_audited(void **state)
 	ok(sp_subject_access_export(&d, reg, &c.id, "Selamawit herself, passport seen", path, &rep,
 				    &err),
 	   &err, "export");
-	assert_int_equal(rep.sections, 10);
+	assert_int_equal(rep.sections, 11);
 	assert_true(rep.redactions >= 12);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
