@@ -1,9 +1,13 @@
 /* GET /api/v1/me/dashboard?lang=: the subject's open cases by priority, tasks due and overdue
- * deadlines (safepath/dashboard.h), one casework read with one audit record. Each section is
- * one member, so another (referrals awaiting a response) is one more member. */
+ * deadlines (safepath/dashboard.h), one casework read with one audit record; and the
+ * agency's referrals awaiting a response (the referral inbox's own audited read). */
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "http/http.h"
 #include "safepath/caseevent.h"
 #include "safepath/dashboard.h"
+#include "safepath/referral.h"
 
 /* items with every encoded value appended; NULL (items released) when one is NULL. */
 static json_t *append_all(json_t *items, json_t *const *values, size_t n)
@@ -61,6 +65,45 @@ static json_t *deadlines_section(struct http_req *r, const struct sp_dashboard *
 			 append_all(json_array(), rows, d->n_deadlines));
 }
 
+#define DASH_REFERRALS 10     /* rows of the referrals section */
+#define DASH_REFERRALS_READ 200 /* outgoing referrals read to find those awaiting an answer */
+
+static int due_first(const void *x, const void *y)
+{
+	const struct sp_case_referral *a = x, *b = y;
+	int64_t p = a->due_us ? a->due_us : INT64_MAX, q = b->due_us ? b->due_us : INT64_MAX;
+	return p < q ? -1 : p > q;
+}
+
+/* {"awaiting", "items": [referrals]}: the agency's referrals sent and not yet answered
+ * (sent or acknowledged), soonest due first (sp_referral_inbox: one audited read); null for
+ * a user who may not read them. */
+static int referrals_section(struct sp_casework *cw, json_t **out, struct sp_err *err)
+{
+	struct sp_case_referral *list = NULL;
+	size_t n = 0, withheld = 0, waiting = 0;
+	int rc = sp_referral_inbox(cw, SP_REFERRAL_OUTGOING, -1, DASH_REFERRALS_READ, &list, &n,
+				   &withheld, err);
+	if (rc == SP_EDENIED) {
+		*out = json_null();
+		return SP_OK;
+	}
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (list[i].status == SP_REF_SENT || list[i].status == SP_REF_ACKNOWLEDGED)
+			list[waiting++] = list[i];
+	qsort(list, waiting, sizeof *list, due_first);
+	json_t *items = json_array();
+	for (size_t i = 0; items && i < waiting && i < DASH_REFERRALS; i++)
+		if (json_array_append_new(items, sp_referral_encode(&list[i]))) {
+			json_decref(items);
+			items = NULL;
+		}
+	*out = json_pack("{s:I, s:o}", "awaiting", (json_int_t)waiting, "items", items);
+	return *out ? SP_OK : sp_err_set(err, SP_ENOMEM, "", "out of memory");
+}
+
 int http_api_me_dashboard(struct http_req *r)
 {
 	struct sp_casework cw;
@@ -77,10 +120,13 @@ int http_api_me_dashboard(struct http_req *r)
 	http_casework(r, &cw);
 	if (sp_dashboard_read(&cw, sp_now_us(), d, &err))
 		return http_problem_from_err(r, &err);
+	json_t *referrals = NULL;
+	if (referrals_section(&cw, &referrals, &err))
+		return http_problem_from_err(r, &err);
 	char now[SP_TIME_STRLEN + 1];
 	sp_time_format(d->now, now);
 	return http_reply_json(r, 200,
-			       json_pack("{s:s, s:o, s:o, s:o}", "generated_at", now, "cases",
+			       json_pack("{s:s, s:o, s:o, s:o, s:o}", "generated_at", now, "cases",
 					 cases_section(d), "tasks", tasks_section(d), "deadlines",
-					 deadlines_section(r, d, lang)));
+					 deadlines_section(r, d, lang), "referrals", referrals));
 }

@@ -46,6 +46,13 @@ test('the caseworker lands on the dashboard; a new urgent case, an overdue task 
     assert.equal(open, chart.urgent + chart.high + chart.normal + chart.low);
     const tasks = await count(page, 'dash-tasks');
     const late = await count(page, 'dash-deadlines');
+    // the agency's referrals awaiting a response (other test files send some): the count, and
+    // the list when there are any, else the words for none
+    assert.match(await page.textContent('#dash-referrals'), /^Referrals awaiting a response/);
+    const waiting = await count(page, 'dash-referrals');
+    const rows = await page.locator('#dash-referrals ~ ul li.referral').count();
+    assert.equal(rows, Math.min(waiting, 10));
+    assert.equal(await page.locator('#dash-referrals ~ .empty').count(), waiting ? 0 : 1);
     await assertNoHorizontalScroll(page, 'the dashboard');
     await assertAccessible(page, 'the dashboard');
 

@@ -2,7 +2,8 @@
 // the user's open cases by priority (a bar chart whose numbers are also its text), the first
 // of them urgent first; tasks due within seven days, overdue ones first, each "Done" in one
 // tap; the overdue deadlines on the user's cases (a supervisor's: the agency's), each "Mark
-// met". Each card links to the full list. A change reads the dashboard again.
+// met"; the agency's referrals awaiting a response, soonest due first. Each card links to the
+// full list. A change reads the dashboard again.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t, language } from '../lib/i18n.js';
@@ -14,6 +15,7 @@ import { CODES } from '../lib/codes.js';
 import { CaseRows } from './cases.js';
 import { TaskList, markDone } from './tasks.js';
 import { DeadlineList, markMet } from './deadlines.js';
+import { ReferralRow, useServiceNames } from './referral_parts.js';
 
 const BAR = { x: 112, width: 150, height: 22, gap: 8 };
 
@@ -58,7 +60,8 @@ export function DashboardPage({ me, onSessionEnded }) {
   useEffect(() => { load(); }, []);
   // a change made (or refused because made meanwhile: 412) reads the whole dashboard again
   const change = (run) => (x) => run(x).then(load, (err) => (err.status === 412 ? load() : setError(problemMessage(err))));
-  const { cases, tasks, deadlines } = data || {};
+  const { cases, tasks, deadlines, referrals } = data || {};
+  const names = useServiceNames((referrals?.items || []).map((r) => r.service_id));
   return html`<div class="page">
     <h1 tabindex="-1">${t('dash.title')}</h1>
     <p class="lead">${t('dash.intro', { user: me.username })}</p>
@@ -80,6 +83,11 @@ export function DashboardPage({ me, onSessionEnded }) {
         more=${{ href: '/deadlines', text: t('dash.all_deadlines') }}>
         <p class="muted">${deadlines.scope === 'agency' ? t('dash.deadlines_agency') : t('dash.deadlines_mine')}</p>
         <${DeadlineList} items=${deadlines.items} onMet=${change(markMet)} withCase />
+      <//>`}
+      ${referrals && html`<${Card} id="dash-referrals" title=${t('dash.referrals')} count=${referrals.awaiting}
+        more=${{ href: '/referrals', text: t('dash.all_referrals') }}>
+        ${referrals.items.length ? html`<ul class="task-list referral-list">${referrals.items.map((r) => html`
+          <${ReferralRow} r=${r} names=${names} />`)}</ul>` : html`<p class="empty">${t('dash.no_referrals')}</p>`}
       <//>`}
       </div>
     </div>`}
