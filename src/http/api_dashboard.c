@@ -90,10 +90,15 @@ static int referrals_section(struct sp_casework *cw, json_t **out, struct sp_err
 	}
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < n; i++)
-		if (list[i].status == SP_REF_SENT || list[i].status == SP_REF_ACKNOWLEDGED)
-			list[waiting++] = list[i];
-	qsort(list, waiting, sizeof *list, due_first);
+	for (size_t i = 0; i < n; i++) {
+		if (list[i].status != SP_REF_SENT && list[i].status != SP_REF_ACKNOWLEDGED)
+			continue;
+		if (waiting != i) /* never a copy onto itself (memcpy with overlapping ends) */
+			list[waiting] = list[i];
+		waiting++;
+	}
+	if (waiting > 1)
+		qsort(list, waiting, sizeof *list, due_first);
 	json_t *items = json_array();
 	for (size_t i = 0; items && i < waiting && i < DASH_REFERRALS; i++)
 		if (json_array_append_new(items, sp_referral_encode(&list[i]))) {
