@@ -20,6 +20,7 @@
 #include "safepath/id.h"
 #include "safepath/person.h"
 #include "safepath/policy.h"
+#include "safepath/store.h"
 
 /* What an operation asks the policy for and how its audit record is named. Descriptors are
  * static data: one must outlive the operation (its refusal is recorded after the rollback). */
@@ -48,6 +49,10 @@ int sp_caseop_authorise_any(struct sp_casework *cw, const struct sp_case_act *ac
 /* Load the case by id and ask the policy for the operation's descriptor: SP_ENOTFOUND when
  * there is no such case, SP_EDENIED with the policy's reason when refused. */
 int sp_caseop_case(struct sp_caseop *op, const struct sp_id *case_id, struct sp_err *err) SP_MUST;
+/* Prepare sql, whose one parameter is the case's id, on the allowed case's store: the rows of
+ * a table below the case (its screenings, decisions, referrals) for the caller to step. */
+int sp_caseop_select(struct sp_caseop *op, const char *sql, struct sp_stmt **st,
+		     struct sp_err *err) SP_MUST;
 /* Seal n bytes under the case person's key, bound to table, column and record; appended to
  * out. */
 int sp_caseop_seal(struct sp_caseop *op, const char *table, const char *column,

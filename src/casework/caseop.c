@@ -36,6 +36,21 @@ int sp_caseop_case(struct sp_caseop *op, const struct sp_id *case_id, struct sp_
 	return rc;
 }
 
+int sp_caseop_select(struct sp_caseop *op, const char *sql, struct sp_stmt **st,
+		     struct sp_err *err)
+{
+	*st = NULL;
+	if (!op->has_case)
+		return sp_err_set(err, SP_EINTERNAL, "", "no case in the operation");
+	int rc = sp_store_prepare(op->cw->store, sql, st, err);
+	if (!rc && sp_stmt_bind_id(*st, 1, &op->c.id)) {
+		sp_stmt_done(*st);
+		*st = NULL;
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	return rc;
+}
+
 int cw_caseop_then(struct sp_casework *cw, const struct sp_case_act *act, const struct sp_case *c,
 		   int (*fn)(struct sp_caseop *op, void *ctx, struct sp_err *err), void *ctx,
 		   struct sp_err *err)

@@ -616,11 +616,8 @@ int sp_decision_list(struct sp_casework *cw, const struct sp_id *case_id,
 	for (int t = 0; !rc && t < SP_DECISION_TYPE_COUNT; t++)
 		may[t] = sp_caseop_may(&op, &read_acts[t]);
 	if (!rc)
-		rc = sp_store_prepare(cw->store,
-				      "SELECT " COLUMNS " FROM decisions WHERE case_id = ?" LATEST,
+		rc = sp_caseop_select(&op, "SELECT " COLUMNS " FROM decisions WHERE case_id = ?" LATEST,
 				      &st, err);
-	if (!rc && sp_stmt_bind_id(st, 1, case_id))
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
 		struct sp_case_decision *d = grow(cw->arena, out, *n, &cap);
 		const void *ct = NULL;

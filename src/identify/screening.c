@@ -427,25 +427,17 @@ int sp_screening_list(struct sp_casework *cw, const struct sp_id *case_id,
 		return rc;
 	rc = sp_caseop_case(&op, case_id, err);
 	if (!rc)
-		rc = sp_store_prepare(cw->store,
+		rc = sp_caseop_select(&op,
 				      "SELECT " COLUMNS " FROM screenings WHERE case_id = ? "
 				      "ORDER BY started_us, id",
 				      &st, err);
-	if (!rc && sp_stmt_bind_id(st, 1, case_id))
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct sp_screening *grown = sp_arena_alloc(cw->arena, ncap * sizeof *grown);
-			if (!grown) {
-				rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-				break;
-			}
-			if (*n)
-				memcpy(grown, *out, *n * sizeof *grown);
-			*out = grown;
-			cap = ncap;
+		struct sp_screening *grown = sp_arena_grow(cw->arena, *out, *n, &cap, sizeof *grown);
+		if (!grown) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			break;
 		}
+		*out = grown;
 		rc = read_row(st, cw->arena, &(*out)[*n], NULL, err);
 		if (!rc)
 			(*n)++;

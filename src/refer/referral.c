@@ -1140,12 +1140,10 @@ int sp_referral_list(struct sp_casework *cw, const struct sp_id *case_id,
 		return rc;
 	rc = sp_caseop_case(&op, case_id, err);
 	if (!rc)
-		rc = sp_store_prepare(cw->store,
+		rc = sp_caseop_select(&op,
 				      "SELECT " COLUMNS " FROM referrals WHERE case_id = ? ORDER BY "
 				      "created_us DESC, id DESC",
 				      &st, err);
-	if (!rc && sp_stmt_bind_id(st, 1, case_id))
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
 		struct sp_case_referral *r = grow(cw->arena, out, *n, &cap);
 		struct sealed s = {0};
