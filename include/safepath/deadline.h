@@ -103,12 +103,17 @@ int sp_deadline_agency(struct sp_casework *cw, bool overdue_only, int64_t now,
 int sp_deadline_set_met(struct sp_casework *cw, const struct sp_id *id, int64_t version,
 			struct sp_deadline *out, struct sp_err *err) SP_MUST;
 
+/* How long an overdue target waits for its caseworker before it is escalated. */
+#define SP_DEADLINE_ESCALATION_US (24 * INT64_C(3600000000))
+
 /* Notify the open targets falling due in [since_us, now_us) as overdue (deadline.overdue):
- * to the case's caseworker, or to its agency's supervisors while nobody is assigned. The
+ * to the case's caseworker, or to its agency's supervisors while nobody is assigned; and
+ * escalate those still open SP_DEADLINE_ESCALATION_US after they fell due (the same window
+ * that much earlier) to the agency's focal points and supervisors. The
  * system's work (no subject, no audit: a notification holds ids only), by batches each read
  * first and written in a transaction of its own only when it found something; *added counts
  * the new notices committed.
- * Each deadline is notified once whatever the window (the notification's dedupe key), so
+ * Each deadline is notified and escalated once whatever the window (the dedupe keys), so
  * a sweep may overlap the last one: the server's sweeps the window since its previous sweep,
  * from 0 at start; `safepath notifications deliver` from 0. *added counts new notices. */
 int sp_deadline_notify_overdue(struct sp_store *s, int64_t since_us, int64_t now_us,

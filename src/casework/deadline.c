@@ -499,46 +499,56 @@ static int overdue_batch(struct sp_store *s, int64_t since, int64_t now, int64_t
 	return rc;
 }
 
-/* The case's caseworker, or, when nobody is assigned, its agency's supervisors. */
-static int overdue_notify(struct sp_store *s, const struct overdue *o, int64_t now,
-			  size_t *added, struct sp_err *err)
+/* The first notice: the case's caseworker, or, when nobody is assigned, its agency's
+ * supervisors. The escalation: the agency's focal points and supervisors, under a key of its
+ * own so that it is not taken for the first. */
+static int overdue_notify(struct sp_store *s, const struct overdue *o, bool escalate,
+			  int64_t now, size_t *added, struct sp_err *err)
 {
-	bool fresh = false;
+	char id[SP_ID_STRLEN + 1], key[SP_NOTIFICATION_DEDUPE_MAX];
+	bool fresh = false, by_role = escalate || sp_id_is_zero(&o->assigned);
 	struct sp_notice n = {.kind = SP_NOTIFY_DEADLINE_OVERDUE,
-			      .user = sp_id_is_zero(&o->assigned) ? NULL : &o->assigned,
+			      .user = by_role ? NULL : &o->assigned,
 			      .agency = o->agency,
-			      .roles = sp_id_is_zero(&o->assigned) ? SP_ROLE_SUPERVISOR : 0,
+			      .roles = escalate   ? SP_ROLE_FOCAL_POINT | SP_ROLE_SUPERVISOR
+				       : by_role ? SP_ROLE_SUPERVISOR
+						 : 0,
 			      .object = o->id,
 			      .case_id = &o->case_id,
 			      .now_us = now};
+	if (escalate) {
+		sp_id_format(&o->id, id);
+		snprintf(key, sizeof key, "deadline.overdue:%s:escalated", id);
+		n.dedupe = key;
+	}
 	int rc = sp_notify(s, &n, &fresh, err);
 	if (!rc && fresh)
 		++*added;
 	return rc;
 }
 
-int sp_deadline_notify_overdue(struct sp_store *s, int64_t since_us, int64_t now_us,
-			       size_t *added, struct sp_err *err)
+/* One pass over the open targets falling due in [since_us, now_us): each batch read first,
+ * and written only when it holds something, so that a sweep that finds nothing (most of
+ * them) takes no write lock. */
+static int overdue_pass(struct sp_store *s, int64_t since_us, int64_t until_us, bool escalate,
+			int64_t now_us, size_t *added, struct sp_err *err)
 {
 	struct overdue batch[AGENCY_BATCH];
 	struct sp_id after = {{0}};
 	int64_t due = INT64_MIN;
 	size_t n = 0, fresh = 0;
 	int rc = SP_OK;
-	*added = 0;
-	/* each batch read first, and written only when it holds something: a sweep that finds
-	 * nothing (most of them) takes no write lock */
 	do {
 		rc = sp_store_begin_read(s, err);
 		if (!rc)
-			rc = overdue_batch(s, since_us, now_us, due, &after, batch, &n, err);
+			rc = overdue_batch(s, since_us, until_us, due, &after, batch, &n, err);
 		if (!rc)
 			rc = sp_store_commit(s, err);
 		if (!rc && n)
 			rc = sp_store_begin_write(s, err);
 		fresh = 0;
 		for (size_t i = 0; !rc && i < n; i++)
-			rc = overdue_notify(s, &batch[i], now_us, &fresh, err);
+			rc = overdue_notify(s, &batch[i], escalate, now_us, &fresh, err);
 		if (!rc && n)
 			rc = sp_store_commit(s, err);
 		if (rc)
@@ -550,6 +560,19 @@ int sp_deadline_notify_overdue(struct sp_store *s, int64_t since_us, int64_t now
 			after = batch[n - 1].id;
 		}
 	} while (!rc && n == AGENCY_BATCH);
+	return rc;
+}
+
+int sp_deadline_notify_overdue(struct sp_store *s, int64_t since_us, int64_t now_us,
+			       size_t *added, struct sp_err *err)
+{
+	*added = 0;
+	int rc = overdue_pass(s, since_us, now_us, false, now_us, added, err);
+	/* the escalation's window is the same one, a grace period earlier: what is still open
+	 * a day after it fell due (a sweep from 0 looks from 0) */
+	if (!rc)
+		rc = overdue_pass(s, since_us ? since_us - SP_DEADLINE_ESCALATION_US : 0,
+				  now_us - SP_DEADLINE_ESCALATION_US, true, now_us, added, err);
 	return rc;
 }
 

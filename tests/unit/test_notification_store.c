@@ -24,8 +24,8 @@
 #include "world.h"
 
 static struct sp_id ngo, other;
-static struct sp_subject admin, caseworker, colleague, supervisor, supervisor2, screener, outsider,
-	outside_sup;
+static struct sp_subject admin, caseworker, colleague, supervisor, supervisor2, focal, screener,
+	outsider, outside_sup;
 
 static int setup(void **state)
 {
@@ -41,6 +41,7 @@ static int setup(void **state)
 	add_user(&colleague, "cw2", &ngo, SP_AGENCY_NGO, SP_ROLE_CASEWORKER);
 	add_user(&supervisor, "sup", &ngo, SP_AGENCY_NGO, SP_ROLE_SUPERVISOR);
 	add_user(&supervisor2, "sup2", &ngo, SP_AGENCY_NGO, SP_ROLE_SUPERVISOR | SP_ROLE_CASEWORKER);
+	add_user(&focal, "fp", &ngo, SP_AGENCY_NGO, SP_ROLE_FOCAL_POINT);
 	add_user(&screener, "scr", &ngo, SP_AGENCY_NGO, SP_ROLE_SCREENER);
 	add_user(&outsider, "out", &other, SP_AGENCY_NGO, SP_ROLE_CASEWORKER);
 	add_user(&outside_sup, "osup", &other, SP_AGENCY_NGO, SP_ROLE_SUPERVISOR);
@@ -482,10 +483,33 @@ static void add_deadline(struct sp_id *id, const struct sp_case *c, const char *
 	sp_stmt_done(st);
 }
 
+static void set_status(const struct sp_id *deadline, const char *status)
+{
+	struct sp_err err = {0};
+	struct sp_stmt *st;
+	ok(sp_store_prepare(store, "UPDATE deadlines SET status = ? WHERE id = ?", &st, &err), &err,
+	   "status");
+	assert_int_equal(sp_stmt_bind_text(st, 1, status) | sp_stmt_bind_id(st, 2, deadline), 0);
+	assert_int_equal(sp_stmt_step(st, &err), 0);
+	sp_stmt_done(st);
+}
+
+/* One sweep from since (NULL: from 0) to now: how many notices it added. */
+static size_t sweep(const char *since, const char *now)
+{
+	struct sp_err err = {0};
+	size_t added = 99;
+	ok(sp_deadline_notify_overdue(store, since ? at(since) : 0, at(now), &added, &err), &err,
+	   now);
+	return added;
+}
+
 /* Open targets become overdue by the clock given: the case's caseworker is told once; a
  * case nobody is assigned to tells its agency's supervisors; met targets and minimum periods
- * never; a window that starts after the due instant finds nothing new. */
-static void overdue_targets_notify_once(void **state)
+ * never. A target still open a day after it fell due is escalated once to the agency's focal
+ * points and supervisors; one met within that day is not. Sweeps may overlap: nothing is told
+ * twice. */
+static void overdue_targets_notify_and_escalate_once(void **state)
 {
 	(void)state;
 	struct sp_err err = {0};
@@ -501,47 +525,62 @@ static void overdue_targets_notify_once(void **state)
 	assert_false(sp_id_is_zero(&c.assigned));
 	assert_true(same(&c.assigned, &caseworker.user));
 
-	struct sp_id target, later, met, minimum, unassigned;
+	struct sp_id target, later, met, minimum, unassigned, settled;
 	add_deadline(&target, &c, "target", "open", at("2026-06-08T22:59:59.999999Z"));
 	add_deadline(&later, &c, "target", "open", at("2026-06-20T12:00:00Z"));
 	add_deadline(&met, &c, "target", "met", at("2026-06-01T12:00:00Z"));
 	add_deadline(&minimum, &c, "minimum", "open", at("2026-06-01T12:00:00Z"));
 	add_deadline(&unassigned, &orphan, "target", "open", at("2026-06-05T00:00:00Z"));
+	add_deadline(&settled, &c, "target", "open", at("2026-06-07T12:00:00Z"));
 
-	size_t added = 99;
 	/* the due instant itself is not past yet */
-	ok(sp_deadline_notify_overdue(store, 0, at("2026-06-05T00:00:00Z"), &added, &err), &err,
-	   "before");
-	assert_int_equal(added, 0);
-	ok(sp_deadline_notify_overdue(store, 0, at("2026-06-09T08:00:00Z"), &added, &err), &err,
-	   "after");
-	assert_int_equal(added, 2);
+	assert_int_equal(sweep(NULL, "2026-06-05T00:00:00Z"), 0);
+
+	/* settled and unassigned are overdue; unassigned, more than a day, is escalated too */
+	assert_int_equal(sweep(NULL, "2026-06-07T18:00:00Z"), 3);
 	assert_int_equal(list(&caseworker, false, page), 1);
 	assert_int_equal(page[0].kind, SP_NOTIFY_DEADLINE_OVERDUE);
-	assert_true(same(&page[0].object, &target));
+	assert_true(same(&page[0].object, &settled));
 	assert_true(same(&page[0].case_id, &c.id));
-	assert_int_equal(page[0].created_us, at("2026-06-09T08:00:00Z"));
-	assert_int_equal(list(&supervisor, false, page), 1);
+	assert_int_equal(page[0].created_us, at("2026-06-07T18:00:00Z"));
+	assert_int_equal(list(&supervisor, false, page), 2);
 	assert_true(same(&page[0].object, &unassigned));
+	assert_true(same(&page[1].object, &unassigned));
 	assert_true(same(&page[0].case_id, &orphan.id));
-	assert_int_equal(list(&supervisor2, false, page), 1);
+	assert_int_equal(list(&supervisor2, false, page), 2);
+	assert_int_equal(list(&focal, false, page), 1);
+	assert_true(same(&page[0].object, &unassigned));
+	assert_true(page[0].for_role);
 	assert_int_equal(list(&colleague, false, page), 0);
 
-	/* again, overlapping: nothing new; a window after both: nothing either */
-	ok(sp_deadline_notify_overdue(store, 0, at("2026-06-10T08:00:00Z"), &added, &err), &err,
-	   "again");
-	assert_int_equal(added, 0);
-	ok(sp_deadline_notify_overdue(store, at("2026-06-21T00:00:00Z"), at("2026-06-22T00:00:00Z"),
-				      &added, &err),
-	   &err, "late window");
-	assert_int_equal(added, 0);
-	/* the window that holds the later target finds it alone */
-	ok(sp_deadline_notify_overdue(store, at("2026-06-10T08:00:00Z"),
-				      at("2026-06-21T00:00:00Z"), &added, &err),
-	   &err, "window");
-	assert_int_equal(added, 1);
+	/* settled is met within its day: never escalated; target falls due */
+	set_status(&settled, "met");
+	assert_int_equal(sweep("2026-06-07T18:00:00Z", "2026-06-09T08:00:00Z"), 1);
 	assert_int_equal(list(&caseworker, false, page), 2);
+	assert_true(same(&page[0].object, &target));
+	assert_int_equal(list(&focal, false, page), 1);
+
+	/* again, overlapping from the start: nothing new */
+	assert_int_equal(sweep(NULL, "2026-06-09T09:00:00Z"), 0);
+
+	/* a day after target fell due, still open: escalated, not told to its caseworker again */
+	assert_int_equal(sweep("2026-06-09T09:00:00Z", "2026-06-10T00:00:00Z"), 1);
+	assert_int_equal(list(&focal, false, page), 2);
+	assert_true(same(&page[0].object, &target));
+	assert_true(same(&page[0].case_id, &c.id));
+	assert_int_equal(list(&supervisor, false, page), 3);
+	assert_int_equal(list(&caseworker, false, page), 2);
+	assert_int_equal(list(&colleague, false, page), 0);
+	assert_int_equal(list(&outside_sup, false, page), 0);
+
+	/* the window that holds the later target finds it alone, and its escalation a day on */
+	assert_int_equal(sweep("2026-06-10T00:00:00Z", "2026-06-21T00:00:00Z"), 1);
+	assert_int_equal(list(&caseworker, false, page), 3);
 	assert_true(same(&page[0].object, &later));
+	assert_int_equal(sweep("2026-06-21T00:00:00Z", "2026-06-22T00:00:00Z"), 1);
+	assert_int_equal(list(&focal, false, page), 3);
+	assert_true(same(&page[0].object, &later));
+	assert_int_equal(sweep("2026-06-22T00:00:00Z", "2026-06-23T00:00:00Z"), 0);
 }
 
 /* ---- delivery ---- */
@@ -706,7 +745,7 @@ int main(void)
 		cmocka_unit_test_setup(tasks_notify_their_assignee, empty),
 		cmocka_unit_test_setup(task_add_fault_walk, empty),
 		cmocka_unit_test_setup(pending_approvals_notify_supervisors, empty),
-		cmocka_unit_test_setup(overdue_targets_notify_once, empty),
+		cmocka_unit_test_setup(overdue_targets_notify_and_escalate_once, empty),
 		cmocka_unit_test_setup(spool_files_byte_for_byte, empty),
 		cmocka_unit_test_setup(delivery_in_order_and_bounded, empty),
 	};
