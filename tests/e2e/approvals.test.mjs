@@ -5,6 +5,8 @@
 // it with the keyboard-reachable, named button, follows the link to the case, which shows
 // "Closed" and offers "Reopen the case". An unassigned focal point breaks glass on a case
 // (refused first without a reason) and then sees the person, but still not the notes.
+// A supervisor reassigns an identifier's case to a caseworker (refused first with nobody
+// chosen) and puts it on legal hold, then lifts it.
 // axe-core on each screen; any console error or CSP violation fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -122,5 +124,43 @@ test('a focal point not on a case breaks glass with a reason and sees the person
     await page.waitForSelector('#person-h');
     assert.equal(await page.locator('#glass-h').count(), 0);
     assert.equal(await page.textContent('#notes-h + p'), "Your role may not read this case's notes.");
+  });
+});
+
+test('a supervisor reassigns a case within the agency and puts it on legal hold, then lifts it', async () => {
+  await signedIn('demo.identifier', 'reassign-case', async (page) => {
+    kase = await openCase(page, 'Holdsworth');
+    assert.equal(await page.locator('button:has-text("Reassign within the agency")').count(), 0, 'not for an identifier');
+  });
+  await signedIn('demo.supervisor', 'reassign-hold', async (page) => {
+    await page.goto(`/cases/${kase.id}`);
+    await page.waitForSelector('#lifecycle-h');
+    await page.click('button:has-text("Reassign within the agency")');
+    // nobody chosen: the API's reason by the field
+    page.expectHttpError(400, `/api/v1/cases/${kase.id}/reassign`);
+    await page.click('form:has(#reassign-assigned) button[type=submit]');
+    await page.waitForSelector('#reassign-assigned-error');
+    await page.selectOption('#reassign-assigned', { label: 'demo.caseworker' });
+    await assertAccessible(page, 'the reassignment form');
+    await page.click('form:has(#reassign-assigned) button[type=submit]');
+    await page.waitForSelector('button:has-text("Reassign within the agency")');
+    const who = await page.evaluate(async (id) => {
+      const get = async (p) => (await fetch(p, { headers: { Accept: 'application/json' } })).json();
+      const c = await get(`/api/v1/cases/${id}`);
+      const people = await get('/api/v1/me/colleagues?role=caseworker');
+      return people.items.find((u) => u.id === c.assigned)?.username;
+    }, kase.id);
+    assert.equal(who, 'demo.caseworker');
+
+    await page.click('button:has-text("Put on legal hold")');
+    await page.selectOption('#hold-reason', 'criminal_proceedings');
+    await page.click('form:has(#hold-reason) button[type=submit]');
+    await page.waitForSelector('button:has-text("Lift the legal hold")');
+    assert.match(await page.textContent('#lifecycle-h ~ p:has-text("legal hold")'), /will not be anonymised until the hold is lifted/);
+    assert.match(await page.textContent('.page__head'), /On legal hold/);
+    await assertAccessible(page, 'a case on legal hold');
+    await page.click('button:has-text("Lift the legal hold")');
+    await page.waitForSelector('button:has-text("Put on legal hold")');
+    assert.doesNotMatch(await page.textContent('.page__head'), /On legal hold/);
   });
 });

@@ -52,6 +52,9 @@ export const CODES = {
     'case_approval.pending', 'referral.overdue'],
   approval_kind: ['closure', 'consent_override', 'break_glass_review', 'transfer', 'reopen'],
   approval_status: ['pending', 'approved', 'rejected'],
+  // why a case is on legal hold (src/casework/retention.c)
+  hold_reason: ['criminal_proceedings', 'civil_proceedings', 'immigration_proceedings',
+    'identification_review', 'complaint'],
 };
 
 // Roles that work with cases: the policy's STAFF (src/access/policy.c). The others see no

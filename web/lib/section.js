@@ -46,7 +46,8 @@ export function Section({ id, title, denied, status, children }) {
 // handler), open or not, the errors by field and busy. submit POSTs body(v) to path with an
 // Idempotency-Key kept across the retries of the same values, then clears, closes and awaits
 // onAdded(); a refusal puts the API's reasons by the fields (fieldOf(pointer) -> id).
-export function useAddForm({ path, blank, body, fieldOf, onAdded, onSessionEnded }) {
+// request(body), when given, sends instead of the create (a change that needs If-Match).
+export function useAddForm({ path, blank, body, fieldOf, onAdded, onSessionEnded, request }) {
   const [v, setV] = useState(blank);
   const [open, setOpen] = useState(false);
   const [errors, setErrors] = useState(NONE);
@@ -57,7 +58,7 @@ export function useAddForm({ path, blank, body, fieldOf, onAdded, onSessionEnded
     e.preventDefault();
     setBusy(true);
     try {
-      await create(path, body(v), retry);
+      await (request ? request(body(v)) : create(path, body(v), retry));
       setV(blank);
       setErrors(NONE);
       setOpen(false);

@@ -1,7 +1,7 @@
 // A case's life (docs/casework.md): on the case page, its requests and their status, with
 // "Request closure" (a closure reason and a follow-up date), "Reopen" (a reason) and, for a
-// supervisor, "Transfer"; "Break glass" where the person is not shown; and the supervisors'
-// Approvals page (/approvals): what waits for the agency, pending first, each approved or
+// supervisor, "Transfer", "Reassign" (within the agency) and the legal hold; "Break glass"
+// where the person is not shown; and the supervisors' Approvals page (/approvals): what waits for the agency, pending first, each approved or
 // rejected (a rejection with its note) with its version as If-Match. The API decides who may;
 // a refusal is said in its words.
 import { useEffect, useState } from 'preact/hooks';
@@ -13,6 +13,7 @@ import { Link } from '../lib/router.js';
 import { Field, ErrorSummary, label, problemMessage } from '../lib/fields.js';
 import { useList, useAddForm, Section } from '../lib/section.js';
 import { vocab, vocabOptions } from '../lib/vocab.js';
+import { CODES } from '../lib/codes.js';
 
 // One approval's facts: what, its status, the reason, when asked and decided, the notes the
 // reader may see.
@@ -29,9 +30,10 @@ function ApprovalFacts({ a }) {
 }
 
 // A form of the case's section: one field or more, sent as a create, then onDone().
-function LifeForm({ id, title, path, blank, body, fields, send, onDone, onSessionEnded, children }) {
+// request(body), when given, sends instead of a create.
+function LifeForm({ id, title, path, blank, body, fields, send, onDone, onSessionEnded, request, children }) {
   const f = useAddForm({ path, blank, body, fieldOf: (p) => (fields[p] ? `${id}-${p.slice(1)}` : null),
-    onAdded: onDone, onSessionEnded });
+    onAdded: onDone, onSessionEnded, request });
   const labels = Object.fromEntries(Object.entries(fields).map(([p, l]) => [`${id}-${p.slice(1)}`, l]));
   if (!f.open) {
     return html`<button type="button" class="button" aria-expanded="false" onClick=${f.show}>${title}</button>`;
@@ -58,17 +60,46 @@ function transferBody(v) {
   return v.note.trim() ? { to_agency: v.to_agency, note: v.note } : { to_agency: v.to_agency };
 }
 
-// The agencies a case may go to: every one but the owning agency (the API refuses those the
-// firewall closes, with its reason).
-function AgencySelect({ id, owner, value, onChange, error }) {
-  const [agencies, setAgencies] = useState([]);
+// A choice among the items of a list of the API (path) that keep(item) holds, each shown as
+// text(item). The API decides what the choice may be: a refusal comes back by the field.
+function ApiSelect({ id, label: text, path, keep, option, value, onChange, error }) {
+  const [items, setItems] = useState([]);
   useEffect(() => {
-    api('GET', '/api/v1/agencies?limit=100').then((o) => setAgencies(o.items.filter((a) => a.id !== owner)),
-      () => setAgencies([]));
-  }, [owner]);
-  return html`<${Field} id=${id} label=${t('lifecycle.transfer_to')} as="select" required value=${value}
+    api('GET', path).then((o) => setItems(o.items.filter(keep)), () => setItems([]));
+  }, [path]);
+  return html`<${Field} id=${id} label=${text} as="select" required value=${value}
     onChange=${onChange} error=${error} options=${[{ value: '', label: t('form.choose') },
-      ...agencies.map((a) => ({ value: a.id, label: `${a.name} (${label('agency_kind', a.kind)})` }))]} />`;
+      ...items.map((i) => ({ value: i.id, label: option(i) }))]} />`;
+}
+
+// A supervisor's legal hold: put on with a reason while proceedings are open, lifted in one tap.
+function LegalHold({ c, onChanged, onSessionEnded }) {
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  if (!c.flags.includes('legal_hold')) {
+    return html`<${LifeForm} id="hold" title=${t('lifecycle.hold')} path=${`/api/v1/cases/${c.id}/legal-hold`}
+      blank=${{ reason: '' }} body=${(v) => ({ reason: v.reason })} fields=${{ '/reason': t('lifecycle.hold_reason') }}
+      send=${t('lifecycle.hold_send')} onDone=${onChanged} onSessionEnded=${onSessionEnded}
+      request=${(b) => api('POST', `/api/v1/cases/${c.id}/legal-hold`, b)}>
+      ${(f, err) => html`<${Field} id="hold-reason" label=${t('lifecycle.hold_reason')} hint=${t('lifecycle.hold_hint')}
+        as="select" required value=${f.v.reason} onChange=${f.set('reason')} error=${err('reason')}
+        options=${[{ value: '', label: t('form.choose') }, ...CODES.hold_reason.map((r) => ({ value: r, label: label('hold_reason', r) }))]} />`}
+    <//>`;
+  }
+  const lift = async () => {
+    setBusy(true);
+    try {
+      await api('DELETE', `/api/v1/cases/${c.id}/legal-hold`);
+      onChanged();
+    } catch (err) {
+      if (err.status === 401) onSessionEnded();
+      else setError(problemMessage(err));
+      setBusy(false);
+    }
+  };
+  return html`<p>${t('lifecycle.held')}</p>
+    <button type="button" class="button" disabled=${busy} onClick=${lift}>${t('lifecycle.hold_lift')}</button>
+    ${error && html`<p class="alert" role="alert">${error}</p>`}`;
 }
 
 // c: the case as read; onChanged(): read it again (reopened).
@@ -111,11 +142,23 @@ export function LifecycleSection({ c, me, onChanged, onSessionEnded }) {
       fields=${{ '/to_agency': t('lifecycle.transfer_to'), '/note': t('lifecycle.note') }} send=${t('lifecycle.transfer_send')}
       onDone=${done(t('lifecycle.transferred'))} onSessionEnded=${onSessionEnded}>
       ${(f, err) => html`
-        <${AgencySelect} id="transfer-to_agency" owner=${c.agency} value=${f.v.to_agency} onChange=${f.set('to_agency')}
-          error=${err('to_agency')} />
+        <${ApiSelect} id="transfer-to_agency" label=${t('lifecycle.transfer_to')} path="/api/v1/agencies?limit=100"
+          keep=${(a) => a.id !== c.agency} option=${(a) => `${a.name} (${label('agency_kind', a.kind)})`}
+          value=${f.v.to_agency} onChange=${f.set('to_agency')} error=${err('to_agency')} />
         <${Field} id="transfer-note" as="textarea" rows="2" label=${t('lifecycle.note')} value=${f.v.note}
           onInput=${f.set('note')} error=${err('note')} dir="auto" />`}
     <//>`}
+    ${supervisor && c.status !== 'closed' && html`<${LifeForm} id="reassign" title=${t('lifecycle.reassign')}
+      path=${`/api/v1/cases/${c.id}/reassign`} blank=${{ assigned: '' }} body=${(v) => ({ assigned: v.assigned })}
+      fields=${{ '/assigned': t('lifecycle.reassign_to') }} send=${t('lifecycle.reassign_send')}
+      request=${(b) => api('POST', `/api/v1/cases/${c.id}/reassign`, b, { 'If-Match': etag(c.version) })}
+      onDone=${onChanged} onSessionEnded=${onSessionEnded}>
+      ${(f, err) => html`<p class="muted">${t('lifecycle.reassign_hint')}</p>
+        <${ApiSelect} id="reassign-assigned" label=${t('lifecycle.reassign_to')}
+          path="/api/v1/me/colleagues?role=caseworker" keep=${(u) => u.id !== c.assigned} option=${(u) => u.username}
+          value=${f.v.assigned} onChange=${f.set('assigned')} error=${err('assigned')} />`}
+    <//>`}
+    ${supervisor && html`<${LegalHold} c=${c} onChanged=${onChanged} onSessionEnded=${onSessionEnded} />`}
   <//>`;
 }
 
