@@ -1,7 +1,7 @@
 /* Referrals (docs/referrals.md): a case's referrals (create a draft, list), the inbox of the
  * signed-in user's agency, one referral, its events (send, acknowledge, accept, decline, start,
- * complete, close, cancel; If-Match) and the printable referral for a provider not on
- * safepath. Each request is one refer operation through the policy and the audit; the
+ * complete, close, cancel; If-Match), the printable referral for a provider not on safepath
+ * and a supervisor's expiry of the agency's overdue ones. Each request is one refer operation through the policy and the audit; the
  * library holds the SQL and decides what each reader sees. */
 #include <stdio.h>
 #include <string.h>
@@ -266,6 +266,20 @@ int http_api_referral_incoming(struct http_req *r)
 	if (sp_referral_incoming(&cw, &in, &c, &ref, &err))
 		return http_problem_from_err(r, &err);
 	return created(r, 201, &ref);
+}
+
+/* The agency's unanswered referrals past their due date, expired by a supervisor now. */
+int http_api_referral_expire(struct http_req *r)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	size_t n = 0;
+	if (http_query_only(r, NULL))
+		return 1;
+	http_casework(r, &cw);
+	if (sp_referral_expire(&cw, sp_now_us(), &n, &err))
+		return http_problem_from_err(r, &err);
+	return http_reply_json(r, 200, json_pack("{s:I}", "expired", (json_int_t)n));
 }
 
 /* A repeated incoming referral: the case it opened holds it, read (and audited) as a GET. */

@@ -363,7 +363,8 @@ int http_api_screening_patch(struct http_req *r);
 int http_api_screening_complete(struct http_req *r);
 extern const struct http_schema http_schema_screening_start, http_schema_screening_patch,
 	http_schema_screening_complete;
-/* api_referrals.c: a case's referrals, the inbox, one referral, its events, its print */
+/* api_referrals.c: a case's referrals, the inbox, one referral, its events, its print, the
+ * agency's expiry */
 int http_api_referral_create(struct http_req *r);
 int http_api_referral_list(struct http_req *r);
 int http_api_referral_inbox(struct http_req *r);
@@ -371,6 +372,7 @@ int http_api_referral_get(struct http_req *r);
 int http_api_referral_event(struct http_req *r);
 int http_api_referral_print(struct http_req *r);
 int http_api_referral_incoming(struct http_req *r);
+int http_api_referral_expire(struct http_req *r);
 extern const struct http_schema http_schema_referral_create, http_schema_referral_event,
 	http_schema_referral_incoming;
 /* api_decisions.c: a case's decisions, and the deployment's jurisdiction */

@@ -109,6 +109,8 @@ const struct http_route http_routes[] = {
 	{HTTP_GET, "/api/v1/referrals", HTTP_AUTH_SESSION, 0, NULL, http_api_referral_inbox},
 	{HTTP_POST, "/api/v1/referrals/incoming", HTTP_AUTH_SESSION, 0,
 	 &http_schema_referral_incoming, http_api_referral_incoming},
+	{HTTP_POST, "/api/v1/referrals/expiry", HTTP_AUTH_SESSION, 0, NULL,
+	 http_api_referral_expire},
 	{HTTP_GET, "/api/v1/referrals/:id", HTTP_AUTH_SESSION, 0, NULL, http_api_referral_get},
 	{HTTP_POST, "/api/v1/referrals/:id/events", HTTP_AUTH_SESSION, 0,
 	 &http_schema_referral_event, http_api_referral_event},

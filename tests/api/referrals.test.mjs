@@ -173,6 +173,24 @@ test('a draft gives the provider nothing; sending needs If-Match and the person\
   assert.deepEqual(sql(`SELECT status FROM needs WHERE kind = 'guardianship' AND status = 'referred'`).length >= 1, true);
 });
 
+test('expiry: a supervisor expires what is past due and nothing else; others may not', async () => {
+  for (const who of [cw, provider]) {
+    const refused = await request('POST', '/api/v1/referrals/expiry', write(who, {}));
+    assertProblem(assert, refused, 403, 'forbidden');
+  }
+  // what is due before now, read from the store itself (other test files share it)
+  const overdue = (when) => Number(sql(`SELECT count(*) FROM referrals WHERE agency_id = ${blob(ref.agency_id)}
+    AND status IN ('sent', 'acknowledged') AND due_us < ${when * 1000}`)[0]);
+  const before = overdue(Date.now());
+  const res = await request('POST', '/api/v1/referrals/expiry', write(sup, {}));
+  assert.equal(res.status, 200, res.text);
+  assert.ok(res.json.expired >= before, `${res.json.expired} expired, ${before} were due`);
+  assert.equal(overdue(Date.now()), 0);
+  // the referral sent just now, due in 4 hours, is left as it is
+  const still = await request('GET', `/api/v1/referrals/${ref.id}`, cw);
+  assert.equal(still.json.status, 'sent');
+});
+
 test('before acceptance the provider sees the summary and the workflow only, on every route', async () => {
   const one = await request('GET', `/api/v1/referrals/${ref.id}`, { cookie: provider.cookie });
   assert.equal(one.status, 200, one.text);
