@@ -17,6 +17,13 @@ static const struct http_field export_fields[] = {
 };
 const struct http_schema http_schema_subject_export = {export_fields};
 
+static const struct http_field export_case_fields[] = {
+	{"case", HTTP_F_STRING, 1, 64},
+	{"requester", HTTP_F_STRING, 1, SP_SUBJECT_REQUESTER_MAX},
+	{NULL, HTTP_F_STRING, 0, 0},
+};
+const struct http_schema http_schema_subject_export_case = {export_case_fields};
+
 static json_t *row_json(const struct sp_subject_export_row *e)
 {
 	char id[SP_ID_STRLEN + 1], case_id[SP_ID_STRLEN + 1], at[SP_TIME_STRLEN + 1];
@@ -62,22 +69,22 @@ static int read_export(struct http_req *r, const struct sp_id *id, bool download
 	return 0;
 }
 
-int http_api_subject_export_create(struct http_req *r)
+/* Export the case; at_case: an unknown case is a 400 at /case (it came in the body). */
+static int export_case(struct http_req *r, const struct sp_id *case_id, bool at_case)
 {
 	struct sp_casework cw;
 	struct sp_err err = {0};
-	struct sp_id case_id;
 	struct sp_subject_export rep;
-	if (http_query_only(r, NULL) || http_path_id(r, 0, &case_id))
-		return 1;
 	if (!r->opt->protocols || !r->opt->subject_dir)
 		return http_problem(r, 503, "unavailable", "Try again shortly",
 				    "Subject-access exports are not set up on this server.");
 	http_casework(r, &cw);
-	if (sp_subject_access_export_dir(&cw, r->opt->protocols, &case_id,
+	if (sp_subject_access_export_dir(&cw, r->opt->protocols, case_id,
 					 json_string_value(json_object_get(r->json, "requester")),
 					 r->opt->subject_dir, &rep, &err))
-		return http_problem_from_err(r, &err);
+		return at_case && err.code == SP_ENOTFOUND
+			       ? http_invalid(r, "/case", "no case has this number or id")
+			       : http_problem_from_err(r, &err);
 	/* answered as a review of what was written: the file read back proves it opens */
 	struct sp_subject_export_row e;
 	struct sp_buf doc;
@@ -91,6 +98,40 @@ int http_api_subject_export_create(struct http_req *r)
 	}
 	sp_buf_free(&doc);
 	return rc;
+}
+
+int http_api_subject_export_create(struct http_req *r)
+{
+	struct sp_id case_id;
+	if (http_query_only(r, NULL) || http_path_id(r, 0, &case_id))
+		return 1;
+	return export_case(r, &case_id, false);
+}
+
+/* The case named by its number or id in the body: the DPO's page, since the DPO does not
+ * browse cases. The number is looked up as the export reads (subject.export, audited), and
+ * only once the policy allows the DPO to export at all. */
+int http_api_subject_export_create_by_case(struct http_req *r)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_id case_id;
+	struct sp_case_hit hit;
+	if (http_query_only(r, NULL))
+		return 1;
+	const char *ref = json_string_value(json_object_get(r->json, "case"));
+	if (sp_id_parse(ref, &case_id) == SP_OK)
+		return export_case(r, &case_id, true);
+	http_casework(r, &cw);
+	if (sp_subject_access_may(&cw, &err))
+		return http_problem_from_err(r, &err);
+	cw.subject_export = true;
+	int rc = sp_case_find_number(&cw, ref, &hit, &err);
+	if (rc == SP_ENOTFOUND || rc == SP_EINVAL)
+		return http_invalid(r, "/case", "no case has this number or id");
+	if (rc)
+		return http_problem_from_err(r, &err);
+	return export_case(r, &hit.case_id, true);
 }
 
 static int reply_rows(struct http_req *r, const struct sp_subject_export_row *v, size_t n)

@@ -376,11 +376,12 @@ extern const struct http_schema http_schema_referral_create, http_schema_referra
 	http_schema_referral_incoming;
 /* api_subject.c: the DPO's subject-access exports */
 int http_api_subject_export_create(struct http_req *r);
+int http_api_subject_export_create_by_case(struct http_req *r);
 int http_api_subject_export_list_case(struct http_req *r);
 int http_api_subject_export_list(struct http_req *r);
 int http_api_subject_export_get(struct http_req *r);
 int http_api_subject_export_document(struct http_req *r);
-extern const struct http_schema http_schema_subject_export;
+extern const struct http_schema http_schema_subject_export, http_schema_subject_export_case;
 /* api_decisions.c: a case's decisions, and the deployment's jurisdiction */
 int http_api_decision_add(struct http_req *r);
 int http_api_decision_list(struct http_req *r);

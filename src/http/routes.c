@@ -108,6 +108,8 @@ const struct http_route http_routes[] = {
 	 http_api_subject_export_list_case},
 	{HTTP_GET, "/api/v1/subject-exports", HTTP_AUTH_SESSION, 0, NULL,
 	 http_api_subject_export_list},
+	{HTTP_POST, "/api/v1/subject-exports", HTTP_AUTH_SESSION, 0,
+	 &http_schema_subject_export_case, http_api_subject_export_create_by_case},
 	{HTTP_GET, "/api/v1/subject-exports/:id", HTTP_AUTH_SESSION, 0, NULL,
 	 http_api_subject_export_get},
 	{HTTP_GET, "/api/v1/subject-exports/:id/document", HTTP_AUTH_SESSION, 0, NULL,

@@ -99,6 +99,24 @@ test('the DPO lists the exports of the case and of the agency', async () => {
     exported_by: 'demo.dpo', exported_at: exp.exported_at });
 });
 
+test('the DPO names the case by its number; an unknown one is a 400 at /case', async () => {
+  const res = await request('POST', '/api/v1/subject-exports', {
+    ...dpo, body: { case: kase.number, requester: 'Her lawyer, with her signed authority' },
+  });
+  assert.equal(res.status, 201, res.text);
+  assert.equal(res.json.case_id, kase.id);
+  assert.equal(res.json.requester, 'Her lawyer, with her signed authority');
+  const list = await request('GET', `/api/v1/cases/${kase.id}/subject-exports`, { cookie: dpo.cookie });
+  assert.deepEqual(list.json.items.map((e) => e.id), [res.json.id, exp.id]);
+  for (const ref of ['NGO-1999-999999', '0192f7a0-0000-7000-8000-000000000000']) {
+    const none = await request('POST', '/api/v1/subject-exports', { ...dpo, body: { case: ref, requester: REQUESTER } });
+    assertProblem(assert, none, 400, 'validation');
+    assert.deepEqual(none.json.errors.map((e) => e.pointer), ['/case'], none.text);
+  }
+  const cwTry = await request('POST', '/api/v1/subject-exports', { ...cw, body: { case: kase.number, requester: REQUESTER } });
+  assertProblem(assert, cwTry, 403, 'forbidden');
+});
+
 test('a bad requester is a 400 naming /requester; nothing is written', async () => {
   const before = sql('SELECT count(*) FROM subject_exports')[0];
   for (const body of [{}, { requester: '   ' }, { requester: 'two\nlines' }, { requester: 7 },
