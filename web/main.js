@@ -26,11 +26,13 @@ import { ServicesPage, ServicePage, ServicesImportPage } from './pages/services.
 import { ReferralsPage, ReferralPage, ReferralPrintPage } from './pages/referrals.js';
 import { NotificationsPage } from './pages/notifications.js';
 import { ApprovalsPage } from './pages/approvals.js';
+import { SubjectAccessPage } from './pages/subject.js';
 
 setLanguage(initialLanguage());
 
 const ROLE_PAGES = [{ path: '/users', role: 'admin', page: UsersPage },
-  { path: '/agencies', role: 'admin', page: AgenciesPage }, { path: '/audit', role: 'dpo', page: AuditPage }];
+  { path: '/agencies', role: 'admin', page: AgenciesPage }, { path: '/audit', role: 'dpo', page: AuditPage },
+  { path: '/subject-access', role: 'dpo', page: SubjectAccessPage }];
 
 function route(path, me) {
   const staff = me.roles.some((r) => CASE_ROLES.includes(r));

@@ -52,6 +52,12 @@ export const CODES = {
     'case_approval.pending', 'referral.overdue'],
   approval_kind: ['closure', 'consent_override', 'break_glass_review', 'transfer', 'reopen'],
   approval_status: ['pending', 'approved', 'rejected'],
+  // a subject-access export's sections and why a member is marked for redaction
+  // (src/refer/subject_access.c)
+  subject_section: ['case', 'person', 'notes', 'consents', 'needs', 'tasks', 'screenings', 'decisions',
+    'deadlines', 'referrals', 'audit'],
+  redaction_reason: ['third_party', 'staff', 'staff_note'],
+  redaction_hint: ['third_party', 'staff', 'staff_note'],
 };
 
 // Roles that work with cases: the policy's STAFF (src/access/policy.c). The others see no
