@@ -27,6 +27,7 @@ import { ReferralsPage, ReferralPage, ReferralPrintPage } from './pages/referral
 import { NotificationsPage } from './pages/notifications.js';
 import { ApprovalsPage } from './pages/approvals.js';
 import { SubjectAccessPage } from './pages/subject.js';
+import { IncomingReferralPage } from './pages/incoming.js';
 
 setLanguage(initialLanguage());
 
@@ -46,6 +47,7 @@ function route(path, me) {
   if (path.startsWith('/referrals')) {
     if (!staff && !me.roles.includes('provider')) return { page: HomePage };
     if (path === '/referrals') return { page: ReferralsPage };
+    if (path === '/referrals/incoming/new') return { page: staff ? IncomingReferralPage : HomePage };
     const rm = /^\/referrals\/([0-9a-fA-F-]{36})(\/print)?$/.exec(path);
     if (rm) return { page: rm[2] ? ReferralPrintPage : ReferralPage, props: { id: rm[1] } };
   }
