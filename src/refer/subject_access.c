@@ -415,7 +415,7 @@ int sp_subject_access_export(struct sp_casework *cw, const struct sp_protocols *
 			     const struct sp_id *case_id, const char *requester, const char *path,
 			     struct sp_subject_export *out, struct sp_err *err)
 {
-	struct sp_id id;
+	struct sp_id id = {0};
 	sp_id_new(&id);
 	return export_at(cw, reg, case_id, requester, &id, path, out, err);
 }
@@ -438,7 +438,7 @@ int sp_subject_access_export_dir(struct sp_casework *cw, const struct sp_protoco
 				 struct sp_err *err)
 {
 	char path[4096];
-	struct sp_id id;
+	struct sp_id id = {0};
 	sp_id_new(&id);
 	int rc = export_path(dir, &id, path, sizeof path, err);
 	if (rc)
