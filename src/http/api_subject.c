@@ -79,6 +79,9 @@ static int export_case(struct http_req *r, const struct sp_id *case_id, bool at_
 		return http_problem(r, 503, "unavailable", "Try again shortly",
 				    "Subject-access exports are not set up on this server.");
 	http_casework(r, &cw);
+	/* the policy first: anyone but the DPO is refused before the body is looked at */
+	if (sp_subject_access_may(&cw, &err))
+		return http_problem_from_err(r, &err);
 	if (sp_subject_access_export_dir(&cw, r->opt->protocols, case_id,
 					 json_string_value(json_object_get(r->json, "requester")),
 					 r->opt->subject_dir, &rep, &err))
@@ -109,8 +112,8 @@ int http_api_subject_export_create(struct http_req *r)
 }
 
 /* The case named by its number or id in the body: the DPO's page, since the DPO does not
- * browse cases. The number is looked up as the export reads (subject.export, audited), and
- * only once the policy allows the DPO to export at all. */
+ * browse cases. The number is looked up as the export reads (subject.export, audited); a
+ * caller the policy refuses learns nothing of the case (the lookup itself asks the policy). */
 int http_api_subject_export_create_by_case(struct http_req *r)
 {
 	struct sp_casework cw;
@@ -123,8 +126,6 @@ int http_api_subject_export_create_by_case(struct http_req *r)
 	if (sp_id_parse(ref, &case_id) == SP_OK)
 		return export_case(r, &case_id, true);
 	http_casework(r, &cw);
-	if (sp_subject_access_may(&cw, &err))
-		return http_problem_from_err(r, &err);
 	cw.subject_export = true;
 	int rc = sp_case_find_number(&cw, ref, &hit, &err);
 	if (rc == SP_ENOTFOUND || rc == SP_EINVAL)

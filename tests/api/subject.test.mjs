@@ -113,8 +113,14 @@ test('the DPO names the case by its number; an unknown one is a 400 at /case', a
     assertProblem(assert, none, 400, 'validation');
     assert.deepEqual(none.json.errors.map((e) => e.pointer), ['/case'], none.text);
   }
-  const cwTry = await request('POST', '/api/v1/subject-exports', { ...cw, body: { case: kase.number, requester: REQUESTER } });
-  assertProblem(assert, cwTry, 403, 'forbidden');
+  // anyone else is refused before the body is looked at: a bad requester or an unknown case too
+  for (const body of [{ case: kase.number, requester: REQUESTER }, { case: kase.number, requester: '  ' },
+    { case: 'NGO-1999-999999', requester: REQUESTER }]) {
+    const cwTry = await request('POST', '/api/v1/subject-exports', { ...cw, body });
+    assertProblem(assert, cwTry, 403, 'forbidden');
+  }
+  const cwCase = await request('POST', `/api/v1/cases/${kase.id}/subject-exports`, { ...cw, body: { requester: '' } });
+  assertProblem(assert, cwCase, 403, 'forbidden');
 });
 
 test('a bad requester is a 400 naming /requester; nothing is written', async () => {
