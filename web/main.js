@@ -26,11 +26,14 @@ import { ServicesPage, ServicePage, ServicesImportPage } from './pages/services.
 import { ReferralsPage, ReferralPage, ReferralPrintPage } from './pages/referrals.js';
 import { NotificationsPage } from './pages/notifications.js';
 import { ApprovalsPage } from './pages/approvals.js';
+import { SubjectAccessPage } from './pages/subject.js';
+import { IncomingReferralPage } from './pages/incoming.js';
 
 setLanguage(initialLanguage());
 
 const ROLE_PAGES = [{ path: '/users', role: 'admin', page: UsersPage },
-  { path: '/agencies', role: 'admin', page: AgenciesPage }, { path: '/audit', role: 'dpo', page: AuditPage }];
+  { path: '/agencies', role: 'admin', page: AgenciesPage }, { path: '/audit', role: 'dpo', page: AuditPage },
+  { path: '/subject-access', role: 'dpo', page: SubjectAccessPage }];
 
 function route(path, me) {
   const staff = me.roles.some((r) => CASE_ROLES.includes(r));
@@ -44,6 +47,7 @@ function route(path, me) {
   if (path.startsWith('/referrals')) {
     if (!staff && !me.roles.includes('provider')) return { page: HomePage };
     if (path === '/referrals') return { page: ReferralsPage };
+    if (path === '/referrals/incoming/new') return { page: staff ? IncomingReferralPage : HomePage };
     const rm = /^\/referrals\/([0-9a-fA-F-]{36})(\/print)?$/.exec(path);
     if (rm) return { page: rm[2] ? ReferralPrintPage : ReferralPage, props: { id: rm[1] } };
   }

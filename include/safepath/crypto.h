@@ -141,6 +141,11 @@ int sp_sealfile_write_mem(const struct sp_keys *k, const char magic[SP_SEALFILE_
 int sp_sealfile_read(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
 		     const char *src, const char *dst, void *header, size_t cap, size_t *header_len,
 		     sp_sealfile_progress_fn progress, void *ctx, struct sp_err *err) SP_MUST;
+/* The same into dst, a capped buffer (SP_ETOOBIG past its cap; emptied on failure), for a
+ * document never to be on disk in clear; the caller wipes it (sp_buf_free). */
+int sp_sealfile_read_mem(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
+			 const char *src, struct sp_buf *dst, void *header, size_t cap,
+			 size_t *header_len, struct sp_err *err) SP_MUST;
 
 /* ---- person keys: a key store apart from the data ------------------------------------ */
 

@@ -34,6 +34,8 @@ struct sp_http_options {
 	int max_connections;                  /* 0 = 256 */
 	const struct sp_http_tls *tls;        /* NULL: plain HTTP */
 	const char *audit_dir;                /* the checkpoint folder (GET /api/v1/audit/verify) */
+	const char *subject_dir;              /* the DPO's sealed subject-access exports (made
+					       * 0700 on the first); NULL: those routes answer 503 */
 	/* The screening protocols, loaded once at start (shipped and <data>/protocols), read-only
 	 * and shared by the threads; NULL: the protocol and screening routes answer 503. */
 	const struct sp_protocols *protocols;

@@ -11,7 +11,9 @@
 #ifndef SAFEPATH_SUBJECT_H
 #define SAFEPATH_SUBJECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -53,6 +55,40 @@ struct sp_subject_export {
 int sp_subject_access_export(struct sp_casework *cw, const struct sp_protocols *reg,
 			     const struct sp_id *case_id, const char *requester, const char *path,
 			     struct sp_subject_export *out, struct sp_err *err) SP_MUST;
+
+/* The same into dir/<export id>.sar, dir made (0700) when missing: the server's exports,
+ * kept in the data folder's subject-access/. */
+int sp_subject_access_export_dir(struct sp_casework *cw, const struct sp_protocols *reg,
+				 const struct sp_id *case_id, const char *requester,
+				 const char *dir, struct sp_subject_export *out,
+				 struct sp_err *err) SP_MUST;
+
+/* An export made, as the DPO lists it (strings in cw->arena). */
+struct sp_subject_export_row {
+	struct sp_id id;
+	struct sp_id case_id;
+	const char *case_number;
+	const char *exported_by; /* the DPO's user name */
+	int64_t exported_us;
+	const char *requester; /* opened by sp_subject_export_read; NULL in a list */
+};
+
+/* The exports of one case, newest first (subject.export on the case; one audit record,
+ * subject_access.list), or with case_id NULL those made by the users of the DPO's own agency
+ * (subject.export on any case; nothing personal, so no record). *out in cw->arena. */
+int sp_subject_export_list(struct sp_casework *cw, const struct sp_id *case_id,
+			   struct sp_subject_export_row **out, size_t *n,
+			   struct sp_err *err) SP_MUST;
+
+/* One export of dir (sp_subject_access_export_dir): its row with the requester opened, and
+ * its document decrypted into doc (never on disk in clear; the caller wipes it), under
+ * subject.export on its case. Audited as subject_access.read naming the export ("identity":
+ * the requester; the caller shows only the sections and the redactions), or with download as
+ * subject_access.download (every class: the document leaves in clear), both flagged to the
+ * DPO. SP_ENOTFOUND for an unknown export. */
+int sp_subject_export_read(struct sp_casework *cw, const char *dir, const struct sp_id *id,
+			   bool download, struct sp_subject_export_row *row, struct sp_buf *doc,
+			   struct sp_err *err) SP_MUST;
 
 /* Decrypt an export into clear_path, a new file (0600): for the DPO preparing the reply on a
  * machine of their choosing. */

@@ -134,6 +134,8 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		sp_http_tls_free(&tls);
 		return rc;
 	}
+	char subject_dir[4096];
+	int w = snprintf(subject_dir, sizeof subject_dir, "%s/subject-access", app.data_dir);
 	struct sp_http_options opt = {
 		.listen = listen,
 		.db_url = app.db_url,
@@ -145,6 +147,7 @@ static int cmd_serve(struct sp_cli *cli, int argc, char **argv)
 		.audit_keys = app.akeys,
 		.tls = tls.cert ? &tls : NULL,
 		.audit_dir = app.audit_dir,
+		.subject_dir = w > 0 && (size_t)w < sizeof subject_dir ? subject_dir : NULL,
 		.protocols = reg,
 		.vocabulary = &vocab,
 		.jurisdiction = jur,

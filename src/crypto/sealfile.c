@@ -221,10 +221,29 @@ int sp_sealfile_write_mem(const struct sp_keys *k, const char magic[SP_SEALFILE_
 	return write_sealed(k, magic, header, header_len, &in, n, dst, NULL, NULL, err);
 }
 
+/* Where the clear text goes: a file, or a capped buffer in memory (a document that must
+ * never be on disk in clear). */
+struct sink {
+	int fd; /* -1: mem */
+	struct sp_buf *mem;
+};
+
+static int write_sink(struct sink *out, const unsigned char *p, size_t n, struct sp_err *err)
+{
+	if (out->fd < 0)
+		return sp_buf_add(out->mem, p, n)
+			       ? SP_FAIL(err, SP_ETOOBIG, "from", "the document is too large")
+			       : SP_OK;
+	return sp_write_all_(out->fd, p, n) ? SP_FAIL(err, SP_EIO, "",
+						      "cannot write the decrypted copy: %s",
+						      strerror(errno))
+					    : SP_OK;
+}
+
 /* The chunks after the header into out, until the FINAL tag at the very end of the file. */
-static int open_stream(crypto_secretstream_xchacha20poly1305_state *ss, int in, int out,
-		       uint64_t total, sp_sealfile_progress_fn progress, void *ctx,
-		       struct sp_err *err)
+static int open_stream(crypto_secretstream_xchacha20poly1305_state *ss, int in,
+		       struct sink *out, uint64_t total, sp_sealfile_progress_fn progress,
+		       void *ctx, struct sp_err *err)
 {
 	struct bufs b = {0};
 	int rc = bufs_new(&b, err);
@@ -242,9 +261,8 @@ static int open_stream(crypto_secretstream_xchacha20poly1305_state *ss, int in, 
 			rc = SP_FAIL(err, SP_ECRYPTO, "from",
 				     "the backup was changed, damaged or cut short (the chunk at byte %llu)",
 				     (unsigned long long)done);
-		else if (sp_write_all_(out, b.a, (size_t)mlen))
-			rc = SP_FAIL(err, SP_EIO, "", "cannot write the decrypted copy: %s",
-				     strerror(errno));
+		else
+			rc = write_sink(out, b.a, (size_t)mlen, err);
 		done += (uint64_t)(got > 0 ? got : 0);
 		if (!rc && progress)
 			progress(ctx, done, total);
@@ -257,61 +275,91 @@ static int open_stream(crypto_secretstream_xchacha20poly1305_state *ss, int in, 
 	return rc;
 }
 
+/* The prefix and the caller's header of src, checked, leaving ss ready for the chunks; in
+ * is then open on src (the caller closes it, also on failure when it is >= 0). */
+static int open_header(const unsigned char *key, const char *magic, const char *src, int *in,
+		       crypto_secretstream_xchacha20poly1305_state *ss, void *header, size_t cap,
+		       size_t *header_len, uint64_t *size, struct sp_err *err)
+{
+	unsigned char prefix[PREFIX_LEN], check[CHECK_LEN];
+	unsigned char hbuf[SP_SEALFILE_HEADER_MAX + ABYTES];
+	*in = open(src, O_RDONLY | O_CLOEXEC);
+	if (*in < 0)
+		return SP_FAIL(err, SP_ENOTFOUND, "from", "cannot open: %s", strerror(errno));
+	struct stat st;
+	if (fstat(*in, &st) != 0 || read_full(*in, prefix, sizeof prefix) != (ssize_t)sizeof prefix ||
+	    memcmp(prefix, magic, SP_SEALFILE_MAGIC_LEN) != 0)
+		return SP_FAIL(err, SP_EINVAL, "from", "not a safepath backup of this kind");
+	*size = (uint64_t)st.st_size;
+	uint32_t hlen = get32(prefix + 12);
+	key_check(key, check);
+	if (get32(prefix + 8) != FORMAT)
+		return SP_FAIL(err, SP_EINVAL, "from", "backup format %u: this program reads format %d",
+			       get32(prefix + 8), FORMAT);
+	if (sodium_memcmp(check, prefix + 16, CHECK_LEN) != 0)
+		return SP_FAIL(err, SP_ECRYPTO, "from", "the backup was made with another master key");
+	if (hlen > SP_SEALFILE_HEADER_MAX || hlen > cap)
+		return SP_FAIL(err, SP_ECRYPTO, "from", "the backup's header is damaged");
+	unsigned long long mlen = 0;
+	unsigned char tag = 0;
+	if (crypto_secretstream_xchacha20poly1305_init_pull(ss, prefix + AD_LEN, key) != 0 ||
+	    read_full(*in, hbuf, (size_t)hlen + ABYTES) != (ssize_t)hlen + (ssize_t)ABYTES ||
+	    crypto_secretstream_xchacha20poly1305_pull(ss, header, &mlen, &tag, hbuf, hlen + ABYTES,
+						       prefix, AD_LEN) != 0 ||
+	    tag != 0)
+		return SP_FAIL(err, SP_ECRYPTO, "from", "the backup's header was changed or damaged");
+	*header_len = (size_t)mlen;
+	return SP_OK;
+}
+
 int sp_sealfile_read(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
 		     const char *src, const char *dst, void *header, size_t cap, size_t *header_len,
 		     sp_sealfile_progress_fn progress, void *ctx, struct sp_err *err)
 {
-	const unsigned char *key = sp_keys_backup_key_(k);
 	crypto_secretstream_xchacha20poly1305_state ss;
-	unsigned char prefix[PREFIX_LEN], check[CHECK_LEN];
-	unsigned char hbuf[SP_SEALFILE_HEADER_MAX + ABYTES];
-	int out = -1, rc = SP_OK;
-	int in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return SP_FAIL(err, SP_ENOTFOUND, "from", "cannot open: %s", strerror(errno));
-	struct stat st;
-	if (fstat(in, &st) != 0 || read_full(in, prefix, sizeof prefix) != (ssize_t)sizeof prefix ||
-	    memcmp(prefix, magic, SP_SEALFILE_MAGIC_LEN) != 0) {
-		rc = SP_FAIL(err, SP_EINVAL, "from", "not a safepath backup of this kind");
-		goto out;
-	}
-	uint32_t hlen = get32(prefix + 12);
-	key_check(key, check);
-	if (get32(prefix + 8) != FORMAT)
-		rc = SP_FAIL(err, SP_EINVAL, "from", "backup format %u: this program reads format %d",
-			     get32(prefix + 8), FORMAT);
-	else if (sodium_memcmp(check, prefix + 16, CHECK_LEN) != 0)
-		rc = SP_FAIL(err, SP_ECRYPTO, "from", "the backup was made with another master key");
-	else if (hlen > SP_SEALFILE_HEADER_MAX || hlen > cap)
-		rc = SP_FAIL(err, SP_ECRYPTO, "from", "the backup's header is damaged");
+	struct sink out = {.fd = -1};
+	int in = -1;
+	uint64_t size = 0;
+	int rc = open_header(sp_keys_backup_key_(k), magic, src, &in, &ss, header, cap, header_len,
+			     &size, err);
 	if (rc)
 		goto out;
-	unsigned long long mlen = 0;
-	unsigned char tag = 0;
-	if (crypto_secretstream_xchacha20poly1305_init_pull(&ss, prefix + AD_LEN, key) != 0 ||
-	    read_full(in, hbuf, (size_t)hlen + ABYTES) != (ssize_t)hlen + (ssize_t)ABYTES ||
-	    crypto_secretstream_xchacha20poly1305_pull(&ss, header, &mlen, &tag, hbuf, hlen + ABYTES,
-						       prefix, AD_LEN) != 0 ||
-	    tag != 0) {
-		rc = SP_FAIL(err, SP_ECRYPTO, "from", "the backup's header was changed or damaged");
-		goto out;
-	}
-	*header_len = (size_t)mlen;
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (out < 0) {
+	out.fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (out.fd < 0) {
 		rc = SP_FAIL(err, SP_EIO, "", "cannot create the decrypted copy: %s", strerror(errno));
 		goto out;
 	}
-	rc = open_stream(&ss, in, out, (uint64_t)st.st_size, progress, ctx, err);
-	if (!rc && fsync(out) != 0)
+	rc = open_stream(&ss, in, &out, size, progress, ctx, err);
+	if (!rc && fsync(out.fd) != 0)
 		rc = SP_FAIL(err, SP_EIO, "", "cannot sync the decrypted copy: %s", strerror(errno));
 out:
 	sodium_memzero(&ss, sizeof ss);
-	close(in);
-	if (out >= 0) {
-		close(out);
+	if (in >= 0)
+		close(in);
+	if (out.fd >= 0) {
+		close(out.fd);
 		if (rc)
 			unlink(dst);
 	}
+	return rc;
+}
+
+int sp_sealfile_read_mem(const struct sp_keys *k, const char magic[SP_SEALFILE_MAGIC_LEN],
+			 const char *src, struct sp_buf *dst, void *header, size_t cap,
+			 size_t *header_len, struct sp_err *err)
+{
+	crypto_secretstream_xchacha20poly1305_state ss;
+	struct sink out = {.fd = -1, .mem = dst};
+	int in = -1;
+	uint64_t size = 0;
+	int rc = open_header(sp_keys_backup_key_(k), magic, src, &in, &ss, header, cap, header_len,
+			     &size, err);
+	if (!rc)
+		rc = open_stream(&ss, in, &out, size, NULL, NULL, err);
+	sodium_memzero(&ss, sizeof ss);
+	if (in >= 0)
+		close(in);
+	if (rc)
+		sp_buf_reset(dst);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /* Legal holds through the API (docs/retention.md): a supervisor of the case's agency puts a
  * case on hold with a reason code, or lifts it; the answer is the case, its flags showing
- * legal_hold. The retention run and the subject-access export are the command line's. */
+ * legal_hold. The retention run is the command line's; the subject-access export is api_subject.c. */
 #include <jansson.h>
 
 #include "http/http.h"

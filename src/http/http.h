@@ -178,6 +178,7 @@ struct http_req {
 	const char *text_type;
 	char set_cookie[256];
 	char location[128];
+	char disposition[128];           /* Content-Disposition of a download; "" if none */
 	char allow[64];
 	int64_t retry_after_s;           /* > 0 on a 429: sent as Retry-After */
 	/* an embedded file (static.c): sent as it is, with its ETag and Cache-Control: no-cache */
@@ -375,6 +376,14 @@ int http_api_referral_incoming(struct http_req *r);
 int http_api_referral_expire(struct http_req *r);
 extern const struct http_schema http_schema_referral_create, http_schema_referral_event,
 	http_schema_referral_incoming;
+/* api_subject.c: the DPO's subject-access exports */
+int http_api_subject_export_create(struct http_req *r);
+int http_api_subject_export_create_by_case(struct http_req *r);
+int http_api_subject_export_list_case(struct http_req *r);
+int http_api_subject_export_list(struct http_req *r);
+int http_api_subject_export_get(struct http_req *r);
+int http_api_subject_export_document(struct http_req *r);
+extern const struct http_schema http_schema_subject_export, http_schema_subject_export_case;
 /* api_decisions.c: a case's decisions, and the deployment's jurisdiction */
 int http_api_decision_add(struct http_req *r);
 int http_api_decision_list(struct http_req *r);

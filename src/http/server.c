@@ -148,6 +148,9 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_req *cr)
 					      "max-age=31536000") == MHD_YES;
 	if (r->location[0])
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location) == MHD_YES;
+	if (r->disposition[0])
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+					      r->disposition) == MHD_YES;
 	if (r->status == 405 && r->allow[0])
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) == MHD_YES;
 	if (r->status == 429 && r->retry_after_s > 0) {

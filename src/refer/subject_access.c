@@ -4,8 +4,10 @@
  * memory (never in clear on disk), then the export recorded with its sealed requester and its
  * audit record, flagged to the DPO, in one transaction. A section is one function in
  * `sections`: referrals join as one more. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "safepath/audit.h"
@@ -378,9 +380,10 @@ out:
 	return rc;
 }
 
-int sp_subject_access_export(struct sp_casework *cw, const struct sp_protocols *reg,
-			     const struct sp_id *case_id, const char *requester, const char *path,
-			     struct sp_subject_export *out, struct sp_err *err)
+/* The export under id into path. */
+static int export_at(struct sp_casework *cw, const struct sp_protocols *reg,
+		     const struct sp_id *case_id, const char *requester, const struct sp_id *id,
+		     const char *path, struct sp_subject_export *out, struct sp_err *err)
 {
 	int rc = requester_check(requester, err);
 	if (rc)
@@ -389,7 +392,7 @@ int sp_subject_access_export(struct sp_casework *cw, const struct sp_protocols *
 	if ((rc = sp_subject_access_document(cw, reg, case_id, &doc, err)))
 		return rc;
 	memset(out, 0, sizeof *out);
-	sp_id_new(&out->id);
+	out->id = *id;
 	out->sections = json_array_size(json_object_get(doc, "sections"));
 	out->redactions = json_array_size(json_object_get(doc, "redactions"));
 	char *text = sp_json_dump(doc);
@@ -406,6 +409,173 @@ int sp_subject_access_export(struct sp_casework *cw, const struct sp_protocols *
 	if (!rc && (rc = record(cw, case_id, requester, &out->id, err)))
 		unlink(path);
 	return rc;
+}
+
+int sp_subject_access_export(struct sp_casework *cw, const struct sp_protocols *reg,
+			     const struct sp_id *case_id, const char *requester, const char *path,
+			     struct sp_subject_export *out, struct sp_err *err)
+{
+	struct sp_id id = {0};
+	sp_id_new(&id);
+	return export_at(cw, reg, case_id, requester, &id, path, out, err);
+}
+
+/* dir/<id>.sar */
+static int export_path(const char *dir, const struct sp_id *id, char *path, size_t cap,
+		       struct sp_err *err)
+{
+	char s[SP_ID_STRLEN + 1];
+	sp_id_format(id, s);
+	int n = snprintf(path, cap, "%s/%s.sar", dir, s);
+	return n < 0 || (size_t)n >= cap
+		       ? sp_err_set(err, SP_EINVAL, "subject-access", "the folder's path is too long")
+		       : SP_OK;
+}
+
+int sp_subject_access_export_dir(struct sp_casework *cw, const struct sp_protocols *reg,
+				 const struct sp_id *case_id, const char *requester,
+				 const char *dir, struct sp_subject_export *out,
+				 struct sp_err *err)
+{
+	char path[4096];
+	struct sp_id id = {0};
+	sp_id_new(&id);
+	int rc = export_path(dir, &id, path, sizeof path, err);
+	if (rc)
+		return rc;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return sp_err_set(err, SP_EIO, "subject-access", "cannot create the folder: %s",
+				  strerror(errno));
+	return export_at(cw, reg, case_id, requester, &id, path, out, err);
+}
+
+/* ---- the exports made ------------------------------------------------------------------ */
+
+static const struct sp_case_act list_act = {SP_ACT_SUBJECT_EXPORT, 0, "subject_access.list"};
+static const struct sp_case_act read_act = {SP_ACT_SUBJECT_EXPORT, 0, "subject_access.read"};
+static const struct sp_case_act download_act = {SP_ACT_SUBJECT_EXPORT, 0,
+						"subject_access.download"};
+
+#define ROW_COLUMNS                                                                             \
+	"SELECT e.id, e.case_id, c.number, u.username, e.exported_us, e.requester "             \
+	"FROM subject_exports e JOIN cases c ON c.id = e.case_id "                              \
+	"JOIN users u ON u.id = e.exported_by "
+
+static int read_row(struct sp_casework *cw, struct sp_stmt *st, struct sp_subject_export_row *r,
+		    const void **ct, size_t *ct_len, struct sp_err *err)
+{
+	memset(r, 0, sizeof *r);
+	if (sp_stmt_id(st, 0, &r->id) || sp_stmt_id(st, 1, &r->case_id))
+		return sp_err_set(err, SP_EINTERNAL, "", "a subject export's ids are damaged");
+	r->case_number = sp_arena_strdup(cw->arena, sp_stmt_text(st, 2));
+	r->exported_by = sp_arena_strdup(cw->arena, sp_stmt_text(st, 3));
+	r->exported_us = sp_stmt_int64(st, 4);
+	if (ct) {
+		const void *b = sp_stmt_blob(st, 5, ct_len);
+		void *copy = sp_arena_alloc(cw->arena, *ct_len ? *ct_len : 1);
+		if (copy && *ct_len)
+			memcpy(copy, b, *ct_len);
+		*ct = copy;
+	}
+	return r->case_number && r->exported_by && (!ct || *ct) ? SP_OK : oom(err);
+}
+
+/* Step st into a list in cw->arena. */
+static int rows_of(struct sp_casework *cw, struct sp_stmt *st, struct sp_subject_export_row **out,
+		   size_t *n, struct sp_err *err)
+{
+	size_t cap = 0;
+	int rc;
+	while ((rc = sp_stmt_step(st, err)) > 0) {
+		*out = sp_arena_grow(cw->arena, *out, *n, &cap, sizeof **out);
+		if (!*out)
+			return oom(err);
+		if ((rc = read_row(cw, st, &(*out)[*n], NULL, NULL, err)))
+			return rc;
+		(*n)++;
+	}
+	return rc;
+}
+
+int sp_subject_export_list(struct sp_casework *cw, const struct sp_id *case_id,
+			   struct sp_subject_export_row **out, size_t *n, struct sp_err *err)
+{
+	struct sp_caseop op;
+	struct sp_stmt *st = NULL;
+	*out = NULL;
+	*n = 0;
+	if (!case_id) {
+		/* the exports of the DPO's own agency: another agency's cases (across the firewall
+		 * too) are not named */
+		int rc = sp_caseop_authorise_any(cw, &list_act, err);
+		if (!rc)
+			rc = sp_store_prepare(cw->store,
+					      ROW_COLUMNS "WHERE u.agency_id = ? "
+							  "ORDER BY e.exported_us DESC, e.id",
+					      &st, err);
+		if (!rc && sp_stmt_bind_id(st, 1, &cw->subject->agency))
+			rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+		if (!rc)
+			rc = rows_of(cw, st, out, n, err);
+		sp_stmt_done(st);
+		return rc;
+	}
+	int rc = sp_caseop_begin(cw, &list_act, false, &op, err);
+	if (rc)
+		return rc;
+	rc = sp_caseop_case(&op, case_id, err);
+	if (!rc)
+		rc = sp_caseop_select(&op, ROW_COLUMNS "WHERE e.case_id = ? "
+						       "ORDER BY e.exported_us DESC, e.id",
+				      &st, err);
+	if (!rc)
+		rc = rows_of(cw, st, out, n, err);
+	sp_stmt_done(st);
+	if (!rc)
+		rc = sp_caseop_audit(&op, "case", case_id, "stat", NULL, err);
+	return sp_caseop_finish(&op, rc, err);
+}
+
+int sp_subject_export_read(struct sp_casework *cw, const char *dir, const struct sp_id *id,
+			   bool download, struct sp_subject_export_row *row, struct sp_buf *doc,
+			   struct sp_err *err)
+{
+	const struct sp_case_act *act = download ? &download_act : &read_act;
+	struct sp_caseop op;
+	struct sp_stmt *st = NULL;
+	char path[4096];
+	const void *ct = NULL;
+	size_t ct_len = 0, len = 0;
+	/* the policy's question comes first: nobody else learns whether an export exists */
+	int rc = sp_caseop_authorise_any(cw, act, err);
+	if (!rc)
+		rc = export_path(dir, id, path, sizeof path, err);
+	if (!rc)
+		rc = sp_caseop_begin(cw, act, false, &op, err);
+	if (rc)
+		return rc;
+	rc = sp_store_prepare(cw->store, ROW_COLUMNS "WHERE e.id = ?", &st, err);
+	if (!rc && sp_stmt_bind_id(st, 1, id))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	if (!rc && (rc = sp_stmt_step(st, err)) == 0)
+		rc = sp_err_set(err, SP_ENOTFOUND, "", "no such subject-access export");
+	if (rc > 0)
+		rc = read_row(cw, st, row, &ct, &ct_len, err);
+	sp_stmt_done(st);
+	if (!rc)
+		rc = sp_caseop_case(&op, &row->case_id, err);
+	if (!rc)
+		rc = sp_caseop_open(&op, "subject_exports", "requester", id, ct, ct_len,
+				    &row->requester, &len, err);
+	char header[SP_SEALFILE_HEADER_MAX];
+	size_t hlen = 0;
+	if (!rc)
+		rc = sp_sealfile_read_mem(cw->keys, magic, path, doc, header, sizeof header, &hlen,
+					  err);
+	if (!rc)
+		rc = sp_caseop_audit(&op, "subject_export", id, download ? EXPORT_FIELDS : "identity",
+				     NULL, err);
+	return sp_caseop_finish(&op, rc, err);
 }
 
 int sp_subject_access_open(const struct sp_keys *k, const char *path, const char *clear_path,

@@ -2,8 +2,9 @@
  * with what was written into it, the third-party and staff members marked for redaction at
  * their JSON pointers (written by hand), each read audited and flagged to the DPO, the file
  * encrypted (no clear text in it), the requester sealed, the export audited once; refused to
- * staff, across the firewall and without a requester; writes refused in export mode; and a
- * failure anywhere in the export's record leaves neither a row nor a file. */
+ * staff, across the firewall and without a requester; the server's exports listed, reviewed
+ * and downloaded from memory; writes refused in export mode; and a failure anywhere in the
+ * export's record leaves neither a row nor a file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -224,6 +225,94 @@ static void the_export_is_encrypted_recorded_and_audited(void **state)
 	sp_arena_release(&arena);
 }
 
+/* The server's exports (sp_subject_access_export_dir): a folder of its own made 0700, a file
+ * named by the export 0600; listed by case and by the DPO's agency (never another agency's
+ * DPO's), one opened in memory with its requester for a review and for a download, each
+ * audited under its own name and flagged to the DPO; refused to staff and across the
+ * firewall; an unknown export not found; a buffer too small for the document left empty. */
+static void the_server_exports_are_listed_reviewed_and_downloaded(void **state)
+{
+	(void)state;
+	struct sp_casework d = as(&dpo), w = as(&cw_a), far = as(&dpo_imm);
+	struct sp_err err = {0};
+	struct sp_subject_export rep;
+	struct sp_subject_export_row *v, row;
+	size_t n;
+	char folder[160], path[240], id[SP_ID_STRLEN + 1];
+	struct stat st;
+	snprintf(folder, sizeof folder, "%s/var/subject-access", dir);
+	ok(sp_subject_access_export_dir(&d, reg, &c.id, "Her sister, with a signed authority",
+					folder, &rep, &err),
+	   &err, "export");
+	assert_int_equal(stat(folder, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	sp_id_format(&rep.id, id);
+	snprintf(path, sizeof path, "%s/%s.sar", folder, id);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_false(file_has(path, "Selamawit"));
+
+	ok(sp_subject_export_list(&d, &c.id, &v, &n, &err), &err, "list");
+	assert_true(n >= 1);
+	assert_true(memcmp(&v[0].id, &rep.id, sizeof v[0].id) == 0);
+	assert_true(memcmp(&v[0].case_id, &c.id, sizeof v[0].case_id) == 0);
+	assert_string_equal(v[0].case_number, c.number);
+	assert_string_equal(v[0].exported_by, "dpo");
+	assert_null(v[0].requester);
+	assert_int_equal(audit_count("action = 'subject_access.list' AND flags = 1"), 1);
+	ok(sp_subject_export_list(&d, NULL, &v, &n, &err), &err, "agency list");
+	assert_true(n >= 1 && memcmp(&v[0].id, &rep.id, sizeof v[0].id) == 0);
+	ok(sp_subject_export_list(&far, NULL, &v, &n, &err), &err, "other agency");
+	assert_int_equal(n, 0);
+	assert_int_equal(sp_subject_export_list(&w, &c.id, &v, &n, &err), SP_EDENIED);
+	assert_int_equal(sp_subject_export_list(&w, NULL, &v, &n, &err), SP_EDENIED);
+
+	struct sp_buf doc;
+	sp_buf_init(&doc, 4u << 20);
+	ok(sp_subject_export_read(&d, folder, &rep.id, false, &row, &doc, &err), &err, "review");
+	assert_string_equal(row.requester, "Her sister, with a signed authority");
+	assert_string_equal(row.case_number, c.number);
+	json_t *j = json_loadb(doc.data, doc.len, 0, NULL);
+	assert_non_null(j);
+	const char *name = NULL, *avoid = NULL;
+	assert_int_equal(json_unpack(j, "{s:{s:[{s:s}], s:{s:s}}}", "person", "names", "romanised",
+				     &name, "safety", "people_to_avoid", &avoid),
+			 0);
+	assert_string_equal(name, "Selamawit");
+	assert_string_equal(avoid, "Uncle Tekle");
+	json_decref(j);
+	assert_int_equal(audit_count("action = 'subject_access.read' AND flags = 1 AND "
+				     "fields = 'identity' AND object_type = 'subject_export'"),
+			 1);
+	sp_buf_reset(&doc);
+	ok(sp_subject_export_read(&d, folder, &rep.id, true, &row, &doc, &err), &err, "download");
+	assert_non_null(strstr(doc.data, "safepath-subject-access/1"));
+	assert_int_equal(audit_count("action = 'subject_access.download' AND flags = 1 AND "
+				     "fields = 'stat,identity,safety,gbv,trafficking,notes,screening'"),
+			 1);
+	sp_buf_reset(&doc);
+	assert_int_equal(sp_subject_export_read(&w, folder, &rep.id, true, &row, &doc, &err),
+			 SP_EDENIED);
+	assert_int_equal(sp_subject_export_read(&far, folder, &rep.id, true, &row, &doc, &err),
+			 SP_EDENIED);
+	assert_string_equal(err.reason, "firewall");
+	assert_int_equal(doc.len, 0);
+	struct sp_id none;
+	sp_id_new(&none);
+	assert_int_equal(sp_subject_export_read(&d, folder, &none, false, &row, &doc, &err),
+			 SP_ENOTFOUND);
+	struct sp_buf small;
+	char header[SP_SEALFILE_HEADER_MAX];
+	size_t hlen;
+	sp_buf_init(&small, 64);
+	assert_int_equal(sp_sealfile_read_mem(keys, "SPSUBJA1", path, &small, header,
+					      sizeof header, &hlen, &err),
+			 SP_ETOOBIG);
+	assert_int_equal(small.len, 0);
+	sp_buf_free(&small);
+	sp_buf_free(&doc);
+	sp_arena_release(&arena);
+}
 
 static void an_export_only_reads(void **state)
 {
@@ -281,6 +370,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_document_holds_every_section_and_its_redactions),
 		cmocka_unit_test(the_export_is_encrypted_recorded_and_audited),
+		cmocka_unit_test(the_server_exports_are_listed_reviewed_and_downloaded),
 		cmocka_unit_test(an_export_only_reads),
 		cmocka_unit_test(a_failed_export_leaves_nothing),
 	};

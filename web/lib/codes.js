@@ -55,6 +55,12 @@ export const CODES = {
   // why a case is on legal hold (src/casework/retention.c)
   hold_reason: ['criminal_proceedings', 'civil_proceedings', 'immigration_proceedings',
     'identification_review', 'complaint'],
+  // a subject-access export's sections and why a member is marked for redaction
+  // (src/refer/subject_access.c)
+  subject_section: ['case', 'person', 'notes', 'consents', 'needs', 'tasks', 'screenings', 'decisions',
+    'deadlines', 'referrals', 'audit'],
+  redaction_reason: ['third_party', 'staff', 'staff_note'],
+  redaction_hint: ['third_party', 'staff', 'staff_note'],
 };
 
 // Roles that work with cases: the policy's STAFF (src/access/policy.c). The others see no

@@ -57,3 +57,13 @@ export function formatTime(iso, timeZone) {
   return new Intl.DateTimeFormat(`${current.code}-u-ca-gregory-nu-latn`,
     { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(d);
 }
+
+// A language code of the API (ISO 639, "ti") as the reader's language names it ("tigrigna");
+// the code itself where the browser does not know it.
+export function languageName(code) {
+  try {
+    return new Intl.DisplayNames([current.code], { type: 'language', fallback: 'code' }).of(code) || code;
+  } catch {
+    return code;
+  }
+}

@@ -273,6 +273,7 @@ export function CasePage({ id, me, onSessionEnded }) {
       <h1 tabindex="-1">${t('case.title', { number: c.number })}</h1>
       <${CaseBadges} c=${c} />
     </div>
+    ${me.roles.includes('dpo') && html`<p><a class="button" href=${`/subject-access?case=${encodeURIComponent(c.number)}`}>${t('subject.from_case')}</a></p>`}
     <section class="card" aria-labelledby="summary-h">
       <h2 id="summary-h" class="visually-hidden">${t('case.summary')}</h2>
       <dl class="facts">

@@ -25,6 +25,7 @@ export function Brand() {
 const ROLE_LINKS = [{ href: '/users', role: 'admin', text: () => t('nav.users') },
   { href: '/agencies', role: 'admin', text: () => t('nav.agencies') },
   { href: '/audit', role: 'dpo', text: () => t('nav.audit') },
+  { href: '/subject-access', role: 'dpo', text: () => t('nav.subject_access') },
   { href: '/referrals', role: 'provider', text: () => t('nav.referrals') }];
 
 export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
@@ -39,7 +40,8 @@ export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
       { href: '/services', text: t('nav.services'), current: path.startsWith('/services') },
       { href: '/focal-points', text: t('nav.focal'), current: path === '/focal-points' },
       { href: '/referrals', text: t('nav.referrals'), current: path.startsWith('/referrals') },
-      ...(me.roles.includes('supervisor') ? [{ href: '/approvals', text: t('nav.approvals'), current: path === '/approvals' }] : [])]
+      ...(me.roles.includes('supervisor') ? [{ href: '/approvals', text: t('nav.approvals'), current: path === '/approvals' }] : []),
+      ...(me.roles.includes('dpo') ? [{ href: '/subject-access', text: t('nav.subject_access'), current: path === '/subject-access' }] : [])]
     : [{ href: '/', text: t('nav.home'), current: path === '/' },
       ...ROLE_LINKS.filter((l) => me.roles.includes(l.role))
         .map((l) => ({ href: l.href, text: l.text(), current: path === l.href || path.startsWith(`${l.href}/`) }))];

@@ -13,8 +13,9 @@ import { Field, Checkbox, ErrorSummary, codeOptions, errorsFrom, label } from '.
 import { CODES } from '../lib/codes.js';
 
 const NONE = { fields: {}, general: [] };
-// synthetic is the demo's; legal_hold and anonymised are set by their own operations
-const FLAGS = CODES.flag.filter((f) => !['synthetic', 'legal_hold', 'anonymised'].includes(f));
+// synthetic is the demo's; legal_hold and anonymised are set by their own operations (the
+// incoming referral's form offers the same)
+export const FLAGS = CODES.flag.filter((f) => !['synthetic', 'legal_hold', 'anonymised'].includes(f));
 
 function blankForm() {
   return {

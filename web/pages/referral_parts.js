@@ -4,7 +4,7 @@
 // "Overdue", and a referral as a row of a list.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
-import { t, formatTime, language } from '../lib/i18n.js';
+import { t, formatTime, language, languageName } from '../lib/i18n.js';
 import { api, etag } from '../lib/api.js';
 import { Link } from '../lib/router.js';
 import { label } from '../lib/fields.js';
@@ -62,7 +62,7 @@ export function Summary({ s }) {
     <div><dt>${t('referrals.urgency')}</dt><dd>${vocab('priorities', s.urgency)}</dd></div>
     <div><dt>${t('referrals.age_band')}</dt><dd>${label('age_band', s.age_band)}</dd></div>
     <div><dt>${t('person.sex')}</dt><dd>${s.sex ? label('sex', s.sex) : t('person.unknown')}</dd></div>
-    <div><dt>${t('referrals.language')}</dt><dd>${s.language || '—'}</dd></div>
+    <div><dt>${t('referrals.language')}</dt><dd>${s.language ? languageName(s.language) : '—'}</dd></div>
   </dl>`;
 }
 

@@ -86,6 +86,7 @@ export function ReferralsPage({ me, onSessionEnded }) {
   return html`<div class="page">
     <h1 tabindex="-1">${t('referrals.inbox')}</h1>
     <p class="lead">${incoming && outgoing ? t('referrals.board_intro') : incoming ? t('referrals.incoming_intro') : t('referrals.outgoing_intro')}</p>
+    ${outgoing && html`<p><${Link} href="/referrals/incoming/new" class="button">${t('incoming.register')}<//></p>`}
     <${Field} id="referrals-status" label=${t('referrals.status_filter')} as="select" class="field--short"
       options=${codeOptions('referral_status', t('referrals.any_status'))} value=${status}
       onChange=${(e) => setStatus(e.currentTarget.value)} />
