@@ -585,9 +585,12 @@ static void duplicate_record(const struct person *p, const struct look *first, s
 		rec->n_parts--;
 		noise |= 1u << NZ_DROP;
 	}
-	if (rec->n_parts > 1 && chance(r, N_SWAP)) {
-		/* The texts change places; the roles stay where the form has them. */
-		struct text_part *a = &rec->parts[0], *b = &rec->parts[rec->n_parts - 1], t = *a;
+	struct text_part *a = &rec->parts[0], *b = &rec->parts[rec->n_parts - 1];
+	if (rec->n_parts > 1 && chance(r, N_SWAP) &&
+	    (strcmp(a->orig, b->orig) != 0 || strcmp(a->rom, b->rom) != 0)) {
+		/* The texts change places (unless they are the same name twice); the roles stay
+		 * where the form has them. */
+		struct text_part t = *a;
 		int ra = a->role, rb = b->role;
 		*a = *b;
 		*b = t;
