@@ -716,6 +716,30 @@ static size_t relative(const struct person *p, const struct part *parts, size_t 
 	return n;
 }
 
+/* The names of the noise bits, each written by put_one, separated by sep. */
+static void put_noise(struct out *o, unsigned noise, char sep,
+		      void (*put_one)(struct out *, const char *))
+{
+	bool first = true;
+	for (int k = 0; k < NZ_COUNT; k++)
+		if (noise & (1u << k)) {
+			if (!first)
+				putc_(o, sep);
+			first = false;
+			put_one(o, noise_names[k]);
+		}
+}
+
+static void json_relative(struct out *o, bool *first, const char *key, const struct person *p,
+			  const struct part *parts, size_t n, const struct look *l)
+{
+	struct text_part rel[3];
+	put_key(o, first, key);
+	put(o, "{\"names\":");
+	json_names(o, rel, relative(p, parts, n, l, rel));
+	putc_(o, '}');
+}
+
 static void emit_json(struct out *o, const char *id, uint64_t cluster, const struct person *p,
 		      const struct record *rec, const struct look *l)
 {
@@ -724,14 +748,7 @@ static void emit_json(struct out *o, const char *id, uint64_t cluster, const str
 	put_fmt(o, ",\"cluster\":%" PRIu64 ",\"source\":", cluster);
 	put_json_str(o, p->src->id);
 	put(o, ",\"noise\":[");
-	bool first = true;
-	for (int k = 0; k < NZ_COUNT; k++)
-		if (rec->noise & (1u << k)) {
-			if (!first)
-				putc_(o, ',');
-			first = false;
-			put_json_str(o, noise_names[k]);
-		}
+	put_noise(o, rec->noise, ',', put_json_str);
 	put(o, "],\"person\":{\"names\":");
 	json_names(o, rec->parts, rec->n_parts);
 	if (rec->sex)
@@ -753,7 +770,7 @@ static void emit_json(struct out *o, const char *id, uint64_t cluster, const str
 		put_json_str(o, p->nat->lang2);
 	}
 	put(o, "]},\"extra\":{");
-	first = true;
+	bool first = true;
 	if (rec->sep) {
 		put_key(o, &first, "separation");
 		put(o, "{\"place\":");
@@ -764,19 +781,10 @@ static void emit_json(struct out *o, const char *id, uint64_t cluster, const str
 		put_json_str(o, p->sep_date);
 		putc_(o, '}');
 	}
-	struct text_part rel[3];
-	if (rec->mother) {
-		put_key(o, &first, "mother");
-		put(o, "{\"names\":");
-		json_names(o, rel, relative(p, p->mother, p->n_mother, l, rel));
-		putc_(o, '}');
-	}
-	if (rec->father) {
-		put_key(o, &first, "father");
-		put(o, "{\"names\":");
-		json_names(o, rel, relative(p, p->father, p->n_father, l, rel));
-		putc_(o, '}');
-	}
+	if (rec->mother)
+		json_relative(o, &first, "mother", p, p->mother, p->n_mother, l);
+	if (rec->father)
+		json_relative(o, &first, "father", p, p->father, p->n_father, l);
 	put(o, "}}\n");
 }
 
@@ -855,14 +863,7 @@ static void emit_csv(struct out *o, const char *id, uint64_t cluster, const stru
 	if (rec->father)
 		csv_relative(o, rel, relative(p, p->father, p->n_father, l, rel));
 	putc_(o, ',');
-	bool first = true;
-	for (int k = 0; k < NZ_COUNT; k++)
-		if (rec->noise & (1u << k)) {
-			if (!first)
-				putc_(o, ';');
-			first = false;
-			put(o, noise_names[k]);
-		}
+	put_noise(o, rec->noise, ';', put);
 	putc_(o, '\n');
 }
 
