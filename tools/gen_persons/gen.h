@@ -26,10 +26,12 @@ enum gp_structure {
 	GP_GIVEN_FAMILY,  /* given + family name */
 };
 
-/* A word before the father's name ("bin Ahmed", "ould Ahmed"). */
+/* A word before the father's name ("bin Ahmed", "ould Ahmed") and its spellings: the name's
+ * romanisation i takes the particle's i % GP_PARTICLE_ROM. */
+#define GP_PARTICLE_ROM 2
 struct gp_particle {
 	const char *orig;
-	const char *rom[GP_MAX_ROM];
+	const char *rom[GP_PARTICLE_ROM];
 };
 
 struct gp_nationality {

@@ -210,7 +210,7 @@ static const char *const sep_areas[] = {"LY-TB", "LY-SB", "NE-1", "SD-KH", "ET-A
 static const char *const sep_towns[] = {"Agadez", "Sabha", "Bani Walid", "Kassala",
 					"Calais", "Lampedusa", "Van", "Lesvos",
 					"Izmir", "Oujda", "Przemyśl", "Ventimiglia"};
-#define COUNT(a) (sizeof a / sizeof a[0])
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 struct tables {
 	struct zipf src_male[16], src_female[16], src_family[16];
@@ -378,7 +378,7 @@ static void render_part(const struct part *pt, const char *script, enum show sho
 		out->script = script;
 	}
 	if (show != SHOW_ORIG)
-		join(out->rom, pa ? pa->rom[rom % rom_count(pa->rom)] : NULL, pt->name->rom[rom]);
+		join(out->rom, pa ? pa->rom[rom % GP_PARTICLE_ROM] : NULL, pt->name->rom[rom]);
 }
 
 /* --- typos, over code points so that a name in any script can have one -------------------- */
@@ -412,6 +412,8 @@ static void typo(char *s, struct rng *r)
 	size_t off[TEXT_MAX + 1];
 	size_t n = cp_offsets(s, off), len = off[n];
 	char tmp[TEXT_MAX];
+	if (n == 0)
+		return;
 	for (int attempt = 0; attempt < 16; attempt++) {
 		size_t i = below(r, (uint32_t)n);
 		if (!is_letter_at(s, off[i]))
@@ -419,14 +421,14 @@ static void typo(char *s, struct rng *r)
 		size_t w = off[i + 1] - off[i];
 		switch (below(r, 4)) {
 		case 0: { /* neighbour */
-			char c = s[off[i]];
+			int c = (unsigned char)s[off[i]];
 			bool upper = c >= 'A' && c <= 'Z';
-			char low = upper ? (char)(c - 'A' + 'a') : c;
+			int low = upper ? c - 'A' + 'a' : c;
 			if (w != 1 || low < 'a' || low > 'z')
 				continue;
 			const char *nb = qwerty[low - 'a'];
-			char to = nb[below(r, (uint32_t)strlen(nb))];
-			s[off[i]] = upper ? (char)(to - 'a' + 'A') : to;
+			int to = (unsigned char)nb[below(r, (uint32_t)strlen(nb))];
+			s[off[i]] = (char)(upper ? to - 'a' + 'A' : to);
 			return;
 		}
 		case 1: /* dropped */

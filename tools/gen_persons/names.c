@@ -4,7 +4,7 @@
  * frequency: the generator draws rank r with a Zipf weight 1/r (docs/generator.md). */
 #include "gen.h"
 
-#define LIST(a) {a, sizeof a / sizeof a[0]}
+#define LIST(a) {(a), sizeof(a) / sizeof((a)[0])}
 #define NO_LIST {NULL, 0}
 
 /* --- Arabic script (Syria, Sudan, Iraq, Egypt, Yemen, Libya, Mauritania) ---------------- */
@@ -81,7 +81,7 @@ static const struct gp_name arabic_family[] = {
 	{"حامد", {"Hamed", "Hamid"}},
 };
 
-static const struct gp_particle bin = {"بن", {"bin", "ben", "ibn"}};
+static const struct gp_particle bin = {"بن", {"bin", "ibn"}};
 static const struct gp_particle ould = {"ولد", {"ould", "wuld"}};
 
 static const struct gp_nationality arabic_nat[] = {
@@ -460,7 +460,7 @@ static const struct gp_nationality nigeria_nat[] = {
 	{"NG", 1000000, GP_GIVEN_FAMILY, 0, 980000, NULL, "en", "bin", 500000},
 };
 
-#define NAT(a) a, sizeof a / sizeof a[0]
+#define NAT(a) (a), sizeof(a) / sizeof((a)[0])
 
 const struct gp_source gp_sources[] = {
 	{"arabic", 280000, "Arab", 150000, 450000, LIST(arabic_male), LIST(arabic_female),
