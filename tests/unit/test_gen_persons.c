@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "safepath/arena.h"
 #include "safepath/person.h"
@@ -23,14 +24,18 @@
 #error "SP_GEN_PERSONS: the generator's path (set by the Makefile)"
 #endif
 
-#define ERR_FILE "/tmp/sp_test_gen_persons.err"
+/* The generator's standard error, a file of this process's own (tests run side by side). */
+static char err_file[64];
 
 /* Run the generator with args; its stdout as one NUL-terminated buffer (free it), its stderr in
- * ERR_FILE, its exit status in *status. */
+ * err_file, its exit status in *status. */
 static char *run(const char *args, int *status, size_t *len)
 {
 	char cmd[512];
-	snprintf(cmd, sizeof cmd, "%s %s 2>%s", SP_GEN_PERSONS, args, ERR_FILE);
+	if (!err_file[0])
+		snprintf(err_file, sizeof err_file, "/tmp/sp_test_gen_persons.%ld.err",
+			 (long)getpid());
+	snprintf(cmd, sizeof cmd, "%s %s 2>%s", SP_GEN_PERSONS, args, err_file);
 	FILE *f = popen(cmd, "r");
 	assert_non_null(f);
 	size_t cap = 1 << 20, n = 0;
@@ -55,7 +60,7 @@ static char *run(const char *args, int *status, size_t *len)
 static char *read_err(void)
 {
 	static char err[1024];
-	FILE *f = fopen(ERR_FILE, "r");
+	FILE *f = fopen(err_file, "r");
 	assert_non_null(f);
 	size_t n = fread(err, 1, sizeof err - 1, f);
 	err[n] = '\0';
@@ -717,6 +722,6 @@ int main(void)
 		cmocka_unit_test(bad_options),
 	};
 	int rc = cmocka_run_group_tests(tests, big_pass, NULL);
-	remove(ERR_FILE);
+	remove(err_file);
 	return rc;
 }
