@@ -65,7 +65,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 all:
 	@$(MAKE) -s --no-print-directory PROFILE=gcc build
 
-build: $(B)/libsafepath.a $(B)/safepath
+build: $(B)/libsafepath.a $(B)/safepath $(B)/tools/gen_persons
 
 $(B)/libsafepath.a: $(LIB_OBJ)
 	@rm -f $@
@@ -77,6 +77,13 @@ $(B)/safepath: $(CLI_OBJ) $(B)/libsafepath.a
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The synthetic person generator with ground truth (docs/generator.md): standalone, built in
+# each profile so that its tests run it as the suite's other programs are run.
+GEN_SRC := $(sort $(wildcard tools/gen_persons/*.c))
+$(B)/tools/gen_persons: $(GEN_SRC) tools/gen_persons/gen.h
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(OPT) $(CLI_LDX) -o $@ $(GEN_SRC)
 
 # Data files (migrations, protocols, configuration) are compiled into the binary.
 $(B)/tools/embed: tools/embed.c
@@ -109,6 +116,9 @@ $(B)/openapi.json: docs/openapi.yaml $(B)/tools/yaml2json
 
 $(B)/tests/test_openapi: $(B)/openapi.json
 $(B)/tests/test_openapi: private CFLAGS += -DSP_OPENAPI_JSON=\"$(B)/openapi.json\"
+
+$(B)/tests/test_gen_persons: $(B)/tools/gen_persons
+$(B)/tests/test_gen_persons: private CFLAGS += -DSP_GEN_PERSONS=\"$(B)/tools/gen_persons\"
 
 units: $(UNIT_BIN)
 
