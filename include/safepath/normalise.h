@@ -15,8 +15,8 @@
 
 #define SP_NPART_TEXT_MAX 200 /* bytes of one name part's text, as SP_PERSON_MAX_TEXT */
 #define SP_NFORM_MAX 512      /* bytes of each output form, its NUL included */
-#define SP_NAME_MAX_PARTS 12  /* parts of one name, as SP_PERSON_MAX_PARTS */
-#define SP_NAME_MAX_WORDS 16  /* words of one name compared (particles left out) */
+#define SP_MATCH_MAX_PARTS 12  /* parts of one name, as SP_PERSON_MAX_PARTS */
+#define SP_MATCH_MAX_WORDS 16  /* words of one name compared (particles left out) */
 
 /* The roles of a name part, spelled as person.h's sp_name_role ("given", "father", ...). */
 enum sp_npart_role {
@@ -69,44 +69,44 @@ struct sp_npart_in {
 
 /* A name ready to compare: the words of its parts (particles left out) in order, with their
  * keys, and each part's text folded in its own script. */
-struct sp_name_word {
+struct sp_match_word {
 	char bare[64];
 	char skeleton[64];
 	char phonetic[64];
 	enum sp_npart_role role;
 };
-struct sp_name_scripted {
+struct sp_match_script {
 	char script[5];
 	char inscript[SP_NFORM_MAX];
 };
-struct sp_name {
+struct sp_match_name {
 	size_t nwords, nscripted;
-	struct sp_name_word word[SP_NAME_MAX_WORDS];
-	struct sp_name_scripted scripted[SP_NAME_MAX_PARTS];
+	struct sp_match_word word[SP_MATCH_MAX_WORDS];
+	struct sp_match_script scripted[SP_MATCH_MAX_PARTS];
 };
 
 /* Normalise n parts into name. Errors name the part's field: "/3/text", "/0/role"; a
- * name with no word at all, or more than SP_NAME_MAX_PARTS parts or SP_NAME_MAX_WORDS
+ * name with no word at all, or more than SP_MATCH_MAX_PARTS parts or SP_MATCH_MAX_WORDS
  * words, is refused. */
-int sp_name_build(struct sp_normaliser *nz, const struct sp_npart_in *parts, size_t n,
-		  struct sp_name *name, struct sp_err *err) SP_MUST;
+int sp_match_name_build(struct sp_normaliser *nz, const struct sp_npart_in *parts, size_t n,
+		  struct sp_match_name *name, struct sp_err *err) SP_MUST;
 
 /* Which comparison gave a name pair its best score. */
-enum sp_name_route {
-	SP_NROUTE_ORDERED, /* word i against word i */
-	SP_NROUTE_SET,     /* the best one-to-one assignment, order ignored */
-	SP_NROUTE_SCRIPT,  /* both in the same original script, compared in it */
-	SP_NROUTE_COUNT
+enum sp_match_route {
+	SP_MROUTE_ORDERED, /* word i against word i */
+	SP_MROUTE_SET,     /* the best one-to-one assignment, order ignored */
+	SP_MROUTE_SCRIPT,  /* both in the same original script, compared in it */
+	SP_MROUTE_COUNT
 };
-const char *sp_name_route_name(enum sp_name_route r);
+const char *sp_match_route_name(enum sp_match_route r);
 
-struct sp_name_cmp {
+struct sp_match_cmp {
 	double ordered;     /* mean Jaro–Winkler of word i against word i, i < min(na, nb) */
 	double set;         /* mean Jaro–Winkler over the best one-to-one assignment */
 	double script;      /* the same set score over the parts in a common script; -1 if none */
 	double coverage;    /* min(na, nb) / max(na, nb): words left without a partner lower it */
 	double best;        /* max(ordered, set, script) */
-	enum sp_name_route route; /* which gave best (ties: ordered, then set, then script) */
+	enum sp_match_route route; /* which gave best (ties: ordered, then set, then script) */
 	int skeleton_agree; /* assigned pairs whose skeleton keys are equal */
 	int phonetic_agree; /* assigned pairs whose phonetic keys are equal */
 	int pairs;          /* assigned pairs: min(na, nb) */
@@ -114,6 +114,6 @@ struct sp_name_cmp {
 };
 
 /* Compare two names. Pure; an empty name against anything gives zeros and script -1. */
-void sp_name_compare(const struct sp_name *a, const struct sp_name *b, struct sp_name_cmp *out);
+void sp_match_name_compare(const struct sp_match_name *a, const struct sp_match_name *b, struct sp_match_cmp *out);
 
 #endif

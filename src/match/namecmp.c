@@ -8,22 +8,22 @@
 
 #define EXACT_MAX 8 /* larger sides than this are assigned greedily */
 
-static const char *const route_names[SP_NROUTE_COUNT] = {
-	[SP_NROUTE_ORDERED] = "ordered",
-	[SP_NROUTE_SET] = "set",
-	[SP_NROUTE_SCRIPT] = "script",
+static const char *const route_names[SP_MROUTE_COUNT] = {
+	[SP_MROUTE_ORDERED] = "ordered",
+	[SP_MROUTE_SET] = "set",
+	[SP_MROUTE_SCRIPT] = "script",
 };
 
-const char *sp_name_route_name(enum sp_name_route r)
+const char *sp_match_route_name(enum sp_match_route r)
 {
-	return sp_name_of(route_names, SP_NROUTE_COUNT, (int)r);
+	return sp_name_of(route_names, SP_MROUTE_COUNT, (int)r);
 }
 
 /* rows <= cols. The assignment of every row to a distinct column with the largest sum of
  * weight: exact over the subsets of columns when there are at most EXACT_MAX, else greedy by
  * descending weight (first pair wins ties). to[row] = column. */
-static void assign(double w[SP_NAME_MAX_WORDS][SP_NAME_MAX_WORDS], size_t rows, size_t cols,
-		   size_t to[SP_NAME_MAX_WORDS])
+static void assign(double w[SP_MATCH_MAX_WORDS][SP_MATCH_MAX_WORDS], size_t rows, size_t cols,
+		   size_t to[SP_MATCH_MAX_WORDS])
 {
 	if (cols <= EXACT_MAX) {
 		double best[1u << EXACT_MAX];
@@ -56,7 +56,7 @@ static void assign(double w[SP_NAME_MAX_WORDS][SP_NAME_MAX_WORDS], size_t rows, 
 		}
 		return;
 	}
-	bool row_used[SP_NAME_MAX_WORDS] = {0}, col_used[SP_NAME_MAX_WORDS] = {0};
+	bool row_used[SP_MATCH_MAX_WORDS] = {0}, col_used[SP_MATCH_MAX_WORDS] = {0};
 	for (size_t k = 0; k < rows; k++) {
 		size_t bi = 0, bj = 0;
 		double bv = -1;
@@ -74,15 +74,15 @@ static bool same_key(const char *a, const char *b)
 	return *a && strcmp(a, b) == 0;
 }
 
-/* The words of one script's parts, split at spaces (at most SP_NAME_MAX_WORDS). */
-static size_t script_words(const struct sp_name *n, const char *script,
-			   char words[SP_NAME_MAX_WORDS][64])
+/* The words of one script's parts, split at spaces (at most SP_MATCH_MAX_WORDS). */
+static size_t script_words(const struct sp_match_name *n, const char *script,
+			   char words[SP_MATCH_MAX_WORDS][64])
 {
 	size_t k = 0;
 	for (size_t p = 0; p < n->nscripted; p++) {
 		if (strcmp(n->scripted[p].script, script) != 0)
 			continue;
-		for (const char *w = n->scripted[p].inscript; *w && k < SP_NAME_MAX_WORDS;) {
+		for (const char *w = n->scripted[p].inscript; *w && k < SP_MATCH_MAX_WORDS;) {
 			size_t len = strcspn(w, " ");
 			if (len >= 64)
 				len = 63;
@@ -96,15 +96,15 @@ static size_t script_words(const struct sp_name *n, const char *script,
 }
 
 /* Mean Jaro–Winkler of the best assignment between the words of a and b in one script. */
-static double script_score(const struct sp_name *a, const struct sp_name *b, const char *script)
+static double script_score(const struct sp_match_name *a, const struct sp_match_name *b, const char *script)
 {
-	char wa[SP_NAME_MAX_WORDS][64], wb[SP_NAME_MAX_WORDS][64];
+	char wa[SP_MATCH_MAX_WORDS][64], wb[SP_MATCH_MAX_WORDS][64];
 	size_t na = script_words(a, script, wa), nb = script_words(b, script, wb);
 	if (!na || !nb)
 		return -1;
 	bool swap = na > nb;
-	size_t rows = swap ? nb : na, cols = swap ? na : nb, to[SP_NAME_MAX_WORDS];
-	double w[SP_NAME_MAX_WORDS][SP_NAME_MAX_WORDS];
+	size_t rows = swap ? nb : na, cols = swap ? na : nb, to[SP_MATCH_MAX_WORDS];
+	double w[SP_MATCH_MAX_WORDS][SP_MATCH_MAX_WORDS];
 	for (size_t i = 0; i < rows; i++)
 		for (size_t j = 0; j < cols; j++)
 			w[i][j] = sp_jaro_winkler_utf8(swap ? wb[i] : wa[i], swap ? wa[j] : wb[j]);
@@ -115,15 +115,15 @@ static double script_score(const struct sp_name *a, const struct sp_name *b, con
 	return sum / (double)rows;
 }
 
-void sp_name_compare(const struct sp_name *a, const struct sp_name *b, struct sp_name_cmp *out)
+void sp_match_name_compare(const struct sp_match_name *a, const struct sp_match_name *b, struct sp_match_cmp *out)
 {
 	memset(out, 0, sizeof *out);
 	out->script = -1;
 	size_t na = a->nwords, nb = b->nwords;
 	bool swap = na > nb;
 	size_t rows = swap ? nb : na, cols = swap ? na : nb;
-	const struct sp_name_word *r = swap ? b->word : a->word, *c = swap ? a->word : b->word;
-	double jw[SP_NAME_MAX_WORDS][SP_NAME_MAX_WORDS], w[SP_NAME_MAX_WORDS][SP_NAME_MAX_WORDS];
+	const struct sp_match_word *r = swap ? b->word : a->word, *c = swap ? a->word : b->word;
+	double jw[SP_MATCH_MAX_WORDS][SP_MATCH_MAX_WORDS], w[SP_MATCH_MAX_WORDS][SP_MATCH_MAX_WORDS];
 	for (size_t i = 0; i < rows; i++)
 		for (size_t j = 0; j < cols; j++) {
 			jw[i][j] = sp_jaro_winkler_utf8(r[i].bare, c[j].bare);
@@ -132,7 +132,7 @@ void sp_name_compare(const struct sp_name *a, const struct sp_name *b, struct sp
 				  0.5 * same_key(r[i].phonetic, c[j].phonetic);
 		}
 	if (rows) {
-		size_t to[SP_NAME_MAX_WORDS];
+		size_t to[SP_MATCH_MAX_WORDS];
 		assign(w, rows, cols, to);
 		double ordered = 0, set = 0;
 		for (size_t i = 0; i < rows; i++) {
@@ -154,9 +154,9 @@ void sp_name_compare(const struct sp_name *a, const struct sp_name *b, struct sp
 			out->script = s;
 	}
 	out->best = out->ordered;
-	out->route = SP_NROUTE_ORDERED;
+	out->route = SP_MROUTE_ORDERED;
 	if (out->set > out->best)
-		out->best = out->set, out->route = SP_NROUTE_SET;
+		out->best = out->set, out->route = SP_MROUTE_SET;
 	if (out->script > out->best)
-		out->best = out->script, out->route = SP_NROUTE_SCRIPT;
+		out->best = out->script, out->route = SP_MROUTE_SCRIPT;
 }

@@ -96,8 +96,15 @@ static const char *geez(uint32_t c, char syl[NT_SYLLABLE])
 	return syl;
 }
 
+bool nt_persian_letter(uint32_t c)
+{
+	return c == 0x067E || c == 0x0686 || c == 0x0698 || c == 0x06AF || c == 0x06A9 ||
+	       c == 0x06CC || (c >= 0x0681 && c <= 0x069A) || c == 0x067C || c == 0x06AB ||
+	       c == 0x06BC || c == 0x06CD || c == 0x06D0;
+}
+
 const char *nt_before_icu(uint32_t c, bool word_start, uint32_t next, int letters_after,
-			  bool *skip_next, char syl[NT_SYLLABLE])
+			  bool persian, bool *skip_next, char syl[NT_SYLLABLE])
 {
 	*skip_next = false;
 	if (c >= 0x1200 && c <= 0x137F)
@@ -106,6 +113,12 @@ const char *nt_before_icu(uint32_t c, bool word_start, uint32_t next, int letter
 		return NULL;
 	if (arabic_mark(c))
 		return "";
+	/* Persian and Pashto say ث s and ذ ض ظ z (Reza, Zohra, Nazar), where Arabic says th, dh,
+	 * d, z (Library of Congress Persian table) */
+	if (persian && c == 0x062B)
+		return "s";
+	if (persian && (c == 0x0630 || c == 0x0636 || c == 0x0638))
+		return "z";
 	/* ʿayn opens a word with the vowel written after it (Ali, Omar, Abd) and is silent
 	 * inside one (Said, Jafar), as everyday spellings have it. */
 	if (c == AYN)

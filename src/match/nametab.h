@@ -7,13 +7,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A letter of Persian or Pashto that Arabic does not use (پ چ ژ گ ک ی, ټ ډ ښ ...): a name
+ * part holding one is read the Persian way. */
+bool nt_persian_letter(uint32_t c);
+
 /* Before ICU: the Latin that replaces c ("" drops it), or NULL to leave c to ICU. word_start
- * says that no letter precedes c in its word, letters_after how many follow it there;
+ * says that no letter precedes c in its word, letters_after how many follow it there,
+ * persian that the part holds a Persian or Pashto letter;
  * *skip_next is set when c and the next code point are read together (the Arabic article).
  * A Ge'ez syllable is written into syl (the caller's: no shared state). */
 #define NT_SYLLABLE 8
 const char *nt_before_icu(uint32_t c, bool word_start, uint32_t next, int letters_after,
-			  bool *skip_next, char syl[NT_SYLLABLE]);
+			  bool persian, bool *skip_next, char syl[NT_SYLLABLE]);
 
 /* The text folded in its own script: the code point that stands for c (0 drops it). c is
  * already case-folded and decomposed. */

@@ -95,19 +95,20 @@ static bool ukrainian_letter(UChar32 c)
 	       c == 0x0456 || c == 0x0457 || c == 0x0491;
 }
 
-/* What the text holds: the script of its first letter, whether it is Cyrillic with a
- * Ukrainian letter; SP_EINVAL on invalid UTF-8 or no letter. */
+/* What the text holds: the script of its first letter, whether it has a Ukrainian letter
+ * or a Persian or Pashto one; SP_EINVAL on invalid UTF-8 or no letter. */
 static int survey(const char *text, int32_t len, UScriptCode *script, bool *ukrainian,
-		  struct sp_err *err)
+		  bool *persian, struct sp_err *err)
 {
 	*script = USCRIPT_INVALID_CODE;
-	*ukrainian = false;
+	*ukrainian = *persian = false;
 	for (int32_t i = 0; i < len;) {
 		UChar32 c;
 		U8_NEXT((const uint8_t *)text, i, len, c);
 		if (c < 0)
 			return sp_err_set(err, SP_EINVAL, "/text", "not valid UTF-8");
 		*ukrainian = *ukrainian || ukrainian_letter(c);
+		*persian = *persian || nt_persian_letter((uint32_t)c);
 		if (*script != USCRIPT_INVALID_CODE || !u_isalpha(c))
 			continue;
 		UErrorCode st = U_ZERO_ERROR;
@@ -158,7 +159,8 @@ static int letters_ahead(const char *text, int32_t i, int32_t len)
 }
 
 /* Our tables over the text into n->a: what ICU gets. *ascii says nothing is left for it. */
-static int32_t before_icu(struct sp_normaliser *n, const char *text, int32_t len, bool *ascii)
+static int32_t before_icu(struct sp_normaliser *n, const char *text, int32_t len, bool persian,
+			  bool *ascii)
 {
 	int32_t w = 0;
 	bool in_word = false;
@@ -175,7 +177,7 @@ static int32_t before_icu(struct sp_normaliser *n, const char *text, int32_t len
 		bool skip = false;
 		int after = c == 0x0627 && !in_word ? letters_ahead(text, i, len) : 0;
 		const char *latin =
-			nt_before_icu((uint32_t)c, !in_word, (uint32_t)next, after, &skip, syl);
+			nt_before_icu((uint32_t)c, !in_word, (uint32_t)next, after, persian, &skip, syl);
 		if (latin) {
 			for (; *latin && w < U16_CAP; latin++)
 				n->a[w++] = (UChar)*latin;
@@ -280,14 +282,14 @@ int sp_normalise_part(struct sp_normaliser *n, const char *text, const char *scr
 		return sp_err_set(err, SP_ETOOBIG, "/text", "longer than %d bytes",
 				  SP_NPART_TEXT_MAX);
 	UScriptCode sc;
-	bool ukrainian, ascii;
-	int rc = survey(text, (int32_t)len, &sc, &ukrainian, err);
+	bool ukrainian, persian, ascii;
+	int rc = survey(text, (int32_t)len, &sc, &ukrainian, &persian, err);
 	if (!rc)
 		rc = check_script(script, sc, err);
 	if (rc)
 		return rc;
 	snprintf(out->script, sizeof out->script, "%s", uscript_getShortName(sc));
-	int32_t ul = before_icu(n, text, (int32_t)len, &ascii);
+	int32_t ul = before_icu(n, text, (int32_t)len, persian, &ascii);
 	if (!ascii) {
 		UTransliterator *t = sc != USCRIPT_CYRILLIC ? n->any
 				     : ukrainian           ? n->ukrainian
@@ -310,9 +312,9 @@ int sp_normalise_part(struct sp_normaliser *n, const char *text, const char *scr
 }
 
 /* One word of a part into the name, its keys computed alone. */
-static void add_word(struct sp_name *name, const char *w, size_t len, enum sp_npart_role role)
+static void add_word(struct sp_match_name *name, const char *w, size_t len, enum sp_npart_role role)
 {
-	struct sp_name_word *d = &name->word[name->nwords++];
+	struct sp_match_word *d = &name->word[name->nwords++];
 	if (len >= sizeof d->bare)
 		len = sizeof d->bare - 1;
 	memcpy(d->bare, w, len);
@@ -323,15 +325,15 @@ static void add_word(struct sp_name *name, const char *w, size_t len, enum sp_np
 	d->role = role;
 }
 
-int sp_name_build(struct sp_normaliser *nz, const struct sp_npart_in *parts, size_t n,
-		  struct sp_name *name, struct sp_err *err)
+int sp_match_name_build(struct sp_normaliser *nz, const struct sp_npart_in *parts, size_t n,
+		  struct sp_match_name *name, struct sp_err *err)
 {
 	memset(name, 0, sizeof *name);
 	if (!n)
 		return sp_err_set(err, SP_EINVAL, "", "a name needs at least one part");
-	if (n > SP_NAME_MAX_PARTS)
+	if (n > SP_MATCH_MAX_PARTS)
 		return sp_err_set(err, SP_ETOOBIG, "", "a name has at most %d parts",
-				  SP_NAME_MAX_PARTS);
+				  SP_MATCH_MAX_PARTS);
 	struct sp_name_form form;
 	for (size_t i = 0; i < n; i++) {
 		int rc = (unsigned)parts[i].role < SP_NPART_ROLE_COUNT
@@ -346,16 +348,16 @@ int sp_name_build(struct sp_normaliser *nz, const struct sp_npart_in *parts, siz
 		}
 		for (const char *w = form.bare; *w;) {
 			size_t len = strcspn(w, " ");
-			if (name->nwords == SP_NAME_MAX_WORDS) {
+			if (name->nwords == SP_MATCH_MAX_WORDS) {
 				memset(name, 0, sizeof *name);
 				return sp_err_set(err, SP_ETOOBIG, "", "a name has at most %d words",
-						  SP_NAME_MAX_WORDS);
+						  SP_MATCH_MAX_WORDS);
 			}
 			add_word(name, w, len, parts[i].role);
 			w += len + (w[len] == ' ');
 		}
 		if (form.inscript[0]) {
-			struct sp_name_scripted *s = &name->scripted[name->nscripted++];
+			struct sp_match_script *s = &name->scripted[name->nscripted++];
 			memcpy(s->script, form.script, sizeof s->script);
 			memcpy(s->inscript, form.inscript, sizeof s->inscript);
 		}

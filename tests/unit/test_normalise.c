@@ -179,17 +179,17 @@ static void errors_name_the_field(void **state)
 	refused("\xea\x80\x80", "", SP_EINVAL, "/text", "has nothing that can be written in Latin");
 }
 
-static void build(struct sp_name *name, const struct sp_npart_in *parts, size_t n)
+static void build(struct sp_match_name *name, const struct sp_npart_in *parts, size_t n)
 {
 	struct sp_err err = {0};
-	if (sp_name_build(nz, parts, n, name, &err) != SP_OK)
+	if (sp_match_name_build(nz, parts, n, name, &err) != SP_OK)
 		fail_msg("%s %s", err.field, err.msg);
 }
 
 static void building_a_name(void **state)
 {
 	(void)state;
-	struct sp_name name;
+	struct sp_match_name name;
 	struct sp_err err = {0};
 	const struct sp_npart_in p[] = {
 		{SP_NPART_GIVEN, "Abdel Rahman", ""},
@@ -211,42 +211,42 @@ static void building_a_name(void **state)
 	assert_string_equal(name.scripted[0].inscript, "محمد");
 
 	const struct sp_npart_in bad_text[] = {{SP_NPART_GIVEN, "Ali", ""}, {SP_NPART_FAMILY, "", ""}};
-	assert_int_equal(sp_name_build(nz, bad_text, 2, &name, &err), SP_EINVAL);
+	assert_int_equal(sp_match_name_build(nz, bad_text, 2, &name, &err), SP_EINVAL);
 	assert_string_equal(err.field, "/1/text");
 	assert_int_equal(name.nwords, 0);
 	const struct sp_npart_in bad_script[] = {{SP_NPART_GIVEN, "Ali", "Arab"}};
-	assert_int_equal(sp_name_build(nz, bad_script, 1, &name, &err), SP_EINVAL);
+	assert_int_equal(sp_match_name_build(nz, bad_script, 1, &name, &err), SP_EINVAL);
 	assert_string_equal(err.field, "/0/script");
 	const struct sp_npart_in bad_role[] = {{(enum sp_npart_role)9, "Ali", ""}};
-	assert_int_equal(sp_name_build(nz, bad_role, 1, &name, &err), SP_EINVAL);
+	assert_int_equal(sp_match_name_build(nz, bad_role, 1, &name, &err), SP_EINVAL);
 	assert_string_equal(err.field, "/0/role");
-	assert_int_equal(sp_name_build(nz, p, 0, &name, &err), SP_EINVAL);
-	struct sp_npart_in many[SP_NAME_MAX_PARTS + 1];
-	for (size_t i = 0; i < SP_NAME_MAX_PARTS + 1; i++)
+	assert_int_equal(sp_match_name_build(nz, p, 0, &name, &err), SP_EINVAL);
+	struct sp_npart_in many[SP_MATCH_MAX_PARTS + 1];
+	for (size_t i = 0; i < SP_MATCH_MAX_PARTS + 1; i++)
 		many[i] = (struct sp_npart_in){SP_NPART_OTHER, "Ali", ""};
-	assert_int_equal(sp_name_build(nz, many, SP_NAME_MAX_PARTS + 1, &name, &err), SP_ETOOBIG);
+	assert_int_equal(sp_match_name_build(nz, many, SP_MATCH_MAX_PARTS + 1, &name, &err), SP_ETOOBIG);
 	const struct sp_npart_in wordy[] = {
 		{SP_NPART_GIVEN, "a b c d e f g h i", ""},
 		{SP_NPART_FAMILY, "j k l m n o p q", ""},
 	};
-	assert_int_equal(sp_name_build(nz, wordy, 2, &name, &err), SP_ETOOBIG);
+	assert_int_equal(sp_match_name_build(nz, wordy, 2, &name, &err), SP_ETOOBIG);
 	assert_string_equal(err.msg, "a name has at most 16 words");
 
 	assert_string_equal(sp_npart_role_name(SP_NPART_CLAN_LINEAGE), "clan_lineage");
 	assert_int_equal(sp_npart_role_parse("grandfather"), SP_NPART_GRANDFATHER);
 	assert_int_equal(sp_npart_role_parse("surname"), -1);
-	assert_string_equal(sp_name_route_name(SP_NROUTE_SCRIPT), "script");
+	assert_string_equal(sp_match_route_name(SP_MROUTE_SCRIPT), "script");
 }
 
 static void compare(const struct sp_npart_in *a, size_t na, const struct sp_npart_in *b,
-		    size_t nb, struct sp_name_cmp *out)
+		    size_t nb, struct sp_match_cmp *out)
 {
-	struct sp_name x, y;
+	struct sp_match_name x, y;
 	build(&x, a, na);
 	build(&y, b, nb);
-	sp_name_compare(&x, &y, out);
-	struct sp_name_cmp back;
-	sp_name_compare(&y, &x, &back); /* symmetric */
+	sp_match_name_compare(&x, &y, out);
+	struct sp_match_cmp back;
+	sp_match_name_compare(&y, &x, &back); /* symmetric */
 	NEAR(back.best, out->best);
 	NEAR(back.set, out->set);
 	NEAR(back.ordered, out->ordered);
@@ -257,7 +257,7 @@ static void compare(const struct sp_npart_in *a, size_t na, const struct sp_npar
 static void comparing_names(void **state)
 {
 	(void)state;
-	struct sp_name_cmp c;
+	struct sp_match_cmp c;
 
 	/* Swapped order. mohamed/hassan (window 2): only h and a match, in order:
 	 * Jaro = (2/7 + 2/6 + 1) / 3 = 0.53968, no common prefix. The set pairs each with itself. */
@@ -267,7 +267,7 @@ static void comparing_names(void **state)
 	NEAR(c.ordered, 0.53968);
 	NEAR(c.set, 1.0);
 	NEAR(c.best, 1.0);
-	assert_int_equal(c.route, SP_NROUTE_SET);
+	assert_int_equal(c.route, SP_MROUTE_SET);
 	assert_true(c.reordered);
 	assert_int_equal(c.pairs, 2);
 	assert_int_equal(c.skeleton_agree, 2);
@@ -282,7 +282,7 @@ static void comparing_names(void **state)
 	compare(mah, 3, mh, 1, &c);
 	NEAR(c.ordered, 1.0);
 	NEAR(c.set, 1.0);
-	assert_int_equal(c.route, SP_NROUTE_ORDERED);
+	assert_int_equal(c.route, SP_MROUTE_ORDERED);
 	assert_false(c.reordered);
 	NEAR(c.coverage, 1.0 / 3.0);
 	const struct sp_npart_in ma[] = {{SP_NPART_GIVEN, "Mohamed", ""}, {SP_NPART_FATHER, "Ali", ""}};
@@ -299,7 +299,7 @@ static void comparing_names(void **state)
 	compare(yth, 3, yh, 2, &c);
 	NEAR(c.ordered, 0.5);
 	NEAR(c.set, 1.0);
-	assert_int_equal(c.route, SP_NROUTE_SET);
+	assert_int_equal(c.route, SP_MROUTE_SET);
 	assert_false(c.reordered);
 	assert_int_equal(c.skeleton_agree, 2);
 
@@ -308,7 +308,7 @@ static void comparing_names(void **state)
 	const struct sp_npart_in p2[] = {{SP_NPART_GIVEN, "Mohamed", ""}, {SP_NPART_FAMILY, "Ahmed", ""}};
 	compare(p1, 2, p2, 2, &c);
 	NEAR(c.best, 1.0);
-	assert_int_equal(c.route, SP_NROUTE_ORDERED);
+	assert_int_equal(c.route, SP_MROUTE_ORDERED);
 
 	/* Arabic script against its romanisation, through the folded Latin. mhmd/mohamed
 	 * (window 2): m, h, m match in order, d is 3 away: Jaro = (3/4 + 3/7 + 1) / 3 = 0.72619,
@@ -323,7 +323,7 @@ static void comparing_names(void **state)
 	assert_int_equal(c.skeleton_agree, 2);
 	assert_int_equal(c.phonetic_agree, 2);
 	NEAR(c.script, -1);
-	assert_int_equal(c.route, SP_NROUTE_ORDERED);
+	assert_int_equal(c.route, SP_MROUTE_ORDERED);
 
 	/* Somali spelling in the other order: the phonetic keys pair Maxamed with Mohamed and
 	 * Cabdi with Abdi; the skeletons do not agree. */
@@ -333,7 +333,7 @@ static void comparing_names(void **state)
 	assert_true(c.reordered);
 	assert_int_equal(c.phonetic_agree, 2);
 	assert_int_equal(c.skeleton_agree, 0);
-	assert_int_equal(c.route, SP_NROUTE_SET);
+	assert_int_equal(c.route, SP_MROUTE_SET);
 
 	/* Ge'ez in its own script: ሀ (first order) and ሃ (fourth) sound alike and are one letter
 	 * there, where the Latin reads hebtom/habtom: 5 of 6 match in order, Jaro = (5/6 + 5/6 +
@@ -345,11 +345,11 @@ static void comparing_names(void **state)
 	NEAR(c.set, 0.9);
 	NEAR(c.script, 1.0);
 	NEAR(c.best, 1.0);
-	assert_int_equal(c.route, SP_NROUTE_SCRIPT);
+	assert_int_equal(c.route, SP_MROUTE_SCRIPT);
 
 	/* Nothing against nothing */
-	struct sp_name empty = {0};
-	sp_name_compare(&empty, &empty, &c);
+	struct sp_match_name empty = {0};
+	sp_match_name_compare(&empty, &empty, &c);
 	NEAR(c.best, 0);
 	NEAR(c.script, -1);
 	assert_int_equal(c.pairs, 0);
@@ -367,7 +367,7 @@ static void long_names_assigned_greedily(void **state)
 		a[i] = (struct sp_npart_in){SP_NPART_OTHER, w[i], ""};
 		b[i] = (struct sp_npart_in){SP_NPART_OTHER, w[9 - i], ""};
 	}
-	struct sp_name_cmp c;
+	struct sp_match_cmp c;
 	compare(a, 10, b, 10, &c);
 	NEAR(c.set, 1.0);
 	assert_true(c.reordered);
