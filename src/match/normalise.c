@@ -199,7 +199,7 @@ static int32_t before_icu(struct sp_normaliser *n, const char *text, int32_t len
 static int fold_latin(const UChar *u, int32_t len, char *out, size_t cap, struct sp_err *err)
 {
 	size_t o = 0;
-	bool space = false;
+	bool space = false, letter = false;
 	for (int32_t i = 0; i < len;) {
 		UChar32 c;
 		U16_NEXT(u, i, len, c);
@@ -216,9 +216,10 @@ static int fold_latin(const UChar *u, int32_t len, char *out, size_t cap, struct
 			out[o++] = ' ';
 		space = false;
 		out[o++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+		letter = letter || c > '9';
 	}
 	out[o] = '\0';
-	if (!o)
+	if (!letter)
 		return sp_err_set(err, SP_EINVAL, "/text", "has nothing that can be written in Latin");
 	return SP_OK;
 }
