@@ -27,7 +27,7 @@ static void assign(double w[SP_MATCH_MAX_WORDS][SP_MATCH_MAX_WORDS], size_t rows
 {
 	if (cols <= EXACT_MAX) {
 		double best[1u << EXACT_MAX];
-		signed char last[1u << EXACT_MAX];
+		signed char last[1u << EXACT_MAX] = {0};
 		for (unsigned m = 0; m < 1u << cols; m++)
 			best[m] = -1;
 		best[0] = 0;
@@ -124,9 +124,11 @@ void sp_match_name_compare(const struct sp_match_name *a, const struct sp_match_
 	size_t rows = swap ? nb : na, cols = swap ? na : nb;
 	const struct sp_match_word *r = swap ? b->word : a->word, *c = swap ? a->word : b->word;
 	double jw[SP_MATCH_MAX_WORDS][SP_MATCH_MAX_WORDS], w[SP_MATCH_MAX_WORDS][SP_MATCH_MAX_WORDS];
+	double ordered = 0, set = 0;
 	for (size_t i = 0; i < rows; i++)
 		for (size_t j = 0; j < cols; j++) {
 			jw[i][j] = sp_jaro_winkler_utf8(r[i].bare, c[j].bare);
+			ordered += i == j ? jw[i][j] : 0;
 			/* agreeing keys pull a pair together: Maxamed goes with Mohamed */
 			w[i][j] = jw[i][j] + 0.5 * same_key(r[i].skeleton, c[j].skeleton) +
 				  0.5 * same_key(r[i].phonetic, c[j].phonetic);
@@ -134,9 +136,7 @@ void sp_match_name_compare(const struct sp_match_name *a, const struct sp_match_
 	if (rows) {
 		size_t to[SP_MATCH_MAX_WORDS];
 		assign(w, rows, cols, to);
-		double ordered = 0, set = 0;
 		for (size_t i = 0; i < rows; i++) {
-			ordered += jw[i][i];
 			set += jw[i][to[i]];
 			out->skeleton_agree += same_key(r[i].skeleton, c[to[i]].skeleton);
 			out->phonetic_agree += same_key(r[i].phonetic, c[to[i]].phonetic);

@@ -2,6 +2,7 @@
  * names joined, and the two keys — a consonant skeleton of the spelling and a phonetic key of
  * sound classes with Somali orthography read — built from folded text (a-z, 0-9, spaces). */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "match/nametab.h"
@@ -31,7 +32,7 @@ static bool in(const char *const *list, size_t n, const char *w, size_t len)
 			return true;
 	return false;
 }
-#define IN(list, w, len) in(list, sizeof list / sizeof *list, w, len)
+#define IN(list, w, len) in((list), sizeof(list) / sizeof *(list), w, len)
 
 static void append(char *out, size_t cap, size_t *len, const char *s, size_t n)
 {
@@ -97,12 +98,12 @@ static bool vowel(char c)
 
 /* "abd" and what follows it without the linking vowel and article: abdirahman, abdulrahman,
  * abdalrahman, abdurrahman all "abd" + "rahman" or "rrahman"; the forms of Allah (allah, ullah,
- * ilahi, llh) all "lah". Into out (at least strlen(w) + 1 bytes). */
-static void abd_form(const char *w, char *out)
+ * ilahi, llh) all "lah". Into out (cap bytes). */
+static void abd_form(const char *w, char *out, size_t cap)
 {
 	size_t n = strlen(w);
 	if (n <= 3 || strncmp(w, "abd", 3) != 0) {
-		memcpy(out, w, n + 1);
+		snprintf(out, cap, "%s", w);
 		return;
 	}
 	const char *r = w + 3;
@@ -122,13 +123,12 @@ static void abd_form(const char *w, char *out)
 		while (vowel(*q) || *q == 'y')
 			q++;
 		if (allah && !*q) {
-			memcpy(out, "abdlah", 7);
+			snprintf(out, cap, "abdlah");
 			return;
 		}
 		r++; /* the article's l */
 	}
-	memcpy(out, "abd", 3);
-	memcpy(out + 3, r, strlen(r) + 1);
+	snprintf(out, cap, "abd%s", r);
 }
 
 /* The symbols of one word before vowels are dropped; phonetic selects the sound classes. */
@@ -152,7 +152,7 @@ static size_t symbols(const char *w, bool phonetic, char *out, size_t cap)
 			if (strncmp(p, graph[g].spelling, strlen(graph[g].spelling)) == 0)
 				break;
 		if (g < sizeof graph / sizeof *graph) {
-			out[n++] = phonetic ? graph[g].phonetic : graph[g].skeleton;
+			out[n++] = (char)(phonetic ? graph[g].phonetic : graph[g].skeleton);
 			p += strlen(graph[g].spelling);
 			continue;
 		}
@@ -161,7 +161,7 @@ static size_t symbols(const char *w, bool phonetic, char *out, size_t cap)
 			out[n++] = c; /* a digit */
 			continue;
 		}
-		char s = phonetic ? single_phon[c - 'a'] : single_skel[c - 'a'];
+		char s = (char)(phonetic ? single_phon[c - 'a'] : single_skel[c - 'a']);
 		if (s == '-') {
 			out[n++] = 'k';
 			s = 's';
@@ -199,22 +199,23 @@ void nk_skeleton(const char *word, char *out, size_t cap)
 	memcpy(w, word, n);
 	w[n] = '\0';
 	char form[SP_NFORM_MAX];
-	abd_form(w, form);
-	reduce(sym, symbols(form, false, sym, sizeof sym), false, out, cap);
+	abd_form(w, form, sizeof form);
+	size_t ns = symbols(form, false, sym, sizeof sym);
+	reduce(sym, ns, false, out, cap);
 }
 
 void nk_phonetic(const char *word, char *out, size_t cap)
 {
 	/* Somali spelling first: c is ʿayn (dropped) unless in ch, x is ħ (h) */
-	char w[SP_NFORM_MAX], form[SP_NFORM_MAX], sym[2 * SP_NFORM_MAX];
+	char w[SP_NFORM_MAX] = {0}, form[SP_NFORM_MAX], sym[2 * SP_NFORM_MAX];
 	size_t n = 0;
 	for (const char *p = word; *p && n + 1 < sizeof w; p++) {
 		if (*p == 'c' && p[1] != 'h')
 			continue;
-		w[n++] = *p == 'x' ? 'h' : *p;
+		w[n++] = (char)(*p == 'x' ? 'h' : *p);
 	}
 	w[n] = '\0';
-	abd_form(w, form);
+	abd_form(w, form, sizeof form);
 	size_t ns = symbols(form, true, sym, sizeof sym);
 	if (ns && sym[0] == 'j')
 		sym[0] = 'y'; /* Johannes, Yohannes; Joseph, Yusuf */
@@ -223,7 +224,7 @@ void nk_phonetic(const char *word, char *out, size_t cap)
 
 void sp_name_keys(const char *folded, struct sp_name_form *out)
 {
-	char words[SP_NFORM_MAX];
+	char words[SP_NFORM_MAX] = {0};
 	size_t nw = nk_words(folded, words, sizeof words, out->particles, sizeof out->particles);
 	out->bare[0] = out->skeleton[0] = out->phonetic[0] = '\0';
 	size_t bl = 0;

@@ -337,9 +337,11 @@ int sp_match_name_build(struct sp_normaliser *nz, const struct sp_npart_in *part
 				  SP_MATCH_MAX_PARTS);
 	struct sp_name_form form;
 	for (size_t i = 0; i < n; i++) {
-		int rc = (unsigned)parts[i].role < SP_NPART_ROLE_COUNT
-				 ? sp_normalise_part(nz, parts[i].text, parts[i].script, &form, err)
-				 : sp_err_set(err, SP_EINVAL, "/role", "not a role of a name part");
+		int rc = SP_EINVAL;
+		if ((unsigned)parts[i].role >= SP_NPART_ROLE_COUNT)
+			sp_err_set(err, rc, "/role", "not a role of a name part");
+		else
+			rc = sp_normalise_part(nz, parts[i].text, parts[i].script, &form, err);
 		if (rc) {
 			char index[24];
 			snprintf(index, sizeof index, "%zu", i);
