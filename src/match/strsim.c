@@ -89,8 +89,9 @@ double sp_jaro(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 		half += a[i] != b[j];
 		j++;
 	}
+	size_t transpositions = half / 2; /* whole transpositions, as Winkler's code counts them */
 	double dm = (double)m;
-	return (dm / (double)na + dm / (double)nb + (dm - (double)(half / 2)) / dm) / 3.0;
+	return (dm / (double)na + dm / (double)nb + (dm - (double)transpositions) / dm) / 3.0;
 }
 
 double sp_jaro_winkler(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
@@ -122,7 +123,7 @@ int sp_damerau_levenshtein(const uint32_t *a, size_t na, const uint32_t *b, size
 	 * "infinite" bound; last_row[] the last row of a each code point was seen in */
 	enum { W = SP_STRSIM_MAX + 2 };
 	int d[W][W];
-	uint32_t seen[2 * SP_STRSIM_MAX];
+	uint32_t seen[2 * SP_STRSIM_MAX] = {0};
 	size_t last_row[2 * SP_STRSIM_MAX], n_seen = 0;
 	int inf = (int)(na + nb);
 	d[0][0] = inf;
