@@ -18,6 +18,8 @@ echo "== seal and open one field"
 "$B/bench_seal" "${SEAL_ITERATIONS:-200000}"
 echo "== screening protocols: evaluate one screening, load the shipped protocols"
 "$B/bench_protocols" "${PROTOCOL_ITERATIONS:-200000}"
+echo "== names across scripts: normalise a person's name with its keys, compare two names"
+"$B/bench_normalise" "${NAME_PERSONS:-5000}"
 if [ -x "$B/bench_case" ]; then
 	echo "== create a case with its person, one transaction each (library vs plain SQLite)"
 	bash bench/case.sh
