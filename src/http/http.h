@@ -371,8 +371,9 @@ int http_api_referral_get(struct http_req *r);
 int http_api_referral_event(struct http_req *r);
 int http_api_referral_print(struct http_req *r);
 int http_api_referral_incoming(struct http_req *r);
+int http_api_referral_override(struct http_req *r);
 extern const struct http_schema http_schema_referral_create, http_schema_referral_event,
-	http_schema_referral_incoming;
+	http_schema_referral_incoming, http_schema_referral_override;
 /* api_decisions.c: a case's decisions, and the deployment's jurisdiction */
 int http_api_decision_add(struct http_req *r);
 int http_api_decision_list(struct http_req *r);
