@@ -375,8 +375,9 @@ static int decode_safety(json_t *obj, struct sp_arena *a, struct sp_person *p, s
 		return rc;
 	}
 	p->safety.family = family;
+	/* a family list sent, even empty, is a safety block: removing the last link clears it */
 	p->has_safety = p->safety.safe_contact || p->safety.never_use ||
-			p->safety.people_to_avoid || p->safety.n_family;
+			p->safety.people_to_avoid || json_is_array(json_object_get(j, "family"));
 	return SP_OK;
 }
 
