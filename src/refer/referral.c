@@ -913,6 +913,7 @@ static void anonymise(struct sp_case_referral *r)
 	memset(&r->case_id, 0, sizeof r->case_id);
 	memset(&r->need, 0, sizeof r->need);
 	r->language[0] = '\0';
+	r->shows_profile = false; /* it shares no person field: not even an empty "person" */
 }
 
 /* What waits for the receiving agency once a referral is sent: its providers' and focal

@@ -155,6 +155,7 @@ test('a caseworker refers a child to a guardian service and a shelter: services,
       /the person is a child: a guardian or representative must give the consent, with the child's assent/);
     await assertAccessible(page, 'the consent step with the refusal');
     await page.selectOption('#rc-by', 'guardian');
+    await page.fill('#rc-giver', 'Hanna Tesfay');
     await page.selectOption('#rc-assent', 'given');
     await page.click('.refer form button[type=submit]');
     await page.waitForFunction(() => /by A guardian/.test(document.querySelector('.consent-state')?.textContent));
@@ -325,6 +326,7 @@ test('a provider not on safepath: the printable referral without navigation, and
     assert.match(await page.textContent('.refer'), /E2E Tracing Office is not on safepath/);
     await page.waitForSelector('.consent-state--missing');
     await page.selectOption('#rc-by', 'guardian');
+    await page.fill('#rc-giver', 'Hanna Tesfay');
     await page.selectOption('#rc-assent', 'given');
     await page.click('.refer form button[type=submit]');
     await page.waitForSelector('.consent-state--given');
