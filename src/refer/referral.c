@@ -199,6 +199,18 @@ static int bind_opt_blob(struct sp_stmt *st, int i, const struct sp_buf *b)
 	return b && b->len ? sp_stmt_bind_blob(st, i, b->data, b->len) : sp_stmt_bind_null(st, i);
 }
 
+/* Step a statement that writes one referral row: SP_ECONFLICT on "/version" when it wrote none
+ * (the row moved on from the version the caller read). */
+static int step_one(struct sp_stmt *st, struct sp_err *err)
+{
+	int rc = sp_stmt_step(st, err);
+	if (rc == 0 && sp_stmt_changes(st) != 1)
+		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the referral was changed meanwhile");
+	else if (rc > 0)
+		rc = sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
+	return rc;
+}
+
 /* Insert r (was == 0) or write it over the row at version was; the sealed columns from
  * summary and feedback (NULL keeps the stored ones on an update, none on an insert). */
 static int write_row(struct sp_caseop *op, const struct sp_case_referral *r, int64_t was,
@@ -251,15 +263,7 @@ static int write_row(struct sp_caseop *op, const struct sp_case_referral *r, int
 		b |= sp_stmt_bind_id(st, i++, &r->created_by);
 		b |= sp_stmt_bind_int64(st, i++, r->created_us);
 	}
-	if (b) {
-		sp_stmt_done(st);
-		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-	}
-	rc = sp_stmt_step(st, err);
-	if (rc == 0 && sp_stmt_changes(st) != 1)
-		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the referral was changed meanwhile");
-	else if (rc > 0)
-		rc = sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
+	rc = b ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : step_one(st, err);
 	sp_stmt_done(st);
 	return rc;
 }
@@ -1129,11 +1133,7 @@ static int basis_write(struct sp_caseop *op, struct sp_case_referral *r, enum sp
 		  sp_stmt_bind_text(st, 3, r->basis_version) |
 		  sp_stmt_bind_int64(st, 4, r->updated_us) | sp_stmt_bind_int64(st, 5, r->version) |
 		  sp_stmt_bind_id(st, 6, &r->id) | sp_stmt_bind_int64(st, 7, was);
-	rc = bad ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : sp_stmt_step(st, err);
-	if (rc == 0 && sp_stmt_changes(st) != 1)
-		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the referral was changed meanwhile");
-	else if (rc > 0)
-		rc = sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
+	rc = bad ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : step_one(st, err);
 	sp_stmt_done(st);
 	return rc;
 }

@@ -9,9 +9,8 @@
 // axe-core on each screen; any console error or CSP violation fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { demo } from '../api/lib.mjs';
-import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot, signIn, apiCall } from './lib.mjs';
+import { startAll, stopAll, assertClean, assertAccessible, assertNoHorizontalScroll,
+  withScreenshot, apiCall, importDirectory, newChildCase, phonePage } from './lib.mjs';
 
 let server;
 let browser;
@@ -23,31 +22,14 @@ const DIRECTORY = {
     status: 'active', x_kinds: ['guardianship_service'], x_needs: ['guardianship'], x_referral_route: 'direct' }],
 };
 
-async function post(base, path, body, session) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (session) Object.assign(headers, { Cookie: session.cookie, 'X-CSRF-Token': session.csrf });
-  const res = await fetch(base + path, { method: 'POST', headers, body: JSON.stringify(body) });
-  return { status: res.status, text: await res.text(), cookie: res.headers.get('set-cookie') };
-}
-
 before(async () => {
   ({ server, browser } = await startAll({ SAFEPATH_JURISDICTION: 'gb-eng-wls' }));
-  const login = await post(server.base, '/api/v1/session', { username: 'demo.focal', password: demo.password });
-  assert.equal(login.status, 201, login.text);
-  const focal = { cookie: login.cookie.split(';')[0], csrf: JSON.parse(login.text).csrf_token };
-  const imp = await post(server.base, '/api/v1/services', DIRECTORY, focal);
-  assert.equal(imp.status, 201, imp.text);
+  await importDirectory(server.base, DIRECTORY);
 });
 
 after(() => stopAll({ server, browser }));
 
-const PHONE = { width: 390, height: 844 };
-
-async function logIn(username) {
-  const page = await openPage(browser, server.base, PHONE);
-  await signIn(page, username);
-  return page;
-}
+const logIn = (username) => phonePage(browser, server.base, username);
 
 let caseId;
 let caseNumber;
@@ -56,15 +38,8 @@ let refId;
 test('family links on the case page: named errors, a suspected exploiter flagged, one removed', async () => {
   const page = await logIn('demo.caseworker');
   await withScreenshot(page, 'family', async () => {
-    await page.click('nav a[href="/cases/new"]');
-    await page.waitForSelector('#name-0-original');
-    await page.fill('#name-0-original', 'Tewelde');
-    await page.selectOption('#dob-precision', 'year');
-    await page.fill('#dob-year', String(new Date().getFullYear() - 12));
-    await page.check('#flag-unaccompanied_child');
-    await page.click('form button[type=submit]');
+    caseId = await newChildCase(page, ['Tewelde'], 12);
     await page.waitForSelector('#family-h');
-    caseId = new URL(page.url()).pathname.split('/').pop();
     caseNumber = (await apiCall(page, 'GET', `/api/v1/cases/${caseId}`)).json.number;
     assert.equal(await page.textContent('#family-h ~ .empty'), 'No family links recorded, or none you may see.');
     await page.click('button:has-text("Add a family link")');
