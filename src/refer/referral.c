@@ -1509,10 +1509,12 @@ int sp_referral_expire(struct sp_casework *cw, int64_t now_us, size_t *count, st
 struct overdue_ref {
 	struct sp_id id, case_id, agency, provider;
 	char status[SP_REFERRAL_CODE_MAX];
+	bool anonymous; /* a duty-to-notify report: its receiving side is told of no case */
 };
 
 /* The escalation of one overdue referral, once per state it fell overdue in: the referring
- * agency's focal points and supervisors, and the receiving agency's focal points. */
+ * agency's focal points and supervisors, and the receiving agency's focal points (of an
+ * anonymous report: report.overdue, about no case). */
 static int escalate_one(struct sp_store *s, const struct overdue_ref *o, int64_t now_us,
 			size_t *added, struct sp_err *err)
 {
@@ -1532,6 +1534,10 @@ static int escalate_one(struct sp_store *s, const struct overdue_ref *o, int64_t
 	if (!rc && !sp_id_is_zero(&o->provider)) {
 		n.agency = o->provider;
 		n.roles = SP_ROLE_FOCAL_POINT;
+		if (o->anonymous) {
+			n.kind = SP_NOTIFY_REPORT_OVERDUE;
+			n.case_id = NULL;
+		}
 		snprintf(key, sizeof key, "referral.overdue:%s@%s:receiver", id, o->status);
 		fresh = false;
 		rc = sp_notify(s, &n, &fresh, err);
@@ -1550,8 +1556,8 @@ int sp_referral_escalate(struct sp_store *s, int64_t since_us, int64_t now_us, s
 	int rc = sp_store_begin_read(s, err);
 	if (!rc)
 		rc = sp_store_prepare(s,
-				      "SELECT id, case_id, agency_id, provider_agency_id, status FROM "
-				      "referrals WHERE status IN ('sent', 'acknowledged') AND due_us >= ? "
+				      "SELECT id, case_id, agency_id, provider_agency_id, status, type "
+				      "FROM referrals WHERE status IN ('sent', 'acknowledged') AND due_us >= ? "
 				      "AND due_us < ? ORDER BY due_us, id",
 				      &st, err);
 	if (!rc && (sp_stmt_bind_int64(st, 1, since_us) | sp_stmt_bind_int64(st, 2, now_us)))
@@ -1572,10 +1578,13 @@ int sp_referral_escalate(struct sp_store *s, int64_t since_us, int64_t now_us, s
 		memset(o, 0, sizeof *o);
 		if (sp_stmt_id(st, 0, &o->id) || sp_stmt_id(st, 1, &o->case_id) ||
 		    sp_stmt_id(st, 2, &o->agency) || opt_id(st, 3, &o->provider) ||
-		    sp_text_copy(o->status, sizeof o->status, sp_stmt_text(st, 4)))
+		    sp_text_copy(o->status, sizeof o->status, sp_stmt_text(st, 4)) ||
+		    !sp_stmt_text(st, 5))
 			rc = sp_err_set(err, SP_EINTERNAL, "", "malformed referrals row");
 		else
 			n++;
+		o->anonymous =
+			!rc && strcmp(sp_stmt_text(st, 5), SP_REFERRAL_TYPE_DUTY_TO_NOTIFY) == 0;
 	}
 	sp_stmt_done(st);
 	sp_store_rollback(s); /* the read transaction: nothing written */

@@ -986,6 +986,23 @@ static void duty_to_notify(void **state)
 	assert_int_equal(fire(&worker, &r, "send", NULL, &err), SP_ECONFLICT);
 	ok(decide(&boss, &a, true, &err), &err, "approve");
 	must(&worker, &r, "send", NULL, SP_REF_SENT);
+	/* told of it, and of it overdue, without the case: report.*, about no case */
+	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+				     "kind = 'report.received' AND case_id IS NULL",
+				     &r.id),
+			 1);
+	size_t added = 0;
+	/* (other referrals of this world fall due at the same end of the day) */
+	ok(sp_referral_escalate(store, r.due_us, r.due_us + 1, &added, &err), &err, "escalate");
+	assert_true(added >= 2);
+	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+				     "kind = 'report.overdue' AND case_id IS NULL",
+				     &r.id),
+			 1);
+	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+				     "case_id IS NOT NULL AND kind = 'referral.overdue'",
+				     &r.id),
+			 1); /* the sender's side */
 	/* the authority: need, urgency, age band and sex; no case, need, language or person */
 	struct sp_casework acw = as(&authority_officer);
 	struct sp_case_referral got;
@@ -1026,6 +1043,39 @@ static void duty_to_notify(void **state)
 	assert_int_equal(sp_case_get(&acw, &c.id, &kase, &err), SP_EDENIED);
 }
 
+struct override_walk {
+	struct sp_case_referral r;
+};
+
+static int override_op(void *ctx, int which, struct sp_err *err)
+{
+	(void)which;
+	struct override_walk *w = ctx;
+	struct sp_case_approval a;
+	return override(&worker, gb, &w->r, "child_without_consent", &a, err);
+}
+
+/* The override failing at each store call leaves no basis, approval, notification or audit
+ * record behind. */
+static void override_fault_walk(void **state)
+{
+	(void)state;
+	char buf[256];
+	struct sp_case kid = open_case(&worker, child_json(buf, sizeof buf),
+				       SP_CASE_UNACCOMPANIED_CHILD);
+	struct sp_need n = add_need(&kid, "safe_shelter");
+	struct override_walk w;
+	struct sp_err err = {0};
+	ok(create(&worker, &kid, &n, &shelter_service, NULL, &w.r, &err), &err, "draft");
+	static const char *const walked[] = {"referrals", "case_approvals", "notifications",
+					     "audit_log"};
+	fault_walk_over(walked, 4, 1, override_op, &w);
+	assert_string_equal(w.r.legal_basis, "child_without_consent");
+	assert_int_equal(count_where("SELECT COUNT(*) FROM case_approvals WHERE object_id = ?",
+				     &w.r.id),
+			 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1036,7 +1086,7 @@ int main(void)
 		cmocka_unit_test(bad_drafts),	    cmocka_unit_test(incoming),
 		cmocka_unit_test(fault_walk),	    cmocka_unit_test(avoid_matcher),
 		cmocka_unit_test(guardian_check),   cmocka_unit_test(child_override),
-		cmocka_unit_test(duty_to_notify),
+		cmocka_unit_test(duty_to_notify),   cmocka_unit_test(override_fault_walk),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

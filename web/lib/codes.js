@@ -52,7 +52,8 @@ export const CODES = {
   goal_status: ['planned', 'in_progress', 'achieved', 'discontinued'],
   goal_move: ['in_progress', 'achieved', 'discontinued', 'planned'],
   notification: ['task.assigned', 'approval.pending', 'referral.received', 'deadline.overdue',
-    'case_approval.pending', 'referral.overdue', 'report.received'],
+    'case_approval.pending', 'referral.overdue', 'report.received',
+    'report.overdue'],
   approval_kind: ['closure', 'consent_override', 'break_glass_review', 'transfer', 'reopen'],
   approval_status: ['pending', 'approved', 'rejected'],
 };
