@@ -145,14 +145,14 @@ struct tokens {
 	size_t n;
 };
 
-/* The distinct tokens of name's key into tk; false when it normalises to nothing. Tokens past
- * AVOID_TOKENS are dropped (a name part is capped well below). */
+/* The distinct tokens of name's key into tk; SP_EINVAL when it normalises to nothing. Tokens
+ * past AVOID_TOKENS are dropped (a name part is capped well below). */
 static int tokenise(const char *name, struct sp_arena *a, struct tokens *tk, struct sp_err *err)
 {
-	const char *key;
+	const char *key = NULL;
 	tk->n = 0;
 	int rc = sp_person_name_key(name, a, &key, err);
-	char *k = rc ? NULL : sp_arena_strdup(a, key);
+	char *k = rc || !key ? NULL : sp_arena_strdup(a, key);
 	if (rc || !k)
 		return rc ? rc : sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	for (char *p = k; *p && tk->n < AVOID_TOKENS;) {

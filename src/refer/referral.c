@@ -1078,9 +1078,24 @@ int sp_referral_change(struct sp_casework *cw, const struct sp_jurisdiction *j,
 
 /* ---- acting without consent ---- */
 
+/* Does the referral go to a service of the authority's kind (the jurisdiction's duty to
+ * notify)? */
+static int to_authority(struct sp_caseop *op, const struct sp_case_referral *r,
+			const char *authority, struct sp_err *err)
+{
+	struct service_row s;
+	char needle[SP_REFERRAL_CODE_MAX + 2];
+	int rc = sp_id_is_zero(&r->service) ? SP_OK : service_load(op->cw, &r->service, &s, err);
+	snprintf(needle, sizeof needle, ",%s,", authority);
+	if (!rc && (sp_id_is_zero(&r->service) || !strstr(s.kinds, needle)))
+		rc = sp_err_set(err, SP_EINVAL, "/basis",
+				"the report goes to the authority: a service of kind %s", authority);
+	return rc;
+}
+
 /* Does basis b fit the referral and its person (a child or an adult)? */
 static int basis_fits(struct sp_caseop *op, const struct sp_case_referral *r, enum sp_jur_basis b,
-		      struct sp_err *err)
+		      const struct sp_jurisdiction *j, struct sp_err *err)
 {
 	struct sp_buf summary;
 	int youngest = -1;
@@ -1106,7 +1121,8 @@ static int basis_fits(struct sp_caseop *op, const struct sp_case_referral *r, en
 		return sp_err_set(err, SP_EINVAL, "/basis",
 				  "only a referral of type duty_to_notify is sent under the duty "
 				  "to notify");
-	return SP_OK;
+	return b == SP_JUR_BASIS_DUTY_TO_NOTIFY ? to_authority(op, r, j->consent[b].authority, err)
+						: SP_OK;
 }
 
 /* Record the basis with the jurisdiction's id and version on r at its version. */
@@ -1168,7 +1184,7 @@ int sp_referral_override(struct sp_casework *cw, const struct sp_jurisdiction *j
 				"here (%s)",
 				j ? j->id : "(none)", in->basis);
 	if (!rc)
-		rc = basis_fits(&op, &r, (enum sp_jur_basis)b, err);
+		rc = basis_fits(&op, &r, (enum sp_jur_basis)b, j, err);
 	if (!rc)
 		rc = basis_write(&op, &r, (enum sp_jur_basis)b, j, err);
 	char rid[SP_ID_STRLEN + 1];

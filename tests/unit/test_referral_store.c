@@ -982,6 +982,13 @@ static void duty_to_notify(void **state)
 	ok(create(&worker, &c, &n, &shelter_service, NULL, &shelter, &err), &err, "create");
 	assert_int_equal(override(&worker, gb, &shelter, "duty_to_notify", &a, &err), SP_EINVAL);
 	assert_non_null(strstr(err.msg, "type duty_to_notify"));
+	/* of that type, but to no service of the authority's kind */
+	struct sp_case_referral nowhere;
+	const struct sp_referral_new loose = {.need = &n.id, .type = "duty_to_notify"};
+	ok(sp_referral_create(&wcw, types, &c.id, &loose, &nowhere, &err), &err, "no service");
+	assert_int_equal(override(&worker, gb, &nowhere, "duty_to_notify", &a, &err), SP_EINVAL);
+	assert_string_equal(err.msg, "the report goes to the authority: a service of kind "
+				     "duty_to_notify");
 	ok(override(&worker, gb, &r, "duty_to_notify", &a, &err), &err, "override");
 	assert_int_equal(fire(&worker, &r, "send", NULL, &err), SP_ECONFLICT);
 	ok(decide(&boss, &a, true, &err), &err, "approve");
