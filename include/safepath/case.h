@@ -267,6 +267,9 @@ struct sp_consent {
 	struct sp_id recorded_by;            /* set by record */
 	int64_t recorded_us;                 /* set by record */
 	const char *note;                    /* sealed; may be NULL */
+	/* Who consented for the child (sealed): required when by is guardian or representative,
+	 * never beside the person's own; NULL on records older than it. */
+	const char *given_by_name;
 };
 
 const char *sp_consent_purpose_name(enum sp_consent_purpose p);
@@ -281,11 +284,12 @@ const char *sp_assent_name(enum sp_assent a);
 int sp_assent_parse(const char *s) SP_MUST;
 
 /* Decode {"purpose", "scope_agency", "scope_country", "status", "method", "interpreter_used",
- * "interpreter_language", "by", "child_assent", "note"} with field paths in errors. */
+ * "interpreter_language", "by", "given_by_name", "child_assent", "note"} with field paths in
+ * errors. */
 int sp_consent_decode(json_t *j, struct sp_arena *a, struct sp_consent *out,
 		      struct sp_err *err) SP_MUST;
-/* Check the rules that hold between fields (scope per purpose, assent beside a guardian's
- * consent, interpreter). */
+/* Check the rules that hold between fields (scope per purpose, assent and the giver's name
+ * beside a guardian's consent, interpreter). */
 int sp_consent_check(const struct sp_consent *c, struct sp_err *err) SP_MUST;
 json_t *sp_consent_encode(const struct sp_consent *c);
 
@@ -308,6 +312,15 @@ struct sp_caseop;
 int sp_consent_current_in(struct sp_caseop *op, enum sp_consent_purpose purpose,
 			  const struct sp_id *scope_agency, struct sp_consent *out, bool *found,
 			  struct sp_err *err) SP_MUST;
+/* Recording a guardian's or representative's consent (sp_consent_record) and sending a
+ * child's referral on one (the refer wing, with this) refuse a giver whose name matches the
+ * people to avoid or a family link flagged suspected_exploiter in the person's safety block
+ * (sp_safety_avoids): SP_ECONFLICT on "/given_by_name", reason person_to_avoid, audited as a
+ * refusal of the operation; neither the name nor the entry it matched is in the error or the
+ * record. A consent without the giver's name (recorded before names were kept) is
+ * SP_ECONFLICT on "/consent". The person's own consent passes. */
+int sp_consent_giver_check_in(struct sp_caseop *op, const struct sp_consent *c,
+			      struct sp_err *err) SP_MUST;
 
 /* ---- search ---- */
 

@@ -88,6 +88,18 @@ struct sp_caseappr_request {
 int sp_case_approval_request(struct sp_casework *cw, const struct sp_id *case_id,
 			     const struct sp_caseappr_request *in, struct sp_case_approval *out,
 			     struct sp_err *err) SP_MUST;
+/* The same inside an operation on a case (safepath/caseop.h) that has named its case: the
+ * policy is asked for approval.request on it, and the request is filed and audited in the
+ * operation's transaction (the refer wing's consent override, beside what it writes). */
+struct sp_caseop;
+int sp_case_approval_request_in(struct sp_caseop *op, const struct sp_caseappr_request *in,
+				struct sp_case_approval *out, struct sp_err *err) SP_MUST;
+/* The newest approval of kind about object on the operation's case, in its transaction (no
+ * audit record of its own: the operation's names what it did); *found false when none was
+ * ever asked. */
+int sp_case_approval_latest_in(struct sp_caseop *op, enum sp_caseappr_kind kind,
+			       const struct sp_id *object, enum sp_caseappr_status *status,
+			       bool *found, struct sp_err *err) SP_MUST;
 
 /* Approve or reject a pending approval at version (SP_ECONFLICT on "/version" when it moved
  * on, on "/status" when it was decided already). A rejection needs a note; an approval may

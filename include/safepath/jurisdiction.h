@@ -114,6 +114,21 @@ enum sp_jur_ref_step { SP_REF_STEP_ACKNOWLEDGE, SP_REF_STEP_RESPOND, SP_REF_STEP
 const char *sp_jur_urgency_name(enum sp_jur_urgency u); /* "?" when out of range */
 int sp_jur_urgency_parse(const char *name) SP_MUST;     /* -1 for an unknown name */
 
+/* Acting without consent (the "consent" member; docs/jurisdictions.md): the legal bases on
+ * which a referral may be sent without the consent, once a supervisor approved it. A child
+ * referred without consent; an adult who refuses reported through an anonymous duty to
+ * notify, sent to a service of kind `authority` (protocols/codes.json "services"). */
+enum sp_jur_basis { SP_JUR_BASIS_CHILD, SP_JUR_BASIS_DUTY_TO_NOTIFY, SP_JUR_BASIS_COUNT };
+const char *sp_jur_basis_name(enum sp_jur_basis b); /* child_without_consent, duty_to_notify */
+int sp_jur_basis_parse(const char *name) SP_MUST;    /* -1 for an unknown name */
+struct sp_jur_consent_basis {
+	bool present;         /* false: the jurisdiction gives no such basis */
+	const json_t *basis;  /* texts by language: what the law allows, and on what terms */
+	const char *source;
+	char tag;
+	const char *authority; /* duty_to_notify: the services kind; NULL otherwise */
+};
+
 struct sp_jurisdiction {
 	const char *id, *version, *source, *time_zone;
 	enum sp_jur_status status;
@@ -134,6 +149,8 @@ struct sp_jurisdiction {
 	 * it, and referrals then have no due dates). */
 	bool has_referrals;
 	struct sp_jur_rule referral_due[SP_URGENCY_COUNT][SP_REF_STEP_COUNT];
+	struct sp_jur_consent_basis consent[SP_JUR_BASIS_COUNT];
+	const json_t *consent_notes;	  /* texts: why there is no basis, or its limits; NULL */
 	json_t *doc;			  /* owns every string above */
 };
 

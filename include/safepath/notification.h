@@ -50,6 +50,12 @@ enum sp_notification_kind {
 				     * focal points and supervisors of the referring agency and
 				     * the focal points of the receiving one; link
 				     * /referrals/REFERRAL */
+	SP_NOTIFY_REPORT_RECEIVED, /* object an anonymous duty-to-notify report, for the
+				    * receiving agency's focal points and providers: about no
+				    * case, so its id never reaches them; link /referrals/REFERRAL */
+	SP_NOTIFY_REPORT_OVERDUE, /* such a report unanswered past its due date, for the receiving
+				   * agency's focal points (its sender's are told referral.overdue);
+				   * about no case; link /referrals/REFERRAL */
 	SP_NOTIFY_KIND_COUNT
 };
 const char *sp_notification_kind_name(enum sp_notification_kind k); /* "task.assigned" */

@@ -2,7 +2,7 @@
  * romanised, because many naming systems have no family name; aliases; sex in clear for
  * statistics and gender identity sealed; a partial or estimated date of birth entered in the
  * calendar the document shows; nationalities (ZZ unknown, XXA stateless); languages; documents;
- * contacts; and safety information (need-to-know).
+ * contacts; and safety information (need-to-know), family links among it.
  *
  * A decoded person lives in the caller's arena (strings included), so releasing the arena wipes
  * every personal value. The JSON form is the API body and the sealed profile's plaintext. */
@@ -27,6 +27,7 @@
 #define SP_PERSON_MAX_LIST 8        /* nationalities, languages, documents, contacts */
 #define SP_PERSON_MAX_TEXT 200      /* bytes of a name part, number, contact */
 #define SP_PERSON_MAX_NOTE 2000     /* bytes of a safety text */
+#define SP_PERSON_MAX_FAMILY 16     /* family links */
 
 enum sp_name_role {
 	SP_NAME_GIVEN,
@@ -96,11 +97,38 @@ struct sp_contact {
 	const char *note;              /* e.g. "her sister's phone"; may be NULL */
 };
 
+/* A family link's relationship to the person (the small vocabulary issue 7's family tracing
+ * will build on). */
+enum sp_relationship {
+	SP_REL_MOTHER,
+	SP_REL_FATHER,
+	SP_REL_SIBLING,
+	SP_REL_GRANDPARENT,
+	SP_REL_AUNT_UNCLE,
+	SP_REL_SPOUSE,
+	SP_REL_GUARDIAN,
+	SP_REL_OTHER_RELATIVE,
+	SP_REL_OTHER,
+	SP_REL_COUNT
+};
+
+/* A family member as the person or the caseworker names them. Kept in the safety block: a
+ * relative may be the one who exploits the person (suspected_exploiter), so who the family are
+ * is need-to-know like the people to avoid. */
+struct sp_family_link {
+	enum sp_relationship relationship;
+	const char *name;              /* required */
+	bool suspected_exploiter;
+	const char *note;              /* may be NULL */
+};
+
 /* Need-to-know: sealed apart from the profile, decrypted only when the policy grants it. */
 struct sp_safety {
 	const char *safe_contact;      /* safe ways and times to make contact */
 	const char *never_use;         /* channels never to use */
-	const char *people_to_avoid;
+	const char *people_to_avoid;   /* names, one a line or separated by ';' or ',' */
+	struct sp_family_link *family;
+	size_t n_family;
 };
 
 struct sp_person {
@@ -136,6 +164,8 @@ const char *sp_doc_type_name(enum sp_doc_type t);
 int sp_doc_type_parse(const char *s) SP_MUST;
 const char *sp_contact_kind_name(enum sp_contact_kind k);
 int sp_contact_kind_parse(const char *s) SP_MUST;
+const char *sp_relationship_name(enum sp_relationship r);
+int sp_relationship_parse(const char *s) SP_MUST;
 
 /* Decode and validate a person object. Every string is copied into arena; codes are
  * canonicalised. Unknown members, wrong types, unknown codes and over-cap values fail with
@@ -152,5 +182,14 @@ json_t *sp_person_encode(const struct sp_person *p, bool with_safety);
  * UTF-8 or a value that normalises to nothing. */
 int sp_person_name_key(const char *in, struct sp_arena *arena, const char **out,
 		       struct sp_err *err) SP_MUST;
+
+/* Does name match one of the people the safety block says to keep away from: an entry of
+ * people_to_avoid (split on new lines, ';' and ','), or a family link flagged
+ * suspected_exploiter? Names are compared as sets of tokens of their sp_person_name_key
+ * (case, diacritics and white space folded; "Ali Hassan" matches "hassan ali"), and one set
+ * inside the other matches too when the smaller holds at least two tokens. A stopgap until
+ * issue 7's name matcher replaces it. SP_EINVAL when name normalises to nothing. */
+int sp_safety_avoids(const struct sp_safety *s, const char *name, struct sp_arena *arena,
+		     bool *match, struct sp_err *err) SP_MUST;
 
 #endif

@@ -141,6 +141,8 @@ enum sp_reason {
 				       * recorders of the decision (never the policy's own answer) */
 	SP_REASON_FOUR_EYES,          /* the policy allows it, but the decider asked for it
 				       * (never the policy's own answer: casework's approvals) */
+	SP_REASON_PERSON_TO_AVOID,    /* a consent given by someone the child's safety
+				       * information says to keep away (never the policy's) */
 	SP_REASON_COUNT
 };
 

@@ -201,6 +201,11 @@ struct sp_case_referral {
 	char reason[SP_REFERRAL_CODE_MAX];     /* a decline's reason code, "" otherwise */
 	char outcome[SP_REFERRAL_CODE_MAX];    /* a completion's outcome code, "" otherwise */
 	char source[SP_REFERRAL_CODE_MAX];     /* an incoming referral's source, "" otherwise */
+	/* The legal basis its sender named to send it without consent (sp_jur_basis_name), with
+	 * the jurisdiction file's id and version; "" while none was named. */
+	char legal_basis[SP_REFERRAL_CODE_MAX];
+	char basis_jurisdiction[SP_REFERRAL_CODE_MAX];
+	char basis_version[SP_REFERRAL_CODE_MAX];
 	int64_t due_us;                        /* 0: nothing due */
 	int64_t created_us, updated_us, version;
 	enum sp_referral_view view;
@@ -265,12 +270,41 @@ struct sp_referral_incoming {
 int sp_referral_incoming(struct sp_casework *cw, const struct sp_referral_incoming *in,
 			 struct sp_case *case_out, struct sp_case_referral *out,
 			 struct sp_err *err) SP_MUST;
+/* The referral type of an anonymous duty-to-notify report: it shares no person field, and
+ * its receiving side (and its printable form) sees neither the case's nor the need's id, nor
+ * the person's language: only the need, urgency, age band and sex, the sending agency and
+ * the referral's own workflow. */
+#define SP_REFERRAL_TYPE_DUTY_TO_NOTIFY "duty_to_notify"
+
+/* Ask to send a draft without the consent (docs/referrals.md#acting-without-consent): basis
+ * names one of j's "consent" bases — child_without_consent for a child, duty_to_notify for an
+ * adult, on a referral of type duty_to_notify only. Records the basis with j's id and version
+ * on the referral and files a consent_override approval about it for the owning agency's
+ * supervisors (four eyes), in one transaction audited referral.override and
+ * approval.request. SP_EINVAL on "/basis" for an unknown basis or one that does not fit the
+ * person or the type, SP_ECONFLICT on "/basis" when j gives no such basis, on "/status" for a
+ * referral no longer a draft, on "/version" for a stale version; an override already waiting
+ * is SP_ECONFLICT. */
+struct sp_referral_override {
+	int64_t version;
+	const char *basis;
+	const char *note; /* sealed with the approval; NULL: none */
+};
+struct sp_case_approval;
+int sp_referral_override(struct sp_casework *cw, const struct sp_jurisdiction *j,
+			 const struct sp_id *id, const struct sp_referral_override *in,
+			 struct sp_case_referral *out, struct sp_case_approval *approval,
+			 struct sp_err *err) SP_MUST;
 /* Fire a change's event as the subject's side. Sending checks the consent: the newest
  * "referral" consent scoped to the provider's agency (a provider not on safepath: the newest
  * "services" consent) must be given, and for a child (the case's unaccompanied or separated
  * flag, the current age assessment, or a date of birth under 18) given by a guardian or
- * representative with the child's assent given or not able: else SP_ECONFLICT on "/consent"
- * saying what is missing. The due date of the acknowledgement (sent) or the answer
+ * representative with the child's assent given or not able, who is not among the child's
+ * people to avoid (sp_consent_giver_check_in: SP_ECONFLICT on "/given_by_name"): else
+ * SP_ECONFLICT on "/consent" saying what is missing. A referral whose sender named a legal
+ * basis (sp_referral_override) is sent without the consent once the supervisor approved it;
+ * while the approval waits, or after a rejection, the send is SP_ECONFLICT on "/consent"
+ * saying so. The due date of the acknowledgement (sent) or the answer
  * (acknowledged) comes from j's "referrals" member; none without it. */
 int sp_referral_change(struct sp_casework *cw, const struct sp_jurisdiction *j,
 		       const struct sp_id *id, const struct sp_referral_change *ch,

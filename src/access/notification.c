@@ -33,6 +33,11 @@ static const struct {
 	 * supervisors of both sides */
 	[SP_NOTIFY_REFERRAL_OVERDUE] = {"referral.overdue", "referral", true, LINK_OBJECT,
 					"/referrals/"},
+	/* an anonymous report: the receiving side is never given the case's id */
+	[SP_NOTIFY_REPORT_RECEIVED] = {"report.received", "referral", false, LINK_OBJECT,
+				       "/referrals/"},
+	[SP_NOTIFY_REPORT_OVERDUE] = {"report.overdue", "referral", false, LINK_OBJECT,
+				      "/referrals/"},
 };
 
 const char *sp_notification_kind_name(enum sp_notification_kind k)

@@ -161,6 +161,7 @@ static const char *const reason_names[SP_REASON_COUNT] = {
 	[SP_REASON_REASON_REQUIRED] = "reason_required",
 	[SP_REASON_JURISDICTION] = "jurisdiction",
 	[SP_REASON_FOUR_EYES] = "four_eyes",
+	[SP_REASON_PERSON_TO_AVOID] = "person_to_avoid",
 };
 
 /* When every role refuses, the highest rank is reported: the reason closest to the case. */

@@ -117,8 +117,8 @@ int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err)
 	cw_facts_clear();
 	sp_cpu_enter(was);
 	/* The refusal itself is kept; failing to keep it does not change the answer. */
-	if (rc == SP_EDENIED)
-		(void)cw_denial_record(cw);
+	if (rc == SP_EDENIED || rc == SP_ECONFLICT)
+		(void)cw_denial_record(cw, rc);
 	/* A read answers only once its record is durable (the wait is no CPU of ours). */
 	was = sp_cpu_enter(SP_CPU_AUDIT);
 	rc = cw_deferred_submit(cw, rc, err);

@@ -7,6 +7,7 @@
 
 #include "casework/casework.h"
 #include "safepath/caseapproval.h"
+#include "safepath/caseop.h"
 #include "safepath/json.h"
 #include "safepath/names.h"
 #include "safepath/notification.h"
@@ -318,15 +319,61 @@ int cw_approval_file(struct sp_casework *cw, const struct sp_case *c,
 	return rc ? rc : cw_idem_record(cw, "approval", &out->id, &c->id, err);
 }
 
-int sp_case_approval_request(struct sp_casework *cw, const struct sp_id *case_id,
-			     const struct sp_caseappr_request *in, struct sp_case_approval *out,
-			     struct sp_err *err)
+/* A request of a kind without a request of its own, and its note. */
+static int request_check(const struct sp_caseappr_request *in, struct sp_err *err)
 {
 	if ((unsigned)in->kind >= SP_CASEAPPR_KIND_COUNT || kinds[in->kind].effect)
 		return sp_err_set(err, SP_EINVAL, "/kind",
 				  "is asked for through its own request (closure, transfer, "
 				  "reopening)");
-	int rc = in->note ? cw_text_check(in->note, SP_CASEAPPR_NOTE_MAX, "/note", err) : SP_OK;
+	return in->note ? cw_text_check(in->note, SP_CASEAPPR_NOTE_MAX, "/note", err) : SP_OK;
+}
+
+int sp_case_approval_request_in(struct sp_caseop *op, const struct sp_caseappr_request *in,
+				struct sp_case_approval *out, struct sp_err *err)
+{
+	int rc = request_check(in, err);
+	if (!rc)
+		rc = cw_authorise(op->cw, CW_APPROVAL_REQUEST, &op->c, err);
+	if (!rc) {
+		const struct cw_approval_new n = {in->kind, &op->c.agency, in->object, in->reason,
+						  in->payload, in->note, false};
+		rc = cw_approval_file(op->cw, &op->c, &n, CW_APPROVAL_REQUEST, out, err);
+	}
+	return rc;
+}
+
+int sp_case_approval_latest_in(struct sp_caseop *op, enum sp_caseappr_kind kind,
+			       const struct sp_id *object, enum sp_caseappr_status *status,
+			       bool *found, struct sp_err *err)
+{
+	struct sp_stmt *st;
+	*found = false;
+	int rc = sp_store_prepare(op->cw->store,
+				  "SELECT status FROM case_approvals WHERE case_id = ? AND kind = ? "
+				  "AND object_id = ? ORDER BY requested_us DESC, id DESC",
+				  &st, err);
+	if (rc)
+		return rc;
+	int b = sp_stmt_bind_id(st, 1, &op->c.id) |
+		sp_stmt_bind_text(st, 2, sp_caseappr_kind_name(kind)) |
+		sp_stmt_bind_id(st, 3, object);
+	rc = b ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : sp_stmt_step(st, err);
+	if (rc == 1) {
+		int s = sp_caseappr_status_parse(sp_stmt_text(st, 0));
+		rc = s < 0 ? sp_err_set(err, SP_EINTERNAL, "", "malformed approval row") : SP_OK;
+		*status = (enum sp_caseappr_status)(s < 0 ? 0 : s);
+		*found = s >= 0;
+	}
+	sp_stmt_done(st);
+	return rc < 0 ? rc : SP_OK;
+}
+
+int sp_case_approval_request(struct sp_casework *cw, const struct sp_id *case_id,
+			     const struct sp_caseappr_request *in, struct sp_case_approval *out,
+			     struct sp_err *err)
+{
+	int rc = request_check(in, err);
 	if (rc || (rc = cw_begin(cw, err)))
 		return rc;
 	struct sp_case c = {0};

@@ -23,7 +23,7 @@ int sp_caseop_authorise_any(struct sp_casework *cw, const struct sp_case_act *ac
 	cw_denial_clear();
 	int rc = cw_authorise_any_act(cw, act, err);
 	if (rc == SP_EDENIED)
-		(void)cw_denial_record(cw);
+		(void)cw_denial_record(cw, rc);
 	return rc;
 }
 

@@ -329,11 +329,17 @@ int cw_case_load_for(struct sp_casework *cw, enum cw_action action, const struct
  * cw_denial_record, which appends it (action, case, "denied:<reason>", DPO flag across the
  * firewall) in a transaction of its own. cw_begin clears a stale one. */
 void cw_denial_clear(void);
-int cw_denial_record(struct sp_casework *cw);
+int cw_denial_record(struct sp_casework *cw, int outcome);
 /* Hold a refusal of act on the case for cw_denial_record (the policy's, or one decided above
  * casework on the policy's terms: sp_caseop_refuse). */
 void cw_denial_note(const struct sp_case_act *act, const struct sp_id *case_id,
 		    enum sp_reason reason);
+/* A refusal that is a conflict with the case's state rather than the policy's (a consent
+ * given by someone the person must be kept from): SP_ECONFLICT on field with detail and the
+ * reason's name as err->reason, recorded by cw_denial_record like a policy refusal. */
+int cw_refuse_conflict(const struct sp_case_act *act, const struct sp_id *case_id,
+		       enum sp_reason reason, const char *field, const char *detail,
+		       struct sp_err *err) SP_MUST;
 /* A read's audit record held back by cw_audit_many for cw->read_audit: cw_deferred_submit
  * hands it to the writer when rc is 0 (and returns the writer's answer), drops it otherwise. */
 void cw_deferred_clear(void);

@@ -90,6 +90,13 @@ int sp_consent_check(const struct sp_consent *c, struct sp_err *err)
 	if (c->by == SP_BY_PERSON && c->child_assent != SP_ASSENT_NONE)
 		return sp_err_set(err, SP_EINVAL, "/child_assent",
 				  "only beside a guardian's or representative's consent");
+	if (c->by != SP_BY_PERSON && !c->given_by_name)
+		return sp_err_set(err, SP_EINVAL, "/given_by_name",
+				  "is required: the name of the guardian or representative who "
+				  "consents");
+	if (c->by == SP_BY_PERSON && c->given_by_name)
+		return sp_err_set(err, SP_EINVAL, "/given_by_name",
+				  "only for a guardian's or representative's consent");
 	return SP_OK;
 }
 
@@ -103,6 +110,7 @@ int sp_consent_decode(json_t *j, struct sp_arena *a, struct sp_consent *out, str
 					   "interpreter_used",
 					   "interpreter_language",
 					   "by",
+					   "given_by_name",
 					   "child_assent",
 					   "note",
 					   NULL};
@@ -146,7 +154,9 @@ int sp_consent_decode(json_t *j, struct sp_arena *a, struct sp_consent *out, str
 		return cw_err_at(err, rc, "/interpreter_language");
 	if (rc && rc != SP_ENOTFOUND)
 		return rc;
-	if ((rc = cw_get_text(j, "note", false, SP_NOTE_MAX, a, &out->note, err)))
+	if ((rc = cw_get_text(j, "note", false, SP_NOTE_MAX, a, &out->note, err)) ||
+	    (rc = cw_get_text(j, "given_by_name", false, SP_PERSON_MAX_TEXT, a,
+			      &out->given_by_name, err)))
 		return rc;
 	return sp_consent_check(out, err);
 }
@@ -183,11 +193,46 @@ json_t *sp_consent_encode(const struct sp_consent *c)
 					   json_string(sp_assent_name(c->child_assent)));
 	if (c->note)
 		bad |= json_object_set_new(o, "note", json_string(c->note));
+	if (c->given_by_name)
+		bad |= json_object_set_new(o, "given_by_name", json_string(c->given_by_name));
 	if (bad) {
 		json_decref(o);
 		return NULL;
 	}
 	return o;
+}
+
+/* The giver's name against the safety block of case c's person (read here whatever the
+ * subject's need-to-know: the check protects the person, and shows nothing). */
+static int giver_check(struct sp_casework *cw, const struct sp_case *c,
+		       const struct sp_case_act *act, const char *name, struct sp_err *err)
+{
+	struct sp_person p;
+	bool match = false;
+	int rc = cw_person_load(cw, &c->person, true, &p, err);
+	if (!rc && p.has_safety)
+		rc = sp_safety_avoids(&p.safety, name, cw->arena, &match, err);
+	if (rc == SP_EINVAL)
+		return sp_err_set(err, SP_EINVAL, "/given_by_name", "has no letters or digits");
+	if (!rc && match)
+		rc = cw_refuse_conflict(act, &c->id, SP_REASON_PERSON_TO_AVOID, "/given_by_name",
+					"the person who gives this consent is among the people the "
+					"child must be kept away from (safety information or family "
+					"links): the consent of someone else is needed",
+					err);
+	return rc;
+}
+
+int sp_consent_giver_check_in(struct sp_caseop *op, const struct sp_consent *c,
+			      struct sp_err *err)
+{
+	if (c->by == SP_BY_PERSON)
+		return SP_OK;
+	if (!c->given_by_name)
+		return sp_err_set(err, SP_ECONFLICT, "/consent",
+				  "the consent does not name the guardian or representative who "
+				  "gave it: record it again with their name");
+	return giver_check(op->cw, &op->c, op->act, c->given_by_name, err);
 }
 
 int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
@@ -200,9 +245,10 @@ int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
 		return rc;
 	struct sp_consent c = *in;
 	struct sp_case kase = {0};
-	struct sp_buf note;
+	struct sp_buf note, giver;
 	struct sp_stmt *st = NULL;
 	sp_buf_init(&note, SP_SEAL_LIMIT);
+	sp_buf_init(&giver, SP_SEAL_LIMIT);
 	sp_id_new(&c.id);
 	c.case_id = *case_id;
 	c.recorded_by = *cw_actor(cw);
@@ -214,17 +260,22 @@ int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
 		if (rc == SP_ENOTFOUND)
 			rc = sp_err_set(err, SP_EINVAL, "/scope_agency", "no such agency");
 	}
+	if (!rc && c.given_by_name)
+		rc = giver_check(cw, &kase, cw_act(CW_CONSENT_ADD), c.given_by_name, err);
 	if (!rc && c.note)
 		rc = cw_seal(cw, &kase.person, "consents", "note", &c.id, c.note, strlen(c.note),
 			     &note, err);
+	if (!rc && c.given_by_name)
+		rc = cw_seal(cw, &kase.person, "consents", "given_by_name", &c.id, c.given_by_name,
+			     strlen(c.given_by_name), &giver, err);
 	if (!rc)
 		rc = sp_store_prepare(
 			cw->store,
 			"INSERT INTO consents (id, case_id, purpose, scope_agency_id, "
 			"scope_country, "
 			"status, method, interpreter_used, interpreter_language, given_by, "
-			"child_assent, recorded_by, recorded_us, note) "
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			"child_assent, recorded_by, recorded_us, note, given_by_name) "
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			&st, err);
 	if (rc)
 		goto out;
@@ -244,6 +295,8 @@ int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
 	b |= sp_stmt_bind_id(st, 12, &c.recorded_by);
 	b |= sp_stmt_bind_int64(st, 13, c.recorded_us);
 	b |= c.note ? sp_stmt_bind_blob(st, 14, note.data, note.len) : sp_stmt_bind_null(st, 14);
+	b |= c.given_by_name ? sp_stmt_bind_blob(st, 15, giver.data, giver.len)
+			     : sp_stmt_bind_null(st, 15);
 	if (b) {
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 		goto out;
@@ -253,15 +306,20 @@ int sp_consent_record(struct sp_casework *cw, const struct sp_id *case_id,
 	if (!rc)
 		rc = cw_idem_record(cw, "consent", &c.id, case_id, err);
 	if (!rc)
-		rc = cw_audit(cw, CW_CONSENT_ADD, "consent", &c.id, c.note ? "stat,notes" : "stat",
+		rc = cw_audit(cw, CW_CONSENT_ADD, "consent", &c.id,
+			      c.given_by_name ? (c.note ? "stat,safety,notes" : "stat,safety")
+					      : (c.note ? "stat,notes" : "stat"),
 			      err);
 out:
 	sp_stmt_done(st);
 	sp_buf_free(&note);
+	sp_buf_free(&giver);
 	rc = cw_finish(cw, rc, err);
 	if (!rc && out) {
 		if (c.note)
 			c.note = sp_arena_strdup(cw->arena, c.note);
+		if (c.given_by_name)
+			c.given_by_name = sp_arena_strdup(cw->arena, c.given_by_name);
 		*out = c;
 	}
 	return rc;
@@ -303,11 +361,19 @@ static int consent_row(struct sp_casework *cw, struct sp_stmt *st, const struct 
 	snprintf(c->scope_country, sizeof c->scope_country, "%s", country ? country : "");
 	snprintf(c->interpreter_language, sizeof c->interpreter_language, "%s", lang ? lang : "");
 	c->recorded_us = sp_stmt_int64(st, 11);
-	if (sp_stmt_is_null(st, 12))
-		return SP_OK;
 	size_t n, len;
-	const void *ct = sp_stmt_blob(st, 12, &n);
-	return cw_open(cw, &kase->person, "consents", "note", &c->id, ct, n, &c->note, &len, err);
+	int rc = SP_OK;
+	if (!sp_stmt_is_null(st, 12)) {
+		const void *ct = sp_stmt_blob(st, 12, &n);
+		rc = cw_open(cw, &kase->person, "consents", "note", &c->id, ct, n, &c->note, &len,
+			     err);
+	}
+	if (!rc && !sp_stmt_is_null(st, 13)) {
+		const void *ct = sp_stmt_blob(st, 13, &n);
+		rc = cw_open(cw, &kase->person, "consents", "given_by_name", &c->id, ct, n,
+			     &c->given_by_name, &len, err);
+	}
+	return rc;
 }
 
 /* Every consent record of the case into the arena, oldest first (inside a transaction). */
@@ -321,7 +387,8 @@ static int load_all(struct sp_casework *cw, const struct sp_case *kase, struct s
 		cw->store,
 		"SELECT id, purpose, scope_agency_id, scope_country, status, method, "
 		"interpreter_used, interpreter_language, given_by, child_assent, recorded_by, "
-		"recorded_us, note FROM consents WHERE case_id = ? ORDER BY recorded_us, id",
+		"recorded_us, note, given_by_name FROM consents WHERE case_id = ? "
+		"ORDER BY recorded_us, id",
 		&st, err);
 	if (rc)
 		return rc;

@@ -305,6 +305,7 @@ static _Thread_local struct {
 	const struct sp_case_act *act; /* outlives the operation (a static descriptor) */
 	struct sp_id object;
 	enum sp_reason reason;
+	bool conflict; /* a 409 refused on safety grounds (cw_refuse_conflict), not a 403 */
 } denial;
 
 void cw_denial_clear(void)
@@ -319,6 +320,7 @@ void cw_denial_note(const struct sp_case_act *act, const struct sp_id *case_id,
 	denial.act = act;
 	denial.object = *case_id;
 	denial.reason = reason;
+	denial.conflict = false;
 }
 
 static int authorise(struct sp_casework *cw, const struct sp_case_act *act,
@@ -402,11 +404,25 @@ int cw_authorise(struct sp_casework *cw, enum cw_action action, const struct sp_
 	return cw_authorise_act(cw, &acts[action], c, err);
 }
 
-int cw_denial_record(struct sp_casework *cw)
+int cw_refuse_conflict(const struct sp_case_act *act, const struct sp_id *case_id,
+		       enum sp_reason reason, const char *field, const char *detail,
+		       struct sp_err *err)
 {
-	if (!denial.set)
-		return SP_OK;
+	cw_denial_note(act, case_id, reason);
+	denial.conflict = true;
+	sp_err_set(err, SP_ECONFLICT, field, "%s", detail);
+	if (err)
+		snprintf(err->reason, sizeof err->reason, "%s", sp_reason_name(reason));
+	return SP_ECONFLICT;
+}
+
+int cw_denial_record(struct sp_casework *cw, int outcome)
+{
+	bool held = denial.set &&
+		    (outcome == SP_EDENIED || (outcome == SP_ECONFLICT && denial.conflict));
 	denial.set = false;
+	if (!held)
+		return SP_OK;
 	char roles[160], reason[48];
 	if (sp_roles_format(cw->subject->roles, roles, sizeof roles))
 		roles[0] = '\0';

@@ -135,3 +135,94 @@ int cw_script_of(const char *s, char out[SP_CODE_MAX], struct sp_err *err)
 	}
 	return sp_err_set(err, SP_EINVAL, "", "has no letters of a known script");
 }
+
+/* ---- names to keep away from (a stopgap until issue 7's matcher) ---- */
+
+#define AVOID_TOKENS 24
+
+struct tokens {
+	const char *t[AVOID_TOKENS];
+	size_t n;
+};
+
+/* The distinct tokens of name's key into tk; SP_EINVAL when it normalises to nothing. Tokens
+ * past AVOID_TOKENS are dropped (a name part is capped well below). */
+static int tokenise(const char *name, struct sp_arena *a, struct tokens *tk, struct sp_err *err)
+{
+	const char *key = NULL;
+	tk->n = 0;
+	int rc = sp_person_name_key(name, a, &key, err);
+	char *k = rc || !key ? NULL : sp_arena_strdup(a, key);
+	if (rc || !k)
+		return rc ? rc : sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	for (char *p = k; *p && tk->n < AVOID_TOKENS;) {
+		size_t len = strcspn(p, " ");
+		bool end = p[len] == '\0';
+		p[len] = '\0';
+		bool seen = false;
+		for (size_t i = 0; i < tk->n && !seen; i++)
+			seen = strcmp(tk->t[i], p) == 0;
+		if (!seen && len)
+			tk->t[tk->n++] = p;
+		p += len + !end;
+	}
+	return SP_OK;
+}
+
+/* Is every token of a one of b? */
+static bool inside(const struct tokens *a, const struct tokens *b)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		bool found = false;
+		for (size_t k = 0; k < b->n && !found; k++)
+			found = strcmp(a->t[i], b->t[k]) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static bool same_person(const struct tokens *a, const struct tokens *b)
+{
+	bool ab = inside(a, b), ba = inside(b, a);
+	return (ab && ba) || (ab && a->n >= 2) || (ba && b->n >= 2);
+}
+
+/* One candidate: a text that normalises to nothing (a stray separator) names nobody. */
+static int candidate(const struct tokens *want, const char *name, struct sp_arena *a, bool *match,
+		     struct sp_err *err)
+{
+	struct tokens tk;
+	struct sp_err ignored = {0};
+	int rc = tokenise(name, a, &tk, &ignored);
+	if (rc == SP_EINVAL || rc == SP_ETOOBIG)
+		return SP_OK;
+	if (rc)
+		return sp_err_set(err, rc, "", "%s", ignored.msg);
+	*match = *match || same_person(want, &tk);
+	return SP_OK;
+}
+
+int sp_safety_avoids(const struct sp_safety *s, const char *name, struct sp_arena *arena,
+		     bool *match, struct sp_err *err)
+{
+	struct tokens want;
+	*match = false;
+	int rc = tokenise(name, arena, &want, err);
+	if (rc)
+		return rc;
+	char *list = s->people_to_avoid ? sp_arena_strdup(arena, s->people_to_avoid) : NULL;
+	if (s->people_to_avoid && !list)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	for (char *p = list; !rc && p && *p;) {
+		size_t len = strcspn(p, "\n\r;,");
+		bool end = p[len] == '\0';
+		p[len] = '\0';
+		rc = candidate(&want, p, arena, match, err);
+		p += len + !end;
+	}
+	for (size_t i = 0; !rc && i < s->n_family; i++)
+		if (s->family[i].suspected_exploiter)
+			rc = candidate(&want, s->family[i].name, arena, match, err);
+	return rc;
+}

@@ -58,6 +58,18 @@ static const char *const contact_names[SP_CONTACT_KIND_COUNT] = {
 	[SP_CONTACT_OTHER] = "other",
 };
 
+static const char *const relationship_names[SP_REL_COUNT] = {
+	[SP_REL_MOTHER] = "mother",
+	[SP_REL_FATHER] = "father",
+	[SP_REL_SIBLING] = "sibling",
+	[SP_REL_GRANDPARENT] = "grandparent",
+	[SP_REL_AUNT_UNCLE] = "aunt_uncle",
+	[SP_REL_SPOUSE] = "spouse",
+	[SP_REL_GUARDIAN] = "guardian",
+	[SP_REL_OTHER_RELATIVE] = "other_relative",
+	[SP_REL_OTHER] = "other",
+};
+
 const char *sp_name_role_name(enum sp_name_role r)
 {
 	return sp_name_of(role_names, SP_NAME_ROLE_COUNT, (int)r);
@@ -101,6 +113,14 @@ const char *sp_contact_kind_name(enum sp_contact_kind k)
 int sp_contact_kind_parse(const char *s)
 {
 	return sp_name_index(contact_names, SP_CONTACT_KIND_COUNT, s);
+}
+const char *sp_relationship_name(enum sp_relationship r)
+{
+	return sp_name_of(relationship_names, SP_REL_COUNT, (int)r);
+}
+int sp_relationship_parse(const char *s)
+{
+	return sp_name_index(relationship_names, SP_REL_COUNT, s);
 }
 
 /* --- decoding -------------------------------------------------------------------------- */
@@ -277,6 +297,29 @@ static int decode_list(json_t *obj, const char *key, size_t max, size_t sz, stru
 	return SP_OK;
 }
 
+static int decode_family(json_t *j, struct sp_arena *a, struct sp_family_link *f,
+			 struct sp_err *err)
+{
+	static const char *const keys[] = {"relationship", "name", "suspected_exploiter", "note",
+					   NULL};
+	int r = 0;
+	int rc = sp_json_only_keys(j, keys, err);
+	if (rc || (rc = cw_get_enum(j, "relationship", true, sp_relationship_parse,
+				    "relationship", &r, err)))
+		return rc;
+	f->relationship = (enum sp_relationship)r;
+	if ((rc = cw_get_text(j, "name", true, SP_PERSON_MAX_TEXT, a, &f->name, err)) ||
+	    (rc = cw_get_text(j, "note", false, SP_PERSON_MAX_TEXT, a, &f->note, err)))
+		return rc;
+	rc = sp_json_get_bool(j, "suspected_exploiter", false, &f->suspected_exploiter, err);
+	return rc == SP_ENOTFOUND ? SP_OK : rc;
+}
+
+static int family_fn(json_t *j, struct sp_arena *a, void *out, struct sp_err *err)
+{
+	return decode_family(j, a, out, err);
+}
+
 static int document_fn(json_t *j, struct sp_arena *a, void *out, struct sp_err *err)
 {
 	return decode_document(j, a, out, err);
@@ -311,7 +354,9 @@ static int decode_safety(json_t *obj, struct sp_arena *a, struct sp_person *p, s
 	json_t *j = json_object_get(obj, "safety");
 	if (!j || json_is_null(j))
 		return SP_OK;
-	static const char *const keys[] = {"safe_contact", "never_use", "people_to_avoid", NULL};
+	static const char *const keys[] = {"safe_contact", "never_use", "people_to_avoid",
+					   "family", NULL};
+	void *family = NULL;
 	int rc = sp_json_only_keys(j, keys, err);
 	if (!rc)
 		rc = cw_get_text(j, "safe_contact", false, SP_PERSON_MAX_NOTE, a,
@@ -322,11 +367,17 @@ static int decode_safety(json_t *obj, struct sp_arena *a, struct sp_person *p, s
 	if (!rc)
 		rc = cw_get_text(j, "people_to_avoid", false, SP_PERSON_MAX_NOTE, a,
 				 &p->safety.people_to_avoid, err);
+	if (!rc)
+		rc = decode_list(j, "family", SP_PERSON_MAX_FAMILY, sizeof(struct sp_family_link), a,
+				 family_fn, &family, &p->safety.n_family, err);
 	if (rc) {
 		sp_err_prefix(err, "safety");
 		return rc;
 	}
-	p->has_safety = p->safety.safe_contact || p->safety.never_use || p->safety.people_to_avoid;
+	p->safety.family = family;
+	/* a family list sent, even empty, is a safety block: removing the last link clears it */
+	p->has_safety = p->safety.safe_contact || p->safety.never_use ||
+			p->safety.people_to_avoid || json_is_array(json_object_get(j, "family"));
 	return SP_OK;
 }
 
@@ -463,6 +514,18 @@ json_t *sp_person_encode(const struct sp_person *p, bool with_safety)
 		      put_str(s, "never_use", p->safety.never_use) ||
 		      put_str(s, "people_to_avoid", p->safety.people_to_avoid) ||
 		      json_object_set_new(o, "safety", s);
+		json_t *family = bad || !p->safety.n_family ? NULL : json_array();
+		for (size_t i = 0; family && !bad && i < p->safety.n_family; i++) {
+			const struct sp_family_link *f = &p->safety.family[i];
+			json_t *e = json_pack("{s:s, s:s, s:b}", "relationship",
+					      sp_relationship_name(f->relationship), "name",
+					      f->name, "suspected_exploiter", f->suspected_exploiter);
+			bad = !e || put_str(e, "note", f->note) || json_array_append_new(family, e);
+		}
+		if (!bad && p->safety.n_family)
+			bad = !family || json_object_set_new(s, "family", family);
+		else
+			json_decref(family);
 	}
 	json_decref(aliases);
 	json_decref(docs);

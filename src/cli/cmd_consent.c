@@ -17,7 +17,8 @@ const struct sp_cli_cmd sp_cli_cmd_consent = {
 	"consent.json: {\"purpose\": services|referral|data_sharing|statistics|tracing,\n"
 	"  \"status\": given|refused|withdrawn, \"method\": verbal|written|interpreter,\n"
 	"  \"interpreter_used\": bool, \"interpreter_language\": LANG,\n"
-	"  \"by\": person|guardian|representative, \"child_assent\": given|refused|not_able,\n"
+	"  \"by\": person|guardian|representative, \"given_by_name\": NAME (guardian, representative),\n"
+	"  \"child_assent\": given|refused|not_able,\n"
 	"  \"scope_agency\": AGENCY-ID (referral), \"scope_country\": CC (data_sharing), \"note\": "
 	"TEXT}",
 	cmd_consent,

@@ -1,7 +1,8 @@
 /* safepath referral: draft a referral of a case's need (or of a screening's suggestion), list
- * a case's referrals, show one, move it along its state machine, print it for a provider not
- * on safepath, list the agency's inbox, and expire the overdue ones (docs/cli/referral.md). A
- * provider's feedback comes from a file or standard input, never the command line. */
+ * a case's referrals, show one, move it along its state machine, ask to send it without
+ * consent on the jurisdiction's legal basis, print it for a provider not on safepath, list the
+ * agency's inbox, and expire the overdue ones (docs/cli/referral.md). A provider's feedback
+ * and an override's note come from a file or standard input, never the command line. */
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "safepath/caseapproval.h"
 #include "safepath/jurisdiction.h"
 #include "safepath/referral.h"
 
@@ -19,13 +21,15 @@ static int cmd_referral(struct sp_cli *cli, int argc, char **argv);
 
 const struct sp_cli_cmd sp_cli_cmd_referral = {
 	"referral",
-	"draft, list, show, move, print and expire referrals; the agency's inbox",
+	"draft, list, show, move, override, print and expire referrals; the agency's inbox",
 	"referral create (--need NEED-ID | --screening ID --suggestion N) [--service ID]\n"
 	"              [--type T] [--urgency U] --as USER CASE\n"
 	"       safepath referral list --as USER CASE\n"
 	"       safepath referral show --as USER REFERRAL-ID\n"
 	"       safepath referral event --event E [--reason R] [--outcome O]\n"
 	"              [--feedback-file FILE|-] [--manual] [--version N] --as USER REFERRAL-ID\n"
+	"       safepath referral override --basis B [--note-file FILE|-] [--version N]\n"
+	"              --as USER REFERRAL-ID\n"
 	"       safepath referral print --as USER REFERRAL-ID\n"
 	"       safepath referral inbox [--box incoming|outgoing] [--status S] [--limit N] --as USER\n"
 	"       safepath referral expire [--now TIME] --as USER\n"
@@ -37,6 +41,10 @@ const struct sp_cli_cmd sp_cli_cmd_referral = {
 	"not_provided or person_withdrew, and the provider's feedback from FILE or standard\n"
 	"input), close or cancel; --manual records the answer of a provider not on safepath.\n"
 	"--version: the referral's version the change is made from (its current one when absent).\n"
+	"override asks a supervisor to let a draft go without consent on the jurisdiction's legal\n"
+	"basis B: child_without_consent (a child) or duty_to_notify (an adult who refused; a\n"
+	"referral of type duty_to_notify, sent as an anonymous report); the note for the\n"
+	"supervisor from FILE or standard input.\n"
 	"expire (a supervisor) expires the agency's referrals unanswered at TIME (RFC 3339 in UTC;\n"
 	"now when absent). incoming registers a referral from a hotline, an organisation, the person\n"
 	"themself or another source (S: hotline, organisation, self, other) as a new case with a\n"
@@ -48,7 +56,7 @@ struct referral_opts {
 	struct sp_referral_new in;
 	struct sp_id need, service, screening;
 	struct sp_referral_change ch;
-	const char *feedback_file;
+	const char *feedback_file, *note_file, *basis;
 	const char *box, *status, *now;
 	const char *source, *need_kind;
 	unsigned flags;
@@ -189,18 +197,17 @@ static int referral_print(struct sp_cli *cli, struct sp_casework *cw, const stru
 	return read_one(cli, cw, opts, sp_referral_print, err);
 }
 
-/* The feedback from the file named, or standard input for "-". */
-static int read_feedback(struct sp_casework *cw, const char *file, const char **out,
-			 struct sp_err *err)
+/* A text of at most max bytes from the file named, or standard input for "-"; option names
+ * it in errors. */
+static int read_text(struct sp_casework *cw, const char *file, size_t max, const char *option,
+		     const char **out, struct sp_err *err)
 {
 	if (strcmp(file, "-") == 0)
-		return sp_cli_read_stdin_text(cw->arena, SP_REFERRAL_FEEDBACK_MAX, "--feedback-file",
-					      out, err);
+		return sp_cli_read_stdin_text(cw->arena, max, option, out, err);
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return sp_err_set(err, SP_EIO, "--feedback-file", "cannot be opened");
-	int rc = sp_cli_read_fd_text(fd, cw->arena, SP_REFERRAL_FEEDBACK_MAX, "--feedback-file",
-				     out, err);
+		return sp_err_set(err, SP_EIO, option, "cannot be opened");
+	int rc = sp_cli_read_fd_text(fd, cw->arena, max, option, out, err);
 	close(fd);
 	return rc;
 }
@@ -215,7 +222,8 @@ static int referral_event(struct sp_cli *cli, struct sp_casework *cw, const stru
 	struct sp_case_referral r;
 	int rc = referral_id(o, &id, err);
 	if (!rc && o->feedback_file)
-		rc = read_feedback(cw, o->feedback_file, &ch.feedback, err);
+		rc = read_text(cw, o->feedback_file, SP_REFERRAL_FEEDBACK_MAX, "--feedback-file",
+			       &ch.feedback, err);
 	if (!rc && ch.version == 0) { /* the current version: read it first */
 		rc = sp_referral_get(cw, &id, &r, err);
 		ch.version = r.version;
@@ -225,6 +233,42 @@ static int referral_event(struct sp_cli *cli, struct sp_casework *cw, const stru
 	if (!rc)
 		print_referral(cli, &r);
 	return rc;
+}
+
+static int referral_override(struct sp_cli *cli, struct sp_casework *cw,
+			     const struct sp_id *unused, const void *opts, struct sp_err *err)
+{
+	(void)unused;
+	const struct referral_opts *o = opts;
+	struct sp_referral_override in = {.version = o->ch.version, .basis = o->basis};
+	struct sp_id id;
+	struct sp_case_referral r;
+	struct sp_case_approval a;
+	int rc = referral_id(o, &id, err);
+	if (!rc && o->note_file)
+		rc = read_text(cw, o->note_file, SP_CASEAPPR_NOTE_MAX, "--note-file", &in.note,
+			       err);
+	if (!rc && in.version == 0) { /* the current version: read it first */
+		rc = sp_referral_get(cw, &id, &r, err);
+		in.version = r.version;
+	}
+	if (!rc)
+		rc = sp_referral_override(cw, o->j, &id, &in, &r, &a, err);
+	if (rc)
+		return rc;
+	if (cli->json) {
+		json_t *j = json_pack("{s:o, s:o}", "referral", sp_referral_encode(&r), "approval",
+				      sp_case_approval_encode(&a));
+		sp_cli_print_json(j);
+		json_decref(j);
+		return SP_OK;
+	}
+	char aid[SP_ID_STRLEN + 1];
+	sp_id_format(&a.id, aid);
+	print_one(&r);
+	printf("    without consent on %s (%s %s): approval %s waits for a supervisor\n",
+	       r.legal_basis, r.basis_jurisdiction, r.basis_version, aid);
+	return SP_OK;
 }
 
 static int referral_inbox(struct sp_cli *cli, struct sp_casework *cw, const struct sp_id *unused,
@@ -302,6 +346,7 @@ static int referral_incoming(struct sp_cli *cli, struct sp_casework *cw,
 static const struct sp_cli_case_sub subcommands[] = {
 	{"create", referral_create, 1}, {"list", referral_list, 1},
 	{"show", referral_show, 0},	{"event", referral_event, 0},
+	{"override", referral_override, 0},
 	{"print", referral_print, 0},	{"inbox", referral_inbox, 0},
 	{"expire", referral_expire, 0}, {"incoming", referral_incoming, 0},
 	{NULL, NULL, 0},
@@ -339,6 +384,8 @@ static int parse(const struct sp_cli_cmd *cmd, int argc, char **argv, struct ref
 		{"source", required_argument, NULL, 'O'},
 		{"kind", required_argument, NULL, 'k'},
 		{"flag", required_argument, NULL, 'F'},
+		{"basis", required_argument, NULL, 'B'},
+		{"note-file", required_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch, rc = SP_EXIT_OK;
@@ -407,6 +454,12 @@ static int parse(const struct sp_cli_cmd *cmd, int argc, char **argv, struct ref
 		case 'k':
 			o->need_kind = optarg;
 			break;
+		case 'B':
+			o->basis = optarg;
+			break;
+		case 'N':
+			o->note_file = optarg;
+			break;
 		case 'F':
 			if (!sp_case_flag_parse(optarg))
 				rc = sp_cli_usage(cmd, "--flag: unknown case flag '%s'", optarg);
@@ -446,8 +499,11 @@ static int cmd_referral(struct sp_cli *cli, int argc, char **argv)
 		o.id = arg;
 	if (sub->run == referral_event && !o.ch.event)
 		return sp_cli_usage(cmd, "referral event needs --event");
+	if (sub->run == referral_override && !o.basis)
+		return sp_cli_usage(cmd, "referral override needs --basis");
 	struct sp_jurisdictions set = {0};
-	if (sub->run == referral_event && (rc = sp_cli_jurisdictions_open(cli, &set, &o.j)))
+	bool needs_j = sub->run == referral_event || sub->run == referral_override;
+	if (needs_j && (rc = sp_cli_jurisdictions_open(cli, &set, &o.j)))
 		return rc;
 	rc = sp_cli_case_sub_run(cli, cmd, sub, sub->takes_case ? arg : NULL, &o);
 	sp_jurisdictions_free(&set);

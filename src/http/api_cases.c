@@ -45,6 +45,7 @@ static const struct http_field consent_fields[] = {
 	{"interpreter_used", HTTP_F_BOOL, 0, 0},
 	{"interpreter_language", HTTP_F_STRING, 0, 16},
 	{"by", HTTP_F_STRING, 0, 32},
+	{"given_by_name", HTTP_F_STRING, 0, SP_PERSON_MAX_TEXT},
 	{"child_assent", HTTP_F_STRING, 0, 32},
 	{"note", HTTP_F_STRING, 0, SP_PERSON_MAX_NOTE},
 	{NULL, HTTP_F_STRING, 0, 0},

@@ -169,6 +169,23 @@ static const char *kind_name(unsigned bit)
 	return sp_agency_kind_name((enum sp_agency_kind)__builtin_ctz(bit));
 }
 
+/* The legal bases to act without consent, in lang, and why there are none or their limits. */
+static json_t *consent_of(const struct sp_jurisdiction *j, const char *lang)
+{
+	json_t *c = json_pack("{s:s?}", "notes",
+			      j->consent_notes ? sp_jur_text(j->consent_notes, lang) : NULL);
+	for (int b = 0; c && b < SP_JUR_BASIS_COUNT; b++) {
+		const struct sp_jur_consent_basis *o = &j->consent[b];
+		if (o->present)
+			json_object_set_new(c, sp_jur_basis_name((enum sp_jur_basis)b),
+					    json_pack("{s:s, s:s, s:s#, s:s?}", "basis",
+						      sp_jur_text(o->basis, lang), "source",
+						      o->source, "tag", &o->tag, 1, "authority",
+						      o->authority));
+	}
+	return c;
+}
+
 int http_api_jurisdiction_get(struct http_req *r)
 {
 	char qbuf[SP_CODE_MAX], hbuf[SP_CODE_MAX];
@@ -194,8 +211,9 @@ int http_api_jurisdiction_get(struct http_req *r)
 	}
 	const char *title = sp_jur_text(j->title, lang ? lang : "en");
 	return http_reply_json(r, 200,
-			       json_pack("{s:s, s:s, s:s, s:s?, s:s, s:o}", "id", j->id, "version",
-					 j->version, "status", sp_jur_status_name(j->status),
-					 "title", title, "time_zone", j->time_zone, "decisions",
-					 decisions));
+			       json_pack("{s:s, s:s, s:s, s:s?, s:s, s:o, s:o}", "id", j->id,
+					 "version", j->version, "status",
+					 sp_jur_status_name(j->status), "title", title, "time_zone",
+					 j->time_zone, "decisions", decisions, "consent",
+					 consent_of(j, lang ? lang : "en")));
 }

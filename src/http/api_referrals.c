@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "safepath/caseapproval.h"
 #include "safepath/referral.h"
 
 static const struct http_field create_fields[] = {
@@ -39,6 +40,13 @@ static const struct http_field incoming_fields[] = {
 	{NULL, HTTP_F_STRING, 0, 0},
 };
 const struct http_schema http_schema_referral_incoming = {incoming_fields};
+
+static const struct http_field override_fields[] = {
+	{"basis", HTTP_F_STRING, 1, SP_REFERRAL_CODE_MAX - 1},
+	{"note", HTTP_F_STRING, 0, SP_CASEAPPR_NOTE_MAX},
+	{NULL, HTTP_F_STRING, 0, 0},
+};
+const struct http_schema http_schema_referral_override = {override_fields};
 
 static int reply(struct http_req *r, int status, const struct sp_case_referral *ref, json_t *extra)
 {
@@ -219,14 +227,34 @@ int http_api_referral_event(struct http_req *r)
 	};
 	http_casework(r, &cw);
 	if (sp_referral_change(&cw, r->opt->jurisdiction, &id, &ch, &ref, &err) ||
-	    next_services(r, &cw, &ref, &next, &err)) {
-		int stop = http_problem_from_err(r, &err);
-		/* a refused send names what is missing: /consent */
-		if (err.code == SP_ECONFLICT && strcmp(err.field, "/consent") == 0)
-			http_problem_field(r, err.field, err.msg);
-		return stop;
-	}
+	    next_services(r, &cw, &ref, &next, &err))
+		return http_problem_from_err(r, &err); /* a refused send names /consent */
 	return reply(r, 200, &ref, next);
+}
+
+/* Ask to send a draft without the consent, on a legal basis of the deployment's
+ * jurisdiction: the referral with its basis, and the approval that waits for a supervisor. */
+int http_api_referral_override(struct http_req *r)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_id id;
+	struct sp_case_referral ref;
+	struct sp_case_approval a;
+	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
+		return 1;
+	const struct sp_referral_override in = {
+		.version = r->if_version,
+		.basis = json_string_value(json_object_get(r->json, "basis")),
+		.note = json_string_value(json_object_get(r->json, "note")),
+	};
+	http_casework(r, &cw);
+	if (sp_referral_override(&cw, r->opt->jurisdiction, &id, &in, &ref, &a, &err))
+		return http_problem_from_err(r, &err);
+	http_etag_version(r, ref.version);
+	return http_reply_json(r, 200,
+			       json_pack("{s:o, s:o}", "referral", sp_referral_encode(&ref),
+					 "approval", sp_case_approval_encode(&a)));
 }
 
 int http_api_referral_print(struct http_req *r)

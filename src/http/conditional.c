@@ -22,6 +22,7 @@ static int (*const updates[])(struct http_req *r) = {
 	http_api_deadline_patch,
 	http_api_service_patch,
 	http_api_referral_event,
+	http_api_referral_override,
 	http_api_reassign,
 	http_api_approval_decide,
 };

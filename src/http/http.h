@@ -374,8 +374,9 @@ int http_api_referral_event(struct http_req *r);
 int http_api_referral_print(struct http_req *r);
 int http_api_referral_incoming(struct http_req *r);
 int http_api_referral_expire(struct http_req *r);
+int http_api_referral_override(struct http_req *r);
 extern const struct http_schema http_schema_referral_create, http_schema_referral_event,
-	http_schema_referral_incoming;
+	http_schema_referral_incoming, http_schema_referral_override;
 /* api_subject.c: the DPO's subject-access exports */
 int http_api_subject_export_create(struct http_req *r);
 int http_api_subject_export_create_by_case(struct http_req *r);

@@ -71,7 +71,13 @@ int http_problem_from_err_at(struct http_req *r, const struct sp_err *err, const
 	case SP_ECONFLICT: /* an update made from a version that is no longer current: 412 */
 		if (strcmp(err->field, "/version") == 0)
 			return http_precondition_failed(r);
-		return http_problem(r, 409, "conflict", "Conflict", err->msg);
+		http_problem(r, 409, "conflict", "Conflict", err->msg);
+		/* a conflict with the case's state names what is missing ("/consent") */
+		if (err->field[0] == '/')
+			http_problem_field(r, err->field, err->msg);
+		if (r->out && err->reason[0])
+			json_object_set_new(r->out, "reason", json_string(err->reason));
+		return 1;
 	case SP_EBUSY:
 	case SP_EUNAVAIL:
 		return http_problem(r, 503, "unavailable", "Try again shortly", NULL);

@@ -128,6 +128,8 @@ const struct http_route http_routes[] = {
 	 &http_schema_referral_event, http_api_referral_event},
 	{HTTP_GET, "/api/v1/referrals/:id/print", HTTP_AUTH_SESSION, 0, NULL,
 	 http_api_referral_print},
+	{HTTP_POST, "/api/v1/referrals/:id/override", HTTP_AUTH_SESSION, 0,
+	 &http_schema_referral_override, http_api_referral_override},
 	{HTTP_POST, "/api/v1/cases/:id/closure", HTTP_AUTH_SESSION, 0, &http_schema_closure,
 	 http_api_closure_request},
 	{HTTP_POST, "/api/v1/cases/:id/reopen", HTTP_AUTH_SESSION, 0, &http_schema_reopen,

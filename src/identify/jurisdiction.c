@@ -739,6 +739,66 @@ static void check_referrals(struct jv *v, json_t *doc, struct sp_jurisdiction *j
 	j->has_referrals = true;
 }
 
+static const char *const basis_names[SP_JUR_BASIS_COUNT] = {
+	[SP_JUR_BASIS_CHILD] = "child_without_consent",
+	[SP_JUR_BASIS_DUTY_TO_NOTIFY] = "duty_to_notify",
+};
+
+const char *sp_jur_basis_name(enum sp_jur_basis b)
+{
+	return sp_name_of(basis_names, SP_JUR_BASIS_COUNT, (int)b);
+}
+
+int sp_jur_basis_parse(const char *name)
+{
+	return sp_name_index(basis_names, SP_JUR_BASIS_COUNT, name);
+}
+
+/* "consent": {"child_without_consent": basis, "duty_to_notify": basis + "authority",
+ * "notes": texts}, each basis {"basis": texts, "source", "tag"}; every member optional. */
+static void check_consent(struct jv *v, json_t *doc, struct sp_jurisdiction *j)
+{
+	char p0[SP_JUR_PTR_SIZE];
+	json_t *c = member(v, doc, "", "consent", false, p0);
+	if (!c)
+		return;
+	if (!json_is_object(c)) {
+		fail(v, p0, "must be an object");
+		return;
+	}
+	static const char *const keys[] = {"child_without_consent", "duty_to_notify", "notes",
+					   NULL};
+	only_keys(v, c, p0, keys);
+	j->consent_notes = get_texts(v, c, p0, "notes", false);
+	for (int b = 0; b < SP_JUR_BASIS_COUNT; b++) {
+		char p[SP_JUR_PTR_SIZE];
+		json_t *m = member(v, c, p0, basis_names[b], false, p);
+		if (!m)
+			continue;
+		if (!json_is_object(m)) {
+			fail(v, p, "must be an object with basis, source and tag");
+			continue;
+		}
+		static const char *const child[] = {"basis", "source", "tag", NULL};
+		static const char *const notify[] = {"basis", "source", "tag", "authority", NULL};
+		bool duty = b == SP_JUR_BASIS_DUTY_TO_NOTIFY;
+		only_keys(v, m, p, duty ? notify : child);
+		struct sp_jur_consent_basis *o = &j->consent[b];
+		o->basis = get_texts(v, m, p, "basis", true);
+		o->source = get_str(v, m, p, "source", true, TEXT_MAX);
+		o->tag = get_tag(v, m, p);
+		if (duty) {
+			o->authority = get_str(v, m, p, "authority", true, 64);
+			if (o->authority && !lower_id(o->authority, 64, false)) {
+				char q[SP_JUR_PTR_SIZE];
+				path(q, p, "authority");
+				fail(v, q, "must be a services kind (lower-case letters, digits and _)");
+			}
+		}
+		o->present = true;
+	}
+}
+
 static void check_doc(struct jv *v, json_t *doc, struct sp_jurisdiction *j, int32_t **days,
 		      struct sp_jur_rule **rules)
 {
@@ -749,8 +809,7 @@ static void check_doc(struct jv *v, json_t *doc, struct sp_jurisdiction *j, int3
 	static const char *const keys[] = {"id",	   "version",	   "source",   "status",
 					   "title",	   "notes",	   "time_zone", "working_week",
 					   "holidays",	   "deadlines",	   "decisions", "retention",
-					   "referrals",
-					   NULL};
+					   "referrals",	   "consent",	   NULL};
 	only_keys(v, doc, "", keys);
 	j->id = get_str(v, doc, "", "id", true, SP_JUR_ID_MAX);
 	if (j->id && !lower_id(j->id, SP_JUR_ID_MAX, true)) {
@@ -770,6 +829,7 @@ static void check_doc(struct jv *v, json_t *doc, struct sp_jurisdiction *j, int3
 	check_decisions(v, doc, j);
 	check_retention(v, doc, j);
 	check_referrals(v, doc, j);
+	check_consent(v, doc, j);
 }
 
 /* Parse and check; on success *out owns the document. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "identify/identify.h"
+#include "safepath/caseapproval.h"
 #include "safepath/caseop.h"
 #include "safepath/date.h"
 #include "safepath/jurisdiction.h"
@@ -58,6 +59,7 @@ static const struct sp_case_act act_create = {SP_ACT_REFERRAL_WRITE, 0, "referra
 static const struct sp_case_act act_read = {SP_ACT_REFERRAL_READ, 0, "referral.read"};
 static const struct sp_case_act act_list = {SP_ACT_REFERRAL_READ, 0, "referral.list"};
 static const struct sp_case_act act_print = {SP_ACT_REFERRAL_WRITE, 0, "referral.print"};
+static const struct sp_case_act act_override = {SP_ACT_REFERRAL_WRITE, 0, "referral.override"};
 /* the feedback is a note: read only with that class */
 static const struct sp_case_act act_notes = {SP_ACT_REFERRAL_READ, SP_FIELD(SP_FC_NOTES),
 					     "referral.read"};
@@ -67,7 +69,8 @@ static const struct sp_case_act act_notes = {SP_ACT_REFERRAL_READ, SP_FIELD(SP_F
 #define COLUMNS                                                                             \
 	"id, case_id, need_id, service_id, organization_id, provider_agency_id, agency_id, "   \
 	"type, urgency, status, profile, fields, reason, outcome, source, due_us, summary, "   \
-	"feedback, created_by, created_us, updated_us, version"
+	"feedback, created_by, created_us, updated_us, version, legal_basis, basis_jurisdiction, " \
+	"basis_version"
 
 /* The sealed columns of a row, copied into the arena. */
 struct sealed {
@@ -136,7 +139,10 @@ static int read_row(struct sp_stmt *st, struct sp_arena *a, struct sp_case_refer
 	    opt_text(r->reason, sizeof r->reason, sp_stmt_text(st, 12)) ||
 	    opt_text(r->outcome, sizeof r->outcome, sp_stmt_text(st, 13)) ||
 	    opt_text(r->source, sizeof r->source, sp_stmt_text(st, 14)) ||
-	    sp_stmt_id(st, 18, &r->created_by))
+	    sp_stmt_id(st, 18, &r->created_by) ||
+	    opt_text(r->legal_basis, sizeof r->legal_basis, sp_stmt_text(st, 22)) ||
+	    opt_text(r->basis_jurisdiction, sizeof r->basis_jurisdiction, sp_stmt_text(st, 23)) ||
+	    opt_text(r->basis_version, sizeof r->basis_version, sp_stmt_text(st, 24)))
 		return sp_err_set(err, SP_EINTERNAL, "", "malformed referral row");
 	r->status = (enum sp_referral_status)status;
 	r->shares = profile_bits(r->profile);
@@ -193,6 +199,18 @@ static int bind_opt_blob(struct sp_stmt *st, int i, const struct sp_buf *b)
 	return b && b->len ? sp_stmt_bind_blob(st, i, b->data, b->len) : sp_stmt_bind_null(st, i);
 }
 
+/* Step a statement that writes one referral row: SP_ECONFLICT on "/version" when it wrote none
+ * (the row moved on from the version the caller read). */
+static int step_one(struct sp_stmt *st, struct sp_err *err)
+{
+	int rc = sp_stmt_step(st, err);
+	if (rc == 0 && sp_stmt_changes(st) != 1)
+		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the referral was changed meanwhile");
+	else if (rc > 0)
+		rc = sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
+	return rc;
+}
+
 /* Insert r (was == 0) or write it over the row at version was; the sealed columns from
  * summary and feedback (NULL keeps the stored ones on an update, none on an insert). */
 static int write_row(struct sp_caseop *op, const struct sp_case_referral *r, int64_t was,
@@ -245,15 +263,7 @@ static int write_row(struct sp_caseop *op, const struct sp_case_referral *r, int
 		b |= sp_stmt_bind_id(st, i++, &r->created_by);
 		b |= sp_stmt_bind_int64(st, i++, r->created_us);
 	}
-	if (b) {
-		sp_stmt_done(st);
-		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-	}
-	rc = sp_stmt_step(st, err);
-	if (rc == 0 && sp_stmt_changes(st) != 1)
-		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the referral was changed meanwhile");
-	else if (rc > 0)
-		rc = sp_err_set(err, SP_EINTERNAL, "", "unexpected row");
+	rc = b ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : step_one(st, err);
 	sp_stmt_done(st);
 	return rc;
 }
@@ -787,7 +797,30 @@ static int consent_holds(struct sp_caseop *op, const struct sp_case_referral *r,
 				  "the child's assent is %s: it must be given, or recorded as "
 				  "not able",
 				  sp_assent_name(c.child_assent));
-	return SP_OK;
+	/* the safety block may have changed since the consent was recorded */
+	return child ? sp_consent_giver_check_in(op, &c, err) : SP_OK;
+}
+
+/* The consent a sending needs, or for a referral whose sender named a legal basis, the
+ * supervisor's approval of acting without it (only for that referral: the approval's object). */
+static int send_consent(struct sp_caseop *op, const struct sp_case_referral *r, bool child,
+			struct sp_err *err)
+{
+	int rc = consent_holds(op, r, child, err);
+	if (rc != SP_ECONFLICT || !r->legal_basis[0])
+		return rc;
+	enum sp_caseappr_status st = SP_CASEAPPR_PENDING;
+	bool found = false;
+	rc = sp_case_approval_latest_in(op, SP_CASEAPPR_CONSENT_OVERRIDE, &r->id, &st, &found,
+					err);
+	if (rc || (found && st == SP_CASEAPPR_APPROVED))
+		return rc;
+	return sp_err_set(err, SP_ECONFLICT, "/consent",
+			  !found ? "acting without consent was not asked for: ask a supervisor"
+			  : st == SP_CASEAPPR_PENDING
+				  ? "acting without consent waits for a supervisor's approval"
+				  : "a supervisor refused acting without consent: record the consent, "
+				    "or cancel the referral");
 }
 
 /* Is the case's person a child: the case's flags, the current age assessment, or else the
@@ -870,16 +903,35 @@ static int check_outcome(const struct sp_referral_change *ch, enum sp_referral_e
 
 /* Fire ev on r in the open operation (the policy has allowed its case), as side with roles;
  * writes everything the transition changes. */
+static bool anonymous_type(const struct sp_case_referral *r)
+{
+	return strcmp(r->type, SP_REFERRAL_TYPE_DUTY_TO_NOTIFY) == 0;
+}
+
+/* What the receiving side of an anonymous report is not given: the case's and the need's
+ * ids, which would let it ask about the person, and the person's language. */
+static void anonymise(struct sp_case_referral *r)
+{
+	if (r->view != SP_REFERRAL_VIEW_RECEIVER || !anonymous_type(r))
+		return;
+	memset(&r->case_id, 0, sizeof r->case_id);
+	memset(&r->need, 0, sizeof r->need);
+	r->language[0] = '\0';
+	r->shows_profile = false; /* it shares no person field: not even an empty "person" */
+}
+
 /* What waits for the receiving agency once a referral is sent: its providers' and focal
  * points' inbox (ids only; the words come from the kind). In the send's transaction. */
 static int notify_received(struct sp_casework *cw, const struct sp_case_referral *r,
 			   struct sp_err *err)
 {
-	const struct sp_notice n = {.kind = SP_NOTIFY_REFERRAL_RECEIVED,
+	bool anonymous = anonymous_type(r);
+	const struct sp_notice n = {.kind = anonymous ? SP_NOTIFY_REPORT_RECEIVED
+						      : SP_NOTIFY_REFERRAL_RECEIVED,
 				    .agency = r->provider_agency,
 				    .roles = SP_ROLE_PROVIDER | SP_ROLE_FOCAL_POINT,
 				    .object = r->id,
-				    .case_id = &r->case_id};
+				    .case_id = anonymous ? NULL : &r->case_id};
 	return sp_notify(cw->store, &n, NULL, err);
 }
 
@@ -903,7 +955,7 @@ static int transition(struct sp_caseop *op, const struct sp_jurisdiction *j,
 	if (!rc && ev == SP_REF_SEND)
 		rc = is_child(op, youngest, &child, err);
 	if (!rc && ev == SP_REF_SEND)
-		rc = consent_holds(op, r, child, err);
+		rc = send_consent(op, r, child, err);
 	if (!rc && ch && ch->feedback)
 		rc = sp_caseop_seal(op, TABLE, "feedback", &r->id, ch->feedback,
 				    strlen(ch->feedback), &feedback, err);
@@ -1017,9 +1069,150 @@ int sp_referral_change(struct sp_casework *cw, const struct sp_jurisdiction *j,
 		rc = transition(&op, j, &r, (enum sp_referral_event)ev, side, roles, ch, err);
 	if (!rc) /* the answer to a change shows no person: GET reads (and audits) it */
 		rc = reveal(&op, &r, &s, err);
+	anonymise(&r);
 	rc = sp_caseop_finish(&op, rc, err);
 	if (!rc && out)
 		*out = r;
+	return rc;
+}
+
+/* ---- acting without consent ---- */
+
+/* Does the referral go to a service of the authority's kind (the jurisdiction's duty to
+ * notify)? */
+static int to_authority(struct sp_caseop *op, const struct sp_case_referral *r,
+			const char *authority, struct sp_err *err)
+{
+	struct service_row s;
+	char needle[SP_REFERRAL_CODE_MAX + 2];
+	int rc = sp_id_is_zero(&r->service) ? SP_OK : service_load(op->cw, &r->service, &s, err);
+	snprintf(needle, sizeof needle, ",%s,", authority);
+	if (!rc && (sp_id_is_zero(&r->service) || !strstr(s.kinds, needle)))
+		rc = sp_err_set(err, SP_EINVAL, "/basis",
+				"the report goes to the authority: a service of kind %s", authority);
+	return rc;
+}
+
+/* Does basis b fit the referral and its person (a child or an adult)? */
+static int basis_fits(struct sp_caseop *op, const struct sp_case_referral *r, enum sp_jur_basis b,
+		      const struct sp_jurisdiction *j, struct sp_err *err)
+{
+	struct sp_buf summary;
+	int youngest = -1;
+	bool child = false;
+	sp_buf_init(&summary, 4096);
+	int rc = summary_seal(op, r, &summary, &youngest, err);
+	sp_buf_free(&summary);
+	if (!rc)
+		rc = is_child(op, youngest, &child, err);
+	if (rc)
+		return rc;
+	if (b == SP_JUR_BASIS_CHILD && !child)
+		return sp_err_set(err, SP_EINVAL, "/basis",
+				  "the person is not a child: an adult's referral needs their consent");
+	if (b == SP_JUR_BASIS_CHILD && anonymous_type(r))
+		return sp_err_set(err, SP_EINVAL, "/basis",
+				  "a duty-to-notify report is for an adult: refer the child instead");
+	if (b == SP_JUR_BASIS_DUTY_TO_NOTIFY && child)
+		return sp_err_set(err, SP_EINVAL, "/basis",
+				  "the person is a child: a child is referred without consent "
+				  "(child_without_consent), not reported");
+	if (b == SP_JUR_BASIS_DUTY_TO_NOTIFY && !anonymous_type(r))
+		return sp_err_set(err, SP_EINVAL, "/basis",
+				  "only a referral of type duty_to_notify is sent under the duty "
+				  "to notify");
+	return b == SP_JUR_BASIS_DUTY_TO_NOTIFY ? to_authority(op, r, j->consent[b].authority, err)
+						: SP_OK;
+}
+
+/* Record the basis with the jurisdiction's id and version on r at its version. */
+static int basis_write(struct sp_caseop *op, struct sp_case_referral *r, enum sp_jur_basis b,
+		       const struct sp_jurisdiction *j, struct sp_err *err)
+{
+	struct sp_stmt *st = NULL;
+	int64_t was = r->version, now = sp_now_us();
+	if (sp_text_copy(r->legal_basis, sizeof r->legal_basis, sp_jur_basis_name(b)) ||
+	    sp_text_copy(r->basis_jurisdiction, sizeof r->basis_jurisdiction, j->id) ||
+	    sp_text_copy(r->basis_version, sizeof r->basis_version, j->version))
+		return sp_err_set(err, SP_EINTERNAL, "", "jurisdiction id or version too long");
+	r->version++;
+	r->updated_us = now > r->updated_us ? now : r->updated_us + 1;
+	int rc = sp_store_prepare(op->cw->store,
+				  "UPDATE referrals SET legal_basis = ?, basis_jurisdiction = ?, "
+				  "basis_version = ?, updated_us = ?, version = ? WHERE id = ? AND "
+				  "version = ?",
+				  &st, err);
+	if (rc)
+		return rc;
+	int bad = sp_stmt_bind_text(st, 1, r->legal_basis) |
+		  sp_stmt_bind_text(st, 2, r->basis_jurisdiction) |
+		  sp_stmt_bind_text(st, 3, r->basis_version) |
+		  sp_stmt_bind_int64(st, 4, r->updated_us) | sp_stmt_bind_int64(st, 5, r->version) |
+		  sp_stmt_bind_id(st, 6, &r->id) | sp_stmt_bind_int64(st, 7, was);
+	rc = bad ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : step_one(st, err);
+	sp_stmt_done(st);
+	return rc;
+}
+
+int sp_referral_override(struct sp_casework *cw, const struct sp_jurisdiction *j,
+			 const struct sp_id *id, const struct sp_referral_override *in,
+			 struct sp_case_referral *out, struct sp_case_approval *approval,
+			 struct sp_err *err)
+{
+	int b = in->basis ? sp_jur_basis_parse(in->basis) : -1;
+	if (b < 0)
+		return sp_err_set(err, SP_EINVAL, "/basis",
+				  in->basis ? "must be child_without_consent or duty_to_notify"
+					    : "is required");
+	struct sp_caseop op;
+	struct sp_case_referral r = {0};
+	struct sealed s = {0};
+	struct sp_case_approval a = {0};
+	int rc = sp_caseop_begin(cw, &act_override, true, &op, err);
+	if (rc)
+		return rc;
+	rc = load_case(&op, id, &r, &s, err);
+	if (!rc && r.status != SP_REF_DRAFT)
+		rc = sp_err_set(err, SP_ECONFLICT, "/status",
+				"only a draft is sent without consent: this referral is %s",
+				sp_referral_status_name(r.status));
+	if (!rc && r.version != in->version)
+		rc = sp_err_set(err, SP_ECONFLICT, "/version", "the referral was changed meanwhile");
+	if (!rc && (!j || !j->consent[b].present))
+		rc = sp_err_set(err, SP_ECONFLICT, "/basis",
+				"the jurisdiction %s gives no legal basis to act without consent "
+				"here (%s)",
+				j ? j->id : "(none)", in->basis);
+	if (!rc)
+		rc = basis_fits(&op, &r, (enum sp_jur_basis)b, j, err);
+	if (!rc)
+		rc = basis_write(&op, &r, (enum sp_jur_basis)b, j, err);
+	char rid[SP_ID_STRLEN + 1];
+	sp_id_format(&r.id, rid);
+	json_t *payload = rc ? NULL
+			     : json_pack("{s:s, s:s, s:s, s:s}", "referral", rid, "basis",
+					 in->basis, "jurisdiction", j->id, "jurisdiction_version",
+					 j->version);
+	if (!rc && !payload)
+		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	if (!rc) {
+		const struct sp_caseappr_request req = {.kind = SP_CASEAPPR_CONSENT_OVERRIDE,
+							.object = &r.id,
+							.reason = in->basis,
+							.payload = payload,
+							.note = in->note};
+		rc = sp_case_approval_request_in(&op, &req, &a, err);
+	}
+	json_decref(payload);
+	if (!rc)
+		rc = sp_caseop_audit(&op, "referral", &r.id, "stat,referral", in->basis, err);
+	if (!rc)
+		rc = reveal(&op, &r, &s, err);
+	rc = sp_caseop_finish(&op, rc, err);
+	if (!rc && out)
+		*out = r;
+	if (!rc && approval)
+		*approval = a;
 	return rc;
 }
 
@@ -1084,7 +1277,10 @@ static int get_body(struct sp_caseop *op, struct sp_case_referral *r, const stru
 		rc = reveal(op, r, s, err);
 	if (!rc)
 		rc = accepted_profile(op, r, err);
-	return rc ? rc : events_load(op->cw, r, err);
+	if (!rc)
+		rc = events_load(op->cw, r, err);
+	anonymise(r);
+	return rc;
 }
 
 /* The printable referral: what a provider not on safepath is given, once sent. */
@@ -1101,7 +1297,10 @@ static int print_body(struct sp_caseop *op, struct sp_case_referral *r, const st
 	int rc = summary_open(op, r, s, err);
 	if (!rc)
 		rc = need_kind(op->cw, r, err);
-	return rc ? rc : person_for(op, r, err);
+	if (!rc)
+		rc = person_for(op, r, err);
+	anonymise(r);
+	return rc;
 }
 
 int sp_referral_get(struct sp_casework *cw, const struct sp_id *id, struct sp_case_referral *out,
@@ -1244,6 +1443,7 @@ int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int stat
 		}
 		rc = allowed ? allowed : reveal(&op, r, &rows[i].s, err);
 		if (!rc) {
+			anonymise(r);
 			ids[*n] = r->id;
 			shown[(*n)++] = *r;
 		}
@@ -1325,10 +1525,12 @@ int sp_referral_expire(struct sp_casework *cw, int64_t now_us, size_t *count, st
 struct overdue_ref {
 	struct sp_id id, case_id, agency, provider;
 	char status[SP_REFERRAL_CODE_MAX];
+	bool anonymous; /* a duty-to-notify report: its receiving side is told of no case */
 };
 
 /* The escalation of one overdue referral, once per state it fell overdue in: the referring
- * agency's focal points and supervisors, and the receiving agency's focal points. */
+ * agency's focal points and supervisors, and the receiving agency's focal points (of an
+ * anonymous report: report.overdue, about no case). */
 static int escalate_one(struct sp_store *s, const struct overdue_ref *o, int64_t now_us,
 			size_t *added, struct sp_err *err)
 {
@@ -1348,6 +1550,10 @@ static int escalate_one(struct sp_store *s, const struct overdue_ref *o, int64_t
 	if (!rc && !sp_id_is_zero(&o->provider)) {
 		n.agency = o->provider;
 		n.roles = SP_ROLE_FOCAL_POINT;
+		if (o->anonymous) {
+			n.kind = SP_NOTIFY_REPORT_OVERDUE;
+			n.case_id = NULL;
+		}
 		snprintf(key, sizeof key, "referral.overdue:%s@%s:receiver", id, o->status);
 		fresh = false;
 		rc = sp_notify(s, &n, &fresh, err);
@@ -1366,8 +1572,8 @@ int sp_referral_escalate(struct sp_store *s, int64_t since_us, int64_t now_us, s
 	int rc = sp_store_begin_read(s, err);
 	if (!rc)
 		rc = sp_store_prepare(s,
-				      "SELECT id, case_id, agency_id, provider_agency_id, status FROM "
-				      "referrals WHERE status IN ('sent', 'acknowledged') AND due_us >= ? "
+				      "SELECT id, case_id, agency_id, provider_agency_id, status, type "
+				      "FROM referrals WHERE status IN ('sent', 'acknowledged') AND due_us >= ? "
 				      "AND due_us < ? ORDER BY due_us, id",
 				      &st, err);
 	if (!rc && (sp_stmt_bind_int64(st, 1, since_us) | sp_stmt_bind_int64(st, 2, now_us)))
@@ -1388,10 +1594,13 @@ int sp_referral_escalate(struct sp_store *s, int64_t since_us, int64_t now_us, s
 		memset(o, 0, sizeof *o);
 		if (sp_stmt_id(st, 0, &o->id) || sp_stmt_id(st, 1, &o->case_id) ||
 		    sp_stmt_id(st, 2, &o->agency) || opt_id(st, 3, &o->provider) ||
-		    sp_text_copy(o->status, sizeof o->status, sp_stmt_text(st, 4)))
+		    sp_text_copy(o->status, sizeof o->status, sp_stmt_text(st, 4)) ||
+		    !sp_stmt_text(st, 5))
 			rc = sp_err_set(err, SP_EINTERNAL, "", "malformed referrals row");
 		else
 			n++;
+		o->anonymous =
+			!rc && strcmp(sp_stmt_text(st, 5), SP_REFERRAL_TYPE_DUTY_TO_NOTIFY) == 0;
 	}
 	sp_stmt_done(st);
 	sp_store_rollback(s); /* the read transaction: nothing written */
@@ -1544,6 +1753,11 @@ json_t *sp_referral_encode(const struct sp_case_referral *r)
 					      text_or_null(r->need_kind), "urgency", r->urgency,
 					      "age_band", r->age_band, "sex", r->sex, "language",
 					      text_or_null(r->language)));
+	if (j && r->legal_basis[0] && r->view == SP_REFERRAL_VIEW_SENDER)
+		json_object_set_new(j, "legal_basis",
+				    json_pack("{s:s, s:s, s:s}", "basis", r->legal_basis,
+					      "jurisdiction", r->basis_jurisdiction, "version",
+					      r->basis_version));
 	if (j && r->feedback)
 		json_object_set_new(j, "feedback", json_string(r->feedback));
 	if (j && r->shows_profile)

@@ -212,6 +212,8 @@ static const struct {
 	const char *reason;
 } redact[] = {
 	{"people_to_avoid", "third_party"},
+	{"family", "third_party"},
+	{"given_by_name", "third_party"},
 	{"author", "staff"},
 	{"created_by", "staff"},
 	{"recorded_by", "staff"},

@@ -21,6 +21,38 @@ export async function logIn(page, username, password = JSON.parse(readFileSync(j
   await page.click('form button[type=submit]');
 }
 
+async function post(base, path, body, session) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (session) Object.assign(headers, { Cookie: session.cookie, 'X-CSRF-Token': session.csrf });
+  const res = await fetch(base + path, { method: 'POST', headers, body: JSON.stringify(body) });
+  return { status: res.status, text: await res.text(), cookie: res.headers.get('set-cookie') };
+}
+
+// A test file's own service directory (HSDS JSON), imported through the API by the demo focal
+// point (service.manage) before its flows.
+export async function importDirectory(base, directory) {
+  const password = JSON.parse(readFileSync(join(WORK, 'demo.json'), 'utf8')).password;
+  const login = await post(base, '/api/v1/session', { username: 'demo.focal', password });
+  assert.equal(login.status, 201, login.text);
+  const focal = { cookie: login.cookie.split(';')[0], csrf: JSON.parse(login.text).csrf_token };
+  const imp = await post(base, '/api/v1/services', directory, focal);
+  assert.equal(imp.status, 201, imp.text);
+}
+
+// A case of an unaccompanied child born `years` ago opened from the new-case page, its name
+// parts as written (given, then family); resolves to its id once its page shows.
+export async function newChildCase(page, names, years) {
+  await page.click('nav a[href="/cases/new"]');
+  await page.waitForSelector('#name-0-original');
+  for (const [i, n] of names.entries()) await page.fill(`#name-${i}-original`, n);
+  await page.selectOption('#dob-precision', 'year');
+  await page.fill('#dob-year', String(new Date().getFullYear() - years));
+  await page.check('#flag-unaccompanied_child');
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('#needs-h');
+  return new URL(page.url()).pathname.split('/').pop();
+}
+
 // Start the server; resolves to { base, stop }. The rate limits are lifted out of the
 // tests' reach (every page load is a few requests from 127.0.0.1); settings: more of the
 // server's environment (SAFEPATH_JURISDICTION, …).
@@ -181,4 +213,12 @@ export async function logInToDashboard(page, username, password) {
 export async function signIn(page, username, password) {
   await logIn(page, username, password);
   await page.waitForSelector('nav.nav');
+}
+
+// A page of its own at phone width, signed in as username (a demo account).
+export const PHONE = { width: 390, height: 844 };
+export async function phonePage(browser, base, username) {
+  const page = await openPage(browser, base, PHONE);
+  await signIn(page, username);
+  return page;
 }

@@ -22,7 +22,7 @@ import { demo } from '../api/lib.mjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAll, stopAll, openPage, assertClean, assertAccessible, assertNoHorizontalScroll,
-  withScreenshot, ROOT, signIn, apiCall } from './lib.mjs';
+  withScreenshot, ROOT, apiCall, importDirectory, newChildCase, phonePage } from './lib.mjs';
 
 let server;
 let browser;
@@ -51,31 +51,16 @@ const DIRECTORY = {
   ],
 };
 
-async function post(base, path, body, session) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (session) Object.assign(headers, { Cookie: session.cookie, 'X-CSRF-Token': session.csrf });
-  const res = await fetch(base + path, { method: 'POST', headers, body: JSON.stringify(body) });
-  return { status: res.status, text: await res.text(), cookie: res.headers.get('set-cookie') };
-}
-
 before(async () => {
   ({ server, browser } = await startAll());
-  // the directory is imported by a focal point (service.manage), through the API
-  const login = await post(server.base, '/api/v1/session', { username: 'demo.focal', password: demo.password });
-  assert.equal(login.status, 201, login.text);
-  const focal = { cookie: login.cookie.split(';')[0], csrf: JSON.parse(login.text).csrf_token };
-  const imp = await post(server.base, '/api/v1/services', DIRECTORY, focal);
-  assert.equal(imp.status, 201, imp.text);
+  await importDirectory(server.base, DIRECTORY);
 });
 
 after(() => stopAll({ server, browser }));
 
-const PHONE = { width: 390, height: 844 };
-
 // A page of its own, logged in as a demo user; ready: what the landing page shows.
 async function logIn(username) {
-  const page = await openPage(browser, server.base, PHONE);
-  await signIn(page, username);
+  const page = await phonePage(browser, server.base, username);
   await page.waitForSelector('nav a[href="/referrals"]');
   return page;
 }
@@ -100,16 +85,7 @@ test('a caseworker refers a child to a guardian service and a shelter: services,
   const page = await logIn('demo.caseworker');
   await withScreenshot(page, 'refer', async () => {
     // a case of an unaccompanied child, born eight years ago (the summary's age band: 5 to 11)
-    await page.click('nav a[href="/cases/new"]');
-    await page.waitForSelector('#name-0-original');
-    await page.fill('#name-0-original', 'Samira');
-    await page.fill('#name-1-original', 'Haddad');
-    await page.selectOption('#dob-precision', 'year');
-    await page.fill('#dob-year', String(new Date().getFullYear() - 8));
-    await page.check('#flag-unaccompanied_child');
-    await page.click('form button[type=submit]');
-    await page.waitForSelector('#needs-h');
-    caseId = new URL(page.url()).pathname.split('/').pop();
+    caseId = await newChildCase(page, ['Samira', 'Haddad'], 8);
     await page.waitForSelector('#referrals-h ~ .empty');
     assert.equal(await page.textContent('#referrals-h ~ .empty'), 'No referral yet.');
     await addNeed(page, 'guardianship');
@@ -155,6 +131,7 @@ test('a caseworker refers a child to a guardian service and a shelter: services,
       /the person is a child: a guardian or representative must give the consent, with the child's assent/);
     await assertAccessible(page, 'the consent step with the refusal');
     await page.selectOption('#rc-by', 'guardian');
+    await page.fill('#rc-giver', 'Hanna Tesfay');
     await page.selectOption('#rc-assent', 'given');
     await page.click('.refer form button[type=submit]');
     await page.waitForFunction(() => /by A guardian/.test(document.querySelector('.consent-state')?.textContent));
@@ -325,6 +302,7 @@ test('a provider not on safepath: the printable referral without navigation, and
     assert.match(await page.textContent('.refer'), /E2E Tracing Office is not on safepath/);
     await page.waitForSelector('.consent-state--missing');
     await page.selectOption('#rc-by', 'guardian');
+    await page.fill('#rc-giver', 'Hanna Tesfay');
     await page.selectOption('#rc-assent', 'given');
     await page.click('.refer form button[type=submit]');
     await page.waitForSelector('.consent-state--given');

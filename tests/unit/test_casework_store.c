@@ -323,6 +323,12 @@ static void consents_per_purpose_with_child_assent(void **state)
 	assert_int_equal(n, 4);
 	assert_string_equal(all[0].note,
 			    "Explained with the Tigrinya interpreter; the boy agreed.");
+	assert_string_equal(all[0].given_by_name, "Hanna Tesfay");
+	assert_string_equal(all[1].given_by_name, "Dawit Bekele");
+	if (!test_pg()) { /* the giver's name is sealed like the note */
+		exec_sql("PRAGMA wal_checkpoint(TRUNCATE)");
+		assert_false(file_contains(db_path, "Dawit Bekele"));
+	}
 	sp_arena_release(&arena);
 }
 

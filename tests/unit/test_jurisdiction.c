@@ -205,6 +205,25 @@ static void test_shipped(void **state)
 	assert_int_equal(nr->unit, SP_UNIT_UNTIL_EVENT);
 	assert_int_equal(nr->until, SP_EVENT_CG_DECISION);
 	assert_int_equal(coe->holiday_from, 0);
+
+	/* acting without consent: both bases in England and Wales, none in the default */
+	const struct sp_jur_consent_basis *child = &gb->consent[SP_JUR_BASIS_CHILD];
+	const struct sp_jur_consent_basis *notify = &gb->consent[SP_JUR_BASIS_DUTY_TO_NOTIFY];
+	assert_true(child->present);
+	assert_int_equal(child->tag, 'S');
+	assert_null(child->authority);
+	assert_non_null(strstr(sp_jur_text(child->basis, "fr"), "sans son consentement"));
+	assert_true(notify->present);
+	assert_int_equal(notify->tag, 'S');
+	assert_string_equal(notify->authority, "duty_to_notify");
+	assert_non_null(strstr(notify->source, "s.52"));
+	assert_null(gb->consent_notes);
+	assert_false(coe->consent[SP_JUR_BASIS_CHILD].present);
+	assert_false(coe->consent[SP_JUR_BASIS_DUTY_TO_NOTIFY].present);
+	assert_non_null(strstr(sp_jur_text(coe->consent_notes, "en"), "Art. 12(7)"));
+	assert_string_equal(sp_jur_basis_name(SP_JUR_BASIS_DUTY_TO_NOTIFY), "duty_to_notify");
+	assert_int_equal(sp_jur_basis_parse("child_without_consent"), SP_JUR_BASIS_CHILD);
+	assert_int_equal(sp_jur_basis_parse("necessity"), -1);
 }
 
 static void test_decisions(void **state)

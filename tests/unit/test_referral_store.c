@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "safepath/caseapproval.h"
 #include "safepath/jurisdiction.h"
 #include "safepath/need.h"
 #include "safepath/notification.h"
@@ -35,6 +36,11 @@ static struct sp_id ngo, shl, clinic_agency, imm;
  * clinic's; imm_officer: immigration. */
 static struct sp_subject worker, colleague, boss, provider, other_provider, imm_officer;
 static struct sp_id shelter_service, clinic_service, paper_service;
+/* boss2: the NGO's second supervisor; authority: the agency receiving duty-to-notify
+ * reports (notify_service), and its officer. */
+static struct sp_subject boss2, authority_officer;
+static struct sp_id authority, notify_service;
+static const struct sp_jurisdiction *coe;
 
 static const char *const tables[] = {"referrals", "referral_events", "case_shares", "needs",
 				     "audit_log", "idempotency_keys"};
@@ -92,6 +98,7 @@ static int setup(void **state)
 	if (sp_referral_types_shipped(&v, &types, &err))
 		return -1;
 	gb = sp_jurisdictions_find(&jurs, "gb-eng-wls");
+	coe = sp_jurisdictions_find(&jurs, "coe");
 	add_agency(&ngo, "NGO", "ngo");
 	add_agency(&shl, "SHL", "shelter");
 	add_agency(&clinic_agency, "CLN", "health");
@@ -105,6 +112,10 @@ static int setup(void **state)
 	add_service(&shelter_service, &shl, ",shelter,");
 	add_service(&clinic_service, &clinic_agency, ",health_clinic,");
 	add_service(&paper_service, NULL, ",shelter,reception_centre,");
+	add_agency(&authority, "AUTH", "police");
+	add_user(&boss2, "boss2", &ngo, SP_AGENCY_NGO, SP_ROLE_SUPERVISOR);
+	add_user(&authority_officer, "officer", &authority, SP_AGENCY_POLICE, SP_ROLE_PROVIDER);
+	add_service(&notify_service, &authority, ",duty_to_notify,");
 	return 0;
 }
 
@@ -134,7 +145,8 @@ static void consent(const struct sp_case *c, enum sp_consent_purpose purpose,
 	struct sp_casework cw = as(&worker);
 	struct sp_err err = {0};
 	struct sp_consent in = {.purpose = purpose, .status = status, .method = SP_METHOD_VERBAL,
-				.by = by, .child_assent = assent};
+				.by = by, .child_assent = assent,
+				.given_by_name = by == SP_BY_PERSON ? NULL : "Hanna Tesfay"};
 	if (agency)
 		in.scope_agency = *agency;
 	ok(sp_consent_record(&cw, &c->id, &in, NULL, &err), &err, "consent");
@@ -726,6 +738,351 @@ static void fault_walk(void **state)
 	}
 }
 
+
+/* ---- the guardian check and acting without consent (issue 6, items 4 and 15) ---- */
+
+/* A child (the unaccompanied flag) whose safety block names people to avoid and family links,
+ * one flagged a suspected exploiter. */
+static struct sp_case guarded_child(void)
+{
+	char buf[256], person[1024];
+	child_json(buf, sizeof buf);
+	buf[strlen(buf) - 1] = '\0'; /* reopen the object */
+	snprintf(person, sizeof person,
+		 "%s, \"safety\": {\"people_to_avoid\": \"Yonas Kidane;\\nAli  Hassan, the "
+		 "driver\", \"family\": [{\"relationship\": \"aunt_uncle\", \"name\": \"Tesfay "
+		 "Gebre Medhin\", \"suspected_exploiter\": true}, {\"relationship\": \"mother\", "
+		 "\"name\": \"Mehret Tesfay\"}]}}",
+		 buf);
+	return open_case(&worker, person, SP_CASE_UNACCOMPANIED_CHILD);
+}
+
+static int guardian_consent(const struct sp_case *c, const char *name, struct sp_err *err)
+{
+	struct sp_casework cw = as(&worker);
+	const struct sp_consent in = {.purpose = SP_PURPOSE_REFERRAL, .scope_agency = shl,
+				      .status = SP_CONSENT_GIVEN, .method = SP_METHOD_WRITTEN,
+				      .by = SP_BY_GUARDIAN, .child_assent = SP_ASSENT_GIVEN,
+				      .given_by_name = name};
+	return sp_consent_record(&cw, &c->id, &in, NULL, err);
+}
+
+/* The matcher against names written by hand: token sets, folded; a subset of two tokens. */
+static void avoid_matcher(void **state)
+{
+	(void)state;
+	struct sp_family_link family[] = {
+		{SP_REL_AUNT_UNCLE, "Tesfay Gebre Medhin", true, NULL},
+		{SP_REL_MOTHER, "Mehret Tesfay", false, NULL},
+	};
+	const struct sp_safety s = {.people_to_avoid = "Yonas Kidane;\nAli  Hassan, the driver,;",
+				    .family = family,
+				    .n_family = 2};
+	static const struct {
+		const char *name;
+		bool match;
+	} cases[] = {
+		{"Ali Hassan", true},          {"hassan ali", true},
+		{"ÁLI   HASSAN", true},         {"Hassan", false},
+		{"Ali Hassan Omar", true},      {"Yonas", false},
+		{"Kidane Yonas", true},         {"the driver", true},
+		{"Medhin Tesfay", true},        {"Gebre", false},
+		{"Mehret Tesfay", false},       {"Hanna Tesfay", false},
+		{"Tesfay Gebre-Medhin", true},  {"Ali Omar", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sp_err err = {0};
+		bool match = !cases[i].match;
+		ok(sp_safety_avoids(&s, cases[i].name, &arena, &match, &err), &err, cases[i].name);
+		if (match != cases[i].match)
+			fail_msg("%s: %s", cases[i].name, match ? "matched" : "did not match");
+	}
+	struct sp_err err = {0};
+	bool match;
+	assert_int_equal(sp_safety_avoids(&s, " -- ", &arena, &match, &err), SP_EINVAL);
+}
+
+/* A guardian's consent names its giver; one the child must be kept from is refused (409 on
+ * /given_by_name, audited, the name nowhere), when recorded and when a referral is sent. */
+static void guardian_check(void **state)
+{
+	(void)state;
+	struct sp_case kid = guarded_child();
+	struct sp_err err = {0};
+	struct sp_casework cw = as(&worker);
+	struct sp_consent in = {.purpose = SP_PURPOSE_REFERRAL, .scope_agency = shl,
+				.status = SP_CONSENT_GIVEN, .method = SP_METHOD_WRITTEN,
+				.by = SP_BY_GUARDIAN, .child_assent = SP_ASSENT_GIVEN};
+	assert_int_equal(sp_consent_record(&cw, &kid.id, &in, NULL, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/given_by_name");
+	in.by = SP_BY_PERSON;
+	in.child_assent = SP_ASSENT_NONE;
+	in.given_by_name = "Hanna Tesfay";
+	assert_int_equal(sp_consent_record(&cw, &kid.id, &in, NULL, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/given_by_name");
+
+	static const char *const avoided[] = {"hassan ali", "Medhin TESFAY", "Kidane Yonas"};
+	for (size_t i = 0; i < 3; i++) {
+		memset(&err, 0, sizeof err);
+		assert_int_equal(guardian_consent(&kid, avoided[i], &err), SP_ECONFLICT);
+		assert_string_equal(err.field, "/given_by_name");
+		assert_string_equal(err.reason, "person_to_avoid");
+		assert_null(strstr(err.msg, "assan"));
+		assert_null(strstr(err.msg, "esfay"));
+		assert_null(strstr(err.msg, "onas"));
+	}
+	assert_int_equal(count_where("SELECT COUNT(*) FROM consents WHERE case_id = ?", &kid.id), 0);
+	assert_int_equal(count_where("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+				     "action = 'consent.add' AND reason = 'denied:person_to_avoid'",
+				     &kid.id),
+			 3);
+	/* the mother is not flagged: her consent holds, and the referral goes */
+	ok(guardian_consent(&kid, "Mehret Tesfay", &err), &err, "mother");
+	struct sp_need n = add_need(&kid, "safe_shelter");
+	struct sp_case_referral r;
+	ok(create(&worker, &kid, &n, &shelter_service, NULL, &r, &err), &err, "create");
+	must(&worker, &r, "send", NULL, SP_REF_SENT);
+	/* then the caseworker learns she is one to avoid: the next send is refused */
+	struct sp_person p;
+	ok(sp_case_person(&cw, &kid.id, true, &p, &err), &err, "person");
+	p.safety.people_to_avoid = "Mehret Tesfay";
+	ok(sp_case_person_update(&cw, &kid.id, &p, &err), &err, "update");
+	struct sp_need n2 = add_need(&kid, "medical");
+	ok(create(&worker, &kid, &n2, &shelter_service, NULL, &r, &err), &err, "create");
+	assert_int_equal(fire(&worker, &r, "send", NULL, &err), SP_ECONFLICT);
+	assert_string_equal(err.field, "/given_by_name");
+	assert_null(strstr(err.msg, "Mehret"));
+	assert_int_equal(count_where("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+				     "action = 'referral.send' AND reason = 'denied:person_to_avoid'",
+				     &kid.id),
+			 1);
+	/* the name is sealed: in no column in clear */
+	assert_int_equal(count_where("SELECT COUNT(*) FROM consents WHERE case_id = ? AND "
+				     "given_by_name IS NOT NULL",
+				     &kid.id),
+			 1);
+	char *dump = snapshot((const char *const[]){"consents"}, 1);
+	assert_null(strstr(dump, "Mehret"));
+	free(dump);
+}
+
+static int override(const struct sp_subject *who, const struct sp_jurisdiction *j,
+		    struct sp_case_referral *r, const char *basis, struct sp_case_approval *a,
+		    struct sp_err *err)
+{
+	struct sp_casework cw = as(who);
+	const struct sp_referral_override in = {.version = r->version, .basis = basis,
+						.note = "Police found him alone at the station."};
+	struct sp_case_referral out;
+	int rc = sp_referral_override(&cw, j, &r->id, &in, &out, a, err);
+	if (!rc)
+		*r = out;
+	return rc;
+}
+
+static int decide(const struct sp_subject *who, const struct sp_case_approval *a, bool approve,
+		  struct sp_err *err)
+{
+	struct sp_casework cw = as(who);
+	const struct sp_caseappr_decision d = {.version = a->version, .approve = approve,
+					       .note = approve ? NULL : "Ask the guardian first."};
+	return sp_case_approval_decide(&cw, &a->id, &d, NULL, err);
+}
+
+/* A child referred without consent (England and Wales): the basis recorded on the referral,
+ * a supervisor other than the requester approves, then that referral, and only it, goes. */
+static void child_override(void **state)
+{
+	(void)state;
+	char buf[256];
+	struct sp_case kid = open_case(&worker, child_json(buf, sizeof buf),
+				       SP_CASE_UNACCOMPANIED_CHILD);
+	struct sp_need n = add_need(&kid, "safe_shelter");
+	struct sp_case_referral r, other, third;
+	struct sp_case_approval a, a3;
+	struct sp_err err = {0};
+	ok(create(&worker, &kid, &n, &shelter_service, NULL, &r, &err), &err, "create");
+	ok(create(&worker, &kid, &n, &shelter_service, NULL, &other, &err), &err, "create");
+	ok(create(&worker, &kid, &n, &shelter_service, NULL, &third, &err), &err, "create");
+	/* no basis in the Council of Europe default; unknown, missing and misfit bases */
+	assert_int_equal(override(&worker, coe, &r, "child_without_consent", &a, &err),
+			 SP_ECONFLICT);
+	assert_string_equal(err.field, "/basis");
+	assert_int_equal(override(&worker, gb, &r, "necessity", &a, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/basis");
+	assert_int_equal(override(&worker, gb, &r, NULL, &a, &err), SP_EINVAL);
+	assert_int_equal(override(&worker, gb, &r, "duty_to_notify", &a, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/basis");
+	assert_non_null(strstr(err.msg, "is a child"));
+	assert_int_equal(count_where("SELECT COUNT(*) FROM case_approvals WHERE case_id = ?",
+				     &kid.id),
+			 0);
+	/* requested: recorded with the jurisdiction's id and version; the send waits */
+	ok(override(&worker, gb, &r, "child_without_consent", &a, &err), &err, "override");
+	assert_string_equal(r.legal_basis, "child_without_consent");
+	assert_string_equal(r.basis_jurisdiction, "gb-eng-wls");
+	assert_string_equal(r.basis_version, "1.0.0");
+	assert_int_equal(a.kind, SP_CASEAPPR_CONSENT_OVERRIDE);
+	assert_int_equal(a.status, SP_CASEAPPR_PENDING);
+	assert_memory_equal(a.object.b, r.id.b, SP_ID_LEN);
+	assert_string_equal(a.reason, "child_without_consent");
+	assert_int_equal(count_where("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+				     "action = 'referral.override' AND reason = "
+				     "'child_without_consent'",
+				     &r.id),
+			 1);
+	/* a second request while one waits */
+	assert_int_equal(override(&worker, gb, &r, "child_without_consent", NULL, &err),
+			 SP_ECONFLICT);
+	assert_int_equal(fire(&worker, &r, "send", NULL, &err), SP_ECONFLICT);
+	assert_string_equal(err.field, "/consent");
+	assert_non_null(strstr(err.msg, "waits for a supervisor"));
+	/* the caseworker decides nothing; a supervisor does not decide her own request */
+	assert_int_equal(decide(&worker, &a, true, &err), SP_EDENIED);
+	ok(override(&boss, gb, &third, "child_without_consent", &a3, &err), &err, "boss asks");
+	assert_int_equal(decide(&boss, &a3, true, &err), SP_EDENIED);
+	assert_string_equal(err.reason, "four_eyes");
+	/* approved by the supervisor: this referral goes without consent */
+	ok(decide(&boss, &a, true, &err), &err, "approve");
+	must(&worker, &r, "send", NULL, SP_REF_SENT);
+	/* only this one: the other draft still needs the consent */
+	assert_int_equal(fire(&worker, &other, "send", NULL, &err), SP_ECONFLICT);
+	assert_non_null(strstr(err.msg, "no consent for referral"));
+	/* refused by the other supervisor: the third stays a draft */
+	ok(decide(&boss2, &a3, false, &err), &err, "reject");
+	assert_int_equal(fire(&worker, &third, "send", NULL, &err), SP_ECONFLICT);
+	assert_string_equal(err.field, "/consent");
+	assert_non_null(strstr(err.msg, "refused acting without consent"));
+	/* a sent referral is not overridden */
+	assert_int_equal(override(&worker, gb, &r, "child_without_consent", NULL, &err),
+			 SP_ECONFLICT);
+	assert_string_equal(err.field, "/status");
+}
+
+/* An adult who refused: an anonymous duty-to-notify report, approved, then read by the
+ * receiving authority without identity. */
+static void duty_to_notify(void **state)
+{
+	(void)state;
+	struct sp_case c = open_case(&worker, ADULT, 0);
+	struct sp_need n = add_need(&c, "safe_shelter");
+	consent(&c, SP_PURPOSE_REFERRAL, &authority, SP_CONSENT_REFUSED, SP_BY_PERSON,
+		SP_ASSENT_NONE);
+	struct sp_case_referral r, shelter;
+	struct sp_case_approval a;
+	struct sp_err err = {0};
+	struct sp_casework wcw = as(&worker);
+	const struct sp_referral_new in = {.need = &n.id, .service = &notify_service};
+	ok(sp_referral_create(&wcw, types, &c.id, &in, &r, &err), &err, "create");
+	assert_string_equal(r.type, "duty_to_notify");
+	assert_string_equal(r.profile, "");
+	/* an adult is not referred without consent; the basis fits this type only */
+	assert_int_equal(override(&worker, gb, &r, "child_without_consent", &a, &err), SP_EINVAL);
+	assert_non_null(strstr(err.msg, "not a child"));
+	ok(create(&worker, &c, &n, &shelter_service, NULL, &shelter, &err), &err, "create");
+	assert_int_equal(override(&worker, gb, &shelter, "duty_to_notify", &a, &err), SP_EINVAL);
+	assert_non_null(strstr(err.msg, "type duty_to_notify"));
+	/* of that type, but to no service of the authority's kind */
+	struct sp_case_referral nowhere;
+	const struct sp_referral_new loose = {.need = &n.id, .type = "duty_to_notify"};
+	ok(sp_referral_create(&wcw, types, &c.id, &loose, &nowhere, &err), &err, "no service");
+	assert_int_equal(override(&worker, gb, &nowhere, "duty_to_notify", &a, &err), SP_EINVAL);
+	assert_string_equal(err.msg, "the report goes to the authority: a service of kind "
+				     "duty_to_notify");
+	ok(override(&worker, gb, &r, "duty_to_notify", &a, &err), &err, "override");
+	assert_int_equal(fire(&worker, &r, "send", NULL, &err), SP_ECONFLICT);
+	ok(decide(&boss, &a, true, &err), &err, "approve");
+	must(&worker, &r, "send", NULL, SP_REF_SENT);
+	/* told of it, and of it overdue, without the case: report.*, about no case */
+	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+				     "kind = 'report.received' AND case_id IS NULL",
+				     &r.id),
+			 1);
+	size_t added = 0;
+	/* (other referrals of this world fall due at the same end of the day) */
+	ok(sp_referral_escalate(store, r.due_us, r.due_us + 1, &added, &err), &err, "escalate");
+	assert_true(added >= 2);
+	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+				     "kind = 'report.overdue' AND case_id IS NULL",
+				     &r.id),
+			 1);
+	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+				     "case_id IS NOT NULL AND kind = 'referral.overdue'",
+				     &r.id),
+			 1); /* the sender's side */
+	/* the authority: need, urgency, age band and sex; no case, need, language or person */
+	struct sp_casework acw = as(&authority_officer);
+	struct sp_case_referral got;
+	ok(sp_referral_get(&acw, &r.id, &got, &err), &err, "authority get");
+	assert_int_equal(got.view, SP_REFERRAL_VIEW_RECEIVER);
+	assert_true(sp_id_is_zero(&got.case_id));
+	assert_true(sp_id_is_zero(&got.need));
+	assert_true(got.has_summary);
+	assert_string_equal(got.age_band, "25_59");
+	assert_string_equal(got.sex, "female");
+	assert_string_equal(got.language, "");
+	assert_string_equal(got.need_kind, "safe_shelter");
+	assert_false(got.has_person);
+	json_t *j = sp_referral_encode(&got);
+	char *text = sp_json_dump(j);
+	char case_id[SP_ID_STRLEN + 1];
+	sp_id_format(&c.id, case_id);
+	assert_null(strstr(text, case_id));
+	assert_null(strstr(text, "Selam"));
+	assert_null(strstr(text, "1990"));
+	assert_null(strstr(text, "legal_basis"));
+	sp_json_free(text);
+	json_decref(j);
+	/* its inbox row likewise, after accepting too */
+	must(&authority_officer, &r, "acknowledge", NULL, SP_REF_ACKNOWLEDGED);
+	must(&authority_officer, &r, "accept", NULL, SP_REF_ACCEPTED);
+	ok(sp_referral_get(&acw, &r.id, &got, &err), &err, "accepted get");
+	assert_true(sp_id_is_zero(&got.case_id));
+	assert_false(got.has_person);
+	struct sp_case_referral *list;
+	size_t count, withheld;
+	ok(sp_referral_inbox(&acw, SP_REFERRAL_INCOMING, -1, 10, &list, &count, &withheld, &err),
+	   &err, "inbox");
+	assert_int_equal(count, 1);
+	assert_true(sp_id_is_zero(&list[0].case_id));
+	/* the case's own pages stay closed to the authority */
+	struct sp_case kase;
+	assert_int_equal(sp_case_get(&acw, &c.id, &kase, &err), SP_EDENIED);
+}
+
+struct override_walk {
+	struct sp_case_referral r;
+};
+
+static int override_op(void *ctx, int which, struct sp_err *err)
+{
+	(void)which;
+	struct override_walk *w = ctx;
+	struct sp_case_approval a;
+	return override(&worker, gb, &w->r, "child_without_consent", &a, err);
+}
+
+/* The override failing at each store call leaves no basis, approval, notification or audit
+ * record behind. */
+static void override_fault_walk(void **state)
+{
+	(void)state;
+	char buf[256];
+	struct sp_case kid = open_case(&worker, child_json(buf, sizeof buf),
+				       SP_CASE_UNACCOMPANIED_CHILD);
+	struct sp_need n = add_need(&kid, "safe_shelter");
+	struct override_walk w;
+	struct sp_err err = {0};
+	ok(create(&worker, &kid, &n, &shelter_service, NULL, &w.r, &err), &err, "draft");
+	static const char *const walked[] = {"referrals", "case_approvals", "notifications",
+					     "audit_log"};
+	fault_walk_over(walked, 4, 1, override_op, &w);
+	assert_string_equal(w.r.legal_basis, "child_without_consent");
+	assert_int_equal(count_where("SELECT COUNT(*) FROM case_approvals WHERE object_id = ?",
+				     &w.r.id),
+			 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,7 +1091,9 @@ int main(void)
 		cmocka_unit_test(expiry),	    cmocka_unit_test(notifications_and_escalation),
 		cmocka_unit_test(paper_provider),
 		cmocka_unit_test(bad_drafts),	    cmocka_unit_test(incoming),
-		cmocka_unit_test(fault_walk),
+		cmocka_unit_test(fault_walk),	    cmocka_unit_test(avoid_matcher),
+		cmocka_unit_test(guardian_check),   cmocka_unit_test(child_override),
+		cmocka_unit_test(duty_to_notify),   cmocka_unit_test(override_fault_walk),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

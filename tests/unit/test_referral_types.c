@@ -74,6 +74,8 @@ static void shipped_types(void **state)
 		 "Service de lutte contre les violences fondées sur le genre", BIT(SEX) | BIT(LANGUAGES)},
 		{"social_support", "family_tracing_service", "Accompagnement social",
 		 BIT(NAMES) | BIT(SEX) | BIT(LANGUAGES) | BIT(CONTACTS)},
+		{"duty_to_notify", "duty_to_notify", "Signalement anonyme (obligation de notification)",
+		 0},
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		const struct sp_referral_type *ty = sp_referral_type_find(t, want[i].id);
@@ -82,7 +84,7 @@ static void shipped_types(void **state)
 		assert_string_equal(ty->title_fr, want[i].fr);
 		assert_int_equal(ty->shares, want[i].shares);
 	}
-	assert_int_equal(t->n, 8);
+	assert_int_equal(t->n, 9);
 	/* kinds no type covers: nothing to refer to there */
 	assert_null(sp_referral_type_of_kind(t, "national_referral_mechanism"));
 	assert_null(sp_referral_type_of_kind(t, "asylum_authority"));

@@ -21,10 +21,12 @@ function ApprovalFacts({ a }) {
   return html`
     <span class="task__name">${label('approval_kind', a.kind)}</span>
     <strong class="approval__status">${label('approval_status', a.status)}</strong>
-    <span class="muted">${[a.reason && (a.kind === 'closure' ? vocab('closure_reasons', a.reason) : a.reason),
+    <span class="muted">${[a.reason && (a.kind === 'closure' ? vocab('closure_reasons', a.reason)
+      : a.kind === 'consent_override' ? label('legal_basis', a.reason) : a.reason),
       a.payload?.follow_up && t('approvals.follow_up', { date: a.payload.follow_up }),
       t('approvals.requested', { time: formatTime(a.requested_at) }),
       a.decided_at && t('approvals.decided', { time: formatTime(a.decided_at) })].filter(Boolean).join(' · ')}</span>
+    ${a.kind === 'consent_override' && a.object && html`<${Link} href=${`/referrals/${a.object}`}>${t('approvals.referral')}<//>`}
     ${a.request_note && html`<span class="approval__note" dir="auto">${t('approvals.request_note', { note: a.request_note })}</span>`}
     ${a.decision_note && html`<span class="approval__note" dir="auto">${t('approvals.decision_note', { note: a.decision_note })}</span>`}`;
 }

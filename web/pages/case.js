@@ -20,6 +20,7 @@ import { DeadlinesSection } from './deadlines.js';
 import { ReferralsSection } from './referrals.js';
 import { ReferralFlow } from './refer.js';
 import { LifecycleSection, BreakGlass } from './approvals.js';
+import { FamilySection } from './family.js';
 
 const NONE = { fields: {}, general: [] };
 
@@ -148,12 +149,13 @@ function Notes({ caseId, me, onSessionEnded }) {
   </section>`;
 }
 
-const CONSENT_FIELDS = ['purpose', 'status', 'method', 'by', 'child_assent', 'scope_agency', 'scope_country',
-  'interpreter_used', 'interpreter_language', 'note'];
+const CONSENT_FIELDS = ['purpose', 'status', 'method', 'by', 'given_by_name', 'child_assent', 'scope_agency',
+  'scope_country', 'interpreter_used', 'interpreter_language', 'note'];
 
 function consentBody(v) {
   const b = { purpose: v.purpose, status: v.status, method: v.method, by: v.by };
   if (v.by !== 'person' && v.child_assent) b.child_assent = v.child_assent;
+  if (v.by !== 'person' && v.given_by_name.trim()) b.given_by_name = v.given_by_name.trim();
   if (v.purpose === 'referral') b.scope_agency = v.scope_agency.trim();
   if (v.purpose === 'data_sharing') b.scope_country = v.scope_country.trim().toUpperCase();
   if (v.interpreter_used) {
@@ -173,7 +175,7 @@ function Consents({ caseId, onSessionEnded }) {
   const [items, setItems] = useState(null);
   const [error, setError] = useState(null);
   const [denied, setDenied] = useState(false);
-  const blank = { purpose: 'services', status: 'given', method: 'verbal', by: 'person', child_assent: '',
+  const blank = { purpose: 'services', status: 'given', method: 'verbal', by: 'person', child_assent: '', given_by_name: '',
     scope_agency: '', scope_country: '', interpreter_used: false, interpreter_language: '', note: '' };
   const load = () => api('GET', `/api/v1/cases/${caseId}/consents`).then((o) => setItems(o.items), (err) => {
     if (err.status === 401) onSessionEnded();
@@ -186,7 +188,7 @@ function Consents({ caseId, onSessionEnded }) {
   const { v, set, errors } = f;
   const labels = {
     'consent-purpose': t('consent.purpose'), 'consent-status': t('consent.status'),
-    'consent-method': t('consent.method'), 'consent-by': t('consent.by'),
+    'consent-method': t('consent.method'), 'consent-by': t('consent.by'), 'consent-given_by_name': t('consent.given_by_name'),
     'consent-child_assent': t('consent.child_assent'), 'consent-scope_agency': t('consent.scope_agency'),
     'consent-scope_country': t('consent.scope_country'), 'consent-interpreter_used': t('consent.interpreter_used'),
     'consent-interpreter_language': t('consent.interpreter_language'), 'consent-note': t('consent.note'),
@@ -208,7 +210,8 @@ function Consents({ caseId, onSessionEnded }) {
           <tbody>${items.map((c) => html`<tr>
             <td>${label('purpose', c.purpose)}${c.scope_country ? ` (${c.scope_country})` : ''}</td>
             <td>${label('consent_status', c.status)}</td><td>${label('method', c.method)}</td>
-            <td>${label('by', c.by)}</td><td>${formatTime(c.recorded_at)}</td></tr>`)}</tbody>
+            <td>${label('by', c.by)}${c.given_by_name ? html` (<span dir="auto">${c.given_by_name}</span>)` : ''}</td>
+            <td>${formatTime(c.recorded_at)}</td></tr>`)}</tbody>
         </table></div>`
       : html`<p class="empty">${t('consents.none')}</p>`)}
     ${!f.open
@@ -225,6 +228,9 @@ function Consents({ caseId, onSessionEnded }) {
               value=${v.method} onChange=${set('method')} error=${err('method')} required />
             <${Field} id="consent-by" label=${labels['consent-by']} as="select" options=${codeOptions('by')}
               value=${v.by} onChange=${set('by')} error=${err('by')} />
+            ${v.by !== 'person' && html`<${Field} id="consent-given_by_name" label=${labels['consent-given_by_name']}
+              hint=${t('consent.given_by_name_hint')} value=${v.given_by_name} onInput=${set('given_by_name')}
+              error=${err('given_by_name')} dir="auto" required />`}
             ${v.by !== 'person' && html`<${Field} id="consent-child_assent" label=${labels['consent-child_assent']} as="select"
               options=${codeOptions('assent', t('form.choose'))} value=${v.child_assent} onChange=${set('child_assent')} error=${err('child_assent')} />`}
             ${v.purpose === 'referral' && html`<${Field} id="consent-scope_agency" label=${labels['consent-scope_agency']}
@@ -286,6 +292,7 @@ export function CasePage({ id, me, onSessionEnded }) {
     ${c.person ? html`<${Person} p=${c.person} />` : html`<p class="notice">${t('case.no_person')}</p>
       <${BreakGlass} caseId=${id} onOpened=${again} onSessionEnded=${onSessionEnded} />`}
     ${c.person?.safety && html`<${Safety} s=${c.person.safety} />`}
+    ${c.person && html`<${FamilySection} c=${c} onChanged=${again} onSessionEnded=${onSessionEnded} />`}
     <${LifecycleSection} key=${c.version} c=${c} me=${me} onChanged=${again} onSessionEnded=${onSessionEnded} />
     <${ScreeningsSection} caseId=${id} onSessionEnded=${onSessionEnded} />
     <${NeedsSection} key=${`needs-${sent}`} caseId=${id} onSessionEnded=${onSessionEnded} onRefer=${setReferring} />

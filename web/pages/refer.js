@@ -5,10 +5,14 @@
 // preview of exactly the fields the provider will see (the draft's profile, with the person's
 // values where the caseworker may see them); 4 send (If-Match). The server decides: a send
 // without the consent it needs is refused at /consent, and its words are shown at step 2.
+// Where the deployment's jurisdiction gives a legal basis to act without consent (GET
+// /api/v1/jurisdiction, member consent: a child; an adult's anonymous duty-to-notify report),
+// step 2 offers to ask a supervisor for it (POST /api/v1/referrals/:id/override); the send
+// goes once the supervisor approved it on the Approvals page.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t, formatTime } from '../lib/i18n.js';
-import { api, create, retryKey } from '../lib/api.js';
+import { api, create, etag, retryKey } from '../lib/api.js';
 import { Field, ErrorSummary, codeOptions, errorsFrom, label, problemMessage } from '../lib/fields.js';
 import { vocab, vocabOptions } from '../lib/vocab.js';
 import { fireEvent, typeTitle, ProfileFields, Summary, Due } from './referral_parts.js';
@@ -92,15 +96,62 @@ function ChooseService({ start, caseId, onDrafted, onClose, onSessionEnded }) {
   </form>`;
 }
 
-const CONSENT_FIELDS = { '/status': 'rc-status', '/method': 'rc-method', '/by': 'rc-by', '/child_assent': 'rc-assent' };
+const CONSENT_FIELDS = { '/status': 'rc-status', '/method': 'rc-method', '/by': 'rc-by', '/child_assent': 'rc-assent',
+  '/given_by_name': 'rc-giver' };
+
+// Acting without consent on the jurisdiction's basis: a child referred, or for a referral of
+// type duty_to_notify, an adult reported anonymously. Nothing when the jurisdiction gives none.
+function WithoutConsent({ draft, onDraft, onSessionEnded }) {
+  const [bases, setBases] = useState(null);
+  const [note, setNote] = useState('');
+  const [errors, setErrors] = useState(NONE);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    api('GET', '/api/v1/jurisdiction').then((j) => setBases(j.consent), (err) => {
+      if (err.status === 401) onSessionEnded();
+      else setBases({});
+    });
+  }, []);
+  const basis = draft.type === 'duty_to_notify' ? 'duty_to_notify' : 'child_without_consent';
+  const b = bases?.[basis];
+  if (!b) return null;
+  if (draft.legal_basis) {
+    return html`<p class="notice" role="status" id="refer-override-asked">${t('refer.override_asked',
+      { basis: label('legal_basis', draft.legal_basis.basis) })}</p>`;
+  }
+  const ask = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const body = note.trim() ? { basis, note } : { basis };
+      const o = await api('POST', `/api/v1/referrals/${draft.id}/override`, body, { 'If-Match': etag(draft.version) });
+      setErrors(NONE);
+      onDraft(o.referral);
+    } catch (err) {
+      if (err.status === 401) onSessionEnded();
+      setErrors(errorsFrom(err, (p) => (p === '/note' ? 'ro-note' : null)));
+    }
+    setBusy(false);
+  };
+  return html`<form onSubmit=${ask} noValidate class="stack without-consent" aria-labelledby="ro-h">
+    <h4 id="ro-h">${t('refer.without_consent')}</h4>
+    <p>${basis === 'duty_to_notify' ? t('refer.without_consent_adult') : t('refer.without_consent_child')}</p>
+    <blockquote class="legal-basis" dir="auto">${b.basis}</blockquote>
+    <p class="muted">${t('refer.basis_source', { source: b.source })}</p>
+    <${ErrorSummary} ...${errors} labels=${{ 'ro-note': t('refer.override_note') }} />
+    <${Field} id="ro-note" as="textarea" rows="2" label=${t('refer.override_note')} hint=${t('refer.override_note_hint')}
+      value=${note} onInput=${(e) => setNote(e.currentTarget.value)} error=${errors.fields['ro-note']} dir="auto" />
+    <div class="actions"><button type="submit" class="button" disabled=${busy}>${t('refer.ask_override')}</button></div>
+  </form>`;
+}
 
 // Step 2: the consent a send needs, and the form to record it here (purpose and scope fixed by
 // the draft); refused: the API's words about the consent (from the send) at the top.
 // provider: the service's organisation, as the search named it.
-function ConsentStep({ caseId, draft, provider, refused, onNext, onSessionEnded, children }) {
+function ConsentStep({ caseId, draft, provider, refused, onNext, onDraft, onSessionEnded, children }) {
   const [items, setItems] = useState(null);
   const [error, setError] = useState(null);
-  const [v, setV] = useState({ status: 'given', method: 'verbal', by: 'person', child_assent: '' });
+  const [v, setV] = useState({ status: 'given', method: 'verbal', by: 'person', child_assent: '', given_by_name: '' });
   const [errors, setErrors] = useState(NONE);
   const [busy, setBusy] = useState(false);
   const [retry] = useState(retryKey);
@@ -115,6 +166,7 @@ function ConsentStep({ caseId, draft, provider, refused, onNext, onSessionEnded,
     const body = { purpose: draft.on_safepath ? 'referral' : 'services', status: v.status, method: v.method, by: v.by };
     if (draft.on_safepath) body.scope_agency = draft.provider_agency_id;
     if (v.by !== 'person' && v.child_assent) body.child_assent = v.child_assent;
+    if (v.by !== 'person' && v.given_by_name.trim()) body.given_by_name = v.given_by_name.trim();
     setBusy(true);
     try {
       await create(`/api/v1/cases/${caseId}/consents`, body, retry);
@@ -128,7 +180,7 @@ function ConsentStep({ caseId, draft, provider, refused, onNext, onSessionEnded,
   };
   const c = items && consentFor(items, draft);
   const labels = { 'rc-status': t('consent.status'), 'rc-method': t('consent.method'), 'rc-by': t('consent.by'),
-    'rc-assent': t('consent.child_assent') };
+    'rc-assent': t('consent.child_assent'), 'rc-giver': t('consent.given_by_name') };
   return html`<div class="stack">
     ${refused && html`<p class="alert" role="alert" id="refer-consent-refused">${refused}</p>`}
     <p>${draft.on_safepath ? t('refer.consent_needed', { provider }) : t('refer.consent_needed_services', { provider })}</p>
@@ -149,12 +201,15 @@ function ConsentStep({ caseId, draft, provider, refused, onNext, onSessionEnded,
           value=${v.method} onChange=${set('method')} error=${errors.fields['rc-method']} />
         <${Field} id="rc-by" label=${labels['rc-by']} as="select" options=${codeOptions('by')}
           value=${v.by} onChange=${set('by')} error=${errors.fields['rc-by']} />
+        ${v.by !== 'person' && html`<${Field} id="rc-giver" label=${labels['rc-giver']} hint=${t('consent.given_by_name_hint')}
+          value=${v.given_by_name} onInput=${set('given_by_name')} error=${errors.fields['rc-giver']} dir="auto" required />`}
         ${v.by !== 'person' && html`<${Field} id="rc-assent" label=${labels['rc-assent']} as="select"
           options=${codeOptions('assent', t('form.choose'))} value=${v.child_assent} onChange=${set('child_assent')}
           error=${errors.fields['rc-assent']} />`}
       </div>
       <div class="actions"><button type="submit" class="button" disabled=${busy}>${t('refer.save_consent')}</button></div>
     </form>
+    <${WithoutConsent} draft=${draft} onDraft=${onDraft} onSessionEnded=${onSessionEnded} />
     <div class="actions">
       <button type="button" class="button button--primary" onClick=${onNext}>${t('refer.continue')}</button>
       ${children}
@@ -200,7 +255,8 @@ export function ReferralFlow({ caseId, start, onSent, onClose, onSessionEnded })
       setStep(4);
       onSent();
     } catch (err) {
-      const consent = err.errors.find((e) => e.pointer === '/consent');
+      // what the send lacks: the consent, or a giver the child must be kept from
+      const consent = err.errors.find((e) => e.pointer === '/consent' || e.pointer === '/given_by_name');
       if (consent) {
         setRefused(err.problem.detail || consent.reason);
         setStep(2);
@@ -221,7 +277,7 @@ export function ReferralFlow({ caseId, start, onSent, onClose, onSessionEnded })
     ${step === 1 && html`<${ChooseService} start=${start} caseId=${caseId} onClose=${onClose} onSessionEnded=${onSessionEnded}
       onDrafted=${(d, org) => { setDraft(d); setProvider(org); setStep(2); }} />`}
     ${step === 2 && html`<${ConsentStep} caseId=${caseId} draft=${draft} provider=${provider} refused=${refused} onSessionEnded=${onSessionEnded}
-      onNext=${() => setStep(3)}>${cancelButton}<//>`}
+      onNext=${() => setStep(3)} onDraft=${setDraft}>${cancelButton}<//>`}
     ${step === 3 && html`<div class="stack">
       <p>${t('refer.preview_intro', { type: typeTitle(draft.type) })}</p>
       <h4>${t('referrals.summary')}</h4>

@@ -109,7 +109,8 @@ function Moves({ r, onFire, busy, errors }) {
   const manual = r.view === 'sender' && !r.on_safepath;
   const received = r.type === 'incoming';
   const answers = r.view === 'receiver' || manual ? ANSWERS[r.status] || [] : [];
-  const own = r.view === 'sender' ? SENDER[r.status] || [] : [];
+  // a draft to be sent without consent: sent from here once a supervisor approved it
+  const own = r.view !== 'sender' ? [] : r.status === 'draft' && r.legal_basis ? ['send', 'cancel'] : SENDER[r.status] || [];
   if (!answers.length && !own.length) return null;
   const go = (event, extra = {}) => (e) => {
     e.preventDefault();
@@ -208,6 +209,9 @@ export function ReferralPage({ id, onSessionEnded }) {
         <div><dt>${t('refer.service')}</dt><dd>${serviceName(names, r)}</dd></div>
         <div><dt>${t('referrals.type')}</dt><dd>${typeTitle(r.type)}</dd></div>
         <div><dt>${t('referrals.due_at')}</dt><dd>${r.due_at ? formatTime(r.due_at) : '—'}</dd></div>
+        ${r.legal_basis && html`<div><dt>${t('referrals.legal_basis')}</dt><dd class="referral__basis">${
+  t('referrals.legal_basis_value', { basis: label('legal_basis', r.legal_basis.basis), jurisdiction: r.legal_basis.jurisdiction,
+    version: r.legal_basis.version })}</dd></div>`}
         ${r.source && html`<div><dt>${t('referrals.source')}</dt><dd>${label('referral_source', r.source)}</dd></div>`}
         ${!r.on_safepath && r.type !== 'incoming' && html`<div><dt>${t('referrals.provider')}</dt><dd>${t('referrals.not_on_safepath')}</dd></div>`}
         ${r.outcome && html`<div><dt>${t('referrals.outcome')}</dt><dd class="referral__outcome">${label('referral_outcome', r.outcome)}</dd></div>`}
