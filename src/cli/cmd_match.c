@@ -25,8 +25,9 @@ const struct sp_cli_cmd sp_cli_cmd_match = {
 	"Without --right, the pairs within the left list (duplicates). FIELD is a field of the\n"
 	"model (person: given_name family_name date_of_birth sex nationality place_of_separation\n"
 	"date_of_separation relatives; febrl: its data sets' columns); COLUMN a header name or\n"
-	"HXL hashtag of both files; a field not mapped is taken from the column of its own name,\n"
-	"if any, else left missing. --id: the column naming each row (default: the first).\n"
+	"HXL hashtag, or several separated by | (each file uses the first it has); a field not\n"
+	"mapped is taken from the column of its own name, if any, else left missing.\n"
+	"--id: the column naming each row (default: the first; several separated by | too).\n"
 	"--model: a shipped model (default person) or a model file. --threshold: the least\n"
 	"probability written (default: the model's). Writes CSV, by descending probability:\n"
 	"left_id,right_id,probability,weight, then each comparison's contribution (and with\n"
@@ -153,6 +154,22 @@ struct list {
 	int id_col;
 };
 
+/* The first of the columns named in spec (NAME|NAME|...) that the file has, or -1. */
+static int find_column(const struct sp_csv *csv, const char *spec)
+{
+	char buf[128];
+	snprintf(buf, sizeof buf, "%s", spec);
+	for (char *name = buf, *next; name; name = next) {
+		next = strchr(name, '|');
+		if (next)
+			*next++ = '\0';
+		int col = sp_csv_column(csv, name);
+		if (col >= 0)
+			return col;
+	}
+	return -1;
+}
+
 static int open_list(const char *path, const struct sp_fs_model *m,
 		     char cols[SP_FS_FIELDS_MAX][128], bool explicit_map, const char *id,
 		     struct list *l)
@@ -160,7 +177,7 @@ static int open_list(const char *path, const struct sp_fs_model *m,
 	struct sp_err err = {0};
 	if (sp_csv_read(path, &l->csv, &err))
 		return sp_cli_fail(&err, "match");
-	l->id_col = id ? sp_csv_column(&l->csv, id) : 0;
+	l->id_col = id ? find_column(&l->csv, id) : 0;
 	if (l->id_col < 0) {
 		fprintf(stderr, "safepath: match: --id: %s has no column '%s'\n", path, id);
 		return SP_EXIT_FAIL;
@@ -173,10 +190,10 @@ static int open_list(const char *path, const struct sp_fs_model *m,
 	}
 	int mapped = 0;
 	for (size_t f = 0; f < nf; f++) {
-		int col = sp_csv_column(&l->csv, cols[f]);
+		int col = find_column(&l->csv, cols[f]);
 		bool named = explicit_map && strcmp(cols[f], m->fields[f]) != 0;
 		if (col < 0 && named) {
-			fprintf(stderr, "safepath: match: --map: %s has no column '%s' (for %s)\n",
+			fprintf(stderr, "safepath: match: --map: %s has no column %s (for %s)\n",
 				path, cols[f], m->fields[f]);
 			return SP_EXIT_FAIL;
 		}
