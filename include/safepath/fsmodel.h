@@ -93,7 +93,8 @@ struct sp_fs_result {
 				* left rows then right rows (0: no value) */
 	double lambda;	       /* estimated share of matches among the candidates */
 	size_t n_left, n_right;
-	uint64_t comparisons;  /* field comparisons made (candidates × comparisons) */
+	uint64_t comparisons;  /* field comparisons made: (candidates + random pairs for u) ×
+				* comparisons of the model */
 	uint64_t capped_keys;  /* blocking keys skipped for having too many pairs */
 	int em_iterations;     /* EM rounds run */
 };

@@ -171,6 +171,7 @@ static void estimate_u(const struct side *s, bool dedup, struct sp_fs_result *r)
 	double total = dedup ? (double)nl * (double)(nl - 1) / 2 : (double)nl * (double)nr;
 	uint64_t samples = (double)m->random_pairs < total ? m->random_pairs : (uint64_t)total;
 	uint64_t state = m->seed;
+	r->comparisons += samples * (uint64_t)m->n_comparisons;
 	uint64_t counts[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX] = {{0}};
 	for (uint64_t i = 0; i < samples; i++) {
 		size_t a = (size_t)(next_random(&state) % nl), b;
@@ -369,7 +370,7 @@ static int compare_pairs(const struct side *s, bool dedup, struct sp_fs_result *
 		if (progress && i % PROGRESS_EVERY == 0)
 			progress(ctx, "compare", i, r->n_pairs);
 	}
-	r->comparisons = (uint64_t)r->n_pairs * nc;
+	r->comparisons += (uint64_t)r->n_pairs * nc;
 	if (progress)
 		progress(ctx, "compare", r->n_pairs, r->n_pairs);
 	return SP_OK;
