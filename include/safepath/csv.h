@@ -15,7 +15,7 @@
 #define SP_CSV_MAX_BYTES ((size_t)1 << 30)
 #define SP_CSV_MAX_COLS 256
 #define SP_CSV_MAX_ROWS ((size_t)50 * 1000 * 1000)
-#define SP_CSV_MAX_VALUE (64 * 1024)
+#define SP_CSV_MAX_VALUE ((size_t)64 * 1024)
 
 struct sp_csv {
 	size_t n_cols, n_rows;

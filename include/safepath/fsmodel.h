@@ -20,7 +20,8 @@
 #define SP_FS_COMPARISONS_MAX 32
 #define SP_FS_RULES_MAX 16
 #define SP_FS_RULE_KEYS_MAX 4
-#define SP_FS_MODEL_MAX_BYTES (256 * 1024)
+#define SP_FS_MODEL_MAX_BYTES ((size_t)256 * 1024)
+#define SP_FS_LEVEL_NONE 255 /* in sp_fs_result.levels: a value was missing */
 
 /* One part of a blocking key: the field's comparison key (compare.h's sp_compare_key, by the
  * kind of the first comparison of that field), its first `prefix` characters (0: all of it),
@@ -85,7 +86,8 @@ struct sp_fs_result {
 	const struct sp_fs_model *model; /* borrowed */
 	size_t n_pairs;			 /* candidates after blocking, by descending probability */
 	struct sp_fs_pair *pairs;
-	int8_t *levels;	       /* n_pairs × n_comparisons, in the order of pairs */
+	uint8_t *levels;       /* n_pairs × n_comparisons, in the order of pairs; a level, or
+				* SP_FS_LEVEL_NONE for a missing value */
 	double *m, *u;	       /* n_comparisons × SP_CMP_LEVELS_MAX */
 	int tf_slot[SP_FS_COMPARISONS_MAX]; /* per comparison with term frequency its slot in
 					     * tf_u, else -1 */

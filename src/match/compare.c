@@ -87,8 +87,8 @@ static size_t trimmed(const char *v, bool lower, char *out, size_t cap)
 			n--;
 	}
 	for (size_t i = 0; i < n; i++) {
-		char c = v[i];
-		out[i] = lower && c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+		unsigned char c = (unsigned char)v[i];
+		out[i] = (char)(lower && c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 	}
 	out[n] = '\0';
 	return n;

@@ -228,7 +228,8 @@ int sp_csv_parse(const char *data, size_t len, const char *name, struct sp_csv *
 	}
 	out->cells = ps.vals + skip * n_cols;
 	out->n_rows = ps.n_rows - skip;
-	memmove(ps.row_lines, ps.row_lines + skip, out->n_rows * sizeof *ps.row_lines);
+	if (out->n_rows && ps.row_lines) /* the lines of the header and HXL rows go */
+		memmove(ps.row_lines, ps.row_lines + skip, out->n_rows * sizeof *ps.row_lines);
 	out->lines = ps.row_lines;
 	return SP_OK;
 }

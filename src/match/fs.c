@@ -231,8 +231,11 @@ static void estimate_m(const struct sp_fs_model *m, struct sp_fs_result *r)
 	for (size_t c = 0; c < nc; c++) {
 		int nl = m->comparisons[c].n_levels;
 		double sum = 0, v = 1;
-		for (int l = 0; l < nl; l++, v /= 2)
-			r->m[c * SP_CMP_LEVELS_MAX + (size_t)l] = v, sum += v;
+		for (int l = 0; l < nl; l++) {
+			r->m[c * SP_CMP_LEVELS_MAX + (size_t)l] = v;
+			sum += v;
+			v /= 2;
+		}
 		for (int l = 0; l < nl; l++)
 			r->m[c * SP_CMP_LEVELS_MAX + (size_t)l] /= sum;
 	}
@@ -249,15 +252,15 @@ static void estimate_m(const struct sp_fs_model *m, struct sp_fs_result *r)
 					       r->u[c * SP_CMP_LEVELS_MAX + (size_t)l]);
 		double prior = log(r->lambda / (1 - r->lambda)), sum_p = 0;
 		for (size_t i = 0; i < r->n_pairs; i++) {
-			const int8_t *lv = r->levels + i * nc;
+			const uint8_t *lv = r->levels + i * nc;
 			double x = prior;
 			for (size_t c = 0; c < nc; c++)
-				if (lv[c] >= 0)
+				if (lv[c] != SP_FS_LEVEL_NONE)
 					x += lw[c][lv[c]];
 			double p = 1 / (1 + exp(-x));
 			sum_p += p;
 			for (size_t c = 0; c < nc; c++)
-				if (lv[c] >= 0)
+				if (lv[c] != SP_FS_LEVEL_NONE)
 					num[c][lv[c]] += p, den[c] += p;
 		}
 		double change = 0;
@@ -285,10 +288,17 @@ static void estimate_m(const struct sp_fs_model *m, struct sp_fs_result *r)
 	}
 }
 
+/* The level of comparison c for pair i, or SP_LEVEL_MISSING. */
+static int level_of(const struct sp_fs_result *r, size_t i, int c)
+{
+	unsigned l = r->levels[i * (size_t)r->model->n_comparisons + (size_t)c];
+	return l == SP_FS_LEVEL_NONE ? SP_LEVEL_MISSING : (int)l;
+}
+
 double sp_fs_contribution(const struct sp_fs_result *r, size_t i, int c)
 {
 	const struct sp_fs_model *m = r->model;
-	int l = r->levels[i * (size_t)m->n_comparisons + (size_t)c];
+	int l = level_of(r, i, c);
 	if (l < 0)
 		return 0;
 	double mv = r->m[c * SP_CMP_LEVELS_MAX + l], u = r->u[c * SP_CMP_LEVELS_MAX + l];
@@ -337,7 +347,7 @@ static int score(struct sp_fs_result *r, struct sp_err *err)
 	}
 	size_t n = r->n_pairs ? r->n_pairs : 1;
 	struct ranked *order = malloc(n * sizeof *order);
-	int8_t *levels = malloc(n * nc);
+	uint8_t *levels = malloc(n * nc);
 	if (!order || !levels) {
 		free(order), free(levels);
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory for scores");
@@ -364,8 +374,8 @@ static int compare_pairs(const struct side *s, bool dedup, struct sp_fs_result *
 		size_t a = r->pairs[i].left, b = dedup ? r->pairs[i].right : s->n_left + r->pairs[i].right;
 		for (size_t c = 0; c < nc; c++) {
 			const struct sp_comparison *cmp = &m->comparisons[c];
-			r->levels[i * nc + c] =
-				(int8_t)sp_compare(cmp, cell(s, a, cmp->field), cell(s, b, cmp->field));
+			int l = sp_compare(cmp, cell(s, a, cmp->field), cell(s, b, cmp->field));
+			r->levels[i * nc + c] = (uint8_t)(l < 0 ? SP_FS_LEVEL_NONE : l);
 		}
 		if (progress && i % PROGRESS_EVERY == 0)
 			progress(ctx, "compare", i, r->n_pairs);
@@ -399,8 +409,10 @@ static int block(const struct side *s, bool dedup, struct sp_fs_result *r,
 	if (!rc) {
 		r->pairs = calloc(kept ? kept : 1, sizeof *r->pairs);
 		r->levels = malloc((kept ? kept : 1) * (size_t)s->m->n_comparisons);
-		if (!r->pairs || !r->levels)
-			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory for pairs");
+		if (!r->pairs || !r->levels) {
+			sp_buf_free(&b.pairs);
+			return sp_err_set(err, SP_ENOMEM, "", "out of memory for pairs");
+		}
 	}
 	for (size_t i = 0; !rc && i < kept; i++)
 		r->pairs[i] = (struct sp_fs_pair){.left = (uint32_t)(p[i] >> 32),
@@ -485,7 +497,7 @@ void sp_fs_explain(const struct sp_fs_result *r, size_t i, char *out, size_t cap
 	out[0] = '\0';
 	for (int c = 0; c < m->n_comparisons && at < cap; c++) {
 		const struct sp_comparison *cmp = &m->comparisons[c];
-		int l = r->levels[i * (size_t)m->n_comparisons + (size_t)c];
+		int l = level_of(r, i, c);
 		char words[64];
 		sp_cmp_level_describe(cmp, l, words, sizeof words);
 		bool rare = l >= 0 && r->tf_slot[c] >= 0 && cmp->levels[l].test == SP_TEST_EXACT;

@@ -140,7 +140,7 @@ static int parse_comparison(json_t *j, struct sp_fs_model *m, struct sp_comparis
 {
 	static const char *const keys[] = {"id", "field", "kind", "term_frequency", "levels", NULL};
 	const char *field, *kind;
-	json_t *levels;
+	json_t *levels = NULL;
 	int rc = sp_json_only_keys(j, keys, err);
 	if (!rc)
 		rc = get_id(j, "id", c->id, sizeof c->id, err);
@@ -304,7 +304,7 @@ static int parse_threshold(json_t *root, struct sp_fs_model *m, struct sp_err *e
 
 static int parse_fields(json_t *root, struct sp_fs_model *m, struct sp_err *err)
 {
-	json_t *fields;
+	json_t *fields = NULL;
 	int rc = get_array(root, "fields", SP_FS_FIELDS_MAX, &fields, err);
 	if (rc)
 		return rc;
@@ -328,7 +328,7 @@ static int parse_fields(json_t *root, struct sp_fs_model *m, struct sp_err *err)
 
 static int parse_comparisons(json_t *root, struct sp_fs_model *m, struct sp_err *err)
 {
-	json_t *cs;
+	json_t *cs = NULL;
 	int rc = get_array(root, "comparisons", SP_FS_COMPARISONS_MAX, &cs, err);
 	if (rc)
 		return rc;
@@ -362,7 +362,7 @@ int sp_fs_model_parse(const char *text, size_t len, struct sp_fs_model *out, str
 					   NULL};
 	memset(out, 0, sizeof *out);
 	if (len > SP_FS_MODEL_MAX_BYTES)
-		return sp_err_set(err, SP_ETOOBIG, "", "is over %d bytes", SP_FS_MODEL_MAX_BYTES);
+		return sp_err_set(err, SP_ETOOBIG, "", "is over %zu bytes", SP_FS_MODEL_MAX_BYTES);
 	json_t *root = sp_json_parse(text, len, err);
 	if (!root)
 		return SP_EINVAL;
