@@ -1,5 +1,6 @@
 /* Jaro, Jaro–Winkler and Damerau–Levenshtein over code points (safepath/strsim.h). Names are
  * short, so everything lives on the stack: a 66 × 66 table at most for the edit distance. */
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -89,8 +90,10 @@ double sp_jaro(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 		half += a[i] != b[j];
 		j++;
 	}
-	double dm = (double)m;
-	return (dm / (double)na + dm / (double)nb + (dm - (double)(half / 2)) / dm) / 3.0;
+	/* transpositions: half the out-of-order matches, rounded down */
+	double dm = (double)m, t = (double)half / 2;
+	t = floor(t);
+	return (dm / (double)na + dm / (double)nb + (dm - t) / dm) / 3.0;
 }
 
 double sp_jaro_winkler(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
@@ -122,7 +125,7 @@ int sp_damerau_levenshtein(const uint32_t *a, size_t na, const uint32_t *b, size
 	 * "infinite" bound; last_row[] the last row of a each code point was seen in */
 	enum { W = SP_STRSIM_MAX + 2 };
 	int d[W][W];
-	uint32_t seen[2 * SP_STRSIM_MAX];
+	uint32_t seen[2 * SP_STRSIM_MAX] = {0}; /* read below n_seen only; zeroed for cppcheck */
 	size_t last_row[2 * SP_STRSIM_MAX], n_seen = 0;
 	int inf = (int)(na + nb);
 	d[0][0] = inf;
