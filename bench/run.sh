@@ -34,3 +34,5 @@ echo "== serve: start-up and resident memory"
 bash bench/memory.sh
 echo "== the read and write paths on PostgreSQL (and plain libpq)"
 bash bench/pg.sh
+echo "== safepath match on FEBRL 4a x 4b"
+bash bench/match.sh
