@@ -1176,17 +1176,95 @@ int sp_referral_list(struct sp_casework *cw, const struct sp_id *case_id,
 	return rc;
 }
 
+/* The rows of st (prepared; bound unless bind_failed) as box's side reads them, st done:
+ * each row's case asked about, the ones the policy refuses (or, incoming, no longer the
+ * provider's) left out and counted in *withheld, the others revealed into *out; one audit
+ * record naming those shown. */
+static int read_box(struct sp_caseop *op, struct sp_stmt *st, int bind_failed,
+		    enum sp_referral_box box, struct sp_case_referral **out, size_t *n,
+		    size_t *withheld, struct sp_err *err)
+{
+	struct sp_casework *cw = op->cw;
+	size_t cap = 0, count = 0;
+	int rc = bind_failed ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : SP_OK;
+	/* read first, the statement done before each row's case is asked about */
+	struct inbox_row {
+		struct sp_case_referral r;
+		struct sealed s;
+	} *rows = NULL;
+	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
+		struct inbox_row *g = sp_arena_grow(cw->arena, rows, count, &cap, sizeof *g);
+		if (!g) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			break;
+		}
+		rows = g;
+		if ((rc = read_row(st, cw->arena, &rows[count].r, &rows[count].s, err)))
+			break;
+		count++;
+	}
+	sp_stmt_done(st);
+	struct sp_case_referral *shown = NULL;
+	struct sp_id *ids = NULL;
+	if (!rc && count) {
+		shown = sp_arena_alloc(cw->arena, count * sizeof *shown);
+		ids = sp_arena_alloc(cw->arena, count * sizeof *ids);
+		if (!shown || !ids)
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	}
+	for (size_t i = 0; !rc && shown && ids && i < count; i++) {
+		struct sp_case_referral *r = &rows[i].r;
+		r->view = box == SP_REFERRAL_INCOMING ? SP_REFERRAL_VIEW_RECEIVER
+						      : SP_REFERRAL_VIEW_SENDER;
+		int allowed = sp_caseop_case(op, &r->case_id, err);
+		if (allowed == SP_EDENIED ||
+		    (r->view == SP_REFERRAL_VIEW_RECEIVER &&
+		     sp_referral_provider_access(r->status) == SP_REFERRAL_NONE)) {
+			(*withheld)++; /* left out and counted, as a list does */
+			continue;
+		}
+		rc = allowed ? allowed : reveal(op, r, &rows[i].s, err);
+		if (!rc) {
+			ids[*n] = r->id;
+			shown[(*n)++] = *r;
+		}
+	}
+	if (!rc)
+		rc = sp_caseop_audit_many(op, "referral", ids, *n, "stat,referral", err);
+	if (!rc)
+		*out = shown;
+	return rc;
+}
+
+/* A box's read begun: nothing out yet, the limit within an audit record's objects. */
+static int box_begin(struct sp_casework *cw, size_t *limit, struct sp_case_referral **out,
+		     size_t *n, size_t *withheld, struct sp_caseop *op, struct sp_err *err)
+{
+	*out = NULL;
+	*n = *withheld = 0;
+	if (*limit == 0 || *limit > SP_AUDIT_OBJECTS_MAX)
+		*limit = SP_AUDIT_OBJECTS_MAX;
+	return sp_caseop_begin(cw, &act_list, false, op, err);
+}
+
+/* A box's read finished: committed, or nothing out. */
+static int box_finish(struct sp_caseop *op, int rc, struct sp_case_referral **out, size_t *n,
+		      size_t *withheld, struct sp_err *err)
+{
+	rc = sp_caseop_finish(op, rc, err);
+	if (rc) {
+		*out = NULL;
+		*n = *withheld = 0;
+	}
+	return rc;
+}
+
 int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int status, size_t limit,
 		      struct sp_case_referral **out, size_t *n, size_t *withheld, struct sp_err *err)
 {
 	struct sp_caseop op;
 	struct sp_stmt *st = NULL;
-	size_t cap = 0, count = 0;
-	*out = NULL;
-	*n = *withheld = 0;
-	if (limit == 0 || limit > SP_AUDIT_OBJECTS_MAX)
-		limit = SP_AUDIT_OBJECTS_MAX;
-	int rc = sp_caseop_begin(cw, &act_list, false, &op, err);
+	int rc = box_begin(cw, &limit, out, n, withheld, &op, err);
 	if (rc)
 		return rc;
 	rc = sp_store_prepare(cw->store,
@@ -1204,57 +1282,48 @@ int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int stat
 		b |= want ? sp_stmt_bind_text(st, 2, want) : sp_stmt_bind_null(st, 2);
 		b |= want ? sp_stmt_bind_text(st, 3, want) : sp_stmt_bind_null(st, 3);
 		b |= sp_stmt_bind_int64(st, 4, (int64_t)limit);
-		if (b)
-			rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+		rc = read_box(&op, st, b, box, out, n, withheld, err);
 	}
-	/* read first, the statement done before each row's case is asked about */
-	struct inbox_row {
-		struct sp_case_referral r;
-		struct sealed s;
-	} *rows = NULL;
-	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
-		struct inbox_row *g = sp_arena_grow(cw->arena, rows, count, &cap, sizeof *g);
-		if (!g) {
-			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-			break;
-		}
-		rows = g;
-		if (!(rc = read_row(st, cw->arena, &rows[count].r, &rows[count].s, err)))
-			count++;
+	return box_finish(&op, rc, out, n, withheld, err);
+}
+
+/* The awaiting referrals' condition and order: the partial index referrals_awaiting
+ * (migration 0030) holds exactly these rows in this order, a missing due date last. */
+#define AWAITING "FROM referrals WHERE agency_id = ? AND status IN ('sent', 'acknowledged')"
+#define AWAITING_ORDER "ORDER BY COALESCE(due_us, 9223372036854775807), id"
+
+int sp_referral_awaiting(struct sp_casework *cw, size_t limit, size_t *awaiting,
+			 struct sp_case_referral **out, size_t *n, size_t *withheld,
+			 struct sp_err *err)
+{
+	struct sp_caseop op;
+	struct sp_stmt *st = NULL;
+	*awaiting = 0;
+	int rc = box_begin(cw, &limit, out, n, withheld, &op, err);
+	if (rc)
+		return rc;
+	rc = sp_store_prepare(cw->store, "SELECT COUNT(*) " AWAITING, &st, err);
+	if (!rc && sp_stmt_bind_id(st, 1, &cw->subject->agency))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	if (!rc && (rc = sp_stmt_step(st, err)) > 0) {
+		*awaiting = (size_t)sp_stmt_int64(st, 0);
+		rc = SP_OK;
 	}
 	sp_stmt_done(st);
-	struct sp_case_referral *shown = NULL;
-	struct sp_id *ids = NULL;
-	if (!rc && count) {
-		shown = sp_arena_alloc(cw->arena, count * sizeof *shown);
-		ids = sp_arena_alloc(cw->arena, count * sizeof *ids);
-		if (!shown || !ids)
-			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	}
-	for (size_t i = 0; !rc && shown && ids && i < count; i++) {
-		struct sp_case_referral *r = &rows[i].r;
-		r->view = box == SP_REFERRAL_INCOMING ? SP_REFERRAL_VIEW_RECEIVER
-						      : SP_REFERRAL_VIEW_SENDER;
-		int allowed = sp_caseop_case(&op, &r->case_id, err);
-		if (allowed == SP_EDENIED ||
-		    (r->view == SP_REFERRAL_VIEW_RECEIVER &&
-		     sp_referral_provider_access(r->status) == SP_REFERRAL_NONE)) {
-			(*withheld)++; /* left out and counted, as a list does */
-			continue;
-		}
-		rc = allowed ? allowed : reveal(&op, r, &rows[i].s, err);
-		if (!rc) {
-			ids[*n] = r->id;
-			shown[(*n)++] = *r;
-		}
-	}
-	if (!rc)
-		rc = sp_caseop_audit_many(&op, "referral", ids, *n, "stat,referral", err);
-	rc = sp_caseop_finish(&op, rc, err);
-	if (!rc)
-		*out = shown;
-	else
-		*n = *withheld = 0;
+	if (!rc && !*awaiting) /* nothing waits: nothing shown, the count audited */
+		rc = sp_caseop_audit_many(&op, "referral", NULL, 0, "stat,referral", err);
+	else if (!rc)
+		rc = sp_store_prepare(cw->store, "SELECT " COLUMNS " " AWAITING " " AWAITING_ORDER
+						 " LIMIT ?",
+				      &st, err);
+	if (!rc && *awaiting)
+		rc = read_box(&op, st,
+			      sp_stmt_bind_id(st, 1, &cw->subject->agency) |
+				      sp_stmt_bind_int64(st, 2, (int64_t)limit),
+			      SP_REFERRAL_OUTGOING, out, n, withheld, err);
+	rc = box_finish(&op, rc, out, n, withheld, err);
+	if (rc)
+		*awaiting = 0;
 	return rc;
 }
 
