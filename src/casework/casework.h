@@ -173,6 +173,10 @@ int cw_person_key_create(struct sp_casework *cw, const struct sp_id *person,
 /* The keys of n new persons in one key-store transaction (the batch path). */
 int cw_person_keys_create(struct sp_casework *cw, const struct sp_id *persons, size_t n,
 			  struct sp_err *err) SP_MUST;
+/* Those keys read into the key cache, up to SP_PERSON_KEYS_CACHED at once (the batch path,
+ * before sealing). */
+int cw_person_keys_cache(struct sp_casework *cw, const struct sp_id *persons, size_t n,
+			 struct sp_err *err) SP_MUST;
 /* Crypto-shredding: destroy the person's key (after the erasure's transaction committed). */
 int cw_person_key_destroy(struct sp_casework *cw, const struct sp_id *person,
 			  struct sp_err *err) SP_MUST;

@@ -28,6 +28,12 @@ int cw_person_keys_create(struct sp_casework *cw, const struct sp_id *persons, s
 	return sp_person_keys_create(cw->keystore, cw->keys, persons, n, err);
 }
 
+int cw_person_keys_cache(struct sp_casework *cw, const struct sp_id *persons, size_t n,
+			 struct sp_err *err)
+{
+	return sp_person_keys_cache(cw->keystore, cw->keys, persons, n, err);
+}
+
 /* Shredding reaches the key store's own backups too (DESIGN.md §4): the retained ones are
  * rewritten without the key, so none of them opens the person's data afterwards. */
 int cw_person_key_destroy(struct sp_casework *cw, const struct sp_id *person, struct sp_err *err)
