@@ -67,7 +67,8 @@ static const struct sp_case_act act_notes = {SP_ACT_REFERRAL_READ, SP_FIELD(SP_F
 #define COLUMNS                                                                             \
 	"id, case_id, need_id, service_id, organization_id, provider_agency_id, agency_id, "   \
 	"type, urgency, status, profile, fields, reason, outcome, source, due_us, summary, "   \
-	"feedback, created_by, created_us, updated_us, version"
+	"feedback, created_by, created_us, updated_us, version, (SELECT kind FROM needs WHERE " \
+	"needs.id = referrals.need_id)"
 
 /* The sealed columns of a row, copied into the arena. */
 struct sealed {
@@ -136,7 +137,8 @@ static int read_row(struct sp_stmt *st, struct sp_arena *a, struct sp_case_refer
 	    opt_text(r->reason, sizeof r->reason, sp_stmt_text(st, 12)) ||
 	    opt_text(r->outcome, sizeof r->outcome, sp_stmt_text(st, 13)) ||
 	    opt_text(r->source, sizeof r->source, sp_stmt_text(st, 14)) ||
-	    sp_stmt_id(st, 18, &r->created_by))
+	    sp_stmt_id(st, 18, &r->created_by) ||
+	    opt_text(r->need_kind, sizeof r->need_kind, sp_stmt_text(st, 22)))
 		return sp_err_set(err, SP_EINTERNAL, "", "malformed referral row");
 	r->status = (enum sp_referral_status)status;
 	r->shares = profile_bits(r->profile);
@@ -944,15 +946,14 @@ static int transition(struct sp_caseop *op, const struct sp_jurisdiction *j,
 	return rc;
 }
 
-/* Fill what the reader may see of r in the operation: summary, feedback, the need's kind. */
+/* Fill what the reader may see of r in the operation: summary, feedback (the need's kind
+ * comes with the row). */
 static int reveal(struct sp_caseop *op, struct sp_case_referral *r, const struct sealed *s,
 		  struct sp_err *err)
 {
 	int rc = summary_open(op, r, s, err);
 	if (!rc && r->view == SP_REFERRAL_VIEW_SENDER)
 		rc = feedback_open(op, r, s, err);
-	if (!rc)
-		rc = need_kind(op->cw, r, err);
 	return rc;
 }
 
@@ -1099,8 +1100,6 @@ static int print_body(struct sp_caseop *op, struct sp_case_referral *r, const st
 				  sp_referral_status_name(r->status));
 	r->view = SP_REFERRAL_VIEW_RECEIVER; /* what the provider is given */
 	int rc = summary_open(op, r, s, err);
-	if (!rc)
-		rc = need_kind(op->cw, r, err);
 	return rc ? rc : person_for(op, r, err);
 }
 
@@ -1205,15 +1204,22 @@ static int read_box(struct sp_caseop *op, struct sp_stmt *st, int bind_failed,
 	}
 	sp_stmt_done(st);
 	struct sp_case_referral *shown = NULL;
-	struct sp_id *ids = NULL;
+	struct sp_id *ids = NULL, *cases = NULL;
 	if (!rc && count) {
 		shown = sp_arena_alloc(cw->arena, count * sizeof *shown);
 		ids = sp_arena_alloc(cw->arena, count * sizeof *ids);
-		if (!shown || !ids)
+		cases = sp_arena_alloc(cw->arena, count * sizeof *cases);
+		if (!shown || !ids || !cases)
 			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	}
-	for (size_t i = 0; !rc && shown && ids && i < count; i++) {
+	for (size_t i = 0; !rc && cases && i < count; i++)
+		cases[i] = rows[i].r.case_id;
+	for (size_t i = 0; !rc && shown && ids && cases && i < count; i++) {
 		struct sp_case_referral *r = &rows[i].r;
+		/* the rows' cases read ahead, a chunk at a time: not two statements a row */
+		if (i % SP_CASEOP_PREFETCH == 0 &&
+		    (rc = sp_caseop_prefetch(op, cases + i, count - i, err)))
+			break;
 		r->view = box == SP_REFERRAL_INCOMING ? SP_REFERRAL_VIEW_RECEIVER
 						      : SP_REFERRAL_VIEW_SENDER;
 		int allowed = sp_caseop_case(op, &r->case_id, err);

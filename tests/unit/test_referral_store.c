@@ -541,8 +541,33 @@ static void awaiting(void **state)
 	assert_int_equal(count, 4);
 	assert_int_equal(n, 1);
 	assert_memory_equal(list[0].id.b, theirs.id.b, SP_ID_LEN);
-	/* the provider's agency made none */
+	/* a page asks the policy about its rows' cases with a few statements, not two a row:
+	 * two more of the shelter's ended referrals (each refused to it, and so not audited) cost
+	 * two more steps each, their referral rows' and their case rows', and no statement */
 	struct sp_casework pcw = as(&provider);
+	ok(sp_referral_inbox(&pcw, SP_REFERRAL_INCOMING, SP_REF_CANCELLED, 50, &list, &n, &withheld,
+			     &err),
+	   &err, "ended");
+	size_t ended = withheld;
+	assert_int_equal(n, 0);
+	assert_true(ended >= 1 && ended <= 60);
+	sp_store_fail_at(store, 0);
+	ok(sp_referral_inbox(&pcw, SP_REFERRAL_INCOMING, SP_REF_CANCELLED, 50, &list, &n, &withheld,
+			     &err),
+	   &err, "ended again");
+	long calls = sp_store_calls(store);
+	for (int k = 0; k < 2; k++) {
+		struct sp_case_referral more = draft_as(&worker, "soon");
+		must(&worker, &more, "send", NULL, SP_REF_SENT);
+		must(&worker, &more, "cancel", NULL, SP_REF_CANCELLED);
+	}
+	sp_store_fail_at(store, 0);
+	ok(sp_referral_inbox(&pcw, SP_REFERRAL_INCOMING, SP_REF_CANCELLED, 50, &list, &n, &withheld,
+			     &err),
+	   &err, "two more");
+	assert_int_equal(withheld, ended + 2);
+	assert_int_equal(sp_store_calls(store), calls + 2 * 2);
+	/* the provider's agency made none */
 	ok(sp_referral_awaiting(&pcw, 10, &count, &list, &n, &withheld, &err), &err, "provider");
 	assert_int_equal(count, 0);
 }
