@@ -252,7 +252,7 @@ static int prepare_in(struct sp_casework *cw, const char *head, int first, const
 		      size_t n, struct sp_stmt **st, struct sp_err *err)
 {
 	char sql[512 + 3 * CW_PREFETCH];
-	size_t at = (size_t)snprintf(sql, sizeof sql - 3 * CW_PREFETCH - 2, "%s (?", head);
+	size_t at = (size_t)snprintf(sql, sizeof sql - (size_t)3 * CW_PREFETCH - 2, "%s (?", head);
 	for (int i = 1; i < CW_PREFETCH; i++, at += 3)
 		memcpy(sql + at, ", ?", 4);
 	memcpy(sql + at, ")", 2);

@@ -146,17 +146,18 @@ static int defer_send(struct sp_store *s, const struct defer_q *q, size_t first,
 		      struct sp_err *err)
 {
 	struct sp_buf sql;
-	struct sp_stmt *st;
+	struct sp_stmt *st = NULL;
 	sp_buf_init(&sql, 1u << 20);
 	int rc = sp_buf_add(&sql, q->sql, q->drow);
 	for (size_t r = 0; !rc && r < k; r++)
 		rc = (r && sp_buf_adds(&sql, ", ")) || sp_buf_add(&sql, q->sql + q->drow, q->dtail - q->drow);
-	rc = rc || sp_buf_adds(&sql, q->sql + q->dtail)
-		     ? sp_err_set(err, SP_ENOMEM, "", "out of memory")
-		     : sp_store_prepare(s, sql.data, &st, err);
+	if (rc || sp_buf_adds(&sql, q->sql + q->dtail))
+		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	else
+		rc = sp_store_prepare(s, sql.data, &st, err);
 	sp_buf_free(&sql);
-	if (rc)
-		return rc;
+	if (rc || !st)
+		return rc ? rc : sp_err_set(err, SP_EINTERNAL, "", "deferred rows: no statement");
 	int b = 0;
 	for (size_t r = 0; r < k; r++)
 		for (int c = 0; c < q->dcols; c++) {
@@ -257,7 +258,7 @@ static int defer_row(struct sp_stmt *st, struct sp_err *err)
 		row[c] = st->row ? st->row[c] : (struct dval){DV_NULL, 0, 0, 0};
 		row[c].off = q->bytes.len;
 		size_t n = row[c].len + (row[c].type == DV_TEXT);
-		if (n && sp_buf_add(&q->bytes, st->bytes.data + st->row[c].off, n))
+		if (n && st->row && sp_buf_add(&q->bytes, st->bytes.data + st->row[c].off, n))
 			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	}
 	row_clear(st);
