@@ -2,9 +2,11 @@
 # The caseworker's dashboard at scale (issue 6, item 19): a store of CASES synthetic cases
 # (default 1,000,000) made through the batch path (`safepath demo --cases N --batch`, under
 # England and Wales's rules so that the referrals start deadlines), where demo.caseworker has
-# exactly 500 open cases, 1,000 tasks and 100 referrals; `safepath serve` pinned to core 0
-# with the benchmark profile; demo.caseworker logged in; GET /api/v1/me/dashboard driven by
-# wrk on core 1 at 1 and at 16 connections. Per run: req/s, p50, p99 and the server process's
+# exactly 500 open cases, 1,000 tasks, 100 referral events and 500 referrals to the synthetic
+# shelter (sent; every second acknowledged, every tenth accepted); `safepath serve` pinned to
+# core 0 with the benchmark profile; each page of PAGES (demo.caseworker's dashboard,
+# demo.provider's incoming referrals: the first 50 of the 500) as its user, driven by wrk on
+# core 1 at 1 and at 16 connections. Per run: req/s, p50, p99 and the server process's
 # CPU per request (/proc, as read.sh), then the request thread's CPU by phase (/metrics). On
 # PostgreSQL (STORE=pg) the throwaway cluster of tests/pg.sh, durable (fsync,
 # synchronous_commit and full-page writes on); the database's own CPU is not in the figure.
@@ -12,7 +14,7 @@
 # instead of making it again. The query plans of the dashboard's statements are printed
 # (EXPLAIN) after the runs. Settings: STORE (sqlite or pg), CASES, SECONDS_PER_RUN (20),
 # ROUNDS (2), BENCH_CACHE.
-# More pages to measure are more lines in PAGES (the provider's inbox when referrals land).
+# More pages to measure are more lines in PAGES.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/pg.sh"
 STORE=${STORE:-sqlite}
@@ -21,7 +23,8 @@ DUR=${SECONDS_PER_RUN:-20}
 ROUNDS=${ROUNDS:-2}
 CACHE=${BENCH_CACHE:-$ROOT/build/bench-cache}/dashboard-$STORE-$CASES
 # label, user, path
-PAGES=("dashboard|demo.caseworker|/api/v1/me/dashboard")
+PAGES=("dashboard|demo.caseworker|/api/v1/me/dashboard"
+	"inbox|demo.provider|/api/v1/referrals?box=incoming")
 export SAFEPATH_JURISDICTION=gb-eng-wls
 case $STORE in
 sqlite) ;;
@@ -89,13 +92,14 @@ for page in "${PAGES[@]}"; do
 	# a warm-up, not measured: every connection's thread opens its store connections
 	taskset -c "$LOAD_CORE" wrk -t1 -c16 -d3s -H "Cookie: $COOKIE" "$BASE$path" >/dev/null
 	for r in $(seq "$ROUNDS"); do
-		for c in 1 16; do measure "$label" "$c" "$BASE$path" "$path"; done
+		for c in 1 16; do measure "$label" "$c" "$BASE$path" "${path%%\?*}"; done
 	done
 done
 stop_server
 
-# The plans of the dashboard's statements for demo.caseworker (the SQL of src/casework/
-# search.c, task.c and deadline.c with the user's id looked up in the statement).
+# The plans of the dashboard's statements for demo.caseworker and of the provider's inbox (the
+# SQL of src/casework/search.c, task.c, deadline.c and src/refer/referral.c with the user's id
+# looked up in the statement).
 lit="(SELECT id FROM users WHERE username = 'demo.caseworker')"
 if [ "$STORE" = sqlite ]; then
 	explain() { sqlite3 "$WORK/var/safepath.db" "EXPLAIN QUERY PLAN $1"; }
@@ -113,3 +117,10 @@ echo "-- tasks due"
 explain "SELECT COUNT(*) FROM tasks WHERE assignee_id = $lit AND status = 'open' AND due_order < 0"
 echo "-- overdue deadlines"
 explain "SELECT deadlines.id, cases.number FROM deadlines JOIN cases ON cases.id = deadlines.case_id WHERE cases.assigned_to = $lit AND cases.agency_id = $agency AND cases.status IN ('open', 'active') AND deadlines.status = 'open' AND kind = 'target' AND due_order < 0 ORDER BY due_order, deadlines.id"
+ngo="(SELECT agency_id FROM users WHERE username = 'demo.caseworker')"
+echo "-- referrals awaiting an answer: the count, the first 10"
+explain "SELECT COUNT(*) FROM referrals WHERE agency_id = $ngo AND status IN ('sent', 'acknowledged')"
+explain "SELECT id, summary FROM referrals WHERE agency_id = $ngo AND status IN ('sent', 'acknowledged') ORDER BY COALESCE(due_us, 9223372036854775807), id LIMIT 10"
+shl="(SELECT agency_id FROM users WHERE username = 'demo.provider')"
+echo "-- the provider's inbox"
+explain "SELECT id, summary FROM referrals WHERE provider_agency_id = $shl AND status <> 'draft' AND (NULL IS NULL OR status = NULL) ORDER BY updated_us DESC, id DESC LIMIT 50"

@@ -181,10 +181,16 @@ int sp_person_key_get(struct sp_keystore *ks, const struct sp_keys *k,
 		      const struct sp_id *person, int create, struct sp_person_key *out,
 		      struct sp_err *err) SP_MUST;
 /* Make the keys of n new persons in one key-store transaction (the batch path of synthetic
- * data: one durable write for many keys); none of them may exist. Not cached: the first
- * sp_person_key_get of each reads it. */
+ * data: one durable write for many keys, its rows sent as multi-row INSERTs); none of them
+ * may exist. Not cached: sp_person_keys_cache reads them back a chunk at a time. */
 int sp_person_keys_create(struct sp_keystore *ks, const struct sp_keys *k,
 			  const struct sp_id *persons, size_t n, struct sp_err *err) SP_MUST;
+/* Read the keys of n persons (1 to SP_PERSON_KEYS_CACHED) into this thread's key cache with
+ * one statement (the batch path, before it seals their data: one read for many instead of
+ * one each); a person without a key is left out, and read (or refused) when asked for. */
+#define SP_PERSON_KEYS_CACHED (SP_KEYCACHE_SLOTS / 2)
+int sp_person_keys_cache(struct sp_keystore *ks, const struct sp_keys *k,
+			 const struct sp_id *persons, size_t n, struct sp_err *err) SP_MUST;
 /* Crypto-shredding: delete the person's wrapped key and wipe every thread's cached copy.
  * Destroying a missing key is not an error. */
 int sp_person_key_destroy(struct sp_keystore *ks, const struct sp_id *person,

@@ -328,6 +328,13 @@ enum sp_referral_box { SP_REFERRAL_INCOMING, SP_REFERRAL_OUTGOING };
 int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int status, size_t limit,
 		      struct sp_case_referral **out, size_t *n, size_t *withheld,
 		      struct sp_err *err) SP_MUST;
+/* The subject's agency's referrals awaiting an answer (sent or acknowledged): *awaiting how
+ * many (a count of the clear status column), and the first `limit` of them, soonest due
+ * first (no due date last), read as sp_referral_inbox reads its rows (the ones the policy
+ * refuses left out and counted in *withheld); one audit record naming those shown. */
+int sp_referral_awaiting(struct sp_casework *cw, size_t limit, size_t *awaiting,
+			 struct sp_case_referral **out, size_t *n, size_t *withheld,
+			 struct sp_err *err) SP_MUST;
 /* Expire every sent or acknowledged referral of the subject's agency due before now_us (a
  * supervisor: SP_EDENIED for others), each in its own transaction as the system; *count how
  * many. */

@@ -23,6 +23,7 @@ struct sp_dstmt; /* a driver's prepared statement */
 enum sp_store_caps {
 	SP_STORE_CAP_ROW_LOCKS = 1 << 0,  /* "begin for write" needs SELECT ... FOR UPDATE */
 	SP_STORE_CAP_BACKUP = 1 << 1,
+	SP_STORE_CAP_REMOTE = 1 << 2,     /* each statement a round trip to a server */
 };
 
 /* A column's kind, so a copy moves values between engines whatever the schema. */
@@ -123,6 +124,18 @@ int sp_store_begin_write(struct sp_store *s, struct sp_err *err) SP_MUST;
 int sp_store_commit(struct sp_store *s, struct sp_err *err) SP_MUST;
 void sp_store_rollback(struct sp_store *s);
 int sp_store_in_transaction(const struct sp_store *s);
+
+/* Deferred inserts, for the batch path (inside a write transaction, until it ends), on a
+ * driver whose statements are round trips to a server (SP_STORE_CAP_REMOTE: PostgreSQL;
+ * elsewhere nothing changes): a step of a single-row "INSERT INTO t (...) VALUES (?, ...)"
+ * (no tail, or ON CONFLICT ... DO UPDATE) only records its row, and answers 0 with one row
+ * changed. The rows of each such statement go to the database as multi-row INSERTs (64 rows
+ * to a statement, one round trip), the statements in the order of their first rows in the
+ * transaction (a parent's before its children's): before any statement whose text names one
+ * of their tables, and at the commit. An error of theirs (a constraint) comes from that
+ * statement or the commit, and fails the transaction as a whole. PostgreSQL refuses one
+ * statement that upserts a key twice: a caller that may do so names the table in between. */
+int sp_store_defer_begin(struct sp_store *s, struct sp_err *err) SP_MUST;
 
 /* Prepare (from a per-connection cache keyed by the SQL text); release with sp_stmt_done. */
 int sp_store_prepare(struct sp_store *s, const char *sql, struct sp_stmt **out,

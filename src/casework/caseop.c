@@ -36,6 +36,14 @@ int sp_caseop_case(struct sp_caseop *op, const struct sp_id *case_id, struct sp_
 	return rc;
 }
 
+int sp_caseop_prefetch(struct sp_caseop *op, const struct sp_id *ids, size_t n,
+		       struct sp_err *err)
+{
+	if (op->write)
+		return sp_err_set(err, SP_EINTERNAL, "", "cases are read ahead in a read operation");
+	return cw_cases_prefetch(op->cw, ids, n < SP_CASEOP_PREFETCH ? n : SP_CASEOP_PREFETCH, err);
+}
+
 int sp_caseop_select(struct sp_caseop *op, const char *sql, struct sp_stmt **st,
 		     struct sp_err *err)
 {

@@ -78,6 +78,17 @@ int cw_begin(struct sp_casework *cw, struct sp_err *err) SP_MUST;
 int cw_begin_read(struct sp_casework *cw, struct sp_err *err) SP_MUST;
 /* Forget what the policy read during the operation (deps.c), at its start and end. */
 void cw_facts_clear(void);
+/* Read ahead, for the open read operation, the cases of ids (at most CW_PREFETCH) and what
+ * their shares give the subject's agency, with two statements: cw_case_load and
+ * cw_share_read then take them from there (a page of referrals asks about each row's case).
+ * Forgotten with the facts. */
+#define CW_PREFETCH SP_CASEOP_PREFETCH
+int cw_cases_prefetch(struct sp_casework *cw, const struct sp_id *ids, size_t n,
+		      struct sp_err *err) SP_MUST;
+/* The case read ahead by id, NULL if none; its share with agency (false if not read ahead). */
+const struct sp_case *cw_case_ahead(const struct sp_id *id);
+bool cw_share_ahead(const struct sp_id *case_id, const struct sp_id *agency,
+		    enum sp_referral_state *state, unsigned *fields);
 int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err) SP_MUST;
 
 /* Step a statement that returns no row, then release it. */
@@ -173,6 +184,10 @@ int cw_person_key_create(struct sp_casework *cw, const struct sp_id *person,
 /* The keys of n new persons in one key-store transaction (the batch path). */
 int cw_person_keys_create(struct sp_casework *cw, const struct sp_id *persons, size_t n,
 			  struct sp_err *err) SP_MUST;
+/* Those keys read into the key cache, up to SP_PERSON_KEYS_CACHED at once (the batch path,
+ * before sealing). */
+int cw_person_keys_cache(struct sp_casework *cw, const struct sp_id *persons, size_t n,
+			 struct sp_err *err) SP_MUST;
 /* Crypto-shredding: destroy the person's key (after the erasure's transaction committed). */
 int cw_person_key_destroy(struct sp_casework *cw, const struct sp_id *person,
 			  struct sp_err *err) SP_MUST;

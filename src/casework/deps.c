@@ -28,6 +28,12 @@ int cw_person_keys_create(struct sp_casework *cw, const struct sp_id *persons, s
 	return sp_person_keys_create(cw->keystore, cw->keys, persons, n, err);
 }
 
+int cw_person_keys_cache(struct sp_casework *cw, const struct sp_id *persons, size_t n,
+			 struct sp_err *err)
+{
+	return sp_person_keys_cache(cw->keystore, cw->keys, persons, n, err);
+}
+
 /* Shredding reaches the key store's own backups too (DESIGN.md §4): the retained ones are
  * rewritten without the key, so none of them opens the person's data afterwards. */
 int cw_person_key_destroy(struct sp_casework *cw, const struct sp_id *person, struct sp_err *err)
@@ -194,11 +200,147 @@ static _Thread_local bool dpo_flagged;
  * record is then flagged to the DPO (cw_audit_act). */
 static _Thread_local bool glass_used;
 
+/* Cases read ahead for the open read operation (cw_cases_prefetch): their rows, and what
+ * their shares give the agency asked about. Forgotten with the facts. */
+static _Thread_local struct {
+	size_t n, n_agencies;
+	struct sp_id agency;
+	struct ahead_case {
+		struct sp_case c;
+		enum sp_referral_state state;
+		unsigned fields;
+	} rows[CW_PREFETCH];
+	struct {
+		struct sp_id id;
+		enum sp_agency_kind kind;
+	} agencies[CW_PREFETCH]; /* the cases' owning agencies */
+} ahead;
+
 void cw_facts_clear(void)
 {
+	ahead.n = ahead.n_agencies = 0;
 	agency_seen.set = false;
 	dpo_flagged = false;
 	glass_used = false;
+}
+
+const struct sp_case *cw_case_ahead(const struct sp_id *id)
+{
+	for (size_t i = 0; i < ahead.n; i++)
+		if (memcmp(ahead.rows[i].c.id.b, id->b, SP_ID_LEN) == 0)
+			return &ahead.rows[i].c;
+	return NULL;
+}
+
+bool cw_share_ahead(const struct sp_id *case_id, const struct sp_id *agency,
+		    enum sp_referral_state *state, unsigned *fields)
+{
+	if (!ahead.n || memcmp(ahead.agency.b, agency->b, SP_ID_LEN) != 0)
+		return false;
+	for (size_t i = 0; i < ahead.n; i++)
+		if (memcmp(ahead.rows[i].c.id.b, case_id->b, SP_ID_LEN) == 0) {
+			*state = ahead.rows[i].state;
+			*fields = ahead.rows[i].fields;
+			return true;
+		}
+	return false;
+}
+
+/* sql with its IN list of CW_PREFETCH placeholders from the first, bound to ids (the
+ * missing ones repeat the first): one statement whatever the count. */
+static int prepare_in(struct sp_casework *cw, const char *head, int first, const struct sp_id *ids,
+		      size_t n, struct sp_stmt **st, struct sp_err *err)
+{
+	char sql[512 + 3 * CW_PREFETCH];
+	size_t at = (size_t)snprintf(sql, sizeof sql - (size_t)3 * CW_PREFETCH - 2, "%s (?", head);
+	for (int i = 1; i < CW_PREFETCH; i++, at += 3)
+		memcpy(sql + at, ", ?", 4);
+	memcpy(sql + at, ")", 2);
+	int rc = sp_store_prepare(cw->store, sql, st, err);
+	for (int i = 0; !rc && i < CW_PREFETCH; i++)
+		if (sp_stmt_bind_id(*st, first + i, &ids[(size_t)i < n ? (size_t)i : 0]))
+			rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	return rc;
+}
+
+int cw_cases_prefetch(struct sp_casework *cw, const struct sp_id *ids, size_t n,
+		      struct sp_err *err)
+{
+	struct sp_stmt *st = NULL;
+	ahead.n = 0;
+	if (n == 0 || n > CW_PREFETCH)
+		return n ? sp_err_set(err, SP_EINTERNAL, "", "too many cases to read ahead") : SP_OK;
+	size_t got = 0;
+	ahead.n_agencies = 0;
+	int rc = prepare_in(cw, "SELECT " CW_CASE_COLUMNS " FROM cases WHERE id IN", 1, ids, n, &st,
+			    err);
+	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
+		ahead.rows[got] = (struct ahead_case){.state = SP_REFERRAL_NONE};
+		if (!(rc = cw_case_row(st, &ahead.rows[got].c, err)))
+			got++;
+	}
+	sp_stmt_done(st);
+	st = NULL;
+	/* their owning agencies' kinds */
+	struct sp_id agencies[CW_PREFETCH];
+	size_t nag = 0;
+	for (size_t i = 0; i < got; i++) {
+		size_t k = 0;
+		while (k < nag && memcmp(agencies[k].b, ahead.rows[i].c.agency.b, SP_ID_LEN) != 0)
+			k++;
+		if (k == nag)
+			agencies[nag++] = ahead.rows[i].c.agency;
+	}
+	if (!rc && nag)
+		rc = prepare_in(cw, "SELECT id, kind FROM agencies WHERE id IN", 1, agencies, nag, &st,
+				err);
+	while (!rc && nag && (rc = sp_stmt_step(st, err)) > 0) {
+		size_t k = ahead.n_agencies;
+		if (sp_stmt_id(st, 0, &ahead.agencies[k].id) ||
+		    sp_agency_kind_parse(sp_stmt_text(st, 1), &ahead.agencies[k].kind)) {
+			rc = sp_err_set(err, SP_EINTERNAL, "", "malformed agency row");
+			break;
+		}
+		ahead.n_agencies++;
+		rc = SP_OK;
+	}
+	sp_stmt_done(st);
+	st = NULL;
+	/* accepted beats pending; the profiles of several accepted referrals add up
+	 * (cw_share_read) */
+	if (!rc && got)
+		rc = prepare_in(cw,
+				"SELECT case_id, state, fields FROM case_shares WHERE agency_id = ? AND "
+				"case_id IN",
+				2, ids, n, &st, err);
+	if (!rc && st && sp_stmt_bind_id(st, 1, &cw->subject->agency))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	while (!rc && st && (rc = sp_stmt_step(st, err)) > 0) {
+		struct sp_id id;
+		int64_t s = sp_stmt_int64(st, 1), f = sp_stmt_int64(st, 2);
+		if (sp_stmt_id(st, 0, &id) || s < SP_REFERRAL_PENDING || s > SP_REFERRAL_ACCEPTED ||
+		    f < 0 || ((unsigned)f & ~SP_FIELDS_ALL)) {
+			rc = sp_err_set(err, SP_EINTERNAL, "", "malformed case share row");
+			break;
+		}
+		for (size_t i = 0; i < got; i++)
+			if (memcmp(ahead.rows[i].c.id.b, id.b, SP_ID_LEN) == 0) {
+				struct ahead_case *a = &ahead.rows[i];
+				if (s > (int64_t)a->state)
+					a->state = (enum sp_referral_state)s;
+				if (s == SP_REFERRAL_ACCEPTED)
+					a->fields |= (unsigned)f;
+			}
+		rc = SP_OK;
+	}
+	sp_stmt_done(st);
+	if (!rc) {
+		ahead.n = got;
+		ahead.agency = cw->subject->agency;
+	} else {
+		ahead.n_agencies = 0;
+	}
+	return rc;
 }
 
 int64_t cw_now(const struct sp_casework *cw)
@@ -212,7 +354,14 @@ static int policy_object(struct sp_casework *cw, const struct sp_case *c,
 			 const struct sp_id *user, const struct sp_id *agency,
 			 struct sp_policy_object *obj, struct sp_err *err)
 {
-	if (!agency_seen.set || memcmp(agency_seen.id.b, c->agency.b, SP_ID_LEN) != 0) {
+	bool seen = agency_seen.set && memcmp(agency_seen.id.b, c->agency.b, SP_ID_LEN) == 0;
+	for (size_t i = 0; !seen && i < ahead.n_agencies; i++)
+		if (memcmp(ahead.agencies[i].id.b, c->agency.b, SP_ID_LEN) == 0) {
+			seen = agency_seen.set = true;
+			agency_seen.id = c->agency;
+			agency_seen.kind = ahead.agencies[i].kind;
+		}
+	if (!seen) {
 		struct sp_agency ag;
 		int rc = sp_agency_get(cw->access, &c->agency, &ag, err);
 		if (rc)

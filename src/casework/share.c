@@ -52,6 +52,8 @@ int cw_share_read(struct sp_casework *cw, const struct sp_id *case_id, const str
 	struct sp_stmt *st = NULL;
 	*state = SP_REFERRAL_NONE;
 	*fields = 0;
+	if (cw_share_ahead(case_id, agency, state, fields))
+		return SP_OK;
 	int rc = sp_store_prepare(cw->store,
 				  "SELECT state, fields FROM case_shares WHERE case_id = ? AND "
 				  "agency_id = ?",

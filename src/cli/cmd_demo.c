@@ -8,12 +8,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "cli/cli.h"
 #include "safepath/case.h"
 #include "safepath/caseevent.h"
 #include "safepath/jurisdiction.h"
+#include "safepath/need.h"
+#include "safepath/referral.h"
+#include "safepath/service.h"
 #include "safepath/task.h"
 
 static int cmd_demo(struct sp_cli *cli, int argc, char **argv);
@@ -28,9 +32,11 @@ const struct sp_cli_cmd sp_cli_cmd_demo = {
 	"             record each (case.create_batch), and no note; demo.caseworker gets exactly\n"
 	"             500 of them (all when N is smaller), open, each with two tasks (one overdue,\n"
 	"             one due within two weeks) and every fifth with a referral 30 days ago under\n"
-	"             the `jurisdiction` setting (the deadlines its rules start); the others go to\n"
-	"             the identifier, the child-protection caseworker and the screener. Prints the\n"
-	"             rate of the batch path\n"
+	"             the `jurisdiction` setting (the deadlines its rules start), and each\n"
+	"             referred to the synthetic shelter's service (demo.provider's inbox: 500\n"
+	"             referrals, sent, every second acknowledged, every tenth accepted); the others\n"
+	"             go to the identifier, the child-protection caseworker and the screener.\n"
+	"             Prints the rate of the batch path\n"
 	"Prints the demo accounts and their password, once. Run it on a new installation only",
 	cmd_demo,
 };
@@ -150,6 +156,103 @@ static int open_batches(struct sp_app *app, const char *username, uint64_t seed,
 	return rc;
 }
 
+/* The shelter's service in the directory (the synthetic SHL agency runs it), where the
+ * benchmark user's referrals go. */
+static const char shelter_directory[] =
+	"{\"organization\": [{\"id\": \"01900000-0000-7000-8000-00000000b001\", \"name\": "
+	"\"Shelter for survivors (synthetic demo)\", \"x_safepath_agency\": \"SHL\"}], "
+	"\"service\": [{\"id\": \"01900000-0000-7000-8000-00000000b011\", \"organization_id\": "
+	"\"01900000-0000-7000-8000-00000000b001\", \"name\": \"Emergency shelter (synthetic "
+	"demo)\", \"status\": \"active\", \"x_kinds\": [\"shelter\"], \"x_referral_route\": "
+	"\"direct\"}]}";
+
+/* app->subject becomes the demo user's. */
+static int act_as(struct sp_app *app, const char *username, struct sp_err *err)
+{
+	struct sp_user u;
+	int rc = sp_user_get_by_name(&app->access, username, &u, err);
+	if (!rc)
+		sp_user_subject(&u, &app->subject);
+	return rc;
+}
+
+/* Fire event on r as username under jur; r follows. */
+static int bench_fire(struct sp_app *app, struct sp_casework *cw,
+		      const struct sp_jurisdiction *jur, const char *username,
+		      struct sp_case_referral *r, const char *event, struct sp_err *err)
+{
+	const struct sp_referral_change ch = {.version = r->version, .event = event};
+	int rc = act_as(app, username, err);
+	return rc ? rc : sp_referral_change(cw, jur, &r->id, &ch, r, err);
+}
+
+/* Case i's referral to the shelter, through the ordinary audited operations: a safe_shelter
+ * need, the consent to the shelter (given by a guardian with the person's assent, which holds
+ * for a child too), the draft ("urgent" on every fourth case, else "soon") and its sending;
+ * the shelter's provider acknowledges every second and accepts every tenth. */
+static int bench_referral(struct sp_app *app, struct sp_casework *cw,
+			  const struct sp_referral_types *types, const struct sp_jurisdiction *jur,
+			  const struct sp_id *shelter, const struct sp_id *service,
+			  const struct sp_case *c, unsigned i, struct sp_err *err)
+{
+	struct sp_need need;
+	const struct sp_need_new nn = {.kind = "safe_shelter", .source = SP_NEED_FROM_PERSON};
+	struct sp_consent con = {.purpose = SP_PURPOSE_REFERRAL, .scope_agency = *shelter,
+				 .status = SP_CONSENT_GIVEN, .method = SP_METHOD_VERBAL,
+				 .by = SP_BY_GUARDIAN, .child_assent = SP_ASSENT_GIVEN};
+	struct sp_case_referral r;
+	int rc = act_as(app, openers[0].username, err);
+	if (!rc)
+		rc = sp_need_add(cw, &c->id, &nn, &need, err);
+	if (!rc)
+		rc = sp_consent_record(cw, &c->id, &con, NULL, err);
+	const struct sp_referral_new in = {.need = &need.id, .service = service,
+					   .urgency = i % 4 ? "soon" : "urgent"};
+	if (!rc)
+		rc = sp_referral_create(cw, types, &c->id, &in, &r, err);
+	if (!rc)
+		rc = bench_fire(app, cw, jur, openers[0].username, &r, "send", err);
+	if (!rc && i % 2 == 0)
+		rc = bench_fire(app, cw, jur, "demo.provider", &r, "acknowledge", err);
+	if (!rc && i % 10 == 0)
+		rc = bench_fire(app, cw, jur, "demo.provider", &r, "accept", err);
+	return rc;
+}
+
+/* The shelter in the directory (imported as demo.focal) and the referrals of the benchmark
+ * user's n cases to it (bench_referral). */
+static int bench_referrals(struct sp_app *app, struct sp_casework *cw,
+			   const struct sp_jurisdiction *jur, const struct sp_case *cases,
+			   unsigned n, struct sp_err *err)
+{
+	struct sp_agency shl;
+	struct sp_id service;
+	struct sp_referral_types *types = NULL;
+	struct sp_diag diag;
+	sp_diag_init(&diag);
+	json_t *doc = json_loads(shelter_directory, 0, NULL);
+	int rc = doc ? SP_OK : sp_err_set(err, SP_EINTERNAL, "", "the shelter's directory");
+	if (!rc)
+		rc = act_as(app, "demo.focal", err);
+	if (!rc)
+		rc = sp_services_import(&app->access, &app->subject, cw->vocabulary, doc, NULL, &diag,
+					err);
+	json_decref(doc);
+	sp_diag_free(&diag);
+	if (!rc)
+		rc = sp_agency_get_by_code(&app->access, "SHL", &shl, err);
+	if (!rc)
+		rc = sp_id_parse("01900000-0000-7000-8000-00000000b011", &service) == 0
+			     ? sp_referral_types_shipped(cw->vocabulary, &types, err)
+			     : sp_err_set(err, SP_EINTERNAL, "", "the shelter's service id");
+	for (unsigned i = 0; !rc && i < n; i++) {
+		rc = bench_referral(app, cw, types, jur, &shl.id, &service, &cases[i], i, err);
+		sp_arena_release(cw->arena);
+	}
+	sp_referral_types_free(types);
+	return rc;
+}
+
 /* The benchmark user's work on its cases: two tasks each (one overdue by 1 to 20 days, one due
  * in 0 to 13 days; half of them titled, the title sealed) and a referral 30 days ago on every
  * fifth, through the ordinary audited operations. */
@@ -186,6 +289,8 @@ static int bench_work(struct sp_cli *cli, struct sp_app *app, const struct sp_ca
 						  now - 30 * DAY_US, &fx, err);
 		sp_arena_release(&arena);
 	}
+	if (!rc)
+		rc = bench_referrals(app, &cw, jur, cases, n, err);
 	sp_jurisdictions_free(&jurs);
 	memset(&app->subject, 0, sizeof app->subject);
 	return rc;

@@ -125,6 +125,26 @@ struct sp_store *sp_keystore_store(struct sp_keystore *ks)
 	return ks->store;
 }
 
+/* Unwrap the key of a row whose columns from col are key_version, data_version and wrapped
+ * into mem: SP_OK, or the error. */
+static int unwrap_row(struct sp_stmt *st, int col, const struct sp_keys *k,
+		      const struct sp_id *person, unsigned char *mem, uint32_t *kv,
+		      struct sp_err *err)
+{
+	int64_t v = sp_stmt_int64(st, col), dv = sp_stmt_int64(st, col + 1);
+	size_t wlen;
+	const void *w = sp_stmt_blob(st, col + 2, &wlen);
+	unsigned char ad[AD_LEN];
+	const unsigned char *dk = dv > 0 && dv <= UINT32_MAX ? sp_keys_data_key_(k, (uint32_t)dv) : NULL;
+	if (v <= 0 || v > UINT32_MAX || !dk)
+		return SP_FAIL(err, SP_ECRYPTO, "", "person key wrapped by an unknown data key");
+	*kv = (uint32_t)v;
+	wrap_ad(person, *kv, (uint32_t)dv, ad);
+	if (sp_unwrap_key_(dk, w, wlen, ad, AD_LEN, mem) != SP_OK)
+		return SP_FAIL(err, SP_ECRYPTO, "", "a person key does not open");
+	return SP_OK;
+}
+
 /* Read the person's row and unwrap it into mem. 1 = found, 0 = no row, < 0 = error. */
 static int read_key(struct sp_store *s, const struct sp_keys *k, const struct sp_id *person,
 		    unsigned char *mem, uint32_t *kv, struct sp_err *err)
@@ -136,23 +156,8 @@ static int read_key(struct sp_store *s, const struct sp_keys *k, const struct sp
 		return rc;
 	if ((rc = sp_stmt_bind_id(st, 1, person)) == SP_OK)
 		rc = sp_stmt_step(st, err);
-	if (rc == 1) {
-		int64_t v = sp_stmt_int64(st, 0), dv = sp_stmt_int64(st, 1);
-		size_t wlen;
-		const void *w = sp_stmt_blob(st, 2, &wlen);
-		unsigned char ad[AD_LEN];
-		const unsigned char *dk = dv > 0 && dv <= UINT32_MAX ? sp_keys_data_key_(k, (uint32_t)dv) : NULL;
-		if (v <= 0 || v > UINT32_MAX || !dk) {
-			rc = SP_FAIL(err, SP_ECRYPTO, "", "person key wrapped by an unknown data key");
-		} else {
-			*kv = (uint32_t)v;
-			wrap_ad(person, *kv, (uint32_t)dv, ad);
-			if (sp_unwrap_key_(dk, w, wlen, ad, AD_LEN, mem) != SP_OK)
-				rc = SP_FAIL(err, SP_ECRYPTO, "", "a person key does not open");
-			else
-				rc = 1;
-		}
-	}
+	if (rc == 1 && (rc = unwrap_row(st, 0, k, person, mem, kv, err)) == SP_OK)
+		rc = 1;
 	sp_stmt_done(st);
 	return rc;
 }
@@ -240,6 +245,8 @@ int sp_person_keys_create(struct sp_keystore *ks, const struct sp_keys *k,
 	if (!mem)
 		return SP_FAIL(err, SP_ENOMEM, "", "out of memory");
 	int rc = sp_store_begin_write(ks->store, err);
+	if (!rc)
+		rc = sp_store_defer_begin(ks->store, err);
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = insert_key(ks->store, k, &persons[i], mem, err);
 	if (!rc)
@@ -247,6 +254,56 @@ int sp_person_keys_create(struct sp_keystore *ks, const struct sp_keys *k,
 	if (rc)
 		sp_store_rollback(ks->store);
 	sodium_free(mem);
+	return rc;
+}
+
+/* The IN list of sp_person_keys_cache: SP_PERSON_KEYS_CACHED placeholders, one statement
+ * whatever the count (the ids missing repeat the first). */
+static void in_list(char *sql, size_t cap)
+{
+	size_t at = (size_t)snprintf(sql, cap, "SELECT person_id, key_version, data_version, "
+					       "wrapped FROM person_keys WHERE person_id IN (?");
+	for (int i = 1; i < SP_PERSON_KEYS_CACHED && at + 4 < cap; i++, at += 3)
+		memcpy(sql + at, ", ?", 4);
+	if (at + 2 <= cap)
+		memcpy(sql + at, ")", 2);
+}
+
+int sp_person_keys_cache(struct sp_keystore *ks, const struct sp_keys *k,
+			 const struct sp_id *persons, size_t n, struct sp_err *err)
+{
+	if (n == 0 || n > SP_PERSON_KEYS_CACHED)
+		return SP_FAIL(err, SP_EINVAL, "", "1 to %d keys at a time", SP_PERSON_KEYS_CACHED);
+	char sql[128 + 3 * SP_PERSON_KEYS_CACHED];
+	in_list(sql, sizeof sql);
+	struct sp_stmt *st = NULL;
+	uint64_t epoch = sp_keycache_epoch_();
+	int rc = sp_store_begin_read(ks->store, err);
+	if (!rc)
+		rc = sp_store_prepare(ks->store, sql, &st, err);
+	for (int i = 0; !rc && i < SP_PERSON_KEYS_CACHED; i++)
+		if (sp_stmt_bind_id(st, i + 1, &persons[(size_t)i < n ? (size_t)i : 0]))
+			rc = SP_FAIL(err, SP_EINTERNAL, "", "key store: bind failed");
+	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
+		struct sp_id person;
+		struct sp_person_key pk;
+		uint32_t slot, kv = 0;
+		unsigned char *mem;
+		rc = sp_stmt_id(st, 0, &person) ? SP_FAIL(err, SP_ECRYPTO, "", "a person key row without its person")
+						 : sp_keycache_claim_(&slot, &mem, err);
+		if (rc)
+			break;
+		rc = unwrap_row(st, 1, k, &person, mem, &kv, err);
+		if (rc)
+			sp_keycache_abandon_(slot);
+		else /* a key destroyed meanwhile: publish wipes the slot, the key is read again */
+			(void)sp_keycache_publish_(slot, ks->tag, &person, kv, epoch, &pk);
+	}
+	sp_stmt_done(st);
+	if (!rc)
+		rc = sp_store_commit(ks->store, err);
+	if (rc)
+		sp_store_rollback(ks->store);
 	return rc;
 }
 

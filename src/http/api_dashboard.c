@@ -2,7 +2,6 @@
  * deadlines (safepath/dashboard.h), one casework read with one audit record; and the
  * agency's referrals awaiting a response (the referral inbox's own audited read). */
 #include <stdint.h>
-#include <stdlib.h>
 
 #include "http/http.h"
 #include "safepath/caseevent.h"
@@ -65,42 +64,24 @@ static json_t *deadlines_section(struct http_req *r, const struct sp_dashboard *
 			 append_all(json_array(), rows, d->n_deadlines));
 }
 
-#define DASH_REFERRALS 10     /* rows of the referrals section */
-#define DASH_REFERRALS_READ 200 /* outgoing referrals read to find those awaiting an answer */
+#define DASH_REFERRALS 10 /* rows of the referrals section */
 
-static int due_first(const void *x, const void *y)
-{
-	const struct sp_case_referral *a = x, *b = y;
-	int64_t p = a->due_us ? a->due_us : INT64_MAX, q = b->due_us ? b->due_us : INT64_MAX;
-	return p < q ? -1 : p > q;
-}
-
-/* {"awaiting", "items": [referrals]}: the agency's referrals sent and not yet answered
- * (sent or acknowledged), soonest due first (sp_referral_inbox: one audited read); null for
- * a user who may not read them. */
+/* {"awaiting", "items": [referrals]}: how many of the agency's referrals are sent and not yet
+ * answered (sent or acknowledged), and the first of them, soonest due first
+ * (sp_referral_awaiting: one audited read); null for a user who may not read them. */
 static int referrals_section(struct sp_casework *cw, json_t **out, struct sp_err *err)
 {
 	struct sp_case_referral *list = NULL;
 	size_t n = 0, withheld = 0, waiting = 0;
-	int rc = sp_referral_inbox(cw, SP_REFERRAL_OUTGOING, -1, DASH_REFERRALS_READ, &list, &n,
-				   &withheld, err);
+	int rc = sp_referral_awaiting(cw, DASH_REFERRALS, &waiting, &list, &n, &withheld, err);
 	if (rc == SP_EDENIED) {
 		*out = json_null();
 		return SP_OK;
 	}
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < n; i++) {
-		if (list[i].status != SP_REF_SENT && list[i].status != SP_REF_ACKNOWLEDGED)
-			continue;
-		if (waiting != i) /* never a copy onto itself (memcpy with overlapping ends) */
-			list[waiting] = list[i];
-		waiting++;
-	}
-	if (waiting > 1)
-		qsort(list, waiting, sizeof *list, due_first);
 	json_t *items = json_array();
-	for (size_t i = 0; items && i < waiting && i < DASH_REFERRALS; i++)
+	for (size_t i = 0; items && i < n; i++)
 		if (json_array_append_new(items, sp_referral_encode(&list[i]))) {
 			json_decref(items);
 			items = NULL;

@@ -70,7 +70,7 @@ static const struct sp_case_act act_notes = {SP_ACT_REFERRAL_READ, SP_FIELD(SP_F
 	"id, case_id, need_id, service_id, organization_id, provider_agency_id, agency_id, "   \
 	"type, urgency, status, profile, fields, reason, outcome, source, due_us, summary, "   \
 	"feedback, created_by, created_us, updated_us, version, legal_basis, basis_jurisdiction, " \
-	"basis_version"
+	"basis_version, (SELECT kind FROM needs WHERE needs.id = referrals.need_id)"
 
 /* The sealed columns of a row, copied into the arena. */
 struct sealed {
@@ -142,7 +142,8 @@ static int read_row(struct sp_stmt *st, struct sp_arena *a, struct sp_case_refer
 	    sp_stmt_id(st, 18, &r->created_by) ||
 	    opt_text(r->legal_basis, sizeof r->legal_basis, sp_stmt_text(st, 22)) ||
 	    opt_text(r->basis_jurisdiction, sizeof r->basis_jurisdiction, sp_stmt_text(st, 23)) ||
-	    opt_text(r->basis_version, sizeof r->basis_version, sp_stmt_text(st, 24)))
+	    opt_text(r->basis_version, sizeof r->basis_version, sp_stmt_text(st, 24)) ||
+	    opt_text(r->need_kind, sizeof r->need_kind, sp_stmt_text(st, 25)))
 		return sp_err_set(err, SP_EINTERNAL, "", "malformed referral row");
 	r->status = (enum sp_referral_status)status;
 	r->shares = profile_bits(r->profile);
@@ -996,15 +997,14 @@ static int transition(struct sp_caseop *op, const struct sp_jurisdiction *j,
 	return rc;
 }
 
-/* Fill what the reader may see of r in the operation: summary, feedback, the need's kind. */
+/* Fill what the reader may see of r in the operation: summary, feedback (the need's kind
+ * comes with the row). */
 static int reveal(struct sp_caseop *op, struct sp_case_referral *r, const struct sealed *s,
 		  struct sp_err *err)
 {
 	int rc = summary_open(op, r, s, err);
 	if (!rc && r->view == SP_REFERRAL_VIEW_SENDER)
 		rc = feedback_open(op, r, s, err);
-	if (!rc)
-		rc = need_kind(op->cw, r, err);
 	return rc;
 }
 
@@ -1296,8 +1296,6 @@ static int print_body(struct sp_caseop *op, struct sp_case_referral *r, const st
 	r->view = SP_REFERRAL_VIEW_RECEIVER; /* what the provider is given */
 	int rc = summary_open(op, r, s, err);
 	if (!rc)
-		rc = need_kind(op->cw, r, err);
-	if (!rc)
 		rc = person_for(op, r, err);
 	anonymise(r);
 	return rc;
@@ -1375,17 +1373,103 @@ int sp_referral_list(struct sp_casework *cw, const struct sp_id *case_id,
 	return rc;
 }
 
+/* The rows of st (prepared; bound unless bind_failed) as box's side reads them, st done:
+ * each row's case asked about, the ones the policy refuses (or, incoming, no longer the
+ * provider's) left out and counted in *withheld, the others revealed into *out; one audit
+ * record naming those shown. */
+static int read_box(struct sp_caseop *op, struct sp_stmt *st, int bind_failed,
+		    enum sp_referral_box box, struct sp_case_referral **out, size_t *n,
+		    size_t *withheld, struct sp_err *err)
+{
+	struct sp_casework *cw = op->cw;
+	size_t cap = 0, count = 0;
+	int rc = bind_failed ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : SP_OK;
+	/* read first, the statement done before each row's case is asked about */
+	struct inbox_row {
+		struct sp_case_referral r;
+		struct sealed s;
+	} *rows = NULL;
+	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
+		struct inbox_row *g = sp_arena_grow(cw->arena, rows, count, &cap, sizeof *g);
+		if (!g) {
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			break;
+		}
+		rows = g;
+		if ((rc = read_row(st, cw->arena, &rows[count].r, &rows[count].s, err)))
+			break;
+		count++;
+	}
+	sp_stmt_done(st);
+	struct sp_case_referral *shown = NULL;
+	struct sp_id *ids = NULL, *cases = NULL;
+	if (!rc && count) {
+		shown = sp_arena_alloc(cw->arena, count * sizeof *shown);
+		ids = sp_arena_alloc(cw->arena, count * sizeof *ids);
+		cases = sp_arena_alloc(cw->arena, count * sizeof *cases);
+		if (!shown || !ids || !cases)
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	}
+	for (size_t i = 0; !rc && cases && i < count; i++)
+		cases[i] = rows[i].r.case_id;
+	for (size_t i = 0; !rc && shown && ids && cases && i < count; i++) {
+		struct sp_case_referral *r = &rows[i].r;
+		/* the rows' cases read ahead, a chunk at a time: not two statements a row */
+		if (i % SP_CASEOP_PREFETCH == 0 &&
+		    (rc = sp_caseop_prefetch(op, cases + i, count - i, err)))
+			break;
+		r->view = box == SP_REFERRAL_INCOMING ? SP_REFERRAL_VIEW_RECEIVER
+						      : SP_REFERRAL_VIEW_SENDER;
+		int allowed = sp_caseop_case(op, &r->case_id, err);
+		if (allowed == SP_EDENIED ||
+		    (r->view == SP_REFERRAL_VIEW_RECEIVER &&
+		     sp_referral_provider_access(r->status) == SP_REFERRAL_NONE)) {
+			(*withheld)++; /* left out and counted, as a list does */
+			continue;
+		}
+		rc = allowed ? allowed : reveal(op, r, &rows[i].s, err);
+		if (!rc) {
+			anonymise(r);
+			ids[*n] = r->id;
+			shown[(*n)++] = *r;
+		}
+	}
+	if (!rc)
+		rc = sp_caseop_audit_many(op, "referral", ids, *n, "stat,referral", err);
+	if (!rc)
+		*out = shown;
+	return rc;
+}
+
+/* A box's read begun: nothing out yet, the limit within an audit record's objects. */
+static int box_begin(struct sp_casework *cw, size_t *limit, struct sp_case_referral **out,
+		     size_t *n, size_t *withheld, struct sp_caseop *op, struct sp_err *err)
+{
+	*out = NULL;
+	*n = *withheld = 0;
+	if (*limit == 0 || *limit > SP_AUDIT_OBJECTS_MAX)
+		*limit = SP_AUDIT_OBJECTS_MAX;
+	return sp_caseop_begin(cw, &act_list, false, op, err);
+}
+
+/* A box's read finished: committed, or nothing out. */
+static int box_finish(struct sp_caseop *op, int rc, struct sp_case_referral **out, size_t *n,
+		      size_t *withheld, struct sp_err *err)
+{
+	rc = sp_caseop_finish(op, rc, err);
+	if (rc) {
+		*out = NULL;
+		*n = *withheld = 0;
+	}
+	return rc;
+}
+
 int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int status, size_t limit,
 		      struct sp_case_referral **out, size_t *n, size_t *withheld, struct sp_err *err)
 {
 	struct sp_caseop op;
 	struct sp_stmt *st = NULL;
-	size_t cap = 0, count = 0;
-	*out = NULL;
-	*n = *withheld = 0;
-	if (limit == 0 || limit > SP_AUDIT_OBJECTS_MAX)
-		limit = SP_AUDIT_OBJECTS_MAX;
-	int rc = sp_caseop_begin(cw, &act_list, false, &op, err);
+	int rc = box_begin(cw, &limit, out, n, withheld, &op, err);
 	if (rc)
 		return rc;
 	rc = sp_store_prepare(cw->store,
@@ -1403,58 +1487,48 @@ int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int stat
 		b |= want ? sp_stmt_bind_text(st, 2, want) : sp_stmt_bind_null(st, 2);
 		b |= want ? sp_stmt_bind_text(st, 3, want) : sp_stmt_bind_null(st, 3);
 		b |= sp_stmt_bind_int64(st, 4, (int64_t)limit);
-		if (b)
-			rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+		rc = read_box(&op, st, b, box, out, n, withheld, err);
 	}
-	/* read first, the statement done before each row's case is asked about */
-	struct inbox_row {
-		struct sp_case_referral r;
-		struct sealed s;
-	} *rows = NULL;
-	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
-		struct inbox_row *g = sp_arena_grow(cw->arena, rows, count, &cap, sizeof *g);
-		if (!g) {
-			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-			break;
-		}
-		rows = g;
-		if (!(rc = read_row(st, cw->arena, &rows[count].r, &rows[count].s, err)))
-			count++;
+	return box_finish(&op, rc, out, n, withheld, err);
+}
+
+/* The awaiting referrals' condition and order: the partial index referrals_awaiting
+ * (migration 0030) holds exactly these rows in this order, a missing due date last. */
+#define AWAITING "FROM referrals WHERE agency_id = ? AND status IN ('sent', 'acknowledged')"
+#define AWAITING_ORDER "ORDER BY COALESCE(due_us, 9223372036854775807), id"
+
+int sp_referral_awaiting(struct sp_casework *cw, size_t limit, size_t *awaiting,
+			 struct sp_case_referral **out, size_t *n, size_t *withheld,
+			 struct sp_err *err)
+{
+	struct sp_caseop op;
+	struct sp_stmt *st = NULL;
+	*awaiting = 0;
+	int rc = box_begin(cw, &limit, out, n, withheld, &op, err);
+	if (rc)
+		return rc;
+	rc = sp_store_prepare(cw->store, "SELECT COUNT(*) " AWAITING, &st, err);
+	if (!rc && sp_stmt_bind_id(st, 1, &cw->subject->agency))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	if (!rc && (rc = sp_stmt_step(st, err)) > 0) {
+		*awaiting = (size_t)sp_stmt_int64(st, 0);
+		rc = SP_OK;
 	}
 	sp_stmt_done(st);
-	struct sp_case_referral *shown = NULL;
-	struct sp_id *ids = NULL;
-	if (!rc && count) {
-		shown = sp_arena_alloc(cw->arena, count * sizeof *shown);
-		ids = sp_arena_alloc(cw->arena, count * sizeof *ids);
-		if (!shown || !ids)
-			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	}
-	for (size_t i = 0; !rc && shown && ids && i < count; i++) {
-		struct sp_case_referral *r = &rows[i].r;
-		r->view = box == SP_REFERRAL_INCOMING ? SP_REFERRAL_VIEW_RECEIVER
-						      : SP_REFERRAL_VIEW_SENDER;
-		int allowed = sp_caseop_case(&op, &r->case_id, err);
-		if (allowed == SP_EDENIED ||
-		    (r->view == SP_REFERRAL_VIEW_RECEIVER &&
-		     sp_referral_provider_access(r->status) == SP_REFERRAL_NONE)) {
-			(*withheld)++; /* left out and counted, as a list does */
-			continue;
-		}
-		rc = allowed ? allowed : reveal(&op, r, &rows[i].s, err);
-		if (!rc) {
-			anonymise(r);
-			ids[*n] = r->id;
-			shown[(*n)++] = *r;
-		}
-	}
-	if (!rc)
-		rc = sp_caseop_audit_many(&op, "referral", ids, *n, "stat,referral", err);
-	rc = sp_caseop_finish(&op, rc, err);
-	if (!rc)
-		*out = shown;
-	else
-		*n = *withheld = 0;
+	if (!rc && !*awaiting) /* nothing waits: nothing shown, the count audited */
+		rc = sp_caseop_audit_many(&op, "referral", NULL, 0, "stat,referral", err);
+	else if (!rc)
+		rc = sp_store_prepare(cw->store, "SELECT " COLUMNS " " AWAITING " " AWAITING_ORDER
+						 " LIMIT ?",
+				      &st, err);
+	if (!rc && *awaiting)
+		rc = read_box(&op, st,
+			      sp_stmt_bind_id(st, 1, &cw->subject->agency) |
+				      sp_stmt_bind_int64(st, 2, (int64_t)limit),
+			      SP_REFERRAL_OUTGOING, out, n, withheld, err);
+	rc = box_finish(&op, rc, out, n, withheld, err);
+	if (rc)
+		*awaiting = 0;
 	return rc;
 }
 

@@ -879,7 +879,7 @@ static const char *pg_type_token(const char *t)
 const struct sp_store_driver sp_store_postgres = {
 	.version = SP_STORE_DRIVER_VERSION,
 	.name = "postgresql",
-	.caps = SP_STORE_CAP_ROW_LOCKS,
+	.caps = SP_STORE_CAP_ROW_LOCKS | SP_STORE_CAP_REMOTE,
 	.open = pg_open,
 	.close = pg_close,
 	.exec = pg_exec,

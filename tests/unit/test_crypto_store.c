@@ -244,16 +244,40 @@ static void data_folder_copy_decrypts_nothing(void **state)
 	sp_store_close(s);
 }
 
+/* The data store, a master key, the data keys and the person-key store of the test. */
+struct key_world {
+	struct sp_store *s;
+	struct sp_master *m;
+	struct sp_keys *k;
+	struct sp_keystore *ks;
+};
+
+static struct key_world key_world_open(void)
+{
+	struct key_world w = {open_db(dburl), new_master(), NULL, NULL};
+	struct sp_err err = {0};
+	assert_int_equal(sp_keys_open(w.s, w.m, &w.k, &err), SP_OK);
+	assert_int_equal(sp_keystore_open(ksurl, 1, &w.ks, &err), SP_OK);
+	return w;
+}
+
+static void key_world_close(struct key_world *w)
+{
+	sp_keystore_close(w->ks);
+	sp_keys_free(w->k);
+	sp_store_close(w->s);
+	sp_master_free(w->m);
+}
+
 static void person_keys_seal_and_shred(void **state)
 {
 	(void)state;
-	struct sp_store *s = open_db(dburl);
-	struct sp_master *m = new_master();
-	struct sp_keys *k;
-	struct sp_keystore *ks;
+	struct key_world w = key_world_open();
+	struct sp_store *s = w.s;
+	struct sp_master *m = w.m;
+	struct sp_keys *k = w.k;
+	struct sp_keystore *ks = w.ks;
 	struct sp_err err = {0};
-	assert_int_equal(sp_keys_open(s, m, &k, &err), SP_OK);
-	assert_int_equal(sp_keystore_open(ksurl, 1, &ks, &err), SP_OK);
 
 	struct sp_id person, other, rec;
 	sp_id_new(&person);
@@ -575,6 +599,96 @@ static void key_creation_survives_every_fault(void **state)
 	sp_master_free(m);
 }
 
+/* The batch path's keys: made in one key-store transaction (all or none under every fault),
+ * then read back into the cache SP_PERSON_KEYS_CACHED at a time with one statement, so
+ * that asking for them touches the key store no more; a person without a key is left out,
+ * and the keys read are the ones made. */
+static void batch_keys_made_and_read_back(void **state)
+{
+	(void)state;
+	struct key_world w = key_world_open();
+	struct sp_keys *k = w.k;
+	struct sp_keystore *ks = w.ks;
+	struct sp_err err = {0};
+	struct sp_store *kss = sp_keystore_store(ks);
+	enum { N = SP_PERSON_KEYS_CACHED + 2 };
+	static struct sp_id ids[N];
+	for (int i = 0; i < N; i++)
+		sp_id_new(&ids[i]);
+	/* the store calls: begin, a prepare and a step a key, the commit (on PostgreSQL the rows
+	 * go after it, as multi-row INSERTs); a fault at any leaves no key; unarmed (0), all */
+	static const long at[] = {1, 2, 3, 2 * N + 1, 2 * N + 2, 2 * N + 3, 2 * N + 4, 0};
+	int faults = 0, rc = SP_EFAULT;
+	for (size_t i = 0; rc != SP_OK && i < sizeof at / sizeof at[0]; i++) {
+		sp_store_fail_at(kss, at[i]);
+		rc = sp_person_keys_create(ks, k, ids, N, &err);
+		sp_store_fail_at(kss, 0);
+		assert_int_equal(sp_store_in_transaction(kss), 0);
+		int64_t rows = count_rows(kss, "SELECT COUNT(*) FROM person_keys");
+		assert_int_equal(rows, rc == SP_OK ? N : 0);
+		if (rc != SP_OK) {
+			faults++;
+			assert_int_equal(rc, SP_EFAULT);
+		}
+	}
+	assert_int_equal(rc, SP_OK);
+	assert_int_equal(faults, test_pg() ? 7 : 5);
+	/* a seal under the first key, read from the store */
+	sp_keycache_thread_release();
+	struct sp_person_key pk;
+	struct sp_id rec;
+	sp_id_new(&rec);
+	struct sp_field f = {"persons", "profile", &rec};
+	struct sp_buf ct, pt;
+	sp_buf_init(&ct, 4096);
+	sp_buf_init(&pt, 4096);
+	assert_int_equal(sp_person_key_get(ks, k, &ids[0], 0, &pk, &err), SP_OK);
+	assert_int_equal(sp_field_seal_person(&pk, &f, "Selam", 5, &ct, &err), SP_OK);
+	sp_keycache_thread_release();
+	assert_int_equal(sp_person_keys_cache(ks, k, ids, 0, &err), SP_EINVAL);
+	assert_int_equal(sp_person_keys_cache(ks, k, ids, SP_PERSON_KEYS_CACHED + 1, &err),
+			 SP_EINVAL);
+	/* the first 127 and one person without a key */
+	struct sp_id ask[SP_PERSON_KEYS_CACHED], stranger;
+	sp_id_new(&stranger);
+	memcpy(ask, ids, sizeof ask);
+	ask[SP_PERSON_KEYS_CACHED - 1] = stranger;
+	/* begin, prepare, the step of each row and the last, the commit: a fault at any leaves
+	 * no transaction open */
+	faults = 0;
+	rc = SP_EFAULT;
+	for (long n = 1; rc != SP_OK; n++) {
+		sp_store_fail_at(kss, n);
+		rc = sp_person_keys_cache(ks, k, ask, SP_PERSON_KEYS_CACHED, &err);
+		sp_store_fail_at(kss, 0);
+		assert_int_equal(sp_store_in_transaction(kss), 0);
+		if (rc != SP_OK) {
+			faults++;
+			assert_int_equal(rc, SP_EFAULT);
+			sp_keycache_thread_release();
+		}
+	}
+	assert_int_equal(faults, 3 + SP_PERSON_KEYS_CACHED);
+	assert_int_equal(sp_keycache_used_(), SP_PERSON_KEYS_CACHED - 1);
+	/* every store call fails from now: the cached keys need none */
+	sp_store_fail_at(kss, 1);
+	for (int i = 0; i < SP_PERSON_KEYS_CACHED - 1; i++)
+		assert_int_equal(sp_person_key_get(ks, k, &ids[i], 0, &pk, &err), SP_OK);
+	assert_int_equal(sp_field_open(k, &pk, &f, ct.data, ct.len, &pt, &err), SP_ECRYPTO);
+	assert_int_equal(sp_person_key_get(ks, k, &ids[0], 0, &pk, &err), SP_OK);
+	assert_int_equal(sp_field_open(k, &pk, &f, ct.data, ct.len, &pt, &err), SP_OK);
+	assert_string_equal(pt.data, "Selam");
+	/* the stranger and the keys past the chunk were not read */
+	assert_int_equal(sp_person_key_get(ks, k, &stranger, 0, &pk, &err), SP_EFAULT);
+	sp_store_fail_at(kss, 1);
+	assert_int_equal(sp_person_key_get(ks, k, &ids[N - 1], 0, &pk, &err), SP_EFAULT);
+	sp_store_fail_at(kss, 0);
+	assert_int_equal(sp_person_key_get(ks, k, &stranger, 0, &pk, &err), SP_ENOTFOUND);
+	sp_buf_free(&ct);
+	sp_buf_free(&pt);
+	key_world_close(&w);
+}
+
 int main(void)
 {
 	if (sp_init() != SP_OK)
@@ -586,6 +700,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(shredding_reaches_other_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(person_keys_under_concurrent_shredding, setup, teardown),
 		cmocka_unit_test_setup_teardown(key_creation_survives_every_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(batch_keys_made_and_read_back, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

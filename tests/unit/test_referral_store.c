@@ -475,6 +475,115 @@ static void provider_view(void **state)
 	assert_int_equal(list[0].status, SP_REF_CANCELLED);
 }
 
+/* A draft to the shelter on a new case of who's, with the need and the person's consent. */
+static struct sp_case_referral draft_as(const struct sp_subject *who, const char *urgency)
+{
+	struct sp_case c = open_case(who, ADULT, 0);
+	struct sp_casework cw = as(who);
+	struct sp_err err = {0};
+	struct sp_need n;
+	const struct sp_need_new need = {.kind = "safe_shelter", .source = SP_NEED_FROM_PERSON};
+	ok(sp_need_add(&cw, &c.id, &need, &n, &err), &err, "need");
+	struct sp_consent in = {.purpose = SP_PURPOSE_REFERRAL, .status = SP_CONSENT_GIVEN,
+				.method = SP_METHOD_VERBAL, .by = SP_BY_PERSON, .scope_agency = shl};
+	ok(sp_consent_record(&cw, &c.id, &in, NULL, &err), &err, "consent");
+	struct sp_case_referral r;
+	ok(create(who, &c, &n, &shelter_service, urgency, &r, &err), &err, "create");
+	return r;
+}
+
+/* The dashboard's referrals awaiting an answer, in an agency of their own: the count is every
+ * sent or acknowledged referral of the agency (a colleague's too), drafts and ended ones not;
+ * the rows are the first `limit` of them soonest due first, without a due date last; one
+ * audit record. */
+static void awaiting(void **state)
+{
+	(void)state;
+	static struct sp_id agency;
+	static struct sp_subject w, mate;
+	add_agency(&agency, "NG2", "ngo");
+	add_user(&w, "awaiting.worker", &agency, SP_AGENCY_NGO, SP_ROLE_CASEWORKER);
+	add_user(&mate, "awaiting.mate", &agency, SP_AGENCY_NGO, SP_ROLE_CASEWORKER);
+	struct sp_err err = {0};
+	struct sp_casework cw = as(&w);
+	struct sp_case_referral *list;
+	size_t n, withheld, count;
+	ok(sp_referral_awaiting(&cw, 10, &count, &list, &n, &withheld, &err), &err, "none");
+	assert_int_equal(count, 0);
+	assert_int_equal(n, 0);
+	struct sp_case_referral soon = draft_as(&w, "soon");
+	must(&w, &soon, "send", NULL, SP_REF_SENT);
+	struct sp_case_referral urgent = draft_as(&w, "urgent");
+	must(&w, &urgent, "send", NULL, SP_REF_SENT);
+	must(&provider, &urgent, "acknowledge", NULL, SP_REF_ACKNOWLEDGED); /* due in 24 h */
+	struct sp_case_referral undated = draft_as(&w, "soon");
+	struct sp_casework wcw = as(&w);
+	const struct sp_referral_change send = {.version = undated.version, .event = "send"};
+	/* no jurisdiction: no due date */
+	ok(sp_referral_change(&wcw, NULL, &undated.id, &send, &undated, &err), &err, "undated");
+	assert_int_equal(undated.due_us, 0);
+	struct sp_case_referral theirs = draft_as(&mate, "urgent"); /* due in 4 hours */
+	must(&mate, &theirs, "send", NULL, SP_REF_SENT);
+	struct sp_case_referral draft = draft_as(&w, "urgent");
+	struct sp_case_referral cancelled = draft_as(&w, "urgent");
+	must(&w, &cancelled, "send", NULL, SP_REF_SENT);
+	must(&w, &cancelled, "cancel", NULL, SP_REF_CANCELLED);
+	assert_int_equal(draft.status, SP_REF_DRAFT);
+	static const char list_audits[] = "SELECT COUNT(*) FROM audit_log WHERE actor = ? AND "
+					   "action = 'referral.list'";
+	int64_t audited = count_where(list_audits, &w.user);
+	ok(sp_referral_awaiting(&cw, 10, &count, &list, &n, &withheld, &err), &err, "all");
+	assert_int_equal(count, 4);
+	assert_int_equal(withheld, 0);
+	assert_int_equal(n, 4);
+	/* the colleague's, due 4 hours after its sending, first; then the one sent "soon" (the
+	 * next working day's end) and the acknowledged one (24 hours) in their order; the
+	 * undated one last */
+	const struct sp_case_referral *second = soon.due_us < urgent.due_us ? &soon : &urgent,
+				      *third = second == &soon ? &urgent : &soon;
+	assert_memory_equal(list[0].id.b, theirs.id.b, SP_ID_LEN);
+	assert_memory_equal(list[1].id.b, second->id.b, SP_ID_LEN);
+	assert_memory_equal(list[2].id.b, third->id.b, SP_ID_LEN);
+	assert_memory_equal(list[3].id.b, undated.id.b, SP_ID_LEN);
+	assert_int_equal(list[0].view, SP_REFERRAL_VIEW_SENDER);
+	assert_string_equal(list[1].age_band, "25_59");
+	assert_int_equal(count_where(list_audits, &w.user), audited + 1);
+	/* a page of one: the count is still every one */
+	ok(sp_referral_awaiting(&cw, 1, &count, &list, &n, &withheld, &err), &err, "one");
+	assert_int_equal(count, 4);
+	assert_int_equal(n, 1);
+	assert_memory_equal(list[0].id.b, theirs.id.b, SP_ID_LEN);
+	/* a page asks the policy about its rows' cases with a few statements, not two a row:
+	 * two more of the shelter's ended referrals (each refused to it, and so not audited) cost
+	 * two more steps each, their referral rows' and their case rows', and no statement */
+	struct sp_casework pcw = as(&provider);
+	ok(sp_referral_inbox(&pcw, SP_REFERRAL_INCOMING, SP_REF_CANCELLED, 50, &list, &n, &withheld,
+			     &err),
+	   &err, "ended");
+	size_t ended = withheld;
+	assert_int_equal(n, 0);
+	assert_true(ended >= 1 && ended <= 60);
+	sp_store_fail_at(store, 0);
+	ok(sp_referral_inbox(&pcw, SP_REFERRAL_INCOMING, SP_REF_CANCELLED, 50, &list, &n, &withheld,
+			     &err),
+	   &err, "ended again");
+	long calls = sp_store_calls(store);
+	for (int k = 0; k < 2; k++) {
+		struct sp_case_referral more = draft_as(&worker, "soon");
+		must(&worker, &more, "send", NULL, SP_REF_SENT);
+		must(&worker, &more, "cancel", NULL, SP_REF_CANCELLED);
+	}
+	sp_store_fail_at(store, 0);
+	ok(sp_referral_inbox(&pcw, SP_REFERRAL_INCOMING, SP_REF_CANCELLED, 50, &list, &n, &withheld,
+			     &err),
+	   &err, "two more");
+	assert_int_equal(withheld, ended + 2);
+	assert_int_equal(sp_store_calls(store), calls + 2 * 2);
+	/* the provider's agency made none */
+	ok(sp_referral_awaiting(&pcw, 10, &count, &list, &n, &withheld, &err), &err, "provider");
+	assert_int_equal(count, 0);
+}
+
 /* Expiry with a fixed clock: nothing before the due instant, everything sent and unanswered
  * after it, as the system; a supervisor runs it. */
 static void expiry(void **state)
@@ -1094,6 +1203,7 @@ int main(void)
 		cmocka_unit_test(fault_walk),	    cmocka_unit_test(avoid_matcher),
 		cmocka_unit_test(guardian_check),   cmocka_unit_test(child_override),
 		cmocka_unit_test(duty_to_notify),   cmocka_unit_test(override_fault_walk),
+		cmocka_unit_test(awaiting),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,129 @@ static void statements_are_cached_and_bind_in_order(void **state)
 	assert_int_equal(sp_stmt_id(q, 2, &back), SP_EINVAL);
 	assert_int_equal(sp_stmt_step(q, &err), 0);
 	sp_stmt_done(q);
+	sp_store_close(s);
+}
+
+static void defer_insert(struct sp_store *s, const char *sql, int64_t id, int64_t parent,
+			 int n)
+{
+	struct sp_stmt *st;
+	struct sp_err err = {0};
+	static const unsigned char blob[3] = {0, 0xff, 7};
+	assert_int_equal(sp_store_prepare(s, sql, &st, &err), SP_OK);
+	assert_int_equal(sp_stmt_bind_int64(st, 1, id), SP_OK);
+	if (n) { /* the child's columns: parent, a NULL or a number, a blob, a text or NULL */
+		assert_int_equal(sp_stmt_bind_int64(st, 2, parent), SP_OK);
+		assert_int_equal(id % 3 ? sp_stmt_bind_int64(st, 3, -id * 1000)
+					: sp_stmt_bind_null(st, 3),
+				 SP_OK);
+		assert_int_equal(sp_stmt_bind_blob(st, 4, blob, (size_t)id % 4), SP_OK);
+		assert_int_equal(sp_stmt_bind_text(st, 5, id % 2 ? "zw\xc3\xb6lf" : NULL), SP_OK);
+	} else {
+		assert_int_equal(sp_stmt_bind_text(st, 2, "parent"), SP_OK);
+	}
+	assert_int_equal(sp_stmt_step(st, &err), 0);
+	assert_int_equal(sp_stmt_changes(st), 1);
+	sp_stmt_done(st);
+}
+
+/* Rows inserted into table so far and not yet in PostgreSQL's statistics (in the session's
+ * first transaction that inserts: its own), read by a statement that does not name it. */
+static int64_t inserted(struct sp_store *s, const char *table)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql,
+		 "SELECT COALESCE(SUM(n_tup_ins), 0) FROM pg_stat_xact_user_tables WHERE relname "
+		 "= 'd' || '%s'",
+		 table + 1);
+	return test_scalar(s, sql);
+}
+
+/* Deferred inserts (sp_store_defer_begin): on PostgreSQL a step only records its row, and
+ * the rows go as multi-row INSERTs (64, 8 and 1 to a statement) once a statement names
+ * their table or at the commit, a parent's before its children's; on SQLite every step
+ * writes at once. Either way the same answers: every kind of value back as bound, an
+ * upsert, a constraint error failing the whole transaction, a rollback keeping nothing. */
+static void deferred_inserts(void **state)
+{
+	(void)state;
+	struct sp_store *s = open_store(1000);
+	struct sp_err err = {0};
+	bool remote = (sp_store_driver_of(s)->caps & SP_STORE_CAP_REMOTE) != 0;
+	exec_ok(s, "CREATE TABLE dp (id {int} PRIMARY KEY, name {text})");
+	exec_ok(s, "CREATE TABLE dc (id {int} PRIMARY KEY, parent {int} NOT NULL REFERENCES dp "
+		   "(id), n {int64}, b {blob}, t {text})");
+	exec_ok(s, "CREATE TABLE du (k {int} PRIMARY KEY, v {text})");
+	const char *parent = "INSERT INTO dp (id, name) VALUES (?, ?)";
+	const char *child = "INSERT INTO dc (id, parent, n, b, t) VALUES (?, ?, ?, ?, ?)";
+	assert_int_equal(sp_store_defer_begin(s, &err), SP_EINTERNAL); /* no transaction */
+	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+	assert_int_equal(sp_store_defer_begin(s, &err), SP_OK);
+	for (int64_t i = 0; i < 75; i++) { /* 64 + 8 + 1 + 1 + 1 */
+		defer_insert(s, parent, i, 0, 0);
+		defer_insert(s, child, i, i, 1);
+	}
+	if (remote) /* nothing sent yet */
+		assert_int_equal(inserted(s, "dp"), 0);
+	/* a statement naming a table sees the rows first, every table's */
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM dc"), 75);
+	if (remote)
+		assert_int_equal(inserted(s, "dp"), 75);
+	defer_insert(s, child, 75, 3, 1); /* after the parents that went */
+	for (int64_t k = 0; k < 3; k++) {
+		struct sp_stmt *st;
+		assert_int_equal(sp_store_prepare(s, "INSERT INTO du (k, v) VALUES (?, ?) ON CONFLICT "
+						     "(k) DO UPDATE SET v = excluded.v",
+						  &st, &err),
+				 SP_OK);
+		assert_int_equal(sp_stmt_bind_int64(st, 1, k % 2), SP_OK);
+		assert_int_equal(sp_stmt_bind_text(st, 2, k == 2 ? "second" : "first"), SP_OK);
+		assert_int_equal(sp_stmt_step(st, &err), 0);
+		sp_stmt_done(st);
+		if (k == 1) /* two rows of one key in one statement would be refused: send them */
+			assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM du"), 2);
+	}
+	assert_int_equal(sp_store_commit(s, &err), SP_OK);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM dp"), 75);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM dc WHERE n IS NULL"), 26);
+	assert_int_equal(test_scalar(s, "SELECT -SUM(n) FROM dc"), 1875000); /* ids not of 3 */
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM dc WHERE t = 'zw\xc3\xb6lf'"), 38);
+	assert_int_equal(test_scalar(s, "SELECT parent FROM dc WHERE id = 75"), 3);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM du WHERE k = 0 AND v = 'second'"), 1);
+	struct sp_stmt *q;
+	assert_int_equal(sp_store_prepare(s, "SELECT id, b FROM dc ORDER BY id", &q, &err), SP_OK);
+	for (int64_t i = 0; i < 76; i++) {
+		assert_int_equal(sp_stmt_step(q, &err), 1);
+		size_t n = 99;
+		const unsigned char *b = sp_stmt_blob(q, 1, &n);
+		assert_false(sp_stmt_is_null(q, 1)); /* an empty blob is still a blob */
+		assert_int_equal(n, (size_t)i % 4);
+		if (n)
+			assert_memory_equal(b, "\0\xff\x07", n);
+	}
+	sp_stmt_done(q);
+	/* a child without its parent: refused at its step or at the commit, nothing kept */
+	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+	assert_int_equal(sp_store_defer_begin(s, &err), SP_OK);
+	defer_insert(s, parent, 100, 0, 0);
+	struct sp_stmt *st;
+	assert_int_equal(sp_store_prepare(s, child, &st, &err), SP_OK);
+	assert_int_equal(sp_stmt_bind_int64(st, 1, 100) | sp_stmt_bind_int64(st, 2, 999), SP_OK);
+	int rc = sp_stmt_step(st, &err);
+	sp_stmt_done(st);
+	assert_int_equal(rc == 0 ? sp_store_commit(s, &err) : rc, SP_ECONFLICT);
+	sp_store_rollback(s);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM dp"), 75);
+	/* a rollback keeps nothing, and the next transaction starts without deferring */
+	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+	assert_int_equal(sp_store_defer_begin(s, &err), SP_OK);
+	defer_insert(s, parent, 101, 0, 0);
+	sp_store_rollback(s);
+	assert_int_equal(sp_store_begin_write(s, &err), SP_OK);
+	defer_insert(s, parent, 102, 0, 0);
+	assert_int_equal(sp_store_commit(s, &err), SP_OK);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM dp"), 76);
+	assert_int_equal(test_scalar(s, "SELECT COUNT(*) FROM dp WHERE id IN (100, 101)"), 0);
 	sp_store_close(s);
 }
 
@@ -725,6 +849,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(writers_in_one_process_take_turns, setup, teardown),
 		cmocka_unit_test_setup_teardown(statements_are_cached_and_bind_in_order, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(deferred_inserts, setup, teardown),
 		cmocka_unit_test_setup_teardown(nth_call_fails_on_demand, setup, teardown),
 		cmocka_unit_test(type_tokens_expand),
 		cmocka_unit_test_setup_teardown(migrations_apply_once_and_are_recorded, setup,
