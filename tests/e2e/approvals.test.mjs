@@ -6,7 +6,8 @@
 // "Closed" and offers "Reopen the case". An unassigned focal point breaks glass on a case
 // (refused first without a reason) and then sees the person, but still not the notes.
 // A supervisor reassigns an identifier's case to a caseworker (refused first with nobody
-// chosen) and puts it on legal hold, then lifts it.
+// chosen) and puts it on legal hold, then lifts it; from the referrals page, expires the
+// agency's referrals unanswered past their due date (a caseworker is not offered it).
 // axe-core on each screen; any console error or CSP violation fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -162,5 +163,24 @@ test('a supervisor reassigns a case within the agency and puts it on legal hold,
     await page.click('button:has-text("Lift the legal hold")');
     await page.waitForSelector('button:has-text("Put on legal hold")');
     assert.doesNotMatch(await page.textContent('.page__head'), /On legal hold/);
+  });
+});
+
+test('a supervisor expires the referrals unanswered past their due date from the referrals page', async () => {
+  await signedIn('demo.caseworker', 'expiry-caseworker', async (page) => {
+    await page.goto('/referrals');
+    await page.waitForSelector('#box-outgoing-h');
+    assert.equal(await page.locator('#expiry-h').count(), 0, 'not for a caseworker');
+  });
+  await signedIn('demo.supervisor', 'expiry', async (page) => {
+    await page.goto('/referrals');
+    await page.waitForSelector('#expiry-h');
+    await assertAccessible(page, 'the referrals page of a supervisor');
+    const button = page.getByRole('button', { name: 'Expire the overdue referrals' });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#expiry-h ~ [role=status]:has-text("Referrals expired")');
+    assert.match(await page.textContent('#expiry-h ~ [role=status]'), /^Referrals expired: \d+\.$/);
+    await page.waitForSelector('#box-outgoing-h');
   });
 });

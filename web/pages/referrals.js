@@ -76,11 +76,38 @@ function Box({ box, status, heading, onSessionEnded }) {
   </section>`;
 }
 
+// A supervisor's expiry of the agency's referrals nobody answered by their due date (POST
+// /api/v1/referrals/expiry): how many it expired, said in a live region; onExpired() reads the
+// outgoing box again.
+function Expiry({ onExpired, onSessionEnded }) {
+  const [said, setSaid] = useState('');
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    try {
+      const r = await api('POST', '/api/v1/referrals/expiry');
+      setSaid(t('referrals.expired', { count: r.expired }));
+      onExpired();
+    } catch (err) {
+      if (err.status === 401) onSessionEnded();
+      else setSaid(problemMessage(err));
+    }
+    setBusy(false);
+  };
+  return html`<section class="card" aria-labelledby="expiry-h">
+    <h2 id="expiry-h">${t('referrals.expiry')}</h2>
+    <p>${t('referrals.expiry_intro')}</p>
+    <button type="button" class="button" disabled=${busy} onClick=${run}>${t('referrals.expire')}</button>
+    <p class="muted" role="status">${said}</p>
+  </section>`;
+}
+
 // The boxes a reader's roles give: a provider the incoming one, the referring roles the
-// outgoing one, a focal point both (its board).
+// outgoing one, a focal point both (its board); a supervisor's expiry of the overdue ones.
 export function ReferralsPage({ me, onSessionEnded }) {
   usePage(t('referrals.inbox'));
   const [status, setStatus] = useState('');
+  const [expired, setExpired] = useState(0); // each expiry reads the outgoing box again
   const incoming = me.roles.includes('provider') || me.roles.includes('focal_point');
   const outgoing = me.roles.some((r) => ['caseworker', 'identifier', 'focal_point', 'supervisor'].includes(r));
   return html`<div class="page">
@@ -91,7 +118,10 @@ export function ReferralsPage({ me, onSessionEnded }) {
       options=${codeOptions('referral_status', t('referrals.any_status'))} value=${status}
       onChange=${(e) => setStatus(e.currentTarget.value)} />
     ${incoming && html`<${Box} box="incoming" status=${status} heading=${t('referrals.incoming')} onSessionEnded=${onSessionEnded} />`}
-    ${outgoing && html`<${Box} box="outgoing" status=${status} heading=${t('referrals.outgoing')} onSessionEnded=${onSessionEnded} />`}
+    ${outgoing && html`<${Box} key=${`outgoing-${expired}`} box="outgoing" status=${status} heading=${t('referrals.outgoing')}
+      onSessionEnded=${onSessionEnded} />`}
+    ${me.roles.includes('supervisor') && html`<${Expiry} onExpired=${() => setExpired((n) => n + 1)}
+      onSessionEnded=${onSessionEnded} />`}
   </div>`;
 }
 
