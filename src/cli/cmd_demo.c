@@ -187,8 +187,8 @@ static int bench_fire(struct sp_app *app, struct sp_casework *cw,
 }
 
 /* Case i's referral to the shelter, through the ordinary audited operations: a safe_shelter
- * need, the consent to the shelter (given by a guardian with the person's assent, which holds
- * for a child too), the draft ("urgent" on every fourth case, else "soon") and its sending;
+ * need, the consent to the shelter (given by a guardian, named, with the person's assent, which
+ * holds for a child too), the draft ("urgent" on every fourth case, else "soon") and its sending;
  * the shelter's provider acknowledges every second and accepts every tenth. */
 static int bench_referral(struct sp_app *app, struct sp_casework *cw,
 			  const struct sp_referral_types *types, const struct sp_jurisdiction *jur,
@@ -199,7 +199,8 @@ static int bench_referral(struct sp_app *app, struct sp_casework *cw,
 	const struct sp_need_new nn = {.kind = "safe_shelter", .source = SP_NEED_FROM_PERSON};
 	struct sp_consent con = {.purpose = SP_PURPOSE_REFERRAL, .scope_agency = *shelter,
 				 .status = SP_CONSENT_GIVEN, .method = SP_METHOD_VERBAL,
-				 .by = SP_BY_GUARDIAN, .child_assent = SP_ASSENT_GIVEN};
+				 .by = SP_BY_GUARDIAN, .given_by_name = "Synthetic Guardian",
+				 .child_assent = SP_ASSENT_GIVEN};
 	struct sp_case_referral r;
 	int rc = act_as(app, openers[0].username, err);
 	if (!rc)
