@@ -1313,17 +1313,6 @@ int sp_referral_print(struct sp_casework *cw, const struct sp_id *id, struct sp_
 	return read_referral(cw, &act_print, true, id, print_body, out, err);
 }
 
-/* One more referral in an arena array: its slot, or NULL when out of memory. */
-static struct sp_case_referral *grow(struct sp_arena *a, struct sp_case_referral **list, size_t n,
-				     size_t *cap)
-{
-	struct sp_case_referral *g = sp_arena_grow(a, *list, n, cap, sizeof *g);
-	if (!g)
-		return NULL;
-	*list = g;
-	return &g[n];
-}
-
 int sp_referral_list(struct sp_casework *cw, const struct sp_id *case_id,
 		     struct sp_case_referral **out, size_t *n, struct sp_err *err)
 {
@@ -1342,12 +1331,14 @@ int sp_referral_list(struct sp_casework *cw, const struct sp_id *case_id,
 				      "created_us DESC, id DESC",
 				      &st, err);
 	while (!rc && (rc = sp_stmt_step(st, err)) > 0) {
-		struct sp_case_referral *r = grow(cw->arena, out, *n, &cap);
+		struct sp_case_referral *g = sp_arena_grow(cw->arena, *out, *n, &cap, sizeof *g);
 		struct sealed s = {0};
-		if (!r) {
+		if (!g) {
 			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
 			break;
 		}
+		*out = g;
+		struct sp_case_referral *r = &g[*n];
 		if ((rc = read_row(st, cw->arena, r, &s, err)))
 			break;
 		/* a provider sees only the live referrals to its own agency */
