@@ -50,8 +50,8 @@ int sp_caseop_authorise_any(struct sp_casework *cw, const struct sp_case_act *ac
  * there is no such case, SP_EDENIED with the policy's reason when refused. */
 int sp_caseop_case(struct sp_caseop *op, const struct sp_id *case_id, struct sp_err *err) SP_MUST;
 /* In a read operation that will ask about many cases (a page of rows): read ahead the cases
- * of ids and their shares with the subject's agency with two statements, so that
- * sp_caseop_case on each reads nothing more. At most SP_CASEOP_PREFETCH at a time (the
+ * of ids, their agencies and their shares with the subject's agency with at most three
+ * statements, so that sp_caseop_case on each reads nothing more. At most SP_CASEOP_PREFETCH at a time (the
  * rest are cut): each call replaces the last's. */
 #define SP_CASEOP_PREFETCH 64
 int sp_caseop_prefetch(struct sp_caseop *op, const struct sp_id *ids, size_t n,

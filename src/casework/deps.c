@@ -207,13 +207,14 @@ static _Thread_local struct {
 	struct sp_id agency;
 	struct ahead_case {
 		struct sp_case c;
+		bool shares_read; /* a case of another agency: its shares were read too */
 		enum sp_referral_state state;
 		unsigned fields;
 	} rows[CW_PREFETCH];
 	struct {
 		struct sp_id id;
 		enum sp_agency_kind kind;
-	} agencies[CW_PREFETCH]; /* the cases' owning agencies */
+	} agencies[CW_PREFETCH + 1]; /* the cases' owning agencies, and the one seen before */
 } ahead;
 
 void cw_facts_clear(void)
@@ -238,7 +239,8 @@ bool cw_share_ahead(const struct sp_id *case_id, const struct sp_id *agency,
 	if (!ahead.n || memcmp(ahead.agency.b, agency->b, SP_ID_LEN) != 0)
 		return false;
 	for (size_t i = 0; i < ahead.n; i++)
-		if (memcmp(ahead.rows[i].c.id.b, case_id->b, SP_ID_LEN) == 0) {
+		if (ahead.rows[i].shares_read &&
+		    memcmp(ahead.rows[i].c.id.b, case_id->b, SP_ID_LEN) == 0) {
 			*state = ahead.rows[i].state;
 			*fields = ahead.rows[i].fields;
 			return true;
@@ -281,14 +283,21 @@ int cw_cases_prefetch(struct sp_casework *cw, const struct sp_id *ids, size_t n,
 	}
 	sp_stmt_done(st);
 	st = NULL;
-	/* their owning agencies' kinds */
+	/* their owning agencies' kinds, but the one the policy already read in this operation */
 	struct sp_id agencies[CW_PREFETCH];
 	size_t nag = 0;
+	if (agency_seen.set) {
+		ahead.agencies[0].id = agency_seen.id;
+		ahead.agencies[0].kind = agency_seen.kind;
+		ahead.n_agencies = 1;
+	}
 	for (size_t i = 0; i < got; i++) {
 		size_t k = 0;
 		while (k < nag && memcmp(agencies[k].b, ahead.rows[i].c.agency.b, SP_ID_LEN) != 0)
 			k++;
-		if (k == nag)
+		if (k == nag && !(agency_seen.set && memcmp(agency_seen.id.b,
+							    ahead.rows[i].c.agency.b,
+							    SP_ID_LEN) == 0))
 			agencies[nag++] = ahead.rows[i].c.agency;
 	}
 	if (!rc && nag)
@@ -306,13 +315,21 @@ int cw_cases_prefetch(struct sp_casework *cw, const struct sp_id *ids, size_t n,
 	}
 	sp_stmt_done(st);
 	st = NULL;
-	/* accepted beats pending; the profiles of several accepted referrals add up
-	 * (cw_share_read) */
-	if (!rc && got)
+	/* the shares with the subject's agency of the cases of other agencies (a case of its
+	 * own is shared with no one it is not already with): accepted beats pending; the
+	 * profiles of several accepted referrals add up (cw_share_read) */
+	struct sp_id others[CW_PREFETCH];
+	size_t nothers = 0;
+	for (size_t i = 0; i < got; i++)
+		if (memcmp(ahead.rows[i].c.agency.b, cw->subject->agency.b, SP_ID_LEN) != 0) {
+			ahead.rows[i].shares_read = true;
+			others[nothers++] = ahead.rows[i].c.id;
+		}
+	if (!rc && nothers)
 		rc = prepare_in(cw,
 				"SELECT case_id, state, fields FROM case_shares WHERE agency_id = ? AND "
 				"case_id IN",
-				2, ids, n, &st, err);
+				2, others, nothers, &st, err);
 	if (!rc && st && sp_stmt_bind_id(st, 1, &cw->subject->agency))
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	while (!rc && st && (rc = sp_stmt_step(st, err)) > 0) {

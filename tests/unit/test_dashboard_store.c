@@ -3,7 +3,7 @@
  * case and a colleague's left out); the open tasks due within seven days of an injected now,
  * overdue ones counted apart; the overdue targets on the caseworker's cases, and on the whole
  * agency for a supervisor; one audit record naming the cases shown; a subject who may list no
- * case refused and the refusal recorded. Every expected value below is worked out by hand. */
+ * case refused and the refusal recorded; the tasks' cases read ahead, not one by one. Every expected value below is worked out by hand. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -300,6 +300,31 @@ static void coordinator_refused(void **state)
 	assert_string_equal(rec.reason, "denied:aggregates_only");
 }
 
+/* The store calls of the caseworker's dashboard on 1 July (sp_store_calls). */
+static long dashboard_calls(void)
+{
+	struct sp_casework cw = as(&caseworker);
+	struct sp_err err = {0};
+	struct sp_dashboard d;
+	sp_store_fail_at(store, 0); /* counts from zero, fails nothing */
+	ok(sp_dashboard_read(&cw, at("2026-07-01T00:00:00Z"), &d, &err), &err, "dashboard");
+	return sp_store_calls(store);
+}
+
+/* The tasks' cases are read ahead with one statement, not one a task: three more tasks due,
+ * on three of the caseworker's cases the dashboard already shows, cost six calls — a step
+ * of the tasks' statement and a step of the read-ahead's each — where a read of each case
+ * would cost nine (its prepare and its step instead of the read-ahead's row). */
+static void tasks_cases_read_ahead(void **state)
+{
+	(void)state;
+	long before = dashboard_calls();
+	(void)task(&c_normal1, NULL, "2026-07-03T09:00:00Z", SP_TASK_ROUTINE);
+	(void)task(&c_normal2, NULL, "2026-07-03T09:00:00Z", SP_TASK_ROUTINE);
+	(void)task(&c_low, NULL, "2026-07-03T09:00:00Z", SP_TASK_ROUTINE);
+	assert_int_equal(dashboard_calls(), before + 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +333,7 @@ int main(void)
 		cmocka_unit_test(supervisor_sees_the_agency),
 		cmocka_unit_test(outsider_sees_nothing),
 		cmocka_unit_test(coordinator_refused),
+		cmocka_unit_test(tasks_cases_read_ahead),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
