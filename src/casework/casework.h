@@ -78,6 +78,9 @@ int cw_begin(struct sp_casework *cw, struct sp_err *err) SP_MUST;
 int cw_begin_read(struct sp_casework *cw, struct sp_err *err) SP_MUST;
 /* Forget what the policy read during the operation (deps.c), at its start and end. */
 void cw_facts_clear(void);
+/* A section joining the open operation (sp_caseop_begin_read_in): its audit record's flags
+ * (flagged to the DPO, read under break-glass) start afresh; what the policy read stays. */
+void cw_facts_section(void);
 /* Read ahead, for the open read operation, the cases of ids (at most CW_PREFETCH), their
  * owning agencies' kinds (but the one the policy read already) and, for the cases of other
  * agencies, what their shares give the subject's agency, with at most three statements:

@@ -225,6 +225,12 @@ void cw_facts_clear(void)
 	glass_used = false;
 }
 
+void cw_facts_section(void)
+{
+	dpo_flagged = false;
+	glass_used = false;
+}
+
 const struct sp_case *cw_case_ahead(const struct sp_id *id)
 {
 	for (size_t i = 0; i < ahead.n; i++)
@@ -759,46 +765,51 @@ static bool action_reads(enum sp_action action)
 	}
 }
 
-/* A read's record, held from its operation's audit call until cw_finish hands it to the
- * writer: a copy, since the operation's strings and ids are gone by then. */
+/* A read's records, held from its operation's audit calls until cw_finish hands them to the
+ * writer together (one wait for a page that is several reads: the dashboard and its
+ * referrals): copies, since the operation's strings and ids are gone by then. */
+#define CW_DEFERRED_MAX 4
 static _Thread_local struct {
-	bool set;
-	struct sp_audit_rec rec;
-	char roles[160];
-	char fields[64];
-	struct sp_id objects[SP_AUDIT_OBJECTS_MAX];
+	size_t n;
+	struct sp_audit_rec recs[CW_DEFERRED_MAX];
+	struct deferred_text {
+		char roles[160];
+		char fields[64];
+		struct sp_id objects[SP_AUDIT_OBJECTS_MAX];
+	} text[CW_DEFERRED_MAX];
 } deferred;
 
 void cw_deferred_clear(void)
 {
-	deferred.set = false;
+	deferred.n = 0;
 }
 
 static int defer(const struct sp_audit_rec *rec, struct sp_err *err)
 {
-	if (strlen(rec->fields) >= sizeof deferred.fields ||
-	    strlen(rec->roles) >= sizeof deferred.roles)
+	if (deferred.n == CW_DEFERRED_MAX)
+		return sp_err_set(err, SP_EINTERNAL, "", "too many audit records to defer");
+	struct deferred_text *t = &deferred.text[deferred.n];
+	if (strlen(rec->fields) >= sizeof t->fields || strlen(rec->roles) >= sizeof t->roles)
 		return sp_err_set(err, SP_EINTERNAL, "", "audit record too long to defer");
-	deferred.rec = *rec;
-	snprintf(deferred.roles, sizeof deferred.roles, "%s", rec->roles);
-	snprintf(deferred.fields, sizeof deferred.fields, "%s", rec->fields);
+	struct sp_audit_rec *d = &deferred.recs[deferred.n++];
+	*d = *rec;
+	snprintf(t->roles, sizeof t->roles, "%s", rec->roles);
+	snprintf(t->fields, sizeof t->fields, "%s", rec->fields);
 	if (rec->nobjects)
-		memcpy(deferred.objects, rec->objects, rec->nobjects * sizeof *rec->objects);
-	deferred.rec.roles = deferred.roles;
-	deferred.rec.fields = deferred.fields;
-	deferred.rec.objects = rec->nobjects ? deferred.objects : NULL;
-	deferred.set = true;
+		memcpy(t->objects, rec->objects, rec->nobjects * sizeof *rec->objects);
+	d->roles = t->roles;
+	d->fields = t->fields;
+	d->objects = rec->nobjects ? t->objects : NULL;
 	return SP_OK;
 }
 
 int cw_deferred_submit(struct sp_casework *cw, int rc, struct sp_err *err)
 {
-	if (!deferred.set)
+	size_t n = deferred.n;
+	deferred.n = 0;
+	if (rc || !n)
 		return rc;
-	deferred.set = false;
-	if (rc)
-		return rc;
-	return sp_audit_writer_submit(cw->read_audit, &deferred.rec, NULL, err);
+	return sp_audit_writer_submit_many(cw->read_audit, deferred.recs, n, NULL, err);
 }
 
 int cw_audit_act(struct sp_casework *cw, const struct sp_case_act *act, const char *object_type,
