@@ -321,8 +321,8 @@ int cw_cases_prefetch(struct sp_casework *cw, const struct sp_id *ids, size_t n,
 	}
 	sp_stmt_done(st);
 	st = NULL;
-	/* the shares with the subject's agency of the cases of other agencies (a case of its
-	 * own is shared with no one it is not already with): accepted beats pending; the
+	/* the shares with the subject's agency of the cases of other agencies (the policy asks
+	 * about shares only across agencies: policy_object): accepted beats pending; the
 	 * profiles of several accepted referrals add up (cw_share_read) */
 	struct sp_id others[CW_PREFETCH];
 	size_t nothers = 0;
