@@ -58,8 +58,8 @@ int sp_caseop_authorise_any(struct sp_casework *cw, const struct sp_case_act *ac
 int sp_caseop_case(struct sp_caseop *op, const struct sp_id *case_id, struct sp_err *err) SP_MUST;
 /* In a read operation that will ask about many cases (a page of rows): read ahead the cases
  * of ids, their agencies and their shares with the subject's agency with at most three
- * statements, so that sp_caseop_case on each reads nothing more. At most SP_CASEOP_PREFETCH at a time (the
- * rest are cut): each call replaces the last's. */
+ * statements, so that sp_caseop_case on each reads nothing more. At most SP_CASEOP_PREFETCH
+ * at a time (the rest are cut): each call replaces the last's. */
 #define SP_CASEOP_PREFETCH 64
 int sp_caseop_prefetch(struct sp_caseop *op, const struct sp_id *ids, size_t n,
 		       struct sp_err *err) SP_MUST;

@@ -1,11 +1,12 @@
 /* The caseworker's dashboard (issue 6, item 13): what waits for the subject, read in one
  * transaction with one audit record ("dashboard.read", naming the cases whose rows are shown
  * and the field classes shown), and the sections of wings above casework in the same
- * transaction (each with its own record, durable with it). Its sections: the subject's open cases counted per priority
- * and the first of them, urgent first; the subject's open tasks due within
- * SP_DASHBOARD_DUE_DAYS (overdue ones first); the overdue deadlines on the subject's cases, or
- * for a supervisor on every case of the agency. A section the subject's roles do not read
- * (tasks or deadlines) is absent; the whole is refused to a subject who may list no case. */
+ * transaction (each with its own record, durable with it). Its sections: the subject's open
+ * cases counted per priority and the first of them, urgent first; the subject's open tasks
+ * due within SP_DASHBOARD_DUE_DAYS (overdue ones first); the overdue deadlines on the
+ * subject's cases, or for a supervisor on every case of the agency. A section the subject's
+ * roles do not read (tasks or deadlines) is absent; the whole is refused to a subject who may
+ * list no case. */
 #ifndef SAFEPATH_DASHBOARD_H
 #define SAFEPATH_DASHBOARD_H
 
