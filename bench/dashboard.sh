@@ -11,8 +11,9 @@
 # PostgreSQL (STORE=pg) the throwaway cluster of tests/pg.sh, durable (fsync,
 # synchronous_commit and full-page writes on); the database's own CPU is not in the figure.
 # The loaded store is cached (BENCH_CACHE, default build/bench-cache): a second run copies it
-# instead of making it again. The query plans of the dashboard's statements are printed
-# (EXPLAIN) after the runs. Settings: STORE (sqlite or pg), CASES, SECONDS_PER_RUN (20),
+# instead of making it again. On PostgreSQL, the statements a request of each page costs
+# (log_statement=all for a second of wrk at one connection, after its runs). The query plans
+# of the dashboard's statements are printed (EXPLAIN) after the runs. Settings: STORE (sqlite or pg), CASES, SECONDS_PER_RUN (20),
 # ROUNDS (2), BENCH_CACHE.
 # More pages to measure are more lines in PAGES.
 . "$(dirname "$0")/lib.sh"
@@ -83,6 +84,30 @@ measure() {
 	metrics_snapshot "$WORK/m1"
 	phase_table "$WORK/m0" "$WORK/m1" "$route" GET
 }
+# count_statements LABEL URL: on PostgreSQL, the statements of one request (each a round
+# trip), from the server's log with log_statement=all around a second of wrk at one
+# connection: on the request's own connection (the one that looks the session up, one
+# lookup a request) and on the audit writer's (one batch a request at one connection).
+psql_bench() { "$SP_PG_BIN/psql" -X -q -h "$SP_PG_DIR" -p "$SP_PG_PORT" -U sp -d sp_bench "$@"; }
+count_statements() {
+	local label=$1 url=$2 log="$SP_PG_DIR/server.log" from
+	psql_bench -c "ALTER SYSTEM SET log_line_prefix = '%p:'" \
+		-c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+	sleep 1
+	from=$(wc -l <"$log")
+	taskset -c "$LOAD_CORE" wrk -t1 -c1 -d1s -H "Cookie: $COOKIE" "$url" >/dev/null
+	psql_bench -c "ALTER SYSTEM RESET log_statement" -c "ALTER SYSTEM RESET log_line_prefix" \
+		-c "SELECT pg_reload_conf()" >/dev/null
+	tail -n +$((from + 1)) "$log" | grep -E '^[0-9]+:LOG:  (statement|execute)' | awk -F: -v l="$label" '
+		{ n[$1]++ }
+		/FROM sessions s JOIN users/ { req[$1]++ }
+		/INSERT INTO audit_log/ { aud[$1] = 1 }
+		END {
+			for (p in req) if (!best || req[p] > req[best]) best = p
+			for (p in aud) w += n[p]
+			if (best) printf "%s: statements a request on PostgreSQL: %.1f on its connection, %.1f on the audit writer'"'"'s (%d requests)\n", l, n[best] / req[best], w / req[best], req[best]
+		}'
+}
 for page in "${PAGES[@]}"; do
 	IFS='|' read -r label user path <<<"$page"
 	login "$user"
@@ -94,6 +119,7 @@ for page in "${PAGES[@]}"; do
 	for r in $(seq "$ROUNDS"); do
 		for c in 1 16; do measure "$label" "$c" "$BASE$path" "${path%%\?*}"; done
 	done
+	[ "$STORE" = pg ] && count_statements "$label" "$BASE$path"
 done
 stop_server
 
@@ -104,7 +130,7 @@ lit="(SELECT id FROM users WHERE username = 'demo.caseworker')"
 if [ "$STORE" = sqlite ]; then
 	explain() { sqlite3 "$WORK/var/safepath.db" "EXPLAIN QUERY PLAN $1"; }
 else
-	explain() { "$SP_PG_BIN/psql" -X -q -h "$SP_PG_DIR" -p "$SP_PG_PORT" -U sp -d sp_bench -c "EXPLAIN $1"; }
+	explain() { psql_bench -c "EXPLAIN $1"; }
 fi
 agency="(SELECT agency_id FROM users WHERE username = 'demo.caseworker')"
 echo "== plans"

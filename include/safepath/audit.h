@@ -189,6 +189,10 @@ int sp_audit_writer_start(struct sp_store *s, const struct sp_audit_keys *keys,
  * *seq_out (if not NULL) gets the record's seq. Safe from any number of threads. */
 int sp_audit_writer_submit(struct sp_audit_writer *w, const struct sp_audit_rec *rec,
 			   int64_t *seq_out, struct sp_err *err) SP_MUST;
+/* The same for n records of one operation (1 to the writer's max_batch): committed together,
+ * in order, in one batch, with one wait; *seq_out gets the first's seq. */
+int sp_audit_writer_submit_many(struct sp_audit_writer *w, const struct sp_audit_rec *recs,
+				size_t n, int64_t *seq_out, struct sp_err *err) SP_MUST;
 struct sp_audit_writer_stats {
 	long batches;  /* transactions committed */
 	long records;  /* records committed */

@@ -34,6 +34,7 @@ struct sp_caseop {
 	struct sp_casework *cw;        /* borrowed */
 	const struct sp_case_act *act; /* borrowed */
 	bool write;
+	bool joined; /* inside the caller's read operation (sp_caseop_begin_read_in) */
 	bool has_case;
 	struct sp_case c; /* the case, once sp_caseop_case allowed it */
 };
@@ -42,6 +43,12 @@ struct sp_caseop {
  * through cw->read_audit when the server has a writer (see struct sp_casework). */
 int sp_caseop_begin(struct sp_casework *cw, const struct sp_case_act *act, bool write,
 		    struct sp_caseop *op, struct sp_err *err) SP_MUST;
+/* A read operation that is a section of the caller's page when the caller has one open on
+ * cw (sp_dashboard_read's sections): it runs in that transaction, and sp_caseop_finish leaves
+ * the commit to the caller, whose finish makes this operation's audit record durable with
+ * its own, in one wait. Else as sp_caseop_begin for a read. */
+int sp_caseop_begin_read_in(struct sp_casework *cw, const struct sp_case_act *act,
+			    struct sp_caseop *op, struct sp_err *err) SP_MUST;
 /* May the subject do act on any case at all (one of its own agency's, assigned to it)?
  * Refuses a command up front, before it looks a case up; a refusal is recorded. */
 int sp_caseop_authorise_any(struct sp_casework *cw, const struct sp_case_act *act,
@@ -50,9 +57,9 @@ int sp_caseop_authorise_any(struct sp_casework *cw, const struct sp_case_act *ac
  * there is no such case, SP_EDENIED with the policy's reason when refused. */
 int sp_caseop_case(struct sp_caseop *op, const struct sp_id *case_id, struct sp_err *err) SP_MUST;
 /* In a read operation that will ask about many cases (a page of rows): read ahead the cases
- * of ids and their shares with the subject's agency with two statements, so that
- * sp_caseop_case on each reads nothing more. At most SP_CASEOP_PREFETCH at a time (the
- * rest are cut): each call replaces the last's. */
+ * of ids, their agencies and their shares with the subject's agency with at most three
+ * statements, so that sp_caseop_case on each reads nothing more. At most SP_CASEOP_PREFETCH
+ * at a time (the rest are cut): each call replaces the last's. */
 #define SP_CASEOP_PREFETCH 64
 int sp_caseop_prefetch(struct sp_caseop *op, const struct sp_id *ids, size_t n,
 		       struct sp_err *err) SP_MUST;
@@ -110,7 +117,8 @@ int sp_caseop_idem(struct sp_caseop *op, const char *kind, const struct sp_id *o
 int sp_caseop_share(struct sp_caseop *op, const struct sp_id *agency,
 		    const struct sp_id *referral, enum sp_referral_state state, unsigned fields,
 		    struct sp_err *err) SP_MUST;
-/* Commit when rc is 0, else roll back; returns the final status. */
+/* Commit when rc is 0, else roll back; returns the final status (rc alone for an operation
+ * inside the caller's: the caller commits or rolls back). */
 int sp_caseop_finish(struct sp_caseop *op, int rc, struct sp_err *err) SP_MUST;
 
 #endif

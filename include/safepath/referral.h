@@ -331,7 +331,9 @@ int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int stat
 /* The subject's agency's referrals awaiting an answer (sent or acknowledged): *awaiting how
  * many (a count of the clear status column), and the first `limit` of them, soonest due
  * first (no due date last), read as sp_referral_inbox reads its rows (the ones the policy
- * refuses left out and counted in *withheld); one audit record naming those shown. */
+ * refuses left out and counted in *withheld); one audit record naming those shown. A section
+ * of the dashboard (sp_dashboard_read's `more`): inside the caller's open read operation when
+ * there is one, its record made durable with the caller's (sp_caseop_begin_read_in). */
 int sp_referral_awaiting(struct sp_casework *cw, size_t limit, size_t *awaiting,
 			 struct sp_case_referral **out, size_t *n, size_t *withheld,
 			 struct sp_err *err) SP_MUST;

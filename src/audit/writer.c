@@ -11,12 +11,13 @@
 #include "safepath/store.h"
 
 struct waiter {
-	const struct sp_audit_rec *rec; /* the submitter's, alive while it waits */
+	const struct sp_audit_rec *recs; /* the submitter's, alive while it waits */
+	size_t n;                        /* in one batch, in order */
 	struct waiter *next;
 	pthread_cond_t answered;        /* signalled when done is set: only its batch wakes */
 	int done;
 	int rc;
-	int64_t seq;
+	int64_t seq; /* of its first record */
 	struct sp_err err;
 };
 
@@ -28,7 +29,8 @@ struct sp_audit_writer {
 	struct sp_audit_rec *recs;   /* max_batch slots for the batch being written */
 	struct slot {
 		struct waiter *who;
-	} *batch;                    /* the waiter of each slot */
+		size_t first;        /* its first record's slot in recs */
+	} *batch;                    /* the batch's waiters, at most max_batch */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work;         /* the writer waits for records */
@@ -66,12 +68,15 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&w->work, &w->mu);
 		if (!w->head)
 			break; /* stopping, and everything queued is answered */
-		size_t n = 0;
-		while (w->head && n < (size_t)w->max_batch) {
+		/* whole submissions only: a submitter's records commit together */
+		size_t n = 0, nw = 0;
+		while (w->head && n + w->head->n <= (size_t)w->max_batch) {
 			struct waiter *x = w->head;
 			w->head = x->next;
-			w->batch[n].who = x;
-			w->recs[n++] = *x->rec;
+			w->batch[nw].who = x;
+			w->batch[nw++].first = n;
+			for (size_t k = 0; k < x->n; k++)
+				w->recs[n++] = x->recs[k];
 		}
 		if (!w->head)
 			w->tail = NULL;
@@ -82,10 +87,10 @@ static void *writer_main(void *arg)
 		int rc = write_batch(w, n, &first, &err);
 
 		pthread_mutex_lock(&w->mu);
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < nw; i++) {
 			struct waiter *x = w->batch[i].who;
 			x->rc = rc;
-			x->seq = rc ? 0 : first + (int64_t)i;
+			x->seq = rc ? 0 : first + (int64_t)w->batch[i].first;
 			x->err = err;
 			x->done = 1;
 			pthread_cond_signal(&x->answered);
@@ -147,10 +152,20 @@ nomem:
 int sp_audit_writer_submit(struct sp_audit_writer *w, const struct sp_audit_rec *rec,
 			   int64_t *seq_out, struct sp_err *err)
 {
-	int rc = sp_audit_rec_check(rec, err); /* a bad record fails alone, not its batch */
-	if (rc)
-		return rc;
-	struct waiter me = {.rec = rec};
+	return sp_audit_writer_submit_many(w, rec, 1, seq_out, err);
+}
+
+int sp_audit_writer_submit_many(struct sp_audit_writer *w, const struct sp_audit_rec *recs,
+				size_t n, int64_t *seq_out, struct sp_err *err)
+{
+	if (n == 0 || n > (size_t)w->max_batch)
+		return sp_err_set(err, SP_EINVAL, NULL, "1 to %d records a submission", w->max_batch);
+	for (size_t i = 0; i < n; i++) {
+		int rc = sp_audit_rec_check(&recs[i], err); /* bad records fail alone, not their batch */
+		if (rc)
+			return rc;
+	}
+	struct waiter me = {.recs = recs, .n = n};
 	if (pthread_cond_init(&me.answered, NULL))
 		return sp_err_set(err, SP_ENOMEM, NULL, "cannot wait for the audit writer");
 	pthread_mutex_lock(&w->mu);
@@ -166,7 +181,7 @@ int sp_audit_writer_submit(struct sp_audit_writer *w, const struct sp_audit_rec 
 	else
 		w->head = &me; /* cppcheck-suppress autoVariables */
 	w->tail = &me; /* cppcheck-suppress autoVariables */
-	w->stats.pending++;
+	w->stats.pending += (long)n;
 	pthread_cond_signal(&w->work);
 	while (!me.done)
 		pthread_cond_wait(&me.answered, &w->mu);

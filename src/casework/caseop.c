@@ -17,6 +17,19 @@ int sp_caseop_begin(struct sp_casework *cw, const struct sp_case_act *act, bool 
 	return write ? cw_begin(cw, err) : cw_begin_read(cw, err);
 }
 
+int sp_caseop_begin_read_in(struct sp_casework *cw, const struct sp_case_act *act,
+			    struct sp_caseop *op, struct sp_err *err)
+{
+	if (!sp_store_in_transaction(cw->store))
+		return sp_caseop_begin(cw, act, false, op, err);
+	cw_facts_section();
+	memset(op, 0, sizeof *op);
+	op->cw = cw;
+	op->act = act;
+	op->joined = true;
+	return SP_OK;
+}
+
 int sp_caseop_authorise_any(struct sp_casework *cw, const struct sp_case_act *act,
 			    struct sp_err *err)
 {
@@ -154,5 +167,5 @@ int sp_caseop_idem(struct sp_caseop *op, const char *kind, const struct sp_id *o
 
 int sp_caseop_finish(struct sp_caseop *op, int rc, struct sp_err *err)
 {
-	return cw_finish(op->cw, rc, err);
+	return op->joined ? rc : cw_finish(op->cw, rc, err);
 }

@@ -78,10 +78,14 @@ int cw_begin(struct sp_casework *cw, struct sp_err *err) SP_MUST;
 int cw_begin_read(struct sp_casework *cw, struct sp_err *err) SP_MUST;
 /* Forget what the policy read during the operation (deps.c), at its start and end. */
 void cw_facts_clear(void);
-/* Read ahead, for the open read operation, the cases of ids (at most CW_PREFETCH) and what
- * their shares give the subject's agency, with two statements: cw_case_load and
- * cw_share_read then take them from there (a page of referrals asks about each row's case).
- * Forgotten with the facts. */
+/* A section joining the open operation (sp_caseop_begin_read_in): its audit record's flags
+ * (flagged to the DPO, read under break-glass) start afresh; what the policy read stays. */
+void cw_facts_section(void);
+/* Read ahead, for the open read operation, the cases of ids (at most CW_PREFETCH), their
+ * owning agencies' kinds (but the one the policy read already) and, for the cases of other
+ * agencies, what their shares give the subject's agency, with at most three statements:
+ * cw_case_load and cw_share_read then take them from there (a page of referrals or of "my
+ * tasks" asks about each row's case). Forgotten with the facts. */
 #define CW_PREFETCH SP_CASEOP_PREFETCH
 int cw_cases_prefetch(struct sp_casework *cw, const struct sp_id *ids, size_t n,
 		      struct sp_err *err) SP_MUST;

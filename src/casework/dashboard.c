@@ -1,6 +1,7 @@
 /* The dashboard: the subject's open cases, tasks due and overdue deadlines, each section read
  * by its table's owner (search.c, task.c, deadline.c) inside one read transaction, and one
- * audit record naming the cases of every row shown. */
+ * audit record naming the cases of every row shown; then the caller's section (the referrals)
+ * in the same transaction, its record durable with this one. */
 #include <string.h>
 
 #include "casework/casework.h"
@@ -35,8 +36,8 @@ static int dashboard_audit(struct sp_casework *cw, const struct sp_dashboard *d,
 	return cw_audit_many(cw, CW_DASHBOARD_READ, "case", ids, n, fields[names][titles], err);
 }
 
-int sp_dashboard_read(struct sp_casework *cw, int64_t now, struct sp_dashboard *d,
-		      struct sp_err *err)
+int sp_dashboard_read(struct sp_casework *cw, int64_t now, const struct sp_dashboard_section *more,
+		      struct sp_dashboard *d, struct sp_err *err)
 {
 	memset(d, 0, sizeof *d);
 	d->now = now;
@@ -63,5 +64,7 @@ int sp_dashboard_read(struct sp_casework *cw, int64_t now, struct sp_dashboard *
 					 &d->deadlines_overdue, err);
 	if (!rc)
 		rc = dashboard_audit(cw, d, names, titles, err);
+	if (!rc && more)
+		rc = more->read(cw, more->ctx, err);
 	return cw_finish(cw, rc, err);
 }

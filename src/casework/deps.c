@@ -207,19 +207,26 @@ static _Thread_local struct {
 	struct sp_id agency;
 	struct ahead_case {
 		struct sp_case c;
+		bool shares_read; /* a case of another agency: its shares were read too */
 		enum sp_referral_state state;
 		unsigned fields;
 	} rows[CW_PREFETCH];
 	struct {
 		struct sp_id id;
 		enum sp_agency_kind kind;
-	} agencies[CW_PREFETCH]; /* the cases' owning agencies */
+	} agencies[CW_PREFETCH + 1]; /* the cases' owning agencies, and the one seen before */
 } ahead;
 
 void cw_facts_clear(void)
 {
 	ahead.n = ahead.n_agencies = 0;
 	agency_seen.set = false;
+	dpo_flagged = false;
+	glass_used = false;
+}
+
+void cw_facts_section(void)
+{
 	dpo_flagged = false;
 	glass_used = false;
 }
@@ -238,7 +245,8 @@ bool cw_share_ahead(const struct sp_id *case_id, const struct sp_id *agency,
 	if (!ahead.n || memcmp(ahead.agency.b, agency->b, SP_ID_LEN) != 0)
 		return false;
 	for (size_t i = 0; i < ahead.n; i++)
-		if (memcmp(ahead.rows[i].c.id.b, case_id->b, SP_ID_LEN) == 0) {
+		if (ahead.rows[i].shares_read &&
+		    memcmp(ahead.rows[i].c.id.b, case_id->b, SP_ID_LEN) == 0) {
 			*state = ahead.rows[i].state;
 			*fields = ahead.rows[i].fields;
 			return true;
@@ -281,14 +289,21 @@ int cw_cases_prefetch(struct sp_casework *cw, const struct sp_id *ids, size_t n,
 	}
 	sp_stmt_done(st);
 	st = NULL;
-	/* their owning agencies' kinds */
+	/* their owning agencies' kinds, but the one the policy already read in this operation */
 	struct sp_id agencies[CW_PREFETCH];
 	size_t nag = 0;
+	if (agency_seen.set) {
+		ahead.agencies[0].id = agency_seen.id;
+		ahead.agencies[0].kind = agency_seen.kind;
+		ahead.n_agencies = 1;
+	}
 	for (size_t i = 0; i < got; i++) {
 		size_t k = 0;
 		while (k < nag && memcmp(agencies[k].b, ahead.rows[i].c.agency.b, SP_ID_LEN) != 0)
 			k++;
-		if (k == nag)
+		if (k == nag && !(agency_seen.set && memcmp(agency_seen.id.b,
+							    ahead.rows[i].c.agency.b,
+							    SP_ID_LEN) == 0))
 			agencies[nag++] = ahead.rows[i].c.agency;
 	}
 	if (!rc && nag)
@@ -306,13 +321,21 @@ int cw_cases_prefetch(struct sp_casework *cw, const struct sp_id *ids, size_t n,
 	}
 	sp_stmt_done(st);
 	st = NULL;
-	/* accepted beats pending; the profiles of several accepted referrals add up
-	 * (cw_share_read) */
-	if (!rc && got)
+	/* the shares with the subject's agency of the cases of other agencies (the policy asks
+	 * about shares only across agencies: policy_object): accepted beats pending; the
+	 * profiles of several accepted referrals add up (cw_share_read) */
+	struct sp_id others[CW_PREFETCH];
+	size_t nothers = 0;
+	for (size_t i = 0; i < got; i++)
+		if (memcmp(ahead.rows[i].c.agency.b, cw->subject->agency.b, SP_ID_LEN) != 0) {
+			ahead.rows[i].shares_read = true;
+			others[nothers++] = ahead.rows[i].c.id;
+		}
+	if (!rc && nothers)
 		rc = prepare_in(cw,
 				"SELECT case_id, state, fields FROM case_shares WHERE agency_id = ? AND "
 				"case_id IN",
-				2, ids, n, &st, err);
+				2, others, nothers, &st, err);
 	if (!rc && st && sp_stmt_bind_id(st, 1, &cw->subject->agency))
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	while (!rc && st && (rc = sp_stmt_step(st, err)) > 0) {
@@ -742,46 +765,51 @@ static bool action_reads(enum sp_action action)
 	}
 }
 
-/* A read's record, held from its operation's audit call until cw_finish hands it to the
- * writer: a copy, since the operation's strings and ids are gone by then. */
+/* A read's records, held from its operation's audit calls until cw_finish hands them to the
+ * writer together (one wait for a page that is several reads: the dashboard and its
+ * referrals): copies, since the operation's strings and ids are gone by then. */
+#define CW_DEFERRED_MAX 4
 static _Thread_local struct {
-	bool set;
-	struct sp_audit_rec rec;
-	char roles[160];
-	char fields[64];
-	struct sp_id objects[SP_AUDIT_OBJECTS_MAX];
+	size_t n;
+	struct sp_audit_rec recs[CW_DEFERRED_MAX];
+	struct deferred_text {
+		char roles[160];
+		char fields[64];
+		struct sp_id objects[SP_AUDIT_OBJECTS_MAX];
+	} text[CW_DEFERRED_MAX];
 } deferred;
 
 void cw_deferred_clear(void)
 {
-	deferred.set = false;
+	deferred.n = 0;
 }
 
 static int defer(const struct sp_audit_rec *rec, struct sp_err *err)
 {
-	if (strlen(rec->fields) >= sizeof deferred.fields ||
-	    strlen(rec->roles) >= sizeof deferred.roles)
+	if (deferred.n == CW_DEFERRED_MAX)
+		return sp_err_set(err, SP_EINTERNAL, "", "too many audit records to defer");
+	struct deferred_text *t = &deferred.text[deferred.n];
+	if (strlen(rec->fields) >= sizeof t->fields || strlen(rec->roles) >= sizeof t->roles)
 		return sp_err_set(err, SP_EINTERNAL, "", "audit record too long to defer");
-	deferred.rec = *rec;
-	snprintf(deferred.roles, sizeof deferred.roles, "%s", rec->roles);
-	snprintf(deferred.fields, sizeof deferred.fields, "%s", rec->fields);
+	struct sp_audit_rec *d = &deferred.recs[deferred.n++];
+	*d = *rec;
+	snprintf(t->roles, sizeof t->roles, "%s", rec->roles);
+	snprintf(t->fields, sizeof t->fields, "%s", rec->fields);
 	if (rec->nobjects)
-		memcpy(deferred.objects, rec->objects, rec->nobjects * sizeof *rec->objects);
-	deferred.rec.roles = deferred.roles;
-	deferred.rec.fields = deferred.fields;
-	deferred.rec.objects = rec->nobjects ? deferred.objects : NULL;
-	deferred.set = true;
+		memcpy(t->objects, rec->objects, rec->nobjects * sizeof *rec->objects);
+	d->roles = t->roles;
+	d->fields = t->fields;
+	d->objects = rec->nobjects ? t->objects : NULL;
 	return SP_OK;
 }
 
 int cw_deferred_submit(struct sp_casework *cw, int rc, struct sp_err *err)
 {
-	if (!deferred.set)
+	size_t n = deferred.n;
+	deferred.n = 0;
+	if (rc || !n)
 		return rc;
-	deferred.set = false;
-	if (rc)
-		return rc;
-	return sp_audit_writer_submit(cw->read_audit, &deferred.rec, NULL, err);
+	return sp_audit_writer_submit_many(cw->read_audit, deferred.recs, n, NULL, err);
 }
 
 int cw_audit_act(struct sp_casework *cw, const struct sp_case_act *act, const char *object_type,

@@ -448,6 +448,52 @@ static int mine_row(struct sp_casework *cw, struct sp_task *t, const void *ct, s
 						: SP_OK;
 }
 
+/* The rows of "my tasks" st returns, at most max into out (*more when st has another), each
+ * made a mine_row: their cases read ahead with one statement, not one a row (the dashboard's
+ * tasks, a page of My tasks). The titles' bytes are kept in the arena past their step. */
+static int mine_rows(struct sp_casework *cw, struct sp_stmt *st, struct sp_task *out,
+		     size_t max, size_t *n, bool *more, struct sp_err *err)
+{
+	struct {
+		const void *ct;
+		size_t len;
+	} titles[SP_TASK_PAGE_MAX];
+	struct sp_id cases[SP_TASK_PAGE_MAX];
+	size_t count = 0;
+	int rc;
+	*n = 0;
+	*more = false;
+	if (max > SP_TASK_PAGE_MAX)
+		return sp_err_set(err, SP_EINTERNAL, "", "too many tasks for one page");
+	while ((rc = sp_stmt_step(st, err)) == 1) {
+		if (count == max) {
+			*more = true;
+			break;
+		}
+		const void *ct = NULL;
+		size_t len = 0;
+		if ((rc = task_row(st, &out[count], &ct, &len, err)))
+			return rc;
+		void *copy = ct ? sp_arena_alloc(cw->arena, len ? len : 1) : NULL;
+		if (ct && !copy)
+			return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+		if (copy && len)
+			memcpy(copy, ct, len);
+		titles[count].ct = copy;
+		titles[count].len = len;
+		cases[count] = out[count].case_id;
+		count++;
+	}
+	if (rc < 0)
+		return rc;
+	rc = count ? cw_cases_prefetch(cw, cases, count, err) : SP_OK;
+	for (size_t i = 0; !rc && i < count; i++)
+		rc = mine_row(cw, &out[i], titles[i].ct, titles[i].len, err);
+	if (!rc)
+		*n = count;
+	return rc;
+}
+
 int sp_task_mine(struct sp_casework *cw, const struct sp_id *after, struct sp_task *out,
 		 size_t max, size_t *n, struct sp_id *next, struct sp_err *err)
 {
@@ -490,23 +536,9 @@ int sp_task_mine(struct sp_casework *cw, const struct sp_id *after, struct sp_ta
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 		goto out;
 	}
-	while ((rc = sp_stmt_step(st, err)) == 1) {
-		if (count == max) {
-			more = true;
-			rc = 0;
-			break;
-		}
-		const void *ct = NULL;
-		size_t len = 0;
-		rc = task_row(st, &out[count], &ct, &len, err);
-		/* the title's bytes live until the next step: open it now */
-		if (!rc)
-			rc = mine_row(cw, &out[count], ct, len, err);
-		if (rc)
-			goto out;
-		ids[count] = out[count].id;
-		count++;
-	}
+	rc = mine_rows(cw, st, out, max, &count, &more, err);
+	for (size_t i = 0; !rc && i < count; i++)
+		ids[i] = out[i].id;
 	if (rc == 0)
 		rc = cw_audit_many(cw, CW_TASK_MINE, "task", ids, count, "stat,notes", err);
 out:
@@ -583,20 +615,13 @@ int cw_task_due(struct sp_casework *cw, int64_t now, int64_t before, struct sp_t
 	if (sp_stmt_bind_id(st, 1, cw_actor(cw)) || sp_stmt_bind_int64(st, 2, before) ||
 	    sp_stmt_bind_int64(st, 3, (int64_t)max))
 		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
-		const void *ct = NULL;
-		size_t len = 0;
-		struct sp_task *t = &out[*n];
-		rc = task_row(st, t, &ct, &len, err);
-		if (!rc)
-			rc = mine_row(cw, t, ct, len, err);
-		if (!rc) {
-			*titles |= t->title != NULL;
-			++*n;
-		}
-	}
+	bool more = false;
+	if (!rc)
+		rc = mine_rows(cw, st, out, max, n, &more, err);
 	sp_stmt_done(st);
-	return rc < 0 ? rc : SP_OK;
+	for (size_t i = 0; !rc && i < *n; i++)
+		*titles |= out[i].title != NULL;
+	return rc;
 }
 
 int cw_task_handover(struct sp_casework *cw, const struct sp_id *case_id,

@@ -1,6 +1,7 @@
 /* GET /api/v1/me/dashboard?lang=: the subject's open cases by priority, tasks due and overdue
- * deadlines (safepath/dashboard.h), one casework read with one audit record; and the
- * agency's referrals awaiting a response (the referral inbox's own audited read). */
+ * deadlines (safepath/dashboard.h), one casework read with one audit record; and, a section
+ * of the same read, the agency's referrals awaiting a response (with their own audit record,
+ * durable with the dashboard's). */
 #include <stdint.h>
 
 #include "http/http.h"
@@ -68,9 +69,11 @@ static json_t *deadlines_section(struct http_req *r, const struct sp_dashboard *
 
 /* {"awaiting", "items": [referrals]}: how many of the agency's referrals are sent and not yet
  * answered (sent or acknowledged), and the first of them, soonest due first
- * (sp_referral_awaiting: one audited read); null for a user who may not read them. */
-static int referrals_section(struct sp_casework *cw, json_t **out, struct sp_err *err)
+ * (sp_referral_awaiting: its own audit record, a section of the dashboard's read); null for a
+ * user who may not read them. ctx is the json_t * to set. */
+static int referrals_section(struct sp_casework *cw, void *ctx, struct sp_err *err)
 {
+	json_t **out = ctx;
 	struct sp_case_referral *list = NULL;
 	size_t n = 0, withheld = 0, waiting = 0;
 	int rc = sp_referral_awaiting(cw, DASH_REFERRALS, &waiting, &list, &n, &withheld, err);
@@ -104,11 +107,12 @@ int http_api_me_dashboard(struct http_req *r)
 	if (!d)
 		return http_problem(r, 500, "internal", "Internal error", NULL);
 	http_casework(r, &cw);
-	if (sp_dashboard_read(&cw, sp_now_us(), d, &err))
-		return http_problem_from_err(r, &err);
 	json_t *referrals = NULL;
-	if (referrals_section(&cw, &referrals, &err))
+	const struct sp_dashboard_section more = {referrals_section, &referrals};
+	if (sp_dashboard_read(&cw, sp_now_us(), &more, d, &err)) {
+		json_decref(referrals);
 		return http_problem_from_err(r, &err);
+	}
 	char now[SP_TIME_STRLEN + 1];
 	sp_time_format(d->now, now);
 	return http_reply_json(r, 200,

@@ -1432,15 +1432,18 @@ static int read_box(struct sp_caseop *op, struct sp_stmt *st, int bind_failed,
 	return rc;
 }
 
-/* A box's read begun: nothing out yet, the limit within an audit record's objects. */
-static int box_begin(struct sp_casework *cw, size_t *limit, struct sp_case_referral **out,
-		     size_t *n, size_t *withheld, struct sp_caseop *op, struct sp_err *err)
+/* A box's read begun: nothing out yet, the limit within an audit record's objects; a section
+ * of the caller's open read (the dashboard's referrals) joins it. */
+static int box_begin(struct sp_casework *cw, bool section, size_t *limit,
+		     struct sp_case_referral **out, size_t *n, size_t *withheld,
+		     struct sp_caseop *op, struct sp_err *err)
 {
 	*out = NULL;
 	*n = *withheld = 0;
 	if (*limit == 0 || *limit > SP_AUDIT_OBJECTS_MAX)
 		*limit = SP_AUDIT_OBJECTS_MAX;
-	return sp_caseop_begin(cw, &act_list, false, op, err);
+	return section ? sp_caseop_begin_read_in(cw, &act_list, op, err)
+		       : sp_caseop_begin(cw, &act_list, false, op, err);
 }
 
 /* A box's read finished: committed, or nothing out. */
@@ -1460,7 +1463,7 @@ int sp_referral_inbox(struct sp_casework *cw, enum sp_referral_box box, int stat
 {
 	struct sp_caseop op;
 	struct sp_stmt *st = NULL;
-	int rc = box_begin(cw, &limit, out, n, withheld, &op, err);
+	int rc = box_begin(cw, false, &limit, out, n, withheld, &op, err);
 	if (rc)
 		return rc;
 	rc = sp_store_prepare(cw->store,
@@ -1495,7 +1498,7 @@ int sp_referral_awaiting(struct sp_casework *cw, size_t limit, size_t *awaiting,
 	struct sp_caseop op;
 	struct sp_stmt *st = NULL;
 	*awaiting = 0;
-	int rc = box_begin(cw, &limit, out, n, withheld, &op, err);
+	int rc = box_begin(cw, true, &limit, out, n, withheld, &op, err);
 	if (rc)
 		return rc;
 	rc = sp_store_prepare(cw->store, "SELECT COUNT(*) " AWAITING, &st, err);

@@ -3,8 +3,9 @@
 // due within seven days (an overdue one first, one in three days) and not those due later,
 // undated or done; the overdue reasonable-grounds target of England and Wales on one of the
 // cases; the supervisor's deadlines for the whole agency; one audit record naming the cases
-// shown; the roles that work on no case refused; bad parameters named. Every expected value
-// below is written by hand from what the test sets up.
+// shown, and the referrals section's record right after it; the roles that work on no case
+// refused; bad parameters named. Every expected value below is written by hand from what the
+// test sets up.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertProblem, blob, demo, freshUser, holds, login, request, sql } from './lib.mjs';
@@ -114,6 +115,10 @@ test("a caseworker's dashboard: cases by priority, tasks due, overdue deadlines"
   const closedNamed = Number(sql(`SELECT count(*) FROM audit_log WHERE seq = ${seq} AND
     (object_id = ${blob(c.closed.id)} OR ${holds('objects', blob(c.closed.id))})`)[0]);
   assert.equal(closedNamed, 0);
+  // the referrals section is a section of the same read with its own record, written with
+  // the dashboard's (one submission to the audit writer): right after it
+  const after = sql(`SELECT action FROM audit_log WHERE seq = ${Number(seq) + 1}`);
+  assert.deepEqual(after, ['referral.list']);
 });
 
 test("a supervisor's deadlines are the agency's: the caseworker's overdue target is there", async () => {

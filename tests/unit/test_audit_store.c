@@ -862,14 +862,22 @@ static void writer_groups_reads_into_one_transaction(void **state)
 	sp_store_close(ws);
 }
 
+/* A writer of at most max_batch records a transaction on a store of its own (*ws). */
+static struct sp_audit_writer *writer_of(int max_batch, struct sp_store **ws)
+{
+	struct sp_err err = {0};
+	struct sp_audit_writer *w;
+	struct sp_audit_writer_options opt = {.max_batch = max_batch};
+	*ws = open_db(url);
+	assert_int_equal(sp_audit_writer_start(*ws, keys, &opt, &w, &err), SP_OK);
+	return w;
+}
+
 static void writer_under_load_keeps_the_chain(void **state)
 {
 	(void)state;
-	struct sp_store *ws = open_db(url);
-	struct sp_err err = {0};
-	struct sp_audit_writer *w;
-	struct sp_audit_writer_options opt = {.max_batch = 16};
-	assert_int_equal(sp_audit_writer_start(ws, keys, &opt, &w, &err), SP_OK);
+	struct sp_store *ws;
+	struct sp_audit_writer *w = writer_of(16, &ws);
 	struct submitter t[8];
 	pthread_t th[8];
 	for (int i = 0; i < 8; i++) {
@@ -923,6 +931,41 @@ static void writer_reports_failures(void **state)
 	sp_store_close(ws);
 }
 
+/* An operation's records submitted together commit in one batch, in order, with one wait:
+ * consecutive seqs from the one returned. More than a batch holds, or a bad one among them,
+ * is refused and none is written. */
+static void writer_commits_a_submission_together(void **state)
+{
+	(void)state;
+	struct sp_store *ws;
+	struct sp_audit_writer *w = writer_of(2, &ws);
+	struct sp_err err = {0};
+	struct sp_audit_rec r[3];
+	for (int i = 0; i < 3; i++)
+		sample(&r[i], i);
+	int64_t seq = -1;
+	assert_int_equal(sp_audit_writer_submit(w, &r[0], &seq, &err), SP_OK);
+	assert_int_equal(seq, 1);
+	assert_int_equal(sp_audit_writer_submit_many(w, &r[1], 2, &seq, &err), SP_OK);
+	assert_int_equal(seq, 2);
+	assert_int_equal(sp_audit_writer_submit_many(w, r, 3, &seq, &err), SP_EINVAL);
+	r[2].fields = "names,Jean Dupont";
+	assert_int_equal(sp_audit_writer_submit_many(w, &r[1], 2, &seq, &err), SP_EINVAL);
+	assert_string_equal(err.field, "fields");
+	struct sp_audit_writer_stats st;
+	sp_audit_writer_stats(w, &st);
+	assert_int_equal(st.records, 3);
+	assert_int_equal(st.batches, 2); /* the one record, then the two together */
+	sp_audit_writer_stop(w);
+	struct sp_audit_report rep = verify(ws);
+	assert_true(rep.ok);
+	assert_int_equal(rep.records, 3);
+	assert_int_equal(test_scalar(ws, "SELECT COUNT(*) FROM audit_log WHERE (seq = 2 AND "
+					 "action = 'case.update') OR (seq = 3 AND action = 'user.login')"),
+			 2);
+	sp_store_close(ws);
+}
+
 int main(void)
 {
 	if (sp_init() != SP_OK)
@@ -954,6 +997,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(writer_groups_reads_into_one_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_under_load_keeps_the_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_reports_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer_commits_a_submission_together, setup, teardown),
 		cmocka_unit_test_setup_teardown(object_index_is_coarse_and_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(index_cache_skips_committed_rows_and_forgets_rollbacks,
 						setup, teardown),

@@ -3,7 +3,9 @@
  * case and a colleague's left out); the open tasks due within seven days of an injected now,
  * overdue ones counted apart; the overdue targets on the caseworker's cases, and on the whole
  * agency for a supervisor; one audit record naming the cases shown; a subject who may list no
- * case refused and the refusal recorded. Every expected value below is worked out by hand. */
+ * case refused and the refusal recorded; the tasks' cases read ahead, not one by one; a
+ * section of another wing (the referrals awaiting an answer) read in the same transaction,
+ * its record written with the dashboard's. Every expected value below is worked out by hand. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,7 @@
 #include "safepath/caselife.h"
 #include "safepath/dashboard.h"
 #include "safepath/jurisdiction.h"
+#include "safepath/referral.h"
 
 #include "helpers.h"
 #include "world.h"
@@ -178,7 +181,7 @@ static void caseworker_sees_own_work(void **state)
 	struct sp_err err = {0};
 	struct sp_dashboard d;
 	int64_t before = audit_rows();
-	ok(sp_dashboard_read(&cw, at("2026-07-01T00:00:00Z"), &d, &err), &err, "dashboard");
+	ok(sp_dashboard_read(&cw, at("2026-07-01T00:00:00Z"), NULL, &d, &err), &err, "dashboard");
 	assert_int_equal(audit_rows(), before + 1);
 	/* five open cases: the closed one and the colleague's are not the caseworker's */
 	assert_int_equal(d.open_cases, 5);
@@ -236,7 +239,7 @@ static void a_week_later(void **state)
 	struct sp_casework cw = as(&caseworker);
 	struct sp_err err = {0};
 	struct sp_dashboard d;
-	ok(sp_dashboard_read(&cw, at("2026-07-08T00:00:00Z"), &d, &err), &err, "dashboard");
+	ok(sp_dashboard_read(&cw, at("2026-07-08T00:00:00Z"), NULL, &d, &err), &err, "dashboard");
 	assert_int_equal(d.tasks_due, 3);
 	assert_int_equal(d.tasks_overdue, 2);
 	assert_int_equal(d.deadlines_overdue, 2);
@@ -252,7 +255,7 @@ static void supervisor_sees_the_agency(void **state)
 	struct sp_casework cw = as(&supervisor);
 	struct sp_err err = {0};
 	struct sp_dashboard d;
-	ok(sp_dashboard_read(&cw, at("2026-07-01T00:00:00Z"), &d, &err), &err, "dashboard");
+	ok(sp_dashboard_read(&cw, at("2026-07-01T00:00:00Z"), NULL, &d, &err), &err, "dashboard");
 	assert_int_equal(d.open_cases, 0);
 	assert_int_equal(d.n_cases, 0);
 	assert_true(d.agency_scope);
@@ -277,7 +280,7 @@ static void outsider_sees_nothing(void **state)
 	struct sp_err err = {0};
 	struct sp_dashboard d;
 	int64_t before = audit_rows();
-	ok(sp_dashboard_read(&cw, at("2026-07-01T00:00:00Z"), &d, &err), &err, "dashboard");
+	ok(sp_dashboard_read(&cw, at("2026-07-01T00:00:00Z"), NULL, &d, &err), &err, "dashboard");
 	assert_int_equal(audit_rows(), before + 1);
 	assert_int_equal(d.open_cases + d.n_cases + d.tasks_due + d.n_tasks, 0);
 	assert_int_equal(d.deadlines_overdue + d.n_deadlines, 0);
@@ -290,7 +293,7 @@ static void coordinator_refused(void **state)
 	struct sp_casework cw = as(&coordinator);
 	struct sp_err err = {0};
 	struct sp_dashboard d;
-	assert_int_equal(sp_dashboard_read(&cw, at("2026-07-01T00:00:00Z"), &d, &err),
+	assert_int_equal(sp_dashboard_read(&cw, at("2026-07-01T00:00:00Z"), NULL, &d, &err),
 			 SP_EDENIED);
 	assert_string_equal(err.reason, "aggregates_only");
 	struct sp_id more[SP_AUDIT_OBJECTS_MAX];
@@ -298,6 +301,109 @@ static void coordinator_refused(void **state)
 	struct sp_audit_rec rec = last_record(more, &n);
 	assert_string_equal(rec.action, "dashboard.read");
 	assert_string_equal(rec.reason, "denied:aggregates_only");
+}
+
+/* The store calls of the caseworker's dashboard on 1 July (sp_store_calls). */
+static long dashboard_calls(void)
+{
+	struct sp_casework cw = as(&caseworker);
+	struct sp_err err = {0};
+	struct sp_dashboard d;
+	sp_store_fail_at(store, 0); /* counts from zero, fails nothing */
+	ok(sp_dashboard_read(&cw, at("2026-07-01T00:00:00Z"), NULL, &d, &err), &err, "dashboard");
+	return sp_store_calls(store);
+}
+
+/* The tasks' cases are read ahead with one statement, not one a task: three more tasks due,
+ * on three of the caseworker's cases the dashboard already shows, cost six calls — a step
+ * of the tasks' statement and a step of the read-ahead's each — where a read of each case
+ * would cost nine (its prepare and its step instead of the read-ahead's row). */
+static void tasks_cases_read_ahead(void **state)
+{
+	(void)state;
+	long before = dashboard_calls();
+	(void)task(&c_normal1, NULL, "2026-07-03T09:00:00Z", SP_TASK_ROUTINE);
+	(void)task(&c_normal2, NULL, "2026-07-03T09:00:00Z", SP_TASK_ROUTINE);
+	(void)task(&c_low, NULL, "2026-07-03T09:00:00Z", SP_TASK_ROUTINE);
+	assert_int_equal(dashboard_calls(), before + 6);
+}
+
+/* The referrals section as the API adds it: the agency's referrals awaiting an answer (none
+ * in this world's NGO). */
+static int awaiting_section(struct sp_casework *cw, void *ctx, struct sp_err *err)
+{
+	size_t *awaiting = ctx, n = 0, withheld = 0;
+	struct sp_case_referral *list = NULL;
+	return sp_referral_awaiting(cw, 10, awaiting, &list, &n, &withheld, err);
+}
+
+static int failing_section(struct sp_casework *cw, void *ctx, struct sp_err *err)
+{
+	(void)cw;
+	(void)ctx;
+	return sp_err_set(err, SP_EUNAVAIL, "", "the section failed");
+}
+
+/* The audit records from seq on, each "action|n" (n: its object and its further objects; a
+ * record naming none has a zero object), in order, into out. */
+static void records_from(int64_t seq, char *out, size_t size)
+{
+	struct sp_stmt *st;
+	struct sp_err err = {0};
+	ok(sp_store_prepare(store,
+			    "SELECT action, objects FROM audit_log WHERE seq >= ? ORDER BY seq", &st,
+			    &err),
+	   &err, "records");
+	assert_int_equal(sp_stmt_bind_int64(st, 1, seq), 0);
+	size_t at = 0;
+	out[0] = '\0';
+	while (sp_stmt_step(st, &err) == 1) {
+		size_t len = 0;
+		(void)sp_stmt_blob(st, 1, &len);
+		at += (size_t)snprintf(out + at, size - at, "%s|%zu ", sp_stmt_text(st, 0),
+				       len / SP_ID_LEN + 1);
+		assert_true(at < size);
+	}
+	sp_stmt_done(st);
+}
+
+/* A section of a wing above casework runs in the dashboard's read: with the group-commit
+ * writer, dashboard.read and the section's own referral.list are submitted together and
+ * written one after the other; a failing section fails the whole read, and neither record
+ * is written (nothing was shown). Without a writer (the CLI's way), the same. */
+static void a_section_in_the_same_read(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_store *ws = NULL;
+	struct sp_store_options opt = {.busy_timeout_ms = 1000};
+	ok(sp_store_open(db_url, &opt, &ws, &err), &err, "writer's store");
+	struct sp_audit_writer *w = NULL;
+	ok(sp_audit_writer_start(ws, akeys, NULL, &w, &err), &err, "writer");
+	struct sp_dashboard d;
+	char got[256];
+	for (int with_writer = 0; with_writer < 2; with_writer++) {
+		struct sp_casework cw = as(&caseworker);
+		cw.read_audit = with_writer ? w : NULL;
+		size_t awaiting = 99;
+		const struct sp_dashboard_section more = {awaiting_section, &awaiting};
+		int64_t next = test_scalar(store, "SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log");
+		ok(sp_dashboard_read(&cw, at("2026-07-01T00:00:00Z"), &more, &d, &err), &err,
+		   "dashboard");
+		assert_int_equal(awaiting, 0);
+		assert_int_equal(d.n_cases, 5);
+		/* the five cases shown; no referral shown, the count audited */
+		records_from(next, got, sizeof got);
+		assert_string_equal(got, "dashboard.read|5 referral.list|1 ");
+		const struct sp_dashboard_section broken = {failing_section, NULL};
+		next += 2;
+		assert_int_equal(sp_dashboard_read(&cw, at("2026-07-01T00:00:00Z"), &broken, &d, &err),
+				 SP_EUNAVAIL);
+		records_from(next, got, sizeof got);
+		assert_string_equal(got, "");
+	}
+	sp_audit_writer_stop(w);
+	sp_store_close(ws);
 }
 
 int main(void)
@@ -308,6 +414,8 @@ int main(void)
 		cmocka_unit_test(supervisor_sees_the_agency),
 		cmocka_unit_test(outsider_sees_nothing),
 		cmocka_unit_test(coordinator_refused),
+		cmocka_unit_test(tasks_cases_read_ahead),
+		cmocka_unit_test(a_section_in_the_same_read),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
