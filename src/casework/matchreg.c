@@ -568,40 +568,58 @@ static int cand_add(struct sp_arena *a, struct cands *c, const struct sp_id *per
 	return SP_OK;
 }
 
-/* The persons holding each key, keys held by more than SP_MATCHREG_KEY_PERSONS skipped. */
+/* The persons holding each key, keys held by more than SP_MATCHREG_KEY_PERSONS skipped (and
+ * counted), in one statement: a UNION ALL of one bounded look-up per key, each row tagged
+ * with its key's index (a round trip per key would cost more than the look-ups on a server
+ * database). */
+struct hit {
+	size_t key;
+	struct sp_id person;
+};
 static int block(struct sp_casework *cw, const struct blinded *keys, size_t n_keys,
 		 struct cands *out, uint64_t *capped, struct sp_err *err)
 {
-	for (size_t k = 0; k < n_keys; k++) {
-		struct sp_stmt *st;
-		int rc = sp_store_prepare(cw->store,
-					  "SELECT person_id FROM person_match_keys WHERE rule = ? "
-					  "AND mkey = ? LIMIT ?",
-					  &st, err);
-		if (rc)
-			return rc;
-		if (sp_stmt_bind_int64(st, 1, keys[k].rule) ||
-		    sp_stmt_bind_blob(st, 2, keys[k].v, CW_BLIND_LEN) ||
-		    sp_stmt_bind_int64(st, 3, SP_MATCHREG_KEY_PERSONS + 1)) {
-			sp_stmt_done(st);
-			return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	if (n_keys == 0)
+		return SP_OK;
+	struct sp_buf sql;
+	sp_buf_init(&sql, (size_t)256 * (ROW_KEYS_MAX + 1));
+	int rc = SP_OK;
+	for (size_t k = 0; !rc && k < n_keys; k++)
+		rc = sp_buf_addf(&sql,
+				 "%sSELECT %zu, person_id FROM (SELECT person_id FROM "
+				 "person_match_keys WHERE rule = ? AND mkey = ? LIMIT %d) k%zu",
+				 k ? " UNION ALL " : "", k, SP_MATCHREG_KEY_PERSONS + 1, k);
+	struct sp_stmt *st = NULL;
+	rc = rc ? sp_err_set(err, SP_ENOMEM, "", "out of memory")
+		: sp_store_prepare(cw->store, sql.data, &st, err);
+	sp_buf_free(&sql);
+	for (size_t k = 0; !rc && k < n_keys; k++)
+		if (sp_stmt_bind_int64(st, (int)(2 * k + 1), keys[k].rule) ||
+		    sp_stmt_bind_blob(st, (int)(2 * k + 2), keys[k].v, CW_BLIND_LEN))
+			rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	size_t count[ROW_KEYS_MAX] = {0}, n = 0, cap = 0;
+	struct hit *hits = NULL;
+	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
+		int64_t k = sp_stmt_int64(st, 0);
+		struct hit *grown = sp_arena_grow(cw->arena, hits, n, &cap, sizeof *hits);
+		if (!grown || k < 0 || (size_t)k >= n_keys) {
+			rc = sp_err_set(err, grown ? SP_EINTERNAL : SP_ENOMEM, "", "blocking look-up failed");
+			break;
 		}
-		struct sp_id ids[SP_MATCHREG_KEY_PERSONS + 1];
-		size_t n = 0;
-		while ((rc = sp_stmt_step(st, err)) == 1 && n <= SP_MATCHREG_KEY_PERSONS)
-			if ((rc = sp_stmt_id(st, 0, &ids[n++])))
-				break;
-		sp_stmt_done(st);
-		if (rc < 0)
-			return rc;
-		if (n > SP_MATCHREG_KEY_PERSONS) {
-			++*capped;
-			continue;
-		}
-		for (size_t i = 0; i < n; i++)
-			if (cand_add(cw->arena, out, &ids[i]))
-				return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+		hits = grown;
+		hits[n].key = (size_t)k;
+		rc = sp_stmt_id(st, 1, &hits[n++].person);
+		count[k]++;
 	}
+	sp_stmt_done(st);
+	if (rc < 0)
+		return rc;
+	for (size_t k = 0; k < n_keys; k++)
+		*capped += count[k] > SP_MATCHREG_KEY_PERSONS;
+	for (size_t i = 0; i < n; i++)
+		if (count[hits[i].key] <= SP_MATCHREG_KEY_PERSONS &&
+		    cand_add(cw->arena, out, &hits[i].person))
+			return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	return SP_OK;
 }
 
