@@ -765,6 +765,7 @@ static _Thread_local struct {
 	struct sp_audit_rec rec;
 	char roles[160];
 	char fields[64];
+	char reason[64];
 	struct sp_id objects[SP_AUDIT_OBJECTS_MAX];
 } deferred;
 
@@ -776,11 +777,16 @@ void cw_deferred_clear(void)
 static int defer(const struct sp_audit_rec *rec, struct sp_err *err)
 {
 	if (strlen(rec->fields) >= sizeof deferred.fields ||
-	    strlen(rec->roles) >= sizeof deferred.roles)
+	    strlen(rec->roles) >= sizeof deferred.roles ||
+	    (rec->reason && strlen(rec->reason) >= sizeof deferred.reason))
 		return sp_err_set(err, SP_EINTERNAL, "", "audit record too long to defer");
 	deferred.rec = *rec;
 	snprintf(deferred.roles, sizeof deferred.roles, "%s", rec->roles);
 	snprintf(deferred.fields, sizeof deferred.fields, "%s", rec->fields);
+	if (rec->reason) {
+		snprintf(deferred.reason, sizeof deferred.reason, "%s", rec->reason);
+		deferred.rec.reason = deferred.reason;
+	}
 	if (rec->nobjects)
 		memcpy(deferred.objects, rec->objects, rec->nobjects * sizeof *rec->objects);
 	deferred.rec.roles = deferred.roles;
