@@ -38,6 +38,9 @@ static const struct {
 				       "/referrals/"},
 	[SP_NOTIFY_REPORT_OVERDUE] = {"report.overdue", "referral", false, LINK_OBJECT,
 				      "/referrals/"},
+	/* a registration check found this case as a possible match for a user who may not see
+	 * it: the holding agency's focal points decide whether to get in touch */
+	[SP_NOTIFY_MATCH_ELSEWHERE] = {"match.elsewhere", "case", true, LINK_CASE, NULL},
 };
 
 const char *sp_notification_kind_name(enum sp_notification_kind k)
