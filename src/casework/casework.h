@@ -252,6 +252,11 @@ enum cw_action {
 	CW_APPROVAL_READ,
 	CW_CLOSE,
 	CW_TRANSFER_ACCEPT,
+	CW_DEDUP_RUN,
+	CW_PAIR_LIST,
+	CW_PAIR_CONFIRM,
+	CW_PAIR_REJECT,
+	CW_PAIR_UNDO,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;
