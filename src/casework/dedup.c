@@ -163,6 +163,16 @@ static int queue_rows(struct sp_casework *cw, enum sp_pair_state state, const st
 	return rc < 0 ? rc : SP_OK;
 }
 
+/* id added to the n ids of shown unless there: the new count. */
+static size_t shown_add(struct sp_id *shown, size_t n, const struct sp_id *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(shown[i].b, id->b, SP_ID_LEN) == 0)
+			return n;
+	shown[n] = *id;
+	return n + 1;
+}
+
 int sp_match_pair_list(struct sp_casework *cw, enum sp_pair_state state,
 		       const struct sp_id *after, size_t max, struct sp_match_pair *out,
 		       size_t *n, struct sp_id *next, struct sp_err *err)
@@ -178,6 +188,7 @@ int sp_match_pair_list(struct sp_casework *cw, enum sp_pair_state state,
 		rc = cw_authorise_any(cw, CW_PAIR_LIST, err);
 	struct sp_id cursor = after ? *after : (struct sp_id){0};
 	struct sp_id shown[2 * SP_PAIR_PAGE_MAX];
+	size_t n_shown = 0;
 	struct sp_match_pair rows[SP_PAIR_PAGE_MAX];
 	size_t got = SP_PAIR_PAGE_MAX;
 	/* pages of the agency's rows until max are shown or none are left */
@@ -199,15 +210,16 @@ int sp_match_pair_list(struct sp_casework *cw, enum sp_pair_state state,
 				rc = SP_OK;
 			else if (!rc) {
 				p->has_persons = true;
-				shown[2 * *n] = p->case_a;
-				shown[2 * (*n)++ + 1] = p->case_b;
+				(*n)++;
+				n_shown = shown_add(shown, n_shown, &p->case_a);
+				n_shown = shown_add(shown, n_shown, &p->case_b);
 			}
 		}
 		if (!rc && *n == max)
 			*next = cursor;
 	}
 	if (!rc)
-		rc = cw_audit_many(cw, CW_PAIR_LIST, "case", shown, 2 * *n, "stat,identity", err);
+		rc = cw_audit_many(cw, CW_PAIR_LIST, "case", shown, n_shown, "stat,identity", err);
 	return cw_finish(cw, rc, err);
 }
 
