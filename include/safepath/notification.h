@@ -56,6 +56,10 @@ enum sp_notification_kind {
 	SP_NOTIFY_REPORT_OVERDUE, /* such a report unanswered past its due date, for the receiving
 				   * agency's focal points (its sender's are told referral.overdue);
 				   * about no case; link /referrals/REFERRAL */
+	SP_NOTIFY_DEDUP_ELSEWHERE, /* object a deduplication run that found possible duplicates
+				    * among the agency's cases its runner may not see, for the
+				    * agency's focal points and supervisors, once a run; about no
+				    * case; no link (a supervisor reviews Possible duplicates) */
 	SP_NOTIFY_KIND_COUNT
 };
 const char *sp_notification_kind_name(enum sp_notification_kind k); /* "task.assigned" */

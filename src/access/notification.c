@@ -38,6 +38,8 @@ static const struct {
 				       "/referrals/"},
 	[SP_NOTIFY_REPORT_OVERDUE] = {"report.overdue", "referral", false, LINK_OBJECT,
 				      "/referrals/"},
+	/* safepath dedup found pairs the runner may not see: the agency's own people review them */
+	[SP_NOTIFY_DEDUP_ELSEWHERE] = {"dedup.elsewhere", "dedup_run", false, LINK_NONE, NULL},
 };
 
 const char *sp_notification_kind_name(enum sp_notification_kind k)

@@ -431,7 +431,8 @@ static int block(struct run *r, struct sp_err *err)
 	unsigned char key[64];
 	size_t key_len = 0, n = 0;
 	uint64_t rows = 0;
-	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
+	int step = 0;
+	while (!rc && (step = sp_stmt_step(st, err)) == 1) {
 		size_t len;
 		const void *k = sp_stmt_blob(st, 1, &len);
 		int64_t ru = sp_stmt_int64(st, 0);
@@ -454,13 +455,15 @@ static int block(struct run *r, struct sp_err *err)
 			progress(r, "block", r->cand.n, r->rep->persons);
 	}
 	sp_stmt_done(st);
-	if (rc >= 0)
+	if (!rc && step < 0)
+		rc = step;
+	if (!rc)
 		rc = group_close(r, group, n < cap_persons ? n : cap_persons,
 				 (uint64_t)n * (n - (n > 0)) / 2, err);
 	free(group);
 	r->rep->candidates = r->cand.n;
 	progress(r, "block", r->rep->persons, r->rep->persons);
-	return rc < 0 ? rc : SP_OK;
+	return rc;
 }
 
 /* One stored cell array, opened, into row's cells (a row of another model version stays
@@ -517,7 +520,7 @@ static int open_candidates(struct run *r, struct sp_err *err)
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	}
 	for (size_t i = 0; i < OPEN_BATCH; i++)
-		sp_buf_init(&s->ct[i], 0);
+		sp_buf_init(&s->ct[i], SP_SEAL_LIMIT);
 	for (size_t i = 0; i < r->cand.cap; i++)
 		if (!sp_id_is_zero(&r->cand.ids[i]))
 			r->person[r->cand.rows[i]] = r->cand.ids[i];
@@ -527,7 +530,8 @@ static int open_candidates(struct run *r, struct sp_err *err)
 	if (!rc)
 		sp_stmt_stream(st);
 	uint64_t done = 0;
-	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
+	int step = 0;
+	while (!rc && (step = sp_stmt_step(st, err)) == 1) {
 		struct sp_id id;
 		if ((rc = sp_stmt_id(st, 0, &id)))
 			break;
@@ -551,13 +555,15 @@ static int open_candidates(struct run *r, struct sp_err *err)
 	}
 	if (st)
 		sp_stmt_done(st);
-	if (rc >= 0)
+	if (!rc && step < 0)
+		rc = step;
+	if (!rc)
 		rc = sealed_open(r, s, err);
 	for (size_t i = 0; i < OPEN_BATCH; i++)
 		sp_buf_free(&s->ct[i]);
 	free(s);
 	progress(r, "open", r->cand.n, r->cand.n);
-	return rc < 0 ? rc : SP_OK;
+	return rc;
 }
 
 /* The cases of the persons of the pairs kept (a person's first case), read in one pass. */

@@ -155,7 +155,7 @@ static int dedup_run(struct sp_cli *cli, struct sp_app *app, const void *args, s
 	struct sp_casework cw;
 	sp_cli_casework(app, &arena, &cw);
 	struct collect c = {.format = o->format == FORMAT_CSV ? FORMAT_CSV : FORMAT_JSON};
-	sp_buf_init(&c.out, 0);
+	sp_buf_init(&c.out, (size_t)1 << 34); /* far beyond any registry's pairs */
 	struct sp_dedup_report r;
 	int rc = sp_dedup_run(&cw, o->threshold, o->threads, sp_cli_progress, cli, collect_pair,
 			      &c, &r, err);
@@ -182,7 +182,7 @@ static int dedup_open(struct sp_cli *cli, struct sp_app *app, const void *args, 
 	return rc;
 }
 
-static const struct sp_cli_sub run_sub = {"", dedup_run, 0};
+static const struct sp_cli_sub run_sub = {"run", dedup_run, 0};
 static const struct sp_cli_sub open_sub = {"--open", dedup_open, 0};
 
 static int cmd_dedup(struct sp_cli *cli, int argc, char **argv)

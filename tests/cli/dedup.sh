@@ -67,7 +67,7 @@ awk -v p="$precision" -v r="$recall" 'BEGIN { exit !(p >= PRECISION_FLOOR && r >
 [ "$(q "SELECT COUNT(*) FROM audit_log WHERE action = 'match.dedup' AND reason LIKE 'persons:$records,%'")" = 1 ] ||
 	die "not one match.dedup record with the counts"
 # the focal points of the agencies holding what the supervisor may not see were told
-[ "$(q "SELECT COUNT(*) FROM notifications WHERE kind = 'match.elsewhere'")" -gt 0 ] ||
+[ "$(q "SELECT COUNT(*) FROM notifications WHERE kind = 'dedup.elsewhere'")" -gt 0 ] ||
 	die "no focal point told"
 
 # a rejected pair stays rejected on the next run, untouched
@@ -79,6 +79,10 @@ has '"decided":1'
 	die "the rejected pair was touched"
 [ "$(mode_of pairs.csv)" = 600 ] || die "the clear file is not 0600"
 head -1 pairs.csv | grep -q '^pair_id,case_a,case_b,probability,weight,' || die "no CSV header"
-[ "$(q "SELECT COUNT(*) FROM audit_log WHERE action = 'match.dedup'")" = 2 ] || die "not two runs audited"
+[ "$(q "SELECT COUNT(*) FROM audit_log WHERE action = 'match.dedup' AND reason LIKE 'persons:%'")" = 2 ] ||
+	die "not two runs audited"
+# and the two refusals, as refusals
+[ "$(q "SELECT COUNT(*) FROM audit_log WHERE action = 'match.dedup' AND reason LIKE 'denied:%'")" = 2 ] ||
+	die "the refused runs are not recorded"
 expect 0 "$SP" "${g[@]}" audit verify
 has "audit trail intact"

@@ -56,7 +56,7 @@ function Pair({ pair, busy, onDecide }) {
       <thead><tr><th scope="col">${t('duplicates.comparison')}</th><th scope="col">${t('duplicates.level')}</th>
         <th scope="col">${t('duplicates.contribution')}</th></tr></thead>
       <tbody>${pair.fields.map((f) => html`<tr>
-        <th scope="row">${f.comparison}</th><td>${f.level}</td><td class="num">${signed(f.contribution)}</td></tr>`)}</tbody>
+        <th scope="row">${f.comparison.replace(/_/g, ' ')}</th><td>${f.level}</td><td class="num">${signed(f.contribution)}</td></tr>`)}</tbody>
     </table>
     <p class="actions">${pair.state === 'proposed'
       ? html`<button type="button" class="button" disabled=${busy} onClick=${() => onDecide(pair, 'confirmed')}
@@ -100,7 +100,7 @@ export function DuplicatesPage({ onSessionEnded }) {
         ${Object.entries(STATE_WORDS()).map(([s, w]) => html`<option value=${s}>${w.option}</option>`)}
       </select></p>
     ${error && html`<p class="alert" role="alert">${error}</p>`}
-    <p class="visually-hidden" role="status" aria-live="polite">${said}</p>
+    <p id="dup-said" class="visually-hidden" role="status" aria-live="polite">${said}</p>
     ${list.items && !list.items.length && html`<p class="empty">${t('duplicates.empty')}</p>`}
     ${list.items && html`<ul class="pair-list">${list.items.map((p) => html`<${Pair} pair=${p} busy=${busy} onDecide=${decide} />`)}</ul>`}
     <${PagedFooter} list=${list} moreLabel=${t('duplicates.more')} />
