@@ -119,6 +119,8 @@ $(B)/tests/test_openapi: private CFLAGS += -DSP_OPENAPI_JSON=\"$(B)/openapi.json
 
 $(B)/tests/test_gen_persons: $(B)/tools/gen_persons
 $(B)/tests/test_gen_persons: private CFLAGS += -DSP_GEN_PERSONS=\"$(B)/tools/gen_persons\"
+$(B)/tests/test_gen_persons_quality: $(B)/tools/gen_persons tests/unit/gen_cells.h
+$(B)/tests/test_gen_persons_quality: private CFLAGS += -DSP_GEN_PERSONS=\"$(B)/tools/gen_persons\"
 
 units: $(UNIT_BIN)
 

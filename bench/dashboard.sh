@@ -17,72 +17,13 @@
 # More pages to measure are more lines in PAGES.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/pg.sh"
-STORE=${STORE:-sqlite}
-CASES=${CASES:-1000000}
-DUR=${SECONDS_PER_RUN:-20}
-ROUNDS=${ROUNDS:-2}
-CACHE=${BENCH_CACHE:-$ROOT/build/bench-cache}/dashboard-$STORE-$CASES
 # label, user, path
 PAGES=("dashboard|demo.caseworker|/api/v1/me/dashboard"
 	"inbox|demo.provider|/api/v1/referrals?box=incoming")
 export SAFEPATH_JURISDICTION=gb-eng-wls
-case $STORE in
-sqlite) ;;
-pg)
-	trap 'cleanup; pg_stop' EXIT
-	SP_PG_EXTRA="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=256MB"
-	[ -f "$CACHE/ready" ] && SP_PG_SEED=$CACHE/pgdata
-	SP_PG_EXTRA=$SP_PG_EXTRA pg_start >"$WORK/pg.log" 2>&1 || { cat "$WORK/pg.log"; exit 1; }
-	G+=(--db "$(pg_url sp_bench)")
-	;;
-*) echo "bench: STORE is sqlite or pg"; exit 1 ;;
-esac
-
-machine_line
-if [ -f "$CACHE/ready" ]; then
-	cp -a "$CACHE/keys" "$CACHE/demo.json" "$WORK/"
-	[ "$STORE" = sqlite ] && cp -a "$CACHE/var" "$WORK/"
-	[ "$STORE" = pg ] && mkdir -p "$WORK/var"
-	echo "store: $CASES cases from the cache $CACHE ($(cat "$CACHE/ready"))"
-else
-	"$SP" "${G[@]}" --json init >"$WORK/init.json" 2>"$WORK/init.err" || { cat "$WORK/init.err"; exit 1; }
-	t0=$(date +%s)
-	"$SP" "${G[@]}" --json demo --cases "$CASES" --batch >"$WORK/demo.json" 2>"$WORK/demo.err" ||
-		{ cat "$WORK/demo.err"; exit 1; }
-	t1=$(date +%s)
-	secs=$(sed -n 's/.*"batch_seconds":\([0-9.]*\).*/\1/p' "$WORK/demo.json")
-	made="batch path $secs s, $(awk -v n="$CASES" -v s="$secs" 'BEGIN {printf "%.0f", n / s}') cases/s; the whole demo $((t1 - t0)) s"
-	echo "store: $CASES cases made: $made"
-	mkdir -p "$CACHE"
-	rm -rf "$CACHE/var" "$CACHE/keys"
-	cp -a "$WORK/keys" "$WORK/demo.json" "$CACHE/"
-	if [ "$STORE" = sqlite ]; then
-		cp -a "$WORK/var" "$CACHE/"
-	else
-		pg_save "$CACHE/pgdata"
-		SP_PG_SEED=$CACHE/pgdata
-		pg_stop
-		SP_PG_EXTRA=$SP_PG_EXTRA pg_start >"$WORK/pg.log" 2>&1 || { cat "$WORK/pg.log"; exit 1; }
-		G=(--data "$WORK/var" --key-file "$WORK/keys/master.key" --config "$ROOT/bench/serve.conf" --db "$(pg_url sp_bench)")
-	fi
-	echo "$made; $(date -u +%FT%TZ)" >"$CACHE/ready"
-fi
-PASSWORD=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' "$WORK/demo.json")
+batch_store dashboard
 start_server
 
-# measure LABEL CONNECTIONS URL ROUTE: one wrk run; req/s, latency, the server's CPU per
-# request, the request thread's CPU by phase
-measure() {
-	local label=$1 c=$2 url=$3 route=$4 out="$WORK/wrk.$RANDOM" t0 t1 n
-	metrics_snapshot "$WORK/m0"
-	t0=$(cpu_ticks "$server_pid")
-	taskset -c "$LOAD_CORE" wrk -t1 -c"$c" -d"${DUR}s" --latency -H "Cookie: $COOKIE" "$url" >"$out"
-	t1=$(cpu_ticks "$server_pid")
-	n=$(awk '/requests in/ {print $1}' "$out")
-	echo "round $r $label, $c connection(s): $(wrk_summary "$out") CPU µs/request=$(awk -v t=$((t1 - t0)) -v h="$TICK" -v n="$n" 'BEGIN {printf "%.1f", t / h * 1e6 / n}')"
-	metrics_snapshot "$WORK/m1"
-	phase_table "$WORK/m0" "$WORK/m1" "$route" GET
-}
 for page in "${PAGES[@]}"; do
 	IFS='|' read -r label user path <<<"$page"
 	login "$user"
@@ -92,7 +33,7 @@ for page in "${PAGES[@]}"; do
 	# a warm-up, not measured: every connection's thread opens its store connections
 	taskset -c "$LOAD_CORE" wrk -t1 -c16 -d3s -H "Cookie: $COOKIE" "$BASE$path" >/dev/null
 	for r in $(seq "$ROUNDS"); do
-		for c in 1 16; do measure "$label" "$c" "$BASE$path" "${path%%\?*}"; done
+		for c in 1 16; do measure_run "$label" "$c" "${path%%\?*}" GET "$BASE$path" -H "Cookie: $COOKIE"; done
 	done
 done
 stop_server

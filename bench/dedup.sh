@@ -7,15 +7,13 @@
 # second, pairs at or above the threshold, and precision and recall of the queue against the
 # generator's truth (tools/dedup_truth.awk). The imported store is cached (BENCH_CACHE,
 # default build/bench-cache): a second run copies it instead of making it again, and each run
-# starts from the cached store (no pairs kept yet). SQLite. Settings: PERSONS, THREADS (2),
-# BENCH_CACHE. The figures and the machine go to docs/performance.md by hand.
+# starts from the cached store (no pairs kept yet). SQLite. Settings: PERSONS, BENCH_CACHE. The figures and the machine go to docs/performance.md by hand.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 SP=${SAFEPATH_BIN:-$ROOT/build/gcc/safepath}
 GEN=$(dirname "$SP")/tools/gen_persons
 PERSONS=${PERSONS:-1000000}
-THREADS=${THREADS:-2}
 CACHE=${BENCH_CACHE:-$ROOT/build/bench-cache}/dedup-sqlite-$PERSONS
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)"; exit 1; }
 WORK=$(mktemp -d -p "${BENCH_DIR:-$ROOT/build}")
@@ -45,15 +43,15 @@ else
 fi
 cat "$WORK/gen.err"
 PASSWORD=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' "$WORK/demo.json")
-echo "command: safepath dedup --format csv --out pairs.csv --threads $THREADS --as demo.supervisor"
+echo "command: safepath dedup --format csv --out pairs.csv --as demo.supervisor"
 /usr/bin/time -v -o "$WORK/time.txt" "$SP" "${G[@]}" --json dedup --format csv --out "$WORK/pairs.csv" \
-	--threads "$THREADS" --as demo.supervisor --password-fd 3 3<<<"$PASSWORD" >"$WORK/run.json"
+	--as demo.supervisor --password-fd 3 3<<<"$PASSWORD" >"$WORK/run.json"
 field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" "$WORK/run.json"; }
 wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$WORK/time.txt")
 cpu=$(awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {printf "%.1f", u + s}' "$WORK/time.txt")
 rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$WORK/time.txt")
 echo "dedup: wall $wall, CPU $cpu s, max RSS $rss MB; in the run $(field seconds) s, comparing and estimating $(field compare_seconds) s"
-echo "persons $(field persons), candidates $(field candidates), keys $(field keys) shared and $(field capped_keys) capped, pairs after blocking $(field pairs), comparisons $(field comparisons) ($(field comparisons_per_second | cut -d. -f1) a second on $(field threads) threads)"
+echo "persons $(field persons), candidates $(field candidates), keys $(field keys) shared and $(field capped_keys) capped, pairs after blocking $(field pairs), comparisons $(field comparisons) ($(field comparisons_per_second | cut -d. -f1) a second)"
 echo "at or above $(field threshold): $(field above_threshold) pairs ($(field hidden) not the supervisor's to see)"
 sqlite3 "$WORK/var/safepath.db" "SELECT lower(hex(person_a)) || ',' || lower(hex(person_b)) FROM match_pairs WHERE state = 'proposed'" >"$WORK/queue.txt"
 true_pairs=$(sed -n 's/.* \([0-9]*\) true duplicate pairs.*/\1/p' "$WORK/gen.err")

@@ -109,3 +109,74 @@ wrk_summary() {
 	errs=$(awk '/Socket errors:/ {print $0}' "$1")
 	echo "req/s=$rps p50=$p50 p99=$p99 non-2xx=${non2xx:-0}${errs:+ ($errs)}"
 }
+
+# batch_store NAME: the store of CASES synthetic cases (default 1,000,000) on STORE (sqlite,
+# the default, or pg: the durable throwaway cluster of tests/pg.sh, which the caller sources, G
+# pointed at it) made through the batch path (`safepath demo --cases N --batch`) with
+# machine_line printed first, or copied from its cache BENCH_CACHE/NAME-STORE-CASES (made on
+# the first run); sets STORE, CASES, DUR (SECONDS_PER_RUN, 20), ROUNDS (2), CACHE, PASSWORD.
+batch_store() {
+	STORE=${STORE:-sqlite}
+	CASES=${CASES:-1000000}
+	DUR=${SECONDS_PER_RUN:-20}
+	ROUNDS=${ROUNDS:-2}
+	CACHE=${BENCH_CACHE:-$ROOT/build/bench-cache}/$1-$STORE-$CASES
+	case $STORE in
+	sqlite) ;;
+	pg)
+		trap 'cleanup; pg_stop' EXIT
+		SP_PG_EXTRA="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=256MB"
+		[ -f "$CACHE/ready" ] && SP_PG_SEED=$CACHE/pgdata
+		SP_PG_EXTRA=$SP_PG_EXTRA pg_start >"$WORK/pg.log" 2>&1 || { cat "$WORK/pg.log"; exit 1; }
+		G+=(--db "$(pg_url sp_bench)")
+		;;
+	*) echo "bench: STORE is sqlite or pg"; exit 1 ;;
+	esac
+
+	machine_line
+	if [ -f "$CACHE/ready" ]; then
+		cp -a "$CACHE/keys" "$CACHE/demo.json" "$WORK/"
+		[ "$STORE" = sqlite ] && cp -a "$CACHE/var" "$WORK/"
+		[ "$STORE" = pg ] && mkdir -p "$WORK/var"
+		echo "store: $CASES cases from the cache $CACHE ($(cat "$CACHE/ready"))"
+	else
+		"$SP" "${G[@]}" --json init >"$WORK/init.json" 2>"$WORK/init.err" || { cat "$WORK/init.err"; exit 1; }
+		t0=$(date +%s)
+		"$SP" "${G[@]}" --json demo --cases "$CASES" --batch >"$WORK/demo.json" 2>"$WORK/demo.err" ||
+			{ cat "$WORK/demo.err"; exit 1; }
+		t1=$(date +%s)
+		secs=$(sed -n 's/.*"batch_seconds":\([0-9.]*\).*/\1/p' "$WORK/demo.json")
+		made="batch path $secs s, $(awk -v n="$CASES" -v s="$secs" 'BEGIN {printf "%.0f", n / s}') cases/s; the whole demo $((t1 - t0)) s"
+		echo "store: $CASES cases made: $made"
+		mkdir -p "$CACHE"
+		rm -rf "$CACHE/var" "$CACHE/keys"
+		cp -a "$WORK/keys" "$WORK/demo.json" "$CACHE/"
+		if [ "$STORE" = sqlite ]; then
+			cp -a "$WORK/var" "$CACHE/"
+		else
+			pg_save "$CACHE/pgdata"
+			SP_PG_SEED=$CACHE/pgdata
+			pg_stop
+			SP_PG_EXTRA=$SP_PG_EXTRA pg_start >"$WORK/pg.log" 2>&1 || { cat "$WORK/pg.log"; exit 1; }
+			G=(--data "$WORK/var" --key-file "$WORK/keys/master.key" --config "$ROOT/bench/serve.conf" --db "$(pg_url sp_bench)")
+		fi
+		echo "$made; $(date -u +%FT%TZ)" >"$CACHE/ready"
+	fi
+	PASSWORD=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' "$WORK/demo.json")
+}
+
+# measure_run LABEL CONNECTIONS ROUTE METHOD URL WRK-ARGS...: one wrk run of $DUR s on
+# LOAD_CORE (round $r): req/s, latency, the server's CPU per request, then the request
+# thread's CPU by phase for ROUTE (a route template) and METHOD.
+measure_run() {
+	local label=$1 c=$2 route=$3 method=$4 url=$5 out="$WORK/wrk.$RANDOM" t0 t1 n
+	shift 5
+	metrics_snapshot "$WORK/m0"
+	t0=$(cpu_ticks "$server_pid")
+	taskset -c "$LOAD_CORE" wrk -t1 -c"$c" -d"${DUR}s" --latency "$@" "$url" >"$out"
+	t1=$(cpu_ticks "$server_pid")
+	n=$(awk '/requests in/ {print $1}' "$out")
+	echo "round $r $label, $c connection(s): $(wrk_summary "$out") CPU µs/request=$(awk -v t=$((t1 - t0)) -v h="$TICK" -v n="$n" 'BEGIN {printf "%.1f", t / h * 1e6 / n}')"
+	metrics_snapshot "$WORK/m1"
+	phase_table "$WORK/m0" "$WORK/m1" "$route" "$method"
+}

@@ -17,8 +17,10 @@
 #define SP_CMP_VALUE_MAX 256
 
 /* How two values are prepared and which tests apply to them. The table of kinds is in
- * compare.c; "name" is the slot where the name normaliser (normalise.h) joins: today it
- * compares the ASCII-lower-cased values. */
+ * compare.c. A "name" value is best a prepared cell (normalise.h's sp_match_name_encode):
+ * two prepared cells are compared word by word, as sets and in their script
+ * (sp_match_prepared_compare); a plain text against anything is compared as ASCII-lower-cased
+ * text, and its skeleton and phonetic tests never hold (the linker prepares plain cells). */
 enum sp_cmp_kind {
 	SP_CMP_STRING,	   /* the values as they are */
 	SP_CMP_NAME,	   /* a person's name */
@@ -32,15 +34,22 @@ enum sp_cmp_kind {
 
 enum sp_cmp_test {
 	SP_TEST_EXACT,	       /* equal (dates: the same day, neither weak; sets: equal sets,
-				* name sets: one name in common) */
-	SP_TEST_JARO_WINKLER,  /* Jaro–Winkler >= min (name sets: of the best pair) */
-	SP_TEST_DAMERAU,       /* Damerau–Levenshtein <= max (dates: on YYYYMMDD, neither weak) */
+				* name sets: one name in common; prepared names: the same words,
+				* in any order) */
+	SP_TEST_JARO_WINKLER,  /* Jaro–Winkler >= min (name sets: of the best pair; prepared
+				* names: the best of ordered, set and in-script) */
+	SP_TEST_DAMERAU,       /* Damerau–Levenshtein <= max (dates: on YYYYMMDD, neither weak;
+				* prepared names: summed over the assigned words, every word of
+				* each side assigned) */
 	SP_TEST_YEAR_MONTH,    /* dates: the same year and month, neither weak */
 	SP_TEST_YEAR,	       /* dates: years at most max apart, neither weak */
 	SP_TEST_WEAK_EXACT,    /* dates: one is weak (estimated, 1 January, partial) and they
 				* agree as far as both go */
 	SP_TEST_WEAK_YEAR,     /* dates: one is weak and the years are at most max apart */
 	SP_TEST_OVERLAP,       /* code sets: at least one code in common */
+	SP_TEST_SKELETON,      /* prepared names: every assigned pair of words has the same
+				* skeleton key */
+	SP_TEST_PHONETIC,      /* prepared names: ... the same phonetic key */
 	SP_TEST_ELSE,	       /* always: the last level */
 	SP_TEST_COUNT
 };
@@ -73,9 +82,21 @@ bool sp_cmp_test_allowed(enum sp_cmp_kind k, enum sp_cmp_test t);
  * holds, or SP_LEVEL_MISSING. */
 int sp_compare(const struct sp_comparison *c, const char *a, const char *b);
 
-/* The value as the comparison's kind compares it, for exact agreement and term frequencies:
- * lower-cased for names and strings' exact test is not, ... (see compare.c); into out (cap
- * bytes); false when the value is missing or unusable. */
+/* What a level rests on, for an explanation: the similarity of the pair (prepared names:
+ * the best score; strings: Jaro–Winkler when a level computed it), -1 when none, and for
+ * prepared names the route that gave it ("ordered", "set", "script"), else NULL. */
+struct sp_cmp_detail {
+	double similarity;
+	const char *route;
+};
+/* sp_compare, also filling d. */
+int sp_compare_detail(const struct sp_comparison *c, const char *a, const char *b,
+		      struct sp_cmp_detail *d);
+
+/* The value as the comparison's kind compares it, for exact agreement, term frequencies and
+ * blocking: a prepared name's bare words joined by spaces, a plain name lower-cased, a
+ * string as it is, a date as YYYYMMDD, YYYYMM or YYYY, a sex as f, m or x, a set sorted (see
+ * compare.c); into out (cap bytes); false when the value is missing or unusable. */
 bool sp_compare_key(enum sp_cmp_kind k, const char *v, char *out, size_t cap);
 
 /* A level in words for an explanation: "exact", "Jaro-Winkler >= 0.92", "missing". */

@@ -279,6 +279,7 @@ enum sp_blind_kind {
 	SP_BLIND_PHONE = 2,
 	SP_BLIND_CASE = 3,
 	SP_BLIND_NAME = 4,     /* one name part, already normalised (sp_name_normalise) */
+	SP_BLIND_MATCH = 5,    /* a matching model's blocking key: rule number ‖ key text */
 };
 
 /* Document: type a code [a-z0-9_] (lower-cased), country 2 or 3 letters (upper-cased),
@@ -294,6 +295,11 @@ int sp_blind_case(const struct sp_keys *k, const char *case_no, unsigned char ou
 /* Name part: the exact UTF-8 bytes given (normalise first). */
 int sp_blind_name(const struct sp_keys *k, const char *name, size_t n,
 		  unsigned char out[SP_BLIND_LEN], struct sp_err *err) SP_MUST;
+
+/* Blocking key of a matching model (fsmodel.h's sp_fs_row_keys): the rule's number (4 bytes,
+ * big-endian) then the key's n bytes, so equal keys of two rules blind apart. */
+int sp_blind_match(const struct sp_keys *k, int rule, const char *key, size_t n,
+		   unsigned char out[SP_BLIND_LEN], struct sp_err *err) SP_MUST;
 
 /* The normalisations, exposed so callers and tests can see what is indexed. Each appends
  * to out; input with nothing left after normalising is SP_EINVAL. */

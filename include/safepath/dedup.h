@@ -66,7 +66,6 @@ struct sp_dedup_report {
 	double threshold;
 	double seconds;          /* the run, from its start to the pairs stored */
 	double compare_seconds;  /* comparing and estimating alone */
-	int threads;
 };
 
 typedef void sp_dedup_progress_fn(void *ctx, const char *phase, uint64_t done, uint64_t total);
@@ -81,12 +80,12 @@ typedef int sp_dedup_pair_fn(void *ctx, const struct sp_match_pair *p, struct sp
  * (stored as the registry's parameters, which the registration check then scores with), keep
  * the pairs at or above threshold (< 0: the model's) in the queue, call each (may be NULL)
  * for every one of them the user may read both persons of, by descending probability, and
- * tell the focal points of the agencies holding the others. threads (1 or 2) compare. One
- * audit record (match.dedup: the counts, no names); progress (may be NULL) hears "block",
- * "open", "compare", "estimate", "store". */
-int sp_dedup_run(struct sp_casework *cw, double threshold, int threads,
-		 sp_dedup_progress_fn *progress, void *progress_ctx, sp_dedup_pair_fn *each,
-		 void *each_ctx, struct sp_dedup_report *out, struct sp_err *err) SP_MUST;
+ * tell the focal points and supervisors of the agencies holding the others, once a run. One
+ * audit record (match.dedup on the run's id: the counts, no names); progress (may be NULL)
+ * hears "block", "open", "compare", "estimate", "store". */
+int sp_dedup_run(struct sp_casework *cw, double threshold, sp_dedup_progress_fn *progress,
+		 void *progress_ctx, sp_dedup_pair_fn *each, void *each_ctx,
+		 struct sp_dedup_report *out, struct sp_err *err) SP_MUST;
 
 /* The run's pairs as a file (the CLI's default): n bytes sealed into path under the backup
  * subkey (sp_sealfile_write_mem, magic "SPDEDUP1"), never in clear on disk; and one opened

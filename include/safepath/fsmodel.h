@@ -25,16 +25,37 @@
 
 /* One part of a blocking key: the field's comparison key (compare.h's sp_compare_key, by the
  * kind of the first comparison of that field), its first `prefix` characters (0: all of it),
- * or for a date its year. */
+ * or for a date its year. On a name field the part is taken per word (a prepared cell's
+ * words; a plain cell is one word): its bare form, or its skeleton or phonetic key, so that a
+ * rule yields one key per word (or per two words with "pairs"). */
+enum sp_fs_key_form { SP_FS_KEY_VALUE, SP_FS_KEY_SKELETON, SP_FS_KEY_PHONETIC };
 struct sp_fs_key {
 	int field;
 	int prefix;
 	bool year;
+	enum sp_fs_key_form form; /* skeleton and phonetic: name fields only */
+	bool pairs; /* name fields: every two words together (in sorted order, so a swap keeps
+		     * them), a one-word name its word: far fewer rows share a key */
 };
 
 struct sp_fs_rule {
 	int n_keys;
 	struct sp_fs_key keys[SP_FS_RULE_KEYS_MAX];
+};
+
+/* Estimated parameters of a model over one population (not personal): m and u per comparison
+ * and level, the share of matches lambda among candidates, and tf_min, the least frequency a
+ * value's term-frequency adjustment may use (1 / the population's rows). Kept to score later
+ * pairs without re-running EM; JSON both ways (sp_fs_params_encode / _parse), the same object
+ * as a model file's "parameters" (the shipped estimates). */
+struct sp_fs_params {
+	char model[64];
+	int n_comparisons;
+	char id[SP_FS_COMPARISONS_MAX][64]; /* each comparison's, in the model's order */
+	int n_levels[SP_FS_COMPARISONS_MAX];
+	double lambda, tf_min;
+	double m[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX];
+	double u[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX];
 };
 
 struct sp_fs_model {
@@ -57,6 +78,9 @@ struct sp_fs_model {
 	uint64_t random_pairs;	  /* pairs sampled for u */
 	uint64_t seed;
 	int em_iterations;
+	bool estimate_u;	  /* EM estimates u too, from the random pairs' start */
+	bool has_params;	  /* the file ships estimates ("parameters") */
+	struct sp_fs_params params;
 };
 
 /* Parse and check a model file's text (len bytes, need not be NUL-terminated): SP_EINVAL with
@@ -68,6 +92,20 @@ int sp_fs_model_parse(const char *text, size_t len, struct sp_fs_model *out,
 int sp_fs_model_shipped(const char *id, struct sp_fs_model *out, struct sp_err *err) SP_MUST;
 /* The field's index, or -1. */
 int sp_fs_model_field(const struct sp_fs_model *m, const char *name);
+
+/* The blocking keys of one row (cells in the model's field order, prepared or plain; NULL or
+ * "" is missing): for each rule, zero or more keys — a rule with a part over a name field
+ * yields one key per word (per combination of words when several parts are), without
+ * repeats. key is NUL-ended text (its parts separated by 0x1F), at most SP_FS_KEY_MAX bytes
+ * with its NUL; a longer key is left out. The count written, at most cap. */
+#define SP_FS_KEY_MAX 128
+#define SP_FS_ROW_KEYS_MAX 256 /* keys of one row the linker takes */
+struct sp_fs_rowkey {
+	int rule;
+	char key[SP_FS_KEY_MAX];
+};
+size_t sp_fs_row_keys(const struct sp_fs_model *m, const char *const *cells,
+		      struct sp_fs_rowkey *out, size_t cap);
 
 /* Values of records, one row per record, n_fields cells each in the model's field order; NULL
  * or "" is missing. Borrowed: sp_fs_link reads it, never keeps it. */
@@ -110,6 +148,42 @@ int sp_fs_link(const struct sp_fs_model *m, const struct sp_fs_table *left,
 	       const struct sp_fs_table *right, sp_fs_progress_fn *progress, void *ctx,
 	       struct sp_fs_result **out, struct sp_err *err) SP_MUST;
 void sp_fs_result_free(struct sp_fs_result *r);
+
+/* The parameters a run estimated (tf_min: 1 / its rows), or the model file's shipped ones
+ * (SP_ENOTFOUND naming "parameters" when it has none). *out is the caller's, freed with
+ * sp_fs_params_free. */
+int sp_fs_params_from_result(const struct sp_fs_result *r, struct sp_fs_params **out,
+			     struct sp_err *err) SP_MUST;
+int sp_fs_params_default(const struct sp_fs_model *m, struct sp_fs_params **out,
+			 struct sp_err *err) SP_MUST;
+/* JSON text (malloc'd; NULL when out of memory): {"model", "lambda", "tf_min", "comparisons":
+ * {ID: {"m": [...], "u": [...]}}}. */
+char *sp_fs_params_encode(const struct sp_fs_params *p);
+/* Parse parameters of model m: SP_EINVAL with err->field the JSON pointer of the first error
+ * (another model's, a comparison missing or unknown, a level count unlike the model's, a
+ * probability outside (0, 1], m or u not summing to 1). */
+int sp_fs_params_parse(const struct sp_fs_model *m, const char *text, size_t len,
+		       struct sp_fs_params **out, struct sp_err *err) SP_MUST;
+void sp_fs_params_free(struct sp_fs_params *p);
+
+/* One pair scored with given parameters: weight, probability, the level and contribution of
+ * each comparison, and what a level rests on (compare.h's sp_cmp_detail). tf (may be NULL):
+ * per comparison, the relative frequency in the population of the value the pair agrees on
+ * exactly (term-frequency adjustment, for comparisons that ask for it), 0 = unknown. */
+struct sp_fs_score {
+	double weight, probability, prior;
+	int levels[SP_FS_COMPARISONS_MAX]; /* SP_LEVEL_MISSING when missing */
+	double contribution[SP_FS_COMPARISONS_MAX];
+	bool by_frequency[SP_FS_COMPARISONS_MAX]; /* u was the value's frequency */
+	struct sp_cmp_detail detail[SP_FS_COMPARISONS_MAX];
+};
+void sp_fs_score_pair(const struct sp_fs_model *m, const struct sp_fs_params *p,
+		      const char *const *a, const char *const *b, const double *tf,
+		      struct sp_fs_score *out);
+/* The explanation of a score in words: "name set 0.96 Jaro-Winkler >= 0.92 +7.10;
+ * date_of_birth exact +5.21; ...; prior -6.64 = weight 11.20, probability 0.9996", into out. */
+void sp_fs_score_explain(const struct sp_fs_model *m, const struct sp_fs_score *s, char *out,
+			 size_t cap);
 
 /* The contribution (log2 m/u, 0 when missing) of comparison c to pair i of r. */
 double sp_fs_contribution(const struct sp_fs_result *r, size_t i, int c);

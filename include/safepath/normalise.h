@@ -60,11 +60,15 @@ int sp_normalise_part(struct sp_normaliser *n, const char *text, const char *scr
  * writes into bare, particles, skeleton and phonetic. Pure: no ICU. */
 void sp_name_keys(const char *folded, struct sp_name_form *out);
 
-/* A name as given: ordered parts, each with its role, its text and its script. */
+/* A name as given: ordered parts, each with its role, its text and its script, and, when the
+ * record holds both (as a person's name part does: romanised and original), the part in its
+ * original script too: the words then come from text, the in-script form from original. */
 struct sp_npart_in {
 	enum sp_npart_role role;
 	const char *text;
-	const char *script; /* "" or NULL to detect */
+	const char *script;	     /* "" or NULL to detect */
+	const char *original;	     /* may be NULL; used alone when text is NULL or "" */
+	const char *original_script; /* "" or NULL to detect */
 };
 
 /* A name ready to compare: the words of its parts (particles left out) in order, with their
@@ -85,7 +89,8 @@ struct sp_match_name {
 	struct sp_match_script scripted[SP_MATCH_MAX_PARTS];
 };
 
-/* Normalise n parts into name. Errors name the part's field: "/3/text", "/0/role"; a
+/* Normalise n parts into name. Errors name the part's field: "/3/text", "/1/original",
+ * "/0/role"; a
  * name with no word at all, or more than SP_MATCH_MAX_PARTS parts or SP_MATCH_MAX_WORDS
  * words, is refused. */
 int sp_match_name_build(struct sp_normaliser *nz, const struct sp_npart_in *parts, size_t n,
@@ -110,10 +115,36 @@ struct sp_match_cmp {
 	int skeleton_agree; /* assigned pairs whose skeleton keys are equal */
 	int phonetic_agree; /* assigned pairs whose phonetic keys are equal */
 	int pairs;          /* assigned pairs: min(na, nb) */
+	int edits;          /* Damerau–Levenshtein edits summed over the assigned pairs */
 	bool reordered;     /* the assignment pairs words out of their order */
 };
 
 /* Compare two names. Pure; an empty name against anything gives zeros and script -1. */
 void sp_match_name_compare(const struct sp_match_name *a, const struct sp_match_name *b, struct sp_match_cmp *out);
+
+/* A name's prepared cell: what the registry stores for the "name" comparator (compare.h),
+ * computed once when a person is written so that matching never runs ICU again. A compact,
+ * self-describing string: SP_MATCH_PREPARED_MARK, then per word 0x1E, the role as a digit
+ * (sp_npart_role), the bare form, 0x1F, the skeleton key, 0x1F, the phonetic key; per part in
+ * its own script 0x1D, the four letters of the script and the in-script text. */
+#define SP_MATCH_PREPARED_MAX 1024 /* bytes of a prepared name cell, NUL included */
+#define SP_MATCH_PREPARED_MARK '\x02'
+/* Into out (cap bytes): its length, or 0 when it does not fit (or the name has no word). */
+size_t sp_match_name_encode(const struct sp_match_name *name, char *out, size_t cap);
+
+/* Two prepared cells compared as sp_match_name_compare compares the names they were made of,
+ * over slices of the cells: no allocation, no decoding into struct sp_match_name. false (and
+ * out untouched) when either is not a prepared cell. */
+bool sp_match_prepared_compare(const char *a, const char *b, struct sp_match_cmp *out);
+
+/* The words of a prepared cell in one form (empty keys left out), as slices of the cell: how
+ * many, at most cap; 0 when cell is not prepared. */
+enum sp_match_form { SP_MATCH_BARE, SP_MATCH_SKELETON, SP_MATCH_PHONETIC, SP_MATCH_FORM_COUNT };
+struct sp_match_slice {
+	const char *s; /* not NUL-ended */
+	size_t len;
+};
+size_t sp_match_prepared_words(const char *cell, enum sp_match_form form,
+			       struct sp_match_slice *out, size_t cap);
 
 #endif

@@ -56,6 +56,9 @@ enum sp_notification_kind {
 	SP_NOTIFY_REPORT_OVERDUE, /* such a report unanswered past its due date, for the receiving
 				   * agency's focal points (its sender's are told referral.overdue);
 				   * about no case; link /referrals/REFERRAL */
+	SP_NOTIFY_MATCH_ELSEWHERE, /* object the agency's own case that a registration check
+				    * elsewhere found as a possible match, for its focal points;
+				    * no personal data, not even the checker's; link /cases/CASE */
 	SP_NOTIFY_DEDUP_ELSEWHERE, /* object a deduplication run that found possible duplicates
 				    * among the agency's cases its runner may not see, for the
 				    * agency's focal points and supervisors, once a run; about no

@@ -131,6 +131,14 @@ struct sp_safety {
 	size_t n_family;
 };
 
+/* Where and when the person was separated from their family, as they or the caseworker tell
+ * it (family tracing, issue 7): part of the sealed profile. */
+struct sp_separation {
+	const char *place;             /* may be NULL (not both absent) */
+	bool has_date;
+	struct sp_date date;           /* "YYYY", "YYYY-MM", "YYYY-MM-DD" or an interval */
+};
+
 struct sp_person {
 	struct sp_name name;           /* at least one part */
 	struct sp_name *aliases;
@@ -149,6 +157,8 @@ struct sp_person {
 	size_t n_contacts;
 	bool has_safety;
 	struct sp_safety safety;
+	bool has_separation;
+	struct sp_separation separation;
 };
 
 /* Names of enumeration values ("given", "clan_lineage", "passport", ...); NULL if out of range.

@@ -15,6 +15,10 @@
 
 /* The code points of s (at most max), decoded into out; how many. */
 size_t sp_utf8_codepoints(const char *s, uint32_t *out, size_t max);
+/* The same over the first len bytes of s at most (a slice of a longer text; a NUL ends it
+ * too). A code point cut by the end of the slice is read up to the first byte that does not
+ * continue it, as it would be at a NUL. */
+size_t sp_utf8_codepoints_n(const char *s, size_t len, uint32_t *out, size_t max);
 
 /* Jaro similarity in [0, 1]: 1 for equal strings (two empty ones too), 0 when nothing
  * matches or one side is empty. Matches are sought within max(|a|, |b|) / 2 - 1 positions. */

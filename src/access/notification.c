@@ -38,6 +38,9 @@ static const struct {
 				       "/referrals/"},
 	[SP_NOTIFY_REPORT_OVERDUE] = {"report.overdue", "referral", false, LINK_OBJECT,
 				      "/referrals/"},
+	/* a registration check found this case as a possible match for a user who may not see
+	 * it: the holding agency's focal points decide whether to get in touch */
+	[SP_NOTIFY_MATCH_ELSEWHERE] = {"match.elsewhere", "case", true, LINK_CASE, NULL},
 	/* safepath dedup found pairs the runner may not see: the agency's own people review them */
 	[SP_NOTIFY_DEDUP_ELSEWHERE] = {"dedup.elsewhere", "dedup_run", false, LINK_NONE, NULL},
 };

@@ -147,8 +147,17 @@ int cw_person_display(struct sp_casework *cw, const struct sp_id *id, const void
 		      const char **out, struct sp_err *err) SP_MUST;
 int cw_person_load(struct sp_casework *cw, const struct sp_id *id, bool with_safety,
 		   struct sp_person *out, struct sp_err *err) SP_MUST;
-/* Delete the person's index rows (erasure): nothing can find them by name any more. */
+/* Delete the person's index rows and match cells and keys (erasure): nothing can find them
+ * by name any more. */
 int cw_person_unindex(struct sp_casework *cw, const struct sp_id *id, struct sp_err *err) SP_MUST;
+
+/* The person's matching cells (sealed) and blinded blocking keys (matchreg.c), written in the
+ * person's transaction: replace false for a new person (plain inserts: the batch path defers
+ * them), true for an update, which keeps the stored relatives when p has no safety block. */
+int cw_match_write(struct sp_casework *cw, const struct sp_id *person, const struct sp_person *p,
+		   bool replace, struct sp_err *err) SP_MUST;
+/* Delete them (erasure, anonymisation). */
+int cw_match_forget(struct sp_casework *cw, const struct sp_id *person, struct sp_err *err) SP_MUST;
 
 /* ---- the dashboard's sections, each from its table's owner (dashboard.c reads them in one
  * transaction with one audit record) ---- */
@@ -204,6 +213,9 @@ int cw_blind_text(struct sp_casework *cw, enum cw_blind_kind kind, const char *t
 		  unsigned char out[CW_BLIND_LEN], struct sp_err *err) SP_MUST;
 int cw_blind_document(struct sp_casework *cw, const struct sp_document *d,
 		      unsigned char out[CW_BLIND_LEN], struct sp_err *err) SP_MUST;
+/* Blind value of a matching model's blocking key (rule, NUL-ended key). */
+int cw_blind_match(struct sp_casework *cw, int rule, const char *key,
+		   unsigned char out[CW_BLIND_LEN], struct sp_err *err) SP_MUST;
 
 /* The actions the casework asks the policy about. */
 enum cw_action {
@@ -252,6 +264,12 @@ enum cw_action {
 	CW_APPROVAL_READ,
 	CW_CLOSE,
 	CW_TRANSFER_ACCEPT,
+	CW_MATCH_CHECK,
+	CW_MATCH_ELSEWHERE,
+	CW_MATCH_REINDEX,
+	CW_PERSON_LINK,
+	CW_PERSON_REJECT,
+	CW_PERSON_UNLINK,
 	CW_DEDUP_RUN,
 	CW_PAIR_LIST,
 	CW_PAIR_CONFIRM,

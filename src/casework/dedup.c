@@ -12,6 +12,8 @@
 #include "casework/casework.h"
 #include "safepath/crypto.h"
 #include "safepath/dedup.h"
+#include "safepath/matchreg.h"
+#include "safepath/notification.h"
 #include "safepath/json.h"
 #include "safepath/caseop.h"
 #include "safepath/names.h"
@@ -223,14 +225,35 @@ int sp_match_pair_list(struct sp_casework *cw, enum sp_pair_state state,
 	return cw_finish(cw, rc, err);
 }
 
-int sp_match_pair_decide(struct sp_casework *cw, const struct sp_id *id, int64_t version,
-			 enum sp_pair_state to, struct sp_match_pair *out, struct sp_err *err)
+/* Write the pair's decision (to, by the subject now; proposed: none) over version. */
+static int pair_state_write(struct sp_casework *cw, const struct sp_id *id, int64_t version,
+			    enum sp_pair_state to, int64_t now, struct sp_err *err)
 {
-	if ((unsigned)to >= SP_PAIR_STATE_COUNT)
-		return sp_err_set(err, SP_EINVAL, "/state", "must be proposed, confirmed or rejected");
-	enum cw_action act = to == SP_PAIR_CONFIRMED  ? CW_PAIR_CONFIRM
-			     : to == SP_PAIR_REJECTED ? CW_PAIR_REJECT
-						      : CW_PAIR_UNDO;
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store,
+				  "UPDATE match_pairs SET state = ?, decided_by = ?, decided_us = ?, "
+				  "version = version + 1 WHERE id = ? AND version = ?",
+				  &st, err);
+	if (rc)
+		return rc;
+	bool undo = to == SP_PAIR_PROPOSED;
+	if (sp_stmt_bind_text(st, 1, sp_pair_state_name(to)) ||
+	    (undo ? sp_stmt_bind_null(st, 2) : sp_stmt_bind_id(st, 2, cw_actor(cw))) ||
+	    (undo ? sp_stmt_bind_null(st, 3) : sp_stmt_bind_int64(st, 3, now)) ||
+	    sp_stmt_bind_id(st, 4, id) || sp_stmt_bind_int64(st, 5, version)) {
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	rc = cw_step_versioned(st, "pair", err);
+	sp_stmt_done(st);
+	return rc;
+}
+
+/* The pair's new state in one transaction with its audit record, everything checked. */
+static int pair_decide(struct sp_casework *cw, const struct sp_id *id, int64_t version,
+		       enum sp_pair_state to, enum cw_action act, struct sp_match_pair *out,
+		       enum sp_pair_state *before, struct sp_err *err)
+{
 	int rc = cw_begin(cw, err);
 	struct sp_case a, b;
 	bool allowed = false;
@@ -246,25 +269,11 @@ int sp_match_pair_decide(struct sp_casework *cw, const struct sp_id *id, int64_t
 	if (!rc && out->state == to)
 		rc = sp_err_set(err, SP_ECONFLICT, "/state", "the pair is %s already",
 				sp_pair_state_name(to));
-	struct sp_stmt *st = NULL;
 	int64_t now = cw_now(cw);
 	if (!rc)
-		rc = sp_store_prepare(cw->store,
-				      "UPDATE match_pairs SET state = ?, decided_by = ?, decided_us = ?, "
-				      "version = version + 1 WHERE id = ? AND version = ?",
-				      &st, err);
+		rc = pair_state_write(cw, id, version, to, now, err);
 	if (!rc) {
-		bool undo = to == SP_PAIR_PROPOSED;
-		if (sp_stmt_bind_text(st, 1, sp_pair_state_name(to)) ||
-		    (undo ? sp_stmt_bind_null(st, 2) : sp_stmt_bind_id(st, 2, cw_actor(cw))) ||
-		    (undo ? sp_stmt_bind_null(st, 3) : sp_stmt_bind_int64(st, 3, now)) ||
-		    sp_stmt_bind_id(st, 4, id) || sp_stmt_bind_int64(st, 5, version))
-			rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-		if (!rc)
-			rc = cw_step_versioned(st, "pair", err);
-		sp_stmt_done(st);
-	}
-	if (!rc) {
+		*before = out->state;
 		out->state = to;
 		out->version++;
 		out->decided_us = to == SP_PAIR_PROPOSED ? 0 : now;
@@ -275,10 +284,46 @@ int sp_match_pair_decide(struct sp_casework *cw, const struct sp_id *id, int64_t
 	return cw_finish(cw, rc, err);
 }
 
+/* The link between the pair's persons as the registry keeps it (matchreg.h, its own
+ * transaction and audit record): confirmed, rejected, or the decision undone (none there is
+ * nothing to undo). */
+static int pair_link(struct sp_casework *cw, const struct sp_match_pair *p, enum sp_pair_state to,
+		     struct sp_err *err)
+{
+	if (to != SP_PAIR_PROPOSED)
+		return sp_matchreg_decide(cw, &p->case_a, &p->case_b,
+					  to == SP_PAIR_CONFIRMED ? SP_LINK_CONFIRMED : SP_LINK_REJECTED,
+					  err);
+	int rc = sp_matchreg_undo(cw, &p->case_a, &p->case_b, err);
+	return rc == SP_ENOTFOUND ? SP_OK : rc;
+}
+
+int sp_match_pair_decide(struct sp_casework *cw, const struct sp_id *id, int64_t version,
+			 enum sp_pair_state to, struct sp_match_pair *out, struct sp_err *err)
+{
+	if ((unsigned)to >= SP_PAIR_STATE_COUNT)
+		return sp_err_set(err, SP_EINVAL, "/state", "must be proposed, confirmed or rejected");
+	enum cw_action act = to == SP_PAIR_CONFIRMED  ? CW_PAIR_CONFIRM
+			     : to == SP_PAIR_REJECTED ? CW_PAIR_REJECT
+						      : CW_PAIR_UNDO;
+	enum sp_pair_state was, again;
+	int rc = pair_decide(cw, id, version, to, act, out, &was, err);
+	if (rc)
+		return rc;
+	rc = pair_link(cw, out, to, err);
+	/* the link refused (the registry's own check): the pair goes back as it was, audited */
+	if (rc) {
+		struct sp_match_pair back;
+		struct sp_err ignored = {0};
+		(void)pair_decide(cw, id, out->version, was, act, &back, &again, &ignored);
+	}
+	return rc;
+}
+
 /* ---- the run ---- */
 
 #define OPEN_BATCH SP_PERSON_KEYS_CACHED /* cells opened per key-store read */
-#define STORE_BATCH 500			  /* pairs stored per transaction */
+#define STORE_BATCH 5000			  /* pairs stored per transaction */
 
 /* A set of person ids, each with its row among the candidates (open addressing). */
 struct idmap {
@@ -351,11 +396,11 @@ struct run {
 	const char **cells;	   /* row * n_fields + field; "" when missing */
 	struct idmap paired;	   /* persons of pairs at or above the threshold -> their index */
 	struct sp_case *cases;	   /* by that index; zero id when the person has no case */
-	struct sp_id told[256];	   /* agencies told of hidden pairs (counted beyond) */
+	struct sp_id told[256];	   /* agencies to tell of hidden pairs (the first 256) */
 	size_t n_told;
 };
 
-/* Whether the agency was told already in this run; remembered when not. */
+/* Whether the agency is noted already; noted when not (while there is room). */
 static bool agency_told(struct run *r, const struct sp_id *agency)
 {
 	for (size_t i = 0; i < r->n_told; i++)
@@ -608,32 +653,64 @@ static void pair_fields(const struct sp_fs_result *res, size_t i, struct sp_matc
 	}
 }
 
-/* The stored id and state of the pair (person_a, person_b) into p, *found false when none. */
-static int pair_state_of(struct sp_casework *cw, struct sp_match_pair *p, bool *found,
-			 struct sp_err *err)
+/* The pairs stored before the run (any state), by their two persons: a decided one is left
+ * as it is, a proposed one refreshed (open addressing on the pair of ids). */
+struct known_pair {
+	struct sp_id a, b, id;
+	int64_t version;
+	enum sp_pair_state state;
+	bool used;
+};
+struct known {
+	struct known_pair *v;
+	size_t cap; /* a power of two */
+};
+
+static size_t known_slot(const struct known *k, const struct sp_id *a, const struct sp_id *b)
+{
+	size_t i = (size_t)((id_hash(a) ^ (id_hash(b) >> 1)) & (k->cap - 1));
+	while (k->v[i].used && (memcmp(k->v[i].a.b, a->b, SP_ID_LEN) != 0 ||
+				memcmp(k->v[i].b.b, b->b, SP_ID_LEN) != 0))
+		i = (i + 1) & (k->cap - 1);
+	return i;
+}
+
+/* Every stored pair into k (its size from a count first). */
+static int known_load(struct run *r, struct known *k, struct sp_err *err)
 {
 	struct sp_stmt *st;
-	*found = false;
-	int rc = sp_store_prepare(cw->store,
-				  "SELECT state, id, version FROM match_pairs WHERE person_a = ? "
-				  "AND person_b = ?",
-				  &st, err);
+	int rc = sp_store_prepare(r->cw->store, "SELECT COUNT(*) FROM match_pairs", &st, err);
 	if (rc)
 		return rc;
-	if (sp_stmt_bind_id(st, 1, &p->person_a) || sp_stmt_bind_id(st, 2, &p->person_b))
-		return bind_failed(st, err);
 	rc = sp_stmt_step(st, err);
-	const char *s = rc == 1 ? sp_stmt_text(st, 0) : NULL;
-	int v = s ? sp_pair_state_parse(s) : -1;
-	if (rc == 1 && (v < 0 || sp_stmt_id(st, 1, &p->id)))
-		rc = sp_err_set(err, SP_EINTERNAL, "", "malformed pair row");
-	else if (rc == 1) {
-		*found = true;
-		p->state = (enum sp_pair_state)v;
-		p->version = sp_stmt_int64(st, 2);
+	size_t n = rc == 1 ? (size_t)sp_stmt_int64(st, 0) : 0;
+	sp_stmt_done(st);
+	if (rc < 0)
+		return rc;
+	k->cap = 16;
+	while (k->cap < 2 * n + 2)
+		k->cap *= 2;
+	if (!(k->v = calloc(k->cap, sizeof *k->v)))
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	if ((rc = sp_store_prepare(r->cw->store,
+				   "SELECT person_a, person_b, id, version, state FROM match_pairs",
+				   &st, err)))
+		return rc;
+	sp_stmt_stream(st);
+	int step;
+	while (!rc && (step = sp_stmt_step(st, err)) == 1) {
+		struct known_pair p = {.used = true, .version = sp_stmt_int64(st, 3)};
+		const char *state = sp_stmt_text(st, 4);
+		int v = state ? sp_pair_state_parse(state) : -1;
+		if (v < 0 || sp_stmt_id(st, 0, &p.a) || sp_stmt_id(st, 1, &p.b) ||
+		    sp_stmt_id(st, 2, &p.id))
+			rc = sp_err_set(err, SP_EINTERNAL, "", "malformed pair row");
+		p.state = (enum sp_pair_state)v;
+		if (!rc)
+			k->v[known_slot(k, &p.a, &p.b)] = p;
 	}
 	sp_stmt_done(st);
-	return rc < 0 ? rc : SP_OK;
+	return rc ? rc : step < 0 ? step : SP_OK;
 }
 
 /* Insert the pair, or refresh a proposed one's score, cases and fields. */
@@ -700,54 +777,67 @@ static bool pair_of(struct run *r, const struct sp_fs_result *res, size_t i, int
 	return true;
 }
 
-/* The focal points of the agency holding each case of a hidden pair the subject may not
- * read are told that a possible match exists elsewhere (their own case, no personal data),
- * once per case; the agencies are counted. */
-static int tell_elsewhere(struct run *r, const struct sp_case *a, const struct sp_case *b,
-			  struct sp_err *err)
+/* The agencies holding a case of a hidden pair that the subject may not read, noted to be
+ * told once the pairs are stored (tell_agencies). */
+static void note_hidden(struct run *r, const struct sp_case *a, const struct sp_case *b)
 {
-	const struct sp_case *cs[2] = {a, b};
+	if (!cw_allowed(r->cw, CW_PAIR_LIST, a))
+		(void)agency_told(r, &a->agency);
+	if (!cw_allowed(r->cw, CW_PAIR_LIST, b))
+		(void)agency_told(r, &b->agency);
+}
+
+/* The focal points and supervisors of each agency noted are told, once a run, that possible
+ * duplicates among their cases wait for their own review: no case, no personal data. */
+static int tell_agencies(struct run *r, const struct sp_id *run_id, struct sp_err *err)
+{
+	char rid[SP_ID_STRLEN + 1], aid[SP_ID_STRLEN + 1], dedupe[SP_NOTIFICATION_DEDUPE_MAX];
+	sp_id_format(run_id, rid);
 	int rc = SP_OK;
-	for (int k = 0; !rc && k < 2; k++) {
-		const struct sp_case *c = cs[k];
-		if (cw_allowed(r->cw, CW_PAIR_LIST, c))
-			continue;
-		bool added = true;
-		if (!rc && added && !agency_told(r, &c->agency))
-			r->rep->agencies_told++;
+	for (size_t i = 0; !rc && i < r->n_told; i++) {
+		sp_id_format(&r->told[i], aid);
+		snprintf(dedupe, sizeof dedupe, "dedup.elsewhere:%s:%s", aid, rid);
+		struct sp_notice note = {.kind = SP_NOTIFY_DEDUP_ELSEWHERE,
+					 .agency = r->told[i],
+					 .roles = SP_ROLE_FOCAL_POINT | SP_ROLE_SUPERVISOR,
+					 .object = *run_id,
+					 .dedupe = dedupe};
+		rc = sp_notify(r->cw->store, &note, NULL, err);
 	}
-	(void)err; /* the notification lands with h/reg's kind */
+	r->rep->agencies_told = r->n_told;
 	return rc;
 }
 
 /* One pair kept: stored unless decided before, handed to each when the subject may read
- * both persons, else counted (and the holders told, tell_elsewhere). */
-static int keep_pair(struct run *r, const struct sp_fs_result *res, size_t i, int64_t now,
-		     sp_dedup_pair_fn *each, void *each_ctx, struct sp_err *err)
+ * both persons, else counted (and their holders noted, note_hidden). */
+static int keep_pair(struct run *r, const struct known *k, const struct sp_fs_result *res,
+		     size_t i, int64_t now, sp_dedup_pair_fn *each, void *each_ctx,
+		     struct sp_err *err)
 {
 	struct sp_match_pair p;
 	const struct sp_case *a, *b;
 	if (!pair_of(r, res, i, now, &p, &a, &b))
 		return SP_OK;
-	bool exists;
-	int rc = pair_state_of(r->cw, &p, &exists, err);
-	if (rc)
-		return rc;
-	if (exists && p.state != SP_PAIR_PROPOSED) {
+	const struct known_pair *was = &k->v[known_slot(k, &p.person_a, &p.person_b)];
+	if (was->used && was->state != SP_PAIR_PROPOSED) {
 		r->rep->decided++;
 		return SP_OK;
 	}
-	if (exists)
-		p.version++;
-	else
+	if (was->used) {
+		p.id = was->id;
+		p.version = was->version + 1;
+	} else {
 		sp_id_new(&p.id);
-	if ((rc = pair_write(r, &p, a, b, exists, err)))
+	}
+	int rc = pair_write(r, &p, a, b, was->used, err);
+	if (rc)
 		return rc;
 	r->rep->proposed++;
 	if (cw_allowed(r->cw, CW_PAIR_LIST, a) && cw_allowed(r->cw, CW_PAIR_LIST, b))
 		return each ? each(each_ctx, &p, err) : SP_OK;
 	r->rep->hidden++;
-	return tell_elsewhere(r, a, b, err);
+	note_hidden(r, a, b);
+	return SP_OK;
 }
 
 
@@ -764,32 +854,68 @@ static int paired_persons(struct run *r, const struct sp_fs_result *res, size_t 
 	return SP_OK;
 }
 
+/* The parameters estimated on the candidates, kept as the registry's for the model's version
+ * (the registration check scores with them): one row per model in match_params, replaced. */
+static int params_store(struct run *r, const struct sp_fs_params *params, int64_t now,
+			struct sp_err *err)
+{
+	char *text = sp_fs_params_encode(params);
+	if (!text)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(r->cw->store,
+				  "INSERT INTO match_params (model, model_version, params, updated_us) "
+				  "VALUES (?, ?, ?, ?) ON CONFLICT (model) DO UPDATE SET "
+				  "model_version = excluded.model_version, params = excluded.params, "
+				  "updated_us = excluded.updated_us",
+				  &st, err);
+	if (!rc)
+		rc = sp_stmt_bind_text(st, 1, r->model->id) ||
+				     sp_stmt_bind_text(st, 2, r->model->version) ||
+				     sp_stmt_bind_text(st, 3, text) || sp_stmt_bind_int64(st, 4, now)
+			     ? bind_failed(st, err)
+			     : cw_exec_done(st, err);
+	free(text);
+	return rc;
+}
+
 /* The pairs kept, STORE_BATCH to a transaction; the last one also holds the parameters and
  * the run's one audit record (its counts, no names). */
 static int store(struct run *r, const struct sp_fs_result *res, size_t above,
-		 sp_dedup_pair_fn *each, void *each_ctx, struct sp_err *err)
+		 const struct sp_fs_params *params, sp_dedup_pair_fn *each, void *each_ctx,
+		 struct sp_err *err)
 {
-	int rc = SP_OK;
+	struct known k = {0};
+	int rc = known_load(r, &k, err);
 	int64_t now = cw_now(r->cw);
+	struct sp_id run_id;
+	sp_id_new(&run_id);
 	size_t i = 0;
 	do {
 		size_t end = i + STORE_BATCH < above ? i + STORE_BATCH : above;
-		rc = cw_begin(r->cw, err);
+		if (!rc)
+			rc = cw_begin(r->cw, err);
+		else
+			break;
 		for (; !rc && i < end; i++)
-			rc = keep_pair(r, res, i, now, each, each_ctx, err);
+			rc = keep_pair(r, &k, res, i, now, each, each_ctx, err);
+		if (!rc && i == above)
+			rc = params_store(r, params, now, err);
+		if (!rc && i == above)
+			rc = tell_agencies(r, &run_id, err);
 		if (!rc && i == above) {
 			char reason[160];
 			snprintf(reason, sizeof reason,
 				 "persons:%llu,pairs:%llu,above:%llu,hidden:%llu",
 				 (unsigned long long)r->rep->persons, (unsigned long long)r->rep->pairs,
 				 (unsigned long long)r->rep->above, (unsigned long long)r->rep->hidden);
-			rc = cw_audit_act(r->cw, cw_act(CW_DEDUP_RUN), "registry", NULL, 0,
+			rc = cw_audit_act(r->cw, cw_act(CW_DEDUP_RUN), "dedup_run", &run_id, 1,
 					  "identity", reason, err);
 		}
 		rc = cw_finish(r->cw, rc, err);
-		sp_arena_release(r->cw->arena);
 		progress(r, "store", i, above);
 	} while (!rc && i < above);
+	free(k.v);
 	return rc;
 }
 
@@ -809,13 +935,11 @@ static void run_free(struct run *r)
 	free(r->cases);
 }
 
-int sp_dedup_run(struct sp_casework *cw, double threshold, int threads,
-		 sp_dedup_progress_fn *progress_fn, void *progress_ctx, sp_dedup_pair_fn *each,
-		 void *each_ctx, struct sp_dedup_report *out, struct sp_err *err)
+int sp_dedup_run(struct sp_casework *cw, double threshold, sp_dedup_progress_fn *progress_fn,
+		 void *progress_ctx, sp_dedup_pair_fn *each, void *each_ctx,
+		 struct sp_dedup_report *out, struct sp_err *err)
 {
 	memset(out, 0, sizeof *out);
-	if (threads < 1 || threads > 2)
-		return sp_err_set(err, SP_EINVAL, "threads", "must be 1 or 2");
 	if (threshold > 1)
 		return sp_err_set(err, SP_EINVAL, "threshold", "must be a probability from 0 to 1");
 	struct timespec t0;
@@ -829,9 +953,9 @@ int sp_dedup_run(struct sp_casework *cw, double threshold, int threads,
 	struct run r = {.cw = cw, .model = model, .progress = progress_fn,
 			.progress_ctx = progress_ctx, .rep = out};
 	struct sp_fs_result *res = NULL;
-	rc = sp_fs_model_shipped("person", model, err);
+	struct sp_fs_params *params = NULL;
+	rc = sp_fs_model_shipped(SP_MATCHREG_MODEL, model, err);
 	out->threshold = threshold < 0 ? model->threshold : threshold;
-	out->threads = threads;
 	if (!rc)
 		rc = count_persons(&r, err);
 	if (!rc && idmap_init(&r.cand, out->persons + 1))
@@ -847,6 +971,7 @@ int sp_dedup_run(struct sp_casework *cw, double threshold, int threads,
 		rc = sp_fs_link(model, &t, NULL, progress_fn, progress_ctx, &res, err);
 	}
 	out->compare_seconds = seconds_since(&t1);
+	sp_arena_release(cw->arena); /* the opened cells, wiped: the pairs name rows */
 	size_t above = 0;
 	if (!rc) {
 		out->pairs = res->n_pairs;
@@ -854,14 +979,16 @@ int sp_dedup_run(struct sp_casework *cw, double threshold, int threads,
 		while (above < res->n_pairs && res->pairs[above].probability >= out->threshold)
 			above++;
 		out->above = above;
+		rc = sp_fs_params_from_result(res, &params, err);
 	}
 	if (!rc)
 		rc = paired_persons(&r, res, above, err);
 	if (!rc)
 		rc = pair_cases_load(&r, err);
 	if (!rc)
-		rc = store(&r, res, above, each, each_ctx, err);
+		rc = store(&r, res, above, params, each, each_ctx, err);
 	out->seconds = seconds_since(&t0);
+	sp_fs_params_free(params);
 	sp_fs_result_free(res);
 	run_free(&r);
 	free(model);

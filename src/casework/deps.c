@@ -92,6 +92,12 @@ int cw_blind_document(struct sp_casework *cw, const struct sp_document *d,
 				 err);
 }
 
+int cw_blind_match(struct sp_casework *cw, int rule, const char *key,
+		   unsigned char out[CW_BLIND_LEN], struct sp_err *err)
+{
+	return sp_blind_match(cw->keys, rule, key, strlen(key), out, err);
+}
+
 /* sp_person_name_key's last step: crypto's normaliser decides the bytes that are blinded. */
 int cw_name_normalise_final(const char *in, struct sp_arena *a, const char **out,
 			    struct sp_err *err)
@@ -174,6 +180,16 @@ static const struct sp_case_act acts[] = {
 	/* what approving a closure or a transfer does to the case (the decider's records) */
 	[CW_CLOSE] = ACT(CASE_UPDATE, FC(STAT), "case.close"),
 	[CW_TRANSFER_ACCEPT] = ACT(CASE_TRANSFER, 0, "case.transfer_accept"),
+	/* registry matching (matchreg.c): the check is a search, each candidate asked about on
+	 * its own case; one beyond the subject's access is recorded on that case, without data;
+	 * rebuilding the index opens every person, the retention run's permission; a link or a
+	 * rejection is the deciding case's update */
+	[CW_MATCH_CHECK] = ACT(CASE_SEARCH, FC(STAT), "person.match_check"),
+	[CW_MATCH_ELSEWHERE] = ACT(CASE_SEARCH, 0, "person.match_elsewhere"),
+	[CW_MATCH_REINDEX] = ACT(RETENTION_RUN, 0, "person.match_reindex"),
+	[CW_PERSON_LINK] = ACT(CASE_UPDATE, FC(STAT), "person.link"),
+	[CW_PERSON_REJECT] = ACT(CASE_UPDATE, FC(STAT), "person.reject"),
+	[CW_PERSON_UNLINK] = ACT(CASE_UPDATE, FC(STAT), "person.unlink"),
 	/* deduplicating the registry (dedup.c): the run is asked once, on no case; its pairs are
 	 * shown where both persons' identity may be read, and decided where both cases may be
 	 * updated (a link is a fact about two records: it never widens access) */

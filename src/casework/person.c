@@ -381,12 +381,41 @@ static int decode_safety(json_t *obj, struct sp_arena *a, struct sp_person *p, s
 	return SP_OK;
 }
 
+/* The optional "separation": {"place", "date"}, at least one of them. */
+static int decode_separation(json_t *obj, struct sp_arena *a, struct sp_person *p,
+			     struct sp_err *err)
+{
+	json_t *j = json_object_get(obj, "separation");
+	if (!j || json_is_null(j))
+		return SP_OK;
+	static const char *const keys[] = {"place", "date", NULL};
+	const char *date = NULL;
+	int rc = json_is_object(j) ? sp_json_only_keys(j, keys, err)
+				   : sp_err_set(err, SP_EINVAL, "", "must be an object");
+	if (!rc)
+		rc = cw_get_text(j, "place", false, SP_PERSON_MAX_TEXT, a, &p->separation.place,
+				 err);
+	if (!rc && (rc = sp_json_get_str(j, "date", false, &date, err)) == SP_ENOTFOUND)
+		rc = SP_OK;
+	if (!rc && date && (rc = sp_date_parse_iso(date, &p->separation.date, err)))
+		rc = cw_err_at(err, rc, "/date");
+	if (!rc && !date && !p->separation.place)
+		rc = sp_err_set(err, SP_EINVAL, "", "needs a place or a date");
+	if (rc) {
+		sp_err_prefix(err, "separation");
+		return rc;
+	}
+	p->separation.has_date = date != NULL;
+	p->has_separation = true;
+	return SP_OK;
+}
+
 int sp_person_decode(json_t *j, struct sp_arena *arena, struct sp_person *out, struct sp_err *err)
 {
 	static const char *const keys[] = {
 		"names",         "aliases",       "sex",       "gender_identity",
 		"date_of_birth", "nationalities", "languages", "documents",
-		"contacts",      "safety",        NULL};
+		"contacts",      "safety",        "separation", NULL};
 	memset(out, 0, sizeof *out);
 	int rc = sp_json_only_keys(j, keys, err);
 	if (rc)
@@ -427,6 +456,8 @@ int sp_person_decode(json_t *j, struct sp_arena *arena, struct sp_person *out, s
 			      contact_fn, &items, &out->n_contacts, err)))
 		return rc;
 	out->contacts = items;
+	if ((rc = decode_separation(j, arena, out, err)))
+		return rc;
 	return decode_safety(j, arena, out, err);
 }
 
@@ -508,6 +539,15 @@ json_t *sp_person_encode(const struct sp_person *p, bool with_safety)
 		bad = json_object_set(o, "contacts", contacts);
 	if (!bad)
 		bad = cw_birth_encode(p, o);
+	if (!bad && p->has_separation) {
+		json_t *sep = json_object();
+		char iso[SP_DATE_ISO_SIZE];
+		if (p->separation.has_date)
+			sp_date_format_iso(&p->separation.date, iso);
+		bad = !sep || put_str(sep, "place", p->separation.place) ||
+		      put_str(sep, "date", p->separation.has_date ? iso : NULL) ||
+		      json_object_set_new(o, "separation", sep);
+	}
 	if (!bad && with_safety && p->has_safety) {
 		json_t *s = json_object();
 		bad = !s || put_str(s, "safe_contact", p->safety.safe_contact) ||

@@ -1,5 +1,5 @@
 /* The persons, person_display, person_nationalities and person_index tables (owner: this
- * file).
+ * file; a person's matching cells and keys are matchreg.c's, written from here).
  *
  * Layout: one sealed JSON profile per person (names, aliases, gender identity, date of birth,
  * languages, documents, contacts) and the need-to-know safety block sealed apart, both under
@@ -191,7 +191,8 @@ int cw_person_unindex(struct sp_casework *cw, const struct sp_id *id, struct sp_
 		sp_stmt_done(st);
 		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	}
-	return cw_exec_done(st, err);
+	rc = cw_exec_done(st, err);
+	return rc ? rc : cw_match_forget(cw, id, err);
 }
 
 static int delete_children(struct sp_casework *cw, const struct sp_id *id, struct sp_err *err)
@@ -340,7 +341,9 @@ int cw_person_insert(struct sp_casework *cw, const struct sp_id *id, const struc
 		     int64_t now, struct sp_err *err)
 {
 	int rc = write_row(cw, id, p, now, false, err);
-	return rc ? rc : write_children(cw, id, p, err);
+	if (!rc)
+		rc = write_children(cw, id, p, err);
+	return rc ? rc : cw_match_write(cw, id, p, false, err);
 }
 
 int cw_person_replace(struct sp_casework *cw, const struct sp_id *id, const struct sp_person *p,
@@ -349,7 +352,9 @@ int cw_person_replace(struct sp_casework *cw, const struct sp_id *id, const stru
 	int rc = write_row(cw, id, p, now, true, err);
 	if (!rc)
 		rc = delete_children(cw, id, err);
-	return rc ? rc : write_children(cw, id, p, err);
+	if (!rc)
+		rc = write_children(cw, id, p, err);
+	return rc ? rc : cw_match_write(cw, id, p, true, err);
 }
 
 static int open_json(struct sp_casework *cw, const struct sp_id *id, const char *column,

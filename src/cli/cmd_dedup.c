@@ -19,7 +19,7 @@ static int cmd_dedup(struct sp_cli *cli, int argc, char **argv);
 const struct sp_cli_cmd sp_cli_cmd_dedup = {
 	"dedup",
 	"find the persons of the registry likely registered twice, for review",
-	"dedup --out FILE [--format sealed|csv|json] [--threshold P] [--threads 1|2] --as USER\n"
+	"dedup --out FILE [--format sealed|csv|json] [--threshold P] --as USER\n"
 	"       safepath dedup --open FILE --out CLEAR-FILE --as USER\n"
 	"Blocks on the stored blinded keys, opens only the candidates' matching cells, estimates\n"
 	"the model's parameters on them (kept for the registration check) and keeps the pairs\n"
@@ -28,7 +28,7 @@ const struct sp_cli_cmd sp_cli_cmd_dedup = {
 	"probability: encrypted under this installation's keys (sealed, the default; `--open`\n"
 	"decrypts one into a new CLEAR-FILE), or in clear with --format csv or json (created\n"
 	"0600). The others are only counted, and their agencies' focal points told. A\n"
-	"supervisor's work; audited (one record: the counts). --threads: 1 or 2 (default 2)",
+	"supervisor's work; audited (one record: the counts)",
 	cmd_dedup,
 };
 
@@ -38,7 +38,6 @@ struct dedup_opts {
 	const char *out, *open;
 	enum format format;
 	double threshold; /* < 0: the model's */
-	int threads;
 };
 
 /* The pairs the run hands over, as the file will hold them. */
@@ -115,14 +114,15 @@ static void print_report(const struct sp_cli *cli, const struct sp_dedup_report 
 	double cps = r->compare_seconds > 0 ? (double)r->comparisons / r->compare_seconds : 0;
 	if (cli->json) {
 		json_t *j = json_pack(
-			"{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:i, s:s, s:s}",
+			"{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:s, s:s}",
 			"persons", (json_int_t)r->persons, "keys", (json_int_t)r->keys, "capped_keys",
 			(json_int_t)r->capped_keys, "candidates", (json_int_t)r->candidates, "pairs",
 			(json_int_t)r->pairs, "comparisons", (json_int_t)r->comparisons,
 			"comparisons_per_second", cps, "above_threshold", (json_int_t)r->above,
 			"proposed", (json_int_t)r->proposed, "decided", (json_int_t)r->decided,
 			"hidden", (json_int_t)r->hidden, "agencies_told", (json_int_t)r->agencies_told,
-			"threshold", r->threshold, "seconds", r->seconds, "threads", r->threads, "file",
+			"threshold", r->threshold, "seconds", r->seconds, "compare_seconds",
+			r->compare_seconds, "file",
 			o->out, "format",
 			o->format == FORMAT_SEALED ? "sealed" : o->format == FORMAT_CSV ? "csv" : "json");
 		sp_cli_print_json(j);
@@ -132,15 +132,14 @@ static void print_report(const struct sp_cli *cli, const struct sp_dedup_report 
 	printf("persons            %llu\n"
 	       "blocking keys      %llu shared, %llu capped (held by too many persons)\n"
 	       "candidates         %llu persons, %llu pairs after blocking\n"
-	       "comparisons        %llu (%.0f a second, %d thread%s)\n"
+	       "comparisons        %llu (%.0f a second)\n"
 	       "at or above %.2f   %llu pairs: %llu proposed, %llu decided before\n"
-	       "not yours to see   %llu pairs (the focal points of %llu agencies told)\n"
+	       "not yours to see   %llu pairs (their agencies' focal points and supervisors told: %llu)\n"
 	       "time               %.1f s\n"
 	       "written to %s (%s)\n",
 	       (unsigned long long)r->persons, (unsigned long long)r->keys,
 	       (unsigned long long)r->capped_keys, (unsigned long long)r->candidates,
-	       (unsigned long long)r->pairs, (unsigned long long)r->comparisons, cps, r->threads,
-	       r->threads == 1 ? "" : "s", r->threshold, (unsigned long long)r->above,
+	       (unsigned long long)r->pairs, (unsigned long long)r->comparisons, cps, r->threshold, (unsigned long long)r->above,
 	       (unsigned long long)r->proposed, (unsigned long long)r->decided,
 	       (unsigned long long)r->hidden, (unsigned long long)r->agencies_told, r->seconds,
 	       o->out,
@@ -157,8 +156,7 @@ static int dedup_run(struct sp_cli *cli, struct sp_app *app, const void *args, s
 	struct collect c = {.format = o->format == FORMAT_CSV ? FORMAT_CSV : FORMAT_JSON};
 	sp_buf_init(&c.out, (size_t)1 << 34); /* far beyond any registry's pairs */
 	struct sp_dedup_report r;
-	int rc = sp_dedup_run(&cw, o->threshold, o->threads, sp_cli_progress, cli, collect_pair,
-			      &c, &r, err);
+	int rc = sp_dedup_run(&cw, o->threshold, sp_cli_progress, cli, collect_pair, &c, &r, err);
 	if (!rc && c.format == FORMAT_JSON)
 		rc = sp_buf_adds(&c.out, c.n ? "]\n" : "[]\n") ? sp_err_set(err, SP_ENOMEM, "", "out of memory")
 							       : SP_OK;
@@ -193,9 +191,9 @@ static int cmd_dedup(struct sp_cli *cli, int argc, char **argv)
 	static const struct option longs[] = {
 		{"out", required_argument, NULL, 'o'},	     {"open", required_argument, NULL, 'O'},
 		{"format", required_argument, NULL, 'f'},    {"threshold", required_argument, NULL, 't'},
-		{"threads", required_argument, NULL, 'j'},   {NULL, 0, NULL, 0},
+		{NULL, 0, NULL, 0},
 	};
-	struct dedup_opts o = {.threshold = -1, .threads = 2};
+	struct dedup_opts o = {.threshold = -1};
 	bool has_run_option = false;
 	optind = 1;
 	opterr = 0;
@@ -221,12 +219,6 @@ static int cmd_dedup(struct sp_cli *cli, int argc, char **argv)
 			o.threshold = strtod(optarg, &end);
 			if (*optarg == '\0' || *end != '\0' || !(o.threshold >= 0 && o.threshold <= 1))
 				return sp_cli_usage(cmd, "--threshold: a probability from 0 to 1");
-			break;
-		case 'j':
-			has_run_option = true;
-			if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0)
-				return sp_cli_usage(cmd, "--threads: 1 or 2");
-			o.threads = optarg[0] - '0';
 			break;
 		default:
 			return sp_cli_usage(cmd, "unknown option or missing value: %s", argv[optind - 1]);

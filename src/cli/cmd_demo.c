@@ -392,7 +392,28 @@ static int generated_relative(json_t *extra, const char *who, enum sp_relationsh
 	return l[p->safety.n_family - 1].name ? SP_OK : sp_err_set(err, SP_ENOMEM, "", "out of memory");
 }
 
-/* extra: its mother and father as family links. */
+/* extra's separation {place, place_kind, date}, its place and date, moved into the person
+ * object for the decoder (place_kind, whether the place is an area code or a town, is not
+ * kept); an error there names /extra/separation. */
+static int generated_separation(json_t *person, json_t *extra, struct sp_err *err)
+{
+	json_t *sep = json_is_object(extra) ? json_object_get(extra, "separation") : NULL;
+	if (!sep)
+		return SP_OK;
+	static const char *const members[] = {"place", "place_kind", "date", NULL};
+	int rc = json_is_object(sep) ? sp_json_only_keys(sep, members, err)
+				     : sp_err_set(err, SP_EINVAL, "", "must be an object");
+	json_t *moved = rc ? NULL : json_deep_copy(sep);
+	if (!rc && (!moved || (json_object_get(moved, "place_kind") &&
+			       json_object_del(moved, "place_kind")) ||
+		    json_object_set_new(person, "separation", moved)))
+		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	if (rc && rc != SP_ENOMEM)
+		sp_err_prefix(err, "extra/separation");
+	return rc;
+}
+
+/* extra: its mother and father as family links (its separation went into the person). */
 static int generated_extra(json_t *extra, struct sp_arena *a, struct sp_person *p,
 			   struct sp_err *err)
 {
@@ -406,8 +427,8 @@ static int generated_extra(json_t *extra, struct sp_arena *a, struct sp_person *
 }
 
 /* One line of gen_persons: {record_id, cluster, source, noise, person, extra}. The person
- * through the real decoder; extra's mother and father as family links (its separation has no
- * place in a person yet); source and noise (the truth) are not read. */
+ * through the real decoder; extra's separation as the person's and its mother and father as
+ * family links; source and noise (the truth) are not read. */
 static int generated_line(const char *text, size_t len, struct sp_arena *a, struct sp_person *p,
 			  const char **record_id, int64_t *cluster, struct sp_err *err)
 {
@@ -433,11 +454,12 @@ static int generated_line(const char *text, size_t len, struct sp_arena *a, stru
 		rc = *record_id ? SP_OK : sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	}
 	json_t *person = json_object_get(j, "person");
-	if (!rc && !person)
-		rc = sp_err_set(err, SP_EINVAL, "/person", "is required");
-	if (!rc && (rc = sp_person_decode(person, a, p, err)))
-		sp_err_prefix(err, "person");
+	if (!rc && !json_is_object(person))
+		rc = sp_err_set(err, SP_EINVAL, "/person", "must be an object");
 	json_t *extra = json_object_get(j, "extra");
+	if (!rc && (rc = generated_separation(person, extra, err)) == SP_OK &&
+	    (rc = sp_person_decode(person, a, p, err)))
+		sp_err_prefix(err, strncmp(err->field, "/separation", 11) == 0 ? "extra" : "person");
 	if (!rc && extra && (rc = generated_extra(extra, a, p, err)))
 		sp_err_prefix(err, "extra");
 	json_decref(j);

@@ -23,9 +23,10 @@ const struct sp_cli_cmd sp_cli_cmd_match = {
 	"match --left A.csv [--right B.csv] [--map FIELD=COLUMN,...] [--id COLUMN]\n"
 	"       [--model ID|FILE.json] [--threshold P] [--out FILE] [--explain]\n"
 	"Without --right, the pairs within the left list (duplicates). FIELD is a field of the\n"
-	"model (person: given_name family_name date_of_birth sex nationality place_of_separation\n"
-	"date_of_separation relatives; febrl: its data sets' columns); COLUMN a header name or\n"
-	"HXL hashtag, or several separated by | (each file uses the first it has); a field not\n"
+	"model (person: name date_of_birth sex nationality place_of_separation\n"
+	"date_of_separation relatives aliases; febrl: its data sets' columns); COLUMN a header\n"
+	"name or HXL hashtag, several joined by ; into one value (name=first;last, one field\n"
+	"only), alternatives separated by | (each file uses the first it has); a field not\n"
 	"mapped is taken from the column of its own name, if any, else left missing.\n"
 	"--id: the column naming each row (default: the first; several separated by | too).\n"
 	"--model: a shipped model (default person) or a model file. --threshold: the least\n"
@@ -146,28 +147,89 @@ static int parse_map(const struct sp_fs_model *m, const char *map,
 	return SP_EXIT_OK;
 }
 
-/* One list: its CSV, its cells in the model's field order (NULL where unmapped) and the
- * column of its row ids. */
+/* One list: its CSV, its cells in the model's field order (NULL where unmapped), the column
+ * of its row ids, and the values of fields made of several columns joined. */
+#define JOINED_MAX 4 /* columns of one field */
 struct list {
 	struct sp_csv csv;
 	const char **cells;
 	int id_col;
+	char *joined;
 };
 
-/* The first of the columns named in spec (NAME|NAME|...) that the file has, or -1. */
-static int find_column(const struct sp_csv *csv, const char *spec)
+/* The columns of the first alternative in spec (NAME;NAME|NAME;NAME|...) whose columns the
+ * file all has: how many (at most JOINED_MAX), 0 when none. */
+static int find_columns(const struct sp_csv *csv, const char *spec, int cols[JOINED_MAX])
 {
 	char buf[128];
 	snprintf(buf, sizeof buf, "%s", spec);
-	for (char *name = buf, *next; name; name = next) {
-		next = strchr(name, '|');
+	for (char *alt = buf, *next; alt; alt = next) {
+		next = strchr(alt, '|');
 		if (next)
 			*next++ = '\0';
-		int col = sp_csv_column(csv, name);
-		if (col >= 0)
-			return col;
+		int n = 0;
+		bool all = true;
+		for (char *name = alt, *more; name && all; name = more) {
+			more = strchr(name, ';');
+			if (more)
+				*more++ = '\0';
+			cols[n] = sp_csv_column(csv, name);
+			all = cols[n] >= 0 && ++n <= JOINED_MAX - (more != NULL);
+		}
+		if (all)
+			return n;
 	}
-	return -1;
+	return 0;
+}
+
+static int find_column(const struct sp_csv *csv, const char *spec)
+{
+	int cols[JOINED_MAX];
+	return find_columns(csv, spec, cols) == 1 ? cols[0] : -1;
+}
+
+/* Field f of every row: the column's cells, or the columns' values joined by a space (as
+ * name parts are) into l->joined, the pointers set once it is complete. */
+static int fill_field(struct list *l, size_t nf, size_t f, const int *cols, int ncols)
+{
+	size_t n = l->csv.n_rows;
+	if (ncols == 1) {
+		for (size_t r = 0; r < n; r++)
+			l->cells[r * nf + f] = l->csv.cells[r * l->csv.n_cols + (size_t)cols[0]];
+		return SP_EXIT_OK;
+	}
+	size_t total = 1;
+	for (size_t r = 0; r < n; r++)
+		for (int k = 0; k < ncols; k++)
+			total += strlen(l->csv.cells[r * l->csv.n_cols + (size_t)cols[k]]) + 1;
+	char *text = malloc(total);
+	size_t *at = malloc((n ? n : 1) * sizeof *at);
+	if (!text || !at) {
+		free(text), free(at);
+		fprintf(stderr, "safepath: match: out of memory\n");
+		return SP_EXIT_FAIL;
+	}
+	size_t used = 0;
+	for (size_t r = 0; r < n; r++) {
+		at[r] = used;
+		for (int k = 0; k < ncols; k++) {
+			const char *v = l->csv.cells[r * l->csv.n_cols + (size_t)cols[k]];
+			size_t len = strlen(v);
+			if (!len)
+				continue;
+			if (used > at[r])
+				text[used++] = ' ';
+			memcpy(text + used, v, len);
+			used += len;
+		}
+		text[used++] = '\0';
+	}
+	for (size_t r = 0; r < n; r++)
+		l->cells[r * nf + f] = text + at[r];
+	free(at);
+	/* one field of several columns per list is kept; a second one is refused by open_list */
+	l->joined = text;
+	return SP_EXIT_OK;
 }
 
 static int open_list(const char *path, const struct sp_fs_model *m,
@@ -190,18 +252,23 @@ static int open_list(const char *path, const struct sp_fs_model *m,
 	}
 	int mapped = 0;
 	for (size_t f = 0; f < nf; f++) {
-		int col = find_column(&l->csv, cols[f]);
+		int col[JOINED_MAX], ncols = find_columns(&l->csv, cols[f], col);
 		bool named = explicit_map && strcmp(cols[f], m->fields[f]) != 0;
-		if (col < 0 && named) {
+		if (!ncols && named) {
 			fprintf(stderr, "safepath: match: --map: %s has no column %s (for %s)\n",
 				path, cols[f], m->fields[f]);
 			return SP_EXIT_FAIL;
 		}
-		if (col < 0)
+		if (ncols > 1 && l->joined) {
+			fprintf(stderr, "safepath: match: --map: only one field may join columns\n");
+			return SP_EXIT_FAIL;
+		}
+		if (!ncols)
 			continue;
 		mapped++;
-		for (size_t r = 0; r < n; r++)
-			l->cells[r * nf + f] = l->csv.cells[r * l->csv.n_cols + (size_t)col];
+		int rc = fill_field(l, nf, f, col, ncols);
+		if (rc)
+			return rc;
 	}
 	if (!mapped) {
 		fprintf(stderr,
@@ -216,6 +283,7 @@ static void list_free(struct list *l)
 {
 	sp_csv_free(&l->csv);
 	free(l->cells);
+	free(l->joined);
 }
 
 /* A CSV value, quoted when it must be (RFC 4180). */

@@ -169,3 +169,21 @@ int sp_blind_name(const struct sp_keys *k, const char *name, size_t n,
 	blind(k, SP_BLIND_NAME, name, n, out);
 	return SP_OK;
 }
+
+int sp_blind_match(const struct sp_keys *k, int rule, const char *key, size_t n,
+		   unsigned char out[SP_BLIND_LEN], struct sp_err *err)
+{
+	if (rule < 0 || !key || n == 0)
+		return sp_err_set(err, SP_EINVAL, "key", "an empty blocking key is not indexed");
+	if (n > NORM_MAX)
+		return sp_err_set(err, SP_ETOOBIG, "key", "blocking key too long");
+	unsigned char v[4 + NORM_MAX];
+	v[0] = (unsigned char)((unsigned)rule >> 24);
+	v[1] = (unsigned char)((unsigned)rule >> 16);
+	v[2] = (unsigned char)((unsigned)rule >> 8);
+	v[3] = (unsigned char)rule;
+	memcpy(v + 4, key, n);
+	blind(k, SP_BLIND_MATCH, v, 4 + n, out);
+	sodium_memzero(v, sizeof v);
+	return SP_OK;
+}

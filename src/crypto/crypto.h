@@ -23,7 +23,7 @@ enum {
 	SP_SUBKEY_TOKEN = 4,       /* keyed BLAKE2b of session, CSRF and API tokens */
 	SP_SUBKEY_BACKUP = 5,      /* encrypted backups (sealfile.c) */
 };
-#define SP_BLIND_KINDS 4
+#define SP_BLIND_KINDS 5
 
 #define SP_NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define SP_TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES

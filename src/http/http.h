@@ -334,6 +334,12 @@ unsigned http_case_flags_decode(struct http_req *r);
 struct sp_person;
 int http_person_decode(struct http_req *r, struct sp_person *p);
 int http_api_case_create(struct http_req *r);
+/* api_match.c: the registration check and a case's links to other persons */
+int http_api_match_check(struct http_req *r);
+int http_api_link_add(struct http_req *r);
+int http_api_link_undo(struct http_req *r);
+int http_api_link_list(struct http_req *r);
+extern const struct http_schema http_schema_match_check, http_schema_link;
 int http_api_case_get(struct http_req *r);
 int http_api_case_list(struct http_req *r);
 int http_api_case_search(struct http_req *r);

@@ -7,6 +7,7 @@
 
 #include "safepath/compare.h"
 #include "safepath/names.h"
+#include "safepath/normalise.h"
 #include "safepath/strsim.h"
 
 #define SET_MAX 16 /* codes or names in one set value */
@@ -20,21 +21,21 @@ static const char *const test_names[SP_TEST_COUNT] = {
 	[SP_TEST_WEAK_EXACT] = "weak_exact",
 	[SP_TEST_WEAK_YEAR] = "weak_year",
 	[SP_TEST_OVERLAP] = "overlap",
+	[SP_TEST_SKELETON] = "skeleton",
+	[SP_TEST_PHONETIC] = "phonetic",
 	[SP_TEST_ELSE] = "else",
 };
 
 #define T(x) (1u << (x))
 #define STRING_TESTS (T(SP_TEST_EXACT) | T(SP_TEST_JARO_WINKLER) | T(SP_TEST_DAMERAU) | T(SP_TEST_ELSE))
 
-/* The table of comparator kinds: its name in model files and the tests it answers. The "name"
- * kind is where the name normaliser (helper N's normalise.h) plugs in: skeleton and phonetic
- * tests join its mask then; today it is lower-cased Jaro–Winkler and edit distance. */
+/* The table of comparator kinds: its name in model files and the tests it answers. */
 static const struct {
 	const char *name;
 	unsigned tests;
 } kinds[SP_CMP_KIND_COUNT] = {
 	[SP_CMP_STRING] = {"string", STRING_TESTS},
-	[SP_CMP_NAME] = {"name", STRING_TESTS},
+	[SP_CMP_NAME] = {"name", STRING_TESTS | T(SP_TEST_SKELETON) | T(SP_TEST_PHONETIC)},
 	[SP_CMP_DATE] = {"date", T(SP_TEST_EXACT) | T(SP_TEST_DAMERAU) | T(SP_TEST_YEAR_MONTH) |
 					 T(SP_TEST_YEAR) | T(SP_TEST_WEAK_EXACT) |
 					 T(SP_TEST_WEAK_YEAR) | T(SP_TEST_ELSE)},
@@ -189,6 +190,23 @@ static int split_set(const char *v, bool codes, char buf[SP_CMP_VALUE_MAX],
 	return n;
 }
 
+/* A prepared name's bare words joined by spaces; false when it is damaged or does not fit. */
+static bool prepared_key(const char *v, char *out, size_t cap)
+{
+	struct sp_match_slice w[SP_MATCH_MAX_WORDS];
+	size_t n = sp_match_prepared_words(v, SP_MATCH_BARE, w, SP_MATCH_MAX_WORDS), at = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (at + w[i].len + 2 > cap)
+			return false;
+		if (i)
+			out[at++] = ' ';
+		memcpy(out + at, w[i].s, w[i].len);
+		at += w[i].len;
+	}
+	out[at] = '\0';
+	return n > 0;
+}
+
 bool sp_compare_key(enum sp_cmp_kind k, const char *v, char *out, size_t cap)
 {
 	if (!v || cap < 2)
@@ -228,8 +246,11 @@ bool sp_compare_key(enum sp_cmp_kind k, const char *v, char *out, size_t cap)
 		}
 		return n > 0 && at < cap;
 	}
-	case SP_CMP_STRING:
 	case SP_CMP_NAME:
+		if (*v == SP_MATCH_PREPARED_MARK)
+			return prepared_key(v, out, cap);
+		break;
+	case SP_CMP_STRING:
 	case SP_CMP_KIND_COUNT:
 		break;
 	}
@@ -272,11 +293,56 @@ static bool string_test(const struct sp_cmp_level *l, struct sims *s)
 	}
 }
 
-static int level_strings(const struct sp_comparison *c, const char *a, const char *b)
+static int level_strings(const struct sp_comparison *c, const char *a, const char *b,
+			 struct sp_cmp_detail *d)
 {
 	struct sims s = {.a = a, .b = b};
+	int level = c->n_levels - 1;
 	for (int i = 0; i < c->n_levels; i++)
-		if (string_test(&c->levels[i], &s))
+		if (string_test(&c->levels[i], &s)) {
+			level = i;
+			break;
+		}
+	if (s.have_jw)
+		d->similarity = s.jw;
+	return level;
+}
+
+/* Prepared names: the levels over sp_match_prepared_compare's answer. */
+static bool name_test(const struct sp_cmp_level *l, const struct sp_match_cmp *m)
+{
+	bool all_assigned = m->coverage == 1.0;
+	switch (l->test) {
+	case SP_TEST_EXACT:
+		return all_assigned && m->set == 1.0;
+	case SP_TEST_JARO_WINKLER:
+		return m->best >= l->min;
+	case SP_TEST_DAMERAU:
+		return all_assigned && m->edits <= l->max;
+	case SP_TEST_SKELETON:
+		return m->pairs > 0 && m->skeleton_agree == m->pairs;
+	case SP_TEST_PHONETIC:
+		return m->pairs > 0 && m->phonetic_agree == m->pairs;
+	default:
+		return l->test == SP_TEST_ELSE;
+	}
+}
+
+static int level_names(const struct sp_comparison *c, const char *a, const char *b,
+		       struct sp_cmp_detail *d)
+{
+	struct sp_match_cmp m;
+	if (!sp_match_prepared_compare(a, b, &m)) {
+		char ka[SP_CMP_VALUE_MAX], kb[SP_CMP_VALUE_MAX];
+		if (!sp_compare_key(SP_CMP_NAME, a, ka, sizeof ka) ||
+		    !sp_compare_key(SP_CMP_NAME, b, kb, sizeof kb))
+			return SP_LEVEL_MISSING;
+		return level_strings(c, ka, kb, d);
+	}
+	d->similarity = m.best;
+	d->route = sp_match_route_name(m.route);
+	for (int i = 0; i < c->n_levels; i++)
+		if (name_test(&c->levels[i], &m))
 			return i;
 	return c->n_levels - 1;
 }
@@ -338,25 +404,30 @@ static int level_codes(const struct sp_comparison *c, const char *a, const char 
 }
 
 /* Name sets: each level holds when it holds for some pair of names, one from each side. */
-static int level_name_sets(const struct sp_comparison *c, const char *a, const char *b)
+static int level_name_sets(const struct sp_comparison *c, const char *a, const char *b,
+			   struct sp_cmp_detail *d)
 {
 	char ba[SP_CMP_VALUE_MAX], bb[SP_CMP_VALUE_MAX];
 	const char *ia[SET_MAX], *ib[SET_MAX];
 	int na = split_set(a, false, ba, ia), nb = split_set(b, false, bb, ib);
 	if (!na || !nb)
 		return SP_LEVEL_MISSING;
-	int best = c->n_levels - 1;
+	int best = c->n_levels;
 	for (int i = 0; i < na; i++)
 		for (int j = 0; j < nb; j++) {
-			int l = level_strings(c, ia[i], ib[j]);
+			struct sp_cmp_detail one = {.similarity = -1};
+			int l = level_strings(c, ia[i], ib[j], &one);
 			if (l < best)
-				best = l;
+				best = l, *d = one;
 		}
 	return best;
 }
 
-int sp_compare(const struct sp_comparison *c, const char *a, const char *b)
+int sp_compare_detail(const struct sp_comparison *c, const char *a, const char *b,
+		      struct sp_cmp_detail *d)
 {
+	d->similarity = -1;
+	d->route = NULL;
 	if (!a || !b || !*a || !*b || c->n_levels < 1)
 		return SP_LEVEL_MISSING;
 	switch (c->kind) {
@@ -365,9 +436,10 @@ int sp_compare(const struct sp_comparison *c, const char *a, const char *b)
 	case SP_CMP_CODES:
 		return level_codes(c, a, b);
 	case SP_CMP_NAME_SET:
-		return level_name_sets(c, a, b);
-	case SP_CMP_STRING:
+		return level_name_sets(c, a, b, d);
 	case SP_CMP_NAME:
+		return level_names(c, a, b, d);
+	case SP_CMP_STRING:
 	case SP_CMP_SEX:
 	case SP_CMP_KIND_COUNT:
 		break;
@@ -375,8 +447,23 @@ int sp_compare(const struct sp_comparison *c, const char *a, const char *b)
 	char ka[SP_CMP_VALUE_MAX], kb[SP_CMP_VALUE_MAX];
 	if (!sp_compare_key(c->kind, a, ka, sizeof ka) || !sp_compare_key(c->kind, b, kb, sizeof kb))
 		return SP_LEVEL_MISSING;
-	return level_strings(c, ka, kb);
+	return level_strings(c, ka, kb, d);
 }
+
+int sp_compare(const struct sp_comparison *c, const char *a, const char *b)
+{
+	struct sp_cmp_detail d;
+	return sp_compare_detail(c, a, b, &d);
+}
+
+/* The words of the tests that take no parameter (NULL: the test's name). */
+static const char *const plain_words[SP_TEST_COUNT] = {
+	[SP_TEST_YEAR_MONTH] = "same year and month",
+	[SP_TEST_WEAK_EXACT] = "weak date, agree",
+	[SP_TEST_OVERLAP] = "a code in common",
+	[SP_TEST_SKELETON] = "same skeleton keys",
+	[SP_TEST_PHONETIC] = "same phonetic keys",
+};
 
 void sp_cmp_level_describe(const struct sp_comparison *c, int level, char *out, size_t cap)
 {
@@ -398,19 +485,11 @@ void sp_cmp_level_describe(const struct sp_comparison *c, int level, char *out, 
 	case SP_TEST_WEAK_YEAR:
 		snprintf(out, cap, "weak date, years %d or less apart", l->max);
 		break;
-	case SP_TEST_YEAR_MONTH:
-		snprintf(out, cap, "same year and month");
-		break;
-	case SP_TEST_WEAK_EXACT:
-		snprintf(out, cap, "weak date, agree");
-		break;
-	case SP_TEST_OVERLAP:
-		snprintf(out, cap, "a code in common");
-		break;
-	case SP_TEST_EXACT:
-	case SP_TEST_ELSE:
-	case SP_TEST_COUNT:
-		snprintf(out, cap, "%s", sp_cmp_test_name(l->test));
+	default: /* the tests without a parameter */
+		snprintf(out, cap, "%s",
+			 (unsigned)l->test < SP_TEST_COUNT && plain_words[l->test]
+				 ? plain_words[l->test]
+				 : sp_cmp_test_name(l->test));
 		break;
 	}
 }

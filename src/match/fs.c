@@ -8,6 +8,7 @@
 
 #include "safepath/buf.h"
 #include "safepath/fsmodel.h"
+#include "safepath/normalise.h"
 
 #define KEY_MAX 256
 #define PROGRESS_EVERY 65536
@@ -28,39 +29,9 @@ static const char *cell(const struct side *s, size_t row, int field)
 	return t->cells[r * (size_t)s->m->n_fields + (size_t)field];
 }
 
-/* The blocking key of row under rule into out; false when a part is missing. */
-static bool rule_key(const struct side *s, const struct sp_fs_rule *rule, size_t row,
-		     char out[KEY_MAX])
-{
-	size_t at = 0;
-	for (int k = 0; k < rule->n_keys; k++) {
-		const struct sp_fs_key *key = &rule->keys[k];
-		char v[KEY_MAX];
-		if (!sp_compare_key(s->m->field_kind[key->field], cell(s, row, key->field), v,
-				    sizeof v))
-			return false;
-		size_t n = strlen(v);
-		if (key->year)
-			n = n < 4 ? n : 4;
-		else if (key->prefix) { /* prefix code points, not bytes */
-			size_t cps = 0, i = 0;
-			for (; i < n; i++)
-				if (((unsigned char)v[i] & 0xC0) != 0x80 && cps++ == (size_t)key->prefix)
-					break;
-			n = i;
-		}
-		if (at + n + 2 > KEY_MAX)
-			return false;
-		memcpy(out + at, v, n);
-		at += n;
-		out[at++] = '\x1f';
-	}
-	out[at] = '\0';
-	return true;
-}
-
-/* A row's key under a rule, as its 64-bit hash: rows are grouped by hash, so a collision
- * (about one in 2^64 per pair of keys) only adds candidates, which the comparisons judge. */
+/* A row's key under a rule, as its 64-bit hash (the rule's number hashed first): rows are
+ * grouped by hash, so a collision (about one in 2^64 per pair of keys) only adds candidates,
+ * which the comparisons judge. */
 struct keyed {
 	uint64_t hash;
 	uint32_t row;
@@ -74,12 +45,16 @@ static int cmp_keyed(const void *pa, const void *pb)
 	return (a->row > b->row) - (a->row < b->row);
 }
 
-static uint64_t fnv1a(const char *s)
+static uint64_t fnv1a_from(uint64_t h, const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return h;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	return fnv1a_from(1469598103934665603ULL, s);
 }
 
 static int cmp_u64(const void *pa, const void *pb)
@@ -129,27 +104,30 @@ static int emit_group(const struct side *s, bool dedup, const struct keyed *k, s
 	return SP_OK;
 }
 
-static int block_rule(const struct side *s, bool dedup, const struct sp_fs_rule *rule,
-		      struct blocking *b, struct sp_err *err)
+/* Every row's keys under every rule, as (hash, row), sorted: rows sharing a key are a group. */
+static int row_keys(const struct side *s, size_t rows, struct sp_buf *out, struct sp_err *err)
 {
-	size_t rows = s->n_left + (dedup ? 0 : s->right->n_rows);
-	struct keyed *k = malloc((rows ? rows : 1) * sizeof *k);
-	if (!k)
+	const struct sp_fs_model *m = s->m;
+	struct sp_fs_rowkey *keys = malloc(SP_FS_ROW_KEYS_MAX * sizeof *keys);
+	if (!keys)
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory for blocking");
-	size_t n = 0;
-	for (size_t row = 0; row < rows; row++) {
-		char key[KEY_MAX];
-		if (rule_key(s, rule, row, key))
-			k[n++] = (struct keyed){.hash = fnv1a(key), .row = (uint32_t)row};
-	}
-	qsort(k, n, sizeof *k, cmp_keyed);
+	const char *cells[SP_FS_FIELDS_MAX];
 	int rc = SP_OK;
-	for (size_t lo = 0, hi; !rc && lo < n; lo = hi) {
-		for (hi = lo + 1; hi < n && k[hi].hash == k[lo].hash; hi++)
-			;
-		rc = emit_group(s, dedup, k, lo, hi, b, err);
+	for (size_t row = 0; !rc && row < rows; row++) {
+		for (int f = 0; f < m->n_fields; f++)
+			cells[f] = cell(s, row, f);
+		size_t n = sp_fs_row_keys(m, cells, keys, SP_FS_ROW_KEYS_MAX);
+		for (size_t i = 0; !rc && i < n; i++) {
+			char rule[2] = {(char)('A' + keys[i].rule), '\0'};
+			struct keyed k = {.hash = fnv1a_from(fnv1a(rule), keys[i].key),
+					  .row = (uint32_t)row};
+			if (sp_buf_add(out, &k, sizeof k))
+				rc = sp_err_set(err, SP_ENOMEM, "", "out of memory for blocking");
+		}
 	}
-	free(k);
+	free(keys);
+	if (!rc)
+		qsort(out->data, out->len / sizeof(struct keyed), sizeof(struct keyed), cmp_keyed);
 	return rc;
 }
 
@@ -223,8 +201,38 @@ static int term_frequencies(const struct side *s, size_t rows, int c, double *ou
 	return SP_OK;
 }
 
+/* One M step of a class: per comparison, the levels' weighted counts num over their sum den
+ * (each level at least M_FLOOR), into out (n_comparisons × SP_CMP_LEVELS_MAX). The largest
+ * change. */
+static double m_step(const struct sp_fs_model *m, double num[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX],
+		     const double den[SP_FS_COMPARISONS_MAX], double *out)
+{
+	double change = 0;
+	for (int c = 0; c < m->n_comparisons; c++) {
+		int nl = m->comparisons[c].n_levels;
+		double sum = 0;
+		for (int l = 0; l < nl; l++) {
+			double v = den[c] > 0 ? num[c][l] / den[c] : 1.0 / nl;
+			num[c][l] = v > M_FLOOR ? v : M_FLOOR;
+			sum += num[c][l];
+		}
+		for (int l = 0; l < nl; l++) {
+			double *mv = &out[c * SP_CMP_LEVELS_MAX + l];
+			double v = num[c][l] / sum;
+			change = fmax(change, fabs(v - *mv));
+			*mv = v;
+		}
+	}
+	return change;
+}
+
 /* m per comparison and level and the share of matches lambda, by EM over the candidates'
- * levels with u fixed; m starts halving from the best level down. */
+ * levels; m starts from the model's shipped parameters when it has them (EM then refines a
+ * good start rather than finding the largest look-alike group, such as people sharing a
+ * common name), else halving from the best level down, lambda from the prior. u stays as the
+ * random pairs gave it, unless the model asks EM to estimate it too (estimate_u: starting from
+ * the shipped u, else the random pairs'), for blocking rules that leave the candidates'
+ * non-matches unlike random pairs. */
 static void estimate_m(const struct sp_fs_model *m, struct sp_fs_result *r)
 {
 	size_t nc = (size_t)m->n_comparisons;
@@ -232,19 +240,24 @@ static void estimate_m(const struct sp_fs_model *m, struct sp_fs_result *r)
 		int nl = m->comparisons[c].n_levels;
 		double sum = 0, v = 1;
 		for (int l = 0; l < nl; l++) {
-			r->m[c * SP_CMP_LEVELS_MAX + (size_t)l] = v;
-			sum += v;
+			r->m[c * SP_CMP_LEVELS_MAX + (size_t)l] = m->has_params ? m->params.m[c][l] : v;
+			if (m->has_params)
+				r->u[c * SP_CMP_LEVELS_MAX + (size_t)l] = m->params.u[c][l];
+			sum += r->m[c * SP_CMP_LEVELS_MAX + (size_t)l];
 			v /= 2;
 		}
 		for (int l = 0; l < nl; l++)
 			r->m[c * SP_CMP_LEVELS_MAX + (size_t)l] /= sum;
 	}
-	r->lambda = m->prior;
+	r->lambda = m->has_params ? m->params.lambda : m->prior;
 	double num[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX], den[SP_FS_COMPARISONS_MAX];
+	double unum[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX], uden[SP_FS_COMPARISONS_MAX];
 	for (r->em_iterations = 0; r->em_iterations < m->em_iterations && r->n_pairs;) {
 		r->em_iterations++;
 		memset(num, 0, sizeof num);
 		memset(den, 0, sizeof den);
+		memset(unum, 0, sizeof unum);
+		memset(uden, 0, sizeof uden);
 		double lw[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX];
 		for (size_t c = 0; c < nc; c++)
 			for (int l = 0; l < m->comparisons[c].n_levels; l++)
@@ -260,25 +273,14 @@ static void estimate_m(const struct sp_fs_model *m, struct sp_fs_result *r)
 			double p = 1 / (1 + exp(-x));
 			sum_p += p;
 			for (size_t c = 0; c < nc; c++)
-				if (lv[c] != SP_FS_LEVEL_NONE)
+				if (lv[c] != SP_FS_LEVEL_NONE) {
 					num[c][lv[c]] += p, den[c] += p;
+					unum[c][lv[c]] += 1 - p, uden[c] += 1 - p;
+				}
 		}
-		double change = 0;
-		for (size_t c = 0; c < nc; c++) {
-			int nl = m->comparisons[c].n_levels;
-			double sum = 0;
-			for (int l = 0; l < nl; l++) {
-				double v = den[c] > 0 ? num[c][l] / den[c] : 1.0 / nl;
-				num[c][l] = v > M_FLOOR ? v : M_FLOOR;
-				sum += num[c][l];
-			}
-			for (int l = 0; l < nl; l++) {
-				double *mv = &r->m[c * SP_CMP_LEVELS_MAX + (size_t)l];
-				double v = num[c][l] / sum;
-				change = fmax(change, fabs(v - *mv));
-				*mv = v;
-			}
-		}
+		double change = m_step(m, num, den, r->m);
+		if (m->estimate_u)
+			change = fmax(change, m_step(m, unum, uden, r->u));
 		double lambda = sum_p / (double)r->n_pairs;
 		lambda = fmin(fmax(lambda, 1e-9), 1 - 1e-9);
 		change = fmax(change, fabs(lambda - r->lambda));
@@ -295,21 +297,37 @@ static int level_of(const struct sp_fs_result *r, size_t i, int c)
 	return l == SP_FS_LEVEL_NONE ? SP_LEVEL_MISSING : (int)l;
 }
 
+/* log2 m/u; when exact agreement weighs by the value's frequency (freq > 0), u is that
+ * frequency, at least floor. */
+static double weigh(double mv, double u, double freq, double floor)
+{
+	if (freq > 0)
+		u = freq > floor ? freq : floor;
+	return log2(mv / u);
+}
+
+/* Whether comparison c's level l weighs by the value's frequency. */
+static bool by_frequency(const struct sp_fs_model *m, int c, int l)
+{
+	return l >= 0 && m->comparisons[c].term_frequency &&
+	       m->comparisons[c].levels[l].test == SP_TEST_EXACT;
+}
+
 double sp_fs_contribution(const struct sp_fs_result *r, size_t i, int c)
 {
 	const struct sp_fs_model *m = r->model;
 	int l = level_of(r, i, c);
 	if (l < 0)
 		return 0;
-	double mv = r->m[c * SP_CMP_LEVELS_MAX + l], u = r->u[c * SP_CMP_LEVELS_MAX + l];
+	double freq = 0, floor = 0;
 	int slot = r->tf_slot[c];
-	if (slot >= 0 && m->comparisons[c].levels[l].test == SP_TEST_EXACT) {
+	if (slot >= 0 && by_frequency(m, c, l)) {
 		size_t rows = r->n_left + r->n_right;
-		double f = r->tf_u[(size_t)slot * rows + r->pairs[i].left];
-		double floor = 1.0 / (double)rows;
-		u = f > floor ? f : floor;
+		floor = 1.0 / (double)rows;
+		/* a value no row holds (cannot happen for an exact agreement) weighs at the floor */
+		freq = fmax(r->tf_u[(size_t)slot * rows + r->pairs[i].left], floor);
 	}
-	return log2(mv / u);
+	return weigh(r->m[c * SP_CMP_LEVELS_MAX + l], r->u[c * SP_CMP_LEVELS_MAX + l], freq, floor);
 }
 
 static double prior_weight(const struct sp_fs_result *r)
@@ -391,13 +409,20 @@ static int block(const struct side *s, bool dedup, struct sp_fs_result *r,
 		 sp_fs_progress_fn *progress, void *ctx, struct sp_err *err)
 {
 	struct blocking b = {.capped = 0};
+	struct sp_buf keyed;
 	sp_buf_init(&b.pairs, SIZE_MAX / 2);
-	int rc = SP_OK;
-	for (int i = 0; !rc && i < s->m->n_rules; i++) {
-		if (progress)
-			progress(ctx, "block", (uint64_t)i, (uint64_t)s->m->n_rules);
-		rc = block_rule(s, dedup, &s->m->rules[i], &b, err);
+	sp_buf_init(&keyed, SIZE_MAX / 2);
+	if (progress)
+		progress(ctx, "block", 0, 1);
+	int rc = row_keys(s, s->n_left + (dedup ? 0 : s->right->n_rows), &keyed, err);
+	const struct keyed *k = (const struct keyed *)(void *)keyed.data;
+	size_t nk = keyed.len / sizeof *k;
+	for (size_t lo = 0, hi; !rc && lo < nk; lo = hi) {
+		for (hi = lo + 1; hi < nk && k[hi].hash == k[lo].hash; hi++)
+			;
+		rc = emit_group(s, dedup, k, lo, hi, &b, err);
 	}
+	sp_buf_free(&keyed);
 	size_t n = b.pairs.len / sizeof(uint64_t), kept = 0;
 	uint64_t *p = (uint64_t *)(void *)b.pairs.data;
 	if (!rc && n) {
@@ -421,8 +446,74 @@ static int block(const struct side *s, bool dedup, struct sp_fs_result *r,
 	r->capped_keys = b.capped;
 	sp_buf_free(&b.pairs);
 	if (!rc && progress)
-		progress(ctx, "block", (uint64_t)s->m->n_rules, (uint64_t)s->m->n_rules);
+		progress(ctx, "block", 1, 1);
 	return rc;
+}
+
+/* A table with its plain name cells prepared (sp_match_name_encode), once per row, so that the
+ * "name" comparator compares words, keys and scripts; other cells, and names that cannot be
+ * prepared (no letter, too long), stay as they are. */
+struct prepared {
+	struct sp_fs_table table;
+	const char **cells; /* NULL when the table needed nothing */
+	char *text;
+};
+
+static bool needs_preparing(const struct sp_fs_model *m, int field, const char *v)
+{
+	return m->field_kind[field] == SP_CMP_NAME && v && *v && *v != SP_MATCH_PREPARED_MARK;
+}
+
+static int prepare(const struct sp_fs_model *m, const struct sp_fs_table *t,
+		   struct sp_normaliser **nz, struct prepared *out, struct sp_err *err)
+{
+	size_t nf = (size_t)m->n_fields, n = t->n_rows * nf, todo = 0;
+	out->table = *t;
+	for (size_t i = 0; i < n; i++)
+		todo += needs_preparing(m, (int)(i % nf), t->cells[i]);
+	if (!todo)
+		return SP_OK;
+	int rc = *nz ? SP_OK : sp_normaliser_new(nz, err);
+	struct sp_match_name *name = malloc(sizeof *name);
+	size_t *at = calloc(n, sizeof *at); /* offset + 1 of a cell's prepared text, 0: as given */
+	struct sp_buf text;
+	sp_buf_init(&text, SIZE_MAX / 2);
+	if (!rc && (!name || !at))
+		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (!needs_preparing(m, (int)(i % nf), t->cells[i]))
+			continue;
+		struct sp_npart_in part = {.role = SP_NPART_OTHER, .text = t->cells[i]};
+		struct sp_err ignored = {0};
+		char cellv[SP_MATCH_PREPARED_MAX];
+		size_t len;
+		if (sp_match_name_build(*nz, &part, 1, name, &ignored) != SP_OK ||
+		    (len = sp_match_name_encode(name, cellv, sizeof cellv)) == 0)
+			continue; /* compared as plain text */
+		at[i] = text.len + 1;
+		if (sp_buf_add(&text, cellv, len + 1))
+			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
+	}
+	out->cells = rc ? NULL : malloc(n * sizeof *out->cells);
+	if (!rc && !out->cells)
+		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
+	for (size_t i = 0; !rc && i < n; i++)
+		out->cells[i] = at[i] ? text.data + at[i] - 1 : t->cells[i];
+	free(name);
+	free(at);
+	if (rc) {
+		sp_buf_free(&text);
+		return rc;
+	}
+	out->text = sp_buf_detach(&text, NULL);
+	out->table.cells = out->cells;
+	return SP_OK;
+}
+
+static void prepared_free(struct prepared *p)
+{
+	free(p->cells);
+	free(p->text);
 }
 
 int sp_fs_link(const struct sp_fs_model *m, const struct sp_fs_table *left,
@@ -443,14 +534,21 @@ int sp_fs_link(const struct sp_fs_model *m, const struct sp_fs_table *left,
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	r->model = m;
 	r->n_left = nl, r->n_right = nr;
-	struct side s = {.m = m, .left = left, .right = right, .n_left = nl};
+	struct prepared pl = {0}, pr = {0};
+	struct sp_normaliser *nz = NULL;
+	int rc = prepare(m, left, &nz, &pl, err);
+	if (!rc && !dedup)
+		rc = prepare(m, right, &nz, &pr, err);
+	sp_normaliser_free(nz);
+	struct side s = {.m = m, .left = &pl.table, .right = dedup ? NULL : &pr.table, .n_left = nl};
 	size_t nc = (size_t)m->n_comparisons, rows = nl + nr, slots = 0;
 	for (size_t c = 0; c < nc; c++)
 		r->tf_slot[c] = m->comparisons[c].term_frequency ? (int)slots++ : -1;
 	r->m = calloc(nc * SP_CMP_LEVELS_MAX, sizeof *r->m);
 	r->u = calloc(nc * SP_CMP_LEVELS_MAX, sizeof *r->u);
 	r->tf_u = calloc(slots * rows + 1, sizeof *r->tf_u);
-	int rc = r->m && r->u && r->tf_u ? SP_OK : sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	if (!rc && !(r->m && r->u && r->tf_u))
+		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	if (!rc)
 		rc = block(&s, dedup, r, progress, ctx, err);
 	if (!rc)
@@ -470,6 +568,8 @@ int sp_fs_link(const struct sp_fs_model *m, const struct sp_fs_table *left,
 		if (progress)
 			progress(ctx, "estimate", 1, 1);
 	}
+	prepared_free(&pl);
+	prepared_free(&pr);
 	if (rc) {
 		sp_fs_result_free(r);
 		return rc;
@@ -490,25 +590,67 @@ void sp_fs_result_free(struct sp_fs_result *r)
 	free(r);
 }
 
-void sp_fs_explain(const struct sp_fs_result *r, size_t i, char *out, size_t cap)
+/* The words of a scored pair: each comparison's level, what it rests on and its contribution,
+ * then the prior, the weight and the probability. */
+static void explain(const struct sp_fs_model *m, const struct sp_fs_score *sc, char *out,
+		    size_t cap)
 {
-	const struct sp_fs_model *m = r->model;
 	size_t at = 0;
 	out[0] = '\0';
 	for (int c = 0; c < m->n_comparisons && at < cap; c++) {
 		const struct sp_comparison *cmp = &m->comparisons[c];
-		int l = level_of(r, i, c);
-		char words[64];
-		sp_cmp_level_describe(cmp, l, words, sizeof words);
-		bool rare = l >= 0 && r->tf_slot[c] >= 0 && cmp->levels[l].test == SP_TEST_EXACT;
-		int n = snprintf(out + at, cap - at, "%s %s%s %+.2f; ", cmp->id, words,
-				 rare ? " (by the value's frequency)" : "",
-				 sp_fs_contribution(r, i, c));
+		const struct sp_cmp_detail *d = &sc->detail[c];
+		char words[64], sim[48] = "";
+		sp_cmp_level_describe(cmp, sc->levels[c], words, sizeof words);
+		if (sc->levels[c] >= 0 && d->route)
+			snprintf(sim, sizeof sim, " %s %.2f", d->route, d->similarity);
+		int n = snprintf(out + at, cap - at, "%s%s %s%s %+.2f; ", cmp->id, sim, words,
+				 sc->by_frequency[c] ? " (by the value's frequency)" : "",
+				 sc->contribution[c]);
 		at += n > 0 ? (size_t)n : 0;
 	}
 	if (at < cap)
 		snprintf(out + at, cap - at, "prior %+.2f = weight %.2f, probability %.4f",
-			 prior_weight(r), r->pairs[i].weight, r->pairs[i].probability);
+			 sc->prior, sc->weight, sc->probability);
+}
+
+void sp_fs_explain(const struct sp_fs_result *r, size_t i, char *out, size_t cap)
+{
+	const struct sp_fs_model *m = r->model;
+	struct sp_fs_score sc = {.weight = r->pairs[i].weight,
+				 .probability = r->pairs[i].probability,
+				 .prior = prior_weight(r)};
+	for (int c = 0; c < m->n_comparisons; c++) {
+		sc.levels[c] = level_of(r, i, c);
+		sc.contribution[c] = sp_fs_contribution(r, i, c);
+		sc.by_frequency[c] = r->tf_slot[c] >= 0 && by_frequency(m, c, sc.levels[c]);
+		sc.detail[c] = (struct sp_cmp_detail){.similarity = -1};
+	}
+	explain(m, &sc, out, cap);
+}
+
+void sp_fs_score_pair(const struct sp_fs_model *m, const struct sp_fs_params *p,
+		      const char *const *a, const char *const *b, const double *tf,
+		      struct sp_fs_score *out)
+{
+	out->prior = log2(p->lambda / (1 - p->lambda));
+	out->weight = out->prior;
+	for (int c = 0; c < m->n_comparisons; c++) {
+		const struct sp_comparison *cmp = &m->comparisons[c];
+		int l = sp_compare_detail(cmp, a[cmp->field], b[cmp->field], &out->detail[c]);
+		double freq = tf && by_frequency(m, c, l) ? tf[c] : 0;
+		out->levels[c] = l;
+		out->by_frequency[c] = freq > 0;
+		out->contribution[c] = l < 0 ? 0 : weigh(p->m[c][l], p->u[c][l], freq, p->tf_min);
+		out->weight += out->contribution[c];
+	}
+	out->probability = 1 / (1 + exp2(-out->weight));
+}
+
+void sp_fs_score_explain(const struct sp_fs_model *m, const struct sp_fs_score *s, char *out,
+			 size_t cap)
+{
+	explain(m, s, out, cap);
 }
 
 void sp_fs_quality(const struct sp_fs_labelled *pairs, size_t n, double threshold,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "match.h"
 #include "safepath/embedded.h"
 #include "safepath/fsmodel.h"
 #include "safepath/json.h"
@@ -113,7 +114,7 @@ static int parse_level(json_t *j, enum sp_cmp_kind kind, struct sp_cmp_level *ou
 	if (t < 0)
 		return sp_err_set(err, SP_EINVAL, "/test",
 				  "is not a known test (exact, jaro_winkler, damerau, year_month, "
-				  "year, weak_exact, weak_year, overlap, else)");
+				  "year, weak_exact, weak_year, overlap, skeleton, phonetic, else)");
 	if (!sp_cmp_test_allowed(kind, (enum sp_cmp_test)t))
 		return sp_err_set(err, SP_EINVAL, "/test", "does not apply to the kind %s",
 				  sp_cmp_kind_name(kind));
@@ -189,10 +190,25 @@ static int parse_comparison(json_t *j, struct sp_fs_model *m, struct sp_comparis
 	return SP_OK;
 }
 
+/* A key part's flag that applies to a name field only (skeleton, phonetic, pairs). */
+static int name_flag(json_t *j, const struct sp_fs_model *m, const struct sp_fs_key *key,
+		     const char *flag, bool *on, struct sp_err *err)
+{
+	char path[16];
+	snprintf(path, sizeof path, "/%s", flag);
+	int rc = sp_json_get_bool(j, flag, false, on, err);
+	if (rc && rc != SP_ENOTFOUND)
+		return rc;
+	if (*on && m->field_kind[key->field] != SP_CMP_NAME)
+		return sp_err_set(err, SP_EINVAL, path, "is only for a name field");
+	return SP_OK;
+}
+
 static int parse_key(json_t *j, const struct sp_fs_model *m, struct sp_fs_key *out,
 		     struct sp_err *err)
 {
-	static const char *const keys[] = {"field", "prefix", "year", NULL};
+	static const char *const keys[] = {"field",    "prefix",   "year", "skeleton",
+					   "phonetic", "pairs", NULL};
 	const char *field;
 	int rc = sp_json_only_keys(j, keys, err);
 	if (!rc)
@@ -213,6 +229,19 @@ static int parse_key(json_t *j, const struct sp_fs_model *m, struct sp_fs_key *o
 		return sp_err_set(err, SP_EINVAL, "/year", "is only for a date field");
 	if (out->year && out->prefix)
 		return sp_err_set(err, SP_EINVAL, "/prefix", "cannot go with year");
+	bool skeleton = false, phonetic = false;
+	rc = name_flag(j, m, out, "skeleton", &skeleton, err);
+	if (!rc)
+		rc = name_flag(j, m, out, "phonetic", &phonetic, err);
+	if (!rc)
+		rc = name_flag(j, m, out, "pairs", &out->pairs, err);
+	if (rc)
+		return rc;
+	if (skeleton && phonetic)
+		return sp_err_set(err, SP_EINVAL, "/phonetic", "cannot go with skeleton");
+	out->form = skeleton ? SP_FS_KEY_SKELETON : phonetic ? SP_FS_KEY_PHONETIC : SP_FS_KEY_VALUE;
+	if (out->pairs && out->prefix)
+		return sp_err_set(err, SP_EINVAL, "/pairs", "cannot go with prefix");
 	return SP_OK;
 }
 
@@ -266,7 +295,8 @@ static int parse_blocking(json_t *root, struct sp_fs_model *m, struct sp_err *er
 
 static int parse_estimation(json_t *root, struct sp_fs_model *m, struct sp_err *err)
 {
-	static const char *const keys[] = {"prior", "random_pairs", "seed", "em_iterations", NULL};
+	static const char *const keys[] = {"prior",	    "random_pairs", "seed",
+					   "em_iterations", "estimate_u",   NULL};
 	json_t *e = json_object_get(root, "estimation");
 	if (!e)
 		return sp_err_set(err, SP_EINVAL, "/estimation", "is required");
@@ -279,8 +309,12 @@ static int parse_estimation(json_t *root, struct sp_fs_model *m, struct sp_err *
 	if (!rc)
 		rc = get_count(e, "seed", false, 0, 4294967295.0, 1, &m->seed, err);
 	if (!rc)
-		rc = get_count(e, "em_iterations", false, 1, 1000, 100, &iters, err);
+		rc = get_count(e, "em_iterations", false, 0, 1000, 100, &iters, err);
 	m->em_iterations = (int)iters;
+	if (!rc) {
+		rc = sp_json_get_bool(e, "estimate_u", false, &m->estimate_u, err);
+		rc = rc == SP_ENOTFOUND ? SP_OK : rc;
+	}
 	if (rc)
 		sp_err_prefix(err, "estimation");
 	return rc;
@@ -359,7 +393,7 @@ int sp_fs_model_parse(const char *text, size_t len, struct sp_fs_model *out, str
 {
 	static const char *const keys[] = {"id", "version", "source", "title", "fields",
 					   "comparisons", "blocking", "estimation", "threshold",
-					   NULL};
+					   "parameters", NULL};
 	memset(out, 0, sizeof *out);
 	if (len > SP_FS_MODEL_MAX_BYTES)
 		return sp_err_set(err, SP_ETOOBIG, "", "is over %zu bytes", SP_FS_MODEL_MAX_BYTES);
@@ -385,6 +419,16 @@ int sp_fs_model_parse(const char *text, size_t len, struct sp_fs_model *out, str
 		rc = parse_estimation(root, out, err);
 	if (!rc)
 		rc = parse_threshold(root, out, err);
+	json_t *params = json_object_get(root, "parameters");
+	if (!rc && params) {
+		rc = fs_params_read(out, params, false, &out->params, err);
+		out->has_params = rc == SP_OK;
+		if (rc)
+			sp_err_prefix(err, "parameters");
+	}
+	if (!rc && out->em_iterations == 0 && !out->has_params)
+		rc = sp_err_set(err, SP_EINVAL, "/estimation/em_iterations",
+				"0 (no EM) needs the model's parameters to score with");
 	json_decref(root);
 	if (rc)
 		memset(out, 0, sizeof *out);

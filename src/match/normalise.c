@@ -326,8 +326,61 @@ static void add_word(struct sp_match_name *name, const char *w, size_t len, enum
 	d->role = role;
 }
 
+/* The in-script form of a part into the name (none for Latin). */
+static void add_script(struct sp_match_name *name, const struct sp_name_form *form)
+{
+	if (!form->inscript[0] || name->nscripted == SP_MATCH_MAX_PARTS)
+		return;
+	struct sp_match_script *s = &name->scripted[name->nscripted++];
+	memcpy(s->script, form->script, sizeof s->script);
+	memcpy(s->inscript, form->inscript, sizeof s->inscript);
+}
+
+/* The original of a part normalised, its errors naming "/original" and "/original_script". */
+static int normalise_original(struct sp_normaliser *nz, const struct sp_npart_in *p,
+			      struct sp_name_form *form, struct sp_err *err)
+{
+	int rc = sp_normalise_part(nz, p->original, p->original_script, form, err);
+	if (rc && err)
+		snprintf(err->field, sizeof err->field, "%s",
+			 strcmp(err->field, "/script") == 0 ? "/original_script" : "/original");
+	return rc;
+}
+
+/* One part into the name: its words from text (or from original when there is no text), its
+ * in-script form from original when both are given. Errors name "/text" or "/original". */
+static int add_part(struct sp_normaliser *nz, const struct sp_npart_in *p,
+		    struct sp_match_name *name, struct sp_name_form *form, struct sp_err *err)
+{
+	bool has_text = p->text && *p->text, has_original = p->original && *p->original;
+	if ((unsigned)p->role >= SP_NPART_ROLE_COUNT)
+		return sp_err_set(err, SP_EINVAL, "/role", "not a role of a name part");
+	if (has_text && has_original) {
+		int rc = normalise_original(nz, p, form, err);
+		if (rc)
+			return rc;
+		add_script(name, form);
+	}
+	bool from_original = !has_text && has_original;
+	int rc = from_original ? normalise_original(nz, p, form, err)
+			       : sp_normalise_part(nz, p->text, p->script, form, err);
+	if (rc)
+		return rc;
+	for (const char *w = form->bare; *w;) {
+		size_t len = strcspn(w, " ");
+		if (name->nwords == SP_MATCH_MAX_WORDS)
+			return sp_err_set(err, SP_ETOOBIG, "", "a name has at most %d words",
+					  SP_MATCH_MAX_WORDS);
+		add_word(name, w, len, p->role);
+		w += len + (w[len] == ' ');
+	}
+	if (!has_original || from_original)
+		add_script(name, form);
+	return SP_OK;
+}
+
 int sp_match_name_build(struct sp_normaliser *nz, const struct sp_npart_in *parts, size_t n,
-		  struct sp_match_name *name, struct sp_err *err)
+			struct sp_match_name *name, struct sp_err *err)
 {
 	memset(name, 0, sizeof *name);
 	if (!n)
@@ -337,32 +390,14 @@ int sp_match_name_build(struct sp_normaliser *nz, const struct sp_npart_in *part
 				  SP_MATCH_MAX_PARTS);
 	struct sp_name_form form;
 	for (size_t i = 0; i < n; i++) {
-		int rc = SP_EINVAL;
-		if ((unsigned)parts[i].role >= SP_NPART_ROLE_COUNT)
-			sp_err_set(err, rc, "/role", "not a role of a name part");
-		else
-			rc = sp_normalise_part(nz, parts[i].text, parts[i].script, &form, err);
+		int rc = add_part(nz, &parts[i], name, &form, err);
 		if (rc) {
 			char index[24];
 			snprintf(index, sizeof index, "%zu", i);
-			sp_err_prefix(err, index);
+			if (err && err->field[0])
+				sp_err_prefix(err, index);
 			memset(name, 0, sizeof *name);
 			return rc;
-		}
-		for (const char *w = form.bare; *w;) {
-			size_t len = strcspn(w, " ");
-			if (name->nwords == SP_MATCH_MAX_WORDS) {
-				memset(name, 0, sizeof *name);
-				return sp_err_set(err, SP_ETOOBIG, "", "a name has at most %d words",
-						  SP_MATCH_MAX_WORDS);
-			}
-			add_word(name, w, len, parts[i].role);
-			w += len + (w[len] == ' ');
-		}
-		if (form.inscript[0]) {
-			struct sp_match_script *s = &name->scripted[name->nscripted++];
-			memcpy(s->script, form.script, sizeof s->script);
-			memcpy(s->inscript, form.inscript, sizeof s->inscript);
 		}
 	}
 	return SP_OK;

@@ -45,9 +45,14 @@ static uint32_t next_codepoint(const unsigned char *s, size_t *i)
 
 size_t sp_utf8_codepoints(const char *s, uint32_t *out, size_t max)
 {
+	return sp_utf8_codepoints_n(s, SIZE_MAX, out, max);
+}
+
+size_t sp_utf8_codepoints_n(const char *s, size_t len, uint32_t *out, size_t max)
+{
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, n = 0;
-	while (u && u[i] && n < max)
+	while (u && i < len && u[i] && n < max)
 		out[n++] = next_codepoint(u, &i);
 	return n;
 }

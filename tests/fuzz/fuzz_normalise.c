@@ -78,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	/* The same text as a name of two parts, against itself */
-	struct sp_npart_in parts[2] = {{SP_NPART_GIVEN, text, script}, {SP_NPART_FAMILY, text, ""}};
+	struct sp_npart_in parts[2] = {{SP_NPART_GIVEN, text, script, NULL, NULL},
+				       {SP_NPART_FAMILY, text, "", NULL, NULL}};
 	struct sp_match_name name;
 	struct sp_match_cmp c;
 	if (sp_match_name_build(nz, parts, 2, &name, &err) == SP_OK) {

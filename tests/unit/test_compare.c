@@ -9,11 +9,13 @@
 
 #include <cmocka.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "safepath/compare.h"
 
 #define L(t) {.test = (t)}
+#define NEAR(x, y) assert_true(fabs((x) - (y)) < 1e-6)
 
 static const struct sp_comparison name_cmp = {
 	.id = "given_name", .kind = SP_CMP_NAME, .n_levels = 5,
@@ -166,12 +168,76 @@ static void keys_and_words(void **state)
 	assert_false(sp_cmp_test_allowed(SP_CMP_NAME, SP_TEST_YEAR));
 }
 
+/* Prepared names (cells written by hand in the form of normalise.h: per word its role, bare
+ * form, skeleton and phonetic keys; the keys here are made up to isolate each test). */
+#define W(role, bare, skel, phon) "\x1e" role bare "\x1f" skel "\x1f" phon
+static void prepared_names(void **state)
+{
+	(void)state;
+	static const struct sp_comparison c = {
+		.id = "name", .kind = SP_CMP_NAME, .n_levels = 6,
+		.levels = {L(SP_TEST_EXACT), {.test = SP_TEST_JARO_WINKLER, .min = 0.94},
+			   L(SP_TEST_SKELETON), L(SP_TEST_PHONETIC),
+			   {.test = SP_TEST_DAMERAU, .max = 2}, L(SP_TEST_ELSE)}};
+	const char *mohamed_ali = "\x02" W("0", "mohamed", "mhmd", "mhmt") W("3", "ali", "l", "l");
+	const char *ali_mohamed = "\x02" W("0", "ali", "l", "l") W("3", "mohamed", "mhmd", "mhmt");
+	const char *mohammed_ali = "\x02" W("0", "mohammed", "mhmd", "mhmt") W("3", "ali", "l", "l");
+	const char *mohamed = "\x02" W("0", "mohamed", "mhmd", "mhmt");
+	struct sp_cmp_detail d;
+	/* the same words in another order: exact (as a set), by the set route */
+	assert_int_equal(sp_compare_detail(&c, mohamed_ali, ali_mohamed, &d), 0);
+	assert_string_equal(d.route, "set");
+	NEAR(d.similarity, 1);
+	/* mohamed/mohammed: window 3, 7 matches in order: Jaro (1 + 7/8 + 1) / 3 = 0.958333,
+	 * prefix 4: + 0.4 × 0.041667 = 0.975; with ali 1: mean 0.9875 >= 0.94 */
+	assert_int_equal(sp_compare_detail(&c, mohamed_ali, mohammed_ali, &d), 1);
+	assert_string_equal(d.route, "ordered");
+	NEAR(d.similarity, 0.9875);
+	/* one name's words all in the other: similarity 1 but a word without a partner, so not
+	 * exact; Jaro–Winkler 1 >= 0.94 */
+	assert_int_equal(sp_compare(&c, mohamed_ali, mohamed), 1);
+	/* zzz/yyy: Jaro 0; the skeleton keys agree */
+	assert_int_equal(sp_compare(&c, "\x02" W("0", "zzz", "k", "p1"), "\x02" W("0", "yyy", "k", "p2")), 2);
+	/* the phonetic keys agree, the skeletons not */
+	assert_int_equal(sp_compare(&c, "\x02" W("0", "zzz", "k1", "p"), "\x02" W("0", "yyy", "k2", "p")), 3);
+	/* abcdef/abcdxy: 4 matches, Jaro (4/6 + 4/6 + 1) / 3 = 0.777778, prefix 4: 0.866667 under
+	 * 0.94; keys differ; 2 substitutions: damerau <= 2 */
+	assert_int_equal(sp_compare(&c, "\x02" W("0", "abcdef", "a", "a"), "\x02" W("0", "abcdxy", "b", "b")), 4);
+	/* ... but a word without a partner fails the edit distance */
+	assert_int_equal(sp_compare(&c, "\x02" W("0", "abcdef", "a", "a") W("0", "q", "q", "q"),
+				    "\x02" W("0", "abcdxy", "b", "b")), 5);
+	assert_int_equal(sp_compare(&c, "\x02" W("0", "abc", "a", "a"), "\x02" W("0", "xyz", "b", "b")), 5);
+	/* a prepared cell against plain text: compared as text, its bare words spaced; "mohamed
+	 * ali" against "mohamed  ali": 11 matches in order, Jaro (1 + 11/12 + 1) / 3 = 0.972222,
+	 * prefix 4: 0.983333 */
+	assert_int_equal(sp_compare_detail(&c, mohamed_ali, "Mohamed  Ali", &d), 1);
+	NEAR(d.similarity, 0.983333);
+	assert_null(d.route);
+	assert_int_equal(sp_compare_detail(&c, mohamed_ali, "Mohamed Ali", &d), 0);
+	assert_null(d.route);
+	char key[64];
+	assert_true(sp_compare_key(SP_CMP_NAME, ali_mohamed, key, sizeof key));
+	assert_string_equal(key, "ali mohamed");
+	assert_false(sp_compare_key(SP_CMP_NAME, ali_mohamed, key, 11)); /* no room for its NUL */
+	assert_false(sp_compare_key(SP_CMP_NAME, "\x02", key, sizeof key)); /* damaged */
+	/* a plain pair: skeleton and phonetic never hold, Jaro–Winkler is given */
+	assert_int_equal(sp_compare_detail(&c, "abc", "xyz", &d), 5);
+	NEAR(d.similarity, 0);
+	char words[64];
+	sp_cmp_level_describe(&c, 2, words, sizeof words);
+	assert_string_equal(words, "same skeleton keys");
+	sp_cmp_level_describe(&c, 3, words, sizeof words);
+	assert_string_equal(words, "same phonetic keys");
+	assert_false(sp_cmp_test_allowed(SP_CMP_STRING, SP_TEST_SKELETON));
+	assert_int_equal(sp_cmp_test_parse("phonetic"), SP_TEST_PHONETIC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(names),	 cmocka_unit_test(strings),
 		cmocka_unit_test(dates),	 cmocka_unit_test(sex_and_codes),
-		cmocka_unit_test(keys_and_words),
+		cmocka_unit_test(keys_and_words), cmocka_unit_test(prepared_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,9 @@
 /* The review queue of safepath dedup on both stores (tests/unit/world.h): pairs written
  * straight into match_pairs as a run leaves them (the run itself is tests/cli/dedup.sh's),
  * then listed by who may read both persons only, paged, decided with versions and states
- * checked, refused to who may not update both cases, and every list and decision audited.
+ * checked (a confirmation linking the persons in the registry, a rejection remembered there,
+ * an undo undoing it), refused to who may not update both cases, and every list and decision
+ * audited.
  * Expected values written by hand. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,6 +116,29 @@ static int64_t audits(const char *action)
 	return audits_of(action, false);
 }
 
+/* The registry's link between two cases' persons as its agency decided it: "confirmed",
+ * "rejected", "undone", or "" when there is none (matchreg.c's person_links). */
+static const char *link_of(const struct sp_case *a, const struct sp_case *b)
+{
+	static char out[16];
+	const struct sp_id *lo = memcmp(a->person.b, b->person.b, SP_ID_LEN) < 0 ? &a->person : &b->person;
+	const struct sp_id *hi = lo == &a->person ? &b->person : &a->person;
+	struct sp_stmt *st;
+	struct sp_err err = {0};
+	ok(sp_store_prepare(store,
+			    "SELECT state, undone_us FROM person_links WHERE person_a = ? AND "
+			    "person_b = ?",
+			    &st, &err),
+	   &err, "link");
+	assert_int_equal(sp_stmt_bind_id(st, 1, lo) | sp_stmt_bind_id(st, 2, hi), 0);
+	int rc = sp_stmt_step(st, &err);
+	assert_true(rc >= 0);
+	snprintf(out, sizeof out, "%s",
+		 rc == 0 ? "" : !sp_stmt_is_null(st, 1) ? "undone" : sp_stmt_text(st, 0));
+	sp_stmt_done(st);
+	return out;
+}
+
 static void list(const struct sp_subject *who, enum sp_pair_state state, const struct sp_id *after,
 		 size_t max, struct sp_match_pair *out, size_t *n, struct sp_id *next)
 {
@@ -219,6 +244,9 @@ static void decisions_check_version_state_and_both_cases(void **state)
 	assert_memory_equal(p.decided_by.b, sup.user.b, SP_ID_LEN);
 	assert_true(p.decided_us > 0);
 	assert_int_equal(audits("match_pair.confirm"), 1);
+	/* the two persons linked in the registry, by its own audited operation */
+	assert_string_equal(link_of(&n1, &n2), "confirmed");
+	assert_int_equal(audits("person.link"), 1);
 	/* the same move again: its state; an old version: the version */
 	assert_int_equal(sp_match_pair_decide(&w, &p1, 2, SP_PAIR_CONFIRMED, &p, &err), SP_ECONFLICT);
 	assert_string_equal(err.field, "/state");
@@ -241,12 +269,16 @@ static void decisions_check_version_state_and_both_cases(void **state)
 	assert_true(sp_id_is_zero(&p.decided_by));
 	assert_int_equal(p.decided_us, 0);
 	assert_int_equal(audits("match_pair.undo"), 1);
+	assert_string_equal(link_of(&n1, &n2), "undone");
 	/* the two refused undos and the refused rejection, recorded as refusals */
 	assert_int_equal(audits_of("match_pair.undo", true), 2);
 	assert_int_equal(audits_of("match_pair.reject", true), 1);
 	/* rejected: only in the rejected list */
 	ok(sp_match_pair_decide(&w, &p3, 1, SP_PAIR_REJECTED, &p, &err), &err, "reject");
 	assert_int_equal(audits("match_pair.reject"), 1);
+	assert_string_equal(link_of(&n2, &n3), "rejected");
+	/* no link where nothing was decided */
+	assert_string_equal(link_of(&n1, &i1), "");
 	struct sp_match_pair page[SP_PAIR_PAGE_MAX];
 	size_t n;
 	struct sp_id next;

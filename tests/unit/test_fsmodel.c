@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "golden.h"
@@ -69,8 +70,11 @@ static void shipped_and_tiny(void **state)
 	assert_int_equal(m.n_fields, 10);
 	NEAR(m.threshold, 0.99);
 	assert_int_equal(sp_fs_model_shipped("person", &m, &err), SP_OK);
-	assert_int_equal(sp_fs_model_field(&m, "relatives"), 7);
-	assert_int_equal(m.field_kind[2], SP_CMP_DATE);
+	assert_int_equal(sp_fs_model_field(&m, "name"), 0);
+	assert_int_equal(sp_fs_model_field(&m, "relatives"), 6);
+	assert_int_equal(sp_fs_model_field(&m, "aliases"), 7);
+	assert_int_equal(m.field_kind[0], SP_CMP_NAME);
+	assert_int_equal(m.field_kind[1], SP_CMP_DATE);
 	assert_int_equal(sp_fs_model_shipped("nobody", &m, &err), SP_ENOTFOUND);
 	assert_string_equal(err.field, "model");
 
@@ -219,12 +223,232 @@ static void quality_by_hand(void **state)
 	NEAR(q.precision, 0);
 }
 
+/* The tiny model with rules over a name's words: its skeleton per word with the year, every
+ * two words with sex, the first two letters per word. */
+static void load_words_model(struct sp_fs_model *m)
+{
+	static const char text[] =
+		"{\"id\":\"words\",\"version\":\"1\",\"title\":\"t\",\"source\":\"s\","
+		"\"fields\":[\"name\",\"dob\",\"sex\"],"
+		"\"comparisons\":[{\"id\":\"name\",\"field\":\"name\",\"kind\":\"name\","
+		"\"levels\":[{\"test\":\"exact\"},{\"test\":\"else\"}]},"
+		"{\"id\":\"dob\",\"field\":\"dob\",\"kind\":\"date\","
+		"\"levels\":[{\"test\":\"exact\"},{\"test\":\"else\"}]},"
+		"{\"id\":\"sex\",\"field\":\"sex\",\"kind\":\"sex\","
+		"\"levels\":[{\"test\":\"exact\"},{\"test\":\"else\"}]}],"
+		"\"blocking\":{\"rules\":[[{\"field\":\"name\",\"skeleton\":true},"
+		"{\"field\":\"dob\",\"year\":true}],"
+		"[{\"field\":\"name\",\"pairs\":true},{\"field\":\"sex\"}],"
+		"[{\"field\":\"name\",\"prefix\":2}]]},"
+		"\"estimation\":{\"prior\":0.1},"
+		"\"threshold\":{\"probability\":0.5,\"chosen\":\"by hand\"}}";
+	struct sp_err err = {0};
+	if (sp_fs_model_parse(text, sizeof text - 1, m, &err))
+		fail_msg("%s: %s", err.field, err.msg);
+}
+
+#define W(role, bare, skel, phon) "\x1e" role bare "\x1f" skel "\x1f" phon
+
+static void row_keys_by_hand(void **state)
+{
+	(void)state;
+	struct sp_fs_model m;
+	load_words_model(&m);
+	assert_int_equal(m.rules[0].keys[0].form, SP_FS_KEY_SKELETON);
+	assert_true(m.rules[1].keys[0].pairs);
+	struct sp_fs_rowkey k[16];
+	/* mohamed twice: its keys once per rule */
+	const char *const *row = ROWS("\x02" W("0", "mohamed", "mhmd", "mhmt") W("3", "abdi", "bd", "bt")
+				      W("1", "mohamed", "mhmd", "mhmt"),
+				      "1990-05-01", "male");
+	static const struct {
+		int rule;
+		const char *key;
+	} want[] = {
+		{0, "mhmd\x1f" "1990\x1f"}, {0, "bd\x1f" "1990\x1f"},
+		{1, "abdi+mohamed\x1fm\x1f"}, {1, "mohamed+mohamed\x1fm\x1f"},
+		{2, "mo\x1f"}, {2, "ab\x1f"},
+	};
+	assert_int_equal(sp_fs_row_keys(&m, row, k, 16), 6);
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(k[i].rule, want[i].rule);
+		assert_string_equal(k[i].key, want[i].key);
+	}
+	assert_int_equal(sp_fs_row_keys(&m, row, k, 3), 3); /* at most cap */
+	/* a plain cell is one word; its skeleton through sp_name_keys (mohamed mhmd, abdi bd);
+	 * no date, no key under the first rule */
+	const char *const *plain = ROWS("Mohamed-Abdi", "", "f");
+	assert_int_equal(sp_fs_row_keys(&m, plain, k, 16), 2);
+	assert_string_equal(k[0].key, "mohamed-abdi\x1f" "f\x1f");
+	assert_string_equal(k[1].key, "mo\x1f");
+	const char *const *plain_dated = ROWS("Mohamed-Abdi", "1990", "");
+	assert_int_equal(sp_fs_row_keys(&m, plain_dated, k, 16), 2);
+	assert_string_equal(k[0].key, "mhmdbd\x1f" "1990\x1f");
+	/* a plain cell with letters beyond ASCII has no skeleton without the normaliser */
+	const char *const *arabic = ROWS("محمد", "1990", "");
+	assert_int_equal(sp_fs_row_keys(&m, arabic, k, 16), 1);
+	assert_int_equal(k[0].rule, 2);
+
+	/* key parts are checked */
+	static const char bad[] =
+		"{\"id\":\"w\",\"version\":\"1\",\"title\":\"t\",\"source\":\"s\","
+		"\"fields\":[\"name\",\"dob\"],\"comparisons\":[{\"id\":\"d\",\"field\":\"dob\","
+		"\"kind\":\"date\",\"levels\":[{\"test\":\"exact\"},{\"test\":\"else\"}]}],"
+		"\"blocking\":{\"rules\":[[{\"field\":\"name\",\"skeleton\":true}]]},"
+		"\"estimation\":{\"prior\":0.1},\"threshold\":{\"probability\":0.5,\"chosen\":\"x\"}}";
+	struct sp_err err = {0};
+	/* name has no comparison here: it is no name field */
+	assert_int_equal(sp_fs_model_parse(bad, strlen(bad), &m, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/blocking/rules/0/0/skeleton");
+	assert_string_equal(err.msg, "is only for a name field");
+}
+
+static const char tiny_params[] =
+	"{\"model\":\"tiny\",\"lambda\":0.2,\"tf_min\":0.001,\"comparisons\":{"
+	"\"name\":{\"m\":[0.9,0.08,0.02],\"u\":[0.01,0.04,0.95]},"
+	"\"dob\":{\"m\":[0.8,0.15,0.05],\"u\":[0.002,0.018,0.98]},"
+	"\"sex\":{\"m\":[0.95,0.05],\"u\":[0.5,0.5]}}}";
+
+static void params_parsed_and_checked(void **state)
+{
+	(void)state;
+	struct sp_fs_model m;
+	load_tiny(&m);
+	struct sp_fs_params *p = NULL, *again = NULL;
+	struct sp_err err = {0};
+	assert_int_equal(sp_fs_params_parse(&m, tiny_params, sizeof tiny_params - 1, &p, &err), SP_OK);
+	NEAR(p->lambda, 0.2);
+	NEAR(p->m[1][1], 0.15);
+	NEAR(p->u[2][0], 0.5);
+	/* encoded and read back: the same numbers, exactly */
+	char *json = sp_fs_params_encode(p);
+	assert_non_null(json);
+	assert_int_equal(sp_fs_params_parse(&m, json, strlen(json), &again, &err), SP_OK);
+	assert_true(again->lambda == p->lambda && again->tf_min == p->tf_min);
+	for (int c = 0; c < 3; c++)
+		for (int l = 0; l < m.comparisons[c].n_levels; l++)
+			assert_true(again->m[c][l] == p->m[c][l] && again->u[c][l] == p->u[c][l]);
+	free(json);
+	sp_fs_params_free(again);
+	sp_fs_params_free(p);
+	/* the tiny model ships none; the person model does */
+	assert_int_equal(sp_fs_params_default(&m, &p, &err), SP_ENOTFOUND);
+	assert_string_equal(err.field, "parameters");
+	struct sp_fs_model person;
+	assert_int_equal(sp_fs_model_shipped("person", &person, &err), SP_OK);
+	assert_int_equal(sp_fs_params_default(&person, &p, &err), SP_OK);
+	assert_string_equal(p->model, "person");
+	assert_int_equal(p->n_comparisons, person.n_comparisons);
+	sp_fs_params_free(p);
+
+	static const struct {
+		const char *from, *to, *field, *msg;
+	} bad[] = {
+		{"\"tiny\"", "\"febrl\"", "/model", "are the parameters of another model, not of tiny"},
+		{"\"dob\":", "\"age\":", "/comparisons/age", "is not a comparison of the model tiny"},
+		{"[0.9,0.08,0.02]", "[0.9,0.1]", "/comparisons/name/m",
+		 "must be an array of 3 probabilities, one per level"},
+		{"[0.5,0.5]", "[0.5,0.4]", "/comparisons/sex/u", "must sum to 1 (they sum to 0.9)"},
+		{"[0.01,0.04,0.95]", "[0,0.05,0.95]", "/comparisons/name/u/0",
+		 "must be a number above 0, at most 1"},
+		{"0.2", "1", "/lambda", "must be under 1"},
+		{"0.001", "0", "/tf_min", "must be a number above 0, at most 1"},
+		{"\"lambda\":0.2,", "", "/lambda", "is required"},
+		{"{\"m\":[0.95,0.05]", "{\"x\":1,\"m\":[0.95,0.05]", "/comparisons/sex/x", "is not a known field"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[1024];
+		const char *at = strstr(tiny_params, bad[i].from);
+		assert_non_null(at);
+		snprintf(text, sizeof text, "%.*s%s%s", (int)(at - tiny_params), tiny_params,
+			 bad[i].to, at + strlen(bad[i].from));
+		p = (struct sp_fs_params *)&err; /* set to NULL on failure */
+		assert_int_equal(sp_fs_params_parse(&m, text, strlen(text), &p, &err), SP_EINVAL);
+		assert_null(p);
+		if (strcmp(err.field, bad[i].field) != 0 || strcmp(err.msg, bad[i].msg) != 0)
+			fail_msg("case %zu: %s: %s", i, err.field, err.msg);
+	}
+	/* without a comparison at all */
+	static const char missing[] = "{\"model\":\"tiny\",\"lambda\":0.2,\"tf_min\":0.001,"
+				      "\"comparisons\":{\"name\":{\"m\":[0.9,0.08,0.02],"
+				      "\"u\":[0.01,0.04,0.95]}}}";
+	assert_int_equal(sp_fs_params_parse(&m, missing, sizeof missing - 1, &p, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/comparisons/dob");
+	assert_string_equal(err.msg, "is required");
+	assert_int_equal(sp_fs_params_parse(&m, "{", 1, &p, &err), SP_EINVAL);
+}
+
+/* A pair scored by hand from the parameters above: prior log2(0.2 / 0.8) = -2; name exact
+ * log2(0.9 / 0.01) = log2 90; dob one edit log2(0.15 / 0.018) = log2 8.3333; sex exact
+ * log2(0.95 / 0.5) = log2 1.9. Odds 0.25 × 90 × 8.3333 × 1.9 = 356.25: weight log2 356.25 =
+ * 8.476746, probability 356.25 / 357.25 = 0.997201. */
+static void one_pair_by_hand(void **state)
+{
+	(void)state;
+	struct sp_fs_model m;
+	load_tiny(&m);
+	struct sp_fs_params *p = NULL;
+	struct sp_err err = {0};
+	assert_int_equal(sp_fs_params_parse(&m, tiny_params, sizeof tiny_params - 1, &p, &err), SP_OK);
+	const char *const *a = ROWS("\x02" W("0", "ali", "l", "l") W("3", "mohamed", "mhmd", "mhmt"),
+				    "1990-05-01", "f");
+	const char *const *b = ROWS("\x02" W("0", "mohamed", "mhmd", "mhmt") W("3", "ali", "l", "l"),
+				    "1990-05-02", "female");
+	struct sp_fs_score s;
+	sp_fs_score_pair(&m, p, a, b, NULL, &s);
+	assert_int_equal(s.levels[0], 0);
+	assert_int_equal(s.levels[1], 1);
+	assert_int_equal(s.levels[2], 0);
+	NEAR(s.prior, -2);
+	NEAR(s.contribution[0], log2(90));
+	NEAR(s.weight, log2(356.25));
+	NEAR(s.probability, 356.25 / 357.25);
+	char words[512];
+	sp_fs_score_explain(&m, &s, words, sizeof words);
+	assert_string_equal(words, "name set 1.00 exact +6.49; dob 1 edit or fewer +3.06; sex exact "
+				   "+0.93; prior -2.00 = weight 8.48, probability 0.9972");
+	/* the name's frequency 0.05: u = 0.05, odds 0.25 × 18 × 8.3333 × 1.9 = 71.25 */
+	double tf[3] = {0.05, 0.5, 0.5}; /* dob and sex do not weigh by frequency */
+	sp_fs_score_pair(&m, p, a, b, tf, &s);
+	NEAR(s.weight, log2(71.25));
+	assert_true(s.by_frequency[0] && !s.by_frequency[1]);
+	sp_fs_score_explain(&m, &s, words, sizeof words);
+	assert_non_null(strstr(words, "name set 1.00 exact (by the value's frequency) +4.17; "));
+	/* a frequency under tf_min counts as tf_min 0.001: log2 900, odds 3562.5 */
+	tf[0] = 0.0001;
+	sp_fs_score_pair(&m, p, a, b, tf, &s);
+	NEAR(s.weight, log2(3562.5));
+	/* sex missing adds nothing: odds 0.25 × 90 × 8.3333 = 187.5 */
+	const char *const *c = ROWS(b[0], b[1], "");
+	sp_fs_score_pair(&m, p, a, c, NULL, &s);
+	assert_int_equal(s.levels[2], SP_LEVEL_MISSING);
+	NEAR(s.contribution[2], 0);
+	NEAR(s.weight, log2(187.5));
+	sp_fs_score_explain(&m, &s, words, sizeof words);
+	assert_non_null(strstr(words, "; sex missing +0.00; "));
+	/* a run's own parameters score its pairs as the run did */
+	const char *const *cells = ROWS("anna", "1990-05-01", "f", "anne", "1990-05-02", "f",
+					"bob", "1985-01-01", "m", "zoe", "", "f");
+	struct sp_fs_table t = {4, cells};
+	struct sp_fs_result *r = NULL;
+	struct sp_fs_params *own = NULL;
+	assert_int_equal(sp_fs_link(&m, &t, NULL, NULL, NULL, &r, &err), SP_OK);
+	assert_int_equal(sp_fs_params_from_result(r, &own, &err), SP_OK);
+	NEAR(own->tf_min, 0.25);
+	sp_fs_score_pair(&m, own, cells, cells + 3, NULL, &s);
+	NEAR(s.weight, r->pairs[0].weight);
+	sp_fs_params_free(own);
+	sp_fs_result_free(r);
+	sp_fs_params_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(invalid_golden),  cmocka_unit_test(shipped_and_tiny),
 		cmocka_unit_test(link_by_hand),	   cmocka_unit_test(term_frequency_by_hand),
-		cmocka_unit_test(quality_by_hand),
+		cmocka_unit_test(quality_by_hand), cmocka_unit_test(row_keys_by_hand),
+		cmocka_unit_test(params_parsed_and_checked), cmocka_unit_test(one_pair_by_hand),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

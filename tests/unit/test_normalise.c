@@ -192,9 +192,9 @@ static void building_a_name(void **state)
 	struct sp_match_name name;
 	struct sp_err err = {0};
 	const struct sp_npart_in p[] = {
-		{SP_NPART_GIVEN, "Abdel Rahman", ""},
-		{SP_NPART_FATHER, "ould Ahmed", "Latn"},
-		{SP_NPART_FAMILY, "محمد", "Arab"},
+		{SP_NPART_GIVEN, "Abdel Rahman", "", NULL, NULL},
+		{SP_NPART_FATHER, "ould Ahmed", "Latn", NULL, NULL},
+		{SP_NPART_FAMILY, "محمد", "Arab", NULL, NULL},
 	};
 	build(&name, p, 3);
 	/* the particle is no word; the "abd" name is one; the Arabic part is kept in its script */
@@ -210,24 +210,24 @@ static void building_a_name(void **state)
 	assert_string_equal(name.scripted[0].script, "Arab");
 	assert_string_equal(name.scripted[0].inscript, "محمد");
 
-	const struct sp_npart_in bad_text[] = {{SP_NPART_GIVEN, "Ali", ""}, {SP_NPART_FAMILY, "", ""}};
+	const struct sp_npart_in bad_text[] = {{SP_NPART_GIVEN, "Ali", "", NULL, NULL}, {SP_NPART_FAMILY, "", "", NULL, NULL}};
 	assert_int_equal(sp_match_name_build(nz, bad_text, 2, &name, &err), SP_EINVAL);
 	assert_string_equal(err.field, "/1/text");
 	assert_int_equal(name.nwords, 0);
-	const struct sp_npart_in bad_script[] = {{SP_NPART_GIVEN, "Ali", "Arab"}};
+	const struct sp_npart_in bad_script[] = {{SP_NPART_GIVEN, "Ali", "Arab", NULL, NULL}};
 	assert_int_equal(sp_match_name_build(nz, bad_script, 1, &name, &err), SP_EINVAL);
 	assert_string_equal(err.field, "/0/script");
-	const struct sp_npart_in bad_role[] = {{(enum sp_npart_role)9, "Ali", ""}};
+	const struct sp_npart_in bad_role[] = {{(enum sp_npart_role)9, "Ali", "", NULL, NULL}};
 	assert_int_equal(sp_match_name_build(nz, bad_role, 1, &name, &err), SP_EINVAL);
 	assert_string_equal(err.field, "/0/role");
 	assert_int_equal(sp_match_name_build(nz, p, 0, &name, &err), SP_EINVAL);
 	struct sp_npart_in many[SP_MATCH_MAX_PARTS + 1];
 	for (size_t i = 0; i < SP_MATCH_MAX_PARTS + 1; i++)
-		many[i] = (struct sp_npart_in){SP_NPART_OTHER, "Ali", ""};
+		many[i] = (struct sp_npart_in){SP_NPART_OTHER, "Ali", "", NULL, NULL};
 	assert_int_equal(sp_match_name_build(nz, many, SP_MATCH_MAX_PARTS + 1, &name, &err), SP_ETOOBIG);
 	const struct sp_npart_in wordy[] = {
-		{SP_NPART_GIVEN, "a b c d e f g h i", ""},
-		{SP_NPART_FAMILY, "j k l m n o p q", ""},
+		{SP_NPART_GIVEN, "a b c d e f g h i", "", NULL, NULL},
+		{SP_NPART_FAMILY, "j k l m n o p q", "", NULL, NULL},
 	};
 	assert_int_equal(sp_match_name_build(nz, wordy, 2, &name, &err), SP_ETOOBIG);
 	assert_string_equal(err.msg, "a name has at most 16 words");
@@ -261,8 +261,8 @@ static void comparing_names(void **state)
 
 	/* Swapped order. mohamed/hassan (window 2): only h and a match, in order:
 	 * Jaro = (2/7 + 2/6 + 1) / 3 = 0.53968, no common prefix. The set pairs each with itself. */
-	const struct sp_npart_in mh[] = {{SP_NPART_GIVEN, "Mohamed", ""}, {SP_NPART_FAMILY, "Hassan", ""}};
-	const struct sp_npart_in hm[] = {{SP_NPART_GIVEN, "Hassan", ""}, {SP_NPART_FAMILY, "Mohamed", ""}};
+	const struct sp_npart_in mh[] = {{SP_NPART_GIVEN, "Mohamed", "", NULL, NULL}, {SP_NPART_FAMILY, "Hassan", "", NULL, NULL}};
+	const struct sp_npart_in hm[] = {{SP_NPART_GIVEN, "Hassan", "", NULL, NULL}, {SP_NPART_FAMILY, "Mohamed", "", NULL, NULL}};
 	compare(mh, 2, hm, 2, &c);
 	NEAR(c.ordered, 0.53968);
 	NEAR(c.set, 1.0);
@@ -276,26 +276,26 @@ static void comparing_names(void **state)
 	NEAR(c.script, -1);
 
 	/* A missing family name: the two words there agree in order; coverage 2/3. */
-	const struct sp_npart_in mah[] = {{SP_NPART_GIVEN, "Mohamed", ""},
-					  {SP_NPART_FATHER, "Ali", ""},
-					  {SP_NPART_FAMILY, "Hassan", ""}};
+	const struct sp_npart_in mah[] = {{SP_NPART_GIVEN, "Mohamed", "", NULL, NULL},
+					  {SP_NPART_FATHER, "Ali", "", NULL, NULL},
+					  {SP_NPART_FAMILY, "Hassan", "", NULL, NULL}};
 	compare(mah, 3, mh, 1, &c);
 	NEAR(c.ordered, 1.0);
 	NEAR(c.set, 1.0);
 	assert_int_equal(c.route, SP_MROUTE_ORDERED);
 	assert_false(c.reordered);
 	NEAR(c.coverage, 1.0 / 3.0);
-	const struct sp_npart_in ma[] = {{SP_NPART_GIVEN, "Mohamed", ""}, {SP_NPART_FATHER, "Ali", ""}};
+	const struct sp_npart_in ma[] = {{SP_NPART_GIVEN, "Mohamed", "", NULL, NULL}, {SP_NPART_FATHER, "Ali", "", NULL, NULL}};
 	compare(mah, 3, ma, 2, &c);
 	NEAR(c.ordered, 1.0);
 	NEAR(c.coverage, 2.0 / 3.0);
 
 	/* An extra grandfather's name in the middle: habtom against tesfay in order has no
 	 * match within the window (Jaro 0), so ordered = (1 + 0) / 2; the set skips tesfay. */
-	const struct sp_npart_in yth[] = {{SP_NPART_GIVEN, "Yohannes", ""},
-					  {SP_NPART_GRANDFATHER, "Tesfay", ""},
-					  {SP_NPART_FAMILY, "Habtom", ""}};
-	const struct sp_npart_in yh[] = {{SP_NPART_GIVEN, "Yohannes", ""}, {SP_NPART_FAMILY, "Habtom", ""}};
+	const struct sp_npart_in yth[] = {{SP_NPART_GIVEN, "Yohannes", "", NULL, NULL},
+					  {SP_NPART_GRANDFATHER, "Tesfay", "", NULL, NULL},
+					  {SP_NPART_FAMILY, "Habtom", "", NULL, NULL}};
+	const struct sp_npart_in yh[] = {{SP_NPART_GIVEN, "Yohannes", "", NULL, NULL}, {SP_NPART_FAMILY, "Habtom", "", NULL, NULL}};
 	compare(yth, 3, yh, 2, &c);
 	NEAR(c.ordered, 0.5);
 	NEAR(c.set, 1.0);
@@ -304,8 +304,8 @@ static void comparing_names(void **state)
 	assert_int_equal(c.skeleton_agree, 2);
 
 	/* Particles do not count: "ould Ahmed" is "Ahmed". */
-	const struct sp_npart_in p1[] = {{SP_NPART_GIVEN, "Mohamed", ""}, {SP_NPART_FAMILY, "ould Ahmed", ""}};
-	const struct sp_npart_in p2[] = {{SP_NPART_GIVEN, "Mohamed", ""}, {SP_NPART_FAMILY, "Ahmed", ""}};
+	const struct sp_npart_in p1[] = {{SP_NPART_GIVEN, "Mohamed", "", NULL, NULL}, {SP_NPART_FAMILY, "ould Ahmed", "", NULL, NULL}};
+	const struct sp_npart_in p2[] = {{SP_NPART_GIVEN, "Mohamed", "", NULL, NULL}, {SP_NPART_FAMILY, "Ahmed", "", NULL, NULL}};
 	compare(p1, 2, p2, 2, &c);
 	NEAR(c.best, 1.0);
 	assert_int_equal(c.route, SP_MROUTE_ORDERED);
@@ -315,8 +315,8 @@ static void comparing_names(void **state)
 	 * prefix m: + 0.1 × 0.27381 = 0.75357. aly/ali (window 0): a, l match:
 	 * Jaro = (2/3 + 2/3 + 1) / 3 = 0.77778, prefix al: + 0.2 × 0.22222 = 0.82222.
 	 * Mean 0.78790; both keys agree on both words; no common script. */
-	const struct sp_npart_in ar[] = {{SP_NPART_GIVEN, "محمد", ""}, {SP_NPART_FATHER, "علي", ""}};
-	const struct sp_npart_in la[] = {{SP_NPART_GIVEN, "Mohamed", ""}, {SP_NPART_FATHER, "Ali", ""}};
+	const struct sp_npart_in ar[] = {{SP_NPART_GIVEN, "محمد", "", NULL, NULL}, {SP_NPART_FATHER, "علي", "", NULL, NULL}};
+	const struct sp_npart_in la[] = {{SP_NPART_GIVEN, "Mohamed", "", NULL, NULL}, {SP_NPART_FATHER, "Ali", "", NULL, NULL}};
 	compare(ar, 2, la, 2, &c);
 	NEAR(c.ordered, 0.78790);
 	NEAR(c.set, 0.78790);
@@ -327,8 +327,8 @@ static void comparing_names(void **state)
 
 	/* Somali spelling in the other order: the phonetic keys pair Maxamed with Mohamed and
 	 * Cabdi with Abdi; the skeletons do not agree. */
-	const struct sp_npart_in so[] = {{SP_NPART_GIVEN, "Cabdi", ""}, {SP_NPART_FATHER, "Maxamed", ""}};
-	const struct sp_npart_in en[] = {{SP_NPART_GIVEN, "Mohamed", ""}, {SP_NPART_FATHER, "Abdi", ""}};
+	const struct sp_npart_in so[] = {{SP_NPART_GIVEN, "Cabdi", "", NULL, NULL}, {SP_NPART_FATHER, "Maxamed", "", NULL, NULL}};
+	const struct sp_npart_in en[] = {{SP_NPART_GIVEN, "Mohamed", "", NULL, NULL}, {SP_NPART_FATHER, "Abdi", "", NULL, NULL}};
 	compare(so, 2, en, 2, &c);
 	assert_true(c.reordered);
 	assert_int_equal(c.phonetic_agree, 2);
@@ -338,8 +338,8 @@ static void comparing_names(void **state)
 	/* Ge'ez in its own script: ሀ (first order) and ሃ (fourth) sound alike and are one letter
 	 * there, where the Latin reads hebtom/habtom: 5 of 6 match in order, Jaro = (5/6 + 5/6 +
 	 * 1) / 3 = 0.88889, prefix h: + 0.1 × 0.11111 = 0.9. */
-	const struct sp_npart_in g1[] = {{SP_NPART_GIVEN, "ሀብቶም", ""}};
-	const struct sp_npart_in g2[] = {{SP_NPART_GIVEN, "ሃብቶም", "Ethi"}};
+	const struct sp_npart_in g1[] = {{SP_NPART_GIVEN, "ሀብቶም", "", NULL, NULL}};
+	const struct sp_npart_in g2[] = {{SP_NPART_GIVEN, "ሃብቶም", "Ethi", NULL, NULL}};
 	compare(g1, 1, g2, 1, &c);
 	NEAR(c.ordered, 0.9);
 	NEAR(c.set, 0.9);
@@ -364,14 +364,104 @@ static void long_names_assigned_greedily(void **state)
 			   "merhawi", "natnael", "semere", "yonas"};
 	struct sp_npart_in a[10], b[10];
 	for (size_t i = 0; i < 10; i++) {
-		a[i] = (struct sp_npart_in){SP_NPART_OTHER, w[i], ""};
-		b[i] = (struct sp_npart_in){SP_NPART_OTHER, w[9 - i], ""};
+		a[i] = (struct sp_npart_in){SP_NPART_OTHER, w[i], "", NULL, NULL};
+		b[i] = (struct sp_npart_in){SP_NPART_OTHER, w[9 - i], "", NULL, NULL};
 	}
 	struct sp_match_cmp c;
 	compare(a, 10, b, 10, &c);
 	NEAR(c.set, 1.0);
 	assert_true(c.reordered);
 	assert_int_equal(c.skeleton_agree, 10);
+}
+
+/* The prepared cell of a name: written out by hand from the forms building_a_name checks
+ * (abdelrahman bdrhmn btrhmn, role given 0; ahmed hmd hmt, father 1; mhmd mhmd mhmt, family
+ * 3; the Arabic part in its script); compared as the built names compare; read back by words. */
+static void prepared_cells(void **state)
+{
+	(void)state;
+	struct sp_match_name name, other;
+	const struct sp_npart_in p[] = {
+		{SP_NPART_GIVEN, "Abdel Rahman", "", NULL, NULL},
+		{SP_NPART_FATHER, "ould Ahmed", "Latn", NULL, NULL},
+		{SP_NPART_FAMILY, "محمد", "Arab", NULL, NULL},
+	};
+	build(&name, p, 3);
+	static const char want[] = "\x02"
+				   "\x1e" "0abdelrahman\x1f" "bdrhmn\x1f" "btrhmn"
+				   "\x1e" "1ahmed\x1f" "hmd\x1f" "hmt"
+				   "\x1e" "3mhmd\x1f" "mhmd\x1f" "mhmt"
+				   "\x1d" "Arabمحمد";
+	char cell[SP_MATCH_PREPARED_MAX], small[sizeof want - 1];
+	assert_int_equal(sp_match_name_encode(&name, cell, sizeof cell), sizeof want - 1);
+	assert_string_equal(cell, want);
+	/* exactly the room for its NUL, or one byte short */
+	assert_int_equal(sp_match_name_encode(&name, cell, sizeof want), sizeof want - 1);
+	assert_int_equal(sp_match_name_encode(&name, small, sizeof small), 0);
+	assert_int_equal(sp_match_name_encode(&name, small, 0), 0);
+
+	/* the same answer as the built names give, route and all */
+	const struct sp_npart_in q[] = {
+		{SP_NPART_GIVEN, "Ahmed", "", NULL, NULL},
+		{SP_NPART_FAMILY, "Abdulrahman", "", NULL, NULL},
+		{SP_NPART_OTHER, "محمود", "", NULL, NULL},
+	};
+	build(&other, q, 3);
+	char cell2[SP_MATCH_PREPARED_MAX];
+	assert_true(sp_match_name_encode(&other, cell2, sizeof cell2) > 0);
+	struct sp_match_cmp built, prepared;
+	sp_match_name_compare(&name, &other, &built);
+	assert_true(sp_match_prepared_compare(cell, cell2, &prepared));
+	assert_memory_equal(&built, &prepared, sizeof built);
+	/* ahmed and mhmd with their partners, the Arabic words in their script */
+	assert_int_equal(prepared.route, SP_MROUTE_SET);
+	assert_true(prepared.reordered);
+
+	/* words read back in each form */
+	struct sp_match_slice w[SP_MATCH_MAX_WORDS];
+	assert_int_equal(sp_match_prepared_words(cell, SP_MATCH_SKELETON, w, SP_MATCH_MAX_WORDS), 3);
+	assert_int_equal(w[1].len, 3);
+	assert_memory_equal(w[1].s, "hmd", 3);
+	assert_int_equal(sp_match_prepared_words(cell, SP_MATCH_BARE, w, 2), 2);
+
+	/* not prepared, or damaged: no answer */
+	static const char *const bad[] = {
+		"mohamed", "\x02", "\x02\x1e" "9x\x1fy\x1fz", "\x02\x1e" "0abc", "\x02\x1e" "0abc\x1f" "b",
+		"\x02\x1e" "0\x1fk\x1fk", "\x02x", "\x02\x1d" "Ar",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_false(sp_match_prepared_compare(bad[i], cell, &prepared));
+		assert_int_equal(sp_match_prepared_words(bad[i], SP_MATCH_BARE, w, 4), 0);
+	}
+}
+
+/* A part with both texts, as a person's name part has them: the words from the romanised
+ * text, the in-script form from the original; an original alone gives both. */
+static void romanised_and_original(void **state)
+{
+	(void)state;
+	struct sp_match_name name;
+	struct sp_err err = {0};
+	const struct sp_npart_in p[] = {
+		{SP_NPART_GIVEN, "Youssef", NULL, "يوسف", "Arab"},
+		{SP_NPART_FAMILY, NULL, NULL, "ሃብቶም", NULL},
+	};
+	build(&name, p, 2);
+	assert_int_equal(name.nwords, 2);
+	assert_string_equal(name.word[0].bare, "youssef");
+	assert_string_equal(name.word[1].bare, "habtom");
+	assert_int_equal(name.nscripted, 2);
+	assert_string_equal(name.scripted[0].script, "Arab");
+	assert_string_equal(name.scripted[0].inscript, "يوسف");
+	assert_string_equal(name.scripted[1].script, "Ethi");
+	/* errors name the field that holds the problem */
+	const struct sp_npart_in bad_original[] = {{SP_NPART_GIVEN, "Ali", "", "علي", "Cyrl"}};
+	assert_int_equal(sp_match_name_build(nz, bad_original, 1, &name, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/0/original_script");
+	assert_string_equal(err.msg, "the text is written in Arab, not Cyrl");
+	const struct sp_npart_in only_original[] = {{SP_NPART_GIVEN, "", "", "---", ""}};
+	assert_int_equal(sp_match_name_build(nz, only_original, 1, &name, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/0/original");
 }
 
 /* Two normalisers (one per thread) give the same forms. */
@@ -399,6 +489,8 @@ int main(void)
 		cmocka_unit_test(building_a_name),
 		cmocka_unit_test(comparing_names),
 		cmocka_unit_test(long_names_assigned_greedily),
+		cmocka_unit_test(prepared_cells),
+		cmocka_unit_test(romanised_and_original),
 		cmocka_unit_test(normalisers_agree),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -182,18 +182,6 @@ static void must(const struct sp_subject *who, struct sp_case_referral *r, const
 	assert_int_equal(r->status, want);
 }
 
-static int64_t count_where(const char *sql, const struct sp_id *id)
-{
-	struct sp_stmt *st;
-	struct sp_err err = {0};
-	ok(sp_store_prepare(store, sql, &st, &err), &err, sql);
-	assert_int_equal(sp_stmt_bind_id(st, 1, id), 0);
-	assert_int_equal(sp_stmt_step(st, &err), 1);
-	int64_t n = sp_stmt_int64(st, 0);
-	sp_stmt_done(st);
-	return n;
-}
-
 static enum sp_need_status need_status(const struct sp_need *n)
 {
 	struct sp_stmt *st;
@@ -251,7 +239,7 @@ static void every_transition(void **state)
 	assert_string_equal(r.outcome, "service_provided");
 	must(&worker, &r, "close", NULL, SP_REF_CLOSED);
 	assert_int_equal(r.version, 7);
-	assert_int_equal(count_where("SELECT COUNT(*) FROM referral_events WHERE referral_id = ?",
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM referral_events WHERE referral_id = ?",
 				     &r.id),
 			 6);
 	static const char *const actions[] = {"referral.create", "referral.send",
@@ -263,7 +251,7 @@ static void every_transition(void **state)
 		snprintf(sql, sizeof sql,
 			 "SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND action = '%s'",
 			 actions[i]);
-		if (count_where(sql, &r.id) != 1)
+		if (world_count_id(sql, &r.id) != 1)
 			fail_msg("%s: not audited once", actions[i]);
 	}
 	/* the worker reads it back with its events and the provider's feedback */
@@ -326,14 +314,14 @@ static void who_may(void **state)
 	assert_string_equal(r.reason, "no_capacity");
 	/* the need is back to unmet, and the provider's access ended */
 	assert_int_equal(need_status(&n), SP_NEED_UNMET);
-	assert_int_equal(count_where("SELECT COUNT(*) FROM case_shares WHERE case_id = ?", &c.id),
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM case_shares WHERE case_id = ?", &c.id),
 			 0);
 	struct sp_casework pcw = as(&provider);
 	struct sp_case_referral got;
 	assert_int_equal(sp_referral_get(&pcw, &r.id, &got, &err), SP_EDENIED);
 	assert_string_equal(err.reason, "no_referral");
 	/* the refusal is audited */
-	assert_true(count_where("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND reason = "
+	assert_true(world_count_id("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND reason = "
 				"'denied:no_referral'",
 				&c.id) >= 1);
 	/* and a manual answer is only for a provider not on safepath */
@@ -531,7 +519,7 @@ static void awaiting(void **state)
 	assert_int_equal(draft.status, SP_REF_DRAFT);
 	static const char list_audits[] = "SELECT COUNT(*) FROM audit_log WHERE actor = ? AND "
 					   "action = 'referral.list'";
-	int64_t audited = count_where(list_audits, &w.user);
+	int64_t audited = world_count_id(list_audits, &w.user);
 	ok(sp_referral_awaiting(&cw, 10, &count, &list, &n, &withheld, &err), &err, "all");
 	assert_int_equal(count, 4);
 	assert_int_equal(withheld, 0);
@@ -547,7 +535,7 @@ static void awaiting(void **state)
 	assert_memory_equal(list[3].id.b, undated.id.b, SP_ID_LEN);
 	assert_int_equal(list[0].view, SP_REFERRAL_VIEW_SENDER);
 	assert_string_equal(list[1].age_band, "25_59");
-	assert_int_equal(count_where(list_audits, &w.user), audited + 1);
+	assert_int_equal(world_count_id(list_audits, &w.user), audited + 1);
 	/* a page of one: the count is still every one */
 	ok(sp_referral_awaiting(&cw, 1, &count, &list, &n, &withheld, &err), &err, "one");
 	assert_int_equal(count, 4);
@@ -609,7 +597,7 @@ static void expiry(void **state)
 	assert_int_equal(got.events[got.n_events - 1].side, SP_REFERRAL_SYSTEM);
 	assert_true(sp_id_is_zero(&got.events[got.n_events - 1].actor));
 	assert_int_equal(need_status(&n), SP_NEED_UNMET);
-	assert_int_equal(count_where("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
 				     "action = 'referral.expire'",
 				     &r.id),
 			 1);
@@ -630,7 +618,7 @@ static void notifications_and_escalation(void **state)
 	struct sp_case_referral r;
 	struct sp_err err = {0};
 	ok(create(&worker, &c, &n, &shelter_service, "immediate", &r, &err), &err, "create");
-	int64_t before = count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ?", &r.id);
+	int64_t before = world_count_id("SELECT COUNT(*) FROM notifications WHERE object_id = ?", &r.id);
 	assert_int_equal(before, 0); /* a draft waits for nobody */
 	must(&worker, &r, "send", NULL, SP_REF_SENT);
 	struct sp_notification page[SP_NOTIFICATION_PAGE_MAX];
@@ -652,7 +640,7 @@ static void notifications_and_escalation(void **state)
 		}
 	assert_int_equal(mine, 1);
 	/* the referring side is not told of its own send */
-	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
 				     "agency_id = (SELECT agency_id FROM cases WHERE id = "
 				     "(SELECT case_id FROM referrals WHERE id = notifications.object_id))",
 				     &r.id),
@@ -662,7 +650,7 @@ static void notifications_and_escalation(void **state)
 	assert_int_equal(added, 0);
 	ok(sp_referral_escalate(store, r.due_us, r.due_us + 1, &added, &err), &err, "escalate");
 	assert_int_equal(added, 2); /* the referring agency, and the shelter's focal points */
-	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
 				     "kind = 'referral.overdue'",
 				     &r.id),
 			 2);
@@ -783,8 +771,8 @@ static void incoming(void **state)
 	assert_string_equal(r.need_kind, "safe_shelter");
 	assert_string_equal(r.profile, "");
 	assert_true(sp_id_is_zero(&r.provider_agency));
-	assert_int_equal(count_where("SELECT COUNT(*) FROM needs WHERE case_id = ?", &c.id), 1);
-	assert_int_equal(count_where("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM needs WHERE case_id = ?", &c.id), 1);
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
 				     "action = 'referral.incoming' AND reason = 'hotline'",
 				     &r.id),
 			 1);
@@ -940,8 +928,8 @@ static void guardian_check(void **state)
 		assert_null(strstr(err.msg, "esfay"));
 		assert_null(strstr(err.msg, "onas"));
 	}
-	assert_int_equal(count_where("SELECT COUNT(*) FROM consents WHERE case_id = ?", &kid.id), 0);
-	assert_int_equal(count_where("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM consents WHERE case_id = ?", &kid.id), 0);
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
 				     "action = 'consent.add' AND reason = 'denied:person_to_avoid'",
 				     &kid.id),
 			 3);
@@ -961,12 +949,12 @@ static void guardian_check(void **state)
 	assert_int_equal(fire(&worker, &r, "send", NULL, &err), SP_ECONFLICT);
 	assert_string_equal(err.field, "/given_by_name");
 	assert_null(strstr(err.msg, "Mehret"));
-	assert_int_equal(count_where("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
 				     "action = 'referral.send' AND reason = 'denied:person_to_avoid'",
 				     &kid.id),
 			 1);
 	/* the name is sealed: in no column in clear */
-	assert_int_equal(count_where("SELECT COUNT(*) FROM consents WHERE case_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM consents WHERE case_id = ? AND "
 				     "given_by_name IS NOT NULL",
 				     &kid.id),
 			 1);
@@ -1023,7 +1011,7 @@ static void child_override(void **state)
 	assert_int_equal(override(&worker, gb, &r, "duty_to_notify", &a, &err), SP_EINVAL);
 	assert_string_equal(err.field, "/basis");
 	assert_non_null(strstr(err.msg, "is a child"));
-	assert_int_equal(count_where("SELECT COUNT(*) FROM case_approvals WHERE case_id = ?",
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM case_approvals WHERE case_id = ?",
 				     &kid.id),
 			 0);
 	/* requested: recorded with the jurisdiction's id and version; the send waits */
@@ -1035,7 +1023,7 @@ static void child_override(void **state)
 	assert_int_equal(a.status, SP_CASEAPPR_PENDING);
 	assert_memory_equal(a.object.b, r.id.b, SP_ID_LEN);
 	assert_string_equal(a.reason, "child_without_consent");
-	assert_int_equal(count_where("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
 				     "action = 'referral.override' AND reason = "
 				     "'child_without_consent'",
 				     &r.id),
@@ -1103,7 +1091,7 @@ static void duty_to_notify(void **state)
 	ok(decide(&boss, &a, true, &err), &err, "approve");
 	must(&worker, &r, "send", NULL, SP_REF_SENT);
 	/* told of it, and of it overdue, without the case: report.*, about no case */
-	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
 				     "kind = 'report.received' AND case_id IS NULL",
 				     &r.id),
 			 1);
@@ -1111,11 +1099,11 @@ static void duty_to_notify(void **state)
 	/* (other referrals of this world fall due at the same end of the day) */
 	ok(sp_referral_escalate(store, r.due_us, r.due_us + 1, &added, &err), &err, "escalate");
 	assert_true(added >= 2);
-	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
 				     "kind = 'report.overdue' AND case_id IS NULL",
 				     &r.id),
 			 1);
-	assert_int_equal(count_where("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM notifications WHERE object_id = ? AND "
 				     "case_id IS NOT NULL AND kind = 'referral.overdue'",
 				     &r.id),
 			 1); /* the sender's side */
@@ -1187,7 +1175,7 @@ static void override_fault_walk(void **state)
 					     "audit_log"};
 	fault_walk_over(walked, 4, 1, override_op, &w);
 	assert_string_equal(w.r.legal_basis, "child_without_consent");
-	assert_int_equal(count_where("SELECT COUNT(*) FROM case_approvals WHERE object_id = ?",
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM case_approvals WHERE object_id = ?",
 				     &w.r.id),
 			 1);
 }

@@ -91,21 +91,9 @@ static struct sp_case closed_case(const struct sp_subject *who, const struct sp_
 	return c;
 }
 
-static int64_t count_for(const char *sql, const struct sp_id *id)
-{
-	struct sp_stmt *st;
-	struct sp_err err = {0};
-	ok(sp_store_prepare(store, sql, &st, &err), &err, sql);
-	assert_int_equal(sp_stmt_bind_id(st, 1, id), 0);
-	assert_int_equal(sp_stmt_step(st, &err), 1);
-	int64_t n = sp_stmt_int64(st, 0);
-	sp_stmt_done(st);
-	return n;
-}
-
 static unsigned flags_of(const struct sp_id *case_id)
 {
-	return (unsigned)count_for("SELECT flags FROM cases WHERE id = ?", case_id);
+	return (unsigned)world_count_id("SELECT flags FROM cases WHERE id = ?", case_id);
 }
 
 static bool key_exists(const struct sp_id *person)
@@ -123,10 +111,10 @@ static bool key_exists(const struct sp_id *person)
 static bool anonymised(const struct sp_case *c, bool shredded)
 {
 	bool flag = (flags_of(&c->id) & SP_CASE_ANONYMISED) != 0;
-	int64_t index = count_for("SELECT COUNT(*) FROM person_index WHERE person_id = ?",
+	int64_t index = world_count_id("SELECT COUNT(*) FROM person_index WHERE person_id = ?",
 				  &c->person);
-	int64_t rows = count_for("SELECT COUNT(*) FROM anonymisations WHERE case_id = ?", &c->id);
-	int64_t records = count_for("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+	int64_t rows = world_count_id("SELECT COUNT(*) FROM anonymisations WHERE case_id = ?", &c->id);
+	int64_t records = world_count_id("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
 				    "action = 'retention.anonymise'",
 				    &c->id);
 	if (!flag) {
@@ -141,7 +129,7 @@ static bool anonymised(const struct sp_case *c, bool shredded)
 	assert_int_equal(records, 1);
 	if (shredded) {
 		assert_false(key_exists(&c->person));
-		assert_int_equal(count_for("SELECT COUNT(*) FROM anonymisations WHERE case_id = ? "
+		assert_int_equal(world_count_id("SELECT COUNT(*) FROM anonymisations WHERE case_id = ? "
 					   "AND shredded_us IS NULL",
 					   &c->id),
 				 0);
@@ -220,11 +208,11 @@ static void legal_hold_is_a_supervisors_with_a_reason(void **state)
 	assert_true(after.flags & SP_CASE_LEGAL_HOLD);
 	assert_int_equal(after.version, c.version + 1);
 	assert_int_equal(sp_legal_hold_set(&s, &c.id, SP_HOLD_COMPLAINT, NULL, &err), SP_ECONFLICT);
-	assert_int_equal(count_for("SELECT COUNT(*) FROM legal_holds WHERE case_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM legal_holds WHERE case_id = ? AND "
 				   "reason = 'civil_proceedings' AND lifted_us IS NULL",
 				   &c.id),
 			 1);
-	assert_int_equal(count_for("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
 				   "action = 'case.legal_hold' AND reason = 'civil_proceedings'",
 				   &c.id),
 			 1);
@@ -239,11 +227,11 @@ static void legal_hold_is_a_supervisors_with_a_reason(void **state)
 	assert_string_equal(err.field, "/flags");
 	ok(sp_legal_hold_lift(&s, &c.id, &after, &err), &err, "lift");
 	assert_false(after.flags & SP_CASE_LEGAL_HOLD);
-	assert_int_equal(count_for("SELECT COUNT(*) FROM legal_holds WHERE case_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM legal_holds WHERE case_id = ? AND "
 				   "lifted_us IS NOT NULL",
 				   &c.id),
 			 1);
-	assert_int_equal(count_for("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
 				   "action = 'case.legal_hold_lift'",
 				   &c.id),
 			 1);
@@ -335,7 +323,7 @@ static void dry_run_then_run_with_a_fixed_clock(void **state)
 	assert_int_equal(g.status, SP_CASE_CLOSED);
 	assert_int_equal(g.closed_us, at("2026-03-09T12:00:00Z"));
 	assert_int_equal(g.flags, SP_CASE_POSSIBLE_VOT | SP_CASE_ANONYMISED);
-	assert_int_equal(count_for("SELECT COUNT(*) FROM persons WHERE id = ? AND sex = 'female'",
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM persons WHERE id = ? AND sex = 'female'",
 				   &gone.person),
 			 1);
 	/* the person cannot be read any more: the case page shows the case alone */
@@ -344,7 +332,7 @@ static void dry_run_then_run_with_a_fixed_clock(void **state)
 	ok(sp_case_read(&s, &gone.id, &g, &p, &has, &err), &err, "read");
 	assert_false(has);
 	/* the retention record names the period */
-	assert_int_equal(count_for("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
 				   "action = 'retention.anonymise' AND reason = 'P60M' AND "
 				   "fields = 'identity,safety,notes'",
 				   &gone.id),

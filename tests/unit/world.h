@@ -320,6 +320,19 @@ __attribute__((unused)) static void fault_walk_over(const char *const *tables, s
 	}
 }
 
+/* The single integer a query with one id parameter gives (a count, a flag column). */
+__attribute__((unused)) static int64_t world_count_id(const char *sql, const struct sp_id *id)
+{
+	struct sp_stmt *st;
+	struct sp_err err = {0};
+	ok(sp_store_prepare(store, sql, &st, &err), &err, sql);
+	assert_int_equal(sp_stmt_bind_id(st, 1, id), 0);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	int64_t n = sp_stmt_int64(st, 0);
+	sp_stmt_done(st);
+	return n;
+}
+
 /* The rows of a table of the world's store. */
 __attribute__((unused)) static int64_t world_count(const char *table)
 {

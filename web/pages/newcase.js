@@ -2,15 +2,17 @@
 // them, a partial date of birth in the document's calendar, nationality, a document, a phone,
 // safety information; priority and flags. Nothing is checked here that the API checks: its
 // problem document's pointers put each reason beside its field, and the first bad field
-// takes the focus.
-import { useState } from 'preact/hooks';
+// takes the focus. Before saving, the registration check runs on the person: when it finds
+// possible matches they are shown (matchcheck.js) and the user opens the case anyway or not.
+import { useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t } from '../lib/i18n.js';
-import { create, retryKey } from '../lib/api.js';
+import { api, create, retryKey } from '../lib/api.js';
 import { usePage } from '../lib/page.js';
 import { navigate } from '../lib/router.js';
 import { Field, Checkbox, ErrorSummary, codeOptions, errorsFrom, label } from '../lib/fields.js';
 import { CODES } from '../lib/codes.js';
+import { MatchPanel } from './matchcheck.js';
 
 const NONE = { fields: {}, general: [] };
 // synthetic is the demo's; legal_hold and anonymised are set by their own operations (the
@@ -114,6 +116,10 @@ export function NewCasePage({ onSessionEnded }) {
   const [retry] = useState(retryKey); // this form's Idempotency-Key, kept across its retries
   const [errors, setErrors] = useState(NONE);
   const [busy, setBusy] = useState(false);
+  // the last check's answer, and the person it was about (a change checks again)
+  const [match, setMatch] = useState(null);
+  const [matched, setMatched] = useState('');
+  useEffect(() => { if (match) document.getElementById('match-h')?.focus(); }, [match]);
   const err = (id) => errors.fields[id];
   const setTop = (k) => (e) => setF({ ...f, [k]: e.currentTarget.value });
   const setIn = (group, k) => (e) => setF({ ...f, [group]: { ...f[group], [k]: e.currentTarget.value } });
@@ -144,17 +150,51 @@ export function NewCasePage({ onSessionEnded }) {
   });
   FLAGS.forEach((x) => { labels[`flag-${x}`] = label('flag', x); });
 
+  const fail = (ex, rows) => {
+    if (ex.status === 401) onSessionEnded();
+    setErrors(errorsFrom(ex, (p) => fieldOf(p, f, rows)));
+    setBusy(false);
+  };
+
+  // The registration check: true when it found possible matches not shown yet. A check that
+  // cannot run never stands in the way of saving: a bad field is the create's to name beside
+  // it, and the server busy or without matching parameters leaves the check out.
+  const checkFirst = async (person) => {
+    const key = JSON.stringify(person);
+    if (match && key === matched) return false;
+    try {
+      const r = await api('POST', '/api/v1/persons/match-check', { person });
+      setMatched(key);
+      setMatch(r.candidates.length ? r : null);
+      return r.candidates.length > 0;
+    } catch (ex) {
+      if (ex.status === 401) throw ex;
+      setMatch(null);
+      return false;
+    }
+  };
+
+  const unchanged = match && JSON.stringify(toBody(f).body.person) === matched;
+
   const submit = async (e) => {
     e.preventDefault();
     const { body, rows } = toBody(f);
     setBusy(true);
     try {
+      if (await checkFirst(body.person)) {
+        setErrors(NONE);
+        setBusy(false);
+        return;
+      }
+    } catch (ex) {
+      fail(ex, rows);
+      return;
+    }
+    try {
       const c = await create('/api/v1/cases', body, retry);
       navigate(`/cases/${c.id}`);
     } catch (ex) {
-      if (ex.status === 401) onSessionEnded();
-      setErrors(errorsFrom(ex, (p) => fieldOf(p, f, rows)));
-      setBusy(false);
+      fail(ex, rows);
     }
   };
 
@@ -254,8 +294,10 @@ export function NewCasePage({ onSessionEnded }) {
         </fieldset>
       </fieldset>
 
+      ${match && html`<${MatchPanel} result=${match} />`}
       <div class="actions">
-        <button type="submit" class="button button--primary" disabled=${busy}>${t('newcase.submit')}</button>
+        <button type="submit" class="button button--primary" disabled=${busy}>
+          ${unchanged ? t('match.save_anyway') : t('newcase.submit')}</button>
       </div>
     </form>
   </div>`;
