@@ -63,6 +63,7 @@ struct sp_dedup_report {
 	uint64_t decided;        /* of them confirmed or rejected before: left as they are */
 	uint64_t hidden;         /* of them the user may not read both of (never shown) */
 	uint64_t agencies_told;  /* agencies whose focal points were told of hidden pairs */
+	bool parameters_kept;    /* the estimates kept as the registry's (1,000 pairs or more) */
 	double threshold;
 	double seconds;          /* the run, from its start to the pairs stored */
 	double compare_seconds;  /* comparing and estimating alone */
@@ -77,7 +78,8 @@ typedef int sp_dedup_pair_fn(void *ctx, const struct sp_match_pair *p, struct sp
 /* Deduplicate the registry as cw->subject (the policy's match.dedup: a supervisor): block on
  * the stored blinded keys (a key held by more than the model's cap is skipped and counted),
  * open only the candidates' cells, estimate the model's parameters by EM on the candidates
- * (stored as the registry's parameters, which the registration check then scores with), keep
+ * (stored as the registry's parameters, which the registration check then scores with, when
+ * there were 1,000 candidate pairs or more: EM on fewer is noise), keep
  * the pairs at or above threshold (< 0: the model's) in the queue, call each (may be NULL)
  * for every one of them the user may read both persons of, by descending probability, and
  * tell the focal points and supervisors of the agencies holding the others, once a run. One

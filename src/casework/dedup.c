@@ -324,6 +324,9 @@ int sp_match_pair_decide(struct sp_casework *cw, const struct sp_id *id, int64_t
 
 #define OPEN_BATCH SP_PERSON_KEYS_CACHED /* cells opened per key-store read */
 #define STORE_BATCH 5000			  /* pairs stored per transaction */
+/* EM over fewer candidate pairs than this is noise: such a run keeps the parameters it found
+ * to itself, and the registration check goes on with the ones it had. */
+#define PARAMS_MIN_PAIRS 1000
 
 /* A set of person ids, each with its row among the candidates (open addressing). */
 struct idmap {
@@ -899,7 +902,7 @@ static int store(struct run *r, const struct sp_fs_result *res, size_t above,
 			break;
 		for (; !rc && i < end; i++)
 			rc = keep_pair(r, &k, res, i, now, each, each_ctx, err);
-		if (!rc && i == above)
+		if (!rc && i == above && r->rep->parameters_kept)
 			rc = params_store(r, params, now, err);
 		if (!rc && i == above)
 			rc = tell_agencies(r, &run_id, err);
@@ -980,6 +983,7 @@ int sp_dedup_run(struct sp_casework *cw, double threshold, sp_dedup_progress_fn 
 			above++;
 		out->above = above;
 		rc = sp_fs_params_from_result(res, &params, err);
+		out->parameters_kept = res->n_pairs >= PARAMS_MIN_PAIRS;
 	}
 	if (!rc)
 		rc = paired_persons(&r, res, above, err);

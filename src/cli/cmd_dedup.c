@@ -114,13 +114,14 @@ static void print_report(const struct sp_cli *cli, const struct sp_dedup_report 
 	double cps = r->compare_seconds > 0 ? (double)r->comparisons / r->compare_seconds : 0;
 	if (cli->json) {
 		json_t *j = json_pack(
-			"{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:s, s:s}",
+			"{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:b, s:f, s:f, s:f, s:s, s:s}",
 			"persons", (json_int_t)r->persons, "keys", (json_int_t)r->keys, "capped_keys",
 			(json_int_t)r->capped_keys, "candidates", (json_int_t)r->candidates, "pairs",
 			(json_int_t)r->pairs, "comparisons", (json_int_t)r->comparisons,
 			"comparisons_per_second", cps, "above_threshold", (json_int_t)r->above,
 			"proposed", (json_int_t)r->proposed, "decided", (json_int_t)r->decided,
 			"hidden", (json_int_t)r->hidden, "agencies_told", (json_int_t)r->agencies_told,
+			"parameters_kept", r->parameters_kept,
 			"threshold", r->threshold, "seconds", r->seconds, "compare_seconds",
 			r->compare_seconds, "file",
 			o->out, "format",
@@ -135,13 +136,17 @@ static void print_report(const struct sp_cli *cli, const struct sp_dedup_report 
 	       "comparisons        %llu (%.0f a second)\n"
 	       "at or above %.2f   %llu pairs: %llu proposed, %llu decided before\n"
 	       "not yours to see   %llu pairs (their agencies' focal points and supervisors told: %llu)\n"
+	       "parameters         %s\n"
 	       "time               %.1f s\n"
 	       "written to %s (%s)\n",
 	       (unsigned long long)r->persons, (unsigned long long)r->keys,
 	       (unsigned long long)r->capped_keys, (unsigned long long)r->candidates,
 	       (unsigned long long)r->pairs, (unsigned long long)r->comparisons, cps, r->threshold, (unsigned long long)r->above,
 	       (unsigned long long)r->proposed, (unsigned long long)r->decided,
-	       (unsigned long long)r->hidden, (unsigned long long)r->agencies_told, r->seconds,
+	       (unsigned long long)r->hidden, (unsigned long long)r->agencies_told,
+	       r->parameters_kept ? "estimated on the candidates, kept for the registration check"
+				  : "estimated on too few pairs (under 1000): not kept",
+	       r->seconds,
 	       o->out,
 	       o->format == FORMAT_SEALED ? "encrypted; open it with safepath dedup --open"
 					  : "in clear: keep it safe, delete it after use");
