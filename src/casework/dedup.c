@@ -188,7 +188,10 @@ int sp_match_pair_list(struct sp_casework *cw, enum sp_pair_state state,
 	int rc = cw_begin_read(cw, err);
 	if (!rc)
 		rc = cw_authorise_any(cw, CW_PAIR_LIST, err);
-	struct sp_id cursor = after ? *after : (struct sp_id){0};
+	struct sp_id cursor;
+	memset(&cursor, 0, sizeof cursor);
+	if (after)
+		cursor = *after;
 	struct sp_id shown[2 * SP_PAIR_PAGE_MAX];
 	size_t n_shown = 0;
 	struct sp_match_pair rows[SP_PAIR_PAGE_MAX];
@@ -277,7 +280,10 @@ static int pair_decide(struct sp_casework *cw, const struct sp_id *id, int64_t v
 		out->state = to;
 		out->version++;
 		out->decided_us = to == SP_PAIR_PROPOSED ? 0 : now;
-		out->decided_by = to == SP_PAIR_PROPOSED ? (struct sp_id){0} : *cw_actor(cw);
+		if (to == SP_PAIR_PROPOSED)
+			memset(&out->decided_by, 0, sizeof out->decided_by);
+		else
+			out->decided_by = *cw_actor(cw);
 		const struct sp_id cases[2] = {out->case_a, out->case_b};
 		rc = cw_audit_many(cw, act, "case", cases, 2, "stat", err);
 	}
@@ -306,7 +312,7 @@ int sp_match_pair_decide(struct sp_casework *cw, const struct sp_id *id, int64_t
 	enum cw_action act = to == SP_PAIR_CONFIRMED  ? CW_PAIR_CONFIRM
 			     : to == SP_PAIR_REJECTED ? CW_PAIR_REJECT
 						      : CW_PAIR_UNDO;
-	enum sp_pair_state was, again;
+	enum sp_pair_state was = SP_PAIR_PROPOSED, again;
 	int rc = pair_decide(cw, id, version, to, act, out, &was, err);
 	if (rc)
 		return rc;
@@ -371,6 +377,8 @@ static size_t idmap_slot(const struct idmap *m, const struct sp_id *id)
 /* Add id (a new row numbered in order) unless there; false when the map is full. */
 static bool idmap_add(struct idmap *m, const struct sp_id *id)
 {
+	if (!m->ids || !m->rows)
+		return false;
 	size_t i = idmap_slot(m, id);
 	if (!sp_id_is_zero(&m->ids[i]))
 		return true;
@@ -384,6 +392,8 @@ static bool idmap_add(struct idmap *m, const struct sp_id *id)
 /* The row of id, or -1. */
 static int64_t idmap_row(const struct idmap *m, const struct sp_id *id)
 {
+	if (!m->ids || !m->rows)
+		return -1;
 	size_t i = idmap_slot(m, id);
 	return sp_id_is_zero(&m->ids[i]) ? -1 : (int64_t)m->rows[i];
 }
@@ -464,7 +474,7 @@ static int block(struct run *r, struct sp_err *err)
 	while ((uint64_t)cap_persons * (cap_persons - 1) / 2 <= r->model->max_block_pairs)
 		cap_persons++;
 	struct sp_id *group = malloc(cap_persons * sizeof *group);
-	struct sp_stmt *st;
+	struct sp_stmt *st = NULL;
 	int rc = group ? sp_store_prepare(r->cw->store,
 					  "SELECT rule, mkey, person_id FROM person_match_keys "
 					  "ORDER BY rule, mkey",
@@ -763,8 +773,11 @@ static bool pair_of(struct run *r, const struct sp_fs_result *res, size_t i, int
 	memset(p, 0, sizeof *p);
 	p->person_a = *pl;
 	p->person_b = *pr;
-	*a = &r->cases[idmap_row(&r->paired, pl)];
-	*b = &r->cases[idmap_row(&r->paired, pr)];
+	int64_t ia = idmap_row(&r->paired, pl), ib = idmap_row(&r->paired, pr);
+	if (ia < 0 || ib < 0)
+		return false;
+	*a = &r->cases[ia];
+	*b = &r->cases[ib];
 	if (sp_id_is_zero(&(*a)->id) || sp_id_is_zero(&(*b)->id))
 		return false;
 	p->case_a = (*a)->id;

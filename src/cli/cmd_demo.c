@@ -381,8 +381,9 @@ static int generated_relative(json_t *extra, const char *who, enum sp_relationsh
 	if (p->safety.n_family >= SP_PERSON_MAX_FAMILY)
 		return sp_err_set(err, SP_EINVAL, "", "the person has %d family links already",
 				  SP_PERSON_MAX_FAMILY);
-	struct sp_family_link *l = sp_arena_grow(a, p->safety.family, p->safety.n_family,
-						 &(size_t){p->safety.n_family}, sizeof *l);
+	size_t cap = p->safety.n_family; /* full: the array grows */
+	struct sp_family_link *l = sp_arena_grow(a, p->safety.family, p->safety.n_family, &cap,
+						 sizeof *l);
 	if (!l)
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	p->safety.family = l;
@@ -599,7 +600,7 @@ static int demo_generated(struct sp_app *app, const char *path, const char *map_
 	g.cw = &cw;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	unsigned lines;
+	unsigned lines = 0;
 	if (!rc && (fprintf(g.map, "record_id,cluster,case_number,person_id\n") < 0))
 		rc = sp_err_set(err, SP_EIO, "--map", "cannot write the map");
 	if (!rc)
