@@ -50,9 +50,9 @@ field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" "$WORK/run.json"; }
 wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$WORK/time.txt")
 cpu=$(awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {printf "%.1f", u + s}' "$WORK/time.txt")
 rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$WORK/time.txt")
-echo "dedup: wall $wall, CPU $cpu s, max RSS $rss MB; in the run $(field seconds) s, comparing and estimating $(field compare_seconds) s"
+echo "dedup: wall $wall, CPU $cpu s, max RSS $rss MB; in the run $(printf %.1f "$(field seconds)") s, comparing and estimating $(printf %.1f "$(field compare_seconds)") s"
 echo "persons $(field persons), candidates $(field candidates), keys $(field keys) shared and $(field capped_keys) capped, pairs after blocking $(field pairs), comparisons $(field comparisons) ($(field comparisons_per_second | cut -d. -f1) a second)"
-echo "at or above $(field threshold): $(field above_threshold) pairs ($(field hidden) not the supervisor's to see)"
+echo "at or above $(printf %.2f "$(field threshold)"): $(field above_threshold) pairs ($(field hidden) not the supervisor's to see)"
 sqlite3 "$WORK/var/safepath.db" "SELECT lower(hex(person_a)) || ',' || lower(hex(person_b)) FROM match_pairs WHERE state = 'proposed'" >"$WORK/queue.txt"
 true_pairs=$(sed -n 's/.* \([0-9]*\) true duplicate pairs.*/\1/p' "$WORK/gen.err")
 read -r tp fp <<<"$(awk -F, -f "$ROOT/tools/dedup_truth.awk" "$WORK/map.csv" "$WORK/queue.txt")"
