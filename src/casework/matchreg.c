@@ -116,18 +116,24 @@ static int mr_model(struct mr_thread *t, struct sp_err *err)
 static int mr_get(struct mr_thread **out, struct sp_err *err)
 {
 	*out = NULL;
-	if (pthread_once(&mr_once, mr_key_create) != 0 || !mr_key_ok)
-		return sp_err_set(err, SP_EINTERNAL, "", "cannot keep the matcher");
+	if (pthread_once(&mr_once, mr_key_create) != 0 || !mr_key_ok) {
+		sp_err_set(err, SP_EINTERNAL, "", "cannot keep the matcher");
+		return SP_EINTERNAL;
+	}
 	struct mr_thread *t = pthread_getspecific(mr_key);
 	if (t) {
 		*out = t;
 		return SP_OK;
 	}
-	if (!(t = calloc(1, sizeof *t)))
-		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	if (!(t = calloc(1, sizeof *t))) {
+		sp_err_set(err, SP_ENOMEM, "", "out of memory");
+		return SP_ENOMEM;
+	}
 	int rc = mr_model(t, err);
-	if (!rc && pthread_setspecific(mr_key, t) != 0)
-		rc = sp_err_set(err, SP_EINTERNAL, "", "cannot keep the matcher");
+	if (!rc && pthread_setspecific(mr_key, t) != 0) {
+		sp_err_set(err, SP_EINTERNAL, "", "cannot keep the matcher");
+		rc = SP_EINTERNAL;
+	}
 	if (rc) {
 		mr_free(t);
 		return rc;
@@ -206,7 +212,7 @@ static int joined(struct sp_arena *a, const char *const *items, size_t n, char s
 		if (b.len)
 			rc = sp_buf_addc(&b, sep);
 		for (const char *p = items[i]; !rc && *p; p++)
-			rc = sp_buf_addc(&b, *p == sep ? ' ' : *p);
+			rc = sp_buf_addc(&b, (char)(*p == sep ? ' ' : *p));
 	}
 	*out = rc ? NULL : sp_arena_strndup(a, b.data ? b.data : "", b.len);
 	if (b.data)
@@ -218,7 +224,7 @@ static int joined(struct sp_arena *a, const char *const *items, size_t n, char s
 static int aliases_cell(struct mr_thread *t, const struct sp_person *p, struct sp_arena *a,
 			const char **out, struct sp_err *err)
 {
-	const char *items[SP_PERSON_MAX_ALIASES];
+	const char *items[SP_PERSON_MAX_ALIASES] = {NULL};
 	size_t n = p->n_aliases < SP_PERSON_MAX_ALIASES ? p->n_aliases : SP_PERSON_MAX_ALIASES;
 	for (size_t i = 0; i < n; i++) {
 		int rc = name_prepared(t, &p->aliases[i], true, a, &items[i], err);
@@ -231,7 +237,7 @@ static int aliases_cell(struct mr_thread *t, const struct sp_person *p, struct s
 static int relatives_cell(const struct sp_person *p, struct sp_arena *a, const char **out,
 			  struct sp_err *err)
 {
-	const char *items[SP_PERSON_MAX_FAMILY];
+	const char *items[SP_PERSON_MAX_FAMILY] = {NULL};
 	size_t n = p->safety.n_family < SP_PERSON_MAX_FAMILY ? p->safety.n_family
 							     : SP_PERSON_MAX_FAMILY;
 	for (size_t i = 0; i < n; i++)
@@ -266,8 +272,10 @@ static int cells_build(struct mr_thread *t, const struct sp_person *p, const cha
 			bool birth = t->fill[f] == FILL_DATE_OF_BIRTH;
 			if (birth ? !p->has_birth : !p->separation.has_date)
 				break;
-			if (!(date = sp_arena_alloc(a, CELL_DATE_MAX)))
-				return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+			if (!(date = sp_arena_alloc(a, CELL_DATE_MAX))) {
+				sp_err_set(err, SP_ENOMEM, "", "out of memory");
+				return SP_ENOMEM;
+			}
 			date_cell(birth ? &p->birth : &p->separation.date,
 				  birth && p->birth.estimated, date);
 			cells[f] = date;
@@ -277,7 +285,7 @@ static int cells_build(struct mr_thread *t, const struct sp_person *p, const cha
 			cells[f] = sex_cell(p->sex);
 			break;
 		case FILL_NATIONALITY: {
-			const char *codes[SP_PERSON_MAX_LIST];
+			const char *codes[SP_PERSON_MAX_LIST] = {NULL};
 			size_t n = p->n_nationalities < SP_PERSON_MAX_LIST ? p->n_nationalities
 									   : SP_PERSON_MAX_LIST;
 			for (size_t i = 0; i < n; i++)
@@ -396,7 +404,8 @@ static int keys_blind(struct sp_casework *cw, struct mr_thread *t, const char *c
 		struct blinded b = {.rule = keys[i].rule};
 		rc = cw_blind_match(cw, keys[i].rule, keys[i].key, b.v, err);
 		size_t j = 0;
-		while (!rc && j < *n && (out[j].rule != b.rule || memcmp(out[j].v, b.v, CW_BLIND_LEN)))
+		while (!rc && j < *n &&
+		       (out[j].rule != b.rule || memcmp(out[j].v, b.v, CW_BLIND_LEN) != 0))
 			j++;
 		if (!rc && j == *n)
 			out[(*n)++] = b;
@@ -758,7 +767,8 @@ static int score_all(struct sp_casework *cw, struct mr_thread *t, const struct s
 		     const char *const *probe, const struct sp_id *exclude, struct cands *c,
 		     struct sp_err *err)
 {
-	qsort(c->v, c->n, sizeof *c->v, by_shared);
+	if (c->n)
+		qsort(c->v, c->n, sizeof *c->v, by_shared);
 	size_t kept = 0, n = 0, all = c->n < SP_MATCHREG_SCORED ? c->n : SP_MATCHREG_SCORED;
 	for (size_t i = 0; i < all; i++) {
 		bool skip = false;
@@ -783,7 +793,8 @@ static int score_all(struct sp_casework *cw, struct mr_thread *t, const struct s
 			c->v[kept++] = *k;
 	}
 	c->n = kept;
-	qsort(c->v, c->n, sizeof *c->v, by_probability);
+	if (kept)
+		qsort(c->v, kept, sizeof *c->v, by_probability);
 	return rc;
 }
 
