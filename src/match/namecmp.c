@@ -217,7 +217,8 @@ static double script_score(const struct view *a, const struct view *b, const cha
 	return sum / (double)rows;
 }
 
-static void compare_views(const struct view *a, const struct view *b, struct sp_match_cmp *out)
+static void compare_views(const struct view *a, const struct view *b, bool edits,
+			  struct sp_match_cmp *out)
 {
 	memset(out, 0, sizeof *out);
 	out->script = -1;
@@ -251,10 +252,9 @@ static void compare_views(const struct view *a, const struct view *b, struct sp_
 			set += sim[i][to[i]];
 			out->skeleton_agree += skel[i][to[i]];
 			out->phonetic_agree += phon[i][to[i]];
-			out->edits += sim[i][to[i]] == 1.0
-					      ? 0
-					      : sp_damerau_levenshtein(cr[i].c, cr[i].n, cc[to[i]].c,
-								       cc[to[i]].n);
+			if (edits && sim[i][to[i]] < 1.0)
+				out->edits += sp_damerau_levenshtein(cr[i].c, cr[i].n, cc[to[i]].c,
+								     cc[to[i]].n);
 			for (size_t k = 0; k < i; k++)
 				out->reordered = out->reordered || to[k] > to[i];
 		}
@@ -281,15 +281,15 @@ void sp_match_name_compare(const struct sp_match_name *a, const struct sp_match_
 	struct view va, vb;
 	view_of_name(a, &va);
 	view_of_name(b, &vb);
-	compare_views(&va, &vb, out);
+	compare_views(&va, &vb, true, out);
 }
 
-bool sp_match_prepared_compare(const char *a, const char *b, struct sp_match_cmp *out)
+bool sp_match_prepared_compare(const char *a, const char *b, bool edits, struct sp_match_cmp *out)
 {
 	struct view va, vb;
 	if (!view_of_cell(a, &va) || !view_of_cell(b, &vb))
 		return false;
-	compare_views(&va, &vb, out);
+	compare_views(&va, &vb, edits, out);
 	return true;
 }
 
