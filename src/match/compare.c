@@ -336,10 +336,11 @@ static int level_names(const struct sp_comparison *c, const char *a, const char 
 		       struct sp_cmp_detail *d)
 {
 	struct sp_match_cmp m;
-	bool edits = false;
+	int edits_max = -1; /* the largest a level asks about */
 	for (int i = 0; i < c->n_levels; i++)
-		edits = edits || c->levels[i].test == SP_TEST_DAMERAU;
-	if (!sp_match_prepared_compare(a, b, edits, &m)) {
+		if (c->levels[i].test == SP_TEST_DAMERAU && c->levels[i].max > edits_max)
+			edits_max = c->levels[i].max;
+	if (!sp_match_prepared_compare(a, b, edits_max, &m)) {
 		char ka[SP_CMP_VALUE_MAX], kb[SP_CMP_VALUE_MAX];
 		if (!sp_compare_key(SP_CMP_NAME, a, ka, sizeof ka) ||
 		    !sp_compare_key(SP_CMP_NAME, b, kb, sizeof kb))
