@@ -440,12 +440,13 @@ static int compare_pairs(const struct side *s, bool dedup, struct sp_fs_result *
 	struct compare_job jobs[COMPARE_THREADS_MAX];
 	pthread_t tid[COMPARE_THREADS_MAX];
 	bool started[COMPARE_THREADS_MAX] = {false};
-	for (size_t k = 0; k < t; k++)
-		jobs[k] = (struct compare_job){.s = s, .dedup = dedup, .r = r, .lo = n * k / t,
-					       .hi = n * (k + 1) / t, .shares = t,
-					       .progress = k ? NULL : progress, .ctx = ctx};
-	for (size_t k = 1; k < t; k++)
+	jobs[0] = (struct compare_job){.s = s, .dedup = dedup, .r = r, .lo = 0, .hi = n / t,
+				       .shares = t, .progress = progress, .ctx = ctx};
+	for (size_t k = 1; k < t; k++) {
+		jobs[k] = jobs[0];
+		jobs[k].lo = n * k / t, jobs[k].hi = n * (k + 1) / t, jobs[k].progress = NULL;
 		started[k] = pthread_create(&tid[k], NULL, compare_range, &jobs[k]) == 0;
+	}
 	compare_range(&jobs[0]);
 	for (size_t k = 1; k < t; k++) {
 		if (started[k])
@@ -533,8 +534,10 @@ static int prepare(const struct sp_fs_model *m, const struct sp_fs_table *t,
 	size_t *at = calloc(n, sizeof *at); /* offset + 1 of a cell's prepared text, 0: as given */
 	struct sp_buf text;
 	sp_buf_init(&text, SIZE_MAX / 2);
-	if (!rc && (!name || !at))
-		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
+	if (!rc && (!name || !at)) {
+		sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
+		rc = SP_ENOMEM;
+	}
 	for (size_t i = 0; !rc && i < n; i++) {
 		if (!needs_preparing(m, (int)(i % nf), t->cells[i]))
 			continue;
@@ -550,8 +553,10 @@ static int prepare(const struct sp_fs_model *m, const struct sp_fs_table *t,
 			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
 	}
 	out->cells = rc ? NULL : malloc(n * sizeof *out->cells);
-	if (!rc && !out->cells)
-		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
+	if (!rc && !out->cells) {
+		sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
+		rc = SP_ENOMEM;
+	}
 	for (size_t i = 0; !rc && i < n; i++)
 		out->cells[i] = at[i] ? text.data + at[i] - 1 : t->cells[i];
 	free(name);
