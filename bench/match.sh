@@ -2,8 +2,11 @@
 # safepath match on FEBRL 4 (5000 x 5000 records, ../shared/data/febrl): pairs after blocking,
 # field comparisons per CPU second and the command's CPU time, from the start of the command to
 # the written result (reading both files, blocking, comparing, u from random pairs, EM, writing
-# the pairs). Load: one process, one thread, ROUNDS rounds (default 5), the best and the median
-# printed. Not a test: copy the figures into docs/performance.md with the machine line.
+# the pairs). Load: one process, ROUNDS rounds (default 5), the best and the median printed.
+# Then the generator's persons (tools/gen_persons, seed 3) at GEN_PERSONS (default "100000
+# 1000000") deduplicated with the person model by bench/bench_match_gen.c: pairs after blocking,
+# field comparisons per CPU second, the link's phases, recall and precision against the truth.
+# Not a test: copy the figures into docs/performance.md with the machine line.
 set -eu
 cd "$(dirname "$0")/.."
 SP=build/gcc/safepath
@@ -36,3 +39,19 @@ sort -n "$tmp/rounds" | awk -v n="$ROUNDS" '
 			cpu[1], cpu[m], wall[m], rss
 		printf "comparisons per CPU second (whole command, median): %.0f\n", cmp / cpu[m]
 	}'
+
+B=build/gcc/bench
+if [ ! -x "$B/bench_match_gen" ] || [ bench/bench_match_gen.c -nt "$B/bench_match_gen" ] ||
+	[ build/gcc/libsafepath.a -nt "$B/bench_match_gen" ]; then
+	mkdir -p "$B"
+	# shellcheck disable=SC2046
+	cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Iinclude -Isrc bench/bench_match_gen.c \
+		build/gcc/libsafepath.a $(pkg-config --cflags --libs libsodium sqlite3 libpq jansson \
+		icu-uc icu-i18n icu-io) -lpthread -lm -o "$B/bench_match_gen"
+fi
+for n in ${GEN_PERSONS:-100000 1000000}; do
+	echo "== generated persons: gen_persons --persons $n --seed 3, deduplicated with the person model"
+	build/gcc/tools/gen_persons --persons "$n" --seed 3 >"$tmp/persons.jsonl" 2>/dev/null
+	"$B/bench_match_gen" "$tmp/persons.jsonl"
+	rm -f "$tmp/persons.jsonl"
+done

@@ -26,6 +26,7 @@ import { ServicesPage, ServicePage, ServicesImportPage } from './pages/services.
 import { ReferralsPage, ReferralPage, ReferralPrintPage } from './pages/referrals.js';
 import { NotificationsPage } from './pages/notifications.js';
 import { ApprovalsPage } from './pages/approvals.js';
+import { DuplicatesPage } from './pages/duplicates.js';
 import { SubjectAccessPage } from './pages/subject.js';
 import { IncomingReferralPage } from './pages/incoming.js';
 
@@ -42,7 +43,7 @@ function route(path, me) {
   if (path === '/notifications') return { page: NotificationsPage }; // every signed-in user's
   if (!staff && (path.startsWith('/cases') || path.startsWith('/screenings') || path === '/tasks'
     || path === '/deadlines' || path === '/focal-points' || path.startsWith('/services')
-    || path === '/approvals')) return { page: HomePage };
+    || path === '/approvals' || path === '/duplicates')) return { page: HomePage };
   // referrals: the referring roles and the providers (the API decides what each sees)
   if (path.startsWith('/referrals')) {
     if (!staff && !me.roles.includes('provider')) return { page: HomePage };
@@ -65,6 +66,9 @@ function route(path, me) {
   if (sv) return { page: ServicePage, props: { id: sv[1] } };
   // the supervisors' queue; another role typing its address goes home
   if (path === '/approvals') return { page: me.roles.includes('supervisor') ? ApprovalsPage : HomePage };
+  // the review queue of safepath dedup: a supervisor's (the API shows each pair only where
+  // both persons may be read)
+  if (path === '/duplicates') return { page: me.roles.includes('supervisor') ? DuplicatesPage : HomePage };
   const m = /^\/cases\/([0-9a-fA-F-]{36})$/.exec(path);
   if (m) return { page: CasePage, props: { id: m[1] } };
   const sm = /^\/screenings\/([0-9a-fA-F-]{36})$/.exec(path);

@@ -79,6 +79,7 @@ struct sp_fs_model {
 	uint64_t seed;
 	int em_iterations;
 	bool estimate_u;	  /* EM estimates u too, from the random pairs' start */
+	bool lambda_only;	  /* EM estimates the share of matches only (needs parameters) */
 	bool has_params;	  /* the file ships estimates ("parameters") */
 	struct sp_fs_params params;
 };
@@ -133,8 +134,8 @@ struct sp_fs_result {
 				* left rows then right rows (0: no value) */
 	double lambda;	       /* estimated share of matches among the candidates */
 	size_t n_left, n_right;
-	uint64_t comparisons;  /* field comparisons made: (candidates + random pairs for u) ×
-				* comparisons of the model */
+	uint64_t comparisons;  /* field comparisons made: (candidates + random pairs for u, drawn
+				* only when the model ships no parameters) × comparisons */
 	uint64_t capped_keys;  /* blocking keys skipped for having too many pairs */
 	int em_iterations;     /* EM rounds run */
 };

@@ -133,9 +133,12 @@ void sp_match_name_compare(const struct sp_match_name *a, const struct sp_match_
 size_t sp_match_name_encode(const struct sp_match_name *name, char *out, size_t cap);
 
 /* Two prepared cells compared as sp_match_name_compare compares the names they were made of,
- * over slices of the cells: no allocation, no decoding into struct sp_match_name. false (and
- * out untouched) when either is not a prepared cell. */
-bool sp_match_prepared_compare(const char *a, const char *b, struct sp_match_cmp *out);
+ * over slices of the cells: no allocation, no decoding into struct sp_match_name. The edit
+ * distances, the costliest part, are summed only as far as edits_max: out->edits is the sum
+ * when it is at most edits_max, else edits_max + 1 (-1: not summed, 0). false (and out
+ * untouched) when either is not a prepared cell. */
+bool sp_match_prepared_compare(const char *a, const char *b, int edits_max,
+			       struct sp_match_cmp *out);
 
 /* The words of a prepared cell in one form (empty keys left out), as slices of the cell: how
  * many, at most cap; 0 when cell is not prepared. */

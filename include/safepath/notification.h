@@ -59,6 +59,10 @@ enum sp_notification_kind {
 	SP_NOTIFY_MATCH_ELSEWHERE, /* object the agency's own case that a registration check
 				    * elsewhere found as a possible match, for its focal points;
 				    * no personal data, not even the checker's; link /cases/CASE */
+	SP_NOTIFY_DEDUP_ELSEWHERE, /* object a deduplication run that found possible duplicates
+				    * among the agency's cases its runner may not see, for the
+				    * agency's focal points and supervisors, once a run; about no
+				    * case; no link (a supervisor reviews Possible duplicates) */
 	SP_NOTIFY_KIND_COUNT
 };
 const char *sp_notification_kind_name(enum sp_notification_kind k); /* "task.assigned" */

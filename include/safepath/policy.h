@@ -93,6 +93,8 @@ enum sp_action {
 	SP_ACT_REFERRAL_RESPOND, /* the receiving provider's answers (rule 5 only) */
 	SP_ACT_APPROVAL_DECIDE, /* approve or reject what waits in an agency's approvals queue
 				 * (object.agency: the agency whose supervisors decide) */
+	SP_ACT_MATCH_DEDUP,     /* deduplicate the registry (safepath dedup): its pairs are then
+				 * shown only as case.read and person.read_identity allow */
 	SP_ACTION_COUNT
 };
 

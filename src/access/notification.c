@@ -41,6 +41,8 @@ static const struct {
 	/* a registration check found this case as a possible match for a user who may not see
 	 * it: the holding agency's focal points decide whether to get in touch */
 	[SP_NOTIFY_MATCH_ELSEWHERE] = {"match.elsewhere", "case", true, LINK_CASE, NULL},
+	/* safepath dedup found pairs the runner may not see: the agency's own people review them */
+	[SP_NOTIFY_DEDUP_ELSEWHERE] = {"dedup.elsewhere", "dedup_run", false, LINK_NONE, NULL},
 };
 
 const char *sp_notification_kind_name(enum sp_notification_kind k)

@@ -91,7 +91,12 @@
  *     the approvals module, which knows the users);
  *     approval.decide (a case's closure, transfer, consent
  *     override, break-glass review) = supervisor of the     other_agency
- *     deciding agency (four eyes: casework's approvals).
+ *     deciding agency (four eyes: casework's approvals);
+ *     match.dedup (deduplicating the registry: the run opens
+ *     candidates' matching cells in memory, and each pair
+ *     is then shown only where case.read and
+ *     person.read_identity allow it on both cases) =
+ *     supervisor.
  *  8  several roles: the union of what each role grants; when every role refuses, the most
  *     specific reason wins (deny_rank below).
  *
@@ -259,6 +264,10 @@ static const struct action_rule {
 	/* The supervisors' approvals queue: the object is the agency whose supervisors decide
 	 * (the owning agency, or a transfer's receiving one). */
 	[SP_ACT_APPROVAL_DECIDE] = {"approval.decide", SCOPE_USER, 0, 0, SP_ROLE_SUPERVISOR},
+	/* Deduplicating the registry (casework's dedup.c): a team lead's work, like retention's
+	 * run, but not the DPO's (who would then review the pairs' persons) nor a coordinator's
+	 * (aggregates only). */
+	[SP_ACT_MATCH_DEDUP] = {"match.dedup", SCOPE_NONE, 0, 0, SP_ROLE_SUPERVISOR},
 };
 
 /* ---- staff reach over a case of their own agency (rule 4) ---- */

@@ -274,6 +274,11 @@ enum cw_action {
 	CW_PERSON_LINK,
 	CW_PERSON_REJECT,
 	CW_PERSON_UNLINK,
+	CW_DEDUP_RUN,
+	CW_PAIR_LIST,
+	CW_PAIR_CONFIRM,
+	CW_PAIR_REJECT,
+	CW_PAIR_UNDO,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;

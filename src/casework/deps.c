@@ -190,6 +190,14 @@ static const struct sp_case_act acts[] = {
 	[CW_PERSON_LINK] = ACT(CASE_UPDATE, FC(STAT), "person.link"),
 	[CW_PERSON_REJECT] = ACT(CASE_UPDATE, FC(STAT), "person.reject"),
 	[CW_PERSON_UNLINK] = ACT(CASE_UPDATE, FC(STAT), "person.unlink"),
+	/* deduplicating the registry (dedup.c): the run is asked once, on no case; its pairs are
+	 * shown where both persons' identity may be read, and decided where both cases may be
+	 * updated (a link is a fact about two records: it never widens access) */
+	[CW_DEDUP_RUN] = ACT(MATCH_DEDUP, 0, "match.dedup"),
+	[CW_PAIR_LIST] = ACT(PERSON_READ_IDENTITY, FC(IDENTITY), "match_pair.list"),
+	[CW_PAIR_CONFIRM] = ACT(CASE_UPDATE, FC(STAT), "match_pair.confirm"),
+	[CW_PAIR_REJECT] = ACT(CASE_UPDATE, FC(STAT), "match_pair.reject"),
+	[CW_PAIR_UNDO] = ACT(CASE_UPDATE, FC(STAT), "match_pair.undo"),
 };
 #undef ACT
 #undef FC

@@ -35,7 +35,7 @@ extern const struct sp_cli_cmd sp_cli_cmd_backup, sp_cli_cmd_restore, sp_cli_cmd
 	sp_cli_cmd_protocols, sp_cli_cmd_jurisdictions, sp_cli_cmd_decision,
 	sp_cli_cmd_deadline, sp_cli_cmd_services, sp_cli_cmd_focal, sp_cli_cmd_referral;
 extern const struct sp_cli_cmd sp_cli_cmd_retention, sp_cli_cmd_subject_access, sp_cli_cmd_match,
-	sp_cli_cmd_registry;
+	sp_cli_cmd_registry, sp_cli_cmd_dedup;
 
 /* Print "safepath: <what>: <message> (field)" to stderr and return the exit code for err. */
 int sp_cli_fail(const struct sp_err *err, const char *what);

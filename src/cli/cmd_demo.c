@@ -3,7 +3,10 @@
  * script, some without a family name, some born on Solar Hijri dates), so that a new
  * installation can be tried at once. Everything goes through the library as a real user
  * would, audited; cases carry the `synthetic` flag. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +17,7 @@
 #include "cli/cli.h"
 #include "safepath/case.h"
 #include "safepath/caseevent.h"
+#include "safepath/json.h"
 #include "safepath/jurisdiction.h"
 #include "safepath/need.h"
 #include "safepath/referral.h"
@@ -25,7 +29,7 @@ static int cmd_demo(struct sp_cli *cli, int argc, char **argv);
 const struct sp_cli_cmd sp_cli_cmd_demo = {
 	"demo",
 	"add synthetic demo agencies, a user of every role and a few hundred synthetic cases",
-	"demo [--cases N] [--batch]\n"
+	"demo [--cases N] [--batch] | --generated FILE.jsonl --map MAP.csv\n"
 	"  --cases N  how many synthetic cases to open (default 300, at most 5000; with --batch at\n"
 	"             most 10000000)\n"
 	"  --batch    the benchmarks' store: cases opened 1000 to a transaction with one audit\n"
@@ -37,6 +41,13 @@ const struct sp_cli_cmd sp_cli_cmd_demo = {
 	"             referrals, sent, every second acknowledged, every tenth accepted); the others\n"
 	"             go to the identifier, the child-protection caseworker and the screener.\n"
 	"             Prints the rate of the batch path\n"
+	"  --generated FILE.jsonl  instead of demo persons, tools/gen_persons' registrations\n"
+	"             (docs/generator.md), every line checked first (an error names its line\n"
+	"             and field, and nothing is opened), then opened through the batch path\n"
+	"             like --batch's cases and shared by the same openers\n"
+	"  --map MAP.csv  with --generated: written (mode 0600) with record_id,cluster,\n"
+	"             case_number,person_id of every registration, to measure matching against\n"
+	"             the generator's truth\n"
 	"Prints the demo accounts and their password, once. Run it on a new installation only",
 	cmd_demo,
 };
@@ -321,11 +332,300 @@ static int demo_batch(struct sp_cli *cli, struct sp_app *app, unsigned total, do
 	return rc ? rc : bench_work(cli, app, cases, mine, err);
 }
 
+/* ---- --generated: tools/gen_persons' registrations as cases (docs/generator.md) ---- */
+
+/* A relative of `extra` (mother, father) as a family link: the name's parts, romanised where
+ * shown, else in the original, one space between them. */
+static int generated_relative(json_t *extra, const char *who, enum sp_relationship rel,
+			      struct sp_arena *a, struct sp_person *p, struct sp_err *err)
+{
+	json_t *r = json_object_get(extra, who);
+	if (!r)
+		return SP_OK;
+	static const char *const only_names[] = {"names", NULL};
+	json_t *names = json_object_get(r, "names");
+	char name[SP_PERSON_MAX_PARTS * (SP_PERSON_MAX_TEXT + 1)];
+	size_t len = 0;
+	if (!json_is_object(r))
+		return sp_err_set(err, SP_EINVAL, "", "must be an object");
+	int rc = sp_json_only_keys(r, only_names, err);
+	if (!rc && (!json_is_array(names) || json_array_size(names) == 0 ||
+		    json_array_size(names) > SP_PERSON_MAX_PARTS))
+		rc = sp_err_set(err, SP_EINVAL, "/names", "must be an array of 1 to %d name parts",
+				SP_PERSON_MAX_PARTS);
+	for (size_t i = 0; !rc && i < json_array_size(names); i++) {
+		json_t *part = json_array_get(names, i);
+		const char *text = json_string_value(json_object_get(part, "romanised"));
+		if (!text)
+			text = json_string_value(json_object_get(part, "original"));
+		size_t n = text ? strlen(text) : 0;
+		if (n == 0 || n > SP_PERSON_MAX_TEXT)
+			rc = sp_err_set(err, SP_EINVAL, "", "a name part needs its text, at most %d bytes",
+					SP_PERSON_MAX_TEXT);
+		else {
+			memcpy(name + len, text, n);
+			len += n;
+			name[len++] = ' ';
+		}
+		if (rc) {
+			char seg[32];
+			snprintf(seg, sizeof seg, "names/%zu", i);
+			sp_err_prefix(err, seg);
+		}
+	}
+	if (rc) {
+		sp_err_prefix(err, who);
+		return rc;
+	}
+	name[len - 1] = '\0';
+	if (p->safety.n_family >= SP_PERSON_MAX_FAMILY)
+		return sp_err_set(err, SP_EINVAL, "", "the person has %d family links already",
+				  SP_PERSON_MAX_FAMILY);
+	size_t cap = p->safety.n_family; /* full: the array grows */
+	struct sp_family_link *l = sp_arena_grow(a, p->safety.family, p->safety.n_family, &cap,
+						 sizeof *l);
+	if (!l)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	p->safety.family = l;
+	l[p->safety.n_family++] = (struct sp_family_link){.relationship = rel,
+							  .name = sp_arena_strdup(a, name)};
+	p->has_safety = true;
+	return l[p->safety.n_family - 1].name ? SP_OK : sp_err_set(err, SP_ENOMEM, "", "out of memory");
+}
+
+/* extra's separation {place, place_kind, date}, its place and date, moved into the person
+ * object for the decoder (place_kind, whether the place is an area code or a town, is not
+ * kept); an error there names /extra/separation. */
+static int generated_separation(json_t *person, json_t *extra, struct sp_err *err)
+{
+	json_t *sep = json_is_object(extra) ? json_object_get(extra, "separation") : NULL;
+	if (!sep)
+		return SP_OK;
+	static const char *const members[] = {"place", "place_kind", "date", NULL};
+	int rc = json_is_object(sep) ? sp_json_only_keys(sep, members, err)
+				     : sp_err_set(err, SP_EINVAL, "", "must be an object");
+	json_t *moved = rc ? NULL : json_deep_copy(sep);
+	if (!rc && (!moved || (json_object_get(moved, "place_kind") &&
+			       json_object_del(moved, "place_kind")) ||
+		    json_object_set_new(person, "separation", moved)))
+		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	if (rc && rc != SP_ENOMEM)
+		sp_err_prefix(err, "extra/separation");
+	return rc;
+}
+
+/* extra: its mother and father as family links (its separation went into the person). */
+static int generated_extra(json_t *extra, struct sp_arena *a, struct sp_person *p,
+			   struct sp_err *err)
+{
+	static const char *const members[] = {"separation", "mother", "father", NULL};
+	if (!json_is_object(extra))
+		return sp_err_set(err, SP_EINVAL, "", "must be an object");
+	int rc = sp_json_only_keys(extra, members, err);
+	if (!rc)
+		rc = generated_relative(extra, "mother", SP_REL_MOTHER, a, p, err);
+	return rc ? rc : generated_relative(extra, "father", SP_REL_FATHER, a, p, err);
+}
+
+/* One line of gen_persons: {record_id, cluster, source, noise, person, extra}. The person
+ * through the real decoder; extra's separation as the person's and its mother and father as
+ * family links; source and noise (the truth) are not read. */
+static int generated_line(const char *text, size_t len, struct sp_arena *a, struct sp_person *p,
+			  const char **record_id, int64_t *cluster, struct sp_err *err)
+{
+	static const char *const members[] = {"record_id", "cluster", "source", "noise",
+					      "person", "extra", NULL};
+	json_t *j = sp_json_parse(text, len, err);
+	if (!j)
+		return SP_EINVAL;
+	int rc = json_is_object(j) ? sp_json_only_keys(j, members, err)
+				   : sp_err_set(err, SP_EINVAL, "", "must be a JSON object");
+	if (!rc)
+		rc = sp_json_get_str(j, "record_id", true, record_id, err);
+	if (!rc && (strlen(*record_id) == 0 || strlen(*record_id) > 64 ||
+		    strpbrk(*record_id, ",\"\r\n")))
+		rc = sp_err_set(err, SP_EINVAL, "/record_id",
+				"must be 1 to 64 characters without commas, quotes or line breaks");
+	if (!rc)
+		rc = sp_json_get_int(j, "cluster", true, cluster, err);
+	if (!rc && *cluster < 0)
+		rc = sp_err_set(err, SP_EINVAL, "/cluster", "must be a whole number from 0");
+	if (!rc) {
+		*record_id = sp_arena_strdup(a, *record_id);
+		rc = *record_id ? SP_OK : sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	}
+	json_t *person = json_object_get(j, "person");
+	if (!rc && !json_is_object(person))
+		rc = sp_err_set(err, SP_EINVAL, "/person", "must be an object");
+	json_t *extra = json_object_get(j, "extra");
+	if (!rc && (rc = generated_separation(person, extra, err)) == SP_OK &&
+	    (rc = sp_person_decode(person, a, p, err)))
+		sp_err_prefix(err, strncmp(err->field, "/separation", 11) == 0 ? "extra" : "person");
+	if (!rc && extra && (rc = generated_extra(extra, a, p, err)))
+		sp_err_prefix(err, "extra");
+	json_decref(j);
+	return rc;
+}
+
+/* The registrations waiting for one opener's next batch. */
+struct generated_batch {
+	struct sp_subject subject;
+	struct sp_arena arena; /* the persons and record ids, wiped after each batch */
+	unsigned n;
+	struct sp_person person[BATCH];
+	struct sp_case_open in[BATCH];
+	const char *record_id[BATCH];
+	int64_t cluster[BATCH];
+	struct sp_case out[BATCH];
+};
+
+struct generated {
+	struct sp_casework *cw;
+	FILE *map;
+	struct generated_batch *batch; /* one per opener */
+	unsigned done, total;
+};
+
+/* Open one opener's waiting registrations as one batch and write their lines of the map. */
+static int generated_flush(struct generated *g, struct generated_batch *b, struct sp_err *err)
+{
+	if (b->n == 0)
+		return SP_OK;
+	g->cw->subject = &b->subject;
+	g->cw->arena = &b->arena;
+	int rc = sp_case_open_batch(g->cw, b->in, b->n, b->out, err);
+	for (unsigned i = 0; !rc && i < b->n; i++) {
+		char person[SP_ID_STRLEN + 1];
+		sp_id_format(&b->out[i].person, person);
+		if (fprintf(g->map, "%s,%lld,%s,%s\n", b->record_id[i], (long long)b->cluster[i],
+			    b->out[i].number, person) < 0)
+			rc = sp_err_set(err, SP_EIO, "--map", "cannot write the map");
+	}
+	g->done += b->n;
+	progress(g->done, g->total);
+	b->n = 0;
+	sp_arena_release(&b->arena);
+	return rc;
+}
+
+/* The opener of line n: by a hash of its number against the openers' shares, so that a
+ * person's registrations spread over agencies as they do in the field. */
+static size_t generated_opener(unsigned n)
+{
+	uint32_t h = n * 2654435761u;
+	unsigned pct = (h >> 8) % 100, sum = 0;
+	size_t i = 0;
+	while (i + 1 < sizeof openers / sizeof openers[0] && pct >= sum + openers[i].share)
+		sum += openers[i++].share;
+	return i;
+}
+
+/* Read path line by line: check every line (g NULL: count them into *lines), or open them
+ * as cases. Errors name the line and the field. */
+static int generated_pass(const char *path, struct generated *g, unsigned *lines,
+			  struct sp_err *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return sp_err_set(err, SP_EIO, "--generated", "cannot open the file: %s",
+				  strerror(errno));
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned n = 0;
+	int rc = SP_OK;
+	struct sp_arena check;
+	sp_arena_init(&check, 1u << 16, 0);
+	while (!rc && (len = getline(&line, &cap, f)) > 0) {
+		n++;
+		struct generated_batch *b = g ? &g->batch[generated_opener(n)] : NULL;
+		struct sp_person p;
+		const char *record_id;
+		int64_t cluster;
+		if (b)
+			rc = generated_line(line, (size_t)len, &b->arena, &b->person[b->n],
+					    &b->record_id[b->n], &b->cluster[b->n], err);
+		else
+			rc = generated_line(line, (size_t)len, &check, &p, &record_id, &cluster, err);
+		sp_arena_release(&check);
+		if (rc) {
+			char msg[sizeof err->msg];
+			snprintf(msg, sizeof msg, "%s", err->msg);
+			snprintf(err->msg, sizeof err->msg, "line %u: %.*s", n,
+				 (int)sizeof err->msg - 24, msg);
+		} else if (b) {
+			b->in[b->n] = (struct sp_case_open){.person = &b->person[b->n],
+							    .priority = SP_PRIORITY_NORMAL,
+							    .flags = SP_CASE_SYNTHETIC};
+			if (++b->n == BATCH)
+				rc = generated_flush(g, b, err);
+		}
+	}
+	if (!rc && ferror(f))
+		rc = sp_err_set(err, SP_EIO, "--generated", "cannot read the file");
+	free(line);
+	fclose(f);
+	*lines = n;
+	return rc;
+}
+
+/* --generated FILE --map MAP, its total lines checked already: opened through the batch path,
+ * BATCH to a transaction per opener; MAP (created 0600) gets record_id,cluster,case_number,
+ * person_id for each. */
+static int demo_generated(struct sp_app *app, const char *path, const char *map_path,
+			  unsigned total, double *seconds, struct sp_err *err)
+{
+	int rc = SP_OK;
+	enum { N_OPENERS = sizeof openers / sizeof openers[0] };
+	struct generated g = {.total = total};
+	g.batch = calloc(N_OPENERS, sizeof *g.batch);
+	if (!g.batch)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	for (size_t i = 0; !rc && i < N_OPENERS; i++) {
+		struct sp_user u;
+		rc = sp_user_get_by_name(&app->access, openers[i].username, &u, err);
+		if (!rc)
+			sp_user_subject(&u, &g.batch[i].subject);
+		sp_arena_init(&g.batch[i].arena, 1u << 20, 0);
+	}
+	int fd = rc ? -1 : open(map_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	g.map = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!rc && !g.map)
+		rc = sp_err_set(err, SP_EIO, "--map", "cannot create the file: %s", strerror(errno));
+	if (!g.map && fd >= 0)
+		close(fd);
+	struct sp_arena arena;
+	struct sp_casework cw;
+	sp_cli_casework(app, &arena, &cw);
+	g.cw = &cw;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	unsigned lines = 0;
+	if (!rc && (fprintf(g.map, "record_id,cluster,case_number,person_id\n") < 0))
+		rc = sp_err_set(err, SP_EIO, "--map", "cannot write the map");
+	if (!rc)
+		rc = generated_pass(path, &g, &lines, err);
+	for (size_t i = 0; !rc && i < N_OPENERS; i++)
+		rc = generated_flush(&g, &g.batch[i], err);
+	if (!rc && lines != total)
+		rc = sp_err_set(err, SP_ECONFLICT, "--generated", "the file changed while read");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (g.map && fclose(g.map) && !rc)
+		rc = sp_err_set(err, SP_EIO, "--map", "cannot write the map");
+	for (size_t i = 0; i < N_OPENERS; i++)
+		sp_arena_release(&g.batch[i].arena);
+	free(g.batch);
+	sp_arena_release(&arena);
+	return rc;
+}
+
 static int cmd_demo(struct sp_cli *cli, int argc, char **argv)
 {
 	unsigned total = 300;
 	long cases = -1;
 	bool batch = false;
+	const char *generated = NULL, *map = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--cases") == 0 && i + 1 < argc) {
 			char *end;
@@ -334,6 +634,10 @@ static int cmd_demo(struct sp_cli *cli, int argc, char **argv)
 				cases = -2;
 		} else if (strcmp(argv[i], "--batch") == 0) {
 			batch = true;
+		} else if (strcmp(argv[i], "--generated") == 0 && i + 1 < argc) {
+			generated = argv[++i];
+		} else if (strcmp(argv[i], "--map") == 0 && i + 1 < argc) {
+			map = argv[++i];
 		} else {
 			return sp_cli_usage(&sp_cli_cmd_demo, "unknown argument");
 		}
@@ -343,6 +647,10 @@ static int cmd_demo(struct sp_cli *cli, int argc, char **argv)
 							    : "--cases must be 0 to 5000");
 	if (cases >= 0)
 		total = (unsigned)cases;
+	if (generated && (cases != -1 || batch))
+		return sp_cli_usage(&sp_cli_cmd_demo, "--generated takes neither --cases nor --batch");
+	if (!generated != !map)
+		return sp_cli_usage(&sp_cli_cmd_demo, "--generated and --map go together");
 	struct sp_app app;
 	int rc = sp_app_open(cli, 0, &app);
 	if (rc)
@@ -356,12 +664,17 @@ static int cmd_demo(struct sp_cli *cli, int argc, char **argv)
 		password[5 + i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
 	password[19] = '\0';
 	struct sp_err err = {0};
-	rc = sp_access_demo_seed(&app.access, agencies, N_AGENCIES, users, N_USERS, password, &err);
+	/* Every line of a generated file is checked before anything is written. */
+	rc = generated ? generated_pass(generated, NULL, &total, &err) : SP_OK;
+	if (!rc)
+		rc = sp_access_demo_seed(&app.access, agencies, N_AGENCIES, users, N_USERS, password, &err);
 	unsigned done = 0;
 	double seconds = 0;
 	if (!rc && batch)
 		rc = demo_batch(cli, &app, total, &seconds, &err);
-	for (size_t i = 0; !rc && !batch && i < sizeof openers / sizeof openers[0]; i++) {
+	if (!rc && generated)
+		rc = demo_generated(&app, generated, map, total, &seconds, &err);
+	for (size_t i = 0; !rc && !batch && !generated && i < sizeof openers / sizeof openers[0]; i++) {
 		unsigned n = total * openers[i].share / 100;
 		if (i == sizeof openers / sizeof openers[0] - 1)
 			n = total - done;
@@ -374,7 +687,7 @@ static int cmd_demo(struct sp_cli *cli, int argc, char **argv)
 	}
 	if (cli->json) {
 		printf("{\"password\":\"%s\",\"cases\":%u,", password, total);
-		if (batch)
+		if (batch || generated)
 			printf("\"batch_seconds\":%.3f,", seconds);
 		printf("\"accounts\":[");
 		for (size_t i = 0; i < N_USERS; i++)
@@ -392,6 +705,9 @@ static int cmd_demo(struct sp_cli *cli, int argc, char **argv)
 			printf("Batch path: %u cases in %.1f s (%.0f cases/s); %s has %u open cases.\n",
 			       total, seconds, seconds > 0 ? total / seconds : 0.0,
 			       openers[0].username, total < BENCH_CASES ? total : BENCH_CASES);
+		if (generated)
+			printf("Generated registrations: %u cases in %.1f s (%.0f cases/s); the map is "
+			       "in %s.\n", total, seconds, seconds > 0 ? total / seconds : 0.0, map);
 		printf("The password is shown only now.\n");
 	}
 	sodium_memzero(password, sizeof password);

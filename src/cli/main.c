@@ -54,6 +54,7 @@ static const struct sp_cli_cmd *const commands[] = {
 	&sp_cli_cmd_jurisdictions,
 	&sp_cli_cmd_match,
 	&sp_cli_cmd_registry,
+	&sp_cli_cmd_dedup,
 	&sp_cli_cmd_demo,
 	&sp_cli_cmd_serve,
 	&cmd_help_entry,

@@ -34,11 +34,7 @@ int http_api_me_notifications(struct http_req *r)
 			json_decref(items);
 			items = NULL;
 		}
-	char c[SP_ID_STRLEN + 1];
-	sp_id_format(&next, c);
-	return http_reply_json(r, 200,
-			       json_pack("{s:o, s:s?}", "items", items, "next_cursor",
-					 sp_id_is_zero(&next) ? NULL : c));
+	return http_reply_page(r, items, &next);
 }
 
 /* ---- GET /api/v1/me/notifications/count ---- */

@@ -210,6 +210,9 @@ void http_hash_end(struct http_req *r);
 struct sp_case_hit;
 int http_reply_case_hits(struct http_req *r, const struct sp_case_hit *hits, size_t n,
 			 const struct sp_id *next);
+/* A page of a list, {"items": items (taken; NULL: a 500), "next_cursor": next or null when
+ * zero} (reply.c). */
+int http_reply_page(struct http_req *r, json_t *items, const struct sp_id *next);
 /* Reply with a JSON body (taking the reference) or no body. Return 0 for the handler. */
 int http_reply_json(struct http_req *r, int status, json_t *body);
 int http_reply_empty(struct http_req *r, int status);
@@ -383,6 +386,10 @@ int http_api_referral_expire(struct http_req *r);
 int http_api_referral_override(struct http_req *r);
 extern const struct http_schema http_schema_referral_create, http_schema_referral_event,
 	http_schema_referral_incoming, http_schema_referral_override;
+/* api_dedup.c: the review queue of safepath dedup, and a decision on one pair */
+int http_api_match_pairs(struct http_req *r);
+int http_api_match_pair_decide(struct http_req *r);
+extern const struct http_schema http_schema_match_pair_decision;
 /* api_subject.c: the DPO's subject-access exports */
 int http_api_subject_export_create(struct http_req *r);
 int http_api_subject_export_create_by_case(struct http_req *r);

@@ -1,6 +1,7 @@
 /* Responses written straight into the request's capped text buffer with the streaming JSON
  * writer, for the pages that are asked for most (the caseload): no jansson tree to build,
- * dump and free. The rows' form is casework's (sp_case_hit_write), shared with --json. */
+ * dump and free. The rows' form is casework's (sp_case_hit_write), shared with --json. And
+ * the page of a list built as a jansson array. */
 #include "http/http.h"
 #include "safepath/case.h"
 #include "safepath/jsonw.h"
@@ -32,4 +33,13 @@ int http_reply_case_hits(struct http_req *r, const struct sp_case_hit *hits, siz
 	}
 	r->text_type = "application/json";
 	return http_reply_empty(r, 200);
+}
+
+int http_reply_page(struct http_req *r, json_t *items, const struct sp_id *next)
+{
+	char cursor[SP_ID_STRLEN + 1];
+	sp_id_format(next, cursor);
+	return http_reply_json(r, 200,
+			       json_pack("{s:o, s:s?}", "items", items, "next_cursor",
+					 sp_id_is_zero(next) ? NULL : cursor));
 }

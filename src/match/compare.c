@@ -100,7 +100,7 @@ static size_t trimmed(const char *v, bool lower, char *out, size_t cap)
 struct dval {
 	int y, m, d;
 	bool weak;
-	char digits[24]; /* YYYYMMDD of a full date (room for what snprintf could write) */
+	char digits[9]; /* YYYYMMDD of a full date */
 };
 
 static bool digits(const char *s, size_t n, int *out)
@@ -140,8 +140,12 @@ static bool parse_date(const char *v, struct dval *out)
 	    ((n == 8 || n == 10) && (out->d < 1 || out->d > 31)))
 		return false;
 	out->weak = est || out->d == 0 || (out->m == 1 && out->d == 1);
-	if (out->d)
-		snprintf(out->digits, sizeof out->digits, "%04d%02d%02d", out->y, out->m, out->d);
+	if (out->d) { /* YYYYMMDD, as the 8 digits were read or from YYYY-MM-DD: no printf here */
+		memcpy(out->digits, p, 4);
+		memcpy(out->digits + 4, p + (n == 8 ? 4 : 5), 2);
+		memcpy(out->digits + 6, p + (n == 8 ? 6 : 8), 2);
+		out->digits[8] = '\0';
+	}
 	return true;
 }
 
@@ -332,7 +336,11 @@ static int level_names(const struct sp_comparison *c, const char *a, const char 
 		       struct sp_cmp_detail *d)
 {
 	struct sp_match_cmp m;
-	if (!sp_match_prepared_compare(a, b, &m)) {
+	int edits_max = -1; /* the largest a level asks about */
+	for (int i = 0; i < c->n_levels; i++)
+		if (c->levels[i].test == SP_TEST_DAMERAU && c->levels[i].max > edits_max)
+			edits_max = c->levels[i].max;
+	if (!sp_match_prepared_compare(a, b, edits_max, &m)) {
 		char ka[SP_CMP_VALUE_MAX], kb[SP_CMP_VALUE_MAX];
 		if (!sp_compare_key(SP_CMP_NAME, a, ka, sizeof ka) ||
 		    !sp_compare_key(SP_CMP_NAME, b, kb, sizeof kb))

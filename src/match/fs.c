@@ -2,9 +2,11 @@
  * the comparisons of every candidate pair, u from random pairs, m and the share of matches by
  * EM on the candidates, term-frequency adjustment, then a weight and probability per pair. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "safepath/buf.h"
 #include "safepath/fsmodel.h"
@@ -232,7 +234,8 @@ static double m_step(const struct sp_fs_model *m, double num[SP_FS_COMPARISONS_M
  * common name), else halving from the best level down, lambda from the prior. u stays as the
  * random pairs gave it, unless the model asks EM to estimate it too (estimate_u: starting from
  * the shipped u, else the random pairs'), for blocking rules that leave the candidates'
- * non-matches unlike random pairs. */
+ * non-matches unlike random pairs. With lambda_only, m and u stay the shipped ones and EM finds
+ * the share of matches of this population alone. */
 static void estimate_m(const struct sp_fs_model *m, struct sp_fs_result *r)
 {
 	size_t nc = (size_t)m->n_comparisons;
@@ -278,8 +281,8 @@ static void estimate_m(const struct sp_fs_model *m, struct sp_fs_result *r)
 					unum[c][lv[c]] += 1 - p, uden[c] += 1 - p;
 				}
 		}
-		double change = m_step(m, num, den, r->m);
-		if (m->estimate_u)
+		double change = m->lambda_only ? 0 : m_step(m, num, den, r->m);
+		if (m->estimate_u && !m->lambda_only)
 			change = fmax(change, m_step(m, unum, uden, r->u));
 		double lambda = sum_p / (double)r->n_pairs;
 		lambda = fmin(fmax(lambda, 1e-9), 1 - 1e-9);
@@ -383,24 +386,77 @@ static int score(struct sp_fs_result *r, struct sp_err *err)
 	return SP_OK;
 }
 
+/* The levels of pairs [lo, hi): one thread's share. Progress is told by the first share only
+ * (the shares are equal), scaled to the whole. */
+struct compare_job {
+	const struct side *s;
+	bool dedup;
+	struct sp_fs_result *r;
+	size_t lo, hi, shares;
+	sp_fs_progress_fn *progress;
+	void *ctx;
+};
+
+static void *compare_range(void *arg)
+{
+	const struct compare_job *j = arg;
+	const struct sp_fs_model *m = j->s->m;
+	size_t nc = (size_t)m->n_comparisons;
+	for (size_t i = j->lo; i < j->hi; i++) {
+		const struct sp_fs_pair *p = &j->r->pairs[i];
+		size_t a = p->left, b = j->dedup ? p->right : j->s->n_left + p->right;
+		for (size_t c = 0; c < nc; c++) {
+			const struct sp_comparison *cmp = &m->comparisons[c];
+			int l = sp_compare(cmp, cell(j->s, a, cmp->field), cell(j->s, b, cmp->field));
+			j->r->levels[i * nc + c] = (uint8_t)(l < 0 ? SP_FS_LEVEL_NONE : l);
+		}
+		if (j->progress && (i - j->lo) % PROGRESS_EVERY == 0)
+			j->progress(j->ctx, "compare", (i - j->lo) * j->shares, j->r->n_pairs);
+	}
+	return NULL;
+}
+
+/* Threads for n pairs: one per online processor (at most COMPARE_THREADS_MAX), each with at
+ * least COMPARE_SHARE_MIN pairs. */
+#define COMPARE_THREADS_MAX 8
+#define COMPARE_SHARE_MIN 65536
+static size_t compare_threads(size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t t = cpus > 1 ? (size_t)cpus : 1;
+	t = t < COMPARE_THREADS_MAX ? t : COMPARE_THREADS_MAX;
+	while (t > 1 && n / t < COMPARE_SHARE_MIN)
+		t--;
+	return t;
+}
+
+/* Every candidate's levels, the pairs shared out between threads: the comparators are pure, and
+ * each pair's levels are written by one thread alone, so the result is the same with any
+ * number of threads. A thread that cannot start leaves its share to this one. */
 static int compare_pairs(const struct side *s, bool dedup, struct sp_fs_result *r,
 			 sp_fs_progress_fn *progress, void *ctx)
 {
-	const struct sp_fs_model *m = s->m;
-	size_t nc = (size_t)m->n_comparisons;
-	for (size_t i = 0; i < r->n_pairs; i++) {
-		size_t a = r->pairs[i].left, b = dedup ? r->pairs[i].right : s->n_left + r->pairs[i].right;
-		for (size_t c = 0; c < nc; c++) {
-			const struct sp_comparison *cmp = &m->comparisons[c];
-			int l = sp_compare(cmp, cell(s, a, cmp->field), cell(s, b, cmp->field));
-			r->levels[i * nc + c] = (uint8_t)(l < 0 ? SP_FS_LEVEL_NONE : l);
-		}
-		if (progress && i % PROGRESS_EVERY == 0)
-			progress(ctx, "compare", i, r->n_pairs);
+	size_t n = r->n_pairs, t = compare_threads(n);
+	struct compare_job jobs[COMPARE_THREADS_MAX];
+	pthread_t tid[COMPARE_THREADS_MAX];
+	bool started[COMPARE_THREADS_MAX] = {false};
+	jobs[0] = (struct compare_job){.s = s, .dedup = dedup, .r = r, .lo = 0, .hi = n / t,
+				       .shares = t, .progress = progress, .ctx = ctx};
+	for (size_t k = 1; k < t; k++) {
+		jobs[k] = jobs[0];
+		jobs[k].lo = n * k / t, jobs[k].hi = n * (k + 1) / t, jobs[k].progress = NULL;
+		started[k] = pthread_create(&tid[k], NULL, compare_range, &jobs[k]) == 0;
 	}
-	r->comparisons += (uint64_t)r->n_pairs * nc;
+	compare_range(&jobs[0]);
+	for (size_t k = 1; k < t; k++) {
+		if (started[k])
+			pthread_join(tid[k], NULL);
+		else
+			compare_range(&jobs[k]);
+	}
+	r->comparisons += (uint64_t)n * (size_t)s->m->n_comparisons;
 	if (progress)
-		progress(ctx, "compare", r->n_pairs, r->n_pairs);
+		progress(ctx, "compare", n, n);
 	return SP_OK;
 }
 
@@ -478,8 +534,10 @@ static int prepare(const struct sp_fs_model *m, const struct sp_fs_table *t,
 	size_t *at = calloc(n, sizeof *at); /* offset + 1 of a cell's prepared text, 0: as given */
 	struct sp_buf text;
 	sp_buf_init(&text, SIZE_MAX / 2);
-	if (!rc && (!name || !at))
-		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
+	if (!rc && (!name || !at)) {
+		sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
+		rc = SP_ENOMEM;
+	}
 	for (size_t i = 0; !rc && i < n; i++) {
 		if (!needs_preparing(m, (int)(i % nf), t->cells[i]))
 			continue;
@@ -495,8 +553,10 @@ static int prepare(const struct sp_fs_model *m, const struct sp_fs_table *t,
 			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
 	}
 	out->cells = rc ? NULL : malloc(n * sizeof *out->cells);
-	if (!rc && !out->cells)
-		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
+	if (!rc && !out->cells) {
+		sp_err_set(err, SP_ENOMEM, "", "out of memory for names");
+		rc = SP_ENOMEM;
+	}
 	for (size_t i = 0; !rc && i < n; i++)
 		out->cells[i] = at[i] ? text.data + at[i] - 1 : t->cells[i];
 	free(name);
@@ -556,7 +616,8 @@ int sp_fs_link(const struct sp_fs_model *m, const struct sp_fs_table *left,
 	if (!rc) {
 		if (progress)
 			progress(ctx, "estimate", 0, 1);
-		estimate_u(&s, dedup, r);
+		if (!m->has_params) /* else u starts from the shipped parameters */
+			estimate_u(&s, dedup, r);
 		for (size_t c = 0; !rc && c < nc; c++)
 			if (r->tf_slot[c] >= 0)
 				rc = term_frequencies(&s, rows, (int)c,

@@ -123,7 +123,7 @@ size_t sp_fs_row_keys(const struct sp_fs_model *m, const char *const *cells,
 		const struct sp_fs_rule *rule = &m->rules[r];
 		char buf[SP_FS_RULE_KEYS_MAX][SP_FS_KEY_MAX], pairs[SP_FS_RULE_KEYS_MAX][2048];
 		struct sp_match_slice vals[SP_FS_RULE_KEYS_MAX][PART_VALUES_MAX];
-		size_t nvals[SP_FS_RULE_KEYS_MAX], at[SP_FS_RULE_KEYS_MAX] = {0};
+		size_t nvals[SP_FS_RULE_KEYS_MAX] = {0}, at[SP_FS_RULE_KEYS_MAX] = {0};
 		bool any = true;
 		for (int k = 0; k < rule->n_keys; k++) {
 			const struct sp_fs_key *key = &rule->keys[k];

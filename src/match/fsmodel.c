@@ -296,7 +296,8 @@ static int parse_blocking(json_t *root, struct sp_fs_model *m, struct sp_err *er
 static int parse_estimation(json_t *root, struct sp_fs_model *m, struct sp_err *err)
 {
 	static const char *const keys[] = {"prior",	    "random_pairs", "seed",
-					   "em_iterations", "estimate_u",   NULL};
+					   "em_iterations", "estimate_u",   "lambda_only",
+					   NULL};
 	json_t *e = json_object_get(root, "estimation");
 	if (!e)
 		return sp_err_set(err, SP_EINVAL, "/estimation", "is required");
@@ -313,6 +314,10 @@ static int parse_estimation(json_t *root, struct sp_fs_model *m, struct sp_err *
 	m->em_iterations = (int)iters;
 	if (!rc) {
 		rc = sp_json_get_bool(e, "estimate_u", false, &m->estimate_u, err);
+		rc = rc == SP_ENOTFOUND ? SP_OK : rc;
+	}
+	if (!rc) {
+		rc = sp_json_get_bool(e, "lambda_only", false, &m->lambda_only, err);
 		rc = rc == SP_ENOTFOUND ? SP_OK : rc;
 	}
 	if (rc)
@@ -429,6 +434,9 @@ int sp_fs_model_parse(const char *text, size_t len, struct sp_fs_model *out, str
 	if (!rc && out->em_iterations == 0 && !out->has_params)
 		rc = sp_err_set(err, SP_EINVAL, "/estimation/em_iterations",
 				"0 (no EM) needs the model's parameters to score with");
+	if (!rc && out->lambda_only && !out->has_params)
+		rc = sp_err_set(err, SP_EINVAL, "/estimation/lambda_only",
+				"needs the model's parameters (m and u to keep)");
 	json_decref(root);
 	if (rc)
 		memset(out, 0, sizeof *out);

@@ -2,6 +2,7 @@
  * one-to-one assignment of words, and in their original script when both hold one. Pure. The
  * comparison runs over a view of slices, taken from a built name or from its prepared cell
  * (sp_match_name_encode), so that the registry compares stored cells without rebuilding them. */
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -217,7 +218,28 @@ static double script_score(const struct view *a, const struct view *b, const cha
 	return sum / (double)rows;
 }
 
-static void compare_views(const struct view *a, const struct view *b, struct sp_match_cmp *out)
+/* The edit distances of the assigned pairs summed, given up once over edits_max (the sum is
+ * then edits_max + 1): a pair's length difference is a lower bound of its distance, so most
+ * pairs of different names need no table at all. */
+static int sum_edits(const struct cps *r, const struct cps *c, const size_t *to,
+		     double sim[SP_MATCH_MAX_WORDS][SP_MATCH_MAX_WORDS], size_t rows, int edits_max)
+{
+	int sum = 0;
+	for (size_t i = 0; i < rows && sum <= edits_max; i++) {
+		if (sim[i][to[i]] == 1.0)
+			continue;
+		size_t na = r[i].n, nb = c[to[i]].n, diff = na > nb ? na - nb : nb - na;
+		/* a different word is one edit at least */
+		sum += diff > 1 ? (int)diff : 1;
+		if (sum <= edits_max)
+			sum += sp_damerau_levenshtein(r[i].c, na, c[to[i]].c, nb) -
+			       (diff > 1 ? (int)diff : 1);
+	}
+	return sum <= edits_max ? sum : edits_max + 1;
+}
+
+static void compare_views(const struct view *a, const struct view *b, int edits_max,
+			  struct sp_match_cmp *out)
 {
 	memset(out, 0, sizeof *out);
 	out->script = -1;
@@ -251,13 +273,10 @@ static void compare_views(const struct view *a, const struct view *b, struct sp_
 			set += sim[i][to[i]];
 			out->skeleton_agree += skel[i][to[i]];
 			out->phonetic_agree += phon[i][to[i]];
-			out->edits += sim[i][to[i]] == 1.0
-					      ? 0
-					      : sp_damerau_levenshtein(cr[i].c, cr[i].n, cc[to[i]].c,
-								       cc[to[i]].n);
 			for (size_t k = 0; k < i; k++)
 				out->reordered = out->reordered || to[k] > to[i];
 		}
+		out->edits = edits_max >= 0 ? sum_edits(cr, cc, to, sim, rows, edits_max) : 0;
 		out->ordered = ordered / (double)rows;
 		out->set = set / (double)rows;
 		out->pairs = (int)rows;
@@ -281,15 +300,16 @@ void sp_match_name_compare(const struct sp_match_name *a, const struct sp_match_
 	struct view va, vb;
 	view_of_name(a, &va);
 	view_of_name(b, &vb);
-	compare_views(&va, &vb, out);
+	compare_views(&va, &vb, INT_MAX - 1, out);
 }
 
-bool sp_match_prepared_compare(const char *a, const char *b, struct sp_match_cmp *out)
+bool sp_match_prepared_compare(const char *a, const char *b, int edits_max,
+			       struct sp_match_cmp *out)
 {
 	struct view va, vb;
 	if (!view_of_cell(a, &va) || !view_of_cell(b, &vb))
 		return false;
-	compare_views(&va, &vb, out);
+	compare_views(&va, &vb, edits_max, out);
 	return true;
 }
 

@@ -1,8 +1,10 @@
 /* Fuzz the name normaliser and name comparison: any bytes as a name part's text, with a script
  * code chosen by the first byte. Never a crash, UB or leak; what is accepted holds only a-z,
  * 0-9 and single spaces (keys: a-z and 0-9), its in-script form is valid UTF-8, folding is
- * idempotent and the keys stable, and a name compares with itself as 1 in every route.
- * abort() when not. */
+ * idempotent and the keys stable, and a name compares with itself as 1 in every route, its
+ * prepared cell as the name does; the raw bytes read as a prepared cell never crash. abort()
+ * when not. */
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +89,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (c.ordered < 0.9999 || c.set < 0.9999 || c.best < 0.9999 || c.reordered ||
 		    (name.nscripted && c.script < 0.9999) || c.coverage < 0.9999)
 			abort();
+		/* its prepared cell compares as the name does; its words read back */
+		char cell[SP_MATCH_PREPARED_MAX];
+		struct sp_match_cmp pc;
+		struct sp_match_slice w[SP_MATCH_MAX_WORDS];
+		if (sp_match_name_encode(&name, cell, sizeof cell) &&
+		    (!sp_match_prepared_compare(cell, cell, INT_MAX - 1, &pc) ||
+		     memcmp(&pc, &c, sizeof c) != 0 ||
+		     sp_match_prepared_words(cell, SP_MATCH_BARE, w, SP_MATCH_MAX_WORDS) !=
+			     name.nwords))
+			abort();
 	}
+	/* the raw bytes as a (damaged) prepared cell: an answer or none, never a crash */
+	struct sp_match_cmp raw;
+	if (sp_match_prepared_compare(text, text, 2, &raw) && !(raw.best >= 0 && raw.best <= 1))
+		abort();
 	free(text);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "safepath/compare.h"
+#include "safepath/normalise.h"
 
 #define L(t) {.test = (t)}
 #define NEAR(x, y) assert_true(fabs((x) - (y)) < 1e-6)
@@ -203,6 +204,17 @@ static void prepared_names(void **state)
 	/* abcdef/abcdxy: 4 matches, Jaro (4/6 + 4/6 + 1) / 3 = 0.777778, prefix 4: 0.866667 under
 	 * 0.94; keys differ; 2 substitutions: damerau <= 2 */
 	assert_int_equal(sp_compare(&c, "\x02" W("0", "abcdef", "a", "a"), "\x02" W("0", "abcdxy", "b", "b")), 4);
+	/* the edits summed as far as asked: 2 within 5; over 1 they say 2 (1 + 1); -1: not summed */
+	struct sp_match_cmp mc;
+	const char *abcdef = "\x02" W("0", "abcdef", "a", "a"), *abcdxy = "\x02" W("0", "abcdxy", "b", "b");
+	assert_true(sp_match_prepared_compare(abcdef, abcdxy, 5, &mc));
+	assert_int_equal(mc.edits, 2);
+	assert_true(sp_match_prepared_compare(abcdef, abcdxy, 1, &mc));
+	assert_int_equal(mc.edits, 2);
+	assert_true(sp_match_prepared_compare(abcdef, "\x02" W("0", "abcdefghi", "b", "b"), 1, &mc));
+	assert_int_equal(mc.edits, 2); /* three letters longer: over at once */
+	assert_true(sp_match_prepared_compare(abcdef, abcdxy, -1, &mc));
+	assert_int_equal(mc.edits, 0);
 	/* ... but a word without a partner fails the edit distance */
 	assert_int_equal(sp_compare(&c, "\x02" W("0", "abcdef", "a", "a") W("0", "q", "q", "q"),
 				    "\x02" W("0", "abcdxy", "b", "b")), 5);

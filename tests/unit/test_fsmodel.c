@@ -442,6 +442,73 @@ static void one_pair_by_hand(void **state)
 	sp_fs_params_free(p);
 }
 
+/* Every level of the shipped person model reached, each pair's level worked out by hand (the
+ * name cells written in the prepared form with made-up keys, so that each test stands alone):
+ * issue 7 item 3's comparisons as person.json declares them. */
+static void person_levels_by_hand(void **state)
+{
+	(void)state;
+	struct sp_fs_model m;
+	struct sp_err err = {0};
+	struct sp_fs_params *p = NULL;
+	assert_int_equal(sp_fs_model_shipped("person", &m, &err), SP_OK);
+	assert_int_equal(sp_fs_params_default(&m, &p, &err), SP_OK);
+#define MOHAMED_ALI "\x02" W("0", "mohamed", "mhmd", "mhmt") W("3", "ali", "l", "l")
+	static const struct {
+		int comparison, field;
+		const char *a, *b;
+		int level;
+	} cases[] = {
+		/* name: the same words swapped; one letter inserted (one edit, every word paired);
+		 * 14 letters, 12 matching: Jaro (12/14 + 12/14 + 1) / 3 = 0.904762, prefix 4:
+		 * 0.942857 >= 0.94 with 2 edits; keys agreeing alone (skeleton, then phonetic); 12
+		 * letters, 10 matching: 0.888889 + 0.4 × 0.111111 = 0.933333 >= 0.88, 2 edits;
+		 * dwayne/duane 0.84 >= 0.75, 2 edits; abc/xyz */
+		{0, 0, MOHAMED_ALI, "\x02" W("0", "ali", "l", "l") W("3", "mohamed", "mhmd", "mhmt"), 0},
+		{0, 0, MOHAMED_ALI, "\x02" W("0", "mohammed", "mhmd", "mhmt") W("3", "ali", "l", "l"), 1},
+		{0, 0, "\x02" W("0", "abcdefghijklmn", "a", "a"), "\x02" W("0", "abcdefghijklxy", "b", "b"), 2},
+		{0, 0, "\x02" W("0", "zzz", "k", "p1"), "\x02" W("0", "yyy", "k", "p2"), 3},
+		{0, 0, "\x02" W("0", "abcdefghijkl", "a", "a"), "\x02" W("0", "abcdefghijxy", "b", "b"), 4},
+		{0, 0, "\x02" W("0", "zzz", "k1", "p"), "\x02" W("0", "yyy", "k2", "p"), 5},
+		{0, 0, "\x02" W("0", "dwayne", "a", "a"), "\x02" W("0", "duane", "b", "b"), 6},
+		{0, 0, "\x02" W("0", "abc", "a", "a"), "\x02" W("0", "xyz", "b", "b"), 7},
+		/* date of birth: exact; one digit; same year and month; a year apart; weak (an
+		 * estimate) agreeing as far as it goes; weak, a year apart; else */
+		{1, 1, "1990-05-12", "1990-05-12", 0}, {1, 1, "1990-05-12", "1990-05-13", 1},
+		{1, 1, "1990-05-12", "1990-05-31", 2}, {1, 1, "1990-05-12", "1991-02-03", 3},
+		{1, 1, "1990-05-12", "~1990", 4},      {1, 1, "1990-05-12", "~1991", 5},
+		{1, 1, "1990-05-12", "1980-01-02", 6}, {1, 1, "1990-01-01", "1990-01-01", 4},
+		/* sex, nationality (ZZ is unknown: missing) */
+		{2, 2, "male", "m", 0}, {2, 2, "m", "f", 1},
+		{3, 3, "SD;EG", "EG;SD", 0}, {3, 3, "SD;EG", "SD", 1}, {3, 3, "SD", "ER", 2},
+		{3, 3, "SD", "ZZ", SP_LEVEL_MISSING},
+		/* place of separation: Calais/Calaiss Jaro (1 + 6/7 + 1) / 3 = 0.952381, prefix 4:
+		 * 0.971429 */
+		{4, 4, "Calais", "Calais", 0}, {4, 4, "Calais", "Calaiss", 1}, {4, 4, "Calais", "Lesvos", 2},
+		/* date of separation: a month alone is weak */
+		{5, 5, "2025-06-25", "2025-06-25", 0}, {5, 5, "2025-06-25", "2025-06-20", 1},
+		{5, 5, "2025-06-25", "2025-06", 2},    {5, 5, "2025-06-25", "2024-02-03", 3},
+		/* relatives: a name in common; amina ali/amina aly: 8 of 9 match, Jaro (8/9 + 8/9 +
+		 * 1) / 3 = 0.925926, prefix 4: 0.955556 */
+		{6, 6, "amina ali;ahmed ali", "Ahmed Ali", 0}, {6, 6, "amina ali", "amina aly", 1},
+		{6, 6, "amina ali", "peter", 2},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *a[SP_FS_FIELDS_MAX] = {NULL}, *b[SP_FS_FIELDS_MAX] = {NULL};
+		a[cases[i].field] = cases[i].a;
+		b[cases[i].field] = cases[i].b;
+		struct sp_fs_score sc;
+		sp_fs_score_pair(&m, p, a, b, NULL, &sc);
+		if (sc.levels[cases[i].comparison] != cases[i].level)
+			fail_msg("case %zu: level %d, %d expected", i, sc.levels[cases[i].comparison],
+				 cases[i].level);
+		for (int c = 0; c < m.n_comparisons; c++) /* the others are missing: they add 0 */
+			if (c != cases[i].comparison)
+				assert_int_equal(sc.levels[c], SP_LEVEL_MISSING);
+	}
+	sp_fs_params_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +516,7 @@ int main(void)
 		cmocka_unit_test(link_by_hand),	   cmocka_unit_test(term_frequency_by_hand),
 		cmocka_unit_test(quality_by_hand), cmocka_unit_test(row_keys_by_hand),
 		cmocka_unit_test(params_parsed_and_checked), cmocka_unit_test(one_pair_by_hand),
+		cmocka_unit_test(person_levels_by_hand),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

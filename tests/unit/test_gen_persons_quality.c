@@ -1,12 +1,13 @@
 /* The generator's data through the person model (issue 7 item 13): synthetic persons of a fixed
  * seed (tools/gen_persons, docs/generator.md), read as the registry writes them (gen_cells.h),
  * deduplicated with config/matching/person.json, the pairs at the model's default threshold
- * compared with the generator's truth (same cluster, same person). Two ways: EM on the data
- * itself (sp_fs_link), and the model's shipped parameters (sp_fs_score_pair on the same
- * candidates). The threshold and the shipped parameters were chosen on another seed
- * (person.json's threshold.chosen), never on this one. Floors written by hand from a measured
- * run, less a small margin (each says so). SAFEPATH_PRINT_PARAMS=1 prints the parameters EM
- * finds on the training seed, as shipped in person.json. */
+ * compared with the generator's truth (same cluster, same person). Two ways: the linker
+ * (sp_fs_link: EM moves the share of matches only), and the model's shipped parameters as they
+ * are (sp_fs_score_pair on the same candidates). The threshold and the shipped parameters were
+ * chosen on another seed (person.json's threshold.chosen), never on this one. Floors written by
+ * hand from a measured run, less a small margin (each says so). SAFEPATH_PRINT_PARAMS=1 prints
+ * the parameters counted on the training seed against its truth, and the threshold, as
+ * shipped in person.json. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,14 +112,14 @@ static void em_and_shipped(void **state)
 	printf("  shipped parameters, at %.2f: precision %.4f recall %.4f (TP %llu FP %llu FN "
 	       "%llu)\n",
 	       m.threshold, sh.precision, sh.recall, sh.tp, sh.fp, sh.fn);
-	/* Floors: measured 2026-11-29 (precision 0.9724, recall 0.7714 of all true pairs, 0.8699
-	 * of them after blocking), less 0.01. */
-	assert_true(sh.precision >= 0.962);
-	assert_true(sh.recall >= 0.761);
-	assert_true((double)blocked / (double)true_pairs >= 0.86);
-	/* the person model runs no EM: the linker scores with the shipped parameters too */
-	assert_int_equal(em.tp, sh.tp);
-	assert_int_equal(em.fp, sh.fp);
+	/* Floors: measured 2026-11-29 (the linker, EM moving the share of matches only: precision
+	 * 0.9431, recall 0.8079; the shipped parameters as they are: 0.9610 and 0.7830; recall of
+	 * all true pairs; 0.8559 of them after blocking), each less 0.01. */
+	assert_true(em.precision >= 0.933);
+	assert_true(em.recall >= 0.797);
+	assert_true(sh.precision >= 0.951);
+	assert_true(sh.recall >= 0.773);
+	assert_true((double)blocked / (double)true_pairs >= 0.845);
 	sp_fs_params_free(shipped);
 	sp_fs_result_free(r);
 	gen_rows_free(&g);
@@ -172,7 +173,7 @@ static void print_training_params(void)
 	printf("%s\n", json);
 	free(json);
 	/* the threshold: the F1-best probability of the training candidates scored with them */
-	m.params = *p, m.has_params = true, m.em_iterations = 0;
+	m.params = *p, m.has_params = true, m.lambda_only = true;
 	sp_fs_result_free(r);
 	if (sp_fs_link(&m, &t, NULL, NULL, NULL, &r, &err))
 		fail_msg("%s: %s", err.field, err.msg);

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -411,7 +412,7 @@ static void prepared_cells(void **state)
 	assert_true(sp_match_name_encode(&other, cell2, sizeof cell2) > 0);
 	struct sp_match_cmp built, prepared;
 	sp_match_name_compare(&name, &other, &built);
-	assert_true(sp_match_prepared_compare(cell, cell2, &prepared));
+	assert_true(sp_match_prepared_compare(cell, cell2, INT_MAX - 1, &prepared));
 	assert_memory_equal(&built, &prepared, sizeof built);
 	/* ahmed and mhmd with their partners, the Arabic words in their script */
 	assert_int_equal(prepared.route, SP_MROUTE_SET);
@@ -430,7 +431,7 @@ static void prepared_cells(void **state)
 		"\x02\x1e" "0\x1fk\x1fk", "\x02x", "\x02\x1d" "Ar",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		assert_false(sp_match_prepared_compare(bad[i], cell, &prepared));
+		assert_false(sp_match_prepared_compare(bad[i], cell, -1, &prepared));
 		assert_int_equal(sp_match_prepared_words(bad[i], SP_MATCH_BARE, w, 4), 0);
 	}
 }

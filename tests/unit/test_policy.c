@@ -431,7 +431,7 @@ static void names_round_trip(void **state)
 		"approval.grant", "stats.read", "need.write", "need.read", "task.write",
 		"task.read", "decision.write", "decision.read", "service.manage", "retention.run",
 		"subject.export", "referral.write", "referral.read", "referral.respond",
-		"approval.decide"};
+		"approval.decide", "match.dedup"};
 	assert_int_equal(sizeof acts / sizeof acts[0], SP_ACTION_COUNT);
 	for (int i = 0; i < SP_ACTION_COUNT; i++) {
 		enum sp_action a;

@@ -53,7 +53,7 @@ export const CODES = {
   goal_move: ['in_progress', 'achieved', 'discontinued', 'planned'],
   notification: ['task.assigned', 'approval.pending', 'referral.received', 'deadline.overdue',
     'case_approval.pending', 'referral.overdue', 'report.received',
-    'report.overdue', 'match.elsewhere'],
+    'report.overdue', 'match.elsewhere', 'dedup.elsewhere'],
   approval_kind: ['closure', 'consent_override', 'break_glass_review', 'transfer', 'reopen'],
   approval_status: ['pending', 'approved', 'rejected'],
   // why a case is on legal hold (src/casework/retention.c)

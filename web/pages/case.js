@@ -28,13 +28,13 @@ function Fact({ name, children }) {
   return html`<div><dt>${name}</dt><dd>${children}</dd></div>`;
 }
 
-function fullName(names, which) {
+export function fullName(names, which) {
   return (names || []).map((n) => n[which]).filter(Boolean).join(' ');
 }
 
 // A date of birth as the API gives it: the ISO span, and the date as the document has it
 // when it was entered in another calendar.
-function BirthDate({ dob }) {
+export function BirthDate({ dob }) {
   if (!dob) return t('person.unknown');
   const parts = [dob.date];
   if (dob.calendar) {

@@ -40,7 +40,8 @@ export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
       { href: '/services', text: t('nav.services'), current: path.startsWith('/services') },
       { href: '/focal-points', text: t('nav.focal'), current: path === '/focal-points' },
       { href: '/referrals', text: t('nav.referrals'), current: path.startsWith('/referrals') },
-      ...(me.roles.includes('supervisor') ? [{ href: '/approvals', text: t('nav.approvals'), current: path === '/approvals' }] : []),
+      ...(me.roles.includes('supervisor') ? [{ href: '/approvals', text: t('nav.approvals'), current: path === '/approvals' },
+        { href: '/duplicates', text: t('nav.duplicates'), current: path === '/duplicates' }] : []),
       ...(me.roles.includes('dpo') ? [{ href: '/subject-access', text: t('nav.subject_access'), current: path === '/subject-access' }] : [])]
     : [{ href: '/', text: t('nav.home'), current: path === '/' },
       ...ROLE_LINKS.filter((l) => me.roles.includes(l.role))
