@@ -56,6 +56,9 @@ enum sp_notification_kind {
 	SP_NOTIFY_REPORT_OVERDUE, /* such a report unanswered past its due date, for the receiving
 				   * agency's focal points (its sender's are told referral.overdue);
 				   * about no case; link /referrals/REFERRAL */
+	SP_NOTIFY_TRACING_MATCH,  /* object a family tracing match, for the child's case's
+				   * caseworker and its agency's focal points; link
+				   * /tracing/matches/MATCH */
 	SP_NOTIFY_KIND_COUNT
 };
 const char *sp_notification_kind_name(enum sp_notification_kind k); /* "task.assigned" */

@@ -93,6 +93,8 @@ enum sp_action {
 	SP_ACT_REFERRAL_RESPOND, /* the receiving provider's answers (rule 5 only) */
 	SP_ACT_APPROVAL_DECIDE, /* approve or reject what waits in an agency's approvals queue
 				 * (object.agency: the agency whose supervisors decide) */
+	SP_ACT_TRACING_REQUEST, /* family tracing's requester side (object.agency: the agency
+				 * that records the request) */
 	SP_ACTION_COUNT
 };
 

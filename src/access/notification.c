@@ -38,6 +38,9 @@ static const struct {
 				       "/referrals/"},
 	[SP_NOTIFY_REPORT_OVERDUE] = {"report.overdue", "referral", false, LINK_OBJECT,
 				      "/referrals/"},
+	/* a relative's tracing request may concern a child of the agency: the review page */
+	[SP_NOTIFY_TRACING_MATCH] = {"tracing.match", "tracing_match", true, LINK_OBJECT,
+				     "/tracing/matches/"},
 };
 
 const char *sp_notification_kind_name(enum sp_notification_kind k)
