@@ -1165,7 +1165,7 @@ static int step_begin(struct sp_casework *cw, enum cw_action action, const struc
 		rc = req_load(cw, &m->request_id, &row, err);
 	if (!rc && row.r.status == SP_TRACING_CLOSED)
 		rc = sp_err_set(err, SP_ECONFLICT, "/status", "the tracing request was closed");
-	if (!rc && ready && sp_match_next(m->state, ev) < 0 && m->state <= SP_MATCH_VERIFYING)
+	if (!rc && ready && m->state <= SP_MATCH_VERIFYING) /* not on a final state: /state */
 		rc = ready(m, err);
 	if (!rc && sp_match_next(m->state, ev) < 0)
 		rc = sp_err_set(err, SP_ECONFLICT, "/state", "a %s match cannot be changed so",
