@@ -38,6 +38,29 @@ static const struct http_field contact_fields[] = {
 };
 const struct http_schema http_schema_tracing_contact = {contact_fields};
 
+/* {"items": [...]}: n items of size bytes each, encoded by encode. */
+static int items_reply(struct http_req *r, const void *list, size_t size, size_t n,
+		       json_t *(*encode)(const void *item))
+{
+	json_t *items = json_array();
+	for (size_t i = 0; items && i < n; i++)
+		if (json_array_append_new(items, encode((const char *)list + i * size))) {
+			json_decref(items);
+			items = NULL;
+		}
+	return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+static json_t *request_item(const void *item)
+{
+	return sp_tracing_request_encode(item);
+}
+
+static json_t *match_item(const void *item)
+{
+	return sp_tracing_match_encode(item);
+}
+
 /* The requester's side's answer: {"request": {...}, "matched": n?}. */
 static int request_reply(struct http_req *r, int status, const struct sp_tracing_request *t,
 			 const size_t *matched)
@@ -79,56 +102,52 @@ int http_api_tracing_list(struct http_req *r)
 	http_casework(r, &cw);
 	if (sp_tracing_list(&cw, &list, &n, &err))
 		return http_problem_from_err(r, &err);
-	json_t *items = json_array();
-	for (size_t i = 0; items && i < n; i++)
-		if (json_array_append_new(items, sp_tracing_request_encode(&list[i]))) {
-			json_decref(items);
-			items = NULL;
-		}
-	return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+	return items_reply(r, list, sizeof *list, n, request_item);
 }
 
-int http_api_tracing_get(struct http_req *r)
-{
-	struct sp_casework cw;
-	struct sp_err err = {0};
-	struct sp_id id;
-	struct sp_tracing_request t;
-	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
-		return 1;
-	http_casework(r, &cw);
-	if (sp_tracing_get(&cw, &id, &t, &err))
-		return http_problem_from_err(r, &err);
-	return request_reply(r, 200, &t, NULL);
-}
+/* What the requester's side does to one request (its id in the path). */
+enum request_step { REQUEST_GET, REQUEST_MATCH, REQUEST_CLOSE };
 
-int http_api_tracing_rematch(struct http_req *r)
+static int request_step(struct http_req *r, enum request_step step)
 {
 	struct sp_casework cw;
 	struct sp_err err = {0};
 	struct sp_id id;
 	struct sp_tracing_request t;
 	size_t matched = 0;
+	int rc = SP_OK;
 	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
 	http_casework(r, &cw);
-	if (sp_tracing_rematch(&cw, &id, &t, &matched, &err))
+	switch (step) {
+	case REQUEST_GET:
+		rc = sp_tracing_get(&cw, &id, &t, &err);
+		break;
+	case REQUEST_MATCH:
+		rc = sp_tracing_rematch(&cw, &id, &t, &matched, &err);
+		break;
+	case REQUEST_CLOSE:
+		rc = sp_tracing_close(&cw, &id, &t, &err);
+		break;
+	}
+	if (rc)
 		return http_problem_from_err(r, &err);
-	return request_reply(r, 200, &t, &matched);
+	return request_reply(r, 200, &t, step == REQUEST_MATCH ? &matched : NULL);
+}
+
+int http_api_tracing_get(struct http_req *r)
+{
+	return request_step(r, REQUEST_GET);
+}
+
+int http_api_tracing_rematch(struct http_req *r)
+{
+	return request_step(r, REQUEST_MATCH);
 }
 
 int http_api_tracing_close(struct http_req *r)
 {
-	struct sp_casework cw;
-	struct sp_err err = {0};
-	struct sp_id id;
-	struct sp_tracing_request t;
-	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
-		return 1;
-	http_casework(r, &cw);
-	if (sp_tracing_close(&cw, &id, &t, &err))
-		return http_problem_from_err(r, &err);
-	return request_reply(r, 200, &t, NULL);
+	return request_step(r, REQUEST_CLOSE);
 }
 
 /* ---- the child's side ---- */
@@ -157,13 +176,7 @@ int http_api_case_tracing(struct http_req *r)
 	http_casework(r, &cw);
 	if (sp_tracing_case_matches(&cw, &case_id, &list, &n, &err))
 		return http_problem_from_err(r, &err);
-	json_t *items = json_array();
-	for (size_t i = 0; items && i < n; i++)
-		if (json_array_append_new(items, sp_tracing_match_encode(&list[i]))) {
-			json_decref(items);
-			items = NULL;
-		}
-	return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+	return items_reply(r, list, sizeof *list, n, match_item);
 }
 
 int http_api_tracing_match_get(struct http_req *r)
@@ -181,57 +194,59 @@ int http_api_tracing_match_get(struct http_req *r)
 	return match_reply(r, &m, sp_tracing_details_encode(&t.details));
 }
 
-int http_api_tracing_verify(struct http_req *r)
+/* What the child's side records on one match (its id in the path, If-Match its version). */
+enum match_step { MATCH_VERIFY, MATCH_ASSESS, MATCH_CONTACT };
+
+static int match_step(struct http_req *r, enum match_step step)
 {
 	struct sp_casework cw;
 	struct sp_err err = {0};
 	struct sp_id id;
 	struct sp_tracing_match m;
-	int method = 0;
+	int code = 0, rc = SP_OK;
+	const char *note = json_string_value(json_object_get(r->json, "note"));
 	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
 		return 1;
-	http_member_enum(r, "method", sp_verify_method_parse, &method);
+	if (step == MATCH_VERIFY)
+		http_member_enum(r, "method", sp_verify_method_parse, &code);
+	else if (step == MATCH_ASSESS)
+		http_member_enum(r, "outcome", sp_bia_outcome_parse, &code);
 	if (r->is_problem)
 		return 1;
 	http_casework(r, &cw);
-	if (sp_tracing_verify(&cw, &id, r->if_version, (enum sp_verify_method)method,
-			      json_is_true(json_object_get(r->json, "confirmed")),
-			      json_string_value(json_object_get(r->json, "note")), &m, &err))
+	switch (step) {
+	case MATCH_VERIFY:
+		rc = sp_tracing_verify(&cw, &id, r->if_version, (enum sp_verify_method)code,
+				       json_is_true(json_object_get(r->json, "confirmed")), note, &m,
+				       &err);
+		break;
+	case MATCH_ASSESS:
+		rc = sp_tracing_assess(&cw, &id, r->if_version, (enum sp_bia_outcome)code,
+				       json_string_value(json_object_get(r->json, "grounds")), &m,
+				       &err);
+		break;
+	case MATCH_CONTACT:
+		rc = sp_tracing_contact(&cw, &id, r->if_version,
+					json_is_true(json_object_get(r->json, "approve")), note, &m,
+					&err);
+		break;
+	}
+	if (rc)
 		return http_problem_from_err(r, &err);
 	return match_reply(r, &m, NULL);
+}
+
+int http_api_tracing_verify(struct http_req *r)
+{
+	return match_step(r, MATCH_VERIFY);
 }
 
 int http_api_tracing_assess(struct http_req *r)
 {
-	struct sp_casework cw;
-	struct sp_err err = {0};
-	struct sp_id id;
-	struct sp_tracing_match m;
-	int outcome = 0;
-	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
-		return 1;
-	http_member_enum(r, "outcome", sp_bia_outcome_parse, &outcome);
-	if (r->is_problem)
-		return 1;
-	http_casework(r, &cw);
-	if (sp_tracing_assess(&cw, &id, r->if_version, (enum sp_bia_outcome)outcome,
-			      json_string_value(json_object_get(r->json, "grounds")), &m, &err))
-		return http_problem_from_err(r, &err);
-	return match_reply(r, &m, NULL);
+	return match_step(r, MATCH_ASSESS);
 }
 
 int http_api_tracing_contact(struct http_req *r)
 {
-	struct sp_casework cw;
-	struct sp_err err = {0};
-	struct sp_id id;
-	struct sp_tracing_match m;
-	if (http_query_only(r, NULL) || http_path_id(r, 0, &id))
-		return 1;
-	http_casework(r, &cw);
-	if (sp_tracing_contact(&cw, &id, r->if_version,
-			       json_is_true(json_object_get(r->json, "approve")),
-			       json_string_value(json_object_get(r->json, "note")), &m, &err))
-		return http_problem_from_err(r, &err);
-	return match_reply(r, &m, NULL);
+	return match_step(r, MATCH_CONTACT);
 }
