@@ -91,6 +91,11 @@ test('no match before the child consents to tracing; one after; the requester is
   assert.equal(one.status, 200, one.text);
   assert.equal(one.json.request.requester.name, 'Saba Vendrelli');
   requesterSide(one.json);
+  // read at once by several connections: each answered (its audit record written in its own
+  // transaction, never upgraded from a read one)
+  const many = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => request('GET',
+    i % 2 ? `/api/v1/tracing/requests/${req.id}` : '/api/v1/tracing/requests', { cookie: tracer.cookie })));
+  assert.deepEqual(many.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
   const list = await request('GET', '/api/v1/tracing/requests', { cookie: tracer.cookie });
   assert.equal(list.status, 200, list.text);
   assert.ok(list.json.items.some((r) => r.id === req.id));
