@@ -931,6 +931,8 @@ int sp_tracing_create(struct sp_casework *cw, const struct sp_tracing_details *i
 		rc = cw_audit(cw, CW_TRACING_CREATE, "tracing_request", &row.r.id, "identity,notes",
 			      err);
 	if (!rc)
+		rc = cw_idem_record(cw, "tracing_request", &row.r.id, NULL, err);
+	if (!rc)
 		rc = match_run(cw, &row, matched, err);
 	sp_buf_free(&ct);
 	sp_json_free(text);

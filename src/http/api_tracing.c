@@ -91,6 +91,20 @@ int http_api_tracing_create(struct http_req *r)
 	return request_reply(r, 201, &t, &matched);
 }
 
+/* A repeated create: the request as it is now, read (and audited) as a GET is, without its
+ * details and without the count of the first run's matches. */
+int http_api_tracing_replay(struct http_req *r, const struct sp_idem_record *rec)
+{
+	struct sp_casework cw;
+	struct sp_err err = {0};
+	struct sp_tracing_request t;
+	http_casework(r, &cw);
+	if (sp_tracing_get(&cw, &rec->resource, &t, &err))
+		return http_problem_from_err(r, &err);
+	t.has_details = false;
+	return request_reply(r, rec->status, &t, NULL);
+}
+
 int http_api_tracing_list(struct http_req *r)
 {
 	struct sp_casework cw;

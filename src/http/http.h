@@ -260,6 +260,7 @@ int http_api_note_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_consent_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_need_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_plan_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_tracing_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_task_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_agency_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_user_replay(struct http_req *r, const struct sp_idem_record *rec);

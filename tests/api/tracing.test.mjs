@@ -160,6 +160,23 @@ test('every step is audited; the details are in no row in clear', async () => {
   }
 });
 
+test('a create repeated with its Idempotency-Key makes nothing new', async () => {
+  const count = () => Number(sql('SELECT count(*) FROM tracing_requests')[0]);
+  const headers = { 'idempotency-key': 'tracing-retry-1' };
+  const first = await request('POST', '/api/v1/tracing/requests', { ...tracer, headers, body });
+  assert.equal(first.status, 201, first.text);
+  const n = count();
+  const again = await request('POST', '/api/v1/tracing/requests', { ...tracer, headers, body });
+  assert.equal(again.status, 201, again.text);
+  assert.equal(again.json.id, first.json.id);
+  requesterSide(again.json);
+  assert.equal(count(), n);
+  const other = await request('POST', '/api/v1/tracing/requests', {
+    ...tracer, headers, body: { ...body, note: 'another' },
+  });
+  assertProblem(assert, other, 422, 'idempotency-key-reused');
+});
+
 test('the requester side closes the request; the child side can no longer act on it', async () => {
   const res = await request('POST', `/api/v1/tracing/requests/${req.id}/close`, { ...tracer });
   assert.equal(res.status, 200, res.text);
