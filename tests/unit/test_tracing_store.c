@@ -497,6 +497,55 @@ static void bad_requests_are_named(void **state)
 			 SP_ENOTFOUND);
 }
 
+/* A create (the request, its match, the notifications, the audit records) and a verification,
+ * each with every store call failing in turn: nothing is left half-written. */
+struct walk {
+	struct sp_tracing_details d;
+	struct sp_id match;
+};
+
+static int walk_create(void *ctx, int which, struct sp_err *err)
+{
+	struct walk *w = ctx;
+	struct sp_casework cw = as(&tracer);
+	size_t matched;
+	(void)which;
+	return sp_tracing_create(&cw, &w->d, NULL, &matched, err);
+}
+
+static int walk_verify(void *ctx, int which, struct sp_err *err)
+{
+	struct walk *w = ctx;
+	struct sp_casework cw = as(&child_cw);
+	(void)which;
+	return sp_tracing_verify(&cw, &w->match, 1, SP_VERIFY_DOCUMENTS, true, "Passport seen", NULL,
+				 err);
+}
+
+static void fault_walk(void **state)
+{
+	(void)state;
+	int y = this_year();
+	struct sp_case child = person_case(&child_cw, "Mebrat", "Okbazghi", "female", y - 13, 0);
+	consent(&child, SP_CONSENT_GIVEN);
+	struct walk w = {.d = sought("Mebrat Okbazghi", NULL, "female", y - 13)};
+	static const char *const tables[] = {"tracing_requests", "tracing_matches", "notifications",
+					     "audit_log"};
+	fault_walk_over(tables, 4, 1, walk_create, &w);
+	struct sp_casework ccw = as(&child_cw);
+	struct sp_err err = {0};
+	struct sp_tracing_match *list;
+	size_t n;
+	ok(sp_tracing_case_matches(&ccw, &child.id, &list, &n, &err), &err, "matches");
+	assert_int_equal(n, 1);
+	w.match = list[0].id;
+	fault_walk_over(tables, 4, 1, walk_verify, &w);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM tracing_matches WHERE state = "
+					    "'verifying' AND version = 2 AND verify_method = "
+					    "'documents'"),
+			 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +554,7 @@ int main(void)
 		cmocka_unit_test(the_consent_filter),
 		cmocka_unit_test(who_may),
 		cmocka_unit_test(bad_requests_are_named),
+		cmocka_unit_test(fault_walk),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
