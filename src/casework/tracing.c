@@ -514,11 +514,18 @@ static int probes_make(struct sp_casework *cw, const struct sp_tracing_details *
 {
 	memset(p, 0, sizeof *p);
 	int rc = SP_OK;
-	for (size_t i = 0; !rc && i < d->n_names; i++)
-		rc = probe_add(cw, p, d->names[i], err);
-	for (size_t i = 0; !rc && i < d->n_nicknames; i++)
-		rc = probe_add(cw, p, d->nicknames[i], err);
-	return rc;
+	for (size_t i = 0; i < d->n_names + d->n_nicknames; i++) {
+		bool nick = i >= d->n_names;
+		size_t k = nick ? i - d->n_names : i;
+		if ((rc = probe_add(cw, p, nick ? d->nicknames[k] : d->names[k], err))) {
+			/* a name of nothing but signs or spaces: the name's own pointer */
+			if (rc == SP_EINVAL)
+				snprintf(err->field, sizeof err->field, "/child/%s/%zu",
+					 nick ? "nicknames" : "names", k);
+			return rc;
+		}
+	}
+	return SP_OK;
 }
 
 /* A person whose index shares a word with a probe: which words (bits into probes.words). */

@@ -478,6 +478,18 @@ static void bad_requests_are_named(void **state)
 			fail_msg("row %zu: %d at '%s' (%s), want '%s'", i, rc, err.field, err.msg,
 				 rows[i].field);
 	}
+	/* a nickname of signs only names nothing to match */
+	{
+		struct sp_casework cw = as(&tracer);
+		struct sp_err err = {0};
+		struct sp_tracing_details d = sought("Ruth Gebremariam", "--", "female", 0);
+		struct sp_tracing_request r;
+		size_t matched;
+		int64_t before = test_scalar(store, "SELECT COUNT(*) FROM tracing_requests");
+		assert_int_equal(sp_tracing_create(&cw, &d, &r, &matched, &err), SP_EINVAL);
+		assert_string_equal(err.field, "/child/nicknames/0");
+		assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM tracing_requests"), before);
+	}
 	/* the child's side's own fields */
 	struct sp_casework ccw = as(&child_cw);
 	struct sp_err err = {0};
