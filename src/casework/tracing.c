@@ -752,7 +752,7 @@ static int match_insert(struct sp_casework *cw, const struct sp_id *request,
 			const struct sp_case *c, int score, const char *why, struct sp_err *err)
 {
 	struct sp_stmt *st;
-	struct sp_id id;
+	struct sp_id id = {{0}};
 	int64_t now = sp_now_us();
 	sp_id_new(&id);
 	int rc = sp_store_prepare(cw->store,
