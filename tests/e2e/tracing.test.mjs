@@ -95,6 +95,13 @@ test('a relative asks, the child side verifies and assesses, contact is approved
     await child.waitForFunction(() => document.querySelector('.tracing__state')?.textContent === 'Contact approved');
     assertClean(child);
 
+    // the child's case page lists the match, linked to its review
+    await child.goto(`/cases/${kase.json.id}`);
+    await child.waitForSelector('#tracing-h');
+    assert.equal(await child.getAttribute(`li[data-match="${matchId}"] a`, 'href'), `/tracing/matches/${matchId}`);
+    assert.equal(await child.textContent(`li[data-match="${matchId}"] a`), 'Contact approved');
+    assertClean(child);
+
     await tracer.goto(requestPath);
     await tracer.waitForSelector('.tracing__says[data-status="contact_approved"]');
     assert.equal(await tracer.textContent('.tracing__says'), 'Contact approved: the caring agency will arrange it.');

@@ -11,7 +11,7 @@ import { api, create, etag, retryKey } from '../lib/api.js';
 import { navigate, Link } from '../lib/router.js';
 import { usePage } from '../lib/page.js';
 import { Field, ErrorSummary, Checkbox, codeOptions, errorsFrom, label, problemMessage } from '../lib/fields.js';
-import { useSubmit } from '../lib/section.js';
+import { useList, useSubmit } from '../lib/section.js';
 
 const NONE = { fields: {}, general: [] };
 const lines = (s) => s.split('\n').map((x) => x.trim()).filter(Boolean);
@@ -257,4 +257,16 @@ export function TracingMatchPage({ id, onSessionEnded }) {
           <${Field} id="tr-c-note" label=${t('tracing.note')} as="textarea" rows="2" value=${v.cnote} onInput=${set('cnote')}
             error=${e.fields['tr-c-note']} hint=${t('tracing.decline_hint')} dir="auto" />`}
       <//>`}`}`;
+}
+
+// The case page's tracing requests matched with the child (the child's side): shown only when
+// there is one, each with its state, why it matched and the link to its review.
+export function TracingSection({ caseId, onSessionEnded }) {
+  const list = useList(`/api/v1/cases/${caseId}/tracing-matches`, onSessionEnded);
+  if (!list.items?.length) return null;
+  return html`<section class="card" aria-labelledby="tracing-h"><h2 id="tracing-h">${t('tracing.case_title')}</h2>
+    <ul class="task-list">${list.items.map((m) => html`<li class="task" data-match=${m.id}>
+      <${Link} href=${`/tracing/matches/${m.id}`}>${label('match_state', m.state)}<//>
+      <span class="muted">${m.explanation}</span></li>`)}</ul>
+  </section>`;
 }
