@@ -29,6 +29,7 @@ import { ApprovalsPage } from './pages/approvals.js';
 import { DuplicatesPage } from './pages/duplicates.js';
 import { SubjectAccessPage } from './pages/subject.js';
 import { IncomingReferralPage } from './pages/incoming.js';
+import { TracingPage, TracingRequestPage, TracingMatchPage } from './pages/tracing.js';
 
 setLanguage(initialLanguage());
 
@@ -43,7 +44,8 @@ function route(path, me) {
   if (path === '/notifications') return { page: NotificationsPage }; // every signed-in user's
   if (!staff && (path.startsWith('/cases') || path.startsWith('/screenings') || path === '/tasks'
     || path === '/deadlines' || path === '/focal-points' || path.startsWith('/services')
-    || path === '/approvals' || path === '/duplicates')) return { page: HomePage };
+    || path === '/approvals' || path === '/duplicates'
+    || path.startsWith('/tracing'))) return { page: HomePage };
   // referrals: the referring roles and the providers (the API decides what each sees)
   if (path.startsWith('/referrals')) {
     if (!staff && !me.roles.includes('provider')) return { page: HomePage };
@@ -71,6 +73,10 @@ function route(path, me) {
   if (path === '/duplicates') return { page: me.roles.includes('supervisor') ? DuplicatesPage : HomePage };
   const m = /^\/cases\/([0-9a-fA-F-]{36})$/.exec(path);
   if (m) return { page: CasePage, props: { id: m[1] } };
+  // family tracing: the requester's side and the child's side (the API decides who may)
+  if (path === '/tracing') return { page: TracingPage };
+  const tr = /^\/tracing\/(requests|matches)\/([0-9a-fA-F-]{36})$/.exec(path);
+  if (tr) return { page: tr[1] === 'requests' ? TracingRequestPage : TracingMatchPage, props: { id: tr[2] } };
   const sm = /^\/screenings\/([0-9a-fA-F-]{36})$/.exec(path);
   if (sm) return { page: ScreeningPage, props: { id: sm[1] } };
   return { page: NotFound };

@@ -63,6 +63,9 @@ enum sp_notification_kind {
 				    * among the agency's cases its runner may not see, for the
 				    * agency's focal points and supervisors, once a run; about no
 				    * case; no link (a supervisor reviews Possible duplicates) */
+	SP_NOTIFY_TRACING_MATCH,  /* object a family tracing match, for the child's case's
+				   * caseworker and its agency's focal points; link
+				   * /tracing/matches/MATCH */
 	SP_NOTIFY_KIND_COUNT
 };
 const char *sp_notification_kind_name(enum sp_notification_kind k); /* "task.assigned" */

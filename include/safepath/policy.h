@@ -95,6 +95,8 @@ enum sp_action {
 				 * (object.agency: the agency whose supervisors decide) */
 	SP_ACT_MATCH_DEDUP,     /* deduplicate the registry (safepath dedup): its pairs are then
 				 * shown only as case.read and person.read_identity allow */
+	SP_ACT_TRACING_REQUEST, /* family tracing's requester side (object.agency: the agency
+				 * that records the request) */
 	SP_ACTION_COUNT
 };
 

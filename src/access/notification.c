@@ -43,6 +43,9 @@ static const struct {
 	[SP_NOTIFY_MATCH_ELSEWHERE] = {"match.elsewhere", "case", true, LINK_CASE, NULL},
 	/* safepath dedup found pairs the runner may not see: the agency's own people review them */
 	[SP_NOTIFY_DEDUP_ELSEWHERE] = {"dedup.elsewhere", "dedup_run", false, LINK_NONE, NULL},
+	/* a relative's tracing request may concern a child of the agency: the review page */
+	[SP_NOTIFY_TRACING_MATCH] = {"tracing.match", "tracing_match", true, LINK_OBJECT,
+				     "/tracing/matches/"},
 };
 
 const char *sp_notification_kind_name(enum sp_notification_kind k)

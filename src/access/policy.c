@@ -96,7 +96,11 @@
  *     candidates' matching cells in memory, and each pair
  *     is then shown only where case.read and
  *     person.read_identity allow it on both cases) =
- *     supervisor.
+ *     supervisor;
+ *     tracing.request (a family tracing request of the      other_agency
+ *     object's agency) = caseworker, focal_point or
+ *     supervisor of that agency, never of an enforcement    firewall
+ *     agency (rule 1 holds for a relative's request too).
  *  8  several roles: the union of what each role grants; when every role refuses, the most
  *     specific reason wins (deny_rank below).
  *
@@ -199,6 +203,8 @@ enum {
 	A_REFERRAL = 1 << 4,    /* reachable by a provider through a referral (rule 5) */
 	A_TRANSFER = 1 << 5,
 	A_SUBJECT = 1 << 6,     /* the DPO's subject-access export (rule 3) */
+	A_PROTECTION = 1 << 7,  /* a protection actor's own work: never an enforcement
+				 * agency's (rule 1) */
 };
 
 static const struct action_rule {
@@ -268,6 +274,11 @@ static const struct action_rule {
 	 * run, but not the DPO's (who would then review the pairs' persons) nor a coordinator's
 	 * (aggregates only). */
 	[SP_ACT_MATCH_DEDUP] = {"match.dedup", SCOPE_NONE, 0, 0, SP_ROLE_SUPERVISOR},
+	/* Family tracing's requester side (src/casework/tracing.c): the object is the agency
+	 * that records the request; the child's side is decision.read and decision.write on
+	 * the child's case. A relative's request never goes to an enforcement agency. */
+	[SP_ACT_TRACING_REQUEST] = {"tracing.request", SCOPE_USER, A_PROTECTION, 0,
+				    SP_ROLE_CASEWORKER | SP_ROLE_FOCAL_POINT | SP_ROLE_SUPERVISOR},
 };
 
 /* ---- staff reach over a case of their own agency (rule 4) ---- */
@@ -651,6 +662,10 @@ void sp_policy_decide(const struct sp_subject *sub, const struct sp_policy_reque
 			deny(out, SP_REASON_ADMIN_NO_CASE_DATA);
 			return;
 		}
+	}
+	if ((ar->flags & A_PROTECTION) && sp_agency_kind_is_enforcement(sub->agency_kind)) {
+		deny(out, SP_REASON_FIREWALL);
+		return;
 	}
 
 	deny(out, SP_REASON_NO_ROLE);

@@ -279,6 +279,16 @@ enum cw_action {
 	CW_PAIR_CONFIRM,
 	CW_PAIR_REJECT,
 	CW_PAIR_UNDO,
+	CW_TRACING_CREATE,
+	CW_TRACING_READ,
+	CW_TRACING_LIST,
+	CW_TRACING_MATCH,
+	CW_TRACING_CLOSE,
+	CW_TRACING_CASE_MATCHES,
+	CW_TRACING_REVIEW,
+	CW_TRACING_VERIFY,
+	CW_TRACING_ASSESS,
+	CW_TRACING_CONTACT,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;
@@ -299,6 +309,11 @@ int cw_authorise_ext(struct sp_casework *cw, enum cw_action action, const struct
  * against case_id (NULL: no case, the agency's queue) like cw_authorise's. */
 int cw_authorise_decide(struct sp_casework *cw, const struct sp_id *agency,
 			const struct sp_id *case_id, struct sp_err *err) SP_MUST;
+/* An action on no case whose policy object is an agency (tracing.request: the agency that
+ * records a family tracing request): may the subject do it there? A refusal is recorded like
+ * cw_authorise's, against no object. */
+int cw_authorise_agency(struct sp_casework *cw, enum cw_action action, const struct sp_id *agency,
+			struct sp_err *err) SP_MUST;
 /* The same as a question in *out, recording nothing; a failure to find out is returned. */
 int cw_may_decide(struct sp_casework *cw, const struct sp_id *agency, bool *out,
 		  struct sp_err *err) SP_MUST;
@@ -307,6 +322,10 @@ int cw_may_decide(struct sp_casework *cw, const struct sp_id *agency, bool *out,
  * err->reason, recorded like a policy refusal once the operation rolls back. */
 int cw_refuse(const struct sp_case_act *act, const struct sp_id *case_id, enum sp_reason reason,
 	      const char *detail, struct sp_err *err) SP_MUST;
+/* Whether the newest consent record of the case for purpose (any scope) gives it, inside the
+ * open transaction (consent.c): family tracing matches only children who consented. */
+int cw_consent_holds(struct sp_casework *cw, const struct sp_id *case_id,
+		     enum sp_consent_purpose purpose, bool *out, struct sp_err *err) SP_MUST;
 /* An agency's kind; SP_EINVAL naming field when there is no such agency. */
 int cw_agency_kind(struct sp_casework *cw, const struct sp_id *agency, const char *field,
 		   enum sp_agency_kind *out, struct sp_err *err) SP_MUST;

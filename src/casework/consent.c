@@ -491,3 +491,25 @@ int sp_consent_current_in(struct sp_caseop *op, enum sp_consent_purpose purpose,
 	}
 	return rc;
 }
+
+int cw_consent_holds(struct sp_casework *cw, const struct sp_id *case_id,
+		     enum sp_consent_purpose purpose, bool *out, struct sp_err *err)
+{
+	struct sp_stmt *st;
+	*out = false;
+	int rc = sp_store_prepare(cw->store,
+				  "SELECT status FROM consents WHERE case_id = ? AND purpose = ? "
+				  "ORDER BY recorded_us DESC, id DESC LIMIT 1",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(st, 1, case_id) ||
+	    sp_stmt_bind_text(st, 2, sp_consent_purpose_name(purpose)))
+		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	else if ((rc = sp_stmt_step(st, err)) == 1) {
+		*out = sp_consent_status_parse(sp_stmt_text(st, 0)) == SP_CONSENT_GIVEN;
+		rc = SP_OK;
+	}
+	sp_stmt_done(st);
+	return rc;
+}

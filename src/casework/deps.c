@@ -198,6 +198,19 @@ static const struct sp_case_act acts[] = {
 	[CW_PAIR_CONFIRM] = ACT(CASE_UPDATE, FC(STAT), "match_pair.confirm"),
 	[CW_PAIR_REJECT] = ACT(CASE_UPDATE, FC(STAT), "match_pair.reject"),
 	[CW_PAIR_UNDO] = ACT(CASE_UPDATE, FC(STAT), "match_pair.undo"),
+	/* family tracing (tracing.c): the requester's side on the recording agency; the child's
+	 * side as the audience of the child's case's decisions (a best-interests assessment is
+	 * one), reading and writing the sealed request and notes */
+	[CW_TRACING_CREATE] = ACT(TRACING_REQUEST, 0, "tracing.create"),
+	[CW_TRACING_READ] = ACT(TRACING_REQUEST, 0, "tracing.read"),
+	[CW_TRACING_LIST] = ACT(TRACING_REQUEST, 0, "tracing.list"),
+	[CW_TRACING_MATCH] = ACT(TRACING_REQUEST, 0, "tracing.match"),
+	[CW_TRACING_CLOSE] = ACT(TRACING_REQUEST, 0, "tracing.close"),
+	[CW_TRACING_CASE_MATCHES] = ACT(DECISION_READ, FC(STAT), "tracing.case_matches"),
+	[CW_TRACING_REVIEW] = ACT(DECISION_READ, FC(STAT) | FC(NOTES), "tracing.review"),
+	[CW_TRACING_VERIFY] = ACT(DECISION_WRITE, FC(STAT) | FC(NOTES), "tracing.verify"),
+	[CW_TRACING_ASSESS] = ACT(DECISION_WRITE, FC(STAT) | FC(NOTES), "tracing.assess"),
+	[CW_TRACING_CONTACT] = ACT(DECISION_WRITE, FC(STAT) | FC(NOTES), "tracing.contact"),
 };
 #undef ACT
 #undef FC
@@ -555,11 +568,11 @@ int cw_agency_kind(struct sp_casework *cw, const struct sp_id *agency, const cha
 	return rc;
 }
 
-static int decide_for(struct sp_casework *cw, const struct sp_id *agency,
+static int decide_for(struct sp_casework *cw, enum sp_action action, const struct sp_id *agency,
 		      struct sp_decision *d, struct sp_err *err)
 {
 	struct sp_policy_object obj = {.agency = *agency, .referral = SP_REFERRAL_NONE};
-	const struct sp_policy_request req = {SP_ACT_APPROVAL_DECIDE, 0, NULL};
+	const struct sp_policy_request req = {action, 0, NULL};
 	int rc = cw_agency_kind(cw, agency, "", &obj.agency_kind, err);
 	return rc ? rc : sp_policy_check(cw->subject, &req, &obj, d, err);
 }
@@ -569,9 +582,20 @@ int cw_authorise_decide(struct sp_casework *cw, const struct sp_id *agency,
 {
 	static const struct sp_id none;
 	struct sp_decision d = {.reason = SP_REASON_INVALID};
-	int rc = decide_for(cw, agency, &d, err);
+	int rc = decide_for(cw, SP_ACT_APPROVAL_DECIDE, agency, &d, err);
 	if (rc == SP_EDENIED)
 		cw_denial_note(&acts[CW_APPROVAL_DECIDE], case_id ? case_id : &none, d.reason);
+	return rc;
+}
+
+int cw_authorise_agency(struct sp_casework *cw, enum cw_action action, const struct sp_id *agency,
+			struct sp_err *err)
+{
+	static const struct sp_id none;
+	struct sp_decision d = {.reason = SP_REASON_INVALID};
+	int rc = decide_for(cw, acts[action].action, agency, &d, err);
+	if (rc == SP_EDENIED)
+		cw_denial_note(&acts[action], &none, d.reason);
 	return rc;
 }
 
@@ -579,7 +603,7 @@ int cw_may_decide(struct sp_casework *cw, const struct sp_id *agency, bool *out,
 		  struct sp_err *err)
 {
 	struct sp_decision d;
-	int rc = decide_for(cw, agency, &d, err);
+	int rc = decide_for(cw, SP_ACT_APPROVAL_DECIDE, agency, &d, err);
 	*out = rc == SP_OK;
 	return rc == SP_EDENIED ? SP_OK : rc;
 }

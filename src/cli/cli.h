@@ -29,8 +29,8 @@ struct sp_cli_cmd {
 /* The commands, each defined in its cmd_*.c file; the table is in main.c. */
 extern const struct sp_cli_cmd sp_cli_cmd_init, sp_cli_cmd_key, sp_cli_cmd_audit,
 	sp_cli_cmd_agency, sp_cli_cmd_user, sp_cli_cmd_approval, sp_cli_cmd_case, sp_cli_cmd_note,
-	sp_cli_cmd_need, sp_cli_cmd_task, sp_cli_cmd_notifications, sp_cli_cmd_plan, sp_cli_cmd_consent,
-	sp_cli_cmd_demo, sp_cli_cmd_serve, sp_cli_cmd_lifecycle;
+	sp_cli_cmd_need, sp_cli_cmd_task, sp_cli_cmd_notifications, sp_cli_cmd_plan,
+	sp_cli_cmd_tracing, sp_cli_cmd_consent, sp_cli_cmd_demo, sp_cli_cmd_serve, sp_cli_cmd_lifecycle;
 extern const struct sp_cli_cmd sp_cli_cmd_backup, sp_cli_cmd_restore, sp_cli_cmd_store,
 	sp_cli_cmd_protocols, sp_cli_cmd_jurisdictions, sp_cli_cmd_decision,
 	sp_cli_cmd_deadline, sp_cli_cmd_services, sp_cli_cmd_focal, sp_cli_cmd_referral;

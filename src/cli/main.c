@@ -34,6 +34,7 @@ static const struct sp_cli_cmd *const commands[] = {
 	&sp_cli_cmd_note,
 	&sp_cli_cmd_need,
 	&sp_cli_cmd_plan,
+	&sp_cli_cmd_tracing,
 	&sp_cli_cmd_deadline,
 	&sp_cli_cmd_task,
 	&sp_cli_cmd_notifications,

@@ -26,6 +26,9 @@ static int (*const updates[])(struct http_req *r) = {
 	http_api_reassign,
 	http_api_approval_decide,
 	http_api_match_pair_decide,
+	http_api_tracing_verify,
+	http_api_tracing_assess,
+	http_api_tracing_contact,
 };
 
 int http_route_updates(const struct http_route *rt)

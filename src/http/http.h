@@ -263,6 +263,7 @@ int http_api_note_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_consent_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_need_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_plan_replay(struct http_req *r, const struct sp_idem_record *rec);
+int http_api_tracing_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_task_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_agency_replay(struct http_req *r, const struct sp_idem_record *rec);
 int http_api_user_replay(struct http_req *r, const struct sp_idem_record *rec);
@@ -427,6 +428,19 @@ int http_api_task_add(struct http_req *r);
 int http_api_task_list(struct http_req *r);
 int http_api_task_patch(struct http_req *r);
 int http_api_me_tasks(struct http_req *r);
+/* api_tracing.c: family tracing, the requester's side and the child's side */
+int http_api_tracing_create(struct http_req *r);
+int http_api_tracing_list(struct http_req *r);
+int http_api_tracing_get(struct http_req *r);
+int http_api_tracing_rematch(struct http_req *r);
+int http_api_tracing_close(struct http_req *r);
+int http_api_case_tracing(struct http_req *r);
+int http_api_tracing_match_get(struct http_req *r);
+int http_api_tracing_verify(struct http_req *r);
+int http_api_tracing_assess(struct http_req *r);
+int http_api_tracing_contact(struct http_req *r);
+extern const struct http_schema http_schema_tracing_create, http_schema_tracing_verification,
+	http_schema_tracing_assessment, http_schema_tracing_contact;
 int http_api_plan_add(struct http_req *r);
 int http_api_plan_list(struct http_req *r);
 int http_api_plan_patch(struct http_req *r);

@@ -23,6 +23,7 @@ static const struct create {
 	{http_api_consent_add, http_api_consent_replay, 201},
 	{http_api_need_add, http_api_need_replay, 201},
 	{http_api_plan_add, http_api_plan_replay, 201},
+	{http_api_tracing_create, http_api_tracing_replay, 201},
 	{http_api_task_add, http_api_task_replay, 201},
 	{http_api_agency_create, http_api_agency_replay, 201},
 	{http_api_user_create, http_api_user_replay, 201},

@@ -110,7 +110,8 @@ test('a focal point not on a case breaks glass with a reason and sees the person
   });
   await signedIn('demo.focal', 'glass', async (page) => {
     // the case's own work stays the assigned staff's, break-glass or not: each section says so
-    for (const part of ['needs', 'tasks', 'consents', 'deadlines?lang=en', 'notes', 'decisions', 'plan']) {
+    for (const part of ['needs', 'tasks', 'consents', 'deadlines?lang=en', 'notes', 'decisions', 'plan',
+      'tracing-matches']) {
       page.expectHttpError(403, `/api/v1/cases/${kase.id}/${part}`);
     }
     await page.goto(`/cases/${kase.id}`);

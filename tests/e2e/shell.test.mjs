@@ -234,6 +234,7 @@ test('a colleague not assigned to the case sees its workflow, not the person, sa
     page.expectHttpError(403, '/tasks');
     page.expectHttpError(403, '/plan');
     page.expectHttpError(403, '/decisions');
+    page.expectHttpError(403, '/tracing-matches');
     page.expectHttpError(403, '/deadlines?lang=en');
     page.expectHttpError(403, '/notes');
     page.expectHttpError(403, '/consents');

@@ -346,7 +346,8 @@ static void matrix_covers_every_cell(void **state)
 				      a == SP_ACT_NEED_READ || a == SP_ACT_TASK_WRITE ||
 				      a == SP_ACT_TASK_READ;
 			int from = on_case ? 1 : 0, to = on_case ? 3 : 0;
-			if (a == SP_ACT_APPROVAL_GRANT || a == SP_ACT_APPROVAL_DECIDE)
+			if (a == SP_ACT_APPROVAL_GRANT || a == SP_ACT_APPROVAL_DECIDE ||
+			    a == SP_ACT_TRACING_REQUEST)
 				from = to = 2;
 			for (int rel = from; rel <= to; rel++)
 				if (!seen[role][a][rel]) {
@@ -431,7 +432,8 @@ static void names_round_trip(void **state)
 		"approval.grant", "stats.read", "need.write", "need.read", "task.write",
 		"task.read", "decision.write", "decision.read", "service.manage", "retention.run",
 		"subject.export", "referral.write", "referral.read", "referral.respond",
-		"approval.decide", "match.dedup"};
+		"approval.decide", "match.dedup",
+		"tracing.request"};
 	assert_int_equal(sizeof acts / sizeof acts[0], SP_ACTION_COUNT);
 	for (int i = 0; i < SP_ACTION_COUNT; i++) {
 		enum sp_action a;

@@ -53,7 +53,8 @@ export const CODES = {
   goal_move: ['in_progress', 'achieved', 'discontinued', 'planned'],
   notification: ['task.assigned', 'approval.pending', 'referral.received', 'deadline.overdue',
     'case_approval.pending', 'referral.overdue', 'report.received',
-    'report.overdue', 'match.elsewhere', 'dedup.elsewhere'],
+    'report.overdue', 'match.elsewhere', 'dedup.elsewhere',
+    'tracing.match'],
   approval_kind: ['closure', 'consent_override', 'break_glass_review', 'transfer', 'reopen'],
   approval_status: ['pending', 'approved', 'rejected'],
   // why a case is on legal hold (src/casework/retention.c)
@@ -65,6 +66,15 @@ export const CODES = {
     'deadlines', 'referrals', 'audit'],
   redaction_reason: ['third_party', 'staff', 'staff_note'],
   redaction_hint: ['third_party', 'staff', 'staff_note'],
+  // family tracing (src/casework/tracing.c): the request's status as a word and as what the
+  // requester's side is told, a match's state, how the relationship was verified, the
+  // best-interests assessment's outcome, and what approving contact still lacks
+  tracing_status: ['open', 'possible_match', 'verifying', 'contact_approved', 'contact_declined', 'closed'],
+  tracing_says: ['open', 'possible_match', 'verifying', 'contact_approved', 'contact_declined', 'closed'],
+  match_state: ['proposed', 'verifying', 'ruled_out', 'contact_approved', 'contact_declined'],
+  verify_method: ['documents', 'questions', 'child_recognised'],
+  bia_outcome: ['contact_in_best_interests', 'contact_not_in_best_interests'],
+  tracing_missing: ['verification', 'best_interests'],
 };
 
 // Roles that work with cases: the policy's STAFF (src/access/policy.c). The others see no

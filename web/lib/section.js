@@ -89,3 +89,24 @@ export function useItemChange(list, onSessionEnded) {
   });
   return { error, run };
 }
+
+// One submit with the API's reasons by the fields (fieldOf: pointer -> field id): send() is
+// the request; onDone gets its answer.
+export function useSubmit(send, fieldOf, onDone, onSessionEnded) {
+  const [errors, setErrors] = useState(NONE);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const res = await send();
+      setErrors(NONE);
+      onDone(res);
+    } catch (err) {
+      if (err.status === 401) onSessionEnded();
+      else setErrors(errorsFrom(err, fieldOf));
+    }
+    setBusy(false);
+  };
+  return { errors, busy, submit };
+}

@@ -21,6 +21,7 @@ import { ReferralsSection } from './referrals.js';
 import { ReferralFlow } from './refer.js';
 import { LifecycleSection, BreakGlass } from './approvals.js';
 import { FamilySection } from './family.js';
+import { TracingSection } from './tracing.js';
 
 const NONE = { fields: {}, general: [] };
 
@@ -301,6 +302,7 @@ export function CasePage({ id, me, onSessionEnded }) {
     <${ReferralsSection} key=${`referrals-${sent}`} caseId=${id} onRefer=${setReferring} onSessionEnded=${onSessionEnded} />
     <${TasksSection} caseId=${id} onSessionEnded=${onSessionEnded} withForm />
     <${PlanSection} caseId=${id} onSessionEnded=${onSessionEnded} />
+    <${TracingSection} caseId=${id} onSessionEnded=${onSessionEnded} />
     <${DecisionsSection} caseId=${id} onSessionEnded=${onSessionEnded} onRecorded=${() => setDecided((n) => n + 1)} />
     <${DeadlinesSection} key=${decided} caseId=${id} onSessionEnded=${onSessionEnded} />
     <${Notes} caseId=${id} me=${me} onSessionEnded=${onSessionEnded} />

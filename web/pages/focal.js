@@ -7,10 +7,10 @@ import { html } from '../lib/html.js';
 import { t } from '../lib/i18n.js';
 import { api } from '../lib/api.js';
 import { usePage } from '../lib/page.js';
-import { Field, Checkbox, ErrorSummary, errorsFrom, problemMessage } from '../lib/fields.js';
+import { Field, Checkbox, ErrorSummary, problemMessage } from '../lib/fields.js';
+import { useSubmit } from '../lib/section.js';
 import { vocab, vocabOptions } from '../lib/vocab.js';
 
-const NONE = { fields: {}, general: [] };
 const MANAGERS = ['supervisor', 'focal_point'];
 
 function scopeText(p) {
@@ -19,26 +19,6 @@ function scopeText(p) {
 
 function needsText(p) {
   return p.needs.length ? p.needs.map((n) => vocab('needs', n)).join(', ') : t('focal.every_need');
-}
-
-// One submit with the API's reasons by the fields (fieldOf: pointer -> field id).
-function useSubmit(send, fieldOf, onDone, onSessionEnded) {
-  const [errors, setErrors] = useState(NONE);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      const res = await send();
-      setErrors(NONE);
-      onDone(res);
-    } catch (err) {
-      if (err.status === 401) onSessionEnded();
-      else setErrors(errorsFrom(err, fieldOf));
-    }
-    setBusy(false);
-  };
-  return { errors, busy, submit };
 }
 
 function AddFocalPoint({ onAdded, onSessionEnded }) {

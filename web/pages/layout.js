@@ -28,6 +28,10 @@ const ROLE_LINKS = [{ href: '/users', role: 'admin', text: () => t('nav.users') 
   { href: '/subject-access', role: 'dpo', text: () => t('nav.subject_access') },
   { href: '/referrals', role: 'provider', text: () => t('nav.referrals') }];
 
+// Who records tracing requests or reviews their matches (the policy's tracing.request and a
+// child's case's decisions; the API decides).
+const TRACING_ROLES = ['caseworker', 'focal_point', 'supervisor'];
+
 export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
   const [busy, setBusy] = useState(false);
   const staff = me.roles.some((r) => CASE_ROLES.includes(r));
@@ -40,6 +44,8 @@ export function Layout({ me, path, lang, onLanguage, onLoggedOut, children }) {
       { href: '/services', text: t('nav.services'), current: path.startsWith('/services') },
       { href: '/focal-points', text: t('nav.focal'), current: path === '/focal-points' },
       { href: '/referrals', text: t('nav.referrals'), current: path.startsWith('/referrals') },
+      ...(me.roles.some((r) => TRACING_ROLES.includes(r))
+        ? [{ href: '/tracing', text: t('nav.tracing'), current: path.startsWith('/tracing') }] : []),
       ...(me.roles.includes('supervisor') ? [{ href: '/approvals', text: t('nav.approvals'), current: path === '/approvals' },
         { href: '/duplicates', text: t('nav.duplicates'), current: path === '/duplicates' }] : []),
       ...(me.roles.includes('dpo') ? [{ href: '/subject-access', text: t('nav.subject_access'), current: path === '/subject-access' }] : [])]

@@ -1,0 +1,572 @@
+/* Family tracing on a real store (SQLite, or PostgreSQL with SAFEPATH_TEST_PG): the match
+ * state table and the request's status against hand-written tables; a request matched only
+ * against children whose current consent for tracing is given (none before it, none after it
+ * is withdrawn, never an adult, never a child of an enforcement agency's case); the child's
+ * side refused contact without a confirmed verification and a favourable best-interests
+ * assessment (409 naming each); what each side may do; every bad field named and nothing
+ * written; the request sealed (never in clear in the database); every step audited. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "safepath/notification.h"
+#include "safepath/tracing.h"
+
+#include "helpers.h"
+#include "world.h"
+
+static struct sp_id ngo, cp, imm;
+static struct sp_subject tracer, tracer_sup, child_cw, child_focal, child_colleague, officer,
+	officer_cw, coord;
+
+static int setup(void **state)
+{
+	(void)state;
+	if (world_open("tracing"))
+		return -1;
+	add_agency(&ngo, "RCF", "ngo");
+	add_agency(&cp, "CPS", "child_protection");
+	add_agency(&imm, "IMM", "immigration");
+	add_user(&tracer, "tracer", &ngo, SP_AGENCY_NGO, SP_ROLE_CASEWORKER);
+	add_user(&tracer_sup, "tracer.sup", &ngo, SP_AGENCY_NGO, SP_ROLE_SUPERVISOR);
+	add_user(&child_cw, "child.cw", &cp, SP_AGENCY_CHILD_PROTECTION, SP_ROLE_CASEWORKER);
+	add_user(&child_focal, "child.focal", &cp, SP_AGENCY_CHILD_PROTECTION,
+		 SP_ROLE_FOCAL_POINT);
+	add_user(&child_colleague, "child.cw2", &cp, SP_AGENCY_CHILD_PROTECTION,
+		 SP_ROLE_CASEWORKER);
+	add_user(&officer, "imm", &imm, SP_AGENCY_IMMIGRATION, SP_ROLE_FOCAL_POINT);
+	add_user(&officer_cw, "imm.cw", &imm, SP_AGENCY_IMMIGRATION, SP_ROLE_CASEWORKER);
+	add_user(&coord, "coord", &ngo, SP_AGENCY_NGO, SP_ROLE_COORDINATOR);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return world_close();
+}
+
+static int64_t audited(const char *action)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM audit_log WHERE action = '%s'", action);
+	return test_scalar(store, sql);
+}
+
+static int this_year(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	return tm.tm_year + 1900;
+}
+
+/* A person with a given and a family name, a sex and a birth year (0: none), as JSON. */
+static struct sp_case person_case(const struct sp_subject *who, const char *given,
+				  const char *family, const char *sex, int born, unsigned flags)
+{
+	char json[400];
+	char birth[64] = "";
+	if (born)
+		snprintf(birth, sizeof birth, ", \"date_of_birth\": {\"date\": \"%d\"}", born);
+	snprintf(json, sizeof json,
+		 "{\"names\": [{\"role\": \"given\", \"romanised\": \"%s\"}, {\"role\": "
+		 "\"family\", \"romanised\": \"%s\"}], \"sex\": \"%s\"%s}",
+		 given, family, sex, birth);
+	return open_case(who, json, flags);
+}
+
+static void consent(const struct sp_case *c, enum sp_consent_status status)
+{
+	struct sp_casework cw = as(&child_cw);
+	struct sp_err err = {0};
+	struct sp_consent in = {.purpose = SP_PURPOSE_TRACING, .status = status,
+				.method = SP_METHOD_VERBAL, .by = SP_BY_PERSON};
+	ok(sp_consent_record(&cw, &c->id, &in, NULL, &err), &err, "consent");
+}
+
+/* A request looking for given family (sex, born; 0: no year) as decoded details. */
+static struct sp_tracing_details sought(const char *name, const char *nickname, const char *sex,
+					int born)
+{
+	char json[600], birth[48] = "", nick[80] = "";
+	if (born)
+		snprintf(birth, sizeof birth, ", \"date_of_birth\": \"%d\"", born);
+	if (nickname)
+		snprintf(nick, sizeof nick, ", \"nicknames\": [\"%s\"]", nickname);
+	snprintf(json, sizeof json,
+		 "{\"requester\": {\"name\": \"Saba Tesfay\", \"relationship\": \"mother\", "
+		 "\"contact\": \"+41 79 555 01 02\"}, \"child\": {\"names\": [\"%s\"]%s, \"sex\": "
+		 "\"%s\"%s, \"place_of_separation\": \"Agadez bus station\", "
+		 "\"date_of_separation\": \"2025-03\", \"relatives\": [\"Mehari Tesfay\"]}}",
+		 name, nick, sex, birth);
+	struct sp_err err = {0};
+	json_t *j = sp_json_parse(json, strlen(json), &err);
+	assert_non_null(j);
+	struct sp_tracing_details d;
+	ok(sp_tracing_decode(j, &arena, &d, &err), &err, "decode");
+	json_decref(j);
+	return d;
+}
+
+static struct sp_tracing_request create(const struct sp_tracing_details *d, size_t *matched)
+{
+	struct sp_casework cw = as(&tracer);
+	struct sp_err err = {0};
+	struct sp_tracing_request r;
+	ok(sp_tracing_create(&cw, d, &r, matched, &err), &err, "create");
+	return r;
+}
+
+/* Every (from, event) written out: V verifying, P proposed, R ruled out, A approved, D
+ * declined, - refused. Events: verify confirmed, verify not confirmed, assess, approve,
+ * decline. */
+static void the_state_table(void **state)
+{
+	(void)state;
+	static const char *const table[SP_MATCH_STATE_COUNT] = {
+		[SP_MATCH_PROPOSED] = "VRP-D",
+		[SP_MATCH_VERIFYING] = "VRVAD",
+		[SP_MATCH_RULED_OUT] = "-----",
+		[SP_MATCH_CONTACT_APPROVED] = "-----",
+		[SP_MATCH_CONTACT_DECLINED] = "-----",
+	};
+	const char letter[SP_MATCH_STATE_COUNT] = {
+		[SP_MATCH_PROPOSED] = 'P', [SP_MATCH_VERIFYING] = 'V', [SP_MATCH_RULED_OUT] = 'R',
+		[SP_MATCH_CONTACT_APPROVED] = 'A', [SP_MATCH_CONTACT_DECLINED] = 'D'};
+	for (int s = 0; s < SP_MATCH_STATE_COUNT; s++)
+		for (int e = 0; e < SP_MEV_COUNT; e++) {
+			int to = sp_match_next((enum sp_match_state)s, (enum sp_match_event)e);
+			char got = to < 0 ? '-' : letter[to];
+			if (got != table[s][e])
+				fail_msg("%s x %s: %c, want %c",
+					 sp_match_state_name((enum sp_match_state)s),
+					 sp_match_event_name((enum sp_match_event)e), got,
+					 table[s][e]);
+		}
+	assert_int_equal(sp_match_next(SP_MATCH_STATE_COUNT, SP_MEV_ASSESS), -1);
+	assert_int_equal(sp_match_next(SP_MATCH_PROPOSED, SP_MEV_COUNT), -1);
+	/* the request's status: approved beats verifying beats proposed beats declined */
+	const struct {
+		enum sp_match_state s[3];
+		size_t n;
+		const char *want;
+	} rows[] = {
+		{{0}, 0, "open"},
+		{{SP_MATCH_RULED_OUT}, 1, "open"},
+		{{SP_MATCH_PROPOSED, SP_MATCH_RULED_OUT}, 2, "possible_match"},
+		{{SP_MATCH_CONTACT_DECLINED, SP_MATCH_PROPOSED}, 2, "possible_match"},
+		{{SP_MATCH_PROPOSED, SP_MATCH_VERIFYING}, 2, "verifying"},
+		{{SP_MATCH_VERIFYING, SP_MATCH_CONTACT_APPROVED, SP_MATCH_PROPOSED}, 3,
+		 "contact_approved"},
+		{{SP_MATCH_CONTACT_DECLINED, SP_MATCH_RULED_OUT}, 2, "contact_declined"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		assert_string_equal(sp_tracing_status_name(sp_tracing_status_of(rows[i].s, rows[i].n)),
+				    rows[i].want);
+	const char *const names[] = {"open", "possible_match", "verifying", "contact_approved",
+				     "contact_declined", "closed"};
+	for (int i = 0; i < SP_TRACING_STATUS_COUNT; i++)
+		assert_int_equal(sp_tracing_status_parse(names[i]), i);
+	assert_int_equal(sp_verify_method_parse("child_recognised"), SP_VERIFY_RECOGNISED);
+	assert_int_equal(sp_bia_outcome_parse("contact_not_in_best_interests"), SP_BIA_NO_CONTACT);
+}
+
+/* The whole flow on one child: no consent, no match; consent given, a match, the child's side
+ * told; contact refused until both records are there and favourable; each step audited. */
+static void the_flow(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	int y = this_year();
+	struct sp_case child = person_case(&child_cw, "Yonas", "Tesfay", "male", y - 12,
+					   SP_CASE_UNACCOMPANIED_CHILD);
+	struct sp_tracing_details d = sought("Yonas Tesfay", "Yoni", "male", y - 12);
+	size_t matched = 9;
+	struct sp_tracing_request r = create(&d, &matched);
+	assert_int_equal(matched, 0);
+	assert_string_equal(sp_tracing_status_name(r.status), "open");
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM tracing_matches"), 0);
+
+	consent(&child, SP_CONSENT_GIVEN);
+	struct sp_casework cw = as(&tracer);
+	ok(sp_tracing_rematch(&cw, &r.id, &r, &matched, &err), &err, "rematch");
+	assert_int_equal(matched, 1);
+	assert_string_equal(sp_tracing_status_name(r.status), "possible_match");
+	/* again: the match is known, nothing new */
+	ok(sp_tracing_rematch(&cw, &r.id, &r, &matched, &err), &err, "rematch");
+	assert_int_equal(matched, 0);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM tracing_matches"), 1);
+	/* the child's caseworker by name and the agency's focal points by role, ids only */
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM notifications WHERE kind = "
+					    "'tracing.match'"),
+			 2);
+
+	/* the requester's side: the status, its own details, nothing of the case */
+	struct sp_tracing_request got;
+	ok(sp_tracing_get(&cw, &r.id, &got, &err), &err, "get");
+	assert_string_equal(sp_tracing_status_name(got.status), "possible_match");
+	assert_string_equal(got.details.requester_name, "Saba Tesfay");
+	json_t *enc = sp_tracing_request_encode(&got);
+	char *text = sp_json_dump(enc);
+	char case_id[SP_ID_STRLEN + 1];
+	sp_id_format(&child.id, case_id);
+	assert_null(strstr(text, case_id));
+	assert_null(strstr(text, child.number));
+	sp_json_free(text);
+	json_decref(enc);
+
+	/* the child's side */
+	struct sp_casework ccw = as(&child_cw);
+	struct sp_tracing_match *list;
+	size_t n;
+	ok(sp_tracing_case_matches(&ccw, &child.id, &list, &n, &err), &err, "case matches");
+	assert_int_equal(n, 1);
+	struct sp_tracing_match m = list[0];
+	/* 2 of 2 words (6), birth year (3), sex (1): worked out by hand */
+	assert_int_equal(m.score, 10);
+	assert_string_equal(m.explanation,
+			    "names: 2 of 2 words agree; birth year agrees; sex agrees; score 10");
+	struct sp_tracing_request seen;
+	ok(sp_tracing_review(&ccw, &m.id, &m, &seen, &err), &err, "review");
+	assert_string_equal(seen.details.requester_relationship, "mother");
+	assert_string_equal(seen.details.relatives[0], "Mehari Tesfay");
+
+	assert_int_equal(sp_tracing_contact(&ccw, &m.id, m.version, true, NULL, NULL, &err),
+			 SP_ECONFLICT);
+	assert_string_equal(err.field, "/verification");
+	ok(sp_tracing_verify(&ccw, &m.id, m.version, SP_VERIFY_QUESTIONS, true,
+			     "Knew the name of the family's goat", &m, &err),
+	   &err, "verify");
+	assert_string_equal(sp_match_state_name(m.state), "verifying");
+	assert_int_equal(sp_tracing_contact(&ccw, &m.id, m.version, true, NULL, NULL, &err),
+			 SP_ECONFLICT);
+	assert_string_equal(err.field, "/best_interests");
+	assert_string_equal(err.msg, "no best-interests assessment is recorded");
+	ok(sp_tracing_assess(&ccw, &m.id, m.version, SP_BIA_NO_CONTACT,
+			     "The mother's partner is a risk", &m, &err),
+	   &err, "assess");
+	assert_int_equal(sp_tracing_contact(&ccw, &m.id, m.version, true, NULL, NULL, &err),
+			 SP_ECONFLICT);
+	assert_string_equal(err.field, "/best_interests");
+	/* a stale version */
+	assert_int_equal(sp_tracing_assess(&ccw, &m.id, m.version - 1, SP_BIA_CONTACT, "Safe now",
+					   NULL, &err),
+			 SP_ECONFLICT);
+	assert_string_equal(err.field, "/version");
+	ok(sp_tracing_assess(&ccw, &m.id, m.version, SP_BIA_CONTACT, "The partner has left", &m,
+			     &err),
+	   &err, "assess again");
+	ok(sp_tracing_contact(&ccw, &m.id, m.version, true, NULL, &m, &err), &err, "approve");
+	assert_string_equal(sp_match_state_name(m.state), "contact_approved");
+	assert_int_equal(sp_tracing_contact(&ccw, &m.id, m.version, false, "changed", NULL, &err),
+			 SP_ECONFLICT);
+	assert_string_equal(err.field, "/state");
+	ok(sp_tracing_get(&cw, &r.id, &got, &err), &err, "get");
+	assert_string_equal(sp_tracing_status_name(got.status), "contact_approved");
+
+	/* every step audited, under its own name */
+	assert_int_equal(audited("tracing.create"), 1);
+	assert_true(audited("tracing.match") >= 3);
+	assert_int_equal(audited("tracing.read"), 2);
+	assert_int_equal(audited("tracing.case_matches"), 1);
+	assert_int_equal(audited("tracing.review"), 1);
+	assert_int_equal(audited("tracing.verify"), 1);
+	assert_int_equal(audited("tracing.assess"), 2);
+	assert_int_equal(audited("tracing.contact"), 1);
+	/* refusals too: the three 409s are not policy refusals, so none of them is recorded */
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE action LIKE "
+					    "'tracing.%' AND reason LIKE 'denied:%'"),
+			 0);
+	/* sealed: the requester's name, contact and the notes never reach the disk in clear */
+	if (!test_pg()) {
+		assert_false(file_contains(db_path, "Saba Tesfay"));
+		assert_false(file_contains(db_path, "555 01 02"));
+		assert_false(file_contains(db_path, "goat"));
+		assert_false(file_contains(db_path, "partner has left"));
+	}
+	/* closing: the child's side can no longer act */
+	ok(sp_tracing_close(&cw, &r.id, &got, &err), &err, "close");
+	assert_string_equal(sp_tracing_status_name(got.status), "closed");
+	assert_int_equal(sp_tracing_close(&cw, &r.id, &got, &err), SP_ECONFLICT);
+	assert_int_equal(sp_tracing_rematch(&cw, &r.id, &got, &matched, &err), SP_ECONFLICT);
+}
+
+/* Only a child whose newest tracing consent is given: withdrawn stops it, refused never
+ * starts it; adults, closed cases and an enforcement agency's children are never matched. */
+static void the_consent_filter(void **state)
+{
+	(void)state;
+	int y = this_year();
+	struct sp_case withdrawn = person_case(&child_cw, "Amanuel", "Gebre", "male", y - 10, 0);
+	struct sp_case refused = person_case(&child_cw, "Amanuel", "Gebre", "male", y - 10, 0);
+	struct sp_case adult = person_case(&child_cw, "Amanuel", "Gebre", "male", y - 30, 0);
+	struct sp_case unknown_age = person_case(&child_cw, "Amanuel", "Gebre", "male", 0,
+						 SP_CASE_SEPARATED_CHILD);
+	struct sp_case enforcement = person_case(&officer_cw, "Amanuel", "Gebre", "male", y - 10, 0);
+	consent(&withdrawn, SP_CONSENT_GIVEN);
+	consent(&withdrawn, SP_CONSENT_WITHDRAWN);
+	consent(&refused, SP_CONSENT_REFUSED);
+	consent(&adult, SP_CONSENT_GIVEN);
+	consent(&unknown_age, SP_CONSENT_GIVEN);
+	{
+		struct sp_casework icw = as(&officer_cw);
+		struct sp_err err = {0};
+		struct sp_consent in = {.purpose = SP_PURPOSE_TRACING, .status = SP_CONSENT_GIVEN,
+					.method = SP_METHOD_VERBAL, .by = SP_BY_PERSON};
+		ok(sp_consent_record(&icw, &enforcement.id, &in, NULL, &err), &err, "consent");
+	}
+	struct sp_tracing_details d = sought("Amanuel Gebre", NULL, "male", y - 10);
+	size_t matched = 0;
+	struct sp_tracing_request r = create(&d, &matched);
+	/* the separated child of unknown age only: 2 of 2 words and sex agreeing, score 7 */
+	assert_int_equal(matched, 1);
+	char sql[200], id[SP_ID_STRLEN + 1];
+	sp_id_format(&r.id, id);
+	struct sp_casework ccw = as(&child_cw);
+	struct sp_err err = {0};
+	struct sp_tracing_match *list;
+	size_t n;
+	ok(sp_tracing_case_matches(&ccw, &unknown_age.id, &list, &n, &err), &err, "matches");
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].explanation,
+			    "names: 2 of 2 words agree; birth year unknown; sex agrees; score 7");
+	ok(sp_tracing_case_matches(&ccw, &withdrawn.id, &list, &n, &err), &err, "matches");
+	assert_int_equal(n, 0);
+	ok(sp_tracing_case_matches(&ccw, &adult.id, &list, &n, &err), &err, "matches");
+	assert_int_equal(n, 0);
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM tracing_matches");
+	assert_int_equal(test_scalar(store, sql), 1 + 1); /* the_flow's and this one */
+	/* the withdrawn child's consent given again: matched at the next run */
+	consent(&withdrawn, SP_CONSENT_GIVEN);
+	struct sp_casework cw = as(&tracer);
+	ok(sp_tracing_rematch(&cw, &r.id, &r, &matched, &err), &err, "rematch");
+	assert_int_equal(matched, 1);
+	/* a different sex and a birth year far off: below the threshold (2 of 2 words: 6, year
+	 * differs -3, sex differs -4) */
+	struct sp_tracing_details other = sought("Amanuel Gebre", NULL, "female", y - 16);
+	create(&other, &matched);
+	assert_int_equal(matched, 0);
+	/* half the words by a nickname alone, with the year and the sex: 3 + 3 + 1 = 7 for the
+	 * child now consenting again; 3 + 0 + 1 = 4 for the one of unknown age, below */
+	struct sp_tracing_details nick = sought("Selam Haile", "Amanuel Kidane", "male", y - 10);
+	create(&nick, &matched);
+	assert_int_equal(matched, 1);
+}
+
+/* Who may: the requester's agency's staff on the request; never enforcement, another agency,
+ * a coordinator; the child's side only with the child's case. */
+static void who_may(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	int y = this_year();
+	struct sp_case child = person_case(&child_cw, "Hagos", "Berhe", "male", y - 9, 0);
+	consent(&child, SP_CONSENT_GIVEN);
+	struct sp_tracing_details d = sought("Hagos Berhe", NULL, "male", y - 9);
+	struct sp_tracing_request r, got;
+	size_t matched;
+	int64_t before = test_scalar(store, "SELECT COUNT(*) FROM tracing_requests");
+	struct sp_casework icw = as(&officer);
+	assert_int_equal(sp_tracing_create(&icw, &d, &r, &matched, &err), SP_EDENIED);
+	assert_string_equal(err.reason, "firewall");
+	struct sp_casework kcw = as(&coord);
+	assert_int_equal(sp_tracing_create(&kcw, &d, &r, &matched, &err), SP_EDENIED);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM tracing_requests"), before);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE action = "
+					    "'tracing.create' AND reason = 'denied:firewall'"),
+			 1);
+	r = create(&d, &matched);
+	assert_int_equal(matched, 1);
+	struct sp_casework scw = as(&tracer_sup);
+	ok(sp_tracing_get(&scw, &r.id, &got, &err), &err, "the supervisor reads it");
+	struct sp_casework ccw = as(&child_cw);
+	assert_int_equal(sp_tracing_get(&ccw, &r.id, &got, &err), SP_EDENIED);
+	assert_string_equal(err.reason, "other_agency");
+	/* the child's side: the case's caseworker yes; a colleague not assigned, the requester's
+	 * side and the focal point not assigned no */
+	struct sp_tracing_match *list;
+	size_t n;
+	ok(sp_tracing_case_matches(&ccw, &child.id, &list, &n, &err), &err, "matches");
+	assert_int_equal(n, 1);
+	struct sp_tracing_match m;
+	struct sp_tracing_request seen;
+	const struct sp_subject *refused[] = {&child_colleague, &tracer, &tracer_sup, &officer};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		struct sp_casework x = as(refused[i]);
+		assert_int_equal(sp_tracing_review(&x, &list[0].id, &m, &seen, &err), SP_EDENIED);
+		assert_int_equal(sp_tracing_verify(&x, &list[0].id, list[0].version,
+						   SP_VERIFY_DOCUMENTS, true, NULL, NULL, &err),
+				 SP_EDENIED);
+	}
+	/* each refusal recorded as such; nothing else written */
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE action = "
+					    "'tracing.verify' AND reason LIKE 'denied:%'"),
+			 4);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM audit_log WHERE action = "
+					    "'tracing.review' AND reason LIKE 'denied:%'"),
+			 4);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM tracing_matches WHERE "
+					    "verified_by IS NOT NULL"),
+			 1);
+	/* the list: the agency's own requests only */
+	struct sp_tracing_request *mine;
+	ok(sp_tracing_list(&scw, &mine, &n, &err), &err, "list");
+	assert_int_equal((int64_t)n, test_scalar(store, "SELECT COUNT(*) FROM tracing_requests"));
+	assert_false(mine[0].has_details);
+}
+
+/* Each bad field named, nothing written. */
+static void bad_requests_are_named(void **state)
+{
+	(void)state;
+	const struct {
+		const char *json, *field;
+	} rows[] = {
+		{"[]", ""},
+		{"{\"child\": {\"names\": [\"A\"]}}", "/requester"},
+		{"{\"requester\": {\"name\": \"S\", \"relationship\": \"mother\"}}", "/child"},
+		{"{\"requester\": {\"relationship\": \"mother\"}, \"child\": {\"names\": [\"A\"]}}",
+		 "/requester/name"},
+		{"{\"requester\": {\"name\": \" \", \"relationship\": \"mother\"}, \"child\": "
+		 "{\"names\": [\"A\"]}}",
+		 "/requester/name"},
+		{"{\"requester\": {\"name\": \"S\", \"relationship\": \"mother\", \"phone\": \"1\"}, "
+		 "\"child\": {\"names\": [\"A\"]}}",
+		 "/requester/phone"},
+		{"{\"requester\": {\"name\": \"S\", \"relationship\": \"mother\"}, \"child\": "
+		 "{\"names\": []}}",
+		 "/child/names"},
+		{"{\"requester\": {\"name\": \"S\", \"relationship\": \"mother\"}, \"child\": "
+		 "{\"names\": [\"A\", 3]}}",
+		 "/child/names/1"},
+		{"{\"requester\": {\"name\": \"S\", \"relationship\": \"mother\"}, \"child\": "
+		 "{\"names\": [\"A\"], \"sex\": \"boy\"}}",
+		 "/child/sex"},
+		{"{\"requester\": {\"name\": \"S\", \"relationship\": \"mother\"}, \"child\": "
+		 "{\"names\": [\"A\"], \"date_of_birth\": \"2014-13\"}}",
+		 "/child/date_of_birth"},
+		{"{\"requester\": {\"name\": \"S\", \"relationship\": \"mother\"}, \"child\": "
+		 "{\"names\": [\"A\"], \"date_of_birth\": \"2014\", \"age\": 11}}",
+		 "/child/age"},
+		{"{\"requester\": {\"name\": \"S\", \"relationship\": \"mother\"}, \"child\": "
+		 "{\"names\": [\"A\"], \"age\": 31}}",
+		 "/child/age"},
+		{"{\"requester\": {\"name\": \"S\", \"relationship\": \"mother\"}, \"child\": "
+		 "{\"names\": [\"A\"], \"birth_estimated\": true}}",
+		 "/child/birth_estimated"},
+		{"{\"requester\": {\"name\": \"S\", \"relationship\": \"mother\"}, \"child\": "
+		 "{\"names\": [\"A\"], \"date_of_separation\": \"2024-01-01/2024-02-01\"}}",
+		 "/child/date_of_separation"},
+		{"{\"requester\": {\"name\": \"S\", \"relationship\": \"mother\"}, \"child\": "
+		 "{\"names\": [\"A\"]}, \"extra\": 1}",
+		 "/extra"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct sp_err err = {0};
+		json_t *j = sp_json_parse(rows[i].json, strlen(rows[i].json), &err);
+		assert_non_null(j);
+		struct sp_tracing_details d;
+		int rc = sp_tracing_decode(j, &arena, &d, &err);
+		json_decref(j);
+		if (rc == SP_OK || strcmp(err.field, rows[i].field) != 0)
+			fail_msg("row %zu: %d at '%s' (%s), want '%s'", i, rc, err.field, err.msg,
+				 rows[i].field);
+	}
+	/* a nickname of signs only names nothing to match */
+	{
+		struct sp_casework cw = as(&tracer);
+		struct sp_err err = {0};
+		struct sp_tracing_details d = sought("Ruth Gebremariam", "--", "female", 0);
+		struct sp_tracing_request r;
+		size_t matched;
+		int64_t before = test_scalar(store, "SELECT COUNT(*) FROM tracing_requests");
+		assert_int_equal(sp_tracing_create(&cw, &d, &r, &matched, &err), SP_EINVAL);
+		assert_string_equal(err.field, "/child/nicknames/0");
+		assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM tracing_requests"), before);
+	}
+	/* the child's side's own fields */
+	struct sp_casework ccw = as(&child_cw);
+	struct sp_err err = {0};
+	struct sp_id none;
+	sp_id_new(&none);
+	assert_int_equal(sp_tracing_assess(&ccw, &none, 1, SP_BIA_CONTACT, NULL, NULL, &err),
+			 SP_EINVAL);
+	assert_string_equal(err.field, "/grounds");
+	assert_int_equal(sp_tracing_contact(&ccw, &none, 1, false, NULL, NULL, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/note");
+	assert_int_equal(sp_tracing_verify(&ccw, &none, 1, SP_VERIFY_METHOD_COUNT, true, NULL, NULL,
+					   &err),
+			 SP_EINVAL);
+	assert_string_equal(err.field, "/method");
+	assert_int_equal(sp_tracing_verify(&ccw, &none, 1, SP_VERIFY_DOCUMENTS, true, NULL, NULL,
+					   &err),
+			 SP_ENOTFOUND);
+}
+
+/* A create (the request, its match, the notifications, the audit records) and a verification,
+ * each with every store call failing in turn: nothing is left half-written. */
+struct walk {
+	struct sp_tracing_details d;
+	struct sp_id match;
+};
+
+static int walk_create(void *ctx, int which, struct sp_err *err)
+{
+	struct walk *w = ctx;
+	struct sp_casework cw = as(&tracer);
+	size_t matched;
+	(void)which;
+	return sp_tracing_create(&cw, &w->d, NULL, &matched, err);
+}
+
+static int walk_verify(void *ctx, int which, struct sp_err *err)
+{
+	struct walk *w = ctx;
+	struct sp_casework cw = as(&child_cw);
+	(void)which;
+	return sp_tracing_verify(&cw, &w->match, 1, SP_VERIFY_DOCUMENTS, true, "Passport seen", NULL,
+				 err);
+}
+
+static void fault_walk(void **state)
+{
+	(void)state;
+	int y = this_year();
+	struct sp_case child = person_case(&child_cw, "Mebrat", "Okbazghi", "female", y - 13, 0);
+	consent(&child, SP_CONSENT_GIVEN);
+	struct walk w = {.d = sought("Mebrat Okbazghi", NULL, "female", y - 13)};
+	static const char *const tables[] = {"tracing_requests", "tracing_matches", "notifications",
+					     "audit_log"};
+	fault_walk_over(tables, 4, 1, walk_create, &w);
+	struct sp_casework ccw = as(&child_cw);
+	struct sp_err err = {0};
+	struct sp_tracing_match *list;
+	size_t n;
+	ok(sp_tracing_case_matches(&ccw, &child.id, &list, &n, &err), &err, "matches");
+	assert_int_equal(n, 1);
+	w.match = list[0].id;
+	fault_walk_over(tables, 4, 1, walk_verify, &w);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM tracing_matches WHERE state = "
+					    "'verifying' AND version = 2 AND verify_method = "
+					    "'documents'"),
+			 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(the_state_table),
+		cmocka_unit_test(the_flow),
+		cmocka_unit_test(the_consent_filter),
+		cmocka_unit_test(who_may),
+		cmocka_unit_test(bad_requests_are_named),
+		cmocka_unit_test(fault_walk),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
