@@ -128,7 +128,7 @@ static int row_keys(const struct side *s, size_t rows, struct sp_buf *out, struc
 		}
 	}
 	free(keys);
-	if (!rc)
+	if (!rc && out->len) /* an empty buffer has no data to hand qsort */
 		qsort(out->data, out->len / sizeof(struct keyed), sizeof(struct keyed), cmp_keyed);
 	return rc;
 }
