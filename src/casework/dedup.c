@@ -904,7 +904,7 @@ static int store(struct run *r, const struct sp_fs_result *res, size_t above,
 	struct known k = {0};
 	int rc = known_load(r, &k, err);
 	int64_t now = cw_now(r->cw);
-	struct sp_id run_id;
+	struct sp_id run_id = {0};
 	sp_id_new(&run_id);
 	size_t i = 0;
 	do {
