@@ -666,6 +666,8 @@ static int cmd_demo(struct sp_cli *cli, int argc, char **argv)
 	struct sp_err err = {0};
 	/* Every line of a generated file is checked before anything is written. */
 	rc = generated ? generated_pass(generated, NULL, &total, &err) : SP_OK;
+	if (!rc && generated && total == 0)
+		rc = sp_err_set(&err, SP_EINVAL, "--generated", "the file holds no registration");
 	if (!rc)
 		rc = sp_access_demo_seed(&app.access, agencies, N_AGENCIES, users, N_USERS, password, &err);
 	unsigned done = 0;

@@ -22,6 +22,10 @@ as() { local who=$1; shift; "$SP" "${g[@]}" "$@" --as "$who" --password-fd 3 3<<
 
 "$GEN" --persons 1500 --seed 11 >persons.jsonl 2>gen.err || die "gen_persons"
 expect 0 "$SP" "${g[@]}" --json init
+: >empty.jsonl # an empty file is refused, and nothing is made (not even the demo accounts)
+expect 1 "$SP" "${g[@]}" demo --generated empty.jsonl --map empty.csv
+has "--generated: the file holds no registration" "$WORK/err"
+[ "$(q "SELECT COUNT(*) FROM users WHERE username LIKE 'demo.%'")" = 0 ] || die "a refused import made accounts"
 expect 0 "$SP" "${g[@]}" --json demo --generated persons.jsonl --map map.csv
 PW=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' "$WORK/out")
 records=$(wc -l <persons.jsonl)
