@@ -824,11 +824,23 @@ static int tell_agencies(struct run *r, const struct sp_id *run_id, struct sp_er
 	return rc;
 }
 
+/* The id of the new pair ranked i in the run: the run's id (UUIDv7) with its 62 random low
+ * bits replaced by i, version and variant kept, so that the queue (in id order) lists a run's
+ * new pairs most probable first even when they are made within one millisecond. */
+static void pair_id(const struct sp_id *run_id, size_t i, struct sp_id *out)
+{
+	uint64_t v = (uint64_t)i;
+	*out = *run_id;
+	out->b[8] = (unsigned char)(0x80 | ((v >> 56) & 0x3f));
+	for (int j = 0; j < 7; j++)
+		out->b[9 + j] = (unsigned char)(v >> (8 * (6 - j)));
+}
+
 /* One pair kept: stored unless decided before, handed to each when the subject may read
  * both persons, else counted (and their holders noted, note_hidden). */
 static int keep_pair(struct run *r, const struct known *k, const struct sp_fs_result *res,
-		     size_t i, int64_t now, sp_dedup_pair_fn *each, void *each_ctx,
-		     struct sp_err *err)
+		     size_t i, const struct sp_id *run_id, int64_t now, sp_dedup_pair_fn *each,
+		     void *each_ctx, struct sp_err *err)
 {
 	struct sp_match_pair p;
 	const struct sp_case *a, *b;
@@ -843,7 +855,7 @@ static int keep_pair(struct run *r, const struct known *k, const struct sp_fs_re
 		p.id = was->id;
 		p.version = was->version + 1;
 	} else {
-		sp_id_new(&p.id);
+		pair_id(run_id, i, &p.id);
 	}
 	int rc = pair_write(r, &p, a, b, was->used, err);
 	if (rc)
@@ -914,7 +926,7 @@ static int store(struct run *r, const struct sp_fs_result *res, size_t above,
 		else
 			break;
 		for (; !rc && i < end; i++)
-			rc = keep_pair(r, &k, res, i, now, each, each_ctx, err);
+			rc = keep_pair(r, &k, res, i, &run_id, now, each, each_ctx, err);
 		if (!rc && i == above && r->rep->parameters_kept)
 			rc = params_store(r, params, now, err);
 		if (!rc && i == above)

@@ -26,10 +26,10 @@ static struct sp_case n1, n2, n3, i1;
 static struct sp_id p1, p2, p3;
 
 /* A pair as a run stores it: proposed, version 1, weight in millionths, one field. */
-static void add_pair(struct sp_id *id, const struct sp_case *a, const struct sp_case *b,
-		     int64_t weight_micro)
+static void add_pair(struct sp_id *id, const char *id_text, const struct sp_case *a,
+		     const struct sp_case *b, int64_t weight_micro)
 {
-	sp_id_new(id);
+	assert_int_equal(sp_id_parse(id_text, id), SP_OK);
 	struct sp_stmt *st;
 	struct sp_err err = {0};
 	ok(sp_store_prepare(store,
@@ -79,10 +79,11 @@ static int setup(void **state)
 	n2 = person_case(&cw, "Aminah");
 	n3 = person_case(&cw, "Amna");
 	i1 = person_case(&sup_imm, "Amina");
-	/* made in this order: the queue lists p1 before p3 */
-	add_pair(&p1, &n1, &n2, 12000000);
-	add_pair(&p2, &n1, &i1, 10000000); /* across agencies: listed to no one */
-	add_pair(&p3, &n2, &n3, 3000000);
+	/* ids in this order (a run's pairs are ranked by their ids): the queue lists p1, p3 */
+	add_pair(&p1, "01a20000-0000-7000-8000-000000000001", &n1, &n2, 12000000);
+	/* across agencies: listed to no one */
+	add_pair(&p2, "01a20000-0000-7000-8000-000000000002", &n1, &i1, 10000000);
+	add_pair(&p3, "01a20000-0000-7000-8000-000000000003", &n2, &n3, 3000000);
 	return 0;
 }
 
