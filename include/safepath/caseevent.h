@@ -64,5 +64,8 @@ int sp_case_event_record(struct sp_casework *cw, const struct sp_jurisdictions *
  * "time_zone". NULL when out of memory. */
 json_t *sp_deadline_view(const struct sp_deadline *d, const struct sp_jurisdictions *set,
 			 const char *lang, int64_t now);
+/* The same, written (streamed responses); sp_deadline_view is this read back. */
+void sp_deadline_view_write(struct sp_jsonw *w, const struct sp_deadline *d,
+			    const struct sp_jurisdictions *set, const char *lang, int64_t now);
 
 #endif

@@ -125,4 +125,19 @@ int sp_deadline_notify_overdue(struct sp_store *s, int64_t since_us, int64_t now
  * "created_at", "updated_at", "version"}. */
 json_t *sp_deadline_encode(const struct sp_deadline *d);
 
+/* What a deadline as people read it adds to the stored fields (sp_deadline_view_write). */
+struct sp_deadline_reading {
+	const char *title, *state;
+	const char *text, *tag, *due_local, *time_zone; /* NULL: null */
+	bool overdue;
+	bool has_days_left; /* working_days_left, else null */
+	int days_left;
+};
+
+/* sp_deadline_encode's object for streamed responses (it is that object read back), with the
+ * reading's members among the stored ones when `reading` is not NULL. */
+struct sp_jsonw;
+void sp_deadline_write(struct sp_jsonw *w, const struct sp_deadline *d,
+		       const struct sp_deadline_reading *reading);
+
 #endif

@@ -8,7 +8,10 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "safepath/buf.h"
+#include "safepath/id.h"
 
 #define SP_JSONW_DEPTH 16
 
@@ -31,7 +34,22 @@ void sp_jsonw_string(struct sp_jsonw *w, const char *s); /* NULL writes null */
 void sp_jsonw_int(struct sp_jsonw *w, int64_t v);
 void sp_jsonw_bool(struct sp_jsonw *w, int v);
 void sp_jsonw_null(struct sp_jsonw *w);
+/* An id or a time (sp_time_format); the opt_ forms write null for the zero id or time 0. */
+void sp_jsonw_id(struct sp_jsonw *w, const struct sp_id *id);
+void sp_jsonw_opt_id(struct sp_jsonw *w, const struct sp_id *id);
+void sp_jsonw_time(struct sp_jsonw *w, int64_t us);
+void sp_jsonw_opt_time(struct sp_jsonw *w, int64_t us);
+/* A jansson value, objects' members in sorted order (as sp_json_dump writes them). */
+void sp_jsonw_value(struct sp_jsonw *w, json_t *v);
+/* A failure of the caller's own (out of memory building a value): it sticks like the
+ * writer's. */
+void sp_jsonw_fail(struct sp_jsonw *w, int rc);
 /* 0 when everything was written and every object and array closed, else the failure. */
 int sp_jsonw_status(const struct sp_jsonw *w) SP_MUST;
+
+/* What write(w, arg) writes, read back as a jansson value (NULL when it failed or out of
+ * memory): for callers that build a tree around a form defined once as a writer. */
+typedef void sp_jsonw_fn(struct sp_jsonw *w, const void *arg);
+json_t *sp_jsonw_read(sp_jsonw_fn *write, const void *arg);
 
 #endif

@@ -349,8 +349,11 @@ int sp_referral_next_services(struct sp_casework *cw, const struct sp_referral_t
 			      struct sp_err *err) SP_MUST;
 
 /* The JSON form the API and --json share (docs/openapi.yaml Referral): the workflow, and the
- * summary, feedback, person and events as read. */
+ * summary, feedback, person and events as read. Defined once as the writer's form
+ * (sp_referral_write, for streamed responses); the jansson value is that form read back. */
 json_t *sp_referral_encode(const struct sp_case_referral *r);
+struct sp_jsonw;
+void sp_referral_write(struct sp_jsonw *w, const struct sp_case_referral *r);
 
 /* Escalate every referral still unanswered (sent or acknowledged) whose due date fell in
  * [since_us, now_us) (the server's rounds, from 0 at start; an injected clock in tests): a

@@ -102,7 +102,9 @@ int sp_task_mine(struct sp_casework *cw, const struct sp_id *after, struct sp_ta
 
 /* {"id", "case_id", "case_number" (lists), "kind", "title", "assignee", "due_at", "priority",
  * "status", "created_by", "created_at", "updated_at", "completed_at", "version"}; the title
- * only with with_title. */
+ * only with with_title. Defined once as the writer's form (sp_task_write, for streamed
+ * responses); the jansson value is that form read back. */
 json_t *sp_task_encode(const struct sp_task *t, bool with_title);
+void sp_task_write(struct sp_jsonw *w, const struct sp_task *t, bool with_title); /* the same */
 
 #endif

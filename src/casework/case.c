@@ -768,16 +768,12 @@ void sp_case_hit_write(struct sp_jsonw *w, const struct sp_case_hit *h)
 	sp_jsonw_object_end(w);
 }
 
+static void case_hit_write(struct sp_jsonw *w, const void *h)
+{
+	sp_case_hit_write(w, h);
+}
+
 json_t *sp_case_hit_encode(const struct sp_case_hit *h)
 {
-	/* one definition of the row's form: the writer's, read back for jansson callers */
-	struct sp_buf b;
-	struct sp_jsonw w;
-	struct sp_err err = {0};
-	sp_buf_init(&b, 4096);
-	sp_jsonw_init(&w, &b);
-	sp_case_hit_write(&w, h);
-	json_t *j = sp_jsonw_status(&w) ? NULL : sp_json_parse(b.data, b.len, &err);
-	sp_buf_free(&b);
-	return j;
+	return sp_jsonw_read(case_hit_write, h); /* one definition of the row's form */
 }

@@ -8,6 +8,7 @@
 #include "casework/casework.h"
 #include "safepath/caseop.h"
 #include "safepath/deadline.h"
+#include "safepath/jsonw.h"
 #include "safepath/names.h"
 #include "safepath/notification.h"
 #include "safepath/store.h"
@@ -576,33 +577,89 @@ int sp_deadline_notify_overdue(struct sp_store *s, int64_t since_us, int64_t now
 	return rc;
 }
 
+/* A member whose value is a string or null. */
+static void text_member(struct sp_jsonw *w, const char *key, const char *v)
+{
+	sp_jsonw_key(w, key);
+	sp_jsonw_string(w, v);
+}
+
+void sp_deadline_write(struct sp_jsonw *w, const struct sp_deadline *d,
+		       const struct sp_deadline_reading *v)
+{
+	sp_jsonw_object(w); /* members in sorted order, as sp_json_dump writes them */
+	sp_jsonw_key(w, "case_id");
+	sp_jsonw_id(w, &d->case_id);
+	text_member(w, "case_number", d->case_number[0] ? d->case_number : NULL);
+	text_member(w, "class", d->trafficking ? "trafficking" : "stat");
+	sp_jsonw_key(w, "closed_at");
+	if (d->status != SP_DEADLINE_OPEN)
+		sp_jsonw_time(w, d->closed_us);
+	else
+		sp_jsonw_null(w);
+	text_member(w, "closed_by", d->closed_by[0] ? d->closed_by : NULL);
+	sp_jsonw_key(w, "created_at");
+	sp_jsonw_time(w, d->created_us);
+	sp_jsonw_key(w, "created_by");
+	sp_jsonw_id(w, &d->created_by);
+	sp_jsonw_key(w, "due_at");
+	if (d->has_due)
+		sp_jsonw_time(w, d->due_us);
+	else
+		sp_jsonw_null(w);
+	if (v)
+		text_member(w, "due_local", v->due_local);
+	sp_jsonw_key(w, "id");
+	sp_jsonw_id(w, &d->id);
+	sp_jsonw_key(w, "jurisdiction");
+	sp_jsonw_object(w);
+	text_member(w, "id", d->jurisdiction);
+	text_member(w, "version", d->jurisdiction_version);
+	sp_jsonw_object_end(w);
+	text_member(w, "kind", d->minimum ? "minimum" : "target");
+	if (v) {
+		sp_jsonw_key(w, "overdue");
+		sp_jsonw_bool(w, v->overdue);
+	}
+	text_member(w, "problem", d->problem[0] ? d->problem : NULL);
+	text_member(w, "rule", d->rule);
+	text_member(w, "source", source_names[d->source]);
+	sp_jsonw_key(w, "source_id");
+	sp_jsonw_opt_id(w, &d->source_id);
+	if (v)
+		text_member(w, "state", v->state);
+	text_member(w, "status", status_names[d->status]);
+	if (v) {
+		text_member(w, "tag", v->tag);
+		text_member(w, "text", v->text);
+		text_member(w, "time_zone", v->time_zone);
+		text_member(w, "title", v->title);
+	}
+	text_member(w, "trigger", d->trigger);
+	sp_jsonw_key(w, "trigger_at");
+	sp_jsonw_time(w, d->trigger_us);
+	sp_jsonw_key(w, "updated_at");
+	sp_jsonw_time(w, d->updated_us);
+	sp_jsonw_key(w, "version");
+	sp_jsonw_int(w, (int64_t)d->version);
+	if (v) {
+		sp_jsonw_key(w, "working_days_left");
+		if (v->has_days_left)
+			sp_jsonw_int(w, v->days_left);
+		else
+			sp_jsonw_null(w);
+	}
+	sp_jsonw_object_end(w);
+}
+
+static void deadline_write(struct sp_jsonw *w, const void *d)
+{
+	sp_deadline_write(w, d, NULL);
+}
+
 json_t *sp_deadline_encode(const struct sp_deadline *d)
 {
-	char id[SP_ID_STRLEN + 1], case_id[SP_ID_STRLEN + 1], source_id[SP_ID_STRLEN + 1];
-	char by[SP_ID_STRLEN + 1], trig[SP_TIME_STRLEN + 1], due[SP_TIME_STRLEN + 1];
-	char closed[SP_TIME_STRLEN + 1], created[SP_TIME_STRLEN + 1], updated[SP_TIME_STRLEN + 1];
-	sp_id_format(&d->id, id);
-	sp_id_format(&d->case_id, case_id);
-	sp_id_format(&d->source_id, source_id);
-	sp_id_format(&d->created_by, by);
-	sp_time_format(d->trigger_us, trig);
-	sp_time_format(d->due_us, due);
-	sp_time_format(d->closed_us, closed);
-	sp_time_format(d->created_us, created);
-	sp_time_format(d->updated_us, updated);
-	return json_pack(
-		"{s:s, s:s, s:s?, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s?, "
-		"s:s?, s:s, s:s?, s:s, s:s, s:s, s:I}",
-		"id", id, "case_id", case_id, "case_number",
-		d->case_number[0] ? d->case_number : NULL, "jurisdiction", "id", d->jurisdiction,
-		"version", d->jurisdiction_version, "rule", d->rule, "kind",
-		d->minimum ? "minimum" : "target", "class", d->trafficking ? "trafficking" : "stat",
-		"trigger", d->trigger, "trigger_at", trig, "due_at", d->has_due ? due : NULL,
-		"problem", d->problem[0] ? d->problem : NULL, "status", status_names[d->status],
-		"closed_by", d->closed_by[0] ? d->closed_by : NULL, "closed_at",
-		d->status != SP_DEADLINE_OPEN ? closed : NULL, "source", source_names[d->source],
-		"source_id", sp_id_is_zero(&d->source_id) ? NULL : source_id, "created_by", by,
-		"created_at", created, "updated_at", updated, "version", (json_int_t)d->version);
+	return sp_jsonw_read(deadline_write, d);
 }
 
 /* The overdue targets (open, due before now) on the cases assigned to the subject, or with

@@ -8,6 +8,7 @@
 
 #include "casework/casework.h"
 #include "safepath/caseop.h"
+#include "safepath/jsonw.h"
 #include "safepath/names.h"
 #include "safepath/notification.h"
 #include "safepath/store.h"
@@ -552,29 +553,53 @@ out:
 	return rc;
 }
 
+void sp_task_write(struct sp_jsonw *w, const struct sp_task *t, bool with_title)
+{
+	sp_jsonw_object(w); /* members in sorted order, as sp_json_dump writes them */
+	sp_jsonw_key(w, "assignee");
+	sp_jsonw_id(w, &t->assignee);
+	sp_jsonw_key(w, "case_id");
+	sp_jsonw_id(w, &t->case_id);
+	sp_jsonw_key(w, "case_number");
+	sp_jsonw_string(w, t->case_number[0] ? t->case_number : NULL);
+	sp_jsonw_key(w, "completed_at");
+	sp_jsonw_opt_time(w, t->completed_us);
+	sp_jsonw_key(w, "created_at");
+	sp_jsonw_time(w, t->created_us);
+	sp_jsonw_key(w, "created_by");
+	sp_jsonw_id(w, &t->created_by);
+	sp_jsonw_key(w, "due_at");
+	sp_jsonw_opt_time(w, t->due_us);
+	sp_jsonw_key(w, "id");
+	sp_jsonw_id(w, &t->id);
+	sp_jsonw_key(w, "kind");
+	sp_jsonw_string(w, t->kind[0] ? t->kind : NULL);
+	sp_jsonw_key(w, "priority");
+	sp_jsonw_string(w, sp_task_priority_name(t->priority));
+	sp_jsonw_key(w, "status");
+	sp_jsonw_string(w, sp_task_status_name(t->status));
+	sp_jsonw_key(w, "title");
+	sp_jsonw_string(w, with_title ? t->title : NULL);
+	sp_jsonw_key(w, "updated_at");
+	sp_jsonw_time(w, t->updated_us);
+	sp_jsonw_key(w, "version");
+	sp_jsonw_int(w, (int64_t)t->version);
+	sp_jsonw_object_end(w);
+}
+
+static void task_titled(struct sp_jsonw *w, const void *t)
+{
+	sp_task_write(w, t, true);
+}
+
+static void task_untitled(struct sp_jsonw *w, const void *t)
+{
+	sp_task_write(w, t, false);
+}
+
 json_t *sp_task_encode(const struct sp_task *t, bool with_title)
 {
-	char id[SP_ID_STRLEN + 1], case_id[SP_ID_STRLEN + 1], assignee[SP_ID_STRLEN + 1];
-	char by[SP_ID_STRLEN + 1], created[SP_TIME_STRLEN + 1], updated[SP_TIME_STRLEN + 1];
-	char due[SP_TIME_STRLEN + 1], completed[SP_TIME_STRLEN + 1];
-	sp_id_format(&t->id, id);
-	sp_id_format(&t->case_id, case_id);
-	sp_id_format(&t->assignee, assignee);
-	sp_id_format(&t->created_by, by);
-	sp_time_format(t->created_us, created);
-	sp_time_format(t->updated_us, updated);
-	sp_time_format(t->due_us, due);
-	sp_time_format(t->completed_us, completed);
-	return json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:s?, "
-			 "s:I}",
-			 "id", id, "case_id", case_id, "case_number",
-			 t->case_number[0] ? t->case_number : NULL, "kind",
-			 t->kind[0] ? t->kind : NULL, "title", with_title ? t->title : NULL,
-			 "assignee", assignee, "due_at", t->due_us ? due : NULL, "priority",
-			 sp_task_priority_name(t->priority), "status",
-			 sp_task_status_name(t->status), "created_by", by, "created_at", created,
-			 "updated_at", updated, "completed_at", t->completed_us ? completed : NULL,
-			 "version", (json_int_t)t->version);
+	return sp_jsonw_read(with_title ? task_titled : task_untitled, t);
 }
 
 /* The subject's open tasks due before `before` (the dashboard's "due soon", overdue ones

@@ -3,8 +3,10 @@
  * refused, as jansson refuses them). */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "safepath/json.h"
 #include "safepath/jsonw.h"
 
 void sp_jsonw_init(struct sp_jsonw *w, struct sp_buf *out)
@@ -13,7 +15,7 @@ void sp_jsonw_init(struct sp_jsonw *w, struct sp_buf *out)
 	w->out = out;
 }
 
-static void fail(struct sp_jsonw *w, int rc)
+void sp_jsonw_fail(struct sp_jsonw *w, int rc)
 {
 	if (!w->rc)
 		w->rc = rc;
@@ -23,7 +25,7 @@ static void add_slow(struct sp_jsonw *w, const char *p, size_t n)
 {
 	int rc = sp_buf_add(w->out, p, n);
 	if (rc)
-		fail(w, rc);
+		sp_jsonw_fail(w, rc);
 }
 
 /* Most pieces are a few bytes into a buffer with room: copied in place, inline, without the
@@ -58,7 +60,7 @@ static void container_begin(struct sp_jsonw *w, char c)
 {
 	value_start(w);
 	if (w->depth >= SP_JSONW_DEPTH) {
-		fail(w, SP_ETOOBIG);
+		sp_jsonw_fail(w, SP_ETOOBIG);
 		return;
 	}
 	add(w, &c, 1);
@@ -68,7 +70,7 @@ static void container_begin(struct sp_jsonw *w, char c)
 static void container_end(struct sp_jsonw *w, char c)
 {
 	if (w->depth == 0 || w->after_key) {
-		fail(w, SP_EINTERNAL);
+		sp_jsonw_fail(w, SP_EINTERNAL);
 		return;
 	}
 	w->depth--;
@@ -145,7 +147,7 @@ static void quoted(struct sp_jsonw *w, const char *s)
 		if (c >= 0x80) {
 			size_t n = utf8_len(p);
 			if (!n) {
-				fail(w, SP_EINVAL);
+				sp_jsonw_fail(w, SP_EINVAL);
 				return;
 			}
 			p += n;
@@ -170,7 +172,7 @@ static void quoted(struct sp_jsonw *w, const char *s)
 void sp_jsonw_key(struct sp_jsonw *w, const char *name)
 {
 	if (w->after_key || w->depth == 0) {
-		fail(w, SP_EINTERNAL);
+		sp_jsonw_fail(w, SP_EINTERNAL);
 		return;
 	}
 	value_start(w);
@@ -207,6 +209,116 @@ void sp_jsonw_null(struct sp_jsonw *w)
 {
 	value_start(w);
 	add(w, "null", 4);
+}
+
+void sp_jsonw_id(struct sp_jsonw *w, const struct sp_id *id)
+{
+	char s[SP_ID_STRLEN + 1];
+	sp_id_format(id, s);
+	sp_jsonw_string(w, s);
+}
+
+void sp_jsonw_opt_id(struct sp_jsonw *w, const struct sp_id *id)
+{
+	if (sp_id_is_zero(id))
+		sp_jsonw_null(w);
+	else
+		sp_jsonw_id(w, id);
+}
+
+void sp_jsonw_time(struct sp_jsonw *w, int64_t us)
+{
+	char s[SP_TIME_STRLEN + 1];
+	sp_time_format(us, s);
+	sp_jsonw_string(w, s);
+}
+
+void sp_jsonw_opt_time(struct sp_jsonw *w, int64_t us)
+{
+	if (us)
+		sp_jsonw_time(w, us);
+	else
+		sp_jsonw_null(w);
+}
+
+static int key_order(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void object_value(struct sp_jsonw *w, json_t *v)
+{
+	size_t n = json_object_size(v), i = 0;
+	const char *key;
+	json_t *member;
+	sp_jsonw_object(w);
+	if (n) {
+		const char **keys = malloc(n * sizeof *keys);
+		if (!keys) {
+			sp_jsonw_fail(w, SP_ENOMEM);
+			return;
+		}
+		json_object_foreach(v, key, member) if (i < n) keys[i++] = key;
+		qsort(keys, i, sizeof *keys, key_order);
+		for (size_t k = 0; k < i; k++) {
+			sp_jsonw_key(w, keys[k]);
+			sp_jsonw_value(w, json_object_get(v, keys[k]));
+		}
+		free(keys);
+	}
+	sp_jsonw_object_end(w);
+}
+
+void sp_jsonw_value(struct sp_jsonw *w, json_t *v)
+{
+	char num[32];
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		object_value(w, v);
+		return;
+	case JSON_ARRAY:
+		sp_jsonw_array(w);
+		for (size_t i = 0; i < json_array_size(v); i++)
+			sp_jsonw_value(w, json_array_get(v, i));
+		sp_jsonw_array_end(w);
+		return;
+	case JSON_STRING:
+		sp_jsonw_string(w, json_string_value(v));
+		return;
+	case JSON_INTEGER:
+		sp_jsonw_int(w, (int64_t)json_integer_value(v));
+		return;
+	case JSON_REAL: { /* as jansson writes it: %.17g, with ".0" when it reads as an integer */
+		int n = snprintf(num, sizeof num - 2, "%.17g", json_real_value(v));
+		if (!strpbrk(num, ".eE")) {
+			memcpy(num + n, ".0", 3);
+			n += 2;
+		}
+		value_start(w);
+		add(w, num, (size_t)n);
+		return;
+	}
+	case JSON_TRUE:
+	case JSON_FALSE:
+		sp_jsonw_bool(w, json_is_true(v));
+		return;
+	case JSON_NULL:
+		sp_jsonw_null(w);
+		return;
+	}
+}
+
+json_t *sp_jsonw_read(sp_jsonw_fn *write, const void *arg)
+{
+	struct sp_buf b;
+	struct sp_jsonw w;
+	struct sp_err err = {0};
+	sp_buf_init(&b, (size_t)1 << 26); /* 64 MiB: any one record's form */
+	sp_jsonw_init(&w, &b);
+	write(&w, arg);
+	json_t *j = sp_jsonw_status(&w) ? NULL : sp_json_parse(b.data, b.len, &err);
+	sp_buf_free(&b);
+	return j;
 }
 
 int sp_jsonw_status(const struct sp_jsonw *w)

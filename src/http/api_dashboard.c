@@ -1,96 +1,131 @@
 /* GET /api/v1/me/dashboard?lang=: the subject's open cases by priority, tasks due and overdue
  * deadlines (safepath/dashboard.h), one casework read with one audit record; and, a section
  * of the same read, the agency's referrals awaiting a response (with their own audit record,
- * durable with the dashboard's). */
+ * durable with the dashboard's). Written by the streaming writer, each row in its wing's
+ * form (the response is asked for on every visit to the start page). */
 #include <stdint.h>
+#include <string.h>
 
 #include "http/http.h"
 #include "safepath/caseevent.h"
 #include "safepath/dashboard.h"
+#include "safepath/jsonw.h"
 #include "safepath/referral.h"
 
-/* items with every encoded value appended; NULL (items released) when one is NULL. */
-static json_t *append_all(json_t *items, json_t *const *values, size_t n)
+/* {"by_priority": {name: count}, "items": [case rows], "open"}, members in sorted order. */
+static void cases_section(struct sp_jsonw *w, const struct sp_dashboard *d)
 {
-	for (size_t i = 0; items && i < n; i++)
-		if (json_array_append_new(items, values[i])) {
-			json_decref(items);
-			items = NULL;
-		}
-	return items;
-}
-
-/* {"open", "by_priority": {name: count}, "items": [case rows]}, NULL when out of memory. */
-static json_t *cases_section(const struct sp_dashboard *d)
-{
-	json_t *by = json_object(), *rows[SP_DASHBOARD_CASES];
-	for (int p = 0; by && p < SP_PRIORITY_COUNT; p++)
-		if (json_object_set_new(by, sp_case_priority_name((enum sp_case_priority)p),
-					json_integer((json_int_t)d->by_priority[p]))) {
-			json_decref(by);
-			by = NULL;
-		}
+	int order[SP_PRIORITY_COUNT];
+	for (int p = 0; p < SP_PRIORITY_COUNT; p++) { /* the names in sorted order */
+		int k = p;
+		for (; k > 0 && strcmp(sp_case_priority_name((enum sp_case_priority)order[k - 1]),
+				       sp_case_priority_name((enum sp_case_priority)p)) > 0;
+		     k--)
+			order[k] = order[k - 1];
+		order[k] = p;
+	}
+	sp_jsonw_object(w);
+	sp_jsonw_key(w, "by_priority");
+	sp_jsonw_object(w);
+	for (int i = 0; i < SP_PRIORITY_COUNT; i++) {
+		sp_jsonw_key(w, sp_case_priority_name((enum sp_case_priority)order[i]));
+		sp_jsonw_int(w, (int64_t)d->by_priority[order[i]]);
+	}
+	sp_jsonw_object_end(w);
+	sp_jsonw_key(w, "items");
+	sp_jsonw_array(w);
 	for (size_t i = 0; i < d->n_cases; i++)
-		rows[i] = sp_case_hit_encode(&d->cases[i]);
-	return json_pack("{s:I, s:o, s:o}", "open", (json_int_t)d->open_cases, "by_priority", by,
-			 "items", append_all(json_array(), rows, d->n_cases));
+		sp_case_hit_write(w, &d->cases[i]);
+	sp_jsonw_array_end(w);
+	sp_jsonw_key(w, "open");
+	sp_jsonw_int(w, (int64_t)d->open_cases);
+	sp_jsonw_object_end(w);
 }
 
-/* {"due_before", "due", "overdue", "items": [tasks]}, or null without the section. */
-static json_t *tasks_section(const struct sp_dashboard *d)
+/* {"due", "due_before", "items": [tasks], "overdue"}, or null without the section. */
+static void tasks_section(struct sp_jsonw *w, const struct sp_dashboard *d)
 {
-	if (!d->has_tasks)
-		return json_null();
-	json_t *rows[SP_DASHBOARD_TASKS];
+	if (!d->has_tasks) {
+		sp_jsonw_null(w);
+		return;
+	}
+	sp_jsonw_object(w);
+	sp_jsonw_key(w, "due");
+	sp_jsonw_int(w, (int64_t)d->tasks_due);
+	sp_jsonw_key(w, "due_before");
+	sp_jsonw_time(w, d->due_before);
+	sp_jsonw_key(w, "items");
+	sp_jsonw_array(w);
 	for (size_t i = 0; i < d->n_tasks; i++)
-		rows[i] = sp_task_encode(&d->tasks[i], true);
-	char before[SP_TIME_STRLEN + 1];
-	sp_time_format(d->due_before, before);
-	return json_pack("{s:s, s:I, s:I, s:o}", "due_before", before, "due",
-			 (json_int_t)d->tasks_due, "overdue", (json_int_t)d->tasks_overdue, "items",
-			 append_all(json_array(), rows, d->n_tasks));
+		sp_task_write(w, &d->tasks[i], true);
+	sp_jsonw_array_end(w);
+	sp_jsonw_key(w, "overdue");
+	sp_jsonw_int(w, (int64_t)d->tasks_overdue);
+	sp_jsonw_object_end(w);
 }
 
-/* {"scope", "overdue", "items": [deadlines as people read them]}, or null. */
-static json_t *deadlines_section(struct http_req *r, const struct sp_dashboard *d,
-				 const char *lang)
+/* {"items": [deadlines as people read them], "overdue", "scope"}, or null. */
+static void deadlines_section(struct sp_jsonw *w, struct http_req *r,
+			      const struct sp_dashboard *d, const char *lang)
 {
-	if (!d->has_deadlines)
-		return json_null();
-	json_t *rows[SP_DASHBOARD_DEADLINES];
+	if (!d->has_deadlines) {
+		sp_jsonw_null(w);
+		return;
+	}
+	sp_jsonw_object(w);
+	sp_jsonw_key(w, "items");
+	sp_jsonw_array(w);
 	for (size_t i = 0; i < d->n_deadlines; i++)
-		rows[i] = sp_deadline_view(&d->deadlines[i], r->opt->jurisdictions, lang, d->now);
-	return json_pack("{s:s, s:I, s:o}", "scope", d->agency_scope ? "agency" : "mine",
-			 "overdue", (json_int_t)d->deadlines_overdue, "items",
-			 append_all(json_array(), rows, d->n_deadlines));
+		sp_deadline_view_write(w, &d->deadlines[i], r->opt->jurisdictions, lang, d->now);
+	sp_jsonw_array_end(w);
+	sp_jsonw_key(w, "overdue");
+	sp_jsonw_int(w, (int64_t)d->deadlines_overdue);
+	sp_jsonw_key(w, "scope");
+	sp_jsonw_string(w, d->agency_scope ? "agency" : "mine");
+	sp_jsonw_object_end(w);
 }
 
 #define DASH_REFERRALS 10 /* rows of the referrals section */
 
-/* {"awaiting", "items": [referrals]}: how many of the agency's referrals are sent and not yet
- * answered (sent or acknowledged), and the first of them, soonest due first
- * (sp_referral_awaiting: its own audit record, a section of the dashboard's read); null for a
- * user who may not read them. ctx is the json_t * to set. */
+/* The referrals section as read: how many of the agency's referrals are sent and not yet
+ * answered (sent or acknowledged), and the first of them, soonest due first; `denied` for a
+ * user who may not read them. */
+struct referrals_read {
+	bool denied;
+	size_t awaiting, n;
+	struct sp_case_referral *list;
+};
+
+/* sp_referral_awaiting, a section of the dashboard's read (its own audit record). */
 static int referrals_section(struct sp_casework *cw, void *ctx, struct sp_err *err)
 {
-	json_t **out = ctx;
-	struct sp_case_referral *list = NULL;
-	size_t n = 0, withheld = 0, waiting = 0;
-	int rc = sp_referral_awaiting(cw, DASH_REFERRALS, &waiting, &list, &n, &withheld, err);
+	struct referrals_read *x = ctx;
+	size_t withheld = 0;
+	int rc = sp_referral_awaiting(cw, DASH_REFERRALS, &x->awaiting, &x->list, &x->n,
+				      &withheld, err);
 	if (rc == SP_EDENIED) {
-		*out = json_null();
+		x->denied = true;
 		return SP_OK;
 	}
-	if (rc)
-		return rc;
-	json_t *items = json_array();
-	for (size_t i = 0; items && i < n; i++)
-		if (json_array_append_new(items, sp_referral_encode(&list[i]))) {
-			json_decref(items);
-			items = NULL;
-		}
-	*out = json_pack("{s:I, s:o}", "awaiting", (json_int_t)waiting, "items", items);
-	return *out ? SP_OK : sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	return rc;
+}
+
+/* {"awaiting", "items": [referrals]}, or null for a user who may not read them. */
+static void referrals_write(struct sp_jsonw *w, const struct referrals_read *x)
+{
+	if (x->denied) {
+		sp_jsonw_null(w);
+		return;
+	}
+	sp_jsonw_object(w);
+	sp_jsonw_key(w, "awaiting");
+	sp_jsonw_int(w, (int64_t)x->awaiting);
+	sp_jsonw_key(w, "items");
+	sp_jsonw_array(w);
+	for (size_t i = 0; i < x->n; i++)
+		sp_referral_write(w, &x->list[i]);
+	sp_jsonw_array_end(w);
+	sp_jsonw_object_end(w);
 }
 
 int http_api_me_dashboard(struct http_req *r)
@@ -107,16 +142,23 @@ int http_api_me_dashboard(struct http_req *r)
 	if (!d)
 		return http_problem(r, 500, "internal", "Internal error", NULL);
 	http_casework(r, &cw);
-	json_t *referrals = NULL;
+	struct referrals_read referrals = {0};
 	const struct sp_dashboard_section more = {referrals_section, &referrals};
-	if (sp_dashboard_read(&cw, sp_now_us(), &more, d, &err)) {
-		json_decref(referrals);
+	if (sp_dashboard_read(&cw, sp_now_us(), &more, d, &err))
 		return http_problem_from_err(r, &err);
-	}
-	char now[SP_TIME_STRLEN + 1];
-	sp_time_format(d->now, now);
-	return http_reply_json(r, 200,
-			       json_pack("{s:s, s:o, s:o, s:o, s:o}", "generated_at", now, "cases",
-					 cases_section(d), "tasks", tasks_section(d), "deadlines",
-					 deadlines_section(r, d, lang), "referrals", referrals));
+	struct sp_jsonw w;
+	http_jsonw_begin(r, &w, 32768); /* 27 kB with every section full */
+	sp_jsonw_object(&w);
+	sp_jsonw_key(&w, "cases");
+	cases_section(&w, d);
+	sp_jsonw_key(&w, "deadlines");
+	deadlines_section(&w, r, d, lang);
+	sp_jsonw_key(&w, "generated_at");
+	sp_jsonw_time(&w, d->now);
+	sp_jsonw_key(&w, "referrals");
+	referrals_write(&w, &referrals);
+	sp_jsonw_key(&w, "tasks");
+	tasks_section(&w, d);
+	sp_jsonw_object_end(&w);
+	return http_jsonw_reply(r, &w);
 }

@@ -8,6 +8,7 @@
 
 #include "http/http.h"
 #include "safepath/caseapproval.h"
+#include "safepath/jsonw.h"
 #include "safepath/referral.h"
 
 static const struct http_field create_fields[] = {
@@ -125,20 +126,29 @@ int http_api_referral_replay(struct http_req *r, const struct sp_idem_record *re
 	return created(r, rec->status, &ref);
 }
 
+/* {"box", "items", "withheld"}: a box of the agency's referrals (box NULL: a case's list,
+ * only its items), written by the streaming writer (the provider's inbox is asked for often). */
 static int reply_list(struct http_req *r, const struct sp_case_referral *list, size_t n,
-		      json_t *more)
+		      const char *box, size_t withheld)
 {
-	json_t *items = json_array();
-	for (size_t i = 0; items && i < n; i++)
-		if (json_array_append_new(items, sp_referral_encode(&list[i]))) {
-			json_decref(items);
-			items = NULL;
-		}
-	json_t *j = json_pack("{s:o}", "items", items);
-	if (j && more)
-		json_object_update(j, more);
-	json_decref(more);
-	return http_reply_json(r, 200, j);
+	struct sp_jsonw w;
+	http_jsonw_begin(r, &w, 128 + 1024 * n); /* about 800 bytes a referral */
+	sp_jsonw_object(&w);
+	if (box) {
+		sp_jsonw_key(&w, "box");
+		sp_jsonw_string(&w, box);
+	}
+	sp_jsonw_key(&w, "items");
+	sp_jsonw_array(&w);
+	for (size_t i = 0; i < n; i++)
+		sp_referral_write(&w, &list[i]);
+	sp_jsonw_array_end(&w);
+	if (box) {
+		sp_jsonw_key(&w, "withheld");
+		sp_jsonw_int(&w, (int64_t)withheld);
+	}
+	sp_jsonw_object_end(&w);
+	return http_jsonw_reply(r, &w);
 }
 
 int http_api_referral_list(struct http_req *r)
@@ -153,7 +163,7 @@ int http_api_referral_list(struct http_req *r)
 	http_casework(r, &cw);
 	if (sp_referral_list(&cw, &case_id, &list, &n, &err))
 		return http_problem_from_err(r, &err);
-	return reply_list(r, list, n, NULL);
+	return reply_list(r, list, n, NULL, 0);
 }
 
 int http_api_referral_inbox(struct http_req *r)
@@ -177,9 +187,7 @@ int http_api_referral_inbox(struct http_req *r)
 	if (sp_referral_inbox(&cw, incoming ? SP_REFERRAL_INCOMING : SP_REFERRAL_OUTGOING, status,
 			      (size_t)limit, &list, &n, &withheld, &err))
 		return http_problem_from_err(r, &err);
-	return reply_list(r, list, n, json_pack("{s:s, s:I}", "box",
-						 incoming ? "incoming" : "outgoing", "withheld",
-						 (json_int_t)withheld));
+	return reply_list(r, list, n, incoming ? "incoming" : "outgoing", withheld);
 }
 
 /* A declined referral, to its sending side: the services that could take the need now. */

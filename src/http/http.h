@@ -204,9 +204,14 @@ const char *http_req_template(const struct http_req *r);
 void http_hash_begin(struct http_req *r);
 void http_hash_end(struct http_req *r);
 
+/* A response written by the streaming writer straight into r->text (reply.c): begin with
+ * about `expect` bytes reserved, write into w, then reply 200 with what it wrote (a 500
+ * problem when it failed). */
+struct sp_jsonw;
+void http_jsonw_begin(struct http_req *r, struct sp_jsonw *w, size_t expect);
+int http_jsonw_reply(struct http_req *r, struct sp_jsonw *w);
 /* A page of cases, {"items": [...], "next_cursor": ...} (next zero: null; next NULL, as
- * for a search: no such member),
- * written by the streaming writer straight into r->text (reply.c). */
+ * for a search: no such member), written by the streaming writer. */
 struct sp_case_hit;
 int http_reply_case_hits(struct http_req *r, const struct sp_case_hit *hits, size_t n,
 			 const struct sp_id *next);

@@ -5,6 +5,7 @@
 
 #include "safepath/arena.h"
 #include "safepath/caseevent.h"
+#include "safepath/jsonw.h"
 
 /* A referral, an identification and the grounds decisions tell of suspected trafficking; a
  * child presumption and an age assessment do not. */
@@ -173,43 +174,50 @@ static const char *state_of(const struct sp_deadline *d, int64_t now, bool *over
 	return !d->has_due || now < d->due_us ? "in_force" : "elapsed";
 }
 
-json_t *sp_deadline_view(const struct sp_deadline *d, const struct sp_jurisdictions *set,
-			 const char *lang, int64_t now)
+void sp_deadline_view_write(struct sp_jsonw *w, const struct sp_deadline *d,
+			    const struct sp_jurisdictions *set, const char *lang, int64_t now)
 {
-	json_t *o = sp_deadline_encode(d);
-	if (!o)
-		return NULL;
 	const struct sp_jurisdiction *j;
 	const struct sp_jur_rule *r = rule_of(set, d, &j);
-	bool overdue;
-	const char *state = state_of(d, now, &overdue);
-	json_t *left = json_null();
+	struct sp_deadline_reading v = {0};
+	v.state = state_of(d, now, &v.overdue);
 	if (r && r->unit == SP_UNIT_WORKING_DAYS && d->status == SP_DEADLINE_OPEN && d->has_due) {
-		int days;
 		struct sp_err e = {0};
-		if (sp_deadline_working_days_left(j, now, d->due_us, &days, &e) == SP_OK)
-			left = json_integer(days);
+		v.has_days_left =
+			sp_deadline_working_days_left(j, now, d->due_us, &v.days_left, &e) == SP_OK;
 	}
 	char local[SP_JUR_TIME_SIZE] = "";
 	struct sp_err e = {0};
 	if (j && d->has_due && sp_jurisdiction_format_time(j, d->due_us, local, &e))
 		local[0] = '\0';
 	const char *title = r ? sp_jur_text(r->title, lang) : NULL;
-	const char *text = r && r->text ? sp_jur_text(r->text, lang) : NULL;
 	char tag[2] = {0};
 	if (r)
 		tag[0] = r->tag;
-	int bad = json_object_set_new(o, "title", json_string(title ? title : d->rule));
-	bad |= json_object_set_new(o, "text", text ? json_string(text) : json_null());
-	bad |= json_object_set_new(o, "tag", tag[0] ? json_string(tag) : json_null());
-	bad |= json_object_set_new(o, "state", json_string(state));
-	bad |= json_object_set_new(o, "overdue", json_boolean(overdue));
-	bad |= json_object_set_new(o, "working_days_left", left);
-	bad |= json_object_set_new(o, "due_local", local[0] ? json_string(local) : json_null());
-	bad |= json_object_set_new(o, "time_zone", j ? json_string(j->time_zone) : json_null());
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	v.title = title ? title : d->rule;
+	v.text = r && r->text ? sp_jur_text(r->text, lang) : NULL;
+	v.tag = tag[0] ? tag : NULL;
+	v.due_local = local[0] ? local : NULL;
+	v.time_zone = j ? j->time_zone : NULL;
+	sp_deadline_write(w, d, &v);
+}
+
+struct view_args {
+	const struct sp_deadline *d;
+	const struct sp_jurisdictions *set;
+	const char *lang;
+	int64_t now;
+};
+
+static void view_write(struct sp_jsonw *w, const void *arg)
+{
+	const struct view_args *a = arg;
+	sp_deadline_view_write(w, a->d, a->set, a->lang, a->now);
+}
+
+json_t *sp_deadline_view(const struct sp_deadline *d, const struct sp_jurisdictions *set,
+			 const char *lang, int64_t now)
+{
+	const struct view_args a = {d, set, lang, now};
+	return sp_jsonw_read(view_write, &a);
 }

@@ -14,6 +14,7 @@
 #include "safepath/date.h"
 #include "safepath/jurisdiction.h"
 #include "safepath/json.h"
+#include "safepath/jsonw.h"
 #include "safepath/names.h"
 #include "safepath/need.h"
 #include "safepath/notification.h"
@@ -1730,32 +1731,33 @@ int sp_referral_next_services(struct sp_casework *cw, const struct sp_referral_t
 
 /* ---- JSON ---- */
 
-static json_t *opt_id_json(const struct sp_id *id)
+static void str_member(struct sp_jsonw *w, const char *key, const char *v)
 {
-	char s[SP_ID_STRLEN + 1];
-	if (sp_id_is_zero(id))
-		return json_null();
-	sp_id_format(id, s);
-	return json_string(s);
+	sp_jsonw_key(w, key);
+	sp_jsonw_string(w, v);
 }
 
-static json_t *time_json(int64_t us)
+/* A member whose value is a string or null (null for the empty string too). */
+static void text_member(struct sp_jsonw *w, const char *key, const char *v)
 {
-	char s[SP_TIME_STRLEN + 1];
-	if (!us)
-		return json_null();
-	sp_time_format(us, s);
-	return json_string(s);
+	str_member(w, key, v && v[0] ? v : NULL);
 }
 
-static json_t *text_or_null(const char *s)
+static void id_member(struct sp_jsonw *w, const char *key, const struct sp_id *id)
 {
-	return s && s[0] ? json_string(s) : json_null();
+	sp_jsonw_key(w, key);
+	sp_jsonw_opt_id(w, id);
+}
+
+static void time_member(struct sp_jsonw *w, const char *key, int64_t us)
+{
+	sp_jsonw_key(w, key);
+	sp_jsonw_opt_time(w, us);
 }
 
 /* The profile's fields of the person: from the person when read, else what the summary says
  * of sex and language. */
-static json_t *shared_person(const struct sp_case_referral *r)
+static void shared_person(struct sp_jsonw *w, const struct sp_case_referral *r)
 {
 	json_t *all = r->has_person ? sp_person_encode(&r->person, false) : NULL;
 	json_t *o = json_object();
@@ -1774,63 +1776,101 @@ static json_t *shared_person(const struct sp_case_referral *r)
 							     : json_array());
 	}
 	json_decref(all);
-	return o;
+	if (o)
+		sp_jsonw_value(w, o);
+	else
+		sp_jsonw_fail(w, SP_ENOMEM);
+	json_decref(o);
 }
 
-static json_t *events_json(const struct sp_case_referral *r)
+static void events_write(struct sp_jsonw *w, const struct sp_case_referral *r)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < r->n_events; i++) {
+	sp_jsonw_array(w);
+	for (size_t i = 0; i < r->n_events; i++) {
 		const struct sp_referral_event_row *e = &r->events[i];
-		json_array_append_new(
-			a, json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "event",
-				     sp_referral_event_name(e->event), "from",
-				     sp_referral_status_name(e->from), "to",
-				     sp_referral_status_name(e->to), "side",
-				     sp_referral_side_name(e->side), "manual", e->manual, "actor",
-				     opt_id_json(&e->actor), "agency_id", opt_id_json(&e->agency),
-				     "at", time_json(e->at_us), "reason", text_or_null(e->reason)));
+		sp_jsonw_object(w);
+		id_member(w, "actor", &e->actor);
+		id_member(w, "agency_id", &e->agency);
+		time_member(w, "at", e->at_us);
+		str_member(w, "event", sp_referral_event_name(e->event));
+		str_member(w, "from", sp_referral_status_name(e->from));
+		sp_jsonw_key(w, "manual");
+		sp_jsonw_bool(w, e->manual);
+		text_member(w, "reason", e->reason);
+		str_member(w, "side", sp_referral_side_name(e->side));
+		str_member(w, "to", sp_referral_status_name(e->to));
+		sp_jsonw_object_end(w);
 	}
-	return a;
+	sp_jsonw_array_end(w);
+}
+
+void sp_referral_write(struct sp_jsonw *w, const struct sp_case_referral *r)
+{
+	sp_jsonw_object(w); /* members in sorted order, as sp_json_dump writes them */
+	id_member(w, "agency_id", &r->agency);
+	id_member(w, "case_id", &r->case_id);
+	time_member(w, "created_at", r->created_us);
+	time_member(w, "due_at", r->due_us);
+	if (r->events) {
+		sp_jsonw_key(w, "events");
+		events_write(w, r);
+	}
+	if (r->feedback)
+		str_member(w, "feedback", r->feedback);
+	id_member(w, "id", &r->id);
+	if (r->legal_basis[0] && r->view == SP_REFERRAL_VIEW_SENDER) {
+		sp_jsonw_key(w, "legal_basis");
+		sp_jsonw_object(w);
+		str_member(w, "basis", r->legal_basis);
+		str_member(w, "jurisdiction", r->basis_jurisdiction);
+		str_member(w, "version", r->basis_version);
+		sp_jsonw_object_end(w);
+	}
+	id_member(w, "need_id", &r->need);
+	sp_jsonw_key(w, "on_safepath");
+	sp_jsonw_bool(w, !sp_id_is_zero(&r->provider_agency));
+	id_member(w, "organization_id", &r->organization);
+	text_member(w, "outcome", r->outcome);
+	if (r->shows_profile) {
+		sp_jsonw_key(w, "person");
+		shared_person(w, r);
+	}
+	sp_jsonw_key(w, "profile");
+	sp_jsonw_array(w);
+	for (int f = 0; f < SP_RF_COUNT; f++)
+		if (r->shares & (1u << f))
+			sp_jsonw_string(w, sp_referral_field_name((enum sp_referral_field)f));
+	sp_jsonw_array_end(w);
+	id_member(w, "provider_agency_id", &r->provider_agency);
+	text_member(w, "reason", r->reason);
+	id_member(w, "service_id", &r->service);
+	text_member(w, "source", r->source);
+	str_member(w, "status", sp_referral_status_name(r->status));
+	if (r->has_summary) {
+		sp_jsonw_key(w, "summary");
+		sp_jsonw_object(w);
+		str_member(w, "age_band", r->age_band);
+		text_member(w, "language", r->language);
+		text_member(w, "need", r->need_kind);
+		str_member(w, "sex", r->sex);
+		str_member(w, "urgency", r->urgency);
+		sp_jsonw_object_end(w);
+	}
+	str_member(w, "type", r->type);
+	time_member(w, "updated_at", r->updated_us);
+	str_member(w, "urgency", r->urgency);
+	sp_jsonw_key(w, "version");
+	sp_jsonw_int(w, (int64_t)r->version);
+	str_member(w, "view", r->view == SP_REFERRAL_VIEW_RECEIVER ? "receiver" : "sender");
+	sp_jsonw_object_end(w);
+}
+
+static void referral_write(struct sp_jsonw *w, const void *r)
+{
+	sp_referral_write(w, r);
 }
 
 json_t *sp_referral_encode(const struct sp_case_referral *r)
 {
-	json_t *profile = json_array();
-	for (int f = 0; profile && f < SP_RF_COUNT; f++)
-		if (r->shares & (1u << f))
-			json_array_append_new(profile, json_string(sp_referral_field_name(
-							       (enum sp_referral_field)f)));
-	json_t *j = json_pack(
-		"{s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
-		"s:o, s:o, s:I, s:s}",
-		"id", opt_id_json(&r->id), "case_id", opt_id_json(&r->case_id), "need_id",
-		opt_id_json(&r->need), "service_id", opt_id_json(&r->service), "organization_id",
-		opt_id_json(&r->organization), "provider_agency_id",
-		opt_id_json(&r->provider_agency), "on_safepath",
-		!sp_id_is_zero(&r->provider_agency), "agency_id", opt_id_json(&r->agency), "type",
-		r->type, "urgency", r->urgency, "status", sp_referral_status_name(r->status),
-		"profile", profile, "reason", text_or_null(r->reason), "outcome",
-		text_or_null(r->outcome), "source", text_or_null(r->source), "due_at",
-		time_json(r->due_us), "created_at", time_json(r->created_us), "updated_at",
-		time_json(r->updated_us), "version", (json_int_t)r->version, "view",
-		r->view == SP_REFERRAL_VIEW_RECEIVER ? "receiver" : "sender");
-	if (j && r->has_summary)
-		json_object_set_new(j, "summary",
-				    json_pack("{s:o, s:s, s:s, s:s, s:o}", "need",
-					      text_or_null(r->need_kind), "urgency", r->urgency,
-					      "age_band", r->age_band, "sex", r->sex, "language",
-					      text_or_null(r->language)));
-	if (j && r->legal_basis[0] && r->view == SP_REFERRAL_VIEW_SENDER)
-		json_object_set_new(j, "legal_basis",
-				    json_pack("{s:s, s:s, s:s}", "basis", r->legal_basis,
-					      "jurisdiction", r->basis_jurisdiction, "version",
-					      r->basis_version));
-	if (j && r->feedback)
-		json_object_set_new(j, "feedback", json_string(r->feedback));
-	if (j && r->shows_profile)
-		json_object_set_new(j, "person", shared_person(r));
-	if (j && r->events)
-		json_object_set_new(j, "events", events_json(r));
-	return j;
+	return sp_jsonw_read(referral_write, r);
 }

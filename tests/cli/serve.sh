@@ -20,8 +20,8 @@ has "idempotency-ttl-s" "$WORK/err"
 for sig in TERM INT; do
 	before=$(wc -l <var/audit/checkpoints 2>/dev/null || echo 0)
 	serve_start "$WORK/serve.err"
-	# healthy within a moment of listening (a loaded machine may take a few tries)
-	for _ in $(seq 1 20); do
+	# healthy within a moment of listening (a loaded machine may take a few seconds)
+	for _ in $(seq 1 100); do
 		curl -sf "http://127.0.0.1:$port/healthz" | grep -q '"ok"' && break
 		sleep 0.1
 	done

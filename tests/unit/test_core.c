@@ -360,6 +360,54 @@ static void jsonw_commas_escapes_and_failures(void **state)
 	sp_buf_free(&b);
 }
 
+/* A writer for sp_jsonw_read: one object, or a failure half-way when arg says so. */
+static void jsonw_sample(struct sp_jsonw *w, const void *arg)
+{
+	sp_jsonw_object(w);
+	sp_jsonw_key(w, "k");
+	sp_jsonw_int(w, 7);
+	if (arg)
+		sp_jsonw_fail(w, SP_ENOMEM);
+	sp_jsonw_object_end(w);
+}
+
+static void jsonw_values_ids_times_and_read_back(void **state)
+{
+	(void)state;
+	struct sp_buf b;
+	struct sp_jsonw w;
+	struct sp_id id, zero = {0};
+	assert_int_equal(sp_id_parse("01900000-0000-7000-8000-0000000000a1", &id), SP_OK);
+	sp_buf_init(&b, 4096);
+	sp_jsonw_init(&w, &b);
+	sp_jsonw_array(&w);
+	sp_jsonw_id(&w, &id);
+	sp_jsonw_opt_id(&w, &zero);
+	sp_jsonw_id(&w, &zero);
+	sp_jsonw_time(&w, 1700000000123456);
+	sp_jsonw_opt_time(&w, 0);
+	/* a jansson value: members sorted whatever their order, nested, every type */
+	json_t *v = json_pack("{s:[i, f, f, b, n], s:{s:s, s:b}, s:s}", "z", -3, 2.0, 0.5, 0, "b",
+			      "y", "\xc3\xa9", "x", 1, "a", "q\"");
+	assert_non_null(v);
+	sp_jsonw_value(&w, v);
+	json_decref(v);
+	sp_jsonw_array_end(&w);
+	assert_int_equal(sp_jsonw_status(&w), SP_OK);
+	assert_string_equal(b.data, "[\"01900000-0000-7000-8000-0000000000a1\",null,"
+				    "\"00000000-0000-0000-0000-000000000000\","
+				    "\"2023-11-14T22:13:20.123456Z\",null,"
+				    "{\"a\":\"q\\\"\",\"b\":{\"x\":true,\"y\":\"\xc3\xa9\"},"
+				    "\"z\":[-3,2.0,0.5,false,null]}]");
+	sp_buf_free(&b);
+	/* read back as jansson; a failure half-way gives NULL */
+	json_t *j = sp_jsonw_read(jsonw_sample, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(j, "k")), 7);
+	json_decref(j);
+	assert_null(sp_jsonw_read(jsonw_sample, "fail"));
+}
+
 /* Busy for at least ms of this thread's CPU. */
 static void spin_cpu_ms(long ms)
 {
@@ -415,6 +463,7 @@ int main(void)
 		cmocka_unit_test(json_memory_is_wiped),
 		cmocka_unit_test(cputime_charges_the_phase_in_force),
 		cmocka_unit_test(jsonw_commas_escapes_and_failures),
+		cmocka_unit_test(jsonw_values_ids_times_and_read_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
