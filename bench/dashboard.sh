@@ -9,7 +9,7 @@
 # core 1 at 1 and at 16 connections. Per run: req/s, p50, p99 and the server process's
 # CPU per request (/proc, as read.sh), then the request thread's CPU by phase (/metrics). On
 # PostgreSQL (STORE=pg) the throwaway cluster of tests/pg.sh, durable (fsync,
-# synchronous_commit and full-page writes on); the database's own CPU is not in the figure.
+# synchronous_commit and full-page writes on); the cluster's own CPU per request is printed next to it.
 # The loaded store is cached (BENCH_CACHE, default build/bench-cache): a second run copies it
 # instead of making it again. On PostgreSQL, the statements a request of each page costs
 # (log_statement=all for a second of wrk at one connection, after its runs). The query plans

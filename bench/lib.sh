@@ -71,6 +71,15 @@ login() {
 
 # cpu_ticks PID: user + system CPU of the whole process so far, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# pg_cpu_ticks: user + system CPU so far of the throwaway cluster (its postmaster and every
+# process it started: the backends, the WAL writer, the checkpointer), in clock ticks.
+pg_cpu_ticks() {
+	local pm
+	pm=$(head -1 "$SP_PG_DIR/data/postmaster.pid")
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$pm" '
+		{ sub(/^[0-9]+ \([^)]*\) /, ""); if ($2 == pm) t += $12 + $13 }
+		END { print t + 0 }' | { read -r kids; echo $((kids + $(cpu_ticks "$pm"))); }
+}
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 TICK=$(getconf CLK_TCK)
 
@@ -125,7 +134,8 @@ batch_store() {
 	sqlite) ;;
 	pg)
 		trap 'cleanup; pg_stop' EXIT
-		SP_PG_EXTRA="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=256MB"
+		# BENCH_PG_EXTRA: more server settings, e.g. "-c shared_preload_libraries=pg_stat_statements"
+		SP_PG_EXTRA="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=256MB ${BENCH_PG_EXTRA:-}"
 		[ -f "$CACHE/ready" ] && SP_PG_SEED=$CACHE/pgdata
 		SP_PG_EXTRA=$SP_PG_EXTRA pg_start >"$WORK/pg.log" 2>&1 || { cat "$WORK/pg.log"; exit 1; }
 		G+=(--db "$(pg_url sp_bench)")
@@ -172,11 +182,15 @@ measure_run() {
 	local label=$1 c=$2 route=$3 method=$4 url=$5 out="$WORK/wrk.$RANDOM" t0 t1 n
 	shift 5
 	metrics_snapshot "$WORK/m0"
+	local pg0=0 pg1=0 pg=""
+	[ "${STORE:-sqlite}" = pg ] && pg0=$(pg_cpu_ticks)
 	t0=$(cpu_ticks "$server_pid")
 	taskset -c "$LOAD_CORE" wrk -t1 -c"$c" -d"${DUR}s" --latency "$@" "$url" >"$out"
 	t1=$(cpu_ticks "$server_pid")
 	n=$(awk '/requests in/ {print $1}' "$out")
-	echo "round $r $label, $c connection(s): $(wrk_summary "$out") CPU µs/request=$(awk -v t=$((t1 - t0)) -v h="$TICK" -v n="$n" 'BEGIN {printf "%.1f", t / h * 1e6 / n}')"
+	per() { awk -v t="$1" -v h="$TICK" -v n="$n" 'BEGIN {printf "%.1f", t / h * 1e6 / n}'; }
+	[ "${STORE:-sqlite}" = pg ] && pg1=$(pg_cpu_ticks) && pg=" PostgreSQL's CPU µs/request=$(per $((pg1 - pg0)))"
+	echo "round $r $label, $c connection(s): $(wrk_summary "$out") CPU µs/request=$(per $((t1 - t0)))$pg"
 	metrics_snapshot "$WORK/m1"
 	phase_table "$WORK/m0" "$WORK/m1" "$route" "$method"
 }

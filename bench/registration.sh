@@ -7,7 +7,7 @@
 # person drawn like the demo's Tigrinya persons (bench/post_check.lua). Per run: req/s, p50,
 # p99 and the server process's CPU per request (/proc), then the request thread's CPU by phase
 # (/metrics). On PostgreSQL (STORE=pg) the throwaway cluster of tests/pg.sh, durable; the
-# database's own CPU is not in the figure. The loaded store is cached (BENCH_CACHE, default
+# cluster's own CPU per request is printed next to it. The loaded store is cached (BENCH_CACHE, default
 # build/bench-cache) as dashboard.sh's is. One check's answer is printed first (its number of
 # candidates, whether one is elsewhere), and the plan of the blocking look-up after the runs.
 # Settings: STORE (sqlite or pg), CASES, SECONDS_PER_RUN (20), ROUNDS (2), BENCH_CACHE.

@@ -79,6 +79,9 @@ struct sp_store_driver {
 	/* Optional: make deleted data unrecoverable on disk, where the engine keeps copies
 	 * outside the live pages (SQLite: the write-ahead log). NULL: nothing to do. */
 	int (*compact)(struct sp_db *db, struct sp_err *err);
+	/* Optional: after a bulk load, the upkeep the engine's background would do later, done at
+	 * once, outside any transaction (PostgreSQL: vacuum and analyse). NULL: nothing to do. */
+	int (*settle)(struct sp_db *db, struct sp_err *err);
 	/* Optional: inside a write transaction, make other connections' schema changes wait for
 	 * this one's end (migrations from processes starting at once). NULL: the write
 	 * transaction excludes them already (SQLite). */
@@ -166,6 +169,11 @@ int sp_store_backup_to(struct sp_store *s, const char *path, struct sp_err *err)
 /* After deleting what must not be recoverable (crypto-shredding): the driver's compact,
  * outside any transaction; SP_OK at once for a driver that keeps no such copies. */
 int sp_store_compact(struct sp_store *s, struct sp_err *err) SP_MUST;
+/* After a bulk load (the batch paths): the driver's settle, outside any transaction. On
+ * PostgreSQL the tables are vacuumed and analysed, as autovacuum would do some time later:
+ * the visibility map lets a covering index answer a count without reading the table, and the
+ * planner gets the load's statistics. SP_OK at once for a driver with nothing to do. */
+int sp_store_settle(struct sp_store *s, struct sp_err *err) SP_MUST;
 
 /* Inside a write transaction: serialise schema changes with other connections until it ends
  * (the driver's lock_schema; nothing to do where the write transaction does already). */

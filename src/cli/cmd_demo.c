@@ -682,6 +682,8 @@ static int cmd_demo(struct sp_cli *cli, int argc, char **argv)
 			n = total - done;
 		rc = open_cases(&app, openers[i].username, 7919 + i, n, &done, total, &err);
 	}
+	if (!rc && (batch || generated)) /* as after any bulk load (store.h) */
+		rc = sp_store_settle(app.store, &err);
 	if (rc) {
 		sodium_memzero(password, sizeof password);
 		sp_app_close(&app);

@@ -335,6 +335,13 @@ static int pg_exec(struct sp_db *db, const char *sql, struct sp_err *err)
 	return rc ? rc : run(db, sql, err, "exec");
 }
 
+/* VACUUM cannot run in a transaction block: on its own, as every statement outside one. */
+static int pg_settle(struct sp_db *db, struct sp_err *err)
+{
+	int rc = ensure(db, err);
+	return rc ? rc : run(db, "VACUUM (ANALYZE)", err, "settle");
+}
+
 static int begin(struct sp_db *db, const char *sql, struct sp_err *err)
 {
 	int rc = ensure(db, err);
@@ -903,6 +910,7 @@ const struct sp_store_driver sp_store_postgres = {
 	.type_token = pg_type_token,
 	.backup_to = NULL,
 	.compact = NULL,
+	.settle = pg_settle,
 	.lock_schema = pg_lock_schema,
 	.list_tables = pg_list_tables,
 	.check = NULL,

@@ -566,6 +566,14 @@ int sp_store_compact(struct sp_store *s, struct sp_err *err)
 	return rc ? rc : s->drv->compact(s->db, err);
 }
 
+int sp_store_settle(struct sp_store *s, struct sp_err *err)
+{
+	if (!s->drv->settle)
+		return SP_OK;
+	int rc = tick(s, err, "settle");
+	return rc ? rc : s->drv->settle(s->db, err);
+}
+
 int sp_store_list_tables(struct sp_store *s, sp_store_table_fn fn, void *ctx, struct sp_err *err)
 {
 	if (!s->drv->list_tables)

@@ -839,6 +839,51 @@ static void tables_listed_with_columns_kinds_and_references(void **state)
 	sp_store_close(s);
 }
 
+/* pg_class's pages all-visible and row estimate of table t. */
+static void pg_class_of_t(struct sp_store *s, int64_t *visible, int64_t *tuples)
+{
+	struct sp_err err = {0};
+	struct sp_stmt *st;
+	assert_int_equal(sp_store_prepare(s,
+					  "SELECT relallvisible, reltuples::BIGINT FROM pg_class "
+					  "WHERE relname = 't' AND relkind = 'r'",
+					  &st, &err),
+			 SP_OK);
+	assert_int_equal(sp_stmt_step(st, &err), 1);
+	*visible = sp_stmt_int64(st, 0);
+	*tuples = sp_stmt_int64(st, 1);
+	sp_stmt_done(st);
+}
+
+/* After a bulk load: on PostgreSQL the table is vacuumed (its pages marked all-visible) and
+ * analysed (its row count known to the planner); SQLite has nothing to do. */
+static void settle_vacuums_and_analyses_after_a_load(void **state)
+{
+	(void)state;
+	struct sp_store *s = open_store(1000);
+	struct sp_err err = {0};
+	/* the test cluster commits asynchronously (tests/pg.sh): a page is marked all-visible
+	 * only once its rows' commit is on disk */
+	if (test_pg())
+		exec_ok(s, "SET synchronous_commit = on");
+	exec_ok(s, "CREATE TABLE t (k {int64} PRIMARY KEY, v {text} NOT NULL)");
+	exec_ok(s, "INSERT INTO t (k, v) SELECT n, 'row' FROM (WITH RECURSIVE c(n) AS (SELECT 1 "
+		   "UNION ALL SELECT n + 1 FROM c WHERE n < 500) SELECT n FROM c) AS c");
+	int64_t visible, tuples;
+	if (test_pg()) {
+		pg_class_of_t(s, &visible, &tuples);
+		assert_int_equal(visible, 0);
+		assert_int_equal(tuples, -1); /* never analysed */
+	}
+	assert_int_equal(sp_store_settle(s, &err), SP_OK);
+	if (test_pg()) {
+		pg_class_of_t(s, &visible, &tuples);
+		assert_true(visible >= 1);
+		assert_int_equal(tuples, 500);
+	}
+	sp_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -858,6 +903,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(online_backup_copies_the_database, setup, teardown),
 		cmocka_unit_test(placeholders_rewritten_outside_literals_and_comments),
 		cmocka_unit_test_setup_teardown(values_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(settle_vacuums_and_analyses_after_a_load, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(tables_listed_with_columns_kinds_and_references, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
