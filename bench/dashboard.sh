@@ -21,8 +21,7 @@
 # label, user, path
 PAGES=("dashboard|demo.caseworker|/api/v1/me/dashboard"
 	"inbox|demo.provider|/api/v1/referrals?box=incoming")
-export SAFEPATH_JURISDICTION=gb-eng-wls
-batch_store dashboard
+batch_store
 start_server
 
 # count_statements LABEL URL: on PostgreSQL, the statements of one request (each a round

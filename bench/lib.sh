@@ -119,17 +119,20 @@ wrk_summary() {
 	echo "req/s=$rps p50=$p50 p99=$p99 non-2xx=${non2xx:-0}${errs:+ ($errs)}"
 }
 
-# batch_store NAME: the store of CASES synthetic cases (default 1,000,000) on STORE (sqlite,
-# the default, or pg: the durable throwaway cluster of tests/pg.sh, which the caller sources, G
-# pointed at it) made through the batch path (`safepath demo --cases N --batch`) with
-# machine_line printed first, or copied from its cache BENCH_CACHE/NAME-STORE-CASES (made on
-# the first run); sets STORE, CASES, DUR (SECONDS_PER_RUN, 20), ROUNDS (2), CACHE, PASSWORD.
+# batch_store: the store of CASES synthetic cases (default 1,000,000) on STORE (sqlite, the
+# default, or pg: the durable throwaway cluster of tests/pg.sh, which the caller sources, G
+# pointed at it) made through the batch path (`safepath demo --cases N --batch`, under England
+# and Wales's rules so that the referrals start deadlines) with machine_line printed first, or
+# copied from its cache BENCH_CACHE/batch-STORE-CASES (made on the first run, shared by
+# dashboard.sh and registration.sh); sets STORE, CASES, DUR (SECONDS_PER_RUN, 20), ROUNDS (2),
+# CACHE, PASSWORD.
 batch_store() {
+	export SAFEPATH_JURISDICTION=gb-eng-wls
 	STORE=${STORE:-sqlite}
 	CASES=${CASES:-1000000}
 	DUR=${SECONDS_PER_RUN:-20}
 	ROUNDS=${ROUNDS:-2}
-	CACHE=${BENCH_CACHE:-$ROOT/build/bench-cache}/$1-$STORE-$CASES
+	CACHE=${BENCH_CACHE:-$ROOT/build/bench-cache}/batch-$STORE-$CASES
 	case $STORE in
 	sqlite) ;;
 	pg)

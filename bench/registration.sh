@@ -8,12 +8,12 @@
 # p99 and the server process's CPU per request (/proc), then the request thread's CPU by phase
 # (/metrics). On PostgreSQL (STORE=pg) the throwaway cluster of tests/pg.sh, durable; the
 # cluster's own CPU per request is printed next to it. The loaded store is cached (BENCH_CACHE, default
-# build/bench-cache) as dashboard.sh's is. One check's answer is printed first (its number of
+# build/bench-cache) and shared with dashboard.sh. One check's answer is printed first (its number of
 # candidates, whether one is elsewhere), and the plan of the blocking look-up after the runs.
 # Settings: STORE (sqlite or pg), CASES, SECONDS_PER_RUN (20), ROUNDS (2), BENCH_CACHE.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/pg.sh"
-batch_store registration
+batch_store
 start_server
 login demo.caseworker
 export SP_COOKIE=$COOKIE SP_CSRF=$CSRF
