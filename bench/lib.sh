@@ -71,14 +71,20 @@ login() {
 
 # cpu_ticks PID: user + system CPU of the whole process so far, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# pg_cpu_ticks: user + system CPU so far of the throwaway cluster (its postmaster and every
-# process it started: the backends, the WAL writer, the checkpointer), in clock ticks.
+# pg_cpu_ticks: user + system CPU so far of the throwaway cluster, in clock ticks: its
+# postmaster's, its live processes' (the backends, the WAL writer, the checkpointer), and
+# those of the backends that have ended (the postmaster's children's time: a backend ends
+# when the server's connection thread does, at the end of a wrk run).
 pg_cpu_ticks() {
 	local pm
 	pm=$(head -1 "$SP_PG_DIR/data/postmaster.pid")
 	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$pm" '
-		{ sub(/^[0-9]+ \([^)]*\) /, ""); if ($2 == pm) t += $12 + $13 }
-		END { print t + 0 }' | { read -r kids; echo $((kids + $(cpu_ticks "$pm"))); }
+		{ sub(/^[0-9]+ \([^)]*\) /, "") }
+		$2 == pm { t += $12 + $13 }
+		END { print t + 0 }' | {
+		read -r kids
+		echo $((kids + $(awk '{sub(/^[0-9]+ \([^)]*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$pm/stat")))
+	}
 }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 TICK=$(getconf CLK_TCK)
