@@ -13,6 +13,8 @@
 #include "safepath/caseapproval.h"
 #include "safepath/codes.h"
 #include "safepath/err.h"
+#include "safepath/fsmodel.h"
+#include "safepath/matchreg.h"
 #include "safepath/person.h"
 #include "safepath/policy.h"
 
@@ -162,6 +164,39 @@ int cw_match_write(struct sp_casework *cw, const struct sp_id *person, const str
 		   bool replace, struct sp_err *err) SP_MUST;
 /* Delete them (erasure, anonymisation). */
 int cw_match_forget(struct sp_casework *cw, const struct sp_id *person, struct sp_err *err) SP_MUST;
+
+/* ---- the registry's probe (matchreg.c): one record against the registry, for every use ---- */
+
+/* A record's cells of the person model, built from p as the registry builds a person's, into
+ * the arena (the model's field order). */
+int cw_match_cells(struct sp_casework *cw, const struct sp_person *p, const char ***out,
+		   struct sp_err *err) SP_MUST;
+/* Whether a candidate is left out before its cells are opened (*skip); the caller's own rule
+ * (the registration check: the person being changed and the pairs its agency rejected). */
+typedef int cw_probe_skip_fn(struct sp_casework *cw, const struct sp_id *person, void *ctx,
+			     bool *skip, struct sp_err *err);
+/* One scored candidate: its person, its cells (opened in the arena) and its score. */
+struct cw_probe_hit {
+	struct sp_id person;
+	const char **cells;
+	struct sp_fs_score score;
+};
+struct cw_probe {
+	struct cw_probe_hit *v;  /* in the arena, by descending probability (all scored) */
+	size_t n;                /* = the candidates whose cells were opened */
+	uint64_t capped_keys;    /* blocking keys skipped: held by over SP_MATCHREG_KEY_PERSONS */
+	double threshold;        /* the model's probability threshold */
+};
+/* The candidates of a record's cells: its blocking keys blinded and looked up in
+ * person_match_keys (over-frequent ones skipped and counted), the SP_MATCHREG_SCORED sharing
+ * most keys (skip, may be NULL, leaving some out) opened in memory and scored with the stored
+ * parameters (else the model's shipped ones). No user's filter: the caller decides what
+ * anyone sees, and audits it. SP_EUNAVAIL when the model has no parameters at all. */
+int cw_match_probe(struct sp_casework *cw, const char *const *cells, cw_probe_skip_fn *skip,
+		   void *ctx, struct cw_probe *out, struct sp_err *err) SP_MUST;
+/* Each comparison of a score in words (out: SP_FS_COMPARISONS_MAX, every one shown): how
+ * many. */
+size_t cw_match_fields(const struct sp_fs_score *s, struct sp_matchreg_field *out);
 
 /* ---- the dashboard's sections, each from its table's owner (dashboard.c reads them in one
  * transaction with one audit record) ---- */
