@@ -198,6 +198,26 @@ int cw_match_probe(struct sp_casework *cw, const char *const *cells, cw_probe_sk
  * many. */
 size_t cw_match_fields(const struct sp_fs_score *s, struct sp_matchreg_field *out);
 
+/* The whole registry's stored cells and keys, for the deduplication run (dedup.c), each read
+ * streamed; a callback's non-zero status stops the read and is returned. How many persons
+ * have cells: */
+int cw_match_count(struct sp_casework *cw, uint64_t *n, struct sp_err *err) SP_MUST;
+/* Every blinded blocking key in (rule, key) order; key NULL for a malformed row. */
+typedef int cw_match_key_fn(void *ctx, int64_t rule, const void *key, size_t len,
+			    const struct sp_id *person, struct sp_err *err);
+int cw_match_keys_each(struct sp_casework *cw, cw_match_key_fn *fn, void *ctx,
+		       struct sp_err *err) SP_MUST;
+/* Every person's sealed cells (person_match/cells, bound to the person's id) with the model
+ * version they were written under (may be NULL). */
+typedef int cw_match_sealed_fn(void *ctx, const struct sp_id *person, const char *model,
+			       const void *ct, size_t n, struct sp_err *err);
+int cw_match_sealed_each(struct sp_casework *cw, cw_match_sealed_fn *fn, void *ctx,
+			 struct sp_err *err) SP_MUST;
+/* Keep a run's parameters (sp_fs_params_encode's text) as the registry's for the model: one
+ * row per model, replaced; the probe scores with them. */
+int cw_match_params_store(struct sp_casework *cw, const char *model, const char *version,
+			  const char *params, int64_t now, struct sp_err *err) SP_MUST;
+
 /* ---- the dashboard's sections, each from its table's owner (dashboard.c reads them in one
  * transaction with one audit record) ---- */
 

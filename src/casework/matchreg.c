@@ -992,19 +992,104 @@ int sp_matchreg_check(struct sp_casework *cw, const struct sp_person *p,
 	return !rc && n_away ? tell_elsewhere(cw, away, n_away, err) : rc;
 }
 
-/* ---- rebuilding the index ---------------------------------------------------------------- */
+/* ---- the whole registry, for the deduplication run ---------------------------------------- */
 
-static int count_persons(struct sp_casework *cw, uint64_t *total, struct sp_err *err)
+/* The one number a "SELECT COUNT(*)" statement answers. */
+static int count_of(struct sp_casework *cw, const char *sql, uint64_t *n, struct sp_err *err)
 {
 	struct sp_stmt *st;
-	int rc = sp_store_prepare(cw->store, "SELECT COUNT(*) FROM persons", &st, err);
+	int rc = sp_store_prepare(cw->store, sql, &st, err);
 	if (rc)
 		return rc;
 	rc = sp_stmt_step(st, err);
-	*total = rc == 1 ? (uint64_t)sp_stmt_int64(st, 0) : 0;
+	*n = rc == 1 ? (uint64_t)sp_stmt_int64(st, 0) : 0;
 	sp_stmt_done(st);
 	return rc < 0 ? rc : SP_OK;
 }
+
+int cw_match_count(struct sp_casework *cw, uint64_t *n, struct sp_err *err)
+{
+	return count_of(cw, "SELECT COUNT(*) FROM person_match", n, err);
+}
+
+/* The caller's callback of a streamed read, and its context. */
+struct each {
+	cw_match_key_fn *key;
+	cw_match_sealed_fn *sealed;
+	void *ctx;
+};
+
+/* Each row of sql, streamed, to row: its non-zero status stops the read. */
+typedef int row_fn(struct sp_stmt *st, const struct each *e, struct sp_err *err);
+static int each_row(struct sp_casework *cw, const char *sql, row_fn *row, const struct each *e,
+		    struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store, sql, &st, err);
+	if (rc)
+		return rc;
+	sp_stmt_stream(st);
+	int step = 0;
+	while (!rc && (step = sp_stmt_step(st, err)) == 1)
+		rc = row(st, e, err);
+	sp_stmt_done(st);
+	return rc ? rc : step < 0 ? step : SP_OK;
+}
+
+static int key_row(struct sp_stmt *st, const struct each *e, struct sp_err *err)
+{
+	size_t len = 0;
+	const void *k = sp_stmt_blob(st, 1, &len);
+	struct sp_id person;
+	int rc = sp_stmt_id(st, 2, &person);
+	return rc ? rc : e->key(e->ctx, sp_stmt_int64(st, 0), k, len, &person, err);
+}
+
+int cw_match_keys_each(struct sp_casework *cw, cw_match_key_fn *fn, void *ctx,
+		       struct sp_err *err)
+{
+	const struct each e = {.key = fn, .ctx = ctx};
+	return each_row(cw, "SELECT rule, mkey, person_id FROM person_match_keys ORDER BY rule, mkey",
+			key_row, &e, err);
+}
+
+static int sealed_row(struct sp_stmt *st, const struct each *e, struct sp_err *err)
+{
+	struct sp_id id;
+	size_t len = 0;
+	int rc = sp_stmt_id(st, 0, &id);
+	const void *ct = rc ? NULL : sp_stmt_blob(st, 2, &len);
+	return rc ? rc : e->sealed(e->ctx, &id, sp_stmt_text(st, 1), ct, len, err);
+}
+
+int cw_match_sealed_each(struct sp_casework *cw, cw_match_sealed_fn *fn, void *ctx,
+			 struct sp_err *err)
+{
+	const struct each e = {.sealed = fn, .ctx = ctx};
+	return each_row(cw, "SELECT person_id, model, cells FROM person_match", sealed_row, &e, err);
+}
+
+int cw_match_params_store(struct sp_casework *cw, const char *model, const char *version,
+			  const char *params, int64_t now, struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store,
+				  "INSERT INTO match_params (model, model_version, params, updated_us) "
+				  "VALUES (?, ?, ?, ?) ON CONFLICT (model) DO UPDATE SET "
+				  "model_version = excluded.model_version, params = excluded.params, "
+				  "updated_us = excluded.updated_us",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_text(st, 1, model) || sp_stmt_bind_text(st, 2, version) ||
+	    sp_stmt_bind_text(st, 3, params) || sp_stmt_bind_int64(st, 4, now)) {
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	return cw_exec_done(st, err);
+}
+
+/* ---- rebuilding the index ---------------------------------------------------------------- */
 
 /* The next batch of persons after *after (zero: from the first), in id order. */
 static int next_batch(struct sp_casework *cw, const struct sp_id *after, bool first,
@@ -1052,7 +1137,7 @@ int sp_matchreg_reindex(struct sp_casework *cw, sp_matchreg_progress_fn *progres
 	if (!rc)
 		rc = cw_authorise_any_act(cw, cw_act(CW_MATCH_REINDEX), err);
 	if (!rc)
-		rc = count_persons(cw, &total, err);
+		rc = count_of(cw, "SELECT COUNT(*) FROM persons", &total, err);
 	rc = cw_finish(cw, rc, err);
 	struct sp_id ids[REINDEX_BATCH], after = {0};
 	for (bool first = true; !rc; first = false) {
