@@ -765,15 +765,42 @@ static int match_person(struct sp_casework *cw, const struct sp_id *request,
 	return SP_OK;
 }
 
-/* The request's status again from its matches (not when closed); written with its version on. */
+/* Tell the requester's side that its request's status changed, with ids only: the officer who
+ * recorded it by name, its agency's focal points by role; once per change (the version the
+ * change wrote). */
+static int notify_status(struct sp_casework *cw, const struct req_row *row, int64_t version,
+			 struct sp_err *err)
+{
+	char id[SP_ID_STRLEN + 1], dedupe[SP_NOTIFICATION_DEDUPE_MAX];
+	sp_id_format(&row->r.id, id);
+	snprintf(dedupe, sizeof dedupe, "tracing.status:%s@%lld", id, (long long)version);
+	struct sp_notice n = {.kind = SP_NOTIFY_TRACING_STATUS,
+			      .agency = row->r.agency,
+			      .roles = SP_ROLE_FOCAL_POINT,
+			      .object = row->r.id,
+			      .dedupe = dedupe};
+	int rc = sp_notify(cw->store, &n, NULL, err);
+	if (rc)
+		return rc;
+	snprintf(dedupe, sizeof dedupe, "tracing.status:%s@%lld:recorder", id, (long long)version);
+	n.user = &row->r.created_by;
+	n.roles = 0;
+	return sp_notify(cw->store, &n, NULL, err);
+}
+
+/* The request's status again from its matches (not when closed); written with its version on,
+ * and the requester's side told when it changed. */
 static int req_restatus(struct sp_casework *cw, const struct sp_id *id, int64_t now,
 			enum sp_tracing_status *out, struct sp_err *err)
 {
 	struct sp_stmt *st;
+	struct req_row row;
 	enum sp_match_state states[64];
 	size_t n = 0;
-	int rc = sp_store_prepare(cw->store, "SELECT state FROM tracing_matches WHERE request_id = ?",
-				  &st, err);
+	int rc = req_load(cw, id, &row, err);
+	if (!rc)
+		rc = sp_store_prepare(cw->store,
+				      "SELECT state FROM tracing_matches WHERE request_id = ?", &st, err);
 	if (rc)
 		return rc;
 	rc = sp_stmt_bind_id(st, 1, id) ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : SP_OK;
@@ -799,7 +826,9 @@ static int req_restatus(struct sp_casework *cw, const struct sp_id *id, int64_t 
 		sp_stmt_done(st);
 		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	}
-	return cw_exec_done(st, err);
+	rc = cw_exec_done(st, err);
+	bool changed = row.r.status != SP_TRACING_CLOSED && row.r.status != *out;
+	return rc || !changed ? rc : notify_status(cw, &row, row.version + 1, err);
 }
 
 /* Match request (open, details decoded) in the open transaction: the persons the registry's

@@ -294,6 +294,16 @@ static void the_flow(void **state)
 		assert_false(file_contains(db_path, "goat"));
 		assert_false(file_contains(db_path, "partner has left"));
 	}
+	/* the requester's side told of each change of status — possible match, verifying,
+	 * contact approved — by name (the recording officer) and by role (the agency's focal
+	 * points), about no case; the assessments and the refusals changed none */
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM notifications WHERE kind = "
+					    "'tracing.status' AND object_type = 'tracing_request' "
+					    "AND case_id IS NULL"),
+			 6);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM notifications WHERE kind = "
+					    "'tracing.status' AND user_id IS NULL AND roles = 8"),
+			 3);
 	/* closing: the child's side can no longer act */
 	ok(sp_tracing_close(&cw, &r.id, &got, &err), &err, "close");
 	assert_string_equal(sp_tracing_status_name(got.status), "closed");
