@@ -99,6 +99,9 @@ int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err) SP_MUST;
 
 /* Step a statement that returns no row, then release it. */
 int cw_exec_done(struct sp_stmt *st, struct sp_err *err) SP_MUST;
+/* Prepare sql, bind id as its one parameter and run it (a statement that returns no row). */
+int cw_exec_id(struct sp_casework *cw, const char *sql, const struct sp_id *id,
+	       struct sp_err *err) SP_MUST;
 /* Step an UPDATE ... WHERE id = ? AND version = ? (not released): SP_ECONFLICT on
  * "/version" ("the <what> was changed meanwhile") unless it changed exactly one row. */
 int cw_step_versioned(struct sp_stmt *st, const char *what, struct sp_err *err) SP_MUST;
@@ -217,6 +220,22 @@ int cw_match_sealed_each(struct sp_casework *cw, cw_match_sealed_fn *fn, void *c
  * row per model, replaced; the probe scores with them. */
 int cw_match_params_store(struct sp_casework *cw, const char *model, const char *version,
 			  const char *params, int64_t now, struct sp_err *err) SP_MUST;
+
+/* Tracing requests closed longer ago than their period (tracing.c, for the retention run):
+ * each closed at or before now_us minus months (of agency, NULL: every agency) erased — its
+ * key destroyed first (repeatable), then its matches and its row deleted with one
+ * tracing.erase record (reason: the period) in a transaction of its own — or, in a dry run,
+ * only reported. each (may be NULL) hears each request; *n counts them. */
+struct cw_tracing_expiry {
+	int months;
+	int64_t now_us;
+	const struct sp_id *agency;
+	bool dry_run;
+	int (*each)(void *ctx, const struct sp_id *request, int64_t closed_us, int64_t due_us);
+	void *ctx;
+};
+int cw_tracing_expire(struct sp_casework *cw, const struct cw_tracing_expiry *in, size_t *n,
+		      struct sp_err *err) SP_MUST;
 
 /* ---- the dashboard's sections, each from its table's owner (dashboard.c reads them in one
  * transaction with one audit record) ---- */
@@ -344,6 +363,7 @@ enum cw_action {
 	CW_TRACING_VERIFY,
 	CW_TRACING_ASSESS,
 	CW_TRACING_CONTACT,
+	CW_TRACING_ERASE,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;

@@ -310,20 +310,6 @@ static int cells_build(struct mr_thread *t, const struct sp_person *p, const cha
 
 /* ---- the stored cells and keys ---------------------------------------------------------- */
 
-static int exec_id(struct sp_casework *cw, const char *sql, const struct sp_id *id,
-		   struct sp_err *err)
-{
-	struct sp_stmt *st;
-	int rc = sp_store_prepare(cw->store, sql, &st, err);
-	if (rc)
-		return rc;
-	if (sp_stmt_bind_id(st, 1, id)) {
-		sp_stmt_done(st);
-		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-	}
-	return cw_exec_done(st, err);
-}
-
 /* The cells of the row st is on (its model's version in column col, the sealed cells after
  * it) opened into cells (the model's field count); *found false for another model version or
  * field count (an older index: missing). SP_ENOTFOUND when the person was erased. */
@@ -442,7 +428,7 @@ int cw_match_write(struct sp_casework *cw, const struct sp_id *person, const str
 	if (!rc)
 		rc = keys_blind(cw, t, cells, keys, &n_keys, err);
 	if (!rc && replace)
-		rc = exec_id(cw, "DELETE FROM person_match_keys WHERE person_id = ?", person, err);
+		rc = cw_exec_id(cw, "DELETE FROM person_match_keys WHERE person_id = ?", person, err);
 	struct sp_stmt *st = NULL;
 	if (!rc)
 		rc = sp_store_prepare(cw->store,
@@ -484,8 +470,8 @@ int cw_match_write(struct sp_casework *cw, const struct sp_id *person, const str
 
 int cw_match_forget(struct sp_casework *cw, const struct sp_id *person, struct sp_err *err)
 {
-	int rc = exec_id(cw, "DELETE FROM person_match_keys WHERE person_id = ?", person, err);
-	return rc ? rc : exec_id(cw, "DELETE FROM person_match WHERE person_id = ?", person, err);
+	int rc = cw_exec_id(cw, "DELETE FROM person_match_keys WHERE person_id = ?", person, err);
+	return rc ? rc : cw_exec_id(cw, "DELETE FROM person_match WHERE person_id = ?", person, err);
 }
 
 /* ---- the registration check ------------------------------------------------------------- */

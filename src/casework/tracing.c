@@ -12,6 +12,7 @@
 #include "safepath/json.h"
 #include "safepath/names.h"
 #include "safepath/notification.h"
+#include "safepath/retention.h"
 #include "safepath/store.h"
 #include "safepath/tracing.h"
 
@@ -1341,6 +1342,105 @@ int sp_tracing_contact(struct sp_casework *cw, const struct sp_id *match_id, int
 	if (!rc && out)
 		*out = m;
 	return rc;
+}
+
+/* ---- retention ------------------------------------------------------------------------ */
+
+/* The next page of closed requests closed at or before bound, of agency (NULL: all), after
+ * the cursor (closed_us, id) once started; oldest closure first. */
+struct expiry_scan {
+	int64_t bound;
+	const struct sp_id *agency;
+	bool started;
+	int64_t after_us;
+	struct sp_id after_id;
+};
+#define EXPIRY_PAGE 64
+
+static int expiry_page(struct sp_casework *cw, struct expiry_scan *sc, struct sp_id *ids,
+		       int64_t *closed, size_t *n, struct sp_err *err)
+{
+	static const struct sp_id none;
+	struct sp_stmt *st;
+	*n = 0;
+	int rc = sp_store_prepare(cw->store,
+				  "SELECT id, closed_us FROM tracing_requests WHERE status = 'closed' "
+				  "AND closed_us <= ? AND (? = 0 OR agency_id = ?) AND (? = 0 OR "
+				  "closed_us > ? OR (closed_us = ? AND id > ?)) ORDER BY closed_us, id "
+				  "LIMIT 64",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_int64(st, 1, sc->bound) | sp_stmt_bind_int64(st, 2, sc->agency != NULL) |
+	    sp_stmt_bind_id(st, 3, sc->agency ? sc->agency : &none) |
+	    sp_stmt_bind_int64(st, 4, sc->started) | sp_stmt_bind_int64(st, 5, sc->after_us) |
+	    sp_stmt_bind_int64(st, 6, sc->after_us) | sp_stmt_bind_id(st, 7, &sc->after_id)) {
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	while (*n < EXPIRY_PAGE && (rc = sp_stmt_step(st, err)) == 1) {
+		if ((rc = sp_stmt_id(st, 0, &ids[*n])))
+			break;
+		closed[(*n)++] = sp_stmt_int64(st, 1);
+	}
+	sp_stmt_done(st);
+	if (rc < 0)
+		return rc;
+	if (*n) {
+		sc->started = true;
+		sc->after_us = closed[*n - 1];
+		sc->after_id = ids[*n - 1];
+	}
+	return SP_OK;
+}
+
+/* One request erased: its key destroyed first (repeatable: a run that fails after it finds
+ * the request again and finishes it), then its matches and its row deleted with one
+ * tracing.erase record, in one transaction. */
+static int expire_one(struct sp_casework *cw, const struct sp_id *id, int months,
+		      struct sp_err *err)
+{
+	char period[16];
+	snprintf(period, sizeof period, "P%dM", months);
+	int rc = cw_person_key_destroy(cw, id, err);
+	if (!rc)
+		rc = cw_begin(cw, err);
+	if (rc)
+		return rc;
+	rc = cw_exec_id(cw, "DELETE FROM tracing_matches WHERE request_id = ?", id, err);
+	if (!rc)
+		rc = cw_exec_id(cw, "DELETE FROM tracing_requests WHERE id = ?", id, err);
+	if (!rc)
+		rc = cw_audit_act(cw, cw_act(CW_TRACING_ERASE), "tracing_request", id, 1,
+				  "identity,notes", period, err);
+	return cw_finish(cw, rc, err);
+}
+
+int cw_tracing_expire(struct sp_casework *cw, const struct cw_tracing_expiry *in, size_t *n,
+		      struct sp_err *err)
+{
+	/* a month is at least 28 days: every due request is in the scan, each checked exactly */
+	struct expiry_scan sc = {.bound = in->now_us - (int64_t)in->months * 28 * 86400000000LL,
+				 .agency = in->agency};
+	struct sp_id ids[EXPIRY_PAGE];
+	int64_t closed[EXPIRY_PAGE];
+	*n = 0;
+	for (;;) {
+		size_t k;
+		int rc = expiry_page(cw, &sc, ids, closed, &k, err);
+		if (rc || k == 0)
+			return rc;
+		for (size_t i = 0; i < k; i++) {
+			int64_t due = sp_retention_due(closed[i], in->months);
+			if (due > in->now_us)
+				continue;
+			if (!in->dry_run && (rc = expire_one(cw, &ids[i], in->months, err)))
+				return rc;
+			++*n;
+			if (in->each && (rc = in->each(in->ctx, &ids[i], closed[i], due)))
+				return rc;
+		}
+	}
 }
 
 /* ---- encoding ------------------------------------------------------------------------- */
