@@ -90,10 +90,11 @@ struct sp_jur_decision {
 	char tag;
 };
 
-/* How long records are kept after a case's closure (the `retention` member; docs/retention.md),
+/* How long records are kept after their closure (the `retention` member; docs/retention.md),
  * by record type: "case" is the closed case's person, notes, consents, needs' and tasks'
- * texts, screenings and decisions' grounds. */
-enum sp_jur_record { SP_JUR_RECORD_CASE, SP_JUR_RECORD_COUNT };
+ * texts, screenings and decisions' grounds; "tracing_request" a closed family tracing
+ * request with its matches. */
+enum sp_jur_record { SP_JUR_RECORD_CASE, SP_JUR_RECORD_TRACING_REQUEST, SP_JUR_RECORD_COUNT };
 const char *sp_jur_record_name(enum sp_jur_record r);
 struct sp_jur_retention {
 	bool present;  /* false: the file sets no period for this record type */

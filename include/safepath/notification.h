@@ -66,6 +66,9 @@ enum sp_notification_kind {
 	SP_NOTIFY_TRACING_MATCH,  /* object a family tracing match, for the child's case's
 				   * caseworker and its agency's focal points; link
 				   * /tracing/matches/MATCH */
+	SP_NOTIFY_TRACING_STATUS, /* object a family tracing request whose status changed, for the
+				   * officer who recorded it and its agency's focal points; about
+				   * no case; link /tracing/requests/REQUEST */
 	SP_NOTIFY_KIND_COUNT
 };
 const char *sp_notification_kind_name(enum sp_notification_kind k); /* "task.assigned" */

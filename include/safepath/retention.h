@@ -3,8 +3,10 @@
  * (crypto-shredding, so no backup brings the data back), their index rows gone, the case
  * flagged anonymised with its statistics columns kept and the audit trail intact.
  *
- * The period comes from the jurisdiction file's `retention` member (safepath/jurisdiction.h);
- * casework does not read jurisdictions, so the caller passes it in months. */
+ * Closed family tracing requests past their own period are erased by the same run.
+ *
+ * The periods come from the jurisdiction file's `retention` member (safepath/jurisdiction.h);
+ * casework does not read jurisdictions, so the caller passes them in months. */
 #ifndef SAFEPATH_RETENTION_H
 #define SAFEPATH_RETENTION_H
 
@@ -49,6 +51,8 @@ enum sp_retention_action {
 	SP_RETENTION_HELD,           /* past its period but on legal hold: kept */
 	SP_RETENTION_FINISHED,       /* anonymised by an earlier run that failed before the
 				      * person's key was destroyed: destroyed now */
+	SP_RETENTION_ERASED,         /* a closed tracing request past its period: erased now */
+	SP_RETENTION_WOULD_ERASE,    /* such a request, in a dry run */
 	SP_RETENTION_ACTION_COUNT
 };
 const char *sp_retention_action_name(enum sp_retention_action a);
@@ -59,10 +63,13 @@ struct sp_retention_item {
 	int64_t closed_us;                   /* 0 for SP_RETENTION_FINISHED */
 	int64_t due_us;                      /* 0 for SP_RETENTION_FINISHED */
 	enum sp_retention_action action;
+	bool request;                        /* a tracing request: request_id, no case */
+	struct sp_id request_id;
 };
 
 struct sp_retention_run {
 	int months;                          /* the period after closure, 1..1200 */
+	int tracing_months;                  /* a closed tracing request's, 1..1200; 0: none */
 	int64_t now_us;                      /* the clock (tests, back-dated checks) */
 	bool dry_run;                        /* find and report, change nothing */
 	/* Hears each case considered, after its action (may be NULL); a non-zero return stops
@@ -77,6 +84,7 @@ struct sp_retention_report {
 	size_t anonymised;                   /* or would be, in a dry run */
 	size_t held;
 	size_t finished;
+	size_t requests;                     /* tracing requests erased, or that would be */
 };
 
 /* Anonymise every closed case whose closure plus the period has passed by now_us: the DPO
@@ -86,7 +94,10 @@ struct sp_retention_report {
  * then its person's key is destroyed (and dropped from the key store's backups) and the row
  * marked shredded. Cases on legal hold are reported and kept. A run that fails half-way leaves
  * every case either untouched or anonymised; running it again finishes the shredding of the
- * latter and goes on. A dry run reads the same cases and changes nothing. */
+ * latter and goes on. Then, with tracing_months, every closed tracing request of the same
+ * scope past that period is erased: its own key destroyed (its details shredded), its
+ * matches and its row deleted, one tracing.erase record (reason: the period). A dry run reads
+ * the same cases and requests and changes nothing. */
 int sp_retention_run(struct sp_casework *cw, const struct sp_retention_run *in,
 		     struct sp_retention_report *out, struct sp_err *err) SP_MUST;
 

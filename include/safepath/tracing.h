@@ -3,8 +3,8 @@
  * (name, relationship, contact) and who is sought (names and nicknames, sex, date of birth or
  * age, place and date of separation, relatives' names). The request is sealed under a key of
  * its own in the key store, like a person's. It is matched against children's open cases
- * whose CURRENT consent for tracing is given, through the registry's blind name index and
- * clear columns only (nothing of a child is decrypted to match). A match is the child's
+ * whose CURRENT consent for tracing is given, through the registry's probe of the person
+ * matching model (blinded blocking keys; only the candidates' cells opened, in memory). A match is the child's
  * side's to review: the relationship verified, a best-interests assessment recorded, and only
  * then contact approved (or declined). The requester's side never learns the child's case,
  * agency, location or any field of it: only the request's status.
@@ -29,7 +29,12 @@
 #define SP_TRACING_NOTE_MAX 2000   /* bytes of a note or grounds */
 #define SP_TRACING_NAMES_MAX 8     /* names, nicknames or relatives */
 #define SP_TRACING_MATCHES_MAX 20  /* matches kept per run */
-#define SP_TRACING_EXPLAIN_MAX 256 /* bytes of a match's explanation */
+#define SP_TRACING_EXPLAIN_MAX 512 /* bytes of a match's explanation */
+/* The probability a possible match needs: below the person model's own threshold (0.33),
+ * because a request holds weak evidence at best (an age for a date, a relative's spelling,
+ * no nationality) and a miss costs a family more than a verification costs the child's side;
+ * docs/tracing.md says why, test_tracing_store.c's the_model_finds shows it. */
+#define SP_TRACING_THRESHOLD 0.20
 
 /* The request's status, as the requester's side sees it. */
 enum sp_tracing_status {
@@ -138,8 +143,8 @@ struct sp_tracing_match {
 	struct sp_id request_id;
 	struct sp_id case_id;
 	enum sp_match_state state;
-	int score;
-	char explanation[SP_TRACING_EXPLAIN_MAX]; /* words and counts, never a value */
+	int score;                          /* the probability in percent */
+	char explanation[SP_TRACING_EXPLAIN_MAX]; /* the model's levels in words, never a value */
 	bool verified;                      /* a verification is recorded */
 	enum sp_verify_method verify_method;
 	bool verify_confirmed;

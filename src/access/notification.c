@@ -46,6 +46,9 @@ static const struct {
 	/* a relative's tracing request may concern a child of the agency: the review page */
 	[SP_NOTIFY_TRACING_MATCH] = {"tracing.match", "tracing_match", true, LINK_OBJECT,
 				     "/tracing/matches/"},
+	/* the requester's side learns a new status, never the child's case: its request's page */
+	[SP_NOTIFY_TRACING_STATUS] = {"tracing.status", "tracing_request", false, LINK_OBJECT,
+				      "/tracing/requests/"},
 };
 
 const char *sp_notification_kind_name(enum sp_notification_kind k)

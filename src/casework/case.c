@@ -136,6 +136,20 @@ int cw_exec_done(struct sp_stmt *st, struct sp_err *err)
 	return rc;
 }
 
+int cw_exec_id(struct sp_casework *cw, const char *sql, const struct sp_id *id,
+	       struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store, sql, &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_id(st, 1, id)) {
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	return cw_exec_done(st, err);
+}
+
 int cw_step_versioned(struct sp_stmt *st, const char *what, struct sp_err *err)
 {
 	int rc = sp_stmt_step(st, err);

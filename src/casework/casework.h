@@ -13,6 +13,8 @@
 #include "safepath/caseapproval.h"
 #include "safepath/codes.h"
 #include "safepath/err.h"
+#include "safepath/fsmodel.h"
+#include "safepath/matchreg.h"
 #include "safepath/person.h"
 #include "safepath/policy.h"
 
@@ -97,6 +99,9 @@ int cw_finish(struct sp_casework *cw, int rc, struct sp_err *err) SP_MUST;
 
 /* Step a statement that returns no row, then release it. */
 int cw_exec_done(struct sp_stmt *st, struct sp_err *err) SP_MUST;
+/* Prepare sql, bind id as its one parameter and run it (a statement that returns no row). */
+int cw_exec_id(struct sp_casework *cw, const char *sql, const struct sp_id *id,
+	       struct sp_err *err) SP_MUST;
 /* Step an UPDATE ... WHERE id = ? AND version = ? (not released): SP_ECONFLICT on
  * "/version" ("the <what> was changed meanwhile") unless it changed exactly one row. */
 int cw_step_versioned(struct sp_stmt *st, const char *what, struct sp_err *err) SP_MUST;
@@ -162,6 +167,75 @@ int cw_match_write(struct sp_casework *cw, const struct sp_id *person, const str
 		   bool replace, struct sp_err *err) SP_MUST;
 /* Delete them (erasure, anonymisation). */
 int cw_match_forget(struct sp_casework *cw, const struct sp_id *person, struct sp_err *err) SP_MUST;
+
+/* ---- the registry's probe (matchreg.c): one record against the registry, for every use ---- */
+
+/* A record's cells of the person model, built from p as the registry builds a person's, into
+ * the arena (the model's field order). */
+int cw_match_cells(struct sp_casework *cw, const struct sp_person *p, const char ***out,
+		   struct sp_err *err) SP_MUST;
+/* Whether a candidate is left out before its cells are opened (*skip); the caller's own rule
+ * (the registration check: the person being changed and the pairs its agency rejected). */
+typedef int cw_probe_skip_fn(struct sp_casework *cw, const struct sp_id *person, void *ctx,
+			     bool *skip, struct sp_err *err);
+/* One scored candidate: its person, its cells (opened in the arena) and its score. */
+struct cw_probe_hit {
+	struct sp_id person;
+	const char **cells;
+	struct sp_fs_score score;
+};
+struct cw_probe {
+	struct cw_probe_hit *v;  /* in the arena, by descending probability (all scored) */
+	size_t n;                /* = the candidates whose cells were opened */
+	uint64_t capped_keys;    /* blocking keys skipped: held by over SP_MATCHREG_KEY_PERSONS */
+	double threshold;        /* the model's probability threshold */
+};
+/* The candidates of a record's cells: its blocking keys blinded and looked up in
+ * person_match_keys (over-frequent ones skipped and counted), the SP_MATCHREG_SCORED sharing
+ * most keys (skip, may be NULL, leaving some out) opened in memory and scored with the stored
+ * parameters (else the model's shipped ones). No user's filter: the caller decides what
+ * anyone sees, and audits it. SP_EUNAVAIL when the model has no parameters at all. */
+int cw_match_probe(struct sp_casework *cw, const char *const *cells, cw_probe_skip_fn *skip,
+		   void *ctx, struct cw_probe *out, struct sp_err *err) SP_MUST;
+/* Each comparison of a score in words (out: SP_FS_COMPARISONS_MAX, every one shown): how
+ * many. */
+size_t cw_match_fields(const struct sp_fs_score *s, struct sp_matchreg_field *out);
+
+/* The whole registry's stored cells and keys, for the deduplication run (dedup.c), each read
+ * streamed; a callback's non-zero status stops the read and is returned. How many persons
+ * have cells: */
+int cw_match_count(struct sp_casework *cw, uint64_t *n, struct sp_err *err) SP_MUST;
+/* Every blinded blocking key in (rule, key) order; key NULL for a malformed row. */
+typedef int cw_match_key_fn(void *ctx, int64_t rule, const void *key, size_t len,
+			    const struct sp_id *person, struct sp_err *err);
+int cw_match_keys_each(struct sp_casework *cw, cw_match_key_fn *fn, void *ctx,
+		       struct sp_err *err) SP_MUST;
+/* Every person's sealed cells (person_match/cells, bound to the person's id) with the model
+ * version they were written under (may be NULL). */
+typedef int cw_match_sealed_fn(void *ctx, const struct sp_id *person, const char *model,
+			       const void *ct, size_t n, struct sp_err *err);
+int cw_match_sealed_each(struct sp_casework *cw, cw_match_sealed_fn *fn, void *ctx,
+			 struct sp_err *err) SP_MUST;
+/* Keep a run's parameters (sp_fs_params_encode's text) as the registry's for the model: one
+ * row per model, replaced; the probe scores with them. */
+int cw_match_params_store(struct sp_casework *cw, const char *model, const char *version,
+			  const char *params, int64_t now, struct sp_err *err) SP_MUST;
+
+/* Tracing requests closed longer ago than their period (tracing.c, for the retention run):
+ * each closed at or before now_us minus months (of agency, NULL: every agency) erased — its
+ * key destroyed first (repeatable), then its matches and its row deleted with one
+ * tracing.erase record (reason: the period) in a transaction of its own — or, in a dry run,
+ * only reported. each (may be NULL) hears each request; *n counts them. */
+struct cw_tracing_expiry {
+	int months;
+	int64_t now_us;
+	const struct sp_id *agency;
+	bool dry_run;
+	int (*each)(void *ctx, const struct sp_id *request, int64_t closed_us, int64_t due_us);
+	void *ctx;
+};
+int cw_tracing_expire(struct sp_casework *cw, const struct cw_tracing_expiry *in, size_t *n,
+		      struct sp_err *err) SP_MUST;
 
 /* ---- the dashboard's sections, each from its table's owner (dashboard.c reads them in one
  * transaction with one audit record) ---- */
@@ -289,6 +363,7 @@ enum cw_action {
 	CW_TRACING_VERIFY,
 	CW_TRACING_ASSESS,
 	CW_TRACING_CONTACT,
+	CW_TRACING_ERASE,
 };
 /* The policy request and audit name of a casework action (safepath/caseop.h's descriptor). */
 struct sp_case_act;

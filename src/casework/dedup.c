@@ -436,19 +436,6 @@ static int bind_failed(struct sp_stmt *st, struct sp_err *err)
 	return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 }
 
-/* How many persons have stored cells. */
-static int count_persons(struct run *r, struct sp_err *err)
-{
-	struct sp_stmt *st;
-	int rc = sp_store_prepare(r->cw->store, "SELECT COUNT(*) FROM person_match", &st, err);
-	if (rc)
-		return rc;
-	rc = sp_stmt_step(st, err);
-	r->rep->persons = rc == 1 ? (uint64_t)sp_stmt_int64(st, 0) : 0;
-	sp_stmt_done(st);
-	return rc < 0 ? rc : SP_OK;
-}
-
 /* Close a group of persons sharing one blinded key: its persons become candidates unless
  * the group would give more pairs than the model allows one key (capped, counted). */
 static int group_close(struct run *r, const struct sp_id *group, size_t n, uint64_t pairs,
@@ -468,57 +455,54 @@ static int group_close(struct run *r, const struct sp_id *group, size_t n, uint6
 }
 
 /* Blocking without plaintext: the stored blinded keys in key order, grouped. */
+struct grouping {
+	struct run *r;
+	struct sp_id *group;
+	size_t cap_persons, n, key_len;
+	int64_t rule;
+	unsigned char key[64];
+	uint64_t rows;
+};
+
+static int group_end(struct grouping *g, struct sp_err *err)
+{
+	return group_close(g->r, g->group, g->n < g->cap_persons ? g->n : g->cap_persons,
+			   (uint64_t)g->n * (g->n - (g->n > 0)) / 2, err);
+}
+
+static int group_row(void *ctx, int64_t rule, const void *k, size_t len,
+		     const struct sp_id *person, struct sp_err *err)
+{
+	struct grouping *g = ctx;
+	int rc = SP_OK;
+	if (!k || len > sizeof g->key)
+		return sp_err_set(err, SP_EINTERNAL, "", "malformed blocking key");
+	if (rule != g->rule || len != g->key_len || memcmp(k, g->key, len) != 0) {
+		rc = group_end(g, err);
+		g->rule = rule;
+		g->key_len = len;
+		memcpy(g->key, k, len);
+		g->n = 0;
+	}
+	if (!rc && g->n < g->cap_persons)
+		g->group[g->n] = *person;
+	g->n++;
+	if (++g->rows % 65536 == 0)
+		progress(g->r, "block", g->r->cand.n, g->r->rep->persons);
+	return rc;
+}
+
 static int block(struct run *r, struct sp_err *err)
 {
-	size_t cap_persons = 2;
-	while ((uint64_t)cap_persons * (cap_persons - 1) / 2 <= r->model->max_block_pairs)
-		cap_persons++;
-	struct sp_id *group = malloc(cap_persons * sizeof *group);
-	struct sp_stmt *st = NULL;
-	int rc = group ? sp_store_prepare(r->cw->store,
-					  "SELECT rule, mkey, person_id FROM person_match_keys "
-					  "ORDER BY rule, mkey",
-					  &st, err)
-		       : sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	if (rc) {
-		free(group);
-		return rc;
-	}
-	sp_stmt_stream(st);
-	int64_t rule = -1;
-	unsigned char key[64];
-	size_t key_len = 0, n = 0;
-	uint64_t rows = 0;
-	int step = 0;
-	while (!rc && (step = sp_stmt_step(st, err)) == 1) {
-		size_t len;
-		const void *k = sp_stmt_blob(st, 1, &len);
-		int64_t ru = sp_stmt_int64(st, 0);
-		if (!k || len > sizeof key) {
-			rc = sp_err_set(err, SP_EINTERNAL, "", "malformed blocking key");
-			break;
-		}
-		if (ru != rule || len != key_len || memcmp(k, key, len) != 0) {
-			rc = group_close(r, group, n < cap_persons ? n : cap_persons,
-					 (uint64_t)n * (n - (n > 0)) / 2, err);
-			rule = ru;
-			key_len = len;
-			memcpy(key, k, len);
-			n = 0;
-		}
-		if (!rc && n < cap_persons)
-			rc = sp_stmt_id(st, 2, &group[n]);
-		n++;
-		if (++rows % 65536 == 0)
-			progress(r, "block", r->cand.n, r->rep->persons);
-	}
-	sp_stmt_done(st);
-	if (!rc && step < 0)
-		rc = step;
+	struct grouping g = {.r = r, .cap_persons = 2, .rule = -1};
+	while ((uint64_t)g.cap_persons * (g.cap_persons - 1) / 2 <= r->model->max_block_pairs)
+		g.cap_persons++;
+	if (!(g.group = malloc(g.cap_persons * sizeof *g.group)))
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	int rc = cw_match_keys_each(r->cw, group_row, &g, err);
 	if (!rc)
-		rc = group_close(r, group, n < cap_persons ? n : cap_persons,
-				 (uint64_t)n * (n - (n > 0)) / 2, err);
-	free(group);
+		rc = group_end(&g, err);
+	free(g.group);
 	r->rep->candidates = r->cand.n;
 	progress(r, "block", r->rep->persons, r->rep->persons);
 	return rc;
@@ -566,6 +550,35 @@ static int sealed_open(struct run *r, struct sealed *s, struct sp_err *err)
 	return rc;
 }
 
+/* A stored row of sealed cells: kept for opening when its person is a candidate. */
+struct opening {
+	struct run *r;
+	struct sealed *s;
+	uint64_t done;
+};
+
+static int sealed_row(void *ctx, const struct sp_id *id, const char *model, const void *ct,
+		      size_t len, struct sp_err *err)
+{
+	struct opening *o = ctx;
+	int64_t row = idmap_row(&o->r->cand, id);
+	if (row < 0)
+		return SP_OK;
+	struct sealed *s = o->s;
+	size_t k = s->n++;
+	s->person[k] = *id;
+	s->row[k] = (size_t)row;
+	snprintf(s->model[k], sizeof s->model[k], "%s", model ? model : "");
+	sp_buf_reset(&s->ct[k]);
+	int rc = sp_buf_add(&s->ct[k], ct, len) ? sp_err_set(err, SP_ENOMEM, "", "out of memory")
+						: SP_OK;
+	if (!rc && s->n == OPEN_BATCH)
+		rc = sealed_open(o->r, s, err);
+	if (++o->done % 4096 == 0)
+		progress(o->r, "open", o->done, o->r->cand.n);
+	return rc;
+}
+
 /* Only the candidates' cells are opened, OPEN_BATCH persons' keys at a time. */
 static int open_candidates(struct run *r, struct sp_err *err)
 {
@@ -582,39 +595,8 @@ static int open_candidates(struct run *r, struct sp_err *err)
 	for (size_t i = 0; i < r->cand.cap; i++)
 		if (!sp_id_is_zero(&r->cand.ids[i]))
 			r->person[r->cand.rows[i]] = r->cand.ids[i];
-	struct sp_stmt *st = NULL;
-	int rc = sp_store_prepare(r->cw->store, "SELECT person_id, model, cells FROM person_match",
-				  &st, err);
-	if (!rc)
-		sp_stmt_stream(st);
-	uint64_t done = 0;
-	int step = 0;
-	while (!rc && (step = sp_stmt_step(st, err)) == 1) {
-		struct sp_id id;
-		if ((rc = sp_stmt_id(st, 0, &id)))
-			break;
-		int64_t row = idmap_row(&r->cand, &id);
-		if (row < 0)
-			continue;
-		size_t len;
-		const void *ct = sp_stmt_blob(st, 2, &len);
-		const char *model = sp_stmt_text(st, 1);
-		size_t k = s->n++;
-		s->person[k] = id;
-		s->row[k] = (size_t)row;
-		snprintf(s->model[k], sizeof s->model[k], "%s", model ? model : "");
-		sp_buf_reset(&s->ct[k]);
-		if (sp_buf_add(&s->ct[k], ct, len))
-			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-		if (!rc && s->n == OPEN_BATCH)
-			rc = sealed_open(r, s, err);
-		if (++done % 4096 == 0)
-			progress(r, "open", done, r->cand.n);
-	}
-	if (st)
-		sp_stmt_done(st);
-	if (!rc && step < 0)
-		rc = step;
+	struct opening o = {.r = r, .s = s};
+	int rc = cw_match_sealed_each(r->cw, sealed_row, &o, err);
 	if (!rc)
 		rc = sealed_open(r, s, err);
 	for (size_t i = 0; i < OPEN_BATCH; i++)
@@ -890,19 +872,7 @@ static int params_store(struct run *r, const struct sp_fs_params *params, int64_
 	char *text = sp_fs_params_encode(params);
 	if (!text)
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	struct sp_stmt *st;
-	int rc = sp_store_prepare(r->cw->store,
-				  "INSERT INTO match_params (model, model_version, params, updated_us) "
-				  "VALUES (?, ?, ?, ?) ON CONFLICT (model) DO UPDATE SET "
-				  "model_version = excluded.model_version, params = excluded.params, "
-				  "updated_us = excluded.updated_us",
-				  &st, err);
-	if (!rc)
-		rc = sp_stmt_bind_text(st, 1, r->model->id) ||
-				     sp_stmt_bind_text(st, 2, r->model->version) ||
-				     sp_stmt_bind_text(st, 3, text) || sp_stmt_bind_int64(st, 4, now)
-			     ? bind_failed(st, err)
-			     : cw_exec_done(st, err);
+	int rc = cw_match_params_store(r->cw, r->model->id, r->model->version, text, now, err);
 	free(text);
 	return rc;
 }
@@ -985,7 +955,7 @@ int sp_dedup_run(struct sp_casework *cw, double threshold, sp_dedup_progress_fn 
 	rc = sp_fs_model_shipped(SP_MATCHREG_MODEL, model, err);
 	out->threshold = threshold < 0 ? model->threshold : threshold;
 	if (!rc)
-		rc = count_persons(&r, err);
+		rc = cw_match_count(r.cw, &r.rep->persons, err);
 	if (!rc && idmap_init(&r.cand, out->persons + 1))
 		rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	if (!rc)

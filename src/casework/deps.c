@@ -211,6 +211,7 @@ static const struct sp_case_act acts[] = {
 	[CW_TRACING_VERIFY] = ACT(DECISION_WRITE, FC(STAT) | FC(NOTES), "tracing.verify"),
 	[CW_TRACING_ASSESS] = ACT(DECISION_WRITE, FC(STAT) | FC(NOTES), "tracing.assess"),
 	[CW_TRACING_CONTACT] = ACT(DECISION_WRITE, FC(STAT) | FC(NOTES), "tracing.contact"),
+	[CW_TRACING_ERASE] = ACT(RETENTION_RUN, 0, "tracing.erase"),
 };
 #undef ACT
 #undef FC

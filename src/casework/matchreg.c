@@ -310,20 +310,6 @@ static int cells_build(struct mr_thread *t, const struct sp_person *p, const cha
 
 /* ---- the stored cells and keys ---------------------------------------------------------- */
 
-static int exec_id(struct sp_casework *cw, const char *sql, const struct sp_id *id,
-		   struct sp_err *err)
-{
-	struct sp_stmt *st;
-	int rc = sp_store_prepare(cw->store, sql, &st, err);
-	if (rc)
-		return rc;
-	if (sp_stmt_bind_id(st, 1, id)) {
-		sp_stmt_done(st);
-		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-	}
-	return cw_exec_done(st, err);
-}
-
 /* The cells of the row st is on (its model's version in column col, the sealed cells after
  * it) opened into cells (the model's field count); *found false for another model version or
  * field count (an older index: missing). SP_ENOTFOUND when the person was erased. */
@@ -442,7 +428,7 @@ int cw_match_write(struct sp_casework *cw, const struct sp_id *person, const str
 	if (!rc)
 		rc = keys_blind(cw, t, cells, keys, &n_keys, err);
 	if (!rc && replace)
-		rc = exec_id(cw, "DELETE FROM person_match_keys WHERE person_id = ?", person, err);
+		rc = cw_exec_id(cw, "DELETE FROM person_match_keys WHERE person_id = ?", person, err);
 	struct sp_stmt *st = NULL;
 	if (!rc)
 		rc = sp_store_prepare(cw->store,
@@ -484,8 +470,8 @@ int cw_match_write(struct sp_casework *cw, const struct sp_id *person, const str
 
 int cw_match_forget(struct sp_casework *cw, const struct sp_id *person, struct sp_err *err)
 {
-	int rc = exec_id(cw, "DELETE FROM person_match_keys WHERE person_id = ?", person, err);
-	return rc ? rc : exec_id(cw, "DELETE FROM person_match WHERE person_id = ?", person, err);
+	int rc = cw_exec_id(cw, "DELETE FROM person_match_keys WHERE person_id = ?", person, err);
+	return rc ? rc : cw_exec_id(cw, "DELETE FROM person_match WHERE person_id = ?", person, err);
 }
 
 /* ---- the registration check ------------------------------------------------------------- */
@@ -688,7 +674,7 @@ static int display_of(struct sp_casework *cw, const struct sp_id *person, const 
 /* Fill a visible candidate: identity only when named; a comparison's level only when its
  * field is one the subject may read (relatives come from the need-to-know block). */
 static int candidate_fill(struct sp_casework *cw, struct mr_thread *t, const struct sp_case *c,
-			  const struct cand *k, struct sp_matchreg_candidate *out,
+			  const struct cw_probe_hit *k, struct sp_matchreg_candidate *out,
 			  struct sp_err *err)
 {
 	const char *const *cells = k->cells;
@@ -718,17 +704,14 @@ static int candidate_fill(struct sp_casework *cw, struct mr_thread *t, const str
 			break;
 		}
 	}
-	out->n_fields = (size_t)t->model.n_comparisons;
-	for (int i = 0; i < t->model.n_comparisons; i++) {
-		const struct sp_comparison *cmp = &t->model.comparisons[i];
-		enum fill fl = t->fill[cmp->field];
+	out->n_fields = cw_match_fields(&k->score, out->fields);
+	for (size_t i = 0; i < out->n_fields; i++) {
+		enum fill fl = t->fill[t->model.comparisons[i].field];
 		struct sp_matchreg_field *f = &out->fields[i];
-		f->comparison = cmp->id;
 		f->shown = fl == FILL_SEX || fl == FILL_NATIONALITY ||
 			   (fl == FILL_RELATIVES ? safety : out->named);
-		f->contribution = k->score.contribution[i];
-		if (f->shown)
-			sp_cmp_level_describe(cmp, k->score.levels[i], f->level, sizeof f->level);
+		if (!f->shown)
+			memset(f->level, 0, sizeof f->level);
 	}
 	return out->named ? display_of(cw, &c->person, &out->name, err) : SP_OK;
 }
@@ -778,42 +761,101 @@ static int cells_load_many(struct sp_casework *cw, struct mr_thread *t, struct c
 	return rc < 0 ? rc : SP_OK;
 }
 
-/* Score the candidates (most shared keys first, at most SP_MATCHREG_SCORED; the excluded
- * person and those its agency rejected left out) against the probe's cells; those at or above
- * the threshold stay in c, by descending probability. */
+/* Score the candidates (most shared keys first, at most SP_MATCHREG_SCORED; those skip
+ * leaves out never opened) against the probe's cells: those with cells into out, by
+ * descending probability. */
 static int score_all(struct sp_casework *cw, struct mr_thread *t, const struct sp_fs_params *params,
-		     const char *const *probe, const struct sp_id *exclude, struct cands *c,
-		     struct sp_err *err)
+		     const char *const *probe, cw_probe_skip_fn *skip, void *ctx, struct cands *c,
+		     struct cw_probe *out, struct sp_err *err)
 {
 	if (c->n)
 		qsort(c->v, c->n, sizeof *c->v, by_shared);
-	size_t kept = 0, n = 0, all = c->n < SP_MATCHREG_SCORED ? c->n : SP_MATCHREG_SCORED;
+	size_t n = 0, all = c->n < SP_MATCHREG_SCORED ? c->n : SP_MATCHREG_SCORED;
 	for (size_t i = 0; i < all; i++) {
-		bool skip = false;
-		int rc = SP_OK;
-		if (exclude) {
-			skip = memcmp(c->v[i].person.b, exclude->b, SP_ID_LEN) == 0;
-			if (!skip)
-				rc = rejected(cw, exclude, &c->v[i].person, &skip, err);
-		}
+		bool left_out = false;
+		int rc = skip ? skip(cw, &c->v[i].person, ctx, &left_out, err) : SP_OK;
 		if (rc)
 			return rc;
-		if (!skip)
+		if (!left_out)
 			c->v[n++] = c->v[i];
 	}
 	int rc = cells_load_many(cw, t, c->v, n, err);
+	size_t kept = 0;
 	for (size_t i = 0; !rc && i < n; i++) {
 		struct cand *k = &c->v[i];
 		if (!k->cells)
 			continue;
 		sp_fs_score_pair(&t->model, params, probe, k->cells, NULL, &k->score);
-		if (k->score.probability >= t->model.threshold)
-			c->v[kept++] = *k;
+		c->v[kept++] = *k;
 	}
-	c->n = kept;
-	if (kept)
-		qsort(c->v, kept, sizeof *c->v, by_probability);
+	if (rc || !kept)
+		return rc;
+	qsort(c->v, kept, sizeof *c->v, by_probability);
+	if (!(out->v = sp_arena_alloc(cw->arena, kept * sizeof *out->v)))
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	for (size_t i = 0; i < kept; i++)
+		out->v[i] = (struct cw_probe_hit){
+			.person = c->v[i].person, .cells = c->v[i].cells, .score = c->v[i].score};
+	out->n = kept;
+	return SP_OK;
+}
+
+int cw_match_cells(struct sp_casework *cw, const struct sp_person *p, const char ***out,
+		   struct sp_err *err)
+{
+	struct mr_thread *t;
+	*out = NULL;
+	int rc = mr_get(&t, err);
+	if (rc)
+		return rc;
+	const char **cells = sp_arena_alloc(cw->arena, SP_FS_FIELDS_MAX * sizeof *cells);
+	if (!cells)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	rc = cells_build(t, p, NULL, cw->arena, cells, err);
+	if (!rc)
+		*out = cells;
 	return rc;
+}
+
+int cw_match_probe(struct sp_casework *cw, const char *const *cells, cw_probe_skip_fn *skip,
+		   void *ctx, struct cw_probe *out, struct sp_err *err)
+{
+	memset(out, 0, sizeof *out);
+	struct mr_thread *t;
+	struct blinded keys[ROW_KEYS_MAX];
+	size_t n_keys = 0;
+	struct cands c = {0};
+	struct sp_fs_params *params = NULL;
+	bool owned = false;
+	int rc = mr_get(&t, err);
+	if (!rc) {
+		out->threshold = t->model.threshold;
+		rc = keys_blind(cw, t, cells, keys, &n_keys, err);
+	}
+	if (!rc)
+		rc = block(cw, keys, n_keys, &c, &out->capped_keys, err);
+	if (!rc)
+		rc = params_load(cw, t, &params, &owned, err);
+	if (!rc)
+		rc = score_all(cw, t, params, cells, skip, ctx, &c, out, err);
+	if (owned)
+		sp_fs_params_free(params);
+	return rc;
+}
+
+size_t cw_match_fields(const struct sp_fs_score *s, struct sp_matchreg_field *out)
+{
+	struct mr_thread *t;
+	struct sp_err ignored = {0};
+	if (mr_get(&t, &ignored)) /* opened by the probe that made s */
+		return 0;
+	for (int i = 0; i < t->model.n_comparisons; i++) {
+		const struct sp_comparison *cmp = &t->model.comparisons[i];
+		out[i] = (struct sp_matchreg_field){
+			.comparison = cmp->id, .shown = true, .contribution = s->contribution[i]};
+		sp_cmp_level_describe(cmp, s->levels[i], out[i].level, sizeof out[i].level);
+	}
+	return (size_t)t->model.n_comparisons;
 }
 
 /* Whether the subject is on the enforcement side of the firewall and c is a protection
@@ -858,34 +900,36 @@ static int tell_elsewhere(struct sp_casework *cw, const struct sp_case *cases, s
 	return cw_finish(cw, rc, err);
 }
 
+/* The registration check's own rule: the person being changed, and every person its agency
+ * rejected as not this one, are left out. */
+static int check_skip(struct sp_casework *cw, const struct sp_id *person, void *ctx, bool *skip,
+		      struct sp_err *err)
+{
+	const struct sp_id *exclude = ctx;
+	*skip = memcmp(person->b, exclude->b, SP_ID_LEN) == 0;
+	return *skip ? SP_OK : rejected(cw, exclude, person, skip, err);
+}
+
 /* The check inside its read transaction: out filled, the unseen candidates into away (*n_away
  * of them; those across the firewall are not counted in out->elsewhere). */
 static int check_run(struct sp_casework *cw, struct mr_thread *t, const struct sp_person *p,
-		     const struct sp_id *exclude_person, struct sp_matchreg_check *out,
+		     struct sp_id *exclude_person, struct sp_matchreg_check *out,
 		     struct sp_case *away, size_t *n_away, struct sp_err *err)
 {
-	const char *probe[SP_FS_FIELDS_MAX];
-	struct blinded keys[ROW_KEYS_MAX];
-	size_t n_keys = 0;
-	struct cands c = {0};
-	struct sp_fs_params *params = NULL;
-	bool owned = false;
-	int rc = cells_build(t, p, NULL, cw->arena, probe, err);
+	const char **cells;
+	struct cw_probe pr = {0};
+	int rc = cw_match_cells(cw, p, &cells, err);
 	if (!rc)
-		rc = keys_blind(cw, t, probe, keys, &n_keys, err);
-	if (!rc)
-		rc = block(cw, keys, n_keys, &c, &out->capped_keys, err);
-	if (!rc)
-		rc = params_load(cw, t, &params, &owned, err);
-	if (!rc)
-		rc = score_all(cw, t, params, probe, exclude_person, &c, err);
-	if (owned)
-		sp_fs_params_free(params);
+		rc = cw_match_probe(cw, cells, exclude_person ? check_skip : NULL, exclude_person,
+				    &pr, err);
+	out->capped_keys = pr.capped_keys;
 	struct sp_id shown[SP_MATCHREG_MAX];
-	for (size_t i = 0; !rc && i < c.n && out->n + *n_away < SP_MATCHREG_MAX; i++) {
+	for (size_t i = 0; !rc && i < pr.n && pr.v[i].score.probability >= t->model.threshold &&
+			   out->n + *n_away < SP_MATCHREG_MAX;
+	     i++) {
 		struct sp_case kc;
 		bool found, silent = false;
-		rc = person_case(cw, &c.v[i].person, &kc, &found, err);
+		rc = person_case(cw, &pr.v[i].person, &kc, &found, err);
 		if (rc || !found)
 			continue;
 		if (!cw_allowed(cw, CW_CASE_SEARCH, &kc)) {
@@ -894,7 +938,7 @@ static int check_run(struct sp_casework *cw, struct mr_thread *t, const struct s
 			out->elsewhere += !silent;
 			continue;
 		}
-		rc = candidate_fill(cw, t, &kc, &c.v[i], &out->c[out->n], err);
+		rc = candidate_fill(cw, t, &kc, &pr.v[i], &out->c[out->n], err);
 		if (!rc)
 			shown[out->n++] = kc.id;
 	}
@@ -934,19 +978,104 @@ int sp_matchreg_check(struct sp_casework *cw, const struct sp_person *p,
 	return !rc && n_away ? tell_elsewhere(cw, away, n_away, err) : rc;
 }
 
-/* ---- rebuilding the index ---------------------------------------------------------------- */
+/* ---- the whole registry, for the deduplication run ---------------------------------------- */
 
-static int count_persons(struct sp_casework *cw, uint64_t *total, struct sp_err *err)
+/* The one number a "SELECT COUNT(*)" statement answers. */
+static int count_of(struct sp_casework *cw, const char *sql, uint64_t *n, struct sp_err *err)
 {
 	struct sp_stmt *st;
-	int rc = sp_store_prepare(cw->store, "SELECT COUNT(*) FROM persons", &st, err);
+	int rc = sp_store_prepare(cw->store, sql, &st, err);
 	if (rc)
 		return rc;
 	rc = sp_stmt_step(st, err);
-	*total = rc == 1 ? (uint64_t)sp_stmt_int64(st, 0) : 0;
+	*n = rc == 1 ? (uint64_t)sp_stmt_int64(st, 0) : 0;
 	sp_stmt_done(st);
 	return rc < 0 ? rc : SP_OK;
 }
+
+int cw_match_count(struct sp_casework *cw, uint64_t *n, struct sp_err *err)
+{
+	return count_of(cw, "SELECT COUNT(*) FROM person_match", n, err);
+}
+
+/* The caller's callback of a streamed read, and its context. */
+struct each {
+	cw_match_key_fn *key;
+	cw_match_sealed_fn *sealed;
+	void *ctx;
+};
+
+/* Each row of sql, streamed, to row: its non-zero status stops the read. */
+typedef int row_fn(struct sp_stmt *st, const struct each *e, struct sp_err *err);
+static int each_row(struct sp_casework *cw, const char *sql, row_fn *row, const struct each *e,
+		    struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store, sql, &st, err);
+	if (rc)
+		return rc;
+	sp_stmt_stream(st);
+	int step = 0;
+	while (!rc && (step = sp_stmt_step(st, err)) == 1)
+		rc = row(st, e, err);
+	sp_stmt_done(st);
+	return rc ? rc : step < 0 ? step : SP_OK;
+}
+
+static int key_row(struct sp_stmt *st, const struct each *e, struct sp_err *err)
+{
+	size_t len = 0;
+	const void *k = sp_stmt_blob(st, 1, &len);
+	struct sp_id person;
+	int rc = sp_stmt_id(st, 2, &person);
+	return rc ? rc : e->key(e->ctx, sp_stmt_int64(st, 0), k, len, &person, err);
+}
+
+int cw_match_keys_each(struct sp_casework *cw, cw_match_key_fn *fn, void *ctx,
+		       struct sp_err *err)
+{
+	const struct each e = {.key = fn, .ctx = ctx};
+	return each_row(cw, "SELECT rule, mkey, person_id FROM person_match_keys ORDER BY rule, mkey",
+			key_row, &e, err);
+}
+
+static int sealed_row(struct sp_stmt *st, const struct each *e, struct sp_err *err)
+{
+	struct sp_id id;
+	size_t len = 0;
+	int rc = sp_stmt_id(st, 0, &id);
+	const void *ct = rc ? NULL : sp_stmt_blob(st, 2, &len);
+	return rc ? rc : e->sealed(e->ctx, &id, sp_stmt_text(st, 1), ct, len, err);
+}
+
+int cw_match_sealed_each(struct sp_casework *cw, cw_match_sealed_fn *fn, void *ctx,
+			 struct sp_err *err)
+{
+	const struct each e = {.sealed = fn, .ctx = ctx};
+	return each_row(cw, "SELECT person_id, model, cells FROM person_match", sealed_row, &e, err);
+}
+
+int cw_match_params_store(struct sp_casework *cw, const char *model, const char *version,
+			  const char *params, int64_t now, struct sp_err *err)
+{
+	struct sp_stmt *st;
+	int rc = sp_store_prepare(cw->store,
+				  "INSERT INTO match_params (model, model_version, params, updated_us) "
+				  "VALUES (?, ?, ?, ?) ON CONFLICT (model) DO UPDATE SET "
+				  "model_version = excluded.model_version, params = excluded.params, "
+				  "updated_us = excluded.updated_us",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_text(st, 1, model) || sp_stmt_bind_text(st, 2, version) ||
+	    sp_stmt_bind_text(st, 3, params) || sp_stmt_bind_int64(st, 4, now)) {
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	return cw_exec_done(st, err);
+}
+
+/* ---- rebuilding the index ---------------------------------------------------------------- */
 
 /* The next batch of persons after *after (zero: from the first), in id order. */
 static int next_batch(struct sp_casework *cw, const struct sp_id *after, bool first,
@@ -994,7 +1123,7 @@ int sp_matchreg_reindex(struct sp_casework *cw, sp_matchreg_progress_fn *progres
 	if (!rc)
 		rc = cw_authorise_any_act(cw, cw_act(CW_MATCH_REINDEX), err);
 	if (!rc)
-		rc = count_persons(cw, &total, err);
+		rc = count_of(cw, "SELECT COUNT(*) FROM persons", &total, err);
 	rc = cw_finish(cw, rc, err);
 	struct sp_id ids[REINDEX_BATCH], after = {0};
 	for (bool first = true; !rc; first = false) {

@@ -31,6 +31,8 @@ static const char *const action_names[SP_RETENTION_ACTION_COUNT] = {
 	[SP_RETENTION_WOULD_ANONYMISE] = "would_anonymise",
 	[SP_RETENTION_HELD] = "held",
 	[SP_RETENTION_FINISHED] = "shredding_finished",
+	[SP_RETENTION_ERASED] = "erased",
+	[SP_RETENTION_WOULD_ERASE] = "would_erase",
 };
 
 const char *sp_hold_reason_name(enum sp_hold_reason r)
@@ -361,28 +363,16 @@ static int finish_pending(struct sp_casework *cw, const struct sp_retention_run 
 	}
 }
 
-int sp_retention_run(struct sp_casework *cw, const struct sp_retention_run *in,
-		     struct sp_retention_report *out, struct sp_err *err)
+/* The cases of the scan, each anonymised (or reported) in turn. */
+static int cases_run(struct sp_casework *cw, const struct sp_retention_run *in, struct scan *sc,
+		     size_t total, struct sp_retention_report *out, struct sp_err *err)
 {
-	memset(out, 0, sizeof *out);
-	if (in->months < 1 || in->months > 1200)
-		return sp_err_set(err, SP_EINVAL, "/retention/case",
-				  "the period must be 1 to 1200 months");
-	int rc = sp_caseop_authorise_any(cw, cw_act(CW_RETENTION_RUN), err);
-	if (rc)
-		return rc;
-	/* A supervisor keeps its own agency's records; the DPO the deployment's. */
-	struct scan sc = {
-		.bound = in->now_us - (int64_t)in->months * 28 * US_PER_DAY,
-		.agency = (cw->subject->roles & SP_ROLE_DPO) ? NULL : cw_actor_agency(cw),
-	};
-	size_t total = 0, seen = 0;
-	if ((rc = finish_pending(cw, in, out, err)) || (rc = scan_count(cw, &sc, &total, err)))
-		return rc;
+	size_t seen = 0;
 	struct sp_case page[PAGE];
 	for (;;) {
 		size_t n;
-		if ((rc = scan_page(cw, &sc, page, &n, err)) || n == 0)
+		int rc = scan_page(cw, sc, page, &n, err);
+		if (rc || n == 0)
 			return rc;
 		for (size_t i = 0; i < n; i++) {
 			const struct sp_case *c = &page[i];
@@ -414,4 +404,51 @@ int sp_retention_run(struct sp_casework *cw, const struct sp_retention_run *in,
 				in->progress(in->ctx, ++seen, total);
 		}
 	}
+}
+
+/* A tracing request erased (or that would be), told to the caller's each. */
+static int request_item(void *ctx, const struct sp_id *request, int64_t closed_us,
+			int64_t due_us)
+{
+	const struct sp_retention_run *in = ctx;
+	struct sp_retention_item it = {.request = true,
+				       .request_id = *request,
+				       .closed_us = closed_us,
+				       .due_us = due_us,
+				       .action = in->dry_run ? SP_RETENTION_WOULD_ERASE
+							     : SP_RETENTION_ERASED};
+	return in->each ? in->each(in->ctx, &it) : SP_OK;
+}
+
+int sp_retention_run(struct sp_casework *cw, const struct sp_retention_run *in,
+		     struct sp_retention_report *out, struct sp_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (in->months < 1 || in->months > 1200)
+		return sp_err_set(err, SP_EINVAL, "/retention/case",
+				  "the period must be 1 to 1200 months");
+	if (in->tracing_months < 0 || in->tracing_months > 1200)
+		return sp_err_set(err, SP_EINVAL, "/retention/tracing_request",
+				  "the period must be 1 to 1200 months");
+	int rc = sp_caseop_authorise_any(cw, cw_act(CW_RETENTION_RUN), err);
+	if (rc)
+		return rc;
+	/* A supervisor keeps its own agency's records; the DPO the deployment's. */
+	const struct sp_id *agency = (cw->subject->roles & SP_ROLE_DPO) ? NULL : cw_actor_agency(cw);
+	struct scan sc = {
+		.bound = in->now_us - (int64_t)in->months * 28 * US_PER_DAY,
+		.agency = agency,
+	};
+	size_t total = 0;
+	if ((rc = finish_pending(cw, in, out, err)) || (rc = scan_count(cw, &sc, &total, err)) ||
+	    (rc = cases_run(cw, in, &sc, total, out, err)) || !in->tracing_months)
+		return rc;
+	struct sp_retention_run told = *in; /* request_item's context */
+	const struct cw_tracing_expiry ex = {.months = in->tracing_months,
+					     .now_us = in->now_us,
+					     .agency = agency,
+					     .dry_run = in->dry_run,
+					     .each = request_item,
+					     .ctx = &told};
+	return cw_tracing_expire(cw, &ex, &out->requests, err);
 }

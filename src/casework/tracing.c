@@ -4,6 +4,7 @@
  * columns, and the child's side's review — verification, best-interests assessment, contact —
  * on a state table. The requester's side is told a status, never anything of a case. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -11,6 +12,7 @@
 #include "safepath/json.h"
 #include "safepath/names.h"
 #include "safepath/notification.h"
+#include "safepath/retention.h"
 #include "safepath/store.h"
 #include "safepath/tracing.h"
 
@@ -466,152 +468,146 @@ static int match_load(struct sp_casework *cw, const struct sp_id *id, struct sp_
 
 /* ---- matching ------------------------------------------------------------------------- */
 
-/* One probe: the blinded words of one of the child's names or nicknames. */
-#define PROBES_MAX (2 * SP_TRACING_NAMES_MAX)
-#define WORDS_MAX 32
-struct probes {
-	unsigned char words[WORDS_MAX][CW_BLIND_LEN]; /* distinct */
-	size_t n_words;
-	unsigned mask[PROBES_MAX]; /* the words of each probe (bits into words) */
-	size_t n_probes;
-};
-
-static int probe_add(struct sp_casework *cw, struct probes *p, const char *name,
-		     struct sp_err *err)
+/* The sought child as a record of the registry's person model under one of its names: the
+ * name as one part in the script it is written in, the sex, the date of birth (or a year from
+ * the age, estimated: weak evidence to the model), the place and date of separation, the
+ * relatives' names as family links. Everything borrowed from d and the caller. */
+static void sought_person(const struct sp_tracing_details *d, const char *name,
+			  const struct sp_date *birth, struct sp_name_part *part,
+			  struct sp_family_link *family, struct sp_person *p)
 {
-	const char *norm;
-	int rc = sp_person_name_key(name, cw->arena, &norm, err);
-	if (rc)
-		return rc;
-	unsigned mask = 0;
-	for (const char *w = norm; *w;) {
-		size_t len = strcspn(w, " ");
-		char *word = sp_arena_strndup(cw->arena, w, len);
-		unsigned char v[CW_BLIND_LEN];
-		if (!word)
-			return sp_err_set(err, SP_ENOMEM, "", "out of memory");
-		if ((rc = cw_blind_text(cw, CW_BLIND_NAME, word, v, err)))
-			return rc;
-		size_t k = 0;
-		while (k < p->n_words && memcmp(p->words[k], v, CW_BLIND_LEN) != 0)
-			k++;
-		if (k == p->n_words) {
-			if (k == WORDS_MAX)
-				return sp_err_set(err, SP_ETOOBIG, "/child/names",
-						  "more than %d words in all", WORDS_MAX);
-			memcpy(p->words[p->n_words++], v, CW_BLIND_LEN);
-		}
-		mask |= 1u << k;
-		w += len;
-		w += *w == ' ';
+	memset(p, 0, sizeof *p);
+	*part = (struct sp_name_part){.role = SP_NAME_OTHER, .original = name};
+	p->name = (struct sp_name){.parts = part, .n_parts = 1};
+	p->sex = d->sex;
+	p->has_birth = birth != NULL;
+	if (birth)
+		p->birth = *birth;
+	p->has_separation = d->place_of_separation || d->has_separation;
+	p->separation = (struct sp_separation){.place = d->place_of_separation,
+					       .has_date = d->has_separation,
+					       .date = d->separation};
+	for (size_t i = 0; i < d->n_relatives; i++)
+		family[i] = (struct sp_family_link){.relationship = SP_REL_OTHER_RELATIVE,
+						    .name = d->relatives[i]};
+	p->has_safety = true;
+	p->safety.family = family;
+	p->safety.n_family = d->n_relatives;
+}
+
+/* The dates of birth to probe with: the one told; from an age, the two years the child may
+ * have been born in (this year minus the age, and the year before), each estimated; none. */
+static int sought_births(const struct sp_tracing_details *d, int this_year, struct sp_date out[2],
+			 size_t *n, struct sp_err *err)
+{
+	*n = 0;
+	if (d->has_birth) {
+		out[(*n)++] = d->birth;
+		return SP_OK;
 	}
-	p->mask[p->n_probes++] = mask;
+	for (int i = 0; d->age >= 0 && i < 2; i++) {
+		char year[8];
+		snprintf(year, sizeof year, "%04d", this_year - d->age - i);
+		int rc = sp_date_parse_iso(year, &out[*n], err);
+		if (rc)
+			return cw_err_at(err, rc, "/child/age");
+		out[(*n)++].estimated = true;
+	}
 	return SP_OK;
 }
 
-static int probes_make(struct sp_casework *cw, const struct sp_tracing_details *d,
-		       struct probes *p, struct sp_err *err)
+/* The best probability any probe gave a person, and its explanation. */
+struct best {
+	struct sp_id person;
+	double probability;
+	char why[SP_TRACING_EXPLAIN_MAX];
+};
+struct bests {
+	struct best *v;
+	size_t n, cap;
+};
+
+/* A score in words: each comparison that had something on both sides, its level and its
+ * contribution (log2 m/u), then the probability; never a value. */
+static void explain(const struct sp_fs_score *s, char *out, size_t cap)
 {
-	memset(p, 0, sizeof *p);
-	int rc = SP_OK;
-	for (size_t i = 0; i < d->n_names + d->n_nicknames; i++) {
+	struct sp_matchreg_field f[SP_FS_COMPARISONS_MAX];
+	size_t n = cw_match_fields(s, f), at = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s->levels[i] == SP_LEVEL_MISSING)
+			continue;
+		int w = snprintf(out + at, cap - at, "%s: %s %+.2f; ", f[i].comparison, f[i].level,
+				 f[i].contribution);
+		if (w < 0 || (size_t)w >= cap - at)
+			break;
+		at += (size_t)w;
+	}
+	snprintf(out + at, cap - at, "probability %.2f", s->probability);
+}
+
+static int best_keep(struct sp_casework *cw, struct bests *b, const struct cw_probe_hit *h,
+		     struct sp_err *err)
+{
+	size_t i = 0;
+	while (i < b->n && memcmp(b->v[i].person.b, h->person.b, SP_ID_LEN) != 0)
+		i++;
+	if (i == b->n) {
+		struct best *grown = cw_array_grow(cw->arena, b->v, b->n, &b->cap, sizeof *b->v);
+		if (!grown)
+			return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+		b->v = grown;
+		b->v[b->n++] = (struct best){.person = h->person, .probability = -1};
+	}
+	if (h->score.probability > b->v[i].probability) {
+		b->v[i].probability = h->score.probability;
+		explain(&h->score, b->v[i].why, sizeof b->v[i].why);
+	}
+	return SP_OK;
+}
+
+static int by_probability(const void *x, const void *y)
+{
+	const struct best *a = x, *b = y;
+	if (a->probability != b->probability)
+		return a->probability < b->probability ? 1 : -1;
+	return memcmp(a->person.b, b->person.b, SP_ID_LEN);
+}
+
+/* Every name and nickname a probe of its own (with each date of birth to try) through the
+ * registry's probe: each person scored keeps its best (sorted, most probable first). A name of nothing but signs or spaces is refused at its own pointer. */
+static int probe_all(struct sp_casework *cw, const struct sp_tracing_details *d, int this_year,
+		     struct bests *out, struct sp_err *err)
+{
+	struct sp_date births[2];
+	size_t n_births;
+	struct sp_family_link family[SP_TRACING_NAMES_MAX];
+	int rc = sought_births(d, this_year, births, &n_births, err);
+	for (size_t i = 0; !rc && i < d->n_names + d->n_nicknames; i++) {
 		bool nick = i >= d->n_names;
 		size_t k = nick ? i - d->n_names : i;
-		if ((rc = probe_add(cw, p, nick ? d->nicknames[k] : d->names[k], err))) {
-			/* a name of nothing but signs or spaces: the name's own pointer */
+		const char *name = nick ? d->nicknames[k] : d->names[k], *norm;
+		if ((rc = sp_person_name_key(name, cw->arena, &norm, err))) {
 			if (rc == SP_EINVAL)
 				snprintf(err->field, sizeof err->field, "/child/%s/%zu",
 					 nick ? "nicknames" : "names", k);
-			return rc;
+			break;
+		}
+		for (size_t y = 0; !rc && y < (n_births ? n_births : 1); y++) {
+			struct sp_person p;
+			struct sp_name_part part;
+			const char **cells;
+			struct cw_probe pr = {0};
+			sought_person(d, name, n_births ? &births[y] : NULL, &part, family, &p);
+			rc = cw_match_cells(cw, &p, &cells, err);
+			if (!rc)
+				rc = cw_match_probe(cw, cells, NULL, NULL, &pr, err);
+			for (size_t h = 0; !rc && h < pr.n; h++)
+				rc = best_keep(cw, out, &pr.v[h], err);
 		}
 	}
-	return SP_OK;
-}
-
-/* A person whose index shares a word with a probe: which words (bits into probes.words). */
-struct candidate {
-	struct sp_id person;
-	unsigned words;
-};
-/* Rows of the name index read for one request at most: a word shared by many persons (a
- * common name) is bounded here, the other words of the probe still rank. */
-enum { CANDIDATE_ROWS_MAX = 5000, CANDIDATES_MAX = 1000 };
-
-static int candidates_find(struct sp_casework *cw, const struct probes *p, struct candidate **out,
-			   size_t *n, struct sp_err *err)
-{
-	char sql[512];
-	size_t len = (size_t)snprintf(sql, sizeof sql,
-				      "SELECT person_id, value FROM person_index WHERE kind = ? "
-				      "AND value IN (?");
-	for (size_t i = 1; i < p->n_words; i++)
-		len += (size_t)snprintf(sql + len, sizeof sql - len, ", ?");
-	snprintf(sql + len, sizeof sql - len, ") ORDER BY person_id LIMIT %d", CANDIDATE_ROWS_MAX);
-	struct sp_stmt *st;
-	size_t count = 0, cap = 0;
-	struct candidate *list = NULL;
-	*n = 0;
-	int rc = sp_store_prepare(cw->store, sql, &st, err);
-	if (rc)
-		return rc;
-	int b = sp_stmt_bind_text(st, 1, "name");
-	for (size_t i = 0; i < p->n_words; i++)
-		b |= sp_stmt_bind_blob(st, (int)i + 2, p->words[i], CW_BLIND_LEN);
-	if (b)
-		rc = sp_err_set(err, SP_EINTERNAL, "", "bind failed");
-	while (!rc && (rc = sp_stmt_step(st, err)) == 1) {
-		struct sp_id person;
-		size_t vn = 0;
-		const unsigned char *v = sp_stmt_blob(st, 1, &vn);
-		rc = sp_stmt_id(st, 0, &person) || !v || vn != CW_BLIND_LEN
-			     ? sp_err_set(err, SP_EINTERNAL, "", "malformed index row")
-			     : SP_OK;
-		size_t k = 0;
-		while (!rc && k < p->n_words && memcmp(p->words[k], v, CW_BLIND_LEN) != 0)
-			k++;
-		if (rc || k == p->n_words)
-			continue;
-		if (!count || memcmp(list[count - 1].person.b, person.b, SP_ID_LEN) != 0) {
-			if (count == CANDIDATES_MAX)
-				break;
-			struct candidate *grown =
-				cw_array_grow(cw->arena, list, count, &cap, sizeof *list);
-			if (!grown) {
-				rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
-				break;
-			}
-			list = grown;
-			list[count++] = (struct candidate){.person = person};
-		}
-		list[count - 1].words |= 1u << k;
-	}
-	sp_stmt_done(st);
-	if (rc < 0)
-		return rc;
-	*out = list;
-	*n = count;
-	return SP_OK;
-}
-
-/* The Gregorian years the sought child may have been born in, from the date or the age told
- * (an age is a year either side of "this year minus age"); false when neither was told. */
-static bool sought_years(const struct sp_tracing_details *d, int this_year, int *min, int *max)
-{
-	if (d->has_birth) {
-		struct sp_person p = {.has_birth = true, .birth = d->birth};
-		if (cw_birth_years(&p, min, max))
-			return false;
-		if (d->birth.estimated) {
-			--*min;
-			++*max;
-		}
-		return true;
-	}
-	if (d->age < 0)
-		return false;
-	*min = this_year - d->age - 1;
-	*max = this_year - d->age;
-	return true;
+	if (!rc && out->n)
+		qsort(out->v, out->n, sizeof *out->v, by_probability);
+	return rc;
 }
 
 struct person_facts {
@@ -642,46 +638,6 @@ static int person_facts(struct sp_casework *cw, const struct sp_id *person,
 	sp_stmt_done(st);
 	return SP_OK;
 }
-
-/* The score of a candidate and its explanation (counts and words only). Names: 6 points for
- * every word of the best probe agreeing, in proportion; birth years overlapping +3, within
- * two years +1, further apart -3; sex the same +1, different -4. */
-static int score_of(const struct probes *p, unsigned words, const struct sp_tracing_details *d,
-		    const struct person_facts *f, int this_year, char *why, size_t cap,
-		    int *name_pct)
-{
-	unsigned best_hit = 0, best_all = 1;
-	for (size_t i = 0; i < p->n_probes; i++) {
-		unsigned all = (unsigned)__builtin_popcount(p->mask[i]);
-		unsigned hit = (unsigned)__builtin_popcount(p->mask[i] & words);
-		if (all && hit * best_all > best_hit * all) {
-			best_hit = hit;
-			best_all = all;
-		}
-	}
-	*name_pct = (int)(100 * best_hit / best_all);
-	int score = (int)((6 * best_hit + best_all / 2) / best_all);
-	const char *birth = "birth year unknown", *sex = "sex unknown";
-	int min, max;
-	if (f->has_years && sought_years(d, this_year, &min, &max)) {
-		int gap = min > f->year_max ? min - f->year_max
-			  : f->year_min > max ? f->year_min - max
-					      : 0;
-		birth = gap == 0 ? "birth year agrees" : gap <= 2 ? "birth year close"
-								   : "birth year differs";
-		score += gap == 0 ? 3 : gap <= 2 ? 1 : -3;
-	}
-	if (d->sex != SP_SEX_UNKNOWN && f->sex != SP_SEX_UNKNOWN) {
-		sex = d->sex == f->sex ? "sex agrees" : "sex differs";
-		score += d->sex == f->sex ? 1 : -4;
-	}
-	snprintf(why, cap, "names: %u of %u words agree; %s; %s; score %d", best_hit, best_all,
-		 birth, sex, score);
-	return score;
-}
-
-/* A possible match: half of a name's words at least, and this score. */
-enum { MATCH_SCORE_MIN = 5, MATCH_NAME_PCT_MIN = 50 };
 
 static int this_year_of(const struct sp_casework *cw)
 {
@@ -776,7 +732,7 @@ static int match_insert(struct sp_casework *cw, const struct sp_id *request,
 
 /* The candidate's open cases that may be traced, each proposed when not proposed already. */
 static int match_person(struct sp_casework *cw, const struct sp_id *request,
-			const struct candidate *cand, const struct person_facts *f, int score,
+			const struct sp_id *person, const struct person_facts *f, int score,
 			const char *why, int this_year, struct sp_id *proposed, size_t *n,
 			struct sp_err *err)
 {
@@ -789,8 +745,7 @@ static int match_person(struct sp_casework *cw, const struct sp_id *request,
 		return rc;
 	struct sp_case cases[8];
 	size_t k = 0;
-	rc = sp_stmt_bind_id(st, 1, &cand->person) ? sp_err_set(err, SP_EINTERNAL, "", "bind failed")
-						   : SP_OK;
+	rc = sp_stmt_bind_id(st, 1, person) ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : SP_OK;
 	while (!rc && k < 8 && (rc = sp_stmt_step(st, err)) == 1)
 		rc = cw_case_row(st, &cases[k++], err);
 	sp_stmt_done(st);
@@ -811,15 +766,42 @@ static int match_person(struct sp_casework *cw, const struct sp_id *request,
 	return SP_OK;
 }
 
-/* The request's status again from its matches (not when closed); written with its version on. */
+/* Tell the requester's side that its request's status changed, with ids only: the officer who
+ * recorded it by name, its agency's focal points by role; once per change (the version the
+ * change wrote). */
+static int notify_status(struct sp_casework *cw, const struct req_row *row, int64_t version,
+			 struct sp_err *err)
+{
+	char id[SP_ID_STRLEN + 1], dedupe[SP_NOTIFICATION_DEDUPE_MAX];
+	sp_id_format(&row->r.id, id);
+	snprintf(dedupe, sizeof dedupe, "tracing.status:%s@%lld", id, (long long)version);
+	struct sp_notice n = {.kind = SP_NOTIFY_TRACING_STATUS,
+			      .agency = row->r.agency,
+			      .roles = SP_ROLE_FOCAL_POINT,
+			      .object = row->r.id,
+			      .dedupe = dedupe};
+	int rc = sp_notify(cw->store, &n, NULL, err);
+	if (rc)
+		return rc;
+	snprintf(dedupe, sizeof dedupe, "tracing.status:%s@%lld:recorder", id, (long long)version);
+	n.user = &row->r.created_by;
+	n.roles = 0;
+	return sp_notify(cw->store, &n, NULL, err);
+}
+
+/* The request's status again from its matches (not when closed); written with its version on,
+ * and the requester's side told when it changed. */
 static int req_restatus(struct sp_casework *cw, const struct sp_id *id, int64_t now,
 			enum sp_tracing_status *out, struct sp_err *err)
 {
 	struct sp_stmt *st;
+	struct req_row row;
 	enum sp_match_state states[64];
 	size_t n = 0;
-	int rc = sp_store_prepare(cw->store, "SELECT state FROM tracing_matches WHERE request_id = ?",
-				  &st, err);
+	int rc = req_load(cw, id, &row, err);
+	if (!rc)
+		rc = sp_store_prepare(cw->store,
+				      "SELECT state FROM tracing_matches WHERE request_id = ?", &st, err);
 	if (rc)
 		return rc;
 	rc = sp_stmt_bind_id(st, 1, id) ? sp_err_set(err, SP_EINTERNAL, "", "bind failed") : SP_OK;
@@ -845,39 +827,39 @@ static int req_restatus(struct sp_casework *cw, const struct sp_id *id, int64_t 
 		sp_stmt_done(st);
 		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	}
-	return cw_exec_done(st, err);
+	rc = cw_exec_done(st, err);
+	bool changed = row.r.status != SP_TRACING_CLOSED && row.r.status != *out;
+	return rc || !changed ? rc : notify_status(cw, &row, row.version + 1, err);
 }
 
-/* Match request (open, details decoded) in the open transaction: the proposed cases are named
- * by one tracing.match record (stat: nothing of them was opened). */
+/* Match request (open, details decoded) in the open transaction: the persons the registry's
+ * probe scored at or above SP_TRACING_THRESHOLD, most probable first, each case of theirs
+ * that may be traced proposed. One tracing.match record names the proposed cases (stat:
+ * nothing of them was shown) and says how many persons' cells were opened ("opened:N"). */
 static int match_run(struct sp_casework *cw, struct req_row *row, size_t *matched,
 		     struct sp_err *err)
 {
-	struct probes p;
-	struct candidate *cands = NULL;
-	size_t n_cands = 0, n = 0;
+	struct bests b = {0};
+	size_t n = 0;
 	struct sp_id proposed[SP_TRACING_MATCHES_MAX];
 	int this_year = this_year_of(cw);
-	int rc = probes_make(cw, &row->r.details, &p, err);
-	if (!rc)
-		rc = candidates_find(cw, &p, &cands, &n_cands, err);
-	for (size_t i = 0; !rc && i < n_cands && n < SP_TRACING_MATCHES_MAX; i++) {
+	int rc = probe_all(cw, &row->r.details, this_year, &b, err);
+	for (size_t i = 0; !rc && i < b.n && b.v[i].probability >= SP_TRACING_THRESHOLD &&
+			   n < SP_TRACING_MATCHES_MAX;
+	     i++) {
 		struct person_facts f;
-		char why[SP_TRACING_EXPLAIN_MAX];
-		int pct;
-		if ((rc = person_facts(cw, &cands[i].person, &f, err)))
-			break;
-		int score = score_of(&p, cands[i].words, &row->r.details, &f, this_year, why,
-				     sizeof why, &pct);
-		if (score >= MATCH_SCORE_MIN && pct >= MATCH_NAME_PCT_MIN)
-			rc = match_person(cw, &row->r.id, &cands[i], &f, score, why, this_year,
+		if (!(rc = person_facts(cw, &b.v[i].person, &f, err)))
+			rc = match_person(cw, &row->r.id, &b.v[i].person, &f,
+					  (int)(100 * b.v[i].probability + 0.5), b.v[i].why, this_year,
 					  proposed, &n, err);
 	}
 	if (!rc)
 		rc = req_restatus(cw, &row->r.id, sp_now_us(), &row->r.status, err);
+	char opened[32];
+	snprintf(opened, sizeof opened, "opened:%zu", b.n);
 	if (!rc)
-		rc = n ? cw_audit_many(cw, CW_TRACING_MATCH, "case", proposed, n, "stat", err)
-		       : cw_audit(cw, CW_TRACING_MATCH, "tracing_request", &row->r.id, "stat", err);
+		rc = cw_audit_act(cw, cw_act(CW_TRACING_MATCH), n ? "case" : "tracing_request",
+				  n ? proposed : &row->r.id, n ? n : 1, "stat", opened, err);
 	*matched = n;
 	return rc;
 }
@@ -1360,6 +1342,105 @@ int sp_tracing_contact(struct sp_casework *cw, const struct sp_id *match_id, int
 	if (!rc && out)
 		*out = m;
 	return rc;
+}
+
+/* ---- retention ------------------------------------------------------------------------ */
+
+/* The next page of closed requests closed at or before bound, of agency (NULL: all), after
+ * the cursor (closed_us, id) once started; oldest closure first. */
+struct expiry_scan {
+	int64_t bound;
+	const struct sp_id *agency;
+	bool started;
+	int64_t after_us;
+	struct sp_id after_id;
+};
+#define EXPIRY_PAGE 64
+
+static int expiry_page(struct sp_casework *cw, struct expiry_scan *sc, struct sp_id *ids,
+		       int64_t *closed, size_t *n, struct sp_err *err)
+{
+	static const struct sp_id none;
+	struct sp_stmt *st;
+	*n = 0;
+	int rc = sp_store_prepare(cw->store,
+				  "SELECT id, closed_us FROM tracing_requests WHERE status = 'closed' "
+				  "AND closed_us <= ? AND (? = 0 OR agency_id = ?) AND (? = 0 OR "
+				  "closed_us > ? OR (closed_us = ? AND id > ?)) ORDER BY closed_us, id "
+				  "LIMIT 64",
+				  &st, err);
+	if (rc)
+		return rc;
+	if (sp_stmt_bind_int64(st, 1, sc->bound) | sp_stmt_bind_int64(st, 2, sc->agency != NULL) |
+	    sp_stmt_bind_id(st, 3, sc->agency ? sc->agency : &none) |
+	    sp_stmt_bind_int64(st, 4, sc->started) | sp_stmt_bind_int64(st, 5, sc->after_us) |
+	    sp_stmt_bind_int64(st, 6, sc->after_us) | sp_stmt_bind_id(st, 7, &sc->after_id)) {
+		sp_stmt_done(st);
+		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
+	}
+	while (*n < EXPIRY_PAGE && (rc = sp_stmt_step(st, err)) == 1) {
+		if ((rc = sp_stmt_id(st, 0, &ids[*n])))
+			break;
+		closed[(*n)++] = sp_stmt_int64(st, 1);
+	}
+	sp_stmt_done(st);
+	if (rc < 0)
+		return rc;
+	if (*n) {
+		sc->started = true;
+		sc->after_us = closed[*n - 1];
+		sc->after_id = ids[*n - 1];
+	}
+	return SP_OK;
+}
+
+/* One request erased: its key destroyed first (repeatable: a run that fails after it finds
+ * the request again and finishes it), then its matches and its row deleted with one
+ * tracing.erase record, in one transaction. */
+static int expire_one(struct sp_casework *cw, const struct sp_id *id, int months,
+		      struct sp_err *err)
+{
+	char period[16];
+	snprintf(period, sizeof period, "P%dM", months);
+	int rc = cw_person_key_destroy(cw, id, err);
+	if (!rc)
+		rc = cw_begin(cw, err);
+	if (rc)
+		return rc;
+	rc = cw_exec_id(cw, "DELETE FROM tracing_matches WHERE request_id = ?", id, err);
+	if (!rc)
+		rc = cw_exec_id(cw, "DELETE FROM tracing_requests WHERE id = ?", id, err);
+	if (!rc)
+		rc = cw_audit_act(cw, cw_act(CW_TRACING_ERASE), "tracing_request", id, 1,
+				  "identity,notes", period, err);
+	return cw_finish(cw, rc, err);
+}
+
+int cw_tracing_expire(struct sp_casework *cw, const struct cw_tracing_expiry *in, size_t *n,
+		      struct sp_err *err)
+{
+	/* a month is at least 28 days: every due request is in the scan, each checked exactly */
+	struct expiry_scan sc = {.bound = in->now_us - (int64_t)in->months * 28 * 86400000000LL,
+				 .agency = in->agency};
+	struct sp_id ids[EXPIRY_PAGE];
+	int64_t closed[EXPIRY_PAGE];
+	*n = 0;
+	for (;;) {
+		size_t k;
+		int rc = expiry_page(cw, &sc, ids, closed, &k, err);
+		if (rc || k == 0)
+			return rc;
+		for (size_t i = 0; i < k; i++) {
+			int64_t due = sp_retention_due(closed[i], in->months);
+			if (due > in->now_us)
+				continue;
+			if (!in->dry_run && (rc = expire_one(cw, &ids[i], in->months, err)))
+				return rc;
+			++*n;
+			if (in->each && (rc = in->each(in->ctx, &ids[i], closed[i], due)))
+				return rc;
+		}
+	}
 }
 
 /* ---- encoding ------------------------------------------------------------------------- */

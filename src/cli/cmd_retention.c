@@ -22,7 +22,9 @@ const struct sp_cli_cmd sp_cli_cmd_retention = {
 	"run: every closed case whose closure plus the period of the `jurisdiction` setting's file\n"
 	"(its retention.case member) has passed is anonymised: the person's key destroyed, so no\n"
 	"backup opens their data again, the case kept with its statistics and flagged anonymised.\n"
-	"Cases on legal hold are listed and kept. The DPO runs it for every agency, a supervisor\n"
+	"Cases on legal hold are listed and kept. Closed family tracing requests past their own\n"
+	"period (retention.tracing_request, when the file sets one) are erased with their matches.\n"
+	"The DPO runs it for every agency, a supervisor\n"
 	"for their own. --dry-run lists what it would do and changes nothing. --now TIME (RFC 3339,\n"
 	"UTC) sets the clock: for tests, and to check ahead what a later run would do.\n"
 	"hold, lift: a supervisor of the case's agency puts the case on legal hold or lifts it.\n"
@@ -37,13 +39,15 @@ struct retention_opts {
 	int64_t now_us;
 	const char *reason;
 	int months;
+	int tracing_months; /* 0: the file sets no period for tracing requests */
 	char jurisdiction[64];
 };
 
 struct run_out {
 	struct sp_cli *cli;
-	json_t *cases; /* --json */
-	int months;
+	json_t *cases;    /* --json */
+	json_t *requests; /* --json */
+	int months, tracing_months;
 	size_t lines;
 };
 
@@ -51,11 +55,21 @@ static int run_item(void *ctx, const struct sp_retention_item *it)
 {
 	struct run_out *o = ctx;
 	char closed[SP_TIME_STRLEN + 1] = "", due[SP_TIME_STRLEN + 1] = "";
+	char request[SP_ID_STRLEN + 1] = "";
 	if (it->closed_us) {
 		sp_time_format(it->closed_us, closed);
 		sp_time_format(it->due_us, due);
 	}
+	if (it->request)
+		sp_id_format(&it->request_id, request);
 	const char *action = sp_retention_action_name(it->action);
+	if (o->cases && it->request)
+		return json_array_append_new(o->requests,
+					     json_pack("{s:s, s:s, s:s, s:s}", "id", request,
+						       "closed_at", closed, "due_at", due, "action",
+						       action))
+			       ? SP_ENOMEM
+			       : SP_OK;
 	if (o->cases)
 		return json_array_append_new(
 			       o->cases, json_pack("{s:s, s:s?, s:s?, s:s}", "number", it->number,
@@ -68,12 +82,15 @@ static int run_item(void *ctx, const struct sp_retention_item *it)
 		printf("%-22s %-10s %-7s %-10s %s\n", "case", "closed on", "period", "due on",
 		       "action");
 	char period[16];
-	snprintf(period, sizeof period, "%dm", o->months);
-	printf("%-22s %-10.10s %-7s %-10.10s %s%s\n", it->number, it->closed_us ? closed : "-",
-	       it->closed_us ? period : "-", it->closed_us ? due : "-", action,
+	snprintf(period, sizeof period, "%dm", it->request ? o->tracing_months : o->months);
+	printf("%-22s %-10.10s %-7s %-10.10s %s%s%s\n", it->request ? "tracing request" : it->number,
+	       it->closed_us ? closed : "-", it->closed_us ? period : "-",
+	       it->closed_us ? due : "-", action,
 	       it->action == SP_RETENTION_HELD ? " (kept: on legal hold)"
 	       : it->action == SP_RETENTION_FINISHED ? " (key destroyed now)"
-						      : "");
+	       : it->request ? " "
+						      : "",
+	       request);
 	return SP_OK;
 }
 
@@ -89,8 +106,10 @@ static int retention_run(struct sp_cli *cli, struct sp_casework *cw, const struc
 	(void)unused;
 	const struct retention_opts *ro = opts;
 	struct run_out o = {.cli = cli, .cases = cli->json ? json_array() : NULL,
-			    .months = ro->months};
+			    .requests = cli->json ? json_array() : NULL, .months = ro->months,
+			    .tracing_months = ro->tracing_months};
 	const struct sp_retention_run in = {.months = ro->months,
+					    .tracing_months = ro->tracing_months,
 					    .now_us = ro->now_us,
 					    .dry_run = ro->dry_run,
 					    .each = run_item,
@@ -101,12 +120,16 @@ static int retention_run(struct sp_cli *cli, struct sp_casework *cw, const struc
 	if (o.cases && !rc) {
 		char now[SP_TIME_STRLEN + 1];
 		sp_time_format(ro->now_us, now);
-		json_t *j = json_pack("{s:s, s:i, s:s, s:b, s:O, s:I, s:I, s:I}", "jurisdiction",
-				      ro->jurisdiction, "period_months", ro->months, "now", now,
-				      "dry_run", ro->dry_run, "cases", o.cases, ro->dry_run
-				      ? "would_anonymise" : "anonymised",
+		json_t *j = json_pack("{s:s, s:i, s:i, s:s, s:b, s:O, s:I, s:I, s:I, s:O, s:I}",
+				      "jurisdiction", ro->jurisdiction, "period_months", ro->months,
+				      "tracing_period_months", ro->tracing_months, "now", now,
+				      "dry_run", ro->dry_run, "cases", o.cases,
+				      ro->dry_run ? "would_anonymise" : "anonymised",
 				      (json_int_t)rep.anonymised, "held", (json_int_t)rep.held,
-				      "shredding_finished", (json_int_t)rep.finished);
+				      "shredding_finished", (json_int_t)rep.finished,
+				      "tracing_requests", o.requests,
+				      ro->dry_run ? "requests_would_erase" : "requests_erased",
+				      (json_int_t)rep.requests);
 		sp_cli_print_json(j);
 		json_decref(j);
 	} else if (!rc) {
@@ -116,10 +139,15 @@ static int retention_run(struct sp_cli *cli, struct sp_casework *cw, const struc
 		if (rep.finished)
 			printf(", %zu earlier anonymisation(s) %s", rep.finished,
 			       ro->dry_run ? "still to shred" : "shredded");
-		printf(" (%s, %d months after closure)%s\n", ro->jurisdiction, ro->months,
-		       ro->dry_run ? "; dry run: nothing changed" : "");
+		printf(" (%s, %d months after closure)", ro->jurisdiction, ro->months);
+		if (ro->tracing_months)
+			printf("; %zu closed tracing request(s) %s (%d months after closure)",
+			       rep.requests, ro->dry_run ? "would be erased" : "erased",
+			       ro->tracing_months);
+		printf("%s\n", ro->dry_run ? "; dry run: nothing changed" : "");
 	}
 	json_decref(o.cases);
+	json_decref(o.requests);
 	return rc;
 }
 
@@ -211,6 +239,9 @@ static int period_of(struct sp_cli *cli, struct retention_opts *o)
 	/* copied out: the set, and the file with it, is freed here */
 	bool present = jur->retention[SP_JUR_RECORD_CASE].present;
 	o->months = jur->retention[SP_JUR_RECORD_CASE].months;
+	o->tracing_months = jur->retention[SP_JUR_RECORD_TRACING_REQUEST].present
+				    ? jur->retention[SP_JUR_RECORD_TRACING_REQUEST].months
+				    : 0;
 	snprintf(o->jurisdiction, sizeof o->jurisdiction, "%s", jur->id);
 	sp_jurisdictions_free(&jurs);
 	if (!present) {

@@ -43,7 +43,7 @@ static const char *const unit_names[SP_UNIT_COUNT] = {"immediately", "hours", "c
 static const char *const kind_names[SP_KIND_COUNT] = {"target", "minimum"};
 static const char *const decision_names[SP_DECISION_TYPE_COUNT] = {
 	"age_assessment", "reasonable_grounds", "conclusive_grounds", "best_interests"};
-static const char *const record_names[SP_JUR_RECORD_COUNT] = {"case"};
+static const char *const record_names[SP_JUR_RECORD_COUNT] = {"case", "tracing_request"};
 static const char *const urgency_names[SP_URGENCY_COUNT] = {"routine", "soon", "urgent",
 								 "immediate"};
 static const char *const step_names[SP_REF_STEP_COUNT] = {"acknowledge", "respond"};
@@ -630,8 +630,9 @@ static void check_decisions(struct jv *v, json_t *doc, struct sp_jurisdiction *j
 	}
 }
 
-/* The `retention` member: {"case": {"years": 6 | "months": 18, "source", "tag"}}. Optional (a
- * deployment without it cannot run retention, which says so). */
+/* The `retention` member: {"case": {"years": 6 | "months": 18, "source", "tag"},
+ * "tracing_request": {...}}. Optional (a deployment without a case period cannot run
+ * retention, which says so; without a tracing_request period, closed requests are kept). */
 static void check_retention(struct jv *v, json_t *doc, struct sp_jurisdiction *j)
 {
 	char p0[SP_JUR_PTR_SIZE];
@@ -639,7 +640,7 @@ static void check_retention(struct jv *v, json_t *doc, struct sp_jurisdiction *j
 	if (!r)
 		return;
 	if (!json_is_object(r)) {
-		fail(v, p0, "must be an object keyed by record type (case)");
+		fail(v, p0, "must be an object keyed by record type (case, tracing_request)");
 		return;
 	}
 	const char *key;
@@ -650,7 +651,7 @@ static void check_retention(struct jv *v, json_t *doc, struct sp_jurisdiction *j
 		if (t < 0) {
 			if (sp_json_name_plain(key)) {
 				path(p, p0, key);
-				fail(v, p, "is not a record type (case)");
+				fail(v, p, "is not a record type (case, tracing_request)");
 			} else {
 				fail(v, p0, "has a member that is not a record type");
 			}

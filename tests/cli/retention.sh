@@ -4,7 +4,9 @@
 # database's dump is the same but for the log-ins' own records) and a day early lists nothing; a case on legal hold is listed
 # and kept; the run anonymises the due case (no name found, the person unreadable, the case
 # with its statistics flagged anonymised), is audited once per case and `audit verify` passes;
-# a backup taken before, restored after, opens nothing of that person. Then the DPO's
+# a backup taken before, restored after, opens nothing of that person; a closed family tracing
+# request two years (the file's period) past its closure is listed by the dry run and erased
+# by the run, with one tracing.erase record. Then the DPO's
 # subject-access export: refused to a caseworker and without a requester, encrypted (no clear
 # text in the file), opened by the DPO with every section and the redaction marks, audited
 # and flagged to the DPO.
@@ -33,6 +35,12 @@ KEEP=$(add_case Luwam)
 DAY=$(close_case "$DUE")
 close_case "$HELD" >/dev/null
 [ -n "$DAY" ] || die "no closure date"
+# a family tracing request closed today: due two years on (the file's tracing_request period)
+printf '{"requester": {"name": "Gebru Tesfamariam", "relationship": "father"}, "child": {"names": ["Filmon Tesfamariam"], "age": 9}}' |
+	as demo.caseworker --json tracing create >req.json || die "tracing create"
+REQ=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' req.json)
+[ -n "$REQ" ] || die "no request id"
+as demo.caseworker tracing close "$REQ" </dev/null >/dev/null || die "tracing close"
 # five years on, by hand: the same month and day (a 29 February would be the 28th)
 Y=${DAY%%-*}
 MD=${DAY#*-}
@@ -67,7 +75,8 @@ has '0 case(s) would be anonymised, 0 kept on legal hold'
 expect 0 as demo.dpo retention run --dry-run --now "${FIVE}T23:59:59Z" </dev/null
 has "$DUE .* 60m .* would_anonymise"
 has "$HELD .* held (kept: on legal hold)"
-has '1 case(s) would be anonymised, 1 kept on legal hold (coe, 60 months after closure); dry run: nothing changed'
+has "tracing request .* 24m .* would_erase $REQ"
+has '1 case(s) would be anonymised, 1 kept on legal hold (coe, 60 months after closure); 1 closed tracing request(s) would be erased (24 months after closure); dry run: nothing changed'
 grep -q "$KEEP" out && die "an open case was listed"
 [ "$(dump)" = "$BEFORE" ] || die "the dry run changed the database"
 
@@ -81,6 +90,15 @@ has '"held":1'
 has "\"number\":\"$DUE\""
 has '"action":"anonymised"'
 has '"period_months":60'
+has '"tracing_period_months":24'
+has '"requests_erased":1'
+has "\"id\":\"$REQ\""
+has '"action":"erased"'
+expect 1 as demo.caseworker tracing show "$REQ" </dev/null
+N=$(sqlite3 var/safepath.db "SELECT COUNT(*) FROM tracing_requests")
+[ "$N" = 0 ] || die "$N tracing requests left, wanted 0"
+N=$(sqlite3 var/safepath.db "SELECT COUNT(*) FROM audit_log WHERE action = 'tracing.erase' AND reason = 'P24M'")
+[ "$N" = 1 ] || die "$N tracing.erase records, wanted 1"
 expect 0 as demo.supervisor --json case show "$DUE" </dev/null
 has '"anonymised"'
 has '"possible_victim_of_trafficking"\|"status":"closed"'

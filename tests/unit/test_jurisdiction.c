@@ -174,6 +174,11 @@ static void test_shipped(void **state)
 	assert_int_equal(gb->retention[SP_JUR_RECORD_CASE].months, 72);
 	assert_int_equal(gb->retention[SP_JUR_RECORD_CASE].tag, 'U');
 	assert_int_equal(jur("coe")->retention[SP_JUR_RECORD_CASE].months, 60);
+	/* a closed tracing request: two years in both, an assumption too */
+	assert_int_equal(gb->retention[SP_JUR_RECORD_TRACING_REQUEST].months, 24);
+	assert_int_equal(jur("coe")->retention[SP_JUR_RECORD_TRACING_REQUEST].months, 24);
+	assert_int_equal(jur("coe")->retention[SP_JUR_RECORD_TRACING_REQUEST].tag, 'U');
+	assert_string_equal(sp_jur_record_name(SP_JUR_RECORD_TRACING_REQUEST), "tracing_request");
 	assert_string_equal(sp_jur_record_name(SP_JUR_RECORD_CASE), "case");
 	assert_string_equal(sp_jur_text(gb->title, "fr"),
 			    "Angleterre et pays de Galles (mécanisme national d'orientation du "

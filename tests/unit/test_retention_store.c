@@ -16,6 +16,7 @@
 #include "safepath/caseapproval.h"
 #include "safepath/caselife.h"
 #include "safepath/retention.h"
+#include "safepath/tracing.h"
 
 #include "helpers.h"
 #include "world.h"
@@ -148,7 +149,8 @@ static int hear(void *ctx, const struct sp_retention_item *it)
 {
 	struct heard *h = ctx;
 	h->len += (size_t)snprintf(h->lines + h->len, sizeof h->lines - h->len, "%s %s\n",
-				   it->number, sp_retention_action_name(it->action));
+				   it->request ? "request" : it->number,
+				   sp_retention_action_name(it->action));
 	return 0;
 }
 
@@ -392,6 +394,120 @@ static void a_run_failing_anywhere_finishes_when_run_again(void **state)
 	verify_trail();
 }
 
+/* A tracing request recorded by cw_a looking for "Selam Tesfay" born in 2016 (matched with
+ * any consenting child of that name and year). */
+static struct sp_tracing_request tracing_request(void)
+{
+	static const char json[] =
+		"{\"requester\": {\"name\": \"Tsega Tesfay\", \"relationship\": \"aunt\"}, "
+		"\"child\": {\"names\": [\"Selam Tesfay\"], \"sex\": \"female\", "
+		"\"date_of_birth\": \"2016\"}}";
+	struct sp_err err = {0};
+	json_t *j = sp_json_parse(json, strlen(json), &err);
+	struct sp_tracing_details d;
+	ok(sp_tracing_decode(j, &arena, &d, &err), &err, "decode");
+	json_decref(j);
+	struct sp_casework w = as(&cw_a);
+	struct sp_tracing_request r;
+	size_t matched;
+	ok(sp_tracing_create(&w, &d, &r, &matched, &err), &err, "tracing request");
+	return r;
+}
+
+/* A closed tracing request two years (the tracing period given) past its closure, worked out
+ * by hand, is erased by the run with its matches: its key destroyed, its rows gone, one
+ * tracing.erase record; a second earlier, a dry run, another agency's supervisor and an open
+ * request leave everything as it was. */
+static void closed_tracing_requests_are_erased(void **state)
+{
+	(void)state;
+	struct sp_err err = {0};
+	struct sp_case child = open_case(&cw_a,
+					 "{\"names\": [{\"role\": \"given\", \"romanised\": "
+					 "\"Selam\"}, {\"role\": \"family\", \"romanised\": "
+					 "\"Tesfay\"}], \"sex\": \"female\", \"date_of_birth\": "
+					 "{\"date\": \"2016\"}}",
+					 SP_CASE_UNACCOMPANIED_CHILD);
+	struct sp_casework w = as(&cw_a), d = as(&dpo), other = as(&sup_cpa);
+	struct sp_consent c = {.purpose = SP_PURPOSE_TRACING, .status = SP_CONSENT_GIVEN,
+			       .method = SP_METHOD_VERBAL, .by = SP_BY_PERSON};
+	ok(sp_consent_record(&w, &child.id, &c, NULL, &err), &err, "consent");
+	struct sp_tracing_request gone = tracing_request(), open = tracing_request();
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM tracing_matches WHERE request_id = ?",
+					&gone.id),
+			 1);
+	ok(sp_tracing_close(&w, &gone.id, &gone, &err), &err, "close");
+	struct sp_stmt *st;
+	ok(sp_store_prepare(store, "UPDATE tracing_requests SET closed_us = ? WHERE id = ?", &st,
+			    &err),
+	   &err, "back-date");
+	assert_int_equal(sp_stmt_bind_int64(st, 1, at("2026-03-09T12:00:00Z")) |
+				 sp_stmt_bind_id(st, 2, &gone.id),
+			 0);
+	assert_int_equal(sp_stmt_step(st, &err), 0);
+	sp_stmt_done(st);
+
+	static const char *const tracing_tables[] = {"tracing_requests", "tracing_matches",
+						     "audit_log"};
+	struct heard h = {0};
+	struct sp_retention_run in = {.months = 60, .tracing_months = 1201,
+				      .now_us = at("2028-03-09T11:59:59Z"), .dry_run = true,
+				      .each = hear, .ctx = &h};
+	struct sp_retention_report rep;
+	assert_int_equal(sp_retention_run(&d, &in, &rep, &err), SP_EINVAL);
+	assert_string_equal(err.field, "/retention/tracing_request");
+	/* a second before its due instant (2026-03-09T12:00:00Z and 24 months): not due */
+	in.tracing_months = 24;
+	ok(sp_retention_run(&d, &in, &rep, &err), &err, "early");
+	assert_int_equal(rep.requests, 0);
+	assert_null(strstr(h.lines, "request"));
+	/* due: the dry run lists it and changes nothing */
+	in.now_us = at("2028-03-09T12:00:00Z");
+	char *before = snapshot(tracing_tables, 3);
+	ok(sp_retention_run(&d, &in, &rep, &err), &err, "dry run");
+	char *after = snapshot(tracing_tables, 3);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	assert_int_equal(rep.requests, 1);
+	assert_non_null(strstr(h.lines, "request would_erase\n"));
+	assert_true(key_exists(&gone.id));
+	/* another agency's supervisor: its own agency's requests only */
+	in.dry_run = false;
+	ok(sp_retention_run(&other, &in, &rep, &err), &err, "other agency");
+	assert_int_equal(rep.requests, 0);
+	/* the DPO's run */
+	struct heard h2 = {0};
+	in.ctx = &h2;
+	ok(sp_retention_run(&d, &in, &rep, &err), &err, "run");
+	assert_int_equal(rep.requests, 1);
+	assert_non_null(strstr(h2.lines, "request erased\n"));
+	assert_false(key_exists(&gone.id));
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM tracing_requests WHERE id = ?",
+					&gone.id),
+			 0);
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM tracing_matches WHERE request_id = ?",
+					&gone.id),
+			 0);
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND "
+					"action = 'tracing.erase' AND reason = 'P24M'",
+					&gone.id),
+			 1);
+	struct sp_tracing_request r;
+	assert_int_equal(sp_tracing_get(&w, &gone.id, &r, &err), SP_ENOTFOUND);
+	/* the open request, its match and its key untouched */
+	ok(sp_tracing_get(&w, &open.id, &r, &err), &err, "the open request");
+	assert_string_equal(r.details.requester_name, "Tsega Tesfay");
+	assert_int_equal(world_count_id("SELECT COUNT(*) FROM tracing_matches WHERE request_id = ?",
+					&open.id),
+			 1);
+	/* again: nothing more */
+	ok(sp_retention_run(&d, &in, &rep, &err), &err, "again");
+	assert_int_equal(rep.requests, 0);
+	verify_trail();
+	sp_arena_release(&arena);
+}
+
 static void backup_dirs(char *ksb, size_t n)
 {
 	struct sp_err err = {0};
@@ -473,6 +589,7 @@ int main(void)
 		cmocka_unit_test(dry_run_then_run_with_a_fixed_clock),
 		cmocka_unit_test(a_run_failing_anywhere_finishes_when_run_again),
 		cmocka_unit_test(a_backup_from_before_cannot_bring_the_person_back),
+		cmocka_unit_test(closed_tracing_requests_are_erased),
 	};
 	return cmocka_run_group_tests_name("retention_store", tests, setup, teardown);
 }

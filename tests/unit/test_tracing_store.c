@@ -228,10 +228,14 @@ static void the_flow(void **state)
 	ok(sp_tracing_case_matches(&ccw, &child.id, &list, &n, &err), &err, "case matches");
 	assert_int_equal(n, 1);
 	struct sp_tracing_match m = list[0];
-	/* 2 of 2 words (6), birth year (3), sex (1): worked out by hand */
-	assert_int_equal(m.score, 10);
-	assert_string_equal(m.explanation,
-			    "names: 2 of 2 words agree; birth year agrees; sex agrees; score 10");
+	/* the model's contributions log2(m/u) of the shipped parameters, by hand: name exact
+	 * log2(0.413450/0.080926) = +2.35, a year-only date (weak) agreeing log2(0.195267/0.037742)
+	 * = +2.37, sex log2(0.998921/0.817522) = +0.29, the prior log2(0.087962/0.912038) = -3.37:
+	 * weight 1.64, probability 2^1.64 / (1 + 2^1.64) = 0.76. The request's place and date of
+	 * separation and relatives are missing on the child's side: not in the explanation. */
+	assert_int_equal(m.score, 76);
+	assert_string_equal(m.explanation, "name: exact +2.35; date_of_birth: weak date, agree +2.37; "
+					   "sex: exact +0.29; probability 0.76");
 	struct sp_tracing_request seen;
 	ok(sp_tracing_review(&ccw, &m.id, &m, &seen, &err), &err, "review");
 	assert_string_equal(seen.details.requester_relationship, "mother");
@@ -290,6 +294,16 @@ static void the_flow(void **state)
 		assert_false(file_contains(db_path, "goat"));
 		assert_false(file_contains(db_path, "partner has left"));
 	}
+	/* the requester's side told of each change of status — possible match, verifying,
+	 * contact approved — by name (the recording officer) and by role (the agency's focal
+	 * points), about no case; the assessments and the refusals changed none */
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM notifications WHERE kind = "
+					    "'tracing.status' AND object_type = 'tracing_request' "
+					    "AND case_id IS NULL"),
+			 6);
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM notifications WHERE kind = "
+					    "'tracing.status' AND user_id IS NULL AND roles = 8"),
+			 3);
 	/* closing: the child's side can no longer act */
 	ok(sp_tracing_close(&cw, &r.id, &got, &err), &err, "close");
 	assert_string_equal(sp_tracing_status_name(got.status), "closed");
@@ -322,41 +336,145 @@ static void the_consent_filter(void **state)
 		ok(sp_consent_record(&icw, &enforcement.id, &in, NULL, &err), &err, "consent");
 	}
 	struct sp_tracing_details d = sought("Amanuel Gebre", NULL, "male", y - 10);
-	size_t matched = 0;
+	size_t matched = 9;
 	struct sp_tracing_request r = create(&d, &matched);
-	/* the separated child of unknown age only: 2 of 2 words and sex agreeing, score 7 */
-	assert_int_equal(matched, 1);
-	char sql[200], id[SP_ID_STRLEN + 1];
-	sp_id_format(&r.id, id);
+	/* none: the withdrawn, the refused and the enforcement agency's child are scored (the
+	 * three sharing the year's keys) but not traceable; the adult shares no key; the child of
+	 * unknown age neither: every blocking rule of the model needs a date of birth (or a
+	 * nationality, which a request does not hold) */
+	assert_int_equal(matched, 0);
 	struct sp_casework ccw = as(&child_cw);
 	struct sp_err err = {0};
 	struct sp_tracing_match *list;
 	size_t n;
-	ok(sp_tracing_case_matches(&ccw, &unknown_age.id, &list, &n, &err), &err, "matches");
-	assert_int_equal(n, 1);
-	assert_string_equal(list[0].explanation,
-			    "names: 2 of 2 words agree; birth year unknown; sex agrees; score 7");
-	ok(sp_tracing_case_matches(&ccw, &withdrawn.id, &list, &n, &err), &err, "matches");
-	assert_int_equal(n, 0);
-	ok(sp_tracing_case_matches(&ccw, &adult.id, &list, &n, &err), &err, "matches");
-	assert_int_equal(n, 0);
-	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM tracing_matches");
-	assert_int_equal(test_scalar(store, sql), 1 + 1); /* the_flow's and this one */
+	const struct sp_case *none[] = {&withdrawn, &refused, &adult, &unknown_age};
+	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+		ok(sp_tracing_case_matches(&ccw, &none[i]->id, &list, &n, &err), &err, "matches");
+		assert_int_equal(n, 0);
+	}
+	assert_int_equal(test_scalar(store, "SELECT COUNT(*) FROM tracing_matches"), 1); /* the_flow's */
 	/* the withdrawn child's consent given again: matched at the next run */
 	consent(&withdrawn, SP_CONSENT_GIVEN);
 	struct sp_casework cw = as(&tracer);
 	ok(sp_tracing_rematch(&cw, &r.id, &r, &matched, &err), &err, "rematch");
 	assert_int_equal(matched, 1);
-	/* a different sex and a birth year far off: below the threshold (2 of 2 words: 6, year
-	 * differs -3, sex differs -4) */
+	ok(sp_tracing_case_matches(&ccw, &withdrawn.id, &list, &n, &err), &err, "matches");
+	assert_int_equal(n, 1);
+	/* name exact +2.35, weak date agreeing +2.37, sex +0.29, prior -3.37: weight 1.64 */
+	assert_int_equal(list[0].score, 76);
+	/* a different sex and a birth year far off: no key shared, nothing scored */
 	struct sp_tracing_details other = sought("Amanuel Gebre", NULL, "female", y - 16);
 	create(&other, &matched);
 	assert_int_equal(matched, 0);
-	/* half the words by a nickname alone, with the year and the sex: 3 + 3 + 1 = 7 for the
-	 * child now consenting again; 3 + 0 + 1 = 4 for the one of unknown age, below */
-	struct sp_tracing_details nick = sought("Selam Haile", "Amanuel Kidane", "male", y - 10);
+	/* the same year, a sex that differs: scored, far below (sex log2(0.001079/0.182478) =
+	 * -7.40) */
+	struct sp_tracing_details girl = sought("Amanuel Gebre", NULL, "female", y - 10);
+	create(&girl, &matched);
+	assert_int_equal(matched, 0);
+	/* a nickname alone carries the name: the best probe wins */
+	struct sp_tracing_details nick = sought("Selam Haile", "Amanuel Gebre", "male", y - 10);
 	create(&nick, &matched);
 	assert_int_equal(matched, 1);
+}
+
+/* A child "Mohammed Ahmed Ali" (given, father's, grandfather's name) of an estimated birth
+ * year y - 12, as the registry records one; original false: romanised, true: in Arabic
+ * script alone. */
+static struct sp_case mohammed(int born, bool arabic, bool estimated)
+{
+	char json[600];
+	snprintf(json, sizeof json,
+		 arabic ? "{\"names\": [{\"role\": \"given\", \"original\": \"محمد\", \"script\": "
+			  "\"Arab\"}, {\"role\": \"father\", \"original\": \"أحمد\", \"script\": "
+			  "\"Arab\"}, {\"role\": \"grandfather\", \"original\": \"علي\", "
+			  "\"script\": \"Arab\"}], \"sex\": \"male\", \"date_of_birth\": {\"date\": "
+			  "\"%d\", \"estimated\": %s}}"
+			: "{\"names\": [{\"role\": \"given\", \"romanised\": \"Mohammed\"}, {\"role\": "
+			  "\"father\", \"romanised\": \"Ahmed\"}, {\"role\": \"grandfather\", "
+			  "\"romanised\": \"Ali\"}], \"sex\": \"male\", \"date_of_birth\": {\"date\": "
+			  "\"%d\", \"estimated\": %s}}",
+		 born, estimated ? "true" : "false");
+	return open_case(&child_cw, json, SP_CASE_UNACCOMPANIED_CHILD);
+}
+
+static size_t matches_of(const struct sp_case *c, struct sp_tracing_match *first)
+{
+	struct sp_casework ccw = as(&child_cw);
+	struct sp_err err = {0};
+	struct sp_tracing_match *list;
+	size_t n;
+	ok(sp_tracing_case_matches(&ccw, &c->id, &list, &n, &err), &err, "case matches");
+	if (n && first)
+		*first = list[0];
+	return n;
+}
+
+/* The registry's person model finds a child by a relative's spelling of the name, a nickname
+ * and an age: "Muhammad Ahmad", "Hamada", 12 against "Mohammed Ahmed Ali" of an estimated year;
+ * in Arabic script too. Never an adult namesake, a child without a tracing consent, or one
+ * whose consent was withdrawn. The contributions are log2(m/u) of the shipped parameters
+ * (config/matching/person.json), worked out by hand: the names agree on their skeleton keys
+ * log2(0.068767/0.136690) = -0.99, the estimated years agree log2(0.195267/0.037742) = +2.37,
+ * sex log2(0.998921/0.817522) = +0.29, the prior log2(0.087962/0.912038) = -3.37: weight
+ * -1.70, probability 2^-1.70 / (1 + 2^-1.70) = 0.23. That is below the model's threshold
+ * (0.33) and above tracing's (SP_TRACING_THRESHOLD, 0.20): why tracing has its own. */
+static void the_model_finds(void **state)
+{
+	(void)state;
+	int y = this_year();
+	struct sp_case child = mohammed(y - 12, false, true);
+	struct sp_case adult = mohammed(y - 35, false, false);
+	struct sp_case no_consent = mohammed(y - 12, false, true);
+	struct sp_case withdrawn = mohammed(y - 12, false, true);
+	consent(&child, SP_CONSENT_GIVEN);
+	consent(&adult, SP_CONSENT_GIVEN);
+	consent(&withdrawn, SP_CONSENT_GIVEN);
+	consent(&withdrawn, SP_CONSENT_WITHDRAWN);
+	char json[600];
+	snprintf(json, sizeof json,
+		 "{\"requester\": {\"name\": \"Fatima Hassan\", \"relationship\": \"mother\"}, "
+		 "\"child\": {\"names\": [\"Muhammad Ahmad\"], \"nicknames\": [\"Hamada\"], \"sex\": "
+		 "\"male\", \"age\": 12}}");
+	struct sp_err err = {0};
+	json_t *j = sp_json_parse(json, strlen(json), &err);
+	struct sp_tracing_details d;
+	ok(sp_tracing_decode(j, &arena, &d, &err), &err, "decode");
+	json_decref(j);
+	size_t matched = 0;
+	static const char *const opened3 = "SELECT COUNT(*) FROM audit_log WHERE action = "
+					   "'tracing.match' AND object_type = 'case' AND reason = "
+					   "'opened:3'";
+	int64_t before = test_scalar(store, opened3);
+	struct sp_tracing_request r = create(&d, &matched);
+	assert_int_equal(matched, 1);
+	struct sp_tracing_match m;
+	assert_int_equal(matches_of(&child, &m), 1);
+	static const char *const why = "name: same skeleton keys -0.99; date_of_birth: weak date, "
+				       "agree +2.37; sex: exact +0.29; probability 0.23";
+	assert_int_equal(m.score, 23);
+	assert_string_equal(m.explanation, why);
+	assert_int_equal(matches_of(&adult, NULL), 0);
+	assert_int_equal(matches_of(&no_consent, NULL), 0);
+	assert_int_equal(matches_of(&withdrawn, NULL), 0);
+	/* the record names the case proposed and how many persons' cells were opened: the three
+	 * of the year (the adult shares no key) */
+	assert_int_equal(test_scalar(store, opened3), before + 1);
+	/* in Arabic script alone, registered after: found at the next run */
+	struct sp_case arabic = mohammed(y - 12, true, true);
+	consent(&arabic, SP_CONSENT_GIVEN);
+	struct sp_casework cw = as(&tracer);
+	ok(sp_tracing_rematch(&cw, &r.id, &r, &matched, &err), &err, "rematch");
+	assert_int_equal(matched, 1);
+	assert_int_equal(matches_of(&arabic, &m), 1);
+	assert_int_equal(m.score, 23);
+	assert_string_equal(m.explanation, why);
+	/* the consent withdrawn: a new request matches the romanised child only (the match
+	 * proposed before stays the child's side's to review) */
+	consent(&arabic, SP_CONSENT_WITHDRAWN);
+	create(&d, &matched);
+	assert_int_equal(matched, 1);
+	assert_int_equal(matches_of(&arabic, NULL), 1);
+	assert_int_equal(matches_of(&child, NULL), 2);
 }
 
 /* Who may: the requester's agency's staff on the request; never enforcement, another agency,
@@ -564,6 +682,7 @@ int main(void)
 		cmocka_unit_test(the_state_table),
 		cmocka_unit_test(the_flow),
 		cmocka_unit_test(the_consent_filter),
+		cmocka_unit_test(the_model_finds),
 		cmocka_unit_test(who_may),
 		cmocka_unit_test(bad_requests_are_named),
 		cmocka_unit_test(fault_walk),

@@ -54,7 +54,7 @@ export const CODES = {
   notification: ['task.assigned', 'approval.pending', 'referral.received', 'deadline.overdue',
     'case_approval.pending', 'referral.overdue', 'report.received',
     'report.overdue', 'match.elsewhere', 'dedup.elsewhere',
-    'tracing.match'],
+    'tracing.match', 'tracing.status'],
   approval_kind: ['closure', 'consent_override', 'break_glass_review', 'transfer', 'reopen'],
   approval_status: ['pending', 'approved', 'rejected'],
   // why a case is on legal hold (src/casework/retention.c)
