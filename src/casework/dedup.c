@@ -933,9 +933,9 @@ static void run_free(struct run *r)
 	free(r->cases);
 }
 
-int sp_dedup_run(struct sp_casework *cw, double threshold, sp_dedup_progress_fn *progress_fn,
-		 void *progress_ctx, sp_dedup_pair_fn *each, void *each_ctx,
-		 struct sp_dedup_report *out, struct sp_err *err)
+static int dedup_run(struct sp_casework *cw, double threshold, sp_dedup_progress_fn *progress_fn,
+		     void *progress_ctx, sp_dedup_pair_fn *each, void *each_ctx,
+		     struct sp_dedup_report *out, struct sp_err *err)
 {
 	memset(out, 0, sizeof *out);
 	if (threshold > 1)
@@ -992,6 +992,22 @@ int sp_dedup_run(struct sp_casework *cw, double threshold, sp_dedup_progress_fn 
 	run_free(&r);
 	free(model);
 	sp_arena_release(cw->arena); /* the opened cells, wiped */
+	return rc;
+}
+
+int sp_dedup_run(struct sp_casework *cw, double threshold, sp_dedup_progress_fn *progress_fn,
+		 void *progress_ctx, sp_dedup_pair_fn *each, void *each_ctx,
+		 struct sp_dedup_report *out, struct sp_err *err)
+{
+	/* The run's own arena, without the caller's cap: at a million persons the candidates'
+	 * opened cells are hundreds of megabytes, past what a request or a command may hold.
+	 * Wiped when released, as the caller's would be. */
+	struct sp_arena *caller = cw->arena, mine;
+	sp_arena_init(&mine, 1u << 20, 0);
+	cw->arena = &mine;
+	int rc = dedup_run(cw, threshold, progress_fn, progress_ctx, each, each_ctx, out, err);
+	sp_arena_release(&mine);
+	cw->arena = caller;
 	return rc;
 }
 

@@ -293,6 +293,32 @@ static void decisions_check_version_state_and_both_cases(void **state)
 	sp_arena_release(&arena);
 }
 
+/* A run over more cells than the caller's arena may hold (a command's is capped): the run
+ * keeps them in an arena of its own, and the caller's is as it was. */
+static void a_run_holds_the_cells_in_its_own_arena(void **state)
+{
+	(void)state;
+	static const char *const given[] = {"Halima", "Halima", "Hawa", "Hadiza", "Habiba",
+					    "Hafsa", "Hanan", "Hayat", "Hibo", "Huda"};
+	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
+		(void)person_case(&cw, given[i]);
+	struct sp_arena small;
+	sp_arena_init(&small, 1024, 2048);
+	struct sp_casework c = as(&sup);
+	c.arena = &small;
+	struct sp_dedup_report r;
+	struct sp_err err = {0};
+	ok(sp_dedup_run(&c, -1, NULL, NULL, NULL, NULL, &r, &err), &err, "run");
+	/* the four of setup and the ten above, all sharing their blocking keys */
+	assert_int_equal(r.persons, 14);
+	assert_int_equal(r.candidates, 14);
+	assert_int_equal(r.pairs, 14 * 13 / 2);
+	assert_true(r.above >= 1); /* Halima and Halima at least */
+	assert_ptr_equal(c.arena, &small);
+	assert_int_equal(small.total, 0);
+	sp_arena_release(&small);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +326,8 @@ int main(void)
 		cmocka_unit_test(others_see_nothing_and_the_dpo_is_refused),
 		cmocka_unit_test(pages_follow_the_cursor),
 		cmocka_unit_test(decisions_check_version_state_and_both_cases),
+		/* last: the run proposes pairs of its own */
+		cmocka_unit_test(a_run_holds_the_cells_in_its_own_arena),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
