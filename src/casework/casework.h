@@ -476,6 +476,9 @@ void cw_denial_note(const struct sp_case_act *act, const struct sp_id *case_id,
 int cw_refuse_conflict(const struct sp_case_act *act, const struct sp_id *case_id,
 		       enum sp_reason reason, const char *field, const char *detail,
 		       struct sp_err *err) SP_MUST;
+/* The records one operation may hold back for the writer (at most): the registration check's
+ * notice of unseen candidates makes one per candidate, up to SP_MATCHREG_MAX. */
+#define CW_DEFERRED_MAX 16
 /* A read's audit record held back by cw_audit_many for cw->read_audit: cw_deferred_submit
  * hands it to the writer when rc is 0 (and returns the writer's answer), drops it otherwise. */
 void cw_deferred_clear(void);

@@ -817,7 +817,6 @@ static bool action_reads(enum sp_action action)
 /* A read's records, held from its operation's audit calls until cw_finish hands them to the
  * writer together (one wait for a page that is several reads: the dashboard and its
  * referrals): copies, since the operation's strings and ids are gone by then. */
-#define CW_DEFERRED_MAX 4
 static _Thread_local struct {
 	size_t n;
 	struct sp_audit_rec recs[CW_DEFERRED_MAX];

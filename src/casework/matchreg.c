@@ -878,6 +878,7 @@ static int firewalled(struct sp_casework *cw, const struct sp_case *c, bool *out
 static int tell_elsewhere(struct sp_casework *cw, const struct sp_case *cases, size_t n,
 			  struct sp_err *err)
 {
+	_Static_assert(SP_MATCHREG_MAX <= CW_DEFERRED_MAX, "a record per unseen candidate");
 	int rc = cw_begin(cw, err);
 	if (rc)
 		return rc;

@@ -346,6 +346,36 @@ static void the_check_shows_what_the_user_may_see(void **state)
 			 1);
 }
 
+/* Many unseen candidates, with the server's audit writer: each is recorded and told (the
+ * records one operation holds back for the writer are enough for SP_MATCHREG_MAX of them). */
+static void many_unseen_candidates_each_recorded(void **state)
+{
+	(void)state;
+	static const char selam[] =
+		"{\"names\": [{\"role\": \"given\", \"romanised\": \"Selamawit\"}, "
+		"{\"role\": \"father\", \"romanised\": \"Gebrekidan\"}], \"sex\": \"female\", "
+		"\"date_of_birth\": {\"date\": \"2006-11-03\"}, \"nationalities\": [\"ER\"]}";
+	for (int i = 0; i < 7; i++)
+		(void)open_case(&cpa_worker, selam, 0);
+	struct sp_err err = {0};
+	struct sp_store *ws = NULL;
+	struct sp_store_options opt = {.busy_timeout_ms = 1000};
+	ok(sp_store_open(db_url, &opt, &ws, &err), &err, "writer's store");
+	struct sp_audit_writer *w = NULL;
+	ok(sp_audit_writer_start(ws, akeys, NULL, &w, &err), &err, "writer");
+	struct sp_casework cw = as(&caseworker);
+	cw.read_audit = w;
+	struct sp_person p = probe_person(selam);
+	struct sp_matchreg_check *r = sp_arena_alloc(&arena, sizeof *r);
+	int64_t away = audited("person.match_elsewhere");
+	ok(sp_matchreg_check(&cw, &p, NULL, r, &err), &err, "check");
+	assert_int_equal(r->n, 0);
+	assert_int_equal(r->elsewhere, 7);
+	assert_int_equal(audited("person.match_elsewhere"), away + 7);
+	sp_audit_writer_stop(w);
+	sp_store_close(ws);
+}
+
 /* A link is stored and audited, undone and audited again, and never widens access: the other
  * agency's case stays unreadable and the check still shows it only as elsewhere. A rejected
  * pair is not proposed again to the agency that rejected it. */
@@ -447,6 +477,7 @@ int main(void)
 		cmocka_unit_test(erasure_forgets_them),
 		cmocka_unit_test(batch_and_reindex),
 		cmocka_unit_test(the_check_shows_what_the_user_may_see),
+		cmocka_unit_test(many_unseen_candidates_each_recorded),
 		cmocka_unit_test(links_widen_nothing),
 		cmocka_unit_test(separation_is_checked),
 	};
