@@ -122,6 +122,9 @@ size_t sp_fs_row_keys(const struct sp_fs_model *m, const char *const *cells,
 struct sp_fs_table {
 	size_t n_rows;
 	const char *const *cells; /* cells[row * n_fields + field] */
+	size_t n_population; /* the rows of the population these stand for when they are a part
+			      * of it (a registry's persons in some candidate pair), for the share
+			      * of matches among all pairs (training rules); 0: n_rows */
 };
 
 struct sp_fs_pair {

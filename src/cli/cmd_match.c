@@ -358,7 +358,8 @@ static int run(struct sp_cli *cli, const struct opts *o, const struct sp_fs_mode
 		rc = open_list(o->right, m, cols, o->map != NULL, o->id, &rt);
 	struct sp_fs_result *r = NULL;
 	if (!rc) {
-		struct sp_fs_table tl = {l.csv.n_rows, l.cells}, tr = {rt.csv.n_rows, rt.cells};
+		struct sp_fs_table tl = {.n_rows = l.csv.n_rows, .cells = l.cells},
+				   tr = {.n_rows = rt.csv.n_rows, .cells = rt.cells};
 		struct sp_err err = {0};
 		if (sp_fs_link(m, &tl, o->right ? &tr : NULL, sp_cli_progress, cli, &r, &err))
 			rc = sp_cli_fail(&err, "match");

@@ -309,7 +309,7 @@ static void em_rounds(const struct sp_fs_model *m, struct sp_fs_result *r, const
  * non-matches unlike random pairs. With lambda_only, m and u stay the shipped ones and EM finds
  * the share of matches of this population alone; after training (trained: r->m holds the
  * sessions' estimates) EM moves lambda alone too. */
-static void estimate_m(const struct sp_fs_model *m, bool trained, bool dedup,
+static void estimate_m(const struct sp_fs_model *m, bool trained, double all,
 		       struct sp_fs_result *r)
 {
 	static const bool none[SP_FS_COMPARISONS_MAX];
@@ -318,10 +318,13 @@ static void estimate_m(const struct sp_fs_model *m, bool trained, bool dedup,
 	else
 		start_m(m, m->has_params, r);
 	bool fixed = m->lambda_only || trained;
-	double all = !m->n_training ? 0
-		     : dedup	    ? (double)r->n_left * (double)(r->n_left - 1) / 2
-				    : (double)r->n_left * (double)r->n_right;
-	em_rounds(m, r, none, !fixed, m->estimate_u && !fixed, all);
+	em_rounds(m, r, none, !fixed, m->estimate_u && !fixed, m->n_training ? all : 0);
+}
+
+/* The rows of the population a table stands for. */
+static double population(const struct sp_fs_table *t)
+{
+	return (double)(t->n_population > t->n_rows ? t->n_population : t->n_rows);
 }
 
 /* The level of comparison c for pair i, or SP_LEVEL_MISSING. */
@@ -720,7 +723,10 @@ int sp_fs_link(const struct sp_fs_model *m, const struct sp_fs_table *left,
 						      r->tf_u + (size_t)r->tf_slot[c] * rows, err);
 	}
 	if (!rc) {
-		estimate_m(m, trained, dedup, r);
+		estimate_m(m, trained,
+			   dedup ? population(left) * (population(left) - 1) / 2
+				 : population(left) * population(right),
+			   r);
 		rc = score(r, err);
 		if (progress)
 			progress(ctx, "estimate", 1, 1);

@@ -106,7 +106,7 @@ static void link_by_hand(void **state)
 	load_tiny(&m);
 	const char *const *cells = ROWS("anna", "1990-05-01", "f", "anne", "1990-05-02", "f",
 					"bob", "1985-01-01", "m", "zoe", "", "f");
-	struct sp_fs_table t = {4, cells};
+	struct sp_fs_table t = {.n_rows = 4, .cells = cells};
 	struct sp_fs_result *r = NULL;
 	struct sp_err err = {0};
 	assert_int_equal(sp_fs_link(&m, &t, NULL, NULL, NULL, &r, &err), SP_OK);
@@ -148,7 +148,8 @@ static void link_by_hand(void **state)
 	sp_fs_result_free(a);
 	sp_fs_result_free(b);
 
-	assert_int_equal(sp_fs_link(&m, &(struct sp_fs_table){1, cells}, NULL, NULL, NULL, &r, &err),
+	assert_int_equal(sp_fs_link(&m, &(struct sp_fs_table){.n_rows = 1, .cells = cells}, NULL,
+				    NULL, NULL, &r, &err),
 			 SP_EINVAL);
 	assert_string_equal(err.field, "rows");
 	assert_null(r);
@@ -166,7 +167,7 @@ static void term_frequency_by_hand(void **state)
 		ROWS("ali", "1990-05-01", "m", "ali", "1991-06-02", "m", "ali", "1992-07-03", "m",
 		     "ali", "1993-08-04", "m", "ali", "1994-09-05", "m", "ali", "1995-10-06", "m",
 		     "zainab", "1980-03-07", "f", "zainab", "1970-04-08", "f");
-	struct sp_fs_table t = {8, cells};
+	struct sp_fs_table t = {.n_rows = 8, .cells = cells};
 	struct sp_fs_result *r = NULL;
 	struct sp_err err = {0};
 	assert_int_equal(sp_fs_link(&m, &t, NULL, NULL, NULL, &r, &err), SP_OK);
@@ -250,7 +251,7 @@ static void training_by_hand(void **state)
 	assert_false(sp_fs_rule_fixes(&m, &m.training[0], 0));
 	const char *const *cells = ROWS("anna", "1990-05-01", "f", "zara", "1990-05-01", "f",
 					"bob", "1985-01-01", "m", "bob", "1970-07-07", "f");
-	struct sp_fs_table t = {4, cells};
+	struct sp_fs_table t = {.n_rows = 4, .cells = cells};
 	struct sp_fs_result *r = NULL;
 	assert_int_equal(sp_fs_link(&m, &t, NULL, NULL, NULL, &r, &err), SP_OK);
 	double one = 1 / (1 + 2e-6), floor3 = 1e-6 / (1 + 2e-6);
@@ -502,7 +503,7 @@ static void one_pair_by_hand(void **state)
 	/* a run's own parameters score its pairs as the run did */
 	const char *const *cells = ROWS("anna", "1990-05-01", "f", "anne", "1990-05-02", "f",
 					"bob", "1985-01-01", "m", "zoe", "", "f");
-	struct sp_fs_table t = {4, cells};
+	struct sp_fs_table t = {.n_rows = 4, .cells = cells};
 	struct sp_fs_result *r = NULL;
 	struct sp_fs_params *own = NULL;
 	assert_int_equal(sp_fs_link(&m, &t, NULL, NULL, NULL, &r, &err), SP_OK);

@@ -75,7 +75,7 @@ static void em_and_shipped(void **state)
 	struct gen_rows g;
 	generate(&m, PERSONS, TEST_SEED, &g);
 	unsigned long long true_pairs = gen_true_pairs(&g);
-	struct sp_fs_table t = {g.n, (const char *const *)g.cells};
+	struct sp_fs_table t = {.n_rows = g.n, .cells = (const char *const *)g.cells};
 	struct sp_fs_result *r = NULL;
 	struct sp_err err = {0};
 	if (sp_fs_link(&m, &t, NULL, NULL, NULL, &r, &err))
@@ -112,11 +112,12 @@ static void em_and_shipped(void **state)
 	       "%llu)\n",
 	       m.threshold, sh.precision, sh.recall, sh.tp, sh.fp, sh.fn);
 	/* Floors: measured 2026-11-29 with the parameters of the training sessions at the
-	 * threshold by EM (the linker, EM moving the share of matches only: precision 0.9207,
-	 * recall 0.8115; the shipped parameters as they are: 0.9636 and 0.7741; recall of all true
-	 * pairs; 0.8559 of them after blocking), each less 0.01. */
-	assert_true(em.precision >= 0.910);
-	assert_true(em.recall >= 0.801);
+	 * threshold by EM (the linker, EM moving the share of matches only, the name's exact
+	 * agreement weighed by its frequency: precision 0.9365, recall 0.8105; the shipped
+	 * parameters as they are: 0.9636 and 0.7741; recall of all true pairs; 0.8559 of them after
+	 * blocking), each less 0.01. */
+	assert_true(em.precision >= 0.926);
+	assert_true(em.recall >= 0.800);
 	assert_true(sh.precision >= 0.953);
 	assert_true(sh.recall >= 0.764);
 	assert_true((double)blocked / (double)true_pairs >= 0.845);
@@ -137,7 +138,7 @@ static void print_training_params(void)
 	m.has_params = false; /* the printed values must not feed back */
 	struct gen_rows g;
 	generate(&m, PERSONS * 4, TRAIN_SEED, &g);
-	struct sp_fs_table t = {g.n, (const char *const *)g.cells};
+	struct sp_fs_table t = {.n_rows = g.n, .cells = (const char *const *)g.cells};
 	struct sp_fs_result *r = NULL;
 	struct sp_err err = {0};
 	struct sp_fs_params *p = NULL;
