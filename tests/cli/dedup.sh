@@ -7,13 +7,10 @@
 # tests/cli/pg_dedup.sh runs the same on PostgreSQL (DB_URL set).
 . "$(dirname "$0")/lib.sh"
 export SAFEPATH_ARGON2_OPS=1 SAFEPATH_ARGON2_MEM_KIB=8192
+store_world
 if [ -n "${DB_URL:-}" ]; then
-	g=(--db "$DB_URL")
-	q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$DB_URL" -c "$1"; }
 	hex() { echo "encode($1, 'hex')"; }
 else
-	g=(--data "$WORK/var" --key-file "$WORK/keys/master.key")
-	q() { sqlite3 "$WORK/var/safepath.db" "$1"; }
 	hex() { echo "lower(hex($1))"; }
 fi
 GEN=$(dirname "$SP")/tools/gen_persons
