@@ -79,13 +79,14 @@ static int params_read(struct sp_casework *cw, const struct sp_fs_model *m,
 						   : sp_stmt_step(st, err);
 	const char *version = step == 1 ? sp_stmt_text(st, 0) : NULL;
 	const char *text = step == 1 ? sp_stmt_text(st, 1) : NULL;
-	*registry = version && text && strcmp(version, m->version) == 0;
-	if (*registry && sp_fs_params_parse(m, text, strlen(text), out, err))
+	bool stored = version && text && strcmp(version, m->version) == 0;
+	if (stored && sp_fs_params_parse(m, text, strlen(text), out, err))
 		rc = sp_err_set(err, SP_EINTERNAL, "", "the stored matching parameters do not parse");
 	sp_stmt_done(st);
+	*registry = stored;
 	if (!rc && step < 0)
 		rc = step;
-	if (!rc && !*registry)
+	if (!rc && !stored)
 		rc = sp_fs_params_default(m, out, err);
 	return rc;
 }
@@ -116,8 +117,10 @@ static int cells_load(struct sp_casework *cw, const struct sp_fs_model *m,
 		rc = cw_open(cw, person, "person_match", "cells", person, ct, n, &pt, &len, err);
 		if (rc == SP_ENOTFOUND) /* erased: its key destroyed */
 			rc = SP_OK;
-		else if (!rc && !json_is_array(arr = sp_json_parse(pt, len, err)))
-			rc = sp_err_set(err, SP_EINTERNAL, "", "sealed cells are not JSON");
+		else if (!rc)
+			arr = sp_json_parse(pt, len, err); /* json_is_array reads its argument twice */
+		if (!rc && !json_is_array(arr))
+			rc = sp_err_set(err, SP_EINTERNAL, "", "sealed cells are not a JSON array");
 		*found = arr && json_array_size(arr) == (size_t)m->n_fields;
 	}
 	sp_stmt_done(st);
@@ -147,7 +150,7 @@ static int score_labels(struct sp_casework *cw, const struct sp_fs_model *m,
 			out->conflicting++;
 			continue;
 		}
-		bool found_a, found_b;
+		bool found_a = false, found_b = false;
 		rc = cells_load(cw, m, &lab[lo].a, a, &found_a, err);
 		if (!rc)
 			rc = cells_load(cw, m, &lab[lo].b, b, &found_b, err);
@@ -176,12 +179,13 @@ int sp_match_evaluate(struct sp_casework *cw, struct sp_match_evaluation *out,
 	if (rc)
 		return rc;
 	struct sp_fs_model *m = malloc(sizeof *m);
+	if (!m)
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	struct sp_fs_params *p = NULL;
 	struct sp_fs_labelled *l = NULL;
 	struct sp_buf labels;
 	sp_buf_init(&labels, SIZE_MAX / 2);
-	rc = m ? sp_fs_model_shipped(SP_MATCHREG_MODEL, m, err)
-	       : sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	rc = sp_fs_model_shipped(SP_MATCHREG_MODEL, m, err);
 	if (!rc)
 		rc = params_read(cw, m, &p, &out->registry_params, err);
 	if (!rc)
@@ -196,7 +200,7 @@ int sp_match_evaluate(struct sp_casework *cw, struct sp_match_evaluation *out,
 	if (!rc)
 		sp_fs_quality(l, n, m->threshold, &out->quality);
 	if (!rc) {
-		struct sp_id id;
+		struct sp_id id = {0}; /* initialised for cppcheck (ctuuninitvar) */
 		sp_id_new(&id);
 		char reason[160];
 		snprintf(reason, sizeof reason,

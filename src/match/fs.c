@@ -554,17 +554,21 @@ static int train(const struct side *s, bool dedup, struct sp_fs_result *r,
 	struct sp_fs_result *t = calloc(1, sizeof *t);
 	double *sum = calloc(nc * SP_CMP_LEVELS_MAX, sizeof *sum);
 	int sessions[SP_FS_COMPARISONS_MAX] = {0};
-	int rc = one && t && sum ? SP_OK : sp_err_set(err, SP_ENOMEM, "", "out of memory");
-	if (!rc) {
-		*one = *m;
-		one->n_rules = 1;
-		t->model = one;
-		t->n_left = r->n_left, t->n_right = r->n_right;
+	if (t) {
 		t->m = calloc(nc * SP_CMP_LEVELS_MAX, sizeof *t->m);
 		t->u = malloc(nc * SP_CMP_LEVELS_MAX * sizeof *t->u);
-		if (!t->m || !t->u)
-			rc = sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	}
+	if (!one || !t || !sum || !t->m || !t->u) {
+		sp_fs_result_free(t);
+		free(one);
+		free(sum);
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	}
+	*one = *m;
+	one->n_rules = 1;
+	t->model = one;
+	t->n_left = r->n_left, t->n_right = r->n_right;
+	int rc = SP_OK;
 	struct side session = *s;
 	session.m = one;
 	for (int k = 0; !rc && k < m->n_training; k++) {

@@ -7,7 +7,7 @@
  * estimated on another seed without its truth (person.json's threshold.chosen), never on this
  * one. Floors written by hand from a measured run, less a small margin (each says so).
  * SAFEPATH_PRINT_PARAMS=1 prints the parameters and the threshold estimated on the training
- * seed, as shipped in person.json. */
+ * seed, as shipped in person.json; a test holds person.json to them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,28 +128,62 @@ static void em_and_shipped(void **state)
 
 /* The shipped parameters and threshold, from the training seed without its truth: the linker
  * with the model's parameters left out estimates u from random pairs, m by EM in the training
- * sessions and lambda by EM on the candidates; the threshold is the one whose F1 the model
- * expects from its own posteriors to be best (sp_fs_expected_threshold). Printed for
- * person.json, with, for comparison only, what the training seed's truth says of them. */
+ * sessions and lambda by EM over all pairs; the threshold is the one whose F1 the model expects
+ * from its own posteriors to be best (sp_fs_expected_threshold). r, g and p are the caller's
+ * to free. */
+static void train(struct sp_fs_model *m, struct gen_rows *g, struct sp_fs_result **r,
+		  struct sp_fs_params **p, struct sp_fs_quality *expected)
+{
+	model(m);
+	m->has_params = false; /* the shipped values must not feed back */
+	generate(m, PERSONS * 4, TRAIN_SEED, g);
+	struct sp_fs_table t = {.n_rows = g->n, .cells = (const char *const *)g->cells};
+	struct sp_err err = {0};
+	if (sp_fs_link(m, &t, NULL, NULL, NULL, r, &err) || sp_fs_params_from_result(*r, p, &err))
+		fail_msg("%s: %s", err.field, err.msg);
+	sp_fs_expected_threshold(*r, expected);
+}
+
+/* person.json holds what the training gives: every m and u, lambda and tf_min as printed
+ * (%.17g; within 1e-9 of them, for another compiler's rounding), and the threshold by EM
+ * rounded down to two decimals. So the shipped parameters are EM's, never counted against a
+ * truth. */
+static void shipped_are_the_training_estimates(void **state)
+{
+	(void)state;
+	struct sp_fs_model m, shipped;
+	struct gen_rows g;
+	struct sp_fs_result *r = NULL;
+	struct sp_fs_params *p = NULL;
+	struct sp_fs_quality e;
+	train(&m, &g, &r, &p, &e);
+	model(&shipped);
+	assert_true(fabs(p->lambda - shipped.params.lambda) <= 1e-9 * p->lambda);
+	assert_true(fabs(p->tf_min - shipped.params.tf_min) <= 1e-9 * p->tf_min);
+	for (int c = 0; c < m.n_comparisons; c++)
+		for (int l = 0; l < m.comparisons[c].n_levels; l++) {
+			assert_true(fabs(p->m[c][l] - shipped.params.m[c][l]) <= 1e-9);
+			assert_true(fabs(p->u[c][l] - shipped.params.u[c][l]) <= 1e-9);
+		}
+	assert_true(fabs(floor(e.threshold * 100) / 100 - shipped.threshold) < 1e-9);
+	sp_fs_params_free(p);
+	sp_fs_result_free(r);
+	gen_rows_free(&g);
+}
+
+/* Printed for person.json, with, for comparison only, what the training seed's truth says of
+ * them. */
 static void print_training_params(void)
 {
 	struct sp_fs_model m;
-	model(&m);
-	m.has_params = false; /* the printed values must not feed back */
 	struct gen_rows g;
-	generate(&m, PERSONS * 4, TRAIN_SEED, &g);
-	struct sp_fs_table t = {.n_rows = g.n, .cells = (const char *const *)g.cells};
 	struct sp_fs_result *r = NULL;
-	struct sp_err err = {0};
 	struct sp_fs_params *p = NULL;
-	if (sp_fs_link(&m, &t, NULL, NULL, NULL, &r, &err) ||
-	    sp_fs_params_from_result(r, &p, &err))
-		fail_msg("%s: %s", err.field, err.msg);
+	struct sp_fs_quality e, q;
+	train(&m, &g, &r, &p, &e);
 	char *json = sp_fs_params_encode(p);
 	printf("%s\n", json);
 	free(json);
-	struct sp_fs_quality e, q;
-	sp_fs_expected_threshold(r, &e);
 	printf("threshold by EM on seed %d's %zu candidates (lambda %.6g): %.6f (expected "
 	       "precision %.4f recall %.4f F1 %.4f among them)\n",
 	       TRAIN_SEED, r->n_pairs, r->lambda, e.threshold, e.precision, e.recall, e.f1);
@@ -180,6 +214,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(em_and_shipped),
+		cmocka_unit_test(shipped_are_the_training_estimates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
