@@ -203,8 +203,8 @@ static int term_frequencies(const struct side *s, size_t rows, int c, double *ou
 }
 
 /* One M step of a class: per comparison not held out, the levels' weighted counts num over
- * their sum den (each level at least the model's m_floor), into out (n_comparisons × SP_CMP_LEVELS_MAX).
- * The largest change. */
+ * their sum den (each level at least the model's m_floor), into out (n_comparisons ×
+ * SP_CMP_LEVELS_MAX). The largest change. */
 static double m_step(const struct sp_fs_model *m, const bool *held,
 		     double num[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX],
 		     const double den[SP_FS_COMPARISONS_MAX], double *out)
