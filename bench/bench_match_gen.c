@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 	printf("records %zu (true pairs %llu); read and prepared as at write time: %.1f s CPU, "
 	       "%.1f s wall (%.1f us a record)\n",
 	       g.n, true_pairs, c1 - c0, w1 - w0, (c1 - c0) * 1e6 / (double)g.n);
-	struct sp_fs_table t = {g.n, (const char *const *)g.cells};
+	struct sp_fs_table t = {.n_rows = g.n, .cells = (const char *const *)g.cells};
 	struct sp_fs_result *r = NULL;
 	struct phases ph = {.n = 0};
 	if (sp_fs_link(&m, &t, NULL, on_progress, &ph, &r, &err)) {

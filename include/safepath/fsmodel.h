@@ -78,8 +78,14 @@ struct sp_fs_model {
 	uint64_t random_pairs;	  /* pairs sampled for u */
 	uint64_t seed;
 	int em_iterations;
+	double m_floor;		  /* least m of a level EM gives (no level is impossible for a
+				   * match: one typo can land anywhere) */
 	bool estimate_u;	  /* EM estimates u too, from the random pairs' start */
-	bool lambda_only;	  /* EM estimates the share of matches only (needs parameters) */
+	bool lambda_only;	  /* EM estimates the share of matches only (needs parameters or
+				   * training rules) */
+	int n_training;		  /* training rules: without shipped parameters, m comes from EM
+				   * in one session per rule over its pairs (sp_fs_link) */
+	struct sp_fs_rule training[SP_FS_RULES_MAX];
 	bool has_params;	  /* the file ships estimates ("parameters") */
 	struct sp_fs_params params;
 };
@@ -93,6 +99,9 @@ int sp_fs_model_parse(const char *text, size_t len, struct sp_fs_model *out,
 int sp_fs_model_shipped(const char *id, struct sp_fs_model *out, struct sp_err *err) SP_MUST;
 /* The field's index, or -1. */
 int sp_fs_model_field(const struct sp_fs_model *m, const char *name);
+/* Whether a rule reads the field of comparison c (a training session holds c out then: the
+ * rule makes it agree). */
+bool sp_fs_rule_fixes(const struct sp_fs_model *m, const struct sp_fs_rule *rule, int c);
 
 /* The blocking keys of one row (cells in the model's field order, prepared or plain; NULL or
  * "" is missing): for each rule, zero or more keys — a rule with a part over a name field
@@ -113,6 +122,9 @@ size_t sp_fs_row_keys(const struct sp_fs_model *m, const char *const *cells,
 struct sp_fs_table {
 	size_t n_rows;
 	const char *const *cells; /* cells[row * n_fields + field] */
+	size_t n_population; /* the rows of the population these stand for when they are a part
+			      * of it (a registry's persons in some candidate pair), for the share
+			      * of matches among all pairs (training rules); 0: n_rows */
 };
 
 struct sp_fs_pair {
@@ -211,5 +223,11 @@ void sp_fs_quality(const struct sp_fs_labelled *pairs, size_t n, double threshol
 /* The threshold (one of the probabilities) with the best F1; sorts pairs by descending
  * probability. */
 void sp_fs_best_threshold(struct sp_fs_labelled *pairs, size_t n, struct sp_fs_quality *out);
+/* The threshold the model expects to be F1-best over a run's candidates, without labels: each
+ * pair's probability taken as the chance that it is a match, the k most probable pairs hold
+ * S_k expected true pairs of the S all hold, so expected precision S_k / k, recall S_k / S and
+ * F1 2 S_k / (k + S); out gets the probability of the best k with those expected figures (its
+ * counts 0). Blocking's misses are not in S: the recall is among the candidates. */
+void sp_fs_expected_threshold(const struct sp_fs_result *r, struct sp_fs_quality *out);
 
 #endif

@@ -30,11 +30,11 @@
 #define SP_TRACING_NAMES_MAX 8     /* names, nicknames or relatives */
 #define SP_TRACING_MATCHES_MAX 20  /* matches kept per run */
 #define SP_TRACING_EXPLAIN_MAX 512 /* bytes of a match's explanation */
-/* The probability a possible match needs: below the person model's own threshold (0.33),
+/* The probability a possible match needs: far below the person model's own threshold (0.46),
  * because a request holds weak evidence at best (an age for a date, a relative's spelling,
  * no nationality) and a miss costs a family more than a verification costs the child's side;
  * docs/tracing.md says why, test_tracing_store.c's the_model_finds shows it. */
-#define SP_TRACING_THRESHOLD 0.20
+#define SP_TRACING_THRESHOLD 0.05
 
 /* The request's status, as the requester's side sees it. */
 enum sp_tracing_status {

@@ -95,8 +95,9 @@
  *     match.dedup (deduplicating the registry: the run opens
  *     candidates' matching cells in memory, and each pair
  *     is then shown only where case.read and
- *     person.read_identity allow it on both cases) =
- *     supervisor;
+ *     person.read_identity allow it on both cases; also
+ *     checking the model against the decided pairs,
+ *     figures only) = supervisor;
  *     tracing.request (a family tracing request of the      other_agency
  *     object's agency) = caseworker, focal_point or
  *     supervisor of that agency, never of an enforcement    firewall

@@ -965,7 +965,7 @@ static int dedup_run(struct sp_casework *cw, double threshold, sp_dedup_progress
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!rc) {
-		const struct sp_fs_table t = {r.cand.n, r.cells};
+		const struct sp_fs_table t = {r.cand.n, r.cells, out->persons};
 		rc = sp_fs_link(model, &t, NULL, progress_fn, progress_ctx, &res, err);
 	}
 	out->compare_seconds = seconds_since(&t1);

@@ -194,6 +194,9 @@ static const struct sp_case_act acts[] = {
 	 * shown where both persons' identity may be read, and decided where both cases may be
 	 * updated (a link is a fact about two records: it never widens access) */
 	[CW_DEDUP_RUN] = ACT(MATCH_DEDUP, 0, "match.dedup"),
+	/* checking the model with the labelled pairs (matcheval.c): the deduplication's
+	 * permission, asked once, on no case (it opens the labelled persons' cells in memory) */
+	[CW_MATCH_EVALUATE] = ACT(MATCH_DEDUP, 0, "match.evaluate"),
 	[CW_PAIR_LIST] = ACT(PERSON_READ_IDENTITY, FC(IDENTITY), "match_pair.list"),
 	[CW_PAIR_CONFIRM] = ACT(CASE_UPDATE, FC(STAT), "match_pair.confirm"),
 	[CW_PAIR_REJECT] = ACT(CASE_UPDATE, FC(STAT), "match_pair.reject"),

@@ -2,7 +2,8 @@
  * the user already holds (two agencies' registrations, say) that are likely the same person,
  * by a Fellegi–Sunter model (docs/cli/match.md). Reads no store, no key and needs no --as: the
  * lists come from the user and the pairs go back to them (a file made 0600, or standard
- * output); nothing is kept. */
+ * output); nothing is kept. `safepath match evaluate --as USER` checks the registry's model
+ * against the pairs people decided (safepath/matcheval.h): figures only. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include "cli/cli.h"
 #include "safepath/csv.h"
 #include "safepath/fsmodel.h"
+#include "safepath/matcheval.h"
 
 static int cmd_match(struct sp_cli *cli, int argc, char **argv);
 
@@ -22,6 +24,7 @@ const struct sp_cli_cmd sp_cli_cmd_match = {
 	"find the pairs of two CSV lists (or within one) that are likely the same person",
 	"match --left A.csv [--right B.csv] [--map FIELD=COLUMN,...] [--id COLUMN]\n"
 	"       [--model ID|FILE.json] [--threshold P] [--out FILE] [--explain]\n"
+	"       safepath match evaluate --as USER\n"
 	"Without --right, the pairs within the left list (duplicates). FIELD is a field of the\n"
 	"model (person: name date_of_birth sex nationality place_of_separation\n"
 	"date_of_separation relatives aliases; febrl: its data sets' columns); COLUMN a header\n"
@@ -33,7 +36,11 @@ const struct sp_cli_cmd sp_cli_cmd_match = {
 	"probability written (default: the model's). Writes CSV, by descending probability:\n"
 	"left_id,right_id,probability,weight, then each comparison's contribution (and with\n"
 	"--explain the explanation in words) to --out FILE (created 0600) or standard output.\n"
-	"Reads no data folder and needs no --as: both lists are the user's own",
+	"Reads no data folder and needs no --as: both lists are the user's own.\n"
+	"evaluate: the registry's model against the pairs people confirmed or rejected (links\n"
+	"at registration, the review queue's decisions), each scored with the current\n"
+	"parameters: precision, recall and F1 of the model's decision at its threshold and the\n"
+	"count of labels; no personal data printed. A supervisor's work; audited",
 	cmd_match,
 };
 
@@ -358,7 +365,8 @@ static int run(struct sp_cli *cli, const struct opts *o, const struct sp_fs_mode
 		rc = open_list(o->right, m, cols, o->map != NULL, o->id, &rt);
 	struct sp_fs_result *r = NULL;
 	if (!rc) {
-		struct sp_fs_table tl = {l.csv.n_rows, l.cells}, tr = {rt.csv.n_rows, rt.cells};
+		struct sp_fs_table tl = {.n_rows = l.csv.n_rows, .cells = l.cells},
+				   tr = {.n_rows = rt.csv.n_rows, .cells = rt.cells};
 		struct sp_err err = {0};
 		if (sp_fs_link(m, &tl, o->right ? &tr : NULL, sp_cli_progress, cli, &r, &err))
 			rc = sp_cli_fail(&err, "match");
@@ -386,10 +394,63 @@ static int run(struct sp_cli *cli, const struct opts *o, const struct sp_fs_mode
 	return rc;
 }
 
+static int match_evaluate(struct sp_cli *cli, struct sp_app *app, const void *args,
+			  struct sp_err *err)
+{
+	(void)args;
+	struct sp_arena arena;
+	struct sp_casework cw;
+	sp_cli_casework(app, &arena, &cw);
+	struct sp_match_evaluation e;
+	int rc = sp_match_evaluate(&cw, &e, err);
+	sp_arena_release(&arena);
+	if (rc)
+		return rc;
+	const struct sp_fs_quality *q = &e.quality;
+	const char *params = e.registry_params ? "registry" : "shipped";
+	if (cli->json) {
+		json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:f, s:I, s:I, s:I, s:f, s:f, "
+				      "s:f}",
+				      "labels", (json_int_t)e.labels, "confirmed",
+				      (json_int_t)e.confirmed, "rejected", (json_int_t)e.rejected,
+				      "conflicting", (json_int_t)e.conflicting, "unscored",
+				      (json_int_t)e.unscored, "parameters", params, "threshold",
+				      q->threshold, "true_positives", (json_int_t)q->true_pos,
+				      "false_positives", (json_int_t)q->false_pos, "false_negatives",
+				      (json_int_t)q->false_neg, "precision", q->precision, "recall",
+				      q->recall, "f1", q->f1);
+		sp_cli_print_json(j);
+		json_decref(j);
+		return SP_OK;
+	}
+	printf("labelled pairs     %llu (%llu confirmed, %llu rejected); left out: %llu "
+	       "conflicting, %llu without cells\n"
+	       "parameters         %s\n"
+	       "at or above %.2f   %llu true, %llu false; %llu confirmed pairs below\n"
+	       "precision          %.4f\n"
+	       "recall             %.4f\n"
+	       "F1                 %.4f\n",
+	       (unsigned long long)e.labels, (unsigned long long)e.confirmed,
+	       (unsigned long long)e.rejected, (unsigned long long)e.conflicting,
+	       (unsigned long long)e.unscored,
+	       e.registry_params ? "the registry's (the last deduplication's)"
+				 : "the model's shipped ones (no deduplication yet)",
+	       q->threshold, (unsigned long long)q->true_pos, (unsigned long long)q->false_pos,
+	       (unsigned long long)q->false_neg, q->precision, q->recall, q->f1);
+	return SP_OK;
+}
+
 static int cmd_match(struct sp_cli *cli, int argc, char **argv)
 {
 	if (sp_cli_wants_help(&sp_cli_cmd_match, argc, argv))
 		return SP_EXIT_OK;
+	if (argc > 1 && strcmp(argv[1], "evaluate") == 0) {
+		static const struct sp_cli_sub evaluate = {"evaluate", match_evaluate, 0};
+		if (argc != 2)
+			return sp_cli_usage(&sp_cli_cmd_match, "match evaluate takes no option "
+							       "but --as (and --json)");
+		return sp_cli_sub_run(cli, &sp_cli_cmd_match, &evaluate, NULL);
+	}
 	struct opts o;
 	int rc = parse_opts(argc, argv, &o);
 	if (rc)

@@ -14,7 +14,6 @@
 
 #define KEY_MAX 256
 #define PROGRESS_EVERY 65536
-#define M_FLOOR 1e-6 /* no level is impossible for a match: one typo anywhere */
 #define EM_TOLERANCE 1e-7
 
 /* The cell of a row: left rows first, then right rows (a deduplication has left only). */
@@ -203,19 +202,22 @@ static int term_frequencies(const struct side *s, size_t rows, int c, double *ou
 	return SP_OK;
 }
 
-/* One M step of a class: per comparison, the levels' weighted counts num over their sum den
- * (each level at least M_FLOOR), into out (n_comparisons × SP_CMP_LEVELS_MAX). The largest
- * change. */
-static double m_step(const struct sp_fs_model *m, double num[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX],
+/* One M step of a class: per comparison not held out, the levels' weighted counts num over
+ * their sum den (each level at least the model's m_floor), into out (n_comparisons ×
+ * SP_CMP_LEVELS_MAX). The largest change. */
+static double m_step(const struct sp_fs_model *m, const bool *held,
+		     double num[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX],
 		     const double den[SP_FS_COMPARISONS_MAX], double *out)
 {
 	double change = 0;
 	for (int c = 0; c < m->n_comparisons; c++) {
+		if (held[c])
+			continue;
 		int nl = m->comparisons[c].n_levels;
 		double sum = 0;
 		for (int l = 0; l < nl; l++) {
 			double v = den[c] > 0 ? num[c][l] / den[c] : 1.0 / nl;
-			num[c][l] = v > M_FLOOR ? v : M_FLOOR;
+			num[c][l] = fmax(v, m->m_floor);
 			sum += num[c][l];
 		}
 		for (int l = 0; l < nl; l++) {
@@ -228,23 +230,16 @@ static double m_step(const struct sp_fs_model *m, double num[SP_FS_COMPARISONS_M
 	return change;
 }
 
-/* m per comparison and level and the share of matches lambda, by EM over the candidates'
- * levels; m starts from the model's shipped parameters when it has them (EM then refines a
- * good start rather than finding the largest look-alike group, such as people sharing a
- * common name), else halving from the best level down, lambda from the prior. u stays as the
- * random pairs gave it, unless the model asks EM to estimate it too (estimate_u: starting from
- * the shipped u, else the random pairs'), for blocking rules that leave the candidates'
- * non-matches unlike random pairs. With lambda_only, m and u stay the shipped ones and EM finds
- * the share of matches of this population alone. */
-static void estimate_m(const struct sp_fs_model *m, struct sp_fs_result *r)
+/* m starting from the model's shipped parameters when it has them (u too), else halving from
+ * the best level down; lambda from the shipped one or the prior. */
+static void start_m(const struct sp_fs_model *m, bool shipped, struct sp_fs_result *r)
 {
-	size_t nc = (size_t)m->n_comparisons;
-	for (size_t c = 0; c < nc; c++) {
+	for (size_t c = 0; c < (size_t)m->n_comparisons; c++) {
 		int nl = m->comparisons[c].n_levels;
 		double sum = 0, v = 1;
 		for (int l = 0; l < nl; l++) {
-			r->m[c * SP_CMP_LEVELS_MAX + (size_t)l] = m->has_params ? m->params.m[c][l] : v;
-			if (m->has_params)
+			r->m[c * SP_CMP_LEVELS_MAX + (size_t)l] = shipped ? m->params.m[c][l] : v;
+			if (shipped)
 				r->u[c * SP_CMP_LEVELS_MAX + (size_t)l] = m->params.u[c][l];
 			sum += r->m[c * SP_CMP_LEVELS_MAX + (size_t)l];
 			v /= 2;
@@ -252,7 +247,18 @@ static void estimate_m(const struct sp_fs_model *m, struct sp_fs_result *r)
 		for (int l = 0; l < nl; l++)
 			r->m[c * SP_CMP_LEVELS_MAX + (size_t)l] /= sum;
 	}
-	r->lambda = m->has_params ? m->params.lambda : m->prior;
+	r->lambda = shipped ? m->params.lambda : m->prior;
+}
+
+/* EM rounds over r's candidates until nothing moves by EM_TOLERANCE or the model's
+ * em_iterations: the share of matches lambda always, m when move_m, u when move_u. A held
+ * comparison (held[c]) is left out: it neither weighs in the posteriors nor moves. lambda is
+ * the share among the candidates, or with all (> 0) among all that many pairs, those blocking
+ * left out counted as non-matches (its change then measured relative to it: it is small). */
+static void em_rounds(const struct sp_fs_model *m, struct sp_fs_result *r, const bool *held,
+		      bool move_m, bool move_u, double all)
+{
+	size_t nc = (size_t)m->n_comparisons;
 	double num[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX], den[SP_FS_COMPARISONS_MAX];
 	double unum[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX], uden[SP_FS_COMPARISONS_MAX];
 	for (r->em_iterations = 0; r->em_iterations < m->em_iterations && r->n_pairs;) {
@@ -264,8 +270,9 @@ static void estimate_m(const struct sp_fs_model *m, struct sp_fs_result *r)
 		double lw[SP_FS_COMPARISONS_MAX][SP_CMP_LEVELS_MAX];
 		for (size_t c = 0; c < nc; c++)
 			for (int l = 0; l < m->comparisons[c].n_levels; l++)
-				lw[c][l] = log(r->m[c * SP_CMP_LEVELS_MAX + (size_t)l] /
-					       r->u[c * SP_CMP_LEVELS_MAX + (size_t)l]);
+				lw[c][l] = held[c] ? 0
+						   : log(r->m[c * SP_CMP_LEVELS_MAX + (size_t)l] /
+							 r->u[c * SP_CMP_LEVELS_MAX + (size_t)l]);
 		double prior = log(r->lambda / (1 - r->lambda)), sum_p = 0;
 		for (size_t i = 0; i < r->n_pairs; i++) {
 			const uint8_t *lv = r->levels + i * nc;
@@ -281,16 +288,43 @@ static void estimate_m(const struct sp_fs_model *m, struct sp_fs_result *r)
 					unum[c][lv[c]] += 1 - p, uden[c] += 1 - p;
 				}
 		}
-		double change = m->lambda_only ? 0 : m_step(m, num, den, r->m);
-		if (m->estimate_u && !m->lambda_only)
-			change = fmax(change, m_step(m, unum, uden, r->u));
-		double lambda = sum_p / (double)r->n_pairs;
-		lambda = fmin(fmax(lambda, 1e-9), 1 - 1e-9);
-		change = fmax(change, fabs(lambda - r->lambda));
+		double change = move_m ? m_step(m, held, num, den, r->m) : 0;
+		if (move_u)
+			change = fmax(change, m_step(m, held, unum, uden, r->u));
+		double lambda = sum_p / (all > 0 ? all : (double)r->n_pairs);
+		lambda = fmin(fmax(lambda, 1e-12), 1 - 1e-9);
+		change = fmax(change, fabs(lambda - r->lambda) / (all > 0 ? r->lambda : 1));
 		r->lambda = lambda;
 		if (change < EM_TOLERANCE)
 			break;
 	}
+}
+
+/* m per comparison and level and the share of matches lambda, by EM over the candidates'
+ * levels; m starts from the model's shipped parameters when it has them (EM then refines a
+ * good start rather than finding the largest look-alike group, such as people sharing a
+ * common name), else halving from the best level down, lambda from the prior. u stays as the
+ * random pairs gave it, unless the model asks EM to estimate it too (estimate_u: starting from
+ * the shipped u, else the random pairs'), for blocking rules that leave the candidates'
+ * non-matches unlike random pairs. With lambda_only, m and u stay the shipped ones and EM finds
+ * the share of matches of this population alone; after training (trained: r->m holds the
+ * sessions' estimates) EM moves lambda alone too. */
+static void estimate_m(const struct sp_fs_model *m, bool trained, double all,
+		       struct sp_fs_result *r)
+{
+	static const bool none[SP_FS_COMPARISONS_MAX];
+	if (trained)
+		r->lambda = m->prior;
+	else
+		start_m(m, m->has_params, r);
+	bool fixed = m->lambda_only || trained;
+	em_rounds(m, r, none, !fixed, m->estimate_u && !fixed, m->n_training ? all : 0);
+}
+
+/* The rows of the population a table stands for. */
+static double population(const struct sp_fs_table *t)
+{
+	return (double)(t->n_population > t->n_rows ? t->n_population : t->n_rows);
 }
 
 /* The level of comparison c for pair i, or SP_LEVEL_MISSING. */
@@ -506,6 +540,73 @@ static int block(const struct side *s, bool dedup, struct sp_fs_result *r,
 	return rc;
 }
 
+/* m by EM in one session per training rule (Splink's training blocking rules): the pairs of
+ * that rule alone are compared and EM runs over them with u fixed (the random pairs'), the
+ * comparisons the rule reads held out (the rule makes them agree, so its pairs say nothing of
+ * their m); each comparison's m is the mean of its estimates in the sessions that left it free
+ * (a model file without one is refused). Into r->m. */
+static int train(const struct side *s, bool dedup, struct sp_fs_result *r,
+		 sp_fs_progress_fn *progress, void *ctx, struct sp_err *err)
+{
+	const struct sp_fs_model *m = s->m;
+	size_t nc = (size_t)m->n_comparisons;
+	struct sp_fs_model *one = malloc(sizeof *one);
+	struct sp_fs_result *t = calloc(1, sizeof *t);
+	double *sum = calloc(nc * SP_CMP_LEVELS_MAX, sizeof *sum);
+	int sessions[SP_FS_COMPARISONS_MAX] = {0};
+	if (t) {
+		t->m = calloc(nc * SP_CMP_LEVELS_MAX, sizeof *t->m);
+		t->u = malloc(nc * SP_CMP_LEVELS_MAX * sizeof *t->u);
+	}
+	if (!one || !t || !sum || !t->m || !t->u) {
+		sp_fs_result_free(t);
+		free(one);
+		free(sum);
+		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
+	}
+	*one = *m;
+	one->n_rules = 1;
+	t->model = one;
+	t->n_left = r->n_left, t->n_right = r->n_right;
+	int rc = SP_OK;
+	struct side session = *s;
+	session.m = one;
+	for (int k = 0; !rc && k < m->n_training; k++) {
+		if (progress)
+			progress(ctx, "estimate", (uint64_t)k, (uint64_t)m->n_training + 1);
+		one->rules[0] = m->training[k];
+		free(t->pairs), free(t->levels);
+		t->pairs = NULL, t->levels = NULL;
+		rc = block(&session, dedup, t, NULL, NULL, err);
+		if (rc)
+			break;
+		compare_pairs(&session, dedup, t, NULL, NULL);
+		r->comparisons += t->comparisons, t->comparisons = 0;
+		memcpy(t->u, r->u, nc * SP_CMP_LEVELS_MAX * sizeof *t->u);
+		start_m(one, false, t);
+		bool held[SP_FS_COMPARISONS_MAX];
+		for (size_t c = 0; c < nc; c++)
+			held[c] = sp_fs_rule_fixes(m, &m->training[k], (int)c);
+		em_rounds(one, t, held, true, false, 0);
+		for (size_t c = 0; c < nc; c++)
+			if (!held[c] && t->n_pairs) {
+				sessions[c]++;
+				for (int l = 0; l < m->comparisons[c].n_levels; l++)
+					sum[c * SP_CMP_LEVELS_MAX + (size_t)l] +=
+						t->m[c * SP_CMP_LEVELS_MAX + (size_t)l];
+			}
+	}
+	for (size_t c = 0; !rc && c < nc; c++)
+		for (int l = 0; l < m->comparisons[c].n_levels; l++)
+			r->m[c * SP_CMP_LEVELS_MAX + (size_t)l] =
+				sessions[c] ? sum[c * SP_CMP_LEVELS_MAX + (size_t)l] / sessions[c]
+					    : 1.0 / m->comparisons[c].n_levels;
+	sp_fs_result_free(t);
+	free(one);
+	free(sum);
+	return rc;
+}
+
 /* A table with its plain name cells prepared (sp_match_name_encode), once per row, so that the
  * "name" comparator compares words, keys and scripts; other cells, and names that cannot be
  * prepared (no letter, too long), stay as they are. */
@@ -581,7 +682,7 @@ int sp_fs_link(const struct sp_fs_model *m, const struct sp_fs_table *left,
 	       struct sp_fs_result **out, struct sp_err *err)
 {
 	*out = NULL;
-	bool dedup = right == NULL;
+	bool dedup = right == NULL, trained = m->n_training && !m->has_params;
 	size_t nl = left->n_rows, nr = dedup ? 0 : right->n_rows;
 	if (nl > UINT32_MAX || nr > UINT32_MAX || nl + nr > UINT32_MAX)
 		return sp_err_set(err, SP_ETOOBIG, "rows", "more than %u rows", UINT32_MAX);
@@ -618,13 +719,18 @@ int sp_fs_link(const struct sp_fs_model *m, const struct sp_fs_table *left,
 			progress(ctx, "estimate", 0, 1);
 		if (!m->has_params) /* else u starts from the shipped parameters */
 			estimate_u(&s, dedup, r);
+		if (trained)
+			rc = train(&s, dedup, r, progress, ctx, err);
 		for (size_t c = 0; !rc && c < nc; c++)
 			if (r->tf_slot[c] >= 0)
 				rc = term_frequencies(&s, rows, (int)c,
 						      r->tf_u + (size_t)r->tf_slot[c] * rows, err);
 	}
 	if (!rc) {
-		estimate_m(m, r);
+		estimate_m(m, trained,
+			   dedup ? population(left) * (population(left) - 1) / 2
+				 : population(left) * population(right),
+			   r);
 		rc = score(r, err);
 		if (progress)
 			progress(ctx, "estimate", 1, 1);
@@ -760,4 +866,24 @@ void sp_fs_best_threshold(struct sp_fs_labelled *pairs, size_t n, struct sp_fs_q
 			best = f1, at = pairs[i].probability;
 	}
 	sp_fs_quality(pairs, n, at, out);
+}
+
+void sp_fs_expected_threshold(const struct sp_fs_result *r, struct sp_fs_quality *out)
+{
+	memset(out, 0, sizeof *out);
+	out->threshold = 1;
+	double all = 0, above = 0;
+	for (size_t i = 0; i < r->n_pairs; i++)
+		all += r->pairs[i].probability;
+	for (size_t i = 0; i < r->n_pairs; i++) {
+		above += r->pairs[i].probability;
+		/* pairs come by descending probability; a threshold falls between distinct ones */
+		if (i + 1 < r->n_pairs && r->pairs[i + 1].probability == r->pairs[i].probability)
+			continue;
+		double f1 = 2 * above / ((double)(i + 1) + all);
+		if (f1 > out->f1) {
+			out->f1 = f1, out->threshold = r->pairs[i].probability;
+			out->precision = above / (double)(i + 1), out->recall = above / all;
+		}
+	}
 }

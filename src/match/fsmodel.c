@@ -245,6 +245,42 @@ static int parse_key(json_t *j, const struct sp_fs_model *m, struct sp_fs_key *o
 	return SP_OK;
 }
 
+/* An array of key rules (blocking or training) into rules, its count into *n; errors prefixed
+ * with the rule's and the key's index. */
+static int parse_rules(json_t *a, const struct sp_fs_model *m, struct sp_fs_rule *rules, int *n,
+		       struct sp_err *err)
+{
+	int rc = SP_OK;
+	size_t i, k;
+	json_t *r, *key;
+	json_array_foreach(a, i, r) {
+		if (rc)
+			break;
+		char seg[24];
+		snprintf(seg, sizeof seg, "%zu", i);
+		if (!json_is_array(r) || json_array_size(r) == 0 ||
+		    json_array_size(r) > SP_FS_RULE_KEYS_MAX) {
+			rc = sp_err_set(err, SP_EINVAL, "", "must be an array of 1 to %d keys",
+					SP_FS_RULE_KEYS_MAX);
+		}
+		json_array_foreach(r, k, key) {
+			if (rc)
+				break;
+			rc = parse_key(key, m, &rules[i].keys[k], err);
+			if (rc) {
+				char kseg[24];
+				snprintf(kseg, sizeof kseg, "%zu", k);
+				sp_err_prefix(err, kseg);
+			}
+		}
+		rules[i].n_keys = (int)json_array_size(r);
+		if (rc)
+			sp_err_prefix(err, seg);
+	}
+	*n = a ? (int)json_array_size(a) : 0;
+	return rc;
+}
+
 static int parse_blocking(json_t *root, struct sp_fs_model *m, struct sp_err *err)
 {
 	static const char *const keys[] = {"rules", "max_block_pairs", "max_pairs", NULL};
@@ -259,45 +295,57 @@ static int parse_blocking(json_t *root, struct sp_fs_model *m, struct sp_err *er
 		rc = get_count(b, "max_block_pairs", false, 1, 1e9, 10000, &m->max_block_pairs, err);
 	if (!rc)
 		rc = get_count(b, "max_pairs", false, 1, 1e10, 50e6, &m->max_pairs, err);
-	size_t i, k;
-	json_t *r, *key;
-	json_array_foreach(rules, i, r) {
-		if (rc)
-			break;
-		char seg[24];
-		snprintf(seg, sizeof seg, "%zu", i);
-		if (!json_is_array(r) || json_array_size(r) == 0 ||
-		    json_array_size(r) > SP_FS_RULE_KEYS_MAX) {
-			rc = sp_err_set(err, SP_EINVAL, "", "must be an array of 1 to %d keys",
-					SP_FS_RULE_KEYS_MAX);
-		}
-		json_array_foreach(r, k, key) {
-			if (rc)
-				break;
-			rc = parse_key(key, m, &m->rules[i].keys[k], err);
-			if (rc) {
-				char kseg[24];
-				snprintf(kseg, sizeof kseg, "%zu", k);
-				sp_err_prefix(err, kseg);
-			}
-		}
-		m->rules[i].n_keys = (int)json_array_size(r);
-		if (rc) {
-			sp_err_prefix(err, seg);
-			sp_err_prefix(err, "rules");
-		}
-	}
-	m->n_rules = rules ? (int)json_array_size(rules) : 0;
+	if (!rc && (rc = parse_rules(rules, m, m->rules, &m->n_rules, err)))
+		sp_err_prefix(err, "rules");
 	if (rc)
 		sp_err_prefix(err, "blocking");
 	return rc;
+}
+
+/* The training rules: each session estimates m of the comparisons its rule leaves free (those
+ * over a field none of its keys reads), so every comparison must be free in one of them. */
+static int parse_training(json_t *e, struct sp_fs_model *m, struct sp_err *err)
+{
+	json_t *t = json_object_get(e, "training");
+	if (!t)
+		return SP_OK;
+	if (!json_is_array(t) || json_array_size(t) == 0 || json_array_size(t) > SP_FS_RULES_MAX)
+		return sp_err_set(err, SP_EINVAL, "/training", "must be an array of 1 to %d rules",
+				  SP_FS_RULES_MAX);
+	int rc = parse_rules(t, m, m->training, &m->n_training, err);
+	if (rc) {
+		sp_err_prefix(err, "training");
+		return rc;
+	}
+	for (int c = 0; c < m->n_comparisons; c++) {
+		bool free_somewhere = false;
+		for (int k = 0; k < m->n_training && !free_somewhere; k++)
+			free_somewhere = !sp_fs_rule_fixes(m, &m->training[k], c);
+		if (!free_somewhere)
+			return sp_err_set(err, SP_EINVAL, "/training",
+					  "every rule reads the field of the comparison %s, so no "
+					  "session estimates its m: add a rule without it",
+					  m->comparisons[c].id);
+	}
+	if (m->estimate_u)
+		return sp_err_set(err, SP_EINVAL, "/training",
+				  "cannot go with estimate_u (u comes from the random pairs)");
+	return SP_OK;
+}
+
+bool sp_fs_rule_fixes(const struct sp_fs_model *m, const struct sp_fs_rule *rule, int c)
+{
+	for (int k = 0; k < rule->n_keys; k++)
+		if (rule->keys[k].field == m->comparisons[c].field)
+			return true;
+	return false;
 }
 
 static int parse_estimation(json_t *root, struct sp_fs_model *m, struct sp_err *err)
 {
 	static const char *const keys[] = {"prior",	    "random_pairs", "seed",
 					   "em_iterations", "estimate_u",   "lambda_only",
-					   NULL};
+					   "training",	    "m_floor",	    NULL};
 	json_t *e = json_object_get(root, "estimation");
 	if (!e)
 		return sp_err_set(err, SP_EINVAL, "/estimation", "is required");
@@ -312,6 +360,8 @@ static int parse_estimation(json_t *root, struct sp_fs_model *m, struct sp_err *
 	if (!rc)
 		rc = get_count(e, "em_iterations", false, 0, 1000, 100, &iters, err);
 	m->em_iterations = (int)iters;
+	if (!rc)
+		rc = get_number(e, "m_floor", false, 1e-9, 0.01, 1e-6, &m->m_floor, err);
 	if (!rc) {
 		rc = sp_json_get_bool(e, "estimate_u", false, &m->estimate_u, err);
 		rc = rc == SP_ENOTFOUND ? SP_OK : rc;
@@ -320,6 +370,8 @@ static int parse_estimation(json_t *root, struct sp_fs_model *m, struct sp_err *
 		rc = sp_json_get_bool(e, "lambda_only", false, &m->lambda_only, err);
 		rc = rc == SP_ENOTFOUND ? SP_OK : rc;
 	}
+	if (!rc)
+		rc = parse_training(e, m, err);
 	if (rc)
 		sp_err_prefix(err, "estimation");
 	return rc;
@@ -434,9 +486,9 @@ int sp_fs_model_parse(const char *text, size_t len, struct sp_fs_model *out, str
 	if (!rc && out->em_iterations == 0 && !out->has_params)
 		rc = sp_err_set(err, SP_EINVAL, "/estimation/em_iterations",
 				"0 (no EM) needs the model's parameters to score with");
-	if (!rc && out->lambda_only && !out->has_params)
+	if (!rc && out->lambda_only && !out->has_params && !out->n_training)
 		rc = sp_err_set(err, SP_EINVAL, "/estimation/lambda_only",
-				"needs the model's parameters (m and u to keep)");
+				"needs the model's parameters or training rules (m and u to keep)");
 	json_decref(root);
 	if (rc)
 		memset(out, 0, sizeof *out);

@@ -111,8 +111,8 @@ test('the child side verifies, assesses, and only then approves contact', async 
   match = list.json.items[0];
   // the person model's levels and contributions (log2 m/u of the shipped parameters, by hand:
   // test_tracing_store.c), never a value of the child's
-  assert.equal(match.explanation, 'name: exact +2.35; date_of_birth: weak date, agree +2.37; sex: exact +0.29; probability 0.76');
-  assert.equal(match.score, 76);
+  assert.equal(match.explanation, 'name: exact +10.77; date_of_birth: weak date, agree +6.91; sex: exact +0.92; probability 0.94');
+  assert.equal(match.score, 94);
   // the requester's side may not see the case's matches
   assertProblem(assert, await request('GET', `/api/v1/cases/${kase.id}/tracing-matches`, { cookie: tracer.cookie }), 403, 'forbidden');
   const seen = await request('GET', `/api/v1/tracing/matches/${match.id}`, { cookie: child.cookie });

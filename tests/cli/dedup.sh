@@ -7,13 +7,10 @@
 # tests/cli/pg_dedup.sh runs the same on PostgreSQL (DB_URL set).
 . "$(dirname "$0")/lib.sh"
 export SAFEPATH_ARGON2_OPS=1 SAFEPATH_ARGON2_MEM_KIB=8192
+store_world
 if [ -n "${DB_URL:-}" ]; then
-	g=(--db "$DB_URL")
-	q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$DB_URL" -c "$1"; }
 	hex() { echo "encode($1, 'hex')"; }
 else
-	g=(--data "$WORK/var" --key-file "$WORK/keys/master.key")
-	q() { sqlite3 "$WORK/var/safepath.db" "$1"; }
 	hex() { echo "lower(hex($1))"; }
 fi
 GEN=$(dirname "$SP")/tools/gen_persons
@@ -63,10 +60,11 @@ read -r tp fp <<<"$(awk -F, -f "$ROOT/tools/dedup_truth.awk" map.csv queue.txt)"
 precision=$(awk -v a="$tp" -v b="$fp" 'BEGIN { printf "%.4f", a / (a + b) }')
 recall=$(awk -v a="$tp" -v b="$true_pairs" 'BEGIN { printf "%.4f", a / b }')
 echo "dedup: $records records, $true_pairs true pairs; queue $above: $tp true, $fp false; precision $precision, recall $recall"
-# floors written by hand after measuring (2026-11-29, the person model of h/match ace4f37 and
-# after, at its default threshold 0.33): precision 0.9519 (1148 true of 1206), recall 0.8271
-# (of 1388), the same on both stores; a change that costs more than about 1.5 points of
-# either fails
+# floors written by hand after measuring (2026-11-29, the person model estimated without truth
+# in training sessions, at its default threshold 0.46): precision 0.9444 (1156 true of 1224),
+# recall 0.8329 (of 1388), the same on both stores (the counted model before it, at 0.33:
+# 0.9519 and 0.8271); a change that costs more than about 1 point of precision or 2 of
+# recall fails
 awk -v p="$precision" -v r="$recall" 'BEGIN { exit !(p >= 0.935 && r >= 0.81) }' ||
 	die "precision $precision or recall $recall under the floors"
 

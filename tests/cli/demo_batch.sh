@@ -5,13 +5,7 @@
 # pg_demo_batch.sh runs the same on PostgreSQL (DB_URL set).
 . "$(dirname "$0")/lib.sh"
 export SAFEPATH_ARGON2_OPS=1 SAFEPATH_ARGON2_MEM_KIB=8192 SAFEPATH_JURISDICTION=gb-eng-wls
-if [ -n "${DB_URL:-}" ]; then
-	g=(--db "$DB_URL")
-	q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$DB_URL" -c "$1"; }
-else
-	g=(--data "$WORK/var" --key-file "$WORK/keys/master.key")
-	q() { sqlite3 "$WORK/var/safepath.db" "$1"; }
-fi
+store_world
 same() { [ "$(q "$2")" = "$1" ] || die "wanted $1 from: $2 (got $(q "$2"))"; }
 
 expect 0 "$SP" "${g[@]}" --json init

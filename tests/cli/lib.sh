@@ -44,3 +44,14 @@ demo_world() {
 	PW=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' demo.json)
 }
 as() { local who=$1; shift; "$SP" "${g[@]}" "$@" --as "$who" --password-fd 3 3<<<"$PW"; }
+# store_world: in g the options of a data folder in $WORK, or of the PostgreSQL database
+# DB_URL when it is set (the pg_*.sh variants); q SQL prints a query's result on that store.
+store_world() {
+	if [ -n "${DB_URL:-}" ]; then
+		g=(--db "$DB_URL")
+		q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$DB_URL" -c "$1"; }
+	else
+		g=(--data "$WORK/var" --key-file "$WORK/keys/master.key")
+		q() { sqlite3 "$WORK/var/safepath.db" "$1"; }
+	fi
+}

@@ -70,7 +70,7 @@ test('a relative asks, the child side verifies and assesses, contact is approved
     await child.waitForSelector('.tracing__state');
     assert.equal(await child.textContent('.tracing__state'), 'Proposed');
     // the person model's levels and contributions, as test_tracing_store.c works them out by hand
-    assert.match(await child.textContent('main'), /name: exact \+2\.35; date_of_birth: weak date, agree \+2\.37; sex: exact \+0\.29; probability 0\.76/);
+    assert.match(await child.textContent('main'), /name: exact \+10\.77; date_of_birth: weak date, agree \+6\.91; sex: exact \+0\.92; probability 0\.94/);
     assert.match(await child.textContent('main'), /Tesfu Welderufael/);
     await assertAccessible(child, 'the review page');
     await assertNoHorizontalScroll(child, 'the review page at 390 px');

@@ -26,7 +26,7 @@ static void link_rows(const struct sp_csv *c)
 	for (size_t r = 0; r < c->n_rows; r++)
 		for (size_t f = 0; f < nf; f++)
 			cells[r * nf + f] = c->cells[r * c->n_cols + f % c->n_cols];
-	struct sp_fs_table t = {c->n_rows, cells};
+	struct sp_fs_table t = {.n_rows = c->n_rows, .cells = cells};
 	struct sp_fs_result *res = NULL;
 	int rc = sp_fs_link(&m, &t, NULL, NULL, NULL, &res, &err);
 	if (rc != SP_OK && (res || c->n_rows >= 2))

@@ -2,7 +2,9 @@
  * JSON pointer or is about the whole document and leaves the model empty; an accepted model
  * holds together: 2 to 8 levels per comparison ending with else and only there, each test one
  * its kind answers, every field index in range, thresholds and the prior in their ranges, every
- * blocking rule with 1 to 4 keys. abort() when not. */
+ * blocking and training rule with 1 to 4 keys, every comparison left free by a training rule
+ * when there are any, the m floor in range. abort() when not. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,17 @@
 #include "safepath/fsmodel.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_rules(const struct sp_fs_model *m, const struct sp_fs_rule *rules, int n)
+{
+	for (int r = 0; r < n; r++) {
+		if (rules[r].n_keys < 1 || rules[r].n_keys > SP_FS_RULE_KEYS_MAX)
+			abort();
+		for (int k = 0; k < rules[r].n_keys; k++)
+			if (rules[r].keys[k].field < 0 || rules[r].keys[k].field >= m->n_fields)
+				abort();
+	}
+}
 
 static void check(const struct sp_fs_model *m)
 {
@@ -30,12 +43,16 @@ static void check(const struct sp_fs_model *m)
 		if (lv < SP_LEVEL_MISSING || lv >= cmp->n_levels)
 			abort();
 	}
-	for (int r = 0; r < m->n_rules; r++) {
-		if (m->rules[r].n_keys < 1 || m->rules[r].n_keys > SP_FS_RULE_KEYS_MAX)
+	check_rules(m, m->rules, m->n_rules);
+	check_rules(m, m->training, m->n_training);
+	if (!(m->m_floor >= 1e-9 && m->m_floor <= 0.01))
+		abort();
+	for (int c = 0; m->n_training && c < m->n_comparisons; c++) {
+		bool free_somewhere = false;
+		for (int r = 0; r < m->n_training; r++)
+			free_somewhere |= !sp_fs_rule_fixes(m, &m->training[r], c);
+		if (!free_somewhere)
 			abort();
-		for (int k = 0; k < m->rules[r].n_keys; k++)
-			if (m->rules[r].keys[k].field < 0 || m->rules[r].keys[k].field >= m->n_fields)
-				abort();
 	}
 }
 

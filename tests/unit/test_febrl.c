@@ -129,7 +129,7 @@ static void dedup_1_to_3(void **state)
 	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
 		struct set s = {0};
 		load(&m, sets[i].file, &s);
-		struct sp_fs_table t = {s.csv.n_rows, s.cells};
+		struct sp_fs_table t = {.n_rows = s.csv.n_rows, .cells = s.cells};
 		struct sp_fs_result *r = NULL;
 		struct sp_err err = {0};
 		double t0 = cpu_seconds();
@@ -168,7 +168,8 @@ static void link_4a_4b(void **state)
 	struct set a = {0}, b = {0};
 	load(&m, "dataset4a.csv", &a);
 	load(&m, "dataset4b.csv", &b);
-	struct sp_fs_table ta = {a.csv.n_rows, a.cells}, tb = {b.csv.n_rows, b.cells};
+	struct sp_fs_table ta = {.n_rows = a.csv.n_rows, .cells = a.cells},
+			   tb = {.n_rows = b.csv.n_rows, .cells = b.cells};
 	struct sp_fs_result *r = NULL;
 	struct sp_err err = {0};
 	double t0 = cpu_seconds();

@@ -46,7 +46,7 @@ static void invalid_golden(void **state)
 		files++;
 	}
 	closedir(d);
-	assert_int_equal(files, 22);
+	assert_int_equal(files, 27);
 }
 
 static void load_tiny(struct sp_fs_model *m)
@@ -106,7 +106,7 @@ static void link_by_hand(void **state)
 	load_tiny(&m);
 	const char *const *cells = ROWS("anna", "1990-05-01", "f", "anne", "1990-05-02", "f",
 					"bob", "1985-01-01", "m", "zoe", "", "f");
-	struct sp_fs_table t = {4, cells};
+	struct sp_fs_table t = {.n_rows = 4, .cells = cells};
 	struct sp_fs_result *r = NULL;
 	struct sp_err err = {0};
 	assert_int_equal(sp_fs_link(&m, &t, NULL, NULL, NULL, &r, &err), SP_OK);
@@ -148,7 +148,8 @@ static void link_by_hand(void **state)
 	sp_fs_result_free(a);
 	sp_fs_result_free(b);
 
-	assert_int_equal(sp_fs_link(&m, &(struct sp_fs_table){1, cells}, NULL, NULL, NULL, &r, &err),
+	assert_int_equal(sp_fs_link(&m, &(struct sp_fs_table){.n_rows = 1, .cells = cells}, NULL,
+				    NULL, NULL, &r, &err),
 			 SP_EINVAL);
 	assert_string_equal(err.field, "rows");
 	assert_null(r);
@@ -166,7 +167,7 @@ static void term_frequency_by_hand(void **state)
 		ROWS("ali", "1990-05-01", "m", "ali", "1991-06-02", "m", "ali", "1992-07-03", "m",
 		     "ali", "1993-08-04", "m", "ali", "1994-09-05", "m", "ali", "1995-10-06", "m",
 		     "zainab", "1980-03-07", "f", "zainab", "1970-04-08", "f");
-	struct sp_fs_table t = {8, cells};
+	struct sp_fs_table t = {.n_rows = 8, .cells = cells};
 	struct sp_fs_result *r = NULL;
 	struct sp_err err = {0};
 	assert_int_equal(sp_fs_link(&m, &t, NULL, NULL, NULL, &r, &err), SP_OK);
@@ -221,6 +222,79 @@ static void quality_by_hand(void **state)
 	assert_int_equal(q.false_neg, 3);
 	NEAR(q.f1, 0);
 	NEAR(q.precision, 0);
+}
+
+/* Training sessions (tests/data/matching/training.json: the tiny model with the rules "the same
+ * date of birth" and "the same name"). anna/zara share a date: the first session's one pair,
+ * name else (Jaro 2/4, 2/4, no transposition: 0.667) and sex exact, the date held out; bob/bob
+ * share a name: the second session's one pair, date else and sex else, the name held out. One
+ * pair, whatever its posterior, puts all of m on its level, the others at the floor 1e-6: the
+ * name's m (1e-6, 1e-6, 1) / (1 + 2e-6) from the first session alone, the date's from the
+ * second alone, and sex the mean of (1, 1e-6) / (1 + 1e-6) and (1e-6, 1) / (1 + 1e-6): one half
+ * each. u comes from the random pairs (all 6 pairs of 4 rows), and lambda is the share among
+ * all 6 pairs: the candidates' (0 1 and 2 3) probabilities summed over 6. */
+static void training_by_hand(void **state)
+{
+	(void)state;
+	static char text[65536];
+	FILE *f = fopen(DIR_MATCHING "/training.json", "rb");
+	assert_non_null(f);
+	size_t len = fread(text, 1, sizeof text, f);
+	fclose(f);
+	struct sp_fs_model m;
+	struct sp_err err = {0};
+	if (sp_fs_model_parse(text, len, &m, &err))
+		fail_msg("%s: %s", err.field, err.msg);
+	assert_int_equal(m.n_training, 2);
+	NEAR(m.m_floor, 1e-6);
+	assert_true(sp_fs_rule_fixes(&m, &m.training[0], 1));
+	assert_false(sp_fs_rule_fixes(&m, &m.training[0], 0));
+	const char *const *cells = ROWS("anna", "1990-05-01", "f", "zara", "1990-05-01", "f",
+					"bob", "1985-01-01", "m", "bob", "1970-07-07", "f");
+	struct sp_fs_table t = {.n_rows = 4, .cells = cells};
+	struct sp_fs_result *r = NULL;
+	assert_int_equal(sp_fs_link(&m, &t, NULL, NULL, NULL, &r, &err), SP_OK);
+	double one = 1 / (1 + 2e-6), floor3 = 1e-6 / (1 + 2e-6);
+	NEAR(r->m[0 * SP_CMP_LEVELS_MAX + 0], floor3);
+	NEAR(r->m[0 * SP_CMP_LEVELS_MAX + 1], floor3);
+	NEAR(r->m[0 * SP_CMP_LEVELS_MAX + 2], one);
+	NEAR(r->m[1 * SP_CMP_LEVELS_MAX + 0], floor3);
+	NEAR(r->m[1 * SP_CMP_LEVELS_MAX + 2], one);
+	NEAR(r->m[2 * SP_CMP_LEVELS_MAX + 0], 0.5);
+	NEAR(r->m[2 * SP_CMP_LEVELS_MAX + 1], 0.5);
+	/* the candidates of the blocking rules: bo (2 3) and 1990|f (0 1) */
+	assert_int_equal(r->n_pairs, 2);
+	double sum = r->pairs[0].probability + r->pairs[1].probability;
+	/* neither looks like one person under these m: anna/zara agree on the date and bob/bob on
+	 * the name, whose m at exact are the floor; so the share among all pairs, sum / 6, falls
+	 * to lambda's floor 1e-12 */
+	assert_true(sum / 6 < 1e-12);
+	NEAR(r->lambda, 1e-12);
+	/* candidates, the 6 random pairs, and each session's pair: 3 comparisons each */
+	assert_int_equal(r->comparisons, (2 + 6 + 1 + 1) * 3);
+	sp_fs_result_free(r);
+}
+
+/* The threshold by EM: probabilities 0.9, 0.8, 0.3, 0.1 sum to S = 2.1; the expected F1 of the
+ * k most probable, 2 S_k / (k + S): 1.8 / 3.1 = 0.581, 3.4 / 4.1 = 0.829, 4 / 5.1 = 0.784,
+ * 4.2 / 6.1 = 0.689; the best at k = 2, threshold 0.8, expected precision 1.7 / 2 and recall
+ * 1.7 / 2.1. */
+static void expected_threshold_by_hand(void **state)
+{
+	(void)state;
+	struct sp_fs_pair pairs[] = {{0, 1, 0, 0.9}, {0, 2, 0, 0.8}, {1, 2, 0, 0.3}, {2, 3, 0, 0.1}};
+	struct sp_fs_result r = {.n_pairs = 4, .pairs = pairs};
+	struct sp_fs_quality q;
+	sp_fs_expected_threshold(&r, &q);
+	NEAR(q.threshold, 0.8);
+	NEAR(q.f1, 3.4 / 4.1);
+	NEAR(q.precision, 0.85);
+	NEAR(q.recall, 1.7 / 2.1);
+	assert_int_equal(q.true_pos, 0);
+	r.n_pairs = 0; /* no candidates: nothing expected, threshold 1 */
+	sp_fs_expected_threshold(&r, &q);
+	NEAR(q.threshold, 1);
+	NEAR(q.f1, 0);
 }
 
 /* The tiny model with rules over a name's words: its skeleton per word with the year, every
@@ -429,7 +503,7 @@ static void one_pair_by_hand(void **state)
 	/* a run's own parameters score its pairs as the run did */
 	const char *const *cells = ROWS("anna", "1990-05-01", "f", "anne", "1990-05-02", "f",
 					"bob", "1985-01-01", "m", "zoe", "", "f");
-	struct sp_fs_table t = {4, cells};
+	struct sp_fs_table t = {.n_rows = 4, .cells = cells};
 	struct sp_fs_result *r = NULL;
 	struct sp_fs_params *own = NULL;
 	assert_int_equal(sp_fs_link(&m, &t, NULL, NULL, NULL, &r, &err), SP_OK);
@@ -513,6 +587,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(invalid_golden),  cmocka_unit_test(shipped_and_tiny),
+		cmocka_unit_test(training_by_hand), cmocka_unit_test(expected_threshold_by_hand),
 		cmocka_unit_test(link_by_hand),	   cmocka_unit_test(term_frequency_by_hand),
 		cmocka_unit_test(quality_by_hand), cmocka_unit_test(row_keys_by_hand),
 		cmocka_unit_test(params_parsed_and_checked), cmocka_unit_test(one_pair_by_hand),

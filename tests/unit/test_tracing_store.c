@@ -229,13 +229,14 @@ static void the_flow(void **state)
 	assert_int_equal(n, 1);
 	struct sp_tracing_match m = list[0];
 	/* the model's contributions log2(m/u) of the shipped parameters, by hand: name exact
-	 * log2(0.413450/0.080926) = +2.35, a year-only date (weak) agreeing log2(0.195267/0.037742)
-	 * = +2.37, sex log2(0.998921/0.817522) = +0.29, the prior log2(0.087962/0.912038) = -3.37:
-	 * weight 1.64, probability 2^1.64 / (1 + 2^1.64) = 0.76. The request's place and date of
-	 * separation and relatives are missing on the child's side: not in the explanation. */
-	assert_int_equal(m.score, 76);
-	assert_string_equal(m.explanation, "name: exact +2.35; date_of_birth: weak date, agree +2.37; "
-					   "sex: exact +0.29; probability 0.76");
+	 * log2(0.394795/0.000226) = +10.77, a year-only date (weak) agreeing
+	 * log2(0.187450/0.001561) = +6.91, sex log2(0.999001/0.528915) = +0.92, the prior
+	 * log2(0.0000391/0.9999609) = -14.64: weight 3.95, probability 2^3.95 / (1 + 2^3.95) =
+	 * 0.94. The request's place and date of separation and relatives are missing on the
+	 * child's side: not in the explanation. */
+	assert_int_equal(m.score, 94);
+	assert_string_equal(m.explanation, "name: exact +10.77; date_of_birth: weak date, agree "
+					   "+6.91; sex: exact +0.92; probability 0.94");
 	struct sp_tracing_request seen;
 	ok(sp_tracing_review(&ccw, &m.id, &m, &seen, &err), &err, "review");
 	assert_string_equal(seen.details.requester_relationship, "mother");
@@ -360,14 +361,14 @@ static void the_consent_filter(void **state)
 	assert_int_equal(matched, 1);
 	ok(sp_tracing_case_matches(&ccw, &withdrawn.id, &list, &n, &err), &err, "matches");
 	assert_int_equal(n, 1);
-	/* name exact +2.35, weak date agreeing +2.37, sex +0.29, prior -3.37: weight 1.64 */
-	assert_int_equal(list[0].score, 76);
+	/* name exact +10.77, weak date agreeing +6.91, sex +0.92, prior -14.64: weight 3.95 */
+	assert_int_equal(list[0].score, 94);
 	/* a different sex and a birth year far off: no key shared, nothing scored */
 	struct sp_tracing_details other = sought("Amanuel Gebre", NULL, "female", y - 16);
 	create(&other, &matched);
 	assert_int_equal(matched, 0);
-	/* the same year, a sex that differs: scored, far below (sex log2(0.001079/0.182478) =
-	 * -7.40) */
+	/* the same year, a sex that differs: scored, below (sex log2(0.000999/0.471085) =
+	 * -8.88: weight -5.85, probability 0.02) */
 	struct sp_tracing_details girl = sought("Amanuel Gebre", NULL, "female", y - 10);
 	create(&girl, &matched);
 	assert_int_equal(matched, 0);
@@ -414,10 +415,10 @@ static size_t matches_of(const struct sp_case *c, struct sp_tracing_match *first
  * in Arabic script too. Never an adult namesake, a child without a tracing consent, or one
  * whose consent was withdrawn. The contributions are log2(m/u) of the shipped parameters
  * (config/matching/person.json), worked out by hand: the names agree on their skeleton keys
- * log2(0.068767/0.136690) = -0.99, the estimated years agree log2(0.195267/0.037742) = +2.37,
- * sex log2(0.998921/0.817522) = +0.29, the prior log2(0.087962/0.912038) = -3.37: weight
- * -1.70, probability 2^-1.70 / (1 + 2^-1.70) = 0.23. That is below the model's threshold
- * (0.33) and above tracing's (SP_TRACING_THRESHOLD, 0.20): why tracing has its own. */
+ * log2(0.062434/0.005409) = +3.53, the estimated years agree log2(0.187450/0.001561) = +6.91,
+ * sex log2(0.999001/0.528915) = +0.92, the prior log2(0.0000391/0.9999609) = -14.64: weight
+ * -3.29, probability 2^-3.29 / (1 + 2^-3.29) = 0.09. That is far below the model's threshold
+ * (0.46) and above tracing's (SP_TRACING_THRESHOLD, 0.05): why tracing has its own. */
 static void the_model_finds(void **state)
 {
 	(void)state;
@@ -449,9 +450,9 @@ static void the_model_finds(void **state)
 	assert_int_equal(matched, 1);
 	struct sp_tracing_match m;
 	assert_int_equal(matches_of(&child, &m), 1);
-	static const char *const why = "name: same skeleton keys -0.99; date_of_birth: weak date, "
-				       "agree +2.37; sex: exact +0.29; probability 0.23";
-	assert_int_equal(m.score, 23);
+	static const char *const why = "name: same skeleton keys +3.53; date_of_birth: weak date, "
+				       "agree +6.91; sex: exact +0.92; probability 0.09";
+	assert_int_equal(m.score, 9);
 	assert_string_equal(m.explanation, why);
 	assert_int_equal(matches_of(&adult, NULL), 0);
 	assert_int_equal(matches_of(&no_consent, NULL), 0);
@@ -466,7 +467,7 @@ static void the_model_finds(void **state)
 	ok(sp_tracing_rematch(&cw, &r.id, &r, &matched, &err), &err, "rematch");
 	assert_int_equal(matched, 1);
 	assert_int_equal(matches_of(&arabic, &m), 1);
-	assert_int_equal(m.score, 23);
+	assert_int_equal(m.score, 9);
 	assert_string_equal(m.explanation, why);
 	/* the consent withdrawn: a new request matches the romanised child only (the match
 	 * proposed before stays the child's side's to review) */
