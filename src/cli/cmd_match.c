@@ -423,6 +423,12 @@ static int match_evaluate(struct sp_cli *cli, struct sp_app *app, const void *ar
 		json_decref(j);
 		return SP_OK;
 	}
+	if (e.labels == 0) { /* no figure to give: say how to get some */
+		printf("labelled pairs     0: no pair has been confirmed or rejected yet; decide pairs "
+		       "of the review queue (safepath dedup, the Possible duplicates page) or link "
+		       "registrations, then evaluate again\n");
+		return SP_OK;
+	}
 	printf("labelled pairs     %llu (%llu confirmed, %llu rejected); left out: %llu "
 	       "conflicting, %llu without cells\n"
 	       "parameters         %s\n"

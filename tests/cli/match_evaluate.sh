@@ -20,6 +20,8 @@ PW=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' "$WORK/out")
 expect 0 as demo.supervisor --json match evaluate </dev/null
 has '"labels":0'
 has '"parameters":"shipped"'
+expect 0 as demo.supervisor match evaluate </dev/null
+has "no pair has been confirmed or rejected yet"
 
 add() { # NAME GIVEN FAMILY SEX DATE NATIONALITY: a case of the demo caseworker, its number in NAME
 	printf '{"names": [{"role": "given", "romanised": "%s"}, {"role": "family", "romanised": "%s"}], "sex": "%s", "date_of_birth": {"date": "%s"}, "nationalities": ["%s"]}' \
@@ -67,6 +69,6 @@ has '"f1":0.5'
 	die "not one audit record a run with its counts"
 [ "$(q "SELECT COUNT(*) FROM audit_log WHERE action = 'match.evaluate' AND reason = 'denied:no_role'")" = 1 ] ||
 	die "the refusal not recorded"
-[ "$(q "SELECT COUNT(*) FROM audit_log WHERE action = 'match.evaluate'")" = 4 ] ||
-	die "not one record a run (the first, the refusal, two runs)"
+[ "$(q "SELECT COUNT(*) FROM audit_log WHERE action = 'match.evaluate'")" = 5 ] ||
+	die "not one record a run (the first two, the refusal, two runs)"
 echo "match evaluate: ok"
