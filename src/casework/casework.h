@@ -218,6 +218,10 @@ int cw_match_sealed_each(struct sp_casework *cw, cw_match_sealed_fn *fn, void *c
 			 struct sp_err *err) SP_MUST;
 /* Keep a run's parameters (sp_fs_params_encode's text) as the registry's for the model: one
  * row per model, replaced; the probe scores with them. */
+/* The registry's parameters of model m's version as the last deduplication stored them (*out,
+ * the caller's to free), NULL when none of that version are stored. */
+int cw_match_params_stored(struct sp_casework *cw, const struct sp_fs_model *m,
+			   struct sp_fs_params **out, struct sp_err *err) SP_MUST;
 int cw_match_params_store(struct sp_casework *cw, const char *model, const char *version,
 			  const char *params, int64_t now, struct sp_err *err) SP_MUST;
 

@@ -69,24 +69,9 @@ static int labels_read(struct sp_casework *cw, struct sp_buf *out, struct sp_err
 static int params_read(struct sp_casework *cw, const struct sp_fs_model *m,
 		       struct sp_fs_params **out, bool *registry, struct sp_err *err)
 {
-	struct sp_stmt *st;
-	int rc = sp_store_prepare(cw->store,
-				  "SELECT model_version, params FROM match_params WHERE model = ?",
-				  &st, err);
-	if (rc)
-		return rc;
-	int step = sp_stmt_bind_text(st, 1, m->id) ? sp_err_set(err, SP_EINTERNAL, "", "bind failed")
-						   : sp_stmt_step(st, err);
-	const char *version = step == 1 ? sp_stmt_text(st, 0) : NULL;
-	const char *text = step == 1 ? sp_stmt_text(st, 1) : NULL;
-	bool stored = version && text && strcmp(version, m->version) == 0;
-	if (stored && sp_fs_params_parse(m, text, strlen(text), out, err))
-		rc = sp_err_set(err, SP_EINTERNAL, "", "the stored matching parameters do not parse");
-	sp_stmt_done(st);
-	*registry = stored;
-	if (!rc && step < 0)
-		rc = step;
-	if (!rc && !stored)
+	int rc = cw_match_params_stored(cw, m, out, err);
+	*registry = !rc && *out;
+	if (!rc && !*out)
 		rc = sp_fs_params_default(m, out, err);
 	return rc;
 }

@@ -476,12 +476,10 @@ int cw_match_forget(struct sp_casework *cw, const struct sp_id *person, struct s
 
 /* ---- the registration check ------------------------------------------------------------- */
 
-/* The stored parameters of the model's version, else its shipped ones (*owned false). */
-static int params_load(struct sp_casework *cw, struct mr_thread *t, struct sp_fs_params **out,
-		       bool *owned, struct sp_err *err)
+int cw_match_params_stored(struct sp_casework *cw, const struct sp_fs_model *m,
+			   struct sp_fs_params **out, struct sp_err *err)
 {
-	*out = t->defaults;
-	*owned = false;
+	*out = NULL;
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(cw->store,
 				  "SELECT params FROM match_params WHERE model = ? AND "
@@ -489,24 +487,30 @@ static int params_load(struct sp_casework *cw, struct mr_thread *t, struct sp_fs
 				  &st, err);
 	if (rc)
 		return rc;
-	if (sp_stmt_bind_text(st, 1, t->model.id) || sp_stmt_bind_text(st, 2, t->model.version)) {
+	if (sp_stmt_bind_text(st, 1, m->id) || sp_stmt_bind_text(st, 2, m->version)) {
 		sp_stmt_done(st);
 		return sp_err_set(err, SP_EINTERNAL, "", "bind failed");
 	}
 	rc = sp_stmt_step(st, err);
 	const char *text = rc == 1 ? sp_stmt_text(st, 0) : NULL;
-	if (text) {
-		rc = sp_fs_params_parse(&t->model, text, strlen(text), out, err);
-		if (rc)
-			rc = sp_err_set(err, SP_EINTERNAL, "", "the stored matching parameters do not parse");
-		*owned = rc == SP_OK;
+	if (text && sp_fs_params_parse(m, text, strlen(text), out, err)) {
+		*out = NULL;
+		rc = sp_err_set(err, SP_EINTERNAL, "", "the stored matching parameters do not parse");
 	}
 	sp_stmt_done(st);
-	if (rc < 0) {
-		*out = t->defaults;
-		*owned = false;
+	return rc < 0 ? rc : SP_OK;
+}
+
+/* The stored parameters of the model's version, else its shipped ones (*owned false). */
+static int params_load(struct sp_casework *cw, struct mr_thread *t, struct sp_fs_params **out,
+		       bool *owned, struct sp_err *err)
+{
+	struct sp_fs_params *stored;
+	int rc = cw_match_params_stored(cw, &t->model, &stored, err);
+	*owned = !rc && stored;
+	*out = *owned ? stored : t->defaults;
+	if (rc)
 		return rc;
-	}
 	return *out ? SP_OK
 		    : sp_err_set(err, SP_EUNAVAIL, "", "the matching model has no parameters yet");
 }
