@@ -34,6 +34,9 @@ void sp_jsonw_string(struct sp_jsonw *w, const char *s); /* NULL writes null */
 void sp_jsonw_int(struct sp_jsonw *w, int64_t v);
 void sp_jsonw_bool(struct sp_jsonw *w, int v);
 void sp_jsonw_null(struct sp_jsonw *w);
+/* A real as jansson writes one (%.17g, ".0" when it would read as an integer, the exponent
+ * without '+' or leading zeros); finite values only. */
+void sp_jsonw_real(struct sp_jsonw *w, double v);
 /* An id or a time (sp_time_format); the opt_ forms write null for the zero id or time 0. */
 void sp_jsonw_id(struct sp_jsonw *w, const struct sp_id *id);
 void sp_jsonw_opt_id(struct sp_jsonw *w, const struct sp_id *id);

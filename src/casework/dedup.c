@@ -12,6 +12,7 @@
 #include "casework/casework.h"
 #include "safepath/crypto.h"
 #include "safepath/dedup.h"
+#include "safepath/jsonw.h"
 #include "safepath/matchreg.h"
 #include "safepath/notification.h"
 #include "safepath/json.h"
@@ -69,21 +70,27 @@ static int fields_decode(const char *text, struct sp_match_pair *p, struct sp_er
 	return SP_OK;
 }
 
-static char *fields_encode(const struct sp_match_pair *p)
+/* The pair's fields as stored ([{"comparison", "contribution", "level"}], as sp_json_dump
+ * would write them) into out: written, not built, since a run stores hundreds of thousands. */
+static int fields_encode(const struct sp_match_pair *p, struct sp_buf *out)
 {
-	json_t *arr = json_array();
-	for (size_t i = 0; arr && i < p->n_fields; i++) {
+	struct sp_jsonw w;
+	sp_buf_reset(out);
+	sp_jsonw_init(&w, out);
+	sp_jsonw_array(&w);
+	for (size_t i = 0; i < p->n_fields; i++) {
 		const struct sp_pair_field *f = &p->fields[i];
-		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:f}", "comparison",
-							   f->comparison, "level", f->level,
-							   "contribution", f->contribution))) {
-			json_decref(arr);
-			arr = NULL;
-		}
+		sp_jsonw_object(&w);
+		sp_jsonw_key(&w, "comparison");
+		sp_jsonw_string(&w, f->comparison);
+		sp_jsonw_key(&w, "contribution");
+		sp_jsonw_real(&w, f->contribution);
+		sp_jsonw_key(&w, "level");
+		sp_jsonw_string(&w, f->level);
+		sp_jsonw_object_end(&w);
 	}
-	char *text = arr ? sp_json_dump(arr) : NULL;
-	json_decref(arr);
-	return text;
+	sp_jsonw_array_end(&w);
+	return sp_jsonw_status(&w);
 }
 
 static int pair_row(struct sp_stmt *st, struct sp_match_pair *p, struct sp_err *err)
@@ -417,6 +424,7 @@ struct run {
 	const char **cells;	   /* row * n_fields + field; "" when missing */
 	struct idmap paired;	   /* persons of pairs at or above the threshold -> their index */
 	struct sp_case *cases;	   /* by that index; zero id when the person has no case */
+	struct sp_buf fields;	   /* a pair's fields as stored, written again for each */
 	struct sp_id told[256];	   /* agencies to tell of hidden pairs (the first 256) */
 	size_t n_told;
 };
@@ -720,8 +728,7 @@ static int known_load(struct run *r, struct known *k, struct sp_err *err)
 static int pair_write(struct run *r, const struct sp_match_pair *p, const struct sp_case *a,
 		      const struct sp_case *b, bool exists, struct sp_err *err)
 {
-	char *fields = fields_encode(p);
-	if (!fields)
+	if (fields_encode(p, &r->fields))
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	struct sp_stmt *st;
 	int rc = sp_store_prepare(
@@ -738,13 +745,13 @@ static int pair_write(struct run *r, const struct sp_match_pair *p, const struct
 			  sp_stmt_bind_id(st, 3, &a->agency) || sp_stmt_bind_id(st, 4, &b->agency) ||
 			  sp_stmt_bind_text(st, 5, r->model->version) ||
 			  sp_stmt_bind_int64(st, 6, (int64_t)llround(p->weight * 1e6)) ||
-			  sp_stmt_bind_text(st, 7, fields) || sp_stmt_bind_int64(st, 8, p->found_us) ||
+			  sp_stmt_bind_text(st, 7, r->fields.data) ||
+			  sp_stmt_bind_int64(st, 8, p->found_us) ||
 			  sp_stmt_bind_id(st, 9, &p->person_a) || sp_stmt_bind_id(st, 10, &p->person_b) ||
 			  sp_stmt_bind_text(st, 11, sp_pair_state_name(SP_PAIR_PROPOSED)) ||
 			  (!exists && sp_stmt_bind_id(st, 12, &p->id));
 		rc = bad ? bind_failed(st, err) : cw_exec_done(st, err);
 	}
-	sp_json_free(fields);
 	return rc;
 }
 
@@ -936,6 +943,7 @@ static void run_free(struct run *r)
 {
 	idmap_free(&r->cand);
 	idmap_free(&r->paired);
+	sp_buf_free(&r->fields);
 	free(r->person);
 	free(r->cells);
 	free(r->cases);
@@ -958,6 +966,7 @@ static int dedup_run(struct sp_casework *cw, double threshold, sp_dedup_progress
 		return sp_err_set(err, SP_ENOMEM, "", "out of memory");
 	struct run r = {.cw = cw, .model = model, .progress = progress_fn,
 			.progress_ctx = progress_ctx, .rep = out};
+	sp_buf_init(&r.fields, (size_t)1 << 20);
 	struct sp_fs_result *res = NULL;
 	struct sp_fs_params *params = NULL;
 	rc = sp_fs_model_shipped(SP_MATCHREG_MODEL, model, err);

@@ -241,6 +241,26 @@ void sp_jsonw_opt_time(struct sp_jsonw *w, int64_t us)
 		sp_jsonw_null(w);
 }
 
+void sp_jsonw_real(struct sp_jsonw *w, double v)
+{
+	char num[40];
+	int n = snprintf(num, sizeof num - 2, "%.17g", v);
+	if (!strchr(num, '.') && !strchr(num, 'e')) { /* it would read back as an integer */
+		memcpy(num + n, ".0", 3);
+		n += 2;
+	}
+	char *e = strchr(num, 'e');
+	if (e) { /* the exponent without its '+' and leading zeros: 1e+20 -> 1e20, 1e-05 -> 1e-5 */
+		char *at = e + 1 + (e[1] == '-'), *from = e + 2;
+		while (*from == '0' && from[1])
+			from++;
+		memmove(at, from, strlen(from) + 1);
+		n = (int)strlen(num);
+	}
+	value_start(w);
+	add(w, num, (size_t)n);
+}
+
 static int key_order(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -271,7 +291,6 @@ static void object_value(struct sp_jsonw *w, json_t *v)
 
 void sp_jsonw_value(struct sp_jsonw *w, json_t *v)
 {
-	char num[32];
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		object_value(w, v);
@@ -288,16 +307,9 @@ void sp_jsonw_value(struct sp_jsonw *w, json_t *v)
 	case JSON_INTEGER:
 		sp_jsonw_int(w, (int64_t)json_integer_value(v));
 		return;
-	case JSON_REAL: { /* as jansson writes it: %.17g, with ".0" when it reads as an integer */
-		int n = snprintf(num, sizeof num - 2, "%.17g", json_real_value(v));
-		if (!strpbrk(num, ".eE")) {
-			memcpy(num + n, ".0", 3);
-			n += 2;
-		}
-		value_start(w);
-		add(w, num, (size_t)n);
+	case JSON_REAL:
+		sp_jsonw_real(w, json_real_value(v));
 		return;
-	}
 	case JSON_TRUE:
 	case JSON_FALSE:
 		sp_jsonw_bool(w, json_is_true(v));

@@ -406,6 +406,22 @@ static void jsonw_values_ids_times_and_read_back(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "k")), 7);
 	json_decref(j);
 	assert_null(sp_jsonw_read(jsonw_sample, "fail"));
+	/* reals written as jansson writes them: its own dump is the reference */
+	static const double reals[] = {2.0, 0.5, -3.25, 1e20, 1.5e-7, 0.1, 123456789.0, -0.0,
+				       6.02214076e23, -1e-300, 3.0e-5, 10.770528};
+	for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
+		struct sp_buf rb;
+		sp_buf_init(&rb, 64);
+		sp_jsonw_init(&w, &rb);
+		sp_jsonw_real(&w, reals[i]);
+		assert_int_equal(sp_jsonw_status(&w), SP_OK);
+		json_t *r = json_real(reals[i]);
+		char *want = json_dumps(r, JSON_ENCODE_ANY);
+		assert_string_equal(rb.data, want);
+		sp_json_free(want);
+		json_decref(r);
+		sp_buf_free(&rb);
+	}
 }
 
 /* Busy for at least ms of this thread's CPU. */
